@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SvError } from '../errors.js';
+import { formatIssues } from '../zod-issues.js';
+import { type ConfigOf, type FlatOption, flatten, isOption, type Option, type SpecTree } from './spec.js';
+
+/**
+ * Loads a process config: defaults < optional JSON file < environment < CLI flags.
+ * Validated once; every bad key is reported as `path: message` (SV_ERR_CONFIG_INVALID);
+ * the result is deeply frozen.
+ */
+export interface ConfigDefinition<S extends SpecTree> {
+  name: string;
+  envPrefix: string;
+  spec: S;
+  flat: FlatOption[];
+}
+
+export function defineConfig<S extends SpecTree>(name: string, envPrefix: string, spec: S): ConfigDefinition<S> {
+  return { name, envPrefix, spec, flat: flatten(spec, envPrefix) };
+}
+
+export interface ConfigSources {
+  /** Flag values by flag name (without dashes), as given on the command line. */
+  flags?: Record<string, string | boolean>;
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file (nested like the config object). */
+  file?: string;
+  /** Already-typed values (tests, the demo); highest precedence. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources: ConfigSources = {}): ConfigOf<S> {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+
+  if (sources.file !== undefined) {
+    const fromFile = readJsonFile(sources.file, problems);
+    if (fromFile) mergeDeep(raw, fromFile);
+  }
+  const env = sources.env ?? {};
+  for (const key of Object.keys(env)) {
+    if (key.startsWith(def.envPrefix) && !def.flat.some((f) => f.env === key)) {
+      problems.push(`${key}: unknown environment variable (see docs/config.md)`);
+    }
+  }
+  for (const f of def.flat) {
+    const fromEnv = env[f.env];
+    if (fromEnv !== undefined) setPath(raw, f.path, coerce(f.option, fromEnv));
+    const fromFlag = sources.flags?.[f.flag];
+    if (fromFlag !== undefined) setPath(raw, f.path, typeof fromFlag === 'boolean' ? fromFlag : coerce(f.option, fromFlag));
+  }
+  for (const [path, value] of Object.entries(sources.overrides ?? {})) setPath(raw, path, value);
+
+  const result = schemaOf(def.spec).safeParse(raw);
+  if (!result.success) problems.push(...formatIssues(result.error));
+  if (problems.length > 0) {
+    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid ${def.name} config:\n  ${problems.join('\n  ')}`, problems);
+  }
+  return deepFreeze(result.data) as ConfigOf<S>;
+}
+
+/** The zod schema of a spec tree: strict objects, each leaf with its default. */
+export function schemaOf(spec: SpecTree): z.ZodType {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, node] of Object.entries(spec)) {
+    if (isOption(node)) {
+      shape[key] = node.default === undefined ? node.schema : node.schema.default(node.default as never);
+    } else {
+      shape[key] = schemaOf(node).default({} as never);
+    }
+  }
+  return z.strictObject(shape);
+}
+
+/** Strings from flags and the environment become the option's type; what cannot be coerced stays a string so that zod names it. */
+function coerce(option: Option, value: string): unknown {
+  switch (option.kind) {
+    case 'int':
+    case 'number':
+      return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value.trim()) ? Number(value) : value;
+    case 'bool':
+      if (/^(true|1|yes|on)$/i.test(value)) return true;
+      if (/^(false|0|no|off)$/i.test(value)) return false;
+      return value;
+    case 'list':
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    default:
+      return value;
+  }
+}
+
+function readJsonFile(path: string, problems: string[]): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push(`config file ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      problems.push(`config file ${path}: must hold a JSON object`);
+      return undefined;
+    }
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    problems.push(`config file ${path}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function mergeDeep(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (isPlainObject(value) && isPlainObject(existing)) mergeDeep(existing, value);
+    else target[key] = isPlainObject(value) ? structuredClone(value) : value;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A copy of the config with every secret option replaced, for logs and `--json` output. */
+export function redactConfig<S extends SpecTree>(def: ConfigDefinition<S>, config: ConfigOf<S>): Record<string, unknown> {
+  const copy = structuredClone(config) as Record<string, unknown>;
+  for (const f of def.flat) {
+    if (f.option.secret && getPath(copy, f.path) !== undefined) setPath(copy, f.path, '[redacted]');
+  }
+  return copy;
+}
+
+function getPath(obj: Record<string, unknown>, path: string): unknown {
+  let node: unknown = obj;
+  for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}

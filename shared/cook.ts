@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/**
+ * A cook session as set by a user (gateway local API or cloud). Shared by the gateway, the cloud
+ * and the relay's downlink so that the three agree on one shape.
+ */
+export const CookSpec = z.strictObject({
+  targetC: z.number().min(20).max(95),
+  /** Timer in minutes; absent = hold until stopped. */
+  durationMin: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
+  /** Free-text food profile, e.g. "steak-medium-rare". */
+  food: z.string().min(1).max(64).optional(),
+  /**
+   * FDA Food Code: a cook held below 54.4 °C for more than 4 h needs an explicit override,
+   * recorded in the audit log.
+   */
+  lowTempOverride: z.boolean().optional(),
+});
+export type CookSpec = z.infer<typeof CookSpec>;
+
+export const CookState = z.enum(['heating', 'holding', 'done', 'stopped']);
+export type CookState = z.infer<typeof CookState>;

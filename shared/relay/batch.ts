@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { CookSpec, CookState } from '../cook.js';
+import { DeviceId } from '../protocol/device-id.js';
+import { CommandId, SensorState, TEMP_MAX_C, TEMP_MIN_C } from '../protocol/messages.js';
+
+/**
+ * Gateway → cloud relay batch (`POST /v1/ingest`). Every record carries its own idempotency key:
+ * telemetry `(deviceId, boot, seq)`, everything else an `id`. Replays are no-ops in every store.
+ */
+export const RELAY_VERSION = 1 as const;
+export const MAX_BATCH_RECORDS = 20_000;
+
+const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
+const UInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Record ids: ULID-like, generated where the record is born. */
+export const RecordId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must use only letters, digits, "_" and "-"');
+const JsonData = z.record(z.string(), z.unknown());
+
+export const TelemetryRecord = z.strictObject({
+  kind: z.literal('telemetry'),
+  deviceId: DeviceId,
+  boot: UInt,
+  seq: UInt,
+  /** Device time, null when the device had no synced clock. */
+  ts: EpochMs.nullable(),
+  /** Gateway receive time (always known). */
+  rxTs: EpochMs,
+  tempC: z.number().min(TEMP_MIN_C).max(TEMP_MAX_C).nullable(),
+  sensor: SensorState,
+  heater: z.boolean(),
+  rssi: z.number().int().min(-127).max(0).optional(),
+});
+
+export const StatusRecord = z.strictObject({
+  kind: z.literal('status'),
+  id: RecordId,
+  deviceId: DeviceId,
+  state: z.enum(['online', 'offline']),
+  boot: UInt,
+  fw: z.string().max(32).optional(),
+  rxTs: EpochMs,
+});
+
+export const Severity = z.enum(['info', 'warning', 'alarm', 'critical']);
+
+export const EventRecord = z.strictObject({
+  kind: z.literal('event'),
+  id: RecordId,
+  deviceId: DeviceId.nullable(),
+  /** e.g. offline, online, heating, reached, done, stopped, sensor_fault, over_temp, quota_drop. */
+  type: z.string().min(1).max(48),
+  severity: Severity,
+  ts: EpochMs,
+  /** Safety events are never evicted by the disk quota. */
+  safety: z.boolean(),
+  data: JsonData,
+});
+
+export const Actor = z.strictObject({
+  type: z.enum(['engine', 'watchdog', 'user', 'cloud', 'system']),
+  /** API key id / operator name; absent for the engine and watchdog. */
+  id: z.string().max(64).optional(),
+});
+
+export const AuditRecord = z.strictObject({
+  kind: z.literal('audit'),
+  id: RecordId,
+  ts: EpochMs,
+  actor: Actor,
+  deviceId: DeviceId.nullable(),
+  action: z.string().min(1).max(48),
+  reason: z.string().max(256),
+  data: JsonData,
+});
+
+export const CommandResultRecord = z.strictObject({
+  kind: z.literal('command_result'),
+  id: CommandId,
+  deviceId: DeviceId,
+  op: z.enum(['press', 'safe']),
+  expect: z.enum(['on', 'off']).optional(),
+  issuedTs: EpochMs,
+  ackTs: EpochMs.nullable(),
+  outcome: z.enum(['acked', 'refused', 'timeout', 'expired']),
+  heater: z.boolean().optional(),
+  err: z.string().max(64).optional(),
+  attempts: z.number().int().min(1).max(10),
+});
+
+export const CookRecord = z.strictObject({
+  kind: z.literal('cook'),
+  id: RecordId,
+  deviceId: DeviceId,
+  /** Monotonic per device; the newer version wins (docs/sync.md). */
+  version: UInt,
+  state: CookState,
+  spec: CookSpec,
+  startedTs: EpochMs,
+  updatedTs: EpochMs,
+});
+
+export const RelayRecord = z.discriminatedUnion('kind', [
+  TelemetryRecord,
+  StatusRecord,
+  EventRecord,
+  AuditRecord,
+  CommandResultRecord,
+  CookRecord,
+]);
+export type RelayRecord = z.infer<typeof RelayRecord>;
+
+export const Backlog = z.strictObject({
+  records: UInt,
+  bytes: UInt,
+  oldestAgeMs: UInt.nullable(),
+  dropped: z.record(z.string(), UInt),
+});
+
+export const RelayBatch = z.strictObject({
+  v: z.literal(RELAY_VERSION),
+  batchId: RecordId,
+  sentAt: EpochMs,
+  /** The desired-state version the gateway has applied; the cloud answers with newer state. */
+  desiredVersion: UInt,
+  backlog: Backlog,
+  records: z.array(RelayRecord).max(MAX_BATCH_RECORDS),
+});
+export type RelayBatch = z.infer<typeof RelayBatch>;
+
+/** Desired state for one device: the cook the cloud wants running (null = none). */
+export const DesiredDevice = z.strictObject({
+  deviceId: DeviceId,
+  cook: z
+    .strictObject({
+      id: RecordId,
+      version: UInt,
+      spec: CookSpec,
+      updatedTs: EpochMs,
+    })
+    .nullable(),
+});
+
+export const RelayReply = z.strictObject({
+  ok: z.literal(true),
+  batchId: RecordId,
+  accepted: UInt,
+  duplicates: UInt,
+  desired: z
+    .strictObject({
+      version: UInt,
+      devices: z.array(DesiredDevice),
+    })
+    .nullable(),
+});
+export type RelayReply = z.infer<typeof RelayReply>;

@@ -1,0 +1,8 @@
+/** The test harness: private real servers for tests (DESIGN.md invariant 6: real parts). */
+export { FaultProxy, type ProxyMode } from './fault-proxy.js';
+export { startInflux } from './influx.js';
+export { startMariaDb } from './mariadb.js';
+export { BINARIES, findBinary } from './packages.js';
+export { freePort, waitFor } from './ports.js';
+export { startRedis } from './redis.js';
+export type { TestService } from './service.js';
