@@ -46,7 +46,8 @@ export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources
   }
   for (const f of def.flat) {
     const fromEnv = env[f.env];
-    if (fromEnv !== undefined) setPath(raw, f.path, coerce(f.option, fromEnv));
+    // An empty variable counts as unset (compose files pass `${VAR:-}`).
+    if (fromEnv !== undefined && fromEnv !== '') setPath(raw, f.path, coerce(f.option, fromEnv));
     const fromFlag = sources.flags?.[f.flag];
     if (fromFlag !== undefined) setPath(raw, f.path, typeof fromFlag === 'boolean' ? fromFlag : coerce(f.option, fromFlag));
   }

@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { cloudConfig } from '../../cloud/config.js';
+import { gatewayConfig } from '../../gateway/config.js';
+import { isSvError } from '../errors.js';
+import { loadConfig, redactConfig } from './load.js';
+
+t.test('defaults < file < environment < flags', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));
+  const file = join(dir, 'gw.json');
+  writeFileSync(file, JSON.stringify({ mqtt: { port: 9001, host: '10.0.0.2' }, http: { port: 9100 } }));
+  const config = loadConfig(gatewayConfig, {
+    file,
+    env: { SV_GATEWAY_MQTT_PORT: '9002', SV_GATEWAY_LOG_SNAPSHOT: 'true' },
+    flags: { 'mqtt-port': '9003' },
+  });
+  t.equal(config.mqtt.port, 9003, 'flag wins');
+  t.equal(config.mqtt.host, '10.0.0.2', 'file beats default');
+  t.equal(config.http.port, 9100);
+  t.equal(config.log.snapshot, true, 'env bool coerced');
+  t.equal(config.dataDir, './data/gateway', 'default');
+  t.ok(Object.isFrozen(config) && Object.isFrozen(config.mqtt), 'frozen');
+});
+
+t.test('a bad config lists every bad key as path: message', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));
+  const file = join(dir, 'gw.json');
+  writeFileSync(file, JSON.stringify({ mqtt: { port: 'eighty', colour: 'blue' } }));
+  try {
+    loadConfig(gatewayConfig, {
+      file,
+      env: { SV_GATEWAY_HTTP_PORT: '70000', SV_GATEWAY_TYPO: '1', SV_GATEWAY_CLOUD_URL: 'ftp://x' },
+      flags: { 'log-level': 'loud' },
+    });
+    t.fail('should throw');
+  } catch (err) {
+    t.ok(isSvError(err, 'SV_ERR_CONFIG_INVALID'));
+    const details = isSvError(err) ? err.details.join('\n') : '';
+    t.match(details, /^mqtt\.port: /m, 'names mqtt.port');
+    t.match(details, /^mqtt\.colour: unknown field/m, 'names the unknown file key');
+    t.match(details, /^http\.port: /m, 'names http.port (out of range)');
+    t.match(details, /^SV_GATEWAY_TYPO: unknown environment variable/m, 'names the unknown env var');
+    t.match(details, /^cloud\.url: /m, 'names cloud.url (wrong protocol)');
+    t.match(details, /^log\.level: /m, 'names log.level');
+  }
+});
+
+t.test('unreadable and malformed config files are named', async (t) => {
+  t.throws(() => loadConfig(cloudConfig, { file: '/nonexistent/sv.json' }), /config file \/nonexistent\/sv\.json: cannot read/);
+  const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));
+  writeFileSync(join(dir, 'bad.json'), '{ nope');
+  t.throws(() => loadConfig(cloudConfig, { file: join(dir, 'bad.json') }), /not valid JSON/);
+});
+
+t.test('secrets are redacted in config dumps', async (t) => {
+  const config = loadConfig(gatewayConfig, { env: { SV_GATEWAY_CLOUD_TOKEN: 'tok_abcdefghijklmnopqrstuvwxyz' } });
+  t.equal(config.cloud.token, 'tok_abcdefghijklmnopqrstuvwxyz');
+  const dump = JSON.stringify(redactConfig(gatewayConfig, config));
+  t.notMatch(dump, /tok_abc/);
+  t.match(dump, /\[redacted\]/);
+});
