@@ -1,0 +1,92 @@
+/**
+ * Engine and watchdog settings with their defaults (units in the names). The gateway's config
+ * schema can expose these; the engine only needs a plain object.
+ */
+export interface EngineConfig {
+  /** PROTOCOL: never more than one press within the minimum dwell (safe excepted). */
+  minDwellMs: number;
+  /** Press budget per rolling hour (servo wear, cooker button wear). */
+  maxPressesPerHour: number;
+  /** |T − target| within this counts as reached (event `reached`). */
+  bandC: number;
+  /** Lag guess (press → probe response, s) before the bath taught us its own. */
+  initialLagS: number;
+  /** Cooling-rate guess at target (°C/s) before the bath taught us its own. */
+  initialCoolCPerS: number;
+  /** Heating-rate guess (°C/s) before the bath taught us its own. */
+  initialHeatCPerS: number;
+  /** Rise (or fall) against the pre-press trend that confirms a press. */
+  verifyC: number;
+  /** A press not confirmed this long after it was sent is a miss (upper bound). */
+  verifyMaxMs: number;
+  /** Misses in a row that raise an `actuator_fault` alarm. */
+  alarmAfterMisses: number;
+  /** Window of the least-squares slope and level. */
+  slopeWindowMs: number;
+  /** Keep holding the target after the timer ran out (safer for food than a cooling bath). */
+  holdAfterDone: boolean;
+  /** Plan cycles for this share of the hourly cap, keeping headroom for corrections. */
+  budgetShare: number;
+}
+
+export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
+  minDwellMs: 30_000,
+  maxPressesPerHour: 40,
+  bandC: 0.5,
+  initialLagS: 35,
+  initialCoolCPerS: 0.002,
+  initialHeatCPerS: 0.03,
+  verifyC: 0.1,
+  verifyMaxMs: 58_000,
+  alarmAfterMisses: 3,
+  slopeWindowMs: 20_000,
+  holdAfterDone: true,
+  budgetShare: 0.8,
+});
+
+export interface WatchdogConfig {
+  /** PROTOCOL: telemetry about 1 Hz. */
+  expectedIntervalMs: number;
+  /** Offline after this many intervals without telemetry. */
+  offlineIntervals: number;
+  /** Consecutive bad readings that trip the sensor-fault fail-safe. */
+  badReadingsToTrip: number;
+  /** Good readings in a row that clear a sensor fault. */
+  goodReadingsToClear: number;
+  /** Unchanged raw value this long = stuck probe. */
+  stuckMs: number;
+  /** Unchanged raw value this long while the heater is on = stuck probe. */
+  stuckHeaterOnMs: number;
+  /** A change faster than this between readings is implausible for a water bath. */
+  maxJumpCPerS: number;
+  /** Over-temperature above target + this. */
+  overTargetC: number;
+  /** Absolute over-temperature limit (also sent to the kit as Command.maxC). */
+  absoluteMaxC: number;
+  /** Heater stuck: commanded on this long with no rise. */
+  heaterStuckMs: number;
+  heaterStuckRiseC: number;
+  /** FDA Food Code danger zone and time-as-a-control figures. */
+  dangerLowC: number;
+  dangerHighC: number;
+  dangerAlertMs: number;
+  dangerAlarmMs: number;
+}
+
+export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
+  expectedIntervalMs: 1000,
+  offlineIntervals: 3,
+  badReadingsToTrip: 3,
+  goodReadingsToClear: 3,
+  stuckMs: 300_000,
+  stuckHeaterOnMs: 120_000,
+  maxJumpCPerS: 2,
+  overTargetC: 3,
+  absoluteMaxC: 90,
+  heaterStuckMs: 300_000,
+  heaterStuckRiseC: 0.25,
+  dangerLowC: 4.4,
+  dangerHighC: 54.4,
+  dangerAlertMs: 2 * 3600_000,
+  dangerAlarmMs: 4 * 3600_000,
+});

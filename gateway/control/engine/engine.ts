@@ -1,0 +1,233 @@
+import type { CookSpec } from '../../../shared/cook.js';
+import { budgetFor, pruneLog } from '../budget.js';
+import { DEFAULT_ENGINE, type EngineConfig } from '../config.js';
+import { type Fit, fitLine, pushSample } from '../slope.js';
+import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
+import { learnFromReading } from './learn.js';
+import { fmt, planHeater } from './plan.js';
+import type { EngineState } from './state.js';
+import { detectDrift, onDeadlineMs, verifyPending } from './verify.js';
+
+/**
+ * The control decision engine: pure and deterministic, (state, reading, now) → (state', decision,
+ * events, audit). No clock, no I/O: the gateway passes its receive time and sends the decision.
+ * Order inside one step: kit-belief changes → slope → press verification and drift → learning →
+ * cook lifecycle → plan → budget.
+ */
+export type EngineResult = StepResult<EngineState>;
+
+function draft(s: EngineState): EngineState {
+  return { ...s };
+}
+
+function done(d: EngineState, decision: Decision, events: ControlEvent[], audit: AuditIntent[] = []): EngineResult {
+  return { state: d, decision, events, audit };
+}
+
+export function step(state: EngineState, reading: Reading, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineResult {
+  const d = draft(state);
+  const events: ControlEvent[] = [];
+  const audit: AuditIntent[] = [];
+  noticeBelief(cfg, d, reading, nowMs, events);
+  // Sensor faults are the watchdog's; the engine neither learns nor presses on a bad reading.
+  if (reading.sensor !== 'ok' || reading.tempC === null) return done(d, NO_DECISION, events);
+  d.win = pushSample(d.win, nowMs, reading.tempC, cfg.slopeWindowMs);
+  d.lastC = reading.tempC;
+  d.lastMs = nowMs;
+  const fit = fitLine(d.win);
+  if (fit === null) return done(d, NO_DECISION, events);
+  verifyPending(cfg, d, fit, nowMs, events);
+  detectDrift(d, fit, nowMs, events);
+  learnFromReading(d, fit, nowMs);
+  lifecycle(cfg, d, fit, nowMs, events);
+  return done(d, decide(cfg, d, fit, nowMs, events, audit), events, audit);
+}
+
+/** A change of the kit's belief that no command of ours explains: the kit pressed by itself. */
+function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: number, out: ControlEvent[]): void {
+  const prev = d.lastBelief;
+  d.lastBelief = r.heater;
+  if (prev === null || prev === r.heater) return;
+  if (d.pending !== null && d.pending.expect === r.heater) return;
+  out.push(event('device_press', 'warning', true, { belief: r.heater ? 'on' : 'off' }));
+  const fit = fitLine(d.win);
+  d.pending = {
+    expect: r.heater,
+    atMs: nowMs,
+    fromC: fit?.level ?? d.lastC ?? 0,
+    fromSlope: fit?.slope ?? 0,
+    deadlineMs: r.heater ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
+    byDevice: true,
+  };
+}
+
+function lifecycle(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
+  const c = d.cook;
+  if (c === null) return;
+  const target = c.spec.targetC;
+  if (c.phase === 'heating' && Math.abs(fit.level - target) <= cfg.bandC) {
+    d.cook = { ...c, phase: 'holding', reachedMs: nowMs };
+    out.push(event('reached', 'info', false, { targetC: target, tempC: round2(fit.level), afterMs: nowMs - c.startedMs }));
+    return;
+  }
+  if (c.phase === 'holding' && c.spec.durationMin !== undefined && c.reachedMs !== null) {
+    if (nowMs - c.reachedMs >= c.spec.durationMin * 60_000) {
+      d.cook = { ...c, phase: 'done', doneMs: nowMs };
+      out.push(event('done', 'info', false, { targetC: target, durationMin: c.spec.durationMin, holding: cfg.holdAfterDone }));
+    }
+  }
+}
+
+function controlling(cfg: EngineConfig, d: EngineState): boolean {
+  const p = d.cook?.phase;
+  return p === 'heating' || p === 'holding' || (p === 'done' && cfg.holdAfterDone);
+}
+
+function decide(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, events: ControlEvent[], audit: AuditIntent[]): Decision {
+  // Never press on top of an unconfirmed press: with a toggle, a second blind press could turn
+  // a missed "on" into an unintended "on" later.
+  if (d.pending !== null) return NO_DECISION;
+  if (!controlling(cfg, d) || d.inhibit !== null) {
+    if (!d.actual) return NO_DECISION;
+    const why = d.inhibit ?? 'no cook running';
+    return press(cfg, d, fit, nowMs, false, `heater must be off: ${why}`, 'ramp', 0, events, audit);
+  }
+  const target = d.cook!.spec.targetC;
+  const plan = planHeater(cfg, d, fit, nowMs, target);
+  if (plan.want === d.actual) return NO_DECISION;
+  return press(cfg, d, fit, nowMs, plan.want, plan.reason, plan.mode, plan.plannedOnMs, events, audit);
+}
+
+function press(
+  cfg: EngineConfig,
+  d: EngineState,
+  fit: Fit,
+  nowMs: number,
+  on: boolean,
+  reason: string,
+  mode: 'ramp' | 'pulse',
+  plannedOnMs: number,
+  events: ControlEvent[],
+  audit: AuditIntent[],
+): Decision {
+  const verdict = budgetFor(cfg, d.pressLog, d.lastPressMs, nowMs, on ? 1 : 0);
+  if (verdict === 'dwell') return NO_DECISION;
+  if (verdict === 'cap') {
+    if (!d.flags.capWarned) {
+      d.flags = { ...d.flags, capWarned: true };
+      events.push(event('press_budget_exhausted', 'warning', false, { maxPressesPerHour: cfg.maxPressesPerHour }));
+    }
+    if (on) return NO_DECISION;
+    // Out of presses and the heater must go off: `safe` is outside the budget (PROTOCOL).
+    return safeNow(cfg, d, nowMs, `press budget exhausted; ${reason}`, audit);
+  }
+  d.flags = { ...d.flags, capWarned: false };
+  d.pending = {
+    expect: on,
+    atMs: nowMs,
+    fromC: fit.level,
+    fromSlope: fit.slope,
+    deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
+    byDevice: false,
+  };
+  d.lastPressMs = nowMs;
+  d.pressLog = [...pruneLog(d.pressLog, nowMs), nowMs];
+  d.health = { ...d.health, presses: d.health.presses + 1 };
+  const target = d.cook?.spec.targetC ?? null;
+  if (on) {
+    d.episode = {
+      mode,
+      onMs: nowMs,
+      plannedOnMs,
+      troughC: fit.level,
+      troughMs: nowMs,
+      offMs: null,
+      offC: 0,
+      offSlope: 0,
+      peakC: fit.level,
+      peakMs: nowMs,
+      peakSeen: false,
+    };
+    if (mode === 'ramp' && target !== null && target - fit.level > 5) d.ramp = { pressMs: nowMs, fromC: fit.level, fromSlope: fit.slope };
+  } else if (d.episode !== null) {
+    d.episode = { ...d.episode, offMs: nowMs, offC: fit.level, offSlope: fit.slope, peakC: fit.level, peakMs: nowMs };
+  }
+  const expect = on ? 'on' : 'off';
+  audit.push({ actor: 'engine', action: `press_${expect}`, reason, data: { expect, tempC: round2(fit.level), targetC: target, mode } });
+  return { kind: 'press', expect, reason };
+}
+
+/** A `safe` (make sure the heater is off): the kit presses only if it believes the heater on. */
+function safeNow(cfg: EngineConfig, d: EngineState, nowMs: number, reason: string, audit: AuditIntent[]): Decision {
+  applySafe(cfg, d, nowMs);
+  audit.push({ actor: 'engine', action: 'safe', reason, data: { tempC: d.lastC } });
+  return { kind: 'safe', reason };
+}
+
+function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number): void {
+  if (d.lastBelief === false && d.pending === null) return; // the kit will not press
+  const fit = fitLine(d.win);
+  d.pending = {
+    expect: false,
+    atMs: nowMs,
+    fromC: fit?.level ?? d.lastC ?? 0,
+    fromSlope: fit?.slope ?? 0,
+    deadlineMs: nowMs + cfg.verifyMaxMs,
+    byDevice: false,
+  };
+  if (d.episode !== null && d.episode.offMs === null)
+    d.episode = { ...d.episode, offMs: nowMs, offC: d.pending.fromC, offSlope: d.pending.fromSlope };
+}
+
+/** Start a cook (local API or cloud downlink); the next reading decides the first press. */
+export function startCook(state: EngineState, spec: CookSpec, nowMs: number): EngineResult {
+  const d = draft(state);
+  d.cook = { spec, phase: 'heating', startedMs: nowMs, reachedMs: null, doneMs: null };
+  d.episode = null;
+  return done(d, NO_DECISION, [event('heating', 'info', false, { targetC: spec.targetC, durationMin: spec.durationMin ?? null })]);
+}
+
+/** Change a running cook. A new target restarts `heating`/`reached` (and the timer with it). */
+export function changeCook(state: EngineState, spec: CookSpec, nowMs: number): EngineResult {
+  const c = state.cook;
+  if (c === null || c.phase === 'stopped') return startCook(state, spec, nowMs);
+  const d = draft(state);
+  if (spec.targetC === c.spec.targetC) {
+    d.cook = { ...c, spec };
+    return done(d, NO_DECISION, []);
+  }
+  d.cook = { ...c, spec, phase: 'heating', reachedMs: null, doneMs: null };
+  d.episode = d.episode === null ? null : { ...d.episode, mode: 'ramp' };
+  return done(d, NO_DECISION, [event('heating', 'info', false, { targetC: spec.targetC, fromC: c.spec.targetC })]);
+}
+
+/** Stop: event `stopped`, and the heater off (a `safe` if the kit believes it is on). */
+export function stopCook(state: EngineState, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineResult {
+  const d = draft(state);
+  const events = state.cook === null ? [] : [event('stopped', 'info', false, { targetC: state.cook.spec.targetC })];
+  if (state.cook !== null) d.cook = { ...state.cook, phase: 'stopped' };
+  const audit: AuditIntent[] = [];
+  const decision = d.lastBelief !== false || d.actual ? safeNow(cfg, d, nowMs, 'cook stopped', audit) : NO_DECISION;
+  return done(d, decision, events, audit);
+}
+
+/** The watchdog holds the heater off (reason) or releases it (null). */
+export function setInhibit(state: EngineState, reason: string | null): EngineState {
+  return state.inhibit === reason ? state : { ...state, inhibit: reason };
+}
+
+/** The gateway sent a `safe` on someone else's behalf (watchdog): expect the heater to go off. */
+export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineState {
+  const d = draft(state);
+  applySafe(cfg, d, nowMs);
+  return d;
+}
+
+/** The command never reached the kit (ack timeout after retries, refused, TTL): no press happened. */
+export function commandFailed(state: EngineState): EngineState {
+  return state.pending === null || state.pending.byDevice ? state : { ...state, pending: null };
+}
+
+function round2(v: number): number {
+  return Number(fmt(v));
+}

@@ -1,0 +1,88 @@
+import type { Fit } from '../slope.js';
+import { clamp, type EngineState, ema } from './state.js';
+
+/**
+ * Online identification of each bath, from what the probe shows anyway:
+ * - lag: a heat-up ramp seen through lags in series (servo, element, probe) runs parallel to the
+ *   ideal ramp, late by the sum of the lags, so the ramp's intercept with the starting trend
+ *   gives the lag; after each anticipated switch-off the real coast (peak − T_off) / rate
+ *   corrects it;
+ * - heating rate: the slope while the heater has been on for a while;
+ * - cooling rate: the fall from the last peak over at least two minutes;
+ * - pulse gain: peak − trough per second of on-time in short pulses (it includes the heat still
+ *   stored in the element after the off-press).
+ */
+const RAMP_MIN_S = 90;
+const PEAK_PASSED_MS = 15_000;
+const COOL_SEGMENT_MS = 120_000;
+
+export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void {
+  learnRampLag(d, fit, nowMs);
+  if (d.actual && d.pending === null && d.episode !== null && d.episode.offMs === null) {
+    const onS = (nowMs - d.episode.onMs) / 1000;
+    if (onS >= 2 * d.learn.lagS && fit.slope > 0) {
+      d.learn = {
+        ...d.learn,
+        heatCPerS: ema(d.learn.heatCPerS, fit.slope, d.learn.heatSamples, 0.1),
+        heatSamples: d.learn.heatSamples + 1,
+      };
+    }
+  }
+  trackEpisode(d, fit, nowMs);
+}
+
+function learnRampLag(d: EngineState, fit: Fit, nowMs: number): void {
+  const r = d.ramp;
+  if (r === null || !d.actual || d.pending !== null) return;
+  const elapsedS = (nowMs - r.pressMs) / 1000;
+  if (elapsedS < Math.max(RAMP_MIN_S, 2.5 * d.learn.lagS)) return;
+  d.ramp = null;
+  if (fit.slope <= r.fromSlope + 0.002) return;
+  // Line through (now, level) with the ramp slope meets the pre-press trend at t*; lag = t* − press.
+  const tStarS = elapsedS - (fit.level - (r.fromC + r.fromSlope * elapsedS)) / (fit.slope - r.fromSlope);
+  const lagS = clamp(tStarS, 3, 240);
+  d.learn = { ...d.learn, lagS: ema(d.learn.lagS, lagS, d.learn.lagSamples, 0.5), lagSamples: d.learn.lagSamples + 1 };
+}
+
+function trackEpisode(d: EngineState, fit: Fit, nowMs: number): void {
+  const e = d.episode;
+  if (e === null) return;
+  if (e.offMs === null) {
+    if (fit.level < e.troughC) d.episode = { ...e, troughC: fit.level, troughMs: nowMs };
+    return;
+  }
+  if (!e.peakSeen) {
+    if (fit.level > e.peakC) {
+      d.episode = { ...e, peakC: fit.level, peakMs: nowMs };
+      return;
+    }
+    if (fit.slope < 0 && nowMs - e.peakMs >= PEAK_PASSED_MS) {
+      d.episode = { ...e, peakSeen: true };
+      learnFromPeak(d, e);
+    }
+    return;
+  }
+  const segS = (nowMs - e.peakMs) / 1000;
+  if (segS * 1000 >= COOL_SEGMENT_MS && !d.actual && d.pending === null) {
+    const cool = (e.peakC - fit.level) / segS;
+    if (cool > 0)
+      d.learn = { ...d.learn, coolCPerS: ema(d.learn.coolCPerS, cool, d.learn.coolSamples, 0.1), coolSamples: d.learn.coolSamples + 1 };
+  }
+}
+
+function learnFromPeak(d: EngineState, e: { mode: 'ramp' | 'pulse' } & Omit<NonNullable<EngineState['episode']>, 'mode'>): void {
+  if (e.offMs === null) return;
+  const L = d.learn;
+  if (e.mode === 'ramp' && e.offSlope > 0.3 * L.heatCPerS) {
+    const lagS = clamp((e.peakC - e.offC) / e.offSlope, 3, 240);
+    d.learn = { ...L, lagS: ema(L.lagS, lagS, L.lagSamples, 0.5), lagSamples: L.lagSamples + 1 };
+    return;
+  }
+  if (e.mode === 'pulse') {
+    const onS = (e.offMs - e.onMs) / 1000;
+    const riseS = (e.peakMs - e.troughMs) / 1000;
+    if (onS <= 0) return;
+    const gain = (e.peakC - e.troughC + L.coolCPerS * riseS) / onS;
+    if (gain > 0) d.learn = { ...L, pulseGainCPerS: ema(L.pulseGainCPerS, gain, L.pulseSamples, 0.5), pulseSamples: L.pulseSamples + 1 };
+  }
+}

@@ -1,0 +1,135 @@
+import type { CookSpec, CookState } from '../../../shared/cook.js';
+import { DEFAULT_ENGINE, type EngineConfig } from '../config.js';
+import { EMPTY_WINDOW, type Window } from '../slope.js';
+
+/** One cook on one device. The timer (durationMin) counts from `reached`, as on a cooker. */
+export interface CookSession {
+  spec: CookSpec;
+  phase: CookState;
+  startedMs: number;
+  reachedMs: number | null;
+  doneMs: number | null;
+}
+
+/** What each bath taught the engine (kept per device; the gateway may persist it). */
+export interface Learned {
+  /** Press → probe response (servo + element + probe lags), s. */
+  lagS: number;
+  lagSamples: number;
+  /** Rise rate with the heater on, near the target, °C/s. */
+  heatCPerS: number;
+  heatSamples: number;
+  /** Fall rate with the heater off, near the target, °C/s (positive). */
+  coolCPerS: number;
+  coolSamples: number;
+  /** Peak − trough per second of on-time in a short pulse, °C/s. */
+  pulseGainCPerS: number;
+  pulseSamples: number;
+  /** How long an on-press takes to show in the probe, s (pulses cannot be shorter). */
+  verifyOnS: number;
+}
+
+export interface PendingPress {
+  expect: boolean;
+  atMs: number;
+  fromC: number;
+  /** Slope when the press was sent: the counterfactual trend if the press misses. */
+  fromSlope: number;
+  deadlineMs: number;
+  /** Self-inflicted by the kit (device-side safety press), not ours. */
+  byDevice: boolean;
+}
+
+/** Observation of one heating episode: from the on-press, through the off-press, to the peak. */
+export interface Episode {
+  mode: 'ramp' | 'pulse';
+  onMs: number;
+  /** Planned on-time for a pulse, ms. */
+  plannedOnMs: number;
+  troughC: number;
+  troughMs: number;
+  offMs: number | null;
+  offC: number;
+  offSlope: number;
+  peakC: number;
+  peakMs: number;
+  peakSeen: boolean;
+}
+
+export interface ActuatorHealth {
+  presses: number;
+  confirmed: number;
+  misses: number;
+  consecutiveMisses: number;
+  drifts: number;
+  /** Last miss: press → detection, ms. */
+  lastDetectMs: number | null;
+}
+
+export interface EngineState {
+  cook: CookSession | null;
+  /** Set by the watchdog (over-temperature, sensor fault, unsafe resume): heater must stay off. */
+  inhibit: string | null;
+  /** The engine's inference of the real heater state (the kit's flag is only its belief). */
+  actual: boolean;
+  lastBelief: boolean | null;
+  pending: PendingPress | null;
+  lastPressMs: number | null;
+  pressLog: number[];
+  episode: Episode | null;
+  /** Heat-up ramp being measured for the lag (intercept of the ramp). */
+  ramp: { pressMs: number; fromC: number; fromSlope: number } | null;
+  /** When the slope started to contradict `actual` (drift detection). */
+  driftSinceMs: number | null;
+  learn: Learned;
+  win: Window;
+  lastC: number | null;
+  lastMs: number | null;
+  health: ActuatorHealth;
+  flags: { capWarned: boolean; missAlarmed: boolean };
+}
+
+export function initialLearned(cfg: EngineConfig = DEFAULT_ENGINE): Learned {
+  return {
+    lagS: cfg.initialLagS,
+    lagSamples: 0,
+    heatCPerS: cfg.initialHeatCPerS,
+    heatSamples: 0,
+    coolCPerS: cfg.initialCoolCPerS,
+    coolSamples: 0,
+    pulseGainCPerS: cfg.initialHeatCPerS + cfg.initialCoolCPerS,
+    pulseSamples: 0,
+    verifyOnS: cfg.minDwellMs / 1000,
+  };
+}
+
+/** A device the engine has not seen yet; `learned` carries a bath's figures over from a past cook. */
+export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?: Learned): EngineState {
+  return {
+    cook: null,
+    inhibit: null,
+    actual: false,
+    lastBelief: null,
+    pending: null,
+    lastPressMs: null,
+    pressLog: [],
+    episode: null,
+    ramp: null,
+    driftSinceMs: null,
+    learn: learned ? { ...learned } : initialLearned(cfg),
+    win: EMPTY_WINDOW,
+    lastC: null,
+    lastMs: null,
+    health: { presses: 0, confirmed: 0, misses: 0, consecutiveMisses: 0, drifts: 0, lastDetectMs: null },
+    flags: { capWarned: false, missAlarmed: false },
+  };
+}
+
+/** Exponential moving average that lets the first sample replace the prior guess. */
+export function ema(prev: number, sample: number, samples: number, alpha: number): number {
+  return samples === 0 ? sample : prev + alpha * (sample - prev);
+}
+
+export function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}

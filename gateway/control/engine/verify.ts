@@ -1,0 +1,115 @@
+import type { EngineConfig } from '../config.js';
+import type { Fit } from '../slope.js';
+import { type ControlEvent, event } from '../types.js';
+import { clamp, type EngineState } from './state.js';
+
+/**
+ * State-drift detection. A servo press can miss and the kit's `heater` flag is only its belief,
+ * so every press is checked against the bath: after an on-press the probe must rise above the
+ * trend it had when the press was sent; after an off-press the rise must fade. A press that does
+ * not show by its deadline is a miss: `actual` flips back and the planner presses again (within
+ * the budget). Outside any press, a slope that contradicts `actual` for 30 s is drift as well.
+ * The draft is the step's private copy of the state.
+ */
+const DRIFT_HOLD_MS = 30_000;
+
+/** When an on-press must have shown in the probe: lag plus the time to rise by verifyC. */
+export function onDeadlineMs(cfg: EngineConfig, s: EngineState, atMs: number): number {
+  const riseS = (2 * cfg.verifyC) / Math.max(s.learn.heatCPerS, 0.005);
+  return atMs + clamp((s.learn.lagS + riseS) * 1000 + 8000, 20_000, cfg.verifyMaxMs);
+}
+
+export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
+  const p = d.pending;
+  if (p === null) return;
+  const ageS = (nowMs - p.atMs) / 1000;
+  const trend = p.fromC + p.fromSlope * ageS;
+  const heatRef = Math.max(d.learn.heatCPerS, p.fromSlope, 0.005);
+  let confirmed = false;
+  let missed = false;
+  if (p.expect) {
+    confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope > 0;
+    missed = !confirmed && nowMs >= p.deadlineMs;
+  } else {
+    // Off: the rise must fade. A miss shows as a slope still near the full heating rate.
+    confirmed = ageS >= 8 && (fit.slope <= 0.3 * heatRef || trend - fit.level >= 2 * cfg.verifyC);
+    const stillHeating = ageS >= d.learn.lagS + 8 && fit.slope >= 0.7 * heatRef;
+    missed = !confirmed && (stillHeating || nowMs >= p.deadlineMs);
+  }
+  if (confirmed) {
+    d.actual = p.expect;
+    d.pending = null;
+    d.driftSinceMs = null;
+    d.health = { ...d.health, confirmed: d.health.confirmed + 1, consecutiveMisses: 0 };
+    if (p.expect && !p.byDevice) d.learn = { ...d.learn, verifyOnS: d.learn.verifyOnS + 0.3 * (ageS - d.learn.verifyOnS) };
+    d.flags = { ...d.flags, missAlarmed: false };
+    return;
+  }
+  if (!missed) return;
+  d.actual = !p.expect;
+  d.pending = null;
+  d.driftSinceMs = null;
+  if (!p.expect && d.episode !== null) d.episode = { ...d.episode, offMs: null };
+  const streak = d.health.consecutiveMisses + 1;
+  d.health = { ...d.health, misses: d.health.misses + 1, consecutiveMisses: streak, lastDetectMs: nowMs - p.atMs };
+  out.push(
+    event('press_missed', 'warning', true, {
+      expect: p.expect ? 'on' : 'off',
+      detectMs: nowMs - p.atMs,
+      slopeCPerMin: round(fit.slope * 60),
+      streak,
+    }),
+  );
+  if (streak >= cfg.alarmAfterMisses && !d.flags.missAlarmed) {
+    d.flags = { ...d.flags, missAlarmed: true };
+    out.push(event('actuator_fault', 'alarm', true, { consecutiveMisses: streak, ...healthData(d) }));
+  }
+}
+
+/** Outside any press: a bath falling while believed heated (or climbing while believed off). */
+export function detectDrift(d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
+  if (d.pending !== null) return;
+  const sincePress = d.lastPressMs === null ? Number.POSITIVE_INFINITY : nowMs - d.lastPressMs;
+  if (sincePress < (d.learn.lagS + 30) * 1000) {
+    d.driftSinceMs = null;
+    return;
+  }
+  const contradicts = d.actual ? fit.slope <= 0 : fit.slope >= Math.max(0.5 * d.learn.heatCPerS, 0.005);
+  if (!contradicts) {
+    d.driftSinceMs = null;
+    return;
+  }
+  if (d.driftSinceMs === null) {
+    d.driftSinceMs = nowMs;
+    return;
+  }
+  if (nowMs - d.driftSinceMs < DRIFT_HOLD_MS) return;
+  out.push(
+    event('state_drift', 'warning', true, {
+      believed: d.actual ? 'on' : 'off',
+      inferred: d.actual ? 'off' : 'on',
+      slopeCPerMin: round(fit.slope * 60),
+    }),
+  );
+  d.actual = !d.actual;
+  d.driftSinceMs = null;
+  d.health = { ...d.health, drifts: d.health.drifts + 1 };
+  if (!d.actual) d.episode = null;
+}
+
+export function healthData(s: EngineState): Record<string, unknown> {
+  const h = s.health;
+  const judged = h.confirmed + h.misses;
+  return {
+    presses: h.presses,
+    confirmed: h.confirmed,
+    misses: h.misses,
+    drifts: h.drifts,
+    successRate: judged === 0 ? null : round(h.confirmed / judged),
+  };
+}
+
+export function round(v: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,0 +1,81 @@
+import type { CookSpec } from '../../../shared/cook.js';
+import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
+import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION } from '../types.js';
+
+/**
+ * Rules that judge a cook rather than a reading: the FDA low-temperature rule at cook start and
+ * the after-restart resume check.
+ */
+export type CookCheck = { ok: true; audit: AuditIntent[] } | { ok: false; reason: string };
+
+/** A cook below 54.4 °C for more than 4 h (or with no timer) needs `lowTempOverride`. */
+export function checkCookSpec(spec: CookSpec, cfg: WatchdogConfig = DEFAULT_WATCHDOG): CookCheck {
+  const low = spec.targetC < cfg.dangerHighC;
+  const long = spec.durationMin === undefined || spec.durationMin * 60_000 > cfg.dangerAlarmMs;
+  if (!low || !long) return { ok: true, audit: [] };
+  if (spec.lowTempOverride !== true) {
+    return {
+      ok: false,
+      reason: `a cook below ${cfg.dangerHighC} °C longer than ${cfg.dangerAlarmMs / 3600_000} h (or without a timer) needs lowTempOverride`,
+    };
+  }
+  // The API layer records this with the user's actor; the intent says what was overridden.
+  return {
+    ok: true,
+    audit: [
+      {
+        actor: 'watchdog',
+        action: 'low_temp_override',
+        reason: `override accepted: ${spec.targetC} °C for ${spec.durationMin ?? 'unbounded'} min`,
+        data: { targetC: spec.targetC, durationMin: spec.durationMin ?? null },
+      },
+    ],
+  };
+}
+
+export interface ResumeInput {
+  spec: CookSpec;
+  /** The last reading stored before the gateway went down. */
+  lastC: number | null;
+  lastMs: number | null;
+  /** The first reading after the restart. */
+  nowC: number;
+}
+
+export interface ResumeVerdict {
+  resume: boolean;
+  decision: Decision;
+  events: ControlEvent[];
+  audit: AuditIntent[];
+  /** Time the bath may have spent in the danger zone while the gateway was down. */
+  downDangerMs: number;
+}
+
+/**
+ * After a gateway restart, a cook resumes from SQLite unless its bath fell below 54.4 °C while
+ * the gateway was down: then an alarm and the heater off until an operator decides.
+ */
+export function resumeCheck(input: ResumeInput, nowMs: number, cfg: WatchdogConfig = DEFAULT_WATCHDOG): ResumeVerdict {
+  const wasSafe = input.lastC !== null && input.lastC >= cfg.dangerHighC;
+  const inZone = (c: number | null) => c !== null && c >= cfg.dangerLowC && c < cfg.dangerHighC;
+  const downMs = input.lastMs === null ? 0 : Math.max(0, nowMs - input.lastMs);
+  const downDangerMs = inZone(input.lastC) || inZone(input.nowC) ? downMs : 0;
+  if (wasSafe && input.nowC < cfg.dangerHighC) {
+    const e = event('resume_unsafe', 'alarm', true, { lastC: input.lastC, nowC: input.nowC, downMs });
+    const reason = `bath fell from ${input.lastC} °C to ${input.nowC} °C (< ${cfg.dangerHighC} °C) while the gateway was down`;
+    return {
+      resume: false,
+      decision: { kind: 'safe', reason },
+      events: [e],
+      audit: [{ actor: 'watchdog', action: 'hold_resume', reason, data: { ...e.data } }],
+      downDangerMs,
+    };
+  }
+  return {
+    resume: true,
+    decision: NO_DECISION,
+    events: [event('resumed', 'info', false, { lastC: input.lastC, nowC: input.nowC, downMs })],
+    audit: [{ actor: 'watchdog', action: 'resume', reason: 'bath stayed out of the danger zone', data: { downMs } }],
+    downDangerMs,
+  };
+}

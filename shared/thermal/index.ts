@@ -1,0 +1,3 @@
+export { DEFAULT_KIT, DS18B20_LSB_C, heatCapacityJPerK, type KitParams, kitParams, physicalMinHeatUpMs } from './params.js';
+export { Prng } from './prng.js';
+export { type FaultKind, type SimAck, type SimCommand, ThermalSim } from './simulator.js';

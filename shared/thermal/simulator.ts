@@ -1,0 +1,199 @@
+import type { SensorState, Telemetry } from '../protocol/messages.js';
+import { DS18B20_LSB_C, heatCapacityJPerK, type KitParams, kitParams } from './params.js';
+import { Prng } from './prng.js';
+
+/**
+ * Fault kinds the simulator injects (issue 4):
+ * - `disconnected`: the driver's −127 → sensor "disconnected";
+ * - `por`: the DS18B20 85 °C power-on value → sensor "por";
+ * - `crc`: every conversion fails its checksum → sensor "crc";
+ * - `stuck`: the probe keeps reporting the value it had when the fault began (sensor "ok");
+ * - `jump`: readings jump by `jumpC` (a probe pulled out of the bath, a bad contact);
+ * - `runaway`: the heater stays on whatever the servo does (welded contact, failed cooker
+ *   thermostat): the over-temperature case.
+ */
+export type FaultKind = 'disconnected' | 'por' | 'crc' | 'stuck' | 'jump' | 'runaway';
+
+export interface SimCommand {
+  op: 'press' | 'safe';
+  expect?: 'on' | 'off';
+}
+
+export interface SimAck {
+  ok: boolean;
+  heater: boolean;
+}
+
+const MAX_PENDING = 8;
+
+/**
+ * A kit in a water bath. Mutable and allocation-free per step: the load test runs thousands.
+ * Physics (explicit in time, exact exponentials for the lags):
+ *   element:  dP/dt = (P_switch − P) / τ_heater
+ *   water:    C dT/dt = P − UA (T − T_ambient)
+ *   probe:    dT_p/dt = (T − T_p) / τ_probe
+ * The servo toggles the cooker after `servoLatencyMs`; a press misses with `missProb`.
+ */
+export class ThermalSim {
+  readonly p: KitParams;
+  private readonly rng: Prng;
+  private readonly capJPerK: number;
+  /** Simulated time since start, ms. */
+  tMs = 0;
+  waterC: number;
+  probeC: number;
+  /** The cooker's real switch state. */
+  heaterOn = false;
+  /** Element output, W (lags the switch). */
+  heaterPowerW = 0;
+  /** What the kit believes (its last actuation); reported as telemetry `heater`. */
+  belief = false;
+  boot: number;
+  seq = 0;
+  fault: FaultKind | null = null;
+  jumpC = 20;
+  private stuckC = 0;
+  private porReads = 0;
+  private readonly pendingAt = new Float64Array(MAX_PENDING);
+  private pendingCount = 0;
+  /** Counters for tests and benchmarks. */
+  presses = 0;
+  missed = 0;
+
+  constructor(params: Partial<KitParams> = {}) {
+    this.p = kitParams(params);
+    this.rng = new Prng(this.p.seed);
+    this.capJPerK = heatCapacityJPerK(this.p);
+    this.waterC = this.p.startC ?? this.p.ambientC;
+    this.probeC = this.waterC;
+    this.boot = this.p.boot;
+  }
+
+  get nowMs(): number {
+    return this.p.startEpochMs + this.tMs;
+  }
+
+  /** Advance the physics by dtMs (≤ a few seconds per call keeps it accurate). */
+  step(dtMs: number): void {
+    const end = this.tMs + dtMs;
+    // Apply servo presses that land inside this step at their own time (split the step).
+    while (this.pendingCount > 0 && this.pendingAt[0]! <= end) {
+      const at = this.pendingAt[0]!;
+      if (at > this.tMs) this.integrate(at - this.tMs);
+      this.shiftPending();
+      this.applyPress();
+    }
+    if (end > this.tMs) this.integrate(end - this.tMs);
+  }
+
+  private integrate(dtMs: number): void {
+    const dt = dtMs / 1000;
+    const p = this.p;
+    const on = this.heaterOn || this.fault === 'runaway';
+    const target = on ? p.heaterW : 0;
+    const powerW = this.heaterPowerW;
+    this.heaterPowerW = target + (powerW - target) * Math.exp(-dt / p.heaterTauS);
+    const meanW = (powerW + this.heaterPowerW) / 2;
+    this.waterC += ((meanW - p.uaWPerK * (this.waterC - p.ambientC)) * dt) / this.capJPerK;
+    this.probeC = this.waterC + (this.probeC - this.waterC) * Math.exp(-dt / p.probeTauS);
+    this.tMs += dtMs;
+  }
+
+  private shiftPending(): void {
+    for (let i = 1; i < this.pendingCount; i++) this.pendingAt[i - 1] = this.pendingAt[i]!;
+    this.pendingCount--;
+  }
+
+  private applyPress(): void {
+    this.presses++;
+    if (this.rng.next() < this.p.missProb) {
+      this.missed++;
+      return;
+    }
+    this.heaterOn = !this.heaterOn;
+  }
+
+  /** Schedule one servo press after the servo latency (the kit's button press). */
+  pressButton(): void {
+    if (this.pendingCount >= MAX_PENDING) return;
+    this.pendingAt[this.pendingCount++] = this.tMs + this.p.servoLatencyMs;
+  }
+
+  /** PROTOCOL Command handling as the firmware does it; returns the Ack fields. */
+  command(cmd: SimCommand): SimAck {
+    if (cmd.op === 'safe') {
+      // PROTOCOL: the device presses only if it believes the heater is on.
+      if (this.belief) this.pressButton();
+      this.belief = false;
+      return { ok: true, heater: false };
+    }
+    this.pressButton();
+    this.belief = cmd.expect === 'on';
+    return { ok: true, heater: this.belief };
+  }
+
+  /** One DS18B20 conversion: the value and its classification, as the firmware reports it. */
+  read(): { tempC: number | null; sensor: SensorState } {
+    const v = this.readRaw();
+    if (v === -127) return { tempC: null, sensor: 'disconnected' };
+    if (Number.isNaN(v)) return { tempC: null, sensor: 'crc' };
+    if (v === 85 && this.porReads > 0) return { tempC: null, sensor: 'por' };
+    if (v < -10 || v > 110) return { tempC: null, sensor: 'range' };
+    return { tempC: v, sensor: 'ok' };
+  }
+
+  /** The raw driver value: °C quantised to 0.0625, −127, 85 (por) or NaN (CRC failure). */
+  readRaw(): number {
+    switch (this.fault) {
+      case 'disconnected':
+        return -127;
+      case 'crc':
+        return Number.NaN;
+      case 'por':
+        this.porReads = 1;
+        return 85;
+      case 'stuck':
+        return this.stuckC;
+      default:
+        break;
+    }
+    this.porReads = 0;
+    if (this.p.crcProb > 0 && this.rng.next() < this.p.crcProb) return Number.NaN;
+    const jump = this.fault === 'jump' ? this.jumpC : 0;
+    const c = this.probeC + this.p.probeOffsetC + jump + this.p.noiseSdC * this.rng.normal();
+    return Math.round(c / DS18B20_LSB_C) * DS18B20_LSB_C;
+  }
+
+  injectFault(kind: FaultKind): void {
+    if (kind === 'stuck') this.stuckC = Math.round(this.probeC / DS18B20_LSB_C) * DS18B20_LSB_C;
+    this.fault = kind;
+  }
+
+  clearFault(): void {
+    this.fault = null;
+  }
+
+  /** A kit reboot: boot + 1, seq restarts, the first conversion is the 85 °C power-on value. */
+  reboot(): void {
+    this.boot++;
+    this.seq = 0;
+    this.belief = false;
+    this.fault = 'por';
+  }
+
+  /** The next PROTOCOL Telemetry payload (one conversion; seq advances). */
+  telemetry(rssi = -60): Telemetry {
+    const r = this.read();
+    if (this.fault === 'por') this.fault = null; // the power-on value lasts one conversion
+    return {
+      v: 1,
+      boot: this.boot,
+      seq: this.seq++,
+      ts: Math.round(this.nowMs),
+      tempC: r.tempC,
+      sensor: r.sensor,
+      heater: this.belief,
+      rssi,
+    };
+  }
+}
