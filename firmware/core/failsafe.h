@@ -1,0 +1,53 @@
+// Device-side safety (PROTOCOL.md "Device-side safety"): the rules the kit enforces on its
+// own, whatever the gateway does. Pure decisions; the press itself goes through the scheduler.
+#pragma once
+#include <cstdint>
+
+#include "messages.h"
+
+namespace sv {
+
+enum class Trip : uint8_t { None, GatewaySilent, OverTemp, SensorFault };
+const char* tripName(Trip t);
+
+struct SafetyConfig {
+  uint32_t silenceMs = 30000;  // PROTOCOL: nothing heard for 30 s while heating → off
+  uint8_t faultReads = 3;      // PROTOCOL: 3 consecutive sensor faults while heating → off
+  double defaultMaxC = 90;     // PROTOCOL: Command.maxC default
+};
+
+class FailSafe {
+ public:
+  explicit FailSafe(SafetyConfig c = SafetyConfig{}) : cfg_(c), maxC_(c.defaultMaxC) {}
+
+  // Boot counts as the last contact: a kit that restarts with the heater on (belief restored
+  // from NVS) still gets the full silence window to find the gateway, and no more.
+  void begin(uint32_t nowMs) { lastHeardMs_ = nowMs; }
+  // PROTOCOL: hearing from the gateway means a PUBACK or a command.
+  void heardFromGateway(uint32_t nowMs) { lastHeardMs_ = nowMs; }
+  void onReading(SensorState s, int16_t raw16);
+  // Command.maxC (20…110, validated by the schema) replaces the limit until the next reboot.
+  void setMaxC(double c) { maxC_ = c; }
+  double maxC() const { return maxC_; }
+
+  // The rule that requires pressing the heater off now, if any. Only meaningful while the
+  // heater is believed on: with the toggle profile a press while off would turn it on.
+  Trip check(bool heaterOn, uint32_t nowMs) const;
+  // Why turning the heater on must be refused right now ("overtemp", "sensor-fault"), or nullptr.
+  const char* refuseHeat() const;
+
+  uint8_t consecutiveFaults() const { return faults_; }
+  // Above maxC by the last good reading, or above the probe's range (see onReading).
+  bool overTemp() const { return hot_ || (haveOk_ && lastOkRaw_ > maxC_ * kRawPerDegree); }
+
+ private:
+  SafetyConfig cfg_;
+  double maxC_;
+  uint32_t lastHeardMs_ = 0;
+  uint8_t faults_ = 0;
+  bool haveOk_ = false;
+  int16_t lastOkRaw_ = 0;
+  bool hot_ = false;  // a valid-CRC reading above 110 °C since the last good one
+};
+
+}  // namespace sv

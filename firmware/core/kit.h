@@ -1,0 +1,60 @@
+// The kit's behaviour in one place, fed by the Arduino glue (src/main.cpp) with readings,
+// MQTT events and the time, and read back for servo motions, acks and telemetry. Nothing here
+// touches hardware or a clock, so the host tests drive it through every rule.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "failsafe.h"
+#include "outbox.h"
+#include "press.h"
+#include "sensor.h"
+
+namespace sv {
+
+struct KitConfig {
+  SafetyConfig safety;
+  PressTiming timing;
+  uint32_t porWindowMs = 5000;
+};
+
+class Kit {
+ public:
+  explicit Kit(const KitConfig& c = KitConfig{}) : safety_(c.safety), press_(c.timing), sensor_(c.porWindowMs) {}
+
+  // `boot` from the NVS counter; `heaterOn` the belief saved in NVS before the reset.
+  void begin(uint32_t boot, bool heaterOn, uint32_t nowMs);
+
+  // One finished conversion: classified, fed to the fail-safe and queued as telemetry.
+  // `epochMs` is 0 without a synced clock; `rssi` > 0 means "unknown".
+  SensorState onReading(const ProbeRead& r, uint32_t nowMs, uint64_t epochMs, int16_t rssi);
+  // A payload on sv/<id>/cmd.
+  void onCommand(const char* payload, size_t len, uint32_t nowMs, uint64_t epochMs);
+  // PROTOCOL: any PUBACK proves the gateway is there; a telemetry one frees its slot.
+  void onPuback(uint16_t packetId, uint32_t nowMs);
+  void onDisconnect() { outbox_.disconnected(); }
+
+  // Call every loop: fail-safe rules first, then the press scheduler.
+  Step tick(uint32_t nowMs);
+  bool popAck(Ack& a) { return press_.popAck(a); }
+
+  bool heater() const { return press_.heater(); }
+  Trip lastTrip() const { return lastTrip_; }
+  SensorState lastSensor() const { return lastSensor_; }
+  uint32_t boot() const { return boot_; }
+  Outbox& outbox() { return outbox_; }
+  const FailSafe& safety() const { return safety_; }
+
+ private:
+  FailSafe safety_;
+  PressScheduler press_;
+  SensorClassifier sensor_;
+  Outbox outbox_;
+  json::Doc doc_;  // command parsing scratch (~1.5 KiB, kept off the loop task's stack)
+  uint32_t boot_ = 0;
+  uint32_t seq_ = 0;
+  Trip lastTrip_ = Trip::None;
+  SensorState lastSensor_ = SensorState::Disconnected;
+};
+
+}  // namespace sv

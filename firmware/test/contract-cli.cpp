@@ -1,0 +1,93 @@
+// The C++ half of the cross-language contract test (test/contract.test.ts).
+//   --validate: reads "<kind> <payload as hex>" lines, prints one JSON verdict per line.
+//   --encode:   prints "<kind>\t<name>\t<expected tempC ×16 or ->\t<payload>" lines for a sweep
+//               of messages the core encodes, each also checked by the core's own validator.
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "../core/messages.h"
+#include "../core/schema.h"
+#include "../core/writer.h"
+#include "encode-cases.h"
+
+namespace {
+
+int hexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::string jsonStr(const char* s, size_t n) {
+  char buf[8 * 1024];
+  sv::Writer w(buf, sizeof buf);
+  w.str(s, n);
+  return buf;
+}
+
+std::string commandJson(const sv::Command& c) {
+  char buf[512];
+  const char* expect = c.expect == sv::Expect::None ? "null" : c.expect == sv::Expect::On ? "\"on\"" : "\"off\"";
+  std::string sent = c.hasSentTs ? std::to_string(c.sentTs) : "null";
+  char maxC[40] = "null";
+  if (c.hasMaxC) snprintf(maxC, sizeof maxC, "%.17g", c.maxC);
+  snprintf(buf, sizeof buf, "{\"id\":%s,\"op\":\"%s\",\"expect\":%s,\"ttlMs\":%u,\"sentTs\":%s,\"maxC\":%s}",
+           jsonStr(c.id, strlen(c.id)).c_str(), c.op == sv::Op::Press ? "press" : "safe", expect,
+           static_cast<unsigned>(c.ttlMs), sent.c_str(), maxC);
+  return buf;
+}
+
+}  // namespace
+
+int contractValidate() {
+  static sv::json::Doc doc;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    size_t sp = line.find(' ');
+    if (sp == std::string::npos) {
+      printf("{\"error\":\"bad input line\"}\n");
+      continue;
+    }
+    std::string kindName = line.substr(0, sp), hex = line.substr(sp + 1), bytes;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<char>(hexVal(hex[i]) * 16 + hexVal(hex[i + 1])));
+    sv::Kind kind;
+    if (!sv::kindFromName(kindName.c_str(), &kind)) {
+      printf("{\"error\":\"unknown kind\"}\n");
+      continue;
+    }
+    sv::Verdict v;
+    std::string extra;
+    if (kind == sv::Kind::Cmd) {
+      sv::Command c;
+      if (sv::decodeCommand(bytes.data(), bytes.size(), c, v, doc)) extra = ",\"cmd\":" + commandJson(c);
+    } else {
+      sv::validate(kind, bytes.data(), bytes.size(), doc, v);
+    }
+    std::string fields;
+    for (size_t i = 0; i < v.count; ++i) fields += (i ? "," : "") + jsonStr(v.issues[i].field, v.issues[i].fieldLen);
+    printf("{\"ok\":%s,\"code\":\"%s\",\"total\":%zu,\"fields\":[%s]%s}\n", v.ok() ? "true" : "false", sv::codeName(v.code),
+           v.total, fields.c_str(), extra.c_str());
+    fflush(stdout);
+  }
+  return 0;
+}
+
+int contractEncode() {
+  static sv::json::Doc doc;
+  int bad = 0;
+  forEachEncodeCase([&](sv::Kind kind, const std::string& name, long expectRaw, const char* payload, size_t len) {
+    static const char* const kNames[] = {"telemetry", "status", "cmd", "ack"};
+    sv::Verdict v;
+    sv::validate(kind, payload, len, doc, v);
+    if (len == 0 || !v.ok()) ++bad;
+    std::string label = name;
+    for (char& ch : label) ch = (ch == '\t' || ch == '\n') ? ' ' : ch;
+    std::string expect = expectRaw == kNoTemp ? "-" : std::to_string(expectRaw);
+    printf("%s\t%s\t%s\t%s\t%s\n", kNames[static_cast<int>(kind)], label.c_str(), expect.c_str(), v.ok() ? "self-ok" : "self-bad",
+           len == 0 ? "(encoder refused)" : payload);
+  });
+  return bad == 0 ? 0 : 1;
+}

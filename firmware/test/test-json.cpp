@@ -1,0 +1,98 @@
+// The JSON reader accepts exactly JSON.parse's language (the contract test checks the rest).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "../core/json.h"
+#include "runner.h"
+
+using sv::json::Doc;
+using sv::json::Status;
+using sv::json::Type;
+
+namespace {
+
+Doc doc;
+
+Status parse(const std::string& s) { return sv::json::parse(s.data(), s.size(), doc); }
+
+std::string str(const char* key) {
+  const sv::json::Member* m = doc.find(key);
+  return m ? std::string(doc.str(m->value.strOff), m->value.strLen) : std::string("<missing>");
+}
+
+}  // namespace
+
+TEST(json_accepts_objects_and_keeps_members) {
+  CHECK(parse(" {\"a\" : 1.5e1 ,\"b\":\"x\",\"c\":null,\"d\":true,\"e\":[1,{\"f\":[]}],\"g\":{}}\r\n") == Status::Object);
+  CHECK_EQ(doc.count, 6);
+  CHECK(doc.find("a")->value.number == 15);
+  CHECK_STR(str("b"), "x");
+  CHECK(doc.find("c")->value.type == Type::Null);
+  CHECK(doc.find("d")->value.boolean);
+  CHECK(doc.find("e")->value.type == Type::Array);
+  CHECK(doc.find("g")->value.type == Type::Object);
+  CHECK(doc.find("zz") == nullptr);
+}
+
+TEST(json_rejects_what_json_parse_rejects) {
+  const char* bad[] = {"", " ", "{", "{\"a\":}", "{\"a\":1,}", "{a:1}", "{'a':1}", "{\"a\":01}", "{\"a\":1.}",
+                       "{\"a\":.5}", "{\"a\":+1}", "{\"a\":1e}", "{\"a\":-}", "{\"a\":tru}", "{\"a\":NaN}",
+                       "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"tab\there\"}", "{\"a\":1}x", "{\"a\":[1,]}",
+                       "{\"a\":[1 2]}", "{\"a\":{\"b\"}}", "\xEF\xBB\xBF{}", "{\"a\":1}}", "[", "[[[]]"};
+  for (const char* b : bad) {
+    if (!CHECK(parse(b) == Status::Syntax)) printf("  #   input: %s\n", b);
+  }
+}
+
+TEST(json_non_objects_are_valid_json_but_not_objects) {
+  const char* others[] = {"[1,2,3]", "\"hello\"", "null", "42", "true", " [ {\"a\":[[[]]]} ] "};
+  for (const char* o : others) CHECK(parse(o) == Status::NotObject);
+}
+
+TEST(json_decodes_escapes_and_surrogates) {
+  CHECK(parse("{\"s\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\",\"u\":\"\\u0041\\u00e9\\ud83d\\ude00\",\"l\":\"\\ud800x\"}") == Status::Object);
+  CHECK_STR(str("s"), "a\"b\\c/d\b\f\n\r\t");
+  CHECK_STR(str("u"), "A\xC3\xA9\xF0\x9F\x98\x80");
+  CHECK_STR(str("l"), "\xED\xA0\x80x");  // a lone surrogate stays one code point
+  CHECK_EQ(sv::json::codePoints(doc.str(doc.find("u")->value.strOff), doc.find("u")->value.strLen), 3);
+  CHECK(parse("{\"\\u0076\":1}") == Status::Object);
+  CHECK(doc.find("v") != nullptr);  // escaped keys are compared decoded
+}
+
+TEST(json_duplicate_keys_keep_first_position_and_last_value) {
+  CHECK(parse("{\"a\":1,\"b\":2,\"a\":3}") == Status::Object);
+  CHECK_EQ(doc.count, 2);
+  CHECK_STR(std::string(doc.str(doc.members[0].keyOff), doc.members[0].keyLen), "a");
+  CHECK(doc.members[0].value.number == 3);
+}
+
+TEST(json_deep_nesting_needs_no_recursion) {
+  std::string deep = "{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}";
+  CHECK(parse(deep) == Status::Object);
+  CHECK(parse("{\"a\":" + std::string(500, '[') + std::string(499, ']') + "}") == Status::Syntax);
+}
+
+TEST(json_many_keys_overflow_is_flagged) {
+  std::string s = "{";
+  for (int i = 0; i < 40; ++i) s += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+  CHECK(parse(s + "}") == Status::Object);
+  CHECK_EQ(doc.count, sv::json::kMaxMembers);
+  CHECK(doc.overflow);
+}
+
+TEST(json_numbers_match_javascript) {
+  CHECK(parse("{\"a\":-0,\"b\":1E2,\"c\":1e400,\"d\":58.31,\"e\":0.0625}") == Status::Object);
+  CHECK(doc.find("a")->value.number == 0);
+  CHECK(doc.find("b")->value.number == 100);
+  CHECK(doc.find("c")->value.number > 1e308);  // Infinity, as in JSON.parse
+  CHECK(doc.find("d")->value.number == 58.31);
+  CHECK(doc.find("e")->value.number == 0.0625);
+}
+
+TEST(utf8_validation_matches_fatal_text_decoder) {
+  const char* good[] = {"", "abc", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBB\xBF"};
+  const char* bad[] = {"\x80", "\xC0\xAF", "\xC3", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\xFF", "a\xE2\x82"};
+  for (const char* g : good) CHECK(sv::json::validUtf8(g, strlen(g)));
+  for (const char* b : bad) CHECK(!sv::json::validUtf8(b, strlen(b)));
+}
