@@ -37,7 +37,7 @@ struct Reader {
   bool string(bool keep, uint16_t* off, uint16_t* len);
   bool number(double* out);
   bool value(Value* out, bool keep);
-  bool nested();
+  bool nested(uint16_t* items);
   bool object();
 };
 
@@ -159,7 +159,7 @@ bool Reader::value(Value* out, bool keep) {
   char c = *p;
   if (c == '{' || c == '[') {
     v.type = c == '{' ? Type::Object : Type::Array;
-    if (!nested()) return false;
+    if (!nested(&v.items)) return false;
   } else if (c == '"') {
     v.type = Type::String;
     if (!string(keep, &v.strOff, &v.strLen)) return false;
@@ -180,7 +180,8 @@ bool Reader::value(Value* out, bool keep) {
 }
 
 // Skips a nested array/object without recursion (deep nesting must not eat the stack).
-bool Reader::nested() {
+bool Reader::nested(uint16_t* items) {
+  *items = 0;  // direct elements: zod measures .length on any value that has one
   uint8_t isObj[kMaxInput / 8] = {};
   size_t depth = 0;
   auto top = [&]() { return (isObj[(depth - 1) / 8] >> ((depth - 1) % 8)) & 1; };
@@ -209,6 +210,8 @@ bool Reader::nested() {
           wantValue = false;
         } else if (obj && !key()) {
           return false;
+        } else if (depth == 1) {
+          *items = 1;
         }
         continue;
       }
@@ -219,6 +222,7 @@ bool Reader::nested() {
     ws();
     if (at(',')) {
       ++p;
+      if (depth == 1 && *items < 0xFFFF) ++*items;
       ws();
       if (top() && !key()) return false;
       wantValue = true;

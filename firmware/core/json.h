@@ -16,6 +16,7 @@ struct Value {
   double number = 0;
   uint16_t strOff = 0;  // into Doc::arena (decoded UTF-8; lone surrogates kept as WTF-8)
   uint16_t strLen = 0;
+  uint16_t items = 0;  // Array: number of direct elements
 };
 
 struct Member {

@@ -67,8 +67,13 @@ bool checkField(const Doc& doc, const Field& f, Verdict& out) {
         return false;
       }
       double x = v.number;
-      // zod .int(): a safe integer; every failed check is reported, none aborts.
-      if (f.type == F::Int && (std::trunc(x) != x || std::fabs(x) > kMaxSafeInt)) add(out, f.name, "expected int");
+      // zod .int(): a fraction is a type error (aborts the field and the refinements); an
+      // integer beyond 2^53 is a range issue, and the min/max checks still run after it.
+      if (f.type == F::Int && std::trunc(x) != x) {
+        add(out, f.name, "expected int");
+        return false;
+      }
+      if (f.type == F::Int && std::fabs(x) > kMaxSafeInt) add(out, f.name, "outside the safe integer range");
       if (x < f.min) add(out, f.name, "too small");
       if (x > f.max) add(out, f.name, "too big");
       return true;
@@ -76,6 +81,10 @@ bool checkField(const Doc& doc, const Field& f, Verdict& out) {
     case F::Str: {
       if (v.type != Type::String) {
         add(out, f.name, "expected string");
+        // zod quirk: its length checks run on anything with a .length, so an array also
+        // gets "too short"/"too long" for its element count (the regex check does not run).
+        if (v.type == Type::Array && v.items < f.min) add(out, f.name, "too short");
+        if (v.type == Type::Array && v.items > f.max) add(out, f.name, "too long");
         return false;
       }
       const char* s = doc.str(v.strOff);
