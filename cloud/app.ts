@@ -1,29 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/log.js';
 import type { CloudConfig } from './config.js';
+import { Authenticator } from './http/auth.js';
+import { errorBody, installErrorHandlers } from './http/errors.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { CloudMetrics } from './metrics.js';
+import type { RouteDeps } from './routes/deps.js';
+import { deviceRoutes } from './routes/devices.js';
+import { docsRoutes } from './routes/docs.js';
+import { gatewayRoutes } from './routes/gateways.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { keyRoutes } from './routes/keys.js';
+import { recordRoutes } from './routes/records.js';
+import { closeStores, createStores, openStores } from './stores/index.js';
+import type { Stores } from './stores/types.js';
 
-/** Builds the cloud service; nothing listens until `start()` (DESIGN.md: app.ts has no side effects). */
+/** Builds the cloud service; nothing connects or listens until `start()` (DESIGN.md: app.ts has no side effects). */
 export interface Cloud {
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
   readonly http: FastifyInstance;
+  readonly stores: Stores;
+  readonly metrics: CloudMetrics;
 }
 
-export function buildCloud(config: CloudConfig, log: Logger): Cloud {
-  const http = Fastify({ loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
-  http.get('/healthz', async () => ({ status: 'ok' }));
+export interface CloudOptions {
+  /** Clock (tests); default Date.now. */
+  now?: () => number;
+}
 
+export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
+  const tls =
+    config.tls.certFile && config.tls.keyFile ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;
+  const http = Fastify({
+    loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: config.http.requestTimeoutMs,
+    ...(tls ? { https: tls } : {}),
+  }) as unknown as FastifyInstance;
+  const stores = createStores(config);
+  const metrics = new CloudMetrics();
+  const now = options.now ?? Date.now;
+  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs);
+  const pipeline = new IngestPipeline(stores, metrics, { sinkTimeoutMs: config.ingest.sinkTimeoutMs }, log.child({ part: 'ingest' }));
+  const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
+
+  http.decorateRequest('principal', null);
+  // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
+  http.setValidatorCompiler(() => (value) => ({ value }));
+  installErrorHandlers(http, config.ingest.retryAfterS);
+  http.addHook('preParsing', async (req, _reply, payload) => {
+    if (req.headers['content-encoding'] !== 'gzip') return payload;
+    // The body limit applies to the decoded size (a gzip bomb stops at the limit).
+    const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength?: number };
+    let encoded = 0;
+    payload.on('data', (chunk: Buffer) => {
+      encoded += chunk.length;
+      gunzip.receivedEncodedLength = encoded;
+    });
+    payload.pipe(gunzip);
+    return gunzip;
+  });
+  http.register(swagger, {
+    openapi: {
+      info: { title: 'Sous-vide cloud API', version: '1.0.0', description: 'Ingest (gateways), query and control (API keys).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  http.register(rateLimit, {
+    global: true,
+    hook: 'preHandler', // after the onRequest auth hooks: the key is the gateway or the API key, not the address
+    max: config.rateLimit.keyPerMin,
+    timeWindow: 60_000,
+    keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      ...errorBody('SV_ERR_RATE_LIMITED', `rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, [`limit: ${ctx.max} per minute`]),
+    }),
+  });
+  http.register(async (app) => {
+    await healthRoutes(app, deps);
+    await docsRoutes(app);
+    await ingestRoutes(app, deps);
+    await gatewayRoutes(app, deps);
+    await deviceRoutes(app, deps);
+    await recordRoutes(app, deps);
+    await keyRoutes(app, deps);
+  });
+
+  let started = false;
   return {
     http,
+    stores,
+    metrics,
     async start() {
+      await openStores(stores);
+      started = true;
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      log.info({ port }, 'cloud started');
+      if (!tls) log.warn('cloud serves plain HTTP: terminate TLS in front of it or set tls.certFile/tls.keyFile');
+      log.info({ port, telemetry: stores.telemetry.backend, state: stores.state.backend, meta: stores.meta.backend }, 'cloud started');
       return { port };
     },
     async stop() {
       await http.close();
+      if (started) await closeStores(stores);
       log.info('cloud stopped');
     },
   };

@@ -14,6 +14,83 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
   }),
   port: opt(Port, { kind: 'int', unit: 'port', default: 8443, help: 'HTTP(S) listener port (0 = any free port).' }),
   host: opt(z.string(), { kind: 'string', default: '0.0.0.0', help: 'Address the HTTP(S) listener binds to.' }),
+  tls: {
+    certFile: opt(z.string().min(1).optional(), {
+      kind: 'string',
+      unit: 'path',
+      help: 'PEM certificate for HTTPS; unset = plain HTTP (terminate TLS at the load balancer).',
+    }),
+    keyFile: opt(z.string().min(1).optional(), { kind: 'string', unit: 'path', help: 'PEM private key for HTTPS.' }),
+  },
+  http: {
+    bodyLimitBytes: opt(
+      z
+        .number()
+        .int()
+        .min(1024)
+        .max(512 * 1024 * 1024),
+      {
+        kind: 'int',
+        unit: 'bytes',
+        default: 8 * 1024 * 1024,
+        help: 'Largest request body, measured after gzip decoding.',
+      },
+    ),
+    requestTimeoutMs: opt(z.number().int().min(0), {
+      kind: 'int',
+      unit: 'ms',
+      default: 30_000,
+      help: 'Socket-level request timeout (0 = none).',
+    }),
+  },
+  ingest: {
+    sinkTimeoutMs: opt(z.number().int().min(10).max(600_000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 2_000,
+      help: 'A sink that has not committed within this time fails the batch with 503.',
+    }),
+    retryAfterS: opt(z.number().int().min(1).max(3600), {
+      kind: 'int',
+      unit: 's',
+      default: 5,
+      help: 'Retry-After sent with a 503 when a sink failed or was too slow.',
+    }),
+    heartbeatTtlS: opt(z.number().int().min(1).max(86_400), {
+      kind: 'int',
+      unit: 's',
+      default: 90,
+      help: 'A device or gateway not heard from for this long is no longer online.',
+    }),
+  },
+  rateLimit: {
+    gatewayPerMin: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'requests/min',
+      default: 6_000,
+      help: 'Ingest requests per minute per gateway (per instance).',
+    }),
+    keyPerMin: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'requests/min',
+      default: 600,
+      help: 'API requests per minute per API key (per instance).',
+    }),
+    anonPerMin: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'requests/min',
+      default: 120,
+      help: 'Unauthenticated requests per minute per client address (per instance).',
+    }),
+  },
+  auth: {
+    cacheTtlMs: opt(z.number().int().min(0).max(300_000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 5_000,
+      help: 'How long a verified token or key is cached; a revocation takes effect within this time.',
+    }),
+  },
   influx: {
     url: opt(z.url({ protocol: /^https?$/ }).optional(), {
       kind: 'string',
@@ -26,6 +103,12 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       help: 'InfluxDB database (1.x) or DBRP-mapped bucket (2.x/3.x).',
     }),
     token: opt(z.string().optional(), { kind: 'string', secret: true, help: 'InfluxDB token (2.x/3.x v1-compatibility auth).' }),
+    timeoutMs: opt(z.number().int().min(10), { kind: 'int', unit: 'ms', default: 5_000, help: 'HTTP timeout of one InfluxDB request.' }),
+    createDb: opt(z.boolean(), {
+      kind: 'bool',
+      default: true,
+      help: 'Run CREATE DATABASE at start (1.x; turn off where the bucket is provisioned).',
+    }),
   },
   redis: {
     url: opt(z.url({ protocol: /^rediss?$/ }).optional(), {
@@ -34,6 +117,8 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       secret: true,
       help: 'Redis URL (redis://host:port/db).',
     }),
+    commandTimeoutMs: opt(z.number().int().min(10), { kind: 'int', unit: 'ms', default: 2_000, help: 'Timeout of one Redis command.' }),
+    keyPrefix: opt(z.string().regex(/^[A-Za-z0-9:_-]*$/), { kind: 'string', default: 'sv:', help: 'Prefix of every Redis key.' }),
   },
   mysql: {
     url: opt(z.url({ protocol: /^mysql$/ }).optional(), {
@@ -42,6 +127,8 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       secret: true,
       help: 'MySQL/MariaDB URL (mysql://user:pass@host:port/db).',
     }),
+    poolSize: opt(z.number().int().min(1).max(500), { kind: 'int', unit: 'connections', default: 10, help: 'MySQL connection pool size.' }),
+    connectTimeoutMs: opt(z.number().int().min(10), { kind: 'int', unit: 'ms', default: 5_000, help: 'MySQL connect timeout.' }),
   },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {

@@ -1,0 +1,80 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SvError } from '../../shared/errors.js';
+import { bearer, hashSecret } from '../auth/tokens.js';
+import type { MetaStore, Role } from '../stores/types.js';
+
+/** Who made a request: a gateway (ingest) or the owner of an API key (everything else). */
+export type Principal = { kind: 'gateway'; id: string } | { kind: 'key'; id: string; owner: string; role: Role };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+/**
+ * Verifies bearer secrets against their stored hashes, with a short positive cache so that the
+ * meta store is not hit per batch (a revocation takes effect within `cacheTtlMs`). A meta store
+ * that cannot answer is a 503, never a 401: the gateway must retry, not give up its token.
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly cacheTtlMs: number,
+  ) {}
+
+  async verify(kind: Principal['kind'], header: string | undefined): Promise<Principal> {
+    const secret = bearer(header);
+    if (!secret) throw new SvError('SV_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer header', ['authorization: required']);
+    const hash = hashSecret(secret);
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > Date.now() && hit.principal.kind === kind) return hit.principal;
+    let principal: Principal | null = null;
+    try {
+      if (kind === 'gateway') {
+        const g = await this.meta.gatewayByTokenHash(hash);
+        if (g) principal = { kind: 'gateway', id: g.id };
+      } else {
+        const k = await this.meta.apiKeyByHash(hash);
+        if (k) principal = { kind: 'key', id: k.id, owner: k.owner, role: k.role };
+      }
+    } catch (err) {
+      throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'cannot verify credentials: meta store unavailable', [
+        `mysql: ${(err as Error).message}`,
+      ]);
+    }
+    if (!principal) throw new SvError('SV_ERR_UNAUTHORIZED', `invalid or revoked ${kind === 'gateway' ? 'gateway token' : 'API key'}`);
+    if (this.cacheTtlMs > 0) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, { principal, until: Date.now() + this.cacheTtlMs });
+    }
+    return principal;
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
+
+  /** onRequest hook: an API key with at least `role`. */
+  role(role: Role) {
+    return async (req: FastifyRequest, _reply: FastifyReply) => {
+      const p = await this.verify('key', req.headers.authorization);
+      if (p.kind !== 'key' || RANK[p.role] < RANK[role]) {
+        throw new SvError('SV_ERR_FORBIDDEN', `this action needs the ${role} role`, [
+          `role: ${p.kind === 'key' ? p.role : 'gateway'} < ${role}`,
+        ]);
+      }
+      req.principal = p;
+    };
+  }
+
+  /** onRequest hook: a gateway token. */
+  gateway() {
+    return async (req: FastifyRequest, _reply: FastifyReply) => {
+      req.principal = await this.verify('gateway', req.headers.authorization);
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import { SvError } from '../../shared/errors.js';
+import type { RelayBatch, RelayReply } from '../../shared/relay/batch.js';
+import type { CloudMetrics, SinkName } from '../metrics.js';
+import type { Stores } from '../stores/types.js';
+import { splitBatch } from './split.js';
+
+export interface PipelineOptions {
+  sinkTimeoutMs: number;
+}
+
+/**
+ * One batch into every sink, in parallel, each bounded by `sinkTimeoutMs`. The answer is a reply
+ * only when every sink committed; otherwise SV_ERR_SINK_UNAVAILABLE (503 + Retry-After) naming
+ * each failed sink. A sink that committed while another failed is harmless: every write is
+ * idempotent, so the gateway's retry of the whole batch converges (DESIGN.md invariants 1, 2).
+ */
+export class IngestPipeline {
+  constructor(
+    private readonly stores: Stores,
+    private readonly metrics: CloudMetrics,
+    private readonly opts: PipelineOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async ingest(gatewayId: string, batch: RelayBatch, nowMs: number): Promise<RelayReply> {
+    const started = performance.now();
+    const { telemetry, status, meta } = splitBatch(batch);
+    const metaCount = batch.records.length - telemetry.length - status.length;
+    const jobs: [SinkName, string, number, () => Promise<unknown>][] = [
+      [
+        'redis',
+        this.stores.state.backend,
+        telemetry.length + status.length,
+        () => this.stores.state.apply(gatewayId, telemetry, status, nowMs),
+      ],
+      ['mysql', this.stores.meta.backend, metaCount, () => this.stores.meta.ingest(gatewayId, meta, nowMs)],
+    ];
+    if (telemetry.length > 0) {
+      jobs.unshift(['influx', this.stores.telemetry.backend, telemetry.length, () => this.stores.telemetry.write(gatewayId, telemetry)]);
+    }
+    const outcomes = await Promise.all(jobs.map(([sink, backend, count, run]) => this.runSink(sink, backend, count, run)));
+    const failures = outcomes.filter((o): o is string => typeof o === 'string');
+    if (failures.length > 0) {
+      this.metrics.batchSeconds.observe({ outcome: 'fail' }, (performance.now() - started) / 1000);
+      this.log.warn({ gatewayId, batchId: batch.batchId, failures }, 'batch not committed');
+      throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'a storage sink failed or was too slow; retry the whole batch', failures);
+    }
+    const metaResult = outcomes[jobs.findIndex(([s]) => s === 'mysql')] as { inserted: number; duplicates: number };
+    let desired: RelayReply['desired'];
+    try {
+      desired = await withTimeout(this.stores.meta.desiredFor(gatewayId, batch.desiredVersion), this.opts.sinkTimeoutMs);
+    } catch (err) {
+      throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'desired state unavailable; retry the batch', [`mysql: ${(err as Error).message}`]);
+    }
+    this.metrics.pipelineSuccess.inc(batch.records.length);
+    this.metrics.batchSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
+    return {
+      ok: true,
+      batchId: batch.batchId,
+      accepted: batch.records.length - metaResult.duplicates,
+      duplicates: metaResult.duplicates,
+      desired,
+    };
+  }
+
+  /** Resolves to the sink's result, or to a `sink: reason` string on failure or timeout. */
+  private async runSink(sink: SinkName, backend: string, count: number, run: () => Promise<unknown>): Promise<unknown> {
+    const started = performance.now();
+    try {
+      const result = await withTimeout(run(), this.opts.sinkTimeoutMs);
+      this.metrics.ok[sink].inc(count);
+      this.metrics.sinkSeconds.observe({ sink, backend, outcome: 'ok' }, (performance.now() - started) / 1000);
+      return result ?? true;
+    } catch (err) {
+      this.metrics.fail[sink].inc(count);
+      this.metrics.sinkSeconds.observe({ sink, backend, outcome: 'fail' }, (performance.now() - started) / 1000);
+      return `${sink}: ${(err as Error).message}`;
+    }
+  }
+}
+
+export class TimeoutError extends Error {}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`no commit within ${ms} ms`)), ms);
+  });
+  p.catch(() => {}); // a late failure after the timeout is already counted
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

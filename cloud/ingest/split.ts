@@ -1,0 +1,55 @@
+import type { RelayBatch } from '../../shared/relay/batch.js';
+import type { Audit, CommandResult, Cook, Event, MetaBatch, Status, Telemetry } from '../stores/types.js';
+
+/** A parsed batch sorted by sink: telemetry → Influx, telemetry + status → Redis, the rest → MySQL. */
+export interface SplitBatch {
+  telemetry: Telemetry[];
+  status: Status[];
+  meta: MetaBatch;
+}
+
+export function splitBatch(batch: RelayBatch): SplitBatch {
+  const telemetry: Telemetry[] = [];
+  const status: Status[] = [];
+  const events: Event[] = [];
+  const audit: Audit[] = [];
+  const commandResults: CommandResult[] = [];
+  const cooks: Cook[] = [];
+  const devices = new Map<string, number>();
+  const seen = (id: string | null, ts: number) => {
+    if (id !== null) devices.set(id, Math.max(devices.get(id) ?? 0, ts));
+  };
+  for (const r of batch.records) {
+    switch (r.kind) {
+      case 'telemetry':
+        telemetry.push(r);
+        seen(r.deviceId, r.rxTs);
+        break;
+      case 'status':
+        status.push(r);
+        seen(r.deviceId, r.rxTs);
+        break;
+      case 'event':
+        events.push(r);
+        seen(r.deviceId, r.ts);
+        break;
+      case 'audit':
+        audit.push(r);
+        seen(r.deviceId, r.ts);
+        break;
+      case 'command_result':
+        commandResults.push(r);
+        seen(r.deviceId, r.ackTs ?? r.issuedTs);
+        break;
+      case 'cook':
+        cooks.push(r);
+        seen(r.deviceId, r.updatedTs);
+        break;
+    }
+  }
+  return {
+    telemetry,
+    status,
+    meta: { batchId: batch.batchId, backlog: batch.backlog, devices, events, audit, commandResults, cooks },
+  };
+}

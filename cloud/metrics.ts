@@ -1,0 +1,54 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export type SinkName = 'influx' | 'redis' | 'mysql';
+
+/**
+ * Ingest metrics, named after the seed plan (recv/parse/influx/redis/mysql _ok/_fail _total),
+ * counted in records; a latency histogram per sink and per batch. One registry per app instance
+ * (tests run several in one process).
+ */
+export class CloudMetrics {
+  readonly registry = new Registry();
+  readonly recv: Counter;
+  readonly parseOk: Counter;
+  readonly parseFail: Counter;
+  readonly ok: Record<SinkName, Counter>;
+  readonly fail: Record<SinkName, Counter>;
+  readonly pipelineSuccess: Counter;
+  readonly sinkSeconds: Histogram<'sink' | 'backend' | 'outcome'>;
+  readonly batchSeconds: Histogram<'outcome'>;
+
+  constructor() {
+    const r = [this.registry];
+    const counter = (name: string, help: string) => new Counter({ name, help, registers: r });
+    this.recv = counter('recv_total', 'Records received in ingest batches (before parsing).');
+    this.parseOk = counter('parse_ok_total', 'Records in batches that passed validation.');
+    this.parseFail = counter('parse_fail_total', 'Batches rejected by validation (4xx).');
+    this.ok = {
+      influx: counter('influx_ok_total', 'Telemetry records committed by the telemetry sink.'),
+      redis: counter('redis_ok_total', 'Records applied by the state sink.'),
+      mysql: counter('mysql_ok_total', 'Records committed by the meta sink.'),
+    };
+    this.fail = {
+      influx: counter('influx_fail_total', 'Telemetry records the telemetry sink failed (or was too slow) to commit.'),
+      redis: counter('redis_fail_total', 'Records the state sink failed to apply.'),
+      mysql: counter('mysql_fail_total', 'Records the meta sink failed to commit.'),
+    };
+    this.pipelineSuccess = counter('pipeline_success_total', 'Records of batches answered 2xx (every sink committed).');
+    const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    this.sinkSeconds = new Histogram({
+      name: 'sink_duration_seconds',
+      help: 'Time one sink took for one batch.',
+      labelNames: ['sink', 'backend', 'outcome'],
+      buckets,
+      registers: r,
+    });
+    this.batchSeconds = new Histogram({
+      name: 'ingest_batch_duration_seconds',
+      help: 'Time from a parsed batch to its answer.',
+      labelNames: ['outcome'],
+      buckets,
+      registers: r,
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import { newId } from '../auth/tokens.js';
+import type { CloudConfig } from '../config.js';
+import type { Authenticator, Principal } from '../http/auth.js';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { CloudMetrics } from '../metrics.js';
+import type { AuditRow, Stores } from '../stores/types.js';
+
+/** What the route plugins share; built once in app.ts. */
+export interface RouteDeps {
+  config: CloudConfig;
+  stores: Stores;
+  auth: Authenticator;
+  pipeline: IngestPipeline;
+  metrics: CloudMetrics;
+  log: Logger;
+  now: () => number;
+}
+
+/** An audit row for a control call, attributed to the API key's owner (DESIGN.md invariant 4). */
+export function auditOf(
+  p: Principal | null,
+  nowMs: number,
+  action: string,
+  deviceId: string | null,
+  reason: string,
+  data: Record<string, unknown>,
+): AuditRow {
+  const actor = p?.kind === 'key' ? { type: 'user' as const, id: p.owner.slice(0, 64) } : { type: 'cloud' as const };
+  return {
+    id: newId('aud'),
+    gatewayId: null,
+    ts: nowMs,
+    actor,
+    deviceId,
+    action,
+    reason: reason.slice(0, 256),
+    data: p?.kind === 'key' ? { ...data, keyId: p.id, role: p.role } : data,
+  };
+}
+
+export const SECURITY = [{ bearer: [] }];

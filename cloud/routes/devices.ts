@@ -1,0 +1,142 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CookSpec } from '../../shared/cook.js';
+import { SvError } from '../../shared/errors.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import { newId } from '../auth/tokens.js';
+import { decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import { auditOf, type RouteDeps, SECURITY } from './deps.js';
+
+const IdParams = z.strictObject({ id: DeviceId });
+const ListQuery = z.strictObject({ gateway: z.string().max(64).optional(), cursor: z.string().optional(), limit: Limit });
+const Every = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'a duration like 500ms, 30s, 5m, 1h, 1d (a bare number is ms)')
+  .transform((v) => {
+    const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v) as RegExpExecArray;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+    return Number(m[1]) * unit;
+  })
+  .refine((ms) => ms >= 1, 'must be at least 1 ms');
+const TelemetryQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional(), every: Every.optional() });
+const MAX_BUCKETS = 10_000;
+/** FDA Food Code: below 54.4 °C for more than 4 h needs an explicit, audited override (shared/cook.ts). */
+const LOW_TEMP_C = 54.4;
+const CookBody = CookSpec.extend({ reason: z.string().max(200).optional() }).superRefine((c, ctx) => {
+  if (c.targetC < LOW_TEMP_C && (c.durationMin === undefined || c.durationMin > 240) && c.lowTempOverride !== true) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['lowTempOverride'],
+      message: `required (true) for a cook below ${LOW_TEMP_C} °C longer than 4 h`,
+    });
+  }
+});
+const StopBody = z.strictObject({ reason: z.string().max(200).optional() }).optional();
+
+export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { auth, stores, now } = deps;
+  const tags = ['devices'];
+
+  http.get(
+    '/v1/devices',
+    {
+      onRequest: auth.role('viewer'),
+      schema: { summary: 'Devices with their latest state', tags, security: SECURITY, querystring: doc(ListQuery) },
+    },
+    async (req) => {
+      const q = parse(ListQuery, req.query, 'query');
+      const page = await stores.meta.listDevices({ limit: q.limit, after: decodeCursor(q.cursor) }, q.gateway);
+      const states = await stores.state.latest(
+        page.items.map((d) => d.id),
+        now(),
+      );
+      return {
+        items: page.items.map((d) => ({ ...d, state: states.get(d.id) ?? null, online: states.get(d.id)?.online ?? false })),
+        nextCursor: encodeCursor(page.next),
+      };
+    },
+  );
+
+  http.get(
+    '/v1/devices/:id',
+    {
+      onRequest: auth.role('viewer'),
+      schema: { summary: 'One device: latest state, online, desired cook', tags, security: SECURITY, params: doc(IdParams) },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const device = await stores.meta.getDevice(id);
+      if (!device) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      const state = (await stores.state.latest([id], now())).get(id) ?? null;
+      const desired = await stores.meta.getDesiredCook(id);
+      return { ...device, state, online: state?.online ?? false, desiredCook: desired };
+    },
+  );
+
+  http.get(
+    '/v1/devices/:id/telemetry',
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: 'Temperature history downsampled per bucket (mean/min/max); from/to epoch ms, every e.g. 1m',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+        querystring: doc(TelemetryQuery),
+      },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const q = parse(TelemetryQuery, req.query, 'query');
+      const toMs = q.to ?? now();
+      const fromMs = q.from ?? toMs - 3_600_000;
+      const everyMs = q.every ?? 60_000;
+      if (fromMs >= toMs) throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.from: must be before query.to']);
+      if ((toMs - fromMs) / everyMs > MAX_BUCKETS) {
+        throw new SvError('SV_ERR_VALIDATION', 'invalid query', [`query.every: too small for this range (at most ${MAX_BUCKETS} buckets)`]);
+      }
+      const buckets = await stores.telemetry.history({ deviceId: id, fromMs, toMs, everyMs });
+      return { deviceId: id, fromMs, toMs, everyMs, buckets };
+    },
+  );
+
+  http.put(
+    '/v1/devices/:id/cook',
+    {
+      onRequest: auth.role('operator'),
+      schema: {
+        summary: 'Start or change the cook (desired state → downlink)',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+        body: doc(CookBody),
+      },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const { reason, ...spec } = parse(CookBody, req.body, 'body');
+      const ts = now();
+      const audit = auditOf(req.principal, ts, 'cook.set', id, reason ?? 'set via cloud API', { spec });
+      const desired = await stores.meta.setDesiredCook(id, spec, newId('cook'), ts, audit);
+      if (!desired) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      return desired;
+    },
+  );
+
+  http.delete(
+    '/v1/devices/:id/cook',
+    {
+      onRequest: auth.role('operator'),
+      schema: { summary: 'Stop the cook (desired state → downlink)', tags, security: SECURITY, params: doc(IdParams) },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const body = parse(StopBody, req.body, 'body');
+      const ts = now();
+      const audit = auditOf(req.principal, ts, 'cook.stop', id, body?.reason ?? 'stopped via cloud API', {});
+      const desired = await stores.meta.setDesiredCook(id, null, newId('cook'), ts, audit);
+      if (!desired) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      return desired;
+    },
+  );
+}

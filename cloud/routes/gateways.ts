@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { SvError } from '../../shared/errors.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import { createGateway } from '../admin.js';
+import { decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { auditOf, type RouteDeps, SECURITY } from './deps.js';
+
+const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
+const CreateBody = z.strictObject({ name: DeviceId });
+const IdParams = z.strictObject({ id: DeviceId });
+
+export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { auth, stores, now } = deps;
+  const tags = ['gateways'];
+
+  http.get(
+    '/v1/gateways',
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: 'Gateways: last seen, reported backlog, alive (heartbeat)',
+        tags,
+        security: SECURITY,
+        querystring: doc(ListQuery),
+      },
+    },
+    async (req) => {
+      const q = parse(ListQuery, req.query, 'query');
+      const page = await stores.meta.listGateways({ limit: q.limit, after: decodeCursor(q.cursor) });
+      const alive = await Promise.all(page.items.map((g) => stores.state.gatewayAlive(g.id)));
+      return { items: page.items.map((g, i) => ({ ...g, alive: alive[i] })), nextCursor: encodeCursor(page.next) };
+    },
+  );
+
+  http.post(
+    '/v1/gateways',
+    {
+      onRequest: auth.role('admin'),
+      schema: { summary: 'Register a gateway; its token is returned once', tags, security: SECURITY, body: doc(CreateBody) },
+    },
+    async (req, reply) => {
+      const { name } = parse(CreateBody, req.body, 'body');
+      const created = await createGateway(stores.meta, name, now());
+      await auditVia(deps, req.principal, 'gateway.add', { gatewayId: created.id });
+      return reply.code(201).send(created);
+    },
+  );
+
+  http.delete(
+    '/v1/gateways/:id',
+    { onRequest: auth.role('admin'), schema: { summary: 'Revoke a gateway token', tags, security: SECURITY, params: doc(IdParams) } },
+    async (req, reply) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      if (!(await stores.meta.revokeGateway(id, now())))
+        throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or already revoked`);
+      auth.forget();
+      await auditVia(deps, req.principal, 'gateway.revoke', { gatewayId: id });
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** Control calls that do not name a device are audited too, attributed to the key's owner. */
+export async function auditVia(deps: RouteDeps, principal: Parameters<typeof auditOf>[0], action: string, data: Record<string, unknown>) {
+  await deps.stores.meta.addAudit(auditOf(principal, deps.now(), action, null, `${action} via cloud API`, data));
+}

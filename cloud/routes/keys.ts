@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { SvError } from '../../shared/errors.js';
+import { createApiKey } from '../admin.js';
+import { decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { ROLES } from '../stores/types.js';
+import type { RouteDeps } from './deps.js';
+import { SECURITY } from './deps.js';
+import { auditVia } from './gateways.js';
+
+const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
+const CreateBody = z.strictObject({ role: z.enum(ROLES as [string, ...string[]]), owner: z.string().regex(/^[\w.@+-]{1,64}$/) });
+const IdParams = z.strictObject({ id: z.string().regex(/^key-[0-9a-f]{12}$/, 'an API key id (key-…)') });
+
+/** API keys (admin only); the key itself is returned once, at creation. */
+export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { auth, stores, now } = deps;
+  const tags = ['keys'];
+
+  http.get(
+    '/v1/keys',
+    {
+      onRequest: auth.role('admin'),
+      schema: { summary: 'API keys (never the keys themselves)', tags, security: SECURITY, querystring: doc(ListQuery) },
+    },
+    async (req) => {
+      const q = parse(ListQuery, req.query, 'query');
+      const page = await stores.meta.listApiKeys({ limit: q.limit, after: decodeCursor(q.cursor) });
+      return { items: page.items, nextCursor: encodeCursor(page.next) };
+    },
+  );
+
+  http.post(
+    '/v1/keys',
+    {
+      onRequest: auth.role('admin'),
+      schema: { summary: 'Create an API key; the key is returned once', tags, security: SECURITY, body: doc(CreateBody) },
+    },
+    async (req, reply) => {
+      const body = parse(CreateBody, req.body, 'body');
+      const created = await createApiKey(stores.meta, body.role, body.owner, now());
+      await auditVia(deps, req.principal, 'key.add', { keyId: created.id, newRole: created.role, owner: body.owner });
+      return reply.code(201).send(created);
+    },
+  );
+
+  http.delete(
+    '/v1/keys/:id',
+    { onRequest: auth.role('admin'), schema: { summary: 'Revoke an API key', tags, security: SECURITY, params: doc(IdParams) } },
+    async (req, reply) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      if (!(await stores.meta.revokeApiKey(id, now())))
+        throw new SvError('SV_ERR_NOT_FOUND', `API key ${id} is unknown or already revoked`);
+      auth.forget();
+      await auditVia(deps, req.principal, 'key.revoke', { revokedKeyId: id });
+      return reply.code(204).send();
+    },
+  );
+}

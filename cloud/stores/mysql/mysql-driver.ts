@@ -1,0 +1,97 @@
+import mysql, { type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
+import type { SqlDriver, SqlValue } from '../sql/driver.js';
+
+export interface MySqlOptions {
+  url: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
+const RETRYABLE = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+
+/** MySQL/MariaDB through a mysql2 pool; transactions retry on deadlock (InnoDB picks a victim). */
+export class MySqlDriver implements SqlDriver {
+  readonly dialect = 'mysql' as const;
+  private readonly pool: Pool;
+
+  constructor(opts: MySqlOptions) {
+    this.pool = mysql.createPool({
+      uri: opts.url,
+      connectionLimit: opts.poolSize,
+      connectTimeout: opts.connectTimeoutMs,
+      waitForConnections: true,
+      queueLimit: 0,
+      enableKeepAlive: true,
+      supportBigNumbers: true,
+      charset: 'utf8mb4',
+    });
+    this.pool.on('connection', (conn) => {
+      conn.on('error', () => {}); // a dead connection is dropped by the pool; queries report the failure
+    });
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const [rows] = await this.pool.query(sql, params as SqlValue[]);
+    return rows as T[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ affected: number }> {
+    const [res] = await this.pool.query<ResultSetHeader>(sql, params as SqlValue[]);
+    return { affected: res.affectedRows };
+  }
+
+  async tx<T>(fn: (d: SqlDriver) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const conn = await this.pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const result = await fn(connectionDriver(conn));
+        await conn.commit();
+        return result;
+      } catch (err) {
+        await conn.rollback().catch(() => {});
+        if (attempt < 4 && RETRYABLE.has((err as { errno?: number }).errno ?? 0)) continue;
+        throw err;
+      } finally {
+        conn.release();
+      }
+    }
+  }
+
+  async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
+    const conn = await this.pool.getConnection();
+    try {
+      const [rows] = await conn.query("SELECT GET_LOCK('sousvide_migrate', 60) AS got");
+      if (Number((rows as { got: number }[])[0]?.got) !== 1) throw new Error('could not take the migration lock within 60 s');
+      try {
+        return await fn();
+      } finally {
+        await conn.query("SELECT RELEASE_LOCK('sousvide_migrate')");
+      }
+    } finally {
+      conn.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function connectionDriver(conn: PoolConnection): SqlDriver {
+  const d: SqlDriver = {
+    dialect: 'mysql',
+    async query<T>(sql: string, params: readonly SqlValue[] = []) {
+      const [rows] = await conn.query(sql, params as SqlValue[]);
+      return rows as T[];
+    },
+    async run(sql: string, params: readonly SqlValue[] = []) {
+      const [res] = await conn.query<ResultSetHeader>(sql, params as SqlValue[]);
+      return { affected: res.affectedRows };
+    },
+    tx: (fn) => fn(d),
+    withMigrationLock: (fn) => fn(),
+    close: async () => {},
+  };
+  return d;
+}

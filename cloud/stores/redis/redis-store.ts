@@ -1,0 +1,169 @@
+import { type ChainableCommander, Redis } from 'ioredis';
+import { SvError } from '../../../shared/errors.js';
+import type { DeviceState, StateStore, Status, Telemetry } from '../types.js';
+import { LATEST_LUA } from './latest.lua.js';
+
+export interface RedisOptions {
+  url: string;
+  commandTimeoutMs: number;
+  keyPrefix: string;
+  heartbeatTtlS: number;
+}
+
+type LatestRedis = Redis & {
+  svLatest(key: string, ...args: (string | number)[]): Promise<number>;
+};
+
+/**
+ * Latest state, heartbeats and the online set in Redis. Keys: `<p>dev:<id>` (hash, latest state),
+ * `<p>online` (sorted set, score = last gateway receive time), `<p>gw:<id>:hb` (heartbeat, TTL).
+ * No offline queue: while Redis is down a command fails at once, so ingest answers 503 instead of
+ * queueing writes in cloud memory.
+ */
+export class RedisStateStore implements StateStore {
+  readonly backend = 'redis';
+  private readonly redis: LatestRedis;
+  private readonly p: string;
+
+  constructor(private readonly opts: RedisOptions) {
+    this.p = opts.keyPrefix;
+    this.redis = new Redis(opts.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs,
+      connectTimeout: opts.commandTimeoutMs,
+      retryStrategy: (times) => Math.min(100 * times, 1_000),
+    }) as LatestRedis;
+    this.redis.defineCommand('svLatest', { numberOfKeys: 1, lua: LATEST_LUA });
+    this.redis.on('error', () => {}); // reported through failed commands and /readyz
+  }
+
+  async open(): Promise<void> {
+    await this.redis.connect();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
+    const ttlMs = this.opts.heartbeatTtlS * 1000;
+    const pipe = this.redis.pipeline() as ChainableCommander & { svLatest(key: string, ...args: (string | number)[]): ChainableCommander };
+    const seen = new Map<string, number>();
+    for (const r of newestTelemetry(telemetry)) {
+      pipe.svLatest(this.devKey(r.deviceId), 't', r.rxTs, r.boot, r.seq, ...telemetryFields(gatewayId, r));
+    }
+    for (const s of newestStatus(status)) {
+      pipe.svLatest(this.devKey(s.deviceId), 's', s.rxTs, s.boot, s.rxTs, 'gw', gatewayId, 'state', s.state, 'fw', s.fw ?? '');
+    }
+    for (const r of [...telemetry, ...status]) seen.set(r.deviceId, Math.max(seen.get(r.deviceId) ?? 0, r.rxTs));
+    if (seen.size > 0) {
+      const args: (string | number)[] = [];
+      for (const [id, ts] of seen) args.push(ts, id);
+      pipe.zadd(`${this.p}online`, 'GT', ...args);
+    }
+    pipe.zremrangebyscore(`${this.p}online`, '-inf', nowMs - 24 * 3600_000);
+    pipe.set(`${this.p}gw:${gatewayId}:hb`, nowMs, 'PX', ttlMs);
+    const results = (await pipe.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw new SvError('SV_ERR_STORE_FAILED', `redis: ${failed[0]?.message}`);
+  }
+
+  async latest(deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>> {
+    const out = new Map<string, DeviceState>();
+    if (deviceIds.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const id of deviceIds) pipe.hgetall(this.devKey(id));
+    const results = (await pipe.exec()) ?? [];
+    deviceIds.forEach((id, i) => {
+      const [err, h] = results[i] ?? [new Error('no reply')];
+      if (err) throw new SvError('SV_ERR_STORE_FAILED', `redis: ${err.message}`);
+      const hash = h as Record<string, string>;
+      if (Object.keys(hash).length > 0) out.set(id, this.toState(id, hash, nowMs));
+    });
+    return out;
+  }
+
+  async onlineDevices(nowMs: number): Promise<string[]> {
+    const ids = await this.redis.zrangebyscore(`${this.p}online`, nowMs - this.opts.heartbeatTtlS * 1000, '+inf');
+    const states = await this.latest(ids, nowMs);
+    return ids.filter((id) => states.get(id)?.online === true).sort();
+  }
+
+  async gatewayAlive(gatewayId: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.p}gw:${gatewayId}:hb`)) === 1;
+  }
+
+  private devKey(id: string): string {
+    return `${this.p}dev:${id}`;
+  }
+
+  private toState(id: string, h: Record<string, string>, nowMs: number): DeviceState {
+    const n = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
+    const lastSeenMs = n(h.seen);
+    const status = h.state === 'online' || h.state === 'offline' ? h.state : null;
+    const statusTs = n(h.srx);
+    // Offline when not heard within the TTL, or when an offline status is newer than the last telemetry.
+    const offlineByStatus = status === 'offline' && statusTs !== null && statusTs >= (n(h.rx) ?? 0);
+    return {
+      deviceId: id,
+      gatewayId: h.gw ?? null,
+      boot: n(h.tboot),
+      seq: n(h.tseq),
+      ts: n(h.ts),
+      rxTs: n(h.rx),
+      tempC: n(h.temp),
+      sensor: h.sensor ?? null,
+      heater: h.heater === undefined ? null : h.heater === '1',
+      rssi: n(h.rssi),
+      status,
+      statusTs,
+      fw: h.fw || null,
+      lastSeenMs,
+      online: lastSeenMs !== null && lastSeenMs >= nowMs - this.opts.heartbeatTtlS * 1000 && !offlineByStatus,
+    };
+  }
+}
+
+function telemetryFields(gatewayId: string, r: Telemetry): (string | number)[] {
+  return [
+    'gw',
+    gatewayId,
+    'ts',
+    r.ts ?? '',
+    'rx',
+    r.rxTs,
+    'temp',
+    r.tempC ?? '',
+    'sensor',
+    r.sensor,
+    'heater',
+    r.heater ? 1 : 0,
+    'rssi',
+    r.rssi ?? '',
+  ];
+}
+
+/** Only the newest record per device needs a round trip; the script still guards against older ones. */
+export function newestTelemetry(records: readonly Telemetry[]): Telemetry[] {
+  const best = new Map<string, Telemetry>();
+  for (const r of records) {
+    const cur = best.get(r.deviceId);
+    if (!cur || r.boot > cur.boot || (r.boot === cur.boot && r.seq > cur.seq)) best.set(r.deviceId, r);
+  }
+  return [...best.values()];
+}
+
+export function newestStatus(records: readonly Status[]): Status[] {
+  const best = new Map<string, Status>();
+  for (const r of records) {
+    const cur = best.get(r.deviceId);
+    if (!cur || r.boot > cur.boot || (r.boot === cur.boot && r.rxTs > cur.rxTs)) best.set(r.deviceId, r);
+  }
+  return [...best.values()];
+}

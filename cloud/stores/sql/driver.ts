@@ -1,0 +1,31 @@
+/**
+ * The little the SQL meta store needs from an engine: MySQL/MariaDB (mysql2 pool) or SQLite
+ * (better-sqlite3). Both take `?` placeholders, so the queries are shared; only the dialect
+ * fragments in meta-store.ts and the DDL in migrations.ts differ.
+ */
+export type Dialect = 'mysql' | 'sqlite';
+export type SqlValue = string | number | null;
+
+export interface SqlDriver {
+  readonly dialect: Dialect;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ affected: number }>;
+  /** Runs `fn` in one transaction (retried on deadlock by the MySQL driver). */
+  tx<T>(fn: (d: SqlDriver) => Promise<T>): Promise<T>;
+  /** Serialises migrations across processes (MySQL GET_LOCK; SQLite holds one writer anyway). */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Multi-row INSERT IGNORE of `rows` in chunks; returns how many rows were new. */
+export async function insertIgnore(d: SqlDriver, table: string, cols: readonly string[], rows: readonly SqlValue[][]): Promise<number> {
+  let inserted = 0;
+  const verb = d.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const tuple = `(${cols.map(() => '?').join(',')})`;
+    const sql = `${verb} ${table} (${cols.join(',')}) VALUES ${chunk.map(() => tuple).join(',')}`;
+    inserted += (await d.run(sql, chunk.flat())).affected;
+  }
+  return inserted;
+}

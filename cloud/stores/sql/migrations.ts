@@ -1,0 +1,68 @@
+import type { Dialect } from './driver.js';
+
+/**
+ * Versioned schema migrations, applied in order by `sousvide cloud migrate` and at start, and
+ * recorded in schema_migrations. Never edit a released migration: add the next version.
+ * Ids are ASCII binary in MySQL so that `a` and `A` stay two ids (RecordId is case-sensitive).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up: Record<Dialect, string[]>;
+}
+
+const ID = { mysql: 'VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin', sqlite: 'TEXT' } as const;
+const TXT = { mysql: 'TEXT', sqlite: 'TEXT' } as const;
+const I64 = { mysql: 'BIGINT', sqlite: 'INTEGER' } as const;
+const ENGINE = { mysql: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4', sqlite: '' } as const;
+
+function both(make: (d: Dialect) => string[]): Record<Dialect, string[]> {
+  return { mysql: make('mysql'), sqlite: make('sqlite') };
+}
+
+function ix(d: Dialect, table: string, name: string, cols: string): string {
+  return d === 'mysql' ? `CREATE INDEX ${name} ON ${table} (${cols})` : `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${cols})`;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'gateways, devices, events, audit, command results, cooks, desired state, api keys',
+    up: both((d) => [
+      `CREATE TABLE gateways (id ${ID[d]} NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL, token_hash CHAR(64) NOT NULL UNIQUE,
+        created_ms ${I64[d]} NOT NULL, revoked_ms ${I64[d]} NULL, last_seen_ms ${I64[d]} NULL, backlog ${TXT[d]} NULL,
+        desired_version ${I64[d]} NOT NULL DEFAULT 0)${ENGINE[d]}`,
+      `CREATE TABLE devices (id ${ID[d]} NOT NULL PRIMARY KEY, gateway_id ${ID[d]} NOT NULL, first_seen_ms ${I64[d]} NOT NULL,
+        last_seen_ms ${I64[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'devices', 'devices_gateway', 'gateway_id, id'),
+      `CREATE TABLE events (id ${ID[d]} NOT NULL PRIMARY KEY, gateway_id ${ID[d]} NOT NULL, device_id ${ID[d]} NULL,
+        type VARCHAR(48) NOT NULL, severity VARCHAR(16) NOT NULL, ts ${I64[d]} NOT NULL, safety SMALLINT NOT NULL, data ${TXT[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'events', 'events_ts', 'ts, id'),
+      ix(d, 'events', 'events_device_ts', 'device_id, ts'),
+      ix(d, 'events', 'events_severity_ts', 'severity, ts'),
+      `CREATE TABLE audit (id ${ID[d]} NOT NULL PRIMARY KEY, gateway_id ${ID[d]} NULL, ts ${I64[d]} NOT NULL,
+        actor_type VARCHAR(16) NOT NULL, actor_id VARCHAR(64) NULL, device_id ${ID[d]} NULL, action VARCHAR(48) NOT NULL,
+        reason VARCHAR(256) NOT NULL, data ${TXT[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'audit', 'audit_ts', 'ts, id'),
+      ix(d, 'audit', 'audit_device_ts', 'device_id, ts'),
+      `CREATE TABLE command_results (id ${ID[d]} NOT NULL PRIMARY KEY, gateway_id ${ID[d]} NOT NULL, device_id ${ID[d]} NOT NULL,
+        op VARCHAR(8) NOT NULL, expect VARCHAR(4) NULL, issued_ts ${I64[d]} NOT NULL, ack_ts ${I64[d]} NULL, outcome VARCHAR(16) NOT NULL,
+        heater SMALLINT NULL, err VARCHAR(64) NULL, attempts SMALLINT NOT NULL)${ENGINE[d]}`,
+      ix(d, 'command_results', 'command_results_device', 'device_id, issued_ts'),
+      `CREATE TABLE cooks (id ${ID[d]} NOT NULL PRIMARY KEY, gateway_id ${ID[d]} NOT NULL, device_id ${ID[d]} NOT NULL,
+        version ${I64[d]} NOT NULL, state VARCHAR(16) NOT NULL, spec ${TXT[d]} NOT NULL, started_ts ${I64[d]} NOT NULL,
+        updated_ts ${I64[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'cooks', 'cooks_device', 'device_id, version'),
+      `CREATE TABLE desired_cooks (device_id ${ID[d]} NOT NULL PRIMARY KEY, gateway_id ${ID[d]} NOT NULL, cook_id ${ID[d]} NOT NULL,
+        version ${I64[d]} NOT NULL, spec ${TXT[d]} NULL, updated_ts ${I64[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'desired_cooks', 'desired_cooks_gateway', 'gateway_id'),
+      `CREATE TABLE api_keys (id ${ID[d]} NOT NULL PRIMARY KEY, key_hash CHAR(64) NOT NULL UNIQUE, role VARCHAR(16) NOT NULL,
+        owner VARCHAR(64) NOT NULL, created_ms ${I64[d]} NOT NULL, revoked_ms ${I64[d]} NULL)${ENGINE[d]}`,
+    ]),
+  },
+];
+
+export const MIGRATIONS_TABLE = {
+  mysql: `CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_ms BIGINT NOT NULL) ENGINE=InnoDB`,
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_ms INTEGER NOT NULL)`,
+} as const;

@@ -1,0 +1,71 @@
+import type { ApiKeyRow, AuditRow, DesiredCook, DeviceRow, EventRow, GatewayRow, Role } from '../types.js';
+
+/** Row → API object mappers, shared by the MySQL and SQLite meta stores (same column names). */
+type Row = Record<string, unknown>;
+const n = (v: unknown): number => Number(v);
+const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
+
+export function gatewayRow(r: Row): GatewayRow {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    createdMs: n(r.created_ms),
+    revokedMs: nn(r.revoked_ms),
+    lastSeenMs: nn(r.last_seen_ms),
+    backlog: json(r.backlog) as GatewayRow['backlog'],
+  };
+}
+
+export function deviceRow(r: Row): DeviceRow {
+  return { id: String(r.id), gatewayId: String(r.gateway_id), firstSeenMs: n(r.first_seen_ms), lastSeenMs: n(r.last_seen_ms) };
+}
+
+export function eventRow(r: Row): EventRow {
+  return {
+    id: String(r.id),
+    gatewayId: String(r.gateway_id),
+    deviceId: r.device_id === null ? null : String(r.device_id),
+    type: String(r.type),
+    severity: String(r.severity) as EventRow['severity'],
+    ts: n(r.ts),
+    safety: n(r.safety) === 1,
+    data: json(r.data) as Record<string, unknown>,
+  };
+}
+
+export function auditRow(r: Row): AuditRow {
+  const actor: AuditRow['actor'] = { type: String(r.actor_type) as AuditRow['actor']['type'] };
+  if (r.actor_id !== null) actor.id = String(r.actor_id);
+  return {
+    id: String(r.id),
+    gatewayId: r.gateway_id === null ? null : String(r.gateway_id),
+    ts: n(r.ts),
+    actor,
+    deviceId: r.device_id === null ? null : String(r.device_id),
+    action: String(r.action),
+    reason: String(r.reason),
+    data: json(r.data) as Record<string, unknown>,
+  };
+}
+
+export function apiKeyRow(r: Row): ApiKeyRow {
+  return {
+    id: String(r.id),
+    role: String(r.role) as Role,
+    owner: String(r.owner),
+    createdMs: n(r.created_ms),
+    revokedMs: nn(r.revoked_ms),
+  };
+}
+
+export function desiredRow(r: Row): DesiredCook {
+  return {
+    deviceId: String(r.device_id),
+    gatewayId: String(r.gateway_id),
+    cookId: String(r.cook_id),
+    version: n(r.version),
+    spec: json(r.spec) as DesiredCook['spec'],
+    updatedTs: n(r.updated_ts),
+  };
+}

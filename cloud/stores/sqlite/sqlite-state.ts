@@ -1,0 +1,114 @@
+import { newestStatus, newestTelemetry } from '../redis/redis-store.js';
+import type { DeviceState, StateStore, Status, Telemetry } from '../types.js';
+import type { SqliteDriver } from './sqlite-driver.js';
+
+/**
+ * Embedded latest state: the same compare-and-set rules as the Redis script, as conditional
+ * upserts (telemetry by (boot, seq), status by (boot, rxTs), `seen` only forward).
+ */
+export class SqliteStateStore implements StateStore {
+  readonly backend = 'sqlite';
+  constructor(
+    private readonly d: SqliteDriver,
+    private readonly heartbeatTtlS: number,
+  ) {}
+
+  async open(): Promise<void> {
+    this.d.db.exec(`CREATE TABLE IF NOT EXISTS device_state (device_id TEXT PRIMARY KEY, gateway_id TEXT, seen INTEGER NOT NULL,
+      tboot INTEGER, tseq INTEGER, ts INTEGER, rx INTEGER, temp REAL, sensor TEXT, heater INTEGER, rssi INTEGER,
+      sboot INTEGER, srx INTEGER, state TEXT, fw TEXT);
+      CREATE TABLE IF NOT EXISTS gateway_heartbeat (gateway_id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`);
+  }
+  async close(): Promise<void> {}
+  async ping(): Promise<void> {
+    this.d.db.prepare('SELECT 1').get();
+  }
+
+  async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
+    const db = this.d.db;
+    const seen = db.prepare(`INSERT INTO device_state (device_id, seen) VALUES (?, ?)
+      ON CONFLICT(device_id) DO UPDATE SET seen = MAX(seen, excluded.seen)`);
+    const tel = db.prepare(`UPDATE device_state SET gateway_id = ?, tboot = ?, tseq = ?, ts = ?, rx = ?, temp = ?, sensor = ?, heater = ?,
+      rssi = ? WHERE device_id = ? AND (tboot IS NULL OR ? > tboot OR (? = tboot AND ? > tseq))`);
+    const st = db.prepare(`UPDATE device_state SET gateway_id = ?, sboot = ?, srx = ?, state = ?, fw = ?
+      WHERE device_id = ? AND (sboot IS NULL OR ? > sboot OR (? = sboot AND ? > srx))`);
+    const hb = db.prepare(`INSERT INTO gateway_heartbeat (gateway_id, expires_ms) VALUES (?, ?)
+      ON CONFLICT(gateway_id) DO UPDATE SET expires_ms = excluded.expires_ms`);
+    await this.d.exclusive(() =>
+      db.transaction(() => {
+        for (const r of [...telemetry, ...status]) seen.run(r.deviceId, r.rxTs);
+        for (const r of newestTelemetry(telemetry)) {
+          tel.run(
+            gatewayId,
+            r.boot,
+            r.seq,
+            r.ts,
+            r.rxTs,
+            r.tempC,
+            r.sensor,
+            r.heater ? 1 : 0,
+            r.rssi ?? null,
+            r.deviceId,
+            r.boot,
+            r.boot,
+            r.seq,
+          );
+        }
+        for (const s of newestStatus(status)) st.run(gatewayId, s.boot, s.rxTs, s.state, s.fw ?? null, s.deviceId, s.boot, s.boot, s.rxTs);
+        hb.run(gatewayId, nowMs + this.heartbeatTtlS * 1000);
+      })(),
+    );
+  }
+
+  async latest(deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>> {
+    const out = new Map<string, DeviceState>();
+    const stmt = this.d.db.prepare('SELECT * FROM device_state WHERE device_id = ?');
+    for (const id of deviceIds) {
+      const r = stmt.get(id) as Record<string, number | string | null> | undefined;
+      if (r) out.set(id, this.toState(r, nowMs));
+    }
+    return out;
+  }
+
+  async onlineDevices(nowMs: number): Promise<string[]> {
+    const rows = this.d.db
+      .prepare('SELECT * FROM device_state WHERE seen >= ? ORDER BY device_id')
+      .all(nowMs - this.heartbeatTtlS * 1000) as Record<string, number | string | null>[];
+    return rows
+      .map((r) => this.toState(r, nowMs))
+      .filter((s) => s.online)
+      .map((s) => s.deviceId);
+  }
+
+  async gatewayAlive(gatewayId: string): Promise<boolean> {
+    const r = this.d.db.prepare('SELECT expires_ms FROM gateway_heartbeat WHERE gateway_id = ?').get(gatewayId) as
+      | { expires_ms: number }
+      | undefined;
+    return r !== undefined && r.expires_ms > Date.now();
+  }
+
+  private toState(r: Record<string, number | string | null>, nowMs: number): DeviceState {
+    const n = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+    const status = r.state === 'online' || r.state === 'offline' ? r.state : null;
+    const statusTs = n(r.srx);
+    const offlineByStatus = status === 'offline' && statusTs !== null && statusTs >= (n(r.rx) ?? 0);
+    const lastSeenMs = n(r.seen);
+    return {
+      deviceId: String(r.device_id),
+      gatewayId: r.gateway_id === null ? null : String(r.gateway_id),
+      boot: n(r.tboot),
+      seq: n(r.tseq),
+      ts: n(r.ts),
+      rxTs: n(r.rx),
+      tempC: n(r.temp),
+      sensor: r.sensor === null ? null : String(r.sensor),
+      heater: r.heater === null ? null : r.heater === 1,
+      rssi: n(r.rssi),
+      status,
+      statusTs,
+      fw: r.fw ? String(r.fw) : null,
+      lastSeenMs,
+      online: lastSeenMs !== null && lastSeenMs >= nowMs - this.heartbeatTtlS * 1000 && !offlineByStatus,
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import type { Bucket, HistoryQuery, StoredPoint, Telemetry, TelemetryStore } from '../types.js';
+import type { SqliteDriver } from './sqlite-driver.js';
+
+/**
+ * Embedded telemetry: one row per (device, boot, seq), the idempotency key itself, so a replay
+ * is INSERT OR IGNORE'd; history buckets are computed by GROUP BY on the bucket start.
+ */
+export class SqliteTelemetryStore implements TelemetryStore {
+  readonly backend = 'sqlite';
+  constructor(private readonly d: SqliteDriver) {}
+
+  async open(): Promise<void> {
+    this.d.db.exec(`CREATE TABLE IF NOT EXISTS telemetry (device_id TEXT NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,
+      gateway_id TEXT NOT NULL, time_ms INTEGER NOT NULL, device_ts INTEGER NULL, rx_ts INTEGER NOT NULL, temperature REAL NULL,
+      heater INTEGER NOT NULL, sensor TEXT NOT NULL, rssi INTEGER NULL, PRIMARY KEY (device_id, boot, seq)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS telemetry_device_time ON telemetry (device_id, time_ms);`);
+  }
+  async close(): Promise<void> {}
+  async ping(): Promise<void> {
+    this.d.db.prepare('SELECT 1').get();
+  }
+
+  async write(gatewayId: string, records: readonly Telemetry[]): Promise<void> {
+    if (records.length === 0) return;
+    const stmt = this.d.db.prepare(`INSERT OR IGNORE INTO telemetry (device_id, boot, seq, gateway_id, time_ms, device_ts, rx_ts,
+      temperature, heater, sensor, rssi) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    await this.d.exclusive(() =>
+      this.d.db.transaction(() => {
+        for (const r of records) {
+          stmt.run(r.deviceId, r.boot, r.seq, gatewayId, r.ts ?? r.rxTs, r.ts, r.rxTs, r.tempC, r.heater ? 1 : 0, r.sensor, r.rssi ?? null);
+        }
+      })(),
+    );
+  }
+
+  async history(q: HistoryQuery): Promise<Bucket[]> {
+    const rows = this.d.db
+      .prepare(
+        `SELECT (time_ms - (time_ms % ?)) AS b, AVG(temperature) AS mean, MIN(temperature) AS min, MAX(temperature) AS max,
+          COUNT(temperature) AS c FROM telemetry WHERE device_id = ? AND time_ms >= ? AND time_ms < ? GROUP BY b ORDER BY b`,
+      )
+      .all(q.everyMs, q.deviceId, q.fromMs, q.toMs) as {
+      b: number;
+      mean: number | null;
+      min: number | null;
+      max: number | null;
+      c: number;
+    }[];
+    // Like InfluxDB's fill(none): buckets without any temperature are left out.
+    return rows.filter((r) => r.c > 0).map((r) => ({ ts: r.b, mean: r.mean, min: r.min, max: r.max, count: r.c }));
+  }
+
+  async points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]> {
+    const rows = this.d.db
+      .prepare('SELECT * FROM telemetry WHERE device_id = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, boot, seq')
+      .all(deviceId, fromMs, toMs) as Record<string, number | string | null>[];
+    return rows.map((r) => ({
+      ts: Number(r.time_ms),
+      gatewayId: String(r.gateway_id),
+      deviceId: String(r.device_id),
+      boot: Number(r.boot),
+      seq: Number(r.seq),
+      temperature: r.temperature === null ? null : Number(r.temperature),
+      heater: r.heater === 1,
+      sensor: String(r.sensor),
+      rssi: r.rssi === null ? null : Number(r.rssi),
+    }));
+  }
+}
