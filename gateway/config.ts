@@ -30,6 +30,85 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       help: 'Plain-TCP MQTT listener port; unset = off (PROTOCOL: TLS by default).',
     }),
     plainHost: opt(z.string(), { kind: 'string', default: '127.0.0.1', help: 'Address the plain-TCP listener binds to when enabled.' }),
+    publicHost: opt(z.string().min(1).optional(), {
+      kind: 'string',
+      help: "Host name kits use to reach this gateway (in the server certificate and mqttUrl); default: this machine's host name.",
+    }),
+    maxPacketBytes: opt(
+      z
+        .number()
+        .int()
+        .min(256)
+        .max(1 << 20),
+      { kind: 'int', unit: 'bytes', default: 4096, help: 'Largest MQTT packet a device may send; larger closes the connection.' },
+    ),
+    maxConnections: opt(z.number().int().min(1), {
+      kind: 'int',
+      default: 20000,
+      help: 'Most simultaneous MQTT connections; more are refused.',
+    }),
+    connRatePerAddr: opt(z.number().min(0), {
+      kind: 'number',
+      unit: 'per s',
+      default: 20,
+      help: 'New connections per second from one source address (0 = unlimited).',
+    }),
+    connBurstPerAddr: opt(z.number().int().min(1), {
+      kind: 'int',
+      default: 100,
+      help: 'Burst of new connections allowed from one address.',
+    }),
+    publishRatePerDevice: opt(z.number().min(0), {
+      kind: 'number',
+      unit: 'per s',
+      default: 20,
+      help: 'Publishes per second per device (0 = unlimited); above it the connection is closed.',
+    }),
+    publishBurstPerDevice: opt(z.number().int().min(1), {
+      kind: 'int',
+      default: 100,
+      help: 'Burst of publishes allowed per device (e.g. a buffer flushed after a reconnect).',
+    }),
+  },
+  auth: {
+    maxFailures: opt(z.number().int().min(1), {
+      kind: 'int',
+      default: 5,
+      help: 'Failed authentications from one address before a temporary ban.',
+    }),
+    failureWindowMs: opt(z.number().int().min(1000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 60_000,
+      help: 'Window in which failures are counted.',
+    }),
+    banMs: opt(z.number().int().min(0), { kind: 'int', unit: 'ms', default: 300_000, help: 'How long a banned address is refused.' }),
+    failureDelayMs: opt(z.number().int().min(0), {
+      kind: 'int',
+      unit: 'ms',
+      default: 250,
+      help: 'Delay before answering a failed authentication; doubles per failure.',
+    }),
+    maxFailureDelayMs: opt(z.number().int().min(0), { kind: 'int', unit: 'ms', default: 5000, help: 'Cap of that delay.' }),
+  },
+  store: {
+    retentionHours: opt(z.number().min(1), {
+      kind: 'number',
+      unit: 'h',
+      default: 168,
+      help: 'Local telemetry history kept for control and the local dashboard.',
+    }),
+    maxHistoryRows: opt(z.number().int().min(1000), {
+      kind: 'int',
+      default: 5_000_000,
+      help: 'Cap of local telemetry history rows (oldest dropped first; the outbox is separate).',
+    }),
+    securityEventsPerMin: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'per min',
+      default: 120,
+      help: 'Refusals recorded on disk per minute (all are counted; the rest are not written).',
+    }),
   },
   http: {
     port: opt(Port, { kind: 'int', unit: 'port', default: 8080, help: 'Local HTTP API, /metrics and /healthz port.' }),

@@ -1,6 +1,20 @@
 import { gatewayConfig } from '../../gateway/config.js';
-import type { Command } from '../command.js';
-import { notYet } from './serve.js';
+import { list, provisionCert, provisionSecret, revoke, rotate } from '../../gateway/devices/provision.js';
+import { SvError } from '../../shared/errors.js';
+import type { Command, CommandContext } from '../command.js';
+import { configFor } from '../run.js';
+
+function one(ctx: CommandContext): string | undefined {
+  if (ctx.positionals.length > 1)
+    throw new SvError('SV_ERR_CLI_USAGE', `expected one device id, got ${ctx.positionals.length}`, ['id: one id expected']);
+  if (ctx.positionals[0] === undefined) throw new SvError('SV_ERR_CLI_USAGE', 'id: missing (e.g. kit-001)', ['id: missing']);
+  return ctx.positionals[0];
+}
+
+function print(ctx: CommandContext, data: unknown, text: string): number {
+  ctx.stdout.write(ctx.json ? `${JSON.stringify(data)}\n` : `${text}\n`);
+  return 0;
+}
 
 export const deviceCommand: Command = {
   name: 'device',
@@ -12,29 +26,59 @@ export const deviceCommand: Command = {
       summary: 'Add a kit; prints its secret once (or writes a client certificate with --cert).',
       usage: 'sousvide device add <id> [--cert] [--json]',
       config: gatewayConfig,
-      flags: [{ flag: 'cert', kind: 'bool', help: 'Issue a client certificate instead of a secret.' }],
-      run: notYet('device add', 3),
+      flags: [{ flag: 'cert', kind: 'bool', help: 'Issue a client certificate (CN = id) instead of a secret.' }],
+      async run(ctx) {
+        const config = configFor(gatewayConfig, ctx);
+        const id = one(ctx);
+        if (ctx.flags.cert === true) {
+          const r = provisionCert(config, id);
+          return print(
+            ctx,
+            r,
+            `device ${r.id} added (certificate)\n  cert: ${r.certFile}\n  key:  ${r.keyFile}\n  CA:   ${r.caFile}\n  url:  ${r.mqttUrl}`,
+          );
+        }
+        const r = await provisionSecret(config, id);
+        return print(
+          ctx,
+          r,
+          `device ${r.id} added\n  secret: ${r.secret}   (shown once: store it in the kit now)\n  CA:     ${r.caFile}\n  url:    ${r.mqttUrl}`,
+        );
+      },
     },
     {
       name: 'list',
       summary: 'List provisioned kits.',
       usage: 'sousvide device list [--json]',
       config: gatewayConfig,
-      run: notYet('device list', 3),
+      async run(ctx) {
+        const devices = list(configFor(gatewayConfig, ctx));
+        const rows = devices.map(
+          (d) => `${d.id.padEnd(33)}${d.auth.padEnd(8)}${d.revokedAt ? `revoked ${d.revokedAt}` : `active since ${d.createdAt}`}`,
+        );
+        return print(ctx, devices, rows.length > 0 ? rows.join('\n') : '(no devices)');
+      },
     },
     {
       name: 'revoke',
-      summary: 'Revoke a kit; a connected kit is disconnected at once.',
-      usage: 'sousvide device revoke <id>',
+      summary: 'Revoke a kit; a connected kit is disconnected at once and cannot reconnect.',
+      usage: 'sousvide device revoke <id> [--json]',
       config: gatewayConfig,
-      run: notYet('device revoke', 3),
+      async run(ctx) {
+        const id = one(ctx);
+        revoke(configFor(gatewayConfig, ctx), id);
+        return print(ctx, { id, revoked: true }, `device ${id} revoked`);
+      },
     },
     {
       name: 'rotate',
-      summary: 'Issue a new secret for a kit; the old one stops working.',
+      summary: 'Issue a new secret for a kit; the old one stops working and a connected kit is disconnected.',
       usage: 'sousvide device rotate <id> [--json]',
       config: gatewayConfig,
-      run: notYet('device rotate', 3),
+      async run(ctx) {
+        const r = await rotate(configFor(gatewayConfig, ctx), one(ctx));
+        return print(ctx, r, `device ${r.id} has a new secret\n  secret: ${r.secret}   (shown once)`);
+      },
     },
   ],
 };

@@ -21,6 +21,8 @@ export interface Fit {
   slope: number;
   /** Fitted temperature at the newest sample. */
   level: number;
+  /** Time the window covers, s: a slope over a few seconds is mostly quantisation. */
+  spanS: number;
 }
 
 /** Null until the window holds ≥ 5 samples over ≥ 5 s (a slope from fewer is mostly noise). */
@@ -46,5 +48,5 @@ export function fitLine(w: Window): Fit | null {
     den += dt * dt;
   }
   const slope = den > 0 ? num / den : 0;
-  return { slope, level: mc + slope * ((tn - t0) / 1000 - mt) };
+  return { slope, level: mc + slope * ((tn - t0) / 1000 - mt), spanS: (tn - t0) / 1000 };
 }

@@ -61,3 +61,13 @@ t.test('secrets are redacted in config dumps', async (t) => {
   t.notMatch(dump, /tok_abc/);
   t.match(dump, /\[redacted\]/);
 });
+
+t.test('with no input at all, every nested key has its default', async (t) => {
+  const config = loadConfig(gatewayConfig, {});
+  t.equal(config.mqtt.port, 8883);
+  t.equal(config.mqtt.maxPacketBytes, 4096);
+  t.equal(config.http.port, 8080);
+  t.equal(config.log.level, 'info');
+  const cloud = loadConfig(cloudConfig, {});
+  t.equal(cloud.log.level, 'info');
+});

@@ -68,7 +68,9 @@ export function schemaOf(spec: SpecTree): z.ZodType {
     if (isOption(node)) {
       shape[key] = node.default === undefined ? node.schema : node.schema.default(node.default as never);
     } else {
-      shape[key] = schemaOf(node).default({} as never);
+      // prefault: an absent group is parsed as {} so that its leaves get their defaults (zod 4's
+      // .default() would return {} as is).
+      shape[key] = schemaOf(node).prefault({} as never);
     }
   }
   return z.strictObject(shape);

@@ -1,5 +1,5 @@
 import type { CookSpec } from '../../../shared/cook.js';
-import { budgetFor, pruneLog } from '../budget.js';
+import { budgetFor, minCycleS, pruneLog } from '../budget.js';
 import { DEFAULT_ENGINE, type EngineConfig } from '../config.js';
 import { type Fit, fitLine, pushSample } from '../slope.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
@@ -122,11 +122,13 @@ function press(
     return safeNow(cfg, d, nowMs, `press budget exhausted; ${reason}`, audit);
   }
   d.flags = { ...d.flags, capWarned: false };
+  // The counterfactual trend; a slope over less than 15 s is too noisy to extrapolate.
+  const trend = fit.spanS >= 15 ? fit.slope : 0;
   d.pending = {
     expect: on,
     atMs: nowMs,
     fromC: fit.level,
-    fromSlope: fit.slope,
+    fromSlope: trend,
     deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: false,
   };
@@ -135,6 +137,7 @@ function press(
   d.health = { ...d.health, presses: d.health.presses + 1 };
   const target = d.cook?.spec.targetC ?? null;
   if (on) {
+    pace(cfg, d, nowMs, mode);
     d.episode = {
       mode,
       onMs: nowMs,
@@ -148,13 +151,29 @@ function press(
       peakMs: nowMs,
       peakSeen: false,
     };
-    if (mode === 'ramp' && target !== null && target - fit.level > 5) d.ramp = { pressMs: nowMs, fromC: fit.level, fromSlope: fit.slope };
+    if (mode === 'ramp' && target !== null && target - fit.level > 5)
+      d.ramp = { pressMs: nowMs, fromC: fit.level, fromSlope: trend, n: 0, st: 0, sc: 0, stt: 0, stc: 0 };
   } else if (d.episode !== null) {
+    if (d.episode.mode === 'pulse') d.pace = { ...d.pace, lastOnS: (nowMs - d.episode.onMs) / 1000 };
     d.episode = { ...d.episode, offMs: nowMs, offC: fit.level, offSlope: fit.slope, peakC: fit.level, peakMs: nowMs };
   }
   const expect = on ? 'on' : 'off';
   audit.push({ actor: 'engine', action: `press_${expect}`, reason, data: { expect, tempC: round2(fit.level), targetC: target, mode } });
   return { kind: 'press', expect, reason };
+}
+
+/**
+ * Keep within the hourly cap by measurement, not only by model: if the last pulse cycle was
+ * shorter than the budget's minimum cycle, the next pulses are longer in proportion.
+ */
+function pace(cfg: EngineConfig, d: EngineState, nowMs: number, mode: 'ramp' | 'pulse'): void {
+  const { lastOnMs, lastOnS } = d.pace;
+  let pacedOnS = d.pace.pacedOnS;
+  if (mode === 'pulse' && lastOnMs !== null && lastOnS !== null) {
+    const periodS = (nowMs - lastOnMs) / 1000;
+    pacedOnS = Math.min(600, (lastOnS * minCycleS(cfg)) / Math.max(periodS, 1));
+  }
+  d.pace = { lastOnMs: mode === 'pulse' ? nowMs : null, lastOnS: null, pacedOnS: mode === 'pulse' ? pacedOnS : 0 };
 }
 
 /** A `safe` (make sure the heater is off): the kit presses only if it believes the heater on. */

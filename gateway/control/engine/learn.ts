@@ -12,7 +12,9 @@ import { clamp, type EngineState, ema } from './state.js';
  * - pulse gain: peak − trough per second of on-time in short pulses (it includes the heat still
  *   stored in the element after the off-press).
  */
-const RAMP_MIN_S = 90;
+/** The ramp is fitted from 90 s after the press (lags settled) to 300 s. */
+const RAMP_FROM_S = 90;
+const RAMP_UNTIL_S = 300;
 const PEAK_PASSED_MS = 15_000;
 const COOL_SEGMENT_MS = 120_000;
 
@@ -33,14 +35,25 @@ export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void 
 
 function learnRampLag(d: EngineState, fit: Fit, nowMs: number): void {
   const r = d.ramp;
-  if (r === null || !d.actual || d.pending !== null) return;
-  const elapsedS = (nowMs - r.pressMs) / 1000;
-  if (elapsedS < Math.max(RAMP_MIN_S, 2.5 * d.learn.lagS)) return;
+  if (r === null) return;
+  const tS = (nowMs - r.pressMs) / 1000;
+  const ended = (d.pending === null && !d.actual) || (d.episode !== null && d.episode.offMs !== null);
+  if (!ended && tS >= RAMP_FROM_S && d.pending === null && d.lastC !== null) {
+    // A regression over the whole ramp (not the 20 s window) keeps the intercept steady.
+    const c = d.lastC;
+    d.ramp = { ...r, n: r.n + 1, st: r.st + tS, sc: r.sc + c, stt: r.stt + tS * tS, stc: r.stc + tS * c };
+  }
+  if (!ended && tS < RAMP_UNTIL_S) return;
+  const f = d.ramp ?? r;
   d.ramp = null;
-  if (fit.slope <= r.fromSlope + 0.002) return;
-  // Line through (now, level) with the ramp slope meets the pre-press trend at t*; lag = t* − press.
-  const tStarS = elapsedS - (fit.level - (r.fromC + r.fromSlope * elapsedS)) / (fit.slope - r.fromSlope);
-  const lagS = clamp(tStarS, 3, 240);
+  if (f.n < 30) return;
+  const den = f.n * f.stt - f.st * f.st;
+  if (den <= 0) return;
+  const slope = (f.n * f.stc - f.st * f.sc) / den;
+  const icept = (f.sc - slope * f.st) / f.n;
+  if (slope <= f.fromSlope + 0.002) return;
+  // The ramp line meets the pre-press trend (fromC + fromSlope·t) at t* = the lag.
+  const lagS = clamp((f.fromC - icept) / (slope - f.fromSlope), 3, 240);
   d.learn = { ...d.learn, lagS: ema(d.learn.lagS, lagS, d.learn.lagSamples, 0.5), lagSamples: d.learn.lagSamples + 1 };
 }
 

@@ -31,7 +31,7 @@ export function pulseShape(cfg: EngineConfig, s: EngineState): PulseShape {
   const gain = L.pulseSamples > 0 ? L.pulseGainCPerS : L.heatCPerS + L.coolCPerS;
   // Energy balance over one cycle: gain × t_on = cool × period, and period ≥ the budget's cycle.
   const paced = (minCycleS(cfg) * L.coolCPerS) / Math.max(gain, 1e-4);
-  const onS = Math.max(cfg.minDwellMs / 1000, L.verifyOnS + 2, paced);
+  const onS = Math.max(cfg.minDwellMs / 1000, L.verifyOnS + 2, paced, s.pace.pacedOnS);
   return { onS, halfSwingC: Math.max(0.05, (gain * onS) / 2), gainCPerS: gain };
 }
 

@@ -56,6 +56,18 @@ export interface Episode {
   peakSeen: boolean;
 }
 
+/** Running least-squares sums over the heat-up ramp (t in s since the press). */
+export interface RampFit {
+  pressMs: number;
+  fromC: number;
+  fromSlope: number;
+  n: number;
+  st: number;
+  sc: number;
+  stt: number;
+  stc: number;
+}
+
 export interface ActuatorHealth {
   presses: number;
   confirmed: number;
@@ -78,7 +90,12 @@ export interface EngineState {
   pressLog: number[];
   episode: Episode | null;
   /** Heat-up ramp being measured for the lag (intercept of the ramp). */
-  ramp: { pressMs: number; fromC: number; fromSlope: number } | null;
+  ramp: RampFit | null;
+  /**
+   * Budget pacing from the last pulse cycle: on-time of that pulse and the on-time that would
+   * have stretched its cycle to the budget's minimum (energy balance: period ∝ on-time).
+   */
+  pace: { lastOnMs: number | null; lastOnS: number | null; pacedOnS: number };
   /** When the slope started to contradict `actual` (drift detection). */
   driftSinceMs: number | null;
   learn: Learned;
@@ -115,6 +132,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     pressLog: [],
     episode: null,
     ramp: null,
+    pace: { lastOnMs: null, lastOnS: null, pacedOnS: 0 },
     driftSinceMs: null,
     learn: learned ? { ...learned } : initialLearned(cfg),
     win: EMPTY_WINDOW,

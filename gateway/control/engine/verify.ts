@@ -33,7 +33,7 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   } else {
     // Off: the rise must fade. A miss shows as a slope still near the full heating rate.
     confirmed = ageS >= 8 && (fit.slope <= 0.3 * heatRef || trend - fit.level >= 2 * cfg.verifyC);
-    const stillHeating = ageS >= d.learn.lagS + 8 && fit.slope >= 0.7 * heatRef;
+    const stillHeating = ageS >= d.learn.lagS + 2 && fit.slope >= 0.7 * heatRef;
     missed = !confirmed && (stillHeating || nowMs >= p.deadlineMs);
   }
   if (confirmed) {

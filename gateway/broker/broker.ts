@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from '../../shared/log.js';
+import type { GatewayConfig } from '../config.js';
+import type { Authenticator } from '../devices/authenticator.js';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { Stats } from '../stats.js';
+import type { StoreWriter } from '../store/writer.js';
+import type { Pki } from '../tls/pki.js';
+import { brokerHooks } from './hooks.js';
+import { AuthThrottle, TokenBucket } from './limits.js';
+import { Listeners } from './listeners.js';
+import { SecurityLog } from './security-log.js';
+
+export interface BrokerDeps {
+  config: GatewayConfig;
+  pki: Pki;
+  auth: Authenticator;
+  ingest: IngestPipeline;
+  store: StoreWriter;
+  stats: Stats;
+  log: Logger;
+}
+
+/**
+ * The embedded MQTT broker: Aedes (MQTT 3.1.1; Aedes v1 does not speak MQTT 5, see
+ * docs/adr/007-embedded-broker.md) on a TLS listener, optionally a plain listener on loopback.
+ */
+export class GatewayBroker {
+  readonly aedes: Aedes;
+  private readonly listeners: Listeners;
+  private readonly sweeper: NodeJS.Timeout;
+  mqttPort = 0;
+  plainPort: number | undefined;
+
+  constructor(private readonly d: BrokerDeps) {
+    const c = d.config;
+    const throttle = new AuthThrottle({
+      maxFailures: c.auth.maxFailures,
+      windowMs: c.auth.failureWindowMs,
+      banMs: c.auth.banMs,
+      baseDelayMs: c.auth.failureDelayMs,
+      maxDelayMs: c.auth.maxFailureDelayMs,
+    });
+    const publishLimit = new TokenBucket(c.mqtt.publishRatePerDevice, c.mqtt.publishBurstPerDevice);
+    const connRate = new TokenBucket(c.mqtt.connRatePerAddr, c.mqtt.connBurstPerAddr);
+    const security = new SecurityLog(d.store, d.stats, c.store.securityEventsPerMin);
+    const hooks = brokerHooks({
+      auth: d.auth,
+      throttle,
+      publishLimit,
+      ingest: d.ingest,
+      stats: d.stats,
+      security,
+      log: d.log,
+      isConnected: (id) => this.client(id) !== undefined,
+    });
+    this.aedes = new Aedes({ ...hooks, connectTimeout: 10_000, maxClientsIdLength: 32, maxTopicLevels: 4 } as ConstructorParameters<
+      typeof Aedes
+    >[0]);
+    this.aedes.on('clientError', (client, err) => d.log.debug({ deviceId: client.id, err: err.message }, 'client error'));
+    this.aedes.on('connectionError', (_client, err) => d.log.debug({ err: err.message }, 'connection error'));
+    this.listeners = new Listeners({
+      handle: (socket) => this.aedes.handle(socket),
+      stats: d.stats,
+      connRate,
+      throttle,
+      maxConnections: c.mqtt.maxConnections,
+      maxPacketBytes: c.mqtt.maxPacketBytes,
+    });
+    this.sweeper = setInterval(() => {
+      throttle.sweep();
+      connRate.sweep();
+      publishLimit.sweep();
+    }, 60_000);
+    this.sweeper.unref();
+  }
+
+  get connections(): number {
+    return this.listeners.connections;
+  }
+
+  get connectedClients(): number {
+    return this.aedes.connectedClients;
+  }
+
+  async start(): Promise<void> {
+    const c = this.d.config;
+    await this.aedes.listen();
+    this.mqttPort = await this.listeners.listenTls({
+      port: c.mqtt.port,
+      host: c.mqtt.host,
+      key: readFileSync(c.mqtt.tlsKey ?? this.d.pki.serverKeyFile),
+      cert: readFileSync(c.mqtt.tlsCert ?? this.d.pki.serverCertFile),
+      deviceCa: readFileSync(this.d.pki.deviceCaFile),
+    });
+    if (c.mqtt.plainPort !== undefined) {
+      this.plainPort = await this.listeners.listenPlain({ port: c.mqtt.plainPort, host: c.mqtt.plainHost });
+      this.d.log.warn({ port: this.plainPort, host: c.mqtt.plainHost }, 'plain-TCP MQTT listener enabled (no TLS)');
+    }
+  }
+
+  client(id: string): Client | undefined {
+    return (this.aedes as unknown as { clients: Record<string, Client> }).clients[id];
+  }
+
+  /** Disconnects a device at once (revoked or rotated credentials). */
+  disconnect(id: string): boolean {
+    const c = this.client(id);
+    if (!c) return false;
+    c.close();
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.listeners.close();
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+  }
+}

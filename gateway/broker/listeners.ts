@@ -1,0 +1,98 @@
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Stats } from '../stats.js';
+import type { AuthThrottle, TokenBucket } from './limits.js';
+import { PacketGuard } from './packet-guard.js';
+
+export interface ListenerDeps {
+  handle: (socket: Socket) => void;
+  stats: Stats;
+  connRate: TokenBucket;
+  throttle: AuthThrottle;
+  maxConnections: number;
+  maxPacketBytes: number;
+}
+
+/**
+ * The MQTT listeners. Refusals that need no MQTT (connection rate per address, banned address,
+ * connection cap) happen on the raw TCP socket, before the TLS handshake costs anything.
+ * Every accepted connection gets a packet-size guard.
+ */
+export class Listeners {
+  private readonly servers: Server[] = [];
+  private open = 0;
+
+  constructor(private readonly d: ListenerDeps) {}
+
+  get connections(): number {
+    return this.open;
+  }
+
+  async listenTls(opts: { port: number; host: string; key: Buffer; cert: Buffer; deviceCa: Buffer }): Promise<number> {
+    const server = createTlsServer({
+      key: opts.key,
+      cert: opts.cert,
+      ca: opts.deviceCa,
+      requestCert: true, // kits with a client certificate; others authenticate with a secret
+      rejectUnauthorized: false, // an unverified certificate is refused by the authenticator, with a count
+      minVersion: 'TLSv1.2',
+      handshakeTimeout: 10_000, // half-open TLS handshakes (slowloris) do not hold a slot for long
+    });
+    server.on('connection', (raw: Socket) => this.admit(raw));
+    server.on('secureConnection', (socket: TLSSocket) => this.accept(socket));
+    server.on('tlsClientError', () => this.d.stats.incLabel('conn_refused', 'tls_handshake'));
+    return this.bind(server, opts.port, opts.host);
+  }
+
+  async listenPlain(opts: { port: number; host: string }): Promise<number> {
+    const server = createTcpServer((socket) => {
+      if (this.admit(socket)) this.accept(socket);
+    });
+    return this.bind(server, opts.port, opts.host);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  /** Raw-socket admission; returns false (and destroys the socket) when a limit refuses it. */
+  private admit(socket: Socket): boolean {
+    const addr = socket.remoteAddress ?? 'unknown';
+    let reason: string | undefined;
+    if (this.open >= this.d.maxConnections) reason = 'max_connections';
+    else if (this.d.throttle.isBanned(addr)) reason = 'banned';
+    else if (!this.d.connRate.take(addr)) reason = 'conn_rate';
+    if (reason) {
+      this.d.stats.incLabel('conn_refused', reason);
+      socket.destroy();
+      return false;
+    }
+    this.open++;
+    socket.once('close', () => this.open--);
+    return true;
+  }
+
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    const guard = new PacketGuard(this.d.maxPacketBytes);
+    socket.on('data', (chunk: Buffer) => {
+      if (guard.check(chunk) !== null) {
+        this.d.stats.inc('packet_too_large');
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {}); // resets are normal at the edge; Aedes reports client errors
+    this.d.handle(socket);
+  }
+
+  private bind(server: Server, port: number, host: string): Promise<number> {
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        const a = server.address();
+        resolve(typeof a === 'object' && a ? a.port : port);
+      });
+    });
+  }
+}

@@ -1,0 +1,30 @@
+import type { Stats } from '../stats.js';
+import type { StoreWriter } from '../store/writer.js';
+
+/**
+ * Records refusals (ACL, auth, limits) in the store, rate-limited so that an attacker cannot fill
+ * the disk with refusals: every refusal is counted; at most `perMinute` are written.
+ */
+export class SecurityLog {
+  private windowStart = 0;
+  private written = 0;
+  constructor(
+    private readonly store: StoreWriter,
+    private readonly stats: Stats,
+    private readonly perMinute: number,
+  ) {}
+
+  record(kind: string, deviceId: string | null, remote: string | null, detail: string): void {
+    const now = Date.now();
+    if (now - this.windowStart >= 60_000) {
+      this.windowStart = now;
+      this.written = 0;
+    }
+    if (this.written >= this.perMinute) {
+      this.stats.inc('security_log_dropped');
+      return;
+    }
+    this.written++;
+    this.store.write({ t: 'sec', ts: now, kind, deviceId, remote, detail: detail.slice(0, 500) }, () => {});
+  }
+}

@@ -1,0 +1,133 @@
+import t from 'tap';
+import { ThermalSim } from '../../shared/thermal/simulator.js';
+import { runCell } from './bench/closed-loop.js';
+import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from './device-control.js';
+import type { ControlEvent, Decision } from './types.js';
+
+/** Engine + watchdog against the simulator, in simulated time (assertions on data, not on the clock). */
+
+t.test('8 L / 1000 W reaches 60 °C near the physical minimum and holds within a band', async (t) => {
+  const m = runCell({ volumeL: 8, heaterW: 1000, uaWPerK: 2, servoLatencyMs: 1000, missProb: 0, seed: 7 }, 'engine', { hours: 2 });
+  t.ok(m.heatUpS !== null && m.heatUpRatio! <= 1.15, `heat-up ${m.heatUpS} s = ${m.heatUpRatio?.toFixed(3)} × minimum`);
+  t.ok(m.overshootC! <= 0.5, `overshoot ${m.overshootC?.toFixed(2)} °C`);
+  t.ok(m.maxErrC! <= 0.6, `|error| after settling ≤ 0.6 °C (max ${m.maxErrC?.toFixed(2)}, p95 ${m.p95ErrC?.toFixed(2)})`);
+  t.ok(m.maxPressesInHour <= 40, `${m.maxPressesInHour} presses in the busiest hour`);
+});
+
+t.test('missed presses are detected within 60 s and pressed again; the bath still holds', async (t) => {
+  const m = runCell({ volumeL: 8, heaterW: 1000, uaWPerK: 2, servoLatencyMs: 2000, missProb: 0.2, seed: 11 }, 'engine', {
+    hours: 2,
+    traceEveryS: 10,
+  });
+  t.ok(m.missed >= 3, `${m.missed} presses missed`);
+  t.equal(m.detected, m.missed, 'every miss detected');
+  t.ok(m.detectMaxS! <= 60, `slowest detection ${m.detectMaxS} s`);
+  // A run of misses (this seed has four in a row) costs a few degrees; the bath comes back.
+  const lastQuarter = m.trace.filter((p) => p.tS > 5400).map((p) => Math.abs(p.waterC - 60));
+  t.ok(Math.max(...lastQuarter) <= 0.6, `back in band: last 30 min within ${Math.max(...lastQuarter).toFixed(2)} °C`);
+});
+
+t.test('plain hysteresis overshoots and, with a missed press, loses the bath (the baseline)', async (t) => {
+  const e = runCell({ volumeL: 5, heaterW: 1200, uaWPerK: 0.6, servoLatencyMs: 3000, missProb: 0, seed: 3 }, 'engine', { hours: 1 });
+  const h = runCell({ volumeL: 5, heaterW: 1200, uaWPerK: 0.6, servoLatencyMs: 3000, missProb: 0, seed: 3 }, 'hysteresis', { hours: 1 });
+  t.ok(h.overshootC! > e.overshootC! + 0.5, `hysteresis ${h.overshootC?.toFixed(2)} °C vs engine ${e.overshootC?.toFixed(2)} °C`);
+});
+
+t.test('probe disconnect while heating: safe on the 3rd bad reading, heater off within 5 s of it', async (t) => {
+  const m = runCell({ volumeL: 8, heaterW: 1000, uaWPerK: 5, servoLatencyMs: 3000, missProb: 0, seed: 5 }, 'engine', {
+    hours: 1,
+    faultAfterS: 2400,
+  });
+  t.ok(m.faultToOffAfterThirdS !== null && m.faultToOffAfterThirdS <= 5, `off ${m.faultToOffAfterThirdS} s after the 3rd bad reading`);
+});
+
+function loop(sim: ThermalSim, state: DeviceControlState, seconds: number, onEach?: (s: number) => void) {
+  const events: ControlEvent[] = [];
+  const decisions: Decision[] = [];
+  const apply = (input: ControlInput) => {
+    const r = controlStep(state, input, sim.nowMs);
+    state = r.state;
+    events.push(...r.events);
+    if (r.decision.kind !== 'none') {
+      decisions.push(r.decision);
+      sim.command(r.decision.kind === 'press' ? { op: 'press', expect: r.decision.expect } : { op: 'safe' });
+    }
+  };
+  for (let s = 0; s < seconds; s++) {
+    onEach?.(s);
+    sim.step(1000);
+    const m = sim.telemetry();
+    apply({ kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater } });
+    apply({ kind: 'tick' });
+  }
+  return { state, events, decisions };
+}
+
+t.test('over-temperature runaway: safe, critical event, engine inhibited from heating', async (t) => {
+  const sim = new ThermalSim({ volumeL: 5, heaterW: 1200, uaWPerK: 2, startC: 58, seed: 2 });
+  let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
+  const a = loop(sim, st, 600);
+  st = a.state;
+  sim.injectFault('runaway');
+  const b = loop(sim, st, 600);
+  const over = b.events.find((e) => e.type === 'over_temp');
+  t.ok(over, 'over_temp event');
+  t.equal(over?.severity, 'critical');
+  t.ok(
+    b.decisions.some((d) => d.kind === 'safe'),
+    'a safe command',
+  );
+  t.equal(b.state.engine.inhibit, 'over-temperature');
+  const afterOver = b.decisions.slice(b.decisions.findIndex((d) => d.kind === 'safe'));
+  t.notOk(
+    afterOver.some((d) => d.kind === 'press' && d.expect === 'on'),
+    'no on-press while over temperature',
+  );
+});
+
+t.test('composition: a cook spec that needs an override is rejected; a Last Will is an offline event', async (t) => {
+  const r = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 50, durationMin: 600 } }, 0);
+  t.match(r.rejected, /lowTempOverride/);
+  t.equal(r.state.engine.cook, null);
+  const ok = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 50, durationMin: 600, lowTempOverride: true } }, 0);
+  t.match(ok.audit, [{ action: 'low_temp_override' }]);
+  t.match(ok.events, [{ type: 'heating' }]);
+  const lw = controlStep(ok.state, { kind: 'status', online: false }, 1000);
+  t.match(lw.events, [{ type: 'offline' }]);
+});
+
+t.test('composition: resume after restart holds the heater off until an operator confirms', async (t) => {
+  const sim = new ThermalSim({ startC: 45, seed: 9 });
+  const r = controlStep(
+    initialControlState(),
+    { kind: 'cook_resume', spec: { targetC: 60 }, lastC: 60, lastMs: sim.nowMs - 3600_000, nowC: 45 },
+    sim.nowMs,
+  );
+  t.match(r.events, [{ type: 'resume_unsafe' }]);
+  t.match(r.decision, { kind: 'safe' });
+  const held = loop(sim, r.state, 120);
+  t.notOk(
+    held.decisions.some((d) => d.kind === 'press' && d.expect === 'on'),
+    'no heating while held',
+  );
+  const go = controlStep(held.state, { kind: 'resume_confirm' }, sim.nowMs);
+  const after = loop(sim, go.state, 120);
+  t.ok(
+    after.decisions.some((d) => d.kind === 'press' && d.expect === 'on'),
+    'heats once confirmed',
+  );
+});
+
+t.test('composition: a command the kit never got does not count as a press that happened', async (t) => {
+  const sim = new ThermalSim({ seed: 4 });
+  let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
+  for (let s = 0; s < 10; s++) {
+    sim.step(1000);
+    const m = sim.telemetry();
+    st = controlStep(st, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater } }, sim.nowMs).state;
+  }
+  t.ok(st.engine.pending, 'a press is pending');
+  st = controlStep(st, { kind: 'command_failed' }, sim.nowMs).state;
+  t.equal(st.engine.pending, null);
+  t.equal(st.engine.health.misses, 0, 'not a servo miss');
+});

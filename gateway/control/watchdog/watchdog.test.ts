@@ -1,0 +1,197 @@
+import t from 'tap';
+import type { SensorState } from '../../../shared/protocol/messages.js';
+import type { Reading } from '../types.js';
+import {
+  checkCookSpec,
+  initialWatchdogState,
+  resumeCheck,
+  type WatchdogContext,
+  type WatchdogResult,
+  type WatchdogState,
+  watchdogInhibit,
+  watchStatus,
+  watchTelemetry,
+  watchTick,
+} from './index.js';
+
+const T0 = 1_763_798_400_000;
+const COOK: WatchdogContext = { cook: { targetC: 60 }, heaterCommandedOn: false };
+const ok = (tempC: number, heater = false): Reading => ({ tempC, sensor: 'ok', heater });
+const bad = (sensor: SensorState): Reading => ({ tempC: null, sensor, heater: true });
+
+interface Log {
+  state: WatchdogState;
+  results: { s: number; r: WatchdogResult }[];
+}
+
+/** Feed one reading per second (fake clock) starting at second `from`. */
+function feed(state: WatchdogState, readings: Reading[], from = 0, ctx: WatchdogContext = COOK): Log {
+  const log: Log = { state, results: [] };
+  readings.forEach((reading, i) => {
+    const r = watchTelemetry(log.state, reading, ctx, T0 + (from + i) * 1000);
+    log.state = r.state;
+    log.results.push({ s: from + i, r });
+  });
+  return log;
+}
+
+const types = (l: Log) => l.results.flatMap((x) => x.r.events.map((e) => e.type));
+const safes = (l: Log) => l.results.filter((x) => x.r.decision.kind === 'safe').map((x) => x.s);
+const warm = () =>
+  feed(
+    initialWatchdogState(),
+    Array.from({ length: 5 }, () => ok(60)),
+  ).state;
+
+t.test('offline after 3 intervals without telemetry, online on return; Last Will too', async (t) => {
+  const s = warm();
+  t.equal(watchTick(s, T0 + 7_000).events.length, 0, '3 s of silence is still online');
+  const off = watchTick(s, T0 + 7_001);
+  t.match(off.events, [{ type: 'offline', severity: 'warning', safety: true }]);
+  t.match(off.audit, [{ actor: 'watchdog', action: 'mark_offline' }]);
+  t.equal(watchTick(off.state, T0 + 9_000).events.length, 0, 'reported once');
+  const back = watchTelemetry(off.state, ok(60), COOK, T0 + 10_000);
+  t.match(back.events, [{ type: 'online', severity: 'info' }]);
+  const will = watchStatus(back.state, false, T0 + 11_000);
+  t.match(will.events, [{ type: 'offline', data: { via: 'status' } }]);
+  t.match(will.audit, [{ reason: /last will/ }]);
+  t.match(watchStatus(will.state, true, T0 + 12_000).events, [{ type: 'online' }]);
+});
+
+for (const kind of ['disconnected', 'por', 'crc', 'range'] as const) {
+  t.test(`sensor fault ${kind}: safe on the third bad reading, clears after three good`, async (t) => {
+    const l = feed(warm(), [bad(kind), bad(kind), bad(kind), bad(kind)], 10);
+    t.same(safes(l), [12], 'safe decided on the 3rd bad reading (0 s after it)');
+    t.same(types(l), ['sensor_fault']);
+    t.match(l.results[2]!.r.events[0], { severity: 'alarm', safety: true, data: { kind } });
+    t.match(l.results[2]!.r.audit[0], { actor: 'watchdog', action: 'safe', reason: new RegExp(kind) });
+    t.equal(watchdogInhibit(l.state), `sensor fault (${kind})`);
+    const rec = feed(l.state, [ok(60), ok(60), ok(60.0625)], 14);
+    t.same(types(rec), ['sensor_ok']);
+    t.equal(watchdogInhibit(rec.state), null);
+  });
+}
+
+t.test('a single power-on value after a reboot does not trip', async (t) => {
+  const l = feed(warm(), [bad('por'), ok(60), ok(60), bad('crc'), ok(60)], 10);
+  t.same(safes(l), []);
+});
+
+t.test('sensor "ok" with a null value is bad', async (t) => {
+  const l = feed(
+    warm(),
+    [0, 1, 2].map(() => ({ tempC: null, sensor: 'ok' as const, heater: false })),
+    10,
+  );
+  t.same(safes(l), [12]);
+  t.match(l.results[2]!.r.events[0]!.data, { kind: 'null' });
+});
+
+t.test('stuck value: frozen 2 min while the heater is on (or 5 min in any case)', async (t) => {
+  const on: WatchdogContext = { ...COOK, heaterCommandedOn: true };
+  const frozen = Array.from({ length: 125 }, () => ok(55));
+  const l = feed(initialWatchdogState(), frozen, 0, on);
+  t.same(safes(l), [122], 'third bad reading after 120 s frozen with the heater on');
+  t.match(l.results[122]!.r.events[0]!.data, { kind: 'stuck' });
+  const idle = feed(
+    initialWatchdogState(),
+    Array.from({ length: 303 }, () => ok(55)),
+    0,
+    COOK,
+  );
+  t.same(safes(idle), [302], 'five minutes when the heater is off');
+});
+
+t.test('implausible jump: 3 readings far from the last good one', async (t) => {
+  const l = feed(warm(), [ok(80), ok(80), ok(80), ok(80)], 10);
+  t.same(safes(l), [12]);
+  t.match(l.results[2]!.r.events[0]!.data, { kind: 'jump' });
+  const stillOut = feed(l.state, [ok(80), ok(80), ok(80), ok(80)], 14);
+  t.same(types(stillOut), [], 'a probe stuck at the new level does not clear itself');
+  const back = feed(stillOut.state, [ok(60), ok(60), ok(60)], 18);
+  t.same(types(back), ['sensor_ok'], 'clears when readings are plausible again');
+  const slow = feed(
+    warm(),
+    Array.from({ length: 60 }, (_, i) => ok(60 + i * 0.05)),
+    10,
+  );
+  t.same(safes(slow), [], 'a fast but physical rise is no jump');
+});
+
+t.test('over-temperature: above target + 3 °C, or above 90 °C without a cook', async (t) => {
+  const l = feed(warm(), [ok(62.9), ok(63.0625), ok(63.5)], 10);
+  t.same(safes(l), [11]);
+  t.match(l.results[1]!.r.events[0], { type: 'over_temp', severity: 'critical', safety: true, data: { limitC: 63 } });
+  t.match(l.results[1]!.r.audit[0], { action: 'safe', reason: /over-temperature/ });
+  t.equal(watchdogInhibit(l.state), 'over-temperature');
+  const cleared = feed(l.state, [ok(61.9)], 13);
+  t.same(types(cleared), ['over_temp_cleared']);
+  const idle: WatchdogContext = { cook: null, heaterCommandedOn: false };
+  const abs = feed(initialWatchdogState(), [ok(89), ok(89.5), ok(90.0625)], 0, idle);
+  t.same(safes(abs), [2], 'absolute limit 90 °C');
+  const hot = feed(initialWatchdogState(), [ok(89), ok(89.5), ok(90.0625)], 0, { cook: { targetC: 88 }, heaterCommandedOn: false });
+  t.same(safes(hot), [2], 'the absolute limit caps target + 3');
+});
+
+t.test('heater stuck: commanded on 5 min with no rise → alarm (once)', async (t) => {
+  const on: WatchdogContext = { ...COOK, heaterCommandedOn: true };
+  const flat = Array.from({ length: 320 }, (_, i) => ok(i % 2 === 0 ? 40 : 40.0625));
+  const l = feed(initialWatchdogState(), flat, 0, on);
+  const alarms = l.results.filter((x) => x.r.events.some((e) => e.type === 'heater_stuck'));
+  t.same(
+    alarms.map((x) => x.s),
+    [300],
+  );
+  t.match(alarms[0]!.r.events[0], { severity: 'alarm', safety: true });
+  t.same(alarms[0]!.r.decision, { kind: 'none' }, 'an alarm, no safe (the heater is not heating)');
+  const rising = feed(
+    initialWatchdogState(),
+    Array.from({ length: 320 }, (_, i) => ok(40 + i * 0.01)),
+    0,
+    on,
+  );
+  t.notOk(types(rising).includes('heater_stuck'));
+});
+
+t.test('food safety: 2 h in the danger zone alerts, 4 h alarms; an override turns the alarm into a warning', async (t) => {
+  const minute = (s: WatchdogState, c: number, ctx: WatchdogContext, fromMin: number, mins: number) => {
+    const out: string[] = [];
+    for (let m = 0; m < mins; m++) {
+      const r = watchTelemetry(s, ok(c + (m % 2) * 0.0625), ctx, T0 + (fromMin + m) * 60_000);
+      s = r.state;
+      out.push(...r.events.map((e) => `${fromMin + m}:${e.type}`));
+    }
+    return { s, out };
+  };
+  const low: WatchdogContext = { cook: { targetC: 52 }, heaterCommandedOn: false };
+  const a = minute(initialWatchdogState(), 52, low, 0, 250);
+  t.same(a.out, ['120:food_safety_alert', '240:food_safety_alarm']);
+  const ov = minute(initialWatchdogState(), 52, { cook: { targetC: 52, lowTempOverride: true }, heaterCommandedOn: false }, 0, 250);
+  t.same(ov.out, ['120:food_safety_alert', '240:food_safety_override']);
+  const safe = minute(initialWatchdogState(), 60, COOK, 0, 300);
+  t.same(safe.out, [], 'above 54.4 °C nothing accumulates');
+  const noCook = minute(initialWatchdogState(), 30, { cook: null, heaterCommandedOn: false }, 0, 300);
+  t.same(noCook.out, [], 'only during a cook');
+});
+
+t.test('a cook below 54.4 °C longer than 4 h needs an explicit override, which is audited', async (t) => {
+  t.match(checkCookSpec({ targetC: 52, durationMin: 300 }), { ok: false, reason: /lowTempOverride/ });
+  t.match(checkCookSpec({ targetC: 52 }), { ok: false }, 'no timer counts as unbounded');
+  t.same(checkCookSpec({ targetC: 52, durationMin: 180 }), { ok: true, audit: [] });
+  t.same(checkCookSpec({ targetC: 60 }), { ok: true, audit: [] });
+  const o = checkCookSpec({ targetC: 52, durationMin: 600, lowTempOverride: true });
+  t.match(o, { ok: true, audit: [{ action: 'low_temp_override' }] });
+});
+
+t.test('after a restart: a bath that fell below 54.4 °C alarms and holds; one that stayed hot resumes', async (t) => {
+  const held = resumeCheck({ spec: { targetC: 60 }, lastC: 60, lastMs: T0, nowC: 45 }, T0 + 3600_000);
+  t.equal(held.resume, false);
+  t.match(held.decision, { kind: 'safe' });
+  t.match(held.events, [{ type: 'resume_unsafe', severity: 'alarm', safety: true }]);
+  t.match(held.audit, [{ action: 'hold_resume' }]);
+  t.equal(held.downDangerMs, 3600_000, 'the downtime counts toward the danger zone');
+  const ok2 = resumeCheck({ spec: { targetC: 60 }, lastC: 60, lastMs: T0, nowC: 58 }, T0 + 600_000);
+  t.equal(ok2.resume, true);
+  t.match(ok2.events, [{ type: 'resumed' }]);
+  t.equal(ok2.downDangerMs, 0);
+});

@@ -1,0 +1,70 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { DeviceRow } from './registry.js';
+
+/**
+ * The gateway's in-memory view of the devices table, for authentication without a disk read on
+ * the connect path. Provisioning may happen in another process (the CLI), so the directory
+ * polls `meta.devices_rev` (bumped by triggers on every change to the devices table; a one-row
+ * primary-key read) and reloads when it moved;
+ * `onChange` gets the ids whose credentials changed (revoked or rotated), to disconnect them.
+ */
+export class DeviceDirectory {
+  private devices = new Map<string, DeviceRow>();
+  private lastVersion = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly revisionStmt: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly onChange: (changedIds: string[]) => void,
+  ) {
+    this.revisionStmt = db.prepare("SELECT value FROM meta WHERE key = 'devices_rev'");
+    this.reload();
+  }
+
+  get(id: string): DeviceRow | undefined {
+    return this.devices.get(id);
+  }
+
+  get size(): number {
+    return this.devices.size;
+  }
+
+  start(pollMs = 500): void {
+    this.timer = setInterval(() => this.poll(), pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  poll(): void {
+    if (this.revision() !== this.lastVersion) this.reload();
+  }
+
+  private revision(): number {
+    const row = this.revisionStmt.get() as { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
+  private reload(): void {
+    this.lastVersion = this.revision();
+    const next = new Map<string, DeviceRow>();
+    for (const row of this.db.prepare('SELECT * FROM devices').all() as DeviceRow[]) next.set(row.id, row);
+    const changed: string[] = [];
+    for (const [id, before] of this.devices) {
+      const after = next.get(id);
+      if (
+        !after ||
+        after.revoked_ts !== before.revoked_ts ||
+        after.secret_hash !== before.secret_hash ||
+        after.cert_fingerprint !== before.cert_fingerprint
+      ) {
+        changed.push(id);
+      }
+    }
+    this.devices = next;
+    if (changed.length > 0) this.onChange(changed);
+  }
+}

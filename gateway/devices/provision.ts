@@ -1,0 +1,76 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { GatewayConfig } from '../config.js';
+import { openStore } from '../store/open.js';
+import { ensurePki, issueDeviceCert } from '../tls/pki.js';
+import {
+  addCertDevice,
+  addSecretDevice,
+  type DeviceSummary,
+  listDevices,
+  requireDeviceId,
+  revokeDevice,
+  rotateDevice,
+} from './registry.js';
+
+/**
+ * Provisioning as the CLI runs it, straight on the gateway's SQLite file (works whether the
+ * gateway runs or not; a running gateway notices within half a second and disconnects a
+ * revoked or rotated device).
+ */
+export function mqttUrl(config: GatewayConfig): string {
+  return `mqtts://${config.mqtt.publicHost ?? hostname()}:${config.mqtt.port}`;
+}
+
+export async function provisionSecret(config: GatewayConfig, id: string | undefined) {
+  const { pki } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
+  const db = openStore(config.dataDir);
+  try {
+    const { id: deviceId, secret } = await addSecretDevice(db, id);
+    return { id: deviceId, secret, caFile: pki.caFile, mqttUrl: mqttUrl(config) };
+  } finally {
+    db.close();
+  }
+}
+
+export function provisionCert(config: GatewayConfig, id: string | undefined) {
+  const { pki } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
+  const db = openStore(config.dataDir);
+  try {
+    const deviceId = requireDeviceId(id);
+    const issued = issueDeviceCert(pki, deviceId);
+    addCertDevice(db, deviceId, issued.fingerprint);
+    const dir = join(config.dataDir, 'devices', deviceId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const certFile = join(dir, 'client.crt');
+    const keyFile = join(dir, 'client.key');
+    const caFile = join(dir, 'ca.crt');
+    writeFileSync(certFile, issued.certPem);
+    writeFileSync(keyFile, issued.keyPem, { mode: 0o600 });
+    writeFileSync(caFile, readFileSync(pki.caFile, 'utf8'));
+    return { id: deviceId, certFile, keyFile, caFile, mqttUrl: mqttUrl(config) };
+  } finally {
+    db.close();
+  }
+}
+
+export function withStore<T>(config: GatewayConfig, fn: (db: ReturnType<typeof openStore>) => T): T {
+  const db = openStore(config.dataDir);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+export const revoke = (config: GatewayConfig, id: string | undefined) => withStore(config, (db) => revokeDevice(db, id));
+export const list = (config: GatewayConfig): DeviceSummary[] => withStore(config, (db) => listDevices(db));
+export async function rotate(config: GatewayConfig, id: string | undefined) {
+  const db = openStore(config.dataDir);
+  try {
+    return { ...(await rotateDevice(db, id)), mqttUrl: mqttUrl(config) };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What the ingestion path asks the store's writer thread to commit. Plain data (structured clone
+ * across the worker boundary); one array per group commit.
+ */
+export interface TelemetryItem {
+  t: 'tel';
+  deviceId: string;
+  boot: number;
+  seq: number;
+  ts: number | null;
+  rxTs: number;
+  tempC: number | null;
+  sensor: string;
+  heater: boolean;
+  rssi: number | undefined;
+  /** The relay record (JSON) queued in the outbox with the row, when the relay is on. */
+  outbox: string | null;
+}
+
+export interface StatusItem {
+  t: 'status';
+  deviceId: string;
+  state: string;
+  boot: number;
+  fw: string | null;
+  profile: string | null;
+  rxTs: number;
+  outbox: string | null;
+}
+
+export interface DeadLetterItem {
+  t: 'dlq';
+  deviceId: string | null;
+  topic: string;
+  code: string;
+  reason: string;
+  payload: Uint8Array;
+  rxTs: number;
+}
+
+export interface SecurityItem {
+  t: 'sec';
+  ts: number;
+  kind: string;
+  deviceId: string | null;
+  remote: string | null;
+  detail: string;
+}
+
+/** Any other outbox record (events, audit, command results, cooks) with its priority lane. */
+export interface OutboxItem {
+  t: 'out';
+  priority: number;
+  kind: string;
+  record: string;
+  ts: number;
+}
+
+export type StoreItem = TelemetryItem | StatusItem | DeadLetterItem | SecurityItem | OutboxItem;
+
+/** Per-item outcome, in the order the items were sent. */
+export const STORED = 0;
+export const DUPLICATE = 1;
+export type ItemOutcome = typeof STORED | typeof DUPLICATE;
+
+/** Outbox lanes: lower drains first (safety events and audit > latest state > bulk telemetry). */
+export const PRIORITY = { safety: 0, state: 1, bulk: 2 } as const;

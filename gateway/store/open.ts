@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Sqlite, { type Database } from 'better-sqlite3';
+import { migrate } from './schema.js';
+
+export const STORE_FILE = 'gateway.sqlite';
+
+/**
+ * Opens the gateway store. WAL lets the writer thread commit while readers on other threads
+ * and processes (the CLI, the local API) read. `synchronous = FULL` makes each commit durable
+ * across a power cut, not only a process crash: PUBACK promises the device that the message is
+ * safe (docs/adr/005-gateway-sqlite-durability.md).
+ */
+export function openStore(dataDir: string, options: { readonly?: boolean } = {}): Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Sqlite(join(dataDir, STORE_FILE), { readonly: options.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  }
+  return db;
+}

@@ -1,0 +1,92 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Versioned migrations of the gateway's SQLite store. Each runs once, in order, inside a
+ * transaction; `PRAGMA user_version` records the last one applied.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: identity, ingestion, dead letters, security log, outbox
+  `
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    auth TEXT NOT NULL CHECK (auth IN ('secret', 'cert')),
+    secret_hash TEXT,
+    cert_fingerprint TEXT,
+    created_ts INTEGER NOT NULL,
+    rotated_ts INTEGER,
+    revoked_ts INTEGER
+  );
+  CREATE TABLE telemetry (
+    device_id TEXT NOT NULL,
+    boot INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    ts INTEGER,
+    rx_ts INTEGER NOT NULL,
+    temp_c REAL,
+    sensor TEXT NOT NULL,
+    heater INTEGER NOT NULL,
+    rssi INTEGER,
+    PRIMARY KEY (device_id, boot, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX telemetry_by_rx ON telemetry (rx_ts);
+  CREATE INDEX telemetry_by_device_rx ON telemetry (device_id, rx_ts);
+  CREATE TABLE device_status (
+    device_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    boot INTEGER NOT NULL,
+    fw TEXT,
+    profile TEXT,
+    rx_ts INTEGER NOT NULL
+  );
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY,
+    rx_ts INTEGER NOT NULL,
+    device_id TEXT,
+    topic TEXT NOT NULL,
+    code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    payload BLOB NOT NULL
+  );
+  CREATE INDEX dead_letters_by_rx ON dead_letters (rx_ts);
+  CREATE TABLE security_events (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    device_id TEXT,
+    remote TEXT,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX security_events_by_ts ON security_events (ts);
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    priority INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    record TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_ts INTEGER NOT NULL
+  );
+  CREATE INDEX outbox_by_priority ON outbox (priority, id);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  INSERT INTO meta (key, value) VALUES ('devices_rev', 0);
+  -- Any change to the devices table bumps devices_rev, which the running gateway polls.
+  CREATE TRIGGER devices_rev_ins AFTER INSERT ON devices BEGIN UPDATE meta SET value = value + 1 WHERE key = 'devices_rev'; END;
+  CREATE TRIGGER devices_rev_upd AFTER UPDATE ON devices BEGIN UPDATE meta SET value = value + 1 WHERE key = 'devices_rev'; END;
+  CREATE TRIGGER devices_rev_del AFTER DELETE ON devices BEGIN UPDATE meta SET value = value + 1 WHERE key = 'devices_rev'; END;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`gateway store is at schema ${current}, newer than this build (${MIGRATIONS.length}); upgrade the gateway`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

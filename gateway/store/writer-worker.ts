@@ -1,0 +1,104 @@
+/**
+ * The store's writer thread: it owns the only write connection, so that SQLite's synchronous
+ * commits (and their fsync) never stall the broker, control or watchdog on the main thread
+ * (DESIGN.md invariant 3). Each message is one group commit: one transaction, one fsync, one reply.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Statement } from 'better-sqlite3';
+import { DUPLICATE, PRIORITY, STORED, type StoreItem } from './items.js';
+import { openStore } from './open.js';
+
+export type WorkerRequest =
+  | { id: number; op: 'write'; items: StoreItem[] }
+  | { id: number; op: 'retention'; olderThanTs: number; maxRows: number };
+export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number; error?: string };
+
+const port = parentPort;
+if (!port) throw new Error('writer-worker must run as a worker thread');
+const db = openStore((workerData as { dataDir: string }).dataDir);
+
+const insertTelemetry = db.prepare(
+  `INSERT OR IGNORE INTO telemetry (device_id, boot, seq, ts, rx_ts, temp_c, sensor, heater, rssi)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+);
+const upsertStatus = db.prepare(
+  `INSERT INTO device_status (device_id, state, boot, fw, profile, rx_ts) VALUES (?, ?, ?, ?, ?, ?)
+   ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, boot = excluded.boot, fw = excluded.fw,
+     profile = excluded.profile, rx_ts = excluded.rx_ts WHERE excluded.rx_ts >= device_status.rx_ts`,
+);
+const insertDeadLetter = db.prepare('INSERT INTO dead_letters (rx_ts, device_id, topic, code, reason, payload) VALUES (?, ?, ?, ?, ?, ?)');
+const insertSecurity = db.prepare('INSERT INTO security_events (ts, kind, device_id, remote, detail) VALUES (?, ?, ?, ?, ?)');
+const insertOutbox = db.prepare('INSERT INTO outbox (priority, kind, record, bytes, created_ts) VALUES (?, ?, ?, ?, ?)');
+
+function queue(stmt: Statement, priority: number, kind: string, record: string, ts: number): void {
+  stmt.run(priority, kind, record, Buffer.byteLength(record), ts);
+}
+
+const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
+  const outcomes = new Uint8Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i] as StoreItem;
+    switch (it.t) {
+      case 'tel': {
+        const r = insertTelemetry.run(
+          it.deviceId,
+          it.boot,
+          it.seq,
+          it.ts,
+          it.rxTs,
+          it.tempC,
+          it.sensor,
+          it.heater ? 1 : 0,
+          it.rssi ?? null,
+        );
+        // PROTOCOL: (id, boot, seq) is the idempotency key; a replay is acknowledged, stored once.
+        outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
+        if (r.changes !== 0 && it.outbox !== null) queue(insertOutbox, PRIORITY.bulk, 'telemetry', it.outbox, it.rxTs);
+        break;
+      }
+      case 'status':
+        upsertStatus.run(it.deviceId, it.state, it.boot, it.fw, it.profile, it.rxTs);
+        if (it.outbox !== null) queue(insertOutbox, PRIORITY.state, 'status', it.outbox, it.rxTs);
+        outcomes[i] = STORED;
+        break;
+      case 'dlq':
+        insertDeadLetter.run(it.rxTs, it.deviceId, it.topic, it.code, it.reason, Buffer.from(it.payload));
+        outcomes[i] = STORED;
+        break;
+      case 'sec':
+        insertSecurity.run(it.ts, it.kind, it.deviceId, it.remote, it.detail);
+        outcomes[i] = STORED;
+        break;
+      case 'out':
+        queue(insertOutbox, it.priority, it.kind, it.record, it.ts);
+        outcomes[i] = STORED;
+        break;
+    }
+  }
+  return outcomes;
+});
+
+const deleteOld = db.prepare('DELETE FROM telemetry WHERE rx_ts < ?');
+const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
+const cutoffForCap = db.prepare('SELECT rx_ts FROM telemetry ORDER BY rx_ts DESC LIMIT 1 OFFSET ?');
+
+port.on('message', (req: WorkerRequest) => {
+  try {
+    if (req.op === 'write') {
+      const outcomes = writeAll(req.items);
+      port.postMessage({ id: req.id, outcomes } satisfies WorkerReply, [outcomes.buffer as ArrayBuffer]);
+    } else {
+      // Retention of the local history: by age, then by row cap (oldest first). The outbox is
+      // separate, so history retention never drops what the cloud has not acknowledged.
+      let deleted = deleteOld.run(req.olderThanTs).changes;
+      const { n } = countRows.get() as { n: number };
+      if (n > req.maxRows) {
+        const row = cutoffForCap.get(req.maxRows) as { rx_ts: number } | undefined;
+        if (row) deleted += deleteOld.run(row.rx_ts + 1).changes;
+      }
+      port.postMessage({ id: req.id, deleted } satisfies WorkerReply);
+    }
+  } catch (err) {
+    port.postMessage({ id: req.id, error: (err as Error).message } satisfies WorkerReply);
+  }
+});

@@ -1,0 +1,139 @@
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import forge from 'node-forge';
+
+/**
+ * The gateway's own PKI, made on first run so that a new install and the demo get TLS without
+ * any set-up (docs/adr/006-device-identity.md):
+ * - server CA → the gateway's server certificate; kits pin this CA (`ca.crt`);
+ * - device CA → client certificates for kits that use certificate auth (CN = device id).
+ * Two CAs, so a server certificate can never pass as a device certificate and vice versa.
+ * Keys are RSA-2048 made by Node's crypto (fast); certificates are signed with node-forge.
+ */
+export interface Pki {
+  dir: string;
+  caFile: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  deviceCaFile: string;
+  deviceCaKeyFile: string;
+}
+
+export function pkiPaths(dataDir: string): Pki {
+  const dir = join(dataDir, 'tls');
+  return {
+    dir,
+    caFile: join(dir, 'ca.crt'),
+    serverCertFile: join(dir, 'server.crt'),
+    serverKeyFile: join(dir, 'server.key'),
+    deviceCaFile: join(dir, 'device-ca.crt'),
+    deviceCaKeyFile: join(dir, 'device-ca.key'),
+  };
+}
+
+/** Creates whatever part of the PKI is missing; returns the paths. */
+export function ensurePki(dataDir: string, extraHosts: readonly string[] = []): { pki: Pki; created: boolean } {
+  const pki = pkiPaths(dataDir);
+  mkdirSync(pki.dir, { recursive: true, mode: 0o700 });
+  let created = false;
+  if (!existsSync(pki.caFile) || !existsSync(pki.serverCertFile)) {
+    const ca = makeCa('sousvide gateway server CA');
+    const hosts = [...new Set(['localhost', hostname(), ...extraHosts])];
+    const server = makeLeaf(ca, 'sousvide-gateway', { server: true, hosts, ips: ['127.0.0.1', '::1'] });
+    writeSecret(join(pki.dir, 'ca.key'), ca.keyPem);
+    writeFileSync(pki.caFile, ca.certPem);
+    writeSecret(pki.serverKeyFile, server.keyPem);
+    writeFileSync(pki.serverCertFile, server.certPem);
+    created = true;
+  }
+  if (!existsSync(pki.deviceCaFile) || !existsSync(pki.deviceCaKeyFile)) {
+    const dca = makeCa('sousvide gateway device CA');
+    writeSecret(pki.deviceCaKeyFile, dca.keyPem);
+    writeFileSync(pki.deviceCaFile, dca.certPem);
+    created = true;
+  }
+  return { pki, created };
+}
+
+export interface IssuedCert {
+  certPem: string;
+  keyPem: string;
+  /** SHA-256 of the DER certificate, hex: what the gateway records for the device. */
+  fingerprint: string;
+}
+
+/** A client certificate for a kit, signed by the device CA (CN = device id). */
+export function issueDeviceCert(pki: Pki, deviceId: string): IssuedCert {
+  const ca = {
+    certPem: readFileSync(pki.deviceCaFile, 'utf8'),
+    keyPem: readFileSync(pki.deviceCaKeyFile, 'utf8'),
+  };
+  return makeLeaf(ca, deviceId, { server: false, hosts: [], ips: [] });
+}
+
+export function certFingerprint(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+interface KeyCert {
+  certPem: string;
+  keyPem: string;
+}
+
+function rsaKeys(): { publicPem: string; privatePem: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+  return { publicPem: publicKey, privatePem: privateKey };
+}
+
+function baseCert(publicPem: string, years: number): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
+  cert.serialNumber = `01${randomBytes(15).toString('hex')}`; // positive, 128 bits
+  cert.validity.notBefore = new Date(Date.now() - 5 * 60_000);
+  cert.validity.notAfter = new Date(Date.now() + years * 365 * 24 * 3600_000);
+  return cert;
+}
+
+function makeCa(commonName: string): KeyCert {
+  const keys = rsaKeys();
+  const cert = baseCert(keys.publicPem, 20);
+  const attrs = [{ name: 'commonName', value: commonName }];
+  cert.setSubject(attrs);
+  cert.setIssuer(attrs);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(keys.privatePem), forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
+}
+
+function makeLeaf(ca: KeyCert, commonName: string, opts: { server: boolean; hosts: string[]; ips: string[] }): IssuedCert {
+  const keys = rsaKeys();
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const cert = baseCert(keys.publicPem, opts.server ? 5 : 10);
+  cert.setSubject([{ name: 'commonName', value: commonName }]);
+  cert.setIssuer(caCert.subject.attributes);
+  const altNames = [...opts.hosts.map((value) => ({ type: 2, value })), ...opts.ips.map((ip) => ({ type: 7, ip }))];
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: opts.server, clientAuth: !opts.server },
+    ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem, fingerprint: certFingerprint(der) };
+}
+
+function writeSecret(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
