@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../shared/log.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
@@ -39,7 +39,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     config.tls.certFile && config.tls.keyFile ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;
   const http = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
     ...(tls ? { https: tls } : {}),

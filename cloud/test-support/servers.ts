@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
+import { loadConfig } from '../../shared/config/load.js';
+import { createLogger } from '../../shared/log.js';
+import { createApiKey, createGateway } from '../admin.js';
+import { buildCloud, type Cloud } from '../app.js';
+import { type CloudConfig, cloudConfig } from '../config.js';
+import { uid } from './fixtures.js';
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+export interface Servers {
+  redis: TestService;
+  mysql: TestService;
+  influx: TestService;
+}
+
+/** Private Redis, MariaDB and InfluxDB for one test file (test/harness). */
+export async function startServers(t: Tap): Promise<Servers> {
+  const [redis, mysql, influx] = await Promise.all([startRedis(t), startMariaDb(t), startInflux(t)]);
+  return { redis, mysql, influx };
+}
+
+/** Config of a cloud on those servers (or embedded with `servers` undefined), one Influx db and Redis prefix per `ns`. */
+export function testConfig(t: Tap, servers: Servers | undefined, ns: string, overrides: Record<string, unknown> = {}): CloudConfig {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sousvide-cloud-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  return loadConfig(cloudConfig, {
+    overrides: {
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      'log.level': 'warn',
+      'ingest.sinkTimeoutMs': 1500,
+      'ingest.retryAfterS': 3,
+      'auth.cacheTtlMs': 0,
+      ...(servers
+        ? {
+            'influx.url': servers.influx.url,
+            'influx.db': `t_${ns.replace(/\W/g, '_')}`,
+            'influx.timeoutMs': 1500,
+            'redis.url': servers.redis.url,
+            'redis.keyPrefix': `${ns}:`,
+            'redis.commandTimeoutMs': 1000,
+            'mysql.url': servers.mysql.url,
+          }
+        : {}),
+      ...overrides,
+    },
+  });
+}
+
+export interface RunningCloud {
+  cloud: Cloud;
+  base: string;
+  logs: string[];
+  config: CloudConfig;
+}
+
+/** A started cloud; its log lines are captured (tests check that no secret is logged). */
+export async function startCloud(t: Tap, config: CloudConfig): Promise<RunningCloud> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const log = createLogger({ name: 'cloud-test', level: 'debug', destination, pretty: false });
+  const cloud = buildCloud(config, log);
+  const { port } = await cloud.start();
+  t.teardown(() => cloud.stop());
+  return { cloud, base: `http://127.0.0.1:${port}`, logs, config };
+}
+
+/** A gateway token and keys of every role on a started cloud. */
+export async function credentials(c: RunningCloud) {
+  const meta = c.cloud.stores.meta;
+  const gw = await createGateway(meta, uid('gw').toLowerCase(), Date.now());
+  const admin = await createApiKey(meta, 'admin', 'alice', Date.now());
+  const operator = await createApiKey(meta, 'operator', 'oscar', Date.now());
+  const viewer = await createApiKey(meta, 'viewer', 'victor', Date.now());
+  return { gateway: gw, admin: admin.key, operator: operator.key, viewer: viewer.key };
+}
+
+export async function api(base: string, method: string, path: string, key?: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: test helper returns loosely typed JSON
+  return { status: res.status, headers: res.headers, body: json as any };
+}
