@@ -28,7 +28,7 @@ bool isDeviceId(const char* s);
 // Collects a pasted PEM block line by line (set ca / set cert / set key).
 class PemCollector {
  public:
-  static constexpr size_t kMax = 4096;
+  static constexpr size_t kMax = 3968;  // NVS strings hold at most 4000 bytes
   enum class Feed : uint8_t { More, Done, Error };
   void begin() { len_ = 0, buf_[0] = '\0', started_ = false; }
   Feed feed(const char* line);

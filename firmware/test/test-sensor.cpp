@@ -1,4 +1,5 @@
 // Every sensor class of PROTOCOL.md (Telemetry.sensor), and the boundaries between them.
+#include "../core/ds18b20.h"
 #include "../core/sensor.h"
 #include "runner.h"
 
@@ -60,4 +61,21 @@ TEST(sensor_classifier_survives_millis_wraparound) {
   CHECK(c.classify(read(sv::kRawPowerOn), 0xFFFFF800u) == SensorState::Por);
   CHECK(c.classify(read(sv::kRawPowerOn), 0x00000200u) == SensorState::Por);  // 2.5 s later, wrapped
   CHECK(c.classify(read(sv::kRawPowerOn), 0x00001000u) == SensorState::Ok);
+}
+
+TEST(ds18b20_scratchpad_crc_and_decoding) {
+  // The datasheet's power-on scratchpad: 85 °C, CRC 0x1C.
+  const uint8_t por[9] = {0x50, 0x05, 0x4B, 0x46, 0x7F, 0xFF, 0x0C, 0x10, 0x1C};
+  CHECK_EQ(sv::crc8(por, 8), 0x1C);
+  ProbeRead r = sv::decodeScratchpad(true, por);
+  CHECK(r.present && r.crcOk && r.raw16 == sv::kRawPowerOn);
+  uint8_t neg[9] = {0x5E, 0xFF, 0x4B, 0x46, 0x7F, 0xFF, 0x02, 0x10, 0};  // -10.125 °C
+  neg[8] = sv::crc8(neg, 8);
+  r = sv::decodeScratchpad(true, neg);
+  CHECK(r.crcOk && r.raw16 == -162);
+  neg[0] ^= 1;  // one flipped bit
+  CHECK(!sv::decodeScratchpad(true, neg).crcOk);
+  const uint8_t zeros[9] = {};  // shorted data line: CRC "matches", config byte does not
+  CHECK(!sv::decodeScratchpad(true, zeros).crcOk);
+  CHECK(!sv::decodeScratchpad(false, por).present);
 }
