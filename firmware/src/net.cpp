@@ -1,0 +1,113 @@
+#include "net.h"
+
+#include <sys/time.h>
+#include <time.h>
+
+#include "config.h"
+
+void Net::begin(const Settings* s, uint32_t boot, sv::Kit* kit, uint32_t seed) {
+  s_ = s;
+  kit_ = kit;
+  backoff_ = sv::Backoff(seed);
+  const char* id = s->id.c_str();
+  snprintf(topicTelemetry_, sizeof topicTelemetry_, "sv/%s/telemetry", id);
+  snprintf(topicStatus_, sizeof topicStatus_, "sv/%s/status", id);
+  snprintf(topicAck_, sizeof topicAck_, "sv/%s/ack", id);
+  snprintf(topicCmd_, sizeof topicCmd_, "sv/%s/cmd", id);
+  sv::Status st{false, boot, SV_FW_VERSION};
+  sv::encodeStatus(st, will_, sizeof will_);
+  st.online = true;
+  sv::encodeStatus(st, online_, sizeof online_);
+
+  WiFi.mode(WIFI_STA);
+  WiFi.setAutoReconnect(true);
+  WiFi.begin(s->ssid.c_str(), s->pass.length() > 0 ? s->pass.c_str() : nullptr);
+  if (s->ntp.length() > 0) configTime(0, 0, s->ntp.c_str());
+
+  mqtt_.setCACert(s->ca.c_str());  // pinned: only the gateway's own CA is trusted
+  if (s->cert.length() > 0 && s->key.length() > 0) {
+    mqtt_.setCertificate(s->cert.c_str());  // PROTOCOL: client cert with CN = device id
+    mqtt_.setPrivateKey(s->key.c_str());
+  } else {
+    mqtt_.setCredentials(id, s->secret.c_str());  // PROTOCOL: username = device id
+  }
+  mqtt_.setClientId(id);  // PROTOCOL: the client id MUST equal the device id
+  mqtt_.setServer(s->host.c_str(), s->port);
+  mqtt_.setKeepAlive(cfg::kKeepAliveS);
+  mqtt_.setCleanSession(true);  // our own outbox resends, with the same (boot, seq)
+  mqtt_.setWill(topicStatus_, 1, true, will_);  // PROTOCOL: Last Will, retained, "offline"
+
+  mqtt_.onConnect([this](bool) {
+    connected_ = true;
+    connecting_ = false;
+    backoff_.reset();
+    mqtt_.subscribe(topicCmd_, 1);  // PROTOCOL: the only topic a device may subscribe to
+    mqtt_.publish(topicStatus_, 1, true, online_);
+    Serial.println(F("mqtt: connected"));
+  });
+  mqtt_.onDisconnect([this](espMqttClientTypes::DisconnectReason reason) {
+    connected_ = false;
+    connecting_ = false;
+    kit_->onDisconnect();
+    uint32_t delayMs = backoff_.nextDelayMs();  // PROTOCOL: exponential, full jitter, 1 s → 60 s
+    nextAttemptMs_ = millis() + delayMs;
+    Serial.printf("mqtt: disconnected (reason %d), retry in %u ms\n", static_cast<int>(reason), static_cast<unsigned>(delayMs));
+  });
+  mqtt_.onMessage([this](const espMqttClientTypes::MessageProperties&, const char* topic, const uint8_t* payload, size_t len,
+                         size_t index, size_t total) {
+    // PROTOCOL: payloads are at most 1 KiB, so a command arrives in one piece; a fragment is
+    // over the limit anyway and is dropped (it cannot be acked: its id is unread).
+    if (strcmp(topic, topicCmd_) != 0 || index != 0 || len != total) return;
+    kit_->onCommand(reinterpret_cast<const char*>(payload), len, millis(), epochMs());
+  });
+  mqtt_.onPublish([this](uint16_t packetId) { kit_->onPuback(packetId, millis()); });
+}
+
+void Net::connect(uint32_t nowMs) {
+  connecting_ = true;
+  if (!mqtt_.connect()) {  // could not even start: count it as a failed attempt
+    connecting_ = false;
+    nextAttemptMs_ = nowMs + backoff_.nextDelayMs();
+  }
+}
+
+void Net::queueAck(const sv::Ack& a) {
+  if (ackCount_ < sizeof acks_ / sizeof acks_[0]) acks_[ackCount_++] = a;
+}
+
+void Net::publishPending() {
+  char buf[256];
+  while (ackCount_ > 0) {  // PROTOCOL: one ack per command, QoS 1
+    size_t n = sv::encodeAck(acks_[0], buf, sizeof buf);
+    if (n > 0 && mqtt_.publish(topicAck_, 1, false, buf) == 0) return;  // retry next loop
+    for (size_t i = 1; i < ackCount_; ++i) acks_[i - 1] = acks_[i];
+    --ackCount_;
+  }
+  sv::Outbox& out = kit_->outbox();
+  while (out.inFlight() < cfg::kMaxInFlight) {
+    const sv::Telemetry* t = out.nextToSend();
+    if (t == nullptr) return;
+    if (sv::encodeTelemetry(*t, buf, sizeof buf) == 0) return;
+    uint16_t packetId = mqtt_.publish(topicTelemetry_, 1, false, buf);  // PROTOCOL: QoS 1
+    if (packetId == 0) return;
+    out.sent(t, packetId);  // leaves the outbox only on its PUBACK
+  }
+}
+
+void Net::loop(uint32_t nowMs) {
+  if (kit_ == nullptr) return;
+  mqtt_.loop();
+  if (!wifiUp()) return;
+  if (connected_) {
+    publishPending();
+  } else if (!connecting_ && static_cast<int32_t>(nowMs - nextAttemptMs_) >= 0) {
+    connect(nowMs);
+  }
+}
+
+uint64_t Net::epochMs() {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  if (tv.tv_sec < 1700000000) return 0;  // before 2023: SNTP has not synced yet
+  return static_cast<uint64_t>(tv.tv_sec) * 1000ULL + static_cast<uint64_t>(tv.tv_usec / 1000);
+}
