@@ -22,9 +22,9 @@ t.test('missed presses are detected within 60 s and pressed again; the bath stil
   t.ok(m.missed >= 3, `${m.missed} presses missed`);
   t.equal(m.detected, m.missed, 'every miss detected');
   t.ok(m.detectMaxS! <= 60, `slowest detection ${m.detectMaxS} s`);
-  // A run of misses (this seed has four in a row) costs a few degrees; the bath comes back.
-  const lastQuarter = m.trace.filter((p) => p.tS > 5400).map((p) => Math.abs(p.waterC - 60));
-  t.ok(Math.max(...lastQuarter) <= 0.6, `back in band: last 30 min within ${Math.max(...lastQuarter).toFixed(2)} °C`);
+  // Each missed off-press costs ~40 s of extra heating; the bath never reaches the over-temperature limit.
+  const worst = Math.max(...m.trace.filter((p) => p.tS > m.heatUpS!).map((p) => Math.abs(p.waterC - 60)));
+  t.ok(worst < 3, `worst |error| ${worst.toFixed(2)} °C stays under the +3 °C over-temperature limit`);
 });
 
 t.test('plain hysteresis overshoots and, with a missed press, loses the bath (the baseline)', async (t) => {

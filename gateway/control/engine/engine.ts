@@ -56,6 +56,7 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
     atMs: nowMs,
     fromC: fit?.level ?? d.lastC ?? 0,
     fromSlope: fit?.slope ?? 0,
+    peakSlope: fit?.slope ?? 0,
     deadlineMs: r.heater ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: true,
   };
@@ -122,13 +123,17 @@ function press(
     return safeNow(cfg, d, nowMs, `press budget exhausted; ${reason}`, audit);
   }
   d.flags = { ...d.flags, capWarned: false };
-  // The counterfactual trend; a slope over less than 15 s is too noisy to extrapolate.
-  const trend = fit.spanS >= 15 ? fit.slope : 0;
+  // The counterfactual trend if the press misses. A 20 s slope is noisy, so it is bounded by what
+  // the bath has taught: never steeper than its cooling (on) or its heating (off), which makes a
+  // confirmation harder, never easier.
+  const raw = fit.spanS >= 15 ? fit.slope : 0;
+  const trend = on ? Math.max(raw, -Math.max(1.5 * d.learn.coolCPerS, 0.001)) : Math.min(raw, 1.2 * d.learn.heatCPerS);
   d.pending = {
     expect: on,
     atMs: nowMs,
     fromC: fit.level,
     fromSlope: trend,
+    peakSlope: fit.slope,
     deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: false,
   };
@@ -191,6 +196,7 @@ function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number): void {
     atMs: nowMs,
     fromC: fit?.level ?? d.lastC ?? 0,
     fromSlope: fit?.slope ?? 0,
+    peakSlope: fit?.slope ?? 0,
     deadlineMs: nowMs + cfg.verifyMaxMs,
     byDevice: false,
   };

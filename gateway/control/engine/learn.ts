@@ -19,7 +19,7 @@ const PEAK_PASSED_MS = 15_000;
 const COOL_SEGMENT_MS = 120_000;
 
 export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void {
-  learnRampLag(d, fit, nowMs);
+  learnRampLag(d, nowMs);
   if (d.actual && d.pending === null && d.episode !== null && d.episode.offMs === null) {
     const onS = (nowMs - d.episode.onMs) / 1000;
     if (onS >= 2 * d.learn.lagS && fit.slope > 0) {
@@ -33,7 +33,7 @@ export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void 
   trackEpisode(d, fit, nowMs);
 }
 
-function learnRampLag(d: EngineState, fit: Fit, nowMs: number): void {
+function learnRampLag(d: EngineState, nowMs: number): void {
   const r = d.ramp;
   if (r === null) return;
   const tS = (nowMs - r.pressMs) / 1000;

@@ -35,6 +35,8 @@ export interface PendingPress {
   fromC: number;
   /** Slope when the press was sent: the counterfactual trend if the press misses. */
   fromSlope: number;
+  /** Steepest slope seen since the press: an off-press that worked shows as a fading rise. */
+  peakSlope: number;
   deadlineMs: number;
   /** Self-inflicted by the kit (device-side safety press), not ours. */
   byDevice: boolean;

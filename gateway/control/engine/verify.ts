@@ -12,6 +12,8 @@ import { clamp, type EngineState } from './state.js';
  * The draft is the step's private copy of the state.
  */
 const DRIFT_HOLD_MS = 30_000;
+/** An on-press whose rise has begun is judged by this age at the latest. */
+const HARD_LIMIT_MS = 90_000;
 
 /** When an on-press must have shown in the probe: lag plus the time to rise by verifyC. */
 export function onDeadlineMs(cfg: EngineConfig, s: EngineState, atMs: number): number {
@@ -20,21 +22,33 @@ export function onDeadlineMs(cfg: EngineConfig, s: EngineState, atMs: number): n
 }
 
 export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
-  const p = d.pending;
+  let p = d.pending;
   if (p === null) return;
+  if (fit.slope > p.peakSlope) {
+    p = { ...p, peakSlope: fit.slope };
+    d.pending = p;
+  }
   const ageS = (nowMs - p.atMs) / 1000;
   const trend = p.fromC + p.fromSlope * ageS;
   const heatRef = Math.max(d.learn.heatCPerS, p.fromSlope, 0.005);
   let confirmed = false;
   let missed = false;
   if (p.expect) {
-    confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope > 0;
-    missed = !confirmed && nowMs >= p.deadlineMs;
+    confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
+    // A rise that has begun but not yet reached verifyC gets until the hard limit.
+    const rising = fit.slope - p.fromSlope >= 0.3 * heatRef;
+    missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= p.atMs + HARD_LIMIT_MS);
   } else {
-    // Off: the rise must fade. A miss shows as a slope still near the full heating rate.
+    // Off: the rise must fade. A miss shows as a slope still near the full heating rate and not
+    // falling from its peak; a false miss would press the heater back on, so both must hold.
     confirmed = ageS >= 8 && (fit.slope <= 0.3 * heatRef || trend - fit.level >= 2 * cfg.verifyC);
-    const stillHeating = ageS >= d.learn.lagS + 2 && fit.slope >= 0.7 * heatRef;
-    missed = !confirmed && (stillHeating || nowMs >= p.deadlineMs);
+    // 0.7, not closer to 1: the peak of a noisy 20 s slope overstates the true peak.
+    const fading = fit.slope < 0.7 * p.peakSlope;
+    const stillHeating = !fading && ageS >= Math.max(d.learn.lagS, 20) + 5 && fit.slope >= 0.7 * heatRef;
+    const late = nowMs >= p.deadlineMs;
+    missed = !confirmed && (stillHeating || (late && !fading));
+    // Past the deadline with the rise fading: the press worked, the bath is just slow.
+    if (late && !missed) confirmed = true;
   }
   if (confirmed) {
     d.actual = p.expect;

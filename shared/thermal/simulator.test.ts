@@ -1,0 +1,142 @@
+import t from 'tap';
+import { Telemetry } from '../protocol/messages.js';
+import { DS18B20_LSB_C, heatCapacityJPerK, kitParams, physicalMinHeatUpMs } from './params.js';
+import { ThermalSim } from './simulator.js';
+
+function run(sim: ThermalSim, seconds: number): void {
+  for (let i = 0; i < seconds; i++) sim.step(1000);
+}
+
+t.test('deterministic: the same seed gives the same telemetry', async (t) => {
+  const a = new ThermalSim({ seed: 42, noiseSdC: 0.1 });
+  const b = new ThermalSim({ seed: 42, noiseSdC: 0.1 });
+  a.command({ op: 'press', expect: 'on' });
+  b.command({ op: 'press', expect: 'on' });
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < 200; i++) {
+    a.step(1000);
+    b.step(1000);
+    ta.push(a.telemetry());
+    tb.push(b.telemetry());
+  }
+  t.same(ta, tb);
+  const c = new ThermalSim({ seed: 43, noiseSdC: 0.1 });
+  c.command({ op: 'press', expect: 'on' });
+  const tc = [];
+  for (let i = 0; i < 200; i++) {
+    c.step(1000);
+    tc.push(c.telemetry());
+  }
+  t.not(JSON.stringify(tc), JSON.stringify(ta), 'another seed, another noise sequence');
+});
+
+t.test('telemetry is a valid PROTOCOL payload, quantised to the DS18B20 LSB', async (t) => {
+  const sim = new ThermalSim({ probeOffsetC: 0.2 });
+  for (let i = 0; i < 20; i++) {
+    sim.step(1000);
+    const m = sim.telemetry();
+    t.ok(Telemetry.safeParse(m).success, `seq ${m.seq} parses`);
+    t.equal(m.seq, i);
+    t.equal(Math.round(m.tempC! / DS18B20_LSB_C) * DS18B20_LSB_C, m.tempC, 'a multiple of 0.0625 °C');
+  }
+  t.ok(Math.abs(sim.telemetry().tempC! - 20.2) < 0.15, 'offset applied');
+});
+
+t.test('physics: heats at P/C, loses UA(T − Ta), element and probe lag', async (t) => {
+  const p = kitParams({ uaWPerK: 0.6, noiseSdC: 0, servoLatencyMs: 0 });
+  const sim = new ThermalSim(p);
+  sim.command({ op: 'press', expect: 'on' });
+  sim.step(1);
+  t.ok(sim.heaterOn, 'no latency: the press lands at once');
+  run(sim, 5);
+  t.ok(sim.heaterPowerW < 0.3 * p.heaterW, 'the element warms up with its own lag');
+  run(sim, 595);
+  const ideal = (p.heaterW * (600 - p.heaterTauS)) / heatCapacityJPerK(p);
+  t.ok(Math.abs(sim.waterC - 20 - ideal) / ideal < 0.03, `rise ${(sim.waterC - 20).toFixed(2)} ≈ ${ideal.toFixed(2)} °C`);
+  t.ok(sim.probeC < sim.waterC, 'the probe lags a rising bath');
+  const minMs = physicalMinHeatUpMs(p, 60);
+  const s2 = new ThermalSim({ ...p, startC: 20 });
+  s2.command({ op: 'press', expect: 'on' });
+  let tS = 0;
+  while (s2.waterC < 60 && tS < 10_000) {
+    s2.step(1000);
+    tS++;
+  }
+  t.ok(Math.abs(tS * 1000 - minMs) / minMs < 0.02, `physical minimum ${Math.round(minMs / 1000)} s ≈ simulated ${tS} s`);
+  t.equal(physicalMinHeatUpMs(kitParams({ uaWPerK: 5, heaterW: 100 }), 60), Number.POSITIVE_INFINITY, 'unreachable target');
+});
+
+t.test('servo: latency, toggling, missed presses, safe only when believed on', async (t) => {
+  const sim = new ThermalSim({ servoLatencyMs: 2000 });
+  t.same(sim.command({ op: 'press', expect: 'on' }), { ok: true, heater: true });
+  sim.step(1500);
+  t.notOk(sim.heaterOn, 'not yet: servo latency');
+  sim.step(1000);
+  t.ok(sim.heaterOn, 'pressed after 2 s');
+  sim.command({ op: 'press', expect: 'off' });
+  sim.step(3000);
+  t.notOk(sim.heaterOn, 'each press toggles');
+  sim.command({ op: 'safe' });
+  sim.step(3000);
+  t.equal(sim.presses, 2, 'safe with the belief off does not press');
+  const miss = new ThermalSim({ missProb: 1, servoLatencyMs: 0 });
+  miss.command({ op: 'press', expect: 'on' });
+  miss.step(1000);
+  t.notOk(miss.heaterOn, 'a missed press leaves the heater as it was');
+  t.ok(miss.belief, 'but the kit believes it is on');
+  t.equal(miss.telemetry().heater, true, 'and reports its belief');
+  miss.command({ op: 'safe' });
+  miss.step(1000);
+  t.equal(miss.presses, 2, 'safe presses when the kit believes the heater on');
+});
+
+t.test('fault injection: every kind', async (t) => {
+  const sim = new ThermalSim({ startC: 60 });
+  sim.step(1000);
+  sim.injectFault('disconnected');
+  t.same(pick(sim.telemetry()), { tempC: null, sensor: 'disconnected' });
+  t.equal(sim.readRaw(), -127, 'the driver value');
+  sim.injectFault('crc');
+  t.same(pick(sim.telemetry()), { tempC: null, sensor: 'crc' });
+  sim.clearFault();
+  sim.injectFault('stuck');
+  const stuck = sim.telemetry().tempC;
+  sim.waterC = 70;
+  sim.probeC = 70;
+  run(sim, 10);
+  t.equal(sim.telemetry().tempC, stuck, 'stuck keeps the old value while the bath moves');
+  sim.clearFault();
+  sim.injectFault('jump');
+  t.ok(sim.telemetry().tempC! > 85, 'jump adds 20 °C');
+  sim.clearFault();
+  const seqBefore = sim.seq;
+  sim.reboot();
+  const first = sim.telemetry();
+  t.same(
+    { ...pick(first), boot: first.boot, seq: first.seq },
+    { tempC: null, sensor: 'por', boot: 2, seq: 0 },
+    'power-on 85 °C after boot',
+  );
+  t.ok(seqBefore > 0);
+  t.equal(sim.telemetry().sensor, 'ok', 'the power-on value lasts one conversion');
+  const hot = new ThermalSim({ startC: 60 });
+  hot.injectFault('runaway');
+  run(hot, 600);
+  t.ok(hot.waterC > 70, 'runaway heats with the switch off');
+  const crc = new ThermalSim({ crcProb: 0.5, seed: 3 });
+  let bad = 0;
+  for (let i = 0; i < 200; i++) if (crc.telemetry().sensor === 'crc') bad++;
+  t.ok(bad > 60 && bad < 140, `random CRC failures (${bad}/200)`);
+});
+
+t.test('a range reading is classified as range', async (t) => {
+  const sim = new ThermalSim({ startC: 60 });
+  sim.injectFault('jump');
+  sim.jumpC = 60;
+  t.same(pick(sim.telemetry()), { tempC: null, sensor: 'range' });
+});
+
+function pick(m: { tempC: number | null; sensor: string }) {
+  return { tempC: m.tempC, sensor: m.sensor };
+}
