@@ -7,7 +7,8 @@ import { api, credentials, startCloud, startServers, testConfig } from './test-s
 const servers = await startServers(t);
 const c = await startCloud(t, testConfig(t, servers, 'api', { 'http.bodyLimitBytes': 64 * 1024 }));
 const creds = await credentials(c);
-const ingest = (body: unknown, headers: Record<string, string> = {}) => api(c.base, 'POST', '/v1/ingest', creds.gateway.token, body, headers);
+const ingest = (body: unknown, headers: Record<string, string> = {}) =>
+  api(c.base, 'POST', '/v1/ingest', creds.gateway.token, body, headers);
 
 const dev = uid('kit').toLowerCase();
 await ingest(batch([telemetry(dev, 1, 0), telemetry(dev, 1, 30, { tempC: 60 }), telemetry(dev, 1, 90, { tempC: 50 })]));
@@ -117,7 +118,10 @@ t.test('telemetry history is downsampled per bucket', async (t) => {
   const first = res.body.buckets.find((b: { ts: number }) => b.ts === T0);
   t.match(first, { count: 2, min: 55, max: 60 }, 'bucket 0: seq 0 (55.0) and seq 30 (60)');
   t.equal(first.mean, 57.5);
-  t.match(res.body.buckets.find((b: { ts: number }) => b.ts === T0 + 60_000), { count: 1, mean: 50 });
+  t.match(
+    res.body.buckets.find((b: { ts: number }) => b.ts === T0 + 60_000),
+    { count: 1, mean: 50 },
+  );
 });
 
 t.test('a cook set in the cloud reaches the gateway in the ingest reply, versioned, and is audited', async (t) => {
@@ -165,7 +169,16 @@ t.test('cursor pagination walks every item once, newest first', async (t) => {
 t.test('OpenAPI document and docs page', async (t) => {
   const doc = await api(c.base, 'GET', '/openapi.json');
   t.equal(doc.status, 200);
-  for (const p of ['/v1/ingest', '/v1/devices', '/v1/devices/{id}', '/v1/devices/{id}/telemetry', '/v1/devices/{id}/cook', '/v1/events', '/v1/audit', '/v1/gateways']) {
+  for (const p of [
+    '/v1/ingest',
+    '/v1/devices',
+    '/v1/devices/{id}',
+    '/v1/devices/{id}/telemetry',
+    '/v1/devices/{id}/cook',
+    '/v1/events',
+    '/v1/audit',
+    '/v1/gateways',
+  ]) {
     t.ok(doc.body.paths[p], `documents ${p}`);
   }
   const page = await fetch(`${c.base}/docs`);

@@ -44,7 +44,11 @@ t.test('a batch sent twice is stored once in InfluxDB, Redis and MySQL', async (
     cook(dev),
   ];
   const body = batch(records);
-  const before = { events: await meta.countRows('events'), audit: await meta.countRows('audit'), cmd: await meta.countRows('command_results') };
+  const before = {
+    events: await meta.countRows('events'),
+    audit: await meta.countRows('audit'),
+    cmd: await meta.countRows('command_results'),
+  };
 
   const first = await post(body);
   t.equal(first.status, 200, 'first delivery accepted');
@@ -97,7 +101,10 @@ t.test('Redis stopped: 503 with Retry-After; Redis back: the retry succeeds, sto
   t.ok((await metric('redis_fail_total')) > failsBefore, 'redis_fail_total counted');
   const ready = await api(c.base, 'GET', '/readyz');
   t.equal(ready.status, 503, '/readyz reports the dependency');
-  t.match(ready.body.checks.find((x: { role: string }) => x.role === 'state'), { ok: false, backend: 'redis' });
+  t.match(
+    ready.body.checks.find((x: { role: string }) => x.role === 'state'),
+    { ok: false, backend: 'redis' },
+  );
 
   await servers.redis.start();
   const retry = await retryUntilOk(body);

@@ -24,7 +24,7 @@ export class SqliteStateStore implements StateStore {
     this.d.db.prepare('SELECT 1').get();
   }
 
-  async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
+  async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], _nowMs: number): Promise<void> {
     const db = this.d.db;
     const seen = db.prepare(`INSERT INTO device_state (device_id, seen) VALUES (?, ?)
       ON CONFLICT(device_id) DO UPDATE SET seen = MAX(seen, excluded.seen)`);
@@ -55,7 +55,8 @@ export class SqliteStateStore implements StateStore {
           );
         }
         for (const s of newestStatus(status)) st.run(gatewayId, s.boot, s.rxTs, s.state, s.fw ?? null, s.deviceId, s.boot, s.boot, s.rxTs);
-        hb.run(gatewayId, nowMs + this.heartbeatTtlS * 1000);
+        // Like the Redis key's TTL, the heartbeat expires in wall-clock time.
+        hb.run(gatewayId, Date.now() + this.heartbeatTtlS * 1000);
       })(),
     );
   }

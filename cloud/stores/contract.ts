@@ -1,0 +1,175 @@
+import type { Test } from 'tap';
+import { hashSecret } from '../auth/tokens.js';
+import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../test-support/fixtures.js';
+import type { MetaBatch, Stores } from './types.js';
+
+/**
+ * The one contract every back-end passes (DESIGN.md: one suite for anything swappable):
+ * production (InfluxDB + Redis + MySQL) and embedded (SQLite) run exactly these tests.
+ * `make` returns opened, migrated stores; ids are unique per test, so stores may be shared.
+ */
+export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void {
+  const ids = () => uid('kit').toLowerCase();
+  const metaBatch = (over: Partial<MetaBatch> = {}): MetaBatch => ({
+    batchId: uid('b'),
+    backlog: { records: 3, bytes: 300, oldestAgeMs: 10, dropped: {} },
+    devices: new Map(),
+    events: [],
+    audit: [],
+    commandResults: [],
+    cooks: [],
+    ...over,
+  });
+
+  t.test('telemetry: replays overwrite themselves; same time, different (boot, seq) both kept', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    const recs = [
+      telemetry(d, 1, 1),
+      telemetry(d, 1, 2, { ts: T0 + 1000 }),
+      telemetry(d, 2, 1, { ts: T0 + 1000 }),
+      telemetry(d, 7, 2, { ts: T0 + 1000 }),
+    ];
+    await s.telemetry.write('gw-a', recs);
+    await s.telemetry.write('gw-a', recs);
+    await s.telemetry.write('gw-a', [recs[0]!]);
+    const points = await s.telemetry.points(d, 0, T0 + 10_000);
+    t.same(points.map((p) => `${p.ts - T0}:${p.boot}/${p.seq}`).sort(), ['1000:1/1', '1000:1/2', '1000:2/1', '1000:7/2']);
+    t.match(points[0], { gatewayId: 'gw-a', deviceId: d, sensor: 'ok', rssi: -60 });
+    await s.telemetry.write('gw-a', [
+      telemetry(d, 3, 1, { ts: null, rxTs: T0 + 5000, tempC: null, sensor: 'disconnected', rssi: undefined }),
+    ]);
+    const nullTemp = (await s.telemetry.points(d, T0 + 5000, T0 + 5001))[0];
+    t.match(nullTemp, { temperature: null, sensor: 'disconnected', rssi: null, boot: 3 }, 'null temperature and no rssi are kept as such');
+    const buckets = await s.telemetry.history({ deviceId: d, fromMs: T0, toMs: T0 + 10_000, everyMs: 5000 });
+    t.same(
+      buckets.map((b) => [b.ts - T0, b.count, b.min, b.max]),
+      [[0, 4, 55.1, 55.2]],
+      'buckets skip points without temperature',
+    );
+  });
+
+  t.test('state: newest (boot, seq) wins, replays and older records change nothing, online set', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    await s.state.apply('gw-a', [telemetry(d, 2, 5), telemetry(d, 2, 4)], [], T0 + 6000);
+    await s.state.apply('gw-a', [telemetry(d, 1, 99, { tempC: 90 })], [], T0 + 6000);
+    let st = (await s.state.latest([d], T0 + 6000)).get(d);
+    t.match(st, { boot: 2, seq: 5, tempC: 55.5, gatewayId: 'gw-a', online: true });
+    await s.state.apply('gw-b', [telemetry(d, 3, 0, { tempC: 40 })], [], T0 + 6000);
+    st = (await s.state.latest([d], T0 + 6000)).get(d);
+    t.match(st, { boot: 3, seq: 0, tempC: 40, gatewayId: 'gw-b' }, 'a new boot wins');
+    t.ok((await s.state.onlineDevices(T0 + 6000)).includes(d));
+    await s.state.apply('gw-b', [], [status(d, 'offline', 3, T0 + 9000)], T0 + 9000);
+    await s.state.apply('gw-b', [], [status(d, 'online', 3, T0 + 8000)], T0 + 9000);
+    st = (await s.state.latest([d], T0 + 9000)).get(d);
+    t.match(st, { status: 'offline', online: false }, 'an older status does not overwrite a newer offline');
+    t.notOk((await s.state.onlineDevices(T0 + 9000)).includes(d));
+    t.notOk((await s.state.latest([d], T0 + 10_000_000)).get(d)?.online, 'not heard within the TTL: offline');
+    t.equal((await s.state.latest([ids()], T0)).size, 0, 'unknown device: nothing');
+    t.ok(await s.state.gatewayAlive('gw-b'));
+    t.notOk(await s.state.gatewayAlive(uid('gw')));
+  });
+
+  t.test('meta: migrations are idempotent; replays are no-ops; ids are case-sensitive', async (t) => {
+    const s = await make(t);
+    t.same((await s.meta.migrate()).applied, [], 'nothing left to apply');
+    const gw = uid('gw').toLowerCase();
+    await s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(gw), nowMs: T0 });
+    await t.rejects(s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(`${gw}x`), nowMs: T0 }), 'duplicate gateway id');
+    t.match(await s.meta.gatewayByTokenHash(hashSecret(gw)), { id: gw, revokedMs: null });
+    const d = ids();
+    const e1 = event(d, { id: `Ev-${uid()}` });
+    const e2 = event(d, { ...e1, id: e1.id.toLowerCase() });
+    const b = metaBatch({
+      devices: new Map([[d, T0]]),
+      events: [e1, e2],
+      audit: [audit(d)],
+      commandResults: [commandResult(d)],
+      cooks: [cook(d)],
+    });
+    t.same(await s.meta.ingest(gw, b, T0 + 1), { inserted: 5, duplicates: 0 });
+    t.same(await s.meta.ingest(gw, b, T0 + 2), { inserted: 0, duplicates: 5 }, 'replay');
+    t.equal((await s.meta.listEvents({ deviceId: d }, { limit: 10 })).items.length, 2, 'Ev-x and ev-x are two ids');
+    t.match(await s.meta.getDevice(d), { gatewayId: gw, firstSeenMs: T0, lastSeenMs: T0 });
+    await s.meta.ingest('gw-other', metaBatch({ devices: new Map([[d, T0 - 5]]) }), T0 + 3);
+    t.match(await s.meta.getDevice(d), { gatewayId: gw, lastSeenMs: T0 }, 'an older sighting elsewhere does not move the device');
+    await s.meta.ingest('gw-other', metaBatch({ devices: new Map([[d, T0 + 5]]) }), T0 + 3);
+    t.match(await s.meta.getDevice(d), { gatewayId: 'gw-other', lastSeenMs: T0 + 5, firstSeenMs: T0 }, 'a newer one does');
+    const g = (await s.meta.listGateways({ limit: 500 })).items.find((x) => x.id === gw);
+    t.match(g, { lastSeenMs: T0 + 2, backlog: { records: 3, bytes: 300 } }, 'gateway last seen and reported backlog');
+    t.ok(await s.meta.revokeGateway(gw, T0 + 9));
+    t.equal(await s.meta.gatewayByTokenHash(hashSecret(gw)), null, 'revoked');
+  });
+
+  t.test('meta: filters and cursor pages, newest first', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    const evs = [0, 1, 2, 3, 4].map((i) =>
+      event(d, { ts: T0 + (i % 3) * 1000, severity: i === 4 ? 'critical' : 'info', type: i % 2 ? 'odd' : 'even' }),
+    );
+    await s.meta.ingest('gw-p', metaBatch({ devices: new Map([[d, T0]]), events: evs }), T0);
+    const walked: string[] = [];
+    let after: (string | number)[] | undefined;
+    for (;;) {
+      const page = await s.meta.listEvents({ deviceId: d }, { limit: 2, after });
+      walked.push(...page.items.map((e) => e.id));
+      if (!page.next) break;
+      after = page.next;
+    }
+    const expected = [...evs].sort((a, b) => b.ts - a.ts || (b.id < a.id ? -1 : 1)).map((e) => e.id);
+    t.same(walked, expected, 'every event once, by (ts, id) descending');
+    t.equal((await s.meta.listEvents({ deviceId: d, severities: ['alarm', 'critical'] }, { limit: 10 })).items.length, 1);
+    t.equal((await s.meta.listEvents({ deviceId: d, type: 'odd' }, { limit: 10 })).items.length, 2);
+    t.equal((await s.meta.listEvents({ deviceId: d, fromMs: T0 + 1000, toMs: T0 + 2000 }, { limit: 10 })).items.length, 2);
+    t.equal((await s.meta.listEvents({ deviceId: d, type: "odd' OR '1'='1" }, { limit: 10 })).items.length, 0, 'quotes are data');
+  });
+
+  t.test('meta: desired cook versions, audit in the same transaction, API keys', async (t) => {
+    const s = await make(t);
+    const gw = uid('gw').toLowerCase();
+    await s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(gw), nowMs: T0 });
+    const d = ids();
+    await s.meta.ingest(gw, metaBatch({ devices: new Map([[d, T0]]) }), T0);
+    const au = {
+      id: uid('aud'),
+      gatewayId: null,
+      ts: T0,
+      actor: { type: 'user' as const, id: 'oscar' },
+      deviceId: d,
+      action: 'cook.set',
+      reason: 'r',
+      data: {},
+    };
+    t.equal(await s.meta.setDesiredCook(ids(), { targetC: 60 }, 'cook-x', T0, au), null, 'unknown device');
+    const set = await s.meta.setDesiredCook(d, { targetC: 60 }, 'cook-1', T0, au);
+    t.match(set, { deviceId: d, gatewayId: gw, cookId: 'cook-1', version: 1, spec: { targetC: 60 } });
+    t.match(await s.meta.desiredFor(gw, 0), { version: 1, devices: [{ deviceId: d, cook: { id: 'cook-1', version: 1 } }] });
+    t.equal(await s.meta.desiredFor(gw, 1), null);
+    const stop = await s.meta.setDesiredCook(d, null, 'cook-2', T0 + 1, { ...au, id: uid('aud'), ts: T0 + 1, action: 'cook.stop' });
+    t.match(stop, { cookId: 'cook-1', version: 2, spec: null }, 'a stop names the cook it stops');
+    t.match(await s.meta.desiredFor(gw, 1), { version: 2, devices: [{ deviceId: d, cook: null }] });
+    const trail = await s.meta.listAudit({ deviceId: d }, { limit: 10 });
+    t.same(
+      trail.items.map((a) => [a.action, a.actor.id, a.data.version]),
+      [
+        ['cook.stop', 'oscar', 2],
+        ['cook.set', 'oscar', 1],
+      ],
+    );
+    const kid = `key-${uid().slice(2, 14)}`;
+    await s.meta.addApiKey({ id: kid, keyHash: hashSecret(kid), role: 'operator', owner: 'oscar', nowMs: T0 });
+    t.match(await s.meta.apiKeyByHash(hashSecret(kid)), { id: kid, role: 'operator', owner: 'oscar' });
+    t.ok(await s.meta.revokeApiKey(kid, T0));
+    t.notOk(await s.meta.revokeApiKey(kid, T0), 'already revoked');
+    t.equal(await s.meta.apiKeyByHash(hashSecret(kid)), null);
+  });
+
+  t.test('every store answers ping', async (t) => {
+    const s = await make(t);
+    await s.telemetry.ping();
+    await s.state.ping();
+    await s.meta.ping();
+    t.pass();
+  });
+}
