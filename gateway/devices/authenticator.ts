@@ -32,11 +32,23 @@ export class Authenticator {
 
   async authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, conn: unknown): Promise<AuthResult> {
     if (!isDeviceId(clientId)) return { ok: false, reason: 'bad_client_id' };
+    // Provisioning done a moment ago by the CLI (another process) applies at once: the revision
+    // check is a one-row primary-key read.
+    this.directory.poll();
     const device = this.directory.get(clientId);
     const tls = conn as Partial<TLSSocket>;
     const peer = typeof tls.getPeerCertificate === 'function' ? tls.getPeerCertificate(false) : undefined;
     const hasCert = peer !== undefined && peer !== null && Object.keys(peer).length > 0;
 
+    // A certificate that failed verification (another CA, expired) may leave no peer certificate
+    // on the socket, only the verification error: count it as a bad certificate.
+    if (
+      !hasCert &&
+      password === undefined &&
+      /SIGNATURE|SELF_SIGNED|UNTRUSTED|EXPIRED|NOT_YET|REVOKED/.test(String(tls.authorizationError ?? ''))
+    ) {
+      return { ok: false, reason: 'bad_cert' };
+    }
     if (hasCert && password === undefined) {
       if (!tls.authorized) return { ok: false, reason: 'bad_cert' };
       if (peer.subject?.CN !== clientId) return { ok: false, reason: 'client_id_mismatch' };
