@@ -1,6 +1,7 @@
 // Pins, mechanics and timing of the kit (README "Wiring"). Everything here is hardware;
 // behaviour lives in ../core.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef SV_FW_VERSION

@@ -3,6 +3,7 @@
 // QoS 1 telemetry from the core's outbox, reconnects paced by the core's Backoff.
 #pragma once
 #include <Arduino.h>
+#include <WiFi.h>
 #include <espMqttClient.h>
 
 #include "backoff.h"

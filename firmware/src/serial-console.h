@@ -3,6 +3,7 @@
 #pragma once
 #include <Arduino.h>
 
+#include "config.h"
 #include "console.h"
 #include "store.h"
 

@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import t from 'tap';
 import type { DeviceMessageKind } from '../../shared/protocol/messages.js';
 import { parseDeviceMessage } from '../../shared/protocol/parse.js';
-import { buildHostTests, firmwareDir, parseSummary, runEnv } from './host-build.mjs';
+import { buildHostTests, checkGlue, firmwareDir, parseSummary, runEnv } from './host-build.mjs';
 import { mutations } from './mutations.js';
 
 const root = join(firmwareDir, '..');
@@ -21,7 +21,10 @@ interface GoldenCase {
   code?: string;
   field?: string;
 }
-const golden = JSON.parse(readFileSync(join(root, 'shared/fixtures/golden-v1.json'), 'utf8')) as { valid: GoldenCase[]; invalid: GoldenCase[] };
+const golden = JSON.parse(readFileSync(join(root, 'shared/fixtures/golden-v1.json'), 'utf8')) as {
+  valid: GoldenCase[];
+  invalid: GoldenCase[];
+};
 const schema = JSON.parse(readFileSync(join(root, 'shared/json-schema/device-v1.schema.json'), 'utf8')) as { $id: string };
 
 interface CppVerdict {
@@ -39,7 +42,9 @@ function tsFields(issues: string[]): string[] {
 
 function tsVerdict(kind: DeviceMessageKind, payload: string) {
   const r = parseDeviceMessage(kind, payload);
-  return r.ok ? { ok: true as const, code: 'OK', fields: [] as string[], value: r.value } : { ok: false as const, code: r.code, fields: tsFields(r.issues) };
+  return r.ok
+    ? { ok: true as const, code: 'OK', fields: [] as string[], value: r.value }
+    : { ok: false as const, code: r.code, fields: tsFields(r.issues) };
 }
 
 let binary = '';
@@ -60,7 +65,10 @@ function cppValidate(cases: { kind: string; payload: string }[]): CppVerdict[] {
   const input = cases.map((c) => `${c.kind} ${Buffer.from(c.payload, 'utf8').toString('hex')}\n`).join('');
   const r = run(['--validate'], input);
   if (r.status !== 0) throw new Error(`--validate exited ${r.status}: ${r.stderr}`);
-  return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as CppVerdict);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as CppVerdict);
 }
 
 t.test('C++ unit tests of the core pass (host build, sanitizers on)', async (t) => {
@@ -68,7 +76,14 @@ t.test('C++ unit tests of the core pass (host build, sanitizers on)', async (t) 
   const summary = parseSummary(r.stdout);
   t.ok(summary, 'the runner printed its summary line');
   if (!summary) return t.fail(r.stdout + r.stderr);
-  t.equal(summary.failed, 0, `no failed tests\n${r.stdout.split('\n').filter((l) => l.includes('FAILED') || l.startsWith('not ok')).join('\n')}`);
+  t.equal(
+    summary.failed,
+    0,
+    `no failed tests\n${r.stdout
+      .split('\n')
+      .filter((l) => l.includes('FAILED') || l.startsWith('not ok'))
+      .join('\n')}`,
+  );
   t.equal(summary.passed, summary.tests, 'every test passed');
   t.ok(summary.tests >= 40, `at least 40 tests ran (saw ${summary.tests})`);
   t.ok(summary.checks >= 300, `at least 300 checks ran (saw ${summary.checks})`);
@@ -86,7 +101,8 @@ t.test('golden payloads: C++ verdicts match the golden file and parseDeviceMessa
     if (g.code === undefined) {
       t.ok(c.ok, `C++ accepts "${g.name}"`, { fields: c.fields });
       t.ok(ts.ok, `TS accepts "${g.name}"`);
-      if (g.kind === 'cmd' && ts.ok) t.same(c.cmd, normalizeCommand(ts.value as Record<string, unknown>), `same decoded command for "${g.name}"`);
+      if (g.kind === 'cmd' && ts.ok)
+        t.same(c.cmd, normalizeCommand(ts.value as Record<string, unknown>), `same decoded command for "${g.name}"`);
     } else {
       t.notOk(c.ok, `C++ rejects "${g.name}"`);
       t.equal(c.code, g.code, `C++ code for "${g.name}"`);
@@ -110,8 +126,10 @@ t.test('mutated payloads: C++ and TS agree on every verdict and issue list', asy
     if (ts.ok) accepted++;
     const sameFields = c.total <= 16 ? JSON.stringify(c.fields) === JSON.stringify(ts.fields) : c.fields[0] === ts.fields[0];
     let same = c.ok === ts.ok && c.code === ts.code && sameFields;
-    if (same && m.kind === 'cmd' && ts.ok) same = JSON.stringify(c.cmd) === JSON.stringify(normalizeCommand(ts.value as Record<string, unknown>));
-    if (!same) disagreements.push(`${m.name}: ${m.payload}\n  C++ ${JSON.stringify(c)}\n  TS  ${JSON.stringify({ ...ts, value: undefined })}`);
+    if (same && m.kind === 'cmd' && ts.ok)
+      same = JSON.stringify(c.cmd) === JSON.stringify(normalizeCommand(ts.value as Record<string, unknown>));
+    if (!same)
+      disagreements.push(`${m.name}: ${m.payload}\n  C++ ${JSON.stringify(c)}\n  TS  ${JSON.stringify({ ...ts, value: undefined })}`);
   });
   t.ok(cases.length > 1000, `${cases.length} mutations compared`);
   t.ok(accepted > 50 && accepted < cases.length - 500, `a mix of valid (${accepted}) and invalid payloads`);
@@ -138,7 +156,7 @@ export function checkEncoded(line: string): string[] {
   } catch {
     parsed = undefined;
   }
-  if (!validate || !validate(parsed)) problems.push(`JSON Schema rejects ${kind} "${name}": ${ajv.errorsText(validate?.errors)}`);
+  if (!validate?.(parsed)) problems.push(`JSON Schema rejects ${kind} "${name}": ${ajv.errorsText(validate?.errors)}`);
   if (self !== 'self-ok') problems.push(`the C++ validator rejects its own ${kind} "${name}"`);
   if (ts.ok && kind === 'telemetry') {
     const v = ts.value as { tempC: number | null };
@@ -170,7 +188,22 @@ t.test('everything the C++ core encodes is valid for zod and the JSON Schema', a
 
 t.test('the encoder check is not vacuous: a disagreeing payload is reported', async (t) => {
   const wrong = ['telemetry\tfake\t933\tself-ok\t{"v":1,"boot":7,"seq":1,"ts":null,"tempC":"58.3","sensor":"ok","heater":true}'];
-  t.ok(wrong.flatMap(checkEncoded).some((p) => p.startsWith('zod rejects')), 'a string tempC is caught by zod');
-  t.ok(checkEncoded('status\tfake\t-\tself-ok\t{"v":1,"state":"online","boot":1,"fw":"1","profile":"toggle","x":1}').length >= 2, 'an extra field is caught');
-  t.ok(checkEncoded('telemetry\tfake\t1\tself-ok\t{"v":1,"boot":7,"seq":1,"ts":null,"tempC":0.125,"sensor":"ok","heater":true}').length === 1, 'a wrong temperature is caught');
+  t.ok(
+    wrong.flatMap(checkEncoded).some((p) => p.startsWith('zod rejects')),
+    'a string tempC is caught by zod',
+  );
+  t.ok(
+    checkEncoded('status\tfake\t-\tself-ok\t{"v":1,"state":"online","boot":1,"fw":"1","profile":"toggle","x":1}').length >= 2,
+    'an extra field is caught',
+  );
+  t.ok(
+    checkEncoded('telemetry\tfake\t1\tself-ok\t{"v":1,"boot":7,"seq":1,"ts":null,"tempC":0.125,"sensor":"ok","heater":true}').length === 1,
+    'a wrong temperature is caught',
+  );
+});
+
+t.test('the Arduino glue type-checks against the API stand-ins (no ESP32 toolchain here)', async (t) => {
+  const results = checkGlue();
+  t.ok(results.length >= 4, `${results.length} glue files checked`);
+  for (const r of results) t.ok(r.ok, `${r.file} compiles (-fsyntax-only)`, { output: r.output });
 });

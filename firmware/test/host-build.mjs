@@ -78,3 +78,21 @@ export function parseSummary(output) {
   const [tests, passed, failed, checks] = m.slice(1).map(Number);
   return { tests, passed, failed, checks };
 }
+
+/**
+ * Type-checks the Arduino glue (src/*.cpp) against declaration-only stand-ins of the
+ * Arduino-ESP32 and library APIs (test/arduino-stubs). It catches typos and type errors in
+ * the glue; it does not prove the real libraries match (only a PlatformIO build can).
+ * @returns {{ file: string, ok: boolean, output: string }[]}
+ */
+export function checkGlue({ cxx = process.env.CXX || 'g++' } = {}) {
+  const inc = ['test/arduino-stubs', 'core', 'src'].flatMap((d) => ['-I', join(firmwareDir, d)]);
+  return readdirSync(join(firmwareDir, 'src'))
+    .filter((f) => f.endsWith('.cpp'))
+    .map((f) => {
+      const r = spawnSync(cxx, ['-std=gnu++17', '-fsyntax-only', ...WARN.slice(1), ...inc, join(firmwareDir, 'src', f)], {
+        encoding: 'utf8',
+      });
+      return { file: `src/${f}`, ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error?.message ?? ''}` };
+    });
+}
