@@ -1,3 +1,5 @@
+import { writeReportSection } from '../bench/report-section.js';
+import { SvError } from '../../shared/errors.js';
 import type { Command } from '../command.js';
 import { notYet } from './serve.js';
 
@@ -16,14 +18,46 @@ export const benchCommand: Command = {
     {
       name: 'control',
       summary: 'Control quality of the engine vs plain hysteresis on the thermal simulator.',
-      usage: 'sousvide bench control',
-      run: notYet('bench control', 4),
+      usage: 'sousvide bench control [--json]',
+      // Loaded on use: the simulator and the engine are not needed by the other commands.
+      run: async (ctx) =>
+        (await import('../../gateway/control/bench/command.js')).runControlBench({
+          stdout: ctx.stdout,
+          json: ctx.json,
+          write: { writeSection: (md) => writeReportSection('docs/benchmarks.md', 'bench:control', md), imgDir: 'docs/img' },
+        }),
     },
     {
       name: 'cloud',
       summary: 'Cloud ingest throughput and latency with all sinks and each sink alone.',
-      usage: 'sousvide bench cloud',
-      run: notYet('bench cloud', 5),
+      usage: 'sousvide bench cloud [--batches N] [--batch-size N] [--concurrency N] [--report FILE] [--json]',
+      flags: [
+        { flag: 'batches', kind: 'string', help: 'Batches per run (default 60).' },
+        { flag: 'batch-size', kind: 'string', help: 'Telemetry points per batch (default 1000).' },
+        { flag: 'concurrency', kind: 'string', help: 'Batches in flight (default 4).' },
+        { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
+      ],
+      async run(ctx) {
+        const { runCloudBench } = await import('../../cloud/bench/cloud-bench.js');
+        const int = (name: string, def: number) => {
+          const v = ctx.flags[name];
+          if (v === undefined) return def;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1) throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a positive integer`, [`--${name}: a positive integer`]);
+          return n;
+        };
+        const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
+        const runs = await runCloudBench({
+          batches: int('batches', 60),
+          batchSize: int('batch-size', 1000),
+          concurrency: int('concurrency', 4),
+          devices: 100,
+          report: report === '-' ? undefined : report,
+          out: ctx.json ? ctx.stderr : ctx.stdout,
+        });
+        if (ctx.json) ctx.stdout.write(`${JSON.stringify(runs)}\n`);
+        return runs.some((r) => r.failures > 0) ? 1 : 0;
+      },
     },
     {
       name: 'drain',

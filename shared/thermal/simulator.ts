@@ -25,6 +25,7 @@ export interface SimAck {
 }
 
 const MAX_PENDING = 8;
+const BOIL_C = 100;
 
 /**
  * A kit in a water bath. Mutable and allocation-free per step: the load test runs thousands.
@@ -95,6 +96,8 @@ export class ThermalSim {
     this.heaterPowerW = target + (powerW - target) * Math.exp(-dt / p.heaterTauS);
     const meanW = (powerW + this.heaterPowerW) / 2;
     this.waterC += ((meanW - p.uaWPerK * (this.waterC - p.ambientC)) * dt) / this.capJPerK;
+    // An open bath boils: past 100 °C the energy goes into steam, not temperature.
+    if (this.waterC > BOIL_C) this.waterC = BOIL_C;
     this.probeC = this.waterC + (this.probeC - this.waterC) * Math.exp(-dt / p.probeTauS);
     this.tMs += dtMs;
   }

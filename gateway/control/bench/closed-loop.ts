@@ -52,6 +52,8 @@ export interface RunMetrics {
   faultToOffS: number | null;
   faultToOffAfterThirdS: number | null;
   trace: TracePoint[];
+  /** With a trace: commands sent and misses detected (for plots). */
+  marks: { tS: number; kind: 'press_on' | 'press_off' | 'safe' | 'miss_detected' }[];
 }
 
 const REACH_MARGIN_C = 0.3;
@@ -65,24 +67,28 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
   const spec = { targetC };
   let ctl: DeviceControlState = initialControlState();
   let hyst: HysteresisState = { lastPressMs: null };
+  const marks: RunMetrics['marks'] = [];
+  const misses: number[] = []; // command time (sim ms) of presses that missed, not yet detected
+  const detectS: number[] = [];
+  const onDetect = (nowMs: number) => {
+    const at = misses.shift();
+    if (at !== undefined) detectS.push((nowMs - at) / 1000);
+  };
   const apply = (input: ControlInput): Decision => {
     const r = controlStep(ctl, input, sim.nowMs);
     ctl = r.state;
     for (const e of r.events) {
-      if (e.type === 'press_missed' || e.type === 'state_drift') onDetect(sim.tMs);
+      if (e.type === 'press_missed' || e.type === 'state_drift') {
+        onDetect(sim.tMs);
+        if (opts.traceEveryS) marks.push({ tS: sim.tMs / 1000, kind: 'miss_detected' });
+      }
     }
     return r.decision;
   };
   if (kind === 'engine') apply({ kind: 'cook_start', spec });
 
   const commandTimes: number[] = [];
-  const misses: number[] = []; // command time (sim ms) of presses that missed, not yet detected
-  const detectS: number[] = [];
   let missed = 0;
-  const onDetect = (nowMs: number) => {
-    const at = misses.shift();
-    if (at !== undefined) detectS.push((nowMs - at) / 1000);
-  };
   let lastCmdMs = 0;
   let reachS: number | null = null;
   let runMax = Number.NEGATIVE_INFINITY;
@@ -93,7 +99,8 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
   let thirdBadS: number | null = null;
   let badCount = 0;
   let offAtS: number | null = null;
-  let holdEndS = totalS;
+  // Error statistics stop where a fault is injected, for both controllers alike.
+  const holdEndS = opts.faultAfterS ?? totalS;
 
   for (let s = 1; s <= totalS; s++) {
     const missedBefore = sim.missed;
@@ -105,7 +112,6 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     if (faultAfterS !== null && faultAtS === null && s >= faultAfterS && sim.heaterOn) {
       sim.injectFault('disconnected');
       faultAtS = s;
-      holdEndS = s;
     }
     const tel = sim.telemetry();
     if (faultAtS !== null && tel.sensor !== 'ok' && ++badCount === 3) thirdBadS = s;
@@ -124,6 +130,7 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     if (decision.kind !== 'none') {
       lastCmdMs = sim.tMs;
       commandTimes.push(s);
+      if (opts.traceEveryS) marks.push({ tS: s, kind: decision.kind === 'press' ? (decision.expect === 'on' ? 'press_on' : 'press_off') : 'safe' });
       sim.command(decision.kind === 'press' ? { op: 'press', expect: decision.expect } : { op: 'safe' });
     }
     const w = sim.waterC;
@@ -156,6 +163,7 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     faultToOffS: faultAtS === null || offAtS === null ? null : offAtS - faultAtS,
     faultToOffAfterThirdS: thirdBadS === null || offAtS === null ? null : Math.max(0, offAtS - thirdBadS),
     trace,
+    marks,
   };
 }
 

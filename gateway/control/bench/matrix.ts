@@ -1,0 +1,102 @@
+import { heatCapacityJPerK } from '../../../shared/thermal/params.js';
+import { type Cell, type ControllerKind, type RunMetrics, runCell } from './closed-loop.js';
+
+/**
+ * The control-quality matrix of issue 4: 5/8/15 L × 800/1200 W × UA 0.6/5 W/K × servo latency
+ * 0.5/1.5/3 s, each with 5 % missed presses, for the engine and for plain hysteresis.
+ */
+export const TARGETS = {
+  p95ErrC: 0.3,
+  overshootC: 0.5,
+  pressesPerHour: 40,
+  heatUpRatio: 1.15,
+  detectS: 60,
+  faultToOffS: 5,
+} as const;
+
+export interface MatrixOptions {
+  missProb: number;
+  hours: number;
+  targetC: number;
+  volumesL?: number[];
+  heatersW?: number[];
+  uas?: number[];
+  latenciesMs?: number[];
+}
+
+export interface CellResult {
+  cell: Cell;
+  /** Floor of p95 |error| set by the 30 s dwell: the shortest pulse heats the bath by P·30 s/C. */
+  dwellFloorC: number;
+  engine: Omit<RunMetrics, 'trace' | 'marks'>;
+  hysteresis: Omit<RunMetrics, 'trace' | 'marks'>;
+}
+
+export function runMatrix(o: MatrixOptions): CellResult[] {
+  const out: CellResult[] = [];
+  let seed = 1;
+  for (const volumeL of o.volumesL ?? [5, 8, 15])
+    for (const heaterW of o.heatersW ?? [800, 1200])
+      for (const uaWPerK of o.uas ?? [0.6, 5])
+        for (const servoLatencyMs of o.latenciesMs ?? [500, 1500, 3000]) {
+          const cell: Cell = { volumeL, heaterW, uaWPerK, servoLatencyMs, missProb: o.missProb, seed: seed++ };
+          const run = (kind: ControllerKind) => {
+            const { trace: _trace, marks: _marks, ...m } = runCell(cell, kind, { hours: o.hours, targetC: o.targetC, faultAfterS: (o.hours - 0.5) * 3600 });
+            return m;
+          };
+          const dwellRiseC = (heaterW * 30) / heatCapacityJPerK({ volumeL });
+          out.push({ cell, dwellFloorC: 0.95 * (dwellRiseC / 2), engine: run('engine'), hysteresis: run('hysteresis') });
+        }
+  return out;
+}
+
+export interface Summary {
+  cells: number;
+  /** Cells meeting each target, per controller. */
+  meets: Record<ControllerKind, Record<keyof typeof TARGETS, number>>;
+  worst: Record<ControllerKind, { p95ErrC: number; overshootC: number; pressesPerHour: number; heatUpRatio: number; detectS: number | null; faultToOffS: number | null }>;
+  missed: number;
+  detected: number;
+}
+
+export function summarize(results: CellResult[]): Summary {
+  const meets = { engine: zero(), hysteresis: zero() };
+  const worst = { engine: blankWorst(), hysteresis: blankWorst() };
+  let missed = 0;
+  let detected = 0;
+  for (const r of results) {
+    missed += r.engine.missed;
+    detected += r.engine.detected;
+    for (const k of ['engine', 'hysteresis'] as const) {
+      const m = r[k];
+      const w = worst[k];
+      if (m.p95ErrC !== null && m.p95ErrC <= TARGETS.p95ErrC) meets[k].p95ErrC++;
+      if (m.overshootC !== null && m.overshootC <= TARGETS.overshootC) meets[k].overshootC++;
+      if (m.maxPressesInHour <= TARGETS.pressesPerHour) meets[k].pressesPerHour++;
+      if (m.heatUpRatio !== null && m.heatUpRatio <= TARGETS.heatUpRatio) meets[k].heatUpRatio++;
+      if (m.missed === 0 || (m.detected >= m.missed && (m.detectMaxS ?? 0) <= TARGETS.detectS)) meets[k].detectS++;
+      if (m.faultToOffAfterThirdS !== null && m.faultToOffAfterThirdS <= TARGETS.faultToOffS) meets[k].faultToOffS++;
+      w.p95ErrC = Math.max(w.p95ErrC, m.p95ErrC ?? Number.POSITIVE_INFINITY);
+      w.overshootC = Math.max(w.overshootC, m.overshootC ?? Number.POSITIVE_INFINITY);
+      w.pressesPerHour = Math.max(w.pressesPerHour, m.maxPressesInHour);
+      w.heatUpRatio = Math.max(w.heatUpRatio, m.heatUpRatio ?? Number.POSITIVE_INFINITY);
+      if (m.detectMaxS !== null) w.detectS = Math.max(w.detectS ?? 0, m.detectMaxS);
+      if (m.faultToOffAfterThirdS !== null) w.faultToOffS = Math.max(w.faultToOffS ?? 0, m.faultToOffAfterThirdS);
+    }
+  }
+  return { cells: results.length, meets, worst, missed, detected };
+}
+
+function zero(): Record<keyof typeof TARGETS, number> {
+  return { p95ErrC: 0, overshootC: 0, pressesPerHour: 0, heatUpRatio: 0, detectS: 0, faultToOffS: 0 };
+}
+
+function blankWorst() {
+  return { p95ErrC: 0, overshootC: 0, pressesPerHour: 0, heatUpRatio: 0, detectS: null as number | null, faultToOffS: null as number | null };
+}
+
+export function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
