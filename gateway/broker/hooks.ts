@@ -62,6 +62,9 @@ export function brokerHooks(d: HookDeps) {
 
     authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void) {
       if (client === null) return done(null); // the gateway's own publishes (commands)
+      // A guard (packet size) may have closed the socket while Aedes still parses what it had
+      // read: nothing from a closed connection is processed (it cannot be acknowledged anyway).
+      if ((client.conn as { destroyed?: boolean }).destroyed) return done(new Error('connection closed'));
       if (!mayPublish(client.id, packet.topic)) {
         d.stats.incLabel('acl_denied', 'publish');
         d.security.record('acl_denied', client.id, remoteOf(client), `publish ${packet.topic.slice(0, 200)}`);
