@@ -2,7 +2,7 @@
 // scripts/test-firmware.mjs and firmware/test/contract.test.ts). No ESP32 toolchain needed:
 // firmware/core is plain C++17 without Arduino headers.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,11 +24,14 @@ function sources() {
 /** True when g++ can build and run a sanitized program here (it can on node-svc machines). */
 function sanitizersWork(cxx) {
   mkdirSync(outDir, { recursive: true });
-  const src = join(outDir, 'probe.cpp');
-  const bin = join(outDir, 'probe');
+  const src = join(outDir, `probe-${process.pid}.cpp`); // per process: builds may run at once
+  const bin = join(outDir, `probe-${process.pid}`);
   writeFileSync(src, 'int main() { return 0; }\n');
   const built = spawnSync(cxx, [...SAN, src, '-o', bin], { stdio: 'ignore' });
-  return built.status === 0 && spawnSync(bin, [], { stdio: 'ignore' }).status === 0;
+  const works = built.status === 0 && spawnSync(bin, [], { stdio: 'ignore' }).status === 0;
+  rmSync(src, { force: true });
+  rmSync(bin, { force: true });
+  return works;
 }
 
 /**
