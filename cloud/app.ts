@@ -8,7 +8,7 @@ import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
 import { IngestPipeline } from './ingest/pipeline.js';
-import { CloudMetrics } from './metrics.js';
+import { CloudMetrics, type SinkName } from './metrics.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { docsRoutes } from './routes/docs.js';
@@ -32,6 +32,8 @@ export interface Cloud {
 export interface CloudOptions {
   /** Clock (tests); default Date.now. */
   now?: () => number;
+  /** Benchmark only: the sinks that write (see PipelineOptions.sinks). */
+  sinks?: readonly SinkName[];
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
@@ -48,7 +50,12 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   const metrics = new CloudMetrics();
   const now = options.now ?? Date.now;
   const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs);
-  const pipeline = new IngestPipeline(stores, metrics, { sinkTimeoutMs: config.ingest.sinkTimeoutMs }, log.child({ part: 'ingest' }));
+  const pipeline = new IngestPipeline(
+    stores,
+    metrics,
+    { sinkTimeoutMs: config.ingest.sinkTimeoutMs, sinks: options.sinks },
+    log.child({ part: 'ingest' }),
+  );
   const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
 
   http.decorateRequest('principal', null);

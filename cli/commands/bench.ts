@@ -1,5 +1,5 @@
-import { writeReportSection } from '../bench/report-section.js';
 import { SvError } from '../../shared/errors.js';
+import { writeReportSection } from '../bench/report-section.js';
 import type { Command } from '../command.js';
 import { notYet } from './serve.js';
 
@@ -43,7 +43,8 @@ export const benchCommand: Command = {
           const v = ctx.flags[name];
           if (v === undefined) return def;
           const n = Number(v);
-          if (!Number.isInteger(n) || n < 1) throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a positive integer`, [`--${name}: a positive integer`]);
+          if (!Number.isInteger(n) || n < 1)
+            throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a positive integer`, [`--${name}: a positive integer`]);
           return n;
         };
         const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
