@@ -73,11 +73,13 @@ void PressScheduler::submit(const Command& c, uint32_t nowMs, uint64_t epochNowM
   if (expired(j, nowMs)) return ack(j, false, "expired");
   if (j.on && refuseHeat != nullptr) return ack(j, false, refuseHeat);
   if (pending_.active) {
-    // "safe" outranks a waiting press; anything else waits its turn at the gateway.
-    if (c.op != Op::Safe) return ack(j, false, "busy");
-    if (!pending_.on && !pending_.internal) return ack(j, false, "busy");
-    // A waiting press-on is dropped; a waiting fail-safe off becomes this command (acked at the end).
-    if (pending_.on) ack(pending_, false, "superseded");
+    if (!j.on && !pending_.on && pending_.internal) {
+      pending_ = j;  // same goal as the waiting fail-safe press: it becomes this command's
+      return;
+    }
+    // "safe" outranks a waiting press-on; anything else waits its turn at the gateway.
+    if (c.op != Op::Safe || !pending_.on) return ack(j, false, "busy");
+    ack(pending_, false, "superseded");
   } else if (moving() && c.op == Op::Press) {
     return ack(j, false, "busy");
   }

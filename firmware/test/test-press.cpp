@@ -189,3 +189,17 @@ TEST(reject_acks_an_invalid_command_once) {
   r.drain();
   CHECK_STR(r.joined(), "ack c-22 refused:invalid expect heater=off");
 }
+
+TEST(an_off_command_adopts_a_waiting_failsafe_press) {
+  Rig r;
+  r.p.restoreHeater(true);
+  r.cmd("c-23", Op::Press, Expect::Off);
+  r.run(2000);  // heater off now; make the kit believe on again to queue a fail-safe
+  r.p.restoreHeater(true);
+  r.log.clear();
+  CHECK(r.p.requestOff());  // waits for the 1.5 s gap
+  r.cmd("c-24", Op::Safe, Expect::None);
+  r.cmd("c-25", Op::Press, Expect::On);
+  r.run(3000);
+  CHECK_STR(r.joined(), "ack c-25 refused:busy heater=on | 3350:Press | 3900:Release | 4200:Detach | ack c-24 ok heater=off");
+}
