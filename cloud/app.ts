@@ -49,7 +49,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   const stores = createStores(config);
   const metrics = new CloudMetrics();
   const now = options.now ?? Date.now;
-  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs);
+  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs, config.rateLimit.anonPerMin);
   const pipeline = new IngestPipeline(
     stores,
     metrics,
@@ -83,7 +83,12 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   http.register(rateLimit, {
     global: true,
     hook: 'preHandler', // after the onRequest auth hooks: the key is the gateway or the API key, not the address
-    max: config.rateLimit.keyPerMin,
+    max: (req) =>
+      req.principal?.kind === 'gateway'
+        ? config.rateLimit.gatewayPerMin
+        : req.principal?.kind === 'key'
+          ? config.rateLimit.keyPerMin
+          : config.rateLimit.anonPerMin,
     timeWindow: 60_000,
     keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => ({

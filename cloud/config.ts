@@ -80,7 +80,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       kind: 'int',
       unit: 'requests/min',
       default: 120,
-      help: 'Unauthenticated requests per minute per client address (per instance).',
+      help: 'Unauthenticated or failed-authentication requests per minute per client address (per instance).',
     }),
   },
   auth: {

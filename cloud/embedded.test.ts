@@ -3,7 +3,10 @@ import { batch, event, telemetry, uid } from './test-support/fixtures.js';
 import { api, credentials, startCloud, testConfig } from './test-support/servers.js';
 
 /** The whole service on the embedded back-end (no URLs configured): ingest, query, control, rate limits. */
-const c = await startCloud(t, testConfig(t, undefined, 'emb', { 'rateLimit.keyPerMin': 8, 'rateLimit.gatewayPerMin': 5 }));
+const c = await startCloud(
+  t,
+  testConfig(t, undefined, 'emb', { 'rateLimit.keyPerMin': 8, 'rateLimit.gatewayPerMin': 5, 'rateLimit.anonPerMin': 4 }),
+);
 const creds = await credentials(c);
 
 t.test('no store URLs: every role is the embedded SQLite store', async (t) => {
@@ -46,4 +49,8 @@ t.test('rate limits per API key and per gateway', async (t) => {
   for (let i = 0; i < 8; i++) gw.push((await api(c.base, 'POST', '/v1/ingest', creds.gateway.token, batch([]))).status);
   t.ok(gw.includes(429), 'the gateway is limited');
   t.equal((await api(c.base, 'GET', '/healthz')).status, 200, 'health checks are not limited');
+  const guesses: number[] = [];
+  for (let i = 0; i < 6; i++) guesses.push((await api(c.base, 'GET', '/v1/devices', `svk_guess-${i}-0000000000`)).status);
+  t.same(guesses, [401, 401, 401, 401, 429, 429], 'failed authentications are limited per address');
+  t.equal((await api(c.base, 'GET', '/v1/devices', `svk_guess-x-0000000000`)).body.error.code, 'SV_ERR_AUTH_BANNED');
 });

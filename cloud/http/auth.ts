@@ -21,10 +21,32 @@ const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  /** Failed attempts per client address in the current minute (the rate limiter runs after auth). */
+  private failures = new Map<string, number>();
+  private window = 0;
   constructor(
     private readonly meta: MetaStore,
     private readonly cacheTtlMs: number,
+    private readonly failuresPerMin: number,
   ) {}
+
+  /** Verifies, counting failures per address: past the limit the address gets 429 for the rest of the minute. */
+  async check(kind: Principal['kind'], header: string | undefined, ip: string): Promise<Principal> {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.window) {
+      this.window = minute;
+      this.failures = new Map();
+    }
+    if ((this.failures.get(ip) ?? 0) >= this.failuresPerMin) {
+      throw new SvError('SV_ERR_AUTH_BANNED', 'too many failed authentications from this address; retry in a minute');
+    }
+    try {
+      return await this.verify(kind, header);
+    } catch (err) {
+      if ((err as SvError).code === 'SV_ERR_UNAUTHORIZED') this.failures.set(ip, (this.failures.get(ip) ?? 0) + 1);
+      throw err;
+    }
+  }
 
   async verify(kind: Principal['kind'], header: string | undefined): Promise<Principal> {
     const secret = bearer(header);
@@ -61,7 +83,7 @@ export class Authenticator {
   /** onRequest hook: an API key with at least `role`. */
   role(role: Role) {
     return async (req: FastifyRequest, _reply: FastifyReply) => {
-      const p = await this.verify('key', req.headers.authorization);
+      const p = await this.check('key', req.headers.authorization, req.ip);
       if (p.kind !== 'key' || RANK[p.role] < RANK[role]) {
         throw new SvError('SV_ERR_FORBIDDEN', `this action needs the ${role} role`, [
           `role: ${p.kind === 'key' ? p.role : 'gateway'} < ${role}`,
@@ -74,7 +96,7 @@ export class Authenticator {
   /** onRequest hook: a gateway token. */
   gateway() {
     return async (req: FastifyRequest, _reply: FastifyReply) => {
-      req.principal = await this.verify('gateway', req.headers.authorization);
+      req.principal = await this.check('gateway', req.headers.authorization, req.ip);
     };
   }
 }

@@ -7,12 +7,11 @@ import { type RouteDeps, SECURITY } from './deps.js';
 
 /** `POST /v1/ingest`: a gateway's relay batch (shared/relay/batch.ts); 200 only when every sink committed. */
 export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { auth, metrics, pipeline, config } = deps;
+  const { auth, metrics, pipeline } = deps;
   http.post(
     '/v1/ingest',
     {
       onRequest: auth.gateway(),
-      config: { rateLimit: { max: config.rateLimit.gatewayPerMin, timeWindow: 60_000 } },
       schema: {
         summary: 'Relay batch from a gateway (gateway token). Replays are no-ops; 503 + Retry-After when a sink did not commit.',
         tags: ['ingest'],
