@@ -174,6 +174,11 @@ void validate(Kind kind, const char* payload, size_t len, Doc& doc, Verdict& out
     add(out, "(root)", "payload is not valid UTF-8");
     return;
   }
+  // parse.ts decodes MQTT bytes with TextDecoder, which drops one leading BOM (EF BB BF).
+  if (len >= 3 && memcmp(payload, "\xEF\xBB\xBF", 3) == 0) {
+    payload += 3;
+    len -= 3;
+  }
   json::Status st = json::parse(payload, len, doc);
   if (st != json::Status::Object) {
     out.code = st == json::Status::NotObject ? Code::Invalid : Code::NotJson;

@@ -40,7 +40,7 @@ function tsFields(issues: string[]): string[] {
   return issues.map((line) => line.slice(0, line.indexOf(': ')));
 }
 
-function tsVerdict(kind: DeviceMessageKind, payload: string) {
+function tsVerdict(kind: DeviceMessageKind, payload: string | Uint8Array) {
   const r = parseDeviceMessage(kind, payload);
   return r.ok
     ? { ok: true as const, code: 'OK', fields: [] as string[], value: r.value }
@@ -61,8 +61,8 @@ function run(args: string[], input?: string) {
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-function cppValidate(cases: { kind: string; payload: string }[]): CppVerdict[] {
-  const input = cases.map((c) => `${c.kind} ${Buffer.from(c.payload, 'utf8').toString('hex')}\n`).join('');
+function cppValidate(cases: { kind: string; payload: string | Uint8Array }[]): CppVerdict[] {
+  const input = cases.map((c) => `${c.kind} ${Buffer.from(c.payload).toString('hex')}\n`).join('');
   const r = run(['--validate'], input);
   if (r.status !== 0) throw new Error(`--validate exited ${r.status}: ${r.stderr}`);
   return r.stdout
@@ -114,6 +114,28 @@ t.test('golden payloads: C++ verdicts match the golden file and parseDeviceMessa
   });
 });
 
+t.test('raw bytes (as MQTT delivers them): same UTF-8 verdicts in C++ and TS', async (t) => {
+  const ok = Buffer.from('{"v":1,"state":"online","boot":7,"fw":"caf\u00e9 \u{1F600}","profile":"toggle"}', 'utf8');
+  const wrap = (bytes: number[]) =>
+    Buffer.concat([Buffer.from('{"v":1,"state":"online","boot":7,"fw":"'), Buffer.from(bytes), Buffer.from('","profile":"toggle"}')]);
+  const cases = [
+    { name: 'valid multi-byte UTF-8', payload: ok },
+    { name: 'truncated sequence', payload: wrap([0xc3, 0x28]) },
+    { name: 'overlong slash', payload: wrap([0xc0, 0xaf]) },
+    { name: 'UTF-16 surrogate', payload: wrap([0xed, 0xa0, 0x80]) },
+    { name: 'above U+10FFFF', payload: wrap([0xf4, 0x90, 0x80, 0x80]) },
+    { name: 'stray continuation byte', payload: wrap([0x80]) },
+    { name: 'raw control character', payload: wrap([0x01]) },
+    { name: 'leading BOM', payload: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), ok]) },
+  ].map((c) => ({ ...c, kind: 'status' as const }));
+  const cpp = cppValidate(cases);
+  cases.forEach((c, i) => {
+    const ts = tsVerdict(c.kind, new Uint8Array(c.payload));
+    t.same({ ok: cpp[i]!.ok, code: cpp[i]!.code, fields: cpp[i]!.fields }, { ok: ts.ok, code: ts.code, fields: ts.fields }, c.name);
+  });
+  t.equal(cpp.filter((v) => v.code === 'SV_ERR_PAYLOAD_NOT_UTF8').length, 5, 'five invalid UTF-8 payloads');
+});
+
 t.test('mutated payloads: C++ and TS agree on every verdict and issue list', async (t) => {
   const cases = mutations(golden.valid);
   const cpp = cppValidate(cases);
@@ -122,7 +144,7 @@ t.test('mutated payloads: C++ and TS agree on every verdict and issue list', asy
   let accepted = 0;
   cases.forEach((m, i) => {
     const c = cpp[i]!;
-    const ts = tsVerdict(m.kind, m.payload);
+    const ts = tsVerdict(m.kind, Buffer.from(m.payload)); // bytes, as MQTT delivers them
     if (ts.ok) accepted++;
     const sameFields = c.total <= 16 ? JSON.stringify(c.fields) === JSON.stringify(ts.fields) : c.fields[0] === ts.fields[0];
     let same = c.ok === ts.ok && c.code === ts.code && sameFields;

@@ -117,3 +117,9 @@ TEST(decode_command_keeps_the_id_of_an_invalid_command) {
   CHECK(!sv::decodeCommand(p.data(), p.size(), c, v, doc));
   CHECK_STR(c.id, "");
 }
+
+TEST(schema_one_leading_bom_is_dropped_like_text_decoder) {
+  const std::string ok = R"({"v":1,"state":"online","boot":7,"fw":"1.0.0","profile":"toggle"})";
+  CHECK_STR(verdict(sv::Kind::Status, "\xEF\xBB\xBF" + ok), "ok");
+  CHECK_STR(verdict(sv::Kind::Status, "\xEF\xBB\xBF\xEF\xBB\xBF" + ok), "SV_ERR_PAYLOAD_NOT_JSON (root)");
+}
