@@ -130,7 +130,8 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     if (decision.kind !== 'none') {
       lastCmdMs = sim.tMs;
       commandTimes.push(s);
-      if (opts.traceEveryS) marks.push({ tS: s, kind: decision.kind === 'press' ? (decision.expect === 'on' ? 'press_on' : 'press_off') : 'safe' });
+      if (opts.traceEveryS)
+        marks.push({ tS: s, kind: decision.kind === 'press' ? (decision.expect === 'on' ? 'press_on' : 'press_off') : 'safe' });
       sim.command(decision.kind === 'press' ? { op: 'press', expect: decision.expect } : { op: 'safe' });
     }
     const w = sim.waterC;

@@ -30,7 +30,9 @@ export async function runControlBench(io: ControlBenchIo): Promise<number> {
     plots = writePlots(io.write.imgDir);
   }
   if (io.json) {
-    io.stdout.write(`${JSON.stringify({ hours, targetC, elapsedMs, summary: input.mainSummary, idealSummary: input.idealSummary, cells: main, idealCells: ideal, plots })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ hours, targetC, elapsedMs, summary: input.mainSummary, idealSummary: input.idealSummary, cells: main, idealCells: ideal, plots })}\n`,
+    );
   } else {
     io.stdout.write(`${text(input)}\n`);
     if (io.write) io.stdout.write(`wrote docs/benchmarks.md (bench:control) and ${plots.length} plots\n`);

@@ -41,7 +41,11 @@ export function runMatrix(o: MatrixOptions): CellResult[] {
         for (const servoLatencyMs of o.latenciesMs ?? [500, 1500, 3000]) {
           const cell: Cell = { volumeL, heaterW, uaWPerK, servoLatencyMs, missProb: o.missProb, seed: seed++ };
           const run = (kind: ControllerKind) => {
-            const { trace: _trace, marks: _marks, ...m } = runCell(cell, kind, { hours: o.hours, targetC: o.targetC, faultAfterS: (o.hours - 0.5) * 3600 });
+            const {
+              trace: _trace,
+              marks: _marks,
+              ...m
+            } = runCell(cell, kind, { hours: o.hours, targetC: o.targetC, faultAfterS: (o.hours - 0.75) * 3600 });
             return m;
           };
           const dwellRiseC = (heaterW * 30) / heatCapacityJPerK({ volumeL });
@@ -54,7 +58,10 @@ export interface Summary {
   cells: number;
   /** Cells meeting each target, per controller. */
   meets: Record<ControllerKind, Record<keyof typeof TARGETS, number>>;
-  worst: Record<ControllerKind, { p95ErrC: number; overshootC: number; pressesPerHour: number; heatUpRatio: number; detectS: number | null; faultToOffS: number | null }>;
+  worst: Record<
+    ControllerKind,
+    { p95ErrC: number; overshootC: number; pressesPerHour: number; heatUpRatio: number; detectS: number | null; faultToOffS: number | null }
+  >;
   missed: number;
   detected: number;
 }
@@ -92,7 +99,14 @@ function zero(): Record<keyof typeof TARGETS, number> {
 }
 
 function blankWorst() {
-  return { p95ErrC: 0, overshootC: 0, pressesPerHour: 0, heatUpRatio: 0, detectS: null as number | null, faultToOffS: null as number | null };
+  return {
+    p95ErrC: 0,
+    overshootC: 0,
+    pressesPerHour: 0,
+    heatUpRatio: 0,
+    detectS: null as number | null,
+    faultToOffS: null as number | null,
+  };
 }
 
 export function median(xs: number[]): number | null {

@@ -29,7 +29,8 @@ function shading(trace: TracePoint[], color: string, scale = 60): Panel['shade']
 }
 
 const water = (m: RunMetrics, scale = 60): [number, number][] => m.trace.map((p) => [p.tS / scale, p.waterC]);
-const probe = (m: RunMetrics, scale = 60): [number, number][] => m.trace.filter((p) => p.probeC !== null).map((p) => [p.tS / scale, p.probeC!]);
+const probe = (m: RunMetrics, scale = 60): [number, number][] =>
+  m.trace.filter((p) => p.probeC !== null).map((p) => [p.tS / scale, p.probeC!]);
 
 export function writePlots(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
@@ -63,8 +64,18 @@ export function writePlots(dir: string): string[] {
       x: [20, 120],
       y: [58, 62.5],
       panels: [
-        hold(`engine: p95 |error| ${e.p95ErrC?.toFixed(2)} °C, overshoot ${e.overshootC?.toFixed(2)} °C, ${e.maxPressesInHour} presses/h`, e, ENGINE, HEAT_E),
-        hold(`plain ±0.5 °C hysteresis: p95 |error| ${h.p95ErrC?.toFixed(2)} °C, overshoot ${h.overshootC?.toFixed(2)} °C, ${h.maxPressesInHour} presses/h`, h, HYST, HEAT_H),
+        hold(
+          `engine: p95 |error| ${e.p95ErrC?.toFixed(2)} °C, overshoot ${e.overshootC?.toFixed(2)} °C, ${e.maxPressesInHour} presses/h`,
+          e,
+          ENGINE,
+          HEAT_E,
+        ),
+        hold(
+          `plain ±0.5 °C hysteresis: p95 |error| ${h.p95ErrC?.toFixed(2)} °C, overshoot ${h.overshootC?.toFixed(2)} °C, ${h.maxPressesInHour} presses/h`,
+          h,
+          HYST,
+          HEAT_H,
+        ),
       ],
     }),
   );

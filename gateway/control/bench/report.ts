@@ -35,7 +35,7 @@ export function markdown(r: ReportInput): string {
     `The real engine + watchdog (gateway/control) and the seed plan's plain ±0.5 °C deadband, each against the thermal simulator ` +
       `(shared/thermal) in simulated time: ${r.hours} h per cell, target ${r.targetC} °C from 20 °C, 1 Hz telemetry, probe lag 8 s, ` +
       `element lag 20 s, DS18B20 quantisation and noise; errors are measured on the true water temperature. ` +
-      `Hold statistics run from reach + 15 min until a probe disconnect is injected at the first heater-on moment after ${r.hours - 0.5} h. ` +
+      `Hold statistics run from reach + 15 min until a probe disconnect is injected at the first heater-on moment after ${r.hours - 0.75} h. ` +
       `Deterministic (seeded); run time ${(r.elapsedMs / 1000).toFixed(1)} s.`,
   );
   lines.push('');
@@ -43,7 +43,8 @@ export function markdown(r: ReportInput): string {
   lines.push('');
   lines.push('| target | engine, 5 % missed | hysteresis, 5 % missed | engine, no misses | hysteresis, no misses |');
   lines.push('|---|---|---|---|---|');
-  const row = (label: string, k: keyof typeof TARGETS) => lines.push(`| ${label} | ${m.engine[k]} | ${m.hysteresis[k]} | ${i.engine[k]} | ${i.hysteresis[k]} |`);
+  const row = (label: string, k: keyof typeof TARGETS) =>
+    lines.push(`| ${label} | ${m.engine[k]} | ${m.hysteresis[k]} | ${i.engine[k]} | ${i.hysteresis[k]} |`);
   row(`p95 \\|error\\| after settling ≤ ${TARGETS.p95ErrC} °C`, 'p95ErrC');
   row(`overshoot ≤ ${TARGETS.overshootC} °C`, 'overshootC');
   row(`≤ ${TARGETS.pressesPerHour} presses in any hour`, 'pressesPerHour');

@@ -54,8 +54,14 @@ function renderPanel(c: Chart, p: Panel, top: number): string {
     const x1 = sx(Math.min(s.to, c.x[1]));
     if (x1 > x0) o.push(`<rect x="${x0.toFixed(1)}" y="${top + M.t}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${s.color}"/>`);
   }
-  if (p.band) o.push(`<rect x="${M.l}" y="${sy(p.band.hi).toFixed(1)}" width="${w}" height="${(sy(p.band.lo) - sy(p.band.hi)).toFixed(1)}" fill="#2a9d8f" opacity="0.15"/>`);
-  if (p.target !== undefined) o.push(`<line x1="${M.l}" x2="${M.l + w}" y1="${sy(p.target).toFixed(1)}" y2="${sy(p.target).toFixed(1)}" stroke="#2a9d8f" stroke-dasharray="4 3"/>`);
+  if (p.band)
+    o.push(
+      `<rect x="${M.l}" y="${sy(p.band.hi).toFixed(1)}" width="${w}" height="${(sy(p.band.lo) - sy(p.band.hi)).toFixed(1)}" fill="#2a9d8f" opacity="0.15"/>`,
+    );
+  if (p.target !== undefined)
+    o.push(
+      `<line x1="${M.l}" x2="${M.l + w}" y1="${sy(p.target).toFixed(1)}" y2="${sy(p.target).toFixed(1)}" stroke="#2a9d8f" stroke-dasharray="4 3"/>`,
+    );
   o.push(`<rect x="${M.l}" y="${top + M.t}" width="${w}" height="${h}" fill="none" stroke="#999"/>`);
   for (const t of ticks(c.y[0], c.y[1], 5)) {
     o.push(`<line x1="${M.l - 4}" x2="${M.l}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" stroke="#999"/>`);
@@ -69,11 +75,16 @@ function renderPanel(c: Chart, p: Panel, top: number): string {
   o.push(`<text transform="translate(14 ${top + M.t + h / 2}) rotate(-90)" text-anchor="middle">${esc(c.yLabel)}</text>`);
   for (const s of p.series) {
     const pts = s.points.filter(([x]) => x >= c.x[0] && x <= c.x[1]).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
-    if (pts.length > 1) o.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.4"${s.dash ? ' stroke-dasharray="3 2"' : ''} points="${pts.join(' ')}"/>`);
+    if (pts.length > 1)
+      o.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.4"${s.dash ? ' stroke-dasharray="3 2"' : ''} points="${pts.join(' ')}"/>`,
+      );
   }
   for (const m of p.marks ?? []) {
     if (m.x < c.x[0] || m.x > c.x[1]) continue;
-    o.push(`<line x1="${sx(m.x).toFixed(1)}" x2="${sx(m.x).toFixed(1)}" y1="${top + M.t}" y2="${top + M.t + h}" stroke="${m.color}" stroke-dasharray="2 2"/>`);
+    o.push(
+      `<line x1="${sx(m.x).toFixed(1)}" x2="${sx(m.x).toFixed(1)}" y1="${top + M.t}" y2="${top + M.t + h}" stroke="${m.color}" stroke-dasharray="2 2"/>`,
+    );
     o.push(`<text x="${(sx(m.x) + 3).toFixed(1)}" y="${top + M.t + 11}" fill="${m.color}">${esc(m.label)}</text>`);
   }
   let lx = M.l + w;

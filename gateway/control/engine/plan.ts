@@ -55,6 +55,10 @@ export function planHeater(cfg: EngineConfig, s: EngineState, fit: Fit, nowMs: n
       ? off(mode, `anticipated peak ${fmt(peak)} °C ≥ ${fmt(aim)} °C (rate ${fmt(fit.slope * 60)} °C/min × lag ${Math.round(lagS)} s)`)
       : { want: true, mode, plannedOnMs: 0, reason: 'heating' };
   }
+  // Still coasting up after an off-press: the trough is not in sight yet.
+  if (ep !== null && ep.offMs !== null && !ep.peakSeen && fit.slope > 0 && fit.level > targetC - 2 * A) {
+    return { want: false, mode: 'pulse', plannedOnMs: 0, reason: 'coasting to the peak' };
+  }
   const cool = Math.max(s.learn.coolCPerS, -fit.slope);
   const trough = fit.level - cool * lagS;
   if (trough > targetC - A) return { want: false, mode: 'pulse', plannedOnMs: 0, reason: 'coasting' };

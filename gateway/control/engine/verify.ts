@@ -45,8 +45,10 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
     // 0.7, not closer to 1: the peak of a noisy 20 s slope overstates the true peak.
     const fading = fit.slope < 0.7 * p.peakSlope;
     const stillHeating = !fading && ageS >= Math.max(d.learn.lagS, 20) + 5 && fit.slope >= 0.7 * heatRef;
+    // Or the bath already climbed well past the peak an off-press would have given.
+    const over = overPeak(d, fit, heatRef);
     const late = nowMs >= p.deadlineMs;
-    missed = !confirmed && (stillHeating || (late && !fading));
+    missed = !confirmed && (stillHeating || over || (late && !fading));
     // Past the deadline with the rise fading: the press worked, the bath is just slow.
     if (late && !missed) confirmed = true;
   }
@@ -78,6 +80,19 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
     d.flags = { ...d.flags, missAlarmed: true };
     out.push(event('actuator_fault', 'alarm', true, { consecutiveMisses: streak, ...healthData(d) }));
   }
+}
+
+/**
+ * The peak the episode should reach if the off-press worked: trough + pulse gain × on-time for a
+ * pulse, T_off + rate × lag for a ramp. Climbing past it by a margin, still at half the heating
+ * rate or more, means the heater is still on.
+ */
+function overPeak(d: EngineState, fit: Fit, heatRef: number): boolean {
+  const e = d.episode;
+  if (e === null || e.offMs === null || fit.slope < 0.5 * heatRef) return false;
+  const rise = e.mode === 'pulse' ? d.learn.pulseGainCPerS * ((e.offMs - e.onMs) / 1000) : Math.max(e.offSlope, 0) * d.learn.lagS;
+  const from = e.mode === 'pulse' ? e.troughC : e.offC;
+  return fit.level > from + rise * 1.3 + 0.25;
 }
 
 /** Outside any press: a bath falling while believed heated (or climbing while believed off). */
