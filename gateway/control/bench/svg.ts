@@ -37,7 +37,9 @@ export function renderChart(c: Chart): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${c.width}" height="${h}" viewBox="0 0 ${c.width} ${h}" font-family="sans-serif" font-size="11">`,
     `<rect width="${c.width}" height="${h}" fill="white"/>`,
   ];
-  c.panels.forEach((p, i) => out.push(renderPanel(c, p, i * c.panelHeight)));
+  c.panels.forEach((p, i) => {
+    out.push(renderPanel(c, p, i * c.panelHeight));
+  });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
