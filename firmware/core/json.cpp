@@ -1,10 +1,12 @@
-#include "json.h"
-
+// Scalars of the JSON reader: strings (escapes, surrogates), numbers, literals.
 #include <cstdlib>
 #include <cstring>
 
+#include "json-reader.h"
+
 namespace sv {
 namespace json {
+namespace detail {
 namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
@@ -16,30 +18,8 @@ int hexVal(char c) {
   return -1;
 }
 
-struct Reader {
-  const char* p;
-  const char* end;
-  Doc* doc;
+}  // namespace
 
-  bool at(char c) const { return p < end && *p == c; }
-  // JSON.parse whitespace is exactly these four (no BOM, no NBSP).
-  void ws() {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
-  }
-  bool word(const char* w) {
-    size_t n = strlen(w);
-    if (static_cast<size_t>(end - p) < n || memcmp(p, w, n) != 0) return false;
-    p += n;
-    return true;
-  }
-  void put(uint32_t cp, bool keep);
-  bool hex4(uint32_t* out);
-  bool string(bool keep, uint16_t* off, uint16_t* len);
-  bool number(double* out);
-  bool value(Value* out, bool keep);
-  bool nested(uint16_t* items);
-  bool object();
-};
 
 // Appends a code point as UTF-8 (a lone surrogate as its 3-byte form, like WTF-8).
 void Reader::put(uint32_t cp, bool keep) {
@@ -179,125 +159,6 @@ bool Reader::value(Value* out, bool keep) {
   return true;
 }
 
-// Skips a nested array/object without recursion (deep nesting must not eat the stack).
-bool Reader::nested(uint16_t* items) {
-  *items = 0;  // direct elements: zod measures .length on any value that has one
-  uint8_t isObj[kMaxInput / 8] = {};
-  size_t depth = 0;
-  auto top = [&]() { return (isObj[(depth - 1) / 8] >> ((depth - 1) % 8)) & 1; };
-  auto key = [&]() {
-    uint16_t o = 0, l = 0;
-    if (!at('"') || !string(false, &o, &l)) return false;
-    ws();
-    if (!at(':')) return false;
-    ++p;
-    return true;
-  };
-  bool wantValue = true;
-  while (true) {
-    if (wantValue) {
-      ws();
-      if (at('{') || at('[')) {
-        bool obj = *p++ == '{';
-        if (depth >= kMaxInput) return false;
-        if (obj) isObj[depth / 8] |= static_cast<uint8_t>(1u << (depth % 8));
-        else isObj[depth / 8] &= static_cast<uint8_t>(~(1u << (depth % 8)));
-        ++depth;
-        ws();
-        if (at(obj ? '}' : ']')) {
-          ++p;
-          --depth;
-          wantValue = false;
-        } else if (obj && !key()) {
-          return false;
-        } else if (depth == 1) {
-          *items = 1;
-        }
-        continue;
-      }
-      if (!value(nullptr, false)) return false;
-      wantValue = false;
-    }
-    if (depth == 0) return true;
-    ws();
-    if (at(',')) {
-      ++p;
-      if (depth == 1 && *items < 0xFFFF) ++*items;
-      ws();
-      if (top() && !key()) return false;
-      wantValue = true;
-    } else if (at(top() ? '}' : ']')) {
-      ++p;
-      --depth;
-    } else {
-      return false;
-    }
-  }
-}
-
-bool Reader::object() {
-  ++p;
-  ws();
-  if (at('}')) {
-    ++p;
-    return true;
-  }
-  while (true) {
-    ws();
-    Member m;
-    if (!at('"') || !string(true, &m.keyOff, &m.keyLen)) return false;
-    ws();
-    if (!at(':')) return false;
-    ++p;
-    if (!value(&m.value, true)) return false;
-    // JSON.parse: a repeated key keeps its first position and takes the last value.
-    bool dup = false;
-    for (size_t i = 0; i < doc->count && !dup; ++i) {
-      Member& o = doc->members[i];
-      if (o.keyLen == m.keyLen && memcmp(doc->arena + o.keyOff, doc->arena + m.keyOff, m.keyLen) == 0) {
-        o.value = m.value;
-        dup = true;
-      }
-    }
-    if (!dup) {
-      if (doc->count < kMaxMembers) doc->members[doc->count++] = m;
-      else doc->overflow = true;
-    }
-    ws();
-    if (at(',')) {
-      ++p;
-      continue;
-    }
-    if (!at('}')) return false;
-    ++p;
-    return true;
-  }
-}
-
-}  // namespace
-
-const Member* Doc::find(const char* name) const {
-  size_t n = strlen(name);
-  for (size_t i = 0; i < count; ++i) {
-    const Member& m = members[i];
-    if (m.keyLen == n && memcmp(arena + m.keyOff, name, n) == 0) return &m;
-  }
-  return nullptr;
-}
-
-Status parse(const char* in, size_t len, Doc& doc) {
-  doc.count = 0;
-  doc.overflow = false;
-  doc.arenaUsed = 0;
-  if (len > kMaxInput) return Status::TooLong;
-  Reader r{in, in + len, &doc};
-  r.ws();
-  bool obj = r.at('{');
-  if (obj ? !r.object() : !r.value(nullptr, false)) return Status::Syntax;
-  r.ws();
-  if (r.p != r.end) return Status::Syntax;
-  return obj ? Status::Object : Status::NotObject;
-}
-
+}  // namespace detail
 }  // namespace json
 }  // namespace sv
