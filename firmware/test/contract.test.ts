@@ -93,6 +93,10 @@ t.test('C++ unit tests of the core pass (host build, sanitizers on)', async (t) 
 
 t.test('golden payloads: C++ verdicts match the golden file and parseDeviceMessage', async (t) => {
   const all = [...golden.valid, ...golden.invalid];
+  t.ok(
+    golden.valid.length >= 10 && golden.invalid.length >= 10,
+    `golden file loaded (${golden.valid.length} valid, ${golden.invalid.length} invalid)`,
+  );
   const cpp = cppValidate(all);
   t.equal(cpp.length, all.length, 'one C++ verdict per golden payload');
   all.forEach((g, i) => {
