@@ -1,4 +1,4 @@
-import { Point } from '@influxdata/influxdb-client';
+import { escape } from '@influxdata/influxdb-client';
 import type { Telemetry } from '../types.js';
 
 /**
@@ -13,25 +13,29 @@ export function pointTimeNs(r: Pick<Telemetry, 'ts' | 'rxTs' | 'boot' | 'seq'>):
   return BigInt(ms) * 1_000_000n + BigInt(subMsOffset(r.boot, r.seq));
 }
 
+/** The same time as a decimal string, without BigInt (hot path). */
+export function pointTimeNsString(r: Pick<Telemetry, 'ts' | 'rxTs' | 'boot' | 'seq'>): string {
+  const ms = r.ts ?? r.rxTs;
+  const offset = subMsOffset(r.boot, r.seq);
+  return ms === 0 ? String(offset) : `${ms}${String(offset).padStart(6, '0')}`;
+}
+
 /** 0…999_999 ns: boot mod 1000 in the thousands, seq mod 1000 in the units. */
 export function subMsOffset(boot: number, seq: number): number {
   return (boot % 1000) * 1000 + (seq % 1000);
 }
 
+/**
+ * One line of line protocol. Escaping comes from the client library's `escape` (the same rules its
+ * `Point` applies); the line is assembled here because `Point` costs ~50 µs per record, which
+ * dominated the ingest profile. Tags sorted by key, as InfluxDB prefers.
+ */
 export function toLine(gatewayId: string, r: Telemetry): string {
-  const p = new Point('telemetry')
-    .tag('gateway', gatewayId)
-    .tag('device', r.deviceId)
-    .booleanField('heater', r.heater)
-    .stringField('sensor', r.sensor)
-    .intField('boot', r.boot)
-    .intField('seq', r.seq)
-    .intField('rx_ts', r.rxTs)
-    .timestamp(pointTimeNs(r).toString());
-  if (r.tempC !== null) p.floatField('temperature', r.tempC);
-  if (r.rssi !== undefined) p.intField('rssi', r.rssi);
-  if (r.ts !== null) p.intField('device_ts', r.ts);
-  return p.toLineProtocol() as string;
+  let fields = `boot=${r.boot}i,heater=${r.heater ? 'T' : 'F'},rx_ts=${r.rxTs}i,sensor=${escape.quoted(r.sensor)},seq=${r.seq}i`;
+  if (r.ts !== null) fields += `,device_ts=${r.ts}i`;
+  if (r.rssi !== undefined) fields += `,rssi=${r.rssi}i`;
+  if (r.tempC !== null) fields += `,temperature=${r.tempC}`;
+  return `telemetry,device=${escape.tag(r.deviceId)},gateway=${escape.tag(gatewayId)} ${fields} ${pointTimeNsString(r)}`;
 }
 
 /** An InfluxQL string literal: backslash and single quote escaped (ids are validated too). */
