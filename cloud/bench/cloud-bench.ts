@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { writeReportSection } from '../../cli/bench/report-section.js';
@@ -49,6 +49,7 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sousvide-bench-cloud-'));
   try {
     o.out.write('starting InfluxDB, Redis and MariaDB…\n');
+    const load = loadavg()[0] ?? 0;
     const [redis, mysql, influx] = await Promise.all([startRedis(), startMariaDb(), startInflux()]);
     services.push(redis, mysql, influx);
     const runs: Run[] = [];
@@ -80,7 +81,7 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
         await cloud.stop();
       }
     }
-    if (o.report) writeReportSection(o.report, 'bench:cloud', markdown(runs, o));
+    if (o.report) writeReportSection(o.report, 'bench:cloud', markdown(runs, o, load));
     return runs;
   } finally {
     for (const s of services) await s.close().catch(() => {});
@@ -143,13 +144,14 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US').padStart(9);
 }
 
-function markdown(runs: Run[], o: CloudBenchOptions): string {
+function markdown(runs: Run[], o: CloudBenchOptions, load: number): string {
   const lines = [
     '## Cloud ingest (`sousvide bench cloud`)',
     '',
     `${new Date().toISOString()} · ${o.batches} batches × ${o.batchSize} telemetry points (${o.devices} devices) + 1 event each, ` +
       `${o.concurrency} batches in flight, HTTP/1.1 keep-alive, JSON, one cloud process; private InfluxDB 1.6, Redis 7 and MariaDB ` +
-      'servers from the test harness on the same 2-core machine as the load generator.',
+      'servers from the test harness on the same 2-core machine as the load generator ' +
+      `(1-min load average at start: ${load.toFixed(1)}; other work on the machine moves these figures).`,
     '',
     '| sinks | points/s | p50 batch ms | p95 batch ms | non-2xx |',
     '|---|---:|---:|---:|---:|',
