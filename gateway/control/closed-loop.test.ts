@@ -131,3 +131,50 @@ t.test('composition: a command the kit never got does not count as a press that 
   t.equal(st.engine.pending, null);
   t.equal(st.engine.health.misses, 0, 'not a servo miss');
 });
+
+t.test('fail-safe when the kit is wrong: a detected missed off-press is fixed with a press, not a safe', async (t) => {
+  const sim = new ThermalSim({ startC: 59, seed: 6 });
+  let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
+  // The engine has learned the heater is on although the kit believes it off.
+  st = { ...st, engine: { ...st.engine, actual: true, lastBelief: false, pending: null, lastPressMs: sim.nowMs - 120_000 } };
+  sim.heaterOn = true;
+  let decision: Decision = { kind: 'none' };
+  const events: string[] = [];
+  for (let s = 0; s < 3; s++) {
+    sim.step(1000);
+    const r = controlStep(st, { kind: 'telemetry', reading: { tempC: null, sensor: 'disconnected', heater: false } }, sim.nowMs);
+    st = r.state;
+    events.push(...r.events.map((e) => e.type));
+    if (r.decision.kind !== 'none') decision = r.decision;
+  }
+  t.same(events, ['sensor_fault']);
+  t.match(decision, { kind: 'press', expect: 'off' });
+});
+
+t.test('fail-safe with a press unconfirmed: heater state unknown is a critical alarm', async (t) => {
+  const sim = new ThermalSim({ startC: 59, seed: 6 });
+  let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
+  const pending = {
+    expect: false,
+    atMs: sim.nowMs,
+    fromC: 60,
+    fromSlope: 0.01,
+    peakSlope: 0.01,
+    deadlineMs: sim.nowMs + 58_000,
+    byDevice: false,
+  };
+  st = { ...st, engine: { ...st.engine, actual: true, lastBelief: false, pending } };
+  const all: ControlEvent[] = [];
+  for (let s = 0; s < 3; s++) {
+    const r = controlStep(st, { kind: 'telemetry', reading: { tempC: null, sensor: 'crc', heater: false } }, sim.nowMs + s * 1000);
+    st = r.state;
+    all.push(...r.events);
+  }
+  t.match(
+    all.map((e) => [e.type, e.severity]),
+    [
+      ['sensor_fault', 'alarm'],
+      ['heater_state_unknown', 'critical'],
+    ],
+  );
+});

@@ -5,14 +5,14 @@ import {
   commandFailed,
   type EngineState,
   initialEngineState,
+  notePress,
   noteSafe,
   setInhibit,
   startCook,
   step,
   stopCook,
 } from './engine/index.js';
-import type { Decision, Reading, StepResult } from './types.js';
-import { NO_DECISION } from './types.js';
+import { type Decision, event, NO_DECISION, type Reading, type StepResult } from './types.js';
 import {
   checkCookSpec,
   initialWatchdogState,
@@ -128,14 +128,41 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
     nowMs,
     cfg.watchdog,
   );
-  let next = withInhibit({ ...state, watchdog: w.state });
-  if (w.decision.kind === 'safe') {
-    // The watchdog wins this reading; the engine learns of the safe and stays inhibited.
-    next = { ...next, engine: noteSafe(next.engine, nowMs, cfg.engine) };
-    return finish(next, w.decision, w.events, w.audit);
-  }
+  const next = withInhibit({ ...state, watchdog: w.state });
+  if (w.decision.kind === 'safe') return failSafe(next, w, nowMs, cfg);
   const e = step(next.engine, reading, nowMs, cfg.engine);
   return finish({ ...next, engine: e.state }, e.decision, [...w.events, ...e.events], [...w.audit, ...e.audit]);
+}
+
+/**
+ * The watchdog's `safe` wins the reading. `safe` only presses when the kit believes the heater on,
+ * so two cases need more: the engine knows the kit is wrong (a detected missed off-press) → press
+ * off instead; or a press is still unconfirmed when the probe is lost → nobody knows the heater
+ * state, and a blind toggle is wrong whenever the press had worked: raise a critical alarm.
+ */
+function failSafe(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs: number, cfg: ControlConfig): ControlResult {
+  const eng = state.engine;
+  const events = [...w.events];
+  const audit = [...w.audit];
+  const reason = w.decision.kind === 'safe' ? w.decision.reason : 'fail-safe';
+  if (eng.pending !== null) {
+    const data = { pending: eng.pending.expect ? 'on' : 'off', unconfirmedForMs: nowMs - eng.pending.atMs };
+    events.push(event('heater_state_unknown', 'critical', true, data));
+    audit.push({ actor: 'watchdog', action: 'alarm', reason: `${reason}; a press was unconfirmed: heater state unknown`, data });
+  } else if (eng.actual && eng.lastBelief === false) {
+    const dwellOk = eng.lastPressMs === null || nowMs - eng.lastPressMs >= cfg.engine.minDwellMs;
+    if (dwellOk) {
+      const why = `${reason}; the kit believes the heater off but it is on`;
+      audit.push({ actor: 'watchdog', action: 'press_off', reason: why, data: {} });
+      return finish(
+        { ...state, engine: notePress(eng, false, nowMs, cfg.engine) },
+        { kind: 'press', expect: 'off', reason: why },
+        events,
+        audit,
+      );
+    }
+  }
+  return finish({ ...state, engine: noteSafe(eng, nowMs, cfg.engine) }, w.decision, events, audit);
 }
 
 function fromWatchdog(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs: number, cfg: ControlConfig): ControlResult {

@@ -109,7 +109,8 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
       missed++;
       misses.push(lastCmdMs);
     }
-    if (faultAfterS !== null && faultAtS === null && s >= faultAfterS && sim.heaterOn) {
+    // The probe fails while the heater is on as commanded (the kit believes it on too).
+    if (faultAfterS !== null && faultAtS === null && s >= faultAfterS && sim.heaterOn && sim.belief) {
       sim.injectFault('disconnected');
       faultAtS = s;
     }

@@ -248,6 +248,27 @@ export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = 
   return d;
 }
 
+/**
+ * A press decided outside the engine's own plan (the watchdog's fail-safe when the kit's belief is
+ * wrong): recorded like any press, so the budget and the verification see it.
+ */
+export function notePress(state: EngineState, on: boolean, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineState {
+  const d = draft(state);
+  d.pending = {
+    expect: on,
+    atMs: nowMs,
+    fromC: d.lastC ?? 0,
+    fromSlope: 0,
+    peakSlope: 0,
+    deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
+    byDevice: false,
+  };
+  d.lastPressMs = nowMs;
+  d.pressLog = [...pruneLog(d.pressLog, nowMs), nowMs];
+  d.health = { ...d.health, presses: d.health.presses + 1 };
+  return d;
+}
+
 /** The command never reached the kit (ack timeout after retries, refused, TTL): no press happened. */
 export function commandFailed(state: EngineState): EngineState {
   return state.pending === null || state.pending.byDevice ? state : { ...state, pending: null };
