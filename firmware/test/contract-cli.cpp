@@ -21,11 +21,30 @@ int hexVal(char c) {
   return -1;
 }
 
+// A JSON string for the report. Lone surrogates (kept as 3-byte WTF-8 by the reader) are
+// written as \uXXXX escapes so that the TypeScript side reads back the same key.
 std::string jsonStr(const char* s, size_t n) {
-  char buf[8 * 1024];
-  sv::Writer w(buf, sizeof buf);
-  w.str(s, n);
-  return buf;
+  std::string out;
+  size_t start = 0;
+  auto flush = [&](size_t end) {
+    char buf[8 * 1024];
+    sv::Writer w(buf, sizeof buf);
+    w.str(s + start, end - start);
+    out += std::string(buf + 1, strlen(buf) - 2);  // without the quotes
+  };
+  for (size_t i = 0; i + 2 < n; ++i) {
+    unsigned char a = static_cast<unsigned char>(s[i]), b = static_cast<unsigned char>(s[i + 1]);
+    if (a != 0xED || b < 0xA0 || b > 0xBF) continue;
+    flush(i);
+    unsigned unit = 0xD000u | ((b & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+    char esc[8];
+    snprintf(esc, sizeof esc, "\\u%04x", unit);
+    out += esc;
+    i += 2;
+    start = i + 1;
+  }
+  flush(n);
+  return "\"" + out + "\"";
 }
 
 std::string commandJson(const sv::Command& c) {

@@ -11,7 +11,7 @@ import t from 'tap';
 import type { DeviceMessageKind } from '../../shared/protocol/messages.js';
 import { parseDeviceMessage } from '../../shared/protocol/parse.js';
 import { buildHostTests, checkGlue, firmwareDir, parseSummary, runEnv } from './host-build.mjs';
-import { mutations } from './mutations.js';
+import { mutations, tokenSoup } from './mutations.js';
 
 const root = join(firmwareDir, '..');
 interface GoldenCase {
@@ -141,7 +141,7 @@ t.test('raw bytes (as MQTT delivers them): same UTF-8 verdicts in C++ and TS', a
 });
 
 t.test('mutated payloads: C++ and TS agree on every verdict and issue list', async (t) => {
-  const cases = mutations(golden.valid);
+  const cases = [...mutations(golden.valid), ...tokenSoup(20261122, 3000, ['telemetry', 'status', 'cmd', 'ack'])];
   const cpp = cppValidate(cases);
   t.equal(cpp.length, cases.length, 'one verdict per mutation');
   const disagreements: string[] = [];

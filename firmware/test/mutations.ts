@@ -92,7 +92,7 @@ export function mutations(valid: { name: string; kind: DeviceMessageKind; payloa
       add(`${key} duplicated with a bad value first`, build([[key, '"bad"'], ...entries]));
       add(`${key} duplicated with a bad value last`, build([...entries, [key, '"bad"']]));
     });
-    for (const extra of ['expect', 'err', 'rssi', 'sentTs', 'maxC', 'x', '5', '0', '01', '4294967295', '__proto__', 'a b']) {
+    for (const extra of ['expect', 'err', 'rssi', 'sentTs', 'maxC', 'x', '5', '0', '01', '4294967295', '__proto__', 'a b', '\ud83d']) {
       add(`extra ${extra}`, build([...entries, [extra, '"on"']]));
       add(`extra ${extra}=1`, build([[extra, '1'], ...entries]));
     }
@@ -108,6 +108,28 @@ export function mutations(valid: { name: string; kind: DeviceMessageKind; payloa
     for (const p of ['{}', '[]', 'null', '1', '"s"', '', '{"v":1', '{"v":1,}', '{"v":01}', '{"v":1}{}', 'nul']) {
       out.push({ name: `${kind} raw ${p}`, kind, payload: p });
     }
+  }
+  return out;
+}
+
+const TOKENS = ['{', '}', '[', ']', ',', ':', ' ', '\n', '"', '\\', '"v"', '"id"', '"op"', '1', '0', '-', '.', 'e', '+', '5', 'E', 'u', '00', '"\\u0041"', '"\\ud83d"', '"\\ude00"', 'true', 'fals', 'null', '"ok"', '"safe"', '1e400', '"\\/"', '"\\x"', '\t', 'é'];
+
+/** Seeded random token soup: mostly broken JSON, to compare the two parsers' syntax rules. */
+export function tokenSoup(seed: number, count: number, kinds: readonly DeviceMessageKind[]): Mutation[] {
+  let x = seed >>> 0 || 1;
+  const rnd = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  const out: Mutation[] = [];
+  for (let i = 0; i < count; i++) {
+    let payload = rnd(2) === 0 ? '{"v":1,' : '';
+    const len = 1 + rnd(12);
+    for (let k = 0; k < len; k++) payload += TOKENS[rnd(TOKENS.length)];
+    if (rnd(2) === 0) payload += '}';
+    out.push({ name: `soup #${i}`, kind: kinds[rnd(kinds.length)]!, payload });
   }
   return out;
 }
