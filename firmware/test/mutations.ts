@@ -112,7 +112,44 @@ export function mutations(valid: { name: string; kind: DeviceMessageKind; payloa
   return out;
 }
 
-const TOKENS = ['{', '}', '[', ']', ',', ':', ' ', '\n', '"', '\\', '"v"', '"id"', '"op"', '1', '0', '-', '.', 'e', '+', '5', 'E', 'u', '00', '"\\u0041"', '"\\ud83d"', '"\\ude00"', 'true', 'fals', 'null', '"ok"', '"safe"', '1e400', '"\\/"', '"\\x"', '\t', 'é'];
+const TOKENS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  ' ',
+  '\n',
+  '"',
+  '\\',
+  '"v"',
+  '"id"',
+  '"op"',
+  '1',
+  '0',
+  '-',
+  '.',
+  'e',
+  '+',
+  '5',
+  'E',
+  'u',
+  '00',
+  '"\\u0041"',
+  '"\\ud83d"',
+  '"\\ude00"',
+  'true',
+  'fals',
+  'null',
+  '"ok"',
+  '"safe"',
+  '1e400',
+  '"\\/"',
+  '"\\x"',
+  '\t',
+  'é',
+];
 
 /** Seeded random token soup: mostly broken JSON, to compare the two parsers' syntax rules. */
 export function tokenSoup(seed: number, count: number, kinds: readonly DeviceMessageKind[]): Mutation[] {
