@@ -1,4 +1,5 @@
 import { SvError } from '../../shared/errors.js';
+import { ingestFlags } from '../bench/ingest-flags.js';
 import { writeReportSection } from '../bench/report-section.js';
 import type { Command } from '../command.js';
 import { notYet } from './serve.js';
@@ -12,8 +13,9 @@ export const benchCommand: Command = {
     {
       name: 'ingest',
       summary: 'Gateway ingest vs Mosquitto at 1k/3k/5k/10k kits over TLS.',
-      usage: 'sousvide bench ingest',
-      run: notYet('bench ingest', 3),
+      usage: 'sousvide bench ingest [--kits 1000,3000] [--duration S] [--partitions N] [--brokers gateway,mosquitto] [--json]',
+      flags: ingestFlags,
+      run: async (ctx) => (await import('../bench/ingest-command.js')).runIngestBench(ctx),
     },
     {
       name: 'control',

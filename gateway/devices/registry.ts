@@ -88,3 +88,27 @@ export function listDevices(db: Database): DeviceSummary[] {
     revokedAt: iso(r.revoked_ts),
   }));
 }
+
+/** Provisions many kits at once (benchmarks, load tests): hashes in parallel, one transaction. */
+export async function addSecretDevicesBulk(db: Database, ids: readonly string[]): Promise<{ id: string; secret: string }[]> {
+  const out: { id: string; secret: string; hash: string }[] = [];
+  for (let i = 0; i < ids.length; i += 256) {
+    const chunk = ids.slice(i, i + 256).map(requireDeviceId);
+    const hashed = await Promise.all(
+      chunk.map(async (id) => {
+        const secret = generateSecret();
+        return { id, secret, hash: await hashSecret(secret) };
+      }),
+    );
+    out.push(...hashed);
+  }
+  const now = Date.now();
+  const upsert = db.prepare(
+    `INSERT INTO devices (id, auth, secret_hash, created_ts) VALUES (?, 'secret', ?, ?)
+     ON CONFLICT (id) DO UPDATE SET auth = 'secret', secret_hash = excluded.secret_hash, cert_fingerprint = NULL, revoked_ts = NULL`,
+  );
+  db.transaction(() => {
+    for (const d of out) upsert.run(d.id, d.hash, now);
+  })();
+  return out.map(({ id, secret }) => ({ id, secret }));
+}

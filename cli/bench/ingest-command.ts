@@ -1,0 +1,64 @@
+import { SvError } from '../../shared/errors.js';
+import type { CommandContext } from '../command.js';
+import { benchIngest, formatRow, TABLE_HEADER } from './ingest.js';
+import { writeReportSection } from './report-section.js';
+
+function num(ctx: CommandContext, name: string, def: number, min = 1): number {
+  const v = ctx.flags[name];
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min)
+    throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a number ≥ ${min}`, [`--${name}: a number ≥ ${min}`]);
+  return n;
+}
+
+export async function runIngestBench(ctx: CommandContext): Promise<number> {
+  const kits = String(ctx.flags.kits ?? '1000,3000,5000,10000')
+    .split(',')
+    .map(Number);
+  if (kits.some((k) => !Number.isInteger(k) || k < 1 || k > 15000)) {
+    throw new SvError('SV_ERR_CLI_USAGE', '--kits: comma-separated integers 1…15000', ['--kits: comma-separated integers 1…15000']);
+  }
+  const brokers = String(ctx.flags.brokers ?? 'gateway,mosquitto').split(',');
+  if (brokers.some((b) => b !== 'gateway' && b !== 'mosquitto')) {
+    throw new SvError('SV_ERR_CLI_USAGE', '--brokers: gateway and/or mosquitto', ['--brokers: gateway and/or mosquitto']);
+  }
+  const out = ctx.json ? ctx.stderr : ctx.stdout;
+  out.write(`${TABLE_HEADER.join('\n')}\n`);
+  const opts = {
+    kits,
+    durationS: num(ctx, 'duration', 30),
+    rate: num(ctx, 'rate', 1, 0.01),
+    partitions: num(ctx, 'partitions', 2),
+    connectParallelism: num(ctx, 'connect-parallelism', 100),
+    brokers: brokers as ('gateway' | 'mosquitto')[],
+    log: (line: string) => out.write(`${line}\n`),
+  };
+  const rows = await benchIngest(opts);
+  const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
+  if (report !== '-') {
+    const ratio = rows
+      .filter((r) => r.broker === 'gateway')
+      .map((g) => {
+        const m = rows.find((r) => r.broker === 'mosquitto' && r.kits === g.kits);
+        return m && g.p95 !== null && m.p95 !== null
+          ? `${g.kits} kits: gateway/Mosquitto PUBACK p95 = ${(g.p95 / m.p95).toFixed(2)}, throughput = ${(g.msgPerS / Math.max(1, m.msgPerS)).toFixed(3)}`
+          : null;
+      })
+      .filter(Boolean);
+    const md = [
+      '## Gateway ingest vs Mosquitto (`sousvide bench ingest`)',
+      '',
+      `Run ${new Date().toISOString()} on this machine (${(await import('node:os')).cpus().length} cores, load generator on the same cores: lean mqtt-packet client, ${opts.partitions} partitions).`,
+      `Each kit publishes QoS 1 telemetry over TLS at ${opts.rate} msg/s, open loop, for ${opts.durationS} s. The gateway authenticates every kit (scrypt secret), parses strictly, commits to SQLite (WAL, synchronous=FULL) before each PUBACK; Mosquitto is a bare broker (anonymous, no storage).`,
+      '',
+      ...TABLE_HEADER,
+      ...rows.map(formatRow),
+      '',
+      ...ratio.map((r) => `- ${r}`),
+    ].join('\n');
+    writeReportSection(report, 'bench:ingest', md);
+  }
+  if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
+  return 0;
+}

@@ -1,0 +1,160 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addSecretDevicesBulk } from '../../gateway/devices/registry.js';
+import { openStore } from '../../gateway/store/open.js';
+import { ensurePki } from '../../gateway/tls/pki.js';
+import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
+import { startGatewayProcess } from '../../loadtest/targets/gateway-process.js';
+import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
+import { freePortFor } from './ports.js';
+
+export interface IngestBenchOptions {
+  kits: number[];
+  durationS: number;
+  rate: number;
+  partitions: number;
+  connectParallelism: number;
+  brokers: ('gateway' | 'mosquitto')[];
+  log: (line: string) => void;
+}
+
+export interface IngestRow {
+  broker: string;
+  kits: number;
+  connected: number;
+  published: number;
+  acked: number;
+  ackedPct: number;
+  msgPerS: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number;
+  loopLagP99Ms: number | null;
+  rssMb: number | null;
+  genCpuUsPerMsg: number;
+  errors: Record<string, number>;
+}
+
+/** `sousvide bench ingest`: the gateway (TLS, auth, strict parse, durable commit before PUBACK) vs bare Mosquitto under the same lean generator. */
+export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
+  const work = mkdtempSync(join(tmpdir(), 'sv-bench-ingest-'));
+  const dataDir = join(work, 'gateway');
+  mkdirSync(dataDir, { recursive: true });
+  const { pki } = ensurePki(dataDir);
+  const maxKits = Math.max(...o.kits);
+  o.log(`provisioning ${maxKits} kits (scrypt hashes) …`);
+  const db = openStore(dataDir);
+  const kits = await addSecretDevicesBulk(
+    db,
+    Array.from({ length: maxKits }, (_, i) => `bench-${String(i).padStart(5, '0')}`),
+  );
+  db.close();
+  const rows: IngestRow[] = [];
+  let boot = 0;
+  for (const n of o.kits) {
+    for (const broker of o.brokers) {
+      boot++;
+      const port = await freePortFor();
+      let sample: (() => Promise<{ lag: number | null; rss: number | null }>) | undefined;
+      let stop: () => Promise<void>;
+      if (broker === 'gateway') {
+        const httpPort = await freePortFor();
+        const gw = await startGatewayProcess({
+          dataDir,
+          mqttPort: port,
+          httpPort,
+          logFile: join(work, `gateway-${n}.log`),
+          extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(maxKits + 1000), '--log-level', 'warn'],
+        });
+        sample = async () => parseSample(await gw.metrics());
+        stop = () => gw.stop();
+      } else {
+        const m = await startMosquitto({ dir: work, port, certFile: pki.serverCertFile, keyFile: pki.serverKeyFile });
+        stop = () => m.stop();
+      }
+      const samples: { lag: number | null; rss: number | null }[] = [];
+      const sampler = setInterval(
+        () =>
+          void sample?.().then(
+            (s) => samples.push(s),
+            () => {},
+          ),
+        2000,
+      );
+      o.log(`${broker}: ${n} kits × ${o.rate} msg/s for ${o.durationS} s …`);
+      const result = await runPartitions(
+        {
+          host: '127.0.0.1',
+          port,
+          caFile: pki.caFile,
+          ratePerKit: o.rate,
+          durationS: o.durationS,
+          connectParallelism: o.connectParallelism,
+          qos: 1,
+          boot,
+        },
+        kits.slice(0, n).map((k) => (broker === 'gateway' ? k : { id: k.id })),
+        o.partitions,
+        work,
+      );
+      clearInterval(sampler);
+      if (sample) samples.push(await sample().catch(() => ({ lag: null, rss: null })));
+      await stop();
+      const row = toRow(broker, n, o.durationS, result, samples);
+      rows.push(row);
+      o.log(formatRow(row));
+    }
+  }
+  return rows;
+}
+
+function parseSample(metrics: string): { lag: number | null; rss: number | null } {
+  const lag = /^event_loop_lag_seconds\{quantile="0.99"\} ([\d.e+-]+)$/m.exec(metrics);
+  const rss = /^process_resident_memory_bytes ([\d.e+-]+)$/m.exec(metrics);
+  return { lag: lag ? Number(lag[1]) * 1000 : null, rss: rss ? Number(rss[1]) / 2 ** 20 : null };
+}
+
+function toRow(
+  broker: string,
+  kits: number,
+  durationS: number,
+  r: LoadResult,
+  samples: { lag: number | null; rss: number | null }[],
+): IngestRow {
+  const lags = samples.map((s) => s.lag).filter((x): x is number => x !== null);
+  const rss = samples.map((s) => s.rss).filter((x): x is number => x !== null);
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+  return {
+    broker,
+    kits,
+    connected: r.counters.connected,
+    published: r.counters.published,
+    acked: r.counters.acked,
+    ackedPct: r.counters.published === 0 ? 0 : Math.round((r.counters.acked / r.counters.published) * 100_000) / 1000,
+    msgPerS: Math.round(r.counters.acked / durationS),
+    p50: round(r.puback.quantile(0.5)),
+    p95: round(r.puback.quantile(0.95)),
+    p99: round(r.puback.quantile(0.99)),
+    max: Math.round(r.puback.max),
+    loopLagP99Ms: lags.length ? round(Math.max(...lags)) : null,
+    rssMb: rss.length ? Math.round(Math.max(...rss)) : null,
+    genCpuUsPerMsg: r.counters.published === 0 ? 0 : Math.round((r.cpuMs * 1000) / r.counters.published),
+    errors: r.errors,
+  };
+}
+
+export function formatRow(r: IngestRow): string {
+  const ms = (x: number | null) => (x === null ? '–' : `${x}`);
+  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.genCpuUsPerMsg} | ${
+    Object.entries(r.errors)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || '–'
+  } |`;
+}
+
+export const TABLE_HEADER = [
+  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | loop lag p99 ms | RSS MB | generator µs CPU/msg | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+];

@@ -1,0 +1,144 @@
+/**
+ * One load-generator partition (a child process): connects its slice of kits with bounded
+ * parallelism, then publishes telemetry open-loop (a fixed rate per kit, whatever the acks) and
+ * reports progress every second and a final summary to the parent over IPC.
+ */
+import { readFileSync } from 'node:fs';
+import { Histogram } from './histogram.js';
+import { LeanClient } from './lean-client.js';
+
+export interface PartitionSpec {
+  index: number;
+  host: string;
+  port: number;
+  caFile?: string;
+  kits: { id: string; secret?: string }[];
+  ratePerKit: number;
+  durationS: number;
+  connectParallelism: number;
+  qos: 0 | 1;
+  boot: number;
+}
+
+export interface PartitionCounters {
+  connected: number;
+  connectFailed: number;
+  published: number;
+  acked: number;
+  failed: number;
+}
+
+export type PartitionMessage =
+  | { type: 'progress'; index: number; counters: PartitionCounters }
+  | {
+      type: 'final';
+      index: number;
+      counters: PartitionCounters;
+      puback: { counts: number[]; max: number };
+      connect: { counts: number[]; max: number };
+      errors: Record<string, number>;
+      cpuMs: number;
+    };
+
+const classify = (err: Error): string => {
+  const m = err.message;
+  if (/EMFILE|ENFILE/.test(m)) return 'client:EMFILE';
+  if (/connect timeout/.test(m)) return 'client:connect_timeout';
+  if (/CONNACK refused/.test(m)) return 'gateway:connack_refused';
+  if (/ECONNREFUSED/.test(m)) return 'gateway:refused';
+  if (/ECONNRESET|closed|lost/.test(m)) return 'gateway:reset';
+  return `other:${m.slice(0, 40)}`;
+};
+
+export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessage) => void): Promise<void> {
+  const ca = spec.caFile ? readFileSync(spec.caFile) : undefined;
+  const counters: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0 };
+  const puback = new Histogram();
+  const connectHist = new Histogram();
+  const errors: Record<string, number> = {};
+  const countError = (err: Error) => {
+    const c = classify(err);
+    errors[c] = (errors[c] ?? 0) + 1;
+  };
+  const cpu0 = process.cpuUsage();
+  const progress = setInterval(() => send({ type: 'progress', index: spec.index, counters: { ...counters } }), 1000);
+
+  const clients: LeanClient[] = [];
+  let next = 0;
+  const connectOne = async (): Promise<void> => {
+    while (next < spec.kits.length) {
+      const kit = spec.kits[next++] as { id: string; secret?: string };
+      const client = new LeanClient({
+        host: spec.host,
+        port: spec.port,
+        ca,
+        clientId: kit.id,
+        username: kit.secret ? kit.id : undefined,
+        password: kit.secret,
+      });
+      const t0 = performance.now();
+      try {
+        await client.connect();
+        connectHist.record(performance.now() - t0);
+        counters.connected++;
+        clients.push(client);
+      } catch (err) {
+        counters.connectFailed++;
+        countError(err as Error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, spec.connectParallelism) }, connectOne));
+
+  // Open loop: each kit publishes every 1/rate seconds at its own phase, acked or not.
+  const periodMs = 1000 / spec.ratePerKit;
+  const endAt = performance.now() + spec.durationS * 1000;
+  const timers: NodeJS.Timeout[] = [];
+  await new Promise<void>((resolve) => {
+    clients.forEach((client, k) => {
+      let seq = 0;
+      const topic = `sv/${client.clientId}/telemetry`;
+      const tick = () => {
+        if (performance.now() >= endAt) return;
+        const payload = `{"v":1,"boot":${spec.boot},"seq":${seq++},"ts":${Date.now()},"tempC":${(55 + (k % 10) / 16).toFixed(4)},"sensor":"ok","heater":true}`;
+        const t0 = performance.now();
+        counters.published++;
+        client.publish(topic, payload, spec.qos, (err) => {
+          if (err) {
+            counters.failed++;
+            countError(err);
+          } else {
+            counters.acked++;
+            if (spec.qos === 1) puback.record(performance.now() - t0);
+          }
+        });
+      };
+      const start = setTimeout(() => {
+        tick();
+        timers.push(setInterval(tick, periodMs));
+      }, Math.random() * periodMs);
+      timers.push(start);
+    });
+    setTimeout(resolve, spec.durationS * 1000 + 200);
+  });
+  for (const t of timers) clearInterval(t);
+  // Grace for the last acks, then count what is still unacknowledged as failed.
+  const graceEnd = performance.now() + 5000;
+  while (clients.some((c) => c.inFlight > 0) && performance.now() < graceEnd) await new Promise((r) => setTimeout(r, 50));
+  for (const c of clients) {
+    counters.failed += c.inFlight;
+    if (c.inFlight > 0) errors['gateway:no_puback'] = (errors['gateway:no_puback'] ?? 0) + c.inFlight;
+    c.destroy();
+  }
+  clearInterval(progress);
+  const cpu = process.cpuUsage(cpu0);
+  send({
+    type: 'final',
+    index: spec.index,
+    counters,
+    puback: puback.toJSON(),
+    connect: connectHist.toJSON(),
+    errors,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  });
+}

@@ -1,0 +1,66 @@
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Histogram } from './histogram.js';
+import type { PartitionCounters, PartitionMessage, PartitionSpec } from './partition.js';
+
+export interface LoadResult {
+  counters: PartitionCounters;
+  puback: Histogram;
+  connect: Histogram;
+  errors: Record<string, number>;
+  /** Generator CPU (all partitions), ms. */
+  cpuMs: number;
+  partitions: number;
+}
+
+/**
+ * Runs the kits as `partitions` child processes (so one Node process is not the client
+ * bottleneck), each with its open-files limit raised to the hard limit, and merges their results.
+ */
+export async function runPartitions(
+  base: Omit<PartitionSpec, 'index' | 'kits'>,
+  kits: PartitionSpec['kits'],
+  partitions: number,
+  workDir: string,
+  onProgress?: (total: PartitionCounters) => void,
+): Promise<LoadResult> {
+  const latest = new Map<number, PartitionCounters>();
+  const finals: Extract<PartitionMessage, { type: 'final' }>[] = [];
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./partition-main${ext}`, import.meta.url).pathname;
+  const children = Array.from({ length: partitions }, (_, index) => {
+    const spec: PartitionSpec = { ...base, index, kits: kits.filter((_k, i) => i % partitions === index) };
+    const specFile = join(workDir, `partition-${index}.json`);
+    writeFileSync(specFile, JSON.stringify(spec));
+    const child = fork(entry, [specFile], {
+      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('message', (m: PartitionMessage) => {
+      latest.set(m.index, m.counters);
+      if (m.type === 'final') finals.push(m);
+      if (onProgress) onProgress(sum([...latest.values()]));
+    });
+    return new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  });
+  await Promise.all(children);
+  const puback = new Histogram();
+  const connect = new Histogram();
+  const errors: Record<string, number> = {};
+  let cpuMs = 0;
+  for (const f of finals) {
+    puback.merge(f.puback);
+    connect.merge(f.connect);
+    cpuMs += f.cpuMs;
+    for (const [k, v] of Object.entries(f.errors)) errors[k] = (errors[k] ?? 0) + v;
+  }
+  if (finals.length < partitions) errors['client:partition_crashed'] = partitions - finals.length;
+  return { counters: sum(finals.map((f) => f.counters)), puback, connect, errors, cpuMs, partitions };
+}
+
+function sum(list: PartitionCounters[]): PartitionCounters {
+  const t: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0 };
+  for (const c of list) for (const k of Object.keys(t) as (keyof PartitionCounters)[]) t[k] += c[k];
+  return t;
+}
