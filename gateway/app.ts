@@ -12,6 +12,7 @@ import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
 import { openStore } from './store/open.js';
 import { StoreWriter } from './store/writer.js';
+import { startSystemdNotify } from './systemd.js';
 import { ensurePki, type Pki, pkiPaths } from './tls/pki.js';
 
 /**
@@ -37,6 +38,7 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
   let directory: DeviceDirectory | undefined;
   let broker: GatewayBroker | undefined;
   let stopSnapshot: (() => void) | undefined;
+  let stopSystemd: (() => void) | undefined;
   let retention: NodeJS.Timeout | undefined;
   const relayOn = () => config.cloud.url !== undefined;
   let metrics: GatewayMetrics | undefined;
@@ -83,6 +85,7 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
       const a = http.server.address();
       const httpPort = typeof a === 'object' && a ? a.port : config.http.port;
       if (config.log.snapshot) stopSnapshot = startSnapshot(stats, log);
+      stopSystemd = startSystemdNotify(log);
       retention = setInterval(() => {
         const cutoff = Date.now() - config.store.retentionHours * 3600_000;
         store.retention(cutoff, config.store.maxHistoryRows).catch((err: Error) => log.error({ err }, 'retention failed'));
@@ -96,6 +99,7 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
     },
     async stop() {
       clearInterval(retention);
+      stopSystemd?.();
       stopSnapshot?.();
       await http.close();
       await broker?.stop();

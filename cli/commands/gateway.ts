@@ -1,5 +1,6 @@
 import { buildGateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
+import { SvError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
@@ -10,6 +11,24 @@ export const gatewayCommand: Command = {
   summary: 'Run a gateway: embedded MQTT/TLS broker, local control, durable store, relay to the cloud.',
   usage: 'sousvide gateway [--data-dir DIR] [--mqtt-port N] [--http-port N] [--cloud-url URL] …',
   config: gatewayConfig,
+  subcommands: [
+    {
+      name: 'backup',
+      summary: "Write a consistent copy of the gateway's SQLite store while it runs.",
+      usage: 'sousvide gateway backup <file> [--data-dir DIR] [--json]',
+      config: gatewayConfig,
+      async run(ctx) {
+        const target = ctx.positionals[0];
+        if (target === undefined) throw new SvError('SV_ERR_CLI_USAGE', 'file: missing (where to write the backup)', ['file: missing']);
+        const { backupStore } = await import('../../gateway/store/backup.js');
+        const r = await backupStore(configFor(gatewayConfig, ctx).dataDir, target);
+        ctx.stdout.write(
+          ctx.json ? `${JSON.stringify({ file: target, pages: r.pages })}\n` : `backup written to ${target} (${r.pages} pages)\n`,
+        );
+        return 0;
+      },
+    },
+  ],
   async run(ctx) {
     const config = configFor(gatewayConfig, ctx);
     const log = createLogger({ name: 'gateway', level: config.log.level });
