@@ -2,22 +2,24 @@ import type { WatchdogConfig } from '../config.js';
 import type { Reading } from '../types.js';
 import type { WatchdogState } from './state.js';
 
-/**
- * Classify one reading for the sensor-fault rule. Bad: `sensor` ≠ ok or a null value; a value
- * frozen for stuckMs (or for stuckHeaterOnMs while the heater is on, when the bath must move); a
- * jump faster than a heater can move a water bath (judged against the last good reading).
- */
 /** A bath with the heater off cools slower than this (5 L open pot at 90 °C: ~0.017 °C/s). */
 const MAX_COOL_C_PER_S = 0.02;
 
 export type SensorVerdict = { ok: true } | { ok: false; kind: string };
 
+/**
+ * Classify one reading for the sensor-fault rule. Bad: `sensor` ≠ ok or a null value; a value
+ * frozen for stuckMs during a cook (or for stuckHeaterOnMs while the heater is on, when the bath
+ * must move); a jump faster than a heater can move a water bath (judged against the last good
+ * reading).
+ */
 export function classifyReading(
   cfg: WatchdogConfig,
   s: WatchdogState,
   r: Reading,
   nowMs: number,
   heaterOnSinceMs: number | null,
+  cookActive: boolean,
 ): { verdict: SensorVerdict; next: Partial<WatchdogState> } {
   if (r.sensor !== 'ok' || r.tempC === null) return { verdict: { ok: false, kind: r.sensor === 'ok' ? 'null' : r.sensor }, next: {} };
   const c = r.tempC;
@@ -28,7 +30,9 @@ export function classifyReading(
   } else {
     const frozenMs = nowMs - s.sameSinceMs;
     const frozenHeatingMs = heaterOnSinceMs === null ? 0 : nowMs - Math.max(s.sameSinceMs, heaterOnSinceMs);
-    if (frozenMs >= cfg.stuckMs || frozenHeatingMs >= cfg.stuckHeaterOnMs) return { verdict: { ok: false, kind: 'stuck' }, next };
+    // An idle bath at room temperature may read the same value for hours: only during a cook.
+    if ((cookActive && frozenMs >= cfg.stuckMs) || frozenHeatingMs >= cfg.stuckHeaterOnMs)
+      return { verdict: { ok: false, kind: 'stuck' }, next };
   }
   if (s.lastGoodC !== null && s.lastGoodMs !== null) {
     const dtS = Math.max(1, (nowMs - s.lastGoodMs) / 1000);

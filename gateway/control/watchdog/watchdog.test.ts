@@ -100,6 +100,13 @@ t.test('stuck value: frozen 2 min while the heater is on (or 5 min in any case)'
     COOK,
   );
   t.same(safes(idle), [302], 'five minutes when the heater is off');
+  const noCook = feed(
+    initialWatchdogState(),
+    Array.from({ length: 400 }, () => ok(21)),
+    0,
+    { cook: null, heaterCommandedOn: false },
+  );
+  t.same(safes(noCook), [], 'an idle bath at room temperature is not a stuck probe');
 });
 
 t.test('implausible jump: 3 readings far from the last good one', async (t) => {

@@ -45,7 +45,7 @@ export function watchTelemetry(
   if (s.online === false) out.emit(event('online', 'info', false, { via: 'telemetry' }), 'mark_online', 'telemetry received', false);
   s.online = true;
   s = heaterTracking(s, ctx, r, nowMs);
-  const { verdict, next } = classifyReading(cfg, s, r, nowMs, s.heaterOnSinceMs);
+  const { verdict, next } = classifyReading(cfg, s, r, nowMs, s.heaterOnSinceMs, ctx.cook !== null);
   s = { ...s, ...next, lastRxMs: nowMs };
   if (!verdict.ok) {
     s.bad++;
