@@ -1,7 +1,7 @@
 import t from 'tap';
 import { DEFAULT_ENGINE } from '../config.js';
 import type { Decision, Reading } from '../types.js';
-import { type EngineResult, type EngineState, initialEngineState, startCook, step, stopCook } from './index.js';
+import { changeCook, type EngineResult, type EngineState, initialEngineState, pulseShape, startCook, step, stopCook } from './index.js';
 
 /** Fake clock: readings every second from T0; temperatures from a function of elapsed seconds. */
 const T0 = 1_763_798_400_000;
@@ -75,7 +75,9 @@ t.test('an on-press is confirmed when the bath rises above its earlier trend', a
 });
 
 t.test('a missed on-press is detected within 60 s, pressed again, and an alarm after 3 misses', async (t) => {
+  // A bath whose lag is known (30 s); an unknown bath gets a slower allowance (next test).
   let s = cooking();
+  s = { ...s, learn: { ...s.learn, lagS: 30, lagSamples: 1 } };
   const start = drive(
     s,
     0,
@@ -102,6 +104,27 @@ t.test('a missed on-press is detected within 60 s, pressed again, and an alarm a
   for (let i = 1; i < presses.length; i++) t.ok(presses[i]!.s - presses[i - 1]!.s >= 30, 'minimum dwell respected');
   t.equal(r.events.filter((e) => e.type === 'actuator_fault').length, 1, 'one actuator_fault alarm for the streak');
   t.ok(r.state.health.misses >= 3);
+});
+
+t.test('before the lag is learned, a first on-press gets the slow-cooker allowance (no false miss)', async (t) => {
+  const start = drive(
+    cooking(),
+    0,
+    10,
+    () => 20,
+    () => false,
+  );
+  const pressS = start.decisions[0]!.s;
+  const r = drive(
+    start.state,
+    10,
+    200,
+    () => 20,
+    (x) => x > pressS,
+  );
+  const miss = r.events.find((e) => e.type === 'press_missed');
+  t.ok(miss, 'still detected');
+  t.ok((miss!.data.detectMs as number) > 60_000 && (miss!.data.detectMs as number) <= 90_000, `after ${miss!.data.detectMs} ms`);
 });
 
 t.test('anticipation: off before the target, from the rate of rise and the learned lag', async (t) => {
@@ -247,4 +270,91 @@ t.test('a bad reading is ignored by the engine (the watchdog owns sensor faults)
   const r = step(s, { tempC: null, sensor: 'disconnected', heater: true }, T0 + 21_000);
   t.same(r.decision, { kind: 'none' });
   t.equal(r.state.win, s.win, 'no sample added');
+});
+
+t.test('a missed off-press is detected (the bath keeps climbing) and pressed again', async (t) => {
+  let s = cooking();
+  s = { ...s, actual: true, lastBelief: true, lastPressMs: T0 - 600_000, episode: null };
+  const r = drive(
+    s,
+    0,
+    400,
+    (x) => 50 + x * 0.05,
+    (x) => x < 0,
+  );
+  const offs = r.decisions.filter((x) => x.d.kind === 'press' && x.d.expect === 'off');
+  const miss = r.events.find((e) => e.type === 'press_missed');
+  t.ok(miss, 'miss detected');
+  t.match(miss!.data, { expect: 'off' });
+  t.ok((miss!.data.detectMs as number) <= 60_000, `after ${miss!.data.detectMs} ms`);
+  t.ok(offs.length >= 2, 'pressed off again');
+});
+
+t.test('the lag is learned from the heat-up ramp (intercept of the ramp with the starting level)', async (t) => {
+  for (const lagS of [15, 30, 50]) {
+    let state = cooking();
+    let pressS: number | null = null;
+    for (let x = 0; x < 400; x++) {
+      const c = pressS === null ? 20 : 20 + 0.03 * Math.max(0, x - pressS - lagS);
+      const r = step(state, { tempC: q(c), sensor: 'ok', heater: pressS !== null }, T0 + x * 1000);
+      state = r.state;
+      if (r.decision.kind === 'press' && pressS === null) pressS = x;
+    }
+    t.ok(Math.abs(state.learn.lagS - lagS) <= 3, `true lag ${lagS} s, learned ${state.learn.lagS.toFixed(1)} s`);
+    t.ok(Math.abs(state.learn.heatCPerS - 0.03) < 0.003, `heating rate ${state.learn.heatCPerS.toFixed(4)} °C/s`);
+  }
+});
+
+t.test('the watchdog inhibit switches a running heater off, and no cook means no heating', async (t) => {
+  let s = cooking();
+  s = { ...s, actual: true, lastBelief: true, lastPressMs: T0 - 600_000, inhibit: 'over-temperature' };
+  const r = drive(
+    s,
+    0,
+    10,
+    () => 50,
+    () => true,
+  );
+  t.match(r.decisions[0]?.d, { kind: 'press', expect: 'off', reason: /over-temperature/ });
+  const idle = drive(
+    initialEngineState(),
+    0,
+    100,
+    () => 20,
+    () => false,
+  );
+  t.equal(idle.decisions.length, 0, 'no cook: nothing pressed');
+});
+
+t.test('changing the target restarts heating and reached', async (t) => {
+  let s = cooking(60, 30);
+  s = { ...s, actual: false, lastBelief: false };
+  s = drive(
+    s,
+    0,
+    20,
+    () => 60,
+    () => false,
+  ).state;
+  t.equal(s.cook?.phase, 'holding');
+  const same = changeCook(s, { targetC: 60, durationMin: 45 }, T0 + 30_000);
+  t.equal(same.state.cook?.phase, 'holding', 'a new timer on the same target keeps holding');
+  t.same(same.events, []);
+  const up = changeCook(s, { targetC: 65 }, T0 + 30_000);
+  t.same(
+    up.events.map((e) => [e.type, e.data.targetC]),
+    [['heating', 65]],
+  );
+  t.equal(up.state.cook?.reachedMs, null);
+});
+
+t.test('pulses are planned from the learned gain and paced to the hourly cap', async (t) => {
+  const s = cooking();
+  const slowBath = { ...s, learn: { ...s.learn, heatCPerS: 0.05, coolCPerS: 0.01, pulseGainCPerS: 0.06, pulseSamples: 3, verifyOnS: 20 } };
+  const shape = pulseShape(DEFAULT_ENGINE, slowBath);
+  // Energy balance: gain × t_on = cool × period, period ≥ 2 × 3600 / (40 × 0.8) = 225 s.
+  t.ok(Math.abs(shape.onS - (225 * 0.01) / 0.06) < 0.5 || shape.onS === 30, `on-time ${shape.onS.toFixed(1)} s`);
+  t.ok(Math.abs(shape.halfSwingC - (0.06 * shape.onS) / 2) < 1e-9, 'half swing = gain × t_on / 2');
+  const insulated = { ...slowBath, learn: { ...slowBath.learn, coolCPerS: 0.001 } };
+  t.equal(pulseShape(DEFAULT_ENGINE, insulated).onS, 30, 'the 30 s dwell is the floor');
 });

@@ -14,11 +14,18 @@ import { clamp, type EngineState } from './state.js';
 const DRIFT_HOLD_MS = 30_000;
 /** An on-press whose rise has begun is judged by this age at the latest. */
 const HARD_LIMIT_MS = 90_000;
+/** Lag assumed for deadlines until the first measurement (slow legacy cookers). */
+const UNLEARNED_LAG_S = 60;
 
 /** When an on-press must have shown in the probe: lag plus the time to rise by verifyC. */
 export function onDeadlineMs(cfg: EngineConfig, s: EngineState, atMs: number): number {
   const riseS = (2 * cfg.verifyC) / Math.max(s.learn.heatCPerS, 0.005);
-  return atMs + clamp((s.learn.lagS + riseS) * 1000 + 8000, 20_000, cfg.verifyMaxMs);
+  // Before the bath taught its lag, the prior may be short: a false "missed" would toggle the
+  // heater off again, so the first presses get the slow-cooker allowance.
+  const lagS = s.learn.lagSamples === 0 ? Math.max(s.learn.lagS, UNLEARNED_LAG_S) : s.learn.lagS;
+  const ms = (lagS + riseS) * 1000 + 8000;
+  // Within verifyMaxMs when the bath allows; a bath slower than that gets the time it needs.
+  return atMs + clamp(ms, 20_000, ms > cfg.verifyMaxMs ? HARD_LIMIT_MS : cfg.verifyMaxMs);
 }
 
 export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
@@ -37,7 +44,7 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
     confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
     // A rise that has begun but not yet reached verifyC gets until the hard limit.
     const rising = fit.slope - p.fromSlope >= 0.3 * heatRef;
-    missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= p.atMs + HARD_LIMIT_MS);
+    missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= Math.max(p.deadlineMs, p.atMs + HARD_LIMIT_MS));
   } else {
     // Off: the rise must fade. A miss shows as a slope still near the full heating rate and not
     // falling from its peak; a false miss would press the heater back on, so both must hold.
