@@ -212,6 +212,16 @@ t.test('lifecycle: reached in band, done when the timer ran out, stopped → saf
   );
   const idle = stopCook({ ...r.state, lastBelief: false, actual: false }, T0 + 200_000);
   t.same(idle.decision, { kind: 'none' }, 'nothing to switch off');
+  const wrong = stopCook({ ...r.state, lastBelief: false, actual: true, lastPressMs: T0 }, T0 + 200_000);
+  t.same(wrong.decision, { kind: 'none' }, 'a safe would not press when the kit believes off…');
+  const next = drive(
+    wrong.state,
+    201,
+    205,
+    () => 60,
+    () => false,
+  );
+  t.match(next.decisions[0]?.d, { kind: 'press', expect: 'off' }, '…so the next step presses off');
 });
 
 t.test('press budget: the hourly cap holds an on-press back, and an off-press out of budget becomes safe', async (t) => {

@@ -232,7 +232,8 @@ export function stopCook(state: EngineState, nowMs: number, cfg: EngineConfig = 
   const events = state.cook === null ? [] : [event('stopped', 'info', false, { targetC: state.cook.spec.targetC })];
   if (state.cook !== null) d.cook = { ...state.cook, phase: 'stopped' };
   const audit: AuditIntent[] = [];
-  const decision = d.lastBelief !== false || d.actual ? safeNow(cfg, d, nowMs, 'cook stopped', audit) : NO_DECISION;
+  // A heater the kit believes off but the engine knows on is pressed off by the next step.
+  const decision = d.lastBelief !== false ? safeNow(cfg, d, nowMs, 'cook stopped', audit) : NO_DECISION;
   return done(d, decision, events, audit);
 }
 
