@@ -217,7 +217,7 @@ t.test('lifecycle: reached in band, done when the timer ran out, stopped → saf
   const next = drive(
     wrong.state,
     201,
-    205,
+    212,
     () => 60,
     () => false,
   );
