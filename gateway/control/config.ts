@@ -41,7 +41,7 @@ export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
   alarmAfterMisses: 3,
   slopeWindowMs: 20_000,
   holdAfterDone: true,
-  budgetShare: 0.8,
+  budgetShare: 0.9,
 });
 
 export interface WatchdogConfig {

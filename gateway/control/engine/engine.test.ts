@@ -360,10 +360,11 @@ t.test('changing the target restarts heating and reached', async (t) => {
 
 t.test('pulses are planned from the learned gain and paced to the hourly cap', async (t) => {
   const s = cooking();
-  const slowBath = { ...s, learn: { ...s.learn, heatCPerS: 0.05, coolCPerS: 0.01, pulseGainCPerS: 0.06, pulseSamples: 3, verifyOnS: 20 } };
+  const slowBath = { ...s, learn: { ...s.learn, heatCPerS: 0.05, coolCPerS: 0.015, pulseGainCPerS: 0.06, pulseSamples: 3, verifyOnS: 20 } };
   const shape = pulseShape(DEFAULT_ENGINE, slowBath);
-  // Energy balance: gain × t_on = cool × period, period ≥ 2 × 3600 / (40 × 0.8) = 225 s.
-  t.ok(Math.abs(shape.onS - (225 * 0.01) / 0.06) < 0.5 || shape.onS === 30, `on-time ${shape.onS.toFixed(1)} s`);
+  // Energy balance: gain × t_on = cool × period, period ≥ 2 × 3600 / (cap × share) (200 s by default).
+  const period = (2 * 3600) / (DEFAULT_ENGINE.maxPressesPerHour * DEFAULT_ENGINE.budgetShare);
+  t.ok(Math.abs(shape.onS - (period * 0.015) / 0.06) < 1e-9, `on-time ${shape.onS.toFixed(1)} s stretched by the cap`);
   t.ok(Math.abs(shape.halfSwingC - (0.06 * shape.onS) / 2) < 1e-9, 'half swing = gain × t_on / 2');
   const insulated = { ...slowBath, learn: { ...slowBath.learn, coolCPerS: 0.001 } };
   t.equal(pulseShape(DEFAULT_ENGINE, insulated).onS, 30, 'the 30 s dwell is the floor');
