@@ -22,6 +22,8 @@ export async function startGatewayProcess(opts: {
   const child = spawn(
     process.execPath,
     [
+      // e.g. SV_BENCH_GATEWAY_NODE_ARGS=--cpu-prof to profile the gateway under a benchmark
+      ...(process.env.SV_BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...(fromSource ? ['--import', 'tsx'] : []),
       main,
       'gateway',
