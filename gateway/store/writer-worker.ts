@@ -10,8 +10,12 @@ import { openStore } from './open.js';
 
 export type WorkerRequest =
   | { id: number; op: 'write'; items: StoreItem[] }
-  | { id: number; op: 'retention'; olderThanTs: number; maxRows: number };
-export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number; error?: string };
+  | { id: number; op: 'retention'; olderThanTs: number; maxRows: number }
+  /** The relay's ack-then-delete: rows leave the outbox only after the cloud answered 2xx. */
+  | { id: number; op: 'outbox_ack'; ids: number[] }
+  /** Disk quota: drop the oldest rows of priority ≥ `minPriority` until the outbox fits `maxBytes`. */
+  | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number };
+export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number; evicted?: Record<string, number>; error?: string };
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker must run as a worker thread');
@@ -78,6 +82,30 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
   return outcomes;
 });
 
+const deleteOutboxRow = db.prepare('DELETE FROM outbox WHERE id = ?');
+const ackOutbox = db.transaction((ids: number[]): number => {
+  let n = 0;
+  for (const id of ids) n += deleteOutboxRow.run(id).changes;
+  return n;
+});
+const outboxBytes = db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM outbox');
+const oldestBulk = db.prepare('SELECT id, kind, bytes FROM outbox WHERE priority >= ? ORDER BY id LIMIT 500');
+const evictOutbox = db.transaction((maxBytes: number, minPriority: number): Record<string, number> => {
+  const evicted: Record<string, number> = {};
+  let total = (outboxBytes.get() as { b: number }).b;
+  while (total > maxBytes) {
+    const rows = oldestBulk.all(minPriority) as { id: number; kind: string; bytes: number }[];
+    if (rows.length === 0) break; // only protected rows left (safety events, audit): never evicted
+    for (const r of rows) {
+      if (total <= maxBytes) break;
+      deleteOutboxRow.run(r.id);
+      total -= r.bytes;
+      evicted[r.kind] = (evicted[r.kind] ?? 0) + 1;
+    }
+  }
+  return evicted;
+});
+
 const deleteOld = db.prepare('DELETE FROM telemetry WHERE rx_ts < ?');
 const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
 const cutoffForCap = db.prepare('SELECT rx_ts FROM telemetry ORDER BY rx_ts DESC LIMIT 1 OFFSET ?');
@@ -87,6 +115,10 @@ port.on('message', (req: WorkerRequest) => {
     if (req.op === 'write') {
       const outcomes = writeAll(req.items);
       port.postMessage({ id: req.id, outcomes } satisfies WorkerReply, [outcomes.buffer as ArrayBuffer]);
+    } else if (req.op === 'outbox_ack') {
+      port.postMessage({ id: req.id, deleted: ackOutbox(req.ids) } satisfies WorkerReply);
+    } else if (req.op === 'outbox_evict') {
+      port.postMessage({ id: req.id, evicted: evictOutbox(req.maxBytes, req.minPriority) } satisfies WorkerReply);
     } else {
       // Retention of the local history: by age, then by row cap (oldest first). The outbox is
       // separate, so history retention never drops what the cloud has not acknowledged.

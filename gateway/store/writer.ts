@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { ItemOutcome, StoreItem } from './items.js';
 import type { WorkerReply, WorkerRequest } from './writer-worker.js';
 
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
 export type CommitCallback = (err: Error | null, outcome: ItemOutcome) => void;
 
 interface Pending {
@@ -62,6 +64,17 @@ export class StoreWriter {
     return reply.deleted ?? 0;
   }
 
+  /** Deletes outbox rows the cloud acknowledged (ack-then-delete). */
+  async outboxAck(ids: number[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return (await this.maintenance({ op: 'outbox_ack', ids })).deleted ?? 0;
+  }
+
+  /** Drops the oldest outbox rows of priority ≥ minPriority until the outbox fits maxBytes; counts by kind. */
+  async outboxEvict(maxBytes: number, minPriority: number): Promise<Record<string, number>> {
+    return (await this.maintenance({ op: 'outbox_evict', maxBytes, minPriority })).evicted ?? {};
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     while (this.worker && (this.current.items.length > 0 || this.inFlight.size > 0)) {
@@ -108,7 +121,7 @@ export class StoreWriter {
     if (this.current.items.length > 0) this.scheduleFlush();
   }
 
-  private maintenance(req: Omit<Extract<WorkerRequest, { op: 'retention' }>, 'id'>): Promise<WorkerReply> {
+  private maintenance(req: DistributiveOmit<Exclude<WorkerRequest, { op: 'write' }>, 'id'>): Promise<WorkerReply> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.inFlight.set(id, (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
