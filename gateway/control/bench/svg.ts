@@ -82,12 +82,18 @@ function renderPanel(c: Chart, p: Panel, top: number): string {
         `<polyline fill="none" stroke="${s.color}" stroke-width="1.4"${s.dash ? ' stroke-dasharray="3 2"' : ''} points="${pts.join(' ')}"/>`,
       );
   }
+  let lastLabelX = Number.NEGATIVE_INFINITY;
+  let row = 0;
   for (const m of p.marks ?? []) {
     if (m.x < c.x[0] || m.x > c.x[1]) continue;
+    const x = sx(m.x);
     o.push(
-      `<line x1="${sx(m.x).toFixed(1)}" x2="${sx(m.x).toFixed(1)}" y1="${top + M.t}" y2="${top + M.t + h}" stroke="${m.color}" stroke-dasharray="2 2"/>`,
+      `<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${top + M.t}" y2="${top + M.t + h}" stroke="${m.color}" stroke-dasharray="2 2"/>`,
     );
-    o.push(`<text x="${(sx(m.x) + 3).toFixed(1)}" y="${top + M.t + 11}" fill="${m.color}">${esc(m.label)}</text>`);
+    // Labels that would overlap go one row down.
+    row = x - lastLabelX < 30 ? row + 1 : 0;
+    lastLabelX = x;
+    o.push(`<text x="${(x + 3).toFixed(1)}" y="${top + M.t + 11 + row * 11}" fill="${m.color}">${esc(m.label)}</text>`);
   }
   let lx = M.l + w;
   for (const s of [...p.series].reverse()) {
