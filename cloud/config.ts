@@ -129,6 +129,12 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
     }),
     poolSize: opt(z.number().int().min(1).max(500), { kind: 'int', unit: 'connections', default: 10, help: 'MySQL connection pool size.' }),
     connectTimeoutMs: opt(z.number().int().min(10), { kind: 'int', unit: 'ms', default: 5_000, help: 'MySQL connect timeout.' }),
+    queryTimeoutMs: opt(z.number().int().min(10), {
+      kind: 'int',
+      unit: 'ms',
+      default: 10_000,
+      help: 'A MySQL query not answered within this time fails and its connection is dropped.',
+    }),
   },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {

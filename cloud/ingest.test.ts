@@ -147,3 +147,20 @@ t.test('MySQL stopped: 503; back: the retry succeeds', async (t) => {
   t.equal(retry.status, 200);
   t.equal((await meta.listAudit({ deviceId: dev }, { limit: 10 })).items.length, 1, 'the audit record once');
 });
+
+t.test('MySQL black-holed (packets vanish): 503, and once healed the pool is not pinned', async (t) => {
+  const dev = uid('kit').toLowerCase();
+  const body = batch([telemetry(dev, 1, 1), event(dev)]);
+  servers.mysql.blackhole();
+  const results = await Promise.all([post(body), post(body), post(body)]);
+  t.same(
+    results.map((r) => r.status),
+    [503, 503, 503],
+    'no success while MySQL does not answer',
+  );
+  t.ok(results.every((r) => r.headers.get('retry-after')));
+  servers.mysql.heal();
+  const retry = await retryUntilOk(body);
+  t.equal(retry.status, 200, 'the retry succeeds after the heal');
+  t.equal((await meta.listEvents({ deviceId: dev }, { limit: 10 })).items.length, 1, 'the event once');
+});

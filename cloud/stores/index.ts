@@ -39,7 +39,12 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
     : new SqliteStateStore(embedded(), config.ingest.heartbeatTtlS);
   const meta = config.mysql.url
     ? new SqlMetaStore(
-        new MySqlDriver({ url: config.mysql.url, poolSize: config.mysql.poolSize, connectTimeoutMs: config.mysql.connectTimeoutMs }),
+        new MySqlDriver({
+          url: config.mysql.url,
+          poolSize: config.mysql.poolSize,
+          connectTimeoutMs: config.mysql.connectTimeoutMs,
+          queryTimeoutMs: config.mysql.queryTimeoutMs,
+        }),
       )
     : new SqlMetaStore(embedded());
   return { telemetry, state, meta, embedded: sqlite };

@@ -48,6 +48,7 @@ export function testConfig(t: Tap, servers: Servers | undefined, ns: string, ove
             'redis.keyPrefix': `${ns}:`,
             'redis.commandTimeoutMs': 1000,
             'mysql.url': servers.mysql.url,
+            'mysql.queryTimeoutMs': 1500,
           }
         : {}),
       ...overrides,

@@ -5,6 +5,8 @@ export interface MySqlOptions {
   url: string;
   poolSize: number;
   connectTimeoutMs: number;
+  /** A query not answered in time fails and its connection is destroyed (a black-holed server must not pin the pool). */
+  queryTimeoutMs: number;
 }
 
 const RETRYABLE = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
@@ -13,8 +15,10 @@ const RETRYABLE = new Set([1213, 1205]); // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEO
 export class MySqlDriver implements SqlDriver {
   readonly dialect = 'mysql' as const;
   private readonly pool: Pool;
+  private readonly timeout: number;
 
   constructor(opts: MySqlOptions) {
+    this.timeout = opts.queryTimeoutMs;
     this.pool = mysql.createPool({
       uri: opts.url,
       connectionLimit: opts.poolSize,
@@ -31,12 +35,12 @@ export class MySqlDriver implements SqlDriver {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const [rows] = await this.pool.query(sql, params as SqlValue[]);
+    const [rows] = await this.pool.query({ sql, timeout: this.timeout }, params as SqlValue[]);
     return rows as T[];
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ affected: number }> {
-    const [res] = await this.pool.query<ResultSetHeader>(sql, params as SqlValue[]);
+    const [res] = await this.pool.query<ResultSetHeader>({ sql, timeout: this.timeout }, params as SqlValue[]);
     return { affected: res.affectedRows };
   }
 
@@ -45,7 +49,7 @@ export class MySqlDriver implements SqlDriver {
       const conn = await this.pool.getConnection();
       try {
         await conn.beginTransaction();
-        const result = await fn(connectionDriver(conn));
+        const result = await fn(connectionDriver(conn, this.timeout));
         await conn.commit();
         return result;
       } catch (err) {
@@ -73,20 +77,39 @@ export class MySqlDriver implements SqlDriver {
     }
   }
 
+  /**
+   * Ends the pool; a connection left half-open by a black-holed server never acknowledges
+   * COM_QUIT, so after a grace period the remaining sockets are destroyed (no hang at stop).
+   */
   async close(): Promise<void> {
-    await this.pool.end();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 2_000);
+    });
+    const outcome = await Promise.race([
+      this.pool.end().then(
+        () => 'ended' as const,
+        () => 'ended' as const,
+      ),
+      grace,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const core = (this.pool as unknown as { pool?: { _allConnections?: { toArray(): { destroy(): void }[] } } }).pool;
+      for (const conn of core?._allConnections?.toArray() ?? []) conn.destroy();
+    }
   }
 }
 
-function connectionDriver(conn: PoolConnection): SqlDriver {
+function connectionDriver(conn: PoolConnection, timeout: number): SqlDriver {
   const d: SqlDriver = {
     dialect: 'mysql',
     async query<T>(sql: string, params: readonly SqlValue[] = []) {
-      const [rows] = await conn.query(sql, params as SqlValue[]);
+      const [rows] = await conn.query({ sql, timeout }, params as SqlValue[]);
       return rows as T[];
     },
     async run(sql: string, params: readonly SqlValue[] = []) {
-      const [res] = await conn.query<ResultSetHeader>(sql, params as SqlValue[]);
+      const [res] = await conn.query<ResultSetHeader>({ sql, timeout }, params as SqlValue[]);
       return { affected: res.affectedRows };
     },
     tx: (fn) => fn(d),
