@@ -57,7 +57,7 @@ function loop(sim: ThermalSim, state: DeviceControlState, seconds: number, onEac
     onEach?.(s);
     sim.step(1000);
     const m = sim.telemetry();
-    apply({ kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater } });
+    apply({ kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } });
     apply({ kind: 'tick' });
   }
   return { state, events, decisions };
@@ -176,5 +176,41 @@ t.test('fail-safe with a press unconfirmed: heater state unknown is a critical a
       ['sensor_fault', 'alarm'],
       ['heater_state_unknown', 'critical'],
     ],
+  );
+});
+
+t.test('every simulator fault while heating ends with the heater off (por after a reboot does not trip)', async (t) => {
+  for (const kind of ['disconnected', 'crc', 'stuck', 'jump'] as const) {
+    const sim = new ThermalSim({ seed: 8 });
+    let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
+    const before = loop(sim, st, 300);
+    st = before.state;
+    t.ok(sim.heaterOn, `${kind}: heating when the fault starts`);
+    sim.injectFault(kind);
+    const after = loop(sim, st, 200);
+    const fault = after.events.find((e) => e.type === 'sensor_fault');
+    t.match(fault?.data, { kind: kind === 'stuck' ? 'stuck' : kind === 'jump' ? 'jump' : kind }, `${kind}: sensor_fault`);
+    t.ok(
+      after.decisions.some((d) => d.kind === 'safe'),
+      `${kind}: safe sent`,
+    );
+    t.notOk(sim.heaterOn, `${kind}: heater off`);
+  }
+  const sim = new ThermalSim({ seed: 8 });
+  let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
+  st = loop(sim, st, 300).state;
+  sim.reboot();
+  const r = loop(sim, st, 30);
+  t.notOk(
+    r.events.some((e) => e.type === 'sensor_fault'),
+    'one power-on 85 °C reading is not a fault',
+  );
+  t.ok(
+    r.events.some((e) => e.type === 'kit_rebooted'),
+    'the reboot is noticed',
+  );
+  t.notOk(
+    r.events.some((e) => e.type === 'device_press' || e.type === 'press_missed'),
+    'the reset belief is not taken for a press',
   );
 });

@@ -12,6 +12,8 @@ export interface Reading {
   sensor: SensorState;
   /** The kit's belief (its last actuation), not the truth: a press can miss. */
   heater: boolean;
+  /** Telemetry `boot`: a new boot resets the kit's belief without any press. */
+  boot?: number;
 }
 
 /** What to send to the kit now. `press` toggles the cooker; `safe` makes sure it is off. */

@@ -117,7 +117,7 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     const tel = sim.telemetry();
     if (faultAtS !== null && tel.sensor !== 'ok' && ++badCount === 3) thirdBadS = s;
     if (faultAtS !== null && offAtS === null && !sim.heaterOn) offAtS = s;
-    const reading = { tempC: tel.tempC, sensor: tel.sensor, heater: tel.heater };
+    const reading = { tempC: tel.tempC, sensor: tel.sensor, heater: tel.heater, boot: tel.boot };
     let decision: Decision;
     if (kind === 'engine') {
       decision = apply({ kind: 'telemetry', reading });

@@ -47,6 +47,13 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
 function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: number, out: ControlEvent[]): void {
   const prev = d.lastBelief;
   d.lastBelief = r.heater;
+  const rebooted = r.boot !== undefined && d.lastBoot !== null && r.boot !== d.lastBoot;
+  if (r.boot !== undefined) d.lastBoot = r.boot;
+  // A reboot resets the kit's belief; nothing was pressed, the heater is what it was.
+  if (rebooted) {
+    out.push(event('kit_rebooted', 'warning', false, { boot: r.boot, belief: r.heater ? 'on' : 'off', inferred: d.actual ? 'on' : 'off' }));
+    return;
+  }
   if (prev === null || prev === r.heater) return;
   if (d.pending !== null && d.pending.expect === r.heater) return;
   out.push(event('device_press', 'warning', true, { belief: r.heater ? 'on' : 'off' }));

@@ -87,6 +87,7 @@ export interface EngineState {
   /** The engine's inference of the real heater state (the kit's flag is only its belief). */
   actual: boolean;
   lastBelief: boolean | null;
+  lastBoot: number | null;
   pending: PendingPress | null;
   lastPressMs: number | null;
   pressLog: number[];
@@ -129,6 +130,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     inhibit: null,
     actual: false,
     lastBelief: null,
+    lastBoot: null,
     pending: null,
     lastPressMs: null,
     pressLog: [],
