@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { SvError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
@@ -37,6 +38,12 @@ export interface CloudOptions {
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
+  if (Boolean(config.tls.certFile) !== Boolean(config.tls.keyFile)) {
+    const missing = config.tls.certFile ? 'tls.keyFile' : 'tls.certFile';
+    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${missing}: required when the other TLS file is set`, [
+      `${missing}: required when the other TLS file is set`,
+    ]);
+  }
   const tls =
     config.tls.certFile && config.tls.keyFile ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;
   const http = Fastify({
