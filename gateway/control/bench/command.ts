@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { runMatrix, summarize } from './matrix.js';
 import { writePlots } from './plots.js';
 import { markdown, text } from './report.js';
+import { measureStepCost } from './step-cost.js';
 
 /**
  * `sousvide bench control`: the matrix for the engine and plain hysteresis, with 5 % and with no
@@ -23,7 +24,8 @@ export async function runControlBench(io: ControlBenchIo): Promise<number> {
   const main = runMatrix({ missProb: 0.05, hours, targetC });
   const ideal = runMatrix({ missProb: 0, hours, targetC });
   const elapsedMs = performance.now() - t0;
-  const input = { main, mainSummary: summarize(main), ideal, idealSummary: summarize(ideal), hours, targetC, elapsedMs };
+  const cost = measureStepCost();
+  const input = { main, mainSummary: summarize(main), ideal, idealSummary: summarize(ideal), hours, targetC, elapsedMs, cost };
   let plots: string[] = [];
   if (io.write) {
     io.write.writeSection(markdown(input));
@@ -31,7 +33,7 @@ export async function runControlBench(io: ControlBenchIo): Promise<number> {
   }
   if (io.json) {
     io.stdout.write(
-      `${JSON.stringify({ hours, targetC, elapsedMs, summary: input.mainSummary, idealSummary: input.idealSummary, cells: main, idealCells: ideal, plots })}\n`,
+      `${JSON.stringify({ hours, targetC, elapsedMs, stepCost: cost, summary: input.mainSummary, idealSummary: input.idealSummary, cells: main, idealCells: ideal, plots })}\n`,
     );
   } else {
     io.stdout.write(`${text(input)}\n`);

@@ -1,5 +1,6 @@
 import type { CellResult, Summary } from './matrix.js';
 import { TARGETS } from './matrix.js';
+import type { StepCost } from './step-cost.js';
 
 /** Markdown for docs/benchmarks.md (section bench:control) and a plain-text table for the terminal. */
 export interface ReportInput {
@@ -10,6 +11,7 @@ export interface ReportInput {
   hours: number;
   targetC: number;
   elapsedMs: number;
+  cost: StepCost;
 }
 
 const f = (v: number | null, d = 2) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
@@ -61,6 +63,11 @@ export function markdown(r: ReportInput): string {
       `with the probe gone nothing can see it (no fault → off time, one undetected miss; the watchdog's sensor_fault alarm stands, see docs/control.md).`,
   );
   lines.push('');
+  lines.push(
+    `CPU per control step (engine + watchdog, one telemetry message): p50 ${r.cost.p50Us.toFixed(1)} µs, p99 ${r.cost.p99Us.toFixed(1)} µs ` +
+      `over ${r.cost.steps} steps on this machine; the gateway's telemetry → command latency adds its own I/O on top.`,
+  );
+  lines.push('');
   lines.push('### Per cell, 5 % missed presses (engine / hysteresis; ✗ = misses the target)');
   lines.push('');
   lines.push(
@@ -101,6 +108,7 @@ export function text(r: ReportInput): string {
   const m = r.mainSummary.meets;
   const n = r.mainSummary.cells;
   out.push('');
+  out.push(`control step CPU: p50 ${r.cost.p50Us.toFixed(1)} µs, p99 ${r.cost.p99Us.toFixed(1)} µs (${r.cost.steps} steps)`);
   out.push(`targets met (engine / hysteresis, of ${n}), 5 % missed presses:`);
   for (const k of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) out.push(`  ${k.padEnd(15)} ${m.engine[k]} / ${m.hysteresis[k]}`);
   const i = r.idealSummary.meets;
