@@ -1,4 +1,4 @@
-import { escape } from '@influxdata/influxdb-client';
+import { escape as lp } from '@influxdata/influxdb-client';
 import type { Telemetry } from '../types.js';
 
 /**
@@ -31,11 +31,11 @@ export function subMsOffset(boot: number, seq: number): number {
  * dominated the ingest profile. Tags sorted by key, as InfluxDB prefers.
  */
 export function toLine(gatewayId: string, r: Telemetry): string {
-  let fields = `boot=${r.boot}i,heater=${r.heater ? 'T' : 'F'},rx_ts=${r.rxTs}i,sensor=${escape.quoted(r.sensor)},seq=${r.seq}i`;
+  let fields = `boot=${r.boot}i,heater=${r.heater ? 'T' : 'F'},rx_ts=${r.rxTs}i,sensor=${lp.quoted(r.sensor)},seq=${r.seq}i`;
   if (r.ts !== null) fields += `,device_ts=${r.ts}i`;
   if (r.rssi !== undefined) fields += `,rssi=${r.rssi}i`;
   if (r.tempC !== null) fields += `,temperature=${r.tempC}`;
-  return `telemetry,device=${escape.tag(r.deviceId)},gateway=${escape.tag(gatewayId)} ${fields} ${pointTimeNsString(r)}`;
+  return `telemetry,device=${lp.tag(r.deviceId)},gateway=${lp.tag(gatewayId)} ${fields} ${pointTimeNsString(r)}`;
 }
 
 /** An InfluxQL string literal: backslash and single quote escaped (ids are validated too). */
