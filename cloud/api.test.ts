@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
-import { batch, event, T0, telemetry, telemetryBatch, uid } from './test-support/fixtures.js';
+import { batch, commandResult, cook, event, T0, telemetry, telemetryBatch, uid } from './test-support/fixtures.js';
 import { api, credentials, startCloud, startServers, testConfig } from './test-support/servers.js';
 
 /** The query and control API on the production stores: auth, roles, 4xx with codes, cooks → downlink, audit, paging. */
@@ -147,6 +147,11 @@ t.test('a cook set in the cloud reaches the gateway in the ingest reply, version
     ],
   );
   t.equal((await api(c.base, 'PUT', '/v1/devices/kit-nobody-0/cook', creds.operator, { targetC: 60 })).status, 404);
+  await ingest(batch([{ ...cook(dev, 5), state: 'holding' }, commandResult(dev)]));
+  const reported = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.viewer);
+  t.match(reported.body.reportedCook, { version: 5, state: 'holding' }, 'the cook the gateway reports');
+  const cmds = await api(c.base, 'GET', `/v1/devices/${dev}/commands`, creds.viewer);
+  t.match(cmds.body.items, [{ op: 'press', outcome: 'acked' }]);
 });
 
 t.test('cursor pagination walks every item once, newest first', async (t) => {

@@ -8,6 +8,7 @@ import { decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 
 const IdParams = z.strictObject({ id: DeviceId });
+const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const ListQuery = z.strictObject({ gateway: z.string().max(64).optional(), cursor: z.string().optional(), limit: Limit });
 const Every = z
   .string()
@@ -68,8 +69,8 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const device = await stores.meta.getDevice(id);
       if (!device) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
       const state = (await stores.state.latest([id], now())).get(id) ?? null;
-      const desired = await stores.meta.getDesiredCook(id);
-      return { ...device, state, online: state?.online ?? false, desiredCook: desired };
+      const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(id), stores.meta.latestCook(id)]);
+      return { ...device, state, online: state?.online ?? false, desiredCook: desired, reportedCook: reported };
     },
   );
 
@@ -97,6 +98,26 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       }
       const buckets = await stores.telemetry.history({ deviceId: id, fromMs, toMs, everyMs });
       return { deviceId: id, fromMs, toMs, everyMs, buckets };
+    },
+  );
+
+  http.get(
+    '/v1/devices/:id/commands',
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: 'Command results reported by the gateway, newest first',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+        querystring: doc(PageQuery),
+      },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const q = parse(PageQuery, req.query, 'query');
+      const page = await stores.meta.listCommandResults(id, { limit: q.limit, after: decodeCursor(q.cursor) });
+      return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
   );
 

@@ -98,6 +98,12 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.getDevice(d), { gatewayId: 'gw-other', lastSeenMs: T0 + 5, firstSeenMs: T0 }, 'a newer one does');
     const g = (await s.meta.listGateways({ limit: 500 })).items.find((x) => x.id === gw);
     t.match(g, { lastSeenMs: T0 + 2, backlog: { records: 3, bytes: 300 } }, 'gateway last seen and reported backlog');
+    t.match(await s.meta.latestCook(d), { deviceId: d, version: 1, state: 'heating', spec: { targetC: 56.5 } });
+    const newer = { ...cook(d, 2), state: 'holding' as const, updatedTs: T0 + 60_000 };
+    await s.meta.ingest(gw, metaBatch({ cooks: [newer] }), T0 + 4);
+    t.match(await s.meta.latestCook(d), { id: newer.id, version: 2, state: 'holding' }, 'the highest version is the current cook');
+    const cmds = await s.meta.listCommandResults(d, { limit: 10 });
+    t.match(cmds.items, [{ deviceId: d, gatewayId: gw, op: 'press', expect: 'on', outcome: 'acked', heater: true, attempts: 1 }]);
     t.ok(await s.meta.revokeGateway(gw, T0 + 9));
     t.equal(await s.meta.gatewayByTokenHash(hashSecret(gw)), null, 'revoked');
   });

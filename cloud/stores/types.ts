@@ -135,6 +135,12 @@ export interface AuditRow extends Omit<Audit, 'kind'> {
   /** null for audit written by the cloud itself. */
   gatewayId: string | null;
 }
+export interface CommandResultRow extends Omit<CommandResult, 'kind'> {
+  gatewayId: string;
+}
+export interface CookRow extends Omit<Cook, 'kind'> {
+  gatewayId: string;
+}
 export interface ApiKeyRow {
   id: string;
   role: Role;
@@ -193,6 +199,10 @@ export interface MetaStore extends Lifecycle {
   listEvents(filter: EventFilter, page: PageRequest): Promise<Page<EventRow>>;
   /** Newest first. */
   listAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>>;
+  /** Command results of one device, newest issued first. */
+  listCommandResults(deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>>;
+  /** The cook a gateway last reported for a device (highest version, then newest update). */
+  latestCook(deviceId: string): Promise<CookRow | null>;
   /** Audit written by the cloud itself (control calls). */
   addAudit(row: AuditRow): Promise<void>;
   countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices'): Promise<number>;

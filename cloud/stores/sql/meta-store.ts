@@ -3,6 +3,8 @@ import type {
   ApiKeyRow,
   AuditFilter,
   AuditRow,
+  CommandResultRow,
+  CookRow,
   DesiredCook,
   DesiredDeviceState,
   DeviceRow,
@@ -17,7 +19,7 @@ import type {
 } from '../types.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
-import { apiKeyRow, auditRow, desiredRow, deviceRow, eventRow, gatewayRow } from './rows.js';
+import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow } from './rows.js';
 
 /** Upserts differ by dialect; everything else is shared SQL with `?` placeholders. */
 const UPSERT = {
@@ -181,6 +183,28 @@ export class SqlMetaStore implements MetaStore {
     if (f.action !== undefined) where.push(['action = ?', f.action]);
     const rows = await this.newestFirst('audit', where, f, page);
     return paged(rows.map(auditRow), page.limit, (a) => [a.ts, a.id]);
+  }
+
+  async listCommandResults(deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>> {
+    const params: SqlValue[] = [deviceId];
+    let cursor = '';
+    const [ts, id] = page.after ?? [];
+    if (ts !== undefined && id !== undefined) {
+      cursor = ' AND (issued_ts < ? OR (issued_ts = ? AND id < ?))';
+      params.push(Number(ts), Number(ts), String(id));
+    }
+    const rows = await this.d.query(
+      `SELECT * FROM command_results WHERE device_id = ?${cursor} ORDER BY issued_ts DESC, id DESC LIMIT ${page.limit + 1}`,
+      params,
+    );
+    return paged(rows.map(commandResultRow), page.limit, (c) => [c.issuedTs, c.id]);
+  }
+
+  async latestCook(deviceId: string): Promise<CookRow | null> {
+    const rows = await this.d.query('SELECT * FROM cooks WHERE device_id = ? ORDER BY version DESC, updated_ts DESC, id DESC LIMIT 1', [
+      deviceId,
+    ]);
+    return rows[0] ? cookRow(rows[0]) : null;
   }
 
   async addAudit(row: AuditRow): Promise<void> {

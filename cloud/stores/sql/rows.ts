@@ -1,4 +1,4 @@
-import type { ApiKeyRow, AuditRow, DesiredCook, DeviceRow, EventRow, GatewayRow, Role } from '../types.js';
+import type { ApiKeyRow, AuditRow, CommandResultRow, CookRow, DesiredCook, DeviceRow, EventRow, GatewayRow, Role } from '../types.js';
 
 /** Row → API object mappers, shared by the MySQL and SQLite meta stores (same column names). */
 type Row = Record<string, unknown>;
@@ -66,6 +66,36 @@ export function desiredRow(r: Row): DesiredCook {
     cookId: String(r.cook_id),
     version: n(r.version),
     spec: json(r.spec) as DesiredCook['spec'],
+    updatedTs: n(r.updated_ts),
+  };
+}
+
+export function commandResultRow(r: Row): CommandResultRow {
+  const out: CommandResultRow = {
+    id: String(r.id),
+    gatewayId: String(r.gateway_id),
+    deviceId: String(r.device_id),
+    op: String(r.op) as CommandResultRow['op'],
+    issuedTs: n(r.issued_ts),
+    ackTs: nn(r.ack_ts),
+    outcome: String(r.outcome) as CommandResultRow['outcome'],
+    attempts: n(r.attempts),
+  };
+  if (r.expect !== null) out.expect = String(r.expect) as NonNullable<CommandResultRow['expect']>;
+  if (r.heater !== null) out.heater = n(r.heater) === 1;
+  if (r.err !== null) out.err = String(r.err);
+  return out;
+}
+
+export function cookRow(r: Row): CookRow {
+  return {
+    id: String(r.id),
+    gatewayId: String(r.gateway_id),
+    deviceId: String(r.device_id),
+    version: n(r.version),
+    state: String(r.state) as CookRow['state'],
+    spec: json(r.spec) as CookRow['spec'],
+    startedTs: n(r.started_ts),
     updatedTs: n(r.updated_ts),
   };
 }
