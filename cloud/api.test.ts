@@ -51,11 +51,29 @@ t.test('revoked gateway and key are refused', async (t) => {
 });
 
 t.test('malformed batches and bodies get a 4xx naming the field', async (t) => {
-  const bad = batch([telemetry(dev, 1, 1, { tempC: 500 })]);
-  const res = await ingest(bad);
-  t.equal(res.status, 400);
-  t.equal(res.body.error.code, 'SV_ERR_PAYLOAD_INVALID');
-  t.match(res.body.error.details[0], /^body\.records\.0\.tempC: /);
+  const envelope = await ingest({ ...batch([]), v: 2, batchId: 'no spaces allowed' });
+  t.equal(envelope.status, 400, 'a malformed envelope is refused whole');
+  t.equal(envelope.body.error.code, 'SV_ERR_PAYLOAD_INVALID');
+  t.match(envelope.body.error.details, [/^body\.v: /, /^body\.batchId: /]);
+  const notArray = await ingest({ ...batch([]), records: 'x' });
+  t.match(notArray.body.error.details, [/^body\.records: /]);
+  const d2 = uid('kit').toLowerCase();
+  const deadBefore = await c.cloud.stores.meta.countRows('dead_letters');
+  const mixed = batch([telemetry(d2, 1, 1), telemetry(d2, 1, 2, { tempC: 500 }), { kind: 'gossip' } as never, event(d2)]);
+  const res = await ingest(mixed);
+  t.equal(res.status, 200, 'invalid records inside a well-formed batch do not hold back the valid ones');
+  t.match(res.body, {
+    accepted: 2,
+    duplicates: 0,
+    rejected: [
+      { index: 1, reasons: [/^records\.1\.tempC: /] },
+      { index: 2, reasons: [/^records\.2\.kind: /] },
+    ],
+  });
+  t.equal((await c.cloud.stores.telemetry.points(d2, 0, T0 + 100_000)).length, 1, 'the valid telemetry is stored');
+  t.equal(await c.cloud.stores.meta.countRows('dead_letters'), deadBefore + 2, 'the invalid ones are dead-lettered');
+  await ingest(mixed);
+  t.equal(await c.cloud.stores.meta.countRows('dead_letters'), deadBefore + 2, 'once, also when the batch is replayed');
   const unknown = await ingest({ ...batch([]), extra: 1 });
   t.match(unknown.body.error.details, ['body.extra: unknown field']);
   const notJson = await api(c.base, 'POST', '/v1/ingest', creds.gateway.token, '{"v":1,', { 'content-type': 'application/json' });

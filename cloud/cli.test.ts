@@ -15,7 +15,7 @@ t.test('embedded: migrate, gateway add (token once, stored hashed), key add, rev
   const dir = ['--data-dir', config.dataDir];
   const m = cli(['cloud', 'migrate', '--json', ...dir]);
   t.equal(m.status, 0, m.stderr);
-  t.same(JSON.parse(m.stdout), { backend: 'sqlite', applied: [1], current: 1 });
+  t.same(JSON.parse(m.stdout), { backend: 'sqlite', applied: [1, 2], current: 2 });
   t.same(JSON.parse(cli(['cloud', 'migrate', '--json', ...dir]).stdout).applied, [], 'a second run applies nothing');
 
   const g = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--json', ...dir]);
@@ -58,7 +58,7 @@ t.test('production: migrate and gateway add against MariaDB', async (t) => {
   const env = { SV_CLOUD_MYSQL_URL: mysql.directUrl };
   const m = cli(['cloud', 'migrate', '--json'], env);
   t.equal(m.status, 0, m.stderr);
-  t.same(JSON.parse(m.stdout), { backend: 'mysql', applied: [1], current: 1 });
+  t.same(JSON.parse(m.stdout), { backend: 'mysql', applied: [1, 2], current: 2 });
   const g = cli(['cloud', 'gateway', 'add', 'site-7', '--json'], env);
   t.equal(g.status, 0, g.stderr);
   t.equal(JSON.parse(g.stdout).id, 'site-7');

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { SvError } from '../../shared/errors.js';
 import type { RelayBatch, RelayReply } from '../../shared/relay/batch.js';
 import type { CloudMetrics, SinkName } from '../metrics.js';
-import type { Stores } from '../stores/types.js';
+import type { DeadLetter, Stores } from '../stores/types.js';
 import { splitBatch } from './split.js';
 
 export interface PipelineOptions {
@@ -25,10 +25,11 @@ export class IngestPipeline {
     private readonly log: Logger,
   ) {}
 
-  async ingest(gatewayId: string, batch: RelayBatch, nowMs: number): Promise<RelayReply> {
+  async ingest(gatewayId: string, batch: RelayBatch, nowMs: number, rejected: readonly DeadLetter[] = []): Promise<RelayReply> {
     const started = performance.now();
-    const { telemetry, status, meta } = splitBatch(batch);
-    const metaCount = batch.records.length - telemetry.length - status.length;
+    const { telemetry, status, meta: split } = splitBatch(batch);
+    const meta = { ...split, deadLetters: rejected };
+    const metaCount = batch.records.length - telemetry.length - status.length + rejected.length;
     const jobs: [SinkName, string, number, () => Promise<unknown>][] = [
       [
         'redis',
@@ -64,6 +65,7 @@ export class IngestPipeline {
       batchId: batch.batchId,
       accepted: batch.records.length - metaResult.duplicates,
       duplicates: metaResult.duplicates,
+      ...(rejected.length > 0 ? { rejected: rejected.map(({ index, reasons }) => ({ index, reasons: [...reasons] })) } : {}),
       desired,
     };
   }

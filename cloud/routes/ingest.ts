@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { SvError } from '../../shared/errors.js';
 import { RelayBatch } from '../../shared/relay/batch.js';
-import { formatIssues } from '../../shared/zod-issues.js';
 import { doc } from '../http/validate.js';
+import { parseBatch } from '../ingest/parse.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
 /** `POST /v1/ingest`: a gateway's relay batch (shared/relay/batch.ts); 200 only when every sink committed. */
@@ -22,18 +21,17 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const body = req.body as { records?: unknown } | null;
       metrics.recv.inc(Array.isArray(body?.records) ? body.records.length : 0);
-      const parsed = RelayBatch.safeParse(body);
-      if (!parsed.success) {
+      let parsed: ReturnType<typeof parseBatch>;
+      try {
+        parsed = parseBatch(body);
+      } catch (err) {
         metrics.parseFail.inc();
-        throw new SvError(
-          'SV_ERR_PAYLOAD_INVALID',
-          'batch does not match the relay contract',
-          formatIssues(parsed.error, 'body').slice(0, 50),
-        );
+        throw err;
       }
-      metrics.parseOk.inc(parsed.data.records.length);
+      metrics.parseOk.inc(parsed.batch.records.length);
+      metrics.parseFail.inc(parsed.rejected.length);
       const gatewayId = req.principal?.id as string;
-      return pipeline.ingest(gatewayId, parsed.data, deps.now());
+      return pipeline.ingest(gatewayId, parsed.batch, deps.now(), parsed.rejected);
     },
   );
 }

@@ -166,6 +166,15 @@ export interface MetaBatch {
   audit: readonly Audit[];
   commandResults: readonly CommandResult[];
   cooks: readonly Cook[];
+  /** Invalid records of this batch (kept, never retried by the gateway). */
+  deadLetters?: readonly DeadLetter[];
+}
+
+export interface DeadLetter {
+  index: number;
+  reasons: readonly string[];
+  /** The record as received, JSON (truncated to 4 KiB). */
+  payload: string;
 }
 
 export interface EventFilter {
@@ -205,7 +214,7 @@ export interface MetaStore extends Lifecycle {
   latestCook(deviceId: string): Promise<CookRow | null>;
   /** Audit written by the cloud itself (control calls). */
   addAudit(row: AuditRow): Promise<void>;
-  countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices'): Promise<number>;
+  countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices' | 'dead_letters'): Promise<number>;
   /**
    * Sets (spec) or clears (null) the desired cook of a known device, bumping its gateway's desired
    * version, and writes the audit row, in one transaction. Null when the device is unknown.

@@ -144,11 +144,26 @@ export const DesiredDevice = z.strictObject({
     .nullable(),
 });
 
+/**
+ * A record of a well-formed batch that failed validation: the cloud acknowledges it, counts it and
+ * keeps it in its dead-letter store (DESIGN.md invariant 5), so the gateway must not resend it.
+ */
+export const RejectedRecord = z.strictObject({
+  /** Index in the batch's `records`. */
+  index: UInt,
+  /** `field: reason` lines (shared/zod-issues.ts). */
+  reasons: z.array(z.string()),
+});
+
 export const RelayReply = z.strictObject({
   ok: z.literal(true),
   batchId: RecordId,
+  /** Valid records that were new. */
   accepted: UInt,
+  /** Valid records already stored (replays). Telemetry replays are not counted: InfluxDB overwrites them silently. */
   duplicates: UInt,
+  /** Invalid records, dead-lettered (absent or empty when every record was valid). */
+  rejected: z.array(RejectedRecord).optional(),
   desired: z
     .strictObject({
       version: UInt,

@@ -141,6 +141,12 @@ export class SqlMetaStore implements MetaStore {
         ['id', 'gateway_id', 'device_id', 'version', 'state', 'spec', 'started_ts', 'updated_ts'],
         b.cooks.map((c) => [c.id, gatewayId, c.deviceId, c.version, c.state, JSON.stringify(c.spec), c.startedTs, c.updatedTs]),
       );
+      await insertIgnore(
+        d,
+        'dead_letters',
+        ['gateway_id', 'batch_id', 'idx', 'reasons', 'payload', 'received_ms'],
+        (b.deadLetters ?? []).map((x) => [gatewayId, b.batchId, x.index, JSON.stringify(x.reasons), x.payload, nowMs]),
+      );
       await d.run(
         'UPDATE gateways SET last_seen_ms = CASE WHEN last_seen_ms IS NULL OR last_seen_ms < ? THEN ? ELSE last_seen_ms END, backlog = ? WHERE id = ?',
         [nowMs, nowMs, JSON.stringify(b.backlog), gatewayId],
@@ -211,7 +217,7 @@ export class SqlMetaStore implements MetaStore {
     await insertIgnore(this.d, 'audit', AUDIT_COLS, [auditValues(row)]);
   }
 
-  async countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices'): Promise<number> {
+  async countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices' | 'dead_letters'): Promise<number> {
     const rows = await this.d.query<{ c: number }>(`SELECT COUNT(*) AS c FROM ${table}`);
     return Number(rows[0]?.c ?? 0);
   }

@@ -60,6 +60,16 @@ export const MIGRATIONS: Migration[] = [
         owner VARCHAR(64) NOT NULL, created_ms ${I64[d]} NOT NULL, revoked_ms ${I64[d]} NULL)${ENGINE[d]}`,
     ]),
   },
+  {
+    version: 2,
+    name: 'dead letters: invalid records of well-formed batches',
+    up: both((d) => [
+      `CREATE TABLE dead_letters (gateway_id ${ID[d]} NOT NULL, batch_id ${ID[d]} NOT NULL, idx INT NOT NULL,
+        reasons ${TXT[d]} NOT NULL, payload ${TXT[d]} NOT NULL, received_ms ${I64[d]} NOT NULL,
+        PRIMARY KEY (gateway_id, batch_id, idx))${ENGINE[d]}`,
+      ix(d, 'dead_letters', 'dead_letters_received', 'received_ms'),
+    ]),
+  },
 ];
 
 export const MIGRATIONS_TABLE = {
