@@ -74,6 +74,11 @@ t.test('malformed batches and bodies get a 4xx naming the field', async (t) => {
   t.equal(await c.cloud.stores.meta.countRows('dead_letters'), deadBefore + 2, 'the invalid ones are dead-lettered');
   await ingest(mixed);
   t.equal(await c.cloud.stores.meta.countRows('dead_letters'), deadBefore + 2, 'once, also when the batch is replayed');
+  const dead = await api(c.base, 'GET', '/v1/dead-letters?limit=1', creds.admin);
+  t.match(dead.body.items, [{ gatewayId: creds.gateway.id, batchId: mixed.batchId, index: 2, reasons: [/^records\.2\.kind: /] }]);
+  const next = await api(c.base, 'GET', `/v1/dead-letters?limit=1&cursor=${dead.body.nextCursor}`, creds.admin);
+  t.match(next.body.items, [{ index: 1 }], 'paged by cursor');
+  t.equal((await api(c.base, 'GET', '/v1/dead-letters', creds.operator)).status, 403);
   const unknown = await ingest({ ...batch([]), extra: 1 });
   t.match(unknown.body.error.details, ['body.extra: unknown field']);
   const notJson = await api(c.base, 'POST', '/v1/ingest', creds.gateway.token, '{"v":1,', { 'content-type': 'application/json' });

@@ -28,7 +28,7 @@ export function decodeCursor(cursor: string | undefined): (string | number)[] | 
   if (!CURSOR_RE.test(cursor)) throw bad();
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length <= 2 && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key;
+    if (Array.isArray(key) && key.length <= 4 && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key;
   } catch {}
   throw bad();
 }

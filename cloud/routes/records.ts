@@ -20,6 +20,7 @@ const EventQuery = z.strictObject({
   limit: Limit,
 });
 const AlarmQuery = EventQuery.omit({ severity: true });
+const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const AuditQuery = z.strictObject({
   device: DeviceId.optional(),
   actor: z.string().max(64).optional(),
@@ -68,6 +69,24 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       },
     },
     async (req) => listEvents(parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
+  );
+
+  http.get(
+    '/v1/dead-letters',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: 'Invalid records of well-formed batches, kept with the reasons, newest first',
+        tags: ['ingest'],
+        security: SECURITY,
+        querystring: doc(PageQuery),
+      },
+    },
+    async (req) => {
+      const q = parse(PageQuery, req.query, 'query');
+      const page = await stores.meta.listDeadLetters({ limit: q.limit, after: decodeCursor(q.cursor) });
+      return { items: page.items, nextCursor: encodeCursor(page.next) };
+    },
   );
 
   http.get(

@@ -104,6 +104,17 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.latestCook(d), { id: newer.id, version: 2, state: 'holding' }, 'the highest version is the current cook');
     const cmds = await s.meta.listCommandResults(d, { limit: 10 });
     t.match(cmds.items, [{ deviceId: d, gatewayId: gw, op: 'press', expect: 'on', outcome: 'acked', heater: true, attempts: 1 }]);
+    const dl = metaBatch({ deadLetters: [0, 1, 2].map((index) => ({ index, reasons: [`records.${index}.x: bad`], payload: '{"x":1}' })) });
+    await s.meta.ingest(gw, dl, T0 + 5);
+    await s.meta.ingest(gw, dl, T0 + 6);
+    const first = await s.meta.listDeadLetters({ limit: 2 });
+    const rest = await s.meta.listDeadLetters({ limit: 2, after: first.next ?? undefined });
+    const mine = [...first.items, ...rest.items].filter((x) => x.batchId === dl.batchId);
+    t.same(
+      mine.map((x) => [x.index, x.reasons[0], x.gatewayId]),
+      [2, 1, 0].map((i) => [i, `records.${i}.x: bad`, gw]),
+      'dead letters stored once, newest first, paged',
+    );
     t.ok(await s.meta.revokeGateway(gw, T0 + 9));
     t.equal(await s.meta.gatewayByTokenHash(hashSecret(gw)), null, 'revoked');
   });

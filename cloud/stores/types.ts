@@ -141,6 +141,14 @@ export interface CommandResultRow extends Omit<CommandResult, 'kind'> {
 export interface CookRow extends Omit<Cook, 'kind'> {
   gatewayId: string;
 }
+export interface DeadLetterRow {
+  gatewayId: string;
+  batchId: string;
+  index: number;
+  reasons: string[];
+  payload: string;
+  receivedMs: number;
+}
 export interface ApiKeyRow {
   id: string;
   role: Role;
@@ -212,6 +220,8 @@ export interface MetaStore extends Lifecycle {
   listCommandResults(deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>>;
   /** The cook a gateway last reported for a device (highest version, then newest update). */
   latestCook(deviceId: string): Promise<CookRow | null>;
+  /** Dead-lettered records, newest first. */
+  listDeadLetters(page: PageRequest): Promise<Page<DeadLetterRow>>;
   /** Audit written by the cloud itself (control calls). */
   addAudit(row: AuditRow): Promise<void>;
   countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices' | 'dead_letters'): Promise<number>;

@@ -5,6 +5,7 @@ import type {
   AuditRow,
   CommandResultRow,
   CookRow,
+  DeadLetterRow,
   DesiredCook,
   DesiredDeviceState,
   DeviceRow,
@@ -211,6 +212,29 @@ export class SqlMetaStore implements MetaStore {
       deviceId,
     ]);
     return rows[0] ? cookRow(rows[0]) : null;
+  }
+
+  async listDeadLetters(page: PageRequest): Promise<Page<DeadLetterRow>> {
+    const params: SqlValue[] = [];
+    let cursor = '';
+    const [ms, gw, batch, idx] = page.after ?? [];
+    if (ms !== undefined && gw !== undefined && batch !== undefined && idx !== undefined) {
+      cursor = ' WHERE (received_ms, gateway_id, batch_id, idx) < (?, ?, ?, ?)';
+      params.push(Number(ms), String(gw), String(batch), Number(idx));
+    }
+    const rows = await this.d.query(
+      `SELECT * FROM dead_letters${cursor} ORDER BY received_ms DESC, gateway_id DESC, batch_id DESC, idx DESC LIMIT ${page.limit + 1}`,
+      params,
+    );
+    const items = rows.map((r) => ({
+      gatewayId: String(r.gateway_id),
+      batchId: String(r.batch_id),
+      index: Number(r.idx),
+      reasons: JSON.parse(String(r.reasons)) as string[],
+      payload: String(r.payload),
+      receivedMs: Number(r.received_ms),
+    }));
+    return paged(items, page.limit, (x) => [x.receivedMs, x.gatewayId, x.batchId, x.index]);
   }
 
   async addAudit(row: AuditRow): Promise<void> {
