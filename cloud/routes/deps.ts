@@ -40,3 +40,8 @@ export function auditOf(
 }
 
 export const SECURITY = [{ bearer: [] }];
+
+/** Control calls that do not name a device are audited too, attributed to the key's owner. */
+export async function auditVia(deps: RouteDeps, principal: Principal | null, action: string, data: Record<string, unknown>): Promise<void> {
+  await deps.stores.meta.addAudit(auditOf(principal, deps.now(), action, null, `${action} via cloud API`, data));
+}

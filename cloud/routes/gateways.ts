@@ -4,7 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { createGateway } from '../admin.js';
 import { decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
-import { auditOf, type RouteDeps, SECURITY } from './deps.js';
+import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const CreateBody = z.strictObject({ name: DeviceId });
@@ -59,9 +59,4 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
       return reply.code(204).send();
     },
   );
-}
-
-/** Control calls that do not name a device are audited too, attributed to the key's owner. */
-export async function auditVia(deps: RouteDeps, principal: Parameters<typeof auditOf>[0], action: string, data: Record<string, unknown>) {
-  await deps.stores.meta.addAudit(auditOf(principal, deps.now(), action, null, `${action} via cloud API`, data));
 }

@@ -4,9 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { createApiKey } from '../admin.js';
 import { decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
-import type { RouteDeps } from './deps.js';
-import { SECURITY } from './deps.js';
-import { auditVia } from './gateways.js';
+import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const CreateBody = z.strictObject({ role: z.enum(ROLES as [string, ...string[]]), owner: z.string().regex(/^[\w.@+-]{1,64}$/) });
