@@ -1,13 +1,19 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/log.js';
+import { topics } from '../shared/topics.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
+import { localApi } from './http/api.js';
+import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
+import { CommandSender } from './runtime/command-sender.js';
+import { ControlLoop } from './runtime/control-loop.js';
+import { RecordSink } from './runtime/record-sink.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
 import { openStore } from './store/open.js';
@@ -29,9 +35,17 @@ export interface Gateway {
   readonly broker: GatewayBroker;
   readonly http: FastifyInstance;
   readonly pki: Pki;
+  /** Available after start(). */
+  readonly control: ControlLoop;
 }
 
-export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
+export interface GatewayOptions {
+  /** The control clock (tests run cooks in accelerated time); default Date.now. */
+  now?: () => number;
+}
+
+export function buildGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Gateway {
+  const now = options.now ?? Date.now;
   const stats = new Stats();
   const store = new StoreWriter(config.dataDir);
   let reader: Database | undefined;
@@ -42,6 +56,8 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
   let retention: NodeJS.Timeout | undefined;
   const relayOn = () => config.cloud.url !== undefined;
   let metrics: GatewayMetrics | undefined;
+  let loop: ControlLoop | undefined;
+  let sender: CommandSender | undefined;
   const ingest = new IngestPipeline(store, stats, relayOn, (ms) => metrics?.pubackLatency.observe(ms / 1000));
   metrics = new GatewayMetrics(stats, {
     connections: () => broker?.connections ?? 0,
@@ -64,6 +80,10 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
       if (!broker) throw new Error('gateway not started');
       return broker;
     },
+    get control() {
+      if (!loop) throw new Error('gateway not started');
+      return loop;
+    },
     async start() {
       await store.open();
       reader = openStore(config.dataDir, { readonly: true });
@@ -81,6 +101,42 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
       if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
       broker = new GatewayBroker({ config, pki, auth: auth.current, ingest, store, stats, log });
       await broker.start();
+      // Control: fully local; decisions go out as commands on the kit's cmd topic.
+      const sink = new RecordSink(store, relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'));
+      const aedes = broker.aedes;
+      sender = new CommandSender(
+        (deviceId, payload) =>
+          aedes.publish(
+            { cmd: 'publish', topic: topics.cmd(deviceId), payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+            () => {},
+          ),
+        sink,
+        (deviceId, _id, why) => {
+          log.warn({ deviceId, why }, 'command failed');
+          loop?.onCommandFailed(deviceId);
+        },
+        {
+          ackTimeoutMs: config.control.ackTimeoutMs,
+          retries: config.control.retries,
+          ttlMs: config.control.commandTtlMs,
+          maxC: config.control.maxC,
+        },
+        now,
+      );
+      loop = new ControlLoop(sender, sink, log, now);
+      const resumed = loop.resumeFrom(reader);
+      if (resumed > 0) log.info({ resumed }, 'cooks resume with the first new reading of each kit');
+      const control = loop;
+      ingest.on('live', (id, m, rxTs) => control.onReading(id, m, rxTs));
+      ingest.on('status', (id, m) => control.onStatus(id, m.state === 'online'));
+      ingest.on('ack', (id, m) => sender?.onAck(id, m));
+      control.start();
+      localApi(http, {
+        loop: control,
+        reader: () => reader as Database,
+        deviceIds: () => directory?.ids() ?? [],
+        tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
+      });
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();
       const httpPort = typeof a === 'object' && a ? a.port : config.http.port;
@@ -99,6 +155,8 @@ export function buildGateway(config: GatewayConfig, log: Logger): Gateway {
     },
     async stop() {
       clearInterval(retention);
+      loop?.stop();
+      sender?.stop();
       stopSystemd?.();
       stopSnapshot?.();
       await http.close();

@@ -91,6 +91,31 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     }),
     maxFailureDelayMs: opt(z.number().int().min(0), { kind: 'int', unit: 'ms', default: 5000, help: 'Cap of that delay.' }),
   },
+  control: {
+    ackTimeoutMs: opt(z.number().int().min(100), {
+      kind: 'int',
+      unit: 'ms',
+      default: 5000,
+      help: "How long to wait for a kit's Ack before retrying a command.",
+    }),
+    retries: opt(z.number().int().min(0).max(2), {
+      kind: 'int',
+      default: 2,
+      help: 'Command retries after the first attempt (PROTOCOL: at most 2).',
+    }),
+    commandTtlMs: opt(z.number().int().min(100).max(600_000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 5000,
+      help: 'Commands older than this are ignored by the kit.',
+    }),
+    maxC: opt(z.number().min(40).max(110), {
+      kind: 'number',
+      unit: '°C',
+      default: 90,
+      help: 'Absolute over-temperature limit sent to kits (they enforce it on their own too).',
+    }),
+  },
   store: {
     retentionHours: opt(z.number().min(1), {
       kind: 'number',
@@ -113,6 +138,11 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   http: {
     port: opt(Port, { kind: 'int', unit: 'port', default: 8080, help: 'Local HTTP API, /metrics and /healthz port.' }),
     host: opt(z.string(), { kind: 'string', default: '127.0.0.1', help: 'Address the local HTTP API binds to.' }),
+    tokenFile: opt(z.string().min(1).optional(), {
+      kind: 'string',
+      unit: 'path',
+      help: 'SHA-256 of the operator token for the local API; default <data-dir>/operator-token.sha256 (made by `sousvide gateway token`).',
+    }),
   },
   cloud: {
     url: opt(Url.optional(), { kind: 'string', unit: 'url', help: 'Cloud base URL (https://…); unset = run offline.' }),

@@ -13,6 +13,21 @@ export const gatewayCommand: Command = {
   config: gatewayConfig,
   subcommands: [
     {
+      name: 'token',
+      summary: 'Issue a new operator token for the local API (printed once; the old one stops working).',
+      usage: 'sousvide gateway token [--data-dir DIR] [--json]',
+      config: gatewayConfig,
+      async run(ctx) {
+        const config = configFor(gatewayConfig, ctx);
+        const { issueOperatorToken, tokenFilePath } = await import('../../gateway/http/operator-token.js');
+        const { mkdirSync } = await import('node:fs');
+        mkdirSync(config.dataDir, { recursive: true });
+        const token = issueOperatorToken(tokenFilePath(config.dataDir, config.http.tokenFile));
+        ctx.stdout.write(ctx.json ? `${JSON.stringify({ token })}\n` : `operator token (shown once): ${token}\n`);
+        return 0;
+      },
+    },
+    {
       name: 'backup',
       summary: "Write a consistent copy of the gateway's SQLite store while it runs.",
       usage: 'sousvide gateway backup <file> [--data-dir DIR] [--json]',

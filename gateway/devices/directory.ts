@@ -26,6 +26,11 @@ export class DeviceDirectory {
     return this.devices.get(id);
   }
 
+  /** Active (not revoked) device ids. */
+  ids(): string[] {
+    return [...this.devices.values()].filter((d) => d.revoked_ts === null).map((d) => d.id);
+  }
+
   get size(): number {
     return this.devices.size;
   }

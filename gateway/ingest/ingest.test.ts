@@ -10,7 +10,12 @@ t.test('strict parsing: bad payloads are acknowledged, dead-lettered, never stor
     { name: 'malformed JSON', payload: '{"v":1,"boot":', reason: /not valid JSON/ },
     { name: 'unknown field', payload: telemetry({ seq: 1, humidity: 3 }), reason: /humidity: unknown field/ },
     { name: 'wrong type', payload: telemetry({ seq: 2, tempC: 'hot' }), reason: /tempC: / },
-    { name: 'status with a wrong state', payload: '{"v":1,"state":"zzz","boot":1,"fw":"1","profile":"toggle"}', reason: /state: /, topic: 'sv/kit-in1/status' },
+    {
+      name: 'status with a wrong state',
+      payload: '{"v":1,"state":"zzz","boot":1,"fw":"1","profile":"toggle"}',
+      reason: /state: /,
+      topic: 'sv/kit-in1/status',
+    },
   ];
   for (const b of bad) {
     const ack = await c.publishAsync(b.topic ?? 'sv/kit-in1/telemetry', b.payload, { qos: 1 });
@@ -66,7 +71,12 @@ t.test('QoS 0 is best effort and counted separately; the Last Will arrives as an
     clientId: 'kit-in3',
     username: 'kit-in3',
     password: secret,
-    will: { topic: 'sv/kit-in3/status', payload: Buffer.from('{"v":1,"state":"offline","boot":2,"fw":"1.0.0","profile":"toggle"}'), qos: 1, retain: true },
+    will: {
+      topic: 'sv/kit-in3/status',
+      payload: Buffer.from('{"v":1,"state":"offline","boot":2,"fw":"1.0.0","profile":"toggle"}'),
+      qos: 1,
+      retain: true,
+    },
   });
   await c.publishAsync('sv/kit-in3/telemetry', telemetry({ seq: 1 }), { qos: 0 });
   // A QoS 1 publish behind it on the same connection: its PUBACK means the QoS 0 one was handled.

@@ -10,6 +10,9 @@ import { statusOutboxRecord, telemetryOutboxRecord } from './relay-records.js';
 
 /** What the rest of the gateway (control, watchdog, local API) hears from the ingestion path. */
 export interface IngestEvents {
+  /** A valid reading right after parsing, before its commit (control never waits on disk). */
+  live: [deviceId: string, msg: Telemetry, rxTs: number];
+  /** A reading after its commit (not a duplicate). */
   telemetry: [deviceId: string, msg: Telemetry, rxTs: number];
   status: [deviceId: string, msg: Status, rxTs: number];
   ack: [deviceId: string, msg: Ack, rxTs: number];
@@ -57,6 +60,7 @@ export class IngestPipeline extends EventEmitter<IngestEvents> {
     switch (suffix) {
       case 'telemetry': {
         const m = parsed.value as Telemetry;
+        this.emit('live', deviceId, m, rxTs);
         const outbox = this.relayOn() ? telemetryOutboxRecord(deviceId, m, rxTs) : null;
         this.store.write(
           {

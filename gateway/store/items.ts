@@ -56,7 +56,48 @@ export interface OutboxItem {
   ts: number;
 }
 
-export type StoreItem = TelemetryItem | StatusItem | DeadLetterItem | SecurityItem | OutboxItem;
+/** An event (control, watchdog, relay) kept locally and queued for the cloud. */
+export interface EventItem {
+  t: 'event';
+  id: string;
+  deviceId: string | null;
+  type: string;
+  severity: string;
+  safety: boolean;
+  ts: number;
+  data: string;
+  /** The relay record (JSON), or null when the relay is off. */
+  outbox: string | null;
+}
+
+/** An audit record: who, when, what, why. Never evicted. */
+export interface AuditItem {
+  t: 'audit';
+  id: string;
+  ts: number;
+  actor: string;
+  actorId: string | null;
+  deviceId: string | null;
+  action: string;
+  reason: string;
+  data: string;
+  outbox: string | null;
+}
+
+/** The current cook of a device (upsert; state 'stopped' keeps the row for history). */
+export interface CookItem {
+  t: 'cook';
+  deviceId: string;
+  id: string;
+  version: number;
+  state: string;
+  spec: string;
+  startedTs: number;
+  updatedTs: number;
+  outbox: string | null;
+}
+
+export type StoreItem = TelemetryItem | StatusItem | DeadLetterItem | SecurityItem | OutboxItem | EventItem | AuditItem | CookItem;
 
 /** Per-item outcome, in the order the items were sent. */
 export const STORED = 0;

@@ -73,6 +73,40 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER devices_rev_upd AFTER UPDATE ON devices BEGIN UPDATE meta SET value = value + 1 WHERE key = 'devices_rev'; END;
   CREATE TRIGGER devices_rev_del AFTER DELETE ON devices BEGIN UPDATE meta SET value = value + 1 WHERE key = 'devices_rev'; END;
   `,
+  // 2: control: cooks, events, audit (kept locally for the local API; relayed via the outbox)
+  `
+  CREATE TABLE cooks (
+    device_id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    started_ts INTEGER NOT NULL,
+    updated_ts INTEGER NOT NULL
+  );
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    device_id TEXT,
+    type TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    safety INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    acked_ts INTEGER
+  );
+  CREATE INDEX events_by_ts ON events (ts);
+  CREATE TABLE audit (
+    id TEXT PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    actor_id TEXT,
+    device_id TEXT,
+    action TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX audit_by_ts ON audit (ts);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

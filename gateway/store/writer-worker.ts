@@ -34,6 +34,18 @@ const insertDeadLetter = db.prepare('INSERT INTO dead_letters (rx_ts, device_id,
 const insertSecurity = db.prepare('INSERT INTO security_events (ts, kind, device_id, remote, detail) VALUES (?, ?, ?, ?, ?)');
 const insertOutbox = db.prepare('INSERT INTO outbox (priority, kind, record, bytes, created_ts) VALUES (?, ?, ?, ?, ?)');
 
+const insertEvent = db.prepare(
+  'INSERT OR IGNORE INTO events (id, device_id, type, severity, safety, ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+);
+const insertAudit = db.prepare(
+  'INSERT OR IGNORE INTO audit (id, ts, actor, actor_id, device_id, action, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+);
+const upsertCook = db.prepare(
+  `INSERT INTO cooks (device_id, id, version, state, spec, started_ts, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT (device_id) DO UPDATE SET id = excluded.id, version = excluded.version, state = excluded.state,
+     spec = excluded.spec, started_ts = excluded.started_ts, updated_ts = excluded.updated_ts`,
+);
+
 function queue(stmt: Statement, priority: number, kind: string, record: string, ts: number): void {
   stmt.run(priority, kind, record, Buffer.byteLength(record), ts);
 }
@@ -75,6 +87,25 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
         break;
       case 'out':
         queue(insertOutbox, it.priority, it.kind, it.record, it.ts);
+        outcomes[i] = STORED;
+        break;
+      case 'event': {
+        const r = insertEvent.run(it.id, it.deviceId, it.type, it.severity, it.safety ? 1 : 0, it.ts, it.data);
+        // Safety events share the audit's lane: drained first, never evicted by the quota.
+        if (r.changes > 0 && it.outbox !== null)
+          queue(insertOutbox, it.safety ? PRIORITY.safety : PRIORITY.state, 'event', it.outbox, it.ts);
+        outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
+        break;
+      }
+      case 'audit': {
+        const r = insertAudit.run(it.id, it.ts, it.actor, it.actorId, it.deviceId, it.action, it.reason, it.data);
+        if (r.changes > 0 && it.outbox !== null) queue(insertOutbox, PRIORITY.safety, 'audit', it.outbox, it.ts);
+        outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
+        break;
+      }
+      case 'cook':
+        upsertCook.run(it.deviceId, it.id, it.version, it.state, it.spec, it.startedTs, it.updatedTs);
+        if (it.outbox !== null) queue(insertOutbox, PRIORITY.state, 'cook', it.outbox, it.updatedTs);
         outcomes[i] = STORED;
         break;
     }

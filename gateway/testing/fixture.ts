@@ -5,7 +5,7 @@ import Sqlite, { type Database } from 'better-sqlite3';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
-import { buildGateway, type Gateway } from '../app.js';
+import { buildGateway, type Gateway, type GatewayOptions } from '../app.js';
 import { gatewayConfig } from '../config.js';
 import { provisionCert, provisionSecret } from '../devices/provision.js';
 import { STORE_FILE } from '../store/open.js';
@@ -29,12 +29,13 @@ export interface GatewayFixture {
 export async function startGateway(
   t: { teardown(fn: () => Promise<void> | void): void },
   overrides: Record<string, unknown> = {},
+  options: GatewayOptions = {},
 ): Promise<GatewayFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sv-gw-'));
   const config = loadConfig(gatewayConfig, {
     overrides: { dataDir, 'mqtt.port': 0, 'mqtt.host': '127.0.0.1', 'http.port': 0, 'log.level': 'warn', ...overrides },
   });
-  const gateway = buildGateway(config, createLogger({ name: 'gateway-test', level: 'warn', pretty: false }));
+  const gateway = buildGateway(config, createLogger({ name: 'gateway-test', level: 'warn', pretty: false }), options);
   const { mqttPort, httpPort } = await gateway.start();
   const ca = readFileSync(gateway.pki.caFile);
   let reader: Database | undefined;

@@ -1,0 +1,112 @@
+import type { Ack, Command } from '../../shared/protocol/messages.js';
+import type { Decision } from '../control/types.js';
+import { newId } from './ids.js';
+import type { RecordSink } from './record-sink.js';
+
+export interface CommandOptions {
+  ackTimeoutMs: number;
+  /** Retries after the first attempt (PROTOCOL budget: at most 2). */
+  retries: number;
+  ttlMs: number;
+  maxC: number;
+}
+
+interface Pending {
+  cmd: Command;
+  deviceId: string;
+  attempts: number;
+  issuedTs: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The command path: a decision becomes a PROTOCOL Command published QoS 1 to `sv/<id>/cmd`,
+ * tracked until the kit's Ack, retried (same id: the kit executes an id once) after the ack
+ * timeout at most `retries` times, then given up. Each outcome is a command_result record, and
+ * a failure is reported back to control (which re-plans within its press budget).
+ */
+export class CommandSender {
+  private readonly pending = new Map<string, Pending>();
+  stats = { sent: 0, acked: 0, refused: 0, timeout: 0, retries: 0 };
+
+  constructor(
+    private readonly publish: (deviceId: string, payload: string) => void,
+    private readonly sink: RecordSink,
+    private readonly onFailed: (deviceId: string, commandId: string, why: string) => void,
+    private readonly o: CommandOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  send(deviceId: string, decision: Exclude<Decision, { kind: 'none' }>): Command {
+    const ts = this.now();
+    const cmd: Command =
+      decision.kind === 'press'
+        ? { v: 1, id: newId('c', ts), op: 'press', expect: decision.expect, ttlMs: this.o.ttlMs, sentTs: ts, maxC: this.o.maxC }
+        : { v: 1, id: newId('c', ts), op: 'safe', ttlMs: this.o.ttlMs, sentTs: ts, maxC: this.o.maxC };
+    const p: Pending = { cmd, deviceId, attempts: 0, issuedTs: ts, timer: undefined as unknown as NodeJS.Timeout };
+    this.pending.set(cmd.id, p);
+    this.attempt(p);
+    return cmd;
+  }
+
+  onAck(deviceId: string, ack: Ack): void {
+    const p = this.pending.get(ack.id);
+    if (!p || p.deviceId !== deviceId) return; // unknown or foreign id: ignored (and never trusted)
+    clearTimeout(p.timer);
+    this.pending.delete(ack.id);
+    const ts = this.now();
+    if (ack.ok) this.stats.acked++;
+    else this.stats.refused++;
+    this.sink.commandResult({
+      kind: 'command_result',
+      id: p.cmd.id,
+      deviceId,
+      op: p.cmd.op,
+      ...(p.cmd.expect ? { expect: p.cmd.expect } : {}),
+      issuedTs: p.issuedTs,
+      ackTs: ts,
+      outcome: ack.ok ? 'acked' : 'refused',
+      heater: ack.heater,
+      ...(ack.err ? { err: ack.err } : {}),
+      attempts: p.attempts,
+    });
+    if (!ack.ok) this.onFailed(deviceId, p.cmd.id, `refused: ${ack.err ?? 'no reason'}`);
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  stop(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+
+  private attempt(p: Pending): void {
+    p.attempts++;
+    if (p.attempts > 1) this.stats.retries++;
+    else this.stats.sent++;
+    this.publish(p.deviceId, JSON.stringify({ ...p.cmd, sentTs: this.now() }));
+    p.timer = setTimeout(() => this.timeout(p), this.o.ackTimeoutMs);
+    p.timer.unref();
+  }
+
+  private timeout(p: Pending): void {
+    if (!this.pending.has(p.cmd.id)) return;
+    if (p.attempts <= this.o.retries) return this.attempt(p);
+    this.pending.delete(p.cmd.id);
+    this.stats.timeout++;
+    this.sink.commandResult({
+      kind: 'command_result',
+      id: p.cmd.id,
+      deviceId: p.deviceId,
+      op: p.cmd.op,
+      ...(p.cmd.expect ? { expect: p.cmd.expect } : {}),
+      issuedTs: p.issuedTs,
+      ackTs: null,
+      outcome: 'timeout',
+      attempts: p.attempts,
+    });
+    this.onFailed(p.deviceId, p.cmd.id, `no ack after ${p.attempts} attempts`);
+  }
+}

@@ -1,0 +1,232 @@
+import type { Database } from 'better-sqlite3';
+import type { CookSpec } from '../../shared/cook.js';
+import type { Logger } from '../../shared/log.js';
+import type { Telemetry } from '../../shared/protocol/messages.js';
+import {
+  type ControlInput,
+  type ControlResult,
+  controlStep,
+  DEFAULT_CONTROL,
+  type DeviceControlState,
+  initialControlState,
+} from '../control/index.js';
+import type { CommandSender } from './command-sender.js';
+import { newId } from './ids.js';
+import type { Actor, RecordSink } from './record-sink.js';
+
+export interface CookInfo {
+  id: string;
+  version: number;
+  spec: CookSpec;
+  startedTs: number;
+  state: 'heating' | 'holding' | 'done' | 'stopped';
+}
+
+interface Entry {
+  state: DeviceControlState;
+  cook: CookInfo | null;
+  /** A cook loaded from SQLite after a restart, applied with the first new reading. */
+  resume: { spec: CookSpec; lastC: number | null; lastMs: number | null } | null;
+  last: { boot: number; seq: number; tempC: number | null; heater: boolean; sensor: string; rxTs: number } | null;
+  online: boolean;
+}
+
+export type CookChange = { ok: true; cook: CookInfo | null } | { ok: false; reason: string };
+
+const LIFECYCLE: Record<string, CookInfo['state']> = { reached: 'holding', done: 'done', stopped: 'stopped' };
+
+/**
+ * The gateway's control runtime: one DeviceControlState per kit, driven by live readings (before
+ * their commit: control never waits on disk), status changes, a 1 s watchdog tick and cook
+ * changes from the local API or the cloud. It sends decisions through the CommandSender and
+ * records events, audit and cook state through the RecordSink. Fully offline: nothing here
+ * needs the cloud.
+ */
+export class ControlLoop {
+  private readonly devices = new Map<string, Entry>();
+  private tick: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sender: CommandSender,
+    private readonly sink: RecordSink,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Loads the cooks that were running when the gateway stopped; they resume with the first reading. */
+  resumeFrom(db: Database): number {
+    const rows = db.prepare("SELECT * FROM cooks WHERE state IN ('heating', 'holding')").all() as {
+      device_id: string;
+      id: string;
+      version: number;
+      state: CookInfo['state'];
+      spec: string;
+      started_ts: number;
+    }[];
+    const lastReading = db.prepare(
+      'SELECT temp_c, rx_ts FROM telemetry WHERE device_id = ? AND temp_c IS NOT NULL ORDER BY rx_ts DESC LIMIT 1',
+    );
+    for (const r of rows) {
+      const spec = JSON.parse(r.spec) as CookSpec;
+      const last = lastReading.get(r.device_id) as { temp_c: number; rx_ts: number } | undefined;
+      const e = this.entry(r.device_id);
+      e.cook = { id: r.id, version: r.version, spec, startedTs: r.started_ts, state: r.state };
+      e.resume = { spec, lastC: last?.temp_c ?? null, lastMs: last?.rx_ts ?? null };
+    }
+    return rows.length;
+  }
+
+  start(tickMs = 1000): void {
+    this.tick = setInterval(() => {
+      const now = this.now();
+      for (const [id, e] of this.devices)
+        this.apply(id, e, controlStep(e.state, { kind: 'tick' }, now, DEFAULT_CONTROL), now, { type: 'watchdog' });
+    }, tickMs);
+    this.tick.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.tick);
+  }
+
+  onReading(deviceId: string, m: Telemetry, rxTs: number): void {
+    const e = this.entry(deviceId);
+    // In-memory dedupe (the store's dedupe happens at commit, which control does not wait for).
+    if (e.last && (m.boot < e.last.boot || (m.boot === e.last.boot && m.seq <= e.last.seq))) return;
+    e.last = { boot: m.boot, seq: m.seq, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rxTs };
+    const now = this.now();
+    if (e.resume && m.tempC !== null) {
+      const r = e.resume;
+      e.resume = null;
+      this.apply(
+        deviceId,
+        e,
+        controlStep(e.state, { kind: 'cook_resume', spec: r.spec, lastC: r.lastC, lastMs: r.lastMs, nowC: m.tempC }, now),
+        now,
+        { type: 'watchdog' },
+      );
+    }
+    this.apply(
+      deviceId,
+      e,
+      controlStep(e.state, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater } }, now),
+      now,
+      { type: 'engine' },
+    );
+  }
+
+  onStatus(deviceId: string, online: boolean): void {
+    const e = this.entry(deviceId);
+    e.online = online;
+    const now = this.now();
+    this.apply(deviceId, e, controlStep(e.state, { kind: 'status', online }, now), now, { type: 'watchdog' });
+  }
+
+  onCommandFailed(deviceId: string): void {
+    const e = this.devices.get(deviceId);
+    if (!e) return;
+    const now = this.now();
+    this.apply(deviceId, e, controlStep(e.state, { kind: 'command_failed' }, now), now, { type: 'engine' });
+  }
+
+  startCook(deviceId: string, spec: CookSpec, actor: Actor, version?: number): CookChange {
+    const e = this.entry(deviceId);
+    const now = this.now();
+    const active = e.cook !== null && (e.cook.state === 'heating' || e.cook.state === 'holding');
+    const input: ControlInput = active ? { kind: 'cook_change', spec } : { kind: 'cook_start', spec };
+    const r = controlStep(e.state, input, now);
+    if (r.rejected) {
+      this.sink.audit(deviceId, actor, 'cook_rejected', r.rejected, { spec }, now);
+      return { ok: false, reason: r.rejected };
+    }
+    const cook: CookInfo =
+      active && e.cook
+        ? { ...e.cook, spec, version: version ?? e.cook.version + 1 }
+        : { id: newId('cook', now), version: version ?? 1, spec, startedTs: now, state: 'heating' };
+    e.cook = cook;
+    e.resume = null;
+    this.sink.audit(
+      deviceId,
+      actor,
+      active ? 'cook_change' : 'cook_start',
+      `target ${spec.targetC} °C`,
+      { cookId: cook.id, version: cook.version, spec },
+      now,
+    );
+    this.apply(deviceId, e, r, now, actor);
+    this.persistCook(deviceId, e, now);
+    return { ok: true, cook };
+  }
+
+  stopCook(deviceId: string, actor: Actor, reason = 'stopped by request'): CookChange {
+    const e = this.devices.get(deviceId);
+    if (!e?.cook || e.cook.state === 'stopped') return { ok: false, reason: 'no cook running' };
+    const now = this.now();
+    this.sink.audit(deviceId, actor, 'cook_stop', reason, { cookId: e.cook.id }, now);
+    this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_stop' }, now), now, actor);
+    e.cook = { ...e.cook, state: 'stopped', version: e.cook.version + 1 };
+    this.persistCook(deviceId, e, now);
+    return { ok: true, cook: e.cook };
+  }
+
+  view(deviceId: string) {
+    const e = this.devices.get(deviceId);
+    if (!e) return null;
+    const eng = e.state.engine;
+    return {
+      deviceId,
+      online: e.online,
+      last: e.last,
+      cook: e.cook,
+      commandedOn: e.state.commandedOn,
+      resumeHold: e.state.resumeHold,
+      dangerZoneMs: e.state.watchdog.dangerMs,
+      heaterInferredOn: eng.actual,
+      actuator: { ...eng.health, successRate: eng.health.presses === 0 ? null : eng.health.confirmed / eng.health.presses },
+      learned: { heatCPerS: eng.learn.heatCPerS, coolCPerS: eng.learn.coolCPerS, lagS: eng.learn.lagS },
+    };
+  }
+
+  ids(): string[] {
+    return [...this.devices.keys()];
+  }
+
+  private entry(deviceId: string): Entry {
+    let e = this.devices.get(deviceId);
+    if (!e) {
+      e = { state: initialControlState(), cook: null, resume: null, last: null, online: true };
+      this.devices.set(deviceId, e);
+    }
+    return e;
+  }
+
+  private apply(deviceId: string, e: Entry, r: ControlResult, now: number, actor: Actor): void {
+    e.state = r.state;
+    for (const ev of r.events) {
+      this.sink.event(deviceId, ev, now);
+      const next = LIFECYCLE[ev.type];
+      if (next && e.cook && e.cook.state !== next && e.cook.state !== 'stopped') {
+        e.cook = { ...e.cook, state: next };
+        this.persistCook(deviceId, e, now);
+      }
+    }
+    for (const a of r.audit) this.sink.auditIntent(deviceId, a, now);
+    if (r.decision.kind !== 'none') {
+      const cmd = this.sender.send(deviceId, r.decision);
+      this.sink.audit(
+        deviceId,
+        actor.type === 'user' || actor.type === 'cloud' ? actor : { type: r.decision.kind === 'safe' ? 'watchdog' : 'engine' },
+        r.decision.kind === 'safe' ? 'safe' : `press_${r.decision.expect}`,
+        r.decision.reason,
+        { commandId: cmd.id },
+        now,
+      );
+      this.log.info({ deviceId, op: cmd.op, expect: cmd.expect, reason: r.decision.reason }, 'command sent');
+    }
+  }
+
+  private persistCook(deviceId: string, e: Entry, now: number): void {
+    if (!e.cook) return;
+    this.sink.cook(deviceId, { ...e.cook, updatedTs: now });
+  }
+}

@@ -1,0 +1,126 @@
+import type { CookSpec } from '../../shared/cook.js';
+import type { RelayRecord } from '../../shared/relay/batch.js';
+import { toAuditRecord, toEventRecord } from '../control/records.js';
+import type { AuditIntent, ControlEvent } from '../control/types.js';
+import type { StoreWriter } from '../store/writer.js';
+import { newId } from './ids.js';
+
+export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system'; id?: string };
+
+/**
+ * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
+ * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
+ * relay is on. Audit is never evicted (DESIGN.md invariant 1).
+ */
+export class RecordSink {
+  constructor(
+    private readonly store: StoreWriter,
+    private readonly relayOn: () => boolean,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  event(deviceId: string | null, e: ControlEvent, ts: number): string {
+    const id = newId('ev', ts);
+    const record = toEventRecord(e, id, deviceId as string, ts);
+    const rec = { ...record, deviceId } as RelayRecord;
+    this.store.write(
+      {
+        t: 'event',
+        id,
+        deviceId,
+        type: e.type,
+        severity: e.severity,
+        safety: e.safety,
+        ts,
+        data: JSON.stringify(e.data),
+        outbox: this.outbox(rec),
+      },
+      this.done,
+    );
+    return id;
+  }
+
+  audit(deviceId: string | null, actor: Actor, action: string, reason: string, data: Record<string, unknown>, ts: number): string {
+    const id = newId('au', ts);
+    const intent: AuditIntent = {
+      actor: actor.type === 'engine' || actor.type === 'watchdog' ? actor.type : 'engine',
+      action,
+      reason,
+      data,
+    };
+    const rec = { ...toAuditRecord(intent, id, deviceId as string, ts), actor, deviceId } as RelayRecord;
+    this.store.write(
+      {
+        t: 'audit',
+        id,
+        ts,
+        actor: actor.type,
+        actorId: actor.id ?? null,
+        deviceId,
+        action,
+        reason: reason.slice(0, 256),
+        data: JSON.stringify(data),
+        outbox: this.outbox(rec),
+      },
+      this.done,
+    );
+    return id;
+  }
+
+  auditIntent(deviceId: string, a: AuditIntent, ts: number): void {
+    this.audit(deviceId, { type: a.actor }, a.action, a.reason, a.data, ts);
+  }
+
+  cook(
+    deviceId: string,
+    c: {
+      id: string;
+      version: number;
+      state: 'heating' | 'holding' | 'done' | 'stopped';
+      spec: CookSpec;
+      startedTs: number;
+      updatedTs: number;
+    },
+  ): void {
+    const rec: RelayRecord = {
+      kind: 'cook',
+      id: `${c.id}-v${c.version}-${c.state}`,
+      deviceId,
+      version: c.version,
+      state: c.state,
+      spec: c.spec,
+      startedTs: c.startedTs,
+      updatedTs: c.updatedTs,
+    };
+    this.store.write(
+      {
+        t: 'cook',
+        deviceId,
+        id: c.id,
+        version: c.version,
+        state: c.state,
+        spec: JSON.stringify(c.spec),
+        startedTs: c.startedTs,
+        updatedTs: c.updatedTs,
+        outbox: this.outbox(rec),
+      },
+      this.done,
+    );
+  }
+
+  commandResult(rec: Extract<RelayRecord, { kind: 'command_result' }>): void {
+    if (!this.relayOn()) return;
+    this.store.write(
+      { t: 'out', priority: 0, kind: 'command_result', record: JSON.stringify(rec), ts: rec.ackTs ?? rec.issuedTs },
+      this.done,
+    );
+  }
+
+  private outbox(rec: RelayRecord): string | null {
+    return this.relayOn() ? JSON.stringify(rec) : null;
+  }
+
+  private readonly done = (err: Error | null) => {
+    if (err) this.onError(err);
+  };
+}
