@@ -93,7 +93,10 @@ export class CommandSender {
 
   private timeout(p: Pending): void {
     if (!this.pending.has(p.cmd.id)) return;
-    if (p.attempts <= this.o.retries) return this.attempt(p);
+    if (p.attempts <= this.o.retries) {
+      this.attempt(p);
+      return;
+    }
     this.pending.delete(p.cmd.id);
     this.stats.timeout++;
     this.sink.commandResult({
