@@ -104,10 +104,14 @@ export class LeanClient {
 
   /** QoS 1: `cb` runs on PUBACK (or with an error when the connection is lost). QoS 0: at once. */
   publish(topic: string, payload: string | Buffer, qos: 0 | 1, cb: AckCallback, retain = false): void {
-    if (!this.connected || !this.socket) return cb(new Error('not connected'));
+    if (!this.connected || !this.socket) {
+      cb(new Error('not connected'));
+      return;
+    }
     if (qos === 0) {
       this.socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false }));
-      return cb(null);
+      cb(null);
+      return;
     }
     const messageId = this.takeId();
     this.pending.set(messageId, cb);
@@ -115,7 +119,10 @@ export class LeanClient {
   }
 
   subscribe(topic: string, cb: AckCallback): void {
-    if (!this.socket) return cb(new Error('not connected'));
+    if (!this.socket) {
+      cb(new Error('not connected'));
+      return;
+    }
     const messageId = this.takeId();
     this.pending.set(messageId, cb);
     this.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId, subscriptions: [{ topic, qos: 1 }] }));
