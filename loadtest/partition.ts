@@ -18,6 +18,8 @@ export interface PartitionSpec {
   connectParallelism: number;
   qos: 0 | 1;
   boot: number;
+  /** Kits that subscribe to their cmd topic and time telemetry → command (kits with a cook). */
+  commandKits?: string[];
 }
 
 export interface PartitionCounters {
@@ -26,6 +28,7 @@ export interface PartitionCounters {
   published: number;
   acked: number;
   failed: number;
+  commands: number;
 }
 
 export type PartitionMessage =
@@ -36,6 +39,7 @@ export type PartitionMessage =
       counters: PartitionCounters;
       puback: { counts: number[]; max: number };
       connect: { counts: number[]; max: number };
+      command: { counts: number[]; max: number };
       errors: Record<string, number>;
       cpuMs: number;
     };
@@ -52,7 +56,10 @@ const classify = (err: Error): string => {
 
 export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessage) => void): Promise<void> {
   const ca = spec.caFile ? readFileSync(spec.caFile) : undefined;
-  const counters: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0 };
+  const counters: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0 };
+  const commandHist = new Histogram();
+  const watched = new Set(spec.commandKits ?? []);
+  const lastPublish = new Map<string, number>();
   const puback = new Histogram();
   const connectHist = new Histogram();
   const errors: Record<string, number> = {};
@@ -75,6 +82,14 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
         clientId: kit.id,
         username: kit.secret ? kit.id : undefined,
         password: kit.secret,
+        // telemetry → command: from the kit's last reading to the command it caused
+        onMessage: watched.has(kit.id)
+          ? () => {
+              const at = lastPublish.get(kit.id);
+              counters.commands++;
+              if (at !== undefined) commandHist.record(performance.now() - at);
+            }
+          : undefined,
       });
       const t0 = performance.now();
       try {
@@ -82,6 +97,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
         connectHist.record(performance.now() - t0);
         counters.connected++;
         clients.push(client);
+        if (watched.has(kit.id)) client.subscribe(`sv/${kit.id}/cmd`, (err) => err && countError(err));
       } catch (err) {
         counters.connectFailed++;
         countError(err as Error);
@@ -102,6 +118,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
         if (performance.now() >= endAt) return;
         const payload = `{"v":1,"boot":${spec.boot},"seq":${seq++},"ts":${Date.now()},"tempC":${(55 + (k % 10) / 16).toFixed(4)},"sensor":"ok","heater":true}`;
         const t0 = performance.now();
+        if (watched.has(client.clientId)) lastPublish.set(client.clientId, t0);
         counters.published++;
         client.publish(topic, payload, spec.qos, (err) => {
           if (err) {
@@ -137,6 +154,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
     index: spec.index,
     counters,
     puback: puback.toJSON(),
+    command: commandHist.toJSON(),
     connect: connectHist.toJSON(),
     errors,
     cpuMs: (cpu.user + cpu.system) / 1000,

@@ -8,6 +8,8 @@ export interface LoadResult {
   counters: PartitionCounters;
   puback: Histogram;
   connect: Histogram;
+  /** Telemetry → command, as the kits with a cook saw it. */
+  command: Histogram;
   errors: Record<string, number>;
   /** Generator CPU (all partitions), ms. */
   cpuMs: number;
@@ -47,20 +49,22 @@ export async function runPartitions(
   await Promise.all(children);
   const puback = new Histogram();
   const connect = new Histogram();
+  const command = new Histogram();
   const errors: Record<string, number> = {};
   let cpuMs = 0;
   for (const f of finals) {
     puback.merge(f.puback);
     connect.merge(f.connect);
+    command.merge(f.command);
     cpuMs += f.cpuMs;
     for (const [k, v] of Object.entries(f.errors)) errors[k] = (errors[k] ?? 0) + v;
   }
   if (finals.length < partitions) errors['client:partition_crashed'] = partitions - finals.length;
-  return { counters: sum(finals.map((f) => f.counters)), puback, connect, errors, cpuMs, partitions };
+  return { counters: sum(finals.map((f) => f.counters)), puback, connect, command, errors, cpuMs, partitions };
 }
 
 function sum(list: PartitionCounters[]): PartitionCounters {
-  const t: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0 };
+  const t: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0 };
   for (const c of list) for (const k of Object.keys(t) as (keyof PartitionCounters)[]) t[k] += c[k];
   return t;
 }

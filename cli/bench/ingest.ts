@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addSecretDevicesBulk } from '../../gateway/devices/registry.js';
+import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
 import { openStore } from '../../gateway/store/open.js';
 import { ensurePki } from '../../gateway/tls/pki.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
@@ -31,6 +32,10 @@ export interface IngestRow {
   p95: number | null;
   p99: number | null;
   max: number;
+  /** Telemetry → command as kits with a cook saw it (gateway only). */
+  cmdCount: number;
+  cmdP50: number | null;
+  cmdP99: number | null;
   loopLagP99Ms: number | null;
   rssMb: number | null;
   genCpuUsPerMsg: number;
@@ -51,6 +56,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
     Array.from({ length: maxKits }, (_, i) => `bench-${String(i).padStart(5, '0')}`),
   );
   db.close();
+  const token = issueOperatorToken(tokenFilePath(dataDir));
   const rows: IngestRow[] = [];
   let boot = 0;
   for (const n of o.kits) {
@@ -59,6 +65,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
       const port = await freePortFor();
       let sample: (() => Promise<{ lag: number | null; rss: number | null }>) | undefined;
       let stop: () => Promise<void>;
+      let commandKits: string[] = [];
       if (broker === 'gateway') {
         const httpPort = await freePortFor();
         const gw = await startGatewayProcess({
@@ -70,6 +77,10 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
         });
         sample = async () => parseSample(await gw.metrics());
         stop = () => gw.stop();
+        // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
+        // readings drive the engine, whose commands they time.
+        commandKits = kits.slice(0, Math.min(200, Math.ceil(n / 10))).map((k) => k.id);
+        await startCooks(httpPort, token, commandKits);
       } else {
         const m = await startMosquitto({ dir: work, port, certFile: pki.serverCertFile, keyFile: pki.serverKeyFile });
         stop = () => m.stop();
@@ -110,6 +121,17 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
   return rows;
 }
 
+async function startCooks(httpPort: number, token: string, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/devices/${id}/cook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ targetC: 70 }),
+    });
+    if (!res.ok) throw new Error(`could not start a cook on ${id}: ${res.status} ${await res.text()}`);
+  }
+}
+
 function parseSample(metrics: string): { lag: number | null; rss: number | null } {
   const lag = /^event_loop_lag_seconds\{quantile="0.99"\} ([\d.e+-]+)$/m.exec(metrics);
   const rss = /^process_resident_memory_bytes ([\d.e+-]+)$/m.exec(metrics);
@@ -138,6 +160,9 @@ function toRow(
     p95: round(r.puback.quantile(0.95)),
     p99: round(r.puback.quantile(0.99)),
     max: Math.round(r.puback.max),
+    cmdCount: r.command.count,
+    cmdP50: round(r.command.quantile(0.5)),
+    cmdP99: round(r.command.quantile(0.99)),
     loopLagP99Ms: lags.length ? round(Math.max(...lags)) : null,
     rssMb: rss.length ? Math.round(Math.max(...rss)) : null,
     genCpuUsPerMsg: r.counters.published === 0 ? 0 : Math.round((r.cpuMs * 1000) / r.counters.published),
@@ -147,7 +172,7 @@ function toRow(
 
 export function formatRow(r: IngestRow): string {
   const ms = (x: number | null) => (x === null ? '–' : `${x}`);
-  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.genCpuUsPerMsg} | ${
+  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${r.cmdCount ? `${ms(r.cmdP50)} / ${ms(r.cmdP99)} (${r.cmdCount})` : '–'} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.genCpuUsPerMsg} | ${
     Object.entries(r.errors)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ') || '–'
@@ -155,6 +180,6 @@ export function formatRow(r: IngestRow): string {
 }
 
 export const TABLE_HEADER = [
-  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | loop lag p99 ms | RSS MB | generator µs CPU/msg | errors |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | generator µs CPU/msg | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
