@@ -8,6 +8,7 @@ import type { Logger } from '../shared/log.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
+import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics, type SinkName } from './metrics.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -87,8 +88,10 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  const limiterRedis = rateLimitRedis(config);
   http.register(rateLimit, {
     global: true,
+    ...(limiterRedis ? { redis: limiterRedis.client, nameSpace: `${config.redis.keyPrefix}rl:`, skipOnError: true } : {}),
     hook: 'preHandler', // after the onRequest auth hooks: the key is the gateway or the API key, not the address
     max: (req) =>
       req.principal?.kind === 'gateway'
@@ -121,6 +124,9 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     async start() {
       await openStores(stores);
       started = true;
+      await limiterRedis?.client
+        .connect()
+        .catch((err: Error) => log.warn({ err: err.message }, 'rate limiter: Redis unreachable, limits skipped'));
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -130,6 +136,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     },
     async stop() {
       await http.close();
+      limiterRedis?.close();
       if (started) await closeStores(stores);
       log.info('cloud stopped');
     },

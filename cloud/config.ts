@@ -68,19 +68,19 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       kind: 'int',
       unit: 'requests/min',
       default: 6_000,
-      help: 'Ingest requests per minute per gateway (per instance).',
+      help: 'Ingest requests per minute per gateway (shared through Redis when configured, else per instance).',
     }),
     keyPerMin: opt(z.number().int().min(1), {
       kind: 'int',
       unit: 'requests/min',
       default: 600,
-      help: 'API requests per minute per API key (per instance).',
+      help: 'API requests per minute per API key (shared through Redis when configured, else per instance).',
     }),
     anonPerMin: opt(z.number().int().min(1), {
       kind: 'int',
       unit: 'requests/min',
       default: 120,
-      help: 'Unauthenticated or failed-authentication requests per minute per client address (per instance).',
+      help: 'Failed authentications per minute per client address (per instance); past it the address gets 429.',
     }),
   },
   auth: {

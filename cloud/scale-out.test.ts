@@ -114,3 +114,22 @@ t.test('a cook set through one instance reaches a gateway talking to the other',
   const reply = await api(clouds[1]!.base, 'POST', '/v1/ingest', tokens.get('gw-bravo'), batch([]));
   t.match(reply.body.desired, { version: put.body.version, devices: [{ deviceId: 'kit-1-2', cook: { spec: { targetC: 61 } } }] });
 });
+
+t.test('rate limits are shared by the instances through Redis', async (t) => {
+  const admin = await mysql.createConnection(servers.mysql.url);
+  await admin.query('CREATE DATABASE IF NOT EXISTS sv_rl');
+  await admin.end();
+  const url = new URL(servers.mysql.url);
+  url.pathname = '/sv_rl';
+  const config = testConfig(t, servers, 'rl', { 'mysql.url': url.toString(), 'rateLimit.keyPerMin': 6 });
+  const [a, b] = await Promise.all([startCloud(t, config), startCloud(t, config)]);
+  const { createApiKey } = await import('./admin.js');
+  const key = await createApiKey(a!.cloud.stores.meta, 'viewer', 'vera', Date.now());
+  const codes: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    codes.push((await api(a!.base, 'GET', '/v1/gateways', key.key)).status);
+    codes.push((await api(b!.base, 'GET', '/v1/gateways', key.key)).status);
+  }
+  t.same(codes.filter((c) => c === 200).length, 6, 'six answered across both instances, then 429');
+  t.equal(codes.filter((c) => c === 429).length, 2);
+});
