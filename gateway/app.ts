@@ -11,6 +11,7 @@ import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
+import { buildRelay, type Relay } from './relay/index.js';
 import { CommandSender } from './runtime/command-sender.js';
 import { ControlLoop } from './runtime/control-loop.js';
 import { RecordSink } from './runtime/record-sink.js';
@@ -37,6 +38,8 @@ export interface Gateway {
   readonly pki: Pki;
   /** Available after start(). */
   readonly control: ControlLoop;
+  /** The relay to the cloud (issue 6); undefined when running offline. Set `relay.onDesired` to apply the downlink. */
+  readonly relay: Relay | undefined;
 }
 
 export interface GatewayOptions {
@@ -70,12 +73,20 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   };
   const pki = pkiPaths(config.dataDir); // paths only; the files are made in start()
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker?.connectedClients ?? 0 }));
+  // Relay (issue 6): built with the app (metrics, GET /v1/relay), started after the broker, stopped first.
+  const relay = buildRelay(config, store, {
+    registry: metrics.registry,
+    http,
+    log,
+    tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
+  });
 
   return {
     stats,
     ingest,
     http,
     pki,
+    relay,
     get broker() {
       if (!broker) throw new Error('gateway not started');
       return broker;
@@ -101,6 +112,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
       broker = new GatewayBroker({ config, pki, auth: auth.current, ingest, store, stats, log });
       await broker.start();
+      relay?.start();
       // Control: fully local; decisions go out as commands on the kit's cmd topic.
       const sink = new RecordSink(store, relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'));
       const aedes = broker.aedes;
@@ -154,6 +166,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       return { httpPort, mqttPort: broker.mqttPort, plainPort: broker.plainPort };
     },
     async stop() {
+      await relay?.stop();
       clearInterval(retention);
       loop?.stop();
       sender?.stop();

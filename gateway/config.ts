@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
+import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 
 const Port = z.number().int().min(0).max(65535);
 const Path = z.string().min(1);
@@ -151,6 +152,70 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       secret: true,
       help: 'Gateway token issued by `sousvide cloud gateway add`.',
     }),
+  },
+  // Relay to the cloud (issue 6; gateway/relay/): batches, backoff, disk quota.
+  relay: {
+    batchMaxRecords: opt(z.number().int().min(1).max(MAX_BATCH_RECORDS), {
+      kind: 'int',
+      default: 10_000,
+      help: 'Most records per batch (the adaptive size grows up to this while the cloud keeps up).',
+    }),
+    batchMinRecords: opt(z.number().int().min(1).max(MAX_BATCH_RECORDS), {
+      kind: 'int',
+      default: 50,
+      help: 'Smallest batch the adaptive size shrinks to when the cloud is slow or failing.',
+    }),
+    batchMaxBytes: opt(z.number().int().min(4096), {
+      kind: 'int',
+      unit: 'bytes',
+      default: 4 * 1024 * 1024,
+      help: 'Most record bytes per batch before gzip (keep under the cloud http.body-limit-bytes).',
+    }),
+    lingerMs: opt(z.number().int().min(0), {
+      kind: 'int',
+      unit: 'ms',
+      default: 250,
+      help: 'How long a partial batch waits for more records.',
+    }),
+    requestTimeoutMs: opt(z.number().int().min(100), { kind: 'int', unit: 'ms', default: 30_000, help: 'Timeout of one batch request.' }),
+    targetLatencyMs: opt(z.number().int().min(10), {
+      kind: 'int',
+      unit: 'ms',
+      default: 2000,
+      help: 'A batch answered slower than this shrinks the next one; faster full batches grow it.',
+    }),
+    backoffBaseMs: opt(z.number().int().min(1), { kind: 'int', unit: 'ms', default: 500, help: 'First retry delay after a failed batch.' }),
+    backoffMaxMs: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'ms',
+      default: 60_000,
+      help: 'Cap of the retry delay (exponential, decorrelated jitter; Retry-After is a floor).',
+    }),
+    quotaBytes: opt(z.number().int().min(65_536), {
+      kind: 'int',
+      unit: 'bytes',
+      default: 1024 * 1024 * 1024,
+      help: 'Outbox disk quota; over it the oldest bulk telemetry is dropped (counted, reported), never safety events or audit.',
+    }),
+    statsIntervalMs: opt(z.number().int().min(100), {
+      kind: 'int',
+      unit: 'ms',
+      default: 2000,
+      help: 'How often the backlog is measured and the quota checked (longer on a huge backlog).',
+    }),
+    dropReportMs: opt(z.number().int().min(1000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 600_000,
+      help: 'During an outage, drop counts are queued as an event at most this often (always when the link returns).',
+    }),
+    tlsCaFile: opt(Path.optional(), {
+      kind: 'string',
+      unit: 'path',
+      help: 'CA (PEM) to verify the cloud with, instead of the system CAs.',
+    }),
+    tlsCertFile: opt(Path.optional(), { kind: 'string', unit: 'path', help: 'Client certificate (PEM) for mTLS to the cloud.' }),
+    tlsKeyFile: opt(Path.optional(), { kind: 'string', unit: 'path', help: 'Client key (PEM) for mTLS, with relay.tls-cert-file.' }),
   },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {

@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../shared/log.js';
+import type { GatewayConfig } from '../config.js';
+import { checkOperatorToken } from '../http/operator-token.js';
+import type { StoreWriter } from '../store/writer.js';
+import { registerRelayMetrics } from './metrics.js';
+import { relayOptions } from './options.js';
+import { Relay } from './relay.js';
+import { relayStatus } from './status.js';
+
+export type { DesiredHandler, DesiredState } from './downlink.js';
+export { Relay } from './relay.js';
+
+/**
+ * The relay as one gateway part: built (metrics, `GET /v1/relay`) with the app, started after the
+ * broker, stopped first. Undefined when the gateway runs offline (no cloud.url).
+ */
+export function buildRelay(
+  config: GatewayConfig,
+  store: StoreWriter,
+  deps: { registry: Registry; http: FastifyInstance; log: Logger; tokenFile: string },
+): Relay | undefined {
+  const opts = relayOptions(config);
+  if (!opts) return undefined;
+  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }));
+  registerRelayMetrics(deps.registry, relay);
+  // Local API: operator token, like every /v1 route of the gateway (DESIGN.md invariant 4).
+  deps.http.get('/v1/relay', async (req, reply) => {
+    const h = req.headers.authorization;
+    if (!checkOperatorToken(deps.tokenFile, h?.startsWith('Bearer ') ? h.slice(7) : undefined)) {
+      return reply
+        .code(401)
+        .send({ error: { code: 'SV_ERR_UNAUTHORIZED', message: 'operator token required (Authorization: Bearer …)', details: [] } });
+    }
+    return relayStatus(relay, Date.now());
+  });
+  return relay;
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import { RelayReply } from '../../shared/relay/batch.js';
+import { parseRetryAfter } from './pacing.js';
+
+export interface TransportOptions {
+  url: string;
+  token: string;
+  requestTimeoutMs: number;
+  tlsCaFile?: string | undefined;
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+}
+
+/** What one POST /v1/ingest came to, classified for the relay loop. */
+export type SendOutcome =
+  | { kind: 'ok'; status: number; reply: RelayReply | undefined; invalidReply?: string }
+  /** 429/503 and other 5xx: the cloud is alive but not taking data now. */
+  | { kind: 'busy'; status: number; retryAfterMs: number | undefined }
+  /** 400/413/422: this batch will never be accepted as is (bisect, then dead-letter the record). */
+  | { kind: 'rejected'; status: number; detail: string }
+  /** 401/403: the token is wrong or revoked; nothing will pass until an operator fixes it. */
+  | { kind: 'unauthorized'; status: number }
+  | { kind: 'network'; error: string };
+
+/**
+ * The relay's HTTP client: one undici keep-alive pool to the cloud origin (one connection: the
+ * relay has one batch in flight), gzip bodies, the gateway token, optional mTLS.
+ */
+export class CloudTransport {
+  private readonly pool: Pool;
+  private readonly path: string;
+
+  constructor(private readonly opts: TransportOptions) {
+    const base = new URL(opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
+    this.path = new URL('v1/ingest', base).pathname;
+    const tls = {
+      ...(opts.tlsCaFile ? { ca: readFileSync(opts.tlsCaFile) } : {}),
+      ...(opts.tlsCertFile ? { cert: readFileSync(opts.tlsCertFile) } : {}),
+      ...(opts.tlsKeyFile ? { key: readFileSync(opts.tlsKeyFile) } : {}),
+    };
+    this.pool = new Pool(base.origin, {
+      connections: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(10_000, opts.requestTimeoutMs), ...tls },
+    });
+  }
+
+  async send(body: Uint8Array, nowMs: () => number): Promise<SendOutcome> {
+    let status: number;
+    let text: string;
+    let retryAfter: string | string[] | undefined;
+    try {
+      const res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        },
+        body,
+        headersTimeout: this.opts.requestTimeoutMs,
+        bodyTimeout: this.opts.requestTimeoutMs,
+      });
+      status = res.statusCode;
+      retryAfter = res.headers['retry-after'];
+      text = await res.body.text();
+    } catch (err) {
+      return { kind: 'network', error: (err as Error).message };
+    }
+    if (status >= 200 && status < 300) {
+      // A 2xx means every sink committed (cloud ADR 013): the batch is delivered whatever the body says.
+      try {
+        const parsed = RelayReply.safeParse(JSON.parse(text));
+        if (parsed.success) return { kind: 'ok', status, reply: parsed.data };
+        return { kind: 'ok', status, reply: undefined, invalidReply: parsed.error.issues[0]?.message ?? 'invalid' };
+      } catch (err) {
+        return { kind: 'ok', status, reply: undefined, invalidReply: (err as Error).message };
+      }
+    }
+    if (status === 401 || status === 403) return { kind: 'unauthorized', status };
+    if (status === 400 || status === 413 || status === 422) return { kind: 'rejected', status, detail: text.slice(0, 500) };
+    return { kind: 'busy', status, retryAfterMs: parseRetryAfter(retryAfter, nowMs()) };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+}
