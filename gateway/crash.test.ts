@@ -18,7 +18,24 @@ const main = new URL('../cli/main.ts', import.meta.url).pathname;
 function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', main, 'gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1', '--http-port', String(httpPort), '--log-level', 'warn', '--mqtt-conn-rate-per-addr', '0'],
+    [
+      '--import',
+      'tsx',
+      main,
+      'gateway',
+      '--data-dir',
+      dataDir,
+      '--mqtt-port',
+      String(mqttPort),
+      '--mqtt-host',
+      '127.0.0.1',
+      '--http-port',
+      String(httpPort),
+      '--log-level',
+      'warn',
+      '--mqtt-conn-rate-per-addr',
+      '0',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
@@ -52,7 +69,13 @@ t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the sto
     let client: MqttClient | undefined;
     while (!client && running) {
       // a real kit retries with backoff when a connection attempt fails
-      client = await connectKit(mqttPort, ca, { clientId: id, username: id, password: secret, keepalive: 30, connectTimeout: 60_000 }).catch(async () => {
+      client = await connectKit(mqttPort, ca, {
+        clientId: id,
+        username: id,
+        password: secret,
+        keepalive: 30,
+        connectTimeout: 60_000,
+      }).catch(async () => {
         await new Promise((r) => setTimeout(r, 500));
         return undefined;
       });
@@ -97,7 +120,10 @@ t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the sto
   t.same(missing, [], `all ${acked.length} acknowledged messages survived the kill`);
   t.same(duplicated, [], 'none is stored twice');
   const total = (db.prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n;
-  t.ok(total >= acked.length, `the store holds ${total} rows ≥ ${acked.length} acknowledged (a commit may land just before its PUBACK was lost)`);
+  t.ok(
+    total >= acked.length,
+    `the store holds ${total} rows ≥ ${acked.length} acknowledged (a commit may land just before its PUBACK was lost)`,
+  );
   gw.child.kill('SIGTERM');
   await gw.exited;
 });

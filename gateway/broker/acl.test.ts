@@ -43,10 +43,21 @@ t.test('ACL: a device is confined to its own topics; refusals are counted and re
   const rows = gw.db().prepare("SELECT detail FROM security_events WHERE kind = 'acl_denied' ORDER BY id").all() as { detail: string }[];
   t.same(
     rows.map((r) => r.detail),
-    ['publish sv/kit-b1/telemetry', 'publish sv/kit-a1/cmd', 'subscribe #', 'subscribe sv/+/cmd', 'subscribe sv/kit-b1/cmd', 'subscribe sv/kit-a1/telemetry'],
+    [
+      'publish sv/kit-b1/telemetry',
+      'publish sv/kit-a1/cmd',
+      'subscribe #',
+      'subscribe sv/+/cmd',
+      'subscribe sv/kit-b1/cmd',
+      'subscribe sv/kit-a1/telemetry',
+    ],
     'each refusal is recorded with what was attempted',
   );
-  t.equal((gw.db().prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n, 0, 'nothing was stored for the refused publish');
+  t.equal(
+    (gw.db().prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n,
+    0,
+    'nothing was stored for the refused publish',
+  );
 });
 
 t.test('security events on disk are rate-limited; all refusals are counted', async (t) => {
