@@ -1,0 +1,85 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { DUPLICATE, type ItemOutcome, PRIORITY, STORED, type StoreItem } from './items.js';
+import { openStore } from './open.js';
+import { StoreWriter } from './writer.js';
+
+const tel = (seq: number, rxTs: number, outbox: string | null = null): StoreItem => ({
+  t: 'tel',
+  deviceId: 'kit-st1',
+  boot: 1,
+  seq,
+  ts: null,
+  rxTs,
+  tempC: 50,
+  sensor: 'ok',
+  heater: false,
+  rssi: undefined,
+  outbox,
+});
+
+function write(w: StoreWriter, item: StoreItem): Promise<ItemOutcome> {
+  return new Promise((resolve, reject) => w.write(item, (err, outcome) => (err ? reject(err) : resolve(outcome))));
+}
+
+t.test('group commit, dedupe, retention, outbox ack and quota eviction on the writer thread', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-store-'));
+  const w = new StoreWriter(dir);
+  await w.open();
+  t.teardown(() => w.close());
+  const db = openStore(dir, { readonly: true });
+  t.teardown(() => db.close());
+
+  const outcomes = await Promise.all(Array.from({ length: 500 }, (_, i) => write(w, tel(i, 1000 + i, `{"n":${i}}`))));
+  t.equal(outcomes.filter((o) => o === STORED).length, 500, '500 readings in a few group commits');
+  t.equal(await write(w, tel(7, 5000)), DUPLICATE, 'a replayed (device, boot, seq) is a duplicate');
+  t.equal((db.prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n, 500);
+  t.equal((db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n, 500, 'each stored reading queued once in the outbox');
+
+  // Protected rows: an audit record and a safety event are never evicted.
+  await write(w, {
+    t: 'audit',
+    id: 'au-1',
+    ts: 2000,
+    actor: 'watchdog',
+    actorId: null,
+    deviceId: 'kit-st1',
+    action: 'safe',
+    reason: 'over_temp',
+    data: '{}',
+    outbox: '{"a":1}',
+  });
+  await write(w, {
+    t: 'event',
+    id: 'ev-1',
+    deviceId: 'kit-st1',
+    type: 'over_temp',
+    severity: 'alarm',
+    safety: true,
+    ts: 2000,
+    data: '{}',
+    outbox: '{"e":1}',
+  });
+  const evicted = await w.outboxEvict(200, PRIORITY.state);
+  t.ok((evicted.telemetry ?? 0) > 400, `the oldest bulk telemetry was evicted (${evicted.telemetry})`);
+  const left = db.prepare('SELECT kind, priority FROM outbox ORDER BY id').all() as { kind: string; priority: number }[];
+  t.ok(left.some((r) => r.kind === 'audit') && left.some((r) => r.kind === 'event'), 'audit and safety events stay');
+  t.ok(
+    (db.prepare('SELECT coalesce(sum(bytes),0) AS b FROM outbox WHERE priority >= 1').get() as { b: number }).b <= 200,
+    'bulk fits the quota',
+  );
+  const everything = await w.outboxEvict(0, PRIORITY.state);
+  t.notOk('audit' in everything || 'event' in everything, 'even a zero quota never evicts protected rows');
+
+  const ids = (db.prepare('SELECT id FROM outbox').all() as { id: number }[]).map((r) => r.id);
+  t.equal(await w.outboxAck(ids), ids.length, 'acknowledged rows are deleted');
+  t.equal((db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n, 0);
+
+  const deleted = await w.retention(1100, 1_000_000);
+  t.equal(deleted, 100, 'retention drops history older than the cut-off');
+  const capped = await w.retention(0, 50);
+  t.equal(capped, 350, 'and caps the number of rows, oldest first');
+  t.equal((db.prepare('SELECT min(seq) AS s FROM telemetry').get() as { s: number }).s, 450, 'the newest rows remain');
+});
