@@ -177,6 +177,12 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       default: 250,
       help: 'How long a partial batch waits for more records.',
     }),
+    idleSyncMs: opt(z.number().int().min(100), {
+      kind: 'int',
+      unit: 'ms',
+      default: 5000,
+      help: 'With nothing to send, an empty batch goes this often: heartbeat, and the reply carries the desired state.',
+    }),
     requestTimeoutMs: opt(z.number().int().min(100), { kind: 'int', unit: 'ms', default: 30_000, help: 'Timeout of one batch request.' }),
     targetLatencyMs: opt(z.number().int().min(10), {
       kind: 'int',

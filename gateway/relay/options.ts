@@ -8,6 +8,7 @@ export interface RelayOptions {
   batchMinRecords: number;
   batchMaxBytes: number;
   lingerMs: number;
+  idleSyncMs: number;
   requestTimeoutMs: number;
   targetLatencyMs: number;
   backoffBaseMs: number;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Logger } from '../../shared/log.js';
 import { PRIORITY } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -45,6 +45,7 @@ export class Relay {
   private bisect: number | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private lastDropReport = Date.now();
+  private lastAttemptTs = 0;
 
   constructor(
     private readonly opts: RelayOptions,
@@ -98,15 +99,23 @@ export class Relay {
     while (this.running) {
       const limit = Math.min(this.bisect ?? this.sizer.current, this.sizer.current);
       const batch = await this.reader.read(this.lanes(), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head());
-      if (batch.waitMs > 0 || !batch.body || !batch.ids) {
+      let body = batch.body;
+      let ids = batch.ids;
+      if (batch.count === 0 && this.now() - this.lastAttemptTs >= this.opts.idleSyncMs) {
+        // Nothing queued: an empty batch still goes now and then, as the heartbeat and for the downlink.
+        body = gzipSync(`${this.head()}]}`);
+        ids = new Float64Array(0);
+      } else if (batch.waitMs > 0 || !body || !ids) {
         await this.sleep(Math.min(batch.waitMs || this.opts.lingerMs, this.opts.lingerMs));
         continue;
       }
+      if (!body || !ids) continue;
+      this.lastAttemptTs = this.now();
       const started = performance.now();
-      const outcome = await (this.transport as CloudTransport).send(batch.body, this.now);
+      const outcome = await (this.transport as CloudTransport).send(body, this.now);
       const latencyMs = performance.now() - started;
-      if (outcome.kind === 'ok') await this.onDelivered(outcome, [...batch.ids], latencyMs, batch.lastId);
-      else if (outcome.kind === 'rejected') await this.onRejected(outcome, [...batch.ids], batch.body);
+      if (outcome.kind === 'ok') await this.onDelivered(outcome, [...ids], latencyMs, batch.lastId);
+      else if (outcome.kind === 'rejected') await this.onRejected(outcome, [...ids], body);
       else await this.onFailure(outcome);
     }
   }
