@@ -1,0 +1,169 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApiKey, createGateway } from '../../cloud/admin.js';
+import { buildCloud, type Cloud } from '../../cloud/app.js';
+import { cloudConfig } from '../../cloud/config.js';
+import { buildGateway, type Gateway } from '../../gateway/app.js';
+import { gatewayConfig } from '../../gateway/config.js';
+import { list, provisionSecret, rotate } from '../../gateway/devices/provision.js';
+import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
+import { loadConfig } from '../../shared/config/load.js';
+import type { Logger } from '../../shared/log.js';
+import { demoDownlink } from './downlink.js';
+import { DEMO_KITS, type DemoKit } from './kits.js';
+import { SimKit } from './sim-kit.js';
+import { type DemoState, loadState, saveState } from './state.js';
+
+export interface DemoOptions {
+  /** Everything lives here (cloud/, gateway/, demo-state.json): a restart finds its data again. */
+  dataDir: string;
+  /** Cloud HTTP port (0 = any free port). */
+  cloudPort: number;
+  /** Gateway local API port (0 = any free port). */
+  gatewayPort: number;
+  /** Gateway MQTT/TLS port (0 = any free port). */
+  mqttPort: number;
+  /** Address the cloud and gateway HTTP listeners bind to. */
+  host: string;
+  log: Logger;
+  kits?: readonly DemoKit[];
+}
+
+export interface Demo {
+  cloudUrl: string;
+  gatewayUrl: string;
+  /** A fresh admin API key for the cloud dashboard (the previous demo key is revoked). */
+  adminKey: string;
+  /** A fresh operator token for the gateway's dashboard (issuing one replaces the old one). */
+  operatorToken: string;
+  kits: ReadonlyMap<string, SimKit>;
+  cloud: Cloud;
+  gateway: Gateway;
+  /** Stops the cloud only (the gateway keeps controlling: the internet-down case). */
+  stopCloud(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const GATEWAY_NAME = 'demo-gateway';
+
+/**
+ * The all-in-one demo (issue 8): cloud on its embedded store → gateway relaying to it → simulated
+ * kits over MQTT/TLS, in this process. Stops in reverse: kits, gateway, cloud (DESIGN.md order).
+ */
+export async function startDemo(o: DemoOptions): Promise<Demo> {
+  const cloudDir = join(o.dataDir, 'cloud');
+  const gatewayDir = join(o.dataDir, 'gateway');
+  mkdirSync(cloudDir, { recursive: true });
+  mkdirSync(gatewayDir, { recursive: true });
+  const state: DemoState = loadState(o.dataDir);
+  const level = o.log.level as 'info';
+
+  const cloud = buildCloud(
+    loadConfig(cloudConfig, {
+      // A dashboard polls several routes a second; the per-key default (600/min) is for scripts.
+      overrides: { dataDir: cloudDir, port: o.cloudPort, host: o.host, 'rateLimit.keyPerMin': 20_000, 'log.level': level },
+    }),
+    o.log.child({ part: 'cloud' }),
+  );
+  const { port: cloudPort } = await cloud.start();
+  const cloudUrl = `http://127.0.0.1:${cloudPort}`;
+  const stopAll: (() => Promise<void>)[] = [() => cloud.stop()];
+  const stopStarted = async () => {
+    for (const s of stopAll.reverse()) await s().catch((err: Error) => o.log.error({ err }, 'demo: stop failed'));
+  };
+  try {
+    const meta = cloud.stores.meta;
+    if (!state.cloudGateway) {
+      state.cloudGateway = await createGateway(meta, GATEWAY_NAME, Date.now());
+      saveState(o.dataDir, state);
+    }
+    if (state.adminKeyId) await meta.revokeApiKey(state.adminKeyId, Date.now());
+    const admin = await createApiKey(meta, 'admin', 'demo', Date.now());
+    state.adminKeyId = admin.id;
+
+    const gwConfig = loadConfig(gatewayConfig, {
+      overrides: {
+        dataDir: gatewayDir,
+        name: GATEWAY_NAME,
+        'mqtt.port': o.mqttPort,
+        'mqtt.host': '127.0.0.1',
+        'http.port': o.gatewayPort,
+        'http.host': o.host,
+        'cloud.url': cloudUrl,
+        'cloud.token': state.cloudGateway.token,
+        'log.level': level,
+      },
+    });
+    const kits = o.kits ?? DEMO_KITS;
+    const known = new Set(
+      list(gwConfig)
+        .filter((d) => d.revokedAt === null)
+        .map((d) => d.id),
+    );
+    for (const k of kits) {
+      const saved = state.kits[k.id];
+      if (saved && known.has(k.id)) continue;
+      const { secret } = known.has(k.id) ? await rotate(gwConfig, k.id) : await provisionSecret(gwConfig, k.id);
+      state.kits[k.id] = { secret, boot: 0 };
+    }
+    const operatorToken = issueOperatorToken(tokenFilePath(gatewayDir, gwConfig.http.tokenFile));
+
+    const gateway = buildGateway(gwConfig, o.log.child({ part: 'gateway' }));
+    const ports = await gateway.start();
+    stopAll.push(() => gateway.stop());
+    if (gateway.relay && !gateway.relay.onDesired) gateway.relay.onDesired = demoDownlink(() => gateway.control);
+
+    const ca = readFileSync(gateway.pki.caFile);
+    const sims = new Map<string, SimKit>();
+    for (const k of kits) {
+      const saved = state.kits[k.id] as DemoState['kits'][string];
+      saved.boot += 1; // every demo start is a kit reboot
+      const sim = new SimKit({
+        kit: k,
+        mqttUrl: `mqtts://127.0.0.1:${ports.mqttPort}`,
+        ca,
+        secret: saved.secret,
+        boot: saved.boot,
+        ...(saved.waterC !== undefined ? { startC: saved.waterC } : {}),
+        onError: (err) => o.log.warn({ kit: k.id, err: err.message }, 'demo kit: MQTT error'),
+      });
+      sims.set(k.id, sim);
+    }
+    saveState(o.dataDir, state);
+    await Promise.all([...sims.values()].map((s) => s.start()));
+    stopAll.push(async () => {
+      await Promise.all([...sims.values()].map((s) => s.stop()));
+      for (const [id, s] of sims) {
+        const saved = state.kits[id];
+        if (saved) saved.waterC = Math.round(s.sim.waterC * 100) / 100;
+      }
+      saveState(o.dataDir, state);
+    });
+
+    let cloudStopped = false;
+    let stopped = false;
+    return {
+      cloudUrl,
+      gatewayUrl: `http://127.0.0.1:${ports.httpPort}`,
+      adminKey: admin.key,
+      operatorToken,
+      kits: sims,
+      cloud,
+      gateway,
+      async stopCloud() {
+        if (cloudStopped) return;
+        cloudStopped = true;
+        await cloud.stop();
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        if (cloudStopped) stopAll.shift(); // already stopped
+        await stopStarted();
+      },
+    };
+  } catch (err) {
+    await stopStarted();
+    throw err;
+  }
+}
