@@ -26,6 +26,7 @@ export async function runPartitions(
   partitions: number,
   workDir: string,
   onProgress?: (total: PartitionCounters) => void,
+  extra: { partLog?: (index: number, line: string) => void; timeoutS?: number } = {},
 ): Promise<LoadResult> {
   const latest = new Map<number, PartitionCounters>();
   const finals: Extract<PartitionMessage, { type: 'final' }>[] = [];
@@ -39,12 +40,28 @@ export async function runPartitions(
       execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    const timer = extra.timeoutS ? setTimeout(() => child.kill('SIGKILL'), extra.timeoutS * 1000) : undefined;
     child.on('message', (m: PartitionMessage) => {
+      extra.partLog?.(
+        m.index,
+        JSON.stringify({
+          t: new Date().toISOString(),
+          type: m.type,
+          ...m.counters,
+          ...(m.type === 'final' ? { errors: m.errors, cpuMs: m.cpuMs } : {}),
+        }),
+      );
       latest.set(m.index, m.counters);
       if (m.type === 'final') finals.push(m);
       if (onProgress) onProgress(sum([...latest.values()]));
     });
-    return new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    return new Promise<void>((resolve) =>
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code !== 0) extra.partLog?.(index, JSON.stringify({ t: new Date().toISOString(), type: 'exit', code, signal }));
+        resolve();
+      }),
+    );
   });
   await Promise.all(children);
   const puback = new Histogram();

@@ -1,14 +1,9 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addSecretDevicesBulk } from '../../gateway/devices/registry.js';
-import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
-import { openStore } from '../../gateway/store/open.js';
-import { ensurePki } from '../../gateway/tls/pki.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
-import { startGatewayProcess } from '../../loadtest/targets/gateway-process.js';
+import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
-import { freePortFor } from './ports.js';
 
 export interface IngestBenchOptions {
   kits: number[];
@@ -45,36 +40,23 @@ export interface IngestRow {
 /** `sousvide bench ingest`: the gateway (TLS, auth, strict parse, durable commit before PUBACK) vs bare Mosquitto under the same lean generator. */
 export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
   const work = mkdtempSync(join(tmpdir(), 'sv-bench-ingest-'));
-  const dataDir = join(work, 'gateway');
-  mkdirSync(dataDir, { recursive: true });
-  const { pki } = ensurePki(dataDir);
   const maxKits = Math.max(...o.kits);
   o.log(`provisioning ${maxKits} kits (scrypt hashes) …`);
-  const db = openStore(dataDir);
-  const kits = await addSecretDevicesBulk(
-    db,
-    Array.from({ length: maxKits }, (_, i) => `bench-${String(i).padStart(5, '0')}`),
-  );
-  db.close();
-  const token = issueOperatorToken(tokenFilePath(dataDir));
+  const hosted = await prepareHostedGateway(work, maxKits, 'bench');
+  const { pki, kits, token } = hosted;
   const rows: IngestRow[] = [];
   let boot = 0;
   for (const n of o.kits) {
     for (const broker of o.brokers) {
       boot++;
-      const port = await freePortFor();
+      let port = await freePort();
       let sample: (() => Promise<{ lag: number | null; rss: number | null }>) | undefined;
       let stop: () => Promise<void>;
       let commandKits: string[] = [];
       if (broker === 'gateway') {
-        const httpPort = await freePortFor();
-        const gw = await startGatewayProcess({
-          dataDir,
-          mqttPort: port,
-          httpPort,
-          logFile: join(work, `gateway-${n}.log`),
-          extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(maxKits + 1000), '--log-level', 'warn'],
-        });
+        const gw = await hosted.start(join(work, `gateway-${n}.log`));
+        port = gw.mqttPort;
+        const httpPort = gw.httpPort;
         sample = async () => parseSample(await gw.metrics());
         stop = () => gw.stop();
         // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
@@ -119,17 +101,6 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
     }
   }
   return rows;
-}
-
-async function startCooks(httpPort: number, token: string, ids: string[]): Promise<void> {
-  for (const id of ids) {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/devices/${id}/cook`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ targetC: 70 }),
-    });
-    if (!res.ok) throw new Error(`could not start a cook on ${id}: ${res.status} ${await res.text()}`);
-  }
 }
 
 function parseSample(metrics: string): { lag: number | null; rss: number | null } {

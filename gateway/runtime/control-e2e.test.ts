@@ -11,7 +11,7 @@ import { startGateway } from '../testing/fixture.js';
  * audit record.
  */
 t.test('a 2-hour cook over MQTT/TLS, offline, then over-temperature and probe loss fail safe', async (t) => {
-  const sim = new ThermalSim({ volumeL: 8, powerW: 1000, seed: 7 });
+  const sim = new ThermalSim({ volumeL: 8, heaterW: 1000, seed: 7 });
   const gw = await startGateway(t, { 'cloud.url': 'http://127.0.0.1:9', 'mqtt.publishRatePerDevice': 0 }, { now: () => sim.nowMs });
   const secret = await gw.addKit('kit-e2e');
   const token = issueOperatorToken(tokenFilePath(gw.dataDir));

@@ -1,0 +1,84 @@
+import { SvError } from '../../shared/errors.js';
+import type { Command, CommandContext } from '../command.js';
+
+/** The seed plan's knobs (load-test-scenarios.md); the environment names are the seed's own. */
+const FLAGS = [
+  { flag: 'connections', kind: 'string' as const, help: 'Total kits (default 200).' },
+  { flag: 'partitions', kind: 'string' as const, help: 'Load-generator child processes (default 2).' },
+  { flag: 'connect-parallelism', kind: 'string' as const, help: 'Connections opened at once per partition (default 100).' },
+  { flag: 'mps', kind: 'string' as const, help: 'Messages per second per kit (default 1).' },
+  { flag: 'duration', kind: 'string' as const, help: 'Seconds of steady load (default 30).' },
+  { flag: 'qos', kind: 'string' as const, help: 'MQTT QoS of telemetry, 0 or 1 (default 1).' },
+  { flag: 'run-id', kind: 'string' as const, help: 'Run id [env RUN_ID] (default: timestamp YYYYMMDD-HHMMSS).' },
+  { flag: 'max-attempts', kind: 'string' as const, help: 'Attempts before giving up [env MAX_ATTEMPTS] (default 1).' },
+  { flag: 'part-timeout', kind: 'string' as const, help: 'Per-partition timeout, s [env PART_TIMEOUT_SECONDS] (default duration + 120).' },
+  {
+    flag: 'require-business-summary',
+    kind: 'bool' as const,
+    help: 'Fail an attempt without business-summary.json [env REQUIRE_BUSINESS_SUMMARY=1].',
+  },
+  { flag: 'out-dir', kind: 'string' as const, help: 'Artifacts root (default docs/loadtest-runs).' },
+  { flag: 'results', kind: 'string' as const, help: 'Results table to append to (default docs/load-test-results.md).' },
+];
+
+function int(ctx: CommandContext, flag: string, env: string | undefined, def: number, min: number, max: number): number {
+  const raw = ctx.flags[flag] ?? (env ? ctx.env[env] : undefined);
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new SvError('SV_ERR_CLI_USAGE', `--${flag}: a number from ${min} to ${max} (got ${JSON.stringify(raw)})`, [
+      `--${flag}: out of range`,
+    ]);
+  }
+  return n;
+}
+
+export const loadtestCommand: Command = {
+  name: 'loadtest',
+  summary: 'Simulate thousands of kits against a gateway and write run artifacts (seed plan Phase D–F).',
+  usage:
+    'sousvide loadtest [--connections N] [--partitions N] [--connect-parallelism N] [--mps N] [--duration S] [--qos 0|1] [--run-id ID] …',
+  flags: FLAGS,
+  async run(ctx) {
+    const durationS = int(ctx, 'duration', undefined, 30, 1, 24 * 3600);
+    const now = new Date();
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const runId = String(ctx.flags['run-id'] ?? ctx.env.RUN_ID ?? stamp);
+    if (!/^[A-Za-z0-9._-]{1,80}$/.test(runId))
+      throw new SvError('SV_ERR_CLI_USAGE', '--run-id: letters, digits, ".", "_", "-" (≤ 80)', ['--run-id: invalid']);
+    const qos = int(ctx, 'qos', undefined, 1, 0, 1) as 0 | 1;
+    const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
+    const out = ctx.json ? ctx.stderr : ctx.stdout;
+    const r = await runLoadtest({
+      connections: int(ctx, 'connections', undefined, 200, 1, 15_000),
+      partitions: int(ctx, 'partitions', undefined, 2, 1, 16),
+      connectParallelism: int(ctx, 'connect-parallelism', undefined, 100, 1, 5000),
+      mps: int(ctx, 'mps', undefined, 1, 0.01, 100),
+      durationS,
+      qos,
+      runId,
+      maxAttempts: int(ctx, 'max-attempts', 'MAX_ATTEMPTS', 1, 1, 10),
+      partTimeoutS: int(ctx, 'part-timeout', 'PART_TIMEOUT_SECONDS', durationS + 120, 10, 48 * 3600),
+      requireBusinessSummary: ctx.flags['require-business-summary'] === true || ctx.env.REQUIRE_BUSINESS_SUMMARY === '1',
+      outDir: String(ctx.flags['out-dir'] ?? 'docs/loadtest-runs'),
+      resultsFile: String(ctx.flags.results ?? 'docs/load-test-results.md'),
+      command: `sousvide loadtest ${process.argv.slice(3).join(' ')}`.trim(),
+      log: (line) => out.write(`${line}\n`),
+    });
+    const c = r.connection;
+    out.write(
+      [
+        '',
+        `run ${runId} attempt ${r.attempt}: ${r.dir}`,
+        `  kits connected       ${c.connected}/${c.kits} (connect p95 ${c.connect_ms.p95?.toFixed(0)} ms)`,
+        `  published / acked    ${c.published_total} / ${c.acked_total}  (connection success ${(c.connection_success_rate * 100).toFixed(2)} %)`,
+        `  PUBACK p50/p95/p99   ${c.puback_ms.p50?.toFixed(1)} / ${c.puback_ms.p95?.toFixed(1)} / ${c.puback_ms.p99?.toFixed(1)} ms`,
+        `  telemetry → command  p99 ${c.telemetry_to_command_ms.p99?.toFixed(1) ?? '–'} ms (${c.telemetry_to_command_ms.n} commands)`,
+        `  business success     ${r.business ? `${(r.business.business_pipeline_success_rate * 100).toFixed(2)} % (${r.business.mode})` : 'no business summary'}`,
+        '',
+      ].join('\n'),
+    );
+    if (ctx.json) ctx.stdout.write(`${JSON.stringify({ dir: r.dir, connection: r.connection, business: r.business })}\n`);
+    return r.business === null && ctx.flags['require-business-summary'] === true ? 1 : 0;
+  },
+};

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { addSecretDevicesBulk } from '../../gateway/devices/registry.js';
+import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
+import { openStore } from '../../gateway/store/open.js';
+import { ensurePki, type Pki } from '../../gateway/tls/pki.js';
+import { type GatewayProcess, startGatewayProcess } from './gateway-process.js';
+
+/**
+ * A gateway the load tool hosts itself: a data dir with `count` provisioned kits (ids
+ * `<prefix>-00000…`), its own CA, an operator token, and the gateway started as its own process
+ * with the limits a load test needs (no per-address connection rate: every kit comes from here).
+ */
+export interface HostedGateway {
+  dataDir: string;
+  pki: Pki;
+  kits: { id: string; secret: string }[];
+  token: string;
+  start(logFile: string): Promise<GatewayProcess & { mqttPort: number; httpPort: number }>;
+}
+
+export async function prepareHostedGateway(dir: string, count: number, prefix = 'lt'): Promise<HostedGateway> {
+  const dataDir = join(dir, 'gateway');
+  mkdirSync(dataDir, { recursive: true });
+  const { pki } = ensurePki(dataDir);
+  const db = openStore(dataDir);
+  const kits = await addSecretDevicesBulk(
+    db,
+    Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`),
+  );
+  db.close();
+  const token = issueOperatorToken(tokenFilePath(dataDir));
+  return {
+    dataDir,
+    pki,
+    kits,
+    token,
+    async start(logFile) {
+      const [mqttPort, httpPort] = [await freePort(), await freePort()];
+      const gw = await startGatewayProcess({
+        dataDir,
+        mqttPort,
+        httpPort,
+        logFile,
+        extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn'],
+      });
+      return Object.assign(gw, { mqttPort, httpPort });
+    },
+  };
+}
+
+/** Starts a cook on each kit through the gateway's local API, so that control traffic is real. */
+export async function startCooks(httpPort: number, token: string, ids: string[], targetC = 70): Promise<void> {
+  for (const id of ids) {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/v1/devices/${id}/cook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ targetC }),
+    });
+    if (!res.ok) throw new Error(`could not start a cook on ${id}: ${res.status} ${await res.text()}`);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
