@@ -12,6 +12,7 @@ import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics, type SinkName } from './metrics.js';
 import type { RouteDeps } from './routes/deps.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { deviceRoutes } from './routes/devices.js';
 import { docsRoutes } from './routes/docs.js';
 import { gatewayRoutes } from './routes/gateways.js';
@@ -114,6 +115,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await deviceRoutes(app, deps);
     await recordRoutes(app, deps);
     await keyRoutes(app, deps);
+    await dashboardRoutes(app, deps);
   });
 
   let started = false;

@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { localApi } from './http/api.js';
+import { dashboardRoutes } from './http/dashboard.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
@@ -149,6 +150,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         deviceIds: () => directory?.ids() ?? [],
         tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
       });
+      dashboardRoutes(http, () => ({ name: config.name }));
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();
       const httpPort = typeof a === 'object' && a ? a.port : config.http.port;
