@@ -58,10 +58,11 @@ function read(req: Extract<ReaderRequest, { op: 'read' }>): ReadReply {
   }
   const full = ids.length >= req.maxRecords || bytes >= req.maxBytes;
   const age = ids.length === 0 ? 0 : Date.now() - oldest;
-  // Linger: a partial batch waits until its oldest record is `lingerMs` old, then goes.
+  // Linger: a partial batch waits until its oldest record is `lingerMs` old, then goes. A negative
+  // age (the clock stepped back) never waits: no record may stall behind a clock.
   const lastId = (maxId.get('outbox') as { m: number }).m;
   if (ids.length === 0) return { count: 0, waitMs: req.lingerMs, lanes, lastId };
-  if (!full && age < req.lingerMs) return { count: ids.length, waitMs: req.lingerMs - age, lanes, lastId };
+  if (!full && age >= 0 && age < req.lingerMs) return { count: ids.length, waitMs: req.lingerMs - age, lanes, lastId };
   const body = gzipSync(`${req.head}${parts.join(',')}]}`, { level: 1 });
   return { count: ids.length, waitMs: 0, lanes, lastId, ids: Float64Array.from(ids), body, rawBytes: bytes };
 }
