@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Histogram } from './histogram.js';
 import { LeanClient } from './lean-client.js';
+import { MqttJsClient } from './mqttjs-client.js';
 
 export interface PartitionSpec {
   index: number;
@@ -20,6 +21,10 @@ export interface PartitionSpec {
   boot: number;
   /** Kits that subscribe to their cmd topic and time telemetry → command (kits with a cook). */
   commandKits?: string[];
+  /** Client model: the lean mqtt-packet client (default) or MQTT.js (the cross-check). */
+  client?: 'lean' | 'mqttjs';
+  /** Closed loop: a kit publishes only while fewer than this many are unacknowledged (0 = open loop). */
+  maxInFlight?: number;
 }
 
 export interface PartitionCounters {
@@ -29,6 +34,8 @@ export interface PartitionCounters {
   acked: number;
   failed: number;
   commands: number;
+  /** Closed loop: publishes held back because the kit's in-flight window was full. */
+  held: number;
 }
 
 export type PartitionMessage =
@@ -56,7 +63,7 @@ const classify = (err: Error): string => {
 
 export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessage) => void): Promise<void> {
   const ca = spec.caFile ? readFileSync(spec.caFile) : undefined;
-  const counters: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0 };
+  const counters: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0, held: 0 };
   const commandHist = new Histogram();
   const watched = new Set(spec.commandKits ?? []);
   const lastPublish = new Map<string, number>();
@@ -70,12 +77,13 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
   const cpu0 = process.cpuUsage();
   const progress = setInterval(() => send({ type: 'progress', index: spec.index, counters: { ...counters } }), 1000);
 
-  const clients: LeanClient[] = [];
+  const clients: (LeanClient | MqttJsClient)[] = [];
   let next = 0;
   const connectOne = async (): Promise<void> => {
     while (next < spec.kits.length) {
       const kit = spec.kits[next++] as { id: string; secret?: string };
-      const client = new LeanClient({
+      const Model = spec.client === 'mqttjs' ? MqttJsClient : LeanClient;
+      const client = new Model({
         host: spec.host,
         port: spec.port,
         ca,
@@ -116,6 +124,11 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
       const topic = `sv/${client.clientId}/telemetry`;
       const tick = () => {
         if (performance.now() >= endAt) return;
+        // Closed loop: hold back while the kit has its window of unacknowledged messages out.
+        if (spec.maxInFlight && client.inFlight >= spec.maxInFlight) {
+          counters.held++;
+          return;
+        }
         const payload = `{"v":1,"boot":${spec.boot},"seq":${seq++},"ts":${Date.now()},"tempC":${(55 + (k % 10) / 16).toFixed(4)},"sensor":"ok","heater":true}`;
         const t0 = performance.now();
         if (watched.has(client.clientId)) lastPublish.set(client.clientId, t0);

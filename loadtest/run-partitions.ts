@@ -81,7 +81,7 @@ export async function runPartitions(
 }
 
 function sum(list: PartitionCounters[]): PartitionCounters {
-  const t: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0 };
+  const t: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0, held: 0 };
   for (const c of list) for (const k of Object.keys(t) as (keyof PartitionCounters)[]) t[k] += c[k];
   return t;
 }

@@ -14,6 +14,8 @@ t.test('smoke run: 200 kits for 10 s write the seed-plan artifacts, and the spli
     mps: 1,
     durationS: 10,
     qos: 1,
+    client: 'lean',
+    maxInFlight: 0,
     runId: 'smoke',
     maxAttempts: 1,
     partTimeoutS: 180,

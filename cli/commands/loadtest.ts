@@ -9,6 +9,13 @@ const FLAGS = [
   { flag: 'mps', kind: 'string' as const, help: 'Messages per second per kit (default 1).' },
   { flag: 'duration', kind: 'string' as const, help: 'Seconds of steady load (default 30).' },
   { flag: 'qos', kind: 'string' as const, help: 'MQTT QoS of telemetry, 0 or 1 (default 1).' },
+  { flag: 'client', kind: 'string' as const, help: 'Client model: lean (mqtt-packet, default) or mqttjs (the cross-check).' },
+  {
+    flag: 'mode',
+    kind: 'string' as const,
+    help: 'open (fixed rate, shows drops; default) or closed (bounded in-flight, finds saturation).',
+  },
+  { flag: 'inflight', kind: 'string' as const, help: 'Closed loop: unacknowledged messages allowed per kit (default 1).' },
   { flag: 'run-id', kind: 'string' as const, help: 'Run id [env RUN_ID] (default: timestamp YYYYMMDD-HHMMSS).' },
   { flag: 'max-attempts', kind: 'string' as const, help: 'Attempts before giving up [env MAX_ATTEMPTS] (default 1).' },
   { flag: 'part-timeout', kind: 'string' as const, help: 'Per-partition timeout, s [env PART_TIMEOUT_SECONDS] (default duration + 120).' },
@@ -47,6 +54,11 @@ export const loadtestCommand: Command = {
     if (!/^[A-Za-z0-9._-]{1,80}$/.test(runId))
       throw new SvError('SV_ERR_CLI_USAGE', '--run-id: letters, digits, ".", "_", "-" (≤ 80)', ['--run-id: invalid']);
     const qos = int(ctx, 'qos', undefined, 1, 0, 1) as 0 | 1;
+    const client = String(ctx.flags.client ?? 'lean');
+    if (client !== 'lean' && client !== 'mqttjs')
+      throw new SvError('SV_ERR_CLI_USAGE', '--client: lean or mqttjs', ['--client: lean or mqttjs']);
+    const mode = String(ctx.flags.mode ?? 'open');
+    if (mode !== 'open' && mode !== 'closed') throw new SvError('SV_ERR_CLI_USAGE', '--mode: open or closed', ['--mode: open or closed']);
     const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
     const r = await runLoadtest({
@@ -56,6 +68,8 @@ export const loadtestCommand: Command = {
       mps: int(ctx, 'mps', undefined, 1, 0.01, 100),
       durationS,
       qos,
+      client,
+      maxInFlight: mode === 'closed' ? int(ctx, 'inflight', undefined, 1, 1, 1000) : 0,
       runId,
       maxAttempts: int(ctx, 'max-attempts', 'MAX_ATTEMPTS', 1, 1, 10),
       partTimeoutS: int(ctx, 'part-timeout', 'PART_TIMEOUT_SECONDS', durationS + 120, 10, 48 * 3600),

@@ -13,6 +13,9 @@ export interface LoadtestOptions {
   mps: number;
   durationS: number;
   qos: 0 | 1;
+  client: 'lean' | 'mqttjs';
+  /** 0 = open loop (fixed rate); N = closed loop with N unacknowledged messages per kit. */
+  maxInFlight: number;
   runId: string;
   maxAttempts: number;
   partTimeoutS: number;
@@ -63,6 +66,8 @@ export async function runLoadtest(o: LoadtestOptions): Promise<AttemptResult> {
         qos: o.qos,
         boot: attempt,
         commandKits,
+        client: o.client,
+        maxInFlight: o.maxInFlight,
       },
       hosted.kits,
       o.partitions,
