@@ -1,0 +1,29 @@
+/** The one fetch wrapper: bearer key, JSON, and the API's error body ({error: {code, message, details}}) as an Error. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: string[],
+  ) {
+    super(message);
+  }
+}
+
+export function client(key: string) {
+  return async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const json = text === '' ? null : (JSON.parse(text) as unknown);
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string; details?: string[] } } | null)?.error;
+      throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `HTTP ${res.status}`, e?.details ?? []);
+    }
+    return json as T;
+  };
+}
+export type Call = ReturnType<typeof client>;

@@ -1,0 +1,73 @@
+import { h } from '../dom.js';
+import type { CookRequest } from '../model.js';
+
+/**
+ * Start / change / stop a cook. Native form controls with labels and limits (the API checks them
+ * again and its error, naming the field, is shown in the alert region).
+ */
+export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): Promise<void> }) {
+  const target = h('input', { id: 'cook-target', name: 'targetC', type: 'number', min: 20, max: 95, step: 0.5, value: 57, required: true });
+  const minutes = h('input', {
+    id: 'cook-duration',
+    name: 'durationMin',
+    type: 'number',
+    min: 1,
+    max: 10080,
+    step: 1,
+    inputmode: 'numeric',
+  });
+  const food = h('input', { id: 'cook-food', name: 'food', type: 'text', maxlength: 64, autocomplete: 'off' });
+  const override = h('input', { id: 'cook-override', name: 'lowTempOverride', type: 'checkbox' });
+  const status = h('p', { class: 'hint', role: 'status' });
+  const submit = h('button', { type: 'submit' }, 'Start cook');
+  const stop = h('button', { type: 'button', class: 'danger' }, 'Stop cook');
+  const busy = async (fn: () => Promise<void>, done: string) => {
+    submit.disabled = stop.disabled = true;
+    status.textContent = '';
+    try {
+      await fn();
+      status.textContent = done;
+    } finally {
+      submit.disabled = stop.disabled = false;
+    }
+  };
+  const form = h(
+    'form',
+    { class: 'cook-form', 'aria-labelledby': 'cook-title' },
+    h('h2', { id: 'cook-title' }, 'Cook'),
+    h('div', { class: 'row' }, h('label', { for: 'cook-target' }, 'Target °C'), target),
+    h('div', { class: 'row' }, h('label', { for: 'cook-duration' }, 'Timer (minutes, empty = hold)'), minutes),
+    h('div', { class: 'row' }, h('label', { for: 'cook-food' }, 'Food (optional)'), food),
+    h(
+      'div',
+      { class: 'row check' },
+      override,
+      h('label', { for: 'cook-override' }, 'Low-temperature override (below 54.4 °C for more than 4 h; audited)'),
+    ),
+    h('div', { class: 'buttons' }, submit, stop),
+    status,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const spec: CookRequest = { targetC: Number(target.value) };
+    if (minutes.value !== '') spec.durationMin = Number(minutes.value);
+    if (food.value.trim() !== '') spec.food = food.value.trim();
+    if (override.checked) spec.lowTempOverride = true;
+    void busy(() => o.start(spec), `Cook set to ${spec.targetC} °C.`).catch(() => {});
+  });
+  stop.addEventListener('click', () => void busy(() => o.stop(), 'Stop sent.').catch(() => {}));
+  let filled = false;
+  return {
+    el: form,
+    /** Shows the running cook's values once (never overwrites what the user is typing). */
+    setRunning(running: { targetC: number; durationMin: number | null; food: string | null } | null) {
+      submit.textContent = running ? 'Change cook' : 'Start cook';
+      stop.disabled = running === null;
+      if (filled || !running) return;
+      filled = true;
+      target.value = String(running.targetC);
+      minutes.value = running.durationMin === null ? '' : String(running.durationMin);
+      food.value = running.food ?? '';
+    },
+  };
+}

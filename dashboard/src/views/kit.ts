@@ -1,0 +1,141 @@
+import { describe, isAlarm, reachedAt } from '../alarms.js';
+import { fill, h, setText } from '../dom.js';
+import { cookLabel, dateTime, duration, heater, onlineLabel, temp, timeLeft } from '../format.js';
+import type { Kit } from '../model.js';
+import { historyChart, liveChart } from './charts.js';
+import { cookForm } from './cook-form.js';
+import type { Ctx, View } from './view.js';
+
+const FIELDS = [
+  ['temp', 'Temperature'],
+  ['target', 'Target'],
+  ['heater', 'Heater'],
+  ['status', 'Link'],
+  ['probe', 'Probe'],
+  ['cook', 'Cook'],
+  ['left', 'Time left'],
+  ['danger', 'Time in the danger zone (4.4–54.4 °C)'],
+  ['actuator', 'Button presses confirmed'],
+] as const;
+type Field = (typeof FIELDS)[number][0];
+
+/** One kit: live state and chart, the cook controls, history (cloud) and the kit's recent events. */
+export function kitView(ctx: Ctx, id: string): View {
+  const { api } = ctx;
+  const fields = {} as Record<Field, HTMLElement>;
+  const dl = h('dl', { class: 'facts' });
+  for (const [key, label] of FIELDS) {
+    fields[key] = h('dd', { 'data-field': key });
+    dl.append(h('div', {}, h('dt', {}, label), fields[key]));
+  }
+  const live = liveChart(`Live temperature of ${id}`);
+  const fail = (err: unknown) => {
+    ctx.error((err as Error).message);
+    throw err;
+  };
+  const form = cookForm({
+    start: (spec) => api.startCook(id, spec).then(() => refresh().catch(() => {}), fail),
+    stop: () => api.stopCook(id).then(() => refresh().catch(() => {}), fail),
+  });
+  const history = api.history
+    ? historyChart(
+        (f, t, e) => (api.history as NonNullable<typeof api.history>)(id, f, t, e),
+        (e) => ctx.error(e.message),
+      )
+    : null;
+  const events = h('ol', { class: 'events', 'aria-label': `Recent events of ${id}` });
+  const el = h(
+    'section',
+    { 'aria-labelledby': 'kit-title', class: 'kit-page' },
+    h('p', {}, h('a', { href: '#/' }, '← All kits')),
+    h('h1', { id: 'kit-title' }, id),
+    h('div', { class: 'columns' }, h('div', { class: 'card' }, dl), h('div', { class: 'card' }, form.el)),
+    h('section', { class: 'card', 'aria-labelledby': 'live-title' }, h('h2', { id: 'live-title' }, 'Live'), live.el),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'history-title' },
+      h('h2', { id: 'history-title' }, 'History'),
+      history?.el ??
+        h('p', { class: 'hint' }, 'History is kept by the cloud. This gateway page shows live readings from the moment it was opened.'),
+    ),
+    h('section', { class: 'card', 'aria-labelledby': 'kit-events-title' }, h('h2', { id: 'kit-events-title' }, 'Events'), events),
+  );
+
+  let seeded = false;
+  let lastKey: string | null = null;
+  let lastEventId: string | undefined;
+  const show = (k: Kit, reached: number | null) => {
+    const now = Date.now();
+    const link = onlineLabel(k, now);
+    const active = k.cook && k.cook.state !== 'stopped' ? k.cook : null;
+    setText(fields.temp, temp(k.tempC));
+    setText(fields.target, active ? temp(active.targetC) : '—');
+    setText(fields.heater, heater(k));
+    setText(fields.status, link.text);
+    fields.status.className = link.ok ? 'ok' : 'bad';
+    setText(fields.probe, k.sensor ?? '—');
+    fields.probe.className = k.sensor === null || k.sensor === 'ok' ? 'ok' : 'bad';
+    setText(fields.cook, cookLabel(k.cook));
+    setText(fields.left, timeLeft(k.cook, reached, now));
+    setText(fields.danger, k.dangerZoneMs === null ? 'reported by the gateway only' : duration(k.dangerZoneMs));
+    const a = k.actuator;
+    setText(
+      fields.actuator,
+      a === null
+        ? 'reported by the gateway only'
+        : a.presses === 0
+          ? 'no presses yet'
+          : `${a.confirmed} of ${a.presses} (${Math.round((a.successRate ?? 0) * 100)} %)`,
+    );
+    fields.actuator.className = a && a.successRate !== null && a.successRate < 0.8 ? 'bad' : '';
+    form.setRunning(active);
+  };
+
+  async function refresh() {
+    const [k, evs] = await Promise.all([api.kit(id), api.events({ device: id, limit: 50 })]);
+    if (!seeded) {
+      seeded = true;
+      // Cloud: start the live window with the last 10 minutes from the store.
+      if (api.history) {
+        const now = Date.now();
+        const target = k.cook && k.cook.state !== 'stopped' ? k.cook.targetC : null;
+        live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []), target);
+        void history?.show(now - 3_600_000, now);
+      }
+    }
+    if (k.readingKey !== null && k.readingKey !== lastKey && k.lastTs !== null && (live.lastTs === null || k.lastTs > live.lastTs)) {
+      lastKey = k.readingKey;
+      const target =
+        k.cook && (k.cook.state === 'heating' || k.cook.state === 'holding' || k.cook.state === 'done') ? k.cook.targetC : null;
+      live.push(k.lastTs, k.tempC, target, k.heater === true);
+    }
+    show(k, k.cook ? reachedAt(evs, id, k.cook.startedTs) : null);
+    if (evs[0]?.id !== lastEventId) {
+      lastEventId = evs[0]?.id;
+      fill(
+        events,
+        ...evs
+          .slice(0, 20)
+          .map((e) =>
+            h(
+              'li',
+              { class: isAlarm(e) ? 'alarm' : e.severity },
+              h('time', { datetime: new Date(e.ts).toISOString() }, dateTime(e.ts)),
+              ` ${e.severity}: ${describe(e)}`,
+            ),
+          ),
+      );
+      if (evs.length === 0) fill(events, h('li', {}, 'No events yet.'));
+    }
+  }
+
+  return {
+    title: id,
+    el,
+    refresh,
+    dispose() {
+      live.dispose();
+      history?.dispose();
+    },
+  };
+}
