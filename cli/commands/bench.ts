@@ -2,7 +2,6 @@ import { SvError } from '../../shared/errors.js';
 import { ingestFlags } from '../bench/ingest-flags.js';
 import { writeReportSection } from '../bench/report-section.js';
 import type { Command } from '../command.js';
-import { notYet } from './serve.js';
 
 /** `sousvide bench <name>`: each benchmark prints its figures and writes its section of docs/benchmarks.md. */
 export const benchCommand: Command = {
@@ -65,8 +64,38 @@ export const benchCommand: Command = {
     {
       name: 'drain',
       summary: 'Time to drain a 1M-record backlog while 1k kits keep publishing.',
-      usage: 'sousvide bench drain',
-      run: notYet('bench drain', 6),
+      usage: 'sousvide bench drain [--records N] [--kits N] [--live-s S] [--partitions N] [--gateway-args "…"] [--report FILE] [--json]',
+      flags: [
+        { flag: 'records', kind: 'string', help: 'Backlog records queued before the gateway starts (default 1000000).' },
+        { flag: 'kits', kind: 'string', help: 'Live kits publishing 1 msg/s during the drain (default 1000).' },
+        { flag: 'live-s', kind: 'string', help: 'Seconds of live traffic (default 240).' },
+        { flag: 'partitions', kind: 'string', help: 'Load generator processes (default 2).' },
+        { flag: 'gateway-args', kind: 'string', help: 'Extra gateway flags, e.g. "--relay-batch-max-records 20000".' },
+        { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
+      ],
+      async run(ctx) {
+        const int = (name: string, def: number) => {
+          const v = ctx.flags[name];
+          if (v === undefined) return def;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1)
+            throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a positive integer`, [`--${name}: a positive integer`]);
+          return n;
+        };
+        const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
+        const extra = ctx.flags['gateway-args'];
+        return (await import('../../gateway/relay/bench/command.js')).runDrainBench({
+          records: int('records', 1_000_000),
+          kits: int('kits', 1000),
+          liveS: int('live-s', 240),
+          partitions: int('partitions', 2),
+          gatewayArgs: typeof extra === 'string' ? extra.split(' ').filter(Boolean) : [],
+          report: report === '-' ? undefined : report,
+          json: ctx.json,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr,
+        });
+      },
     },
   ],
 };
