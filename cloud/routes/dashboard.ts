@@ -32,7 +32,7 @@ const HEADERS = {
 export function dashboardDir(): string | undefined {
   for (const rel of ['../../dashboard/', '../../dist/dashboard/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'index.html'))) return dir;
+    if (existsSync(join(dir, 'app.js'))) return dir; // app.js: the source folder dashboard/ has an index.html too
   }
   return undefined;
 }

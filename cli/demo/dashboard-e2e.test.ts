@@ -1,0 +1,180 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import t from 'tap';
+import { createLogger } from '../../shared/log.js';
+import { BINARIES, findBinary } from '../../test/harness/packages.js';
+import { startDemo } from './demo.js';
+
+/**
+ * The dashboard in Debian's Chromium against the real demo (cloud on its embedded store, gateway,
+ * simulated kits over MQTT/TLS): log in, see the kits, start a cook, watch the chart move, a probe
+ * fault raises an alarm, stop the cook; then the same app from the gateway with the cloud stopped.
+ * Every wait is on what the page shows; screenshots go to test-output/dashboard/.
+ */
+const OUT = join(process.cwd(), 'test-output', 'dashboard');
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+const WAIT = { timeout: 90_000 };
+
+const field = (page: Page, kit: string | null, name: string) =>
+  page.locator(`${kit ? `[data-kit="${kit}"] ` : ''}[data-field="${name}"]`).first();
+const points = async (page: Page) => Number((await page.locator('.chart').first().getAttribute('data-points')) ?? 0);
+
+t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
+  execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' }); // the bundle of these sources
+  mkdirSync(OUT, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-demo-'));
+  const demo = await startDemo({
+    dataDir,
+    cloudPort: 0,
+    gatewayPort: 0,
+    mqttPort: 0,
+    host: '127.0.0.1',
+    log: createLogger({ name: 'demo-test', level: 'error', pretty: false }),
+  });
+  t.teardown(async () => {
+    await demo.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const browser = await chromium.launch({ executablePath: findBinary(BINARIES.chromium), args: ARGS });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const shot = (name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+
+  // Login: a wrong key is refused with a message, the demo's admin key gets in.
+  await page.goto(`${demo.cloudUrl}/dashboard/`);
+  await page.getByLabel('API key').fill('svk_not-a-real-key-0000000000000000000000');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#login-error', { hasText: 'Not accepted' }).waitFor(WAIT);
+  t.pass('a wrong key is refused with a message');
+  await shot('login');
+  await page.getByLabel('API key').fill(demo.adminKey);
+  await page.keyboard.press('Enter'); // the form works from the keyboard
+  await page.getByRole('heading', { name: 'Kits' }).waitFor(WAIT);
+
+  // Fleet: every demo kit with a temperature relayed to the cloud.
+  for (const id of demo.kits.keys()) {
+    await page.waitForFunction(
+      (id) => /°C/.test(document.querySelector(`[data-kit="${id}"] [data-field="temp"]`)?.textContent ?? ''),
+      id,
+      WAIT,
+    );
+  }
+  t.equal(await page.locator('.fleet [data-kit]').count(), demo.kits.size, `the fleet shows the ${demo.kits.size} demo kits`);
+  t.match(await field(page, 'kit-eggs', 'status').textContent(), /online/, 'online');
+  t.ok(await page.$$eval('input', (els) => els.every((e) => (e as HTMLInputElement).labels?.length)), 'every input has a label');
+  await shot('fleet');
+
+  // A kit: start a cook from the cloud; the gateway applies it and reports it back.
+  await page.getByRole('link', { name: 'kit-eggs' }).click();
+  await page.getByRole('heading', { name: 'kit-eggs' }).waitFor(WAIT);
+  await page.getByLabel('Target °C').fill('58');
+  await page.getByLabel(/Timer/).fill('45');
+  await page.getByLabel(/Food/).fill('eggs');
+  await page.getByRole('button', { name: 'Start cook' }).click();
+  await page.waitForFunction(
+    () => {
+      const c = document.querySelector('[data-field="cook"]')?.textContent ?? '';
+      return /heating to 58\.0 °C \(eggs\)$/.test(c); // confirmed: no "not confirmed yet" suffix
+    },
+    undefined,
+    WAIT,
+  );
+  t.pass('the cook set in the cloud is confirmed by the gateway');
+  await page.waitForFunction(() => document.querySelector('[data-field="heater"]')?.textContent === 'on', undefined, WAIT);
+  t.pass('the heater is on');
+  const firstTemp = await field(page, null, 'temp').textContent();
+  const before = await points(page);
+  await page.waitForFunction(
+    ([n, t0]) =>
+      Number(document.querySelector('.chart')?.getAttribute('data-points')) >= (n as number) + 5 &&
+      document.querySelector('[data-field="temp"]')?.textContent !== t0,
+    [before, firstTemp] as const,
+    WAIT,
+  );
+  t.ok((await points(page)) >= before + 5, 'the live chart moves: new readings appended');
+  t.not(await field(page, null, 'temp').textContent(), firstTemp, 'and the temperature shown changes');
+  t.match(await page.locator('.chart').first().getAttribute('aria-label'), /target 58\.0 °C/, 'the chart carries the target band');
+  await page.waitForFunction(() => Number(document.querySelectorAll('.chart')[1]?.getAttribute('data-points')) > 0, undefined, WAIT);
+  t.pass('history from the store is drawn');
+  await shot('kit');
+
+  // A probe fault in a simulated kit: the watchdog's alarm reaches the alarms page.
+  demo.kits.get('kit-steak')?.sim.injectFault('disconnected');
+  await page.getByRole('link', { name: 'Alarms & events' }).click();
+  await page.locator('.alarms li[data-kit="kit-steak"][data-type="sensor_fault"]').waitFor(WAIT);
+  t.match(await page.locator('.alarms li[data-kit="kit-steak"]').first().textContent(), /probe fault/, 'the alarm says what happened');
+  await shot('alarms');
+  demo.kits.get('kit-steak')?.sim.clearFault();
+  await page.getByRole('link', { name: 'Kits' }).click();
+  await page.waitForFunction(
+    () => /probe fault/.test(document.querySelector('[data-kit="kit-steak"] [data-field="alarms"]')?.textContent ?? ''),
+    undefined,
+    WAIT,
+  );
+  t.pass('the fleet shows the alarm on the kit');
+
+  // Stop the cook.
+  await page.getByRole('link', { name: 'kit-eggs' }).click();
+  await page.getByRole('button', { name: 'Change cook' }).waitFor(WAIT);
+  await page.getByRole('button', { name: 'Stop cook' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-field="cook"]')?.textContent === 'no cook', undefined, WAIT);
+  t.pass('the stop is confirmed by the gateway');
+
+  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.locator('td', { hasText: 'cook.stop' }).first().waitFor(WAIT);
+  await page.locator('td', { hasText: 'cook_start' }).first().waitFor(WAIT);
+  t.pass('the audit log shows the cloud call and the gateway applying it');
+  await shot('audit');
+  await page.getByRole('link', { name: 'Gateways' }).click();
+  await page.locator('td', { hasText: 'connected' }).first().waitFor(WAIT);
+  t.pass('the gateway is listed as connected, with its backlog');
+  await shot('gateways');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('link', { name: 'Kits' }).click();
+  await page.locator('.fleet [data-kit]').first().waitFor(WAIT);
+  await shot('fleet-phone');
+
+  // The internet is down: the same app from the gateway, with the cloud stopped.
+  await demo.stopCloud();
+  const gw = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  gw.on('pageerror', (e) => pageErrors.push(e.message));
+  await gw.goto(`${demo.gatewayUrl}/dashboard/`);
+  await gw.getByLabel('Operator token').fill(demo.operatorToken);
+  await gw.getByRole('button', { name: 'Log in' }).click();
+  await gw.waitForFunction(
+    () => /°C/.test(document.querySelector('[data-kit="kit-eggs"] [data-field="temp"]')?.textContent ?? ''),
+    undefined,
+    WAIT,
+  );
+  t.equal(await gw.locator('.fleet [data-kit]').count(), demo.kits.size, 'the gateway dashboard lists every kit');
+  await gw.getByRole('link', { name: 'kit-nopress' }).click();
+  await gw.getByLabel('Target °C').fill('60');
+  await gw.getByRole('button', { name: 'Start cook' }).click();
+  await gw.waitForFunction(
+    () => /heating to 60\.0 °C/.test(document.querySelector('[data-field="cook"]')?.textContent ?? ''),
+    undefined,
+    WAIT,
+  );
+  t.pass('a cook starts from the gateway with the cloud down');
+  await gw.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points')) >= 5, undefined, WAIT);
+  t.pass('and its live chart updates');
+  t.match(await field(gw, null, 'actuator').textContent(), /presses|of/, 'actuator health is shown');
+  t.match(await field(gw, null, 'danger').textContent(), /\d+ (s|min)/, 'danger-zone time is shown');
+  await gw.screenshot({ path: join(OUT, 'gateway-kit.png'), fullPage: true });
+  await gw.getByRole('button', { name: 'Stop cook' }).click();
+  await gw.waitForFunction(() => document.querySelector('[data-field="cook"]')?.textContent === 'no cook', undefined, WAIT);
+  t.same(pageErrors, [], 'no script errors in the pages');
+});
