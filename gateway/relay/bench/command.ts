@@ -26,7 +26,7 @@ export async function runDrainBench(o: DrainCommandOptions): Promise<number> {
   return r.left === 0 && r.checked.ok === r.checked.devices ? 0 : 1;
 }
 
-function markdown(r: DrainResult, o: DrainCommandOptions): string {
+export function markdown(r: DrainResult, o: Pick<DrainCommandOptions, 'liveS' | 'gatewayArgs'>): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   return [
     '## Relay drain after an outage (`sousvide bench drain`)',
