@@ -31,7 +31,7 @@ export function liveChart(label: string) {
   const lo: (number | null)[] = [];
   const hi: (number | null)[] = [];
   const heat: boolean[] = [];
-  const box = h('div', { class: 'chart', role: 'img', 'aria-label': `${label}: no readings yet` });
+  const box = h('div', { class: 'chart live-chart', role: 'img', 'aria-label': `${label}: no readings yet` });
   const height = 260;
   const shade = (u: uPlot) => {
     const { ctx, bbox } = u;
