@@ -28,7 +28,17 @@ const WAIT = { timeout: 90_000 };
 
 const field = (page: Page, kit: string | null, name: string) =>
   page.locator(`${kit ? `[data-kit="${kit}"] ` : ''}[data-field="${name}"]`).first();
-const points = async (page: Page) => Number((await page.locator('.chart').first().getAttribute('data-points')) ?? 0);
+/** Waits until an element shows text matching `re` (the page's own text, polled by Playwright). */
+const shows = (page: Page, selector: string, re: RegExp) => page.locator(selector, { hasText: re }).first().waitFor(WAIT);
+const points = async (page: Page, nth = 0) => Number((await page.locator('.chart').nth(nth).getAttribute('data-points')) ?? 0);
+/** Polls a condition on what the page shows (no timing asserted: only the test's overall timeout bounds it). */
+async function until(page: Page, what: string, ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 360; i++) {
+    if (await ok()) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the page never showed: ${what}`);
+}
 
 t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' }); // the bundle of these sources
@@ -66,15 +76,14 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
 
   // Fleet: every demo kit with a temperature relayed to the cloud.
   for (const id of demo.kits.keys()) {
-    await page.waitForFunction(
-      (id) => /°C/.test(document.querySelector(`[data-kit="${id}"] [data-field="temp"]`)?.textContent ?? ''),
-      id,
-      WAIT,
-    );
+    await shows(page, `[data-kit="${id}"] [data-field="temp"]`, /°C/);
   }
   t.equal(await page.locator('.fleet [data-kit]').count(), demo.kits.size, `the fleet shows the ${demo.kits.size} demo kits`);
   t.match(await field(page, 'kit-eggs', 'status').textContent(), /online/, 'online');
-  t.ok(await page.$$eval('input', (els) => els.every((e) => (e as HTMLInputElement).labels?.length)), 'every input has a label');
+  t.ok(
+    await page.$$eval('input', (els) => els.every((e) => ((e as unknown as { labels: unknown[] | null }).labels?.length ?? 0) > 0)),
+    'every input has a label',
+  );
   await shot('fleet');
 
   // A kit: start a cook from the cloud; the gateway applies it and reports it back.
@@ -84,30 +93,21 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await page.getByLabel(/Timer/).fill('45');
   await page.getByLabel(/Food/).fill('eggs');
   await page.getByRole('button', { name: 'Start cook' }).click();
-  await page.waitForFunction(
-    () => {
-      const c = document.querySelector('[data-field="cook"]')?.textContent ?? '';
-      return /heating to 58\.0 °C \(eggs\)$/.test(c); // confirmed: no "not confirmed yet" suffix
-    },
-    undefined,
-    WAIT,
-  );
+  await shows(page, '[data-field="cook"]', /heating to 58\.0 °C \(eggs\)$/); // confirmed: no "not confirmed yet" suffix
   t.pass('the cook set in the cloud is confirmed by the gateway');
-  await page.waitForFunction(() => document.querySelector('[data-field="heater"]')?.textContent === 'on', undefined, WAIT);
+  await shows(page, '[data-field="heater"]', /^on$/);
   t.pass('the heater is on');
   const firstTemp = await field(page, null, 'temp').textContent();
   const before = await points(page);
-  await page.waitForFunction(
-    ([n, t0]) =>
-      Number(document.querySelector('.chart')?.getAttribute('data-points')) >= (n as number) + 5 &&
-      document.querySelector('[data-field="temp"]')?.textContent !== t0,
-    [before, firstTemp] as const,
-    WAIT,
+  await until(
+    page,
+    'five more readings and a new temperature',
+    async () => (await points(page)) >= before + 5 && (await field(page, null, 'temp').textContent()) !== firstTemp,
   );
   t.ok((await points(page)) >= before + 5, 'the live chart moves: new readings appended');
   t.not(await field(page, null, 'temp').textContent(), firstTemp, 'and the temperature shown changes');
   t.match(await page.locator('.chart').first().getAttribute('aria-label'), /target 58\.0 °C/, 'the chart carries the target band');
-  await page.waitForFunction(() => Number(document.querySelectorAll('.chart')[1]?.getAttribute('data-points')) > 0, undefined, WAIT);
+  await until(page, 'history points', async () => (await points(page, 1)) > 0);
   t.pass('history from the store is drawn');
   await shot('kit');
 
@@ -119,18 +119,14 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await shot('alarms');
   demo.kits.get('kit-steak')?.sim.clearFault();
   await page.getByRole('link', { name: 'Kits' }).click();
-  await page.waitForFunction(
-    () => /probe fault/.test(document.querySelector('[data-kit="kit-steak"] [data-field="alarms"]')?.textContent ?? ''),
-    undefined,
-    WAIT,
-  );
+  await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /probe fault/);
   t.pass('the fleet shows the alarm on the kit');
 
   // Stop the cook.
   await page.getByRole('link', { name: 'kit-eggs' }).click();
   await page.getByRole('button', { name: 'Change cook' }).waitFor(WAIT);
   await page.getByRole('button', { name: 'Stop cook' }).click();
-  await page.waitForFunction(() => document.querySelector('[data-field="cook"]')?.textContent === 'no cook', undefined, WAIT);
+  await shows(page, '[data-field="cook"]', /^no cook$/);
   t.pass('the stop is confirmed by the gateway');
 
   await page.getByRole('link', { name: 'Audit' }).click();
@@ -154,27 +150,19 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.goto(`${demo.gatewayUrl}/dashboard/`);
   await gw.getByLabel('Operator token').fill(demo.operatorToken);
   await gw.getByRole('button', { name: 'Log in' }).click();
-  await gw.waitForFunction(
-    () => /°C/.test(document.querySelector('[data-kit="kit-eggs"] [data-field="temp"]')?.textContent ?? ''),
-    undefined,
-    WAIT,
-  );
+  await shows(gw, '[data-kit="kit-eggs"] [data-field="temp"]', /°C/);
   t.equal(await gw.locator('.fleet [data-kit]').count(), demo.kits.size, 'the gateway dashboard lists every kit');
   await gw.getByRole('link', { name: 'kit-nopress' }).click();
   await gw.getByLabel('Target °C').fill('60');
   await gw.getByRole('button', { name: 'Start cook' }).click();
-  await gw.waitForFunction(
-    () => /heating to 60\.0 °C/.test(document.querySelector('[data-field="cook"]')?.textContent ?? ''),
-    undefined,
-    WAIT,
-  );
+  await shows(gw, '[data-field="cook"]', /heating to 60\.0 °C/);
   t.pass('a cook starts from the gateway with the cloud down');
-  await gw.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points')) >= 5, undefined, WAIT);
+  await until(gw, 'five live readings', async () => (await points(gw)) >= 5);
   t.pass('and its live chart updates');
   t.match(await field(gw, null, 'actuator').textContent(), /presses|of/, 'actuator health is shown');
   t.match(await field(gw, null, 'danger').textContent(), /\d+ (s|min)/, 'danger-zone time is shown');
   await gw.screenshot({ path: join(OUT, 'gateway-kit.png'), fullPage: true });
   await gw.getByRole('button', { name: 'Stop cook' }).click();
-  await gw.waitForFunction(() => document.querySelector('[data-field="cook"]')?.textContent === 'no cook', undefined, WAIT);
+  await shows(gw, '[data-field="cook"]', /^no cook$/);
   t.same(pageErrors, [], 'no script errors in the pages');
 });
