@@ -117,10 +117,12 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await page.locator('.alarms li[data-kit="kit-steak"][data-type="sensor_fault"]').waitFor(WAIT);
   t.match(await page.locator('.alarms li[data-kit="kit-steak"]').first().textContent(), /probe fault/, 'the alarm says what happened');
   await shot('alarms');
-  demo.kits.get('kit-steak')?.sim.clearFault();
   await page.getByRole('link', { name: 'Kits' }).click();
   await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /probe fault/);
   t.pass('the fleet shows the alarm on the kit');
+  demo.kits.get('kit-steak')?.sim.clearFault();
+  await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /^none$/);
+  t.pass('and clears it when the probe is back (the watchdog\'s sensor_ok)');
 
   // Stop the cook.
   await page.getByRole('link', { name: 'kit-eggs' }).click();
