@@ -12,7 +12,11 @@ import { startGateway } from '../testing/fixture.js';
  */
 t.test('a 2-hour cook over MQTT/TLS, offline, then over-temperature and probe loss fail safe', async (t) => {
   const sim = new ThermalSim({ volumeL: 8, heaterW: 1000, seed: 7 });
-  const gw = await startGateway(t, { 'cloud.url': 'http://127.0.0.1:9', 'mqtt.publishRatePerDevice': 0 }, { now: () => sim.nowMs });
+  const gw = await startGateway(
+    t,
+    { 'cloud.url': 'http://127.0.0.1:9', 'cloud.token': 'svg_unreachable-cloud-token-0000', 'mqtt.publishRatePerDevice': 0 },
+    { now: () => sim.nowMs },
+  );
   const secret = await gw.addKit('kit-e2e');
   const token = issueOperatorToken(tokenFilePath(gw.dataDir));
   const kit = await gw.connect({ clientId: 'kit-e2e', username: 'kit-e2e', password: secret });
