@@ -42,7 +42,8 @@ export const demoCommand: Command = {
       throw new SvError('SV_ERR_CLI_USAGE', '--log-level: fatal, error, warn, info, debug, trace or silent', [
         '--log-level: unknown level',
       ]);
-    const log = createLogger({ name: 'demo', level: level as 'warn' });
+    // With --json, stdout carries only the one JSON line; the logs go to stderr.
+    const log = createLogger({ name: 'demo', level: level as 'warn', ...(ctx.json ? { destination: ctx.stderr } : {}) });
     const dataDir = resolve(str(ctx, 'data-dir', DEFAULTS.dataDir));
     const demo = await startDemo({
       dataDir,
