@@ -122,7 +122,7 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   t.pass('the fleet shows the alarm on the kit');
   demo.kits.get('kit-steak')?.sim.clearFault();
   await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /^none$/);
-  t.pass('and clears it when the probe is back (the watchdog\'s sensor_ok)');
+  t.pass("and clears it when the probe is back (the watchdog's sensor_ok)");
 
   // Stop the cook.
   await page.getByRole('link', { name: 'kit-eggs' }).click();
