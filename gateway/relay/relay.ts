@@ -71,10 +71,12 @@ export class Relay {
     this.running = false;
     clearTimeout(this.statsTimer);
     this.wake?.();
+    // Abort a batch in flight rather than wait up to the request timeout: its rows stay in the
+    // outbox and go again after the restart (a no-op if the cloud had committed them).
+    await this.transport?.close();
     await this.loop;
     await this.queueDropReport(); // counts survive a clean stop; the store closes after the relay
     this.state = 'stopped';
-    await this.transport?.close();
     await this.reader.close();
   }
 
@@ -97,27 +99,39 @@ export class Relay {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const limit = Math.min(this.bisect ?? this.sizer.current, this.sizer.current);
-      const batch = await this.reader.read(this.lanes(), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head());
-      let body = batch.body;
-      let ids = batch.ids;
-      if (batch.count === 0 && this.now() - this.lastAttemptTs >= this.opts.idleSyncMs) {
-        // Nothing queued: an empty batch still goes now and then, as the heartbeat and for the downlink.
-        body = gzipSync(`${this.head()}]}`);
-        ids = new Float64Array(0);
-      } else if (batch.waitMs > 0 || !body || !ids) {
-        await this.sleep(Math.min(batch.waitMs || this.opts.lingerMs, this.opts.lingerMs));
-        continue;
+      try {
+        await this.step();
+      } catch (err) {
+        // A local failure (reader thread, store) must not end the relay: log, back off, go on.
+        if (!this.running) break;
+        this.lastError = (err as Error).message;
+        this.log.error({ err }, 'relay: local error, retrying');
+        await this.sleep(this.backoff.next());
       }
-      if (!body || !ids) continue;
-      this.lastAttemptTs = this.now();
-      const started = performance.now();
-      const outcome = await (this.transport as CloudTransport).send(body, this.now);
-      const latencyMs = performance.now() - started;
-      if (outcome.kind === 'ok') await this.onDelivered(outcome, [...ids], latencyMs, batch.lastId);
-      else if (outcome.kind === 'rejected') await this.onRejected(outcome, [...ids], body);
-      else await this.onFailure(outcome);
     }
+  }
+
+  private async step(): Promise<void> {
+    const limit = Math.min(this.bisect ?? this.sizer.current, this.sizer.current);
+    const batch = await this.reader.read(this.lanes(), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head());
+    let body = batch.body;
+    let ids = batch.ids;
+    if (batch.count === 0 && this.now() - this.lastAttemptTs >= this.opts.idleSyncMs) {
+      // Nothing queued: an empty batch still goes now and then, as the heartbeat and for the downlink.
+      body = gzipSync(`${this.head()}]}`);
+      ids = new Float64Array(0);
+    } else if (batch.waitMs > 0 || !body || !ids) {
+      await this.sleep(Math.min(batch.waitMs || this.opts.lingerMs, this.opts.lingerMs));
+      return;
+    }
+    if (!body || !ids || !this.running) return;
+    this.lastAttemptTs = this.now();
+    const started = performance.now();
+    const outcome = await (this.transport as CloudTransport).send(body, this.now);
+    const latencyMs = performance.now() - started;
+    if (outcome.kind === 'ok') await this.onDelivered(outcome, [...ids], latencyMs, batch.lastId);
+    else if (outcome.kind === 'rejected') await this.onRejected(outcome, [...ids], body);
+    else await this.onFailure(outcome);
   }
 
   private async onDelivered(outcome: Extract<SendOutcome, { kind: 'ok' }>, ids: number[], latencyMs: number, lastId: number) {
@@ -189,6 +203,7 @@ export class Relay {
     const throttled = outcome.kind === 'busy' && (outcome.status === 429 || outcome.status === 503);
     this.state = outcome.kind === 'unauthorized' ? 'unauthorized' : throttled ? 'throttled' : 'retrying';
     this.lastError = outcome.kind === 'network' ? outcome.error : `HTTP ${outcome.status}`;
+    if (!this.running) return; // aborted by stop()
     this.recovering = true;
     this.sizer.shrink();
     const waitMs = this.backoff.next(retryAfterMs);

@@ -84,7 +84,8 @@ export class CloudTransport {
     return { kind: 'busy', status, retryAfterMs: parseRetryAfter(retryAfter, nowMs()) };
   }
 
+  /** Closes the pool, aborting a request in flight. */
   async close(): Promise<void> {
-    await this.pool.close().catch(() => this.pool.destroy());
+    await this.pool.destroy().catch(() => {});
   }
 }
