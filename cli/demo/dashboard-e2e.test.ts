@@ -164,6 +164,8 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   t.match(await field(gw, null, 'actuator').textContent(), /presses|of/, 'actuator health is shown');
   t.match(await field(gw, null, 'danger').textContent(), /\d+ (s|min)/, 'danger-zone time is shown');
   await gw.screenshot({ path: join(OUT, 'gateway-kit.png'), fullPage: true });
+  await gw.setViewportSize({ width: 390, height: 844 });
+  await gw.screenshot({ path: join(OUT, 'gateway-kit-phone.png'), fullPage: true });
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
   t.same(pageErrors, [], 'no script errors in the pages');

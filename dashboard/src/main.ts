@@ -110,7 +110,7 @@ async function boot(): Promise<void> {
             ctx.error(`Could not update: ${(err as Error).message}`);
           }
         }
-        if (v === view) timer = window.setTimeout(run, everyMs);
+        if (v === view) timer = window.setTimeout(run, v.everyMs?.() ?? everyMs);
       };
       void run();
     };

@@ -48,6 +48,9 @@ export function fleetView(ctx: Ctx): View {
   return {
     title: 'Kits',
     el,
+    // The cloud's device list has no cooks, so its fleet costs one request per kit: slow down
+    // past 20 kits to stay well inside the per-key rate limit (600/min by default).
+    everyMs: () => (ctx.api.kind === 'cloud' ? Math.max(2000, cards.size * 150) : 2000),
     async refresh() {
       const [kits, events] = await Promise.all([ctx.api.kits(), ctx.api.events({ limit: 300 })]);
       const alarms = activeAlarms(events);

@@ -13,4 +13,6 @@ export interface View {
   /** Called at once and then every poll period while the page is visible. */
   refresh(): Promise<void>;
   dispose?(): void;
+  /** Poll period override (ms), e.g. a large cloud fleet costs one request per kit. */
+  everyMs?(): number;
 }
