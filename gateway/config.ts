@@ -157,7 +157,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   relay: {
     batchMaxRecords: opt(z.number().int().min(1).max(MAX_BATCH_RECORDS), {
       kind: 'int',
-      default: 10_000,
+      default: 20_000,
       help: 'Most records per batch (the adaptive size grows up to this while the cloud keeps up).',
     }),
     batchMinRecords: opt(z.number().int().min(1).max(MAX_BATCH_RECORDS), {
@@ -187,8 +187,8 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     targetLatencyMs: opt(z.number().int().min(10), {
       kind: 'int',
       unit: 'ms',
-      default: 2000,
-      help: 'A batch answered slower than this shrinks the next one; faster full batches grow it.',
+      default: 1500,
+      help: 'A batch answered slower than this shrinks the next one; faster full batches grow it (keep under the cloud ingest.sink-timeout-ms).',
     }),
     backoffBaseMs: opt(z.number().int().min(1), { kind: 'int', unit: 'ms', default: 500, help: 'First retry delay after a failed batch.' }),
     backoffMaxMs: opt(z.number().int().min(1), {

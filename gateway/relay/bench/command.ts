@@ -21,22 +21,34 @@ export async function runDrainBench(o: DrainCommandOptions): Promise<number> {
     `backlog ${r.records} records drained in ${r.drainS.toFixed(1)} s: ${Math.round(r.backlogPerS)} records/s, ` +
       `${r.ratio.toFixed(1)} × the live rate of ${Math.round(r.livePerS)} msg/s (${r.left} left)\n`,
   );
-  if (o.report) writeReportSection(o.report, 'bench:drain', markdown(r, o));
+  if (o.report) writeReportSection(o.report, 'bench:drain', markdown([{ r, liveS: o.liveS, gatewayArgs: o.gatewayArgs }]));
   if (o.json) o.stdout.write(`${JSON.stringify(r)}\n`);
   return r.left === 0 && r.checked.ok === r.checked.devices ? 0 : 1;
 }
 
-export function markdown(r: DrainResult, o: Pick<DrainCommandOptions, 'liveS' | 'gatewayArgs'>): string {
+export interface DrainRun {
+  r: DrainResult;
+  liveS: number;
+  gatewayArgs: string[];
+}
+
+/** The report section: one row per run (the command writes one; several when runs are compared). */
+export function markdown(runs: DrainRun[], notes: string[] = []): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const first = runs[0] as DrainRun;
   return [
     '## Relay drain after an outage (`sousvide bench drain`)',
     '',
-    `${new Date().toISOString()} · ${n(r.records)} telemetry records queued in the gateway outbox (filled directly, ${r.fillS.toFixed(1)} s), then the gateway starts with its relay on while ${n(r.kits)} kits publish 1 msg/s over MQTT/TLS (QoS 1) for ${o.liveS} s; one cloud process on private InfluxDB 1.6, Redis 7 and MariaDB from the test harness, all on the same 2-core machine (load average ${r.loadavg.toFixed(1)} at the end)${o.gatewayArgs.length ? `; gateway flags \`${o.gatewayArgs.join(' ')}\`` : '; default relay settings'}.`,
+    `${new Date().toISOString()} · ${n(first.r.records)} telemetry records queued in the gateway outbox (filled directly before the start, ${first.r.fillS.toFixed(1)} s), then the gateway starts with its relay on while ${n(first.r.kits)} kits publish 1 msg/s over MQTT/TLS (QoS 1); one cloud process on private InfluxDB 1.6, Redis 7 and MariaDB from the test harness, gateway, cloud, stores and load generator on the same shared 2-core machine.`,
     '',
-    '| backlog records | drain s | backlog records/s | live msg/s (acked) | ratio to live | all records sent/s | backlog left | sample check |',
-    '|---:|---:|---:|---:|---:|---:|---:|---|',
-    `| ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB |`,
+    '| relay settings | backlog records | drain s | backlog records/s | live msg/s (acked) | ratio to live | records sent/s during the drain | left | sample check | load avg |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    ...runs.map(
+      ({ r, gatewayArgs }) =>
+        `| ${gatewayArgs.length ? `\`${gatewayArgs.join(' ')}\`` : 'defaults'} | ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB | ${r.loadavg.toFixed(1)} |`,
+    ),
     '',
     'Drain time runs from the gateway being healthy to the last backlog row acknowledged by the cloud (a 2xx means InfluxDB, Redis and MariaDB committed). The live lane goes first in every batch; the backlog fills the rest. Target (issue 6): backlog records/s ≥ 20 × the live rate.',
+    ...notes.map((x) => `\n${x}`),
   ].join('\n');
 }
