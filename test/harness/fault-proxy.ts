@@ -10,6 +10,7 @@ export type ProxyMode = { kind: 'pass' } | { kind: 'delay'; ms: number } | { kin
 export class FaultProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private closing = false;
   mode: ProxyMode = { kind: 'pass' };
   port = 0;
 
@@ -39,13 +40,16 @@ export class FaultProxy {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Stops listening and drops every connection, including clients that reconnect meanwhile. */
   async close(): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.resetConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closed;
   }
 
   private onClient(client: Socket): void {
-    if (this.mode.kind === 'refuse') {
+    if (this.closing || this.mode.kind === 'refuse') {
       client.destroy();
       return;
     }
