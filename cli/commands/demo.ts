@@ -52,6 +52,11 @@ export const demoCommand: Command = {
       mqttPort: portFlag(ctx, 'mqtt-port', DEFAULTS.mqttPort),
       host: str(ctx, 'host', DEFAULTS.host),
       log,
+    }).catch((err: NodeJS.ErrnoException) => {
+      // The usual first-run problem (a real gateway already on 8080 or 8883) gets a clear answer.
+      if (err.code !== 'EADDRINUSE') throw err;
+      const m = `${err.message}: another program uses this port; choose others with --port, --gateway-port, --mqtt-port (0 = any free port)`;
+      throw new SvError('SV_ERR_CLI_USAGE', m, [m]);
     });
     const info = {
       dashboard: `${demo.cloudUrl}/dashboard/`,

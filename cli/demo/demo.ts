@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiKey, createGateway } from '../../cloud/admin.js';
 import { buildCloud, type Cloud } from '../../cloud/app.js';
+import { hashSecret } from '../../cloud/auth/tokens.js';
 import { cloudConfig } from '../../cloud/config.js';
 import { buildGateway, type Gateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
@@ -73,10 +74,14 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   };
   try {
     const meta = cloud.stores.meta;
-    if (!state.cloudGateway) {
-      state.cloudGateway = await createGateway(meta, GATEWAY_NAME, Date.now());
+    // A kept token the cloud no longer knows (its store was deleted): register the gateway again.
+    const registered = state.cloudGateway && (await meta.gatewayByTokenHash(hashSecret(state.cloudGateway.token)));
+    if (!registered) {
+      const taken = (await meta.listGateways({ limit: 500 })).items.some((g) => g.id === GATEWAY_NAME);
+      state.cloudGateway = await createGateway(meta, taken ? `${GATEWAY_NAME}-${Date.now().toString(36)}` : GATEWAY_NAME, Date.now());
       saveState(o.dataDir, state);
     }
+    const gatewayToken = (state.cloudGateway as { token: string }).token;
     if (state.adminKeyId) await meta.revokeApiKey(state.adminKeyId, Date.now());
     const admin = await createApiKey(meta, 'admin', 'demo', Date.now());
     state.adminKeyId = admin.id;
@@ -90,21 +95,22 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         'http.port': o.gatewayPort,
         'http.host': o.host,
         'cloud.url': cloudUrl,
-        'cloud.token': state.cloudGateway.token,
+        'cloud.token': gatewayToken,
         'log.level': level,
       },
     });
     const kits = o.kits ?? DEMO_KITS;
-    const known = new Set(
+    const provisioned = new Set(
       list(gwConfig)
         .filter((d) => d.revokedAt === null)
         .map((d) => d.id),
     );
     for (const k of kits) {
       const saved = state.kits[k.id];
-      if (saved && known.has(k.id)) continue;
-      const { secret } = known.has(k.id) ? await rotate(gwConfig, k.id) : await provisionSecret(gwConfig, k.id);
-      state.kits[k.id] = { secret, boot: 0 };
+      if (saved && provisioned.has(k.id)) continue;
+      const { secret } = provisioned.has(k.id) ? await rotate(gwConfig, k.id) : await provisionSecret(gwConfig, k.id);
+      // Keep the boot counter: the cloud may still hold this kit's readings under (boot, seq).
+      state.kits[k.id] = { secret, boot: saved?.boot ?? 0 };
     }
     const operatorToken = issueOperatorToken(tokenFilePath(gatewayDir, gwConfig.http.tokenFile));
 
