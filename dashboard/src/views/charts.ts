@@ -52,8 +52,8 @@ export function liveChart(label: string) {
       scales: { x: { time: true }, y: { auto: true } },
       series: [
         {},
-        { label: 'Temperature °C', stroke: '#b3261e', width: 2, value: (_u, v) => temp(v) },
-        { label: 'Target °C', stroke: '#1b5e20', width: 1.5, dash: [6, 4], value: (_u, v) => temp(v) },
+        { label: 'Temperature °C', stroke: '#b3261e', width: 2, points: { show: false }, value: (_u, v) => temp(v) },
+        { label: 'Target °C', stroke: '#1b5e20', width: 1.5, dash: [6, 4], points: { show: false }, value: (_u, v) => temp(v) },
         { label: 'Band low', stroke: 'transparent', show: true, value: () => '' },
         { label: 'Band high', stroke: 'transparent', show: true, value: () => '' },
       ],
