@@ -88,14 +88,15 @@ export function liveChart(label: string) {
       return xs.length;
     },
     /** Seeds the window with history buckets (no heater data in buckets: unshaded). */
-    seed(buckets: Bucket[], targetC: number | null) {
+    seed(buckets: Bucket[], cook: { targetC: number; sinceTs: number } | null) {
       for (const b of buckets) {
         if (b.mean === null) continue;
+        const target = cook && b.ts >= cook.sinceTs ? cook.targetC : null; // no target line before the cook began
         xs.push(b.ts / 1000);
         temps.push(b.mean);
-        targets.push(targetC);
-        lo.push(targetC === null ? null : targetC - BAND_C);
-        hi.push(targetC === null ? null : targetC + BAND_C);
+        targets.push(target);
+        lo.push(target === null ? null : target - BAND_C);
+        hi.push(target === null ? null : target + BAND_C);
         heat.push(false);
       }
       plot.setData([xs, temps, targets, lo, hi]);

@@ -98,8 +98,8 @@ export function kitView(ctx: Ctx, id: string): View {
       // Cloud: start the live window with the last 10 minutes from the store.
       if (api.history) {
         const now = Date.now();
-        const target = k.cook && k.cook.state !== 'stopped' ? k.cook.targetC : null;
-        live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []), target);
+        const cook = k.cook && k.cook.state !== 'stopped' ? { targetC: k.cook.targetC, sinceTs: k.cook.startedTs } : null;
+        live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []), cook);
         void history?.show(now - 3_600_000, now);
       }
     }
