@@ -16,6 +16,8 @@ export interface ReadReply {
   waitMs: number;
   /** Records taken from each lane, in lane order. */
   lanes: number[];
+  /** Per lane, the last id taken (or the lane's `after` when none): where the next batch starts. */
+  laneLast: number[];
   /** Highest outbox id assigned when the batch was read. */
   lastId: number;
   ids?: Float64Array;

@@ -28,6 +28,7 @@ function read(req: Extract<ReaderRequest, { op: 'read' }>): ReadReply {
   let bytes = 0;
   let oldest = Number.POSITIVE_INFINITY;
   const lanes: number[] = [];
+  const laneLast: number[] = [];
   // Lanes in order: safety events and audit, latest state, live telemetry, then the backlog.
   for (const lane of req.lanes) {
     let got = 0;
@@ -55,16 +56,17 @@ function read(req: Extract<ReaderRequest, { op: 'read' }>): ReadReply {
       if (rows.length === 0 || bytes >= req.maxBytes) break;
     }
     lanes.push(got);
+    laneLast.push(after);
   }
   const full = ids.length >= req.maxRecords || bytes >= req.maxBytes;
   const age = ids.length === 0 ? 0 : Date.now() - oldest;
   // Linger: a partial batch waits until its oldest record is `lingerMs` old, then goes. A negative
   // age (the clock stepped back) never waits: no record may stall behind a clock.
   const lastId = (maxId.get('outbox') as { m: number }).m;
-  if (ids.length === 0) return { count: 0, waitMs: req.lingerMs, lanes, lastId };
-  if (!full && age >= 0 && age < req.lingerMs) return { count: ids.length, waitMs: req.lingerMs - age, lanes, lastId };
+  if (ids.length === 0) return { count: 0, waitMs: req.lingerMs, lanes, laneLast, lastId };
+  if (!full && age >= 0 && age < req.lingerMs) return { count: ids.length, waitMs: req.lingerMs - age, lanes, laneLast, lastId };
   const body = gzipSync(`${req.head}${parts.join(',')}]}`, { level: 1 });
-  return { count: ids.length, waitMs: 0, lanes, lastId, ids: Float64Array.from(ids), body, rawBytes: bytes };
+  return { count: ids.length, waitMs: 0, lanes, laneLast, lastId, ids: Float64Array.from(ids), body, rawBytes: bytes };
 }
 
 function stats(): StatsReply {

@@ -8,7 +8,7 @@ import { DropCounter } from './drops.js';
 import type { RelayOptions } from './options.js';
 import { OutboxReader } from './outbox-reader.js';
 import { Backoff, BatchSizer } from './pacing.js';
-import type { Lane } from './reader-types.js';
+import type { Lane, ReadReply } from './reader-types.js';
 import { BacklogStats } from './stats.js';
 import { CloudTransport, type SendOutcome } from './transport.js';
 
@@ -46,6 +46,15 @@ export class Relay {
   private statsTimer: NodeJS.Timeout | undefined;
   private lastDropReport = Date.now();
   private lastAttemptTs = 0;
+  /**
+   * Per lane, the last outbox id already delivered: the next read starts after it, so the delete
+   * of acknowledged rows (on the writer thread) and the read of the next batch need not wait for
+   * each other. Reset, after the pending deletes, whenever the lanes change.
+   */
+  private cursors: number[] = [];
+  private pendingAck: Promise<void> = Promise.resolve();
+  /** The next batch, read while the previous one was in flight (used only if that one was delivered). */
+  private prefetched: ReadReply | undefined;
 
   constructor(
     private readonly opts: RelayOptions,
@@ -75,19 +84,20 @@ export class Relay {
     // outbox and go again after the restart (a no-op if the cloud had committed them).
     await this.transport?.close();
     await this.loop;
+    await this.pendingAck;
     await this.queueDropReport(); // counts survive a clean stop; the store closes after the relay
     this.state = 'stopped';
     await this.reader.close();
   }
 
-  private lanes(): Lane[] {
+  private lanes(after: number[] = this.cursors): Lane[] {
     const lanes: Lane[] = [
       { priority: PRIORITY.safety, after: 0, upTo: ALL },
       { priority: PRIORITY.state, after: 0, upTo: ALL },
       { priority: PRIORITY.bulk, after: this.split, upTo: ALL },
     ];
     if (this.split > 0) lanes.push({ priority: PRIORITY.bulk, after: 0, upTo: this.split });
-    return lanes;
+    return lanes.map((l, i) => ({ ...l, after: Math.max(l.after, after[i] ?? 0) }));
   }
 
   private head(): string {
@@ -113,7 +123,9 @@ export class Relay {
 
   private async step(): Promise<void> {
     const limit = Math.min(this.bisect ?? this.sizer.current, this.sizer.current);
-    const batch = await this.reader.read(this.lanes(), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head());
+    const batch =
+      this.prefetched ?? (await this.reader.read(this.lanes(), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head()));
+    this.prefetched = undefined;
     let body = batch.body;
     let ids = batch.ids;
     if (batch.count === 0 && this.now() - this.lastAttemptTs >= this.opts.idleSyncMs) {
@@ -127,15 +139,39 @@ export class Relay {
     if (!body || !ids || !this.running) return;
     this.lastAttemptTs = this.now();
     const started = performance.now();
-    const outcome = await (this.transport as CloudTransport).send(body, this.now);
+    const sending = (this.transport as CloudTransport).send(body, this.now);
+    // While the cloud works on this batch, read the next one past it (dropped unless this one is delivered).
+    const next =
+      ids.length > 0
+        ? this.reader
+            .read(this.lanes(batch.laneLast), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head())
+            .catch(() => undefined)
+        : undefined;
+    const outcome = await sending;
     const latencyMs = performance.now() - started;
-    if (outcome.kind === 'ok') await this.onDelivered(outcome, [...ids], latencyMs, batch.lastId);
-    else if (outcome.kind === 'rejected') await this.onRejected(outcome, [...ids], body);
+    const following = await next;
+    if (outcome.kind === 'ok') {
+      const split = this.split;
+      this.cursors = batch.laneLast;
+      await this.onDelivered(outcome, [...ids], latencyMs, batch.lastId);
+      if (following?.body && this.split === split && this.bisect === undefined) this.prefetched = following;
+    } else if (outcome.kind === 'rejected') await this.onRejected(outcome, [...ids], body);
     else await this.onFailure(outcome);
   }
 
   private async onDelivered(outcome: Extract<SendOutcome, { kind: 'ok' }>, ids: number[], latencyMs: number, lastId: number) {
-    await this.store.outboxAck(ids);
+    // Ack-then-delete: the delete runs on the writer thread while the next batch goes (the cursors
+    // keep these rows out of it); deletes stay in order.
+    const previous = this.pendingAck;
+    this.pendingAck = (async () => {
+      await previous;
+      try {
+        await this.store.outboxAck(ids);
+      } catch (err) {
+        // The rows stay; past the cursors, they go again after a restart (a no-op in the cloud).
+        this.log.error({ err, rows: ids.length }, 'relay: deleting acknowledged rows failed');
+      }
+    })();
     const now = this.now();
     this.sentRecords += ids.length;
     this.sentBatches++;
@@ -148,7 +184,9 @@ export class Relay {
     this.state = 'up';
     if (this.recovering) {
       // Back after an outage (or a restart): what is queued now is backlog; newer telemetry is live and goes first.
+      await this.pendingAck;
       this.split = Math.max(this.split, lastId);
+      this.cursors = []; // the lanes changed: read from the outbox as it is
       this.recovering = false;
     }
     if (outcome.invalidReply) this.log.warn({ reason: outcome.invalidReply }, 'relay: 2xx with an invalid reply (batch delivered)');
