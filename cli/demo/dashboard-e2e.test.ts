@@ -168,5 +168,11 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.screenshot({ path: join(OUT, 'gateway-kit-phone.png'), fullPage: true });
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
+  await gw.setViewportSize({ width: 1280, height: 900 });
+  await gw.getByRole('link', { name: 'Cloud link' }).click();
+  await gw.locator('tbody td.bad').first().waitFor(WAIT);
+  await shows(gw, 'tbody td:nth-child(3)', /^[1-9]\d*$/);
+  t.pass('the cloud link shows as down, with the backlog waiting at the edge');
+  await gw.screenshot({ path: join(OUT, 'gateway-link.png'), fullPage: true });
   t.same(pageErrors, [], 'no script errors in the pages');
 });
