@@ -78,6 +78,9 @@ export const demoCommand: Command = {
             `  dashboard (gateway, works with the cloud down): ${info.gatewayDashboard}`,
             `  operator token: ${info.operatorToken}`,
             '',
+            ...(['0.0.0.0', '::'].includes(str(ctx, 'host', DEFAULTS.host))
+              ? ["  (listening on every interface: from a phone, use this machine's address instead of 127.0.0.1)", '']
+              : []),
             `  data: ${dataDir}`,
             '  kits:',
             ...info.kits.map((k) => `    ${k.id.padEnd(12)} ${k.about}`),
