@@ -30,6 +30,8 @@ export interface DrainRun {
   r: DrainResult;
   liveS: number;
   gatewayArgs: string[];
+  /** Shown instead of the flags (e.g. to name an earlier build). */
+  label?: string;
 }
 
 /** The report section: one row per run (the command writes one; several when runs are compared). */
@@ -44,8 +46,8 @@ export function markdown(runs: DrainRun[], notes: string[] = []): string {
     '| relay settings | backlog records | drain s | backlog records/s | live msg/s (acked) | ratio to live | records sent/s during the drain | left | sample check | load avg |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
     ...runs.map(
-      ({ r, gatewayArgs }) =>
-        `| ${gatewayArgs.length ? `\`${gatewayArgs.join(' ')}\`` : 'defaults'} | ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB | ${r.loadavg.toFixed(1)} |`,
+      ({ r, gatewayArgs, label }) =>
+        `| ${label ?? (gatewayArgs.length ? `\`${gatewayArgs.join(' ')}\`` : 'defaults')} | ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB | ${r.loadavg.toFixed(1)} |`,
     ),
     '',
     'Drain time runs from the gateway being healthy to the last backlog row acknowledged by the cloud (a 2xx means InfluxDB, Redis and MariaDB committed). The live lane goes first in every batch; the backlog fills the rest. Target (issue 6): backlog records/s ≥ 20 × the live rate.',
