@@ -64,13 +64,18 @@ export const benchCommand: Command = {
     {
       name: 'drain',
       summary: 'Time to drain a 1M-record backlog while 1k kits keep publishing.',
-      usage: 'sousvide bench drain [--records N] [--kits N] [--live-s S] [--partitions N] [--gateway-args="--relay-… N"] [--report FILE] [--json]',
+      usage:
+        'sousvide bench drain [--records N] [--kits N] [--live-s S] [--partitions N] [--gateway-args="--relay-… N"] [--report FILE] [--json]',
       flags: [
         { flag: 'records', kind: 'string', help: 'Backlog records queued before the gateway starts (default 1000000).' },
         { flag: 'kits', kind: 'string', help: 'Live kits publishing 1 msg/s during the drain (default 1000).' },
         { flag: 'live-s', kind: 'string', help: 'Seconds of live traffic (default 240).' },
         { flag: 'partitions', kind: 'string', help: 'Load generator processes (default 2).' },
-        { flag: 'gateway-args', kind: 'string', help: 'Extra gateway flags, as one value: --gateway-args="--relay-batch-max-records 5000".' },
+        {
+          flag: 'gateway-args',
+          kind: 'string',
+          help: 'Extra gateway flags, as one value: --gateway-args="--relay-batch-max-records 5000".',
+        },
         { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
       ],
       async run(ctx) {
