@@ -209,6 +209,7 @@ export class Relay {
   /** A batch the cloud will never take: halve until one record is isolated, then dead-letter it. */
   private async onRejected(outcome: Extract<SendOutcome, { kind: 'rejected' }>, ids: number[], body: Uint8Array) {
     this.lastError = `HTTP ${outcome.status}: ${outcome.detail.slice(0, 200)}`;
+    if (outcome.status === 413) this.sizer.shrink(); // too big for the cloud: stay smaller from now on
     if (ids.length > 1) {
       this.bisect = Math.max(1, Math.floor(ids.length / 2));
       return;

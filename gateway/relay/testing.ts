@@ -9,9 +9,9 @@ import { STORE_FILE } from '../store/open.js';
  * InfluxDB, a gateway token, and a fault proxy in front of the cloud so a test can cut the link.
  * Test code only: the gateway's runtime never imports the cloud (DESIGN.md).
  */
-export async function cloudBehindProxy(t: { teardown(fn: () => unknown): void }, ns: string) {
+export async function cloudBehindProxy(t: { teardown(fn: () => unknown): void }, ns: string, overrides: Record<string, unknown> = {}) {
   const servers = await startServers(t);
-  const cloud: RunningCloud = await startCloud(t, testConfig(t, servers, ns));
+  const cloud: RunningCloud = await startCloud(t, testConfig(t, servers, ns, overrides));
   const creds = await credentials(cloud);
   const port = Number(new URL(cloud.base).port);
   const proxy = new FaultProxy('127.0.0.1', port);
