@@ -15,6 +15,7 @@ import { GatewayMetrics } from './metrics.js';
 import { buildRelay, type Relay } from './relay/index.js';
 import { CommandSender } from './runtime/command-sender.js';
 import { ControlLoop } from './runtime/control-loop.js';
+import { applyDesired } from './runtime/downlink.js';
 import { RecordSink } from './runtime/record-sink.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
@@ -144,10 +145,14 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       ingest.on('status', (id, m) => control.onStatus(id, m.state === 'online'));
       ingest.on('ack', (id, m) => sender?.onAck(id, m));
       control.start();
+      if (relay) relay.onDesired = applyDesired(control, log); // downlink: cloud cooks → commands
       localApi(http, {
         loop: control,
         reader: () => reader as Database,
-        deviceIds: () => directory?.ids() ?? [],
+        deviceIds: () => {
+          directory?.poll(); // a kit provisioned a moment ago by the CLI is known at once
+          return directory?.ids() ?? [];
+        },
         tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
       });
       dashboardRoutes(http, () => ({ name: config.name }));

@@ -19,7 +19,10 @@ export interface CookInfo {
   version: number;
   spec: CookSpec;
   startedTs: number;
+  updatedTs: number;
   state: 'heating' | 'holding' | 'done' | 'stopped';
+  /** Who set it: the cloud's desired state or a local change (docs/sync.md). */
+  origin: 'cloud' | 'local';
 }
 
 interface Entry {
@@ -62,6 +65,7 @@ export class ControlLoop {
       state: CookInfo['state'];
       spec: string;
       started_ts: number;
+      updated_ts: number;
     }[];
     const lastReading = db.prepare(
       'SELECT temp_c, rx_ts FROM telemetry WHERE device_id = ? AND temp_c IS NOT NULL ORDER BY rx_ts DESC LIMIT 1',
@@ -70,7 +74,7 @@ export class ControlLoop {
       const spec = JSON.parse(r.spec) as CookSpec;
       const last = lastReading.get(r.device_id) as { temp_c: number; rx_ts: number } | undefined;
       const e = this.entry(r.device_id);
-      e.cook = { id: r.id, version: r.version, spec, startedTs: r.started_ts, state: r.state };
+      e.cook = { id: r.id, version: r.version, spec, startedTs: r.started_ts, updatedTs: r.updated_ts, state: r.state, origin: 'local' };
       e.resume = { spec, lastC: last?.temp_c ?? null, lastMs: last?.rx_ts ?? null };
     }
     return rows.length;
@@ -129,7 +133,16 @@ export class ControlLoop {
     this.apply(deviceId, e, controlStep(e.state, { kind: 'command_failed' }, now), now, { type: 'engine' });
   }
 
-  startCook(deviceId: string, spec: CookSpec, actor: Actor, version?: number): CookChange {
+  /** The cook as the sync rule sees it (docs/sync.md); null when none is running. */
+  localCook(deviceId: string): { id: string; spec: CookSpec | null; updatedTs: number; origin: 'cloud' | 'local' } | null {
+    const c = this.devices.get(deviceId)?.cook;
+    if (!c) return null;
+    const running = c.state === 'heating' || c.state === 'holding';
+    return { id: c.id, spec: running ? c.spec : null, updatedTs: c.updatedTs, origin: c.origin };
+  }
+
+  /** `from`: a cook set by the cloud keeps the cloud's id, version and time (docs/sync.md). */
+  startCook(deviceId: string, spec: CookSpec, actor: Actor, from?: { id: string; version: number; updatedTs: number }): CookChange {
     const e = this.entry(deviceId);
     const now = this.now();
     const active = e.cook !== null && (e.cook.state === 'heating' || e.cook.state === 'holding');
@@ -139,10 +152,12 @@ export class ControlLoop {
       this.sink.audit(deviceId, actor, 'cook_rejected', r.rejected, { spec }, now);
       return { ok: false, reason: r.rejected };
     }
+    const origin = actor.type === 'cloud' ? 'cloud' : 'local';
+    const updatedTs = from?.updatedTs ?? now;
     const cook: CookInfo =
       active && e.cook
-        ? { ...e.cook, spec, version: version ?? e.cook.version + 1 }
-        : { id: newId('cook', now), version: version ?? 1, spec, startedTs: now, state: 'heating' };
+        ? { ...e.cook, id: from?.id ?? e.cook.id, spec, version: from?.version ?? e.cook.version + 1, updatedTs, origin }
+        : { id: from?.id ?? newId('cook', now), version: from?.version ?? 1, spec, startedTs: now, updatedTs, state: 'heating', origin };
     e.cook = cook;
     e.resume = null;
     this.sink.audit(
@@ -164,7 +179,13 @@ export class ControlLoop {
     const now = this.now();
     this.sink.audit(deviceId, actor, 'cook_stop', reason, { cookId: e.cook.id }, now);
     this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_stop' }, now), now, actor);
-    e.cook = { ...e.cook, state: 'stopped', version: e.cook.version + 1 };
+    e.cook = {
+      ...e.cook,
+      state: 'stopped',
+      version: e.cook.version + 1,
+      updatedTs: now,
+      origin: actor.type === 'cloud' ? 'cloud' : 'local',
+    };
     this.persistCook(deviceId, e, now);
     return { ok: true, cook: e.cook };
   }
@@ -227,6 +248,7 @@ export class ControlLoop {
 
   private persistCook(deviceId: string, e: Entry, now: number): void {
     if (!e.cook) return;
-    this.sink.cook(deviceId, { ...e.cook, updatedTs: now });
+    const { origin: _origin, ...cook } = e.cook;
+    this.sink.cook(deviceId, { ...cook, updatedTs: Math.max(cook.updatedTs, now) });
   }
 }
