@@ -116,7 +116,8 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
 
   // Open loop: each kit publishes every 1/rate seconds at its own phase, acked or not.
   const periodMs = 1000 / spec.ratePerKit;
-  const endAt = performance.now() + spec.durationS * 1000;
+  const startedAt = performance.now();
+  const endAt = startedAt + spec.durationS * 1000;
   const timers: NodeJS.Timeout[] = [];
   await new Promise<void>((resolve) => {
     clients.forEach((client, k) => {
@@ -129,7 +130,12 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
           counters.held++;
           return;
         }
-        const payload = `{"v":1,"boot":${spec.boot},"seq":${seq++},"ts":${Date.now()},"tempC":${(55 + (k % 10) / 16).toFixed(4)},"sensor":"ok","heater":true}`;
+        // A kit with a cook (target 70 °C) reports an over-temperature bath from its trigger time on
+        // (spread over the run, 10 s in and later): the watchdog must answer the reading with a
+        // `safe` command, which the kit times (telemetry → command under load).
+        const hot = watched.has(client.clientId) && performance.now() >= startedAt + 10_000 + (k % 200) * 50;
+        const tempC = hot ? 76 : 55 + (k % 10) / 16;
+        const payload = `{"v":1,"boot":${spec.boot},"seq":${seq++},"ts":${Date.now()},"tempC":${tempC.toFixed(4)},"sensor":"ok","heater":true}`;
         const t0 = performance.now();
         if (watched.has(client.clientId)) lastPublish.set(client.clientId, t0);
         counters.published++;
