@@ -67,6 +67,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
   const commandHist = new Histogram();
   const watched = new Set(spec.commandKits ?? []);
   const lastPublish = new Map<string, number>();
+  const seenCommands = new Set<string>();
   const puback = new Histogram();
   const connectHist = new Histogram();
   const errors: Record<string, number> = {};
@@ -92,7 +93,11 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
         password: kit.secret,
         // telemetry → command: from the kit's last reading to the command it caused
         onMessage: watched.has(kit.id)
-          ? () => {
+          ? (_topic, payload) => {
+              // Only a command's first delivery counts: retries (same id) follow the ack timer, not a reading.
+              const id = /"id":"([^"]+)"/.exec(payload.toString())?.[1] ?? '';
+              if (seenCommands.has(id)) return;
+              seenCommands.add(id);
               const at = lastPublish.get(kit.id);
               counters.commands++;
               if (at !== undefined) commandHist.record(performance.now() - at);

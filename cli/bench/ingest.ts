@@ -87,6 +87,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
           connectParallelism: o.connectParallelism,
           qos: 1,
           boot,
+          commandKits,
         },
         kits.slice(0, n).map((k) => (broker === 'gateway' ? k : { id: k.id })),
         o.partitions,
