@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { SvError } from '../shared/errors.js';
+import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import type { Logger } from '../shared/log.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
@@ -11,7 +12,6 @@ import { errorBody, installErrorHandlers } from './http/errors.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics, type SinkName } from './metrics.js';
-import { dashboardRoutes } from './routes/dashboard.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { docsRoutes } from './routes/docs.js';
@@ -115,7 +115,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await deviceRoutes(app, deps);
     await recordRoutes(app, deps);
     await keyRoutes(app, deps);
-    await dashboardRoutes(app, deps);
+    // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
+    dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });
   });
 
   let started = false;

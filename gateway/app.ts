@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import type { Logger } from '../shared/log.js';
 import { topics } from '../shared/topics.js';
 import { GatewayBroker } from './broker/broker.js';
@@ -7,7 +8,6 @@ import type { GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { localApi } from './http/api.js';
-import { dashboardRoutes } from './http/dashboard.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
@@ -155,7 +155,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         },
         tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
       });
-      dashboardRoutes(http, () => ({ name: config.name }));
+      dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();
       const httpPort = typeof a === 'object' && a ? a.port : config.http.port;

@@ -1,16 +1,8 @@
 import { SvError } from '../../shared/errors.js';
 import type { CommandContext } from '../command.js';
+import { numberFlag } from './flags.js';
 import { benchIngest, formatRow, TABLE_HEADER } from './ingest.js';
 import { writeReportSection } from './report-section.js';
-
-function num(ctx: CommandContext, name: string, def: number, min = 1): number {
-  const v = ctx.flags[name];
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min)
-    throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a number ≥ ${min}`, [`--${name}: a number ≥ ${min}`]);
-  return n;
-}
 
 export async function runIngestBench(ctx: CommandContext): Promise<number> {
   const kits = String(ctx.flags.kits ?? '1000,3000,5000,10000')
@@ -27,10 +19,10 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
   out.write(`${TABLE_HEADER.join('\n')}\n`);
   const opts = {
     kits,
-    durationS: num(ctx, 'duration', 30),
-    rate: num(ctx, 'rate', 1, 0.01),
-    partitions: num(ctx, 'partitions', 2),
-    connectParallelism: num(ctx, 'connect-parallelism', 100),
+    durationS: numberFlag(ctx, 'duration', 30),
+    rate: numberFlag(ctx, 'rate', 1, { min: 0.01, integer: false }),
+    partitions: numberFlag(ctx, 'partitions', 2, { max: 16 }),
+    connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { max: 5000 }),
     brokers: brokers as ('gateway' | 'mosquitto')[],
     log: (line: string) => out.write(`${line}\n`),
   };

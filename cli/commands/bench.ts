@@ -1,4 +1,4 @@
-import { SvError } from '../../shared/errors.js';
+import { numberFlag, reportFlag } from '../bench/flags.js';
 import { ingestFlags } from '../bench/ingest-flags.js';
 import { writeReportSection } from '../bench/report-section.js';
 import type { Command } from '../command.js';
@@ -40,21 +40,14 @@ export const benchCommand: Command = {
       ],
       async run(ctx) {
         const { runCloudBench } = await import('../../cloud/bench/cloud-bench.js');
-        const int = (name: string, def: number) => {
-          const v = ctx.flags[name];
-          if (v === undefined) return def;
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1)
-            throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a positive integer`, [`--${name}: a positive integer`]);
-          return n;
-        };
-        const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
+        const int = (name: string, def: number) => numberFlag(ctx, name, def);
+        const report = reportFlag(ctx);
         const runs = await runCloudBench({
           batches: int('batches', 60),
           batchSize: int('batch-size', 1000),
           concurrency: int('concurrency', 4),
           devices: 100,
-          report: report === '-' ? undefined : report,
+          report,
           out: ctx.json ? ctx.stderr : ctx.stdout,
         });
         if (ctx.json) ctx.stdout.write(`${JSON.stringify(runs)}\n`);
@@ -79,15 +72,8 @@ export const benchCommand: Command = {
         { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
       ],
       async run(ctx) {
-        const int = (name: string, def: number) => {
-          const v = ctx.flags[name];
-          if (v === undefined) return def;
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1)
-            throw new SvError('SV_ERR_CLI_USAGE', `--${name}: a positive integer`, [`--${name}: a positive integer`]);
-          return n;
-        };
-        const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
+        const int = (name: string, def: number) => numberFlag(ctx, name, def);
+        const report = reportFlag(ctx);
         const extra = ctx.flags['gateway-args'];
         return (await import('../../gateway/relay/bench/command.js')).runDrainBench({
           records: int('records', 1_000_000),
@@ -95,7 +81,7 @@ export const benchCommand: Command = {
           liveS: int('live-s', 240),
           partitions: int('partitions', 2),
           gatewayArgs: typeof extra === 'string' ? extra.split(' ').filter(Boolean) : [],
-          report: report === '-' ? undefined : report,
+          report,
           json: ctx.json,
           stdout: ctx.stdout,
           stderr: ctx.stderr,

@@ -1,5 +1,6 @@
 import { SvError } from '../../shared/errors.js';
-import type { Command, CommandContext } from '../command.js';
+import { numberFlag } from '../bench/flags.js';
+import type { Command } from '../command.js';
 
 /** The seed plan's knobs (load-test-scenarios.md); the environment names are the seed's own. */
 const FLAGS = [
@@ -28,18 +29,6 @@ const FLAGS = [
   { flag: 'results', kind: 'string' as const, help: 'Results table to append to (default docs/load-test-results.md).' },
 ];
 
-function int(ctx: CommandContext, flag: string, env: string | undefined, def: number, min: number, max: number): number {
-  const raw = ctx.flags[flag] ?? (env ? ctx.env[env] : undefined);
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new SvError('SV_ERR_CLI_USAGE', `--${flag}: a number from ${min} to ${max} (got ${JSON.stringify(raw)})`, [
-      `--${flag}: out of range`,
-    ]);
-  }
-  return n;
-}
-
 export const loadtestCommand: Command = {
   name: 'loadtest',
   summary: 'Simulate thousands of kits against a gateway and write run artifacts (seed plan Phase D–F).',
@@ -47,13 +36,13 @@ export const loadtestCommand: Command = {
     'sousvide loadtest [--connections N] [--partitions N] [--connect-parallelism N] [--mps N] [--duration S] [--qos 0|1] [--run-id ID] …',
   flags: FLAGS,
   async run(ctx) {
-    const durationS = int(ctx, 'duration', undefined, 30, 1, 24 * 3600);
+    const durationS = numberFlag(ctx, 'duration', 30, { min: 1, max: 24 * 3600 });
     const now = new Date();
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const runId = String(ctx.flags['run-id'] ?? ctx.env.RUN_ID ?? stamp);
     if (!/^[A-Za-z0-9._-]{1,80}$/.test(runId))
       throw new SvError('SV_ERR_CLI_USAGE', '--run-id: letters, digits, ".", "_", "-" (≤ 80)', ['--run-id: invalid']);
-    const qos = int(ctx, 'qos', undefined, 1, 0, 1) as 0 | 1;
+    const qos = numberFlag(ctx, 'qos', 1, { min: 0, max: 1 }) as 0 | 1;
     const client = String(ctx.flags.client ?? 'lean');
     if (client !== 'lean' && client !== 'mqttjs')
       throw new SvError('SV_ERR_CLI_USAGE', '--client: lean or mqttjs', ['--client: lean or mqttjs']);
@@ -62,17 +51,17 @@ export const loadtestCommand: Command = {
     const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
     const r = await runLoadtest({
-      connections: int(ctx, 'connections', undefined, 200, 1, 15_000),
-      partitions: int(ctx, 'partitions', undefined, 2, 1, 16),
-      connectParallelism: int(ctx, 'connect-parallelism', undefined, 100, 1, 5000),
-      mps: int(ctx, 'mps', undefined, 1, 0.01, 100),
+      connections: numberFlag(ctx, 'connections', 200, { min: 1, max: 15_000 }),
+      partitions: numberFlag(ctx, 'partitions', 2, { min: 1, max: 16 }),
+      connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { min: 1, max: 5000 }),
+      mps: numberFlag(ctx, 'mps', 1, { min: 0.01, max: 100, integer: false }),
       durationS,
       qos,
       client,
-      maxInFlight: mode === 'closed' ? int(ctx, 'inflight', undefined, 1, 1, 1000) : 0,
+      maxInFlight: mode === 'closed' ? numberFlag(ctx, 'inflight', 1, { min: 1, max: 1000 }) : 0,
       runId,
-      maxAttempts: int(ctx, 'max-attempts', 'MAX_ATTEMPTS', 1, 1, 10),
-      partTimeoutS: int(ctx, 'part-timeout', 'PART_TIMEOUT_SECONDS', durationS + 120, 10, 48 * 3600),
+      maxAttempts: numberFlag(ctx, 'max-attempts', 1, { min: 1, max: 10, env: 'MAX_ATTEMPTS' }),
+      partTimeoutS: numberFlag(ctx, 'part-timeout', durationS + 120, { min: 10, max: 48 * 3600, env: 'PART_TIMEOUT_SECONDS' }),
       requireBusinessSummary: ctx.flags['require-business-summary'] === true || ctx.env.REQUIRE_BUSINESS_SUMMARY === '1',
       outDir: String(ctx.flags['out-dir'] ?? 'docs/loadtest-runs'),
       resultsFile: String(ctx.flags.results ?? 'docs/load-test-results.md'),

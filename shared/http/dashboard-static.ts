@@ -2,14 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { RouteDeps } from './deps.js';
 
 /**
  * Serves the dashboard bundle (dashboard/, built into dist/dashboard by `npm run build`) at
- * /dashboard/. The app learns from /dashboard/env.json that it talks to the cloud (API key, query
- * and control API). Static files only, outside the rate limit (they carry no data; every /v1 call
- * the app makes is authenticated and limited as usual). gateway/http/dashboard.ts is the gateway's
- * copy of this small handler: gateway and cloud never import each other.
+ * /dashboard/, for the cloud and for each gateway (so a cook can be watched and changed from the
+ * kitchen with the internet down). The app learns from /dashboard/env.json which API it talks to
+ * (`kind`). Static files only: every /v1 call the app makes is authenticated as usual (DESIGN.md
+ * invariant 4). Shared here because gateway and cloud never import each other.
  */
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,7 +27,7 @@ const HEADERS = {
   'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
 };
 
-/** dist/cloud/routes → dist/dashboard when compiled; cloud/routes → dist/dashboard from the sources (tsx). */
+/** dist/shared/http → dist/dashboard when compiled; shared/http → dist/dashboard from the sources (tsx). */
 export function dashboardDir(): string | undefined {
   for (const rel of ['../../dashboard/', '../../dist/dashboard/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
@@ -37,8 +36,15 @@ export function dashboardDir(): string | undefined {
   return undefined;
 }
 
-export async function dashboardRoutes(http: FastifyInstance, _deps: RouteDeps): Promise<void> {
-  const opts = { config: { rateLimit: false }, schema: { hide: true } } as const;
+export interface DashboardEnv {
+  kind: 'gateway' | 'cloud';
+  name: () => string;
+  /** Extra route options (the cloud keeps these routes outside its rate limit and OpenAPI). */
+  routeOptions?: Record<string, unknown>;
+}
+
+export function dashboardRoutes(http: FastifyInstance, env: DashboardEnv): void {
+  const opts = env.routeOptions ?? {};
   const send = (reply: FastifyReply, file: string) => {
     const dir = dashboardDir();
     const path = dir === undefined ? undefined : join(dir, file);
@@ -52,7 +58,7 @@ export async function dashboardRoutes(http: FastifyInstance, _deps: RouteDeps): 
   http.get('/', opts, async (_req, reply) => reply.redirect('/dashboard/'));
   http.get('/dashboard', opts, async (_req, reply) => reply.redirect('/dashboard/'));
   http.get('/dashboard/', opts, async (_req, reply) => send(reply, 'index.html'));
-  http.get('/dashboard/env.json', opts, async (_req, reply) => reply.headers(HEADERS).send({ kind: 'cloud', name: 'cloud' }));
+  http.get('/dashboard/env.json', opts, async (_req, reply) => reply.headers(HEADERS).send({ kind: env.kind, name: env.name() }));
   http.get('/dashboard/:file', opts, async (req, reply) => {
     const { file } = req.params as { file: string };
     // One flat folder: a name with a slash or a leading dot never reaches the file system.
