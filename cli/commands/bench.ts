@@ -75,7 +75,7 @@ export const benchCommand: Command = {
         const int = (name: string, def: number) => numberFlag(ctx, name, def);
         const report = reportFlag(ctx);
         const extra = ctx.flags['gateway-args'];
-        return (await import('../../gateway/relay/bench/command.js')).runDrainBench({
+        return (await import('../bench/drain/command.js')).runDrainBench({
           records: int('records', 1_000_000),
           kits: int('kits', 1000),
           liveS: int('live-s', 240),

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
+import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { freePort, waitFor } from '../../test/harness/index.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { STORE_FILE } from '../store/open.js';
 import { connectKit, telemetry } from '../testing/fixture.js';
-import { cloudBehindProxy, outboxRows } from './testing.js';
 
 /**
  * kill -9 of the gateway process after the cloud committed a batch and before its 2xx reached the

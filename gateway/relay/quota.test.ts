@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import t from 'tap';
 import { createLogger } from '../../shared/log.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
+import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { telemetryOutboxRecord } from '../ingest/relay-records.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import { StoreWriter } from '../store/writer.js';
 import type { RelayOptions } from './options.js';
 import { Relay } from './relay.js';
-import { cloudBehindProxy, outboxRows } from './testing.js';
 
 /**
  * Disk quota during an outage: the relay on a real store (the writer thread, as in the gateway)

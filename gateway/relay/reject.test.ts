@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { createLogger } from '../../shared/log.js';
+import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import { STORE_FILE } from '../store/open.js';
 import { StoreWriter } from '../store/writer.js';
 import type { RelayOptions } from './options.js';
 import { Relay } from './relay.js';
-import { cloudBehindProxy, outboxRows } from './testing.js';
 
 /**
  * Records the cloud will not store never block the outbox: an invalid record in a valid batch goes

@@ -1,9 +1,9 @@
 import t from 'tap';
+import { cloudBehindProxy, FAST_RELAY, outboxRows, sleep } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
 import type { DesiredState } from './downlink.js';
-import { cloudBehindProxy, FAST_RELAY, outboxRows, sleep } from './testing.js';
 
 /** The relay of a real gateway (kits over MQTT/TLS) to a real cloud on real stores, through a fault proxy. */
 const env = await cloudBehindProxy(t, 'relay');

@@ -1,6 +1,6 @@
 import t from 'tap';
+import { cloudBehindProxy, FAST_RELAY } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
-import { cloudBehindProxy, FAST_RELAY } from '../relay/testing.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
 
 t.test('a cook set in the cloud reaches the kit as a command, audited with the cloud as actor', async (t) => {

@@ -1,4 +1,4 @@
-import { writeReportSection } from '../../../cli/bench/report-section.js';
+import { writeReportSection } from '../report-section.js';
 import { benchDrain, type DrainResult } from './drain.js';
 
 export interface DrainCommandOptions {

@@ -5,6 +5,8 @@ import Sqlite from 'better-sqlite3';
 import { createGateway } from '../../../cloud/admin.js';
 import { buildCloud } from '../../../cloud/app.js';
 import { cloudConfig } from '../../../cloud/config.js';
+import { PRIORITY } from '../../../gateway/store/items.js';
+import { STORE_FILE } from '../../../gateway/store/open.js';
 import { runPartitions } from '../../../loadtest/run-partitions.js';
 import { startGatewayProcess } from '../../../loadtest/targets/gateway-process.js';
 import { freePort, prepareHostedGateway } from '../../../loadtest/targets/hosted-gateway.js';
@@ -12,8 +14,6 @@ import { loadConfig } from '../../../shared/config/load.js';
 import { createLogger } from '../../../shared/log.js';
 import type { RelayRecord } from '../../../shared/relay/batch.js';
 import { startInflux, startMariaDb, startRedis, type TestService } from '../../../test/harness/index.js';
-import { PRIORITY } from '../../store/items.js';
-import { STORE_FILE } from '../../store/open.js';
 
 /**
  * `sousvide bench drain`: a gateway comes back online with `records` of telemetry queued in its

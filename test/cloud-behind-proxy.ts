@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../../cloud/test-support/servers.js';
-import { FaultProxy } from '../../test/harness/index.js';
-import { STORE_FILE } from '../store/open.js';
+import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../cloud/test-support/servers.js';
+import { STORE_FILE } from '../gateway/store/open.js';
+import { FaultProxy } from './harness/index.js';
 
 /**
  * Test support for the relay: a real cloud (in this process) on private Redis, MariaDB and
