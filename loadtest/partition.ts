@@ -49,6 +49,8 @@ export type PartitionMessage =
       command: { counts: number[]; max: number };
       errors: Record<string, number>;
       cpuMs: number;
+      /** CPU used while publishing (connection set-up excluded), ms. */
+      steadyCpuMs: number;
     };
 
 const classify = (err: Error): string => {
@@ -123,6 +125,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
   const periodMs = 1000 / spec.ratePerKit;
   const startedAt = performance.now();
   const endAt = startedAt + spec.durationS * 1000;
+  const steadyCpu0 = process.cpuUsage();
   const timers: NodeJS.Timeout[] = [];
   await new Promise<void>((resolve) => {
     clients.forEach((client, k) => {
@@ -163,6 +166,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
     setTimeout(resolve, spec.durationS * 1000 + 200);
   });
   for (const t of timers) clearInterval(t);
+  const steadyCpu = process.cpuUsage(steadyCpu0);
   // Grace for the last acks, then count what is still unacknowledged as failed.
   const graceEnd = performance.now() + 5000;
   while (clients.some((c) => c.inFlight > 0) && performance.now() < graceEnd) await new Promise((r) => setTimeout(r, 50));
@@ -182,5 +186,6 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
     connect: connectHist.toJSON(),
     errors,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    steadyCpuMs: (steadyCpu.user + steadyCpu.system) / 1000,
   });
 }

@@ -13,6 +13,8 @@ export interface LoadResult {
   errors: Record<string, number>;
   /** Generator CPU (all partitions), ms. */
   cpuMs: number;
+  /** Generator CPU while publishing (connection set-up excluded), ms. */
+  steadyCpuMs: number;
   partitions: number;
 }
 
@@ -69,15 +71,17 @@ export async function runPartitions(
   const command = new Histogram();
   const errors: Record<string, number> = {};
   let cpuMs = 0;
+  let steadyCpuMs = 0;
   for (const f of finals) {
     puback.merge(f.puback);
     connect.merge(f.connect);
     command.merge(f.command);
     cpuMs += f.cpuMs;
+    steadyCpuMs += f.steadyCpuMs;
     for (const [k, v] of Object.entries(f.errors)) errors[k] = (errors[k] ?? 0) + v;
   }
   if (finals.length < partitions) errors['client:partition_crashed'] = partitions - finals.length;
-  return { counters: sum(finals.map((f) => f.counters)), puback, connect, command, errors, cpuMs, partitions };
+  return { counters: sum(finals.map((f) => f.counters)), puback, connect, command, errors, cpuMs, steadyCpuMs, partitions };
 }
 
 function sum(list: PartitionCounters[]): PartitionCounters {

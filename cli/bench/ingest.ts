@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PartitionCounters } from '../../loadtest/partition.js';
+import { processCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
@@ -34,6 +36,10 @@ export interface IngestRow {
   loopLagP99Ms: number | null;
   rssMb: number | null;
   genCpuUsPerMsg: number;
+  /** Generator CPU per message while publishing (connection set-up excluded). */
+  genSteadyCpuUsPerMsg: number;
+  /** Broker process CPU (all threads) per acknowledged message, once every kit is connected. */
+  brokerCpuUsPerMsg: number | null;
   errors: Record<string, number>;
 }
 
@@ -52,6 +58,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
       let port = await freePort();
       let sample: (() => Promise<{ lag: number | null; rss: number | null }>) | undefined;
       let stop: () => Promise<void>;
+      let pid: number | undefined;
       let commandKits: string[] = [];
       if (broker === 'gateway') {
         const gw = await hosted.start(join(work, `gateway-${n}.log`));
@@ -59,6 +66,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
         const httpPort = gw.httpPort;
         sample = async () => parseSample(await gw.metrics());
         stop = () => gw.stop();
+        pid = gw.child.pid;
         // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
         // readings drive the engine, whose commands they time.
         commandKits = kits.slice(0, Math.min(200, Math.ceil(n / 10))).map((k) => k.id);
@@ -66,6 +74,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
       } else {
         const m = await startMosquitto({ dir: work, port, certFile: pki.serverCertFile, keyFile: pki.serverKeyFile });
         stop = () => m.stop();
+        pid = m.child.pid;
       }
       const samples: { lag: number | null; rss: number | null }[] = [];
       const sampler = setInterval(
@@ -77,6 +86,9 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
         2000,
       );
       o.log(`${broker}: ${n} kits × ${o.rate} msg/s for ${o.durationS} s …`);
+      // The broker's CPU is read once every kit has connected (handshakes and scrypt excluded)
+      // and again at the end, against the messages acknowledged in between.
+      const steady = new BrokerCpuWindow(pid, n);
       const result = await runPartitions(
         {
           host: '127.0.0.1',
@@ -92,11 +104,13 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
         kits.slice(0, n).map((k) => (broker === 'gateway' ? k : { id: k.id })),
         o.partitions,
         work,
+        (total) => steady.progress(total),
       );
       clearInterval(sampler);
+      const brokerCpuUsPerMsg = steady.finish(result.counters.acked);
       if (sample) samples.push(await sample().catch(() => ({ lag: null, rss: null })));
       await stop();
-      const row = toRow(broker, n, o.durationS, result, samples);
+      const row = toRow(broker, n, o.durationS, result, samples, brokerCpuUsPerMsg);
       rows.push(row);
       o.log(formatRow(row));
     }
@@ -116,6 +130,7 @@ function toRow(
   durationS: number,
   r: LoadResult,
   samples: { lag: number | null; rss: number | null }[],
+  brokerCpuUsPerMsg: number | null,
 ): IngestRow {
   const lags = samples.map((s) => s.lag).filter((x): x is number => x !== null);
   const rss = samples.map((s) => s.rss).filter((x): x is number => x !== null);
@@ -138,13 +153,15 @@ function toRow(
     loopLagP99Ms: lags.length ? round(Math.max(...lags)) : null,
     rssMb: rss.length ? Math.round(Math.max(...rss)) : null,
     genCpuUsPerMsg: r.counters.published === 0 ? 0 : Math.round((r.cpuMs * 1000) / r.counters.published),
+    genSteadyCpuUsPerMsg: r.counters.published === 0 ? 0 : Math.round((r.steadyCpuMs * 1000) / r.counters.published),
+    brokerCpuUsPerMsg,
     errors: r.errors,
   };
 }
 
 export function formatRow(r: IngestRow): string {
   const ms = (x: number | null) => (x === null ? '–' : `${x}`);
-  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${r.cmdCount ? `${ms(r.cmdP50)} / ${ms(r.cmdP99)} (${r.cmdCount})` : '–'} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.genCpuUsPerMsg} | ${
+  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${r.cmdCount ? `${ms(r.cmdP50)} / ${ms(r.cmdP99)} (${r.cmdCount})` : '–'} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.brokerCpuUsPerMsg ?? '–'} | ${r.genSteadyCpuUsPerMsg} / ${r.genCpuUsPerMsg} | ${
     Object.entries(r.errors)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ') || '–'
@@ -152,6 +169,29 @@ export function formatRow(r: IngestRow): string {
 }
 
 export const TABLE_HEADER = [
-  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | generator µs CPU/msg | errors |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | broker µs CPU/msg (steady) | generator µs CPU/msg (steady / with connects) | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
+
+/** Broker CPU per acknowledged message from the moment every kit is connected to the end of the run. */
+class BrokerCpuWindow {
+  private cpu0: number | null = null;
+  private acked0 = 0;
+
+  constructor(
+    private readonly pid: number | undefined,
+    private readonly kits: number,
+  ) {}
+
+  progress(total: PartitionCounters): void {
+    if (this.cpu0 !== null || total.connected + total.connectFailed < this.kits) return;
+    this.cpu0 = processCpuMs(this.pid);
+    this.acked0 = total.acked;
+  }
+
+  finish(acked: number): number | null {
+    const cpu1 = processCpuMs(this.pid);
+    if (this.cpu0 === null || cpu1 === null || acked <= this.acked0) return null;
+    return Math.round(((cpu1 - this.cpu0) * 1000) / (acked - this.acked0));
+  }
+}

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux on every common arch). */
+const TICKS_PER_S = 100;
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms, from /proc/<pid>/stat;
+ * null when it cannot be read (not Linux, or the process is gone). Used to report a broker's
+ * CPU cost per message in the steady window of a benchmark, a figure that noisy neighbours on a
+ * shared machine disturb far less than latency.
+ */
+export function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) may hold spaces: the fields after it start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / TICKS_PER_S : null;
+  } catch {
+    return null;
+  }
+}
