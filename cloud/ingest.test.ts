@@ -26,6 +26,12 @@ async function metric(name: string, rc: RunningCloud = c): Promise<number> {
   return m.reduce((a, v) => a + v.value, 0);
 }
 
+/** Observations in a histogram (its _count). */
+async function observations(name: string): Promise<number> {
+  const m = (await c.cloud.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+  return m.filter((v) => v.metricName === `${name}_count`).reduce((a, v) => a + v.value, 0);
+}
+
 t.test('a batch sent twice is stored once in InfluxDB, Redis and MySQL', async (t) => {
   const dev = uid('kit').toLowerCase();
   const other = uid('kit').toLowerCase();
@@ -50,8 +56,10 @@ t.test('a batch sent twice is stored once in InfluxDB, Redis and MySQL', async (
     cmd: await meta.countRows('command_results'),
   };
 
+  const visibleBefore = await observations('telemetry_visible_seconds');
   const first = await post(body);
   t.equal(first.status, 200, 'first delivery accepted');
+  t.equal(await observations('telemetry_visible_seconds'), visibleBefore + 5, 'each committed reading is timed (receive → visible)');
   t.match(first.body, { ok: true, batchId: body.batchId, accepted: records.length, duplicates: 0 });
   const second = await post(body);
   t.equal(second.status, 200, 'the replay is accepted too');

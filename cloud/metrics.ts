@@ -17,6 +17,7 @@ export class CloudMetrics {
   readonly pipelineSuccess: Counter;
   readonly sinkSeconds: Histogram<'sink' | 'backend' | 'outcome'>;
   readonly batchSeconds: Histogram<'outcome'>;
+  readonly visibleSeconds: Histogram;
 
   constructor() {
     const r = [this.registry];
@@ -48,6 +49,12 @@ export class CloudMetrics {
       help: 'Time from a parsed batch to its answer.',
       labelNames: ['outcome'],
       buckets,
+      registers: r,
+    });
+    this.visibleSeconds = new Histogram({
+      name: 'telemetry_visible_seconds',
+      help: 'From the gateway receiving a reading (its rxTs) to every sink having committed it here: the relay leg of publish → visible in the cloud. Gateway and cloud clocks (NTP); a backlog drained after an outage shows up as its age.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600],
       registers: r,
     });
   }

@@ -60,6 +60,8 @@ export class IngestPipeline {
     }
     this.metrics.pipelineSuccess.inc(batch.records.length);
     this.metrics.batchSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
+    const committedAt = Date.now();
+    for (const t of telemetry) this.metrics.visibleSeconds.observe(Math.max(0, committedAt - t.rxTs) / 1000);
     return {
       ok: true,
       batchId: batch.batchId,
