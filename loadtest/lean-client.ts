@@ -12,6 +12,8 @@ export interface LeanOptions {
   port: number;
   /** CA to trust (TLS); absent = plain TCP. */
   ca?: Buffer;
+  /** Source address to connect from (e.g. 127.0.0.23: kits on a LAN each have their own address). */
+  localAddress?: string;
   clientId: string;
   username?: string;
   password?: string;
@@ -44,7 +46,13 @@ export class LeanClient {
   connect(timeoutMs = 30_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const o = this.o;
-      const socket = o.ca ? tlsConnect({ host: o.host, port: o.port, ca: o.ca, servername: 'localhost' }) : netConnect(o.port, o.host);
+      const { localAddress } = o;
+      // tls.connect takes no source address: open the TCP socket from it and run TLS over that.
+      const tcp = localAddress ? netConnect({ port: o.port, host: o.host, localAddress }) : undefined;
+      const socket = o.ca
+        ? tlsConnect({ host: o.host, port: o.port, ca: o.ca, servername: 'localhost', ...(tcp ? { socket: tcp } : {}) })
+        : (tcp ?? netConnect(o.port, o.host));
+      if (tcp && tcp !== socket) tcp.once('error', (err) => socket.destroy(err));
       this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => fail(new Error('connect timeout')), timeoutMs);

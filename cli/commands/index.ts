@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { benchCommand } from './bench.js';
+import { chaosCommand } from './chaos.js';
 import { cloudCommand } from './cloud.js';
 import { demoCommand } from './demo.js';
 import { deviceCommand } from './device.js';
@@ -7,4 +8,4 @@ import { gatewayCommand } from './gateway.js';
 import { loadtestCommand } from './loadtest.js';
 
 /** Every top-level command, in the order `sousvide --help` lists them. */
-export const COMMANDS: Command[] = [demoCommand, gatewayCommand, cloudCommand, deviceCommand, loadtestCommand, benchCommand];
+export const COMMANDS: Command[] = [demoCommand, gatewayCommand, cloudCommand, deviceCommand, loadtestCommand, benchCommand, chaosCommand];
