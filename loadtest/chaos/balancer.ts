@@ -14,9 +14,12 @@ export class RoundRobinBalancer {
   port = 0;
   /** Connections handed to each backend (index as in `backends`). */
   readonly served: number[];
+  /** Connections open to each backend now. */
+  readonly active: number[];
 
   constructor(private readonly backends: () => number[]) {
     this.served = backends().map(() => 0);
+    this.active = backends().map(() => 0);
   }
 
   async listen(): Promise<number> {
@@ -54,6 +57,10 @@ export class RoundRobinBalancer {
       upstream.once('connect', () => {
         upstream.off('error', refused);
         this.served[index] = (this.served[index] ?? 0) + 1;
+        this.active[index] = (this.active[index] ?? 0) + 1;
+        upstream.once('close', () => {
+          this.active[index] = (this.active[index] ?? 1) - 1;
+        });
         this.track(upstream);
         client.pipe(upstream);
         upstream.pipe(client);

@@ -28,6 +28,8 @@ export interface Sample {
   link: string | undefined;
   backlog: number;
   oldestAgeS: number;
+  /** relay_since_last_success_seconds (0 before the first success). */
+  lastSuccessAgeS: number;
   quotaDrops: number;
   mqttClients: number;
   cloudReady: number[];
@@ -50,7 +52,7 @@ const SIGNALS: [string, (s: Sample, base: Sample) => boolean][] = [
   ['cloud instance not answering', (s) => s.cloudReady.some((r) => r === 0)],
   ['cloud sink failures (*_fail_total)', (s, b) => s.sinkFails > b.sinkFails],
   ['relay_link_state not up', (s) => s.gatewayUp && s.link !== undefined && s.link !== 'up'],
-  ['relay_backlog_oldest_age_seconds > 5', (s) => s.oldestAgeS > 5],
+  ['relay_backlog_oldest_age_seconds > 3', (s) => s.oldestAgeS > 3],
   ['relay_dropped_records{quota} rising', (s, b) => s.quotaDrops > b.quotaDrops],
 ];
 
@@ -108,6 +110,7 @@ export class Probe {
       link,
       backlog: m ? metricSum(m, 'relay_backlog_records') : (prev?.backlog ?? 0),
       oldestAgeS: m ? metricSum(m, 'relay_backlog_oldest_age_seconds') : (prev?.oldestAgeS ?? 0),
+      lastSuccessAgeS: m ? metricSum(m, 'relay_since_last_success_seconds') : (prev?.lastSuccessAgeS ?? 0),
       quotaDrops: m ? metricSum(m, 'relay_dropped_records', 'quota:') : (prev?.quotaDrops ?? 0),
       mqttClients: m ? metricSum(m, 'mqtt_clients') : 0,
       cloudReady: ready,

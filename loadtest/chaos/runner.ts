@@ -113,9 +113,10 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ch
     };
     const episodes = await scenario.run(ctx);
     const results: EpisodeResult[] = [];
-    for (const e of episodes) {
+    for (const [i, e] of episodes.entries()) {
       const recoveredAt = e.recoveredAt ?? (await ctx.waitRecovered(e.healedAt));
-      const signals = p.signals(e.injectedAt, Number.isNaN(recoveredAt) ? undefined : recoveredAt);
+      // Signals after this fault and before the next one.
+      const signals = p.signals(e.injectedAt, episodes[i + 1]?.injectedAt);
       const detectedAt = e.detectedAt ?? signals[0]?.firstAt ?? Number.NaN;
       results.push({
         label: e.label,
@@ -149,6 +150,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ch
     ).catch((err: Error) => checks.push({ name: 'outbox drained after the run', ok: false, detail: err.message }));
     p.stop();
     const final = await p.sample();
+    await scenario.verify?.(ctx);
     const evictions = metricSum(p.gatewayMetrics, 'relay_dropped_records', 'quota:telemetry');
     log('loss audit against InfluxDB …');
     const audit = await lossAudit({

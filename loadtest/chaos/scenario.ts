@@ -84,6 +84,8 @@ export interface Scenario {
   needs?: (p: ChaosParams) => TopologyNeeds;
   /** Injects the fault(s) under load and repairs them; returns what happened when. */
   run(ctx: RunContext): Promise<Episode[]>;
+  /** Extra checks once the kits stopped and the outbox drained (before the loss audit). */
+  verify?(ctx: RunContext): Promise<void>;
 }
 
 export interface EpisodeResult {

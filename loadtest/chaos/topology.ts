@@ -153,6 +153,17 @@ export class Topology {
     );
   }
 
+  /** The relay's own status (`GET /v1/relay`, operator token): link, last success time, backlog. */
+  async relayStatus(): Promise<{ link: string; lastSuccessTs: number | null } | undefined> {
+    return fetch(`${this.gateway.base}/v1/relay`, {
+      headers: { authorization: `Bearer ${this.operatorToken}` },
+      signal: AbortSignal.timeout(2000),
+    }).then(
+      (r) => (r.ok ? (r.json() as Promise<{ link: string; lastSuccessTs: number | null }>) : undefined),
+      () => undefined,
+    );
+  }
+
   async cloudMetrics(i = 0): Promise<string | undefined> {
     const c = this.clouds[i];
     if (!c?.running) return undefined;

@@ -1,8 +1,24 @@
 import type { Scenario } from '../scenario.js';
+import { cloudInstanceKill } from './cloud-instance-kill.js';
+import { cloudUnreachable } from './cloud-unreachable.js';
+import { gatewayKill } from './gateway-kill.js';
+import { influxSlowDown } from './influx-slow-down.js';
+import { linkBlackholeSlow } from './link-blackhole-slow.js';
+import { mysqlDown } from './mysql-down.js';
+import { quotaOutage } from './quota-outage.js';
 import { redisDown } from './redis-down.js';
 
-/** Every chaos scenario, in the issue's order (the CLI names them by `name`). */
-export const SCENARIOS: Scenario[] = [redisDown];
+/** Every chaos scenario, in the issue's order (the CLI names them by `name` or number). */
+export const SCENARIOS: Scenario[] = [
+  redisDown,
+  influxSlowDown,
+  mysqlDown,
+  cloudUnreachable,
+  linkBlackholeSlow,
+  gatewayKill,
+  quotaOutage,
+  cloudInstanceKill,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name || String(s.n) === name);
