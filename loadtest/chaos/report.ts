@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { ChaosResult } from './scenario.js';
@@ -43,13 +44,25 @@ export function tableRow(r: ChaosResult): string {
   return `| ${r.scenario.n} | ${r.scenario.name} | ${runLabel(r)} | ${esc(r.signature)} | ${esc(r.behaviour)} | ${byLabel(r, (e) => e.detectS)} | ${byLabel(r, (e) => e.mttrS)} | ${a.acked} | ${a.found} | ${a.duplicates} | ${a.evictions} | ${a.unexplained} |`;
 }
 
+/** Which code ran: SV_CHAOS_COMMIT (a run from an exported tree), else the checkout's HEAD and whether it had local changes. */
+function codeVersion(): string {
+  if (process.env.SV_CHAOS_COMMIT) return `commit ${process.env.SV_CHAOS_COMMIT}`;
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return `commit ${head}${dirty ? ` + ${dirty.split('\n').length} modified files` : ''}`;
+  } catch {
+    return 'commit unknown';
+  }
+}
+
 export function notesSection(r: ChaosResult): string {
   const p = r.params;
   const lines = [
     `<!-- chaos:${r.scenario.name} -->`,
     `### ${r.scenario.n}. ${r.scenario.title} (\`sousvide chaos ${r.scenario.name}\`)`,
     '',
-    `${r.date} · ${r.reduced ? 'reduced run' : 'full run'} (${r.mode}) · ${Math.round(r.durationS)} s · load average (1 min) ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end, ${r.load.max.toFixed(2)} max · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB · ${r.ok ? 'all checks passed' : '**FAILED**'}`,
+    `${r.date} · ${r.reduced ? 'reduced run' : 'full run'} (${r.mode}) · ${Math.round(r.durationS)} s · load average (1 min) ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end, ${r.load.max.toFixed(2)} max · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB · ${codeVersion()} · ${r.ok ? 'all checks passed' : '**FAILED**'}`,
     '',
     `- parameters: ${p.kits} kits at ${p.rate} msg/s, warm-up ${p.warmupS} s, fault ${p.faultS} s, load after recovery ${p.afterS} s${r.scenario.n === 6 ? `, ${p.kills} kills` : ''}${r.scenario.n === 8 ? `, outbox quota ${p.quotaBytes} bytes` : ''}; ${p.fast ? 'CI backoffs (short)' : 'default backoffs (kits 1 → 60 s, relay 0.5 → 60 s)'}; kits from ${p.distinctSources ? 'distinct 127.x.y.z addresses' : '127.0.0.1'}`,
     ...r.episodes.map(
