@@ -28,7 +28,7 @@ async function metric(name: string, rc: RunningCloud = c): Promise<number> {
 
 /** Observations in a histogram (its _count). */
 async function observations(name: string): Promise<number> {
-  const m = (await c.cloud.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+  const m = ((await c.cloud.metrics.registry.getSingleMetric(name)?.get())?.values ?? []) as { metricName?: string; value: number }[];
   return m.filter((v) => v.metricName === `${name}_count`).reduce((a, v) => a + v.value, 0);
 }
 

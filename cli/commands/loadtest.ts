@@ -10,6 +10,11 @@ const FLAGS = [
   { flag: 'mps', kind: 'string' as const, help: 'Messages per second per kit (default 1).' },
   { flag: 'duration', kind: 'string' as const, help: 'Seconds of steady load (default 30).' },
   { flag: 'qos', kind: 'string' as const, help: 'MQTT QoS of telemetry, 0 or 1 (default 1).' },
+  {
+    flag: 'sinks',
+    kind: 'string' as const,
+    help: 'full (gateway + cloud + InfluxDB, Redis, MariaDB, private instances; default) or gateway (the gateway alone, its store the sink).',
+  },
   { flag: 'client', kind: 'string' as const, help: 'Client model: lean (mqtt-packet, default) or mqttjs (the cross-check).' },
   {
     flag: 'mode',
@@ -46,6 +51,9 @@ export const loadtestCommand: Command = {
     const client = String(ctx.flags.client ?? 'lean');
     if (client !== 'lean' && client !== 'mqttjs')
       throw new SvError('SV_ERR_CLI_USAGE', '--client: lean or mqttjs', ['--client: lean or mqttjs']);
+    const sinks = String(ctx.flags.sinks ?? 'full');
+    if (sinks !== 'full' && sinks !== 'gateway')
+      throw new SvError('SV_ERR_CLI_USAGE', '--sinks: full or gateway', ['--sinks: full or gateway']);
     const mode = String(ctx.flags.mode ?? 'open');
     if (mode !== 'open' && mode !== 'closed') throw new SvError('SV_ERR_CLI_USAGE', '--mode: open or closed', ['--mode: open or closed']);
     const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
@@ -58,6 +66,7 @@ export const loadtestCommand: Command = {
       durationS,
       qos,
       client,
+      sinks,
       maxInFlight: mode === 'closed' ? numberFlag(ctx, 'inflight', 1, { min: 1, max: 1000 }) : 0,
       runId,
       maxAttempts: numberFlag(ctx, 'max-attempts', 1, { min: 1, max: 10, env: 'MAX_ATTEMPTS' }),
@@ -78,6 +87,13 @@ export const loadtestCommand: Command = {
         `  PUBACK p50/p95/p99   ${c.puback_ms.p50?.toFixed(1)} / ${c.puback_ms.p95?.toFixed(1)} / ${c.puback_ms.p99?.toFixed(1)} ms`,
         `  telemetry → command  p99 ${c.telemetry_to_command_ms.p99?.toFixed(1) ?? '–'} ms (${c.telemetry_to_command_ms.n} commands)`,
         `  business success     ${r.business ? `${(r.business.business_pipeline_success_rate * 100).toFixed(2)} % (${r.business.mode})` : 'no business summary'}`,
+        ...(c.publish_to_visible_ms
+          ? [
+              `  publish → visible    p50/p95/p99 ${c.publish_to_visible_ms.p50?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p95?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p99?.toFixed(0) ?? '–'} ms (${c.publish_to_visible_ms.n} samples, poll ${c.publish_to_visible_ms.poll_interval_ms} ms)`,
+            ]
+          : []),
+        `  gateway              RSS max ${c.gateway?.rss_max_mb ?? '–'} MB, event-loop lag p99 max ${c.gateway?.loop_lag_p99_max_ms ?? '–'} ms`,
+        `  chart                ${r.dir}/chart.svg`,
         '',
       ].join('\n'),
     );

@@ -13,7 +13,7 @@ type Publish = (packet: PublishPacket, client: Client | null, done?: (err?: Erro
  * gateway's own publishes, client null) and anything else still take Aedes' normal path.
  */
 export function skipUplinkRouting(aedes: Aedes): void {
-  const route = aedes.publish.bind(aedes) as Publish;
+  const route = aedes.publish.bind(aedes) as unknown as Publish;
   const publish: Publish = (packet, client, done) => {
     if (typeof client === 'object' && client !== null && isUplink(packet.topic)) {
       done?.();

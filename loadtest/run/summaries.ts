@@ -23,6 +23,21 @@ export interface ConnectionSummary {
   puback_ms: { p50: number | null; p95: number | null; p99: number | null; max: number };
   telemetry_to_command_ms: { n: number; p50: number | null; p99: number | null };
   failure_signatures: Record<string, number>;
+  /** Full mode: publish → visible through the cloud API (sample kits polled; see visibility-probe.ts). */
+  publish_to_visible_ms?: {
+    n: number;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+    max: number;
+    poll_interval_ms: number;
+    sample_kits: number;
+    probe_errors: number;
+  };
+  /** The gateway's resources during the run (sampled from its /metrics every few seconds). */
+  gateway?: { rss_max_mb: number | null; loop_lag_p99_max_ms: number | null };
+  /** Full mode: time from the end of the load until the gateway's outbox was empty (null: not within the wait). */
+  relay_drain_after_load_ms?: number | null;
   generator: { partitions: number; cpu_us_per_msg: number; nofile_limit: number | null };
 }
 
@@ -106,20 +121,36 @@ export function businessSummary(runId: string, attempt: number, b: BusinessCount
   };
 }
 
+/** Sum of a counter's series (all labels) in Prometheus text. */
+function sumOf(metrics: string, name: string): number {
+  let total = 0;
+  for (const m of metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'gm'))) total += Number(m[1]);
+  return total;
+}
+
 /** Reads the gateway's pipeline counters from its Prometheus text. */
 export function gatewayCounters(
   metrics: string,
 ): Pick<BusinessCounters, 'recv_total' | 'parse_ok_total' | 'parse_fail_total' | 'store_ok_total' | 'store_fail_total'> {
-  const sum = (name: string) => {
-    let total = 0;
-    for (const m of metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'gm'))) total += Number(m[1]);
-    return total;
-  };
+  const sum = (name: string) => sumOf(metrics, name);
   return {
     recv_total: sum('mqtt_recv_total'),
     parse_ok_total: sum('parse_ok_total'),
     parse_fail_total: sum('parse_fail_total'),
     store_ok_total: sum('store_ok_total'),
     store_fail_total: sum('store_fail_total'),
+  };
+}
+
+/** Reads the cloud's sink counters (records) from its Prometheus text: the full mode's influx/redis figures. */
+export function cloudCounters(
+  metrics: string,
+): Pick<BusinessCounters, 'influx_ok_total' | 'influx_fail_total' | 'influx_bypass_total' | 'redis_ok_total' | 'redis_fail_total'> {
+  return {
+    influx_ok_total: sumOf(metrics, 'influx_ok_total'),
+    influx_fail_total: sumOf(metrics, 'influx_fail_total'),
+    influx_bypass_total: 0,
+    redis_ok_total: sumOf(metrics, 'redis_ok_total'),
+    redis_fail_total: sumOf(metrics, 'redis_fail_total'),
   };
 }
