@@ -43,6 +43,12 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
         .max(1 << 20),
       { kind: 'int', unit: 'bytes', default: 4096, help: 'Largest MQTT packet a device may send; larger closes the connection.' },
     ),
+    connectTimeoutMs: opt(z.number().int().min(100).max(120_000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 10_000,
+      help: 'Time a new connection has to finish the TLS handshake, and then to send its CONNECT; slower ones are closed (slowloris).',
+    }),
     maxConnections: opt(z.number().int().min(1), {
       kind: 'int',
       default: 20000,

@@ -18,6 +18,7 @@ export const COUNTERS = {
   conn_refused: 'TCP/TLS connections refused before MQTT (limits, bans)',
   packet_too_large: 'connections closed for an MQTT packet above the size limit',
   rate_limited: 'publishes refused by the per-device rate limit (connection closed)',
+  protocol_error: 'connections closed for a malformed MQTT packet, a protocol violation or no CONNECT in time (by reason)',
   client_replaced: 'connections replaced by a newer one with the same client id',
   security_log_dropped: 'security events not written to disk because of the rate limit',
 } as const;

@@ -10,7 +10,9 @@ import type { Pki } from '../tls/pki.js';
 import { brokerHooks } from './hooks.js';
 import { AuthThrottle, TokenBucket } from './limits.js';
 import { Listeners } from './listeners.js';
+import { isCounted, markCounted, protocolErrorReason } from './refusal.js';
 import { SecurityLog } from './security-log.js';
+import { skipUplinkRouting } from './uplink-routing.js';
 
 export interface BrokerDeps {
   config: GatewayConfig;
@@ -55,11 +57,28 @@ export class GatewayBroker {
       log: d.log,
       isConnected: (id) => this.client(id) !== undefined,
     });
-    this.aedes = new Aedes({ ...hooks, connectTimeout: 10_000, maxClientsIdLength: 32, maxTopicLevels: 4 } as ConstructorParameters<
-      typeof Aedes
-    >[0]);
-    this.aedes.on('clientError', (client, err) => d.log.debug({ deviceId: client.id, err: err.message }, 'client error'));
-    this.aedes.on('connectionError', (_client, err) => d.log.debug({ err: err.message }, 'connection error'));
+    this.aedes = new Aedes({
+      ...hooks,
+      connectTimeout: c.mqtt.connectTimeoutMs,
+      maxClientsIdLength: 32,
+      maxTopicLevels: 4,
+    } as ConstructorParameters<typeof Aedes>[0]);
+    skipUplinkRouting(this.aedes);
+    // Every error that closes a connection and was not counted by its own reason (auth, ACL, limits,
+    // packet size, store) is a protocol error: malformed packet, protocol violation, no CONNECT in time.
+    const countClose = (client: Client, err: Error) => {
+      if (isCounted(err) || isCounted(client.conn) || (err as NodeJS.ErrnoException).code !== undefined) return; // code: socket/TLS level
+      markCounted(client.conn);
+      d.stats.incLabel('protocol_error', protocolErrorReason(err));
+    };
+    this.aedes.on('clientError', (client, err) => {
+      countClose(client, err);
+      d.log.debug({ deviceId: client.id, err: err.message }, 'client error');
+    });
+    this.aedes.on('connectionError', (client, err) => {
+      countClose(client, err);
+      d.log.debug({ err: err.message }, 'connection error');
+    });
     this.listeners = new Listeners({
       handle: (socket) => this.aedes.handle(socket),
       stats: d.stats,
@@ -67,6 +86,7 @@ export class GatewayBroker {
       throttle,
       maxConnections: c.mqtt.maxConnections,
       maxPacketBytes: c.mqtt.maxPacketBytes,
+      handshakeTimeoutMs: c.mqtt.connectTimeoutMs,
     });
     this.sweeper = setInterval(() => {
       throttle.sweep();

@@ -5,6 +5,7 @@ import type { Authenticator } from '../devices/authenticator.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
+import { isCounted, markCounted } from './refusal.js';
 import type { SecurityLog } from './security-log.js';
 
 export interface HookDeps {
@@ -30,10 +31,15 @@ export function brokerHooks(d: HookDeps) {
       done: (e: AuthenticateError | null, ok: boolean | null) => void,
     ) {
       const remote = remoteOf(client) ?? 'unknown';
+      // A CONNECT followed by garbage: the parser already closed the connection and counted it.
+      if (isCounted(client.conn)) return done(markCounted(new Error('connection closed')) as AuthenticateError, false);
       const refuse = (reason: string, returnCode: 2 | 4 | 5, delayMs: number) => {
-        d.stats.incLabel('auth_failed', reason);
-        d.security.record('auth_failed', client.id || null, remote, reason);
-        const err = Object.assign(new Error(`authentication refused: ${reason}`), { returnCode }) as AuthenticateError;
+        // Counted once per connection: not again if the parser closed it while scrypt ran.
+        if (!isCounted(client.conn)) {
+          d.stats.incLabel('auth_failed', reason);
+          d.security.record('auth_failed', client.id || null, remote, reason);
+        }
+        const err = markCounted(Object.assign(new Error(`authentication refused: ${reason}`), { returnCode })) as AuthenticateError;
         if (delayMs > 0) setTimeout(() => done(err, false), delayMs).unref();
         else done(err, false);
       };
@@ -64,27 +70,28 @@ export function brokerHooks(d: HookDeps) {
       if (client === null) return done(null); // the gateway's own publishes (commands)
       // A guard (packet size) may have closed the socket while Aedes still parses what it had
       // read: nothing from a closed connection is processed (it cannot be acknowledged anyway).
-      if ((client.conn as { destroyed?: boolean }).destroyed) return done(new Error('connection closed'));
+      if ((client.conn as { destroyed?: boolean }).destroyed) return done(markCounted(new Error('connection closed')));
       if (!mayPublish(client.id, packet.topic)) {
         d.stats.incLabel('acl_denied', 'publish');
         d.security.record('acl_denied', client.id, remoteOf(client), `publish ${packet.topic.slice(0, 200)}`);
-        return done(new Error('publish outside the device namespace')); // MQTT 3.1.1: connection closed
+        return done(markCounted(new Error('publish outside the device namespace'))); // MQTT 3.1.1: connection closed
       }
       if (!d.publishLimit.take(client.id)) {
         d.stats.incLabel('rate_limited', 'publish');
         d.security.record('rate_limited', client.id, remoteOf(client), 'publish rate');
-        return done(new Error('publish rate limit')); // not acknowledged: the device resends later
+        return done(markCounted(new Error('publish rate limit'))); // not acknowledged: the device resends later
       }
       const suffix = parseTopic(packet.topic)?.suffix as UplinkSuffix;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : (packet.payload as Buffer);
-      d.ingest.handle(client.id, suffix, packet.topic, payload, packet.qos, done);
+      // A store failure closes the connection too; it is counted as store_fail.
+      d.ingest.handle(client.id, suffix, packet.topic, payload, packet.qos, (err) => done(err && markCounted(err)));
     },
 
     authorizeSubscribe(client: Client, sub: Subscription, done: (err: Error | null, sub?: Subscription | null) => void) {
       if (maySubscribe(client.id, sub.topic)) return done(null, sub);
       d.stats.incLabel('acl_denied', 'subscribe');
       d.security.record('acl_denied', client.id, remoteOf(client), `subscribe ${sub.topic.slice(0, 200)}`);
-      done(new Error('subscription outside the device namespace')); // PROTOCOL (3.1.1): connection closed
+      done(markCounted(new Error('subscription outside the device namespace'))); // PROTOCOL (3.1.1): connection closed
     },
 
     /** Commands go only to their own device (a second line of defence after the subscribe ACL). */

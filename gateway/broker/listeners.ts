@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
 import { PacketGuard } from './packet-guard.js';
+import { isCounted, markCounted } from './refusal.js';
 
 export interface ListenerDeps {
   handle: (socket: Socket) => void;
@@ -11,6 +12,8 @@ export interface ListenerDeps {
   throttle: AuthThrottle;
   maxConnections: number;
   maxPacketBytes: number;
+  /** Time a new connection has to finish the TLS handshake (mqtt.connectTimeoutMs). */
+  handshakeTimeoutMs: number;
 }
 
 /**
@@ -36,7 +39,7 @@ export class Listeners {
       requestCert: true, // kits with a client certificate; others authenticate with a secret
       rejectUnauthorized: false, // an unverified certificate is refused by the authenticator, with a count
       minVersion: 'TLSv1.2',
-      handshakeTimeout: 10_000, // half-open TLS handshakes (slowloris) do not hold a slot for long
+      handshakeTimeout: this.d.handshakeTimeoutMs, // half-open TLS handshakes (slowloris) do not hold a slot for long
     });
     server.on('connection', (raw: Socket) => this.admit(raw));
     server.on('secureConnection', (socket: TLSSocket) => this.accept(socket));
@@ -76,10 +79,13 @@ export class Listeners {
     socket.setNoDelay(true);
     const guard = new PacketGuard(this.d.maxPacketBytes);
     socket.on('data', (chunk: Buffer) => {
-      if (guard.check(chunk) !== null) {
-        this.d.stats.inc('packet_too_large');
-        socket.destroy();
-      }
+      const why = guard.check(chunk);
+      if (why === null || isCounted(socket)) return;
+      // Counted once here; Aedes' parser may still report the same bytes (broker.ts skips a counted socket).
+      if (why.startsWith('malformed')) this.d.stats.incLabel('protocol_error', 'malformed');
+      else this.d.stats.inc('packet_too_large');
+      markCounted(socket);
+      socket.destroy();
     });
     socket.on('error', () => {}); // resets are normal at the edge; Aedes reports client errors
     this.d.handle(socket);
