@@ -43,7 +43,11 @@ export class Listeners {
     });
     server.on('connection', (raw: Socket) => this.admit(raw));
     server.on('secureConnection', (socket: TLSSocket) => this.accept(socket));
-    server.on('tlsClientError', () => this.d.stats.incLabel('conn_refused', 'tls_handshake'));
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      // A reset is a peer gone mid-handshake, or a socket admit() already refused (and counted).
+      if (err.code !== 'ECONNRESET') this.d.stats.incLabel('conn_refused', 'tls_handshake');
+      socket.destroy(); // Node reports a failed or timed-out handshake but leaves the TCP connection (and its slot) open
+    });
     return this.bind(server, opts.port, opts.host);
   }
 
