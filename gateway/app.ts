@@ -175,6 +175,9 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     async stop() {
       await relay?.stop();
       clearInterval(retention);
+      // Control hears nothing more: the broker's close below ends every kit's connection, and
+      // their Last Wills must not drive a loop that is stopped (nor write after the store closed).
+      ingest.removeAllListeners();
       loop?.stop();
       sender?.stop();
       stopSystemd?.();

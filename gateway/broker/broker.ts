@@ -134,7 +134,11 @@ export class GatewayBroker {
 
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
-    await this.listeners.close();
+    // Stop accepting, then end every client: a listener's close completes only once its last
+    // connection has ended, so awaiting it before Aedes closes the clients waited for every
+    // connected kit to leave on its own (a stop with kits connected hung until SIGKILL).
+    const listening = this.listeners.close();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await listening;
   }
 }
