@@ -1,21 +1,22 @@
 import { escape as lp } from '@influxdata/influxdb-client';
+import { readingTimeMs } from '../reading-time.js';
 import type { Telemetry } from '../types.js';
 
 /**
  * The telemetry point (docs/adr/010-influx-v1-api.md). Series: measurement `telemetry`, tags
- * gateway + device. Time: device time, else gateway receive time, in ms, plus a sub-millisecond
+ * gateway + device. Time: device time when plausible, else gateway receive time (reading-time.ts), in ms, plus a sub-millisecond
  * offset in ns derived from (boot, seq): two records of one device in the same millisecond but
  * with different (boot, seq) land on different points instead of overwriting each other, while a
  * replay of the same record computes the same time and overwrites itself (idempotent).
  */
 export function pointTimeNs(r: Pick<Telemetry, 'ts' | 'rxTs' | 'boot' | 'seq'>): bigint {
-  const ms = r.ts ?? r.rxTs;
+  const ms = readingTimeMs(r);
   return BigInt(ms) * 1_000_000n + BigInt(subMsOffset(r.boot, r.seq));
 }
 
 /** The same time as a decimal string, without BigInt (hot path). */
 export function pointTimeNsString(r: Pick<Telemetry, 'ts' | 'rxTs' | 'boot' | 'seq'>): string {
-  const ms = r.ts ?? r.rxTs;
+  const ms = readingTimeMs(r);
   const offset = subMsOffset(r.boot, r.seq);
   return ms === 0 ? String(offset) : `${ms}${String(offset).padStart(6, '0')}`;
 }

@@ -1,3 +1,4 @@
+import { readingTimeMs } from '../reading-time.js';
 import type { Bucket, HistoryQuery, StoredPoint, Telemetry, TelemetryStore } from '../types.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 
@@ -27,7 +28,19 @@ export class SqliteTelemetryStore implements TelemetryStore {
     await this.d.exclusive(() =>
       this.d.db.transaction(() => {
         for (const r of records) {
-          stmt.run(r.deviceId, r.boot, r.seq, gatewayId, r.ts ?? r.rxTs, r.ts, r.rxTs, r.tempC, r.heater ? 1 : 0, r.sensor, r.rssi ?? null);
+          stmt.run(
+            r.deviceId,
+            r.boot,
+            r.seq,
+            gatewayId,
+            readingTimeMs(r),
+            r.ts,
+            r.rxTs,
+            r.tempC,
+            r.heater ? 1 : 0,
+            r.sensor,
+            r.rssi ?? null,
+          );
         }
       })(),
     );
