@@ -49,6 +49,17 @@ async function influxRows(base: string, db: string, q: string): Promise<unknown[
   return (body.results?.[0]?.series ?? []).flatMap((s) => s.values);
 }
 
+/** Every point of a device, in time order: its time (ms) and identity. */
+export async function deviceSeries(base: string, db: string, deviceId: string): Promise<{ time: number; boot: number; seq: number }[]> {
+  if (!/^[a-z0-9-]+$/.test(deviceId)) throw new Error(`bad device id ${deviceId}`);
+  const rows = await influxRows(
+    base,
+    db,
+    `SELECT boot, seq FROM telemetry WHERE device = '${deviceId}' AND time >= 0 AND time < '2200-01-01T00:00:00Z'`,
+  );
+  return rows.map((r) => ({ time: Number(r[0]), boot: Number(r[1]), seq: Number(r[2]) }));
+}
+
 /** Every point of a device as "boot/seq" → number of points. */
 export async function devicePoints(base: string, db: string, deviceId: string): Promise<Map<string, number>> {
   if (!/^[a-z0-9-]+$/.test(deviceId)) throw new Error(`bad device id ${deviceId}`);

@@ -207,6 +207,11 @@ export class KitFleet {
     }
   }
 
+  /** Every kit connects from `address` from its next connection on (undefined: the default, 127.0.0.1). */
+  setSourceAddress(address: string | undefined): void {
+    for (const k of this.kits) k.spec.localAddress = address;
+  }
+
   setClock(id: string, clock: KitClock): void {
     const k = this.byId.get(id);
     if (k) k.spec.clock = clock;

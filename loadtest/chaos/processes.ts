@@ -13,6 +13,8 @@ export class ServiceProcess {
   child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   port = 0;
+  /** How the last stop() ended: the process exited by itself, or had to be killed after the grace time. */
+  lastStop: 'exited' | 'killed' | undefined;
 
   constructor(
     readonly name: string,
@@ -67,7 +69,11 @@ export class ServiceProcess {
   async stop(graceMs = 20_000): Promise<void> {
     if (!this.running) return;
     this.child?.kill('SIGTERM');
-    const t = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    this.lastStop = 'exited';
+    const t = setTimeout(() => {
+      this.lastStop = 'killed';
+      this.child?.kill('SIGKILL');
+    }, graceMs);
     await this.exited;
     clearTimeout(t);
   }

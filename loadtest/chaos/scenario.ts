@@ -82,6 +82,8 @@ export interface Scenario {
   short: Partial<ChaosParams>;
   full: Partial<ChaosParams>;
   needs?: (p: ChaosParams) => TopologyNeeds;
+  /** The fault gives no signal by design (a kit's wrong clock): detection is not required. */
+  silent?: boolean;
   /** Injects the fault(s) under load and repairs them; returns what happened when. */
   run(ctx: RunContext): Promise<Episode[]>;
   /** Extra checks once the kits stopped and the outbox drained (before the loss audit). */

@@ -2,7 +2,9 @@ import type { Scenario } from '../scenario.js';
 import { cloudInstanceKill } from './cloud-instance-kill.js';
 import { cloudUnreachable } from './cloud-unreachable.js';
 import { gatewayKill } from './gateway-kill.js';
+import { gatewayRestartStorm } from './gateway-restart-storm.js';
 import { influxSlowDown } from './influx-slow-down.js';
+import { kitClock } from './kit-clock.js';
 import { linkBlackholeSlow } from './link-blackhole-slow.js';
 import { mysqlDown } from './mysql-down.js';
 import { quotaOutage } from './quota-outage.js';
@@ -16,8 +18,10 @@ export const SCENARIOS: Scenario[] = [
   cloudUnreachable,
   linkBlackholeSlow,
   gatewayKill,
+  gatewayRestartStorm,
   quotaOutage,
   cloudInstanceKill,
+  kitClock,
 ];
 
 export function findScenario(name: string): Scenario | undefined {
