@@ -17,7 +17,7 @@ export const quotaOutage: Scenario = {
   short: { kits: 20, rate: 2, warmupS: 3, faultS: 12, afterS: 3, quotaBytes: 65_536, fast: true, recoverTimeoutS: 90 },
   full: { kits: 50, warmupS: 15, faultS: 120, afterS: 15, quotaBytes: 512 * 1024 },
   needs: (p) => ({ gatewayArgs: ['--relay-quota-bytes', String(p.quotaBytes), '--relay-drop-report-ms', '600000'] }),
-  async run({ topo, probe, params, log, checks, notes }) {
+  async run({ topo, probe, params, log, checks }) {
     log(`fault: cloud unreachable for ${params.faultS} s with an outbox quota of ${params.quotaBytes} bytes`);
     const injectedAt = Date.now();
     topo.link.set({ kind: 'refuse' });
