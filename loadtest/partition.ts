@@ -8,6 +8,9 @@ import { Histogram } from './histogram.js';
 import { LeanClient } from './lean-client.js';
 import { MqttJsClient } from './mqttjs-client.js';
 
+/** lean: mqtt-packet on raw sockets (Node); mqttjs: MQTT.js (the cross-check); native: kitgen.c (ADR 021). */
+export type ClientModel = 'lean' | 'mqttjs' | 'native';
+
 export interface PartitionSpec {
   index: number;
   host: string;
@@ -21,10 +24,14 @@ export interface PartitionSpec {
   boot: number;
   /** Kits that subscribe to their cmd topic and time telemetry → command (kits with a cook). */
   commandKits?: string[];
-  /** Client model: the lean mqtt-packet client (default) or MQTT.js (the cross-check). */
-  client?: 'lean' | 'mqttjs';
+  /** Client model: the lean mqtt-packet client (default), MQTT.js (the cross-check) or native (run by run-partitions). */
+  client?: ClientModel;
   /** Closed loop: a kit publishes only while fewer than this many are unacknowledged (0 = open loop). */
   maxInFlight?: number;
+  /** Command kits report an over-temperature bath from this many ms into the load on (default 10 s; tests shorten it). */
+  hotAfterMs?: number;
+  /** Native generator only: wake-up tick while publishing, ms (default 2; 0 = on every event). */
+  nativeTickMs?: number;
 }
 
 export interface PartitionCounters {
@@ -64,6 +71,7 @@ const classify = (err: Error): string => {
 };
 
 export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessage) => void): Promise<void> {
+  if (spec.client === 'native') throw new Error('a native partition runs as kitgen (loadtest/native), not in Node');
   const ca = spec.caFile ? readFileSync(spec.caFile) : undefined;
   const counters: PartitionCounters = { connected: 0, connectFailed: 0, published: 0, acked: 0, failed: 0, commands: 0, held: 0 };
   const commandHist = new Histogram();
@@ -141,7 +149,7 @@ export async function runPartition(spec: PartitionSpec, send: (m: PartitionMessa
         // A kit with a cook (target 70 °C) reports an over-temperature bath from its trigger time on
         // (spread over the run, 10 s in and later): the watchdog must answer the reading with a
         // `safe` command, which the kit times (telemetry → command under load).
-        const hot = watched.has(client.clientId) && performance.now() >= startedAt + 10_000 + (k % 200) * 50;
+        const hot = watched.has(client.clientId) && performance.now() >= startedAt + (spec.hotAfterMs ?? 10_000) + (k % 200) * 50;
         const tempC = hot ? 76 : 55 + (k % 10) / 16;
         const payload = `{"v":1,"boot":${spec.boot},"seq":${seq++},"ts":${Date.now()},"tempC":${tempC.toFixed(4)},"sensor":"ok","heater":true}`;
         const t0 = performance.now();

@@ -2,6 +2,8 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Histogram } from './histogram.js';
+import { buildKitgen } from './native/build.js';
+import { runNativePartition } from './native/native-partition.js';
 import type { PartitionCounters, PartitionMessage, PartitionSpec } from './partition.js';
 
 export interface LoadResult {
@@ -21,6 +23,9 @@ export interface LoadResult {
 /**
  * Runs the kits as `partitions` child processes (so one Node process is not the client
  * bottleneck), each with its open-files limit raised to the hard limit, and merges their results.
+ * `client: 'native'` runs each partition as the native generator (loadtest/native/kitgen.c,
+ * compiled on first use; a failed build throws, it never falls back to another model); the
+ * default stays the lean Node client.
  */
 export async function runPartitions(
   base: Omit<PartitionSpec, 'index' | 'kits'>,
@@ -34,16 +39,10 @@ export async function runPartitions(
   const finals: Extract<PartitionMessage, { type: 'final' }>[] = [];
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const entry = new URL(`./partition-main${ext}`, import.meta.url).pathname;
+  const kitgen = base.client === 'native' ? buildKitgen() : undefined;
   const children = Array.from({ length: partitions }, (_, index) => {
     const spec: PartitionSpec = { ...base, index, kits: kits.filter((_k, i) => i % partitions === index) };
-    const specFile = join(workDir, `partition-${index}.json`);
-    writeFileSync(specFile, JSON.stringify(spec));
-    const child = fork(entry, [specFile], {
-      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const timer = extra.timeoutS ? setTimeout(() => child.kill('SIGKILL'), extra.timeoutS * 1000) : undefined;
-    child.on('message', (m: PartitionMessage) => {
+    const onMessage = (m: PartitionMessage) => {
       extra.partLog?.(
         m.index,
         JSON.stringify({
@@ -56,11 +55,31 @@ export async function runPartitions(
       latest.set(m.index, m.counters);
       if (m.type === 'final') finals.push(m);
       if (onProgress) onProgress(sum([...latest.values()]));
+    };
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (code !== 0) extra.partLog?.(index, JSON.stringify({ t: new Date().toISOString(), type: 'exit', code, signal }));
+    };
+    if (kitgen) {
+      let timer: NodeJS.Timeout | undefined;
+      return runNativePartition(kitgen, spec, join(workDir, `partition-${index}.spec`), onMessage, (child) => {
+        if (extra.timeoutS) timer = setTimeout(() => child.kill('SIGKILL'), extra.timeoutS * 1000);
+      }).then(({ code, signal }) => {
+        clearTimeout(timer);
+        exited(code, signal);
+      });
+    }
+    const specFile = join(workDir, `partition-${index}.json`);
+    writeFileSync(specFile, JSON.stringify(spec));
+    const child = fork(entry, [specFile], {
+      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    const timer = extra.timeoutS ? setTimeout(() => child.kill('SIGKILL'), extra.timeoutS * 1000) : undefined;
+    child.on('message', onMessage);
     return new Promise<void>((resolve) =>
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        if (code !== 0) extra.partLog?.(index, JSON.stringify({ t: new Date().toISOString(), type: 'exit', code, signal }));
+        exited(code, signal);
         resolve();
       }),
     );

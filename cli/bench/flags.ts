@@ -1,3 +1,4 @@
+import type { ClientModel } from '../../loadtest/partition.js';
 import { SvError } from '../../shared/errors.js';
 import type { CommandContext } from '../command.js';
 
@@ -29,3 +30,22 @@ export function reportFlag(ctx: Pick<CommandContext, 'flags'>): string | undefin
   const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
   return report === '-' ? undefined : report;
 }
+
+/**
+ * `--client lean|mqttjs|native` of `bench ingest` and `loadtest` (default native). The native
+ * generator is compiled here, so that a missing compiler or OpenSSL headers stop the command at
+ * once with an error naming them, before any kit is provisioned: never a silent fallback to
+ * another generator, which would change the measurement (ADR 021).
+ */
+export async function clientFlag(ctx: Pick<CommandContext, 'flags'>, def: ClientModel = 'native'): Promise<ClientModel> {
+  const client = ctx.flags.client === undefined ? def : String(ctx.flags.client);
+  if (client !== 'lean' && client !== 'mqttjs' && client !== 'native')
+    throw new SvError('SV_ERR_CLI_USAGE', `--client: lean, mqttjs or native (got ${JSON.stringify(client)})`, [
+      '--client: lean, mqttjs or native',
+    ]);
+  if (client === 'native') (await import('../../loadtest/native/build.js')).buildKitgen();
+  return client;
+}
+
+export const CLIENT_FLAG_HELP =
+  'Load generator: native (kitgen.c: C, epoll, OpenSSL; default), lean (mqtt-packet in Node) or mqttjs (MQTT.js; the cross-check).';

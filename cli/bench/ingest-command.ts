@@ -1,8 +1,14 @@
 import { SvError } from '../../shared/errors.js';
 import type { CommandContext } from '../command.js';
-import { numberFlag } from './flags.js';
+import { clientFlag, numberFlag } from './flags.js';
 import { benchIngest, formatRow, TABLE_HEADER } from './ingest.js';
 import { writeReportSection } from './report-section.js';
+
+const GENERATORS = {
+  native: 'native kitgen (C, epoll, OpenSSL; ADR 021)',
+  lean: 'lean mqtt-packet client (Node)',
+  mqttjs: 'MQTT.js client (Node)',
+} as const;
 
 export async function runIngestBench(ctx: CommandContext): Promise<number> {
   const kits = String(ctx.flags.kits ?? '1000,3000,5000,10000')
@@ -15,6 +21,7 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
   if (brokers.some((b) => b !== 'gateway' && b !== 'mosquitto')) {
     throw new SvError('SV_ERR_CLI_USAGE', '--brokers: gateway and/or mosquitto', ['--brokers: gateway and/or mosquitto']);
   }
+  const client = await clientFlag(ctx);
   const out = ctx.json ? ctx.stderr : ctx.stdout;
   out.write(`${TABLE_HEADER.join('\n')}\n`);
   const opts = {
@@ -24,6 +31,7 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     partitions: numberFlag(ctx, 'partitions', 2, { max: 16 }),
     connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { max: 5000 }),
     brokers: brokers as ('gateway' | 'mosquitto')[],
+    client,
     log: (line: string) => out.write(`${line}\n`),
   };
   const rows = await benchIngest(opts);
@@ -41,7 +49,7 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     const md = [
       '## Gateway ingest vs Mosquitto (`sousvide bench ingest`)',
       '',
-      `Run ${new Date().toISOString()} on this machine (${(await import('node:os')).cpus().length} cores, load generator on the same cores: lean mqtt-packet client, ${opts.partitions} partitions).`,
+      `Run ${new Date().toISOString()} on this machine (${(await import('node:os')).cpus().length} cores, load generator on the same cores: ${GENERATORS[client]}, ${opts.partitions} partitions).`,
       `Each kit publishes QoS 1 telemetry over TLS at ${opts.rate} msg/s, open loop, for ${opts.durationS} s. The gateway authenticates every kit (scrypt secret), parses strictly, commits to SQLite (WAL, synchronous=FULL) before each PUBACK; Mosquitto is a bare broker (anonymous, no storage).`,
       '',
       ...TABLE_HEADER,

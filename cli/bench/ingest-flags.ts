@@ -1,3 +1,5 @@
+import { CLIENT_FLAG_HELP } from './flags.js';
+
 /** Flags of `sousvide bench ingest` (kept apart so that `--help` does not load the benchmark). */
 export const ingestFlags = [
   { flag: 'kits', kind: 'string' as const, help: 'Kit counts to run, comma-separated (default 1000,3000,5000,10000).' },
@@ -5,6 +7,7 @@ export const ingestFlags = [
   { flag: 'rate', kind: 'string' as const, help: 'Messages per second per kit (default 1).' },
   { flag: 'partitions', kind: 'string' as const, help: 'Load-generator child processes (default 2).' },
   { flag: 'connect-parallelism', kind: 'string' as const, help: 'Connections opened at once per partition (default 100).' },
+  { flag: 'client', kind: 'string' as const, help: CLIENT_FLAG_HELP },
   { flag: 'brokers', kind: 'string' as const, help: 'gateway,mosquitto (default both).' },
   { flag: 'report', kind: 'string' as const, help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
 ];

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PartitionCounters } from '../../loadtest/partition.js';
+import type { ClientModel, PartitionCounters } from '../../loadtest/partition.js';
 import { processCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
@@ -14,6 +14,8 @@ export interface IngestBenchOptions {
   partitions: number;
   connectParallelism: number;
   brokers: ('gateway' | 'mosquitto')[];
+  /** Load generator (default native, ADR 021). */
+  client?: ClientModel;
   log: (line: string) => void;
 }
 
@@ -43,7 +45,7 @@ export interface IngestRow {
   errors: Record<string, number>;
 }
 
-/** `sousvide bench ingest`: the gateway (TLS, auth, strict parse, durable commit before PUBACK) vs bare Mosquitto under the same lean generator. */
+/** `sousvide bench ingest`: the gateway (TLS, auth, strict parse, durable commit before PUBACK) vs bare Mosquitto under the same generator. */
 export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
   const work = mkdtempSync(join(tmpdir(), 'sv-bench-ingest-'));
   const maxKits = Math.max(...o.kits);
@@ -100,6 +102,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
           qos: 1,
           boot,
           commandKits,
+          client: o.client ?? 'native',
         },
         kits.slice(0, n).map((k) => (broker === 'gateway' ? k : { id: k.id })),
         o.partitions,

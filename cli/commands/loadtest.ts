@@ -1,5 +1,5 @@
 import { SvError } from '../../shared/errors.js';
-import { numberFlag } from '../bench/flags.js';
+import { CLIENT_FLAG_HELP, clientFlag, numberFlag } from '../bench/flags.js';
 import type { Command } from '../command.js';
 
 /** The seed plan's knobs (load-test-scenarios.md); the environment names are the seed's own. */
@@ -15,7 +15,7 @@ const FLAGS = [
     kind: 'string' as const,
     help: 'full (gateway + cloud + InfluxDB, Redis, MariaDB, private instances; default) or gateway (the gateway alone, its store the sink).',
   },
-  { flag: 'client', kind: 'string' as const, help: 'Client model: lean (mqtt-packet, default) or mqttjs (the cross-check).' },
+  { flag: 'client', kind: 'string' as const, help: CLIENT_FLAG_HELP },
   {
     flag: 'mode',
     kind: 'string' as const,
@@ -48,9 +48,7 @@ export const loadtestCommand: Command = {
     if (!/^[A-Za-z0-9._-]{1,80}$/.test(runId))
       throw new SvError('SV_ERR_CLI_USAGE', '--run-id: letters, digits, ".", "_", "-" (≤ 80)', ['--run-id: invalid']);
     const qos = numberFlag(ctx, 'qos', 1, { min: 0, max: 1 }) as 0 | 1;
-    const client = String(ctx.flags.client ?? 'lean');
-    if (client !== 'lean' && client !== 'mqttjs')
-      throw new SvError('SV_ERR_CLI_USAGE', '--client: lean or mqttjs', ['--client: lean or mqttjs']);
+    const client = await clientFlag(ctx);
     const sinks = String(ctx.flags.sinks ?? 'full');
     if (sinks !== 'full' && sinks !== 'gateway')
       throw new SvError('SV_ERR_CLI_USAGE', '--sinks: full or gateway', ['--sinks: full or gateway']);

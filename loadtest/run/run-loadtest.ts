@@ -3,6 +3,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeStoreServers, type Stores, startStores } from '../chaos/topology.js';
+import type { ClientModel } from '../partition.js';
 import { type LoadResult, runPartitions } from '../run-partitions.js';
 import { startFullStack } from '../targets/full-stack.js';
 import { type HostedGateway, prepareHostedGateway, startCooks } from '../targets/hosted-gateway.js';
@@ -25,7 +26,7 @@ export interface LoadtestOptions {
   mps: number;
   durationS: number;
   qos: 0 | 1;
-  client: 'lean' | 'mqttjs';
+  client: ClientModel;
   /**
    * full: gateway + cloud + InfluxDB, Redis and MariaDB (all sinks on; the report's runs);
    * gateway: the gateway alone, its SQLite store the durable sink (the seed plan's bypass mode).
