@@ -196,6 +196,11 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       default: 1500,
       help: 'A batch answered slower than this shrinks the next one; faster full batches grow it (keep under the cloud ingest.sink-timeout-ms).',
     }),
+    maxInFlight: opt(z.number().int().min(1).max(8), {
+      kind: 'int',
+      default: 2,
+      help: 'Batches on the wire at once while the link is up (1 while recovering from a failure); a failed batch is resent unchanged.',
+    }),
     backoffBaseMs: opt(z.number().int().min(1), { kind: 'int', unit: 'ms', default: 500, help: 'First retry delay after a failed batch.' }),
     backoffMaxMs: opt(z.number().int().min(1), {
       kind: 'int',

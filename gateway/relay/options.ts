@@ -16,6 +16,8 @@ export interface RelayOptions {
   quotaBytes: number;
   statsIntervalMs: number;
   dropReportMs: number;
+  /** Batches on the wire at once (ADR 021); 1 is ADR 020's one batch in flight. Default 2. */
+  maxInFlight?: number | undefined;
   tlsCaFile?: string | undefined;
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;

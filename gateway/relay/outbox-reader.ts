@@ -27,6 +27,10 @@ export class OutboxReader {
     return this.call({ op: 'read', lanes, maxRecords, maxBytes, lingerMs, head }) as Promise<ReadReply>;
   }
 
+  lastId(): Promise<number> {
+    return this.call({ op: 'lastId' }) as Promise<number>;
+  }
+
   stats(): Promise<StatsReply> {
     return this.call({ op: 'stats' }) as Promise<StatsReply>;
   }

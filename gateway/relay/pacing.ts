@@ -43,9 +43,11 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
 }
 
 /**
- * Batch size grows by half while the cloud keeps up and halves when it does not: a full batch answered faster than the
- * target latency grows the next one; a slow answer or a failure halves it. The cloud's own
- * latency is the signal, so a struggling cloud gets smaller, gentler batches.
+ * Batch size grows while the cloud keeps up and halves when it does not: a full batch answered
+ * faster than the target latency grows the next one (doubles it under half the target, else by
+ * half); a slow answer or a failure halves it. The cloud's own latency is the signal, so a
+ * struggling cloud gets smaller, gentler batches, and a fast one reaches full batches in a few
+ * round trips (500 → 20,000 in six).
  */
 export class BatchSizer {
   current: number;
@@ -60,7 +62,9 @@ export class BatchSizer {
 
   onSuccess(records: number, latencyMs: number): void {
     if (latencyMs > this.targetLatencyMs) this.shrink();
-    else if (records >= this.current) this.current = Math.min(this.max, Math.ceil(this.current * 1.5));
+    else if (records >= this.current) {
+      this.current = Math.min(this.max, Math.ceil(this.current * (latencyMs < this.targetLatencyMs / 2 ? 2 : 1.5)));
+    }
   }
 
   shrink(): void {

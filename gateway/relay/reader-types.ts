@@ -8,7 +8,9 @@ export interface Lane {
 
 export type ReaderRequest =
   | { id: number; op: 'read'; lanes: Lane[]; maxRecords: number; maxBytes: number; lingerMs: number; head: string }
-  | { id: number; op: 'stats' };
+  | { id: number; op: 'stats' }
+  /** The highest outbox id assigned so far (where the backlog lane ends after an outage). */
+  | { id: number; op: 'lastId' };
 
 export interface ReadReply {
   count: number;

@@ -81,6 +81,8 @@ port.on('message', (req: ReaderRequest) => {
       const reply = read(req);
       const transfer = reply.ids ? [reply.ids.buffer as ArrayBuffer] : [];
       port.postMessage({ id: req.id, reply }, transfer);
+    } else if (req.op === 'lastId') {
+      port.postMessage({ id: req.id, reply: (maxId.get('outbox') as { m: number }).m });
     } else {
       const started = performance.now();
       port.postMessage({ id: req.id, reply: { ...stats(), ms: performance.now() - started } });

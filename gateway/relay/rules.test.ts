@@ -26,12 +26,14 @@ t.test('backoff: decorrelated jitter within [base, min(max, 3 × previous)], Ret
 t.test('batch size grows while the cloud keeps up, halves on slowness or failure', async (t) => {
   const s = new BatchSizer(50, 10_000, 1000);
   t.equal(s.current, 500);
-  s.onSuccess(500, 200);
-  t.equal(s.current, 750, 'a full batch answered fast grows the next');
+  s.onSuccess(500, 700);
+  t.equal(s.current, 750, 'a full batch answered under the target grows the next by half');
+  s.onSuccess(750, 200);
+  t.equal(s.current, 1500, 'under half the target it doubles');
   s.onSuccess(100, 200);
-  t.equal(s.current, 750, 'a partial batch says nothing about capacity');
-  s.onSuccess(750, 1500);
-  t.equal(s.current, 375, 'slower than the target halves it');
+  t.equal(s.current, 1500, 'a partial batch says nothing about capacity');
+  s.onSuccess(1500, 1500);
+  t.equal(s.current, 750, 'slower than the target halves it');
   for (let i = 0; i < 20; i++) s.shrink();
   t.equal(s.current, 50, 'never under the minimum');
   for (let i = 0; i < 40; i++) s.onSuccess(s.current, 10);

@@ -10,6 +10,8 @@ export interface TransportOptions {
   tlsCaFile?: string | undefined;
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;
+  /** Keep-alive connections: one per batch in flight (ADR 021). Default 1. */
+  connections?: number | undefined;
 }
 
 /** What one POST /v1/ingest came to, classified for the relay loop. */
@@ -24,8 +26,8 @@ export type SendOutcome =
   | { kind: 'network'; error: string };
 
 /**
- * The relay's HTTP client: one undici keep-alive pool to the cloud origin (one connection: the
- * relay has one batch in flight), gzip bodies, the gateway token, optional mTLS.
+ * The relay's HTTP client: one undici keep-alive pool to the cloud origin (a connection per batch
+ * in flight, no HTTP pipelining), gzip bodies, the gateway token, optional mTLS.
  */
 export class CloudTransport {
   private readonly pool: Pool;
@@ -40,7 +42,7 @@ export class CloudTransport {
       ...(opts.tlsKeyFile ? { key: readFileSync(opts.tlsKeyFile) } : {}),
     };
     this.pool = new Pool(base.origin, {
-      connections: 1,
+      connections: opts.connections ?? 1,
       keepAliveTimeout: 30_000,
       connect: { timeout: Math.min(10_000, opts.requestTimeoutMs), ...tls },
     });

@@ -10,6 +10,8 @@ export type ProxyMode = { kind: 'pass' } | { kind: 'delay'; ms: number } | { kin
 export class FaultProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Open connections, oldest first: [client, upstream]. */
+  private readonly pairs = new Set<[Socket, Socket]>();
   private closing = false;
   mode: ProxyMode = { kind: 'pass' };
   port = 0;
@@ -40,6 +42,14 @@ export class FaultProxy {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Drops the oldest open connection only (both sides); false when none is open. */
+  dropOldest(): boolean {
+    const first = this.pairs.values().next();
+    if (first.done) return false;
+    for (const s of first.value) s.destroy();
+    return true;
+  }
+
   /** Stops listening and drops every connection, including clients that reconnect meanwhile. */
   async close(): Promise<void> {
     this.closing = true;
@@ -56,6 +66,9 @@ export class FaultProxy {
     const upstream = connect(this.targetPort, this.targetHost);
     this.track(client);
     this.track(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.on('close', () => this.pairs.delete(pair));
     const pipe = (from: Socket, to: Socket) => {
       from.on('data', (chunk) => {
         const mode = this.mode;

@@ -131,7 +131,8 @@ export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
         if (left === 0) drainS = (performance.now() - started) / 1000;
         if (performance.now() - lastLog > 10_000) {
           lastLog = performance.now();
-          o.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: ${left} backlog records left`);
+          const st = await relayState(httpPort, hosted.token);
+          o.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: ${left} backlog records left${st}`);
         }
       }
       const sent = await relayFigure(httpPort, hosted.token);
@@ -200,6 +201,19 @@ function fillOutbox(dataDir: string, ids: string[], records: number): number {
   for (let i = 0; i < records; i += 50_000) chunk(i, Math.min(records, i + 50_000));
   db.close();
   return lastId;
+}
+
+/** The relay's link state, batch size and last error, for the progress lines. */
+async function relayState(httpPort: number, token: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${httpPort}/v1/relay`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+  const s = (await res?.json().catch(() => null)) as {
+    link?: string;
+    batchTargetRecords?: number;
+    lastError?: string | null;
+    sent?: { batches: number };
+  } | null;
+  if (!s) return '';
+  return ` (link ${s.link}, batch target ${s.batchTargetRecords}, ${s.sent?.batches} batches${s.lastError ? `, last error: ${s.lastError.slice(0, 80)}` : ''})`;
 }
 
 async function relayFigure(httpPort: number, token: string): Promise<number> {
