@@ -4,12 +4,12 @@ import { CookSpec } from '../../shared/cook.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
-import { decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 
 const IdParams = z.strictObject({ id: DeviceId });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
-const ListQuery = z.strictObject({ gateway: z.string().max(64).optional(), cursor: z.string().optional(), limit: Limit });
+const ListQuery = z.strictObject({ gateway: DeviceId.optional(), cursor: z.string().optional(), limit: Limit });
 const Every = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)?$/, 'a duration like 500ms, 30s, 5m, 1h, 1d (a bare number is ms)')
@@ -46,7 +46,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.listDevices({ limit: q.limit, after: decodeCursor(q.cursor) }, q.gateway);
+      const page = await stores.meta.listDevices({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) }, q.gateway);
       const states = await stores.state.latest(
         page.items.map((d) => d.id),
         now(),
@@ -116,7 +116,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const q = parse(PageQuery, req.query, 'query');
-      const page = await stores.meta.listCommandResults(id, { limit: q.limit, after: decodeCursor(q.cursor) });
+      const page = await stores.meta.listCommandResults(id, { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) });
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
   );

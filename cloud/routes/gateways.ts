@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { createGateway } from '../admin.js';
-import { decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -27,7 +27,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.listGateways({ limit: q.limit, after: decodeCursor(q.cursor) });
+      const page = await stores.meta.listGateways({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) });
       const alive = await Promise.all(page.items.map((g) => stores.state.gatewayAlive(g.id)));
       return { items: page.items.map((g, i) => ({ ...g, alive: alive[i] })), nextCursor: encodeCursor(page.next) };
     },

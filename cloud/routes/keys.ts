@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
 import { createApiKey } from '../admin.js';
-import { decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 
@@ -23,7 +23,7 @@ export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.listApiKeys({ limit: q.limit, after: decodeCursor(q.cursor) });
+      const page = await stores.meta.listApiKeys({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) });
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
   );

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { Severity } from '../../shared/relay/batch.js';
-import { decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
 const Severities = z
@@ -11,7 +11,7 @@ const Severities = z
   .pipe(z.array(Severity).max(4));
 const EventQuery = z.strictObject({
   device: DeviceId.optional(),
-  gateway: z.string().max(64).optional(),
+  gateway: DeviceId.optional(), // gateway ids are device-id shaped (cloud/admin.ts); the column is ASCII
   type: z.string().max(48).optional(),
   severity: Severities.optional(),
   from: QueryMs.optional(),
@@ -38,7 +38,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
   const listEvents = async (q: z.output<typeof EventQuery>, severities?: string[]) => {
     const page = await stores.meta.listEvents(
       { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: severities ?? q.severity, fromMs: q.from, toMs: q.to },
-      { limit: q.limit, after: decodeCursor(q.cursor) },
+      { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
     );
     return { items: page.items, nextCursor: encodeCursor(page.next) };
   };
@@ -84,7 +84,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const q = parse(PageQuery, req.query, 'query');
-      const page = await stores.meta.listDeadLetters({ limit: q.limit, after: decodeCursor(q.cursor) });
+      const page = await stores.meta.listDeadLetters({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.deadLetters) });
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
   );
@@ -99,7 +99,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const q = parse(AuditQuery, req.query, 'query');
       const page = await stores.meta.listAudit(
         { deviceId: q.device, actorId: q.actor, action: q.action, fromMs: q.from, toMs: q.to },
-        { limit: q.limit, after: decodeCursor(q.cursor) },
+        { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
       );
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
