@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
+import { frameworkErrors } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
@@ -53,6 +54,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
+    frameworkErrors, // router errors (over-long path segment, bad URL) in the catalogue's shape too
     ...(tls ? { https: tls } : {}),
   }) as unknown as FastifyInstance;
   const stores = createStores(config);

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+
+/**
+ * The one error body of the cloud API and the gateway's local API: `{error: {code, message, details}}`,
+ * code from shared/errors.ts, details naming the field (`body: …`, `params: …`). Shared here because
+ * gateway and cloud never import each other.
+ */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: readonly string[] };
+}
+
+export function errorBody(code: ErrorCode, message?: string, details: readonly string[] = []): ErrorBody {
+  return { error: { code, message: message ?? ERROR_CODES[code].text, details } };
+}
+
+/** Fastify's own errors (body parser, router) mapped onto the catalogue: status, code, the detail naming the part. */
+export const FASTIFY_CODES: Record<string, [ErrorCode, number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['SV_ERR_BODY_TOO_LARGE', 413, 'body: larger than the body limit'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['SV_ERR_VALIDATION', 415, 'content-type: must be application/json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['SV_ERR_PAYLOAD_NOT_JSON', 400, 'body: not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['SV_ERR_PAYLOAD_NOT_JSON', 400, 'body: empty'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['SV_ERR_VALIDATION', 400, 'content-length: does not match the body'],
+  FST_ERR_CTP_INVALID_CONTENT_ENCODING: ['SV_ERR_VALIDATION', 415, 'content-encoding: unsupported'],
+  FST_ERR_MAX_PARAM_LENGTH: ['SV_ERR_VALIDATION', 414, 'params: a path segment is longer than the router accepts (100 characters)'],
+  FST_ERR_BAD_URL: ['SV_ERR_VALIDATION', 400, 'url: not a valid URL (bad percent-encoding)'],
+};
+
+/** The catalogue body of a Fastify error, or undefined for an error that is not Fastify's. */
+export function fastifyError(err: FastifyError): [number, ErrorBody] | undefined {
+  const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (mapped) return [mapped[1], errorBody(mapped[0], undefined, [mapped[2]])];
+  if (err.statusCode === 429) return [429, errorBody('SV_ERR_RATE_LIMITED', err.message)];
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    // e.g. a gzip stream that is not gzip: the client's fault, named as the body.
+    return [err.statusCode, errorBody('SV_ERR_VALIDATION', undefined, [`body: ${err.message}`])];
+  }
+  return undefined;
+}
+
+/** Fastify's `frameworkErrors` option: router errors (over-long path segment, bad URL) in the catalogue's shape. */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const [status, body] = fastifyError(err) ?? [400, errorBody('SV_ERR_VALIDATION', undefined, ['url: not routable'])];
+  reply.code(status).type('application/json').send(body);
+}
