@@ -130,9 +130,9 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ch
     }
     const first = episodes[0];
     const last = episodes[episodes.length - 1];
-    const backlogPeak = first && last ? p.max('backlog', first.injectedAt, last.healedAt + 60_000) : 0;
-    const ackedDuring = episodes.reduce((n, e) => n + p.ackedBetween(e.injectedAt, e.healedAt), 0);
-    const faultS = episodes.reduce((n, e) => n + (e.healedAt - e.injectedAt) / 1000, 0);
+    const backlogPeak = first && last ? p.max('backlog', first.injectedAt, (last.faultEndedAt ?? last.healedAt) + 60_000) : 0;
+    const ackedDuring = episodes.reduce((n, e) => n + p.ackedBetween(e.injectedAt, e.faultEndedAt ?? e.healedAt), 0);
+    const faultS = episodes.reduce((n, e) => n + ((e.faultEndedAt ?? e.healedAt) - e.injectedAt) / 1000, 0);
 
     log(`load after recovery for ${params.afterS} s, then the kits flush and stop …`);
     await sleep(params.afterS * 1000);

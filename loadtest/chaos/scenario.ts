@@ -47,6 +47,8 @@ export interface Episode {
   detectedAt?: number;
   /** Set by the scenario when it waits for recovery itself; otherwise the runner does. */
   recoveredAt?: number;
+  /** When the fault's condition ended, if not at `healedAt` (a failover recovers before the dead instance is back). */
+  faultEndedAt?: number;
 }
 
 export interface Check {

@@ -56,6 +56,6 @@ export const cloudInstanceKill: Scenario = {
     notes.push(
       `${victim.name} restarted ${((restartedAt - injectedAt) / 1000).toFixed(0)} s after the kill; balancer connections: ${lb.served.join(' / ')}`,
     );
-    return [{ label: `${victim.name} killed`, injectedAt, healedAt: injectedAt, recoveredAt: failoverAt }];
+    return [{ label: `${victim.name} killed`, injectedAt, healedAt: injectedAt, recoveredAt: failoverAt, faultEndedAt: restartedAt }];
   },
 };
