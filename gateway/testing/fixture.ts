@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { loadConfig } from '../../shared/config/load.js';
-import { createLogger } from '../../shared/log.js';
+import { createLogger, type Logger } from '../../shared/log.js';
 import { buildGateway, type Gateway, type GatewayOptions } from '../app.js';
 import { gatewayConfig } from '../config.js';
 import { provisionCert, provisionSecret } from '../devices/provision.js';
@@ -30,12 +30,14 @@ export async function startGateway(
   t: { teardown(fn: () => Promise<void> | void): void },
   overrides: Record<string, unknown> = {},
   options: GatewayOptions = {},
+  /** The gateway's logger (tests that read the logs, e.g. for secrets); default: warnings to stdout. */
+  log?: Logger,
 ): Promise<GatewayFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sv-gw-'));
   const config = loadConfig(gatewayConfig, {
     overrides: { dataDir, 'mqtt.port': 0, 'mqtt.host': '127.0.0.1', 'http.port': 0, 'log.level': 'warn', ...overrides },
   });
-  const gateway = buildGateway(config, createLogger({ name: 'gateway-test', level: 'warn', pretty: false }), options);
+  const gateway = buildGateway(config, log ?? createLogger({ name: 'gateway-test', level: 'warn', pretty: false }), options);
   const { mqttPort, httpPort } = await gateway.start();
   const ca = readFileSync(gateway.pki.caFile);
   let reader: Database | undefined;
