@@ -90,6 +90,23 @@ drained), every kit connected with its buffer drained. **Loss audit**: after the
 outbox drains, each acknowledged record must be in InfluxDB exactly once, or be a counted quota
 eviction (committed at the gateway, gone from its outbox, counted in \`relay_dropped_records\`).
 Rows marked **reduced** ran with smaller parameters than the issue's (stated in the row).
+
+How some scenarios are set up:
+- **9 (cloud instance killed)**: the relay takes one cloud URL (\`cloud.url\`), as it would behind
+  any load balancer; the run puts the two cloud processes behind a small round-robin TCP balancer
+  (loadtest/chaos/balancer.ts) that tries the next instance when one refuses, and kills the
+  instance carrying the relay's connection. The relay itself is unchanged.
+- **7 (restart storm)**: the gateway limits new connections per source address
+  (\`mqtt.connRatePerAddr\` 20/s, burst 100) and bans an address after 5 failed
+  authentications in 60 s. Kits on a LAN each have their own address; the run restarts the gateway
+  once with every kit on its own 127.x.y.z address and once with all on 127.0.0.1 (a NAT, or this
+  load generator), with the default limits both times. A connection refused by the rate limit is
+  not an authentication failure, so it delays a kit (which backs off and retries) but never bans
+  it. Load tests that need every kit at once from one address set \`--mqtt-conn-rate-per-addr 0\`.
+- **5 (black hole)**: bytes dropped by the fault proxy are gone (it cannot retransmit), so a
+  request caught in the black hole ends at the relay's request timeout (30 s by default).
+- **10 (kit clocks)**: nothing watches kit clocks, so there is no detection signal by design; the
+  checks are on the data (history in order and inside the run, latest state newest).
 `;
 
 export function writeChaosReport(file: string, r: ChaosResult): void {
