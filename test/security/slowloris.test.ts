@@ -10,7 +10,7 @@ import { closedByServer, delta, honestKit, rawTls, readCounters, sleep } from '.
  * The gateway must close each of them at mqtt.connectTimeoutMs and count it; while they hold the
  * slots, mqtt.maxConnections refuses more (counted); once they are gone, a kit connects again.
  */
-const TIMEOUT_MS = 3000;
+const TIMEOUT_MS = 5000; // long enough that all 11 are open when the 12th connection comes, even on a loaded machine
 
 t.test('half-open connections are cut at the connect timeout and counted; slots come back', async (t) => {
   const gw = await startGateway(t, {
@@ -36,7 +36,7 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
   );
   // 4 TLS connections that never send CONNECT.
   const silent = await Promise.all(Array.from({ length: 4 }, () => rawTls({ port: gw.mqttPort, ca: gw.ca })));
-  // 3 TLS connections that send a valid CONNECT (right secret), one byte every 100 ms.
+  // 3 TLS connections that send a valid CONNECT (right secret), one byte every 250 ms.
   const connect = mqttPacket.generate({
     cmd: 'connect',
     protocolId: 'MQTT',
@@ -47,13 +47,13 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
     clean: true,
     keepalive: 30,
   });
-  t.ok(connect.length * 100 > TIMEOUT_MS * 2, 'the trickled CONNECT would take well over the timeout');
+  t.ok(connect.length * 250 > TIMEOUT_MS * 2, 'the trickled CONNECT would take well over the timeout');
   const trickling = await Promise.all(Array.from({ length: 3 }, () => rawTls({ port: gw.mqttPort, ca: gw.ca })));
   const trickle = trickling.map(async (s) => {
     for (const byte of connect) {
       if (s.destroyed) return;
       s.write(Buffer.from([byte]));
-      await sleep(100);
+      await sleep(250);
     }
   });
   const endings = [...tcp, ...silent, ...trickling].map((s) => closedByServer(s, TIMEOUT_MS + 30_000));
