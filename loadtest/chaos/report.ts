@@ -41,7 +41,8 @@ export function runLabel(r: ChaosResult): string {
 
 export function tableRow(r: ChaosResult): string {
   const a = r.audit;
-  return `| ${r.scenario.n} | ${r.scenario.name} | ${runLabel(r)} | ${esc(r.signature)} | ${esc(r.behaviour)} | ${byLabel(r, (e) => e.detectS)} | ${byLabel(r, (e) => e.mttrS)} | ${a.acked} | ${a.found} | ${a.duplicates} | ${a.evictions} | ${a.unexplained} |`;
+  const detect = r.scenario.silent ? 'none by design (no signal watches kit clocks)' : byLabel(r, (e) => e.detectS);
+  return `| ${r.scenario.n} | ${r.scenario.name} | ${runLabel(r)} | ${esc(r.signature)} | ${esc(r.behaviour)} | ${detect} | ${byLabel(r, (e) => e.mttrS)} | ${a.acked} | ${a.found} | ${a.duplicates} | ${a.evictions} | ${a.unexplained} |`;
 }
 
 /** Which code ran: SV_CHAOS_COMMIT (a run from an exported tree), else the checkout's HEAD and whether it had local changes. */

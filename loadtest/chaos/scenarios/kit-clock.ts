@@ -24,7 +24,8 @@ export const kitClock: Scenario = {
   full: { kits: 40, warmupS: 30, faultS: 30, afterS: 15 },
   silent: true,
   needs: () => ({ kit: (k, i) => ({ ...k, clock: CLOCKS[i % CLOCKS.length] }) }),
-  async run({ topo, fleet, params, log }) {
+  async run(ctx) {
+    const { topo, fleet, params, log } = ctx;
     log('fault: clocks change (synced kits reboot without NTP, the others get NTP)');
     const injectedAt = Date.now();
     topo.kits.forEach((k, i) => {
@@ -33,8 +34,10 @@ export const kitClock: Scenario = {
         fleet.reboot(k.id);
       } else fleet.setClock(k.id, { kind: 'ntp' });
     });
-    await sleep(params.faultS * 1000);
-    return [{ label: 'clocks changed', injectedAt, healedAt: injectedAt }];
+    // MTTR: the rebooted kits back; then readings with the new clocks flow for `faultS`.
+    const recoveredAt = await ctx.waitRecovered(injectedAt);
+    await sleep(Math.max(0, injectedAt + params.faultS * 1000 - Date.now()));
+    return [{ label: 'clocks changed', injectedAt, healedAt: injectedAt, recoveredAt, faultEndedAt: Date.now() }];
   },
   async verify({ topo, fleet, checks, notes, probe }) {
     const from = (probe.samples[0]?.t ?? Date.now()) - 120_000;
