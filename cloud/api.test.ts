@@ -120,6 +120,12 @@ t.test('InfluxQL and SQL metacharacters in ids and query parameters are inert', 
   }
   const every = await api(c.base, 'GET', `/v1/devices/${dev}/telemetry?every=${encodeURIComponent('1m) ; DROP DATABASE x')}`, creds.viewer);
   t.match(every.body.error.details, [/^query\.every: /]);
+  for (const q of ['from=', 'from=1e3', 'to=%207', 'limit=']) {
+    const path = q.startsWith('limit') ? `/v1/events?${q}` : `/v1/devices/${dev}/telemetry?${q}`;
+    const res = await api(c.base, 'GET', path, creds.viewer);
+    t.equal(res.status, 400, `${q} refused (not read as a number)`);
+    t.match(res.body.error.details, [new RegExp(`^query\\.${q.split('=')[0]}: `)]);
+  }
   const typ = "x' OR '1'='1";
   const stored = await ingest(batch([event(dev, { type: typ, data: { note: "'; DROP TABLE events; --" } })]));
   t.equal(stored.status, 200, 'a quote in a stored field is just data');

@@ -51,6 +51,16 @@ export function decodeCursor(cursor: string | undefined, shape: readonly ('int' 
   throw bad();
 }
 
-export const Limit = z.coerce.number().int().min(1).max(500).default(100);
+/**
+ * A query-string integer: digits only. z.coerce alone reads an empty value (`?from=`) as 0 and
+ * "1e3" or " 7" as numbers; a bad value must be an error naming the field instead.
+ */
+const queryInt = () =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a non-negative integer')
+    .transform(Number);
+
+export const Limit = queryInt().pipe(z.number().int().min(1).max(500)).default(100);
 /** Query-string epoch milliseconds. */
-export const QueryMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
+export const QueryMs = queryInt().pipe(z.number().int().min(0).max(8_640_000_000_000_000));
