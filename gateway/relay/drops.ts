@@ -3,9 +3,11 @@ import type { RelayRecord } from '../../shared/relay/batch.js';
 
 /**
  * Records the relay dropped, by reason (`quota:<kind>` for disk-quota eviction, `rejected:<kind>`
- * for a record the cloud refused as invalid, kept in the dead letters). Totals since start go in
- * every batch's backlog and in the metrics; the not-yet-reported part becomes one event record
- * (DESIGN.md invariant 1: eviction is explicit, counted, reported).
+ * for a record the cloud refused as invalid, kept in the dead letters). Totals go in every batch's
+ * backlog and in the metrics; the not-yet-reported part becomes one event record (DESIGN.md
+ * invariant 1: eviction is explicit, counted, reported). This is the in-memory mirror of the
+ * counts in the store (relay_drops), which are written with the drops themselves and survive a
+ * restart or a crash.
  */
 export class DropCounter {
   readonly totals: Record<string, number> = {};
@@ -26,6 +28,13 @@ export class DropCounter {
       n += count;
     }
     return n;
+  }
+
+  /** The counts kept in the store across a restart (store/relay-state.ts). */
+  load(s: { totals: Record<string, number>; pending: Record<string, number>; pendingSince: number | null }): void {
+    for (const [reason, n] of Object.entries(s.totals)) this.totals[reason] = n;
+    this.pending = { ...s.pending };
+    this.pendingSince = s.pendingSince ?? undefined;
   }
 
   get hasPending(): boolean {

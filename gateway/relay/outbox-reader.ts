@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { PersistedRelayState } from '../store/relay-state.js';
 import type { Lane, ReaderRequest, ReadReply, StatsReply } from './reader-types.js';
 
 type Req = ReaderRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -29,6 +30,10 @@ export class OutboxReader {
 
   lastId(): Promise<number> {
     return this.call({ op: 'lastId' }) as Promise<number>;
+  }
+
+  relayState(): Promise<PersistedRelayState> {
+    return this.call({ op: 'relayState' }) as Promise<PersistedRelayState>;
   }
 
   stats(): Promise<StatsReply> {

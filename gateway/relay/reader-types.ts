@@ -10,7 +10,9 @@ export type ReaderRequest =
   | { id: number; op: 'read'; lanes: Lane[]; maxRecords: number; maxBytes: number; lingerMs: number; head: string }
   | { id: number; op: 'stats' }
   /** The highest outbox id assigned so far (where the backlog lane ends after an outage). */
-  | { id: number; op: 'lastId' };
+  | { id: number; op: 'lastId' }
+  /** What the relay kept across restarts (store/relay-state.ts). */
+  | { id: number; op: 'relayState' };
 
 export interface ReadReply {
   count: number;

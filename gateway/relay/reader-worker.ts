@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { openStore } from '../store/open.js';
+import { readRelayState } from '../store/relay-state.js';
 import type { ReaderRequest, ReadReply, StatsReply } from './reader-types.js';
 
 const port = parentPort;
@@ -83,6 +84,8 @@ port.on('message', (req: ReaderRequest) => {
       port.postMessage({ id: req.id, reply }, transfer);
     } else if (req.op === 'lastId') {
       port.postMessage({ id: req.id, reply: (maxId.get('outbox') as { m: number }).m });
+    } else if (req.op === 'relayState') {
+      port.postMessage({ id: req.id, reply: readRelayState(db) });
     } else {
       const started = performance.now();
       port.postMessage({ id: req.id, reply: { ...stats(), ms: performance.now() - started } });

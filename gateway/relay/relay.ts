@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Logger } from '../../shared/log.js';
-import { PRIORITY } from '../store/items.js';
+import { PRIORITY, type StoreItem } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { DesiredHandler } from './downlink.js';
 import { DropCounter } from './drops.js';
@@ -140,6 +140,15 @@ export class Relay {
   }
 
   private async run(): Promise<void> {
+    try {
+      // Kept across restarts: the applied desired version (an old desired state is not applied
+      // again) and the drop counts (totals, and what is not reported yet).
+      const kept = await this.reader.relayState();
+      this.desiredVersion = kept.desiredVersion;
+      this.drops.load(kept);
+    } catch (err) {
+      this.log.error({ err }, 'relay: could not read its kept state; starting from version 0');
+    }
     while (this.running) {
       try {
         await this.step();
@@ -275,7 +284,11 @@ export class Relay {
       } else {
         try {
           await this.onDesired(desired);
-          this.desiredVersion = desired.version;
+          // Committed after the cooks the apply wrote (same writer queue), so a restart never skips them.
+          await this.keep({ t: 'relay', desiredVersion: desired.version }).catch((err: Error) =>
+            this.log.error({ err }, 'relay: could not keep the applied desired version'),
+          );
+          this.desiredVersion = Math.max(this.desiredVersion, desired.version);
         } catch (err) {
           this.log.error({ err, version: desired.version }, 'relay: applying the desired state failed; the cloud will resend it');
         }
@@ -297,22 +310,19 @@ export class Relay {
     const text = gunzipSync(flight.body).toString('utf8');
     const record = (JSON.parse(text) as { records: { kind: string; deviceId?: string | null }[] }).records[0];
     const payload = Buffer.from(JSON.stringify(record));
-    await new Promise<void>((resolve, reject) =>
-      this.store.write(
-        {
-          t: 'dlq',
-          deviceId: record?.deviceId ?? null,
-          topic: 'relay/outbox',
-          code: 'SV_ERR_PAYLOAD_INVALID',
-          reason: this.lastError ?? '',
-          payload,
-          rxTs: this.now(),
-        },
-        (err) => (err ? reject(err) : resolve()),
-      ),
-    );
-    await this.store.outboxAck(ids);
-    this.drops.add(`rejected:${record?.kind ?? 'unknown'}`, 1, this.now());
+    const reason = `rejected:${record?.kind ?? 'unknown'}`;
+    const dlq = this.keep({
+      t: 'dlq',
+      deviceId: record?.deviceId ?? null,
+      topic: 'relay/outbox',
+      code: 'SV_ERR_PAYLOAD_INVALID',
+      reason: this.lastError ?? '',
+      payload,
+      rxTs: this.now(),
+    });
+    // The row leaves the outbox with its drop counted, in one commit (right after the dead letter).
+    await Promise.all([dlq, this.keep({ t: 'relay', dropped: { [reason]: 1 }, ack: ids })]);
+    this.drops.add(reason, 1, this.now());
     this.bisect = undefined;
     this.log.error({ status: outcome.status, kind: record?.kind }, 'relay: record refused by the cloud, kept in dead letters');
   }
@@ -369,28 +379,32 @@ export class Relay {
    */
   private async enforceQuota(): Promise<void> {
     const target = Math.floor(this.opts.quotaBytes * 0.9);
-    let n = this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.bulk), this.now());
+    // Counted in the store in the same commit as the deletes; mirrored here.
+    let n = this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.bulk, 'quota'), this.now());
     const left = await this.reader.stats();
     if (left.rows.reduce((a, r) => a + r.b, 0) > target) {
-      n += this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.state), this.now());
+      n += this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.state, 'quota'), this.now());
     }
     this.backlog.update(await this.reader.stats());
     if (n > 0) this.log.warn({ dropped: n, quotaBytes: this.opts.quotaBytes }, 'relay: outbox over quota, oldest telemetry dropped');
   }
 
+  /** Queues the pending drop counts as one `relay_drop` event; the same commit marks them reported. */
   private async queueDropReport(): Promise<void> {
     const record = this.drops.takeReport(this.now());
     if (!record) return;
     this.lastDropReport = this.now();
-    await new Promise<void>((resolve) =>
-      this.store.write({ t: 'out', priority: PRIORITY.safety, kind: 'event', record, ts: this.now() }, (err) => {
-        if (err) {
-          this.drops.restore(record);
-          this.log.error({ err }, 'relay: could not queue the drop report');
-        }
-        resolve();
-      }),
-    );
+    const dropped = (JSON.parse(record) as { data: { dropped: Record<string, number> } }).data.dropped;
+    try {
+      await this.keep({ t: 'relay', report: { record, ts: this.now(), dropped } });
+    } catch (err) {
+      this.drops.restore(record);
+      this.log.error({ err }, 'relay: could not queue the drop report');
+    }
+  }
+
+  private keep(item: StoreItem): Promise<void> {
+    return new Promise((resolve, reject) => this.store.write(item, (err) => (err ? reject(err) : resolve())));
   }
 
   /**

@@ -97,7 +97,32 @@ export interface CookItem {
   outbox: string | null;
 }
 
-export type StoreItem = TelemetryItem | StatusItem | DeadLetterItem | SecurityItem | OutboxItem | EventItem | AuditItem | CookItem;
+/**
+ * The relay's own state (store/relay-state.ts), committed in order with the items written before
+ * it: a desired-state version lands with or after the cooks its apply wrote.
+ */
+export interface RelayStateItem {
+  t: 'relay';
+  /** The desired-state version applied. */
+  desiredVersion?: number;
+  /** Records dropped, by reason: added to the totals and to the counts not yet reported. */
+  dropped?: Record<string, number>;
+  /** Outbox rows to delete with this commit (a record the cloud refused, dead-lettered before it). */
+  ack?: number[];
+  /** A `relay_drop` event queued in the outbox (priority 0) with the counts it reports, no longer pending. */
+  report?: { record: string; ts: number; dropped: Record<string, number> };
+}
+
+export type StoreItem =
+  | TelemetryItem
+  | StatusItem
+  | DeadLetterItem
+  | SecurityItem
+  | OutboxItem
+  | EventItem
+  | AuditItem
+  | CookItem
+  | RelayStateItem;
 
 /** Per-item outcome, in the order the items were sent. */
 export const STORED = 0;

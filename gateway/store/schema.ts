@@ -107,6 +107,16 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_ts ON audit (ts);
   `,
+  // 3: relay state that must survive a restart (gateway/relay/, docs/sync.md): the desired-state
+  // version applied, and dropped records by reason (totals, and the part not yet reported)
+  `
+  INSERT INTO meta (key, value) VALUES ('relay_desired_version', 0), ('relay_drops_since', 0);
+  CREATE TABLE relay_drops (
+    reason TEXT PRIMARY KEY,
+    total INTEGER NOT NULL,
+    pending INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

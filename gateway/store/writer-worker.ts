@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { DUPLICATE, PRIORITY, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
+import { relayStateWriter } from './relay-state.js';
 
 export type WorkerRequest =
   | { id: number; op: 'write'; items: StoreItem[] }
@@ -14,7 +15,7 @@ export type WorkerRequest =
   /** The relay's ack-then-delete: rows leave the outbox only after the cloud answered 2xx. */
   | { id: number; op: 'outbox_ack'; ids: number[] }
   /** Disk quota: drop the oldest rows of priority ≥ `minPriority` until the outbox fits `maxBytes`. */
-  | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number };
+  | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number; countAs?: string };
 export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number; evicted?: Record<string, number>; error?: string };
 
 const port = parentPort;
@@ -45,6 +46,8 @@ const upsertCook = db.prepare(
    ON CONFLICT (device_id) DO UPDATE SET id = excluded.id, version = excluded.version, state = excluded.state,
      spec = excluded.spec, started_ts = excluded.started_ts, updated_ts = excluded.updated_ts`,
 );
+
+const relayState = relayStateWriter(db);
 
 function queue(stmt: Statement, priority: number, kind: string, record: string, ts: number): void {
   stmt.run(priority, kind, record, Buffer.byteLength(record), ts);
@@ -108,6 +111,10 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
         if (it.outbox !== null) queue(insertOutbox, PRIORITY.state, 'cook', it.outbox, it.updatedTs);
         outcomes[i] = STORED;
         break;
+      case 'relay':
+        relayState.write(it, Date.now());
+        outcomes[i] = STORED;
+        break;
     }
   }
   return outcomes;
@@ -136,6 +143,12 @@ const evictOutbox = db.transaction((maxBytes: number, minPriority: number): Reco
   }
   return evicted;
 });
+/** Eviction counted as drops (`<countAs>:<kind>`) in the same transaction: no count lost or doubled by a crash. */
+const evictAndCount = db.transaction((maxBytes: number, minPriority: number, countAs: string): Record<string, number> => {
+  const evicted = evictOutbox(maxBytes, minPriority);
+  relayState.countDrops(Object.fromEntries(Object.entries(evicted).map(([kind, n]) => [`${countAs}:${kind}`, n])), Date.now());
+  return evicted;
+});
 
 const deleteOld = db.prepare('DELETE FROM telemetry WHERE rx_ts < ?');
 const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
@@ -149,7 +162,9 @@ port.on('message', (req: WorkerRequest) => {
     } else if (req.op === 'outbox_ack') {
       port.postMessage({ id: req.id, deleted: ackOutbox(req.ids) } satisfies WorkerReply);
     } else if (req.op === 'outbox_evict') {
-      port.postMessage({ id: req.id, evicted: evictOutbox(req.maxBytes, req.minPriority) } satisfies WorkerReply);
+      const evicted =
+        req.countAs === undefined ? evictOutbox(req.maxBytes, req.minPriority) : evictAndCount(req.maxBytes, req.minPriority, req.countAs);
+      port.postMessage({ id: req.id, evicted } satisfies WorkerReply);
     } else {
       // Retention of the local history: by age, then by row cap (oldest first). The outbox is
       // separate, so history retention never drops what the cloud has not acknowledged.

@@ -70,9 +70,12 @@ export class StoreWriter {
     return (await this.maintenance({ op: 'outbox_ack', ids })).deleted ?? 0;
   }
 
-  /** Drops the oldest outbox rows of priority ≥ minPriority until the outbox fits maxBytes; counts by kind. */
-  async outboxEvict(maxBytes: number, minPriority: number): Promise<Record<string, number>> {
-    return (await this.maintenance({ op: 'outbox_evict', maxBytes, minPriority })).evicted ?? {};
+  /**
+   * Drops the oldest outbox rows of priority ≥ minPriority until the outbox fits maxBytes; counts by
+   * kind. With `countAs`, the counts are also kept as relay drops (`<countAs>:<kind>`) in the same commit.
+   */
+  async outboxEvict(maxBytes: number, minPriority: number, countAs?: string): Promise<Record<string, number>> {
+    return (await this.maintenance({ op: 'outbox_evict', maxBytes, minPriority, ...(countAs ? { countAs } : {}) })).evicted ?? {};
   }
 
   async close(): Promise<void> {
