@@ -24,9 +24,11 @@ export const gatewayKill: Scenario = {
       await topo.gateway.kill();
       const healedAt = Date.now();
       await topo.gateway.start();
+      const answeringAt = Date.now();
       const recoveredAt = await ctx.waitRecovered(healedAt);
       log(`  kill ${i + 1}/${params.kills}: back after ${((recoveredAt - healedAt) / 1000).toFixed(1)} s`);
-      episodes.push({ label: 'kill -9', injectedAt, healedAt, recoveredAt });
+      // MTTR runs from the restart (issued at once, like systemd's Restart=always) and includes the process start.
+      episodes.push({ label: 'kill -9', injectedAt, healedAt, recoveredAt, faultEndedAt: answeringAt });
       if (Number.isNaN(recoveredAt)) break;
     }
     return episodes;
