@@ -8,6 +8,7 @@ import t from 'tap';
 import { openStore } from '../../gateway/store/open.js';
 import { ensurePki } from '../../gateway/tls/pki.js';
 import { isSvError } from '../../shared/errors.js';
+import { BINARIES, findBinary } from '../../test/harness/packages.js';
 import type { PartitionMessage, PartitionSpec } from '../partition.js';
 import { runPartitions } from '../run-partitions.js';
 import { freePort, prepareHostedGateway, startCooks } from '../targets/hosted-gateway.js';
@@ -17,6 +18,11 @@ import { nativeSpecText, runNativePartition } from './native-partition.js';
 
 // The native generator against real brokers over real TLS (ADR 021): the gateway and a private
 // Mosquitto, with every figure checked against what the broker itself saw.
+// A fresh Debian machine may lack the compiler, the OpenSSL headers or Mosquitto: the harness
+// installs them (as root) or names the package.
+findBinary({ binary: 'cc', candidates: ['/usr/bin/cc'], aptPackage: 'build-essential' });
+findBinary({ binary: 'openssl/ssl.h', candidates: ['/usr/include/openssl/ssl.h'], aptPackage: 'libssl-dev' });
+findBinary(BINARIES.mosquitto);
 const work = mkdtempSync(join(tmpdir(), 'sv-kitgen-'));
 const bin = buildKitgen();
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
