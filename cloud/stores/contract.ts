@@ -1,4 +1,5 @@
 import type { Test } from 'tap';
+import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { hashSecret } from '../auth/tokens.js';
 import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../test-support/fixtures.js';
 import type { MetaBatch, Stores } from './types.js';
@@ -180,6 +181,76 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.ok(await s.meta.revokeApiKey(kid, T0));
     t.notOk(await s.meta.revokeApiKey(kid, T0), 'already revoked');
     t.equal(await s.meta.apiKeyByHash(hashSecret(kid)), null);
+  });
+
+  t.test('meta: a cook changed at the kitchen becomes the desired cook when its stamp is later (docs/sync.md)', async (t) => {
+    const s = await make(t);
+    const gw = uid('gw').toLowerCase();
+    await s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(gw), nowMs: T0 });
+    const d = ids();
+    const devices = new Map([[d, T0]]);
+    await s.meta.ingest(gw, metaBatch({ devices }), T0);
+    const au = (ts: number) => ({
+      id: uid('aud'),
+      gatewayId: null,
+      ts,
+      actor: { type: 'user' as const, id: 'oscar' },
+      deviceId: d,
+      action: 'cook.set',
+      reason: 'r',
+      data: {},
+    });
+    type State = 'heating' | 'holding' | 'done' | 'stopped';
+    const rec = (cookId: string, version: number, state: State, targetC: number, updatedTs: number) => ({
+      kind: 'cook' as const,
+      id: cookRecordId(cookId, version, state),
+      deviceId: d,
+      version,
+      state,
+      spec: { targetC },
+      startedTs: T0,
+      updatedTs,
+    });
+    const ingest = (cooks: ReturnType<typeof rec>[], at: number) => s.meta.ingest(gw, metaBatch({ devices, cooks }), at);
+
+    await s.meta.setDesiredCook(d, { targetC: 60 }, 'cook-1', T0 + 1000, au(T0 + 1000));
+    await ingest([rec('ck-old', 1, 'heating', 50, T0 + 500)], T0 + 1100);
+    t.match(
+      await s.meta.getDesiredCook(d),
+      { cookId: 'cook-1', version: 1, updatedTs: T0 + 1000 },
+      'an older kitchen cook arriving late is ignored',
+    );
+    await ingest([rec('cook-1', 1, 'heating', 60, T0 + 1000)], T0 + 1200);
+    t.equal(await s.meta.desiredFor(gw, 1), null, "the gateway's echo of the cloud cook changes nothing");
+
+    // Changed at the kitchen after the cloud's change; its records land in any order.
+    const local = [rec('ck-local', 1, 'holding', 57, T0 + 2000), rec('ck-local', 1, 'heating', 57, T0 + 2000)];
+    await ingest(local, T0 + 2100);
+    t.match(
+      await s.meta.getDesiredCook(d),
+      { cookId: 'ck-local', spec: { targetC: 57 }, updatedTs: T0 + 2000, version: 2 },
+      'the later kitchen cook is adopted',
+    );
+    t.match(await s.meta.desiredFor(gw, 1), { version: 2, devices: [{ deviceId: d, cook: { id: 'ck-local', updatedTs: T0 + 2000 } }] });
+    await ingest(local, T0 + 2200);
+    t.equal(await s.meta.desiredFor(gw, 2), null, 'a replay adopts nothing new');
+
+    // The user changes it in the cloud with a clock behind the gateway's: stamped after the adopted cook all the same.
+    const set = await s.meta.setDesiredCook(d, { targetC: 62 }, 'cook-2', T0 + 1500, au(T0 + 1500));
+    t.match(set, { cookId: 'cook-2', version: 3, updatedTs: T0 + 2001 }, 'a cloud change is stamped after the cook it replaces');
+    await ingest([rec('ck-local', 1, 'done', 57, T0 + 2000)], T0 + 2300);
+    t.match(await s.meta.getDesiredCook(d), { cookId: 'cook-2', version: 3 }, 'a late record of the replaced cook does not take it back');
+    await ingest([rec('cook-2', 3, 'done', 62, T0 + 2001)], T0 + 2400);
+    t.match(
+      await s.meta.getDesiredCook(d),
+      { cookId: 'cook-2', spec: null, version: 4 },
+      'the desired cook finishing ends the desired entry',
+    );
+    t.match(
+      await s.meta.latestCook(d),
+      { id: cookRecordId('cook-2', 3, 'done'), state: 'done' },
+      'the reported cook is the latest by stamp',
+    );
   });
 
   t.test('every store answers ping', async (t) => {

@@ -17,8 +17,9 @@ export type DesiredHandler = (desired: DesiredState) => Promise<void>;
 export interface LocalCook {
   id: string;
   spec: CookSpec | null;
+  /** The cook's stamp: when it was last started, changed or stopped (docs/sync.md). */
   updatedTs: number;
-  /** Who set it: a cloud desired state or a local change (local API, the kitchen). */
+  /** 'cloud' when the cloud has it as its desired cook (it set it, or adopted it). */
   origin: 'cloud' | 'local';
 }
 
@@ -28,12 +29,16 @@ export type CookDecision =
   | { action: 'stop'; cookId: string };
 
 /**
- * The sync rule of docs/sync.md for one device, local state vs the cloud's desired entry:
- * - the same cook id and spec already running: nothing to do (replays after a restart are no-ops);
- * - otherwise the later `updatedTs` wins; a tie goes to the cloud (one deterministic answer);
- *   a local change that wins stays, and its cook record (already in the outbox) tells the cloud;
- * - a cloud "no cook" (null) stops only a cook that came from the cloud: the contract carries no
- *   timestamp for a stop, so it cannot prove it is newer than a cook started in the kitchen.
+ * The sync rule of docs/sync.md for one device, local state vs the cloud's desired entry. Both
+ * sides stamp a change (`updatedTs`) after the cook it replaces, and keep the other side's stamp
+ * when they take its cook, so one order holds on both sides:
+ * - the same cook id, not stamped later by the cloud: nothing to do (replays, the cloud echoing a
+ *   cook it adopted, a cook that has since finished here);
+ * - otherwise the later stamp wins; a tie goes to the cloud (one deterministic answer); a local
+ *   change that wins stays, and its cook record (already in the outbox) makes the cloud adopt it;
+ * - a cloud "no cook" (null) stops only a cook the cloud knows (it set it or adopted it): the
+ *   contract carries no stamp for a stop, so it cannot prove it is newer than a cook started in
+ *   the kitchen that the cloud has not seen yet.
  */
 export function resolveCook(local: LocalCook | null, desired: DesiredCook): CookDecision {
   if (desired === null) {
@@ -41,9 +46,7 @@ export function resolveCook(local: LocalCook | null, desired: DesiredCook): Cook
     if (local.origin === 'cloud') return { action: 'stop', cookId: local.id };
     return { action: 'keep', why: 'local-not-stoppable' };
   }
-  if (local && local.id === desired.id && JSON.stringify(local.spec) === JSON.stringify(desired.spec)) {
-    return { action: 'keep', why: 'same' };
-  }
+  if (local && local.id === desired.id && local.updatedTs >= desired.updatedTs) return { action: 'keep', why: 'same' };
   if (local && local.updatedTs > desired.updatedTs) return { action: 'keep', why: 'local-newer' };
   return { action: 'apply', cook: desired };
 }

@@ -75,9 +75,19 @@ t.test('sync rule: later updatedTs wins, ties go to the cloud, replays are no-op
     'a replay is a no-op',
   );
   t.match(
+    resolveCook(local({ id: 'cloud-1', spec: null, updatedTs: 2000, origin: 'cloud' }), desired),
+    { action: 'keep', why: 'same' },
+    'a cloud cook that has since finished here is not started again',
+  );
+  t.match(
+    resolveCook(local({ id: 'cloud-1', spec: { targetC: 58 }, updatedTs: 2500 }), desired),
+    { action: 'keep' },
+    'the cloud cook changed here afterwards: the local change stands',
+  );
+  t.match(
     resolveCook(local({ origin: 'cloud', id: 'cloud-0' }), null),
     { action: 'stop', cookId: 'cloud-0' },
-    'the cloud stops the cook it started',
+    'the cloud stops a cook it knows (it set it, or adopted it)',
   );
   t.match(resolveCook(local({}), null), { action: 'keep', why: 'local-not-stoppable' }, 'a cloud "none" does not stop a kitchen cook');
   t.match(resolveCook(null, null), { action: 'keep', why: 'none' });

@@ -19,9 +19,13 @@ export interface CookInfo {
   version: number;
   spec: CookSpec;
   startedTs: number;
+  /**
+   * The cook's stamp (docs/sync.md): when it was last started, changed or stopped. Lifecycle
+   * steps (holding, done) keep it. A local change is stamped after the cook it replaces.
+   */
   updatedTs: number;
   state: 'heating' | 'holding' | 'done' | 'stopped';
-  /** Who set it: the cloud's desired state or a local change (docs/sync.md). */
+  /** 'cloud': the cloud has it as its desired cook (it set it, or adopted it); 'local': not known to be (docs/sync.md). */
   origin: 'cloud' | 'local';
 }
 
@@ -153,7 +157,8 @@ export class ControlLoop {
       return { ok: false, reason: r.rejected };
     }
     const origin = actor.type === 'cloud' ? 'cloud' : 'local';
-    const updatedTs = from?.updatedTs ?? now;
+    // A cloud cook keeps the cloud's stamp; a local change is stamped after whatever it replaces.
+    const updatedTs = from?.updatedTs ?? Math.max(now, (e.cook?.updatedTs ?? 0) + 1);
     const cook: CookInfo =
       active && e.cook
         ? { ...e.cook, id: from?.id ?? e.cook.id, spec, version: from?.version ?? e.cook.version + 1, updatedTs, origin }
@@ -183,7 +188,7 @@ export class ControlLoop {
       ...e.cook,
       state: 'stopped',
       version: e.cook.version + 1,
-      updatedTs: now,
+      updatedTs: Math.max(now, e.cook.updatedTs + 1),
       origin: actor.type === 'cloud' ? 'cloud' : 'local',
     };
     this.persistCook(deviceId, e, now);
@@ -246,9 +251,16 @@ export class ControlLoop {
     }
   }
 
-  private persistCook(deviceId: string, e: Entry, now: number): void {
+  /** The record carries the cook's stamp, not the time of the step: the cloud orders cooks by it (docs/sync.md). */
+  private persistCook(deviceId: string, e: Entry, _now: number): void {
     if (!e.cook) return;
     const { origin: _origin, ...cook } = e.cook;
-    this.sink.cook(deviceId, { ...cook, updatedTs: Math.max(cook.updatedTs, now) });
+    this.sink.cook(deviceId, cook);
+  }
+
+  /** The cloud sent back this running cook as its desired one (it adopted it): a cloud stop may now end it. */
+  markCloudKnown(deviceId: string, cookId: string): void {
+    const e = this.devices.get(deviceId);
+    if (e?.cook && e.cook.id === cookId) e.cook = { ...e.cook, origin: 'cloud' };
   }
 }

@@ -17,6 +17,8 @@ export function applyDesired(loop: ControlLoop, log: Logger): DesiredHandler {
         if (!r.ok) log.warn({ deviceId: d.deviceId, reason: r.reason }, 'cloud cook refused');
       } else if (decision.action === 'stop') {
         loop.stopCook(d.deviceId, { type: 'cloud' }, 'stopped by the cloud');
+      } else if (decision.why === 'same' && d.cook) {
+        loop.markCloudKnown(d.deviceId, d.cook.id); // the cloud adopted our cook: from now on it may stop it
       }
     }
   };

@@ -1,5 +1,6 @@
 import type { CookSpec } from '../../shared/cook.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
+import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { toAuditRecord, toEventRecord } from '../control/records.js';
 import type { AuditIntent, ControlEvent } from '../control/types.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -84,7 +85,7 @@ export class RecordSink {
   ): void {
     const rec: RelayRecord = {
       kind: 'cook',
-      id: `${c.id}-v${c.version}-${c.state}`,
+      id: cookRecordId(c.id, c.version, c.state),
       deviceId,
       version: c.version,
       state: c.state,

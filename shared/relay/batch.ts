@@ -93,13 +93,15 @@ export const CommandResultRecord = z.strictObject({
 
 export const CookRecord = z.strictObject({
   kind: z.literal('cook'),
+  /** `<cook id>-v<version>-<state>` (shared/relay/cook-id.ts): one record per version and lifecycle step. */
   id: RecordId,
   deviceId: DeviceId,
-  /** Monotonic per device; the newer version wins (docs/sync.md). */
+  /** +1 at each change or stop of the cook. */
   version: UInt,
   state: CookState,
   spec: CookSpec,
   startedTs: EpochMs,
+  /** The cook's stamp: when it was last started, changed or stopped; the later stamp wins (docs/sync.md). */
   updatedTs: EpochMs,
 });
 

@@ -18,6 +18,7 @@ import type {
   PageRequest,
   Role,
 } from '../types.js';
+import { adoptCooks } from './adopt.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow } from './rows.js';
@@ -152,6 +153,8 @@ export class SqlMetaStore implements MetaStore {
         'UPDATE gateways SET last_seen_ms = CASE WHEN last_seen_ms IS NULL OR last_seen_ms < ? THEN ? ELSE last_seen_ms END, backlog = ? WHERE id = ?',
         [nowMs, nowMs, JSON.stringify(b.backlog), gatewayId],
       );
+      // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
+      await adoptCooks(d, gatewayId, b.cooks);
       const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length;
       return { inserted, duplicates: total - inserted };
     });
@@ -208,9 +211,12 @@ export class SqlMetaStore implements MetaStore {
   }
 
   async latestCook(deviceId: string): Promise<CookRow | null> {
-    const rows = await this.d.query('SELECT * FROM cooks WHERE device_id = ? ORDER BY version DESC, updated_ts DESC, id DESC LIMIT 1', [
-      deviceId,
-    ]);
+    // By stamp (when the cook was started, changed or stopped), then version, then how far along its lifecycle it is.
+    const rows = await this.d.query(
+      `SELECT * FROM cooks WHERE device_id = ? ORDER BY updated_ts DESC, version DESC,
+        CASE state WHEN 'heating' THEN 0 WHEN 'holding' THEN 1 ELSE 2 END DESC, id DESC LIMIT 1`,
+      [deviceId],
+    );
     return rows[0] ? cookRow(rows[0]) : null;
   }
 
@@ -263,12 +269,14 @@ export class SqlMetaStore implements MetaStore {
       const current = (await d.query(`SELECT * FROM desired_cooks WHERE device_id = ?${lock}`, [deviceId]))[0];
       // Stopping keeps the id of the cook being stopped, so the gateway knows which one ends.
       const id = spec === null && current ? String(current.cook_id) : cookId;
+      // The stamp of a change comes after the cook it replaces (which may carry the gateway's clock): docs/sync.md.
+      const updatedTs = Math.max(nowMs, current ? Number(current.updated_ts) + 1 : 0);
       await d.run(
         `INSERT INTO desired_cooks (device_id, gateway_id, cook_id, version, spec, updated_ts) VALUES (?, ?, ?, ?, ?, ?) ${UPSERT.desired[d.dialect]}`,
-        [deviceId, gw, id, version, spec === null ? null : JSON.stringify(spec), nowMs],
+        [deviceId, gw, id, version, spec === null ? null : JSON.stringify(spec), updatedTs],
       );
       await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, data: { ...audit.data, cookId: id, version } })]);
-      return { deviceId, gatewayId: gw, cookId: id, version, spec, updatedTs: nowMs };
+      return { deviceId, gatewayId: gw, cookId: id, version, spec, updatedTs };
     });
   }
 
