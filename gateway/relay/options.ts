@@ -16,7 +16,7 @@ export interface RelayOptions {
   quotaBytes: number;
   statsIntervalMs: number;
   dropReportMs: number;
-  /** Batches on the wire at once (ADR 021); 1 is ADR 020's one batch in flight. Default 2. */
+  /** Batches on the wire at once (ADR 022); 1 is ADR 020's one batch in flight. Default 2. */
   maxInFlight?: number | undefined;
   tlsCaFile?: string | undefined;
   tlsCertFile?: string | undefined;

@@ -11,7 +11,7 @@ import type { RelayOptions } from './options.js';
 import { Relay } from './relay.js';
 
 /**
- * Two batches on the wire (ADR 021): the cloud commits both, the 2xx of the first is lost, the
+ * Two batches on the wire (ADR 022): the cloud commits both, the 2xx of the first is lost, the
  * second is delivered. The first is resent unchanged (same batch id: the cloud's dead letters,
  * keyed by batch id and index, hold each invalid record once) and every reading is stored once.
  */

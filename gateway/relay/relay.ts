@@ -28,7 +28,7 @@ interface Landed {
 }
 
 /**
- * Store-and-forward to the cloud (ADR 020, ADR 021). Batches are read in lane order (safety events
+ * Store-and-forward to the cloud (ADR 020, ADR 022). Batches are read in lane order (safety events
  * and audit, latest state, live telemetry, then the backlog), each lane in outbox id order, and up
  * to `maxInFlight` of them are on the wire at once. A row leaves the outbox only after the cloud's
  * 2xx for the batch that carried it (ack-then-delete, DESIGN.md invariant 1); a batch that fails is

@@ -10,7 +10,7 @@ export interface TransportOptions {
   tlsCaFile?: string | undefined;
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;
-  /** Keep-alive connections: one per batch in flight (ADR 021). Default 1. */
+  /** Keep-alive connections: one per batch in flight (ADR 022). Default 1. */
   connections?: number | undefined;
 }
 
