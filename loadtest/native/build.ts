@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SvError } from '../../shared/errors.js';
@@ -56,6 +56,8 @@ export function buildKitgen(o: { cacheDir?: string; cc?: string } = {}): string 
     throw new SvError('SV_ERR_NATIVE_BUILD', `kitgen.c did not compile with ${cc}:\n${err.trim().split('\n').slice(0, 20).join('\n')}`);
   }
   renameSync(tmp, bin);
+  // Builds of older sources are dead weight (a run still using one keeps its open inode).
+  for (const f of readdirSync(dir)) if (/^kitgen-[0-9a-f]{16}$/.test(f) && join(dir, f) !== bin) rmSync(join(dir, f), { force: true });
   return bin;
 }
 

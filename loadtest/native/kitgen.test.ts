@@ -134,6 +134,24 @@ t.test('against Mosquitto: every publish acked; a broker that dies mid-run is co
   t.same(r.errors, {}, 'no errors');
   t.equal(sum(r.puback.counts), r.counters.acked, 'the PUBACK histogram holds every acked message');
 
+  // Closed loop: Mosquitto is frozen for a second while 50 kits publish 10 msg/s with one message
+  // in flight each; every due publish is either sent or held, and everything sent is acked.
+  let frozen = false;
+  let closed: Extract<PartitionMessage, { type: 'final' }> | undefined;
+  const cl: PartitionSpec = { ...base, index: 0, ratePerKit: 10, durationS: 3, maxInFlight: 1, kits: kits.slice(0, 50) };
+  await runNativePartition(bin, cl, join(work, 'closed.spec'), (msg) => {
+    if (msg.type === 'final') closed = msg;
+    else if (msg.counters.acked > 100 && !frozen) {
+      frozen = true;
+      m.child.kill('SIGSTOP');
+      setTimeout(() => m.child.kill('SIGCONT'), 1000);
+    }
+  });
+  const cc = closed?.counters;
+  t.ok(cc && cc.held > 0, `publishes held while the broker was frozen (${cc?.held})`);
+  t.equal(cc && cc.published + cc.held, 50 * 10 * 3, 'published + held = every due publish (30 per kit)');
+  t.equal(cc?.acked, cc?.published, 'everything sent was acked after the thaw');
+
   // Mosquitto is stopped while 50 kits publish: lost messages fail, kitgen still reports.
   let final: Extract<PartitionMessage, { type: 'final' }> | undefined;
   const spec: PartitionSpec = { ...base, index: 0, durationS: 3, kits: kits.slice(0, 50) };
