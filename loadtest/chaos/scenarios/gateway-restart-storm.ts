@@ -26,6 +26,7 @@ export const gatewayRestartStorm: Scenario = {
       const before = topo.gateway.child?.pid;
       const injectedAt = Date.now();
       await topo.gateway.stop();
+      const stoppedAt = Date.now();
       checks.push({
         name: `the gateway stopped on SIGTERM by itself with ${params.kits} kits connected (${source})`,
         ok: topo.gateway.lastStop === 'exited' && topo.gateway.child?.exitCode === 0,
@@ -43,7 +44,7 @@ export const gatewayRestartStorm: Scenario = {
       const banned = metricSum(m, 'auth_failed_total', 'banned');
       log(`  all ${fleet.connected}/${params.kits} back ${((recoveredAt - injectedAt) / 1000).toFixed(1)} s after the restart began`);
       notes.push(
-        `${source}: gateway down ${((healedAt - injectedAt) / 1000).toFixed(1)} s (pid ${before} → ${topo.gateway.child?.pid}), every kit back ${((recoveredAt - healedAt) / 1000).toFixed(1)} s after it answered again; connections refused: ${refused.join(', ') || 'none'}; auth failures ${authFailed} (banned ${banned})`,
+        `${source}: gateway down ${((healedAt - injectedAt) / 1000).toFixed(1)} s (stop ${((stoppedAt - injectedAt) / 1000).toFixed(1)} s, start ${((healedAt - stoppedAt) / 1000).toFixed(1)} s; pid ${before} → ${topo.gateway.child?.pid}), every kit back ${((recoveredAt - healedAt) / 1000).toFixed(1)} s after it answered again; connections refused: ${refused.join(', ') || 'none'}; auth failures ${authFailed} (banned ${banned})`,
       );
       checks.push({
         name: `no kit locked out (${source})`,
