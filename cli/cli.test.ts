@@ -14,7 +14,8 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 t.test('sousvide --help lists every command', async (t) => {
   const r = cli(['--help']);
   t.equal(r.status, 0);
-  for (const name of ['demo', 'gateway', 'cloud', 'device', 'loadtest', 'bench', 'chaos']) t.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
+  for (const name of ['demo', 'gateway', 'cloud', 'device', 'loadtest', 'bench', 'chaos'])
+    t.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
 });
 
 t.test('<cmd> --help lists every option with its default and environment variable', async (t) => {
