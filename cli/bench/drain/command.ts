@@ -43,11 +43,11 @@ export function markdown(runs: DrainRun[], notes: string[] = []): string {
     '',
     `${new Date().toISOString()} · ${n(first.r.records)} telemetry records queued in the gateway outbox (filled directly before the start, ${first.r.fillS.toFixed(1)} s), then the gateway starts with its relay on while ${n(first.r.kits)} kits publish 1 msg/s over MQTT/TLS (QoS 1); one cloud process on private InfluxDB 1.6, Redis 7 and MariaDB from the test harness, gateway, cloud, stores and load generator on the same shared 2-core machine.`,
     '',
-    '| relay settings | backlog records | drain s | backlog records/s | live msg/s (acked) | ratio to live | records sent/s during the drain | left | sample check | load avg |',
+    '| relay settings | backlog records | drain s | backlog records/s | live msg/s (acked) | ratio to live | records sent/s during the drain | left | sample check | load avg: drain start → end (run end) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|',
     ...runs.map(
       ({ r, gatewayArgs, label }) =>
-        `| ${label ?? (gatewayArgs.length ? `\`${gatewayArgs.join(' ')}\`` : 'defaults')} | ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB | ${r.loadavg.toFixed(1)} |`,
+        `| ${label ?? (gatewayArgs.length ? `\`${gatewayArgs.join(' ')}\`` : 'defaults')} | ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB | ${r.drainLoad ? `${r.drainLoad.start.toFixed(1)} → ${r.drainLoad.end.toFixed(1)} (${r.loadavg.toFixed(1)})` : r.loadavg.toFixed(1)} |`,
     ),
     '',
     'Drain time runs from the gateway being healthy to the last backlog row acknowledged by the cloud (a 2xx means InfluxDB, Redis and MariaDB committed). The live lane goes first in every batch; the backlog fills the rest. Target (issue 6): backlog records/s ≥ 20 × the live rate.',

@@ -44,7 +44,10 @@ export interface DrainResult {
   /** Backlog rows left when the run ended (0 = drained). */
   left: number;
   checked: { devices: number; ok: number };
+  /** 1-minute load average at the end of the run (after the live traffic). */
   loadavg: number;
+  /** 1-minute load average when the gateway started and when the backlog was drained (the machine is shared). */
+  drainLoad?: { start: number; end: number };
 }
 
 export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
@@ -93,6 +96,8 @@ export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
         ],
       });
       const started = performance.now();
+      const loadStart = loadavg()[0] ?? 0;
+      let loadEnd = Number.NaN;
       const reader = new Sqlite(join(hosted.dataDir, STORE_FILE), { readonly: true });
       // The backlog (ids 1…lastBacklogId) drains in id order, so the lowest id left says how much is
       // left: O(1). A count would scan a million rows on the event loop that also serves the cloud
@@ -128,7 +133,10 @@ export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
       while (Number.isNaN(drainS) && !(liveDone && performance.now() - started > (o.liveS + 120) * 1000)) {
         await new Promise((r) => setTimeout(r, 250));
         left = backlogLeft();
-        if (left === 0) drainS = (performance.now() - started) / 1000;
+        if (left === 0) {
+          drainS = (performance.now() - started) / 1000;
+          loadEnd = loadavg()[0] ?? 0;
+        }
         if (performance.now() - lastLog > 10_000) {
           lastLog = performance.now();
           const st = await relayState(httpPort, hosted.token);
@@ -161,6 +169,7 @@ export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
         left,
         checked,
         loadavg: loadavg()[0] ?? 0,
+        drainLoad: { start: loadStart, end: Number.isNaN(loadEnd) ? (loadavg()[0] ?? 0) : loadEnd },
       };
     } finally {
       await cloud.stop();
