@@ -33,7 +33,7 @@ function byLabel(r: ChaosResult, pick: (e: ChaosResult['episodes'][number]) => n
 
 export function runLabel(r: ChaosResult): string {
   const p = r.params;
-  const what = [`${p.kits} kits × ${p.rate}/s`, `fault ${p.faultS} s`];
+  const what = [`${p.kits} kits × ${p.rate}/s`, r.scenario.n === 7 ? '2 restarts' : `fault ${p.faultS} s`];
   if (r.scenario.n === 6) what.push(`${p.kills} kills`);
   if (r.scenario.n === 8) what.push(`quota ${p.quotaBytes} B`);
   return `${r.reduced ? '**reduced**' : 'full'} (${what.join(', ')}) ${r.date.slice(0, 10)}`;
