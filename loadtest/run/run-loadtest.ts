@@ -15,6 +15,7 @@ import {
   cloudCounters,
   connectionSummary,
   gatewayCounters,
+  q,
 } from './summaries.js';
 import { Timeline } from './timeline.js';
 import { VisibilityProbe } from './visibility-probe.js';
@@ -167,7 +168,8 @@ async function fullAttempt(
     const [gm, cm] = [await stack.gatewayMetrics(), await stack.cloudMetrics()];
     const connection = connectionSummary(o.runId, attempt, o.connections, o.durationS, result, nofile);
     connection.publish_to_visible_ms = {
-      ...visibility(probe.latency),
+      n: probe.latency.count,
+      ...q(probe.latency),
       poll_interval_ms: probe.everyMs,
       sample_kits: sample.length,
       probe_errors: probe.errors,
@@ -188,14 +190,6 @@ async function fullAttempt(
     for (const f of ['gateway.log', 'cloud-0.log']) if (existsSync(join(stackDir, f))) copyFileSync(join(stackDir, f), join(dir, f));
   }
 }
-
-const visibility = (h: LoadResult['puback']) => ({
-  n: h.count,
-  p50: h.quantile(0.5),
-  p95: h.quantile(0.95),
-  p99: h.quantile(0.99),
-  max: Math.round(h.max),
-});
 
 /** Cooks on a tenth of the kits (at most 200), so control traffic is real, then the kits' load. */
 async function load(

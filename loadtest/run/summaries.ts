@@ -66,7 +66,13 @@ export interface BusinessSummary extends BusinessCounters {
   parse_failure_rate: number;
 }
 
-const q = (h: LoadResult['puback']) => ({ p50: h.quantile(0.5), p95: h.quantile(0.95), p99: h.quantile(0.99), max: Math.round(h.max) });
+/** p50/p95/p99/max of a latency histogram, as the summaries report them. */
+export const q = (h: LoadResult['puback']) => ({
+  p50: h.quantile(0.5),
+  p95: h.quantile(0.95),
+  p99: h.quantile(0.99),
+  max: Math.round(h.max),
+});
 const rate = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 1e6) / 1e6);
 
 export function connectionSummary(
