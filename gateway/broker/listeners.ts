@@ -2,6 +2,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
+import { acceptMqtt } from './mqtt5/adapter.js';
 import { PacketGuard } from './packet-guard.js';
 import { isCounted, markCounted } from './refusal.js';
 
@@ -92,7 +93,7 @@ export class Listeners {
       socket.destroy();
     });
     socket.on('error', () => {}); // resets are normal at the edge; Aedes reports client errors
-    this.d.handle(socket);
+    acceptMqtt(socket, this.d.handle, { ...this.d, connectTimeoutMs: this.d.handshakeTimeoutMs }); // MQTT 5 → the adapter; 3.1.1 → Aedes as before
   }
 
   private bind(server: Server, port: number, host: string): Promise<number> {

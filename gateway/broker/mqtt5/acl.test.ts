@@ -1,0 +1,57 @@
+import type { ErrorWithReasonCode } from 'mqtt';
+import type { ISubackPacket } from 'mqtt-packet';
+import t from 'tap';
+import { counter, startGateway, telemetry } from '../../testing/fixture.js';
+import { connectV5 } from './testing.js';
+
+t.test('MQTT 5 ACL: a refused publish or subscribe gets 0x87, the connection stays open, the refusal is counted', async (t) => {
+  const gw = await startGateway(t);
+  const secret = await gw.addKit('kit-v5p');
+  await gw.addKit('kit-v5q');
+  const c = await connectV5(gw, 'kit-v5p', secret);
+  t.teardown(() => c.end(true));
+  let closes = 0;
+  c.on('close', () => closes++);
+  const stored = () => gw.db().prepare('SELECT seq FROM telemetry WHERE device_id = ? ORDER BY seq').all('kit-v5p');
+  const subacks: number[][] = [];
+  c.on('packetreceive', (p) => {
+    if (p.cmd === 'suback') subacks.push((p as ISubackPacket).granted as number[]);
+  });
+
+  for (const topic of ['sv/kit-v5q/telemetry', 'sv/kit-v5p/cmd', 'a/b']) {
+    const err = await c.publishAsync(topic, telemetry({ seq: 99 }), { qos: 1 }).then(
+      () => null,
+      (e: ErrorWithReasonCode) => e,
+    );
+    t.equal(err?.code, 0x87, `publish to ${topic}: PUBACK 0x87`);
+  }
+  await c.publishAsync('sv/kit-v5q/status', '{}', { qos: 0 }); // QoS 0: no answer, still refused and counted
+  await c.publishAsync('sv/kit-v5p/telemetry', telemetry({ seq: 1 }), { qos: 1 });
+  t.same(stored(), [{ seq: 1 }], 'the connection stayed open: the next valid publish is acknowledged and stored');
+
+  for (const filter of ['#', 'sv/+/cmd', 'sv/kit-v5q/cmd', '$share/g/sv/kit-v5p/cmd']) {
+    const err = await c.subscribeAsync(filter, { qos: 1 }).then(
+      () => null,
+      (e: ErrorWithReasonCode) => e,
+    );
+    t.ok(err, `subscribe to ${filter} is refused`);
+  }
+  t.same(subacks, [[0x87], [0x87], [0x87], [0x87]], 'each SUBACK says 0x87 (not authorized)');
+  subacks.length = 0;
+  await c.subscribeAsync(['sv/kit-v5p/cmd', 'sv/kit-v5q/cmd'], { qos: 1 }).catch(() => {});
+  t.same(subacks, [[1, 0x87]], 'a mixed SUBSCRIBE: its own cmd topic granted (QoS 1), the other refused, in order');
+  await c.publishAsync('sv/kit-v5p/telemetry', telemetry({ seq: 2 }), { qos: 1 });
+  t.same(stored(), [{ seq: 1 }, { seq: 2 }], 'still connected and storing');
+  t.equal(closes, 0, 'never disconnected');
+  t.ok(c.connected);
+
+  const m = await gw.metrics();
+  t.equal(counter(m, 'acl_denied_total', 'publish'), 4, 'every refused publish counted (QoS 0 too)');
+  t.equal(counter(m, 'acl_denied_total', 'subscribe'), 5, 'every refused filter counted');
+  t.equal(counter(m, 'protocol_error_total'), 0);
+  t.equal(
+    (gw.db().prepare("SELECT count(*) AS n FROM telemetry WHERE device_id <> 'kit-v5p'").get() as { n: number }).n,
+    0,
+    'nothing stored for the refused publishes',
+  );
+});
