@@ -221,10 +221,10 @@ export class MqttFuzzer {
         return ['malformed', b];
       }
       case 'mqtt5-connect': {
-        // MQTT 5 is valid MQTT, but Aedes v1 speaks 3.1.1: CONNACK "unacceptable protocol version".
+        // MQTT 5 is served through the adapter (gateway/broker/mqtt5/): without credentials, a refused CONNECT.
         const id = this.pick([this.opts.deviceId, 'kit-nobody']);
         return [
-          'protocol_version',
+          'refused',
           mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: id, clean: true, keepalive: 30 }),
         ];
       }
