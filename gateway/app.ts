@@ -4,7 +4,10 @@ import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import type { Logger } from '../shared/log.js';
 import { topics } from '../shared/topics.js';
 import { GatewayBroker } from './broker/broker.js';
-import type { GatewayConfig } from './config.js';
+import type { BrokerFront } from './broker/ports.js';
+import { SecurityLog } from './broker/security-log.js';
+import { BrokerNodes } from './cluster/nodes.js';
+import { checkGatewayConfig, type GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { localApi } from './http/api.js';
@@ -35,7 +38,7 @@ export interface Gateway {
   readonly stats: Stats;
   readonly ingest: IngestPipeline;
   /** Available after start(). */
-  readonly broker: GatewayBroker;
+  readonly broker: BrokerFront;
   readonly http: FastifyInstance;
   readonly pki: Pki;
   /** Available after start(). */
@@ -50,12 +53,13 @@ export interface GatewayOptions {
 }
 
 export function buildGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Gateway {
+  checkGatewayConfig(config);
   const now = options.now ?? Date.now;
   const stats = new Stats();
   const store = new StoreWriter(config.dataDir);
   let reader: Database | undefined;
   let directory: DeviceDirectory | undefined;
-  let broker: GatewayBroker | undefined;
+  let broker: BrokerFront | undefined;
   let stopSnapshot: (() => void) | undefined;
   let stopSystemd: (() => void) | undefined;
   let retention: NodeJS.Timeout | undefined;
@@ -63,7 +67,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   let metrics: GatewayMetrics | undefined;
   let loop: ControlLoop | undefined;
   let sender: CommandSender | undefined;
-  const ingest = new IngestPipeline(store, stats, relayOn, (ms) => metrics?.pubackLatency.observe(ms / 1000));
+  const onPubackLatency = (ms: number) => metrics?.pubackLatency.observe(ms / 1000);
+  const ingest = new IngestPipeline(store, stats, relayOn, onPubackLatency);
   metrics = new GatewayMetrics(stats, {
     connections: () => broker?.connections ?? 0,
     clients: () => broker?.connectedClients ?? 0,
@@ -112,7 +117,11 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       const hosts = config.mqtt.publicHost ? [config.mqtt.publicHost] : [];
       const { created } = ensurePki(config.dataDir, hosts);
       if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
-      broker = new GatewayBroker({ config, pki, auth: auth.current, ingest, store, stats, log });
+      const security = new SecurityLog(store, stats, config.store.securityEventsPerMin);
+      broker =
+        config.mqtt.nodes > 1
+          ? new BrokerNodes({ config, ingest, security, stats, log, registry: (metrics as GatewayMetrics).registry, onPubackLatency })
+          : new GatewayBroker({ config, pki, auth: auth.current, ingest, security, stats, log });
       await broker.start();
       relay?.start();
       // Control: fully local; decisions go out as commands on the kit's cmd topic.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
+import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 
 const Port = z.number().int().min(0).max(65535);
@@ -75,6 +76,17 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       kind: 'int',
       default: 100,
       help: 'Burst of publishes allowed per device (e.g. a buffer flushed after a reconnect).',
+    }),
+    nodes: opt(z.number().int().min(1).max(32), {
+      kind: 'int',
+      default: 1,
+      help: 'Broker processes sharing the MQTT port (more than one core for the broker; needs mqtt.cluster-redis-url). 1 = the broker runs in the gateway process.',
+    }),
+    clusterRedisUrl: opt(z.url({ protocol: /^rediss?$/ }).optional(), {
+      kind: 'string',
+      unit: 'url',
+      secret: true,
+      help: 'Redis the broker nodes route through (mqemitter-redis) when mqtt.nodes > 1, e.g. redis://127.0.0.1:6379/0.',
     }),
   },
   auth: {
@@ -244,3 +256,12 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   },
 });
 export type GatewayConfig = ReturnType<typeof loadConfig<typeof gatewayConfig.spec>>;
+
+/** Rules across keys, which the per-key schema cannot say; the message names the key, as loadConfig's do. */
+export function checkGatewayConfig(config: GatewayConfig): void {
+  const problems: string[] = [];
+  if (config.mqtt.nodes > 1 && config.mqtt.clusterRedisUrl === undefined) {
+    problems.push('mqtt.clusterRedisUrl: required when mqtt.nodes > 1 (the broker nodes route through Redis)');
+  }
+  if (problems.length > 0) throw new SvError('SV_ERR_CONFIG_INVALID', `invalid gateway config:\n  ${problems.join('\n  ')}`, problems);
+}

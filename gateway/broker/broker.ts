@@ -3,30 +3,37 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
 import type { Authenticator } from '../devices/authenticator.js';
-import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Stats } from '../stats.js';
-import type { StoreWriter } from '../store/writer.js';
 import type { Pki } from '../tls/pki.js';
 import { brokerHooks } from './hooks.js';
 import { AuthThrottle, TokenBucket } from './limits.js';
 import { Listeners } from './listeners.js';
+import type { IngestPort, SecurityRecorder } from './ports.js';
 import { isCounted, markCounted, protocolErrorReason } from './refusal.js';
-import { SecurityLog } from './security-log.js';
 import { skipUplinkRouting } from './uplink-routing.js';
 
 export interface BrokerDeps {
   config: GatewayConfig;
   pki: Pki;
   auth: Authenticator;
-  ingest: IngestPipeline;
-  store: StoreWriter;
+  ingest: IngestPort;
+  security: SecurityRecorder;
   stats: Stats;
   log: Logger;
+  /**
+   * For one of several broker nodes (gateway/cluster/): the shared emitter (mqemitter-redis) that
+   * routes commands and takeovers between nodes, and the node count, which divides the limits
+   * that are per gateway (connections, and per source address: the listener spreads
+   * connections evenly over the nodes).
+   */
+  cluster?: { mq: unknown; nodes: number };
 }
 
 /**
- * The embedded MQTT broker: Aedes (MQTT 3.1.1; Aedes v1 does not speak MQTT 5, see
- * docs/adr/007-embedded-broker.md) on a TLS listener, optionally a plain listener on loopback.
+ * The embedded MQTT broker: Aedes on a TLS listener, optionally a plain listener on loopback.
+ * Aedes v1 speaks MQTT 3.1.1; MQTT 5 kits are served through the adapter in mqtt5/ (see
+ * docs/adr/007-embedded-broker.md). With `mqtt.nodes` > 1 this runs in each broker node process
+ * (gateway/cluster/).
  */
 export class GatewayBroker {
   readonly aedes: Aedes;
@@ -37,23 +44,23 @@ export class GatewayBroker {
 
   constructor(private readonly d: BrokerDeps) {
     const c = d.config;
+    const share = (n: number) => n / (d.cluster?.nodes ?? 1);
     const throttle = new AuthThrottle({
-      maxFailures: c.auth.maxFailures,
+      maxFailures: Math.max(1, Math.ceil(share(c.auth.maxFailures))),
       windowMs: c.auth.failureWindowMs,
       banMs: c.auth.banMs,
       baseDelayMs: c.auth.failureDelayMs,
       maxDelayMs: c.auth.maxFailureDelayMs,
     });
     const publishLimit = new TokenBucket(c.mqtt.publishRatePerDevice, c.mqtt.publishBurstPerDevice);
-    const connRate = new TokenBucket(c.mqtt.connRatePerAddr, c.mqtt.connBurstPerAddr);
-    const security = new SecurityLog(d.store, d.stats, c.store.securityEventsPerMin);
+    const connRate = new TokenBucket(share(c.mqtt.connRatePerAddr), Math.max(1, Math.ceil(share(c.mqtt.connBurstPerAddr))));
     const hooks = brokerHooks({
       auth: d.auth,
       throttle,
       publishLimit,
       ingest: d.ingest,
       stats: d.stats,
-      security,
+      security: d.security,
       log: d.log,
       isConnected: (id) => this.client(id) !== undefined,
     });
@@ -62,6 +69,7 @@ export class GatewayBroker {
       connectTimeout: c.mqtt.connectTimeoutMs,
       maxClientsIdLength: 32,
       maxTopicLevels: 4,
+      ...(d.cluster ? { mq: d.cluster.mq } : {}),
     } as ConstructorParameters<typeof Aedes>[0]);
     skipUplinkRouting(this.aedes);
     // Every error that closes a connection and was not counted by its own reason (auth, ACL, limits,
@@ -84,9 +92,14 @@ export class GatewayBroker {
       stats: d.stats,
       connRate,
       throttle,
-      maxConnections: c.mqtt.maxConnections,
+      maxConnections: Math.ceil(share(c.mqtt.maxConnections)),
       maxPacketBytes: c.mqtt.maxPacketBytes,
       handshakeTimeoutMs: c.mqtt.connectTimeoutMs,
+      onRefused: (r) => {
+        d.stats.incLabel(r.counter, r.reason);
+        d.security.record(r.counter, r.clientId, r.remote, r.detail);
+        if (r.counter === 'auth_failed') throttle.fail(r.remote ?? 'unknown');
+      },
     });
     this.sweeper = setInterval(() => {
       throttle.sweep();

@@ -2,19 +2,18 @@ import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aed
 import type { Logger } from '../../shared/log.js';
 import { mayPublish, maySubscribe, parseTopic, type UplinkSuffix } from '../../shared/topics.js';
 import type { Authenticator } from '../devices/authenticator.js';
-import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
+import type { IngestPort, SecurityRecorder } from './ports.js';
 import { isCounted, markCounted } from './refusal.js';
-import type { SecurityLog } from './security-log.js';
 
 export interface HookDeps {
   auth: Authenticator;
   throttle: AuthThrottle;
   publishLimit: TokenBucket;
-  ingest: IngestPipeline;
+  ingest: IngestPort;
   stats: Stats;
-  security: SecurityLog;
+  security: SecurityRecorder;
   log: Logger;
   isConnected: (clientId: string) => boolean;
 }
@@ -70,13 +69,16 @@ export function brokerHooks(d: HookDeps) {
       if (client === null) return done(null); // the gateway's own publishes (commands)
       // A guard (packet size) may have closed the socket while Aedes still parses what it had
       // read: nothing from a closed connection is processed (it cannot be acknowledged anyway).
-      if ((client.conn as { destroyed?: boolean }).destroyed) return done(markCounted(new Error('connection closed')));
+      // The Last Will is the exception: Aedes publishes it after the connection has ended (its
+      // PUBACK goes nowhere), and it must go through even when the gateway ended the session.
+      const isWill = packet === (client as { will?: unknown }).will;
+      if (!isWill && (client.conn as { destroyed?: boolean }).destroyed) return done(markCounted(new Error('connection closed')));
       if (!mayPublish(client.id, packet.topic)) {
         d.stats.incLabel('acl_denied', 'publish');
         d.security.record('acl_denied', client.id, remoteOf(client), `publish ${packet.topic.slice(0, 200)}`);
         return done(markCounted(new Error('publish outside the device namespace'))); // MQTT 3.1.1: connection closed
       }
-      if (!d.publishLimit.take(client.id)) {
+      if (!isWill && !d.publishLimit.take(client.id)) {
         d.stats.incLabel('rate_limited', 'publish');
         d.security.record('rate_limited', client.id, remoteOf(client), 'publish rate');
         return done(markCounted(new Error('publish rate limit'))); // not acknowledged: the device resends later

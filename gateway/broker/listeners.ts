@@ -2,7 +2,7 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
-import { acceptMqtt } from './mqtt5/adapter.js';
+import { acceptMqtt, type MqttVersionDeps } from './mqtt5/adapter.js';
 import { PacketGuard } from './packet-guard.js';
 import { isCounted, markCounted } from './refusal.js';
 
@@ -15,6 +15,8 @@ export interface ListenerDeps {
   maxPacketBytes: number;
   /** Time a new connection has to finish the TLS handshake (mqtt.connectTimeoutMs). */
   handshakeTimeoutMs: number;
+  /** Records a refusal the MQTT 5 adapter answered itself (as hooks.ts does for 3.1.1). */
+  onRefused?: MqttVersionDeps['onRefused'];
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { Stats } from '../stats.js';
 import type { StoreWriter } from '../store/writer.js';
+import type { SecurityRecorder } from './ports.js';
 
 /**
  * Records refusals (ACL, auth, limits) in the store, rate-limited so that an attacker cannot fill
  * the disk with refusals: every refusal is counted; at most `perMinute` are written.
  */
-export class SecurityLog {
+export class SecurityLog implements SecurityRecorder {
   private windowStart = 0;
   private written = 0;
   constructor(

@@ -91,3 +91,31 @@ t.test('QoS 0 is best effort and counted separately; the Last Will arrives as an
   t.equal(counter(m, 'qos0_recv_total'), 1);
   t.equal((gw.db().prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n, 1, 'the QoS 0 reading was stored');
 });
+
+t.test('the Last Will also arrives when the gateway ends the session (a publish outside the ACL)', async (t) => {
+  const gw = await startGateway(t);
+  const secret = await gw.addKit('kit-in4');
+  const c = await gw.connect({
+    clientId: 'kit-in4',
+    username: 'kit-in4',
+    password: secret,
+    will: {
+      topic: 'sv/kit-in4/status',
+      payload: Buffer.from('{"v":1,"state":"offline","boot":5,"fw":"1.0.0","profile":"toggle"}'),
+      qos: 1,
+      retain: true,
+    },
+  });
+  c.on('error', () => {});
+  await c.publishAsync('sv/kit-in4/status', '{"v":1,"state":"online","boot":5,"fw":"1.0.0","profile":"toggle"}', { qos: 1, retain: true });
+  const offline = new Promise<string>((resolve) => gw.gateway.ingest.on('status', (_id, m) => m.state === 'offline' && resolve(m.state)));
+  c.publish('sv/other-kit/telemetry', telemetry(), { qos: 1 }); // refused: MQTT 3.1.1 closes the connection
+  t.equal(await offline, 'offline', 'the will was ingested');
+  for (let i = 0; i < 40; i++) {
+    const s = gw.db().prepare('SELECT state FROM device_status WHERE device_id = ?').get('kit-in4') as { state: string } | undefined;
+    if (s?.state === 'offline') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.same(gw.db().prepare('SELECT state, boot FROM device_status WHERE device_id = ?').get('kit-in4'), { state: 'offline', boot: 5 }, 'and stored');
+  c.end(true);
+});

@@ -3,6 +3,7 @@ import type { Ack, Status, Telemetry } from '../../shared/protocol/messages.js';
 import { parseDeviceMessage } from '../../shared/protocol/parse.js';
 import type { UplinkSuffix } from '../../shared/topics.js';
 import { firstField } from '../../shared/zod-issues.js';
+import type { IngestPort, Release } from '../broker/ports.js';
 import type { Stats } from '../stats.js';
 import { DUPLICATE } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -18,7 +19,15 @@ export interface IngestEvents {
   ack: [deviceId: string, msg: Ack, rxTs: number];
 }
 
-export type Release = (err?: Error | null) => void;
+/** A device payload after strict parsing: the message, or why it was refused (its dead-letter label). */
+export type ParsedUplink = ReturnType<typeof parseUplink>;
+
+/** Strict parse (PROTOCOL: unknown fields rejected); a refusal carries the field it names, for the parse_fail label. */
+export function parseUplink(suffix: UplinkSuffix, payload: Buffer) {
+  const parsed = parseDeviceMessage(suffix, payload);
+  if (parsed.ok) return parsed;
+  return { ok: false as const, code: parsed.code, reason: parsed.reason, label: firstField(parsed.issues) ?? parsed.code };
+}
 
 /**
  * The ingestion hot path, called from the broker's authorizePublish hook with Aedes' callback:
@@ -26,7 +35,7 @@ export type Release = (err?: Error | null) => void;
  * thread) → release the callback, which lets Aedes send the PUBACK (PROTOCOL: PUBACK after
  * commit). Listeners hear only committed, non-duplicate messages.
  */
-export class IngestPipeline extends EventEmitter<IngestEvents> {
+export class IngestPipeline extends EventEmitter<IngestEvents> implements IngestPort {
   constructor(
     private readonly store: StoreWriter,
     private readonly stats: Stats,
@@ -37,18 +46,34 @@ export class IngestPipeline extends EventEmitter<IngestEvents> {
   }
 
   handle(deviceId: string, suffix: UplinkSuffix, topic: string, payload: Buffer, qos: number, release: Release): void {
+    const started = performance.now();
+    this.handleParsed(deviceId, suffix, topic, payload, qos, parseUplink(suffix, payload), release, started);
+  }
+
+  /**
+   * The pipeline after parsing: a broker node (gateway/cluster/) parses on its own core and
+   * hands over the result; it times the PUBACK itself, so `started` is then undefined.
+   */
+  handleParsed(
+    deviceId: string,
+    suffix: UplinkSuffix,
+    topic: string,
+    payload: Buffer,
+    qos: number,
+    parsed: ParsedUplink,
+    release: Release,
+    started?: number,
+  ): void {
     const stats = this.stats;
     const rxTs = Date.now();
-    const started = performance.now();
     stats.inc('mqtt_recv');
     if (qos === 0) {
       stats.inc('qos0_recv');
       release(null); // QoS 0 is best effort: nothing is acknowledged, so nothing waits
       release = noop;
     }
-    const parsed = parseDeviceMessage(suffix, payload);
     if (!parsed.ok) {
-      stats.incLabel('parse_fail', firstField(parsed.issues) ?? parsed.code);
+      stats.incLabel('parse_fail', parsed.label);
       // PROTOCOL: invalid input is acknowledged (so the device does not resend it forever),
       // not used for control, and kept in the dead-letter store with the reason.
       this.store.write({ t: 'dlq', deviceId, topic, code: parsed.code, reason: parsed.reason, payload, rxTs }, (err) =>
@@ -102,7 +127,7 @@ export class IngestPipeline extends EventEmitter<IngestEvents> {
     }
   }
 
-  private done(release: Release, err: Error | null, started: number): void {
+  private done(release: Release, err: Error | null, started: number | undefined): void {
     if (err) {
       this.stats.inc('store_fail');
       release(err); // not acknowledged: the device keeps the message and resends it
@@ -111,7 +136,7 @@ export class IngestPipeline extends EventEmitter<IngestEvents> {
     this.stats.inc('store_ok');
     if (release !== noop) {
       this.stats.inc('puback_sent');
-      this.onPubackLatency(performance.now() - started);
+      if (started !== undefined) this.onPubackLatency(performance.now() - started);
     }
     release(null);
   }

@@ -87,12 +87,20 @@ export function connectKit(port: number, ca: Buffer, opts: IClientOptions): Prom
       connectTimeout: 10_000,
       ...opts,
     });
-    client.once('connect', () => resolve(client));
-    client.once('error', (err) => {
+    const onError = (err: Error) => {
       client.end(true);
       reject(err);
+    };
+    const onClose = () => reject(new Error('closed before CONNACK'));
+    // Only the first CONNECT is this helper's business: later errors and closes are the caller's
+    // (a kit with reconnectPeriod set must go on reconnecting after its node dies).
+    client.once('connect', () => {
+      client.off('error', onError);
+      client.off('close', onClose);
+      resolve(client);
     });
-    client.once('close', () => reject(new Error('closed before CONNACK')));
+    client.once('error', onError);
+    client.once('close', onClose);
   });
 }
 

@@ -54,4 +54,22 @@ t.test('MQTT 5 ACL: a refused publish or subscribe gets 0x87, the connection sta
     0,
     'nothing stored for the refused publishes',
   );
+  const events = () =>
+    gw.db().prepare("SELECT device_id AS id, detail FROM security_events WHERE kind = 'acl_denied' ORDER BY id").all() as { id: string; detail: string }[];
+  for (let i = 0; i < 50 && events().length < 9; i++) await new Promise((r) => setTimeout(r, 50));
+  t.same(
+    events().map((e) => `${e.id} ${e.detail}`),
+    [
+      'kit-v5p publish sv/kit-v5q/telemetry',
+      'kit-v5p publish sv/kit-v5p/cmd',
+      'kit-v5p publish a/b',
+      'kit-v5p publish sv/kit-v5q/status',
+      'kit-v5p subscribe #',
+      'kit-v5p subscribe sv/+/cmd',
+      'kit-v5p subscribe sv/kit-v5q/cmd',
+      'kit-v5p subscribe $share/g/sv/kit-v5p/cmd',
+      'kit-v5p subscribe sv/kit-v5q/cmd',
+    ],
+    "each refusal is in the security log, as a 3.1.1 client's would be",
+  );
 });
