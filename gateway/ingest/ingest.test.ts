@@ -116,6 +116,10 @@ t.test('the Last Will also arrives when the gateway ends the session (a publish 
     if (s?.state === 'offline') break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  t.same(gw.db().prepare('SELECT state, boot FROM device_status WHERE device_id = ?').get('kit-in4'), { state: 'offline', boot: 5 }, 'and stored');
+  t.same(
+    gw.db().prepare('SELECT state, boot FROM device_status WHERE device_id = ?').get('kit-in4'),
+    { state: 'offline', boot: 5 },
+    'and stored',
+  );
   c.end(true);
 });

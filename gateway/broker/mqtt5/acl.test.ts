@@ -55,7 +55,10 @@ t.test('MQTT 5 ACL: a refused publish or subscribe gets 0x87, the connection sta
     'nothing stored for the refused publishes',
   );
   const events = () =>
-    gw.db().prepare("SELECT device_id AS id, detail FROM security_events WHERE kind = 'acl_denied' ORDER BY id").all() as { id: string; detail: string }[];
+    gw.db().prepare("SELECT device_id AS id, detail FROM security_events WHERE kind = 'acl_denied' ORDER BY id").all() as {
+      id: string;
+      detail: string;
+    }[];
   for (let i = 0; i < 50 && events().length < 9; i++) await new Promise((r) => setTimeout(r, 50));
   t.same(
     events().map((e) => `${e.id} ${e.detail}`),
