@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux on every common arch). */
 const TICKS_PER_S = 100;
@@ -21,4 +21,40 @@ export function processCpuMs(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU time (ms) of a process and its live descendants (a gateway with broker node processes,
+ * ADR 024); null when the process itself cannot be read.
+ */
+export function processTreeCpuMs(pid: number | undefined): number | null {
+  const own = processCpuMs(pid);
+  if (pid === undefined || own === null) return own;
+  let total = own;
+  for (const child of descendants(pid)) total += processCpuMs(child) ?? 0;
+  return total;
+}
+
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parentOf.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [pid, ppid] of parentOf) {
+      if (ppid !== p) continue;
+      out.push(pid);
+      walk(pid);
+    }
+  };
+  walk(root);
+  return out;
 }

@@ -32,13 +32,14 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { max: 5000 }),
     brokers: brokers as ('gateway' | 'mosquitto')[],
     client,
+    gatewayNodes: numberFlag(ctx, 'gateway-nodes', 1, { max: 32 }),
     log: (line: string) => out.write(`${line}\n`),
   };
   const rows = await benchIngest(opts);
   const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
   if (report !== '-') {
     const ratio = rows
-      .filter((r) => r.broker === 'gateway')
+      .filter((r) => r.broker.startsWith('gateway'))
       .map((g) => {
         const m = rows.find((r) => r.broker === 'mosquitto' && r.kits === g.kits);
         return m && g.p95 !== null && m.p95 !== null
@@ -50,7 +51,7 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
       '## Gateway ingest vs Mosquitto (`sousvide bench ingest`)',
       '',
       `Run ${new Date().toISOString()} on this machine (${(await import('node:os')).cpus().length} cores, load generator on the same cores: ${GENERATORS[client]}, ${opts.partitions} partitions).`,
-      `Each kit publishes QoS 1 telemetry over TLS at ${opts.rate} msg/s, open loop, for ${opts.durationS} s. The gateway authenticates every kit (scrypt secret), parses strictly, commits to SQLite (WAL, synchronous=FULL) before each PUBACK; Mosquitto is a bare broker (anonymous, no storage).`,
+      `Each kit publishes QoS 1 telemetry over TLS at ${opts.rate} msg/s, open loop, for ${opts.durationS} s. The gateway authenticates every kit (scrypt secret), parses strictly, commits to SQLite (WAL, synchronous=FULL) before each PUBACK${opts.gatewayNodes > 1 ? `; its MQTT side runs as ${opts.gatewayNodes} broker node processes (mqtt.nodes, ADR 024) routing through a private Redis, and its loop lag, RSS and CPU include them` : ''}; Mosquitto is a bare broker (anonymous, no storage).`,
       '',
       ...TABLE_HEADER,
       ...rows.map(formatRow),

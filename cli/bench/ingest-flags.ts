@@ -8,6 +8,11 @@ export const ingestFlags = [
   { flag: 'partitions', kind: 'string' as const, help: 'Load-generator child processes (default 2).' },
   { flag: 'connect-parallelism', kind: 'string' as const, help: 'Connections opened at once per partition (default 100).' },
   { flag: 'client', kind: 'string' as const, help: CLIENT_FLAG_HELP },
+  {
+    flag: 'gateway-nodes',
+    kind: 'string' as const,
+    help: "The gateway's mqtt.nodes: broker processes on the MQTT port (default 1; above 1 a private Redis is started).",
+  },
   { flag: 'brokers', kind: 'string' as const, help: 'gateway,mosquitto (default both).' },
   { flag: 'report', kind: 'string' as const, help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
 ];

@@ -2,10 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientModel, PartitionCounters } from '../../loadtest/partition.js';
-import { processCpuMs } from '../../loadtest/proc-cpu.js';
+import { processTreeCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
+import { startRedisServer } from '../../loadtest/targets/redis.js';
 
 export interface IngestBenchOptions {
   kits: number[];
@@ -16,6 +17,8 @@ export interface IngestBenchOptions {
   brokers: ('gateway' | 'mosquitto')[];
   /** Load generator (default native, ADR 021). */
   client?: ClientModel;
+  /** The gateway's mqtt.nodes (default 1); above 1 the bench runs a private Redis for the nodes (ADR 024). */
+  gatewayNodes?: number;
   log: (line: string) => void;
 }
 
@@ -40,9 +43,22 @@ export interface IngestRow {
   genCpuUsPerMsg: number;
   /** Generator CPU per message while publishing (connection set-up excluded). */
   genSteadyCpuUsPerMsg: number;
-  /** Broker process CPU (all threads) per acknowledged message, once every kit is connected. */
+  /** Broker CPU (all threads, with the gateway's broker node processes) per acknowledged message, once every kit is connected. */
   brokerCpuUsPerMsg: number | null;
   errors: Record<string, number>;
+}
+
+type Sample = { lag: number | null; rss: number | null };
+
+/** One broker under test, started for one run. */
+interface Target {
+  label: string;
+  port: number;
+  pid: number | undefined;
+  /** Kits that run a cook (their commands are timed). */
+  commandKits: string[];
+  sample?: () => Promise<Sample>;
+  stop(): Promise<void>;
 }
 
 /** `sousvide bench ingest`: the gateway (TLS, auth, strict parse, durable commit before PUBACK) vs bare Mosquitto under the same generator. */
@@ -51,80 +67,113 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
   const maxKits = Math.max(...o.kits);
   o.log(`provisioning ${maxKits} kits (scrypt hashes) …`);
   const hosted = await prepareHostedGateway(work, maxKits, 'bench');
-  const { pki, kits, token } = hosted;
+  const nodes = o.gatewayNodes ?? 1;
+  const redis = nodes > 1 ? await startRedisServer({ dir: work, port: await freePort() }) : undefined;
+
+  const startTarget = async (broker: 'gateway' | 'mosquitto', n: number): Promise<Target> => {
+    if (broker === 'mosquitto') {
+      const port = await freePort();
+      const m = await startMosquitto({ dir: work, port, certFile: hosted.pki.serverCertFile, keyFile: hosted.pki.serverKeyFile });
+      return { label: broker, port, pid: m.child.pid, commandKits: [], stop: () => m.stop() };
+    }
+    const gw = await hosted.start(join(work, `gateway-${n}.log`), { nodes, clusterRedisUrl: redis?.url });
+    // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
+    // readings drive the engine, whose commands they time.
+    const commandKits = hosted.kits.slice(0, Math.min(200, Math.ceil(n / 10))).map((k) => k.id);
+    await startCooks(gw.httpPort, hosted.token, commandKits);
+    return {
+      label: nodes > 1 ? `gateway (${nodes} broker nodes)` : broker,
+      port: gw.mqttPort,
+      pid: gw.child.pid,
+      commandKits,
+      sample: async () => parseSample(await gw.metrics()),
+      stop: () => gw.stop(),
+    };
+  };
+
   const rows: IngestRow[] = [];
   let boot = 0;
-  for (const n of o.kits) {
-    for (const broker of o.brokers) {
-      boot++;
-      let port = await freePort();
-      let sample: (() => Promise<{ lag: number | null; rss: number | null }>) | undefined;
-      let stop: () => Promise<void>;
-      let pid: number | undefined;
-      let commandKits: string[] = [];
-      if (broker === 'gateway') {
-        const gw = await hosted.start(join(work, `gateway-${n}.log`));
-        port = gw.mqttPort;
-        const httpPort = gw.httpPort;
-        sample = async () => parseSample(await gw.metrics());
-        stop = () => gw.stop();
-        pid = gw.child.pid;
-        // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
-        // readings drive the engine, whose commands they time.
-        commandKits = kits.slice(0, Math.min(200, Math.ceil(n / 10))).map((k) => k.id);
-        await startCooks(httpPort, token, commandKits);
-      } else {
-        const m = await startMosquitto({ dir: work, port, certFile: pki.serverCertFile, keyFile: pki.serverKeyFile });
-        stop = () => m.stop();
-        pid = m.child.pid;
+  try {
+    for (const n of o.kits) {
+      for (const broker of o.brokers) {
+        boot++;
+        const target = await startTarget(broker, n);
+        const row = await runOne(o, target, n, boot, hosted, work);
+        rows.push(row);
+        o.log(formatRow(row));
       }
-      const samples: { lag: number | null; rss: number | null }[] = [];
-      const sampler = setInterval(
-        () =>
-          void sample?.().then(
-            (s) => samples.push(s),
-            () => {},
-          ),
-        2000,
-      );
-      o.log(`${broker}: ${n} kits × ${o.rate} msg/s for ${o.durationS} s …`);
-      // The broker's CPU is read once every kit has connected (handshakes and scrypt excluded)
-      // and again at the end, against the messages acknowledged in between.
-      const steady = new BrokerCpuWindow(pid, n);
-      const result = await runPartitions(
-        {
-          host: '127.0.0.1',
-          port,
-          caFile: pki.caFile,
-          ratePerKit: o.rate,
-          durationS: o.durationS,
-          connectParallelism: o.connectParallelism,
-          qos: 1,
-          boot,
-          commandKits,
-          client: o.client ?? 'native',
-        },
-        kits.slice(0, n).map((k) => (broker === 'gateway' ? k : { id: k.id })),
-        o.partitions,
-        work,
-        (total) => steady.progress(total),
-      );
-      clearInterval(sampler);
-      const brokerCpuUsPerMsg = steady.finish(result.counters.acked);
-      if (sample) samples.push(await sample().catch(() => ({ lag: null, rss: null })));
-      await stop();
-      const row = toRow(broker, n, o.durationS, result, samples, brokerCpuUsPerMsg);
-      rows.push(row);
-      o.log(formatRow(row));
     }
+  } finally {
+    await redis?.stop();
   }
   return rows;
 }
 
-function parseSample(metrics: string): { lag: number | null; rss: number | null } {
-  const lag = /^event_loop_lag_seconds\{quantile="0.99"\} ([\d.e+-]+)$/m.exec(metrics);
-  const rss = /^process_resident_memory_bytes ([\d.e+-]+)$/m.exec(metrics);
-  return { lag: lag ? Number(lag[1]) * 1000 : null, rss: rss ? Number(rss[1]) / 2 ** 20 : null };
+async function runOne(
+  o: IngestBenchOptions,
+  target: Target,
+  n: number,
+  boot: number,
+  hosted: { pki: { caFile: string }; kits: { id: string; secret: string }[] },
+  work: string,
+): Promise<IngestRow> {
+  const samples: Sample[] = [];
+  const sampler = setInterval(
+    () =>
+      void target.sample?.().then(
+        (s) => samples.push(s),
+        () => {},
+      ),
+    2000,
+  );
+  o.log(`${target.label}: ${n} kits × ${o.rate} msg/s for ${o.durationS} s …`);
+  // The broker's CPU is read once every kit has connected (handshakes and scrypt excluded)
+  // and again at the end, against the messages acknowledged in between.
+  const steady = new BrokerCpuWindow(target.pid, n);
+  const withSecrets = target.label !== 'mosquitto';
+  const result = await runPartitions(
+    {
+      host: '127.0.0.1',
+      port: target.port,
+      caFile: hosted.pki.caFile,
+      ratePerKit: o.rate,
+      durationS: o.durationS,
+      connectParallelism: o.connectParallelism,
+      qos: 1,
+      boot,
+      commandKits: target.commandKits,
+      client: o.client ?? 'native',
+    },
+    hosted.kits.slice(0, n).map((k) => (withSecrets ? k : { id: k.id })),
+    o.partitions,
+    work,
+    (total) => steady.progress(total),
+  );
+  clearInterval(sampler);
+  const brokerCpuUsPerMsg = steady.finish(result.counters.acked);
+  if (target.sample) samples.push(await target.sample().catch(() => ({ lag: null, rss: null })));
+  await target.stop();
+  return toRow(target.label, n, o.durationS, result, samples, brokerCpuUsPerMsg);
+}
+
+/**
+ * Event-loop lag p99 (ms): the worst of the gateway process and its broker nodes; RSS (MiB): the
+ * sum of the gateway process and its broker nodes.
+ */
+export function parseSample(metrics: string): Sample {
+  const values = (re: RegExp) => [...metrics.matchAll(re)].map((m) => Number(m[1]));
+  const lags = [
+    ...values(/^event_loop_lag_seconds\{quantile="0.99"\} ([\d.e+-]+)$/gm),
+    ...values(/^broker_node_event_loop_lag_seconds\{node="\d+",quantile="0.99"\} ([\d.e+-]+)$/gm),
+  ];
+  const rss = [
+    ...values(/^process_resident_memory_bytes ([\d.e+-]+)$/gm),
+    ...values(/^broker_node_resident_memory_bytes\{node="\d+"\} ([\d.e+-]+)$/gm),
+  ];
+  return {
+    lag: lags.length ? Math.max(...lags) * 1000 : null,
+    rss: rss.length ? rss.reduce((a, b) => a + b, 0) / 2 ** 20 : null,
+  };
 }
 
 function toRow(
@@ -132,7 +181,7 @@ function toRow(
   kits: number,
   durationS: number,
   r: LoadResult,
-  samples: { lag: number | null; rss: number | null }[],
+  samples: Sample[],
   brokerCpuUsPerMsg: number | null,
 ): IngestRow {
   const lags = samples.map((s) => s.lag).filter((x): x is number => x !== null);
@@ -188,12 +237,12 @@ class BrokerCpuWindow {
 
   progress(total: PartitionCounters): void {
     if (this.cpu0 !== null || total.connected + total.connectFailed < this.kits) return;
-    this.cpu0 = processCpuMs(this.pid);
+    this.cpu0 = processTreeCpuMs(this.pid);
     this.acked0 = total.acked;
   }
 
   finish(acked: number): number | null {
-    const cpu1 = processCpuMs(this.pid);
+    const cpu1 = processTreeCpuMs(this.pid);
     if (this.cpu0 === null || cpu1 === null || acked <= this.acked0) return null;
     return Math.round(((cpu1 - this.cpu0) * 1000) / (acked - this.acked0));
   }

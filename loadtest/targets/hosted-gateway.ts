@@ -17,7 +17,11 @@ export interface HostedGateway {
   pki: Pki;
   kits: { id: string; secret: string }[];
   token: string;
-  start(logFile: string): Promise<GatewayProcess & { mqttPort: number; httpPort: number }>;
+  /** `nodes` > 1: that many broker node processes routing through the Redis at `clusterRedisUrl` (ADR 024). */
+  start(
+    logFile: string,
+    opts?: { nodes?: number; clusterRedisUrl?: string },
+  ): Promise<GatewayProcess & { mqttPort: number; httpPort: number }>;
 }
 
 export async function prepareHostedGateway(dir: string, count: number, prefix = 'lt'): Promise<HostedGateway> {
@@ -36,14 +40,16 @@ export async function prepareHostedGateway(dir: string, count: number, prefix = 
     pki,
     kits,
     token,
-    async start(logFile) {
+    async start(logFile, opts = {}) {
+      const cluster =
+        (opts.nodes ?? 1) > 1 ? ['--mqtt-nodes', String(opts.nodes), '--mqtt-cluster-redis-url', String(opts.clusterRedisUrl)] : [];
       const [mqttPort, httpPort] = [await freePort(), await freePort()];
       const gw = await startGatewayProcess({
         dataDir,
         mqttPort,
         httpPort,
         logFile,
-        extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn'],
+        extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn', ...cluster],
       });
       return Object.assign(gw, { mqttPort, httpPort });
     },

@@ -49,7 +49,8 @@ export async function startMosquitto(opts: {
   };
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True once something accepts TCP connections on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     s.on('connect', () => {
