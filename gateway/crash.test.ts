@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { loadConfig } from '../shared/config/load.js';
 import { freePort, waitFor } from '../test/harness/index.js';
+import { startRedis } from '../test/harness/redis.js';
 import { gatewayConfig } from './config.js';
 import { provisionSecret } from './devices/provision.js';
 import { STORE_FILE } from './store/open.js';
@@ -15,7 +16,7 @@ import { connectKit, telemetry } from './testing/fixture.js';
 const KITS = 200;
 const main = new URL('../cli/main.ts', import.meta.url).pathname;
 
-function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number) {
+function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number, extraArgs: string[]) {
   const child = spawn(
     process.execPath,
     [
@@ -35,6 +36,7 @@ function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number
       'warn',
       '--mqtt-conn-rate-per-addr',
       '0',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -42,7 +44,29 @@ function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number
   return { child, exited };
 }
 
-t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the store exactly once', async (t) => {
+/** The gateway's broker node processes (ADR 024): children of its pid. */
+function childrenOf(pid: number | undefined): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the store exactly once', (t) => killUnderLoad(t, []));
+
+t.test('kill -9 of a gateway with two broker nodes: the same, and the nodes exit with it', async (t) => {
+  const redis = await startRedis(t);
+  await killUnderLoad(t, ['--mqtt-nodes', '2', '--mqtt-cluster-redis-url', redis.url]);
+});
+
+async function killUnderLoad(t: Test, extraArgs: string[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sv-crash-'));
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const config = loadConfig(gatewayConfig, { overrides: { dataDir, 'mqtt.port': mqttPort } });
@@ -51,7 +75,7 @@ t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the sto
     const id = `kit-c${String(i).padStart(3, '0')}`;
     secrets.set(id, (await provisionSecret(config, id)).secret);
   }
-  let gw = startGatewayProcess(dataDir, mqttPort, httpPort);
+  let gw = startGatewayProcess(dataDir, mqttPort, httpPort, extraArgs);
   t.teardown(() => gw.child.kill('SIGKILL'));
   await waitFor('gateway', async () => ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok ? true : undefined));
   const ca = readFileSync(join(dataDir, 'tls', 'ca.crt'));
@@ -95,8 +119,12 @@ t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the sto
   // Kill at a random moment once the load is flowing.
   await waitFor('load', async () => (acked.length > KITS * 5 ? true : undefined), 60_000, 20);
   await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
+  const nodes = childrenOf(gw.child.pid);
+  if (extraArgs.length > 0) t.equal(nodes.length, 2, 'two broker node processes ran under the gateway');
   gw.child.kill('SIGKILL');
   t.equal(await gw.exited, 'SIGKILL', 'the gateway was killed with SIGKILL');
+  await waitFor('the broker nodes to exit', async () => (nodes.every((pid) => !existsSync(`/proc/${pid}`)) ? true : undefined), 10_000);
+  if (extraArgs.length > 0) t.pass('no broker node outlived the gateway process');
   running = false;
   const ackedAtKill = acked.length;
   for (const c of clients) c.end(true);
@@ -104,7 +132,7 @@ t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the sto
   t.ok(ackedAtKill > KITS * 5, `${ackedAtKill} messages were acknowledged of ${sent} sent before the kill`);
 
   // Restart: the store recovers (WAL) and the gateway serves again.
-  gw = startGatewayProcess(dataDir, mqttPort, httpPort);
+  gw = startGatewayProcess(dataDir, mqttPort, httpPort, extraArgs);
   await waitFor('gateway after restart', async () => ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok ? true : undefined));
   const db = new Sqlite(join(dataDir, STORE_FILE), { readonly: true });
   t.teardown(() => db.close());
@@ -126,4 +154,4 @@ t.test('kill -9 under load: every acknowledged (device, boot, seq) is in the sto
   );
   gw.child.kill('SIGTERM');
   await gw.exited;
-});
+}

@@ -48,7 +48,9 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
       })
       .filter(Boolean);
     const md = [
-      '## Gateway ingest vs Mosquitto (`sousvide bench ingest`)',
+      opts.gatewayNodes > 1
+        ? `## Gateway with ${opts.gatewayNodes} broker nodes ingest vs Mosquitto (\`sousvide bench ingest --gateway-nodes ${opts.gatewayNodes}\`)`
+        : '## Gateway ingest vs Mosquitto (`sousvide bench ingest`)',
       '',
       `Run ${new Date().toISOString()} on this machine (${(await import('node:os')).cpus().length} cores, load generator on the same cores: ${GENERATORS[client]}, ${opts.partitions} partitions).`,
       `Each kit publishes QoS 1 telemetry over TLS at ${opts.rate} msg/s, open loop, for ${opts.durationS} s. The gateway authenticates every kit (scrypt secret), parses strictly, commits to SQLite (WAL, synchronous=FULL) before each PUBACK${opts.gatewayNodes > 1 ? `; its MQTT side runs as ${opts.gatewayNodes} broker node processes (mqtt.nodes, ADR 024) routing through a private Redis, and its loop lag, RSS and CPU include them` : ''}; Mosquitto is a bare broker (anonymous, no storage).`,
@@ -58,7 +60,8 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
       '',
       ...ratio.map((r) => `- ${r}`),
     ].join('\n');
-    writeReportSection(report, 'bench:ingest', md);
+    // One section per shape of gateway: the single-process table stays beside the multi-node one.
+    writeReportSection(report, opts.gatewayNodes > 1 ? 'bench:ingest-nodes' : 'bench:ingest', md);
   }
   if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
   return 0;
