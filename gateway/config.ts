@@ -80,7 +80,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     nodes: opt(z.number().int().min(1).max(32), {
       kind: 'int',
       default: 1,
-      help: 'Broker processes sharing the MQTT port (more than one core for the broker; needs mqtt.cluster-redis-url). 1 = the broker runs in the gateway process.',
+      help: 'Broker processes sharing the MQTT port (more than one core for the broker; needs mqtt.clusterRedisUrl). 1 = the broker runs in the gateway process.',
     }),
     clusterRedisUrl: opt(z.url({ protocol: /^rediss?$/ }).optional(), {
       kind: 'string',

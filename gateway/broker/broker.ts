@@ -100,6 +100,7 @@ export class GatewayBroker {
         d.security.record(r.counter, r.clientId, r.remote, r.detail);
         if (r.counter === 'auth_failed') throttle.fail(r.remote ?? 'unknown');
       },
+      takePublish: (id) => publishLimit.take(id),
     });
     this.sweeper = setInterval(() => {
       throttle.sweep();

@@ -17,6 +17,8 @@ export interface ListenerDeps {
   handshakeTimeoutMs: number;
   /** Records a refusal the MQTT 5 adapter answered itself (as hooks.ts does for 3.1.1). */
   onRefused?: MqttVersionDeps['onRefused'];
+  /** The per-device publish budget, for publishes the MQTT 5 adapter refuses itself. */
+  takePublish?: MqttVersionDeps['takePublish'];
 }
 
 /**

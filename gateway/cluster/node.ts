@@ -41,7 +41,7 @@ export function runBrokerNode(): void {
 async function start({ config, index, nodes }: Init): Promise<void> {
   const log = createLogger({ name: `gateway-node-${index}`, level: config.log.level });
   const url = config.mqtt.clusterRedisUrl;
-  if (url === undefined) throw new Error('mqtt.cluster-redis-url: required when mqtt.nodes > 1');
+  if (url === undefined) throw new Error('mqtt.clusterRedisUrl: required when mqtt.nodes > 1');
   const reader = openStore(config.dataDir, { readonly: true });
   let broker: GatewayBroker | undefined;
   const auth = {

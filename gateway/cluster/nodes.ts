@@ -83,7 +83,7 @@ export class BrokerNodes implements BrokerFront {
 
   async start(): Promise<void> {
     const url = this.d.config.mqtt.clusterRedisUrl;
-    if (url === undefined) throw new Error('mqtt.cluster-redis-url: required when mqtt.nodes > 1');
+    if (url === undefined) throw new Error('mqtt.clusterRedisUrl: required when mqtt.nodes > 1');
     this.mq = openRedisEmitter(url, (err) => this.d.log.error({ err: err.message }, 'cluster Redis error'));
     this.headless = new Aedes({ mq: this.mq } as unknown as ConstructorParameters<typeof Aedes>[0]);
     await this.headless.listen();

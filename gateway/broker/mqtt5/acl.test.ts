@@ -76,3 +76,26 @@ t.test('MQTT 5 ACL: a refused publish or subscribe gets 0x87, the connection sta
     "each refusal is in the security log, as a 3.1.1 client's would be",
   );
 });
+
+t.test('MQTT 5: a flood of refused publishes is held to the publish rate: counted, recorded, disconnected', async (t) => {
+  const gw = await startGateway(t, { 'mqtt.publishRatePerDevice': 1, 'mqtt.publishBurstPerDevice': 5 });
+  const secret = await gw.addKit('kit-v5f');
+  const c = await connectV5(gw, 'kit-v5f', secret);
+  t.teardown(() => c.end(true));
+  c.on('error', () => {});
+  let disconnectReason: number | undefined;
+  c.on('packetreceive', (p) => {
+    if (p.cmd === 'disconnect') disconnectReason = p.reasonCode;
+  });
+  const gone = new Promise<void>((resolve) => c.once('close', () => resolve()));
+  for (let i = 0; i < 20; i++) c.publish('sv/someone-else/telemetry', telemetry({ seq: i }), { qos: 0 });
+  await gone;
+  const m = await gw.metrics();
+  t.equal(counter(m, 'acl_denied_total', 'publish'), 5, 'the burst of 5 was refused one by one (0x87)');
+  t.equal(counter(m, 'rate_limited_total', 'publish'), 1, 'the sixth went over the rate: counted once');
+  t.equal(counter(m, 'protocol_error_total'), 0, 'and not also as a protocol error');
+  t.equal(disconnectReason, 0x96, 'the DISCONNECT says why: 0x96 message rate too high');
+  const events = () => gw.db().prepare("SELECT kind FROM security_events WHERE kind = 'rate_limited'").all();
+  for (let i = 0; i < 50 && events().length < 1; i++) await new Promise((r) => setTimeout(r, 50));
+  t.same(events(), [{ kind: 'rate_limited' }], 'recorded in the security log');
+});

@@ -6,8 +6,8 @@ import { peekConnect } from './sniff.js';
 
 /** A refusal of an MQTT 5 client that the adapter answered itself (Aedes never saw the packet). */
 export interface Refusal {
-  counter: 'acl_denied' | 'auth_failed';
-  /** The counter's label: `publish` | `subscribe` (ACL), `bad_auth_method` | `bad_client_id` (CONNECT). */
+  counter: 'acl_denied' | 'auth_failed' | 'rate_limited';
+  /** The counter's label: `publish` | `subscribe` (ACL, rate), `bad_auth_method` | `bad_client_id` (CONNECT). */
   reason: string;
   clientId: string | null;
   remote: string | null;
@@ -26,6 +26,12 @@ export interface MqttVersionDeps {
    * security log here). Without it the refusal is only counted.
    */
   onRefused?: (r: Refusal) => void;
+  /**
+   * Takes one publish from the device's rate budget (the same token bucket hooks.ts takes from).
+   * A publish the adapter refuses itself (ACL, 0x87) still costs one, so that a flood of refused
+   * publishes ends the connection as a flood of allowed ones does. Without it: no limit here.
+   */
+  takePublish?: (deviceId: string) => boolean;
 }
 
 /**

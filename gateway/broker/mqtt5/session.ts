@@ -4,6 +4,7 @@ import { mayPublish, maySubscribe } from '../../../shared/topics.js';
 import { isCounted, markCounted } from '../refusal.js';
 import type { MqttVersionDeps, Refusal } from './adapter.js';
 import { BrokerSide, type BrokerSideOwner } from './broker-side.js';
+import { misplacedProperty } from './properties.js';
 import { connackToV5, connectToV4, mergeSuback, plainPublish, RC, subackCode, TopicAliases } from './translate.js';
 
 const V5 = { protocolVersion: 5 };
@@ -66,6 +67,8 @@ export class Mqtt5Session implements BrokerSideOwner {
   // --- client → Aedes ---------------------------------------------------------------------------
 
   private fromClient(p: Packet): void {
+    if (this.state === 'closed') return;
+    if (misplacedProperty(p) !== undefined) return this.protocolError(RC.malformed);
     if (this.state === 'connect') this.onConnect(p);
     else if (this.state === 'authenticating') this.early.push(p);
     else if (this.state === 'connected') this.onPacket(p);
@@ -106,6 +109,7 @@ export class Mqtt5Session implements BrokerSideOwner {
         this.onSubscribe(p);
         break;
       case 'unsubscribe':
+        if (p.unsubscriptions.length === 0) return this.protocolError(RC.protocolError); // [MQTT-3.10.3-2]
         this.unsubs.set(p.messageId as number, p.unsubscriptions.length);
         this.toAedes({ cmd: 'unsubscribe', messageId: p.messageId as number, unsubscriptions: p.unsubscriptions });
         break;
@@ -131,6 +135,13 @@ export class Mqtt5Session implements BrokerSideOwner {
       this.protocolError(RC.topicNameInvalid);
     } else if (mayPublish(this.clientId, r.topic)) {
       this.toAedes(plainPublish(p, r.topic));
+    } else if (this.d.takePublish && !this.d.takePublish(this.clientId)) {
+      // Over the publish rate: as for a 3.1.1 kit over it, counted, recorded, connection closed.
+      this.refused({ counter: 'rate_limited', reason: 'publish', detail: 'publish rate' });
+      markCounted(this.raw);
+      markCounted(this.side);
+      this.send({ cmd: 'disconnect', reasonCode: RC.messageRateTooHigh });
+      this.close('destroy');
     } else {
       // PROTOCOL: refused with 0x87 (MQTT 5), recorded; the connection stays open.
       this.refused({ counter: 'acl_denied', reason: 'publish', detail: `publish ${r.topic.slice(0, 200)}` });
@@ -142,6 +153,7 @@ export class Mqtt5Session implements BrokerSideOwner {
   }
 
   private onSubscribe(p: ISubscribePacket): void {
+    if (p.subscriptions.length === 0) return this.protocolError(RC.protocolError); // [MQTT-3.8.3-2]
     const messageId = p.messageId as number;
     const refused = p.subscriptions.map((s) => !maySubscribe(this.clientId, s.topic));
     p.subscriptions.forEach((s, i) => {
@@ -273,7 +285,17 @@ export class Mqtt5Session implements BrokerSideOwner {
   }
 
   private send(p: Packet): void {
-    this.write(mqtt.generate(p, V5));
+    let bytes: Buffer;
+    try {
+      bytes = mqtt.generate(p, V5);
+    } catch {
+      // A packet mqtt-packet cannot write (a bug of ours, or input the checks above missed):
+      // end this session, never the gateway.
+      if (p.cmd === 'disconnect') this.close('destroy');
+      else this.protocolError(RC.unspecified);
+      return;
+    }
+    this.write(bytes);
   }
 
   private write(bytes: Buffer): void {

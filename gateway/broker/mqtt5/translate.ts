@@ -15,6 +15,7 @@ export const RC = {
   badAuthMethod: 0x8c,
   topicNameInvalid: 0x90,
   topicAliasInvalid: 0x94,
+  messageRateTooHigh: 0x96,
 } as const;
 
 /** CONNACK: MQTT 3.1.1 return code (Aedes) → MQTT 5 reason code. */
