@@ -68,7 +68,10 @@ export class Mqtt5Session implements BrokerSideOwner {
 
   private fromClient(p: Packet): void {
     if (this.state === 'closed') return;
-    if (misplacedProperty(p) !== undefined) return this.protocolError(RC.malformed);
+    if (misplacedProperty(p) !== undefined) {
+      this.protocolError(RC.malformed);
+      return;
+    }
     if (this.state === 'connect') this.onConnect(p);
     else if (this.state === 'authenticating') this.early.push(p);
     else if (this.state === 'connected') this.onPacket(p);
@@ -109,7 +112,10 @@ export class Mqtt5Session implements BrokerSideOwner {
         this.onSubscribe(p);
         break;
       case 'unsubscribe':
-        if (p.unsubscriptions.length === 0) return this.protocolError(RC.protocolError); // [MQTT-3.10.3-2]
+        if (p.unsubscriptions.length === 0) {
+          this.protocolError(RC.protocolError); // [MQTT-3.10.3-2]
+          break;
+        }
         this.unsubs.set(p.messageId as number, p.unsubscriptions.length);
         this.toAedes({ cmd: 'unsubscribe', messageId: p.messageId as number, unsubscriptions: p.unsubscriptions });
         break;
@@ -153,7 +159,10 @@ export class Mqtt5Session implements BrokerSideOwner {
   }
 
   private onSubscribe(p: ISubscribePacket): void {
-    if (p.subscriptions.length === 0) return this.protocolError(RC.protocolError); // [MQTT-3.8.3-2]
+    if (p.subscriptions.length === 0) {
+      this.protocolError(RC.protocolError); // [MQTT-3.8.3-2]
+      return;
+    }
     const messageId = p.messageId as number;
     const refused = p.subscriptions.map((s) => !maySubscribe(this.clientId, s.topic));
     p.subscriptions.forEach((s, i) => {

@@ -47,9 +47,14 @@ export interface RawV5 {
 }
 
 export function rawV5(gw: GatewayFixture): Promise<RawV5> {
+  return rawSession(gw, 5);
+}
+
+/** The same for either MQTT version (3.1.1 = 4). */
+export function rawSession(gw: GatewayFixture, protocolVersion: 4 | 5): Promise<RawV5> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ port: gw.mqttPort, host: '127.0.0.1', ca: gw.ca, servername: 'localhost' });
-    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const parser = mqttPacket.parser({ protocolVersion });
     const packets: Packet[] = [];
     const waiting: { cmd: Packet['cmd']; resolve: (p: Packet) => void }[] = [];
     parser.on('packet', (p: Packet) => {
@@ -73,7 +78,7 @@ export function rawV5(gw: GatewayFixture): Promise<RawV5> {
         socket,
         packets,
         closed,
-        send: (p) => socket.write(Buffer.isBuffer(p) ? p : mqttPacket.generate(p, { protocolVersion: 5 })),
+        send: (p) => socket.write(Buffer.isBuffer(p) ? p : mqttPacket.generate(p, { protocolVersion })),
         next,
         connack: () => next('connack') as Promise<IConnackPacket>,
       });

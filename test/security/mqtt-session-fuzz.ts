@@ -3,15 +3,16 @@ import { Prng } from '../../shared/thermal/prng.js';
 import { varint } from './mqtt-fuzz.js';
 
 /**
- * Broken MQTT 5 packets for an *authenticated* MQTT 5 session (the adapter in
- * gateway/broker/mqtt5/ parses them itself, before Aedes). mqtt-fuzz.ts covers what comes before
- * authentication. Every frame keeps its fixed header's type byte, so each is exactly one packet
- * of a type a client may send (or a frame whose body never completes), never a DISCONNECT in
- * disguise: a connection the gateway closes is always a refusal it must count.
+ * Broken packets inside an *authenticated* session, MQTT 3.1.1 (Aedes parses them) or MQTT 5
+ * (the adapter in gateway/broker/mqtt5/ parses them first). mqtt-fuzz.ts covers what comes
+ * before authentication. Every frame keeps its fixed header's type byte, so each is exactly one
+ * packet of a type a client may send (or a frame whose body never completes), never a
+ * DISCONNECT in disguise: a connection the gateway closes is always a refusal it must count.
  */
-export type Expect5 = 'closed' | 'too_large' | 'either';
+export type SessionExpect = 'closed' | 'too_large' | 'either';
 
-export const FUZZ5_KINDS = [
+/** Kinds for both versions; `bad-property` and `topic-alias` exist only in MQTT 5. */
+export const SESSION_FUZZ_KINDS = [
   'bitflip-body',
   'random-body',
   'bad-property',
@@ -20,12 +21,17 @@ export const FUZZ5_KINDS = [
   'length-long',
   'huge-length',
 ] as const;
-export type Fuzz5Kind = (typeof FUZZ5_KINDS)[number];
+export type SessionFuzzKind = (typeof SESSION_FUZZ_KINDS)[number];
+const V5_ONLY: readonly SessionFuzzKind[] = ['bad-property', 'topic-alias'];
 
-export interface Fuzz5Frame {
+export function sessionFuzzKinds(version: 4 | 5): SessionFuzzKind[] {
+  return SESSION_FUZZ_KINDS.filter((k) => version === 5 || !V5_ONLY.includes(k));
+}
+
+export interface SessionFuzzFrame {
   index: number;
-  kind: Fuzz5Kind;
-  expect: Expect5;
+  kind: SessionFuzzKind;
+  expect: SessionExpect;
   bytes: Buffer;
 }
 
@@ -35,22 +41,26 @@ function bodyOffset(frame: Buffer): number {
   return i + 1;
 }
 
-export class Mqtt5SessionFuzzer {
+export class MqttSessionFuzzer {
   private readonly rng: Prng;
+  private readonly kinds: SessionFuzzKind[];
   private index = 0;
 
   constructor(
     seed: number,
-    private readonly opts: { deviceId: string; maxPacketBytes: number },
+    private readonly opts: { deviceId: string; maxPacketBytes: number; protocolVersion: 4 | 5 },
   ) {
     this.rng = new Prng(seed);
+    this.kinds = sessionFuzzKinds(opts.protocolVersion);
   }
 
-  frames(n: number): Fuzz5Frame[] {
-    return Array.from({ length: n }, (_, i) => this.make(i < FUZZ5_KINDS.length ? (FUZZ5_KINDS[i] as Fuzz5Kind) : this.pick(FUZZ5_KINDS)));
+  frames(n: number): SessionFuzzFrame[] {
+    return Array.from({ length: n }, (_, i) =>
+      this.make(i < this.kinds.length ? (this.kinds[i] as SessionFuzzKind) : this.pick(this.kinds)),
+    );
   }
 
-  private make(kind: Fuzz5Kind): Fuzz5Frame {
+  private make(kind: SessionFuzzKind): SessionFuzzFrame {
     const [expect, bytes] = this.build(kind);
     return { index: this.index++, kind, expect, bytes };
   }
@@ -69,8 +79,9 @@ export class Mqtt5SessionFuzzer {
     return b;
   }
 
-  /** A valid MQTT 5 PUBLISH with properties (ASCII payload), SUBSCRIBE or UNSUBSCRIBE. */
+  /** A valid PUBLISH (ASCII payload), SUBSCRIBE or UNSUBSCRIBE, with properties in MQTT 5. */
   private valid(): Buffer {
+    const v5 = this.opts.protocolVersion === 5;
     const id = this.opts.deviceId;
     const messageId = 1 + this.int(65535);
     const packets: (() => Packet)[] = [
@@ -82,34 +93,44 @@ export class Mqtt5SessionFuzzer {
         messageId,
         retain: false,
         dup: false,
-        properties: {
-          payloadFormatIndicator: true,
-          messageExpiryInterval: this.int(3600),
-          contentType: 'application/json',
-          userProperties: { k: 'v' },
-          ...(this.rng.next() < 0.5 ? { correlationData: this.bytes(4), responseTopic: `sv/${id}/ack` } : {}),
-        },
+        ...(v5
+          ? {
+              properties: {
+                payloadFormatIndicator: true,
+                messageExpiryInterval: this.int(3600),
+                contentType: 'application/json',
+                userProperties: { k: 'v' },
+                ...(this.rng.next() < 0.5 ? { correlationData: this.bytes(4), responseTopic: `sv/${id}/ack` } : {}),
+              },
+            }
+          : {}),
       }),
       () => ({
         cmd: 'subscribe',
         messageId,
-        subscriptions: [{ topic: this.pick(['#', `sv/${id}/cmd`, 'sv/+/cmd']), qos: 1, nl: true, rap: false, rh: 0 }],
-        properties: { subscriptionIdentifier: 1 + this.int(1000), userProperties: { a: 'b' } },
+        subscriptions: [{ topic: this.pick(['#', `sv/${id}/cmd`, 'sv/+/cmd']), qos: 1, ...(v5 ? { nl: true, rap: false, rh: 0 } : {}) }],
+        ...(v5 ? { properties: { subscriptionIdentifier: 1 + this.int(1000), userProperties: { a: 'b' } } } : {}),
       }),
-      () => ({ cmd: 'unsubscribe', messageId, unsubscriptions: [`sv/${id}/cmd`], properties: { userProperties: { a: 'b' } } }),
+      () => ({
+        cmd: 'unsubscribe',
+        messageId,
+        unsubscriptions: [`sv/${id}/cmd`],
+        ...(v5 ? { properties: { userProperties: { a: 'b' } } } : {}),
+      }),
     ];
-    return mqttPacket.generate(this.pick(packets)(), { protocolVersion: 5 });
+    return mqttPacket.generate(this.pick(packets)() as Packet, { protocolVersion: this.opts.protocolVersion });
   }
 
   private publishWithRawProperties(props: Buffer, topic = `sv/${this.opts.deviceId}/telemetry`): Buffer {
     const t = Buffer.from(topic);
     const tl = Buffer.alloc(2);
     tl.writeUInt16BE(t.length);
-    const body = Buffer.concat([tl, t, Buffer.from([0x00, 0x01]), varint(props.length), props, Buffer.from('{}')]);
+    const propBytes = this.opts.protocolVersion === 5 ? Buffer.concat([varint(props.length), props]) : Buffer.alloc(0);
+    const body = Buffer.concat([tl, t, Buffer.from([0x00, 0x01]), propBytes, Buffer.from('{}')]);
     return Buffer.concat([Buffer.from([0x32]), varint(body.length), body]);
   }
 
-  private build(kind: Fuzz5Kind): [Expect5, Buffer] {
+  private build(kind: SessionFuzzKind): [SessionExpect, Buffer] {
     switch (kind) {
       case 'bitflip-body': {
         const b = Buffer.from(this.valid());
