@@ -208,3 +208,55 @@ t.test('a broker node killed with SIGKILL is restarted; every acknowledged messa
   t.ok(Math.min(nodeGauge(m, 'broker_node_clients', 0), nodeGauge(m, 'broker_node_clients', 1)) >= 1, 'both nodes hold kits again');
   for (const c of fresh) c.end(true);
 });
+
+t.test('Redis down: uplinks go on, a subscription waits for Redis, commands flow again after it; stop does not hang', async (t) => {
+  const redis = await startRedis(t);
+  const gw = await startGateway(t, { 'mqtt.nodes': 2, 'mqtt.clusterRedisUrl': redis.url });
+  const connectKit = async (id: string) => {
+    const secret = await gw.addKit(id);
+    const c = await gw.connect({ clientId: id, username: id, password: secret });
+    c.on('error', () => {});
+    return c;
+  };
+  const a = await connectKit('kit-ra');
+  await a.subscribeAsync('sv/kit-ra/cmd', { qos: 1 });
+  await redis.stop();
+
+  for (let seq = 0; seq < 5; seq++) await a.publishAsync('sv/kit-ra/telemetry', telemetry({ seq }), { qos: 1 });
+  const b = await connectKit('kit-rb'); // connects and authenticates without Redis
+  let subacked = false;
+  const subscribed = b.subscribeAsync('sv/kit-rb/cmd', { qos: 1 }).then(() => {
+    subacked = true;
+  });
+  for (let seq = 0; seq < 3; seq++) await b.publishAsync('sv/kit-rb/telemetry', telemetry({ seq }), { qos: 1 });
+  t.same(
+    storedOnce(gw).map((r) => `${r.id}/${r.seq}/${r.n}`),
+    ['kit-ra/0/1', 'kit-ra/1/1', 'kit-ra/2/1', 'kit-ra/3/1', 'kit-ra/4/1', 'kit-rb/0/1', 'kit-rb/1/1', 'kit-rb/2/1'],
+    'every uplink sent while Redis was down was acknowledged and stored once',
+  );
+  t.notOk(subacked, 'the SUBACK waits for Redis (it would promise commands that cannot arrive)');
+
+  await redis.start();
+  await subscribed;
+  t.pass('after Redis is back, the waiting subscription is acknowledged');
+  const got = new Map<string, string>();
+  a.on('message', (_t, p) => got.set('kit-ra', p.toString()));
+  b.on('message', (_t, p) => got.set('kit-rb', p.toString()));
+  const publish = (id: string) =>
+    gw.gateway.broker.aedes.publish(
+      { cmd: 'publish', topic: `sv/${id}/cmd`, payload: Buffer.from(`{"for":"${id}"}`), qos: 1, retain: false, dup: false },
+      () => {},
+    );
+  await until('both kits to get a command', () => {
+    for (const id of ['kit-ra', 'kit-rb']) if (!got.has(id)) publish(id);
+    return got.size === 2;
+  });
+  t.same(Object.fromEntries(got), { 'kit-ra': '{"for":"kit-ra"}', 'kit-rb': '{"for":"kit-rb"}' }, 'commands reach both kits again');
+  t.equal(counter(await gw.metrics(), 'broker_node_restarts_total'), 0, 'no node died during the outage');
+
+  a.end(true);
+  b.end(true);
+  await redis.stop();
+  const stopped = await Promise.race([gw.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+  t.ok(stopped, 'the gateway stops with Redis down');
+});

@@ -55,7 +55,10 @@ async function start({ config, index, nodes }: Init): Promise<void> {
   });
   directory.start();
   auth.current = new Authenticator(directory);
-  const mq = openRedisEmitter(url, (err) => log.error({ err: err.message }, 'cluster Redis error'));
+  const mq = openRedisEmitter(url, {
+    down: (err) => log.error({ err: err.message }, 'cluster Redis unreachable: commands to kits wait, uplinks go on'),
+    up: () => log.info('cluster Redis reachable again'),
+  });
   const stats = new Stats();
   const ingest = new RemoteIngest(send);
   broker = new GatewayBroker({

@@ -84,7 +84,10 @@ export class BrokerNodes implements BrokerFront {
   async start(): Promise<void> {
     const url = this.d.config.mqtt.clusterRedisUrl;
     if (url === undefined) throw new Error('mqtt.clusterRedisUrl: required when mqtt.nodes > 1');
-    this.mq = openRedisEmitter(url, (err) => this.d.log.error({ err: err.message }, 'cluster Redis error'));
+    this.mq = openRedisEmitter(url, {
+      down: (err) => this.d.log.error({ err: err.message }, 'cluster Redis unreachable: commands to kits wait, uplinks go on'),
+      up: () => this.d.log.info('cluster Redis reachable again'),
+    });
     this.headless = new Aedes({ mq: this.mq } as unknown as ConstructorParameters<typeof Aedes>[0]);
     await this.headless.listen();
     cluster.setupPrimary({ ...nodeEntry(), serialization: 'advanced' });
