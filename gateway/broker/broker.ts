@@ -10,6 +10,7 @@ import { AuthThrottle, TokenBucket } from './limits.js';
 import { Listeners } from './listeners.js';
 import type { IngestPort, SecurityRecorder } from './ports.js';
 import { isCounted, markCounted, protocolErrorReason } from './refusal.js';
+import { watchRemoteTakeovers } from './remote-takeover.js';
 import { skipUplinkRouting } from './uplink-routing.js';
 
 export interface BrokerDeps {
@@ -64,6 +65,16 @@ export class GatewayBroker {
       log: d.log,
       isConnected: (id) => this.client(id) !== undefined,
     });
+    if (d.cluster) {
+      watchRemoteTakeovers(
+        d.cluster.mq,
+        () => this.aedes,
+        (id) => {
+          d.stats.inc('client_replaced');
+          d.log.warn({ deviceId: id }, 'a new connection on another broker node replaces this one (same client id)');
+        },
+      );
+    }
     this.aedes = new Aedes({
       ...hooks,
       connectTimeout: c.mqtt.connectTimeoutMs,

@@ -129,6 +129,8 @@ t.test('two broker nodes: a second connection on the other node replaces the fir
     return n[firstNode] === 0 && n[1 - firstNode] === 1;
   });
   t.pass('the older connection (on one node) was closed when the same client id connected on the other');
+  await until('the replacement to be counted', async () => counter(await gw.metrics(), 'client_replaced_total') === 1);
+  t.pass('and counted as client_replaced once, as on a single node');
   t.ok(b.connected, 'the newer connection stays');
 
   const bGone = closed(b);
