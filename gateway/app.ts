@@ -145,6 +145,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
           maxC: config.control.maxC,
         },
         now,
+        (deviceId, cmd, ack) => loop?.onAck(deviceId, cmd, ack),
       );
       loop = new ControlLoop(sender, sink, log, now);
       const resumed = loop.resumeFrom(reader);

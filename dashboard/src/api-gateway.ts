@@ -8,7 +8,7 @@ interface GatewayView {
   last: { boot: number; seq: number; tempC: number | null; heater: boolean; sensor: string; rxTs: number } | null;
   cook: { state: CookView['state']; spec: { targetC: number; durationMin?: number; food?: string }; startedTs: number } | null;
   dangerZoneMs?: number;
-  actuator?: { presses: number; confirmed: number; successRate: number | null };
+  actuator?: { presses: number; confirmed: number; judged: number; successRate: number | null };
 }
 interface Row {
   id: string;

@@ -18,6 +18,8 @@ export interface CookView {
 export interface ActuatorHealth {
   presses: number;
   confirmed: number;
+  /** Presses judged against the bath (confirmed + missed): the ratio's denominator. */
+  judged: number;
   successRate: number | null;
 }
 

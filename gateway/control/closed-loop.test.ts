@@ -132,23 +132,27 @@ t.test('composition: a command the kit never got does not count as a press that 
   t.equal(st.engine.health.misses, 0, 'not a servo miss');
 });
 
-t.test('fail-safe when the kit is wrong: a detected missed off-press is fixed with a press, not a safe', async (t) => {
+t.test('fail-safe when the kit is wrong: no press (a toggle could turn it on), a safe and a critical alarm', async (t) => {
   const sim = new ThermalSim({ startC: 59, seed: 6 });
   let st = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 60 } }, sim.nowMs).state;
   // The engine has learned the heater is on although the kit believes it off.
   st = { ...st, engine: { ...st.engine, actual: true, lastBelief: false, pending: null, lastPressMs: sim.nowMs - 120_000 } };
   sim.heaterOn = true;
-  let decision: Decision = { kind: 'none' };
+  const decisions: Decision[] = [];
   const events: string[] = [];
   for (let s = 0; s < 3; s++) {
     sim.step(1000);
     const r = controlStep(st, { kind: 'telemetry', reading: { tempC: null, sensor: 'disconnected', heater: false } }, sim.nowMs);
     st = r.state;
     events.push(...r.events.map((e) => e.type));
-    if (r.decision.kind !== 'none') decision = r.decision;
+    if (r.decision.kind !== 'none') decisions.push(r.decision);
   }
-  t.same(events, ['sensor_fault']);
-  t.match(decision, { kind: 'press', expect: 'off' });
+  t.same(events, ['sensor_fault', 'heater_state_unknown']);
+  t.same(
+    decisions.map((d) => d.kind),
+    ['safe'],
+  );
+  t.not(st.latch, null, 'the fail-safe is latched');
 });
 
 t.test('fail-safe with a press unconfirmed: heater state unknown is a critical alarm', async (t) => {

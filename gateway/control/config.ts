@@ -19,6 +19,11 @@ export interface EngineConfig {
   verifyC: number;
   /** A press not confirmed this long after it was sent is a miss (upper bound). */
   verifyMaxMs: number;
+  /**
+   * Command → the earliest moment its effect can show in the probe: the servo's latency (≤ 3 s)
+   * plus the bath's dead time. A miss is inferred only from readings taken after it.
+   */
+  effectDelayMs: number;
   /** Misses in a row that raise an `actuator_fault` alarm. */
   alarmAfterMisses: number;
   /** Window of the least-squares slope and level. */
@@ -38,6 +43,7 @@ export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
   initialHeatCPerS: 0.03,
   verifyC: 0.1,
   verifyMaxMs: 58_000,
+  effectDelayMs: 8_000,
   alarmAfterMisses: 3,
   slopeWindowMs: 20_000,
   holdAfterDone: true,

@@ -5,14 +5,14 @@ import {
   commandFailed,
   type EngineState,
   initialEngineState,
-  notePress,
   noteSafe,
   setInhibit,
   startCook,
   step,
   stopCook,
 } from './engine/index.js';
-import { type Decision, event, NO_DECISION, type Reading, type StepResult } from './types.js';
+import { type FailSafeLatch, latchAcked, latchReading, openLatch } from './failsafe-latch.js';
+import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from './types.js';
 import {
   checkCookSpec,
   initialWatchdogState,
@@ -38,6 +38,8 @@ export interface DeviceControlState {
   commandedOn: boolean;
   /** Set when a resumed cook needs an operator's decision (the bath fell below 54.4 °C). */
   resumeHold: string | null;
+  /** The watchdog's fail-safe latch: while set, nothing but `safe` is sent (failsafe-latch.ts). */
+  latch: FailSafeLatch | null;
 }
 
 export type ControlInput =
@@ -52,7 +54,9 @@ export type ControlInput =
   /** An operator confirmed (or a new cook replaced) a held resume. */
   | { kind: 'resume_confirm' }
   /** The command path gave up on the last command (ack timeout after retries, refusal, TTL). */
-  | { kind: 'command_failed' };
+  | { kind: 'command_failed' }
+  /** The kit acknowledged one of our commands; `heater` is what it now believes. */
+  | { kind: 'ack'; op: 'press' | 'safe'; expect?: 'on' | 'off'; ok: boolean; heater: boolean };
 
 export interface ControlConfig {
   engine: EngineConfig;
@@ -64,7 +68,7 @@ export const DEFAULT_CONTROL: ControlConfig = Object.freeze({ engine: DEFAULT_EN
 export type ControlResult = StepResult<DeviceControlState> & { rejected?: string };
 
 export function initialControlState(cfg: ControlConfig = DEFAULT_CONTROL): DeviceControlState {
-  return { engine: initialEngineState(cfg.engine), watchdog: initialWatchdogState(), commandedOn: false, resumeHold: null };
+  return { engine: initialEngineState(cfg.engine), watchdog: initialWatchdogState(), commandedOn: false, resumeHold: null, latch: null };
 }
 
 export function controlStep(
@@ -73,6 +77,10 @@ export function controlStep(
   nowMs: number,
   cfg: ControlConfig = DEFAULT_CONTROL,
 ): ControlResult {
+  return releaseLatch(dispatch(state, input, nowMs, cfg));
+}
+
+function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number, cfg: ControlConfig): ControlResult {
   switch (input.kind) {
     case 'telemetry':
       return onTelemetry(state, input.reading, nowMs, cfg);
@@ -115,7 +123,49 @@ export function controlStep(
       return { state: withInhibit({ ...state, resumeHold: null }), decision: NO_DECISION, events: [], audit: [] };
     case 'command_failed':
       return { state: { ...state, engine: commandFailed(state.engine) }, decision: NO_DECISION, events: [], audit: [] };
+    case 'ack':
+      return onAck(state, input, nowMs, cfg);
   }
+}
+
+/**
+ * An Ack is evidence: the kit's belief follows it. One that contradicts what the command asked
+ * for (a `press` whose `heater` is not its `expect`, a `safe` answered with heater on) is
+ * recorded; on a safety path (the latch, an off-press, a `safe`) it escalates to `safe` and an
+ * alarm. A contradicting answer to a `safe` is not answered at once with another `safe` (that
+ * would loop with a kit that always says on): the latch repeats it with its backoff.
+ */
+function onAck(state: DeviceControlState, a: Extract<ControlInput, { kind: 'ack' }>, nowMs: number, cfg: ControlConfig): ControlResult {
+  if (!a.ok) return { state, decision: NO_DECISION, events: [], audit: [] };
+  let next: DeviceControlState = { ...state, engine: { ...state.engine, lastBelief: a.heater } };
+  const contradicts = a.op === 'press' ? a.heater !== (a.expect === 'on') : a.heater;
+  if (a.op === 'safe' && !a.heater && next.latch !== null) next = { ...next, latch: latchAcked(next.latch, nowMs) };
+  if (!contradicts) return { state: next, decision: NO_DECISION, events: [], audit: [] };
+  const safetyPath = next.latch !== null || a.op === 'safe' || a.expect === 'off' || next.engine.inhibit !== null;
+  const data = { op: a.op, expect: a.expect ?? 'off', heater: a.heater ? 'on' : 'off' };
+  const e = event('ack_contradicts', safetyPath ? 'alarm' : 'warning', true, data);
+  const what = `the kit acknowledged ${a.op}${a.expect ? ` ${a.expect}` : ''} with heater ${data.heater}`;
+  if (!safetyPath || a.op === 'safe') {
+    return { state: next, decision: NO_DECISION, events: [e], audit: [{ actor: 'watchdog', action: 'alarm', reason: what, data }] };
+  }
+  const reason = `${what}: the heater must be off`;
+  const audit: AuditIntent[] = [{ actor: 'watchdog', action: 'safe', reason, data }];
+  next = { ...next, engine: noteSafe(next.engine, nowMs, cfg.engine) };
+  if (next.latch !== null) next = { ...next, latch: openLatch(next.latch, next.latch.reason, nowMs) };
+  return finish(next, { kind: 'safe', reason }, [e], audit);
+}
+
+/** The latch holds while its cause does (the watchdog's inhibit); then normal control resumes. */
+function releaseLatch(r: ControlResult): ControlResult {
+  const s = r.state;
+  if (s.latch === null || watchdogInhibit(s.watchdog) !== null) return r;
+  const data = { reason: s.latch.reason, heldMs: s.latch.sinceMs, safes: s.latch.safes };
+  return {
+    ...r,
+    state: { ...s, latch: null },
+    events: [...r.events, event('fail_safe_released', 'info', true, data)],
+    audit: [...r.audit, { actor: 'watchdog', action: 'release_fail_safe', reason: `cleared: ${s.latch.reason}`, data }],
+  };
 }
 
 function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number, cfg: ControlConfig): ControlResult {
@@ -131,43 +181,45 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
   const next = withInhibit({ ...state, watchdog: w.state });
   if (w.decision.kind === 'safe') return failSafe(next, w, nowMs, cfg);
   const e = step(next.engine, reading, nowMs, cfg.engine);
-  return finish({ ...next, engine: e.state }, e.decision, [...w.events, ...e.events], [...w.audit, ...e.audit]);
+  const events = [...w.events, ...e.events];
+  const audit = [...w.audit, ...e.audit];
+  if (next.latch === null || reading.sensor !== 'ok' || reading.tempC === null)
+    return finish({ ...next, engine: e.state }, next.latch === null ? e.decision : NO_DECISION, events, audit);
+  // Latched: the engine is inhibited and never presses; only the latch may repeat `safe`.
+  const l = latchReading(next.latch, e.state, nowMs, cfg.engine);
+  const engine = l.decision.kind === 'safe' ? noteSafe(e.state, nowMs, cfg.engine) : e.state;
+  return finish({ ...next, engine, latch: l.latch }, l.decision, [...events, ...l.events], [...audit, ...l.audit]);
 }
 
 /**
- * The watchdog's `safe` wins the reading. `safe` only presses when the kit believes the heater on,
- * so two cases need more: the engine knows the kit is wrong (a detected missed off-press) → press
- * off instead; or a press is still unconfirmed when the probe is lost → nobody knows the heater
- * state, and a blind toggle is wrong whenever the press had worked: raise a critical alarm.
+ * The watchdog's `safe` wins the reading and closes the latch. `safe` only presses when the kit
+ * believes the heater on; the gateway never adds a press of its own here, even when it infers the
+ * heater on while the kit believes it off (a toggle on a wrong inference turns a heater that is
+ * off back on). Those cases, and a press still unconfirmed, leave the heater's state unknown: a
+ * critical alarm, and the latch watches the bath.
  */
 function failSafe(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs: number, cfg: ControlConfig): ControlResult {
   const eng = state.engine;
-  const events = [...w.events];
-  const audit = [...w.audit];
+  const events: ControlEvent[] = [...w.events];
+  const audit: AuditIntent[] = [...w.audit];
   const reason = w.decision.kind === 'safe' ? w.decision.reason : 'fail-safe';
-  if (eng.pending !== null) {
-    const data = { pending: eng.pending.expect ? 'on' : 'off', unconfirmedForMs: nowMs - eng.pending.atMs };
-    events.push(event('heater_state_unknown', 'critical', true, data));
-    audit.push({ actor: 'watchdog', action: 'alarm', reason: `${reason}; a press was unconfirmed: heater state unknown`, data });
-  } else if (eng.actual && eng.lastBelief === false) {
-    const dwellOk = eng.lastPressMs === null || nowMs - eng.lastPressMs >= cfg.engine.minDwellMs;
-    if (dwellOk) {
-      const why = `${reason}; the kit believes the heater off but it is on`;
-      audit.push({ actor: 'watchdog', action: 'press_off', reason: why, data: {} });
-      return finish(
-        { ...state, engine: notePress(eng, false, nowMs, cfg.engine) },
-        { kind: 'press', expect: 'off', reason: why },
-        events,
-        audit,
-      );
-    }
+  const unknown =
+    eng.pending !== null
+      ? { why: 'a press was unconfirmed', data: { pending: eng.pending.expect ? 'on' : 'off', unconfirmedForMs: nowMs - eng.pending.atMs } }
+      : eng.actual && eng.lastBelief === false
+        ? { why: 'the kit believes the heater off but the bath says on', data: { believed: 'off', inferred: 'on' } }
+        : null;
+  if (unknown !== null) {
+    events.push(event('heater_state_unknown', 'critical', true, unknown.data));
+    audit.push({ actor: 'watchdog', action: 'alarm', reason: `${reason}; ${unknown.why}: heater state unknown`, data: unknown.data });
   }
-  return finish({ ...state, engine: noteSafe(eng, nowMs, cfg.engine) }, w.decision, events, audit);
+  const next = { ...state, engine: noteSafe(eng, nowMs, cfg.engine), latch: openLatch(state.latch, reason, nowMs) };
+  return finish(next, w.decision, events, audit);
 }
 
 function fromWatchdog(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs: number, cfg: ControlConfig): ControlResult {
-  let next = withInhibit({ ...state, watchdog: w.state });
-  if (w.decision.kind === 'safe') next = { ...next, engine: noteSafe(next.engine, nowMs, cfg.engine) };
+  const next = withInhibit({ ...state, watchdog: w.state });
+  if (w.decision.kind === 'safe') return failSafe(next, w, nowMs, cfg);
   return finish(next, w.decision, w.events, w.audit);
 }
 

@@ -50,3 +50,13 @@ export function fitLine(w: Window): Fit | null {
   const slope = den > 0 ? num / den : 0;
   return { slope, level: mc + slope * ((tn - t0) / 1000 - mt), spanS: (tn - t0) / 1000 };
 }
+
+/**
+ * The line through the readings taken at or after `fromMs` only: what a press is judged on, so
+ * that a slope from before the press (or before its effect could show) never decides it.
+ */
+export function fitSince(w: Window, fromMs: number): Fit | null {
+  let i = 0;
+  while (i < w.t.length && w.t[i]! < fromMs) i++;
+  return i === 0 ? fitLine(w) : fitLine({ t: w.t.slice(i), c: w.c.slice(i) });
+}

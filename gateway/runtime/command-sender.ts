@@ -35,6 +35,8 @@ export class CommandSender {
     private readonly onFailed: (deviceId: string, commandId: string, why: string) => void,
     private readonly o: CommandOptions,
     private readonly now: () => number = Date.now,
+    /** Every Ack that answers one of our commands (control takes the kit's belief from it). */
+    private readonly onAcked: (deviceId: string, cmd: Command, ack: Ack) => void = () => {},
   ) {}
 
   send(deviceId: string, decision: Exclude<Decision, { kind: 'none' }>): Command {
@@ -71,6 +73,7 @@ export class CommandSender {
       attempts: p.attempts,
     });
     if (!ack.ok) this.onFailed(deviceId, p.cmd.id, `refused: ${ack.err ?? 'no reason'}`);
+    else this.onAcked(deviceId, p.cmd, ack);
   }
 
   get inFlight(): number {

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
-import type { Telemetry } from '../../shared/protocol/messages.js';
+import type { Ack, Command, Telemetry } from '../../shared/protocol/messages.js';
+import type { ActuatorHealth } from '../control/engine/index.js';
 import {
   type ControlInput,
   type ControlResult,
@@ -36,6 +37,16 @@ interface Entry {
   resume: { spec: CookSpec; lastC: number | null; lastMs: number | null } | null;
   last: { boot: number; seq: number; tempC: number | null; heater: boolean; sensor: string; rxTs: number } | null;
   online: boolean;
+}
+
+/**
+ * The servo's record: presses sent, and of the presses judged against the bath (the engine's,
+ * the watchdog's `safe` and the kit's own), how many were confirmed. The ratio is over the judged
+ * ones, so it can never pass 100 %.
+ */
+export function actuatorView(h: ActuatorHealth) {
+  const judged = h.confirmed + h.misses;
+  return { ...h, judged, successRate: judged === 0 ? null : h.confirmed / judged };
 }
 
 export type CookChange = { ok: true; cook: CookInfo | null } | { ok: false; reason: string };
@@ -130,6 +141,15 @@ export class ControlLoop {
     this.apply(deviceId, e, controlStep(e.state, { kind: 'status', online }, now), now, { type: 'watchdog' });
   }
 
+  /** The kit acknowledged one of our commands: its belief follows the Ack (device-control.ts). */
+  onAck(deviceId: string, cmd: Command, ack: Ack): void {
+    const e = this.devices.get(deviceId);
+    if (!e) return;
+    const now = this.now();
+    const input: ControlInput = { kind: 'ack', op: cmd.op, ok: ack.ok, heater: ack.heater, ...(cmd.expect ? { expect: cmd.expect } : {}) };
+    this.apply(deviceId, e, controlStep(e.state, input, now), now, { type: 'watchdog' });
+  }
+
   onCommandFailed(deviceId: string): void {
     const e = this.devices.get(deviceId);
     if (!e) return;
@@ -208,7 +228,7 @@ export class ControlLoop {
       resumeHold: e.state.resumeHold,
       dangerZoneMs: e.state.watchdog.dangerMs,
       heaterInferredOn: eng.actual,
-      actuator: { ...eng.health, successRate: eng.health.presses === 0 ? null : eng.health.confirmed / eng.health.presses },
+      actuator: actuatorView(eng.health),
       learned: { heatCPerS: eng.learn.heatCPerS, coolCPerS: eng.learn.coolCPerS, lagS: eng.learn.lagS },
     };
   }
@@ -236,17 +256,23 @@ export class ControlLoop {
         this.persistCook(deviceId, e, now);
       }
     }
-    for (const a of r.audit) this.sink.auditIntent(deviceId, a, now);
-    if (r.decision.kind !== 'none') {
-      const cmd = this.sender.send(deviceId, r.decision);
-      this.sink.audit(
-        deviceId,
-        actor.type === 'user' || actor.type === 'cloud' ? actor : { type: r.decision.kind === 'safe' ? 'watchdog' : 'engine' },
-        r.decision.kind === 'safe' ? 'safe' : `press_${r.decision.expect}`,
-        r.decision.reason,
-        { commandId: cmd.id },
-        now,
-      );
+    // Each action is audited once: the step's own intent for the command it decided carries the
+    // command's id; only a decision without one (none today) gets a record of its own.
+    const action = r.decision.kind === 'none' ? null : r.decision.kind === 'safe' ? 'safe' : `press_${r.decision.expect}`;
+    const cmd = r.decision.kind === 'none' ? null : this.sender.send(deviceId, r.decision);
+    let audited = false;
+    for (const a of r.audit) {
+      if (cmd !== null && !audited && a.action === action) {
+        audited = true;
+        this.sink.auditIntent(deviceId, { ...a, data: { ...a.data, commandId: cmd.id } }, now);
+      } else this.sink.auditIntent(deviceId, a, now);
+    }
+    if (cmd !== null && r.decision.kind !== 'none') {
+      if (!audited) {
+        const by: Actor =
+          actor.type === 'user' || actor.type === 'cloud' ? actor : { type: r.decision.kind === 'safe' ? 'watchdog' : 'engine' };
+        this.sink.audit(deviceId, by, action as string, r.decision.reason, { commandId: cmd.id }, now);
+      }
       this.log.info({ deviceId, op: cmd.op, expect: cmd.expect, reason: r.decision.reason }, 'command sent');
     }
   }

@@ -22,6 +22,12 @@ export interface KitParams {
   servoLatencyMs: number;
   /** Probability that a servo press does not toggle the cooker. */
   missProb: number;
+  /**
+   * How the kit's firmware treats commands: `protocol` (docs/protocol.md), or a faulty kit for
+   * fail-safe tests: `toggle` reads `press` as "toggle your belief" and ignores `expect`;
+   * `ignore_safe` acknowledges `safe` with heater off but never presses.
+   */
+  behaviour: KitBehaviour;
   /** Probability that one conversion fails its CRC (random, independent). */
   crcProb: number;
   /** Expected telemetry interval (PROTOCOL: about 1 Hz). */
@@ -31,6 +37,8 @@ export interface KitParams {
   startEpochMs: number;
   boot: number;
 }
+
+export type KitBehaviour = 'protocol' | 'toggle' | 'ignore_safe';
 
 export const DEFAULT_KIT: Readonly<KitParams> = Object.freeze({
   volumeL: 8,
@@ -43,6 +51,7 @@ export const DEFAULT_KIT: Readonly<KitParams> = Object.freeze({
   noiseSdC: 0.02,
   servoLatencyMs: 1000,
   missProb: 0,
+  behaviour: 'protocol',
   crcProb: 0,
   intervalMs: 1000,
   seed: 1,

@@ -122,16 +122,21 @@ export class ThermalSim {
     this.pendingAt[this.pendingCount++] = this.tMs + this.p.servoLatencyMs;
   }
 
-  /** PROTOCOL Command handling as the firmware does it; returns the Ack fields. */
+  /**
+   * Command handling as the firmware does it (docs/protocol.md), or as a faulty kit does it
+   * (`behaviour`); returns the Ack fields.
+   */
   command(cmd: SimCommand): SimAck {
+    const b = this.p.behaviour;
     if (cmd.op === 'safe') {
-      // PROTOCOL: the device presses only if it believes the heater is on.
+      if (b === 'ignore_safe') return { ok: true, heater: false }; // a lie: nothing was pressed
+      // The kit presses only if it believes the heater is on.
       if (this.belief) this.pressButton();
       this.belief = false;
       return { ok: true, heater: false };
     }
     this.pressButton();
-    this.belief = cmd.expect === 'on';
+    this.belief = b === 'toggle' ? !this.belief : cmd.expect === 'on';
     return { ok: true, heater: this.belief };
   }
 

@@ -83,9 +83,11 @@ export function kitView(ctx: Ctx, id: string): View {
       fields.actuator,
       a === null
         ? 'reported by the gateway only'
-        : a.presses === 0
-          ? 'no presses yet'
-          : `${a.confirmed} of ${a.presses} (${Math.round((a.successRate ?? 0) * 100)} %)`,
+        : a.judged === 0
+          ? a.presses === 0
+            ? 'no presses yet'
+            : `${a.presses} sent, none judged yet`
+          : `${a.confirmed} of ${a.judged} judged (${Math.round((a.successRate ?? 0) * 100)} %)`,
     );
     fields.actuator.className = a && a.successRate !== null && a.successRate < 0.8 ? 'bad' : '';
     form.setRunning(active);

@@ -95,10 +95,13 @@ function decide(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, even
   // Never press on top of an unconfirmed press: with a toggle, a second blind press could turn
   // a missed "on" into an unintended "on" later.
   if (d.pending !== null) return NO_DECISION;
-  if (!controlling(cfg, d) || d.inhibit !== null) {
+  // Inhibited (the watchdog's fail-safe latch, a held resume): the heater must be off, and only
+  // `safe` may say so (device-control.ts). A press is a toggle: if the inference is wrong, it
+  // turns a heater that is off back on.
+  if (d.inhibit !== null) return NO_DECISION;
+  if (!controlling(cfg, d)) {
     if (!d.actual) return NO_DECISION;
-    const why = d.inhibit ?? 'no cook running';
-    return press(cfg, d, fit, nowMs, false, `heater must be off: ${why}`, 'ramp', 0, events, audit);
+    return press(cfg, d, fit, nowMs, false, 'heater must be off: no cook running', 'ramp', 0, events, audit);
   }
   const target = d.cook!.spec.targetC;
   const plan = planHeater(cfg, d, fit, nowMs, target);
@@ -253,27 +256,6 @@ export function setInhibit(state: EngineState, reason: string | null): EngineSta
 export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineState {
   const d = draft(state);
   applySafe(cfg, d, nowMs);
-  return d;
-}
-
-/**
- * A press decided outside the engine's own plan (the watchdog's fail-safe when the kit's belief is
- * wrong): recorded like any press, so the budget and the verification see it.
- */
-export function notePress(state: EngineState, on: boolean, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineState {
-  const d = draft(state);
-  d.pending = {
-    expect: on,
-    atMs: nowMs,
-    fromC: d.lastC ?? 0,
-    fromSlope: 0,
-    peakSlope: 0,
-    deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
-    byDevice: false,
-  };
-  d.lastPressMs = nowMs;
-  d.pressLog = [...pruneLog(d.pressLog, nowMs), nowMs];
-  d.health = { ...d.health, presses: d.health.presses + 1 };
   return d;
 }
 

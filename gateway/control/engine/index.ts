@@ -1,4 +1,4 @@
-export { changeCook, commandFailed, type EngineResult, notePress, noteSafe, setInhibit, startCook, step, stopCook } from './engine.js';
+export { changeCook, commandFailed, type EngineResult, noteSafe, setInhibit, startCook, step, stopCook } from './engine.js';
 export { type PulseShape, pulseShape } from './plan.js';
 export { type ActuatorHealth, type CookSession, type EngineState, initialEngineState, type Learned } from './state.js';
 export { healthData } from './verify.js';

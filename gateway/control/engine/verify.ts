@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../config.js';
-import type { Fit } from '../slope.js';
+import { type Fit, fitSince, type Window } from '../slope.js';
 import { type ControlEvent, event } from '../types.js';
 import { clamp, type EngineState } from './state.js';
 
@@ -38,24 +38,32 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   const ageS = (nowMs - p.atMs) / 1000;
   const trend = p.fromC + p.fromSlope * ageS;
   const heatRef = Math.max(d.learn.heatCPerS, p.fromSlope, 0.005);
+  // A miss is inferred only from readings taken after the press could show in the probe: a
+  // slope from before the command (a bath still coasting up) must never decide it, since a
+  // false "missed" presses again, and with a toggle that turns a working heater back on.
+  const after = postEffectFit(cfg, d.win, p.atMs);
   let confirmed = false;
   let missed = false;
   if (p.expect) {
     confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
-    // A rise that has begun but not yet reached verifyC gets until the hard limit.
-    const rising = fit.slope - p.fromSlope >= 0.3 * heatRef;
-    missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= Math.max(p.deadlineMs, p.atMs + HARD_LIMIT_MS));
+    if (after !== null) {
+      // A rise that has begun but not yet reached verifyC gets until the hard limit.
+      const rising = after.slope - p.fromSlope >= 0.3 * heatRef;
+      missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= Math.max(p.deadlineMs, p.atMs + HARD_LIMIT_MS));
+    }
   } else {
     // Off: the rise must fade. A miss shows as a slope still near the full heating rate and not
     // falling from its peak; a false miss would press the heater back on, so both must hold.
     confirmed = ageS >= 8 && (fit.slope <= 0.3 * heatRef || trend - fit.level >= 2 * cfg.verifyC);
-    // 0.7, not closer to 1: the peak of a noisy 20 s slope overstates the true peak.
-    const fading = fit.slope < 0.7 * p.peakSlope;
-    const stillHeating = !fading && ageS >= Math.max(d.learn.lagS, 20) + 5 && fit.slope >= 0.7 * heatRef;
-    // Or the bath already climbed well past the peak an off-press would have given.
-    const over = overPeak(d, fit, heatRef);
     const late = nowMs >= p.deadlineMs;
-    missed = !confirmed && (stillHeating || over || (late && !fading));
+    if (after !== null) {
+      // 0.7, not closer to 1: the peak of a noisy 20 s slope overstates the true peak.
+      const fading = after.slope < 0.7 * p.peakSlope;
+      const stillHeating = !fading && ageS >= Math.max(d.learn.lagS, 20) + 5 && after.slope >= 0.7 * heatRef;
+      // Or the bath already climbed well past the peak an off-press would have given.
+      const over = overPeak(d, after, heatRef);
+      missed = !confirmed && (stillHeating || over || (late && !fading));
+    }
     // Past the deadline with the rise fading: the press worked, the bath is just slow.
     if (late && !missed) confirmed = true;
   }
@@ -87,6 +95,12 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
     d.flags = { ...d.flags, missAlarmed: true };
     out.push(event('actuator_fault', 'alarm', true, { consecutiveMisses: streak, ...healthData(d) }));
   }
+}
+
+/** The fit over the readings taken once a command sent at `atMs` could show; null until enough. */
+export function postEffectFit(cfg: EngineConfig, w: Window, atMs: number): Fit | null {
+  const f = fitSince(w, atMs + cfg.effectDelayMs);
+  return f !== null && f.spanS >= 5 ? f : null;
 }
 
 /**
