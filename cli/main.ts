@@ -3,6 +3,7 @@
  * Process entry of the `sousvide` CLI: owns signals and the exit code (DESIGN.md: the entry owns
  * signals, listen and exit; everything else is built without side effects on import).
  */
+import { STOP_TIMEOUT_MS } from './commands/serve.js';
 import { runCli } from './run.js';
 
 const controller = new AbortController();
@@ -15,6 +16,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     stopping = true;
     controller.abort(signal);
+    // A stop always ends the process, even one stuck in start-up or in a stop that hangs.
+    setTimeout(() => {
+      process.stderr.write(`sousvide: did not stop within ${STOP_TIMEOUT_MS / 1000} s of ${signal}: exiting now\n`);
+      process.exit(1);
+    }, STOP_TIMEOUT_MS + 2000).unref();
   });
 }
 
@@ -28,3 +34,6 @@ try {
   process.stderr.write(`sousvide: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
   process.exitCode = 1;
 }
+// The command is over: nothing that is left (a timer, a socket a failed start left behind) may
+// keep the process alive. A moment for stdout and stderr to drain first.
+setTimeout(() => process.exit(), 200).unref();

@@ -6,7 +6,16 @@ import { parseArgs } from './args.js';
 import { type CliIo, type Command, GLOBAL_FLAGS } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 usage or config error. */
+/** Errors that are the user's to fix (exit 2): usage, config, a port or data dir that is taken. */
+const USER_ERRORS = new Set<string>([
+  'SV_ERR_CLI_USAGE',
+  'SV_ERR_CONFIG_INVALID',
+  'SV_ERR_STARTUP',
+  'SV_ERR_DATA_DIR_IN_USE',
+  'SV_ERR_NO_STORE',
+]);
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 usage, config or start-up error. */
 export async function runCli(argv: readonly string[], io: CliIo, stopSignal: AbortSignal): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
@@ -50,7 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo, stopSignal: Abo
     return await command.run({ ...io, positionals, flags, json, stopSignal });
   } catch (err) {
     if (isSvError(err)) {
-      const exit = err.code === 'SV_ERR_CLI_USAGE' || err.code === 'SV_ERR_CONFIG_INVALID' ? 2 : 1;
+      const exit = USER_ERRORS.has(err.code) ? 2 : 1;
       if (argv.includes('--json'))
         io.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
       else io.stderr.write(`sousvide ${path.join(' ')}: ${err.message}\n`);

@@ -10,6 +10,7 @@ import { BrokerNodes } from './cluster/nodes.js';
 import { checkGatewayConfig, type GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
+import { mqttUrl } from './devices/provision.js';
 import { localApi } from './http/api.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
@@ -22,6 +23,7 @@ import { applyDesired } from './runtime/downlink.js';
 import { RecordSink } from './runtime/record-sink.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
+import { lockDataDir, writeGatewayInfo } from './store/lock.js';
 import { openStore } from './store/open.js';
 import { StoreWriter } from './store/writer.js';
 import { startSystemdNotify } from './systemd.js';
@@ -63,6 +65,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   let stopSnapshot: (() => void) | undefined;
   let stopSystemd: (() => void) | undefined;
   let retention: NodeJS.Timeout | undefined;
+  let lock: { release(): void } | undefined;
   const relayOn = () => config.cloud.url !== undefined;
   let metrics: GatewayMetrics | undefined;
   let loop: ControlLoop | undefined;
@@ -103,6 +106,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       return loop;
     },
     async start() {
+      // One gateway per data dir, decided before anything touches the store.
+      lock = lockDataDir(config.dataDir);
       await store.open();
       reader = openStore(config.dataDir, { readonly: true });
       const auth = { current: undefined as Authenticator | undefined };
@@ -169,6 +174,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();
       const httpPort = typeof a === 'object' && a ? a.port : config.http.port;
+      writeGatewayInfo(config.dataDir, { mqttUrl: mqttUrl(config, broker.mqttPort) });
       if (config.log.snapshot) stopSnapshot = startSnapshot(stats, log);
       stopSystemd = startSystemdNotify(log);
       retention = setInterval(() => {
@@ -198,7 +204,10 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       await store.close();
       reader?.close();
       metrics?.stop();
-      log.info('gateway stopped');
+      const held = lock !== undefined;
+      lock?.release();
+      lock = undefined;
+      if (held) log.info('gateway stopped');
     },
   };
 }

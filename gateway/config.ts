@@ -263,5 +263,9 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   if (config.mqtt.nodes > 1 && config.mqtt.clusterRedisUrl === undefined) {
     problems.push('mqtt.clusterRedisUrl: required when mqtt.nodes > 1 (the broker nodes route through Redis)');
   }
-  if (problems.length > 0) throw new SvError('SV_ERR_CONFIG_INVALID', `invalid gateway config:\n  ${problems.join('\n  ')}`, problems);
+  if (config.cloud.url !== undefined && config.cloud.token === undefined) {
+    problems.push('cloud.token: required when cloud.url is set');
+  }
+  // One `key: reason` line per problem, as the config loader prints them.
+  if (problems.length > 0) throw new SvError('SV_ERR_CONFIG_INVALID', problems.join('\n'), problems);
 }

@@ -112,6 +112,6 @@ export const cloudCommand: Command = {
   async run(ctx) {
     const config = configFor(cloudConfig, ctx);
     const log = createLogger({ name: 'cloud', level: config.log.level });
-    return serveUntilStopped(buildCloud(config, log), ctx.stopSignal, log);
+    return serveUntilStopped(buildCloud(config, log), ctx.stopSignal, log, { portKey: (p) => (p === config.port ? 'port' : undefined) });
   },
 };

@@ -24,21 +24,25 @@ export const deviceCommand: Command = {
     {
       name: 'add',
       summary: 'Add a kit; prints its secret once (or writes a client certificate with --cert).',
-      usage: 'sousvide device add <id> [--cert] [--json]',
+      usage: 'sousvide device add <id> [--cert] [--init] [--json]',
       config: gatewayConfig,
-      flags: [{ flag: 'cert', kind: 'bool', help: 'Issue a client certificate (CN = id) instead of a secret.' }],
+      flags: [
+        { flag: 'cert', kind: 'bool', help: 'Issue a client certificate (CN = id) instead of a secret.' },
+        { flag: 'init', kind: 'bool', help: 'Create the gateway store (and its CA) in the data dir if there is none yet.' },
+      ],
       async run(ctx) {
         const config = configFor(gatewayConfig, ctx);
         const id = one(ctx);
+        const o = { init: ctx.flags.init === true };
         if (ctx.flags.cert === true) {
-          const r = provisionCert(config, id);
+          const r = provisionCert(config, id, o);
           return print(
             ctx,
             r,
             `device ${r.id} added (certificate)\n  cert: ${r.certFile}\n  key:  ${r.keyFile}\n  CA:   ${r.caFile}\n  url:  ${r.mqttUrl}`,
           );
         }
-        const r = await provisionSecret(config, id);
+        const r = await provisionSecret(config, id, o);
         return print(
           ctx,
           r,

@@ -20,8 +20,8 @@ export const gatewayCommand: Command = {
       async run(ctx) {
         const config = configFor(gatewayConfig, ctx);
         const { issueOperatorToken, tokenFilePath } = await import('../../gateway/http/operator-token.js');
-        const { mkdirSync } = await import('node:fs');
-        mkdirSync(config.dataDir, { recursive: true });
+        const { requireStore } = await import('../../gateway/store/open.js');
+        requireStore(config.dataDir);
         const token = issueOperatorToken(tokenFilePath(config.dataDir, config.http.tokenFile));
         ctx.stdout.write(ctx.json ? `${JSON.stringify({ token })}\n` : `operator token (shown once): ${token}\n`);
         return 0;
@@ -47,6 +47,14 @@ export const gatewayCommand: Command = {
   async run(ctx) {
     const config = configFor(gatewayConfig, ctx);
     const log = createLogger({ name: 'gateway', level: config.log.level });
-    return serveUntilStopped(buildGateway(config, log), ctx.stopSignal, log);
+    const portKey = (port: number) =>
+      port === config.mqtt.port
+        ? 'mqtt.port'
+        : port === config.http.port
+          ? 'http.port'
+          : port === config.mqtt.plainPort
+            ? 'mqtt.plainPort'
+            : undefined;
+    return serveUntilStopped(buildGateway(config, log), ctx.stopSignal, log, { portKey });
   },
 };

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config.js';
-import { openStore } from '../store/open.js';
+import { readGatewayInfo } from '../store/lock.js';
+import { openStore, requireStore } from '../store/open.js';
 import { ensurePki, issueDeviceCert } from '../tls/pki.js';
 import {
   addCertDevice,
@@ -19,22 +20,41 @@ import {
  * gateway runs or not; a running gateway notices within half a second and disconnects a
  * revoked or rotated device).
  */
-export function mqttUrl(config: GatewayConfig): string {
-  return `mqtts://${config.mqtt.publicHost ?? hostname()}:${config.mqtt.port}`;
+export function mqttUrl(config: GatewayConfig, port = config.mqtt.port): string {
+  return `mqtts://${config.mqtt.publicHost ?? hostname()}:${port}`;
 }
 
-export async function provisionSecret(config: GatewayConfig, id: string | undefined) {
+/**
+ * The URL kits should use: the one the gateway on this data dir announced when it last started
+ * (its own configuration), else this command's configuration.
+ */
+function kitUrl(config: GatewayConfig): string {
+  return readGatewayInfo(config.dataDir)?.mqttUrl ?? mqttUrl(config);
+}
+
+/** `init`: this command may create the store (`device add --init`); otherwise it must exist. */
+export interface ProvisionOptions {
+  init?: boolean;
+}
+
+function existing(config: GatewayConfig, o: ProvisionOptions = {}): void {
+  if (!o.init) requireStore(config.dataDir);
+}
+
+export async function provisionSecret(config: GatewayConfig, id: string | undefined, o: ProvisionOptions = {}) {
+  existing(config, o);
   const { pki } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
   const db = openStore(config.dataDir);
   try {
     const { id: deviceId, secret } = await addSecretDevice(db, id);
-    return { id: deviceId, secret, caFile: pki.caFile, mqttUrl: mqttUrl(config) };
+    return { id: deviceId, secret, caFile: pki.caFile, mqttUrl: kitUrl(config) };
   } finally {
     db.close();
   }
 }
 
-export function provisionCert(config: GatewayConfig, id: string | undefined) {
+export function provisionCert(config: GatewayConfig, id: string | undefined, o: ProvisionOptions = {}) {
+  existing(config, o);
   const { pki } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
   const db = openStore(config.dataDir);
   try {
@@ -49,13 +69,14 @@ export function provisionCert(config: GatewayConfig, id: string | undefined) {
     writeFileSync(certFile, issued.certPem);
     writeFileSync(keyFile, issued.keyPem, { mode: 0o600 });
     writeFileSync(caFile, readFileSync(pki.caFile, 'utf8'));
-    return { id: deviceId, certFile, keyFile, caFile, mqttUrl: mqttUrl(config) };
+    return { id: deviceId, certFile, keyFile, caFile, mqttUrl: kitUrl(config) };
   } finally {
     db.close();
   }
 }
 
 export function withStore<T>(config: GatewayConfig, fn: (db: ReturnType<typeof openStore>) => T): T {
+  existing(config);
   const db = openStore(config.dataDir);
   try {
     return fn(db);
@@ -67,9 +88,10 @@ export function withStore<T>(config: GatewayConfig, fn: (db: ReturnType<typeof o
 export const revoke = (config: GatewayConfig, id: string | undefined) => withStore(config, (db) => revokeDevice(db, id));
 export const list = (config: GatewayConfig): DeviceSummary[] => withStore(config, (db) => listDevices(db));
 export async function rotate(config: GatewayConfig, id: string | undefined) {
+  existing(config);
   const db = openStore(config.dataDir);
   try {
-    return { ...(await rotateDevice(db, id)), mqttUrl: mqttUrl(config) };
+    return { ...(await rotateDevice(db, id)), mqttUrl: kitUrl(config) };
   } finally {
     db.close();
   }

@@ -1,0 +1,122 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import t from 'tap';
+import { freePort, waitFor } from '../test/harness/index.js';
+
+/** Operator mistakes around starting a gateway: each gets one line and exit 2, and nothing is created by mistake. */
+const main = new URL('./main.ts', import.meta.url).pathname;
+/** tsx by its resolved URL, so that the CLI can run from any working directory. */
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const cli = (args: string[], cwd?: string) =>
+  spawnSync(process.execPath, ['--import', tsx, main, ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
+
+function startGateway(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'gateway', '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => ({ stdout, stderr }) };
+}
+
+t.test('a second gateway on a data dir in use is refused with the dir and the holder pid; device commands keep working', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-lock-'));
+  const [http1, http2] = [await freePort(), await freePort()];
+  const first = startGateway(['--data-dir', dataDir, '--http-port', String(http1), '--mqtt-port', '0']);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await waitFor('first gateway', async () => ((await fetch(`http://127.0.0.1:${http1}/healthz`)).ok ? true : undefined));
+  const second = startGateway(['--data-dir', dataDir, '--http-port', String(http2), '--mqtt-port', '0']);
+  t.teardown(() => second.child.kill('SIGKILL'));
+  t.equal(await second.exited, 2, 'exit 2');
+  const lines = second.out().stderr.trim().split('\n');
+  t.same(
+    lines,
+    [`sousvide gateway: data dir ${dataDir} is in use by another gateway (pid ${first.child.pid})`],
+    'one line naming the dir and the pid',
+  );
+  const added = cli(['device', 'add', 'kit-1', '--data-dir', dataDir, '--json']);
+  t.equal(added.status, 0, `device add works while the gateway runs: ${added.stderr}`);
+  const info = JSON.parse(readFileSync(join(dataDir, 'gateway.json'), 'utf8')) as { mqttUrl: string };
+  t.equal((JSON.parse(added.stdout) as { mqttUrl: string }).mqttUrl, info.mqttUrl, 'device add prints the URL the gateway announced');
+  t.match(info.mqttUrl, /^mqtts:\/\/[^:]+:\d+$/);
+  t.not(info.mqttUrl.endsWith(':8883'), true, 'the real port (configured as 0), not the default');
+  t.equal(cli(['device', 'revoke', 'kit-1', '--data-dir', dataDir]).status, 0, 'revoke works while the gateway runs');
+  t.equal(statSync(dataDir).mode & 0o777, 0o700, 'the data dir is private');
+  t.equal(statSync(join(dataDir, 'gateway.sqlite')).mode & 0o777, 0o600, 'the store is private');
+  // The lock dies with its holder, however it dies.
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const third = startGateway(['--data-dir', dataDir, '--http-port', String(http2), '--mqtt-port', '0']);
+  t.teardown(() => third.child.kill('SIGKILL'));
+  await waitFor('gateway after a kill -9 of the holder', async () =>
+    (await fetch(`http://127.0.0.1:${http2}/healthz`)).ok ? true : undefined,
+  );
+  third.child.kill('SIGTERM');
+  t.equal(await third.exited, 0);
+});
+
+t.test('a taken port: one line naming the key and the cause, exit 2, and the process ends', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
+  t.teardown(() => taken.close());
+  const port = (taken.address() as { port: number }).port;
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-port-'));
+  const gw = startGateway(['--data-dir', dataDir, '--mqtt-port', String(port), '--http-port', '0']);
+  t.teardown(() => gw.child.kill('SIGKILL'));
+  t.equal(await gw.exited, 2, 'exit 2 (no hang: the process ends by itself)');
+  t.same(gw.out().stderr.trim().split('\n'), [
+    `sousvide gateway: mqtt.port: port ${port} on 0.0.0.0 is in use by another program (EADDRINUSE)`,
+  ]);
+  t.notMatch(gw.out().stdout + gw.out().stderr, /\n\s+at /, 'no stack trace');
+  const http = startGateway(['--data-dir', dataDir, '--mqtt-port', '0', '--http-port', String(port)]);
+  t.teardown(() => http.child.kill('SIGKILL'));
+  t.equal(await http.exited, 2);
+  t.match(http.out().stderr, /^sousvide gateway: http\.port: port \d+ .*in use by another program \(EADDRINUSE\)\n$/);
+});
+
+t.test('SIGTERM during start-up ends the process', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-term-'));
+  const gw = startGateway(['--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0']);
+  t.teardown(() => gw.child.kill('SIGKILL'));
+  // As soon as the start has begun (the data dir is locked first), ask it to stop.
+  await waitFor('start-up begun', async () => (existsSync(join(dataDir, 'gateway.lock')) ? true : undefined), 30_000, 5);
+  gw.child.kill('SIGTERM');
+  t.equal(await gw.exited, 0, `it stopped cleanly: ${gw.out().stderr}`);
+});
+
+t.test('--cloud-url without --cloud-token is a config error of one line', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-cfg-'));
+  const r = cli(['gateway', '--data-dir', dataDir, '--cloud-url', 'https://cloud.example.com']);
+  t.equal(r.status, 2);
+  t.equal(r.stderr, 'sousvide gateway: cloud.token: required when cloud.url is set\n');
+});
+
+t.test('only the gateway (or --init) creates a store', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'sv-nostore-'));
+  for (const args of [
+    ['device', 'list'],
+    ['device', 'add', 'kit-1'],
+    ['device', 'revoke', 'kit-1'],
+    ['device', 'rotate', 'kit-1'],
+    ['gateway', 'token'],
+  ]) {
+    const r = cli(args, cwd);
+    t.equal(r.status, 2, `${args.join(' ')}: exit 2`);
+    t.match(r.stderr, /no gateway store at \S+ \(start the gateway there first, or pass --data-dir\)/, `${args.join(' ')}: says why`);
+  }
+  const typo = join(cwd, 'mistyped');
+  t.equal(cli(['device', 'add', 'kit-1', '--data-dir', typo]).status, 2, 'a mistyped --data-dir');
+  t.notOk(existsSync(typo), 'made nothing: no store, no CA');
+  t.notOk(existsSync(join(cwd, 'data')), 'nothing under the current directory either');
+  const init = cli(['device', 'add', 'kit-1', '--data-dir', typo, '--init', '--json']);
+  t.equal(init.status, 0, '--init creates it');
+  t.ok(existsSync(join(typo, 'gateway.sqlite')) && existsSync(join(typo, 'tls', 'ca.crt')));
+});
