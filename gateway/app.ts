@@ -152,7 +152,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         now,
         (deviceId, cmd, ack) => loop?.onAck(deviceId, cmd, ack),
       );
-      loop = new ControlLoop(sender, sink, log, now);
+      loop = new ControlLoop(sender, sink, log, now, stats);
       const resumed = loop.resumeFrom(reader);
       if (resumed > 0) log.info({ resumed }, 'cooks resume with the first new reading of each kit');
       const control = loop;

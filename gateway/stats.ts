@@ -20,6 +20,7 @@ export const COUNTERS = {
   rate_limited: 'publishes refused by the per-device rate limit (connection closed)',
   protocol_error: 'connections closed for a malformed MQTT packet, a protocol violation or no CONNECT in time (by reason)',
   client_replaced: 'connections replaced by a newer one with the same client id',
+  boot_regression: 'telemetry whose boot counter went backwards (a reflashed or replaced kit; control follows the new boot)',
   security_log_dropped: 'security events not written to disk because of the rate limit',
 } as const;
 export type CounterName = keyof typeof COUNTERS;

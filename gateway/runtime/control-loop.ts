@@ -12,6 +12,8 @@ import {
   initialControlState,
 } from '../control/index.js';
 import type { CommandSender } from './command-sender.js';
+import { event } from '../control/types.js';
+import type { Stats } from '../stats.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
 
@@ -69,6 +71,8 @@ export class ControlLoop {
     private readonly sink: RecordSink,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Counts what control notices about kits (`boot_regression`). */
+    private readonly stats?: Stats,
   ) {}
 
   /** Loads the cooks that were running when the gateway stopped; they resume with the first reading. */
@@ -110,10 +114,19 @@ export class ControlLoop {
 
   onReading(deviceId: string, m: Telemetry, rxTs: number): void {
     const e = this.entry(deviceId);
-    // In-memory dedupe (the store's dedupe happens at commit, which control does not wait for).
-    if (e.last && (m.boot < e.last.boot || (m.boot === e.last.boot && m.seq <= e.last.seq))) return;
-    e.last = { boot: m.boot, seq: m.seq, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rxTs };
     const now = this.now();
+    // A boot counter going backwards: a reflashed or replaced kit (boots persist on the kit, and
+    // its outbox does not outlive a boot). Counted, recorded, and control follows the new boot.
+    if (e.last && m.boot < e.last.boot) {
+      this.stats?.inc('boot_regression');
+      const data = { fromBoot: e.last.boot, toBoot: m.boot };
+      this.sink.event(deviceId, event('boot_regression', 'warning', true, data), now);
+      this.log.warn({ deviceId, ...data }, 'boot counter went backwards: a reflashed or replaced kit');
+      e.last = null;
+    }
+    // In-memory dedupe (the store's dedupe happens at commit, which control does not wait for).
+    if (e.last && m.boot === e.last.boot && m.seq <= e.last.seq) return;
+    e.last = { boot: m.boot, seq: m.seq, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rxTs };
     if (e.resume && m.tempC !== null) {
       const r = e.resume;
       e.resume = null;
@@ -128,7 +141,7 @@ export class ControlLoop {
     this.apply(
       deviceId,
       e,
-      controlStep(e.state, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater } }, now),
+      controlStep(e.state, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } }, now),
       now,
       { type: 'engine' },
     );
