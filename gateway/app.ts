@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
+import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
 import { topics } from '../shared/topics.js';
 import { GatewayBroker } from './broker/broker.js';
@@ -12,6 +13,7 @@ import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { mqttUrl } from './devices/provision.js';
 import { localApi } from './http/api.js';
+import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
@@ -83,12 +85,16 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   };
   const pki = pkiPaths(config.dataDir); // paths only; the files are made in start()
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker?.connectedClients ?? 0 }));
+  const operator = operatorAuth(
+    tokenFilePath(config.dataDir, config.http.tokenFile),
+    new FailedAuthLimiter(config.http.authFailuresPerMin),
+  );
   // Relay (issue 6): built with the app (metrics, GET /v1/relay), started after the broker, stopped first.
   const relay = buildRelay(config, store, {
     registry: metrics.registry,
     http,
     log,
-    tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
+    auth: operator,
   });
 
   return {
@@ -168,7 +174,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
           directory?.poll(); // a kit provisioned a moment ago by the CLI is known at once
           return directory?.ids() ?? [];
         },
-        tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
+        auth: operator,
       });
       dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
       await http.listen({ port: config.http.port, host: config.http.host });

@@ -162,6 +162,12 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       unit: 'path',
       help: 'SHA-256 of the operator token for the local API; default <data-dir>/operator-token.sha256 (made by `sousvide gateway token`).',
     }),
+    authFailuresPerMin: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'per min',
+      default: 20,
+      help: 'Failed operator-token attempts per client address in any 60 s before they get 429 (a correct token always passes).',
+    }),
   },
   cloud: {
     url: opt(Url.optional(), { kind: 'string', unit: 'url', help: 'Cloud base URL (https://…); unset = run offline.' }),

@@ -6,7 +6,6 @@ import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import type { ControlLoop } from '../runtime/control-loop.js';
-import { checkOperatorToken } from './operator-token.js';
 
 /**
  * The gateway's local API (operator token required): how a cook is watched and controlled with the
@@ -16,7 +15,8 @@ export interface LocalApiDeps {
   loop: ControlLoop;
   reader: () => Database;
   deviceIds: () => string[];
-  tokenFile: string;
+  /** The operator-token hook (operator-auth.ts), shared by every /v1 route. */
+  auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 const Page = z.strictObject({
@@ -30,12 +30,7 @@ function fail(reply: FastifyReply, code: ErrorCode, message: string, details: st
 }
 
 export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
-  const auth = async (req: FastifyRequest, reply: FastifyReply) => {
-    const h = req.headers.authorization;
-    const token = h?.startsWith('Bearer ') ? h.slice(7) : undefined;
-    if (!checkOperatorToken(d.tokenFile, token))
-      return fail(reply, 'SV_ERR_UNAUTHORIZED', 'operator token required (Authorization: Bearer …)');
-  };
+  const auth = d.auth;
   const idParam = (req: FastifyRequest, reply: FastifyReply): string | undefined => {
     const r = DeviceId.safeParse((req.params as { id?: string }).id);
     if (!r.success) {

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { ERROR_CODES, isSvError } from '../../shared/errors.js';
 import { errorBody, fastifyError, frameworkErrors } from '../../shared/http/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -12,6 +13,7 @@ export function buildHttp(log: Logger, metrics: GatewayMetrics, health: () => Re
   });
   // The local API answers errors like the cloud: {error: {code, message, details}} (shared/http/errors.ts).
   http.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isSvError(err)) return reply.code(ERROR_CODES[err.code].http).send(errorBody(err.code, err.message, err.details));
     const known = fastifyError(err);
     if (known) return reply.code(known[0]).send(known[1]);
     req.log.error({ err }, 'unhandled error');

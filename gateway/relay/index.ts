@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
-import { checkOperatorToken } from '../http/operator-token.js';
 import type { StoreWriter } from '../store/writer.js';
 import { registerRelayMetrics } from './metrics.js';
 import { relayOptions } from './options.js';
@@ -19,21 +18,13 @@ export { Relay } from './relay.js';
 export function buildRelay(
   config: GatewayConfig,
   store: StoreWriter,
-  deps: { registry: Registry; http: FastifyInstance; log: Logger; tokenFile: string },
+  deps: { registry: Registry; http: FastifyInstance; log: Logger; auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void> },
 ): Relay | undefined {
   const opts = relayOptions(config);
   if (!opts) return undefined;
   const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }));
   registerRelayMetrics(deps.registry, relay);
   // Local API: operator token, like every /v1 route of the gateway (DESIGN.md invariant 4).
-  deps.http.get('/v1/relay', async (req, reply) => {
-    const h = req.headers.authorization;
-    if (!checkOperatorToken(deps.tokenFile, h?.startsWith('Bearer ') ? h.slice(7) : undefined)) {
-      return reply
-        .code(401)
-        .send({ error: { code: 'SV_ERR_UNAUTHORIZED', message: 'operator token required (Authorization: Bearer …)', details: [] } });
-    }
-    return relayStatus(relay, Date.now());
-  });
+  deps.http.get('/v1/relay', { onRequest: deps.auth }, async () => relayStatus(relay, Date.now()));
   return relay;
 }

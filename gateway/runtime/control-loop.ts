@@ -11,9 +11,9 @@ import {
   type DeviceControlState,
   initialControlState,
 } from '../control/index.js';
-import type { CommandSender } from './command-sender.js';
 import { event } from '../control/types.js';
 import type { Stats } from '../stats.js';
+import type { CommandSender } from './command-sender.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
 

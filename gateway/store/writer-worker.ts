@@ -15,7 +15,9 @@ export type WorkerRequest =
   /** The relay's ack-then-delete: rows leave the outbox only after the cloud answered 2xx. */
   | { id: number; op: 'outbox_ack'; ids: number[] }
   /** Disk quota: drop the oldest rows of priority ≥ `minPriority` until the outbox fits `maxBytes`. */
-  | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number; countAs?: string };
+  | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number; countAs?: string }
+  /** The operator's purge of dead letters (by id, or by device and age), and a replayed one's removal. */
+  | { id: number; op: 'dlq_delete'; ids?: number[]; deviceId?: string; beforeTs?: number };
 export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number; evicted?: Record<string, number>; error?: string };
 
 const port = parentPort;
@@ -150,6 +152,15 @@ const evictAndCount = db.transaction((maxBytes: number, minPriority: number, cou
   return evicted;
 });
 
+const deleteDeadLetter = db.prepare('DELETE FROM dead_letters WHERE id = ?');
+const purgeDeadLetters = db.prepare(
+  'DELETE FROM dead_letters WHERE (@deviceId IS NULL OR device_id = @deviceId) AND (@beforeTs IS NULL OR rx_ts < @beforeTs)',
+);
+const deleteDeadLetters = db.transaction((req: Extract<WorkerRequest, { op: 'dlq_delete' }>): number => {
+  if (req.ids) return req.ids.reduce((n, id) => n + deleteDeadLetter.run(id).changes, 0);
+  return purgeDeadLetters.run({ deviceId: req.deviceId ?? null, beforeTs: req.beforeTs ?? null }).changes;
+});
+
 const deleteOld = db.prepare('DELETE FROM telemetry WHERE rx_ts < ?');
 const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
 const cutoffForCap = db.prepare('SELECT rx_ts FROM telemetry ORDER BY rx_ts DESC LIMIT 1 OFFSET ?');
@@ -161,6 +172,8 @@ port.on('message', (req: WorkerRequest) => {
       port.postMessage({ id: req.id, outcomes } satisfies WorkerReply, [outcomes.buffer as ArrayBuffer]);
     } else if (req.op === 'outbox_ack') {
       port.postMessage({ id: req.id, deleted: ackOutbox(req.ids) } satisfies WorkerReply);
+    } else if (req.op === 'dlq_delete') {
+      port.postMessage({ id: req.id, deleted: deleteDeadLetters(req) } satisfies WorkerReply);
     } else if (req.op === 'outbox_evict') {
       const evicted =
         req.countAs === undefined ? evictOutbox(req.maxBytes, req.minPriority) : evictAndCount(req.maxBytes, req.minPriority, req.countAs);

@@ -64,6 +64,11 @@ export class StoreWriter {
     return reply.deleted ?? 0;
   }
 
+  /** Deletes dead letters: these ids, or those of a device and/or older than `beforeTs` (all when neither). */
+  async deadLettersDelete(what: { ids?: number[]; deviceId?: string; beforeTs?: number }): Promise<number> {
+    return (await this.maintenance({ op: 'dlq_delete', ...what })).deleted ?? 0;
+  }
+
   /** Deletes outbox rows the cloud acknowledged (ack-then-delete). */
   async outboxAck(ids: number[]): Promise<number> {
     if (ids.length === 0) return 0;

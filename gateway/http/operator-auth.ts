@@ -1,0 +1,23 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SvError } from '../../shared/errors.js';
+import type { FailedAuthLimiter } from '../../shared/http/failed-auth-limit.js';
+import { checkOperatorToken } from './operator-token.js';
+
+/**
+ * The local API's one authentication hook (every /v1 route): the operator token as
+ * `Authorization: Bearer …`. A correct token always passes; wrong ones count against the client
+ * address, and past the limit they get 429 with Retry-After instead of 401.
+ */
+export function operatorAuth(tokenFile: string, limiter: FailedAuthLimiter) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const h = req.headers.authorization;
+    const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+    if (checkOperatorToken(tokenFile, token)) return;
+    const waitS = limiter.fail(req.ip);
+    if (waitS > 0) {
+      reply.header('retry-after', String(waitS));
+      throw new SvError('SV_ERR_AUTH_BANNED', `too many failed authentications from this address; retry in ${waitS} s`);
+    }
+    throw new SvError('SV_ERR_UNAUTHORIZED', 'operator token required (Authorization: Bearer …)', ['authorization: required']);
+  };
+}
