@@ -164,6 +164,12 @@ t.test('mutated payloads: C++ and TS agree on every verdict and issue list', asy
   });
   t.ok(cases.length > 1000, `${cases.length} mutations compared`);
   t.ok(accepted > 50 && accepted < cases.length - 500, `a mix of valid (${accepted}) and invalid payloads`);
+  const repeated = cpp.filter((v) => v.code === 'SV_ERR_PAYLOAD_DUPLICATE_KEY');
+  t.ok(repeated.length >= 50, `repeated keys among them (${repeated.length})`);
+  t.ok(
+    repeated.some((v) => v.fields[0] === 'x.a') && repeated.some((v) => v.fields[0] === 'x.1.0.a'),
+    'nested repeated keys are named by their path',
+  );
   t.same(disagreements.slice(0, 20), [], `no disagreement (of ${disagreements.length})`);
 });
 
