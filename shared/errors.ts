@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   SV_ERR_PAYLOAD_TOO_LARGE: { http: 413, text: 'payload exceeds the size limit' },
   SV_ERR_PAYLOAD_NOT_UTF8: { http: 400, text: 'payload is not valid UTF-8' },
   SV_ERR_PAYLOAD_NOT_JSON: { http: 400, text: 'payload is not valid JSON' },
+  SV_ERR_PAYLOAD_DUPLICATE_KEY: { http: 400, text: 'payload has a key that appears more than once in one object' },
   SV_ERR_PAYLOAD_INVALID: { http: 400, text: 'payload does not match the schema' },
   SV_ERR_TOPIC_INVALID: { http: 400, text: 'topic is not a protocol v1 topic' },
   SV_ERR_DUPLICATE: { http: 200, text: 'record was already stored (idempotent replay)' },

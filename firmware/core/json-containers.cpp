@@ -15,7 +15,8 @@ bool Reader::nested(uint16_t* items) {
   auto top = [&]() { return (isObj[(depth - 1) / 8] >> ((depth - 1) % 8)) & 1; };
   auto key = [&]() {
     uint16_t o = 0, l = 0;
-    if (!at('"') || !string(false, &o, &l)) return false;
+    if (!at('"') || !string(true, &o, &l)) return false;  // kept: compared with its siblings
+    addKey(o, l);
     ws();
     if (!at(':')) return false;
     ++p;
@@ -31,10 +32,12 @@ bool Reader::nested(uint16_t* items) {
         if (obj) isObj[depth / 8] |= static_cast<uint8_t>(1u << (depth % 8));
         else isObj[depth / 8] &= static_cast<uint8_t>(~(1u << (depth % 8)));
         ++depth;
+        openFrame(obj);
         ws();
         if (at(obj ? '}' : ']')) {
           ++p;
           --depth;
+          closeFrame();
           wantValue = false;
         } else if (obj && !key()) {
           return false;
@@ -51,12 +54,14 @@ bool Reader::nested(uint16_t* items) {
     if (at(',')) {
       ++p;
       if (depth == 1 && *items < 0xFFFF) ++*items;
+      if (!top()) nextElement();
       ws();
       if (top() && !key()) return false;
       wantValue = true;
     } else if (at(top() ? '}' : ']')) {
       ++p;
       --depth;
+      closeFrame();
     } else {
       return false;
     }
@@ -65,6 +70,7 @@ bool Reader::nested(uint16_t* items) {
 
 bool Reader::object() {
   ++p;
+  openFrame(true);
   ws();
   if (at('}')) {
     ++p;
@@ -74,18 +80,16 @@ bool Reader::object() {
     ws();
     Member m;
     if (!at('"') || !string(true, &m.keyOff, &m.keyLen)) return false;
+    addKey(m.keyOff, m.keyLen);
     ws();
     if (!at(':')) return false;
     ++p;
     if (!value(&m.value, true)) return false;
-    // JSON.parse: a repeated key keeps its first position and takes the last value.
+    // A repeated key makes the payload invalid (Status::DuplicateKey); its first value stays.
     bool dup = false;
     for (size_t i = 0; i < doc->count && !dup; ++i) {
-      Member& o = doc->members[i];
-      if (o.keyLen == m.keyLen && memcmp(doc->arena + o.keyOff, doc->arena + m.keyOff, m.keyLen) == 0) {
-        o.value = m.value;
-        dup = true;
-      }
+      const Member& o = doc->members[i];
+      dup = o.keyLen == m.keyLen && memcmp(doc->arena + o.keyOff, doc->arena + m.keyOff, m.keyLen) == 0;
     }
     if (!dup) {
       if (doc->count < kMaxMembers) doc->members[doc->count++] = m;
@@ -119,6 +123,9 @@ Status parse(const char* in, size_t len, Doc& doc) {
   doc.count = 0;
   doc.overflow = false;
   doc.arenaUsed = 0;
+  doc.keyCount = 0;
+  doc.duplicate = false;
+  doc.dupPathLen = 0;
   if (len > kMaxInput) return Status::TooLong;
   Reader r{in, in + len, &doc};
   r.ws();
@@ -126,7 +133,8 @@ Status parse(const char* in, size_t len, Doc& doc) {
   if (obj ? !r.object() : !r.value(nullptr, false)) return Status::Syntax;
   r.ws();
   if (r.p != r.end) return Status::Syntax;
-  return obj ? Status::Object : Status::NotObject;
+  if (!obj) return Status::NotObject;
+  return doc.duplicate ? Status::DuplicateKey : Status::Object;
 }
 
 }  // namespace json

@@ -31,6 +31,12 @@ struct Reader {
   bool value(Value* out, bool keep);
   bool nested(uint16_t* items);
   bool object();
+  // Key bookkeeping (json-keys.cpp): frames opened and closed, array elements, keys seen.
+  void openFrame(bool object);
+  void closeFrame();
+  void nextElement();
+  void addKey(uint16_t off, uint16_t len);
+  void recordDuplicate(uint16_t off, uint16_t len);
 };
 
 }  // namespace detail

@@ -1,5 +1,7 @@
 #include "kit.h"
 
+#include <cstring>
+
 
 namespace sv {
 
@@ -35,8 +37,10 @@ void Kit::onCommand(const char* payload, size_t len, uint32_t nowMs, uint64_t ep
   if (!decodeCommand(payload, len, c, v, doc_)) {
     // One ack per command, even a malformed one, as long as it names itself.
     if (c.id[0] != '\0') {
-      char err[kErrMax + 1] = "invalid ";
-      size_t n = 8;
+      char err[kErrMax + 1] = {};
+      const char* what = v.code == Code::DuplicateKey ? "duplicate " : "invalid ";
+      size_t n = strlen(what);
+      memcpy(err, what, n);
       const Issue& first = v.issues[0];
       for (size_t i = 0; i < first.fieldLen && n < 48; ++i) {  // an unknown key may be anything
         char ch = first.field[i];

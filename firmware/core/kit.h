@@ -50,7 +50,7 @@ class Kit {
   PressScheduler press_;
   SensorClassifier sensor_;
   Outbox outbox_;
-  json::Doc doc_;  // command parsing scratch (~2 KiB, kept off the loop task's stack)
+  json::Doc doc_;  // command parsing scratch (~8 KiB with the key stack, kept off the loop task's stack)
   uint32_t boot_ = 0;
   uint32_t seq_ = 0;
   Trip lastTrip_ = Trip::None;

@@ -101,8 +101,12 @@ size_t encodeAck(const Ack& a, char* out, size_t cap) {
 bool decodeCommand(const char* payload, size_t len, Command& out, Verdict& v, json::Doc& doc) {
   out = Command{};
   validate(Kind::Cmd, payload, len, doc, v);
-  if (v.code != Code::Invalid && !v.ok()) return false;
-  const json::Member* id = doc.find("id");
+  // The id of a command refused on its fields (or a repeated key other than "id") is still read,
+  // so that the refusal can be acked.
+  bool fieldsRead = v.code == Code::Invalid || v.code == Code::DuplicateKey;
+  if (!fieldsRead && !v.ok()) return false;
+  bool idRepeated = v.code == Code::DuplicateKey && v.issues[0].fieldLen == 2 && memcmp(v.issues[0].field, "id", 2) == 0;
+  const json::Member* id = idRepeated ? nullptr : doc.find("id");
   if (id != nullptr && id->value.type == json::Type::String && validCommandId(doc.str(id->value.strOff), id->value.strLen)) {
     copyStr(doc, id->value, out.id, sizeof out.id);
   }

@@ -64,6 +64,7 @@ void PressScheduler::submit(const Command& c, uint32_t nowMs, uint64_t epochNowM
   j.active = true;
   copyId(j.id, c.id);
   j.on = c.op == Op::Press && c.expect == Expect::On;  // "safe" always means off
+  j.always = c.op == Op::Press;
   j.receivedMs = nowMs;
   j.ttlMs = c.ttlMs;
   if (c.hasSentTs && epochNowMs != 0 && epochNowMs > c.sentTs) {
@@ -109,7 +110,10 @@ Step PressScheduler::tick(uint32_t nowMs, const char* refuseHeat) {
   }
   if (phase_ == Phase::Up && nowMs - phaseSinceMs_ >= t_.returnMs) {
     phase_ = Phase::Idle;
-    heater_ = !heater_;  // toggle profile: a completed press flips the heater
+    // The contract: after a gateway press the kit believes `expect` (never a flip of its old
+    // belief, which would turn a corrective press into the opposite of what was asked); a
+    // safe/fail-safe press is only made while believed on, so it ends believed off.
+    heater_ = current_.on;
     pressedOnce_ = true;
     lastPressEndMs_ = nowMs;
     s.servo = ServoOp::Detach;  // PROTOCOL/issue: detached between presses (wear, current)
@@ -129,7 +133,7 @@ Step PressScheduler::tick(uint32_t nowMs, const char* refuseHeat) {
     pending_ = Job{};
     return s;
   }
-  if (heater_ == pending_.on) {  // already there: pressing would undo it
+  if (!pending_.always && heater_ == pending_.on) {  // safe/fail-safe and believed off: nothing to press
     ack(pending_, true, nullptr);
     pending_ = Job{};
     return s;

@@ -1,6 +1,10 @@
 // Press scheduler: turns commands and fail-safe requests into servo motions and acks.
-// Toggle profile (PROTOCOL: Status.profile): every press flips the heater, so the device
-// presses only when its belief differs from the wanted state, and one motion at a time.
+// Toggle profile (PROTOCOL: Status.profile), the kit's command contract (docs/protocol.md):
+// - `press` presses the button exactly once, whatever the kit believed, then the kit believes
+//   and acks `expect` (the gateway sends the same `expect` again to correct a missed press);
+// - `safe` and the kit's own fail-safe press only if the heater is believed on, then the kit
+//   believes and acks off.
+// One motion at a time; a command id is executed once.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +53,8 @@ class PressScheduler {
   struct Job {
     bool active = false;
     bool internal = false;  // fail-safe: no ack, no TTL
-    bool on = false;        // the heater state the job must end in
+    bool on = false;        // the heater state the job must end in (and the belief after it)
+    bool always = false;    // gateway `press`: one press whatever the belief; else only if believed on
     char id[kIdMax + 1] = {};
     uint32_t receivedMs = 0;
     uint32_t ageAtReceiptMs = 0;

@@ -78,6 +78,7 @@ const char* codeName(Code code) {
     case Code::TooLarge: return "SV_ERR_PAYLOAD_TOO_LARGE";
     case Code::NotUtf8: return "SV_ERR_PAYLOAD_NOT_UTF8";
     case Code::NotJson: return "SV_ERR_PAYLOAD_NOT_JSON";
+    case Code::DuplicateKey: return "SV_ERR_PAYLOAD_DUPLICATE_KEY";
     case Code::Invalid: return "SV_ERR_PAYLOAD_INVALID";
   }
   return "?";

@@ -180,6 +180,11 @@ void validate(Kind kind, const char* payload, size_t len, Doc& doc, Verdict& out
     len -= 3;
   }
   json::Status st = json::parse(payload, len, doc);
+  if (st == json::Status::DuplicateKey) {
+    out.code = Code::DuplicateKey;
+    add(out, doc.dupPath, doc.dupPathLen, "duplicate_key (appears more than once)");
+    return;
+  }
   if (st != json::Status::Object) {
     out.code = st == json::Status::NotObject ? Code::Invalid : Code::NotJson;
     add(out, "(root)", st == json::Status::NotObject ? "must be a JSON object" : "not valid JSON");

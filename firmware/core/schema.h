@@ -13,11 +13,11 @@ enum class Kind : uint8_t { Telemetry, Status, Cmd, Ack };
 bool kindFromName(const char* name, Kind* out);
 
 // The error codes of shared/errors.ts that a payload check can produce.
-enum class Code : uint8_t { Ok, TooLarge, NotUtf8, NotJson, Invalid };
+enum class Code : uint8_t { Ok, TooLarge, NotUtf8, NotJson, DuplicateKey, Invalid };
 const char* codeName(Code code);
 
 struct Issue {
-  const char* field;  // "(root)", a schema field, or an unknown key (points into the Doc)
+  const char* field;  // "(root)", a schema field, an unknown key or a repeated key's path (into the Doc)
   uint16_t fieldLen;
   const char* reason;
 };
@@ -32,7 +32,7 @@ struct Verdict {
   bool ok() const { return code == Code::Ok; }
 };
 
-// parse.ts order: size, UTF-8, JSON, object, then the schema. `doc` keeps the parsed members
+// parse.ts order: size, UTF-8, JSON, object, no repeated key, then the schema. `doc` keeps the parsed members
 // (and the unknown keys the issues point to) alive for the caller.
 void validate(Kind kind, const char* payload, size_t len, json::Doc& doc, Verdict& out);
 

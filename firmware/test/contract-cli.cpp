@@ -2,12 +2,17 @@
 //   --validate: reads "<kind> <payload as hex>" lines, prints one JSON verdict per line.
 //   --encode:   prints "<kind>\t<name>\t<expected tempC ×16 or ->\t<payload>" lines for a sweep
 //               of messages the core encodes, each also checked by the core's own validator.
+//   --press-contract: reads "<believed on 0|1> <press|safe> <on|off|-> <redelivered 0|1> <expired 0|1>"
+//               lines (the cases of shared/fixtures/kit-contract-v1.json), replays each on a fresh
+//               Kit and prints {"presses":N,"acks":[...],"heater":bool} per line.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
 
+#include "../core/kit.h"
 #include "../core/messages.h"
 #include "../core/schema.h"
 #include "../core/writer.h"
@@ -109,4 +114,50 @@ int contractEncode() {
            len == 0 ? "(encoder refused)" : payload);
   });
   return bad == 0 ? 0 : 1;
+}
+
+// One kit-contract case on a fresh Kit: the command goes through the same JSON decoder and press
+// scheduler as on the device; a redelivery (same id) arrives 100 ms later, while the servo moves.
+static std::string pressCase(bool believedOn, const std::string& op, const std::string& expect, bool redelivered, bool expired) {
+  const uint64_t epoch = 1763798400000ULL;  // a synced clock: expiry counts from sentTs
+  sv::Kit kit;
+  uint32_t now = 1000;
+  kit.begin(7, believedOn, now);
+  std::string payload = "{\"v\":1,\"id\":\"c-contract-1\",\"op\":\"" + op + "\"";
+  if (op == "press") payload += ",\"expect\":\"" + expect + "\"";
+  payload += ",\"ttlMs\":5000,\"sentTs\":" + std::to_string(expired ? epoch - 6000 : epoch) + "}";
+  int presses = 0;
+  std::string acks;
+  auto run = [&](uint32_t ms) {
+    for (uint32_t end = now + ms; now < end; now += 10) {
+      if (kit.tick(now).servo == sv::ServoOp::Press) ++presses;
+      sv::Ack a;
+      while (kit.popAck(a)) {
+        acks += std::string(acks.empty() ? "" : ",") + "{\"id\":" + jsonStr(a.id, strlen(a.id)) + ",\"ok\":" + (a.ok ? "true" : "false") +
+                ",\"heater\":" + (a.heater ? "true" : "false") + (a.ok ? "" : ",\"err\":" + jsonStr(a.err, strlen(a.err))) + "}";
+      }
+    }
+  };
+  kit.onCommand(payload.data(), payload.size(), now, epoch + (now - 1000));
+  run(100);
+  if (redelivered) kit.onCommand(payload.data(), payload.size(), now, epoch + (now - 1000));
+  run(5000);
+  return "{\"presses\":" + std::to_string(presses) + ",\"acks\":[" + acks + "],\"heater\":" + (kit.heater() ? "true" : "false") + "}";
+}
+
+int contractPress() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream in(line);
+    int before = 0, redelivered = 0, expired = 0;
+    std::string op, expect;
+    if (!(in >> before >> op >> expect >> redelivered >> expired) || (op != "press" && op != "safe") ||
+        (op == "press" && expect != "on" && expect != "off")) {
+      printf("{\"error\":\"bad input line\"}\n");
+      continue;
+    }
+    printf("%s\n", pressCase(before != 0, op, expect, redelivered != 0, expired != 0).c_str());
+    fflush(stdout);
+  }
+  return 0;
 }

@@ -1,14 +1,16 @@
 // Cross-language contract: the firmware core (C++) and shared/protocol (TypeScript, zod) must
 // agree on every payload. Builds the host test binary with g++, runs the C++ unit tests, then
 // (a) decodes the golden payloads and a few thousand mutations of them in both languages and
-// compares verdicts field by field, and (b) validates everything the C++ encoders produce
-// with parseDeviceMessage and the generated JSON Schema. A missing g++ fails; it never skips.
+// compares verdicts field by field, (b) validates everything the C++ encoders produce
+// with parseDeviceMessage and the generated JSON Schema, and (c) replays the kit's command
+// contract (shared/fixtures/kit-contract-v1.json) on the C++ Kit. A missing g++ fails; it never skips.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import t from 'tap';
 import type { DeviceMessageKind } from '../../shared/protocol/messages.js';
+import type { KitContractCase } from '../../shared/scripts/kit-contract-source.js';
 import { parseDeviceMessage } from '../../shared/protocol/parse.js';
 import { buildHostTests, checkGlue, firmwareDir, parseSummary, runEnv } from './host-build.mjs';
 import { mutations, tokenSoup } from './mutations.js';
@@ -24,6 +26,9 @@ interface GoldenCase {
 const golden = JSON.parse(readFileSync(join(root, 'shared/fixtures/golden-v1.json'), 'utf8')) as {
   valid: GoldenCase[];
   invalid: GoldenCase[];
+};
+const kitContract = JSON.parse(readFileSync(join(root, 'shared/fixtures/kit-contract-v1.json'), 'utf8')) as {
+  cases: KitContractCase[];
 };
 const schema = JSON.parse(readFileSync(join(root, 'shared/json-schema/device-v1.schema.json'), 'utf8')) as { $id: string };
 
@@ -159,6 +164,12 @@ t.test('mutated payloads: C++ and TS agree on every verdict and issue list', asy
   });
   t.ok(cases.length > 1000, `${cases.length} mutations compared`);
   t.ok(accepted > 50 && accepted < cases.length - 500, `a mix of valid (${accepted}) and invalid payloads`);
+  const repeated = cpp.filter((v) => v.code === 'SV_ERR_PAYLOAD_DUPLICATE_KEY');
+  t.ok(repeated.length >= 50, `repeated keys among them (${repeated.length})`);
+  t.ok(
+    repeated.some((v) => v.fields[0] === 'x.a') && repeated.some((v) => v.fields[0] === 'x.1.0.a'),
+    'nested repeated keys are named by their path',
+  );
   t.same(disagreements.slice(0, 20), [], `no disagreement (of ${disagreements.length})`);
 });
 
@@ -226,6 +237,37 @@ t.test('the encoder check is not vacuous: a disagreeing payload is reported', as
     checkEncoded('telemetry\tfake\t1\tself-ok\t{"v":1,"boot":7,"seq":1,"ts":null,"tempC":0.125,"sensor":"ok","heater":true}').length === 1,
     'a wrong temperature is caught',
   );
+});
+
+interface CppPressOutcome {
+  presses: number;
+  acks: { id: string; ok: boolean; heater: boolean; err?: string }[];
+  heater: boolean;
+}
+
+/** The `--press-contract` input line of one case. */
+function pressContractLine(c: KitContractCase): string {
+  const expect = c.command.op === 'press' ? c.command.expect : '-';
+  return `${c.before.heater ? 1 : 0} ${c.command.op} ${expect} ${c.redelivered ? 1 : 0} ${c.expired ? 1 : 0}\n`;
+}
+
+t.test("kit command contract: the C++ Kit follows every case of the shared fixture", async (t) => {
+  t.equal(kitContract.cases.length, 24, 'fixture loaded');
+  const r = run(['--press-contract'], kitContract.cases.map(pressContractLine).join(''));
+  t.equal(r.status, 0, 'exit code 0');
+  t.equal(r.stderr, '', 'no sanitizer report');
+  const lines = r.stdout.trim().split('\n');
+  t.equal(lines.length, kitContract.cases.length, 'one outcome per case');
+  kitContract.cases.forEach((c, i) => {
+    const got = JSON.parse(lines[i] ?? '{}') as CppPressOutcome;
+    t.same(
+      got,
+      { presses: c.outcome.presses, acks: [{ id: 'c-contract-1', ...c.outcome.ack }], heater: c.outcome.heater },
+      c.name,
+    );
+  });
+  const bad = run(['--press-contract'], '1 boil - 0 0\n');
+  t.same(JSON.parse(bad.stdout.trim()), { error: 'bad input line' }, 'a malformed case line is reported, not replayed');
 });
 
 t.test('the Arduino glue type-checks against the API stand-ins (no ESP32 toolchain here)', async (t) => {

@@ -91,7 +91,14 @@ export function mutations(valid: { name: string; kind: DeviceMessageKind; payloa
       for (const v of VALUES) add(`${key}=${v.slice(0, 20)}`, build(entries.map(([k, old]) => [k, k === key ? v : old])));
       add(`${key} duplicated with a bad value first`, build([[key, '"bad"'], ...entries]));
       add(`${key} duplicated with a bad value last`, build([...entries, [key, '"bad"']]));
+      const escaped = `\\u${key.charCodeAt(0).toString(16).padStart(4, '0')}${key.slice(1)}`;
+      add(`${key} repeated, spelled with an escape`, `${build(entries).slice(0, -1)},"${escaped}":1}`);
+      add(`${key} spelled with an escape, once`, `{"${escaped}":${entries[i]![1]},${build(entries.filter((_, j) => j !== i)).slice(1)}`);
     });
+    add('repeated key in a nested object', build([...entries, ['x', '{"a":1,"b":{"a":2},"a":3}']]));
+    add('repeated key in an array of objects', build([...entries, ['x', '[{"a":1},[{"a":1,"a":2}]]']]));
+    add('same key in sibling objects only', build([...entries, ['x', '[{"a":1},{"a":2},{"b":{"a":3}}]']]));
+    add('keys inside a string value', build([...entries, ['x', '"\\"v\\":1,\\"v\\":2"']]));
     for (const extra of ['expect', 'err', 'rssi', 'sentTs', 'maxC', 'x', '5', '0', '01', '4294967295', '__proto__', 'a b', '\ud83d']) {
       add(`extra ${extra}`, build([...entries, [extra, '"on"']]));
       add(`extra ${extra}=1`, build([[extra, '1'], ...entries]));
@@ -137,6 +144,7 @@ const TOKENS = [
   'u',
   '00',
   '"\\u0041"',
+  '"\\u0076"',
   '"\\ud83d"',
   '"\\ude00"',
   'true',

@@ -60,11 +60,41 @@ TEST(json_decodes_escapes_and_surrogates) {
   CHECK(doc.find("v") != nullptr);  // escaped keys are compared decoded
 }
 
-TEST(json_duplicate_keys_keep_first_position_and_last_value) {
-  CHECK(parse("{\"a\":1,\"b\":2,\"a\":3}") == Status::Object);
+std::string dupPath() { return std::string(doc.dupPath, doc.dupPathLen); }
+
+TEST(json_repeated_key_is_refused_and_keeps_its_first_value) {
+  CHECK(parse("{\"a\":1,\"b\":2,\"a\":3}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "a");
   CHECK_EQ(doc.count, 2);
   CHECK_STR(std::string(doc.str(doc.members[0].keyOff), doc.members[0].keyLen), "a");
-  CHECK(doc.members[0].value.number == 3);
+  CHECK(doc.members[0].value.number == 1);  // never the later value JSON.parse would keep
+  CHECK(parse("{\"a\":1,\"b\":2,\"b\":3,\"a\":4}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "b");  // the first repetition in input order
+  CHECK(parse("{\"a\":1,\"ab\":2,\"b\":3,\"A\":4}") == Status::Object);
+  CHECK(parse("{\"a\":1,\"a\":2") == Status::Syntax);  // not JSON comes first
+  CHECK(parse("[{\"a\":1,\"a\":2}]") == Status::NotObject);
+}
+
+TEST(json_repeated_keys_compare_decoded) {
+  CHECK(parse("{\"tempC\":1,\"temp\\u0043\":2}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "tempC");
+  CHECK(parse("{\"\\ud83d\\ude00\":1,\"\xF0\x9F\x98\x80\":2}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "\xF0\x9F\x98\x80");
+  CHECK(parse("{\"a\\\"\":1,\"a\":2}") == Status::Object);  // an escaped quote is part of the key
+}
+
+TEST(json_nested_objects_have_their_own_keys_and_a_path) {
+  CHECK(parse("{\"a\":{\"x\":1},\"b\":{\"x\":2},\"x\":3}") == Status::Object);
+  CHECK(parse("{\"a\":{\"x\":1,\"y\":{\"z\":1},\"x\":2}}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "a.x");
+  CHECK(parse("{\"r\":[1,\"x\",[{\"a\":1}],{\"b\":1,\"b\":2}]}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "r.3.b");
+  CHECK(parse("{\"r\":[[],[{\"a\":1,\"a\":1}]]}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "r.1.0.a");
+  CHECK(parse("{\"r\":[{},\"a\",\"a\"],\"a\":1}") == Status::Object);  // strings in an array are not keys
+  CHECK(parse("{\"a\":\"\\\"a\\\":1\",\"b\":\"a\"}") == Status::Object);  // nor is text inside a value
+  CHECK(parse("{\"o\\u0062j\":{\"k\":1,\"k\":2}}") == Status::DuplicateKey);
+  CHECK_STR(dupPath(), "obj.k");
 }
 
 TEST(json_deep_nesting_needs_no_recursion) {

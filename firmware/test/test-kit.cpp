@@ -140,6 +140,16 @@ TEST(kit_invalid_command_is_refused_by_ack_and_valid_one_clears_the_trip) {
   CHECK_STR(b.acks, "c-3:invalid expect c-4:invalid mode c-5:ok ");
 }
 
+TEST(kit_command_with_a_repeated_key_is_refused_by_ack_without_a_press) {
+  Bench b(false);
+  b.command(R"({"v":1,"id":"c-6","op":"press","expect":"off","ttlMs":5000,"expe\u0063t":"on"})");
+  b.command(R"({"v":1,"id":"c-7","op":"safe","ttlMs":5000,"id":"c-8"})");  // which id? none is acked
+  b.run(3000);
+  CHECK_STR(b.acks, "c-6:duplicate expect ");
+  CHECK_EQ(b.presses, 0);
+  CHECK(!b.kit.heater());
+}
+
 TEST(kit_telemetry_seq_boot_and_classification) {
   Bench b(false);
   b.reading(sv::kRawPowerOn);  // 85 at t=0: power-on value

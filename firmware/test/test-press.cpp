@@ -63,12 +63,45 @@ TEST(press_on_moves_holds_returns_detaches_then_acks) {
   CHECK(!r.p.busy());
 }
 
-TEST(press_when_already_in_the_expected_state_does_not_move) {
+// The contract (docs/protocol.md): a gateway press presses once whatever the kit believed,
+// then the belief is `expect`. The gateway sends the same `expect` again when the bath shows
+// that the last press missed: the kit's belief is then wrong, and only a press corrects it.
+TEST(press_when_already_believed_in_the_expected_state_still_presses_once) {
   Rig r;
   r.p.restoreHeater(true);
   r.cmd("c-2", Op::Press, Expect::On);
   r.run(1000);
-  CHECK_STR(r.joined(), "ack c-2 ok heater=on");
+  CHECK_STR(r.joined(), "1000:Press | 1550:Release | 1850:Detach | ack c-2 ok heater=on");
+  CHECK(r.p.heater());  // `expect`, not a flip of the old belief
+  Rig s;  // a missed off-press corrected: believed off, pressed again, still believed off
+  s.cmd("c-2b", Op::Press, Expect::Off);
+  s.run(1000);
+  CHECK_STR(s.joined(), "1000:Press | 1550:Release | 1850:Detach | ack c-2b ok heater=off");
+  CHECK(!s.p.heater());
+}
+
+TEST(press_repeated_expect_presses_each_time_and_never_toggles_the_belief) {
+  Rig r;
+  r.cmd("c-2c", Op::Press, Expect::On);
+  r.run(2000);
+  r.cmd("c-2d", Op::Press, Expect::On);  // the bath showed the first press missed
+  r.run(2000);
+  CHECK_STR(r.joined(),
+            "1000:Press | 1550:Release | 1850:Detach | ack c-2c ok heater=on | 3350:Press | 3900:Release | 4200:Detach | ack c-2d ok heater=on");
+  CHECK(r.p.heater());
+}
+
+TEST(safe_repeated_presses_nothing_once_believed_off) {
+  Rig r;
+  r.p.restoreHeater(true);
+  r.cmd("c-3a", Op::Safe, Expect::None);
+  r.run(2000);
+  r.cmd("c-3b", Op::Safe, Expect::None);  // the gateway repeats safe while the bath rises
+  r.run(2000);
+  r.cmd("c-3c", Op::Safe, Expect::None);
+  r.run(2000);
+  CHECK_STR(r.joined(), "1000:Press | 1550:Release | 1850:Detach | ack c-3a ok heater=off | ack c-3b ok heater=off | ack c-3c ok heater=off");
+  CHECK(!r.p.heater());
 }
 
 TEST(safe_presses_only_when_heater_believed_on) {

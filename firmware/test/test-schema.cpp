@@ -34,6 +34,20 @@ TEST(schema_size_utf8_json_and_root_checks_come_first) {
   CHECK_STR(verdict(sv::Kind::Telemetry, "[1]"), "SV_ERR_PAYLOAD_INVALID (root)");
 }
 
+TEST(schema_repeated_key_is_refused_before_the_schema_and_named) {
+  CHECK_STR(verdict(sv::Kind::Telemetry, R"({"v":1,"boot":7,"seq":1,"ts":null,"tempC":200,"sensor":"ok","heater":true,"tempC":50})"),
+            "SV_ERR_PAYLOAD_DUPLICATE_KEY tempC");
+  CHECK_STR(verdict(sv::Kind::Status, R"({"v":2,"state":"online","boot":7,"fw":"1.0.0","profile":"toggle","boot":8})"),
+            "SV_ERR_PAYLOAD_DUPLICATE_KEY boot");  // not the schema's complaint about v
+  CHECK_STR(verdict(sv::Kind::Ack, R"({"v":1,"id":"c-1","ok":false,"heater":false,"err":[{"code":1},{"code":2,"code":3}]})"),
+            "SV_ERR_PAYLOAD_DUPLICATE_KEY err.1.code");
+  sv::Verdict v;
+  std::string p = kTel + ",\"temp\\u0043\":1}";
+  sv::validate(sv::Kind::Telemetry, p.data(), p.size(), doc, v);
+  CHECK_STR(v.issues[0].reason, "duplicate_key (appears more than once)");
+  CHECK_EQ(v.total, 1);
+}
+
 TEST(schema_telemetry_refinement_ties_tempC_to_sensor) {
   CHECK_STR(verdict(sv::Kind::Telemetry, R"({"v":1,"boot":7,"seq":1,"ts":null,"tempC":null,"sensor":"ok","heater":true})"),
             "SV_ERR_PAYLOAD_INVALID tempC");

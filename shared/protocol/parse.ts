@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { formatIssues } from '../zod-issues.js';
+import { findDuplicateKey } from './duplicate-keys.js';
 import { DEVICE_MESSAGES, type DeviceMessage, type DeviceMessageKind, MAX_PAYLOAD_BYTES } from './messages.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; reason: string; issues: string[] };
@@ -7,7 +8,8 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCo
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Strict parse of a device payload: size, UTF-8, JSON object, then the v1 schema.
+ * Strict parse of a device payload: size, UTF-8, JSON object, no key twice in one object, then
+ * the v1 schema.
  * Never throws; the failure says which field and why (PROTOCOL: invalid input is
  * acknowledged and dead-lettered with its reason).
  */
@@ -30,6 +32,11 @@ export function parseDeviceMessage<K extends DeviceMessageKind>(kind: K, payload
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return fail('SV_ERR_PAYLOAD_INVALID', ['(root): must be a JSON object']);
+  }
+  // JSON.parse kept only the last of a repeated key's values; which one the device meant is unknown.
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== null) {
+    return fail('SV_ERR_PAYLOAD_DUPLICATE_KEY', [`${duplicate}: duplicate_key (appears more than once)`]);
   }
   const result = DEVICE_MESSAGES[kind].safeParse(json);
   if (!result.success) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Ack, Command, Status, Telemetry } from '../protocol/messages.js';
 import { invalid, valid } from './golden-source.js';
+import { cases as kitContractCases } from './kit-contract-source.js';
 
 /**
  * The JSON Schema (draft 2020-12) of the four device messages. Refinements that JSON Schema
@@ -50,4 +51,8 @@ function strip(schema: Record<string, unknown>): Record<string, unknown> {
 
 export function renderGolden(): string {
   return `${JSON.stringify({ protocol: 1, valid, invalid }, null, 2)}\n`;
+}
+
+export function renderKitContract(): string {
+  return `${JSON.stringify({ protocol: 1, cases: kitContractCases }, null, 2)}\n`;
 }

@@ -1,7 +1,8 @@
 /**
  * Source of shared/fixtures/golden-v1.json: golden device payloads, valid and invalid, that every
  * implementation (the TypeScript schemas, the firmware's C++ core) is tested against.
- * `field` is the field the rejection must name ("(root)" for whole-payload errors).
+ * `field` is the field the rejection must name ("(root)" for whole-payload errors; the path of a
+ * repeated key, `a.0.b`, for SV_ERR_PAYLOAD_DUPLICATE_KEY).
  */
 export interface GoldenValid {
   name: string;
@@ -9,7 +10,7 @@ export interface GoldenValid {
   payload: string;
 }
 export interface GoldenInvalid extends GoldenValid {
-  code: 'SV_ERR_PAYLOAD_INVALID' | 'SV_ERR_PAYLOAD_NOT_JSON' | 'SV_ERR_PAYLOAD_TOO_LARGE';
+  code: 'SV_ERR_PAYLOAD_INVALID' | 'SV_ERR_PAYLOAD_NOT_JSON' | 'SV_ERR_PAYLOAD_TOO_LARGE' | 'SV_ERR_PAYLOAD_DUPLICATE_KEY';
   field: string;
 }
 
@@ -54,6 +55,11 @@ export const valid: GoldenValid[] = [
     payload: '{"v":1,"id":"c-01J9Z3K7Q3","op":"safe","ttlMs":5000,"sentTs":1763798400123,"maxC":90}',
   },
   { name: 'ack ok from PROTOCOL.md', kind: 'ack', payload: '{"v":1,"id":"c-01J9Z3K7Q2","ok":true,"heater":true}' },
+  {
+    name: 'status whose fw text looks like a repeated key',
+    kind: 'status',
+    payload: '{"v":1,"state":"online","boot":7,"fw":"\\"state\\":\\"x\\"","profile":"toggle"}',
+  },
   {
     name: 'ack refused with reason',
     kind: 'ack',
@@ -159,5 +165,33 @@ export const invalid: GoldenInvalid[] = [
     payload: '{"v":1,"id":"c-1","ok":true}',
     code: 'SV_ERR_PAYLOAD_INVALID',
     field: 'heater',
+  },
+  {
+    name: 'repeated key (the later value would win in JSON.parse)',
+    kind: 'telemetry',
+    payload: `${t({ tempC: 200 }).slice(0, -1)},"tempC":50}`,
+    code: 'SV_ERR_PAYLOAD_DUPLICATE_KEY',
+    field: 'tempC',
+  },
+  {
+    name: 'repeated key spelled with an escape',
+    kind: 'cmd',
+    payload: '{"v":1,"id":"c-1","op":"press","expect":"on","ttlMs":5000,"expe\\u0063t":"off"}',
+    code: 'SV_ERR_PAYLOAD_DUPLICATE_KEY',
+    field: 'expect',
+  },
+  {
+    name: 'repeated key in an object inside an array',
+    kind: 'ack',
+    payload: '{"v":1,"id":"c-1","ok":false,"heater":false,"err":[{"code":1},{"code":2,"code":3}]}',
+    code: 'SV_ERR_PAYLOAD_DUPLICATE_KEY',
+    field: 'err.1.code',
+  },
+  {
+    name: 'repeated key before a schema error',
+    kind: 'status',
+    payload: '{"v":2,"state":"online","boot":7,"fw":"1.0.0","profile":"toggle","boot":8}',
+    code: 'SV_ERR_PAYLOAD_DUPLICATE_KEY',
+    field: 'boot',
   },
 ];

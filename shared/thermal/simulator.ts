@@ -22,9 +22,18 @@ export interface SimCommand {
 export interface SimAck {
   ok: boolean;
   heater: boolean;
+  err?: string;
+}
+
+/** A command as it arrives over MQTT: its id, and whether it is older than its `ttlMs`. */
+export interface SimDelivery extends SimCommand {
+  id: string;
+  expired?: boolean;
 }
 
 const MAX_PENDING = 8;
+/** Command ids remembered for QoS 1 redeliveries (as many as the firmware keeps). */
+const RECENT_IDS = 8;
 const BOIL_C = 100;
 
 /**
@@ -57,6 +66,7 @@ export class ThermalSim {
   private porReads = 0;
   private readonly pendingAt = new Float64Array(MAX_PENDING);
   private pendingCount = 0;
+  private readonly recentIds: string[] = [];
   /** Counters for tests and benchmarks. */
   presses = 0;
   missed = 0;
@@ -138,6 +148,19 @@ export class ThermalSim {
     this.pressButton();
     this.belief = b === 'toggle' ? !this.belief : cmd.expect === 'on';
     return { ok: true, heater: this.belief };
+  }
+
+  /**
+   * A command delivered over MQTT, as the firmware receives it (docs/protocol.md, the kit's
+   * command contract): an id already executed (a QoS 1 redelivery) is ignored — no press, no
+   * Ack (`null`); an expired command is refused without a press; anything else is `command()`.
+   */
+  receive(cmd: SimDelivery): SimAck | null {
+    if (this.recentIds.includes(cmd.id)) return null;
+    this.recentIds.push(cmd.id);
+    if (this.recentIds.length > RECENT_IDS) this.recentIds.shift();
+    if (cmd.expired) return { ok: false, heater: this.belief, err: 'expired' };
+    return this.command(cmd);
   }
 
   /** One DS18B20 conversion: the value and its classification, as the firmware reports it. */
