@@ -15,9 +15,11 @@ import { mqttUrl } from './devices/provision.js';
 import { localApi } from './http/api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
+import { refusalsApi } from './http/refusals-api.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
+import { RefusalLog } from './refusal-log.js';
 import { buildRelay, type Relay } from './relay/index.js';
 import { CommandSender } from './runtime/command-sender.js';
 import { ControlLoop } from './runtime/control-loop.js';
@@ -73,7 +75,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   let loop: ControlLoop | undefined;
   let sender: CommandSender | undefined;
   const onPubackLatency = (ms: number) => metrics?.pubackLatency.observe(ms / 1000);
-  const ingest = new IngestPipeline(store, stats, relayOn, onPubackLatency);
+  const refusals = new RefusalLog(log.child({ part: 'refusals' }));
+  const ingest = new IngestPipeline(store, stats, relayOn, onPubackLatency, refusals);
   metrics = new GatewayMetrics(stats, {
     connections: () => broker?.connections ?? 0,
     clients: () => broker?.connectedClients ?? 0,
@@ -128,7 +131,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       const hosts = config.mqtt.publicHost ? [config.mqtt.publicHost] : [];
       const { created } = ensurePki(config.dataDir, hosts);
       if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
-      const security = new SecurityLog(store, stats, config.store.securityEventsPerMin);
+      const security = new SecurityLog(store, stats, config.store.securityEventsPerMin, refusals);
       broker =
         config.mqtt.nodes > 1
           ? new BrokerNodes({ config, ingest, security, stats, log, registry: (metrics as GatewayMetrics).registry, onPubackLatency })
@@ -176,6 +179,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         },
         auth: operator,
       });
+      refusalsApi(http, { reader: () => reader as Database, store, ingest, auth: operator });
       dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();

@@ -1,3 +1,4 @@
+import type { RefusalLog } from '../refusal-log.js';
 import type { Stats } from '../stats.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { SecurityRecorder } from './ports.js';
@@ -13,9 +14,12 @@ export class SecurityLog implements SecurityRecorder {
     private readonly store: StoreWriter,
     private readonly stats: Stats,
     private readonly perMinute: number,
+    /** One info line per refusal, rate-limited per device or address (refusal-log.ts). */
+    private readonly refusals?: RefusalLog,
   ) {}
 
   record(kind: string, deviceId: string | null, remote: string | null, detail: string): void {
+    this.refusals?.note(`${deviceId ?? remote ?? 'unknown'} ${kind}`, { kind, deviceId, remote, detail }, `refused: ${kind}`);
     const now = Date.now();
     if (now - this.windowStart >= 60_000) {
       this.windowStart = now;

@@ -4,6 +4,7 @@ import { parseDeviceMessage } from '../../shared/protocol/parse.js';
 import type { UplinkSuffix } from '../../shared/topics.js';
 import { firstField } from '../../shared/zod-issues.js';
 import type { IngestPort, Release } from '../broker/ports.js';
+import type { RefusalLog } from '../refusal-log.js';
 import type { Stats } from '../stats.js';
 import { DUPLICATE } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -41,6 +42,8 @@ export class IngestPipeline extends EventEmitter<IngestEvents> implements Ingest
     private readonly stats: Stats,
     private readonly relayOn: () => boolean,
     private readonly onPubackLatency: (ms: number) => void = () => {},
+    /** One info line per refused payload, rate-limited per device (refusal-log.ts). */
+    private readonly refusals?: RefusalLog,
   ) {
     super();
   }
@@ -74,6 +77,11 @@ export class IngestPipeline extends EventEmitter<IngestEvents> implements Ingest
     }
     if (!parsed.ok) {
       stats.incLabel('parse_fail', parsed.label);
+      this.refusals?.note(
+        `${deviceId} dead_letter`,
+        { deviceId, topic, code: parsed.code, reason: parsed.reason },
+        'payload refused (dead-lettered)',
+      );
       // PROTOCOL: invalid input is acknowledged (so the device does not resend it forever),
       // not used for control, and kept in the dead-letter store with the reason.
       this.store.write({ t: 'dlq', deviceId, topic, code: parsed.code, reason: parsed.reason, payload, rxTs }, (err) =>

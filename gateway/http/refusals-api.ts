@@ -1,0 +1,114 @@
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SvError } from '../../shared/errors.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import { parseTopic } from '../../shared/topics.js';
+import { formatIssues } from '../../shared/zod-issues.js';
+import type { IngestPort } from '../broker/ports.js';
+import { parseUplink } from '../ingest/pipeline.js';
+import { type DeadLetterRow, deadLetter, deadLetters, securityEvents } from '../store/refusals.js';
+import type { StoreWriter } from '../store/writer.js';
+
+/**
+ * What the gateway refused, for the kit developer whose messages "vanish": dead letters (payloads
+ * that failed strict parsing, with the reason) and security events (failed authentications, ACL
+ * denials, limits), newest first with an id cursor, filtered by device. A dead letter can be
+ * replayed (parsed again with today's schema and, if it passes now, ingested as if it had just
+ * arrived) or purged.
+ */
+export interface RefusalsApiDeps {
+  reader: () => Database;
+  store: StoreWriter;
+  ingest: IngestPort;
+  auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+}
+
+const Page = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().min(1).optional(),
+  device: DeviceId.optional(),
+});
+
+const Purge = z.strictObject({
+  device: DeviceId.optional(),
+  /** Only dead letters received before this time (epoch ms). */
+  before: z.coerce.number().int().min(0).optional(),
+});
+
+const IdParam = z.strictObject({ id: z.coerce.number().int().min(1) });
+
+function valid<T>(schema: z.ZodType<T>, value: unknown, part: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new SvError('SV_ERR_VALIDATION', `invalid ${part}`, formatIssues(r.error, part));
+  return r.data;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function view(r: DeadLetterRow) {
+  let text: string | null = null;
+  try {
+    text = utf8.decode(r.payload);
+  } catch {
+    text = null;
+  }
+  return {
+    id: r.id,
+    rxTs: r.rxTs,
+    deviceId: r.deviceId,
+    topic: r.topic,
+    code: r.code,
+    reason: r.reason,
+    bytes: r.payload.byteLength,
+    // The payload as the kit sent it: text when it is UTF-8, else base64.
+    ...(text !== null ? { payload: text } : { payloadBase64: r.payload.toString('base64') }),
+  };
+}
+
+function page<T extends { id: number }>(items: T[], limit: number) {
+  const last = items[items.length - 1];
+  return { items, next: items.length === limit && last ? { before: last.id } : null };
+}
+
+export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
+  const onRequest = d.auth;
+  http.get('/v1/dead-letters', { onRequest }, async (req) => {
+    const q = valid(Page, req.query, 'query');
+    return page(deadLetters(d.reader(), q).map(view), q.limit);
+  });
+  http.get('/v1/security-events', { onRequest }, async (req) => {
+    const q = valid(Page, req.query, 'query');
+    return page(securityEvents(d.reader(), q), q.limit);
+  });
+  http.post('/v1/dead-letters/:id/replay', { onRequest }, async (req) => {
+    const { id } = valid(IdParam, req.params, 'params');
+    const row = deadLetter(d.reader(), id);
+    if (!row) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`);
+    const topic = parseTopic(row.topic);
+    if (!topic || topic.suffix === 'cmd' || row.deviceId === null || topic.deviceId !== row.deviceId)
+      throw new SvError('SV_ERR_CONFLICT', `dead letter ${id} is not a kit's uplink (${row.topic}): it cannot be replayed`, [
+        'topic: not an uplink topic of the kit',
+      ]);
+    const parsed = parseUplink(topic.suffix, row.payload);
+    if (!parsed.ok) throw new SvError(parsed.code, `still refused by today's schema: ${parsed.reason}`, [parsed.reason]);
+    // As if the kit had just sent it: dedupe, durable commit, control, relay.
+    await new Promise<void>((resolve, reject) =>
+      d.ingest.handle(row.deviceId as string, topic.suffix as 'telemetry', row.topic, row.payload, 1, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    await d.store.deadLettersDelete({ ids: [id] });
+    return { replayed: { id, deviceId: row.deviceId, kind: topic.suffix } };
+  });
+  http.delete('/v1/dead-letters/:id', { onRequest }, async (req) => {
+    const { id } = valid(IdParam, req.params, 'params');
+    const purged = await d.store.deadLettersDelete({ ids: [id] });
+    if (purged === 0) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`);
+    return { purged };
+  });
+  http.delete('/v1/dead-letters', { onRequest }, async (req) => {
+    const q = valid(Purge, req.query, 'query');
+    return { purged: await d.store.deadLettersDelete({ deviceId: q.device, beforeTs: q.before }) };
+  });
+}
