@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { chromium, type Page } from 'playwright-core';
 import t from 'tap';
 import { createLogger } from '../../shared/log.js';
@@ -174,5 +175,32 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await shows(gw, 'tbody td:nth-child(3)', /^[1-9]\d*$/);
   t.pass('the cloud link shows as down, with the backlog waiting at the edge');
   await gw.screenshot({ path: join(OUT, 'gateway-link.png'), fullPage: true });
+
+  // Rejected messages: a kit's payload that failed parsing (one an older rule refused, one that
+  // today's schema still refuses), shown with its reason, replayed from the page.
+  const store = new Sqlite(join(dataDir, 'gateway', 'gateway.sqlite'));
+  store.pragma('busy_timeout = 5000');
+  const insert = store.prepare('INSERT INTO dead_letters (rx_ts, device_id, topic, code, reason, payload) VALUES (?, ?, ?, ?, ?, ?)');
+  const valid = JSON.stringify({ v: 1, boot: 900, seq: 1, ts: null, tempC: 41.5, sensor: 'ok', heater: false });
+  const old = Number(
+    insert.run(Date.now(), 'kit-eggs', 'sv/kit-eggs/telemetry', 'SV_ERR_PAYLOAD_INVALID', 'an older rule', Buffer.from(valid))
+      .lastInsertRowid,
+  );
+  insert.run(
+    Date.now(),
+    'kit-eggs',
+    'sv/kit-eggs/telemetry',
+    'SV_ERR_PAYLOAD_DUPLICATE_KEY',
+    'tempC: duplicate_key (appears more than once)',
+    Buffer.from('{"tempC":1,"tempC":2}'),
+  );
+  store.close();
+  await gw.getByRole('link', { name: 'Rejected messages' }).click();
+  await shows(gw, 'tbody tr td:nth-child(4)', /duplicate_key/);
+  t.pass('the rejected-messages page shows a dead letter with its reason');
+  await gw.screenshot({ path: join(OUT, 'gateway-rejected.png'), fullPage: true });
+  await gw.locator(`tr[data-id="${old}"]`).getByRole('button', { name: 'Replay' }).click();
+  await gw.locator(`tr[data-id="${old}"]`).waitFor({ state: 'detached', ...WAIT });
+  t.pass('a dead letter that passes today is replayed from the page and leaves the list');
   t.same(pageErrors, [], 'no script errors in the pages');
 });

@@ -8,6 +8,7 @@ import { buildGateway, type Gateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
 import { list, provisionSecret, rotate } from '../../gateway/devices/provision.js';
 import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
+import { openStore } from '../../gateway/store/open.js';
 import { loadConfig } from '../../shared/config/load.js';
 import type { Logger } from '../../shared/log.js';
 import { demoDownlink } from './downlink.js';
@@ -100,6 +101,8 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       },
     });
     const kits = o.kits ?? DEMO_KITS;
+    // The demo is the gateway's owner: it may create the store its kits are provisioned in.
+    openStore(gatewayDir).close();
     const provisioned = new Set(
       list(gwConfig)
         .filter((d) => d.revokedAt === null)

@@ -8,6 +8,7 @@ import type { EventItem } from './model.js';
 const CLEARED_BY: Record<string, string[]> = {
   sensor_ok: ['sensor_fault'],
   over_temp_cleared: ['over_temp'],
+  fail_safe_released: ['actuator_disobeys', 'ack_contradicts'],
   online: ['offline'],
   // A stopped or new cook ends the alarms that belong to a cook.
   stopped: ['actuator_fault', 'heater_stuck', 'food_safety_alarm', 'resume_unsafe', 'heater_state_unknown'],
@@ -53,6 +54,16 @@ export function describe(e: EventItem): string {
       return 'bath 2 h in the danger zone (4.4–54.4 °C)';
     case 'offline':
       return 'kit went silent';
+    case 'actuator_disobeys':
+      return 'the bath still heats after the kit switched the heater off: switch the cooker off by hand';
+    case 'heater_state_unknown':
+      return 'the heater may still be on: check the cooker';
+    case 'ack_contradicts':
+      return `the kit reported the heater ${String(d.heater ?? '?')} after being asked for ${String(d.op ?? '')} ${String(d.expect ?? '')}`;
+    case 'fail_safe_released':
+      return 'fail-safe released: the bath is back in range';
+    case 'boot_regression':
+      return `the kit's boot counter went back (${String(d.fromBoot ?? '?')} → ${String(d.toBoot ?? '?')}): reflashed or replaced`;
     case 'reached':
       return `reached ${String(d.targetC ?? '')} °C`;
     default:

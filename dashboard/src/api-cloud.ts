@@ -119,6 +119,7 @@ export function cloudApi(call: Call, name: string): Api {
         }),
       );
     },
+    rejected: null,
     async links() {
       const r = await call<
         Paged<{

@@ -1,5 +1,5 @@
 import { ApiError, type Call } from './http.js';
-import type { Api, CookView, Kit } from './model.js';
+import type { Api, CookView, DeadLetter, Kit, SecurityEvent } from './model.js';
 
 /** Shapes of gateway/http/api.ts (ControlLoop.view and the SQLite rows), as far as the dashboard reads them. */
 interface GatewayView {
@@ -76,6 +76,20 @@ export function gatewayApi(call: Call, name: string): Api {
         action: a.action,
         reason: a.reason,
       }));
+    },
+    rejected: {
+      async deadLetters(q) {
+        return (await call<{ items: DeadLetter[] }>('GET', `/v1/dead-letters?${page(q)}`)).items;
+      },
+      async securityEvents(q) {
+        return (await call<{ items: SecurityEvent[] }>('GET', `/v1/security-events?${page(q)}`)).items;
+      },
+      async replay(id) {
+        await call('POST', `/v1/dead-letters/${id}/replay`);
+      },
+      async purge(id) {
+        await call('DELETE', `/v1/dead-letters/${id}`);
+      },
     },
     async links() {
       try {

@@ -9,6 +9,7 @@ import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
 import { loginView } from './views/login.js';
 import { auditView, eventsView, linksView } from './views/records.js';
+import { rejectedView } from './views/rejected.js';
 import type { Ctx, View } from './views/view.js';
 
 /**
@@ -62,6 +63,7 @@ async function boot(): Promise<void> {
       link('#/events', 'Alarms & events'),
       link('#/audit', 'Audit'),
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
+      ...(api.rejected ? [link('#/rejected', 'Rejected messages')] : []),
       h('button', { type: 'button', class: 'link', onclick: () => login() }, 'Log out'),
     );
     root.replaceChildren(
@@ -88,7 +90,9 @@ async function boot(): Promise<void> {
             ? auditView(ctx)
             : path === '/links'
               ? linksView(ctx)
-              : fleetView(ctx);
+              : path === '/rejected' && api.rejected
+                ? rejectedView(ctx, api.rejected)
+                : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

@@ -94,6 +94,36 @@ export interface Api {
   events(q: { device?: string; limit: number }): Promise<EventItem[]>;
   audit(q: { device?: string; limit: number }): Promise<AuditItem[]>;
   links(): Promise<Link[]>;
+  /** What the gateway refused (dead letters, security events); null on the cloud. */
+  rejected: RejectedApi | null;
   /** Downsampled history from the store; null where the API has none (the gateway). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
+}
+
+export interface DeadLetter {
+  id: number;
+  rxTs: number;
+  deviceId: string | null;
+  topic: string;
+  code: string;
+  reason: string;
+  bytes: number;
+  payload?: string;
+  payloadBase64?: string;
+}
+
+export interface SecurityEvent {
+  id: number;
+  ts: number;
+  kind: string;
+  deviceId: string | null;
+  remote: string | null;
+  detail: string;
+}
+
+export interface RejectedApi {
+  deadLetters(q: { device?: string; limit: number }): Promise<DeadLetter[]>;
+  securityEvents(q: { device?: string; limit: number }): Promise<SecurityEvent[]>;
+  replay(id: number): Promise<void>;
+  purge(id: number): Promise<void>;
 }

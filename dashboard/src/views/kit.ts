@@ -86,7 +86,7 @@ export function kitView(ctx: Ctx, id: string): View {
         : a.judged === 0
           ? a.presses === 0
             ? 'no presses yet'
-            : `${a.presses} sent, none judged yet`
+            : `${a.presses} presses sent, none judged yet`
           : `${a.confirmed} of ${a.judged} judged (${Math.round((a.successRate ?? 0) * 100)} %)`,
     );
     fields.actuator.className = a && a.successRate !== null && a.successRate < 0.8 ? 'bad' : '';
