@@ -73,7 +73,7 @@ async function killUnderLoad(t: Test, extraArgs: string[]): Promise<void> {
   const secrets = new Map<string, string>();
   for (let i = 0; i < KITS; i++) {
     const id = `kit-c${String(i).padStart(3, '0')}`;
-    secrets.set(id, (await provisionSecret(config, id)).secret);
+    secrets.set(id, (await provisionSecret(config, id, { init: true })).secret);
   }
   let gw = startGatewayProcess(dataDir, mqttPort, httpPort, extraArgs);
   t.teardown(() => gw.child.kill('SIGKILL'));

@@ -27,7 +27,7 @@ const KITS = 6;
 const PER_KIT = 30;
 const kits = Array.from({ length: KITS }, (_, i) => `kit-crash${i}`);
 const secrets = new Map<string, string>();
-for (const id of kits) secrets.set(id, (await provisionSecret(config, id)).secret);
+for (const id of kits) secrets.set(id, (await provisionSecret(config, id, { init: true })).secret);
 const operator = issueOperatorToken(tokenFilePath(dataDir));
 
 function startGatewayProcess(): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } {

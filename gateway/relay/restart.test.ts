@@ -84,7 +84,7 @@ t.test('drop counts survive kill -9: totals kept, and every drop reaches the clo
   const config = loadConfig(gatewayConfig, { overrides: { dataDir } });
   const KITS = ['kit-rs2a', 'kit-rs2b'];
   const secrets = new Map<string, string>();
-  for (const id of KITS) secrets.set(id, (await provisionSecret(config, id)).secret);
+  for (const id of KITS) secrets.set(id, (await provisionSecret(config, id, { init: true })).secret);
   const operator = issueOperatorToken(tokenFilePath(dataDir));
   const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } => {
     const args = [
