@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
+import { createLogger } from '../../shared/log.js';
 import { Command } from '../../shared/protocol/messages.js';
 import { startMosquitto } from '../../test/harness/index.js';
 import { gatewayConfig } from '../config.js';
@@ -63,17 +65,21 @@ const reading = (kit: Kit, id: string, tempC: number) => {
 
 t.test('kits appear in HA, are cooked from it, follow their link, vanish on revoke; HA down never touches the gateway', async (t) => {
   const broker = await startMosquitto(t, { users: { gateway: 'gw-secret-1', homeassistant: 'ha-secret-1' } });
-  const gw = await startGateway(
-    t,
-    {
-      name: 'Kitchen',
-      'ha.mqttUrl': broker.url,
-      'ha.username': 'gateway',
-      'ha.password': 'gw-secret-1',
-      'mqtt.publishRatePerDevice': 0,
-    },
-    { now: () => clock },
-  );
+  const logs: string[] = [];
+  const log = createLogger({
+    name: 'gateway-test',
+    level: 'info',
+    pretty: false,
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  });
+  // Credentials in the URL (ha.username / ha.password work too; the config test covers them).
+  const haUrl = broker.url.replace('mqtt://', 'mqtt://gateway:gw-secret-1@');
+  const gw = await startGateway(t, { name: 'Kitchen', 'ha.mqttUrl': haUrl, 'mqtt.publishRatePerDevice': 0 }, { now: () => clock }, log);
   const ha = await SimHa.connect(broker.url, { username: 'homeassistant', password: 'ha-secret-1' });
   t.teardown(() => ha.close());
   const secretA = await gw.addKit('kit-a');
@@ -214,4 +220,8 @@ t.test('kits appear in HA, are cooked from it, follow their link, vanish on revo
   });
   await ha.until('the stale config swept', () => ha.topics.get(stale) === '');
   t.pass("a stale retained config of this gateway's is removed");
+
+  const all = logs.join('');
+  t.match(all, /home assistant: MQTT broker unreachable; retrying/, 'the outage is logged');
+  t.notMatch(all, /gw-secret-1/, 'the broker password is never logged');
 });
