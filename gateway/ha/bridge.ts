@@ -125,14 +125,13 @@ export class HaBridge {
       ...(d.config.password !== undefined ? { password: d.config.password } : {}),
       clientId: `sousvide-${this.n.gateway}`,
       will: { topic: bridgeTopic, payload: 'offline' },
-      subscriptions: [commandSubscription(this.n), `${this.n.prefix}/+/+/+/config`],
+      subscriptions: [commandSubscription(this.n), `${this.n.prefix}/+/+/+/config`, this.birthTopic],
       backoff: d.backoff ?? { baseMs: 1000, maxMs: 60_000 },
       log: d.log,
       onConnect: () => {
         this.sent = new Map();
-        this.announced = new Set();
         this.send(bridgeTopic, 'online', true, 1);
-        this.sync();
+        this.republish();
       },
       onMessage: (topic, payload) => this.onMessage(topic, payload),
       onError: (reason) => this.m.failures.inc({ reason }),
@@ -148,6 +147,14 @@ export class HaBridge {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.mqtt.stop();
+  }
+
+  /** Everything again: configs, states, availability (after a reconnect or HA's restart). */
+  private republish(): void {
+    const bridge = bridgeAvailabilityTopic(this.n);
+    this.sent = new Map([[bridge, this.sent.get(bridge) ?? 'online']]);
+    this.announced = new Set();
+    this.sync();
   }
 
   /** Publishes what changed since the last sync: new kits' configs, states, availability, removals. */
@@ -203,7 +210,16 @@ export class HaBridge {
     if (ok) this.sent.set(topic, payload);
   }
 
+  /** HA's birth message (mqtt docs, "Birth and last will messages"): `online` when HA (re)starts. */
+  private get birthTopic(): string {
+    return `${this.d.config.discoveryPrefix}/status`;
+  }
+
   private onMessage(topic: string, payload: string): void {
+    if (topic === this.birthTopic) {
+      if (payload === 'online') this.republish(); // as HA's docs advise, and zigbee2mqtt does
+      return;
+    }
     const d = parseDiscoveryTopic(this.n.prefix, topic);
     if (d) {
       this.sweep(d.nodeId, topic, payload);

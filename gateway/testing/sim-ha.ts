@@ -20,6 +20,8 @@ export interface SimEntity {
 export class SimHa {
   /** Last payload per topic ('' after a removal). */
   readonly topics = new Map<string, string>();
+  /** Messages received per topic. */
+  readonly received = new Map<string, number>();
   readonly entities = new Map<string, SimEntity>();
   private constructor(
     readonly client: MqttClient,
@@ -36,6 +38,7 @@ export class SimHa {
 
   private onMessage(topic: string, payload: string): void {
     this.topics.set(topic, payload);
+    this.received.set(topic, (this.received.get(topic) ?? 0) + 1);
     const d = parseDiscoveryTopic(this.prefix, topic);
     if (!d) return;
     const key = `${d.component}/${d.nodeId}/${d.objectId}`;
@@ -53,6 +56,11 @@ export class SimHa {
       .map(([, v]) => v as string);
     for (const a of (config.availability as { topic: string }[] | undefined) ?? []) reads.push(a.topic);
     this.client.subscribe([...new Set(reads)], { qos: 1 });
+  }
+
+  /** HA's birth message: what HA publishes when it starts. */
+  async birth(): Promise<void> {
+    await this.client.publishAsync(`${this.prefix}/status`, 'online', { qos: 1 });
   }
 
   /** Entities of one discovery node (one kit). */
