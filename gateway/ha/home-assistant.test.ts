@@ -229,4 +229,27 @@ t.test('kits appear in HA, are cooked from it, follow their link, vanish on revo
   const all = logs.join('');
   t.match(all, /home assistant: MQTT broker unreachable; retrying/, 'the outage is logged');
   t.notMatch(all, /gw-secret-1/, 'the broker password is never logged');
+
+  // A clean stop says goodbye: HA marks every entity unavailable at once.
+  await gw.stop();
+  await ha.until('the bridge offline', () => ha.topics.get('sousvide/kitchen/availability') === 'offline');
+  t.equal(ha.available(bath), false, "after the gateway's stop its entities are unavailable");
+});
+
+t.test("a frozen HA broker does not hold up the gateway's stop", async (t) => {
+  const broker = await startMosquitto(t);
+  const gw = await startGateway(t, { 'ha.mqttUrl': broker.url });
+  await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + 20_000;
+    const poll = async () => {
+      if (counter(await gw.metrics(), 'ha_mqtt_connected') === 1) return resolve();
+      if (Date.now() > deadline) return reject(new Error('the bridge never connected'));
+      setTimeout(poll, 50);
+    };
+    void poll();
+  });
+  broker.pause(); // SIGSTOP: the connection stays open, nothing answers
+  t.teardown(() => broker.resume());
+  await gw.stop();
+  t.pass('the gateway stopped');
 });

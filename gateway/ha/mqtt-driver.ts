@@ -90,18 +90,24 @@ export class HaMqtt {
     return true;
   }
 
-  async stop(): Promise<void> {
+  /** Never waits more than `graceMs` on the broker (a frozen broker must not hold up the gateway's stop). */
+  async stop(graceMs = 2000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
     const c = this.client;
     if (!c) return;
-    if (c.connected) {
-      // A clean goodbye: HA sees the bridge go offline at once (the Will is only sent on a drop).
-      await new Promise<void>((resolve) =>
-        c.publish(this.o.will.topic, this.o.will.payload, { qos: 1, retain: true }, () => resolve()),
-      ).catch(() => {});
-    }
-    await c.endAsync(!c.connected).catch(() => {});
+    const goodbye = async () => {
+      if (c.connected) await c.publishAsync(this.o.will.topic, this.o.will.payload, { qos: 1, retain: true });
+      await c.endAsync(false);
+    };
+    // A clean goodbye: HA sees the bridge go offline at once (the Will is only sent on a drop).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), graceMs);
+    });
+    const r = await Promise.race([goodbye().catch(() => 'failed' as const), late]);
+    clearTimeout(timer);
+    if (r !== undefined) await c.endAsync(true).catch(() => {});
   }
 
   private scheduleReconnect(): void {
