@@ -70,7 +70,6 @@ export class HaBridge {
   private announced = new Set<string>();
   /** Kits with entities in HA → their retained topics (to clear when revoked). */
   private readonly published = new Map<string, string[]>();
-  private readonly removing = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly m: {
@@ -176,7 +175,6 @@ export class HaBridge {
       if (!this.announced.has(id)) {
         const configs = discoveryConfigs(this.n, id);
         this.published.set(id, [...configs.map((c) => c.topic), t.state, t.availability]);
-        this.removing.delete(id);
         this.announced.add(id);
         for (const c of configs) this.send(c.topic, JSON.stringify(c.config), true, 1, id);
       }
@@ -186,15 +184,12 @@ export class HaBridge {
     }
     for (const [id, topics] of this.published) {
       if (ids.has(id)) continue;
+      // Configs first (HA removes the entities), then the retained state and availability. A
+      // removal the broker does not take is swept on the next connect (see sweep()).
+      for (const topic of topics) this.send(topic, '', true, 1);
       this.published.delete(id);
       this.announced.delete(id);
-      this.removing.set(id, topics);
       this.d.log.info({ deviceId: id }, 'home assistant: kit revoked, its entities are removed');
-    }
-    for (const [id, topics] of this.removing) {
-      // Configs first (HA removes the entities), then the retained state and availability.
-      for (const topic of topics) this.send(topic, '', true, 1);
-      this.removing.delete(id);
     }
   }
 
