@@ -113,15 +113,19 @@ export class HaMqtt {
   private scheduleReconnect(): void {
     if (this.stopping) return;
     clearTimeout(this.timer);
-    const { baseMs, maxMs } = this.o.backoff;
-    const ceiling = Math.min(maxMs, baseMs * 2 ** this.attempt);
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const delay = backoffDelay(this.attempt, this.o.backoff, Math.random());
     this.attempt++;
     this.timer = setTimeout(() => {
       if (!this.stopping) this.client?.reconnect();
     }, delay);
     this.timer.unref();
   }
+}
+
+/** Exponential backoff with jitter: attempt n waits between half and all of min(max, base·2ⁿ). */
+export function backoffDelay(attempt: number, b: { baseMs: number; maxMs: number }, random: number): number {
+  const ceiling = Math.min(b.maxMs, b.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + (random * ceiling) / 2);
 }
 
 /** The URL without its password, for logs. */
