@@ -226,6 +226,10 @@ t.test('kits appear in HA, are cooked from it, follow their link, vanish on revo
   await ha.until('the stale config swept', () => ha.topics.get(stale) === '');
   t.pass("a stale retained config of this gateway's is removed");
 
+  const bad = ha.configsSeen.filter((c) => c.invalid.length > 0);
+  t.ok(ha.configsSeen.length >= 3 * ENTITIES.length, `every config HA received (${ha.configsSeen.length}, republished ones too) ...`);
+  t.same(bad, [], '... is valid against the schema');
+
   const all = logs.join('');
   t.match(all, /home assistant: MQTT broker unreachable; retrying/, 'the outage is logged');
   t.notMatch(all, /gw-secret-1/, 'the broker password is never logged');

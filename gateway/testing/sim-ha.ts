@@ -23,6 +23,8 @@ export class SimHa {
   /** Messages received per topic. */
   readonly received = new Map<string, number>();
   readonly entities = new Map<string, SimEntity>();
+  /** Every config received (not only the last per entity), with the issues of the invalid ones. */
+  readonly configsSeen: { topic: string; invalid: string[] }[] = [];
   private constructor(
     readonly client: MqttClient,
     readonly prefix: string,
@@ -51,6 +53,7 @@ export class SimHa {
     const r = schema?.safeParse(config);
     const invalid = !schema ? [`${d.component}: not a platform this test knows`] : r?.success ? [] : formatIssues(r?.error as never);
     this.entities.set(key, { ...d, config, invalid });
+    this.configsSeen.push({ topic, invalid });
     const reads = Object.entries(config)
       .filter(([k, v]) => k.endsWith('_topic') && !k.endsWith('command_topic') && typeof v === 'string')
       .map(([, v]) => v as string);
