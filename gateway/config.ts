@@ -248,7 +248,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   },
   // Home Assistant through MQTT discovery (gateway/ha/, docs/home-assistant.md); off unless ha.mqttUrl is set.
   ha: {
-    mqttUrl: opt(z.url({ protocol: /^(mqtts?|wss?)$/ }).optional(), {
+    mqttUrl: opt(z.url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' }).optional(), {
       kind: 'string',
       unit: 'url',
       secret: true,
