@@ -12,6 +12,7 @@ import { checkGatewayConfig, type GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { mqttUrl } from './devices/provision.js';
+import { HaBridge } from './ha/bridge.js';
 import { localApi } from './http/api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
@@ -86,6 +87,22 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     metrics?.commitItems.observe(items);
     metrics?.commitLatency.observe(ms / 1000);
   };
+  // Home Assistant (gateway/ha/): an optional part; starts after control, stops before it.
+  const ha =
+    config.ha.mqttUrl === undefined
+      ? undefined
+      : new HaBridge({
+          config: { ...config.ha, mqttUrl: config.ha.mqttUrl },
+          gatewayName: config.name,
+          maxC: config.control.maxC,
+          control: () => {
+            if (!loop) throw new Error('control not started');
+            return loop;
+          },
+          deviceIds: () => directory?.ids() ?? [],
+          registry: metrics.registry,
+          log,
+        });
   const pki = pkiPaths(config.dataDir); // paths only; the files are made in start()
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker?.connectedClients ?? 0 }));
   const operator = operatorAuth(
@@ -170,6 +187,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       ingest.on('ack', (id, m) => sender?.onAck(id, m));
       control.start();
       if (relay) relay.onDesired = applyDesired(control, log); // downlink: cloud cooks → commands
+      await ha?.start();
       localApi(http, {
         loop: control,
         reader: () => reader as Database,
@@ -199,6 +217,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       return { httpPort, mqttPort: broker.mqttPort, plainPort: broker.plainPort };
     },
     async stop() {
+      await ha?.stop();
       await relay?.stop();
       clearInterval(retention);
       // Control hears nothing more: the broker's close below ends every kit's connection, and

@@ -252,6 +252,25 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     tlsCertFile: opt(Path.optional(), { kind: 'string', unit: 'path', help: 'Client certificate (PEM) for mTLS to the cloud.' }),
     tlsKeyFile: opt(Path.optional(), { kind: 'string', unit: 'path', help: 'Client key (PEM) for mTLS, with relay.tls-cert-file.' }),
   },
+  // Home Assistant through MQTT discovery (gateway/ha/, docs/home-assistant.md); off unless ha.mqttUrl is set.
+  ha: {
+    mqttUrl: opt(z.url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' }).optional(), {
+      kind: 'string',
+      unit: 'url',
+      secret: true,
+      help: "Home Assistant's MQTT broker (e.g. its Mosquitto add-on), mqtt://[user:password@]host:1883 or mqtts://…; unset = off.",
+    }),
+    username: opt(z.string().min(1).optional(), { kind: 'string', help: 'User name on that broker (or in ha.mqtt-url).' }),
+    password: opt(z.string().min(1).optional(), { kind: 'string', secret: true, help: 'Password on that broker (or in ha.mqtt-url).' }),
+    discoveryPrefix: opt(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[^#+/\s]+(\/[^#+/\s]+)*$/, 'must be topic levels without wildcards, spaces or a leading/trailing "/"'),
+      { kind: 'string', default: 'homeassistant', help: "Home Assistant's MQTT discovery prefix (HA's default: homeassistant)." },
+    ),
+  },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',
@@ -268,6 +287,12 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   const problems: string[] = [];
   if (config.mqtt.nodes > 1 && config.mqtt.clusterRedisUrl === undefined) {
     problems.push('mqtt.clusterRedisUrl: required when mqtt.nodes > 1 (the broker nodes route through Redis)');
+  }
+  if (config.ha.mqttUrl === undefined && (config.ha.username !== undefined || config.ha.password !== undefined)) {
+    problems.push('ha.mqttUrl: required when ha.username or ha.password is set');
+  }
+  if (config.ha.password !== undefined && config.ha.username === undefined) {
+    problems.push('ha.username: required with ha.password (MQTT sends a password only with a user name)');
   }
   if (config.cloud.url !== undefined && config.cloud.token === undefined) {
     problems.push('cloud.token: required when cloud.url is set');

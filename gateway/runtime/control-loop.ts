@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
 import type { Ack, Command, Telemetry } from '../../shared/protocol/messages.js';
+import { activeAlarms } from '../control/alarms.js';
 import type { ActuatorHealth } from '../control/engine/index.js';
 import {
   type ControlInput,
@@ -237,6 +238,9 @@ export class ControlLoop {
       online: e.online,
       last: e.last,
       cook: e.cook,
+      /** When the bath reached the target in this cook (a timed cook's timer runs from here). */
+      reachedTs: eng.cook?.reachedMs ?? null,
+      alarms: activeAlarms(e.state),
       commandedOn: e.state.commandedOn,
       resumeHold: e.state.resumeHold,
       dangerZoneMs: e.state.watchdog.dangerMs,

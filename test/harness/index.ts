@@ -2,6 +2,7 @@
 export { FaultProxy, type ProxyMode } from './fault-proxy.js';
 export { startInflux } from './influx.js';
 export { startMariaDb } from './mariadb.js';
+export { type MosquittoOptions, startMosquitto } from './mosquitto.js';
 export { BINARIES, findBinary } from './packages.js';
 export { freePort, waitFor } from './ports.js';
 export { startRedis } from './redis.js';

@@ -1,0 +1,271 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { CookSpec } from '../../shared/cook.js';
+import type { Logger } from '../../shared/log.js';
+import type { CookChange } from '../runtime/control-loop.js';
+import type { Actor } from '../runtime/record-sink.js';
+import {
+  bridgeAvailabilityTopic,
+  commandSubscription,
+  discoveryConfigs,
+  type HaCommand,
+  type HaKitView,
+  type HaNaming,
+  haNaming,
+  kitAvailability,
+  kitState,
+  kitTopics,
+  nodeId,
+  parseCommand,
+} from './discovery.js';
+import { HaMqtt } from './mqtt-driver.js';
+import { parseDiscoveryTopic } from './schema.js';
+
+export interface HaBridgeConfig {
+  mqttUrl: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  discoveryPrefix: string;
+}
+
+/** The control path the bridge drives: the same calls, and so the same audit, as the local API. */
+export interface HaControl {
+  view(deviceId: string): HaKitView | null;
+  startCook(deviceId: string, spec: CookSpec, actor: Actor): CookChange;
+  stopCook(deviceId: string, actor: Actor, reason?: string): CookChange;
+}
+
+export interface HaBridgeDeps {
+  config: HaBridgeConfig;
+  gatewayName: string;
+  /** The gateway's over-temperature limit: HA offers targets up to it. */
+  maxC: number;
+  /** The control loop (it exists once control has started, before this bridge starts). */
+  control: () => HaControl;
+  /** Active (provisioned, not revoked) kits. */
+  deviceIds: () => string[];
+  registry: Registry;
+  log: Logger;
+  now?: () => number;
+  syncMs?: number;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+export const HA_ACTOR: Actor = { type: 'user', id: 'home-assistant' };
+
+/**
+ * Home Assistant through MQTT discovery: every active kit appears in HA by itself (retained
+ * configs), its state follows the control view once a second, HA's commands go through the
+ * control loop like the local API's, and a revoked kit's entities are removed (empty retained
+ * configs). The user's broker being down never touches ingest or control: nothing waits on it,
+ * nothing is queued for it, failures are counted and the connection retried with backoff.
+ * A gateway part: `name`, `start()`, `stop()`.
+ */
+export class HaBridge {
+  readonly name = 'home-assistant';
+  private readonly n: HaNaming;
+  private readonly mqtt: HaMqtt;
+  /** topic → payload last published on this connection (a reconnect republishes everything). */
+  private sent = new Map<string, string>();
+  /** Kits whose discovery configs went out on this connection (configs are built only then). */
+  private announced = new Set<string>();
+  /** Kits with entities in HA → their retained topics (to clear when revoked). */
+  private readonly published = new Map<string, string[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  private readonly m: {
+    connected: Gauge;
+    failures: Counter<'reason'>;
+    skipped: Counter;
+    publishFailed: Counter;
+    commands: Counter<'result'>;
+  };
+
+  constructor(private readonly d: HaBridgeDeps) {
+    this.now = d.now ?? Date.now;
+    this.n = haNaming(d.config.discoveryPrefix, d.gatewayName, d.maxC);
+    const registers = [d.registry];
+    const mqttUp = () => this.mqtt.connected;
+    this.m = {
+      connected: new Gauge({
+        name: 'ha_mqtt_connected',
+        help: "1 while connected to Home Assistant's MQTT broker",
+        registers,
+        collect() {
+          this.set(mqttUp() ? 1 : 0);
+        },
+      }),
+      failures: new Counter({
+        name: 'ha_mqtt_connection_failures_total',
+        help: "Failed or lost connections to Home Assistant's MQTT broker, by reason (retried with backoff)",
+        labelNames: ['reason'],
+        registers,
+      }),
+      skipped: new Counter({
+        name: 'ha_sync_skipped_total',
+        help: "State syncs skipped while Home Assistant's broker was unreachable (all is republished on reconnect)",
+        registers,
+      }),
+      publishFailed: new Counter({
+        name: 'ha_publish_failures_total',
+        help: "Publishes Home Assistant's broker did not take (sent again on the next sync)",
+        registers,
+      }),
+      commands: new Counter({
+        name: 'ha_commands_total',
+        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid)',
+        labelNames: ['result'],
+        registers,
+      }),
+    };
+    const bridgeTopic = bridgeAvailabilityTopic(this.n);
+    this.mqtt = new HaMqtt({
+      url: d.config.mqttUrl,
+      ...(d.config.username !== undefined ? { username: d.config.username } : {}),
+      ...(d.config.password !== undefined ? { password: d.config.password } : {}),
+      clientId: `sousvide-${this.n.gateway}`,
+      will: { topic: bridgeTopic, payload: 'offline' },
+      subscriptions: [commandSubscription(this.n), `${this.n.prefix}/+/+/+/config`, this.birthTopic],
+      backoff: d.backoff ?? { baseMs: 1000, maxMs: 60_000 },
+      log: d.log,
+      onConnect: () => {
+        this.sent = new Map();
+        this.send(bridgeTopic, 'online', true, 1);
+        this.republish();
+      },
+      onMessage: (topic, payload) => this.onMessage(topic, payload),
+      onError: (reason) => this.m.failures.inc({ reason }),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.mqtt.start();
+    this.timer = setInterval(() => this.sync(), this.d.syncMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.mqtt.stop();
+  }
+
+  /** Everything again: configs, states, availability (after a reconnect or HA's restart). */
+  private republish(): void {
+    const bridge = bridgeAvailabilityTopic(this.n);
+    this.sent = new Map([[bridge, this.sent.get(bridge) ?? 'online']]);
+    this.announced = new Set();
+    this.sync();
+  }
+
+  /** Publishes what changed since the last sync: new kits' configs, states, availability, removals. */
+  sync(): void {
+    if (!this.mqtt.connected) {
+      this.m.skipped.inc();
+      return;
+    }
+    let control: HaControl;
+    try {
+      control = this.d.control();
+    } catch {
+      return; // control not started yet
+    }
+    const ids = new Set(this.d.deviceIds());
+    const now = this.now();
+    for (const id of ids) {
+      const t = kitTopics(this.n, id);
+      if (!this.announced.has(id)) {
+        const configs = discoveryConfigs(this.n, id);
+        this.published.set(id, [...configs.map((c) => c.topic), t.state, t.availability]);
+        this.announced.add(id);
+        for (const c of configs) this.send(c.topic, JSON.stringify(c.config), true, 1, id);
+      }
+      const view = control.view(id);
+      this.send(t.availability, kitAvailability(view), true, 1);
+      this.send(t.state, JSON.stringify(kitState(view, now)), true, 0);
+    }
+    for (const [id, topics] of this.published) {
+      if (ids.has(id)) continue;
+      // Configs first (HA removes the entities), then the retained state and availability. A
+      // removal the broker does not take is swept on the next connect (see sweep()).
+      for (const topic of topics) this.send(topic, '', true, 1);
+      this.published.delete(id);
+      this.announced.delete(id);
+      this.d.log.info({ deviceId: id }, 'home assistant: kit revoked, its entities are removed');
+    }
+  }
+
+  /** `kitId`: a config of this kit; if the broker does not take it, the kit is announced again. */
+  private send(topic: string, payload: string, retain: boolean, qos: 0 | 1, kitId?: string): void {
+    if (this.sent.get(topic) === payload) return;
+    const ok = this.mqtt.publish(topic, payload, retain, qos, (delivered) => {
+      if (delivered) return;
+      this.m.publishFailed.inc();
+      if (this.sent.get(topic) === payload) this.sent.delete(topic);
+      if (kitId !== undefined) this.announced.delete(kitId);
+    });
+    if (ok) this.sent.set(topic, payload);
+  }
+
+  /** HA's birth message (mqtt docs, "Birth and last will messages"): `online` when HA (re)starts. */
+  private get birthTopic(): string {
+    return `${this.d.config.discoveryPrefix}/status`;
+  }
+
+  private onMessage(topic: string, payload: string): void {
+    if (topic === this.birthTopic) {
+      if (payload === 'online') this.republish(); // as HA's docs advise, and zigbee2mqtt does
+      return;
+    }
+    const d = parseDiscoveryTopic(this.n.prefix, topic);
+    if (d) {
+      this.sweep(d.nodeId, topic, payload);
+      return;
+    }
+    const cmd = parseCommand(this.n, topic, payload);
+    if (cmd) this.command(cmd);
+  }
+
+  /**
+   * A retained config of this gateway's for a kit that is no longer active (revoked while the
+   * gateway was down or disconnected from HA's broker): removed.
+   */
+  private sweep(node: string | null, topic: string, payload: string): void {
+    const mine = `${nodeId(this.n, '')}`;
+    if (payload === '' || node === null || !node.startsWith(mine)) return;
+    const kitId = node.slice(mine.length);
+    if (this.published.has(kitId) || this.d.deviceIds().includes(kitId)) return;
+    const t = kitTopics(this.n, kitId);
+    this.send(topic, '', true, 1);
+    this.send(t.state, '', true, 1);
+    this.send(t.availability, '', true, 1);
+  }
+
+  private command(cmd: HaCommand): void {
+    const r = this.apply(cmd);
+    if (r === 'nothing to do' || r.ok) this.m.commands.inc({ result: 'ok' });
+    else if ('invalid' in r) {
+      this.m.commands.inc({ result: 'invalid' });
+      this.d.log.warn({ deviceId: cmd.kitId, error: r.invalid }, 'home assistant: command refused');
+    } else {
+      this.m.commands.inc({ result: 'rejected' });
+      this.d.log.warn({ deviceId: cmd.kitId, reason: r.reason }, 'home assistant: cook change rejected by control');
+    }
+    this.sync(); // HA sees the outcome at once (or its old state again after a rejection)
+  }
+
+  private apply(cmd: HaCommand): CookChange | { ok: false; invalid: string } | 'nothing to do' {
+    if (cmd.kind === 'invalid') return { ok: false, invalid: cmd.error };
+    if (!this.d.deviceIds().includes(cmd.kitId)) return { ok: false, invalid: `kit: no active kit ${cmd.kitId}` };
+    const control = this.d.control();
+    const view = control.view(cmd.kitId);
+    const running = view?.cook?.state === 'heating' || view?.cook?.state === 'holding';
+    if (cmd.kind === 'target') {
+      // A new target changes the running cook (its timer and profile stay) or starts one.
+      const spec: CookSpec = running && view?.cook ? { ...view.cook.spec, targetC: cmd.targetC } : { targetC: cmd.targetC };
+      return control.startCook(cmd.kitId, spec, HA_ACTOR);
+    }
+    if (cmd.mode === 'off') return running ? control.stopCook(cmd.kitId, HA_ACTOR, 'stopped from Home Assistant') : 'nothing to do';
+    if (running) return 'nothing to do';
+    if (!view?.cook) return { ok: false, invalid: 'mode: heat needs a target temperature first' };
+    return control.startCook(cmd.kitId, view.cook.spec, HA_ACTOR); // the last cook's settings again
+  }
+}
