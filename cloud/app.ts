@@ -72,7 +72,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   http.decorateRequest('principal', null);
   // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
   http.setValidatorCompiler(() => (value) => ({ value }));
-  installErrorHandlers(http, config.ingest.retryAfterS);
+  installErrorHandlers(http, { retryAfterS: config.ingest.retryAfterS });
   http.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-encoding'] !== 'gzip') return payload;
     // The body limit applies to the decoded size (a gzip bomb stops at the limit).

@@ -1,8 +1,6 @@
-import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import type { Logger } from '../shared/log.js';
-import { topics } from '../shared/topics.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { BrokerFront } from './broker/ports.js';
 import { SecurityLog } from './broker/security-log.js';
@@ -15,35 +13,33 @@ import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
+import { type Part, Parts, running } from './parts/part.js';
 import { buildRelay, type Relay } from './relay/index.js';
-import { CommandSender } from './runtime/command-sender.js';
-import { ControlLoop } from './runtime/control-loop.js';
+import type { ControlLoop } from './runtime/control-loop.js';
+import { ControlPart } from './runtime/control-part.js';
 import { applyDesired } from './runtime/downlink.js';
-import { RecordSink } from './runtime/record-sink.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
-import { openStore } from './store/open.js';
+import { StoreReader } from './store/reader.js';
 import { StoreWriter } from './store/writer.js';
 import { startSystemdNotify } from './systemd.js';
 import { ensurePki, type Pki, pkiPaths } from './tls/pki.js';
 
 /**
- * Builds the whole gateway with no side effects until `start()`.
- * Start order: store (writer thread, migrations) → device directory → TLS material → broker →
- * HTTP; `stop()` goes in reverse (DESIGN.md).
+ * The gateway: an ordered list of parts, each built here with its dependencies and nothing
+ * started (ADR 025). `start()` starts them in list order, `stop()` stops them in reverse. A new
+ * part goes into the list after the parts it uses.
  */
 export interface Gateway {
   start(): Promise<{ httpPort: number; mqttPort: number; plainPort: number | undefined }>;
   stop(): Promise<void>;
   readonly stats: Stats;
   readonly ingest: IngestPipeline;
-  /** Available after start(). */
   readonly broker: BrokerFront;
   readonly http: FastifyInstance;
   readonly pki: Pki;
-  /** Available after start(). */
   readonly control: ControlLoop;
-  /** The relay to the cloud (issue 6); undefined when running offline. Set `relay.onDesired` to apply the downlink. */
+  /** The relay to the cloud; undefined when running offline. It applies the downlink to `control`. */
   readonly relay: Relay | undefined;
 }
 
@@ -55,38 +51,106 @@ export interface GatewayOptions {
 export function buildGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Gateway {
   checkGatewayConfig(config);
   const now = options.now ?? Date.now;
+  const relayOn = () => config.cloud.url !== undefined;
+  const tokenFile = tokenFilePath(config.dataDir, config.http.tokenFile);
   const stats = new Stats();
   const store = new StoreWriter(config.dataDir);
-  let reader: Database | undefined;
-  let directory: DeviceDirectory | undefined;
-  let broker: BrokerFront | undefined;
-  let stopSnapshot: (() => void) | undefined;
-  let stopSystemd: (() => void) | undefined;
-  let retention: NodeJS.Timeout | undefined;
-  const relayOn = () => config.cloud.url !== undefined;
-  let metrics: GatewayMetrics | undefined;
-  let loop: ControlLoop | undefined;
-  let sender: CommandSender | undefined;
-  const onPubackLatency = (ms: number) => metrics?.pubackLatency.observe(ms / 1000);
-  const ingest = new IngestPipeline(store, stats, relayOn, onPubackLatency);
-  metrics = new GatewayMetrics(stats, {
-    connections: () => broker?.connections ?? 0,
-    clients: () => broker?.connectedClients ?? 0,
+  const reader = new StoreReader(config.dataDir);
+  const pki = pkiPaths(config.dataDir); // paths only; the files are made by the 'tls' part
+
+  const metrics: GatewayMetrics = new GatewayMetrics(stats, {
+    connections: () => broker.connections,
+    clients: () => broker.connectedClients,
     storeQueue: () => store.queued,
   });
   store.onCommit = (items, ms) => {
-    metrics?.commitItems.observe(items);
-    metrics?.commitLatency.observe(ms / 1000);
+    metrics.commitItems.observe(items);
+    metrics.commitLatency.observe(ms / 1000);
   };
-  const pki = pkiPaths(config.dataDir); // paths only; the files are made in start()
-  const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker?.connectedClients ?? 0 }));
-  // Relay (issue 6): built with the app (metrics, GET /v1/relay), started after the broker, stopped first.
-  const relay = buildRelay(config, store, {
-    registry: metrics.registry,
-    http,
+  const onPubackLatency = (ms: number) => metrics.pubackLatency.observe(ms / 1000);
+  const ingest = new IngestPipeline(store, stats, relayOn, onPubackLatency);
+
+  const directory: DeviceDirectory = new DeviceDirectory(
+    () => reader.db,
+    (changed) => {
+      for (const id of changed) {
+        auth.forget(id);
+        if (broker.disconnect(id)) log.info({ deviceId: id }, 'credentials changed: device disconnected');
+      }
+    },
+  );
+  const auth = new Authenticator(directory);
+  const security = new SecurityLog(store, stats, config.store.securityEventsPerMin);
+  const broker: BrokerFront =
+    config.mqtt.nodes > 1
+      ? new BrokerNodes({ config, ingest, security, stats, log, registry: metrics.registry, onPubackLatency })
+      : new GatewayBroker({ config, pki, auth, ingest, security, stats, log });
+
+  const control = new ControlPart({
+    config,
+    store,
+    reader,
+    ingest,
+    send: (deviceId, payload) => broker.sendCommand(deviceId, payload),
+    relayOn,
     log,
-    tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
+    now,
   });
+
+  const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker.connectedClients }));
+  // Built with the app (metrics, GET /v1/relay); the downlink applies cloud cooks through control.
+  const relay = buildRelay(config, store, { registry: metrics.registry, http, log, tokenFile, onDesired: applyDesired(control.loop, log) });
+  localApi(http, {
+    loop: control.loop,
+    store: reader,
+    deviceIds: () => {
+      directory.poll(); // a kit provisioned a moment ago by the CLI is known at once
+      return directory.ids();
+    },
+    tokenFile,
+  });
+  dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
+  let httpPort = config.http.port;
+
+  const parts = new Parts(
+    [
+      { name: 'metrics', start: () => {}, stop: () => metrics.stop() },
+      { name: 'store', start: () => store.open(), stop: () => store.close() }, // the writer thread; migrations
+      reader,
+      { name: 'devices', start: () => directory.start(), stop: () => directory.stop() },
+      {
+        name: 'tls',
+        start: () => {
+          const { created } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
+          if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
+        },
+        stop: () => {},
+      },
+      { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
+      control,
+      ...(relay ? [relay] : []),
+      {
+        name: 'http',
+        start: async () => {
+          await http.listen({ port: config.http.port, host: config.http.host });
+          const a = http.server.address();
+          httpPort = typeof a === 'object' && a ? a.port : config.http.port;
+        },
+        stop: () => http.close(),
+      },
+      ...(config.log.snapshot ? [running('snapshot', () => startSnapshot(stats, log))] : []),
+      running('systemd', () => startSystemdNotify(log)),
+      running('retention', () => {
+        const timer = setInterval(() => {
+          const cutoff = Date.now() - config.store.retentionHours * 3600_000;
+          store.retention(cutoff, config.store.maxHistoryRows).catch((err: Error) => log.error({ err }, 'retention failed'));
+        }, 10 * 60_000);
+        timer.unref();
+        return () => clearInterval(timer);
+      }),
+    ] satisfies Part[],
+    log,
+  );
 
   return {
     stats,
@@ -94,87 +158,10 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     http,
     pki,
     relay,
-    get broker() {
-      if (!broker) throw new Error('gateway not started');
-      return broker;
-    },
-    get control() {
-      if (!loop) throw new Error('gateway not started');
-      return loop;
-    },
+    broker,
+    control: control.loop,
     async start() {
-      await store.open();
-      reader = openStore(config.dataDir, { readonly: true });
-      const auth = { current: undefined as Authenticator | undefined };
-      directory = new DeviceDirectory(reader, (changed) => {
-        for (const id of changed) {
-          auth.current?.forget(id);
-          if (broker?.disconnect(id)) log.info({ deviceId: id }, 'credentials changed: device disconnected');
-        }
-      });
-      directory.start();
-      auth.current = new Authenticator(directory);
-      const hosts = config.mqtt.publicHost ? [config.mqtt.publicHost] : [];
-      const { created } = ensurePki(config.dataDir, hosts);
-      if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
-      const security = new SecurityLog(store, stats, config.store.securityEventsPerMin);
-      broker =
-        config.mqtt.nodes > 1
-          ? new BrokerNodes({ config, ingest, security, stats, log, registry: (metrics as GatewayMetrics).registry, onPubackLatency })
-          : new GatewayBroker({ config, pki, auth: auth.current, ingest, security, stats, log });
-      await broker.start();
-      relay?.start();
-      // Control: fully local; decisions go out as commands on the kit's cmd topic.
-      const sink = new RecordSink(store, relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'));
-      const aedes = broker.aedes;
-      sender = new CommandSender(
-        (deviceId, payload) =>
-          aedes.publish(
-            { cmd: 'publish', topic: topics.cmd(deviceId), payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
-            () => {},
-          ),
-        sink,
-        (deviceId, _id, why) => {
-          log.warn({ deviceId, why }, 'command failed');
-          loop?.onCommandFailed(deviceId);
-        },
-        {
-          ackTimeoutMs: config.control.ackTimeoutMs,
-          retries: config.control.retries,
-          ttlMs: config.control.commandTtlMs,
-          maxC: config.control.maxC,
-        },
-        now,
-      );
-      loop = new ControlLoop(sender, sink, log, now);
-      const resumed = loop.resumeFrom(reader);
-      if (resumed > 0) log.info({ resumed }, 'cooks resume with the first new reading of each kit');
-      const control = loop;
-      ingest.on('live', (id, m, rxTs) => control.onReading(id, m, rxTs));
-      ingest.on('status', (id, m) => control.onStatus(id, m.state === 'online'));
-      ingest.on('ack', (id, m) => sender?.onAck(id, m));
-      control.start();
-      if (relay) relay.onDesired = applyDesired(control, log); // downlink: cloud cooks → commands
-      localApi(http, {
-        loop: control,
-        reader: () => reader as Database,
-        deviceIds: () => {
-          directory?.poll(); // a kit provisioned a moment ago by the CLI is known at once
-          return directory?.ids() ?? [];
-        },
-        tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
-      });
-      dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
-      await http.listen({ port: config.http.port, host: config.http.host });
-      const a = http.server.address();
-      const httpPort = typeof a === 'object' && a ? a.port : config.http.port;
-      if (config.log.snapshot) stopSnapshot = startSnapshot(stats, log);
-      stopSystemd = startSystemdNotify(log);
-      retention = setInterval(() => {
-        const cutoff = Date.now() - config.store.retentionHours * 3600_000;
-        store.retention(cutoff, config.store.maxHistoryRows).catch((err: Error) => log.error({ err }, 'retention failed'));
-      }, 10 * 60_000);
-      retention.unref();
+      await parts.start();
       log.info(
         { mqttPort: broker.mqttPort, plainPort: broker.plainPort, httpPort, caFile: pki.caFile, devices: directory.size },
         'gateway started',
@@ -182,21 +169,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       return { httpPort, mqttPort: broker.mqttPort, plainPort: broker.plainPort };
     },
     async stop() {
-      await relay?.stop();
-      clearInterval(retention);
-      // Control hears nothing more: the broker's close below ends every kit's connection, and
-      // their Last Wills must not drive a loop that is stopped (nor write after the store closed).
-      ingest.removeAllListeners();
-      loop?.stop();
-      sender?.stop();
-      stopSystemd?.();
-      stopSnapshot?.();
-      await http.close();
-      await broker?.stop();
-      directory?.stop();
-      await store.close();
-      reader?.close();
-      metrics?.stop();
+      await parts.stop();
       log.info('gateway stopped');
     },
   };

@@ -10,7 +10,6 @@ import { list, provisionSecret, rotate } from '../../gateway/devices/provision.j
 import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
 import { loadConfig } from '../../shared/config/load.js';
 import type { Logger } from '../../shared/log.js';
-import { demoDownlink } from './downlink.js';
 import { DEMO_KITS, type DemoKit } from './kits.js';
 import { SimKit } from './sim-kit.js';
 import { type DemoState, loadState, saveState } from './state.js';
@@ -117,7 +116,6 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     const gateway = buildGateway(gwConfig, o.log.child({ part: 'gateway' }));
     const ports = await gateway.start();
     stopAll.push(() => gateway.stop());
-    if (gateway.relay && !gateway.relay.onDesired) gateway.relay.onDesired = demoDownlink(() => gateway.control);
 
     const ca = readFileSync(gateway.pki.caFile);
     const sims = new Map<string, SimKit>();

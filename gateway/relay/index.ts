@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
-import { checkOperatorToken } from '../http/operator-token.js';
+import { operatorAuth } from '../http/operator-auth.js';
 import type { StoreWriter } from '../store/writer.js';
+import type { DesiredHandler } from './downlink.js';
 import { registerRelayMetrics } from './metrics.js';
 import { relayOptions } from './options.js';
 import { Relay } from './relay.js';
@@ -19,21 +20,13 @@ export { Relay } from './relay.js';
 export function buildRelay(
   config: GatewayConfig,
   store: StoreWriter,
-  deps: { registry: Registry; http: FastifyInstance; log: Logger; tokenFile: string },
+  deps: { registry: Registry; http: FastifyInstance; log: Logger; tokenFile: string; onDesired?: DesiredHandler },
 ): Relay | undefined {
   const opts = relayOptions(config);
   if (!opts) return undefined;
-  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }));
+  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), { onDesired: deps.onDesired });
   registerRelayMetrics(deps.registry, relay);
-  // Local API: operator token, like every /v1 route of the gateway (DESIGN.md invariant 4).
-  deps.http.get('/v1/relay', async (req, reply) => {
-    const h = req.headers.authorization;
-    if (!checkOperatorToken(deps.tokenFile, h?.startsWith('Bearer ') ? h.slice(7) : undefined)) {
-      return reply
-        .code(401)
-        .send({ error: { code: 'SV_ERR_UNAUTHORIZED', message: 'operator token required (Authorization: Bearer …)', details: [] } });
-    }
-    return relayStatus(relay, Date.now());
-  });
+  // Local API: operator token, like every /v1 route of the gateway (docs/design.md invariant 4).
+  deps.http.get('/v1/relay', { onRequest: operatorAuth(deps.tokenFile) }, async () => relayStatus(relay, Date.now()));
   return relay;
 }

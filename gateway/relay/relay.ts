@@ -49,6 +49,7 @@ export interface RelayDeps {
  * (same batch id, same records), so whatever the cloud committed of it is a no-op.
  */
 export class Relay {
+  readonly name = 'relay';
   /** Applies the downlink; may be replaced while running (tests, the demo). */
   onDesired: DesiredHandler | undefined;
   readonly drops = new DropCounter();
