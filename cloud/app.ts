@@ -24,7 +24,7 @@ import { recordRoutes } from './routes/records.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import type { Stores } from './stores/types.js';
 
-/** Builds the cloud service; nothing connects or listens until `start()` (DESIGN.md: app.ts has no side effects). */
+/** Builds the cloud service; nothing connects or listens until `start()` (docs/design.md: app.ts has no side effects). */
 export interface Cloud {
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;

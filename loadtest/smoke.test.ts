@@ -6,7 +6,7 @@ import { runLoadtest } from './run/run-loadtest.js';
 import type { BusinessSummary, ConnectionSummary } from './run/summaries.js';
 
 t.test(
-  'smoke run (all sinks): 200 kits for 10 s write the seed-plan artifacts, and the split formulas hold on their numbers',
+  'smoke run (all sinks): 200 kits for 10 s write the design artifacts, and the split formulas hold on their numbers',
   async (t) => {
     const out = mkdtempSync(join(tmpdir(), 'sv-lt-smoke-'));
     const r = await runLoadtest({

@@ -44,7 +44,7 @@ function overrides(ctx: CommandContext): Overrides {
 
 export const chaosCommand: Command = {
   name: 'chaos',
-  summary: 'Fault scenarios under load with a loss audit (issue 9): writes docs/chaos-results.md.',
+  summary: 'Fault scenarios under load with a loss audit: writes docs/chaos-results.md.',
   usage: 'sousvide chaos <scenario|all|list> [--short] [--kits N] [--fault-s S] [--kills N] [--report FILE] [--json]',
   flags: FLAGS,
   async run(ctx) {

@@ -47,8 +47,8 @@ export interface Demo {
 const GATEWAY_NAME = 'demo-gateway';
 
 /**
- * The all-in-one demo (issue 8): cloud on its embedded store → gateway relaying to it → simulated
- * kits over MQTT/TLS, in this process. Stops in reverse: kits, gateway, cloud (DESIGN.md order).
+ * The all-in-one demo: cloud on its embedded store → gateway relaying to it → simulated
+ * kits over MQTT/TLS, in this process. Stops in reverse: kits, gateway, cloud (docs/design.md).
  */
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const cloudDir = join(o.dataDir, 'cloud');

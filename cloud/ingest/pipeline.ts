@@ -15,7 +15,7 @@ export interface PipelineOptions {
  * One batch into every sink, in parallel, each bounded by `sinkTimeoutMs`. The answer is a reply
  * only when every sink committed; otherwise SV_ERR_SINK_UNAVAILABLE (503 + Retry-After) naming
  * each failed sink. A sink that committed while another failed is harmless: every write is
- * idempotent, so the gateway's retry of the whole batch converges (DESIGN.md invariants 1, 2).
+ * idempotent, so the gateway's retry of the whole batch converges (docs/design.md invariants 1, 2).
  */
 export class IngestPipeline {
   constructor(

@@ -5,7 +5,7 @@ import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '.
 import type { MetaBatch, Stores } from './types.js';
 
 /**
- * The one contract every back-end passes (DESIGN.md: one suite for anything swappable):
+ * The one contract every back-end passes (docs/design.md: one suite for anything swappable):
  * production (InfluxDB + Redis + MySQL) and embedded (SQLite) run exactly these tests.
  * `make` returns opened, migrated stores; ids are unique per test, so stores may be shared.
  */

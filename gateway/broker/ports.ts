@@ -6,7 +6,7 @@ export type Release = (err?: Error | null) => void;
 /**
  * Where the broker hands a kit's uplink: the ingestion pipeline in the gateway process, or, in a
  * broker node (gateway/cluster/), the link that carries it to the gateway process. `release` is
- * called once the message is committed (or refused): PUBACK after commit (PROTOCOL.md).
+ * called once the message is committed (or refused): PUBACK after commit (docs/protocol.md).
  */
 export interface IngestPort {
   handle(deviceId: string, suffix: UplinkSuffix, topic: string, payload: Buffer, qos: number, release: Release): void;

@@ -4,7 +4,7 @@ import { quotaOutage } from './scenarios/quota-outage.js';
 import { shortRun } from './test-support.js';
 import { closeStoreServers, startStores } from './topology.js';
 
-/** Short versions of the gateway scenarios (issue 9: 6, 8). */
+/** Short versions of the gateway scenarios (docs/chaos-results.md: 6, 8). */
 const stores = await startStores();
 t.teardown(() => closeStoreServers(stores));
 

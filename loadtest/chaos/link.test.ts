@@ -5,7 +5,7 @@ import { linkBlackholeSlow } from './scenarios/link-blackhole-slow.js';
 import { shortRun } from './test-support.js';
 import { closeStoreServers, startStores } from './topology.js';
 
-/** Short versions of the gateway → cloud link scenarios (issue 9: 4, 5, 9). */
+/** Short versions of the gateway → cloud link scenarios (docs/chaos-results.md: 4, 5, 9). */
 const stores = await startStores();
 t.teardown(() => closeStoreServers(stores));
 

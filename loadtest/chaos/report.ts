@@ -78,7 +78,7 @@ export function notesSection(r: ChaosResult): string {
   return lines.join('\n');
 }
 
-const INTRO = `# Chaos results (issue 9)
+const INTRO = `# Chaos results
 
 Written by \`sousvide chaos <scenario>\` (loadtest/chaos/); each run regenerates its scenario's row
 and notes and keeps the others. Every run is real: private InfluxDB 1.6, Redis and MariaDB from

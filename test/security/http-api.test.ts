@@ -265,7 +265,7 @@ t.test('hostile ids, query values and body fields: a clean 4xx naming the field 
       .filter((p) => p.in === 'query')
       .map((p) => p.name);
   let calls = 0;
-  let deadLettered = 0; // a rejected record of a well-formed batch is kept as a dead letter (DESIGN.md invariant 5)
+  let deadLettered = 0; // a rejected record of a well-formed batch is kept as a dead letter (docs/design.md invariant 5)
   const check = async (
     label: string,
     res: { status: number; body: { error?: { code: string; details: string[] }; items?: unknown[] } },

@@ -7,7 +7,7 @@ import type { Decision } from '../types.js';
 /**
  * One closed-loop run in simulated time: the real engine + watchdog (or the hysteresis baseline)
  * against the thermal simulator, 1 Hz telemetry, commands delivered at once (the servo latency is
- * the simulator's). Measures what issue 4 asks, on the true water temperature (what the food sees).
+ * the simulator's). Measures what docs/control.md asks, on the true water temperature (what the food sees).
  */
 export interface Cell {
   volumeL: number;
