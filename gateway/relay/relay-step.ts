@@ -261,20 +261,18 @@ function onRead(s: RelayState, r: ReadResult, now: number, cfg: RelayStepConfig)
   return { state: s, actions: [{ kind: 'wait', ms: waitMs, landing: s.inflight.length > 0 }] };
 }
 
+type Landed<K extends SendOutcome['kind']> = Extract<RelayEvent, { kind: 'landed' }> & { outcome: Extract<SendOutcome, { kind: K }> };
+
 function onLanded(s: RelayState, e: Extract<RelayEvent, { kind: 'landed' }>, cfg: RelayStepConfig): RelayStepResult {
   s = { ...s, inflight: s.inflight.filter((q) => q !== e.seq) };
-  const o = e.outcome;
-  if (o.kind === 'ok') return onDelivered(s, e, o, cfg);
-  if (o.kind === 'rejected') return onRejected(s, e, o, cfg);
-  return onFailure(s, e, o, cfg);
+  const kind = e.outcome.kind;
+  if (kind === 'ok') return onDelivered(s, e as Landed<'ok'>, cfg);
+  if (kind === 'rejected') return onRejected(s, e as Landed<'rejected'>, cfg);
+  return onFailure(s, e as Landed<'busy' | 'unauthorized' | 'network'>, cfg);
 }
 
-function onDelivered(
-  s: RelayState,
-  e: Extract<RelayEvent, { kind: 'landed' }>,
-  o: Extract<SendOutcome, { kind: 'ok' }>,
-  cfg: RelayStepConfig,
-): RelayStepResult {
+function onDelivered(s: RelayState, e: Landed<'ok'>, cfg: RelayStepConfig): RelayStepResult {
+  const o = e.outcome;
   // Ack-then-delete: the driver deletes the rows while the next batches go (the cursors keep them out).
   const actions: RelayAction[] = [{ kind: 'ack', seq: e.seq }];
   if (s.link !== 'up') {
@@ -308,12 +306,8 @@ function onDelivered(
 }
 
 /** A batch the cloud will never take: halve until one record is isolated, then dead-letter it. */
-function onRejected(
-  s: RelayState,
-  e: Extract<RelayEvent, { kind: 'landed' }>,
-  o: Extract<SendOutcome, { kind: 'rejected' }>,
-  cfg: RelayStepConfig,
-): RelayStepResult {
+function onRejected(s: RelayState, e: Landed<'rejected'>, cfg: RelayStepConfig): RelayStepResult {
+  const o = e.outcome;
   s = {
     ...s,
     lastError: `HTTP ${o.status}: ${o.detail.slice(0, 200)}`,
@@ -326,12 +320,8 @@ function onRejected(
   return { state: { ...s, bisect: undefined }, actions: [{ kind: 'dead_letter', seq: e.seq, status: o.status }] };
 }
 
-function onFailure(
-  s: RelayState,
-  e: Extract<RelayEvent, { kind: 'landed' }>,
-  o: Exclude<SendOutcome, { kind: 'ok' | 'rejected' }>,
-  cfg: RelayStepConfig,
-): RelayStepResult {
+function onFailure(s: RelayState, e: Landed<'busy' | 'unauthorized' | 'network'>, cfg: RelayStepConfig): RelayStepResult {
+  const o = e.outcome;
   const retryAfterMs = o.kind === 'busy' ? o.retryAfterMs : undefined;
   const throttled = o.kind === 'busy' && (o.status === 429 || o.status === 503);
   const b = nextBackoff(s.backoff, cfg.backoffBaseMs, cfg.backoffMaxMs, e.random, retryAfterMs);
