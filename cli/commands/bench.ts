@@ -39,7 +39,7 @@ export const benchCommand: Command = {
         { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
       ],
       async run(ctx) {
-        const { runCloudBench } = await import('../../cloud/bench/cloud-bench.js');
+        const { runCloudBench } = await import('../bench/cloud.js');
         const int = (name: string, def: number) => numberFlag(ctx, name, def);
         const report = reportFlag(ctx);
         const runs = await runCloudBench({
