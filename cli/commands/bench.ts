@@ -22,7 +22,7 @@ export const benchCommand: Command = {
       usage: 'sousvide bench control [--json]',
       // Loaded on use: the simulator and the engine are not needed by the other commands.
       run: async (ctx) =>
-        (await import('../../gateway/control/bench/command.js')).runControlBench({
+        (await import('../bench/control/command.js')).runControlBench({
           stdout: ctx.stdout,
           json: ctx.json,
           write: { writeSection: (md) => writeReportSection('docs/benchmarks.md', 'bench:control', md), imgDir: 'docs/img' },

@@ -1,6 +1,6 @@
-import type { CookSpec } from '../../shared/cook.js';
-import type { Decision, Reading } from './types.js';
-import { NO_DECISION } from './types.js';
+import type { Decision, Reading } from '../../../gateway/control/types.js';
+import { NO_DECISION } from '../../../gateway/control/types.js';
+import type { CookSpec } from '../../../shared/cook.js';
 
 /**
  * The design's deadband control, kept as the benchmark's baseline: heater on below

@@ -1,8 +1,8 @@
+import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from '../../../gateway/control/device-control.js';
+import type { Decision } from '../../../gateway/control/types.js';
 import { physicalMinHeatUpMs } from '../../../shared/thermal/params.js';
 import { ThermalSim } from '../../../shared/thermal/simulator.js';
-import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from '../device-control.js';
-import { type HysteresisState, hysteresisStep } from '../hysteresis.js';
-import type { Decision } from '../types.js';
+import { type HysteresisState, hysteresisStep } from './hysteresis.js';
 
 /**
  * One closed-loop run in simulated time: the real engine + watchdog (or the hysteresis baseline)
