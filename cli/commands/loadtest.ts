@@ -2,7 +2,7 @@ import { SvError } from '../../shared/errors.js';
 import { CLIENT_FLAG_HELP, clientFlag, numberFlag } from '../bench/flags.js';
 import type { Command } from '../command.js';
 
-/** The design's knobs (load-test-scenarios.md); the environment names are the seed's own. */
+/** The load test's knobs (docs/load-test-scenarios.md); the environment names are that plan's own. */
 const FLAGS = [
   { flag: 'connections', kind: 'string' as const, help: 'Total kits (default 200).' },
   { flag: 'partitions', kind: 'string' as const, help: 'Load-generator child processes (default 2).' },
