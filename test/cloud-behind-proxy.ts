@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../cloud/test-support/servers.js';
+import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../cloud/testing/servers.js';
 import { STORE_FILE } from '../gateway/store/open.js';
 import { FaultProxy } from './harness/index.js';
 

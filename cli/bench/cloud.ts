@@ -7,7 +7,7 @@ import { buildCloud } from '../../cloud/app.js';
 import { cloudConfig } from '../../cloud/config.js';
 import type { SinkName } from '../../cloud/metrics.js';
 import { createStores } from '../../cloud/stores/index.js';
-import { batch, event, telemetry } from '../../cloud/test-support/fixtures.js';
+import { batch, event, telemetry } from '../../cloud/testing/fixtures.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import type { RelayBatch, RelayRecord } from '../../shared/relay/batch.js';

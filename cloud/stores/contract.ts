@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { hashSecret } from '../auth/tokens.js';
-import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../test-support/fixtures.js';
+import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../testing/fixtures.js';
 import type { MetaBatch, Stores } from './types.js';
 
 /**

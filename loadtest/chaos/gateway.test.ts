@@ -1,7 +1,7 @@
 import t from 'tap';
 import { gatewayKill } from './scenarios/gateway-kill.js';
 import { quotaOutage } from './scenarios/quota-outage.js';
-import { shortRun } from './test-support.js';
+import { shortRun } from './testing.js';
 import { closeStoreServers, startStores } from './topology.js';
 
 /** Short versions of the gateway scenarios (docs/chaos-results.md: 6, 8). */

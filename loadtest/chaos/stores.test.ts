@@ -2,7 +2,7 @@ import t from 'tap';
 import { influxSlowDown } from './scenarios/influx-slow-down.js';
 import { mysqlDown } from './scenarios/mysql-down.js';
 import { redisDown } from './scenarios/redis-down.js';
-import { shortRun } from './test-support.js';
+import { shortRun } from './testing.js';
 import { closeStoreServers, startStores } from './topology.js';
 
 /**

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t from 'tap';
-import { batch, event, T0, telemetry } from '../../cloud/test-support/fixtures.js';
-import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/test-support/servers.js';
+import { batch, event, T0, telemetry } from '../../cloud/testing/fixtures.js';
+import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/testing/servers.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
 import { startGateway } from '../../gateway/testing/fixture.js';
 import { fill, key, type Route, routesOf } from './routes.js';
