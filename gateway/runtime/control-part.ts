@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/log.js';
+import type { Ack, Status, Telemetry } from '../../shared/protocol/messages.js';
 import type { GatewayConfig } from '../config.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Part } from '../parts/part.js';
@@ -30,6 +31,9 @@ export class ControlPart implements Part {
   readonly name = 'control';
   readonly loop: ControlLoop;
   private readonly sender: CommandSender;
+  private readonly onLive = (id: string, m: Telemetry, rxTs: number) => this.loop.onReading(id, m, rxTs);
+  private readonly onStatus = (id: string, m: Status) => this.loop.onStatus(id, m.state === 'online');
+  private readonly onAck = (id: string, m: Ack) => this.sender.onAck(id, m);
 
   constructor(private readonly d: ControlDeps) {
     const { config, log } = d;
@@ -56,14 +60,17 @@ export class ControlPart implements Part {
     const resumed = this.loop.resumeFrom(this.d.reader.runningCooks());
     if (resumed > 0) this.d.log.info({ resumed }, 'cooks resume with the first new reading of each kit');
     const { ingest } = this.d;
-    ingest.on('live', (id, m, rxTs) => this.loop.onReading(id, m, rxTs));
-    ingest.on('status', (id, m) => this.loop.onStatus(id, m.state === 'online'));
-    ingest.on('ack', (id, m) => this.sender.onAck(id, m));
+    ingest.on('live', this.onLive);
+    ingest.on('status', this.onStatus);
+    ingest.on('ack', this.onAck);
     this.loop.start();
   }
 
   stop(): void {
-    this.d.ingest.removeAllListeners();
+    const { ingest } = this.d;
+    ingest.off('live', this.onLive);
+    ingest.off('status', this.onStatus);
+    ingest.off('ack', this.onAck);
     this.loop.stop();
     this.sender.stop();
   }
