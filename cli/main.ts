@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Process entry of the `sousvide` CLI: owns signals and the exit code (DESIGN.md: the entry owns
+ * Process entry of the `sousvide` CLI: owns signals and the exit code (docs/design.md: the entry owns
  * signals, listen and exit; everything else is built without side effects on import).
  */
 import { STOP_TIMEOUT_MS } from './commands/serve.js';

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
-import { batch, commandResult, cook, event, T0, telemetry, telemetryBatch, uid } from './test-support/fixtures.js';
-import { api, credentials, startCloud, startServers, testConfig } from './test-support/servers.js';
+import { batch, commandResult, cook, event, T0, telemetry, telemetryBatch, uid } from './testing/fixtures.js';
+import { api, credentials, startCloud, startServers, testConfig } from './testing/servers.js';
 
 /** The query and control API on the production stores: auth, roles, 4xx with codes, cooks → downlink, audit, paging. */
 const servers = await startServers(t);

@@ -12,7 +12,7 @@ import { Authenticator } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { IngestPipeline } from './ingest/pipeline.js';
-import { CloudMetrics, type SinkName } from './metrics.js';
+import { CloudMetrics } from './metrics.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { docsRoutes } from './routes/docs.js';
@@ -24,7 +24,7 @@ import { recordRoutes } from './routes/records.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import type { Stores } from './stores/types.js';
 
-/** Builds the cloud service; nothing connects or listens until `start()` (DESIGN.md: app.ts has no side effects). */
+/** Builds the cloud service; nothing connects or listens until `start()` (docs/design.md: app.ts has no side effects). */
 export interface Cloud {
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
@@ -36,8 +36,8 @@ export interface Cloud {
 export interface CloudOptions {
   /** Clock (tests); default Date.now. */
   now?: () => number;
-  /** Benchmark only: the sinks that write (see PipelineOptions.sinks). */
-  sinks?: readonly SinkName[];
+  /** The stores to use; default the ones the config names (`createStores`). */
+  stores?: Stores;
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
@@ -57,22 +57,17 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     frameworkErrors, // router errors (over-long path segment, bad URL) in the catalogue's shape too
     ...(tls ? { https: tls } : {}),
   }) as unknown as FastifyInstance;
-  const stores = createStores(config);
+  const stores = options.stores ?? createStores(config);
   const metrics = new CloudMetrics();
   const now = options.now ?? Date.now;
   const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs, config.rateLimit.anonPerMin);
-  const pipeline = new IngestPipeline(
-    stores,
-    metrics,
-    { sinkTimeoutMs: config.ingest.sinkTimeoutMs, sinks: options.sinks },
-    log.child({ part: 'ingest' }),
-  );
+  const pipeline = new IngestPipeline(stores, metrics, { sinkTimeoutMs: config.ingest.sinkTimeoutMs }, log.child({ part: 'ingest' }));
   const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
 
   http.decorateRequest('principal', null);
   // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
   http.setValidatorCompiler(() => (value) => ({ value }));
-  installErrorHandlers(http, config.ingest.retryAfterS);
+  installErrorHandlers(http, { retryAfterS: config.ingest.retryAfterS });
   http.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-encoding'] !== 'gzip') return payload;
     // The body limit applies to the decoded size (a gzip bomb stops at the limit).

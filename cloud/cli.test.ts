@@ -3,7 +3,7 @@ import t from 'tap';
 import { startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
-import { testConfig } from './test-support/servers.js';
+import { testConfig } from './testing/servers.js';
 
 /** `sousvide cloud migrate | gateway add | gateway revoke | key add`, with `--json`, on SQLite and on MariaDB. */
 const main = new URL('../cli/main.ts', import.meta.url).pathname;

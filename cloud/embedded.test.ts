@@ -1,6 +1,6 @@
 import t from 'tap';
-import { batch, event, telemetry, uid } from './test-support/fixtures.js';
-import { api, credentials, startCloud, testConfig } from './test-support/servers.js';
+import { batch, event, telemetry, uid } from './testing/fixtures.js';
+import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
 /** The whole service on the embedded back-end (no URLs configured): ingest, query, control, rate limits. */
 const c = await startCloud(

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { RelayRecord } from '../shared/relay/batch.js';
-import { audit, batch, commandResult, cook, event, status, T0, telemetry, uid } from './test-support/fixtures.js';
-import { api, credentials, type RunningCloud, startCloud, startServers, testConfig } from './test-support/servers.js';
+import { audit, batch, commandResult, cook, event, status, T0, telemetry, uid } from './testing/fixtures.js';
+import { api, credentials, type RunningCloud, startCloud, startServers, testConfig } from './testing/servers.js';
 
 /** Ingest against private Redis, MariaDB and InfluxDB servers (test/harness): idempotency and 503 behaviour. */
 const servers = await startServers(t);

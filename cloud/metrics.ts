@@ -3,7 +3,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 export type SinkName = 'influx' | 'redis' | 'mysql';
 
 /**
- * Ingest metrics, named after the seed plan (recv/parse/influx/redis/mysql _ok/_fail _total),
+ * Ingest metrics, named after the design (recv/parse/influx/redis/mysql _ok/_fail _total),
  * counted in records; a latency histogram per sink and per batch. One registry per app instance
  * (tests run several in one process).
  */

@@ -3,8 +3,8 @@ import t from 'tap';
 import type { RelayBatch, RelayRecord } from '../shared/relay/batch.js';
 import { createGateway } from './admin.js';
 import type { Stores } from './stores/types.js';
-import { audit, batch, event, status, T0, telemetry } from './test-support/fixtures.js';
-import { api, type RunningCloud, startCloud, startServers, testConfig } from './test-support/servers.js';
+import { audit, batch, event, status, T0, telemetry } from './testing/fixtures.js';
+import { api, type RunningCloud, startCloud, startServers, testConfig } from './testing/servers.js';
 
 /**
  * Scale-out: two cloud instances on the same InfluxDB, Redis and MariaDB, with gateways spread over

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { Agent, request } from 'undici';
-import { selfSigned } from './test-support/self-signed.js';
-import { startCloud, testConfig } from './test-support/servers.js';
+import { selfSigned } from './testing/self-signed.js';
+import { startCloud, testConfig } from './testing/servers.js';
 
 /** With tls.certFile/tls.keyFile the cloud serves HTTPS only (embedded back-end, no servers needed). */
 t.test('HTTPS with the configured certificate', async (t) => {

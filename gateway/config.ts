@@ -177,7 +177,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       help: 'Gateway token issued by `sousvide cloud gateway add`.',
     }),
   },
-  // Relay to the cloud (issue 6; gateway/relay/): batches, backoff, disk quota.
+  // Relay to the cloud (gateway/relay/, docs/sync.md): batches, backoff, disk quota.
   relay: {
     batchMaxRecords: opt(z.number().int().min(1).max(MAX_BATCH_RECORDS), {
       kind: 'int',

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/log.js';
 import type { CounterName, Stats } from './stats.js';
 
-/** The seed plan's once-a-second snapshot: one log line with the deltas and totals of every stage. */
+/** The design's once-a-second snapshot: one log line with the deltas and totals of every stage. */
 export function startSnapshot(stats: Stats, log: Logger, everyMs = 1000): () => void {
   let last = stats.snapshot();
   const timer = setInterval(() => {

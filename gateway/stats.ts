@@ -1,5 +1,5 @@
 /**
- * The gateway's pipeline counters, named after the seed plan's stages (mqtt_recv, parse_ok/fail,
+ * The gateway's pipeline counters, named after the design's stages (mqtt_recv, parse_ok/fail,
  * duplicate, store_ok/fail, …). Plain numbers on the hot path; /metrics and the once-a-second
  * snapshot read them. Labelled counters keep one number per label value.
  */

@@ -5,7 +5,7 @@ import mqttPacket from 'mqtt-packet';
 /**
  * The lean client model: MQTT 3.1.1 on mqtt-packet over a raw (TLS) socket, no promises and no
  * timers per message, so that one process can drive thousands of kits and the broker, not the
- * generator, sets the limit. The second model beside mqtt.js (seed plan: cross-check the client).
+ * generator, sets the limit. The second model beside mqtt.js (design: cross-check the client).
  */
 export interface LeanOptions {
   host: string;

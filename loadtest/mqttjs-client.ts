@@ -4,7 +4,7 @@ import type { LeanOptions } from './lean-client.js';
 type AckCallback = (err: Error | null) => void;
 
 /**
- * The second client model for the seed plan's cross-check: MQTT.js behind the LeanClient's
+ * The second client model for the design's cross-check: MQTT.js behind the LeanClient's
  * interface. A result that differs between the two models points at the client, not the gateway.
  */
 export class MqttJsClient {

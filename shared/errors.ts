@@ -1,5 +1,5 @@
 /**
- * The one error-code catalogue (DESIGN.md: errors are identified by a code, not by message text).
+ * The one error-code catalogue (docs/design.md: errors are identified by a code, not by message text).
  * Every code the gateway, the cloud, the CLI or a test asserts on lives here.
  */
 export const ERROR_CODES = {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { mayPublish, maySubscribe, parseTopic, topics } from './topics.js';
 
-t.test('builders produce PROTOCOL.md topics and refuse bad ids', async (t) => {
+t.test('builders produce docs/protocol.md topics and refuse bad ids', async (t) => {
   t.equal(topics.telemetry('kit-001'), 'sv/kit-001/telemetry');
   t.equal(topics.cmd('kit-001'), 'sv/kit-001/cmd');
   t.throws(() => topics.cmd('Kit/1'), /invalid device id/);

@@ -2,7 +2,7 @@ import { isDeviceId } from './protocol/device-id.js';
 
 /**
  * Topic builders and parsers: nothing else in the code base concatenates topic strings.
- * PROTOCOL.md: `sv/<id>/telemetry|status|ack` (device → gateway), `sv/<id>/cmd` (gateway → device).
+ * docs/protocol.md: `sv/<id>/telemetry|status|ack` (device → gateway), `sv/<id>/cmd` (gateway → device).
  */
 export const TOPIC_ROOT = 'sv';
 export const UPLINK_SUFFIXES = ['telemetry', 'status', 'ack'] as const;
@@ -36,13 +36,13 @@ export function parseTopic(topic: string): ParsedTopic | null {
   return { deviceId, suffix };
 }
 
-/** ACL (PROTOCOL.md): a device may publish only its own uplink topics. */
+/** ACL (docs/protocol.md): a device may publish only its own uplink topics. */
 export function mayPublish(deviceId: string, topic: string): boolean {
   const parsed = parseTopic(topic);
   return parsed !== null && parsed.deviceId === deviceId && parsed.suffix !== 'cmd';
 }
 
-/** ACL (PROTOCOL.md): the only topic a device may subscribe to is its own `cmd` (no wildcards). */
+/** ACL (docs/protocol.md): the only topic a device may subscribe to is its own `cmd` (no wildcards). */
 export function maySubscribe(deviceId: string, topicFilter: string): boolean {
   return topicFilter === `${TOPIC_ROOT}/${deviceId}/cmd` && isDeviceId(deviceId);
 }

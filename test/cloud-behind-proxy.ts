@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../cloud/test-support/servers.js';
+import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../cloud/testing/servers.js';
 import { STORE_FILE } from '../gateway/store/open.js';
 import { FaultProxy } from './harness/index.js';
 
 /**
  * Test support for the relay: a real cloud (in this process) on private Redis, MariaDB and
  * InfluxDB, a gateway token, and a fault proxy in front of the cloud so a test can cut the link.
- * Test code only: the gateway's runtime never imports the cloud (DESIGN.md).
+ * Test code only: the gateway's runtime never imports the cloud (docs/design.md).
  */
 export async function cloudBehindProxy(t: { teardown(fn: () => unknown): void }, ns: string, overrides: Record<string, unknown> = {}) {
   const servers = await startServers(t);

@@ -4,7 +4,7 @@ import type { CommandContext } from '../command.js';
 
 /**
  * A numeric flag of a benchmark or load-test command, checked once: a value that is not a number
- * in range stops the command with an error naming the flag (exit code 2). `env` is the seed plan's
+ * in range stops the command with an error naming the flag (exit code 2). `env` is the design's
  * environment name for the same knob, used when the flag is absent.
  */
 export function numberFlag(

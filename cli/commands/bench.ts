@@ -22,7 +22,7 @@ export const benchCommand: Command = {
       usage: 'sousvide bench control [--json]',
       // Loaded on use: the simulator and the engine are not needed by the other commands.
       run: async (ctx) =>
-        (await import('../../gateway/control/bench/command.js')).runControlBench({
+        (await import('../bench/control/command.js')).runControlBench({
           stdout: ctx.stdout,
           json: ctx.json,
           write: { writeSection: (md) => writeReportSection('docs/benchmarks.md', 'bench:control', md), imgDir: 'docs/img' },
@@ -39,7 +39,7 @@ export const benchCommand: Command = {
         { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
       ],
       async run(ctx) {
-        const { runCloudBench } = await import('../../cloud/bench/cloud-bench.js');
+        const { runCloudBench } = await import('../bench/cloud.js');
         const int = (name: string, def: number) => numberFlag(ctx, name, def);
         const report = reportFlag(ctx);
         const runs = await runCloudBench({

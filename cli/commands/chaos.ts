@@ -7,7 +7,7 @@ const FLAGS = [
   { flag: 'short', kind: 'bool' as const, help: 'Run the short (CI) version: few kits, seconds-long faults, short backoffs.' },
   { flag: 'kits', kind: 'string' as const, help: "Kits publishing during the run (default: the scenario's)." },
   { flag: 'rate', kind: 'string' as const, help: 'Telemetry messages per second per kit (default 1).' },
-  { flag: 'fault-s', kind: 'string' as const, help: "Seconds each fault lasts (default: the issue's, e.g. 60 for redis-down)." },
+  { flag: 'fault-s', kind: 'string' as const, help: "Seconds each fault lasts (default: the scenario's, e.g. 60 for redis-down)." },
   { flag: 'warmup-s', kind: 'string' as const, help: 'Seconds of steady load before the fault.' },
   { flag: 'after-s', kind: 'string' as const, help: 'Seconds of load after recovery before the kits stop.' },
   { flag: 'kills', kind: 'string' as const, help: 'gateway-kill: how many kill -9 (default 20).' },
@@ -44,7 +44,7 @@ function overrides(ctx: CommandContext): Overrides {
 
 export const chaosCommand: Command = {
   name: 'chaos',
-  summary: 'Fault scenarios under load with a loss audit (issue 9): writes docs/chaos-results.md.',
+  summary: 'Fault scenarios under load with a loss audit: writes docs/chaos-results.md.',
   usage: 'sousvide chaos <scenario|all|list> [--short] [--kits N] [--fault-s S] [--kills N] [--report FILE] [--json]',
   flags: FLAGS,
   async run(ctx) {

@@ -2,7 +2,7 @@ import { SvError } from '../../shared/errors.js';
 import { CLIENT_FLAG_HELP, clientFlag, numberFlag } from '../bench/flags.js';
 import type { Command } from '../command.js';
 
-/** The seed plan's knobs (load-test-scenarios.md); the environment names are the seed's own. */
+/** The load test's knobs (docs/load-test-scenarios.md); the environment names are that plan's own. */
 const FLAGS = [
   { flag: 'connections', kind: 'string' as const, help: 'Total kits (default 200).' },
   { flag: 'partitions', kind: 'string' as const, help: 'Load-generator child processes (default 2).' },
@@ -36,7 +36,7 @@ const FLAGS = [
 
 export const loadtestCommand: Command = {
   name: 'loadtest',
-  summary: 'Simulate thousands of kits against a gateway and write run artifacts (seed plan Phase D–F).',
+  summary: 'Simulate thousands of kits against a gateway and write run artifacts.',
   usage:
     'sousvide loadtest [--connections N] [--partitions N] [--connect-parallelism N] [--mps N] [--duration S] [--qos 0|1] [--run-id ID] …',
   flags: FLAGS,

@@ -11,7 +11,6 @@ import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-t
 import { openStore } from '../../gateway/store/open.js';
 import { loadConfig } from '../../shared/config/load.js';
 import type { Logger } from '../../shared/log.js';
-import { demoDownlink } from './downlink.js';
 import { DEMO_KITS, type DemoKit } from './kits.js';
 import { SimKit } from './sim-kit.js';
 import { type DemoState, loadState, saveState } from './state.js';
@@ -49,8 +48,8 @@ export interface Demo {
 const GATEWAY_NAME = 'demo-gateway';
 
 /**
- * The all-in-one demo (issue 8): cloud on its embedded store → gateway relaying to it → simulated
- * kits over MQTT/TLS, in this process. Stops in reverse: kits, gateway, cloud (DESIGN.md order).
+ * The all-in-one demo: cloud on its embedded store → gateway relaying to it → simulated
+ * kits over MQTT/TLS, in this process. Stops in reverse: kits, gateway, cloud (docs/design.md).
  */
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const cloudDir = join(o.dataDir, 'cloud');
@@ -120,7 +119,6 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     const gateway = buildGateway(gwConfig, o.log.child({ part: 'gateway' }));
     const ports = await gateway.start();
     stopAll.push(() => gateway.stop());
-    if (gateway.relay && !gateway.relay.onDesired) gateway.relay.onDesired = demoDownlink(() => gateway.control);
 
     const ca = readFileSync(gateway.pki.caFile);
     const sims = new Map<string, SimKit>();

@@ -2,7 +2,7 @@ import type { KitParams } from '../../shared/thermal/index.js';
 
 /**
  * The demo's simulated kits: different baths so the fleet view is not five copies of one line,
- * plus two misbehaving kits so the alarms page has something real to show (issue 8).
+ * plus two misbehaving kits so the alarms page has something real to show.
  */
 export interface DemoKit {
   id: string;

@@ -15,10 +15,3 @@ export function hashSecret(secret: string): string {
 export function newId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
-
-/** `Authorization: Bearer <secret>` → the secret, or undefined. */
-export function bearer(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer ([A-Za-z0-9_-]{8,200})$/.exec(header.trim());
-  return m?.[1];
-}

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
-import { bearer, hashSecret } from '../auth/tokens.js';
+import { bearer } from '../../shared/http/bearer.js';
+import { hashSecret } from '../auth/tokens.js';
 import type { MetaStore, Role } from '../stores/types.js';
 
 /** Who made a request: a gateway (ingest) or the owner of an API key (everything else). */

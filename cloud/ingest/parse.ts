@@ -12,7 +12,7 @@ const EnvelopeOnly = RelayBatch.extend({ records: z.array(z.unknown()).max(MAX_B
  * A malformed envelope (version, batch id, backlog, not an array of at most MAX_BATCH_RECORDS) is
  * a 400 naming the fields: nothing of it can be trusted. An invalid record inside a well-formed
  * batch is dead-lettered and reported in the reply instead, so that one bad record does not hold
- * back thousands of good ones in the gateway's outbox (DESIGN.md invariant 5).
+ * back thousands of good ones in the gateway's outbox (docs/design.md invariant 5).
  */
 export function parseBatch(body: unknown): { batch: RelayBatch; rejected: DeadLetter[] } {
   const env = EnvelopeOnly.safeParse(body);

@@ -7,15 +7,13 @@ import { splitBatch } from './split.js';
 
 export interface PipelineOptions {
   sinkTimeoutMs: number;
-  /** Benchmark only (`sousvide bench cloud`, "each sink alone"): the sinks that write; default all. */
-  sinks?: readonly SinkName[];
 }
 
 /**
  * One batch into every sink, in parallel, each bounded by `sinkTimeoutMs`. The answer is a reply
  * only when every sink committed; otherwise SV_ERR_SINK_UNAVAILABLE (503 + Retry-After) naming
  * each failed sink. A sink that committed while another failed is harmless: every write is
- * idempotent, so the gateway's retry of the whole batch converges (DESIGN.md invariants 1, 2).
+ * idempotent, so the gateway's retry of the whole batch converges (docs/design.md invariants 1, 2).
  */
 export class IngestPipeline {
   constructor(
@@ -42,8 +40,6 @@ export class IngestPipeline {
     if (telemetry.length > 0) {
       jobs.unshift(['influx', this.stores.telemetry.backend, telemetry.length, () => this.stores.telemetry.write(gatewayId, telemetry)]);
     }
-    const enabled = this.opts.sinks;
-    if (enabled) for (const job of jobs) if (!enabled.includes(job[0])) job[3] = async () => ({ inserted: metaCount, duplicates: 0 });
     const outcomes = await Promise.all(jobs.map(([sink, backend, count, run]) => this.runSink(sink, backend, count, run)));
     const failures = outcomes.filter((o): o is string => typeof o === 'string');
     if (failures.length > 0) {

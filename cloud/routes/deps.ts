@@ -17,7 +17,7 @@ export interface RouteDeps {
   now: () => number;
 }
 
-/** An audit row for a control call, attributed to the API key's owner (DESIGN.md invariant 4). */
+/** An audit row for a control call, attributed to the API key's owner (docs/design.md invariant 4). */
 export function auditOf(
   p: Principal | null,
   nowMs: number,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CookSpec } from '../../shared/cook.js';
+import { lowTempOverrideMissing, lowTempRuleText } from '../../shared/cook-rules.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
@@ -21,15 +22,10 @@ const Every = z
   .refine((ms) => ms >= 1, 'must be at least 1 ms');
 const TelemetryQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional(), every: Every.optional() });
 const MAX_BUCKETS = 10_000;
-/** FDA Food Code: below 54.4 °C for more than 4 h needs an explicit, audited override (shared/cook.ts). */
-const LOW_TEMP_C = 54.4;
+/** The food-safety rule (shared/cook-rules.ts): a long cook in the danger zone needs an explicit, audited override. */
 const CookBody = CookSpec.extend({ reason: z.string().max(200).optional() }).superRefine((c, ctx) => {
-  if (c.targetC < LOW_TEMP_C && (c.durationMin === undefined || c.durationMin > 240) && c.lowTempOverride !== true) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['lowTempOverride'],
-      message: `required (true) for a cook below ${LOW_TEMP_C} °C longer than 4 h`,
-    });
+  if (lowTempOverrideMissing(c)) {
+    ctx.addIssue({ code: 'custom', path: ['lowTempOverride'], message: `required (true) for a cook ${lowTempRuleText()}` });
   }
 });
 const StopBody = z.strictObject({ reason: z.string().max(200).optional() }).optional();

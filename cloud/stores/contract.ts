@@ -1,11 +1,11 @@
 import type { Test } from 'tap';
 import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { hashSecret } from '../auth/tokens.js';
-import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../test-support/fixtures.js';
+import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../testing/fixtures.js';
 import type { MetaBatch, Stores } from './types.js';
 
 /**
- * The one contract every back-end passes (DESIGN.md: one suite for anything swappable):
+ * The one contract every back-end passes (docs/design.md: one suite for anything swappable):
  * production (InfluxDB + Redis + MySQL) and embedded (SQLite) run exactly these tests.
  * `make` returns opened, migrated stores; ids are unique per test, so stores may be shared.
  */

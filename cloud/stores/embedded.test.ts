@@ -1,5 +1,5 @@
 import t from 'tap';
-import { testConfig } from '../test-support/servers.js';
+import { testConfig } from '../testing/servers.js';
 import { storeContract } from './contract.js';
 import { closeStores, createStores, openStores } from './index.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startServers, testConfig } from '../test-support/servers.js';
+import { startServers, testConfig } from '../testing/servers.js';
 import { storeContract } from './contract.js';
 import { closeStores, createStores, openStores } from './index.js';
 import type { Stores } from './types.js';

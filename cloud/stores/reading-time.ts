@@ -5,7 +5,7 @@ import type { Telemetry } from './types.js';
  * plausible next to the gateway's receive time, else the receive time. A kit whose clock is hours
  * off (NTP failed, a clock set by hand) would otherwise put its readings hours away from when
  * they happened, and a clock corrected under way would interleave them out of order
- * (issue 9, `sousvide chaos kit-clock`). Both times stay stored (`device_ts`, `rx_ts`), and the
+ * (`sousvide chaos kit-clock`). Both times stay stored (`device_ts`, `rx_ts`), and the
  * choice depends only on the record, so a replay lands on the same point.
  */
 

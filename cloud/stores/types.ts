@@ -13,7 +13,7 @@ import type {
 
 /**
  * The three store roles of the cloud. Production: InfluxDB (telemetry), Redis (state), MySQL (meta).
- * Embedded: one SQLite file implementing all three. Both run cloud/stores/contract.ts (DESIGN.md:
+ * Embedded: one SQLite file implementing all three. Both run cloud/stores/contract.ts (docs/design.md:
  * one contract test suite for anything swappable).
  */
 export type Telemetry = z.infer<typeof TelemetryRecord>;

@@ -1,4 +1,4 @@
-// Reconnect delay (PROTOCOL.md "Reconnect"): exponential backoff with full jitter, 1 s → 60 s
+// Reconnect delay (docs/protocol.md "Reconnect"): exponential backoff with full jitter, 1 s → 60 s
 // cap, so a gateway restart does not bring every kit back in the same second. The random
 // source is a seeded xorshift (the device seeds it from the hardware RNG; tests fix the seed).
 #pragma once

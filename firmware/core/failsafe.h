@@ -1,4 +1,4 @@
-// Device-side safety (PROTOCOL.md "Device-side safety"): the rules the kit enforces on its
+// Device-side safety (docs/protocol.md "Device-side safety"): the rules the kit enforces on its
 // own, whatever the gateway does. Pure decisions; the press itself goes through the scheduler.
 #pragma once
 #include <cstdint>

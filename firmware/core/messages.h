@@ -1,4 +1,4 @@
-// Protocol v1 messages as the device sees them (PROTOCOL.md): the uplink ones it encodes
+// Protocol v1 messages as the device sees them (docs/protocol.md): the uplink ones it encodes
 // (Telemetry, Status, Ack) and the Command it decodes. Every encoder output is accepted by
 // the shared zod schema; the contract test (test/contract.test.ts) holds it to that.
 #pragma once

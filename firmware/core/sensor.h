@@ -1,4 +1,4 @@
-// DS18B20 reading classification (PROTOCOL.md, Telemetry.sensor). The glue reads the raw
+// DS18B20 reading classification (docs/protocol.md, Telemetry.sensor). The glue reads the raw
 // scratchpad itself so that a checksum failure is told apart from a missing probe (the
 // DallasTemperature library reports both as -127 °C).
 #pragma once

@@ -1,4 +1,4 @@
-// Wi-Fi and MQTT over TLS to the gateway (PROTOCOL.md "Connection"): client id = device id,
+// Wi-Fi and MQTT over TLS to the gateway (docs/protocol.md "Connection"): client id = device id,
 // the gateway CA pinned (no public roots), Last Will "offline" retained on sv/<id>/status,
 // QoS 1 telemetry from the core's outbox, reconnects paced by the core's Backoff.
 #pragma once

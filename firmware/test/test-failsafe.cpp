@@ -1,4 +1,4 @@
-// Device-side safety rules (PROTOCOL.md): each rule trips, and only when it should.
+// Device-side safety rules (docs/protocol.md): each rule trips, and only when it should.
 #include "../core/failsafe.h"
 #include "runner.h"
 

@@ -1,5 +1,5 @@
 // The kit end to end (readings, commands, PUBACKs, time → servo motions, acks, telemetry):
-// each fail-safe rule of PROTOCOL.md ends with a real press and heater=false reported.
+// each fail-safe rule of docs/protocol.md ends with a real press and heater=false reported.
 #include <string>
 
 #include "../core/kit.h"

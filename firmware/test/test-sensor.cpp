@@ -1,4 +1,4 @@
-// Every sensor class of PROTOCOL.md (Telemetry.sensor), and the boundaries between them.
+// Every sensor class of docs/protocol.md (Telemetry.sensor), and the boundaries between them.
 #include "../core/ds18b20.h"
 #include "../core/sensor.h"
 #include "runner.h"

@@ -11,6 +11,7 @@ import { Listeners } from './listeners.js';
 import type { IngestPort, SecurityRecorder } from './ports.js';
 import { isCounted, markCounted, protocolErrorReason } from './refusal.js';
 import { watchRemoteTakeovers } from './remote-takeover.js';
+import { sendCommand } from './send-command.js';
 import { skipUplinkRouting } from './uplink-routing.js';
 
 export interface BrokerDeps {
@@ -147,6 +148,10 @@ export class GatewayBroker {
 
   client(id: string): Client | undefined {
     return (this.aedes as unknown as { clients: Record<string, Client> }).clients[id];
+  }
+
+  sendCommand(deviceId: string, payload: string): void {
+    sendCommand(this.aedes, deviceId, payload);
   }
 
   /** Disconnects a device at once (revoked or rotated credentials). */

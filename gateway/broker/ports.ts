@@ -1,4 +1,3 @@
-import type { Aedes } from 'aedes';
 import type { UplinkSuffix } from '../../shared/topics.js';
 
 /** Lets Aedes send the PUBACK (null) or close the connection without one (an error). */
@@ -7,7 +6,7 @@ export type Release = (err?: Error | null) => void;
 /**
  * Where the broker hands a kit's uplink: the ingestion pipeline in the gateway process, or, in a
  * broker node (gateway/cluster/), the link that carries it to the gateway process. `release` is
- * called once the message is committed (or refused): PUBACK after commit (PROTOCOL.md).
+ * called once the message is committed (or refused): PUBACK after commit (docs/protocol.md).
  */
 export interface IngestPort {
   handle(deviceId: string, suffix: UplinkSuffix, topic: string, payload: Buffer, qos: number, release: Release): void;
@@ -20,8 +19,8 @@ export interface SecurityRecorder {
 
 /** The gateway's MQTT side as the rest of the app sees it: one broker in-process, or several broker nodes (gateway/cluster/). */
 export interface BrokerFront {
-  /** Publishes the gateway's own messages (commands) to kits, whichever node holds them. */
-  readonly aedes: { publish: Aedes['publish'] };
+  /** Sends a command to a kit (QoS 1 on `sv/<id>/cmd`), whichever node holds it. */
+  sendCommand(deviceId: string, payload: string): void;
   readonly connections: number;
   readonly connectedClients: number;
   readonly mqttPort: number;

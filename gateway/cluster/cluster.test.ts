@@ -100,10 +100,7 @@ t.test('two broker nodes: kits on both, every acknowledged uplink stored once, c
     }),
   );
   for (const id of ids) {
-    gw.gateway.broker.aedes.publish(
-      { cmd: 'publish', topic: `sv/${id}/cmd`, payload: Buffer.from(`{"for":"${id}"}`), qos: 1, retain: false, dup: false },
-      () => {},
-    );
+    gw.gateway.broker.sendCommand(id, `{"for":"${id}"}`);
   }
   await until('every kit to get its command', () => got.size === ids.length);
   for (const id of ids) t.equal(got.get(id), `{"for":"${id}"}`, `${id} got its own command, and only it`);
@@ -244,11 +241,7 @@ t.test('Redis down: uplinks go on, a subscription waits for Redis, commands flow
   const got = new Map<string, string>();
   a.on('message', (_t, p) => got.set('kit-ra', p.toString()));
   b.on('message', (_t, p) => got.set('kit-rb', p.toString()));
-  const publish = (id: string) =>
-    gw.gateway.broker.aedes.publish(
-      { cmd: 'publish', topic: `sv/${id}/cmd`, payload: Buffer.from(`{"for":"${id}"}`), qos: 1, retain: false, dup: false },
-      () => {},
-    );
+  const publish = (id: string) => gw.gateway.broker.sendCommand(id, `{"for":"${id}"}`);
   await until('both kits to get a command', () => {
     for (const id of ['kit-ra', 'kit-rb']) if (!got.has(id)) publish(id);
     return got.size === 2;

@@ -4,6 +4,7 @@ import { Aedes } from 'aedes';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
 import type { BrokerFront, Release, SecurityRecorder } from '../broker/ports.js';
+import { sendCommand } from '../broker/send-command.js';
 import type { GatewayConfig } from '../config.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Stats } from '../stats.js';
@@ -71,6 +72,10 @@ export class BrokerNodes implements BrokerFront {
   get aedes(): Aedes {
     if (!this.headless) throw new Error('broker nodes not started');
     return this.headless;
+  }
+
+  sendCommand(deviceId: string, payload: string): void {
+    sendCommand(this.aedes, deviceId, payload);
   }
 
   get connections(): number {

@@ -27,7 +27,7 @@ export interface RedisEmitterEvents {
 }
 
 /**
- * The broker nodes' shared emitter (DESIGN.md, scale): mqemitter-redis, the engine Aedes itself
+ * The broker nodes' shared emitter (docs/design.md, scale): mqemitter-redis, the engine Aedes itself
  * documents for clustering. Commands published by the gateway process reach the node that holds
  * the kit's subscription, and a kit connecting on one node closes its older connection on
  * another (Aedes' `$SYS/+/new/clients`). Kits' uplinks never go through it (uplink-routing.ts),

@@ -1,3 +1,5 @@
+import { FOOD_CODE } from '../../shared/cook-rules.js';
+
 /**
  * Engine and watchdog settings with their defaults (units in the names). The gateway's config
  * schema can expose these; the engine only needs a plain object.
@@ -92,7 +94,7 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   heaterStuckMs: 300_000,
   heaterStuckRiseC: 0.25,
   dangerLowC: 4.4,
-  dangerHighC: 54.4,
+  dangerHighC: FOOD_CODE.dangerHighC,
   dangerAlertMs: 2 * 3600_000,
-  dangerAlarmMs: 4 * 3600_000,
+  dangerAlarmMs: FOOD_CODE.dangerAlarmMs,
 });

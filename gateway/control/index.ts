@@ -1,7 +1,6 @@
 export * from './config.js';
 export * from './device-control.js';
 export * from './engine/index.js';
-export * from './hysteresis.js';
 export * from './records.js';
 export * from './types.js';
 export * from './watchdog/index.js';

@@ -15,7 +15,7 @@ export type AuthFailure =
 export type AuthResult = { ok: true; method: 'secret' | 'cert' } | { ok: false; reason: AuthFailure };
 
 /**
- * Device authentication (PROTOCOL.md): client id = device id, and either username = device id
+ * Device authentication (docs/protocol.md): client id = device id, and either username = device id
  * with the device secret as password, or a client certificate from the device CA with CN = device
  * id (verified by TLS) whose fingerprint is the one recorded at provisioning.
  */

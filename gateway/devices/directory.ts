@@ -12,13 +12,23 @@ export class DeviceDirectory {
   private devices = new Map<string, DeviceRow>();
   private lastVersion = -1;
   private timer: NodeJS.Timeout | undefined;
-  private readonly revisionStmt: Statement;
+  private db: Database | undefined;
+  private revisionStmt: Statement | undefined;
 
+  /**
+   * `db` is the store's read-only connection, or how to get it once the store is open: then the
+   * devices are loaded by `start()`.
+   */
   constructor(
-    private readonly db: Database,
+    private readonly source: Database | (() => Database),
     private readonly onChange: (changedIds: string[]) => void,
   ) {
-    this.revisionStmt = db.prepare("SELECT value FROM meta WHERE key = 'devices_rev'");
+    if (typeof source !== 'function') this.load();
+  }
+
+  private load(): void {
+    this.db = typeof this.source === 'function' ? this.source() : this.source;
+    this.revisionStmt = this.db.prepare("SELECT value FROM meta WHERE key = 'devices_rev'");
     this.reload();
   }
 
@@ -36,6 +46,7 @@ export class DeviceDirectory {
   }
 
   start(pollMs = 500): void {
+    if (!this.db) this.load();
     this.timer = setInterval(() => this.poll(), pollMs);
     this.timer.unref();
   }
@@ -45,18 +56,18 @@ export class DeviceDirectory {
   }
 
   poll(): void {
-    if (this.revision() !== this.lastVersion) this.reload();
+    if (this.db && this.revision() !== this.lastVersion) this.reload();
   }
 
   private revision(): number {
-    const row = this.revisionStmt.get() as { value: number } | undefined;
+    const row = this.revisionStmt?.get() as { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   private reload(): void {
     this.lastVersion = this.revision();
     const next = new Map<string, DeviceRow>();
-    for (const row of this.db.prepare('SELECT * FROM devices').all() as DeviceRow[]) next.set(row.id, row);
+    for (const row of (this.db as Database).prepare('SELECT * FROM devices').all() as DeviceRow[]) next.set(row.id, row);
     const changed: string[] = [];
     for (const [id, before] of this.devices) {
       const after = next.get(id);

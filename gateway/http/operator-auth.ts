@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
+import { bearer } from '../../shared/http/bearer.js';
 import type { FailedAuthLimiter } from '../../shared/http/failed-auth-limit.js';
 import { checkOperatorToken } from './operator-token.js';
 
@@ -10,9 +11,7 @@ import { checkOperatorToken } from './operator-token.js';
  */
 export function operatorAuth(tokenFile: string, limiter: FailedAuthLimiter) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const h = req.headers.authorization;
-    const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
-    if (checkOperatorToken(tokenFile, token)) return;
+    if (checkOperatorToken(tokenFile, bearer(req.headers.authorization))) return;
     const waitS = limiter.fail(req.ip);
     if (waitS > 0) {
       reply.header('retry-after', String(waitS));

@@ -47,10 +47,15 @@ t.test('idempotency: a replayed (device, boot, seq) is acknowledged and stored o
   t.teardown(() => c.end(true));
   const heard: number[] = [];
   gw.gateway.ingest.on('telemetry', (_id, m) => heard.push(m.seq));
+  const controlSaw = () => gw.gateway.control.view('kit-in2')?.last;
   const first = telemetry({ boot: 3, seq: 10, tempC: 56.0625, rssi: -60 });
   await c.publishAsync('sv/kit-in2/telemetry', first, { qos: 1 });
+  const seen = controlSaw();
+  t.match(seen, { boot: 3, seq: 10, tempC: 56.0625 }, 'control has the reading');
   await c.publishAsync('sv/kit-in2/telemetry', telemetry({ boot: 3, seq: 10, tempC: 99 }), { qos: 1 });
+  t.same(controlSaw(), seen, 'control hears each record once: the replay (99 °C) is not taken as a new reading');
   await c.publishAsync('sv/kit-in2/telemetry', telemetry({ boot: 4, seq: 10, tempC: 57 }), { qos: 1 });
+  t.match(controlSaw(), { boot: 4, seq: 10, tempC: 57 }, 'a new boot with the same seq reaches control');
   const rows = gw.db().prepare('SELECT boot, seq, temp_c, rssi, sensor, heater FROM telemetry ORDER BY boot').all();
   t.same(
     rows,
@@ -60,7 +65,7 @@ t.test('idempotency: a replayed (device, boot, seq) is acknowledged and stored o
     ],
     'the first copy is kept; a new boot with the same seq is a new record',
   );
-  t.same(heard, [10, 10], 'control hears each record once (the replay is not passed on)');
+  t.same(heard, [10, 10], 'the committed-reading event fires once per record (the replay is not passed on)');
   t.equal(counter(await gw.metrics(), 'duplicate_total'), 1);
 });
 

@@ -34,7 +34,9 @@ export function parseUplink(suffix: UplinkSuffix, payload: Buffer) {
  * The ingestion hot path, called from the broker's authorizePublish hook with Aedes' callback:
  * strict parse → (invalid: dead-letter) → dedupe + durable commit (group commit on the writer
  * thread) → release the callback, which lets Aedes send the PUBACK (PROTOCOL: PUBACK after
- * commit). Listeners hear only committed, non-duplicate messages.
+ * commit). Control hears each valid reading at once ('live', before its commit: it never waits on
+ * disk, and drops a replay itself); the other events follow the commit, and 'telemetry' skips
+ * duplicates.
  */
 export class IngestPipeline extends EventEmitter<IngestEvents> implements IngestPort {
   constructor(

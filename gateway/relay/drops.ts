@@ -4,7 +4,7 @@ import type { RelayRecord } from '../../shared/relay/batch.js';
 /**
  * Records the relay dropped, by reason (`quota:<kind>` for disk-quota eviction, `rejected:<kind>`
  * for a record the cloud refused as invalid, kept in the dead letters). Totals go in every batch's
- * backlog and in the metrics; the not-yet-reported part becomes one event record (DESIGN.md
+ * backlog and in the metrics; the not-yet-reported part becomes one event record (docs/design.md
  * invariant 1: eviction is explicit, counted, reported). This is the in-memory mirror of the
  * counts in the store (relay_drops), which are written with the drops themselves and survive a
  * restart or a crash.

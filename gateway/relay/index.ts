@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
 import type { StoreWriter } from '../store/writer.js';
+import type { DesiredHandler } from './downlink.js';
 import { registerRelayMetrics } from './metrics.js';
 import { relayOptions } from './options.js';
 import { Relay } from './relay.js';
@@ -18,13 +19,19 @@ export { Relay } from './relay.js';
 export function buildRelay(
   config: GatewayConfig,
   store: StoreWriter,
-  deps: { registry: Registry; http: FastifyInstance; log: Logger; auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void> },
+  deps: {
+    registry: Registry;
+    http: FastifyInstance;
+    log: Logger;
+    auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    onDesired?: DesiredHandler;
+  },
 ): Relay | undefined {
   const opts = relayOptions(config);
   if (!opts) return undefined;
-  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }));
+  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), { onDesired: deps.onDesired });
   registerRelayMetrics(deps.registry, relay);
-  // Local API: operator token, like every /v1 route of the gateway (DESIGN.md invariant 4).
+  // Local API: operator token, like every /v1 route of the gateway (docs/design.md).
   deps.http.get('/v1/relay', { onRequest: deps.auth }, async () => relayStatus(relay, Date.now()));
   return relay;
 }

@@ -30,7 +30,7 @@ export function registerRelayMetrics(registry: Registry, relay: Relay): void {
     const s = snap().sinceLastSuccessMs;
     return s === null ? null : s / 1000;
   });
-  gauge('relay_batch_target_records', 'Current adaptive batch size', () => relay.sizer.current);
+  gauge('relay_batch_target_records', 'Current adaptive batch size', () => relay.batchTarget);
   new Gauge({
     name: 'relay_dropped_records',
     help: 'Records dropped since start, by reason (quota:<kind>, rejected:<kind>)',

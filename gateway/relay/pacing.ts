@@ -8,9 +8,31 @@
  * Jitter"): sleep = min(max, random(base, previous × 3)). Jitter spreads a fleet of gateways
  * that lost the cloud at the same moment, so they do not come back in lockstep.
  */
+/** Where a backoff stands: the last wait and the failures since the last success. */
+export interface BackoffState {
+  previous: number;
+  failures: number;
+}
+export const BACKOFF_RESET: BackoffState = Object.freeze({ previous: 0, failures: 0 });
+
+/**
+ * The wait before the next attempt, and the backoff after it; a server's Retry-After is a floor,
+ * never shortened. `random` is in [0, 1).
+ */
+export function nextBackoff(
+  b: BackoffState,
+  baseMs: number,
+  maxMs: number,
+  random: number,
+  retryAfterMs = 0,
+): { backoff: BackoffState; waitMs: number } {
+  const upper = Math.max(baseMs, b.previous * 3);
+  const jittered = Math.min(maxMs, baseMs + random * (upper - baseMs));
+  return { backoff: { previous: jittered, failures: b.failures + 1 }, waitMs: Math.max(jittered, retryAfterMs) };
+}
+
 export class Backoff {
-  private previous = 0;
-  failures = 0;
+  private state: BackoffState = BACKOFF_RESET;
 
   constructor(
     private readonly baseMs: number,
@@ -18,18 +40,19 @@ export class Backoff {
     private readonly random: () => number = Math.random,
   ) {}
 
+  get failures(): number {
+    return this.state.failures;
+  }
+
   /** The wait before the next attempt; a server's Retry-After is a floor, never shortened. */
   next(retryAfterMs = 0): number {
-    this.failures++;
-    const upper = Math.max(this.baseMs, this.previous * 3);
-    const jittered = Math.min(this.maxMs, this.baseMs + this.random() * (upper - this.baseMs));
-    this.previous = jittered;
-    return Math.max(jittered, retryAfterMs);
+    const r = nextBackoff(this.state, this.baseMs, this.maxMs, this.random(), retryAfterMs);
+    this.state = r.backoff;
+    return r.waitMs;
   }
 
   reset(): void {
-    this.previous = 0;
-    this.failures = 0;
+    this.state = BACKOFF_RESET;
   }
 }
 
@@ -49,25 +72,41 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
  * struggling cloud gets smaller, gentler batches, and a fast one reaches full batches in a few
  * round trips (500 → 20,000 in six).
  */
+export interface SizerLimits {
+  min: number;
+  max: number;
+  targetLatencyMs: number;
+}
+
+export function initialBatchSize(l: SizerLimits): number {
+  return Math.min(l.max, Math.max(l.min, 500));
+}
+
+/** The next batch size after a batch of `records` was acknowledged in `latencyMs`. */
+export function sizeAfterSuccess(current: number, l: SizerLimits, records: number, latencyMs: number): number {
+  if (latencyMs > l.targetLatencyMs) return shrunk(current, l);
+  if (records >= current) return Math.min(l.max, Math.ceil(current * (latencyMs < l.targetLatencyMs / 2 ? 2 : 1.5)));
+  return current;
+}
+
+export function shrunk(current: number, l: SizerLimits): number {
+  return Math.max(l.min, Math.floor(current / 2));
+}
+
 export class BatchSizer {
   current: number;
+  private readonly limits: SizerLimits;
 
-  constructor(
-    private readonly min: number,
-    private readonly max: number,
-    private readonly targetLatencyMs: number,
-  ) {
-    this.current = Math.min(max, Math.max(min, 500));
+  constructor(min: number, max: number, targetLatencyMs: number) {
+    this.limits = { min, max, targetLatencyMs };
+    this.current = initialBatchSize(this.limits);
   }
 
   onSuccess(records: number, latencyMs: number): void {
-    if (latencyMs > this.targetLatencyMs) this.shrink();
-    else if (records >= this.current) {
-      this.current = Math.min(this.max, Math.ceil(this.current * (latencyMs < this.targetLatencyMs / 2 ? 2 : 1.5)));
-    }
+    this.current = sizeAfterSuccess(this.current, this.limits, records, latencyMs);
   }
 
   shrink(): void {
-    this.current = Math.max(this.min, Math.floor(this.current / 2));
+    this.current = shrunk(this.current, this.limits);
   }
 }

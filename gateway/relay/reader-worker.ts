@@ -2,7 +2,7 @@
  * The relay's reader thread: it owns a read-only connection to the outbox, builds each batch body
  * (the stored record JSON is spliced in, never parsed) and gzips it, and computes the backlog
  * statistics. None of this runs on the main thread, where control and the watchdog must never
- * wait on disk (DESIGN.md invariant 3). WAL: these reads never block the writer thread.
+ * wait on disk (docs/design.md invariant 3). WAL: these reads never block the writer thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';

@@ -3,17 +3,24 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Logger } from '../../shared/log.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
-import type { DesiredHandler } from './downlink.js';
+import type { DesiredHandler, DesiredState } from './downlink.js';
 import { DropCounter } from './drops.js';
 import type { RelayOptions } from './options.js';
 import { OutboxReader } from './outbox-reader.js';
-import { Backoff, BatchSizer } from './pacing.js';
 import type { Lane, ReadReply } from './reader-types.js';
+import {
+  initialRelayState,
+  type LinkState,
+  type RelayAction,
+  type RelayEvent,
+  type RelayState,
+  type RelayStepConfig,
+  relayStep,
+} from './relay-step.js';
 import { BacklogStats } from './stats.js';
 import { CloudTransport, type SendOutcome } from './transport.js';
 
-export type LinkState = 'starting' | 'up' | 'retrying' | 'throttled' | 'unauthorized' | 'stopped';
-const ALL = Number.MAX_SAFE_INTEGER;
+export type { LinkState } from './relay-step.js';
 
 /** A batch on its way: kept, bytes and all, until the cloud's 2xx, so a failure resends it unchanged. */
 interface Flight {
@@ -27,77 +34,94 @@ interface Landed {
   latencyMs: number;
 }
 
+export interface RelayDeps {
+  /** Applies the cloud's desired state (the downlink); without one, it is logged and not applied. */
+  onDesired?: DesiredHandler | undefined;
+  now?: () => number;
+}
+
 /**
- * Store-and-forward to the cloud (ADR 020, ADR 022). Batches are read in lane order (safety events
- * and audit, latest state, live telemetry, then the backlog), each lane in outbox id order, and up
- * to `maxInFlight` of them are on the wire at once. A row leaves the outbox only after the cloud's
- * 2xx for the batch that carried it (ack-then-delete, DESIGN.md invariant 1); a batch that fails is
- * resent as it was (same batch id, same records), so whatever the cloud committed of it is a no-op.
+ * Store-and-forward to the cloud (ADR 020, ADR 022): the I/O driver of `relayStep` (relay-step.ts,
+ * ADR 026), which decides. Batches are read in lane order (safety events and audit, latest state,
+ * live telemetry, then the backlog), each lane in outbox id order, and up to `maxInFlight` of them
+ * are on the wire at once. A row leaves the outbox only after the cloud's 2xx for the batch that
+ * carried it (ack-then-delete, docs/design.md invariant 1); a batch that fails is resent as it was
+ * (same batch id, same records), so whatever the cloud committed of it is a no-op.
  */
 export class Relay {
-  state: LinkState = 'starting';
-  /** The desired-state version applied here; the cloud answers with anything newer. */
-  desiredVersion = 0;
+  readonly name = 'relay';
+  /** Applies the downlink; may be replaced while running (tests, the demo). */
   onDesired: DesiredHandler | undefined;
   readonly drops = new DropCounter();
   readonly backlog = new BacklogStats();
-  readonly sizer: BatchSizer;
-  lastSuccessTs: number | undefined;
-  lastError: string | undefined;
-  sentRecords = 0;
-  sentBatches = 0;
-  private readonly backoff: Backoff;
+  private s: RelayState;
+  private readonly cfg: RelayStepConfig;
   private readonly reader: OutboxReader;
-  private readonly maxInFlight: number;
+  private readonly now: () => number;
   private transport: CloudTransport | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  /** Outbox ids ≤ split are the backlog lane; newer bulk telemetry is the live lane. */
-  private split = 0;
-  private recovering = true;
-  private bisect: number | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private lastDropReport = Date.now();
-  private lastAttemptTs = 0;
-  /**
-   * Per lane, the last outbox id already read into a batch: the next read starts after it. Batches
-   * in flight or waiting for a retry hold the rows below; the cursors go back to the start of the
-   * lanes only when none is left (`reset`).
-   */
-  private cursors: number[] = [];
   private pendingAck: Promise<void> = Promise.resolve();
   /** The next batch past the cursors, read while others are on the wire. */
   private ahead: Promise<ReadReply | undefined> | undefined;
-  private readonly inflight = new Map<number, Promise<Landed>>();
-  /** Batches that failed, in send order, resent unchanged once `retryAt` has passed. */
-  private retry: Flight[] = [];
-  private retryAt = 0;
-  /**
-   * Changes that wait until no batch is on the wire, then read again from the start of the lanes:
-   * 'lanes' after the first success following an outage (a new split between live and backlog);
-   * 'bisect' after a batch the cloud refused whole (re-read in halves); 'quota' when the outbox is
-   * over its quota (evict, so that no evicted row is on the wire or waiting for a retry).
-   */
-  private readonly reset = new Set<'lanes' | 'bisect' | 'quota'>();
-  private nextSeq = 1;
+  /** The batch the last `read` returned, launched by the step's next `launch` of source 'read'. */
+  private lastRead: ReadReply | undefined;
+  /** Batches on the wire or waiting for a retry, by sequence number. */
+  private readonly flights = new Map<number, Flight>();
+  private readonly landing = new Map<number, Promise<Landed>>();
 
   constructor(
     private readonly opts: RelayOptions,
     private readonly store: StoreWriter,
     dataDir: string,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    deps: RelayDeps = {},
   ) {
+    this.now = deps.now ?? Date.now;
+    this.onDesired = deps.onDesired;
     this.reader = new OutboxReader(dataDir);
-    this.backoff = new Backoff(opts.backoffBaseMs, opts.backoffMaxMs);
-    this.sizer = new BatchSizer(opts.batchMinRecords, opts.batchMaxRecords, opts.targetLatencyMs);
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
+    this.cfg = {
+      maxInFlight: Math.max(1, opts.maxInFlight ?? 2),
+      lingerMs: opts.lingerMs,
+      idleSyncMs: opts.idleSyncMs,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      backoffBaseMs: opts.backoffBaseMs,
+      backoffMaxMs: opts.backoffMaxMs,
+      sizer: { min: opts.batchMinRecords, max: opts.batchMaxRecords, targetLatencyMs: opts.targetLatencyMs },
+    };
+    this.s = initialRelayState(this.cfg);
+  }
+
+  get state(): LinkState {
+    return this.s.link;
+  }
+  /** The desired-state version applied here; the cloud answers with anything newer. */
+  get desiredVersion(): number {
+    return this.s.desiredVersion;
+  }
+  get lastSuccessTs(): number | undefined {
+    return this.s.lastSuccessTs;
+  }
+  get lastError(): string | undefined {
+    return this.s.lastError;
+  }
+  get sentRecords(): number {
+    return this.s.sentRecords;
+  }
+  get sentBatches(): number {
+    return this.s.sentBatches;
+  }
+  /** The current adaptive batch size. */
+  get batchTarget(): number {
+    return this.s.batchTarget;
   }
 
   start(): void {
     this.reader.open();
-    this.transport = new CloudTransport({ ...this.opts, connections: this.maxInFlight });
+    this.transport = new CloudTransport({ ...this.opts, connections: this.cfg.maxInFlight });
     this.running = true;
     this.loop = this.run().catch((err: Error) => this.log.error({ err }, 'relay loop failed'));
     this.scheduleStats(0);
@@ -113,30 +137,21 @@ export class Relay {
     await this.loop;
     await this.pendingAck;
     await this.queueDropReport(); // counts survive a clean stop; the store closes after the relay
-    this.state = 'stopped';
+    this.s = { ...this.s, link: 'stopped' };
     await this.reader.close();
   }
 
-  /** One batch on the wire while recovering or isolating a refused record; `maxInFlight` otherwise. */
-  private window(): number {
-    return this.recovering || this.bisect !== undefined ? 1 : this.maxInFlight;
-  }
-
-  private lanes(after: number[] = this.cursors): Lane[] {
-    const lanes: Lane[] = [
-      { priority: PRIORITY.safety, after: 0, upTo: ALL },
-      { priority: PRIORITY.state, after: 0, upTo: ALL },
-      { priority: PRIORITY.bulk, after: this.split, upTo: ALL },
-    ];
-    if (this.split > 0) lanes.push({ priority: PRIORITY.bulk, after: 0, upTo: this.split });
-    return lanes.map((l, i) => ({ ...l, after: Math.max(l.after, after[i] ?? 0) }));
+  private dispatch(event: RelayEvent): RelayAction[] {
+    const r = relayStep(this.s, event, this.cfg);
+    this.s = r.state;
+    return r.actions;
   }
 
   private head(): string {
     const b = this.backlog.snapshot(this.now());
     const backlog = { records: b.records, bytes: b.bytes, oldestAgeMs: b.oldestAgeMs, dropped: this.drops.totals };
     const batchId = `b-${this.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    return `{"v":1,"batchId":"${batchId}","sentAt":${this.now()},"desiredVersion":${this.desiredVersion},"backlog":${JSON.stringify(backlog)},"records":[`;
+    return `{"v":1,"batchId":"${batchId}","sentAt":${this.now()},"desiredVersion":${this.s.desiredVersion},"backlog":${JSON.stringify(backlog)},"records":[`;
   }
 
   private async run(): Promise<void> {
@@ -144,114 +159,138 @@ export class Relay {
       // Kept across restarts: the applied desired version (an old desired state is not applied
       // again) and the drop counts (totals, and what is not reported yet).
       const kept = await this.reader.relayState();
-      this.desiredVersion = kept.desiredVersion;
+      this.dispatch({ kind: 'loaded', desiredVersion: kept.desiredVersion });
       this.drops.load(kept);
     } catch (err) {
       this.log.error({ err }, 'relay: could not read its kept state; starting from version 0');
     }
     while (this.running) {
       try {
-        await this.step();
+        await this.round();
       } catch (err) {
         // A local failure (reader thread, store) must not end the relay: log, back off, go on.
         if (!this.running) break;
-        this.lastError = (err as Error).message;
         this.log.error({ err }, 'relay: local error, retrying');
-        await this.waitFor(this.backoff.next());
+        await this.perform(this.dispatch({ kind: 'local_error', message: (err as Error).message, random: Math.random() }));
       }
     }
-    await Promise.all(this.inflight.values()); // aborted by stop(): they land at once
+    await Promise.all(this.landing.values()); // aborted by stop(): they land at once
   }
 
-  /** Fills the window (retries first, in order), then waits for a batch to land or for more records. */
-  private async step(): Promise<void> {
-    // A full window waits for a batch to land (at most the request timeout); otherwise for more records.
-    let waitMs = this.inflight.size >= this.window() ? this.opts.requestTimeoutMs : this.opts.lingerMs;
-    while (this.running && this.inflight.size < this.window()) {
-      const dropRetries = this.reset.has('bisect') || this.reset.has('quota');
-      if (this.retry.length > 0 && !dropRetries) {
-        const wait = this.retryAt - this.now();
-        if (wait > 0) {
-          waitMs = wait;
+  /** One round: fill the window, then wait for a batch to land (and handle it) or for more records. */
+  private async round(): Promise<void> {
+    this.forgetSettled();
+    let actions = this.dispatch({ kind: 'round', now: this.now() });
+    while (actions.length > 0) {
+      const next = await this.perform(actions);
+      if (!next) return;
+      actions = this.dispatch(next);
+    }
+  }
+
+  /** Runs the step's actions in order; returns the event that answers the last one, if any. */
+  private async perform(actions: RelayAction[]): Promise<RelayEvent | undefined> {
+    let next: RelayEvent | undefined;
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'launch':
+          if (a.source === 'retry' && !this.running) return undefined;
+          this.launch(a.seq, a.source);
+          break;
+        case 'read_ahead':
+          this.ahead = this.read(a.lanes, a.limit).catch(() => undefined);
+          break;
+        case 'read': {
+          if (!this.running) return undefined;
+          const batch = (await this.ahead) ?? (await this.read(a.lanes, a.limit));
+          this.ahead = undefined;
+          this.lastRead = batch;
+          const result = { count: batch.count, waitMs: batch.waitMs, laneLast: batch.laneLast, ready: !!(batch.body && batch.ids) };
+          next = { kind: 'read', result, now: this.now() };
           break;
         }
-        this.launch(this.retry.shift() as Flight);
-        continue;
+        case 'reset_lanes': {
+          if (!this.running) return undefined;
+          this.ahead = undefined;
+          await this.pendingAck;
+          if (a.quota) await this.enforceQuota();
+          const lastId = a.lastId ? await this.reader.lastId() : undefined;
+          next = { kind: 'lanes_reset', lastId, now: this.now() };
+          break;
+        }
+        case 'wait': {
+          if (!this.running) return undefined;
+          const landed = await this.waitFor(a.ms, a.landing);
+          if (!landed) return undefined;
+          this.landing.delete(landed.flight.seq);
+          if (landed.outcome.kind !== 'ok' && landed.outcome.kind !== 'rejected' && !this.running) return undefined; // aborted by stop()
+          const { flight, outcome, latencyMs } = landed;
+          next = {
+            kind: 'landed',
+            seq: flight.seq,
+            records: flight.ids.length,
+            outcome,
+            latencyMs,
+            now: this.now(),
+            random: Math.random(),
+          };
+          break;
+        }
+        case 'ack':
+          this.ack(a.seq);
+          break;
+        case 'apply_desired':
+          await this.applyDesired(a.desired);
+          break;
+        case 'dead_letter':
+          await this.deadLetter(a.seq, a.status);
+          break;
+        case 'report_drops':
+          if (this.drops.hasPending) await this.queueDropReport();
+          break;
+        case 'wake':
+          this.wake?.();
+          break;
+        case 'log':
+          this.log[a.level](a.data, a.msg);
+          break;
       }
-      if (this.reset.size > 0) {
-        if (this.inflight.size > 0) break; // the lanes change once nothing read under the old ones is on the wire
-        await this.resetLanes();
-      }
-      if (this.retryAt > this.now()) {
-        waitMs = this.retryAt - this.now();
-        break;
-      }
-      const next = await this.nextBatch();
-      if (typeof next === 'number') {
-        waitMs = next;
-        break;
-      }
-      this.launch(next);
     }
-    if (!this.running) return;
-    const landed = await this.waitFor(waitMs, this.inflight.size > 0);
-    if (!landed) return;
-    this.inflight.delete(landed.flight.seq);
-    const { outcome, flight, latencyMs } = landed;
-    if (outcome.kind === 'ok') await this.onDelivered(outcome, flight, latencyMs);
-    else if (outcome.kind === 'rejected') await this.onRejected(outcome, flight);
-    else await this.onFailure(outcome, flight);
+    return next;
   }
 
-  /** The next batch past the cursors, or how long to wait before asking again. */
-  private async nextBatch(): Promise<Flight | number> {
-    const limit = Math.min(this.bisect ?? this.sizer.current, this.sizer.current);
-    const batch = (await this.ahead) ?? (await this.read(limit));
-    this.ahead = undefined;
-    if (batch.body && batch.ids && batch.waitMs === 0) {
-      this.cursors = batch.laneLast;
-      // Read the one after it while this one is on the wire (not while isolating a refused record).
-      if (this.bisect === undefined) this.ahead = this.read(limit).catch(() => undefined);
-      return { seq: this.nextSeq++, ids: batch.ids, body: batch.body };
-    }
-    if (batch.count === 0 && this.inflight.size === 0 && this.now() - this.lastAttemptTs >= this.opts.idleSyncMs) {
-      // Nothing queued: an empty batch still goes now and then, as the heartbeat and for the downlink.
-      return { seq: this.nextSeq++, ids: new Float64Array(0), body: gzipSync(`${this.head()}]}`) };
-    }
-    return Math.min(batch.waitMs || this.opts.lingerMs, this.opts.lingerMs);
+  private read(lanes: Lane[], limit: number): Promise<ReadReply> {
+    return this.reader.read(lanes, limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head());
   }
 
-  private read(limit: number): Promise<ReadReply> {
-    return this.reader.read(this.lanes(), limit, this.opts.batchMaxBytes, this.opts.lingerMs, this.head());
-  }
-
-  /** Nothing on the wire: apply the pending changes, then read again from the start of each lane. */
-  private async resetLanes(): Promise<void> {
-    if (this.reset.has('bisect') || this.reset.has('quota')) this.retry = []; // their rows are read again with the rest
-    this.ahead = undefined;
-    await this.pendingAck;
-    if (this.reset.has('quota')) await this.enforceQuota();
-    if (this.reset.has('lanes')) {
-      // Back after an outage (or a restart): what is queued now is backlog; newer telemetry is live and goes first.
-      this.split = Math.max(this.split, await this.reader.lastId());
-      this.recovering = false;
+  private launch(seq: number, source: 'read' | 'heartbeat' | 'retry'): void {
+    let flight = this.flights.get(seq);
+    if (!flight) {
+      const batch = source === 'read' ? this.lastRead : undefined;
+      flight =
+        batch?.ids && batch.body
+          ? { seq, ids: batch.ids, body: batch.body }
+          : { seq, ids: new Float64Array(0), body: gzipSync(`${this.head()}]}`) };
+      this.flights.set(seq, flight);
     }
-    this.cursors = [];
-    this.reset.clear();
-  }
-
-  private launch(flight: Flight): void {
-    this.lastAttemptTs = this.now();
+    const f = flight;
     const started = performance.now();
-    const sending = (this.transport as CloudTransport).send(flight.body, this.now).then(
-      (outcome): Landed => ({ flight, outcome, latencyMs: performance.now() - started }),
-      (err: Error): Landed => ({ flight, outcome: { kind: 'network', error: err.message }, latencyMs: performance.now() - started }),
+    const sending = (this.transport as CloudTransport).send(f.body, this.now).then(
+      (outcome): Landed => ({ flight: f, outcome, latencyMs: performance.now() - started }),
+      (err: Error): Landed => ({ flight: f, outcome: { kind: 'network', error: err.message }, latencyMs: performance.now() - started }),
     );
-    this.inflight.set(flight.seq, sending);
+    this.landing.set(seq, sending);
   }
 
-  private async onDelivered(outcome: Extract<SendOutcome, { kind: 'ok' }>, flight: Flight, latencyMs: number) {
-    const ids = [...flight.ids];
+  /** Drops the bytes of batches that are neither on the wire nor waiting for a retry. */
+  private forgetSettled(): void {
+    for (const seq of this.flights.keys()) {
+      if (!this.s.inflight.includes(seq) && !this.s.retry.includes(seq)) this.flights.delete(seq);
+    }
+  }
+
+  private ack(seq: number): void {
+    const ids = [...(this.flights.get(seq)?.ids ?? [])];
     // Ack-then-delete: the delete runs on the writer thread while the next batches go (the cursors
     // keep these rows out of them); deletes stay in order.
     const previous = this.pendingAck;
@@ -264,49 +303,30 @@ export class Relay {
         this.log.error({ err, rows: ids.length }, 'relay: deleting acknowledged rows failed');
       }
     })();
-    const now = this.now();
-    this.sentRecords += ids.length;
-    this.sentBatches++;
-    this.backlog.onSent(ids.length, now);
-    this.sizer.onSuccess(ids.length, latencyMs);
-    this.backoff.reset();
-    this.retryAt = 0;
-    if (!this.reset.has('bisect')) this.bisect = undefined; // (a batch read before the refused one says nothing about it)
-    this.lastSuccessTs = now;
-    if (this.state !== 'up') this.log.info({ afterFailures: this.backoff.failures }, 'relay: cloud link up');
-    this.state = 'up';
-    if (this.recovering) this.reset.add('lanes');
-    if (outcome.invalidReply) this.log.warn({ reason: outcome.invalidReply }, 'relay: 2xx with an invalid reply (batch delivered)');
-    const desired = outcome.reply?.desired;
-    if (desired && desired.version > this.desiredVersion) {
-      if (!this.onDesired) {
-        this.log.info({ version: desired.version, devices: desired.devices.length }, 'relay: desired state received, no handler');
-      } else {
-        try {
-          await this.onDesired(desired);
-          // Committed after the cooks the apply wrote (same writer queue), so a restart never skips them.
-          await this.keep({ t: 'relay', desiredVersion: desired.version }).catch((err: Error) =>
-            this.log.error({ err }, 'relay: could not keep the applied desired version'),
-          );
-          this.desiredVersion = Math.max(this.desiredVersion, desired.version);
-        } catch (err) {
-          this.log.error({ err, version: desired.version }, 'relay: applying the desired state failed; the cloud will resend it');
-        }
-      }
-    }
-    if (this.drops.hasPending) await this.queueDropReport();
+    this.backlog.onSent(ids.length, this.now());
   }
 
-  /** A batch the cloud will never take: halve until one record is isolated, then dead-letter it. */
-  private async onRejected(outcome: Extract<SendOutcome, { kind: 'rejected' }>, flight: Flight) {
-    const ids = [...flight.ids];
-    this.lastError = `HTTP ${outcome.status}: ${outcome.detail.slice(0, 200)}`;
-    if (outcome.status === 413) this.sizer.shrink(); // too big for the cloud: stay smaller from now on
-    if (ids.length > 1) {
-      this.bisect = Math.max(1, Math.floor(ids.length / 2));
-      this.reset.add('bisect');
+  private async applyDesired(desired: DesiredState): Promise<void> {
+    if (!this.onDesired) {
+      this.log.info({ version: desired.version, devices: desired.devices.length }, 'relay: desired state received, no handler');
       return;
     }
+    try {
+      await this.onDesired(desired);
+      // Committed after the cooks the apply wrote (same writer queue), so a restart never skips them.
+      await this.keep({ t: 'relay', desiredVersion: desired.version }).catch((err: Error) =>
+        this.log.error({ err }, 'relay: could not keep the applied desired version'),
+      );
+      this.dispatch({ kind: 'desired_applied', version: desired.version });
+    } catch (err) {
+      this.log.error({ err, version: desired.version }, 'relay: applying the desired state failed; the cloud will resend it');
+    }
+  }
+
+  /** A single record the cloud will never take: kept in dead letters, its drop counted. */
+  private async deadLetter(seq: number, status: number): Promise<void> {
+    const flight = this.flights.get(seq) as Flight;
+    const ids = [...flight.ids];
     const text = gunzipSync(flight.body).toString('utf8');
     const record = (JSON.parse(text) as { records: { kind: string; deviceId?: string | null }[] }).records[0];
     const payload = Buffer.from(JSON.stringify(record));
@@ -316,39 +336,14 @@ export class Relay {
       deviceId: record?.deviceId ?? null,
       topic: 'relay/outbox',
       code: 'SV_ERR_PAYLOAD_INVALID',
-      reason: this.lastError ?? '',
+      reason: this.s.lastError ?? '',
       payload,
       rxTs: this.now(),
     });
     // The row leaves the outbox with its drop counted, in one commit (right after the dead letter).
     await Promise.all([dlq, this.keep({ t: 'relay', dropped: { [reason]: 1 }, ack: ids })]);
     this.drops.add(reason, 1, this.now());
-    this.bisect = undefined;
-    this.log.error({ status: outcome.status, kind: record?.kind }, 'relay: record refused by the cloud, kept in dead letters');
-  }
-
-  private async onFailure(outcome: Exclude<SendOutcome, { kind: 'ok' | 'rejected' }>, flight: Flight) {
-    if (!this.running) return; // aborted by stop()
-    const retryAfterMs = outcome.kind === 'busy' ? outcome.retryAfterMs : undefined;
-    const throttled = outcome.kind === 'busy' && (outcome.status === 429 || outcome.status === 503);
-    this.state = outcome.kind === 'unauthorized' ? 'unauthorized' : throttled ? 'throttled' : 'retrying';
-    this.lastError = outcome.kind === 'network' ? outcome.error : `HTTP ${outcome.status}`;
-    this.recovering = true;
-    this.reset.delete('lanes'); // the split is taken at the next success
-    this.sizer.shrink();
-    if (flight.ids.length > 0 && !this.reset.has('bisect')) {
-      // Resent unchanged, in send order: the same batch id and records, so whatever the cloud committed is a no-op.
-      this.retry.push(flight);
-      this.retry.sort((a, b) => a.seq - b.seq);
-    }
-    const waitMs = this.backoff.next(retryAfterMs);
-    this.retryAt = Math.max(this.retryAt, this.now() + waitMs);
-    if (this.backoff.failures === 1 || this.backoff.failures % 20 === 0) {
-      this.log.warn(
-        { state: this.state, error: this.lastError, waitMs: Math.round(waitMs), failures: this.backoff.failures },
-        'relay: batch not delivered',
-      );
-    }
+    this.log.error({ status, kind: record?.kind }, 'relay: record refused by the cloud, kept in dead letters');
   }
 
   private scheduleStats(delayMs: number): void {
@@ -365,10 +360,8 @@ export class Relay {
 
   private async refreshStats(): Promise<void> {
     this.backlog.update(await this.reader.stats());
-    if (this.backlog.bytes > this.opts.quotaBytes && !this.reset.has('quota')) {
-      this.reset.add('quota'); // evicted by the send loop once no batch is on the wire
-      this.wake?.();
-    }
+    // Evicted by the send loop once no batch is on the wire.
+    if (this.backlog.bytes > this.opts.quotaBytes) await this.perform(this.dispatch({ kind: 'over_quota' }));
     if (this.drops.hasPending && this.now() - this.lastDropReport > this.opts.dropReportMs) await this.queueDropReport();
   }
 
@@ -421,7 +414,7 @@ export class Relay {
       const wake = () => finish(undefined);
       const timer = setTimeout(wake, ms);
       this.wake = wake;
-      if (landing) void Promise.race(this.inflight.values()).then(finish);
+      if (landing) void Promise.race(this.landing.values()).then(finish);
     });
   }
 }

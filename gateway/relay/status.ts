@@ -18,7 +18,7 @@ export function relayStatus(relay: Relay, nowMs: number) {
     inflowPerS: b.inflowPerS,
     drainEtaS: b.drainEtaS,
     dropped: { ...relay.drops.totals },
-    batchTargetRecords: relay.sizer.current,
+    batchTargetRecords: relay.batchTarget,
     sent: { records: relay.sentRecords, batches: relay.sentBatches },
     desiredVersion: relay.desiredVersion,
   };

@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
 import type { Ack, Command, Telemetry } from '../../shared/protocol/messages.js';
@@ -14,6 +13,7 @@ import {
 } from '../control/index.js';
 import { event } from '../control/types.js';
 import type { Stats } from '../stats.js';
+import type { StoredCook } from '../store/reader.js';
 import type { CommandSender } from './command-sender.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
@@ -77,27 +77,21 @@ export class ControlLoop {
   ) {}
 
   /** Loads the cooks that were running when the gateway stopped; they resume with the first reading. */
-  resumeFrom(db: Database): number {
-    const rows = db.prepare("SELECT * FROM cooks WHERE state IN ('heating', 'holding')").all() as {
-      device_id: string;
-      id: string;
-      version: number;
-      state: CookInfo['state'];
-      spec: string;
-      started_ts: number;
-      updated_ts: number;
-    }[];
-    const lastReading = db.prepare(
-      'SELECT temp_c, rx_ts FROM telemetry WHERE device_id = ? AND temp_c IS NOT NULL ORDER BY rx_ts DESC LIMIT 1',
-    );
-    for (const r of rows) {
-      const spec = JSON.parse(r.spec) as CookSpec;
-      const last = lastReading.get(r.device_id) as { temp_c: number; rx_ts: number } | undefined;
-      const e = this.entry(r.device_id);
-      e.cook = { id: r.id, version: r.version, spec, startedTs: r.started_ts, updatedTs: r.updated_ts, state: r.state, origin: 'local' };
-      e.resume = { spec, lastC: last?.temp_c ?? null, lastMs: last?.rx_ts ?? null };
+  resumeFrom(cooks: readonly StoredCook[]): number {
+    for (const c of cooks) {
+      const e = this.entry(c.deviceId);
+      e.cook = {
+        id: c.id,
+        version: c.version,
+        spec: c.spec,
+        startedTs: c.startedTs,
+        updatedTs: c.updatedTs,
+        state: c.state,
+        origin: 'local',
+      };
+      e.resume = { spec: c.spec, lastC: c.lastC, lastMs: c.lastMs };
     }
-    return rows.length;
+    return cooks.length;
   }
 
   start(tickMs = 1000): void {

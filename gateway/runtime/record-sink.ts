@@ -11,7 +11,7 @@ export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system';
 /**
  * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
  * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
- * relay is on. Audit is never evicted (DESIGN.md invariant 1).
+ * relay is on. Audit is never evicted (docs/design.md invariant 1).
  */
 export class RecordSink {
   constructor(

@@ -1,7 +1,7 @@
 /**
  * The store's writer thread: it owns the only write connection, so that SQLite's synchronous
  * commits (and their fsync) never stall the broker, control or watchdog on the main thread
- * (DESIGN.md invariant 3). Each message is one group commit: one transaction, one fsync, one reply.
+ * (docs/design.md invariant 3). Each message is one group commit: one transaction, one fsync, one reply.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';

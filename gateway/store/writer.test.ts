@@ -83,3 +83,18 @@ t.test('group commit, dedupe, retention, outbox ack and quota eviction on the wr
   t.equal(capped, 350, 'and caps the number of rows, oldest first');
   t.equal((db.prepare('SELECT min(seq) AS s FROM telemetry').get() as { s: number }).s, 450, 'the newest rows remain');
 });
+
+t.test('the writer thread dies: what waits fails at once, and so does every later write (fail fast)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-store-'));
+  const w = new StoreWriter(dir);
+  await w.open();
+  t.teardown(() => w.close());
+  t.equal(await write(w, tel(1, 1000)), STORED, 'the writer works');
+  // Injected fault: the thread ends under the writer (as if it crashed).
+  const thread = (w as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
+  const waiting = w.retention(0, 1);
+  await thread.worker.terminate();
+  await t.rejects(waiting, /store writer thread exited/, 'a request in flight fails with the reason');
+  await t.rejects(write(w, tel(2, 1001)), /store writer thread exited/, 'a later write fails too, instead of waiting forever');
+  await t.rejects(w.outboxAck([1]), /store writer thread exited/, 'and every maintenance request');
+});

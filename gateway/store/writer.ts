@@ -1,8 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import type { ItemOutcome, StoreItem } from './items.js';
+import { type DistributiveOmit, WorkerClient, workerEntry } from './worker-client.js';
 import type { WorkerReply, WorkerRequest } from './writer-worker.js';
-
-type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 export type CommitCallback = (err: Error | null, outcome: ItemOutcome) => void;
 
@@ -15,13 +13,13 @@ interface Pending {
  * Main-thread side of the store: collects items from the ingestion path and sends them to the
  * writer thread as group commits. While a commit is in flight, new items accumulate, so the
  * batch grows with the load (one fsync for many messages). Callbacks fire in arrival order,
- * after the commit: PUBACK after commit (PROTOCOL.md).
+ * after the commit: PUBACK after commit (docs/protocol.md).
  */
 export class StoreWriter {
-  private worker: Worker | undefined;
+  private readonly thread: WorkerClient<WorkerRequest, WorkerReply>;
   private current: Pending = { items: [], callbacks: [] };
-  private readonly inFlight = new Map<number, Pending | ((reply: WorkerReply) => void)>();
-  private nextId = 1;
+  /** Group commits on their way to the writer thread. */
+  private commits = 0;
   private scheduled = false;
   private closed = false;
   /** Items per commit, for the metrics. */
@@ -31,13 +29,13 @@ export class StoreWriter {
     private readonly dataDir: string,
     private readonly maxInFlight = 2,
     private readonly maxBatch = 5000,
-  ) {}
+  ) {
+    this.thread = new WorkerClient('store writer', workerEntry(import.meta.url, 'writer-worker'), { dataDir: this.dataDir });
+  }
 
   /** Starts the writer thread; resolves once it has opened and migrated the store. */
   async open(): Promise<void> {
-    this.worker = new Worker(workerEntry(), { workerData: { dataDir: this.dataDir } });
-    this.worker.on('message', (reply: WorkerReply) => this.onReply(reply));
-    this.worker.on('error', (err) => this.failAll(err));
+    this.thread.open();
     await this.maintenance({ op: 'retention', olderThanTs: 0, maxRows: Number.MAX_SAFE_INTEGER });
   }
 
@@ -46,8 +44,10 @@ export class StoreWriter {
   }
 
   write(item: StoreItem, cb: CommitCallback): void {
-    if (this.closed || !this.worker) {
-      cb(new Error(this.closed ? 'store is closed' : 'store is not open'), 0);
+    // Fail fast: a closed store, or a writer thread that is gone, answers at once.
+    const down = this.closed ? new Error('store is closed') : this.thread.failed;
+    if (down) {
+      cb(down, 0);
       return;
     }
     this.current.items.push(item);
@@ -85,25 +85,27 @@ export class StoreWriter {
 
   async close(): Promise<void> {
     this.closed = true;
-    while (this.worker && (this.current.items.length > 0 || this.inFlight.size > 0)) {
+    while (!this.thread.failed && (this.current.items.length > 0 || this.thread.waiting > 0)) {
       this.flush();
       await new Promise((r) => setTimeout(r, 5));
     }
-    await this.worker?.terminate();
+    await this.thread.close();
   }
 
   private flush(): void {
     this.scheduled = false;
-    if (this.current.items.length === 0 || this.inFlight.size >= this.maxInFlight) return;
+    if (this.current.items.length === 0 || this.commits >= this.maxInFlight) return;
     const batch: Pending =
       this.current.items.length <= this.maxBatch
         ? this.current
         : { items: this.current.items.splice(0, this.maxBatch), callbacks: this.current.callbacks.splice(0, this.maxBatch) };
     if (batch === this.current) this.current = { items: [], callbacks: [] };
-    const id = this.nextId++;
-    this.inFlight.set(id, batch);
-    (batch as Pending & { started?: number }).started = performance.now();
-    this.worker?.postMessage({ id, op: 'write', items: batch.items } satisfies WorkerRequest);
+    const started = performance.now();
+    this.commits++;
+    this.thread.call({ op: 'write', items: batch.items }).then(
+      (reply) => this.committed(batch, reply.error, reply.outcomes, performance.now() - started),
+      (err: Error) => this.committed(batch, err.message, undefined, performance.now() - started, err),
+    );
     if (this.current.items.length > 0) this.scheduleFlush();
   }
 
@@ -114,48 +116,18 @@ export class StoreWriter {
     }
   }
 
-  private onReply(reply: WorkerReply): void {
-    const pending = this.inFlight.get(reply.id);
-    this.inFlight.delete(reply.id);
-    if (typeof pending === 'function') {
-      pending(reply);
-    } else if (pending) {
-      const ms = performance.now() - ((pending as Pending & { started?: number }).started ?? 0);
-      this.onCommit?.(pending.items.length, ms, reply.error !== undefined);
-      const err = reply.error !== undefined ? new Error(`store commit failed: ${reply.error}`) : null;
-      const outcomes = reply.outcomes;
-      for (let i = 0; i < pending.callbacks.length; i++) (pending.callbacks[i] as CommitCallback)(err, (outcomes?.[i] ?? 0) as ItemOutcome);
-    }
+  /** A group commit answered (or the thread gone): every callback of it, in arrival order. */
+  private committed(batch: Pending, error: string | undefined, outcomes: Uint8Array | undefined, ms: number, threadErr?: Error): void {
+    this.commits--;
+    this.onCommit?.(batch.items.length, ms, error !== undefined);
+    const err = threadErr ?? (error !== undefined ? new Error(`store commit failed: ${error}`) : null);
+    for (let i = 0; i < batch.callbacks.length; i++) (batch.callbacks[i] as CommitCallback)(err, (outcomes?.[i] ?? 0) as ItemOutcome);
     if (this.current.items.length > 0) this.scheduleFlush();
   }
 
-  private maintenance(req: DistributiveOmit<Exclude<WorkerRequest, { op: 'write' }>, 'id'>): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.inFlight.set(id, (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
-      if (!this.worker) return reject(new Error('store is not open'));
-      this.worker.postMessage({ id, ...req } satisfies WorkerRequest);
-    });
+  private async maintenance(req: DistributiveOmit<Exclude<WorkerRequest, { op: 'write' }>, 'id'>): Promise<WorkerReply> {
+    const reply = await this.thread.call(req);
+    if (reply.error) throw new Error(reply.error);
+    return reply;
   }
-
-  private failAll(err: Error): void {
-    for (const [, pending] of this.inFlight) {
-      if (typeof pending === 'function') pending({ id: 0, error: err.message });
-      else for (const cb of pending.callbacks) cb(err, 0);
-    }
-    this.inFlight.clear();
-  }
-}
-
-/**
- * The writer thread's entry. From the compiled tree it is writer-worker.js; from the TypeScript
- * sources (tests, tsx) Node 20 does not pass loader hooks to workers, so a one-line bootstrap
- * registers tsx inside the worker first.
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./writer-worker.js', import.meta.url);
-  const target = new URL('./writer-worker.ts', import.meta.url).href;
-  const api = import.meta.resolve('tsx/esm/api');
-  const boot = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(target)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }

@@ -3,7 +3,7 @@ import Sqlite from 'better-sqlite3';
 import { STORE_FILE } from '../../gateway/store/open.js';
 
 /**
- * The loss audit (issue 9): every `(device, boot, seq)` a kit saw acknowledged must be in
+ * The loss audit: every `(device, boot, seq)` a kit saw acknowledged must be in
  * InfluxDB exactly once, or be an explicit, counted quota eviction. InfluxDB is read over its v1
  * HTTP API, directly (not through the fault proxy); a telemetry point's identity is its series
  * (device, gateway) and time (ADR 011), so a replay overwrites itself and a duplicate can only

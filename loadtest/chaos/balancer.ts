@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * The load balancer in front of two cloud instances (DESIGN.md: the cloud is stateless and runs
+ * The load balancer in front of two cloud instances (docs/design.md: the cloud is stateless and runs
  * behind one): a TCP round robin that, when a backend refuses the connection, tries the next one.
  * The gateway's relay takes one cloud URL (`cloud.url`) and points at this, as it would at any
  * load balancer in production; it sees a killed instance only as a reset connection or a

@@ -14,7 +14,7 @@ async function cli(args: string[]) {
   return { code, out, err };
 }
 
-t.test('list names every scenario of the issue, in order', async (t) => {
+t.test('list names every scenario, in order', async (t) => {
   const r = await cli(['chaos', 'list', '--json']);
   t.equal(r.code, 0);
   t.same(

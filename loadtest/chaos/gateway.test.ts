@@ -1,10 +1,10 @@
 import t from 'tap';
 import { gatewayKill } from './scenarios/gateway-kill.js';
 import { quotaOutage } from './scenarios/quota-outage.js';
-import { shortRun } from './test-support.js';
+import { shortRun } from './testing.js';
 import { closeStoreServers, startStores } from './topology.js';
 
-/** Short versions of the gateway scenarios (issue 9: 6, 8). */
+/** Short versions of the gateway scenarios (docs/chaos-results.md: 6, 8). */
 const stores = await startStores();
 t.teardown(() => closeStoreServers(stores));
 

@@ -78,7 +78,7 @@ export function notesSection(r: ChaosResult): string {
   return lines.join('\n');
 }
 
-const INTRO = `# Chaos results (issue 9)
+const INTRO = `# Chaos results
 
 Written by \`sousvide chaos <scenario>\` (loadtest/chaos/); each run regenerates its scenario's row
 and notes and keeps the others. Every run is real: private InfluxDB 1.6, Redis and MariaDB from
@@ -90,7 +90,7 @@ repair to recovered — gateway and link up, the outbox's oldest record under 3 
 drained), every kit connected with its buffer drained. **Loss audit**: after the kits stop and the
 outbox drains, each acknowledged record must be in InfluxDB exactly once, or be a counted quota
 eviction (committed at the gateway, gone from its outbox, counted in \`relay_dropped_records\`).
-Rows marked **reduced** ran with smaller parameters than the issue's (stated in the row).
+Rows marked **reduced** ran with smaller parameters than the full ones (stated in the row).
 
 How some scenarios are set up:
 - **9 (cloud instance killed)**: the relay takes one cloud URL (\`cloud.url\`), as it would behind

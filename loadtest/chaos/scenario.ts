@@ -3,7 +3,7 @@ import type { KitFleet, KitSpec } from './kits.js';
 import type { Probe } from './probe.js';
 import type { Topology } from './topology.js';
 
-/** The knobs of a run; each scenario has a short (CI) and a full (issue 9 durations) set. */
+/** The knobs of a run; each scenario has a short (CI) and a full (the durations of docs/chaos-results.md) set. */
 export interface ChaosParams {
   kits: number;
   /** Telemetry messages per second per kit. */

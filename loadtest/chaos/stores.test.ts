@@ -2,11 +2,11 @@ import t from 'tap';
 import { influxSlowDown } from './scenarios/influx-slow-down.js';
 import { mysqlDown } from './scenarios/mysql-down.js';
 import { redisDown } from './scenarios/redis-down.js';
-import { shortRun } from './test-support.js';
+import { shortRun } from './testing.js';
 import { closeStoreServers, startStores } from './topology.js';
 
 /**
- * Short versions of the store scenarios (issue 9: 1–3) on one set of private servers: under
+ * Short versions of the store scenarios (docs/chaos-results.md: 1–3) on one set of private servers: under
  * steady load from real kits a store fails and comes back; every acknowledged record is in
  * InfluxDB exactly once.
  */

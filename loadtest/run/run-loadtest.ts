@@ -30,7 +30,7 @@ export interface LoadtestOptions {
   client: ClientModel;
   /**
    * full: gateway + cloud + InfluxDB, Redis and MariaDB (all sinks on; the report's runs);
-   * gateway: the gateway alone, its SQLite store the durable sink (the seed plan's bypass mode).
+   * gateway: the gateway alone, its SQLite store the durable sink (the design's bypass mode).
    */
   sinks: 'full' | 'gateway';
   /** 0 = open loop (fixed rate); N = closed loop with N unacknowledged messages per kit. */
@@ -54,7 +54,7 @@ export interface AttemptResult {
 }
 
 /**
- * `sousvide loadtest`: the seed plan's run (run id, attempts, partitions, per-partition timeout,
+ * `sousvide loadtest`: the design's run (run id, attempts, partitions, per-partition timeout,
  * split summaries) against a gateway it hosts, with artifacts under
  * `<outDir>/<run-id>/attempt-<n>/`: part-*.log, connection-summary.json, business-summary.json,
  * gateway.log; and one row appended to the results file.

@@ -1,7 +1,7 @@
 import type { LoadResult } from '../run-partitions.js';
 
 /**
- * The seed plan's split summaries (docs/load-test-scenarios.md):
+ * The design's split summaries (docs/load-test-scenarios.md):
  * - connection level: what the kits saw (published, failed, throughput, connects);
  * - business level: what the pipeline did (recv, parse, store, influx, redis), with
  *   pipeline success = min(parse_ok, influx_ok, redis_ok) / recv and
@@ -57,7 +57,7 @@ export interface BusinessCounters {
 export interface BusinessSummary extends BusinessCounters {
   run_id: string;
   attempt: number;
-  /** Sinks not in this run (no cloud): counted as bypass, per the seed plan's bypass mode. */
+  /** Sinks not in this run (no cloud): counted as bypass, per the design's bypass mode. */
   mode: 'full' | 'gateway-only';
   pipeline_success_total: number;
   core_pipeline_success_total: number;
@@ -96,7 +96,7 @@ export function connectionSummary(
     acked_total: c.acked,
     failed_total: c.failed,
     throughput_total: Math.round(c.acked / durationS),
-    // seed formula: published / (published + failed), where "published" means acknowledged
+    // design formula: published / (published + failed), where "published" means acknowledged
     connection_success_rate: rate(c.acked, c.acked + c.failed),
     puback_ms: q(r.puback),
     telemetry_to_command_ms: { n: r.command.count, p50: r.command.quantile(0.5), p99: r.command.quantile(0.99) },

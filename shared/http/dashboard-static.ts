@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
  * Serves the dashboard bundle (dashboard/, built into dist/dashboard by `npm run build`) at
  * /dashboard/, for the cloud and for each gateway (so a cook can be watched and changed from the
  * kitchen with the internet down). The app learns from /dashboard/env.json which API it talks to
- * (`kind`). Static files only: every /v1 call the app makes is authenticated as usual (DESIGN.md
+ * (`kind`). Static files only: every /v1 call the app makes is authenticated as usual (docs/design.md
  * invariant 4). Shared here because gateway and cloud never import each other.
  */
 const TYPES: Record<string, string> = {

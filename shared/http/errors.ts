@@ -1,5 +1,5 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode, isSvError } from '../errors.js';
 
 /**
  * The one error body of the cloud API and the gateway's local API: `{error: {code, message, details}}`,
@@ -42,4 +42,31 @@ export function fastifyError(err: FastifyError): [number, ErrorBody] | undefined
 export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const [status, body] = fastifyError(err) ?? [400, errorBody('SV_ERR_VALIDATION', undefined, ['url: not routable'])];
   reply.code(status).type('application/json').send(body);
+}
+
+/**
+ * The one error handler of the cloud API and the gateway's local API: routes throw `SvError`
+ * (shared/errors.ts) and this answers with its catalogue status and body; Fastify's own errors
+ * are mapped (FASTIFY_CODES); anything else is logged and answered 500 with no detail. A 503
+ * carries `Retry-After` when `retryAfterS` is given.
+ */
+export function installErrorHandlers(http: FastifyInstance, opts: { retryAfterS?: number } = {}): void {
+  http.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isSvError(err)) {
+      if (err.httpStatus === 503 && opts.retryAfterS !== undefined) reply.header('retry-after', String(opts.retryAfterS));
+      if (err.httpStatus >= 500) req.log.warn({ code: err.code, details: err.details }, err.message);
+      return send(reply, err.httpStatus, errorBody(err.code, err.message, err.details));
+    }
+    const known = fastifyError(err);
+    if (known) return send(reply, known[0], known[1]);
+    req.log.error({ err }, 'unhandled error');
+    return send(reply, 500, errorBody('SV_ERR_INTERNAL'));
+  });
+  http.setNotFoundHandler((req, reply) =>
+    send(reply, 404, errorBody('SV_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+}
+
+function send(reply: FastifyReply, status: number, body: ErrorBody) {
+  return reply.code(status).type('application/json').send(body);
 }

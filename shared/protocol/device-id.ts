@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** PROTOCOL.md: device id `^[a-z0-9][a-z0-9-]{2,31}$`; the MQTT client id MUST equal it. */
+/** docs/protocol.md: device id `^[a-z0-9][a-z0-9-]{2,31}$`; the MQTT client id MUST equal it. */
 export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,31}$/;
 
 export const DeviceId = z

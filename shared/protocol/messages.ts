@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
 /**
- * Device protocol v1 messages (PROTOCOL.md). Strict: unknown fields are rejected.
+ * Device protocol v1 messages (docs/protocol.md). Strict: unknown fields are rejected.
  * Every field keeps the name and unit of the wire format.
  */
 
 export const PROTOCOL_VERSION = 1 as const;
-/** PROTOCOL.md: payloads are at most 1 KiB. */
+/** docs/protocol.md: payloads are at most 1 KiB. */
 export const MAX_PAYLOAD_BYTES = 1024;
 
 const Version = z.literal(PROTOCOL_VERSION);
@@ -14,7 +14,7 @@ const UInt = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** Unix epoch milliseconds. */
 const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
 
-/** DS18B20 classification (PROTOCOL.md, Telemetry.sensor). */
+/** DS18B20 classification (docs/protocol.md, Telemetry.sensor). */
 export const SensorState = z.enum(['ok', 'disconnected', 'por', 'crc', 'range']);
 export type SensorState = z.infer<typeof SensorState>;
 

@@ -148,7 +148,7 @@ export const DesiredDevice = z.strictObject({
 
 /**
  * A record of a well-formed batch that failed validation: the cloud acknowledges it, counts it and
- * keeps it in its dead-letter store (DESIGN.md invariant 5), so the gateway must not resend it.
+ * keeps it in its dead-letter store (docs/design.md invariant 5), so the gateway must not resend it.
  */
 export const RejectedRecord = z.strictObject({
   /** Index in the batch's `records`. */

@@ -24,7 +24,7 @@ const omit = (o: Record<string, unknown>, key: string) => {
 const baseTelemetry = { v: 1, boot: 7, seq: 1042, ts: 1763798400123, tempC: 58.31, sensor: 'ok', heater: true };
 
 export const valid: GoldenValid[] = [
-  { name: 'telemetry from PROTOCOL.md', kind: 'telemetry', payload: t({ rssi: -61 }) },
+  { name: 'telemetry from docs/protocol.md', kind: 'telemetry', payload: t({ rssi: -61 }) },
   { name: 'telemetry without rssi', kind: 'telemetry', payload: t({}) },
   { name: 'telemetry with no synced clock', kind: 'telemetry', payload: t({ ts: null }) },
   { name: 'telemetry probe disconnected', kind: 'telemetry', payload: t({ tempC: null, sensor: 'disconnected' }) },
@@ -35,7 +35,7 @@ export const valid: GoldenValid[] = [
   { name: 'telemetry at the range limits', kind: 'telemetry', payload: t({ tempC: -10, boot: 0, seq: 0 }) },
   { name: 'telemetry first boot', kind: 'telemetry', payload: t({ boot: 0, seq: 0, tempC: 110 }) },
   {
-    name: 'status online from PROTOCOL.md',
+    name: 'status online from docs/protocol.md',
     kind: 'status',
     payload: '{"v":1,"state":"online","boot":7,"fw":"1.0.0","profile":"toggle"}',
   },
@@ -45,7 +45,7 @@ export const valid: GoldenValid[] = [
     payload: '{"v":1,"state":"offline","boot":7,"fw":"1.0.0","profile":"toggle"}',
   },
   {
-    name: 'command press from PROTOCOL.md',
+    name: 'command press from docs/protocol.md',
     kind: 'cmd',
     payload: '{"v":1,"id":"c-01J9Z3K7Q2","op":"press","expect":"on","ttlMs":5000}',
   },
@@ -54,7 +54,7 @@ export const valid: GoldenValid[] = [
     kind: 'cmd',
     payload: '{"v":1,"id":"c-01J9Z3K7Q3","op":"safe","ttlMs":5000,"sentTs":1763798400123,"maxC":90}',
   },
-  { name: 'ack ok from PROTOCOL.md', kind: 'ack', payload: '{"v":1,"id":"c-01J9Z3K7Q2","ok":true,"heater":true}' },
+  { name: 'ack ok from docs/protocol.md', kind: 'ack', payload: '{"v":1,"id":"c-01J9Z3K7Q2","ok":true,"heater":true}' },
   {
     name: 'status whose fw text looks like a repeated key',
     kind: 'status',

@@ -1,5 +1,5 @@
 /**
- * Parameters of one simulated kit in a water bath. Units are in the names. Defaults follow issue 4:
+ * Parameters of one simulated kit in a water bath. Units are in the names. Defaults follow the control requirements (docs/control.md):
  * 8 L, 1000 W, 20 °C ambient; the lags are typical of a legacy cooker (element ~20 s) and a
  * DS18B20 in a steel sheath (~8 s).
  */

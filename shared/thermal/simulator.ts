@@ -3,7 +3,7 @@ import { DS18B20_LSB_C, heatCapacityJPerK, type KitParams, kitParams } from './p
 import { Prng } from './prng.js';
 
 /**
- * Fault kinds the simulator injects (issue 4):
+ * Fault kinds the simulator injects (docs/control.md):
  * - `disconnected`: the driver's −127 → sensor "disconnected";
  * - `por`: the DS18B20 85 °C power-on value → sensor "por";
  * - `crc`: every conversion fails its checksum → sensor "crc";

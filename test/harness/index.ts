@@ -1,4 +1,4 @@
-/** The test harness: private real servers for tests (DESIGN.md invariant 6: real parts). */
+/** The test harness: private real servers for tests (docs/design.md invariant 6: real parts). */
 export { FaultProxy, type ProxyMode } from './fault-proxy.js';
 export { startInflux } from './influx.js';
 export { startMariaDb } from './mariadb.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t from 'tap';
-import { batch, event, T0, telemetry } from '../../cloud/test-support/fixtures.js';
-import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/test-support/servers.js';
+import { batch, event, T0, telemetry } from '../../cloud/testing/fixtures.js';
+import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/testing/servers.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
 import { startGateway } from '../../gateway/testing/fixture.js';
 import { fill, key, type Route, routesOf } from './routes.js';
@@ -265,7 +265,7 @@ t.test('hostile ids, query values and body fields: a clean 4xx naming the field 
       .filter((p) => p.in === 'query')
       .map((p) => p.name);
   let calls = 0;
-  let deadLettered = 0; // a rejected record of a well-formed batch is kept as a dead letter (DESIGN.md invariant 5)
+  let deadLettered = 0; // a rejected record of a well-formed batch is kept as a dead letter (docs/design.md invariant 5)
   const check = async (
     label: string,
     res: { status: number; body: { error?: { code: string; details: string[] }; items?: unknown[] } },

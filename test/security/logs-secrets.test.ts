@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import t from 'tap';
-import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/test-support/servers.js';
+import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/testing/servers.js';
 import { provisionCert, rotate } from '../../gateway/devices/provision.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
 import { closed, startGateway, telemetry } from '../../gateway/testing/fixture.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import t from 'tap';
-import { selfSigned } from '../../cloud/test-support/self-signed.js';
+import { selfSigned } from '../../cloud/testing/self-signed.js';
 import { connectKit, startGateway } from '../../gateway/testing/fixture.js';
 import { ensurePki, issueDeviceCert } from '../../gateway/tls/pki.js';
 import { closedByServer, delta, rawTls, readCounters, sleep } from './support.js';

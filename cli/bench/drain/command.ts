@@ -50,7 +50,7 @@ export function markdown(runs: DrainRun[], notes: string[] = []): string {
         `| ${label ?? (gatewayArgs.length ? `\`${gatewayArgs.join(' ')}\`` : 'defaults')} | ${n(r.records)} | ${r.drainS.toFixed(1)} | ${n(r.backlogPerS)} | ${n(r.livePerS)} (${r.liveAckedPct.toFixed(2)} %) | ${r.ratio.toFixed(1)} × | ${n(r.totalSentPerS)} | ${n(r.left)} | ${r.checked.ok}/${r.checked.devices} kits exact in InfluxDB | ${r.drainLoad ? `${r.drainLoad.start.toFixed(1)} → ${r.drainLoad.end.toFixed(1)} (${r.loadavg.toFixed(1)})` : r.loadavg.toFixed(1)} |`,
     ),
     '',
-    'Drain time runs from the gateway being healthy to the last backlog row acknowledged by the cloud (a 2xx means InfluxDB, Redis and MariaDB committed). The live lane goes first in every batch; the backlog fills the rest. Target (issue 6): backlog records/s ≥ 20 × the live rate.',
+    'Drain time runs from the gateway being healthy to the last backlog row acknowledged by the cloud (a 2xx means InfluxDB, Redis and MariaDB committed). The live lane goes first in every batch; the backlog fills the rest. Target (docs/design.md, scale): backlog records/s ≥ 20 × the live rate.',
     ...notes.map((x) => `\n${x}`),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { telemetry } from '../../test-support/fixtures.js';
+import { telemetry } from '../../testing/fixtures.js';
 import { influxString, pointTimeNs, pointTimeNsString, subMsOffset, toLine } from './line-protocol.js';
 
 t.test('one telemetry line: tags, typed fields, ns time with the (boot, seq) offset', async (t) => {

@@ -1,20 +1,13 @@
-import { cookIdOf } from '../../../shared/relay/cook-id.js';
+import { adoptCook } from '../../../shared/relay/adopt.js';
 import type { Cook } from '../types.js';
 import type { SqlDriver } from './driver.js';
 
-const RUNNING = new Set(['heating', 'holding']);
-const STATE_RANK: Record<string, number> = { heating: 0, holding: 1, done: 2, stopped: 2 };
-
 /**
- * The cloud's side of the sync rule (docs/sync.md): a cook changed at the kitchen becomes the
- * desired cook of its device when its stamp (`updatedTs`: when it was started, changed or stopped)
- * is later than the desired entry's; a tie goes to the cloud. A cook that ends (done, stopped)
- * with the stamp of the desired cook ends the desired entry too (`spec` null). The decision is by
- * stamp, never by arrival order: replays and batches landing out of order give the same result.
- * Any change bumps the gateway's desired version, so the gateway hears that the cloud adopted its
- * cook (and may then let a cloud stop end it). Runs inside the ingest transaction, after the
- * gateway row is locked (the same lock order as setDesiredCook: device, gateway, desired cook).
- * Returns how many devices' desired entries changed.
+ * Applies the cloud's side of the sync rule (shared/relay/adopt.ts) to the gateway's cook records
+ * of one batch. Runs inside the ingest transaction, after the gateway row is locked (the same lock
+ * order as setDesiredCook: device, gateway, desired cook). Any change bumps the gateway's desired
+ * version, so the gateway hears that the cloud adopted its cook (and may then let a cloud stop end
+ * it). Returns how many devices' desired entries changed.
  */
 export async function adoptCooks(d: SqlDriver, gatewayId: string, cooks: readonly Cook[]): Promise<number> {
   if (cooks.length === 0) return 0;
@@ -27,23 +20,9 @@ export async function adoptCooks(d: SqlDriver, gatewayId: string, cooks: readonl
       `SELECT cook_id, spec, updated_ts FROM desired_cooks WHERE device_id = ?${lock}`,
       [deviceId],
     );
-    let cur = rows[0] ? { cookId: String(rows[0].cook_id), spec: rows[0].spec, updatedTs: Number(rows[0].updated_ts) } : undefined;
-    let moved = false;
-    const records = [...(byDevice.get(deviceId) as Cook[])].sort(
-      (a, b) => a.updatedTs - b.updatedTs || (STATE_RANK[a.state] ?? 0) - (STATE_RANK[b.state] ?? 0),
-    );
-    for (const r of records) {
-      const cookId = cookIdOf(r);
-      const running = RUNNING.has(r.state);
-      const newer = cur === undefined || r.updatedTs > cur.updatedTs;
-      const endsDesired = cur !== undefined && cookId === cur.cookId && r.updatedTs >= cur.updatedTs && !running && cur.spec !== null;
-      if (!newer && !endsDesired) continue;
-      const spec = running ? JSON.stringify(r.spec) : null;
-      if (cur && cur.cookId === cookId && cur.spec === spec && (spec === null || cur.updatedTs === r.updatedTs)) continue;
-      cur = { cookId, spec, updatedTs: r.updatedTs };
-      moved = true;
-    }
-    if (moved && cur) changed.push({ deviceId, ...cur });
+    const cur = rows[0] ? { cookId: String(rows[0].cook_id), spec: rows[0].spec, updatedTs: Number(rows[0].updated_ts) } : undefined;
+    const next = adoptCook(cur, byDevice.get(deviceId) as Cook[]);
+    if (next) changed.push({ deviceId, ...next });
   }
   if (changed.length === 0) return 0;
   await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id = ?', [gatewayId]);

@@ -74,7 +74,7 @@ export function eventsView(ctx: Ctx): View {
   };
 }
 
-/** The audit log: who did what, when and why (DESIGN.md invariant 4). */
+/** The audit log: who did what, when and why (docs/design.md invariant 4). */
 export function auditView(ctx: Ctx): View {
   const log = table('Audit log, newest first', ['Time', 'Who', 'Kit', 'Action', 'Why']);
   const el = h('section', { 'aria-labelledby': 'audit-title' }, h('h1', { id: 'audit-title' }, 'Audit log'), log.el);

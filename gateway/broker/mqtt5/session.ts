@@ -16,7 +16,7 @@ const CLOSE_GRACE_MS = 2000;
 /**
  * One MQTT 5 client: its v5 packets are parsed and fed to Aedes as MQTT 3.1.1 through a
  * BrokerSide; Aedes' answers are parsed and sent back as v5. The ACL is checked here first so
- * that a refusal gets its reason code (0x87) and the connection stays open (PROTOCOL.md); hooks.ts
+ * that a refusal gets its reason code (0x87) and the connection stays open (docs/protocol.md); hooks.ts
  * still checks everything Aedes receives.
  */
 export class Mqtt5Session implements BrokerSideOwner {

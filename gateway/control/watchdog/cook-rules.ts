@@ -1,4 +1,5 @@
 import type { CookSpec } from '../../../shared/cook.js';
+import { isLowTempLong, lowTempRuleText } from '../../../shared/cook-rules.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION } from '../types.js';
 
@@ -8,16 +9,11 @@ import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION 
  */
 export type CookCheck = { ok: true; audit: AuditIntent[] } | { ok: false; reason: string };
 
-/** A cook below 54.4 °C for more than 4 h (or with no timer) needs `lowTempOverride`. */
+/** A cook below 54.4 °C for more than 4 h (or with no timer) needs `lowTempOverride` (shared/cook-rules.ts). */
 export function checkCookSpec(spec: CookSpec, cfg: WatchdogConfig = DEFAULT_WATCHDOG): CookCheck {
-  const low = spec.targetC < cfg.dangerHighC;
-  const long = spec.durationMin === undefined || spec.durationMin * 60_000 > cfg.dangerAlarmMs;
-  if (!low || !long) return { ok: true, audit: [] };
+  if (!isLowTempLong(spec, cfg)) return { ok: true, audit: [] };
   if (spec.lowTempOverride !== true) {
-    return {
-      ok: false,
-      reason: `a cook below ${cfg.dangerHighC} °C longer than ${cfg.dangerAlarmMs / 3600_000} h (or without a timer) needs lowTempOverride`,
-    };
+    return { ok: false, reason: `a cook ${lowTempRuleText(cfg)} (or without a timer) needs lowTempOverride` };
   }
   // The API layer records this with the user's actor; the intent says what was overridden.
   return {

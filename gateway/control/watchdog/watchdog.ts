@@ -52,7 +52,7 @@ export function watchTelemetry(
     s.good = 0;
     if (s.bad >= cfg.badReadingsToTrip && s.sensorFault === null) {
       s.sensorFault = verdict.kind;
-      // Issue 4: heater off within 5 s of the third bad reading; decided on that reading.
+      // The watchdog rule: heater off within 5 s of the third bad reading; decided on that reading.
       out.emit(
         event('sensor_fault', 'alarm', true, { kind: verdict.kind, badReadings: s.bad }),
         'safe',

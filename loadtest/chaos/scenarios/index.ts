@@ -10,7 +10,7 @@ import { mysqlDown } from './mysql-down.js';
 import { quotaOutage } from './quota-outage.js';
 import { redisDown } from './redis-down.js';
 
-/** Every chaos scenario, in the issue's order (the CLI names them by `name` or number). */
+/** Every chaos scenario, in the order of docs/chaos-results.md (the CLI names them by `name` or number). */
 export const SCENARIOS: Scenario[] = [
   redisDown,
   influxSlowDown,

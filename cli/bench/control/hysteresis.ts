@@ -1,12 +1,12 @@
-import type { CookSpec } from '../../shared/cook.js';
-import type { Decision, Reading } from './types.js';
-import { NO_DECISION } from './types.js';
+import type { Decision, Reading } from '../../../gateway/control/types.js';
+import { NO_DECISION } from '../../../gateway/control/types.js';
+import type { CookSpec } from '../../../shared/cook.js';
 
 /**
- * The seed plan's deadband control, kept as the benchmark's baseline: heater on below
+ * The design's deadband control, kept as the benchmark's baseline: heater on below
  * target − deadband, off above target + deadband, judged on the kit's own `heater` belief,
  * with PROTOCOL's minimum dwell between presses. No anticipation, no learning, no check that a
- * press worked. The seed plan names no width; ±0.5 °C is the usual cooker deadband.
+ * press worked. The design names no width; ±0.5 °C is the usual cooker deadband.
  */
 export interface HysteresisState {
   lastPressMs: number | null;

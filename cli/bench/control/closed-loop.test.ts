@@ -1,8 +1,8 @@
 import t from 'tap';
-import { ThermalSim } from '../../shared/thermal/simulator.js';
-import { runCell } from './bench/closed-loop.js';
-import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from './device-control.js';
-import type { ControlEvent, Decision } from './types.js';
+import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from '../../../gateway/control/device-control.js';
+import type { ControlEvent, Decision } from '../../../gateway/control/types.js';
+import { ThermalSim } from '../../../shared/thermal/simulator.js';
+import { runCell } from './closed-loop.js';
 
 /** Engine + watchdog against the simulator, in simulated time (assertions on data, not on the clock). */
 

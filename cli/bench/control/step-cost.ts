@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { controlStep, initialControlState } from '../../../gateway/control/device-control.js';
 import { ThermalSim } from '../../../shared/thermal/simulator.js';
-import { controlStep, initialControlState } from '../device-control.js';
 
 /**
  * CPU cost of one control step (engine + watchdog) per telemetry message, measured on 4 kits ×

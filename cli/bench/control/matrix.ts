@@ -2,7 +2,7 @@ import { heatCapacityJPerK } from '../../../shared/thermal/params.js';
 import { type Cell, type ControllerKind, type RunMetrics, runCell } from './closed-loop.js';
 
 /**
- * The control-quality matrix of issue 4: 5/8/15 L × 800/1200 W × UA 0.6/5 W/K × servo latency
+ * The control-quality matrix (docs/control.md): 5/8/15 L × 800/1200 W × UA 0.6/5 W/K × servo latency
  * 0.5/1.5/3 s, each with 5 % missed presses, for the engine and for plain hysteresis.
  */
 export const TARGETS = {

@@ -34,7 +34,7 @@ export function markdown(r: ReportInput): string {
   lines.push('## Control quality (`sousvide bench control`)');
   lines.push('');
   lines.push(
-    `The real engine + watchdog (gateway/control) and the seed plan's plain ±0.5 °C deadband, each against the thermal simulator ` +
+    `The real engine + watchdog (gateway/control) and the design's plain ±0.5 °C deadband, each against the thermal simulator ` +
       `(shared/thermal) in simulated time: ${r.hours} h per cell, target ${r.targetC} °C from 20 °C, 1 Hz telemetry, probe lag 8 s, ` +
       `element lag 20 s, DS18B20 quantisation and noise; errors are measured on the true water temperature. ` +
       `Hold statistics run from reach + 15 min until a probe disconnect is injected at the first heater-on moment after ${r.hours - 0.75} h. ` +

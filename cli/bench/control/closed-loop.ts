@@ -1,13 +1,13 @@
+import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from '../../../gateway/control/device-control.js';
+import type { Decision } from '../../../gateway/control/types.js';
 import { physicalMinHeatUpMs } from '../../../shared/thermal/params.js';
 import { ThermalSim } from '../../../shared/thermal/simulator.js';
-import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from '../device-control.js';
-import { type HysteresisState, hysteresisStep } from '../hysteresis.js';
-import type { Decision } from '../types.js';
+import { type HysteresisState, hysteresisStep } from './hysteresis.js';
 
 /**
  * One closed-loop run in simulated time: the real engine + watchdog (or the hysteresis baseline)
  * against the thermal simulator, 1 Hz telemetry, commands delivered at once (the servo latency is
- * the simulator's). Measures what issue 4 asks, on the true water temperature (what the food sees).
+ * the simulator's). Measures what docs/control.md asks, on the true water temperature (what the food sees).
  */
 export interface Cell {
   volumeL: number;

@@ -2,16 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { writeReportSection } from '../../cli/bench/report-section.js';
+import { createGateway } from '../../cloud/admin.js';
+import { buildCloud } from '../../cloud/app.js';
+import { cloudConfig } from '../../cloud/config.js';
+import type { SinkName } from '../../cloud/metrics.js';
+import { createStores } from '../../cloud/stores/index.js';
+import { batch, event, telemetry } from '../../cloud/testing/fixtures.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import type { RelayBatch, RelayRecord } from '../../shared/relay/batch.js';
 import { startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
-import { createGateway } from '../admin.js';
-import { buildCloud } from '../app.js';
-import { cloudConfig } from '../config.js';
-import type { SinkName } from '../metrics.js';
-import { batch, event, telemetry } from '../test-support/fixtures.js';
+import { writeReportSection } from './report-section.js';
+import { onlySinks } from './sink-filter.js';
 
 /**
  * `sousvide bench cloud`: ingest throughput (telemetry points/s) and batch latency (p50/p95) over
@@ -68,7 +70,8 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
           'rateLimit.gatewayPerMin': 1_000_000,
         },
       });
-      const cloud = buildCloud(config, createLogger({ name: 'bench-cloud', level: 'error', pretty: false }), { sinks });
+      const stores = onlySinks(createStores(config), sinks);
+      const cloud = buildCloud(config, createLogger({ name: 'bench-cloud', level: 'error', pretty: false }), { stores });
       const { port } = await cloud.start();
       try {
         const gw = await createGateway(cloud.stores.meta, `bench-gw-${i}-${Date.now() % 100000}`, Date.now());

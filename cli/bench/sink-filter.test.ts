@@ -1,0 +1,35 @@
+import t from 'tap';
+import { createGateway } from '../../cloud/admin.js';
+import { closeStores, createStores, openStores } from '../../cloud/stores/index.js';
+import { event, telemetry } from '../../cloud/testing/fixtures.js';
+import { testConfig } from '../../cloud/testing/servers.js';
+import { onlySinks } from './sink-filter.js';
+
+/** `bench cloud`'s "each sink alone": the real embedded stores, with only the chosen sinks writing batches. */
+t.test('only the chosen sink writes; every other store call goes to the real store', async (t) => {
+  const real = createStores(testConfig(t, undefined, 'embedded'));
+  await openStores(real);
+  t.teardown(() => closeStores(real));
+  const stores = onlySinks(real, ['redis']);
+  const now = Date.now();
+  const gw = await createGateway(stores.meta, 'bench-filter', now);
+  t.ok(gw.id, 'the meta store still creates gateways (not an ingest write)');
+
+  const tel = [telemetry('kit-sf1', 1, 0, { rxTs: now }), telemetry('kit-sf1', 1, 1, { rxTs: now })];
+  await stores.telemetry.write(gw.id, tel);
+  t.same(await real.telemetry.points('kit-sf1', 0, now + 60_000), [], 'influx is off: no point written');
+  await stores.state.apply(gw.id, tel, [], now);
+  t.equal((await real.state.latest(['kit-sf1'], now)).get('kit-sf1')?.seq, 1, 'redis is on: the latest state is written');
+  const meta = {
+    batchId: 'b-sf1',
+    backlog: { records: 0, bytes: 0, oldestAgeMs: null, dropped: {} },
+    devices: new Map([['kit-sf1', now]]),
+    events: [event('kit-sf1')],
+    audit: [],
+    commandResults: [],
+    cooks: [],
+  };
+  t.same(await stores.meta.ingest(gw.id, meta as never, now), { inserted: 0, duplicates: 0 }, 'mysql is off: accepted without a write');
+  t.equal(await real.meta.countRows('events'), 0, 'no event row');
+  t.equal(stores.meta.backend, real.meta.backend, 'properties come from the real store');
+});

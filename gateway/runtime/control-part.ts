@@ -1,0 +1,81 @@
+import type { Logger } from '../../shared/log.js';
+import type { Ack, Status, Telemetry } from '../../shared/protocol/messages.js';
+import type { GatewayConfig } from '../config.js';
+import type { IngestPipeline } from '../ingest/pipeline.js';
+import type { Part } from '../parts/part.js';
+import type { Stats } from '../stats.js';
+import type { StoreReader } from '../store/reader.js';
+import type { StoreWriter } from '../store/writer.js';
+import { CommandSender } from './command-sender.js';
+import { ControlLoop } from './control-loop.js';
+import { RecordSink } from './record-sink.js';
+
+export interface ControlDeps {
+  config: GatewayConfig;
+  store: StoreWriter;
+  reader: StoreReader;
+  ingest: IngestPipeline;
+  /** Sends a command to a kit (the broker's `sendCommand`). */
+  send: (deviceId: string, payload: string) => void;
+  relayOn: () => boolean;
+  log: Logger;
+  now: () => number;
+  /** Counts what control notices about kits (`boot_regression`). */
+  stats: Stats;
+}
+
+/**
+ * Control as a gateway part: fully local; readings come from the ingest pipeline and decisions go
+ * out as commands on the kit's cmd topic. Started after the broker; stopped before it, so the
+ * Last Wills of the kits the broker's close disconnects do not drive a stopped loop (nor write
+ * after the store closed).
+ */
+export class ControlPart implements Part {
+  readonly name = 'control';
+  readonly loop: ControlLoop;
+  private readonly sender: CommandSender;
+  private readonly onLive = (id: string, m: Telemetry, rxTs: number) => this.loop.onReading(id, m, rxTs);
+  private readonly onStatus = (id: string, m: Status) => this.loop.onStatus(id, m.state === 'online');
+  private readonly onAck = (id: string, m: Ack) => this.sender.onAck(id, m);
+
+  constructor(private readonly d: ControlDeps) {
+    const { config, log } = d;
+    const sink = new RecordSink(d.store, d.relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'));
+    this.sender = new CommandSender(
+      d.send,
+      sink,
+      (deviceId, _id, why) => {
+        log.warn({ deviceId, why }, 'command failed');
+        this.loop.onCommandFailed(deviceId);
+      },
+      {
+        ackTimeoutMs: config.control.ackTimeoutMs,
+        retries: config.control.retries,
+        ttlMs: config.control.commandTtlMs,
+        maxC: config.control.maxC,
+      },
+      d.now,
+      (deviceId, cmd, ack) => this.loop.onAck(deviceId, cmd, ack),
+    );
+    this.loop = new ControlLoop(this.sender, sink, log, d.now, d.stats);
+  }
+
+  start(): void {
+    const resumed = this.loop.resumeFrom(this.d.reader.runningCooks());
+    if (resumed > 0) this.d.log.info({ resumed }, 'cooks resume with the first new reading of each kit');
+    const { ingest } = this.d;
+    ingest.on('live', this.onLive);
+    ingest.on('status', this.onStatus);
+    ingest.on('ack', this.onAck);
+    this.loop.start();
+  }
+
+  stop(): void {
+    const { ingest } = this.d;
+    ingest.off('live', this.onLive);
+    ingest.off('status', this.onStatus);
+    ingest.off('ack', this.onAck);
+    this.loop.stop();
+    this.sender.stop();
+  }
+}
