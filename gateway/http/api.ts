@@ -6,6 +6,7 @@ import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import type { ControlLoop } from '../runtime/control-loop.js';
+import { NO_FORECAST } from '../runtime/forecasts.js';
 import { checkOperatorToken } from './operator-token.js';
 
 /**
@@ -44,7 +45,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     }
     return r.data;
   };
-  const view = (id: string) => d.loop.view(id) ?? { deviceId: id, online: false, last: null, cook: null };
+  const view = (id: string) => d.loop.view(id) ?? { deviceId: id, online: false, last: null, cook: null, ...NO_FORECAST };
 
   http.get('/v1/devices', { onRequest: auth }, async () => {
     const ids = new Set([...d.deviceIds(), ...d.loop.ids()]);

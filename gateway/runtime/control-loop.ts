@@ -11,6 +11,7 @@ import {
   initialControlState,
 } from '../control/index.js';
 import type { CommandSender } from './command-sender.js';
+import { Forecasts } from './forecasts.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
 
@@ -52,6 +53,8 @@ const LIFECYCLE: Record<string, CookInfo['state']> = { reached: 'holding', done:
 export class ControlLoop {
   private readonly devices = new Map<string, Entry>();
   private tick: NodeJS.Timeout | undefined;
+  /** Ready-at, done-at and safe-at per device (docs/food-safety.md); changes leave as `forecast` events. */
+  private readonly forecasts = new Forecasts((id, ev, ts) => this.sink.event(id, ev, ts));
 
   constructor(
     private readonly sender: CommandSender,
@@ -121,6 +124,8 @@ export class ControlLoop {
       now,
       { type: 'engine' },
     );
+    this.forecasts.onReading(deviceId, e.cook, m.tempC, now);
+    this.forecasts.publish(deviceId, e.cook, this.forecasts.forecast(deviceId, e.cook, e.state, now), now);
   }
 
   onStatus(deviceId: string, online: boolean): void {
@@ -210,6 +215,7 @@ export class ControlLoop {
       heaterInferredOn: eng.actual,
       actuator: { ...eng.health, successRate: eng.health.presses === 0 ? null : eng.health.confirmed / eng.health.presses },
       learned: { heatCPerS: eng.learn.heatCPerS, coolCPerS: eng.learn.coolCPerS, lagS: eng.learn.lagS },
+      ...this.forecasts.forecast(deviceId, e.cook, e.state, this.now()),
     };
   }
 
