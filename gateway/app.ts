@@ -11,6 +11,7 @@ import { checkGatewayConfig, type GatewayConfig } from './config.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { localApi } from './http/api.js';
+import { cooksApi } from './http/cooks-api.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
@@ -164,6 +165,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         },
         tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
       });
+      cooksApi(http, { reader: () => reader as Database, tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile), now });
       dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();

@@ -91,10 +91,18 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   t.ok(labelled.length >= 4 && labelled.every(Boolean), `every input of the cook form has a label (${labelled.length})`);
   await page.getByLabel('Target °C').fill('58');
   await page.getByLabel(/Timer/).fill('45');
-  await page.getByLabel(/Food/).fill('eggs');
+  await page.getByLabel(/Food \(optional\)/).fill('eggs');
+  await page.getByLabel(/Food kind/).selectOption('eggs');
+  await page.getByLabel('Shape').selectOption('sphere');
+  await page.getByLabel(/Thickness/).fill('45');
   await page.getByRole('button', { name: 'Start cook' }).click();
   await shows(page, '[data-field="cook"]', /heating to 58\.0 °C \(eggs\)$/); // confirmed: no "not confirmed yet" suffix
   t.pass('the cook set in the cloud is confirmed by the gateway');
+  await shows(page, '[data-field="ready"]', /\d{2}:\d{2}/);
+  t.pass('the water-ready time forecast by the gateway reaches the cloud dashboard');
+  await shows(page, '[data-field="done"]', /\d{2}:\d{2}|once at target/);
+  await shows(page, '[data-field="safe"]', /guidance/);
+  t.pass('and so does the safe-at, labelled as guidance');
   await shows(page, '[data-field="heater"]', /^on$/);
   t.pass('the heater is on');
   const firstTemp = await field(page, null, 'temp').textContent();
@@ -156,9 +164,16 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   t.equal(await gw.locator('.fleet [data-kit]').count(), demo.kits.size, 'the gateway dashboard lists every kit');
   await gw.getByRole('link', { name: 'kit-nopress' }).click();
   await gw.getByLabel('Target °C').fill('60');
+  await gw.getByLabel(/Timer/).fill('90');
+  await gw.getByLabel(/Food kind/).selectOption('poultry');
+  await gw.getByLabel(/Thickness/).fill('25');
   await gw.getByRole('button', { name: 'Start cook' }).click();
   await shows(gw, '[data-field="cook"]', /heating to 60\.0 °C/);
   t.pass('a cook starts from the gateway with the cloud down');
+  await shows(gw, '[data-field="ready"]', /\d{2}:\d{2}/);
+  await shows(gw, '[data-field="done"]', /\d{2}:\d{2}/);
+  await shows(gw, '[data-field="safe"]', /\d{2}:\d{2}.*\(guidance/);
+  t.pass('the gateway dashboard shows ready, done and safe times offline');
   await until(gw, 'five live readings', async () => (await points(gw)) >= 5);
   t.pass('and its live chart updates');
   t.match(await field(gw, null, 'actuator').textContent(), /presses|of/, 'actuator health is shown');

@@ -1,5 +1,5 @@
 import type { Call } from './http.js';
-import type { Api, AuditItem, CookView, EventItem, Kit, Link } from './model.js';
+import { type Api, type AuditItem, type CookView, type EventItem, type Kit, type Link, NO_OUTCOME, type Outcome } from './model.js';
 
 /** Shapes of cloud/routes/*.ts, as far as the dashboard reads them. */
 interface CloudState {
@@ -24,6 +24,11 @@ interface CloudDevice {
   online: boolean;
   desiredCook?: { cookId: string; spec: CloudSpec | null; updatedTs: number } | null;
   reportedCook?: { id: string; state: CookView['state']; spec: CloudSpec; startedTs: number; updatedTs: number } | null;
+  readyAt?: number | null;
+  doneAt?: number | null;
+  safeAt?: number | null;
+  /** The gateway's latest forecast event (band while learning, the core model). */
+  forecast?: { data: { readyBand?: Outcome['readyBand']; safety?: Outcome['safety'] } } | null;
 }
 interface Paged<T> {
   items: T[];
@@ -76,6 +81,14 @@ function kitOf(d: CloudDevice): Kit {
     cook: cookOf(d),
     dangerZoneMs: null,
     actuator: null,
+    outcome: {
+      ...NO_OUTCOME,
+      readyAt: d.readyAt ?? null,
+      readyBand: d.forecast?.data.readyBand ?? null,
+      doneAt: d.doneAt ?? null,
+      safeAt: d.safeAt ?? null,
+      safety: d.forecast?.data.safety ?? null,
+    },
   };
 }
 

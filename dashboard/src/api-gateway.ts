@@ -1,5 +1,5 @@
 import { ApiError, type Call } from './http.js';
-import type { Api, CookView, Kit } from './model.js';
+import { type Api, type CookView, type Kit, NO_OUTCOME, type Outcome } from './model.js';
 
 /** Shapes of gateway/http/api.ts (ControlLoop.view and the SQLite rows), as far as the dashboard reads them. */
 interface GatewayView {
@@ -9,6 +9,11 @@ interface GatewayView {
   cook: { state: CookView['state']; spec: { targetC: number; durationMin?: number; food?: string }; startedTs: number } | null;
   dangerZoneMs?: number;
   actuator?: { presses: number; confirmed: number; successRate: number | null };
+  readyAt?: number | null;
+  readyBand?: { earliest: number; latest: number } | null;
+  doneAt?: number | null;
+  safeAt?: number | null;
+  safety?: Outcome['safety'];
 }
 interface Row {
   id: string;
@@ -41,6 +46,14 @@ function kitOf(v: GatewayView, gateway: string): Kit {
       : null,
     dangerZoneMs: v.dangerZoneMs ?? null,
     actuator: v.actuator ?? null,
+    outcome: {
+      ...NO_OUTCOME,
+      readyAt: v.readyAt ?? null,
+      readyBand: v.readyBand ?? null,
+      doneAt: v.doneAt ?? null,
+      safeAt: v.safeAt ?? null,
+      safety: v.safety ?? null,
+    },
   };
 }
 

@@ -36,7 +36,22 @@ export interface Kit {
   /** Gateway only (the cloud does not receive these): food-safety time and servo health. */
   dangerZoneMs: number | null;
   actuator: ActuatorHealth | null;
+  /** The cook's outcome as the gateway forecasts it (docs/food-safety.md). */
+  outcome: Outcome;
 }
+
+/** Epoch ms or null, as GET /v1/devices/{id} gives them on both sides. */
+export interface Outcome {
+  readyAt: number | null;
+  /** While the bath model is still learning: the range readyAt may fall in. */
+  readyBand: { earliest: number; latest: number } | null;
+  doneAt: number | null;
+  safeAt: number | null;
+  /** Null when the cook names no food kind and thickness. */
+  safety: { foodKind: string; coreC: number; lethality: number; pasteurized: boolean; never: boolean } | null;
+}
+
+export const NO_OUTCOME: Outcome = { readyAt: null, readyBand: null, doneAt: null, safeAt: null, safety: null };
 
 export interface EventItem {
   id: string;
@@ -79,6 +94,9 @@ export interface CookRequest {
   targetC: number;
   durationMin?: number;
   food?: string;
+  foodKind?: string;
+  foodShape?: string;
+  thicknessMm?: number;
   lowTempOverride?: boolean;
 }
 

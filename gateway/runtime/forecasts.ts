@@ -80,10 +80,16 @@ export class Forecasts {
   publish(deviceId: string, cook: CookRef | null, f: CookForecast, nowMs: number): void {
     if (cook === null || cook.state === 'stopped') return;
     const last = this.sent.get(deviceId);
+    const nowSafe = f.safety?.pasteurized ?? false;
+    if (nowSafe && last?.cookId === cook.id && !(last.f.safety?.pasteurized ?? false)) {
+      // The notification: the modelled core has reached its log reductions.
+      this.emit(deviceId, event('pasteurized', 'info', false, { cookId: cook.id, foodKind: f.safety?.foodKind, safeAt: f.safeAt }), nowMs);
+    }
     if (last && last.cookId === cook.id) {
-      if (nowMs - last.ts < MIN_INTERVAL_MS) return;
+      const flipped = (last.f.safety?.pasteurized ?? false) !== nowSafe;
+      if (nowMs - last.ts < MIN_INTERVAL_MS && !flipped) return;
       const moved = (['readyAt', 'doneAt', 'safeAt'] as const).some((k) => movedBy(last.f[k], f[k]));
-      if (!moved && (last.f.safety?.pasteurized ?? false) === (f.safety?.pasteurized ?? false)) return;
+      if (!moved && !flipped) return;
     }
     this.sent.set(deviceId, { f, cookId: cook.id, ts: nowMs });
     this.emit(

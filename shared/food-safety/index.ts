@@ -1,4 +1,5 @@
 export { Conduction } from './conduction.js';
+export * from './cook-record.js';
 export {
   FOODS,
   type FoodKind,

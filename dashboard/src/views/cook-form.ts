@@ -17,6 +17,31 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
     inputmode: 'numeric',
   });
   const food = h('input', { id: 'cook-food', name: 'food', type: 'text', maxlength: 64, autocomplete: 'off' });
+  const kind = h(
+    'select',
+    { id: 'cook-kind', name: 'foodKind' },
+    h('option', { value: '' }, 'not named (no safe-at)'),
+    h('option', { value: 'poultry' }, 'Poultry'),
+    h('option', { value: 'beef-pork' }, 'Beef, pork, lamb'),
+    h('option', { value: 'fish' }, 'Fish'),
+    h('option', { value: 'eggs' }, 'Eggs (in shell)'),
+  );
+  const shape = h(
+    'select',
+    { id: 'cook-shape', name: 'foodShape' },
+    h('option', { value: 'slab' }, 'Slab (steak, breast)'),
+    h('option', { value: 'cylinder' }, 'Cylinder (roast, sausage)'),
+    h('option', { value: 'sphere' }, 'Sphere (egg, meatball)'),
+  );
+  const thickness = h('input', {
+    id: 'cook-thickness',
+    name: 'thicknessMm',
+    type: 'number',
+    min: 2,
+    max: 150,
+    step: 1,
+    inputmode: 'numeric',
+  });
   const override = h('input', { id: 'cook-override', name: 'lowTempOverride', type: 'checkbox' });
   const status = h('p', { class: 'hint', role: 'status' });
   const submit = h('button', { type: 'submit' }, 'Start cook');
@@ -38,6 +63,9 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
     h('div', { class: 'row' }, h('label', { for: 'cook-target' }, 'Target °C'), target),
     h('div', { class: 'row' }, h('label', { for: 'cook-duration' }, 'Timer (minutes, empty = hold)'), minutes),
     h('div', { class: 'row' }, h('label', { for: 'cook-food' }, 'Food (optional)'), food),
+    h('div', { class: 'row' }, h('label', { for: 'cook-kind' }, 'Food kind (for safe-at)'), kind),
+    h('div', { class: 'row' }, h('label', { for: 'cook-shape' }, 'Shape'), shape),
+    h('div', { class: 'row' }, h('label', { for: 'cook-thickness' }, 'Thickness (mm, smallest side)'), thickness),
     h(
       'div',
       { class: 'row check' },
@@ -52,6 +80,11 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
     const spec: CookRequest = { targetC: Number(target.value) };
     if (minutes.value !== '') spec.durationMin = Number(minutes.value);
     if (food.value.trim() !== '') spec.food = food.value.trim();
+    if (kind.value !== '') {
+      spec.foodKind = kind.value;
+      spec.foodShape = shape.value;
+      if (thickness.value !== '') spec.thicknessMm = Number(thickness.value);
+    }
     if (override.checked) spec.lowTempOverride = true;
     void busy(() => o.start(spec), `Cook set to ${spec.targetC} °C.`).catch(() => {});
   });
