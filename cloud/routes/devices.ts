@@ -63,7 +63,12 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id',
     {
       onRequest: auth.role('viewer'),
-      schema: { summary: 'One device: latest state, online, desired cook, readyAt/doneAt/safeAt (epoch ms or null)', tags, security: SECURITY, params: doc(IdParams) },
+      schema: {
+        summary: 'One device: latest state, online, desired cook, readyAt/doneAt/safeAt (epoch ms or null)',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+      },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
