@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
-import { type CookRecordInput, type CsvReading, csvLine, READINGS_CSV_HEADER } from '../../shared/food-safety/cook-record.js';
+import type { CookRecordInput } from '../../shared/food-safety/cook-record.js';
+import { csvRow, GATEWAY_READINGS_COLUMNS } from '../../shared/readings-csv.js';
 
 /**
  * Cook history from the gateway's own tables (read-only): a cook is the audit trail's
@@ -128,7 +129,7 @@ const CSV_PAGE = 5000;
  * pages of rows (keyset paging, so the connection is never held between chunks).
  */
 export function* readingsCsv(db: Database, deviceId: string, fromMs: number, toMs: number): Generator<string> {
-  yield READINGS_CSV_HEADER;
+  yield csvRow(GATEWAY_READINGS_COLUMNS);
   const first = db.prepare('SELECT * FROM telemetry WHERE device_id = ? AND rx_ts >= ? AND rx_ts < ? ORDER BY rx_ts, boot, seq LIMIT ?');
   const next = db.prepare(
     `SELECT * FROM telemetry WHERE device_id = ? AND rx_ts < ? AND (rx_ts, boot, seq) > (?, ?, ?)
@@ -136,7 +137,7 @@ export function* readingsCsv(db: Database, deviceId: string, fromMs: number, toM
   );
   let rows = first.all(deviceId, fromMs, toMs, CSV_PAGE) as TelemetryRow[];
   while (rows.length > 0) {
-    yield rows.map((r) => csvLine(toCsv(r))).join('');
+    yield rows.map((r) => csvRow([r.device_id, r.boot, r.seq, r.ts, r.rx_ts, r.temp_c, r.sensor, r.heater === 1, r.rssi])).join('');
     if (rows.length < CSV_PAGE) return;
     const last = rows[rows.length - 1]!;
     rows = next.all(deviceId, toMs, last.rx_ts, last.boot, last.seq, CSV_PAGE) as TelemetryRow[];
@@ -153,18 +154,4 @@ interface TelemetryRow {
   sensor: string;
   heater: number;
   rssi: number | null;
-}
-
-function toCsv(r: TelemetryRow): CsvReading {
-  return {
-    deviceId: r.device_id,
-    boot: r.boot,
-    seq: r.seq,
-    ts: r.ts,
-    rxTs: r.rx_ts,
-    tempC: r.temp_c,
-    sensor: r.sensor,
-    heater: r.heater === 1,
-    rssi: r.rssi,
-  };
 }

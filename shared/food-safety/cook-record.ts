@@ -180,23 +180,3 @@ function curveOf(readings: readonly { ts: number; tempC: number }[], n: number):
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
 }
-
-/** CSV of raw readings: the header row, then one line per reading (RFC 4180; no field needs quoting). */
-export const READINGS_CSV_HEADER = 'device_id,boot,seq,ts,rx_ts,temp_c,sensor,heater,rssi\n';
-
-export interface CsvReading {
-  deviceId: string;
-  boot: number;
-  seq: number;
-  ts: number | null;
-  rxTs: number;
-  tempC: number | null;
-  sensor: string;
-  heater: boolean;
-  rssi: number | null;
-}
-
-export function csvLine(r: CsvReading): string {
-  const v = (x: number | null) => (x === null ? '' : String(x));
-  return `${r.deviceId},${r.boot},${r.seq},${v(r.ts)},${r.rxTs},${v(r.tempC)},${r.sensor},${r.heater ? 1 : 0},${v(r.rssi)}\n`;
-}
