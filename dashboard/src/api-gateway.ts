@@ -1,5 +1,5 @@
 import { ApiError, type Call } from './http.js';
-import { type Api, type CookView, type Kit, NO_OUTCOME, type Outcome } from './model.js';
+import { type Api, type CookRecord, type CookSummary, type CookView, type Kit, NO_OUTCOME, type Outcome } from './model.js';
 
 /** Shapes of gateway/http/api.ts (ControlLoop.view and the SQLite rows), as far as the dashboard reads them. */
 interface GatewayView {
@@ -89,6 +89,34 @@ export function gatewayApi(call: Call, name: string): Api {
         action: a.action,
         reason: a.reason,
       }));
+    },
+    async cooks(fromMs, toMs) {
+      const r = await call<{
+        items: {
+          id: string;
+          deviceId: string;
+          startedTs: number;
+          state: string;
+          spec: { targetC: number; food?: string; foodKind?: string };
+        }[];
+      }>('GET', `/v1/cooks?from=${fromMs}&to=${toMs}`);
+      return r.items.map(
+        (c): CookSummary => ({
+          id: c.id,
+          deviceId: c.deviceId,
+          startedTs: c.startedTs,
+          state: c.state,
+          targetC: c.spec.targetC,
+          food: c.spec.food ?? null,
+          foodKind: c.spec.foodKind ?? null,
+        }),
+      );
+    },
+    async cook(id) {
+      return call<CookRecord>('GET', `/v1/cooks/${encodeURIComponent(id)}`);
+    },
+    async readingsCsv(deviceId, fromMs, toMs) {
+      return call<string>('GET', `/v1/devices/${encodeURIComponent(deviceId)}/readings.csv?from=${fromMs}&to=${toMs}`, undefined, 'text');
     },
     async links() {
       try {

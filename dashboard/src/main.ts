@@ -5,6 +5,7 @@ import { gatewayApi } from './api-gateway.js';
 import { h } from './dom.js';
 import { ApiError, client } from './http.js';
 import type { Api, Kind } from './model.js';
+import { cookReportView, cooksView } from './views/cooks.js';
 import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
 import { loginView } from './views/login.js';
@@ -60,6 +61,7 @@ async function boot(): Promise<void> {
       { 'aria-label': 'Main' },
       link('#/', 'Kits'),
       link('#/events', 'Alarms & events'),
+      link('#/cooks', 'Cook records'),
       link('#/audit', 'Audit'),
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
       h('button', { type: 'button', class: 'link', onclick: () => login() }, 'Log out'),
@@ -80,15 +82,20 @@ async function boot(): Promise<void> {
       stopPolling();
       const path = location.hash.replace(/^#/, '') || '/';
       const kit = /^\/kit\/(.+)$/.exec(path);
+      const cook = /^\/cook\/(.+)$/.exec(path);
       view = kit
         ? kitView(ctx, decodeURIComponent(kit[1] as string))
-        : path === '/events'
-          ? eventsView(ctx)
-          : path === '/audit'
-            ? auditView(ctx)
-            : path === '/links'
-              ? linksView(ctx)
-              : fleetView(ctx);
+        : cook
+          ? cookReportView(ctx, decodeURIComponent(cook[1] as string))
+          : path === '/cooks'
+            ? cooksView(ctx)
+            : path === '/events'
+              ? eventsView(ctx)
+              : path === '/audit'
+                ? auditView(ctx)
+                : path === '/links'
+                  ? linksView(ctx)
+                  : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

@@ -100,6 +100,46 @@ export interface CookRequest {
   lowTempOverride?: boolean;
 }
 
+export interface CookSummary {
+  id: string;
+  deviceId: string;
+  startedTs: number;
+  state: string;
+  targetC: number;
+  food: string | null;
+  foodKind: string | null;
+}
+
+/** GET /v1/cooks/{id} on both sides (shared/food-safety/cook-record.ts). */
+export interface CookRecord {
+  id: string;
+  deviceId: string;
+  gatewayId: string | null;
+  who: string[];
+  startedTs: number;
+  endedTs: number | null;
+  state: string;
+  food: { label: string | null; kind: string | null; shape: string | null; thicknessMm: number | null };
+  targetC: number;
+  durationMin: number | null;
+  readings: number;
+  minC: number | null;
+  maxC: number | null;
+  dangerZoneMs: number;
+  atOrAboveTargetMs: number;
+  lethality: {
+    guidance: string;
+    pathogens: { name: string; logs: number; needed: number }[];
+    fraction: number;
+    pasteurized: boolean;
+    pasteurizedTs: number | null;
+    coreMaxC: number;
+  } | null;
+  alarms: { ts: number; type: string; severity: string; data: Record<string, unknown> }[];
+  actions: { ts: number; actor: string; action: string; reason: string }[];
+  curve: { ts: number; min: number; mean: number; max: number }[];
+}
+
 export interface Api {
   kind: Kind;
   name: string;
@@ -110,6 +150,10 @@ export interface Api {
   events(q: { device?: string; limit: number }): Promise<EventItem[]>;
   audit(q: { device?: string; limit: number }): Promise<AuditItem[]>;
   links(): Promise<Link[]>;
+  cooks(fromMs: number, toMs: number): Promise<CookSummary[]>;
+  cook(id: string): Promise<CookRecord>;
+  /** Raw readings of [fromMs, toMs) as CSV text (header row first). */
+  readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
   /** Downsampled history from the store; null where the API has none (the gateway). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }
