@@ -13,6 +13,7 @@ import { DeviceDirectory } from './devices/directory.js';
 import { localApi } from './http/api.js';
 import { cooksApi } from './http/cooks-api.js';
 import { tokenFilePath } from './http/operator-token.js';
+import { presetsApi } from './http/presets-api.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
@@ -24,6 +25,7 @@ import { RecordSink } from './runtime/record-sink.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
 import { openStore } from './store/open.js';
+import { PresetStore } from './store/presets.js';
 import { StoreWriter } from './store/writer.js';
 import { startSystemdNotify } from './systemd.js';
 import { ensurePki, type Pki, pkiPaths } from './tls/pki.js';
@@ -165,7 +167,15 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         },
         tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile),
       });
-      cooksApi(http, { reader: () => reader as Database, tokenFile: tokenFilePath(config.dataDir, config.http.tokenFile), now });
+      const tokenFile = tokenFilePath(config.dataDir, config.http.tokenFile);
+      cooksApi(http, { reader: () => reader as Database, tokenFile, now });
+      presetsApi(http, {
+        loop: control,
+        presets: new PresetStore(config.dataDir),
+        deviceIds: () => directory?.ids() ?? [],
+        tokenFile,
+        now,
+      });
       dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();

@@ -139,6 +139,20 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await shows(page, '[data-field="cook"]', /^no cook$/);
   t.pass('the stop is confirmed by the gateway');
 
+  // The cook's record: listed, and a printable report built from what the cloud stores.
+  await page.getByRole('link', { name: 'Cook records' }).click();
+  await page.locator('tr', { hasText: 'kit-eggs' }).first().waitFor(WAIT);
+  await page.locator('tr', { hasText: 'kit-eggs' }).first().getByRole('link').click();
+  await shows(page, '[data-field="kit"]', /^kit-eggs/);
+  await shows(page, '[data-field="state"]', /stopped/);
+  t.match(await field(page, null, 'food').textContent(), /eggs · sphere · 45 mm/, 'the report names the food');
+  t.match(await field(page, null, 'danger').textContent(), /\d+ (s|min)/, 'the time in the danger zone');
+  t.match(await field(page, null, 'lethality').textContent(), /Salmonella Enteritidis [\d.]+ of 5 log/, 'the lethality reached');
+  t.ok((await page.locator('svg.curve polyline').count()) === 1, 'the temperature curve is drawn');
+  await page.locator('td', { hasText: 'cook_start' }).first().waitFor(WAIT);
+  t.pass('the actions include the cook start');
+  await shot('cook-report');
+
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.locator('td', { hasText: 'cook.stop' }).first().waitFor(WAIT);
   await page.locator('td', { hasText: 'cook_start' }).first().waitFor(WAIT);
@@ -183,6 +197,11 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.screenshot({ path: join(OUT, 'gateway-kit-phone.png'), fullPage: true });
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
+  await gw.getByRole('link', { name: 'Cook records' }).click();
+  await gw.locator('tr', { hasText: 'kit-nopress' }).first().getByRole('link').click();
+  await shows(gw, '[data-field="lethality"]', /Salmonella [\d.]+ of 7 log/);
+  t.pass('the gateway serves the cook report offline');
+  await gw.screenshot({ path: join(OUT, 'gateway-cook-report.png'), fullPage: true });
   await gw.setViewportSize({ width: 1280, height: 900 });
   await gw.getByRole('link', { name: 'Cloud link' }).click();
   await gw.locator('tbody td.bad').first().waitFor(WAIT);

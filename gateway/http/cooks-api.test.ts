@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
+import { PRESETS_FILE } from '../store/presets.js';
 import { startGateway } from '../testing/fixture.js';
 import { issueOperatorToken, tokenFilePath } from './operator-token.js';
 
@@ -143,4 +146,23 @@ t.test('a cook with a named food: forecasts, its record, and the raw readings as
   const badNum = (await (await api('GET', '/v1/devices/kit-rec/readings.csv?from=yesterday')).json()) as { error: { details: string[] } };
   t.match(badNum.error.details, [/^query\.from: /], 'a malformed bound is named');
   t.equal((await fetch(`http://127.0.0.1:${gw.httpPort}/v1/cooks`)).status, 401, 'cook records need the operator token');
+
+  // Presets: named food, target, time, thickness; a cook starts from one.
+  const preset = { targetC: 63, durationMin: 75, food: 'chicken thighs', foodKind: 'poultry', foodShape: 'cylinder', thicknessMm: 35 };
+  const badPreset = await api('PUT', '/v1/presets/Chicken Thighs', preset);
+  t.equal(badPreset.status, 400);
+  t.match(await badPreset.json(), { error: { details: [/^name: /] } }, 'a bad preset name is named');
+  const badSpec = await api('PUT', '/v1/presets/chicken-thighs', { ...preset, thicknessMm: 'thick' });
+  t.match(await badSpec.json(), { error: { details: [/^body\.thicknessMm: /] } }, 'a bad preset field is named');
+  t.equal((await api('PUT', '/v1/presets/chicken-thighs', preset)).status, 200);
+  t.match(await (await api('GET', '/v1/presets')).json(), { items: [{ name: 'chicken-thighs', spec: preset }] }, 'listed');
+  t.equal(statSync(join(gw.dataDir, PRESETS_FILE)).mode & 0o777, 0o600, 'the preset file is private (0600)');
+  const fromPreset = await api('PUT', '/v1/devices/kit-rec/cook/preset/chicken-thighs');
+  t.equal(fromPreset.status, 200, 'a cook starts from the preset');
+  const running = (await (await api('GET', '/v1/devices/kit-rec')).json()) as { cook: { spec: unknown; state: string } };
+  t.same(running.cook.spec, preset, 'with the preset as its spec');
+  t.equal((await api('PUT', '/v1/devices/kit-rec/cook/preset/no-such')).status, 404);
+  t.equal((await api('DELETE', '/v1/presets/chicken-thighs')).status, 204);
+  t.same(((await (await api('GET', '/v1/presets')).json()) as { items: unknown[] }).items, [], 'deleted');
+  t.equal((await api('DELETE', '/v1/presets/chicken-thighs')).status, 404);
 });

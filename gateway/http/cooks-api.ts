@@ -2,13 +2,12 @@ import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { buildCookRecord } from '../../shared/food-safety/cook-record.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { RecordId } from '../../shared/relay/batch.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import { cookRecordInput, findCook, listCooks, readingsCsv } from '../store/cook-history.js';
-import { checkOperatorToken } from './operator-token.js';
+import { fail, operatorAuth } from './local-auth.js';
 
 /**
  * Cook records on the gateway (offline, operator token): GET /v1/cooks?from&to, GET /v1/cooks/{id},
@@ -24,10 +23,6 @@ const DAY_MS = 86_400_000;
 const EpochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
 const Range = z.strictObject({ from: EpochMs.optional(), to: EpochMs.optional() });
 const ListQuery = Range.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
-
-function fail(reply: FastifyReply, code: ErrorCode, message: string, details: string[] = []) {
-  return reply.code(ERROR_CODES[code].http).send({ error: { code, message, details } });
-}
 
 /** [from, to) from the query: `to` defaults to now, `from` to `defaultSpan` before it. */
 function range(req: FastifyRequest, reply: FastifyReply, now: number, defaultSpan: number, schema: typeof Range = Range) {
@@ -46,12 +41,7 @@ function range(req: FastifyRequest, reply: FastifyReply, now: number, defaultSpa
 }
 
 export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
-  const auth = async (req: FastifyRequest, reply: FastifyReply) => {
-    const h = req.headers.authorization;
-    const token = h?.startsWith('Bearer ') ? h.slice(7) : undefined;
-    if (!checkOperatorToken(d.tokenFile, token))
-      return fail(reply, 'SV_ERR_UNAUTHORIZED', 'operator token required (Authorization: Bearer …)');
-  };
+  const auth = operatorAuth(d.tokenFile);
 
   http.get('/v1/cooks', { onRequest: auth }, async (req, reply) => {
     const r = range(req, reply, d.now(), 30 * DAY_MS, ListQuery as unknown as typeof Range);

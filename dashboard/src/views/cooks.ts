@@ -89,9 +89,10 @@ function curveSvg(r: CookRecord): SVGSVGElement {
   add('polygon', { points: band, class: 'band' });
   add('polyline', { points: r.curve.map((p) => `${x(p.ts)},${y(p.mean)}`).join(' '), class: 'mean', fill: 'none' });
   add('line', { x1: 40, x2: W - 10, y1: y(r.targetC), y2: y(r.targetC), class: 'target' });
+  // Axis labels: the target, and the range ends where they do not overlap it.
   add('text', { x: 2, y: y(r.targetC) + 4, class: 'axis' }, `${r.targetC}`);
-  add('text', { x: 2, y: y(hi) + 10, class: 'axis' }, `${Math.round(hi)}`);
-  add('text', { x: 2, y: y(lo), class: 'axis' }, `${Math.round(lo)}`);
+  if (Math.abs(y(hi) + 10 - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(hi) + 10, class: 'axis' }, `${Math.round(hi)}`);
+  if (Math.abs(y(lo) - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(lo), class: 'axis' }, `${Math.round(lo)}`);
   return svg;
 }
 

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { PresetName, PresetSpec } from '../../shared/presets.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import { formatIssues } from '../../shared/zod-issues.js';
+import type { ControlLoop } from '../runtime/control-loop.js';
+import type { PresetStore } from '../store/presets.js';
+import { fail, operatorAuth } from './local-auth.js';
+
+/**
+ * Cook presets on the gateway (operator token): GET /v1/presets, PUT and DELETE
+ * /v1/presets/{name}, and PUT /v1/devices/{id}/cook/preset/{name} to start a cook from one.
+ */
+export interface PresetsApiDeps {
+  loop: ControlLoop;
+  presets: PresetStore;
+  deviceIds: () => string[];
+  tokenFile: string;
+  now: () => number;
+}
+
+const FromPreset = z.strictObject({ lowTempOverride: z.boolean().optional() }).optional();
+
+export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
+  const auth = operatorAuth(d.tokenFile);
+  const nameOf = (params: unknown) => PresetName.safeParse((params as { name?: string }).name);
+
+  http.get('/v1/presets', { onRequest: auth }, async () => ({ items: d.presets.list() }));
+
+  http.put('/v1/presets/:name', { onRequest: auth }, async (req, reply) => {
+    const name = nameOf(req.params);
+    if (!name.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid preset name', formatIssues(name.error, 'name'));
+    const spec = PresetSpec.safeParse(req.body);
+    if (!spec.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid preset', formatIssues(spec.error, 'body'));
+    return d.presets.put(name.data, spec.data, d.now());
+  });
+
+  http.delete('/v1/presets/:name', { onRequest: auth }, async (req, reply) => {
+    const name = nameOf(req.params);
+    if (!name.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid preset name', formatIssues(name.error, 'name'));
+    if (!d.presets.delete(name.data)) return fail(reply, 'SV_ERR_NOT_FOUND', `no preset ${name.data}`, ['name: no such preset']);
+    return reply.code(204).send();
+  });
+
+  http.put('/v1/devices/:id/cook/preset/:name', { onRequest: auth }, async (req, reply) => {
+    const id = DeviceId.safeParse((req.params as { id?: string }).id);
+    if (!id.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'id'));
+    const name = nameOf(req.params);
+    if (!name.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid preset name', formatIssues(name.error, 'name'));
+    const body = FromPreset.safeParse(req.body ?? undefined);
+    if (!body.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid body', formatIssues(body.error, 'body'));
+    const preset = d.presets.get(name.data);
+    if (!preset) return fail(reply, 'SV_ERR_NOT_FOUND', `no preset ${name.data}`, ['name: no such preset']);
+    if (!d.deviceIds().includes(id.data)) return fail(reply, 'SV_ERR_NOT_FOUND', `no device ${id.data}`);
+    const spec = { ...preset.spec, ...(body.data?.lowTempOverride ? { lowTempOverride: true } : {}) };
+    const r = d.loop.startCook(id.data, spec, { type: 'user', id: 'operator' });
+    if (!r.ok) return fail(reply, 'SV_ERR_CONFLICT', r.reason, [`body: ${r.reason}`]);
+    return { cook: r.cook, preset: preset.name };
+  });
+}
