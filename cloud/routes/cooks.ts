@@ -7,7 +7,7 @@ import { DeviceId } from '../../shared/protocol/device-id.js';
 import { CLOUD_READINGS_COLUMNS, csvRow } from '../../shared/readings-csv.js';
 import { RecordId } from '../../shared/relay/batch.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
-import { doc, parse, QueryMs } from '../http/validate.js';
+import { doc, Limit, parse, QueryMs } from '../http/validate.js';
 import type { CookRow, Stores } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
@@ -17,7 +17,7 @@ import { type RouteDeps, SECURITY } from './deps.js';
  */
 const DAY_MS = 86_400_000;
 const RangeQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional() });
-const ListQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const ListQuery = RangeQuery.extend({ limit: Limit });
 const CookParams = z.strictObject({ id: RecordId });
 const DeviceParams = z.strictObject({ id: DeviceId });
 /** The CSV is read from the store one window at a time, so a long range streams. */

@@ -20,6 +20,7 @@ export interface PresetsApiDeps {
 }
 
 const FromPreset = z.strictObject({ lowTempOverride: z.boolean().optional() }).optional();
+const FromPresetParams = z.object({ id: DeviceId, name: PresetName });
 
 export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
   const auth = operatorAuth(d.tokenFile);
@@ -43,17 +44,16 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
   });
 
   http.put('/v1/devices/:id/cook/preset/:name', { onRequest: auth }, async (req, reply) => {
-    const id = DeviceId.safeParse((req.params as { id?: string }).id);
-    if (!id.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'id'));
-    const name = nameOf(req.params);
-    if (!name.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid preset name', formatIssues(name.error, 'name'));
+    const params = FromPresetParams.safeParse(req.params);
+    if (!params.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid device id or preset name', formatIssues(params.error));
+    const { id, name } = params.data;
     const body = FromPreset.safeParse(req.body ?? undefined);
     if (!body.success) return fail(reply, 'SV_ERR_VALIDATION', 'invalid body', formatIssues(body.error, 'body'));
-    const preset = d.presets.get(name.data);
-    if (!preset) return fail(reply, 'SV_ERR_NOT_FOUND', `no preset ${name.data}`, ['name: no such preset']);
-    if (!d.deviceIds().includes(id.data)) return fail(reply, 'SV_ERR_NOT_FOUND', `no device ${id.data}`);
+    const preset = d.presets.get(name);
+    if (!preset) return fail(reply, 'SV_ERR_NOT_FOUND', `no preset ${name}`, ['name: no such preset']);
+    if (!d.deviceIds().includes(id)) return fail(reply, 'SV_ERR_NOT_FOUND', `no device ${id}`);
     const spec = { ...preset.spec, ...(body.data?.lowTempOverride ? { lowTempOverride: true } : {}) };
-    const r = d.loop.startCook(id.data, spec, { type: 'user', id: 'operator' });
+    const r = d.loop.startCook(id, spec, { type: 'user', id: 'operator' });
     if (!r.ok) return fail(reply, 'SV_ERR_CONFLICT', r.reason, [`body: ${r.reason}`]);
     return { cook: r.cook, preset: preset.name };
   });
