@@ -177,13 +177,18 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await shows(gw, '[data-kit="kit-eggs"] [data-field="temp"]', /°C/);
   t.equal(await gw.locator('.fleet [data-kit]').count(), demo.kits.size, 'the gateway dashboard lists every kit');
   await gw.getByRole('link', { name: 'kit-nopress' }).click();
-  await gw.getByLabel('Target °C').fill('60');
-  await gw.getByLabel(/Timer/).fill('90');
-  await gw.getByLabel(/Food kind/).selectOption('poultry');
-  await gw.getByLabel(/Thickness/).fill('25');
+  // A preset on the gateway (its API), picked in the form: the form takes its values.
+  const preset = await fetch(`${demo.gatewayUrl}/v1/presets/chicken-breast`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${demo.operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ targetC: 60, durationMin: 90, food: 'chicken breast', foodKind: 'poultry', foodShape: 'slab', thicknessMm: 25 }),
+  });
+  t.equal(preset.status, 200, 'a preset is saved on the gateway');
+  await gw.getByLabel('Preset').selectOption('chicken-breast');
+  t.equal(await gw.getByLabel(/Thickness/).inputValue(), '25', 'picking the preset fills the form');
   await gw.getByRole('button', { name: 'Start cook' }).click();
-  await shows(gw, '[data-field="cook"]', /heating to 60\.0 °C/);
-  t.pass('a cook starts from the gateway with the cloud down');
+  await shows(gw, '[data-field="cook"]', /heating to 60\.0 °C \(chicken breast\)/);
+  t.pass('a cook starts from the preset on the gateway with the cloud down');
   await shows(gw, '[data-field="ready"]', /\d{2}:\d{2}/);
   await shows(gw, '[data-field="done"]', /\d{2}:\d{2}/);
   await shows(gw, '[data-field="safe"]', /\d{2}:\d{2}.*\(guidance/);

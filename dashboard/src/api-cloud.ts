@@ -195,6 +195,7 @@ export function cloudApi(call: Call, name: string): Api {
         }),
       );
     },
+    presets: null,
     async history(id, fromMs, toMs, everyMs) {
       const r = await call<{ buckets: { ts: number; mean: number | null; min: number | null; max: number | null }[] }>(
         'GET',

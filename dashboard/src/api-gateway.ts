@@ -1,5 +1,14 @@
 import { ApiError, type Call } from './http.js';
-import { type Api, type CookRecord, type CookSummary, type CookView, type Kit, NO_OUTCOME, type Outcome } from './model.js';
+import {
+  type Api,
+  type CookRecord,
+  type CookRequest,
+  type CookSummary,
+  type CookView,
+  type Kit,
+  NO_OUTCOME,
+  type Outcome,
+} from './model.js';
 
 /** Shapes of gateway/http/api.ts (ControlLoop.view and the SQLite rows), as far as the dashboard reads them. */
 interface GatewayView {
@@ -143,6 +152,9 @@ export function gatewayApi(call: Call, name: string): Api {
         if (err instanceof ApiError && err.status === 404) return [];
         throw err;
       }
+    },
+    async presets() {
+      return (await call<{ items: { name: string; spec: CookRequest }[] }>('GET', '/v1/presets')).items;
     },
     history: null,
   };

@@ -154,6 +154,8 @@ export interface Api {
   cook(id: string): Promise<CookRecord>;
   /** Raw readings of [fromMs, toMs) as CSV text (header row first). */
   readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
+  /** Cook presets; null where the API has none (the cloud). */
+  presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
   /** Downsampled history from the store; null where the API has none (the gateway). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }

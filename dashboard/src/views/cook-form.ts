@@ -43,6 +43,20 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
     inputmode: 'numeric',
   });
   const override = h('input', { id: 'cook-override', name: 'lowTempOverride', type: 'checkbox' });
+  const preset = h('select', { id: 'cook-preset', name: 'preset' }, h('option', { value: '' }, 'none'));
+  const presetRow = h('div', { class: 'row', hidden: true }, h('label', { for: 'cook-preset' }, 'Preset'), preset);
+  let presets: { name: string; spec: CookRequest }[] = [];
+  // Choosing a preset fills the form; the cook then starts with exactly its values.
+  preset.addEventListener('change', () => {
+    const p = presets.find((x) => x.name === preset.value);
+    if (!p) return;
+    target.value = String(p.spec.targetC);
+    minutes.value = p.spec.durationMin === undefined ? '' : String(p.spec.durationMin);
+    food.value = p.spec.food ?? '';
+    kind.value = p.spec.foodKind ?? '';
+    shape.value = p.spec.foodShape ?? 'slab';
+    thickness.value = p.spec.thicknessMm === undefined ? '' : String(p.spec.thicknessMm);
+  });
   const status = h('p', { class: 'hint', role: 'status' });
   const submit = h('button', { type: 'submit' }, 'Start cook');
   const stop = h('button', { type: 'button', class: 'danger' }, 'Stop cook');
@@ -60,6 +74,7 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
     'form',
     { class: 'cook-form', 'aria-labelledby': 'cook-title' },
     h('h2', { id: 'cook-title' }, 'Cook'),
+    presetRow,
     h('div', { class: 'row' }, h('label', { for: 'cook-target' }, 'Target °C'), target),
     h('div', { class: 'row' }, h('label', { for: 'cook-duration' }, 'Timer (minutes, empty = hold)'), minutes),
     h('div', { class: 'row' }, h('label', { for: 'cook-food' }, 'Food (optional)'), food),
@@ -92,6 +107,12 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
   let filled = false;
   return {
     el: form,
+    /** Offers the gateway's presets (the cloud has none). */
+    setPresets(list: { name: string; spec: CookRequest }[]) {
+      presets = list;
+      preset.replaceChildren(h('option', { value: '' }, 'none'), ...list.map((p) => h('option', { value: p.name }, p.name)));
+      presetRow.hidden = list.length === 0;
+    },
     /** Shows the running cook's values once (never overwrites what the user is typing). */
     setRunning(running: { targetC: number; durationMin: number | null; food: string | null } | null) {
       submit.textContent = running ? 'Change cook' : 'Start cook';

@@ -103,6 +103,7 @@ export function kitView(ctx: Ctx, id: string): View {
     const evs = all.filter((e) => e.type !== 'forecast');
     if (!seeded) {
       seeded = true;
+      if (api.presets) form.setPresets(await api.presets().catch(() => []));
       // Cloud: start the live window with the last 10 minutes from the store.
       if (api.history) {
         const now = Date.now();
