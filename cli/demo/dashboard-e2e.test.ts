@@ -176,14 +176,15 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.getByRole('button', { name: 'Log in' }).click();
   await shows(gw, '[data-kit="kit-eggs"] [data-field="temp"]', /°C/);
   t.equal(await gw.locator('.fleet [data-kit]').count(), demo.kits.size, 'the gateway dashboard lists every kit');
-  await gw.getByRole('link', { name: 'kit-nopress' }).click();
-  // A preset on the gateway (its API), picked in the form: the form takes its values.
+  // A preset saved on the gateway through its API, offered by the cook form.
   const preset = await fetch(`${demo.gatewayUrl}/v1/presets/chicken-breast`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${demo.operatorToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ targetC: 60, durationMin: 90, food: 'chicken breast', foodKind: 'poultry', foodShape: 'slab', thicknessMm: 25 }),
   });
   t.equal(preset.status, 200, 'a preset is saved on the gateway');
+  await gw.getByRole('link', { name: 'kit-nopress' }).click();
+  // The preset, picked in the form: the form takes its values.
   await gw.getByLabel('Preset').selectOption('chicken-breast');
   t.equal(await gw.getByLabel(/Thickness/).inputValue(), '25', 'picking the preset fills the form');
   await gw.getByRole('button', { name: 'Start cook' }).click();
