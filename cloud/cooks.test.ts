@@ -36,6 +36,17 @@ const readings = Array.from({ length: 720 }, (_, i) =>
 const STOP = T0 + 7_200_000;
 
 t.before(async () => {
+  // The user set the cook in the cloud a moment before the gateway started it.
+  await c.cloud.stores.meta.addAudit({
+    id: uid('aud'),
+    gatewayId: null,
+    ts: T0 - 2000,
+    actor: { type: 'user', id: 'oscar' },
+    deviceId: dev,
+    action: 'cook.set',
+    reason: 'set via cloud API',
+    data: { spec },
+  });
   t.equal((await ingest(readings.slice(0, 400))).status, 200);
   const r = await ingest([
     ...readings.slice(400),
@@ -69,7 +80,7 @@ t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its rec
   const stored = await c.cloud.stores.telemetry.points(dev, T0, STOP);
   t.equal(rec.body.readings, stored.length, `the record covers the ${stored.length} stored readings`);
   t.match(rec.body, { startedTs: T0, endedTs: STOP, state: 'stopped', targetC: 60, food: { kind: 'poultry', thicknessMm: 20 } });
-  t.equal(rec.body.who.join(','), 'user operator', 'who ran it');
+  t.same(rec.body.who, ['user oscar', 'user operator'], 'who set it in the cloud and who ran it');
   // 20 → 54.4 °C takes 206.4 of the 240 heat-up readings (every 10 s).
   const inDanger = stored.filter((p) => p.temperature !== null && p.temperature > 4.4 && p.temperature < 54.4).length;
   t.equal(rec.body.dangerZoneMs, inDanger * 10_000, `${inDanger} readings × 10 s in the danger zone`);
@@ -84,7 +95,8 @@ t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its rec
   t.match(rec.body.alarms, [{ type: 'sensor_fault' }]);
   t.match(
     rec.body.actions.map((a: { action: string }) => a.action),
-    ['cook_start', 'cook_stop'],
+    ['cook.set', 'cook_start', 'cook_stop'],
+    'the cloud call, then the gateway applying it, then the stop',
   );
   t.ok(rec.body.curve.length > 10 && rec.body.curve.length <= 300, `a curve of ${rec.body.curve.length} points`);
   t.equal((await api(c.base, 'GET', '/v1/cooks/cook-none', creds.viewer)).status, 404);

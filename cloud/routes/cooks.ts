@@ -25,6 +25,8 @@ const CSV_WINDOW_MS = 3_600_000;
 /** Events and audit rows read per page for one record. */
 const PAGE = 500;
 const MAX_ROWS = 20_000;
+/** How long before a cook's start its cloud `cook.set` call may lie (the downlink's delay). */
+const SET_BEFORE_MS = 300_000;
 const LIFECYCLE = { heating: 0, holding: 1, done: 2, stopped: 3 } as const;
 
 function rangeOf(q: { from?: number | undefined; to?: number | undefined }, now: number, span: number) {
@@ -76,11 +78,17 @@ async function cookRecord(stores: Stores, cookId: string, now: number) {
   const ends = [stoppedTs, replacedTs].filter((x): x is number => x !== null);
   const endedTs = ends.length ? Math.min(...ends) : null;
   const to = endedTs ?? now + 1;
-  const [points, events, audit] = await Promise.all([
+  const [points, events, audit, setBefore] = await Promise.all([
     stores.telemetry.points(last.deviceId, last.startedTs, to),
     allPages((after) => stores.meta.listEvents({ deviceId: last.deviceId, fromMs: last.startedTs, toMs: to }, { limit: PAGE, after })),
     allPages((after) => stores.meta.listAudit({ deviceId: last.deviceId, fromMs: last.startedTs, toMs: to + 1 }, { limit: PAGE, after })),
+    // A cook set in the cloud starts at the gateway a moment later: the user's call comes just before.
+    stores.meta.listAudit(
+      { deviceId: last.deviceId, action: 'cook.set', fromMs: last.startedTs - SET_BEFORE_MS, toMs: last.startedTs },
+      { limit: 1 },
+    ),
   ]);
+  audit.push(...setBefore.items);
   const evs: RecordEvent[] = events.reverse().map((e) => ({ ts: e.ts, type: e.type, severity: e.severity, data: e.data }));
   const actions: RecordAction[] = audit
     .reverse()
