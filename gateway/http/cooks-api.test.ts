@@ -71,6 +71,19 @@ t.test('a cook with a named food: forecasts, its record, and the raw readings as
   t.ok((view.safeAt as number) > (view.readyAt as number), 'after the water is ready');
   t.match(view.safety, { foodKind: 'poultry', pasteurized: false, never: false, guidance: /Guidance/ });
 
+  const forecasts = gw.db().prepare("SELECT data FROM events WHERE type = 'forecast' AND device_id = 'kit-rec'").all() as {
+    data: string;
+  }[];
+  t.ok(
+    forecasts.some((f) => (JSON.parse(f.data) as { cookId: string; readyAt: unknown }).cookId === cookId),
+    'the forecast was recorded as a forecast event',
+  );
+  const queued = gw.db().prepare("SELECT record FROM outbox WHERE kind = 'event'").all() as { record: string }[];
+  t.ok(
+    queued.some((r) => /"type":"forecast"/.test(r.record) && r.record.includes(cookId)),
+    'and waits in the outbox for the cloud',
+  );
+
   t.equal((await api('DELETE', '/v1/devices/kit-rec/cook')).status, 200);
   await committed(51);
   await new Promise((r) => setTimeout(r, 200)); // the stop's audit row commits after the readings

@@ -125,7 +125,12 @@ export class ControlLoop {
       { type: 'engine' },
     );
     this.forecasts.onReading(deviceId, e.cook, m.tempC, now);
-    this.forecasts.publish(deviceId, e.cook, this.forecasts.forecast(deviceId, e.cook, e.state, now), now);
+    // Forecasts leave after this reading's control step, a few seconds apart at most: never in its way.
+    if (e.cook && this.forecasts.due(deviceId, now))
+      setImmediate(() => {
+        const cur = this.devices.get(deviceId);
+        if (cur) this.forecasts.publish(deviceId, cur.cook, this.forecasts.forecast(deviceId, cur.cook, cur.state, this.now()), this.now());
+      });
   }
 
   onStatus(deviceId: string, online: boolean): void {

@@ -26,6 +26,8 @@ interface CookRef {
 const MOVE_MS = 60_000;
 /** …but not more often than this. */
 const MIN_INTERVAL_MS = 60_000;
+/** How often a device's forecast is looked at for publishing (the safe-at inside is cached longer). */
+const CHECK_MS = 5_000;
 
 /**
  * The gateway's forecasts per device: ready-at and done-at from the engine's learned bath model,
@@ -35,6 +37,7 @@ const MIN_INTERVAL_MS = 60_000;
 export class Forecasts {
   private readonly trackers = new Map<string, SafetyTracker>();
   private readonly sent = new Map<string, { f: CookForecast; cookId: string; ts: number }>();
+  private readonly checked = new Map<string, number>();
 
   constructor(
     private readonly emit: (deviceId: string, e: ControlEvent, ts: number) => void,
@@ -74,6 +77,14 @@ export class Forecasts {
       safeAt,
       safety,
     };
+  }
+
+  /** True (and noted) when a device's forecast is due to be looked at again for publishing. */
+  due(deviceId: string, nowMs: number): boolean {
+    const last = this.checked.get(deviceId);
+    if (last !== undefined && nowMs - last < CHECK_MS && nowMs >= last) return false;
+    this.checked.set(deviceId, nowMs);
+    return true;
   }
 
   /** Emits a `forecast` event when the forecast moved enough since the last one. */

@@ -3,8 +3,12 @@ import { CoreModel, type FoodSpec } from '../../../shared/food-safety/index.js';
 
 /** How far ahead safe-at is searched; a cook that needs longer "never" pasteurizes. */
 export const SAFE_HORIZON_S = 48 * 3600;
-/** Recompute the forecast at most this often (it simulates hours of conduction). */
-const RECOMPUTE_MS = 30_000;
+/**
+ * Recompute the forecast at most this often: it simulates hours of conduction (a few ms for a
+ * typical cook, up to ~25 ms for a 48 h horizon), so a gateway with many food cooks pays it
+ * once a minute per cook, outside the reading's control step.
+ */
+const RECOMPUTE_MS = 60_000;
 /** Smoothing of the held bath temperature the forecast assumes (a sag pulls it down). */
 const HOLD_TAU_S = 300;
 /** Readings further apart than this are a gap: the model holds the last bath over at most this. */
