@@ -13,6 +13,7 @@ import { errorBody, installErrorHandlers } from './http/errors.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
+import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { docsRoutes } from './routes/docs.js';
@@ -111,6 +112,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await gatewayRoutes(app, deps);
     await deviceRoutes(app, deps);
     await recordRoutes(app, deps);
+    await cookRoutes(app, deps);
     await keyRoutes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
     dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });

@@ -12,8 +12,10 @@ import { DeviceDirectory } from './devices/directory.js';
 import { mqttUrl } from './devices/provision.js';
 import { HaBridge } from './ha/bridge.js';
 import { localApi } from './http/api.js';
+import { cooksApi } from './http/cooks-api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
+import { presetsApi } from './http/presets-api.js';
 import { refusalsApi } from './http/refusals-api.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
@@ -27,6 +29,7 @@ import { ControlPart } from './runtime/control-part.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
 import { lockDataDir, writeGatewayInfo } from './store/lock.js';
+import { PresetStore } from './store/presets.js';
 import { StoreReader } from './store/reader.js';
 import { StoreWriter } from './store/writer.js';
 import { startSystemdNotify } from './systemd.js';
@@ -127,6 +130,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     auth: operator,
   });
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
+  cooksApi(http, { reader: () => reader.db, auth: operator, now });
+  presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
   const ha =
     config.ha.mqttUrl === undefined

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FoodKind, FoodShape } from './food-safety/foods.js';
 
 /**
  * A cook session as set by a user (gateway local API or cloud). Shared by the gateway, the cloud
@@ -15,6 +16,12 @@ export const CookSpec = z.strictObject({
     .optional(),
   /** Free-text food profile, e.g. "steak-medium-rare". */
   food: z.string().min(1).max(64).optional(),
+  /** Food for the pasteurization model (docs/food-safety.md); with `thicknessMm` it gives `safeAt`. */
+  foodKind: FoodKind.optional(),
+  /** Shape of the food; default slab (the slowest to heat, so the safe choice). */
+  foodShape: FoodShape.optional(),
+  /** Smallest dimension of the food, mm. */
+  thicknessMm: z.number().min(2).max(150).optional(),
   /**
    * FDA Food Code: a cook held below 54.4 °C for more than 4 h needs an explicit override,
    * recorded in the audit log.

@@ -92,10 +92,18 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   t.ok(labelled.length >= 4 && labelled.every(Boolean), `every input of the cook form has a label (${labelled.length})`);
   await page.getByLabel('Target °C').fill('58');
   await page.getByLabel(/Timer/).fill('45');
-  await page.getByLabel(/Food/).fill('eggs');
+  await page.getByLabel(/Food \(optional\)/).fill('eggs');
+  await page.getByLabel(/Food kind/).selectOption('eggs');
+  await page.getByLabel('Shape').selectOption('sphere');
+  await page.getByLabel(/Thickness/).fill('45');
   await page.getByRole('button', { name: 'Start cook' }).click();
   await shows(page, '[data-field="cook"]', /heating to 58\.0 °C \(eggs\)$/); // confirmed: no "not confirmed yet" suffix
   t.pass('the cook set in the cloud is confirmed by the gateway');
+  await shows(page, '[data-field="ready"]', /\d{2}:\d{2}/);
+  t.pass('the water-ready time forecast by the gateway reaches the cloud dashboard');
+  await shows(page, '[data-field="done"]', /\d{2}:\d{2}|once at target/);
+  await shows(page, '[data-field="safe"]', /guidance/);
+  t.pass('and so does the safe-at, labelled as guidance');
   await shows(page, '[data-field="heater"]', /^on$/);
   t.pass('the heater is on');
   const firstTemp = await field(page, null, 'temp').textContent();
@@ -132,6 +140,20 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await shows(page, '[data-field="cook"]', /^no cook$/);
   t.pass('the stop is confirmed by the gateway');
 
+  // The cook's record: listed, and a printable report built from what the cloud stores.
+  await page.getByRole('link', { name: 'Cook records' }).click();
+  await page.locator('tr', { hasText: 'kit-eggs' }).first().waitFor(WAIT);
+  await page.locator('tr', { hasText: 'kit-eggs' }).first().getByRole('link').click();
+  await shows(page, '[data-field="kit"]', /^kit-eggs/);
+  await shows(page, '[data-field="state"]', /stopped/);
+  t.match(await field(page, null, 'food').textContent(), /eggs · sphere · 45 mm/, 'the report names the food');
+  t.match(await field(page, null, 'danger').textContent(), /\d+ (s|min)/, 'the time in the danger zone');
+  t.match(await field(page, null, 'lethality').textContent(), /Salmonella Enteritidis [\d.]+ of 5 log/, 'the lethality reached');
+  t.ok((await page.locator('svg.curve polyline').count()) === 1, 'the temperature curve is drawn');
+  await page.locator('td', { hasText: 'cook_start' }).first().waitFor(WAIT);
+  t.pass('the actions include the cook start');
+  await shot('cook-report');
+
   await page.getByRole('link', { name: 'Audit' }).click();
   await page.locator('td', { hasText: 'cook.stop' }).first().waitFor(WAIT);
   await page.locator('td', { hasText: 'cook_start' }).first().waitFor(WAIT);
@@ -155,11 +177,24 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.getByRole('button', { name: 'Log in' }).click();
   await shows(gw, '[data-kit="kit-eggs"] [data-field="temp"]', /°C/);
   t.equal(await gw.locator('.fleet [data-kit]').count(), demo.kits.size, 'the gateway dashboard lists every kit');
+  // A preset saved on the gateway through its API, offered by the cook form.
+  const preset = await fetch(`${demo.gatewayUrl}/v1/presets/chicken-breast`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${demo.operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ targetC: 60, durationMin: 90, food: 'chicken breast', foodKind: 'poultry', foodShape: 'slab', thicknessMm: 25 }),
+  });
+  t.equal(preset.status, 200, 'a preset is saved on the gateway');
   await gw.getByRole('link', { name: 'kit-nopress' }).click();
-  await gw.getByLabel('Target °C').fill('60');
+  // The preset, picked in the form: the form takes its values.
+  await gw.getByLabel('Preset').selectOption('chicken-breast');
+  t.equal(await gw.getByLabel(/Thickness/).inputValue(), '25', 'picking the preset fills the form');
   await gw.getByRole('button', { name: 'Start cook' }).click();
-  await shows(gw, '[data-field="cook"]', /heating to 60\.0 °C/);
-  t.pass('a cook starts from the gateway with the cloud down');
+  await shows(gw, '[data-field="cook"]', /heating to 60\.0 °C \(chicken breast\)/);
+  t.pass('a cook starts from the preset on the gateway with the cloud down');
+  await shows(gw, '[data-field="ready"]', /\d{2}:\d{2}/);
+  await shows(gw, '[data-field="done"]', /\d{2}:\d{2}/);
+  await shows(gw, '[data-field="safe"]', /\d{2}:\d{2}.*\(guidance/);
+  t.pass('the gateway dashboard shows ready, done and safe times offline');
   await until(gw, 'five live readings', async () => (await points(gw)) >= 5);
   t.pass('and its live chart updates');
   t.match(await field(gw, null, 'actuator').textContent(), /presses|of/, 'actuator health is shown');
@@ -169,6 +204,11 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.screenshot({ path: join(OUT, 'gateway-kit-phone.png'), fullPage: true });
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
+  await gw.getByRole('link', { name: 'Cook records' }).click();
+  await gw.locator('tr', { hasText: 'kit-nopress' }).first().getByRole('link').click();
+  await shows(gw, '[data-field="lethality"]', /Salmonella [\d.]+ of 7 log/);
+  t.pass('the gateway serves the cook report offline');
+  await gw.screenshot({ path: join(OUT, 'gateway-cook-report.png'), fullPage: true });
   await gw.setViewportSize({ width: 1280, height: 900 });
   await gw.getByRole('link', { name: 'Cloud link' }).click();
   await gw.locator('tbody td.bad').first().waitFor(WAIT);

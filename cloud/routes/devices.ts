@@ -7,6 +7,7 @@ import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
+import { forecastOf } from './forecast.js';
 
 const IdParams = z.strictObject({ id: DeviceId });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -58,7 +59,12 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id',
     {
       onRequest: auth.role('viewer'),
-      schema: { summary: 'One device: latest state, online, desired cook', tags, security: SECURITY, params: doc(IdParams) },
+      schema: {
+        summary: 'One device: latest state, online, desired cook, readyAt/doneAt/safeAt (epoch ms or null)',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+      },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
@@ -66,7 +72,8 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       if (!device) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
       const state = (await stores.state.latest([id], now())).get(id) ?? null;
       const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(id), stores.meta.latestCook(id)]);
-      return { ...device, state, online: state?.online ?? false, desiredCook: desired, reportedCook: reported };
+      const outcome = await forecastOf(stores.meta, id, reported);
+      return { ...device, state, online: state?.online ?? false, desiredCook: desired, reportedCook: reported, ...outcome };
     },
   );
 

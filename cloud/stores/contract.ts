@@ -253,6 +253,46 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     );
   });
 
+  t.test('meta: cook history by start time, by cook id (LIKE wildcards in ids are literal) and the next cook', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    const gw = uid('gw').toLowerCase();
+    const devices = new Map([[d, T0]]);
+    const base = `ck_${uid('x')}`; // "_" is a LIKE wildcard: it must match only itself
+    const rec = (cookId: string, version: number, state: 'heating' | 'stopped', startedTs: number) => ({
+      kind: 'cook' as const,
+      id: cookRecordId(cookId, version, state),
+      deviceId: d,
+      version,
+      state,
+      spec: { targetC: 60 },
+      startedTs,
+      updatedTs: startedTs + version,
+    });
+    const cooks = [
+      rec(base, 1, 'heating', T0),
+      rec(base, 2, 'stopped', T0),
+      rec(`${base.replace('_', 'X')}`, 1, 'heating', T0 + 10),
+      rec(`${base}-2`, 1, 'heating', T0 + 50),
+    ];
+    await s.meta.ingest(gw, metaBatch({ devices, cooks }), T0 + 100);
+    t.same(
+      (await s.meta.cookRecords(base)).map((r) => r.id),
+      [cookRecordId(base, 1, 'heating'), cookRecordId(base, 2, 'stopped')],
+      'the records of one cook, oldest first; "_" is not a wildcard',
+    );
+    t.same(
+      (await s.meta.cooksStarted(T0, T0 + 20, 1000))
+        .filter((r) => r.deviceId === d)
+        .map((r) => r.startedTs)
+        .sort(),
+      [T0, T0, T0 + 10],
+      'cooks started in [from, to)',
+    );
+    t.equal(await s.meta.nextCookStart(d, T0), T0 + 10, 'the next cook on the device');
+    t.equal(await s.meta.nextCookStart(d, T0 + 50), null, 'none after the last');
+  });
+
   t.test('every store answers ping', async (t) => {
     const s = await make(t);
     await s.telemetry.ping();

@@ -220,6 +220,12 @@ export interface MetaStore extends Lifecycle {
   listCommandResults(deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>>;
   /** The cook a gateway last reported for a device (highest version, then newest update). */
   latestCook(deviceId: string): Promise<CookRow | null>;
+  /** Cook records (every version and lifecycle step) of cooks started in [fromMs, toMs), newest start first. */
+  cooksStarted(fromMs: number, toMs: number, limit: number): Promise<CookRow[]>;
+  /** Every cook record whose id starts with `<cookId>-v` (the caller checks the cook id). */
+  cookRecords(cookId: string): Promise<CookRow[]>;
+  /** The first cook started on a device after `afterTs` (it ends the one before), or null. */
+  nextCookStart(deviceId: string, afterTs: number): Promise<number | null>;
   /** Dead-lettered records, newest first. */
   listDeadLetters(page: PageRequest): Promise<Page<DeadLetterRow>>;
   /** Audit written by the cloud itself (control calls). */

@@ -66,6 +66,15 @@ export function describe(e: EventItem): string {
       return `the kit's boot counter went back (${String(d.fromBoot ?? '?')} → ${String(d.toBoot ?? '?')}): reflashed or replaced`;
     case 'reached':
       return `reached ${String(d.targetC ?? '')} °C`;
+    case 'pasteurized':
+      return `food core pasteurized (guidance: ${String(d.foodKind ?? 'food')} model)`;
+    case 'forecast':
+      return `forecast: ${
+        ['readyAt', 'doneAt', 'safeAt']
+          .filter((k) => typeof d[k] === 'number')
+          .map((k) => `${k.replace('At', '')} ${new Date(d[k] as number).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`)
+          .join(', ') || 'no times yet'
+      }`;
     default:
       return e.type.replaceAll('_', ' ');
   }

@@ -1,5 +1,16 @@
 import type { Call } from './http.js';
-import type { Api, AuditItem, CookView, EventItem, Kit, Link } from './model.js';
+import {
+  type Api,
+  type AuditItem,
+  type CookRecord,
+  type CookSummary,
+  type CookView,
+  type EventItem,
+  type Kit,
+  type Link,
+  NO_OUTCOME,
+  type Outcome,
+} from './model.js';
 
 /** Shapes of cloud/routes/*.ts, as far as the dashboard reads them. */
 interface CloudState {
@@ -24,6 +35,11 @@ interface CloudDevice {
   online: boolean;
   desiredCook?: { cookId: string; spec: CloudSpec | null; updatedTs: number } | null;
   reportedCook?: { id: string; state: CookView['state']; spec: CloudSpec; startedTs: number; updatedTs: number } | null;
+  readyAt?: number | null;
+  doneAt?: number | null;
+  safeAt?: number | null;
+  /** The gateway's latest forecast event (band while learning, the core model). */
+  forecast?: { data: { readyBand?: Outcome['readyBand']; safety?: Outcome['safety'] } } | null;
 }
 interface Paged<T> {
   items: T[];
@@ -76,6 +92,14 @@ function kitOf(d: CloudDevice): Kit {
     cook: cookOf(d),
     dangerZoneMs: null,
     actuator: null,
+    outcome: {
+      ...NO_OUTCOME,
+      readyAt: d.readyAt ?? null,
+      readyBand: d.forecast?.data.readyBand ?? null,
+      doneAt: d.doneAt ?? null,
+      safeAt: d.safeAt ?? null,
+      safety: d.forecast?.data.safety ?? null,
+    },
   };
 }
 
@@ -120,6 +144,34 @@ export function cloudApi(call: Call, name: string): Api {
       );
     },
     rejected: null,
+    async cooks(fromMs, toMs) {
+      const r = await call<{
+        items: {
+          id: string;
+          deviceId: string;
+          startedTs: number;
+          state: string;
+          spec: { targetC: number; food?: string; foodKind?: string };
+        }[];
+      }>('GET', `/v1/cooks?from=${fromMs}&to=${toMs}`);
+      return r.items.map(
+        (c): CookSummary => ({
+          id: c.id,
+          deviceId: c.deviceId,
+          startedTs: c.startedTs,
+          state: c.state,
+          targetC: c.spec.targetC,
+          food: c.spec.food ?? null,
+          foodKind: c.spec.foodKind ?? null,
+        }),
+      );
+    },
+    async cook(id) {
+      return call<CookRecord>('GET', `/v1/cooks/${encodeURIComponent(id)}`);
+    },
+    async readingsCsv(deviceId, fromMs, toMs) {
+      return call<string>('GET', `/v1/devices/${encodeURIComponent(deviceId)}/readings.csv?from=${fromMs}&to=${toMs}`, undefined, 'text');
+    },
     async links() {
       const r = await call<
         Paged<{
@@ -144,6 +196,7 @@ export function cloudApi(call: Call, name: string): Api {
         }),
       );
     },
+    presets: null,
     async history(id, fromMs, toMs, everyMs) {
       const r = await call<{ buckets: { ts: number; mean: number | null; min: number | null; max: number | null }[] }>(
         'GET',

@@ -1,5 +1,16 @@
 import { ApiError, type Call } from './http.js';
-import type { Api, CookView, DeadLetter, Kit, SecurityEvent } from './model.js';
+import {
+  type Api,
+  type CookRecord,
+  type CookRequest,
+  type CookSummary,
+  type CookView,
+  type DeadLetter,
+  type Kit,
+  NO_OUTCOME,
+  type Outcome,
+  type SecurityEvent,
+} from './model.js';
 
 /** Shapes of gateway/http/api.ts (ControlLoop.view and the SQLite rows), as far as the dashboard reads them. */
 interface GatewayView {
@@ -9,6 +20,11 @@ interface GatewayView {
   cook: { state: CookView['state']; spec: { targetC: number; durationMin?: number; food?: string }; startedTs: number } | null;
   dangerZoneMs?: number;
   actuator?: { presses: number; confirmed: number; judged: number; successRate: number | null };
+  readyAt?: number | null;
+  readyBand?: { earliest: number; latest: number } | null;
+  doneAt?: number | null;
+  safeAt?: number | null;
+  safety?: Outcome['safety'];
 }
 interface Row {
   id: string;
@@ -41,6 +57,14 @@ function kitOf(v: GatewayView, gateway: string): Kit {
       : null,
     dangerZoneMs: v.dangerZoneMs ?? null,
     actuator: v.actuator ?? null,
+    outcome: {
+      ...NO_OUTCOME,
+      readyAt: v.readyAt ?? null,
+      readyBand: v.readyBand ?? null,
+      doneAt: v.doneAt ?? null,
+      safeAt: v.safeAt ?? null,
+      safety: v.safety ?? null,
+    },
   };
 }
 
@@ -91,6 +115,34 @@ export function gatewayApi(call: Call, name: string): Api {
         await call('DELETE', `/v1/dead-letters/${id}`);
       },
     },
+    async cooks(fromMs, toMs) {
+      const r = await call<{
+        items: {
+          id: string;
+          deviceId: string;
+          startedTs: number;
+          state: string;
+          spec: { targetC: number; food?: string; foodKind?: string };
+        }[];
+      }>('GET', `/v1/cooks?from=${fromMs}&to=${toMs}`);
+      return r.items.map(
+        (c): CookSummary => ({
+          id: c.id,
+          deviceId: c.deviceId,
+          startedTs: c.startedTs,
+          state: c.state,
+          targetC: c.spec.targetC,
+          food: c.spec.food ?? null,
+          foodKind: c.spec.foodKind ?? null,
+        }),
+      );
+    },
+    async cook(id) {
+      return call<CookRecord>('GET', `/v1/cooks/${encodeURIComponent(id)}`);
+    },
+    async readingsCsv(deviceId, fromMs, toMs) {
+      return call<string>('GET', `/v1/devices/${encodeURIComponent(deviceId)}/readings.csv?from=${fromMs}&to=${toMs}`, undefined, 'text');
+    },
     async links() {
       try {
         const r = await call<{
@@ -116,6 +168,9 @@ export function gatewayApi(call: Call, name: string): Api {
         if (err instanceof ApiError && err.status === 404) return [];
         throw err;
       }
+    },
+    async presets() {
+      return (await call<{ items: { name: string; spec: CookRequest }[] }>('GET', '/v1/presets')).items;
     },
     history: null,
   };

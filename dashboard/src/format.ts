@@ -1,4 +1,4 @@
-import type { CookView, Kit } from './model.js';
+import type { CookView, Kit, Outcome } from './model.js';
 
 /** Formatting shared by the views; every status is a word, never a colour alone (accessibility). */
 export const temp = (c: number | null | undefined) => (c === null || c === undefined ? '—' : `${c.toFixed(1)} °C`);
@@ -45,4 +45,37 @@ export function onlineLabel(k: Kit, now: number): { text: string; ok: boolean } 
   if (!k.online) return { text: 'offline', ok: false };
   if (k.lastTs !== null && now - k.lastTs > STALE_MS) return { text: `silent ${duration(now - k.lastTs)}`, ok: false };
   return { text: 'online', ok: true };
+}
+
+/** A clock time today, or with the date when it is another day. */
+export function clock(ts: number, now: number): string {
+  const sameDay = new Date(ts).toDateString() === new Date(now).toDateString();
+  return sameDay ? new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : dateTime(ts);
+}
+
+/** "Ready at": the forecast time, with its range while the bath model is still learning. */
+export function readyText(o: Outcome, cook: CookView | null, now: number): string {
+  if (!cook || cook.state === 'stopped') return '—';
+  if (o.readyAt === null) return cook.state === 'heating' ? 'not yet known' : '—';
+  if (cook.state !== 'heating') return `reached ${clock(o.readyAt, now)}`;
+  const band = o.readyBand ? ` (${clock(o.readyBand.earliest, now)}–${clock(o.readyBand.latest, now)}, still learning this bath)` : '';
+  return `${clock(o.readyAt, now)}${band}`;
+}
+
+export function doneText(o: Outcome, cook: CookView | null, now: number): string {
+  if (!cook || cook.state === 'stopped') return '—';
+  if (cook.durationMin === null) return 'no timer';
+  if (o.doneAt === null) return 'once at target';
+  return `${cook.state === 'done' ? 'finished ' : ''}${clock(o.doneAt, now)}`;
+}
+
+/** "Safe at": when the modelled core is pasteurized; always labelled as guidance. */
+export function safeText(o: Outcome, cook: CookView | null, now: number): string {
+  if (!cook || cook.state === 'stopped') return '—';
+  const s = o.safety;
+  if (s === null) return 'name the food kind and thickness to get it';
+  if (s.pasteurized) return o.safeAt === null ? 'pasteurized (guidance)' : `pasteurized at ${clock(o.safeAt, now)} (guidance)`;
+  if (s.never) return 'never at this bath temperature (guidance)';
+  if (o.safeAt === null) return 'not yet known';
+  return `${clock(o.safeAt, now)} (guidance; core ${s.coreC.toFixed(1)} °C)`;
 }

@@ -11,13 +11,15 @@ export class ApiError extends Error {
 }
 
 export function client(key: string) {
-  return async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** `as: 'text'` returns the body as text (CSV downloads). */
+  return async function call<T>(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
     const res = await fetch(path, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
+    if (res.ok && as === 'text') return text as T;
     const json = text === '' ? null : (JSON.parse(text) as unknown);
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string; details?: string[] } } | null)?.error;

@@ -5,6 +5,7 @@ import { gatewayApi } from './api-gateway.js';
 import { h } from './dom.js';
 import { ApiError, client } from './http.js';
 import type { Api, Kind } from './model.js';
+import { cookReportView, cooksView } from './views/cooks.js';
 import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
 import { loginView } from './views/login.js';
@@ -61,6 +62,7 @@ async function boot(): Promise<void> {
       { 'aria-label': 'Main' },
       link('#/', 'Kits'),
       link('#/events', 'Alarms & events'),
+      link('#/cooks', 'Cook records'),
       link('#/audit', 'Audit'),
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
       ...(api.rejected ? [link('#/rejected', 'Rejected messages')] : []),
@@ -82,17 +84,22 @@ async function boot(): Promise<void> {
       stopPolling();
       const path = location.hash.replace(/^#/, '') || '/';
       const kit = /^\/kit\/(.+)$/.exec(path);
+      const cook = /^\/cook\/(.+)$/.exec(path);
       view = kit
         ? kitView(ctx, decodeURIComponent(kit[1] as string))
-        : path === '/events'
-          ? eventsView(ctx)
-          : path === '/audit'
-            ? auditView(ctx)
-            : path === '/links'
-              ? linksView(ctx)
-              : path === '/rejected' && api.rejected
-                ? rejectedView(ctx, api.rejected)
-                : fleetView(ctx);
+        : cook
+          ? cookReportView(ctx, decodeURIComponent(cook[1] as string))
+          : path === '/cooks'
+            ? cooksView(ctx)
+            : path === '/events'
+              ? eventsView(ctx)
+              : path === '/audit'
+                ? auditView(ctx)
+                : path === '/links'
+                  ? linksView(ctx)
+                  : path === '/rejected' && api.rejected
+                    ? rejectedView(ctx, api.rejected)
+                    : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

@@ -38,7 +38,22 @@ export interface Kit {
   /** Gateway only (the cloud does not receive these): food-safety time and servo health. */
   dangerZoneMs: number | null;
   actuator: ActuatorHealth | null;
+  /** The cook's outcome as the gateway forecasts it (docs/food-safety.md). */
+  outcome: Outcome;
 }
+
+/** Epoch ms or null, as GET /v1/devices/{id} gives them on both sides. */
+export interface Outcome {
+  readyAt: number | null;
+  /** While the bath model is still learning: the range readyAt may fall in. */
+  readyBand: { earliest: number; latest: number } | null;
+  doneAt: number | null;
+  safeAt: number | null;
+  /** Null when the cook names no food kind and thickness. */
+  safety: { foodKind: string; coreC: number; lethality: number; pasteurized: boolean; never: boolean } | null;
+}
+
+export const NO_OUTCOME: Outcome = { readyAt: null, readyBand: null, doneAt: null, safeAt: null, safety: null };
 
 export interface EventItem {
   id: string;
@@ -81,7 +96,50 @@ export interface CookRequest {
   targetC: number;
   durationMin?: number;
   food?: string;
+  foodKind?: string;
+  foodShape?: string;
+  thicknessMm?: number;
   lowTempOverride?: boolean;
+}
+
+export interface CookSummary {
+  id: string;
+  deviceId: string;
+  startedTs: number;
+  state: string;
+  targetC: number;
+  food: string | null;
+  foodKind: string | null;
+}
+
+/** GET /v1/cooks/{id} on both sides (shared/food-safety/cook-record.ts). */
+export interface CookRecord {
+  id: string;
+  deviceId: string;
+  gatewayId: string | null;
+  who: string[];
+  startedTs: number;
+  endedTs: number | null;
+  state: string;
+  food: { label: string | null; kind: string | null; shape: string | null; thicknessMm: number | null };
+  targetC: number;
+  durationMin: number | null;
+  readings: number;
+  minC: number | null;
+  maxC: number | null;
+  dangerZoneMs: number;
+  atOrAboveTargetMs: number;
+  lethality: {
+    guidance: string;
+    pathogens: { name: string; logs: number; needed: number }[];
+    fraction: number;
+    pasteurized: boolean;
+    pasteurizedTs: number | null;
+    coreMaxC: number;
+  } | null;
+  alarms: { ts: number; type: string; severity: string; data: Record<string, unknown> }[];
+  actions: { ts: number; actor: string; action: string; reason: string }[];
+  curve: { ts: number; min: number; mean: number; max: number }[];
 }
 
 export interface Api {
@@ -96,6 +154,12 @@ export interface Api {
   links(): Promise<Link[]>;
   /** What the gateway refused (dead letters, security events); null on the cloud. */
   rejected: RejectedApi | null;
+  cooks(fromMs: number, toMs: number): Promise<CookSummary[]>;
+  cook(id: string): Promise<CookRecord>;
+  /** Raw readings of [fromMs, toMs) as CSV text (header row first). */
+  readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
+  /** Cook presets; null where the API has none (the cloud). */
+  presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
   /** Downsampled history from the store; null where the API has none (the gateway). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }

@@ -5,6 +5,7 @@ import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { formatIssues } from '../../shared/zod-issues.js';
 import type { ControlLoop } from '../runtime/control-loop.js';
+import { NO_FORECAST } from '../runtime/forecasts.js';
 import type { StoreReader } from '../store/reader.js';
 
 /**
@@ -34,7 +35,7 @@ function idParam(req: FastifyRequest): string {
 
 export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
   const auth = d.auth;
-  const view = (id: string) => d.loop.view(id) ?? { deviceId: id, online: false, last: null, cook: null };
+  const view = (id: string) => d.loop.view(id) ?? { deviceId: id, online: false, last: null, cook: null, ...NO_FORECAST };
 
   http.get('/v1/devices', { onRequest: auth }, async () => {
     const ids = new Set([...d.deviceIds(), ...d.loop.ids()]);

@@ -15,6 +15,7 @@ import { event } from '../control/types.js';
 import type { Stats } from '../stats.js';
 import type { StoredCook } from '../store/reader.js';
 import type { CommandSender } from './command-sender.js';
+import { Forecasts } from './forecasts.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
 
@@ -66,6 +67,8 @@ const LIFECYCLE: Record<string, CookInfo['state']> = { reached: 'holding', done:
 export class ControlLoop {
   private readonly devices = new Map<string, Entry>();
   private tick: NodeJS.Timeout | undefined;
+  /** Ready-at, done-at and safe-at per device (docs/food-safety.md); changes leave as `forecast` events. */
+  private readonly forecasts = new Forecasts((id, ev, ts) => this.sink.event(id, ev, ts));
 
   constructor(
     private readonly sender: CommandSender,
@@ -140,6 +143,13 @@ export class ControlLoop {
       now,
       { type: 'engine' },
     );
+    this.forecasts.onReading(deviceId, e.cook, m.tempC, now);
+    // Forecasts leave after this reading's control step, a few seconds apart at most: never in its way.
+    if (e.cook && this.forecasts.due(deviceId, now))
+      setImmediate(() => {
+        const cur = this.devices.get(deviceId);
+        if (cur) this.forecasts.publish(deviceId, cur.cook, this.forecasts.forecast(deviceId, cur.cook, cur.state, this.now()), this.now());
+      });
   }
 
   onStatus(deviceId: string, online: boolean): void {
@@ -241,6 +251,7 @@ export class ControlLoop {
       heaterInferredOn: eng.actual,
       actuator: actuatorView(eng.health),
       learned: { heatCPerS: eng.learn.heatCPerS, coolCPerS: eng.learn.coolCPerS, lagS: eng.learn.lagS },
+      ...this.forecasts.forecast(deviceId, e.cook, e.state, this.now()),
     };
   }
 

@@ -79,6 +79,9 @@ const CLOUD_ROLES: Record<string, Need> = {
   'GET /v1/keys': 'admin',
   'POST /v1/keys': 'admin',
   'DELETE /v1/keys/:id': 'admin',
+  'GET /v1/cooks': 'viewer',
+  'GET /v1/cooks/:id': 'viewer',
+  'GET /v1/devices/:id/readings.csv': 'viewer',
 };
 const RANK: Record<Need, number> = { gateway: 0, viewer: 1, operator: 2, admin: 3 };
 const cloudCred: Record<Need, string> = {

@@ -220,6 +220,30 @@ export class SqlMetaStore implements MetaStore {
     return rows[0] ? cookRow(rows[0]) : null;
   }
 
+  async cooksStarted(fromMs: number, toMs: number, limit: number): Promise<CookRow[]> {
+    const rows = await this.d.query(
+      `SELECT * FROM cooks WHERE started_ts >= ? AND started_ts < ? ORDER BY started_ts DESC, id DESC LIMIT ${Math.trunc(limit)}`,
+      [fromMs, toMs],
+    );
+    return rows.map(cookRow);
+  }
+
+  async cookRecords(cookId: string): Promise<CookRow[]> {
+    // "!" as the LIKE escape: the same in MySQL and SQLite (a backslash is not).
+    const prefix = `${cookId.replace(/[!%_]/g, (c) => `!${c}`)}-v%`;
+    const rows = await this.d.query("SELECT * FROM cooks WHERE id LIKE ? ESCAPE '!' ORDER BY updated_ts, version", [prefix]);
+    return rows.map(cookRow);
+  }
+
+  async nextCookStart(deviceId: string, afterTs: number): Promise<number | null> {
+    const rows = await this.d.query('SELECT MIN(started_ts) AS next FROM cooks WHERE device_id = ? AND started_ts > ?', [
+      deviceId,
+      afterTs,
+    ]);
+    const next = rows[0]?.next;
+    return next === null || next === undefined ? null : Number(next);
+  }
+
   async listDeadLetters(page: PageRequest): Promise<Page<DeadLetterRow>> {
     const params: SqlValue[] = [];
     let cursor = '';

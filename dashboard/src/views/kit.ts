@@ -1,6 +1,6 @@
 import { describe, isAlarm, reachedAt } from '../alarms.js';
 import { fill, h, setText } from '../dom.js';
-import { cookLabel, dateTime, duration, heater, onlineLabel, temp, timeLeft } from '../format.js';
+import { cookLabel, dateTime, doneText, duration, heater, onlineLabel, readyText, safeText, temp, timeLeft } from '../format.js';
 import type { Kit } from '../model.js';
 import { historyChart, liveChart } from './charts.js';
 import { cookForm } from './cook-form.js';
@@ -14,6 +14,9 @@ const FIELDS = [
   ['probe', 'Probe'],
   ['cook', 'Cook'],
   ['left', 'Time left'],
+  ['ready', 'Water ready at'],
+  ['done', 'Cook done at'],
+  ['safe', 'Food safe at (pasteurized core, guidance)'],
   ['danger', 'Time in the danger zone (4.4–54.4 °C)'],
   ['actuator', 'Button presses confirmed'],
 ] as const;
@@ -77,6 +80,10 @@ export function kitView(ctx: Ctx, id: string): View {
     fields.probe.className = k.sensor === null || k.sensor === 'ok' ? 'ok' : 'bad';
     setText(fields.cook, cookLabel(k.cook));
     setText(fields.left, timeLeft(k.cook, reached, now));
+    setText(fields.ready, readyText(k.outcome, k.cook, now));
+    setText(fields.done, doneText(k.outcome, k.cook, now));
+    setText(fields.safe, safeText(k.outcome, k.cook, now));
+    fields.safe.className = k.outcome.safety?.never ? 'bad' : k.outcome.safety?.pasteurized ? 'ok' : '';
     setText(fields.danger, k.dangerZoneMs === null ? 'reported by the gateway only' : duration(k.dangerZoneMs));
     const a = k.actuator;
     setText(
@@ -94,9 +101,11 @@ export function kitView(ctx: Ctx, id: string): View {
   };
 
   async function refresh() {
-    const [k, evs] = await Promise.all([api.kit(id), api.events({ device: id, limit: 50 })]);
+    const [k, all] = await Promise.all([api.kit(id), api.events({ device: id, limit: 50 })]);
+    const evs = all.filter((e) => e.type !== 'forecast');
     if (!seeded) {
       seeded = true;
+      if (api.presets) form.setPresets(await api.presets().catch(() => []));
       // Cloud: start the live window with the last 10 minutes from the store.
       if (api.history) {
         const now = Date.now();

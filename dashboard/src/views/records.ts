@@ -38,7 +38,7 @@ export function eventsView(ctx: Ctx): View {
     title: 'Alarms and events',
     el,
     async refresh() {
-      const events = await ctx.api.events({ limit: 300 });
+      const events = (await ctx.api.events({ limit: 300 })).filter((e) => e.type !== 'forecast');
       const key = `${events[0]?.id}:${events.length}`;
       if (key === last) return;
       last = key;

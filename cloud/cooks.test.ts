@@ -1,0 +1,152 @@
+import t from 'tap';
+import { cookRecordId } from '../shared/relay/cook-id.js';
+import { audit, batch, event, T0, telemetry, uid } from './testing/fixtures.js';
+import { api, credentials, startCloud, testConfig } from './testing/servers.js';
+
+/**
+ * Cook records, forecasts and the readings CSV on the cloud (embedded SQLite store): a gateway
+ * relays a cook with its readings, events and audit; the answers are checked against the rows
+ * the stores hold.
+ */
+const c = await startCloud(t, testConfig(t, undefined, 'cooks'));
+const creds = await credentials(c);
+const ingest = (records: Parameters<typeof batch>[0]) => api(c.base, 'POST', '/v1/ingest', creds.gateway.token, batch(records));
+
+const dev = uid('kit').toLowerCase();
+const cookId = uid('cook');
+const spec = { targetC: 60, durationMin: 60, food: 'chicken', foodKind: 'poultry' as const, foodShape: 'slab' as const, thicknessMm: 20 };
+const cookRec = (version: number, state: 'heating' | 'holding' | 'stopped', updatedTs: number) => ({
+  kind: 'cook' as const,
+  id: cookRecordId(cookId, version, state),
+  deviceId: dev,
+  version,
+  state,
+  spec,
+  startedTs: T0,
+  updatedTs,
+});
+// 2 h of readings every 10 s: 40 min of heat-up from 20 °C, then 60 °C.
+const readings = Array.from({ length: 720 }, (_, i) =>
+  telemetry(dev, 1, i, {
+    ts: T0 + i * 10_000,
+    rxTs: T0 + i * 10_000 + 5,
+    tempC: Math.round((i < 240 ? 20 + (40 * i) / 240 : 60) * 16) / 16,
+  }),
+);
+const STOP = T0 + 7_200_000;
+
+t.before(async () => {
+  // The user set the cook in the cloud a moment before the gateway started it.
+  await c.cloud.stores.meta.addAudit({
+    id: uid('aud'),
+    gatewayId: null,
+    ts: T0 - 2000,
+    actor: { type: 'user', id: 'oscar' },
+    deviceId: dev,
+    action: 'cook.set',
+    reason: 'set via cloud API',
+    data: { spec },
+  });
+  t.equal((await ingest(readings.slice(0, 400))).status, 200);
+  const r = await ingest([
+    ...readings.slice(400),
+    cookRec(1, 'heating', T0),
+    cookRec(1, 'holding', T0),
+    cookRec(2, 'stopped', STOP),
+    audit(dev, { ts: T0, actor: { type: 'user', id: 'operator' }, action: 'cook_start', reason: 'target 60 °C', data: { cookId } }),
+    audit(dev, { ts: STOP, actor: { type: 'user', id: 'operator' }, action: 'cook_stop', reason: 'stopped by request', data: { cookId } }),
+    event(dev, { ts: T0 + 2_400_000, type: 'reached', data: { targetC: 60 } }),
+    event(dev, { ts: T0 + 3_000_000, type: 'sensor_fault', severity: 'alarm', safety: true, data: { kind: 'crc' } }),
+    event(dev, {
+      ts: T0 + 60_000,
+      type: 'forecast',
+      data: { cookId, readyAt: T0 + 2_400_000, doneAt: T0 + 6_000_000, safeAt: T0 + 4_000_000, readyBand: null, safety: null },
+    }),
+  ]);
+  t.equal(r.status, 200);
+});
+
+t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its record', async (t) => {
+  const list = await api(c.base, 'GET', `/v1/cooks?from=${T0 - 1000}&to=${T0 + 1000}`, creds.viewer);
+  t.equal(list.status, 200);
+  t.match(list.body.items, [{ id: cookId, deviceId: dev, state: 'stopped', version: 2, spec: { foodKind: 'poultry' } }]);
+  t.same((await api(c.base, 'GET', `/v1/cooks?from=${T0 + 1000}&to=${T0 + 2000}`, creds.viewer)).body.items, [], 'not outside it');
+  const bad = await api(c.base, 'GET', '/v1/cooks?from=10&to=5', creds.viewer);
+  t.equal(bad.status, 400);
+  t.same(bad.body.error.details, ['query.from: must be before query.to']);
+
+  const rec = await api(c.base, 'GET', `/v1/cooks/${cookId}`, creds.viewer);
+  t.equal(rec.status, 200);
+  const stored = await c.cloud.stores.telemetry.points(dev, T0, STOP);
+  t.equal(rec.body.readings, stored.length, `the record covers the ${stored.length} stored readings`);
+  t.match(rec.body, { startedTs: T0, endedTs: STOP, state: 'stopped', targetC: 60, food: { kind: 'poultry', thicknessMm: 20 } });
+  t.same(rec.body.who, ['user oscar', 'user operator'], 'who set it in the cloud and who ran it');
+  // 20 → 54.4 °C takes 206.4 of the 240 heat-up readings (every 10 s).
+  const inDanger = stored.filter((p) => p.temperature !== null && p.temperature > 4.4 && p.temperature < 54.4).length;
+  t.equal(rec.body.dangerZoneMs, inDanger * 10_000, `${inDanger} readings × 10 s in the danger zone`);
+  const atTarget = stored.slice(0, -1).filter((p) => p.temperature !== null && p.temperature >= 59.5).length;
+  t.equal(rec.body.atOrAboveTargetMs, atTarget * 10_000, 'time at or above the target');
+  t.match(
+    rec.body.lethality,
+    { pasteurized: true, fraction: 1, pathogens: [{ name: 'Salmonella', needed: 7 }] },
+    '80 min at 60 °C pasteurizes 20 mm',
+  );
+  t.ok(rec.body.lethality.pasteurizedTs > T0 + 2_400_000, 'after the bath reached the target');
+  t.match(rec.body.alarms, [{ type: 'sensor_fault' }]);
+  t.match(
+    rec.body.actions.map((a: { action: string }) => a.action),
+    ['cook.set', 'cook_start', 'cook_stop'],
+    'the cloud call, then the gateway applying it, then the stop',
+  );
+  t.ok(rec.body.curve.length > 10 && rec.body.curve.length <= 300, `a curve of ${rec.body.curve.length} points`);
+  t.equal((await api(c.base, 'GET', '/v1/cooks/cook-none', creds.viewer)).status, 404);
+  t.equal((await api(c.base, 'GET', `/v1/cooks/${cookId}`)).status, 401, 'a key is needed');
+});
+
+t.test('readings.csv streams the stored readings of a range with a header row', async (t) => {
+  const res = await fetch(`${c.base}/v1/devices/${dev}/readings.csv?from=${T0}&to=${T0 + 7_200_000}`, {
+    headers: { authorization: `Bearer ${creds.viewer}` },
+  });
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /^text\/csv/);
+  const lines = (await res.text()).trimEnd().split('\n');
+  t.equal(lines[0], 'device_id,gateway_id,boot,seq,ts,temp_c,sensor,heater,rssi');
+  const stored = await c.cloud.stores.telemetry.points(dev, T0, T0 + 7_200_000);
+  t.equal(stored.length, 720);
+  t.same(
+    lines.slice(1),
+    stored.map((p) =>
+      [p.deviceId, p.gatewayId, p.boot, p.seq, p.ts, p.temperature ?? '', p.sensor, p.heater ? 1 : 0, p.rssi ?? ''].join(','),
+    ),
+    'the CSV equals the stored readings, row for row (not buckets)',
+  );
+  const part = await api(c.base, 'GET', `/v1/devices/${dev}/readings.csv?from=${T0 + 10_000}&to=${T0 + 30_000}`, creds.viewer);
+  t.equal(part.body.trimEnd().split('\n').length, 3, 'a sub-range: header + 2 rows');
+  const bad = await api(c.base, 'GET', `/v1/devices/${dev}/readings.csv?from=soon`, creds.viewer);
+  t.equal(bad.status, 400);
+  t.match(bad.body.error.details, [/^query\.from: /]);
+  t.equal((await api(c.base, 'GET', '/v1/devices/kit-unknown-1/readings.csv', creds.viewer)).status, 404);
+});
+
+t.test('GET /v1/devices/{id} carries the forecast of the reported cook', async (t) => {
+  const d = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.viewer);
+  t.match(d.body, { readyAt: null, doneAt: null, safeAt: null }, 'the cook was stopped: no forecast');
+  const dev2 = uid('kit').toLowerCase();
+  const id2 = uid('cook');
+  await ingest([
+    telemetry(dev2, 1, 1),
+    {
+      kind: 'cook',
+      id: cookRecordId(id2, 1, 'heating'),
+      deviceId: dev2,
+      version: 1,
+      state: 'heating',
+      spec: { targetC: 57 },
+      startedTs: T0,
+      updatedTs: T0,
+    },
+    event(dev2, { ts: T0 + 5000, type: 'forecast', data: { cookId: id2, readyAt: T0 + 900_000, doneAt: null, safeAt: null } }),
+  ]);
+  const d2 = await api(c.base, 'GET', `/v1/devices/${dev2}`, creds.viewer);
+  t.match(d2.body, { readyAt: T0 + 900_000, doneAt: null, safeAt: null, forecast: { data: { cookId: id2 } } });
+});

@@ -1,0 +1,183 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { SvError } from '../../shared/errors.js';
+import { buildCookRecord, type RecordAction, type RecordEvent } from '../../shared/food-safety/cook-record.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import { CLOUD_READINGS_COLUMNS, csvRow } from '../../shared/readings-csv.js';
+import { RecordId } from '../../shared/relay/batch.js';
+import { cookIdOf } from '../../shared/relay/cook-id.js';
+import { doc, Limit, parse, QueryMs } from '../http/validate.js';
+import type { CookRow, Stores } from '../stores/types.js';
+import { type RouteDeps, SECURITY } from './deps.js';
+
+/**
+ * Cook records (HACCP-style) and raw readings as CSV, from what the gateways relayed: the cook
+ * records (one per version and lifecycle step), telemetry, events and audit.
+ */
+const DAY_MS = 86_400_000;
+const RangeQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional() });
+const ListQuery = RangeQuery.extend({ limit: Limit });
+const CookParams = z.strictObject({ id: RecordId });
+const DeviceParams = z.strictObject({ id: DeviceId });
+/** The CSV is read from the store one window at a time, so a long range streams. */
+const CSV_WINDOW_MS = 3_600_000;
+/** Events and audit rows read per page for one record. */
+const PAGE = 500;
+const MAX_ROWS = 20_000;
+/** How long before a cook's start its cloud `cook.set` call may lie (the downlink's delay). */
+const SET_BEFORE_MS = 300_000;
+const LIFECYCLE = { heating: 0, holding: 1, done: 2, stopped: 3 } as const;
+
+function rangeOf(q: { from?: number | undefined; to?: number | undefined }, now: number, span: number) {
+  const to = q.to ?? now;
+  const from = q.from ?? to - span;
+  if (from >= to) throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.from: must be before query.to']);
+  return { from, to };
+}
+
+/** The latest record of each cook (by stamp, version, then lifecycle). */
+function latestPerCook(rows: readonly CookRow[]): Map<string, CookRow> {
+  const out = new Map<string, CookRow>();
+  for (const r of rows) {
+    const id = cookIdOf(r);
+    const cur = out.get(id);
+    const later =
+      !cur ||
+      r.updatedTs > cur.updatedTs ||
+      (r.updatedTs === cur.updatedTs &&
+        (r.version > cur.version || (r.version === cur.version && LIFECYCLE[r.state] > LIFECYCLE[cur.state])));
+    if (later) out.set(id, r);
+  }
+  return out;
+}
+
+function summary(id: string, r: CookRow) {
+  return { id, deviceId: r.deviceId, gatewayId: r.gatewayId, startedTs: r.startedTs, state: r.state, version: r.version, spec: r.spec };
+}
+
+async function allPages<T>(
+  fetchPage: (after: (string | number)[] | undefined) => Promise<{ items: T[]; next: (string | number)[] | null }>,
+) {
+  const out: T[] = [];
+  let after: (string | number)[] | undefined;
+  do {
+    const p = await fetchPage(after);
+    out.push(...p.items);
+    after = p.next ?? undefined;
+  } while (after && out.length < MAX_ROWS);
+  return out;
+}
+
+async function cookRecord(stores: Stores, cookId: string, now: number) {
+  const rows = (await stores.meta.cookRecords(cookId)).filter((r) => cookIdOf(r) === cookId);
+  const last = latestPerCook(rows).get(cookId);
+  if (!last) throw new SvError('SV_ERR_NOT_FOUND', `cook ${cookId} is unknown`, ['params.id: no such cook']);
+  const replacedTs = await stores.meta.nextCookStart(last.deviceId, last.startedTs);
+  const stoppedTs = last.state === 'stopped' ? last.updatedTs : null;
+  const ends = [stoppedTs, replacedTs].filter((x): x is number => x !== null);
+  const endedTs = ends.length ? Math.min(...ends) : null;
+  const to = endedTs ?? now + 1;
+  const [points, events, audit, setBefore] = await Promise.all([
+    stores.telemetry.points(last.deviceId, last.startedTs, to),
+    allPages((after) => stores.meta.listEvents({ deviceId: last.deviceId, fromMs: last.startedTs, toMs: to }, { limit: PAGE, after })),
+    allPages((after) => stores.meta.listAudit({ deviceId: last.deviceId, fromMs: last.startedTs, toMs: to + 1 }, { limit: PAGE, after })),
+    // A cook set in the cloud starts at the gateway a moment later: the user's call comes just before.
+    stores.meta.listAudit(
+      { deviceId: last.deviceId, action: 'cook.set', fromMs: last.startedTs - SET_BEFORE_MS, toMs: last.startedTs },
+      { limit: 1 },
+    ),
+  ]);
+  audit.push(...setBefore.items);
+  const evs: RecordEvent[] = events.reverse().map((e) => ({ ts: e.ts, type: e.type, severity: e.severity, data: e.data }));
+  const actions: RecordAction[] = audit
+    .reverse()
+    .map((a) => ({ ts: a.ts, actor: a.actor.id ? `${a.actor.type} ${a.actor.id}` : a.actor.type, action: a.action, reason: a.reason }));
+  return buildCookRecord({
+    cookId,
+    deviceId: last.deviceId,
+    gatewayId: last.gatewayId,
+    spec: last.spec,
+    state: replacedTs !== null && last.state !== 'stopped' ? 'replaced' : last.state,
+    startedTs: last.startedTs,
+    endedTs,
+    readings: points.map((p) => ({ ts: p.ts, tempC: p.temperature })),
+    events: evs,
+    actions,
+  });
+}
+
+async function* csvOf(stores: Stores, deviceId: string, from: number, to: number): AsyncGenerator<string> {
+  yield csvRow(CLOUD_READINGS_COLUMNS);
+  for (let a = from; a < to; a += CSV_WINDOW_MS) {
+    const points = await stores.telemetry.points(deviceId, a, Math.min(to, a + CSV_WINDOW_MS));
+    if (points.length)
+      yield points.map((p) => csvRow([p.deviceId, p.gatewayId, p.boot, p.seq, p.ts, p.temperature, p.sensor, p.heater, p.rssi])).join('');
+  }
+}
+
+export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { auth, stores, now } = deps;
+  const tags = ['cooks'];
+
+  http.get(
+    '/v1/cooks',
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: 'Cooks started in [from, to) (epoch ms; default the last 30 days), newest first',
+        tags,
+        security: SECURITY,
+        querystring: doc(ListQuery),
+      },
+    },
+    async (req) => {
+      const q = parse(ListQuery, req.query, 'query');
+      const { from, to } = rangeOf(q, now(), 30 * DAY_MS);
+      const rows = await stores.meta.cooksStarted(from, to, MAX_ROWS);
+      const items = [...latestPerCook(rows)].map(([id, r]) => summary(id, r)).slice(0, q.limit);
+      return { from, to, items };
+    },
+  );
+
+  http.get(
+    '/v1/cooks/:id',
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: 'One cook as a record: who, when, kit, food, target, curve, danger zone, time at target, lethality, alarms, actions',
+        tags,
+        security: SECURITY,
+        params: doc(CookParams),
+      },
+    },
+    async (req) => {
+      const { id } = parse(CookParams, req.params, 'params');
+      return cookRecord(stores, id, now());
+    },
+  );
+
+  http.get(
+    '/v1/devices/:id/readings.csv',
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: 'Raw readings of [from, to) as CSV with a header row (epoch ms; default the last 24 h), streamed',
+        tags: ['devices'],
+        security: SECURITY,
+        params: doc(DeviceParams),
+        querystring: doc(RangeQuery),
+      },
+    },
+    async (req, reply) => {
+      const { id } = parse(DeviceParams, req.params, 'params');
+      const { from, to } = rangeOf(parse(RangeQuery, req.query, 'query'), now(), DAY_MS);
+      if (!(await stores.meta.getDevice(id)))
+        throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${id}-${from}-${to}.csv"`);
+      return reply.send(Readable.from(csvOf(stores, id, from, to)));
+    },
+  );
+}

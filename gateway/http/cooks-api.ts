@@ -1,0 +1,70 @@
+import { Readable } from 'node:stream';
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SvError } from '../../shared/errors.js';
+import { buildCookRecord } from '../../shared/food-safety/cook-record.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import { RecordId } from '../../shared/relay/batch.js';
+import { formatIssues } from '../../shared/zod-issues.js';
+import { cookRecordInput, findCook, listCooks, readingsCsv } from '../store/cook-history.js';
+
+/**
+ * Cook records on the gateway (offline, operator token): GET /v1/cooks?from&to, GET /v1/cooks/{id},
+ * and the raw readings of a range as CSV, GET /v1/devices/{id}/readings.csv?from&to.
+ */
+export interface CooksApiDeps {
+  reader: () => Database;
+  /** The operator-token hook (operator-auth.ts), shared by every /v1 route. */
+  auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  now: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const EpochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
+const Range = z.strictObject({ from: EpochMs.optional(), to: EpochMs.optional() });
+const ListQuery = Range.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+/** [from, to) from the query: `to` defaults to now, `from` to `defaultSpan` before it. */
+function range(req: FastifyRequest, reply: FastifyReply, now: number, defaultSpan: number, schema: typeof Range = Range) {
+  const q = schema.safeParse(req.query);
+  if (!q.success) {
+    throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
+  }
+  const to = q.data.to ?? now;
+  const from = q.data.from ?? to - defaultSpan;
+  if (from >= to) {
+    throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.from: must be before query.to']);
+  }
+  return { from, to, data: q.data };
+}
+
+export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
+  const auth = d.auth;
+
+  http.get('/v1/cooks', { onRequest: auth }, async (req, reply) => {
+    const r = range(req, reply, d.now(), 30 * DAY_MS, ListQuery as unknown as typeof Range);
+    if (!r) return reply;
+    const limit = (r.data as z.infer<typeof ListQuery>).limit ?? 100;
+    return { from: r.from, to: r.to, items: listCooks(d.reader(), r.from, r.to, limit) };
+  });
+
+  http.get('/v1/cooks/:id', { onRequest: auth }, async (req, reply) => {
+    const id = RecordId.safeParse((req.params as { id?: string }).id);
+    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid cook id', formatIssues(id.error, 'id'));
+    const c = findCook(d.reader(), id.data);
+    if (!c) throw new SvError('SV_ERR_NOT_FOUND', `no cook ${id.data}`, ['id: no such cook']);
+    return buildCookRecord(cookRecordInput(d.reader(), c, d.now()));
+  });
+
+  http.get('/v1/devices/:id/readings.csv', { onRequest: auth }, async (req, reply) => {
+    const id = DeviceId.safeParse((req.params as { id?: string }).id);
+    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'id'));
+    const r = range(req, reply, d.now(), DAY_MS);
+    if (!r) return reply;
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${id.data}-${r.from}-${r.to}.csv"`);
+    return reply.send(Readable.from(readingsCsv(d.reader(), id.data, r.from, r.to)));
+  });
+}

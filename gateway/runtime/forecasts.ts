@@ -1,0 +1,140 @@
+import type { CookSpec } from '../../shared/cook.js';
+import { DEFAULT_ENGINE } from '../control/config.js';
+import type { DeviceControlState } from '../control/device-control.js';
+import { doneAt, foodSpecOf, readyAt, SafetyTracker, type SafetyView } from '../control/forecast/index.js';
+import { type ControlEvent, event } from '../control/types.js';
+
+/** What a device view and the cloud get about the cook's outcome (epoch ms or null). */
+export interface CookForecast {
+  readyAt: number | null;
+  /** The band around readyAt while the bath model is still learning. */
+  readyBand: { earliest: number; latest: number; learning: boolean } | null;
+  doneAt: number | null;
+  safeAt: number | null;
+  safety: SafetyView | null;
+}
+
+export const NO_FORECAST: CookForecast = Object.freeze({ readyAt: null, readyBand: null, doneAt: null, safeAt: null, safety: null });
+
+interface CookRef {
+  id: string;
+  spec: CookSpec;
+  state: 'heating' | 'holding' | 'done' | 'stopped';
+}
+
+/** Send a `forecast` event when a time moved by at least this much (or appeared / vanished)… */
+const MOVE_MS = 60_000;
+/** …but not more often than this. */
+const MIN_INTERVAL_MS = 60_000;
+/** How often a device's forecast is looked at for publishing (the safe-at inside is cached longer). */
+const CHECK_MS = 5_000;
+
+/**
+ * The gateway's forecasts per device: ready-at and done-at from the engine's learned bath model,
+ * safe-at from a core model driven by the measured bath. Changes leave as `forecast` events
+ * (the local events table and, through the outbox, the cloud).
+ */
+export class Forecasts {
+  private readonly trackers = new Map<string, SafetyTracker>();
+  private readonly sent = new Map<string, { f: CookForecast; cookId: string; ts: number }>();
+  private readonly checked = new Map<string, number>();
+
+  constructor(
+    private readonly emit: (deviceId: string, e: ControlEvent, ts: number) => void,
+    private readonly bandC = DEFAULT_ENGINE.bandC,
+  ) {}
+
+  /** A new bath reading of a device with this cook. */
+  onReading(deviceId: string, cook: CookRef | null, tempC: number | null, nowMs: number): void {
+    const t = this.tracker(deviceId, cook);
+    if (t && tempC !== null) t.onBath(nowMs, tempC);
+  }
+
+  forecast(deviceId: string, cook: CookRef | null, state: DeviceControlState, nowMs: number): CookForecast {
+    if (cook === null || cook.state === 'stopped') return NO_FORECAST;
+    const eng = state.engine;
+    const reachedMs = eng.cook?.reachedMs ?? null;
+    const ready = readyAt({
+      nowMs,
+      targetC: cook.spec.targetC,
+      bandC: this.bandC,
+      bathC: eng.lastC,
+      reachedMs,
+      heaterOn: eng.actual,
+      learned: eng.learn,
+    });
+    const t = this.tracker(deviceId, cook);
+    let safeAt: number | null = null;
+    let safety: SafetyView | null = null;
+    if (t) {
+      safeAt = cook.state === 'done' ? t.pasteurizedAtMs : t.safeAt(nowMs, cook.spec.targetC, ready?.atMs ?? null, reachedMs !== null);
+      safety = t.view(safeAt === null && cook.state !== 'done' && eng.lastC !== null);
+    }
+    return {
+      readyAt: ready?.atMs ?? null,
+      readyBand: ready?.learning ? { earliest: ready.earliestMs, latest: ready.latestMs, learning: true } : null,
+      doneAt: doneAt(cook.spec.durationMin, reachedMs, ready),
+      safeAt,
+      safety,
+    };
+  }
+
+  /** True (and noted) when a device's forecast is due to be looked at again for publishing. */
+  due(deviceId: string, nowMs: number): boolean {
+    const last = this.checked.get(deviceId);
+    if (last !== undefined && nowMs - last < CHECK_MS && nowMs >= last) return false;
+    this.checked.set(deviceId, nowMs);
+    return true;
+  }
+
+  /** Emits a `forecast` event when the forecast moved enough since the last one. */
+  publish(deviceId: string, cook: CookRef | null, f: CookForecast, nowMs: number): void {
+    if (cook === null || cook.state === 'stopped') return;
+    const last = this.sent.get(deviceId);
+    const nowSafe = f.safety?.pasteurized ?? false;
+    if (nowSafe && last?.cookId === cook.id && !(last.f.safety?.pasteurized ?? false)) {
+      // The notification: the modelled core has reached its log reductions.
+      this.emit(deviceId, event('pasteurized', 'info', false, { cookId: cook.id, foodKind: f.safety?.foodKind, safeAt: f.safeAt }), nowMs);
+    }
+    if (last && last.cookId === cook.id) {
+      const flipped = (last.f.safety?.pasteurized ?? false) !== nowSafe;
+      if (nowMs - last.ts < MIN_INTERVAL_MS && !flipped) return;
+      const moved = (['readyAt', 'doneAt', 'safeAt'] as const).some((k) => movedBy(last.f[k], f[k]));
+      if (!moved && !flipped) return;
+    }
+    this.sent.set(deviceId, { f, cookId: cook.id, ts: nowMs });
+    this.emit(
+      deviceId,
+      event('forecast', 'info', false, {
+        cookId: cook.id,
+        readyAt: f.readyAt,
+        doneAt: f.doneAt,
+        safeAt: f.safeAt,
+        readyBand: f.readyBand,
+        safety: f.safety,
+      }),
+      nowMs,
+    );
+  }
+
+  private tracker(deviceId: string, cook: CookRef | null): SafetyTracker | null {
+    const food = cook ? foodSpecOf(cook.spec) : null;
+    if (!cook || !food) {
+      this.trackers.delete(deviceId);
+      return null;
+    }
+    // The same cook with the same food keeps its core model across target changes (the food stays in the bath).
+    const key = `${cook.id}|${food.kind}|${food.shape}|${food.thicknessMm}`;
+    let t = this.trackers.get(deviceId);
+    if (!t || t.key !== key) {
+      t = new SafetyTracker(key, food);
+      this.trackers.set(deviceId, t);
+    }
+    return t;
+  }
+}
+
+function movedBy(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a !== b;
+  return Math.abs(a - b) >= MOVE_MS;
+}
