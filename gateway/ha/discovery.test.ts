@@ -31,7 +31,7 @@ t.test("every discovery config of a kit is valid against HA's documented schema 
     byComponent.set(e.component, [...(byComponent.get(e.component) ?? []), e.objectId]);
   }
   t.same(byComponent.get('climate'), ['bath'], 'the bath is a climate entity');
-  t.same(byComponent.get('sensor'), ['temperature', 'cook', 'time_left']);
+  t.same(byComponent.get('sensor'), ['temperature', 'cook', 'time_left', 'ready_at', 'done_at', 'safe_at']);
   t.same(byComponent.get('binary_sensor'), ['heater', 'alarm', 'link']);
   const ids = entries.map((e) => e.config.unique_id);
   t.equal(new Set(ids).size, ids.length, 'unique ids are unique');
@@ -107,7 +107,7 @@ t.test('the state payload follows the control view', async (t) => {
   t.equal(kitAvailability(view({ online: false })), 'offline', "the kit's Last Will");
   t.equal(kitAvailability(null), 'offline', 'a kit never seen');
   t.equal(kitState(null, 0).temperature, null);
-  t.equal(SENSORS.length, 3);
+  t.equal(SENSORS.length, 6);
 });
 
 t.test("HA's commands are parsed strictly; a bad one names the field", async (t) => {

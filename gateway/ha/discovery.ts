@@ -20,7 +20,14 @@ export interface HaKitView {
   heaterInferredOn: boolean;
   reachedTs: number | null;
   alarms: string[];
+  /** Cook outcomes (docs/food-safety.md): epoch ms, or null when unknown or never. */
+  readyAt?: number | null;
+  doneAt?: number | null;
+  safeAt?: number | null;
 }
+
+const TIMESTAMP = { device_class: 'timestamp' };
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export interface HaNaming {
   /** Discovery prefix (HA's default `homeassistant`). */
@@ -87,11 +94,7 @@ export function timeLeftMin(v: HaKitView, now: number): number | null {
   return Math.max(0, Math.ceil((v.reachedTs + c.spec.durationMin * 60_000 - now) / 60_000));
 }
 
-/**
- * Sensors per kit. A cook outcome (ready-at, done-at, safe-at) the control view gains later is
- * one more line here, e.g.
- * `{ object: 'ready_at', name: 'Ready at', config: TIMESTAMP, value: (v) => iso(v.readyAt) }`.
- */
+/** Sensors per kit: the bath, the cook, and its outcomes (ready, done and safe-to-eat times, guidance). */
 export const SENSORS: readonly SensorDef[] = [
   {
     object: 'temperature',
@@ -111,6 +114,9 @@ export const SENSORS: readonly SensorDef[] = [
     config: { device_class: 'duration', unit_of_measurement: 'min', icon: 'mdi:timer-sand' },
     value: timeLeftMin,
   },
+  { object: 'ready_at', name: 'Water ready at', config: { ...TIMESTAMP, icon: 'mdi:thermometer-check' }, value: (v) => iso(v.readyAt) },
+  { object: 'done_at', name: 'Cook done at', config: { ...TIMESTAMP, icon: 'mdi:timer-check' }, value: (v) => iso(v.doneAt) },
+  { object: 'safe_at', name: 'Food safe at (guidance)', config: { ...TIMESTAMP, icon: 'mdi:shield-check' }, value: (v) => iso(v.safeAt) },
 ];
 
 interface BinaryDef {

@@ -24,6 +24,9 @@ const ENTITIES = [
   'binary_sensor/link',
   'climate/bath',
   'sensor/cook',
+  'sensor/done_at',
+  'sensor/ready_at',
+  'sensor/safe_at',
   'sensor/temperature',
   'sensor/time_left',
 ];
