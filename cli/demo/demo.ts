@@ -4,6 +4,7 @@ import { createApiKey, createGateway } from '../../cloud/admin.js';
 import { buildCloud, type Cloud } from '../../cloud/app.js';
 import { hashSecret } from '../../cloud/auth/tokens.js';
 import { cloudConfig } from '../../cloud/config.js';
+import { DEFAULT_ORG } from '../../cloud/stores/types.js';
 import { buildGateway, type Gateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
 import { list, provisionSecret, rotate } from '../../gateway/devices/provision.js';
@@ -77,13 +78,18 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     // A kept token the cloud no longer knows (its store was deleted): register the gateway again.
     const registered = state.cloudGateway && (await meta.gatewayByTokenHash(hashSecret(state.cloudGateway.token)));
     if (!registered) {
-      const taken = (await meta.listGateways({ limit: 500 })).items.some((g) => g.id === GATEWAY_NAME);
-      state.cloudGateway = await createGateway(meta, taken ? `${GATEWAY_NAME}-${Date.now().toString(36)}` : GATEWAY_NAME, Date.now());
+      const taken = (await meta.listGateways({ orgId: DEFAULT_ORG }, { limit: 500 })).items.some((g) => g.id === GATEWAY_NAME);
+      state.cloudGateway = await createGateway(
+        meta,
+        taken ? `${GATEWAY_NAME}-${Date.now().toString(36)}` : GATEWAY_NAME,
+        DEFAULT_ORG,
+        Date.now(),
+      );
       saveState(o.dataDir, state);
     }
     const gatewayToken = (state.cloudGateway as { token: string }).token;
-    if (state.adminKeyId) await meta.revokeApiKey(state.adminKeyId, Date.now());
-    const admin = await createApiKey(meta, 'admin', 'demo', Date.now());
+    if (state.adminKeyId) await meta.revokeApiKey({ orgId: DEFAULT_ORG }, state.adminKeyId, Date.now());
+    const admin = await createApiKey(meta, { role: 'admin', owner: 'demo', orgId: DEFAULT_ORG }, Date.now());
     state.adminKeyId = admin.id;
 
     const gwConfig = loadConfig(gatewayConfig, {

@@ -11,6 +11,7 @@ import { createGateway } from '../admin.js';
 import { buildCloud } from '../app.js';
 import { cloudConfig } from '../config.js';
 import type { SinkName } from '../metrics.js';
+import { DEFAULT_ORG } from '../stores/types.js';
 import { batch, event, telemetry } from '../test-support/fixtures.js';
 
 /**
@@ -71,7 +72,7 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
       const cloud = buildCloud(config, createLogger({ name: 'bench-cloud', level: 'error', pretty: false }), { sinks });
       const { port } = await cloud.start();
       try {
-        const gw = await createGateway(cloud.stores.meta, `bench-gw-${i}-${Date.now() % 100000}`, Date.now());
+        const gw = await createGateway(cloud.stores.meta, `bench-gw-${i}-${Date.now() % 100000}`, DEFAULT_ORG, Date.now());
         const run = await drive(`http://127.0.0.1:${port}`, gw.token, o, i);
         runs.push({ mode, ...run });
         o.out.write(

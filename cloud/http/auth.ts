@@ -1,10 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
 import { bearer, hashSecret } from '../auth/tokens.js';
-import type { MetaStore, Role } from '../stores/types.js';
+import type { MetaStore, Role, Scope } from '../stores/types.js';
 
-/** Who made a request: a gateway (ingest) or the owner of an API key (everything else). */
-export type Principal = { kind: 'gateway'; id: string } | { kind: 'key'; id: string; owner: string; role: Role };
+/** Who made a request: a gateway (ingest) or the owner of an API key (everything else); each acts in one org. */
+export type Principal =
+  | { kind: 'gateway'; id: string; orgId: string }
+  | { kind: 'key'; id: string; owner: string; role: Role; orgId: string; gatewayId: string | null };
+
+/** The part of the stores a principal may see: its org, and a gateway-limited key only its gateway. */
+export function scopeOf(p: Principal | null): Scope {
+  if (!p) throw new SvError('SV_ERR_UNAUTHORIZED', 'authentication required');
+  return p.kind === 'key' ? { orgId: p.orgId, gatewayId: p.gatewayId } : { orgId: p.orgId, gatewayId: p.id };
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,10 +66,10 @@ export class Authenticator {
     try {
       if (kind === 'gateway') {
         const g = await this.meta.gatewayByTokenHash(hash);
-        if (g) principal = { kind: 'gateway', id: g.id };
+        if (g) principal = { kind: 'gateway', id: g.id, orgId: g.orgId };
       } else {
         const k = await this.meta.apiKeyByHash(hash);
-        if (k) principal = { kind: 'key', id: k.id, owner: k.owner, role: k.role };
+        if (k) principal = { kind: 'key', id: k.id, owner: k.owner, role: k.role, orgId: k.orgId, gatewayId: k.gatewayId };
       }
     } catch (err) {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'cannot verify credentials: meta store unavailable', [

@@ -4,7 +4,7 @@ import type { CloudConfig } from '../config.js';
 import type { Authenticator, Principal } from '../http/auth.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { CloudMetrics } from '../metrics.js';
-import type { AuditRow, Stores } from '../stores/types.js';
+import { type AuditRow, DEFAULT_ORG, type Stores } from '../stores/types.js';
 
 /** What the route plugins share; built once in app.ts. */
 export interface RouteDeps {
@@ -29,6 +29,7 @@ export function auditOf(
   const actor = p?.kind === 'key' ? { type: 'user' as const, id: p.owner.slice(0, 64) } : { type: 'cloud' as const };
   return {
     id: newId('aud'),
+    orgId: p?.orgId ?? DEFAULT_ORG,
     gatewayId: null,
     ts: nowMs,
     actor,

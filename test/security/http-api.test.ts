@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { batch, event, T0, telemetry } from '../../cloud/test-support/fixtures.js';
 import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/test-support/servers.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
@@ -117,8 +118,8 @@ async function snapshot() {
     .filter((n) => n !== 'outbox' && n !== 'meta'); // the relay drains the outbox on its own
   return {
     mysql: Object.fromEntries(await Promise.all(tables.map(async (tb) => [tb, await meta.countRows(tb)]))),
-    keys: (await meta.listApiKeys({ limit: 500 })).items.length,
-    gateways: (await meta.listGateways({ limit: 500 })).items.length,
+    keys: (await meta.listApiKeys(DEFAULT_SCOPE, { limit: 500 })).items.length,
+    gateways: (await meta.listGateways(DEFAULT_SCOPE, { limit: 500 })).items.length,
     redisKeys,
     influxSeries: influx.results[0]?.series?.[0]?.values.length ?? 0,
     canaryPoints: (await c.cloud.stores.telemetry.points(canary, 0, T0 + 10_000_000)).length,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/test-support/servers.js';
 import { provisionCert, rotate } from '../../gateway/devices/provision.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
@@ -78,7 +79,11 @@ t.test('issued secrets, rotated secrets, tokens and keys never appear in the gat
   // A kit connects and publishes: telemetry relayed to the cloud with the token.
   const kit = await gw.connect({ clientId: 'kit-log-1', username: 'kit-log-1', password: s1 });
   await kit.publishAsync('sv/kit-log-1/telemetry', telemetry({ seq: 1 }), { qos: 1 });
-  await waitFor('telemetry relayed', async () => ((await c.cloud.stores.meta.getDevice('kit-log-1')) ? true : undefined), 30_000);
+  await waitFor(
+    'telemetry relayed',
+    async () => ((await c.cloud.stores.meta.getDevice(DEFAULT_SCOPE, 'kit-log-1')) ? true : undefined),
+    30_000,
+  );
 
   // Rotation: the connected kit is disconnected, the old secret stops working, the new one works.
   const gone = closed(kit);
