@@ -63,7 +63,8 @@ export class SqlMetaStore implements MetaStore {
     await this.d.query('SELECT 1 AS ok');
   }
 
-  async migrate(): Promise<{ applied: number[]; current: number }> {
+  /** `upTo`: stop after this version (tests that build an older store to upgrade). */
+  async migrate(upTo = Number.POSITIVE_INFINITY): Promise<{ applied: number[]; current: number }> {
     return this.d.withMigrationLock(async () => {
       await this.d.run(MIGRATIONS_TABLE[this.d.dialect]);
       const done = new Set(
@@ -71,7 +72,7 @@ export class SqlMetaStore implements MetaStore {
       );
       const applied: number[] = [];
       for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
+        if (done.has(m.version) || m.version > upTo) continue;
         // MySQL DDL commits implicitly; the lock keeps two instances from racing, the version row marks completion.
         for (const stmt of m.up[this.d.dialect]) await this.d.run(stmt);
         await this.d.run('INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
@@ -291,7 +292,7 @@ export class SqlMetaStore implements MetaStore {
       await d.run('UPDATE desired_cooks SET gateway_id = ? WHERE device_id = ?', [toGatewayId, deviceId]);
       // Both gateways hear about it: the old one loses the device's desired cook, the new one gets it.
       await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id IN (?, ?)', [from, toGatewayId]);
-      await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, data: { ...audit.data, from, to: toGatewayId } })]);
+      await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, ts: nowMs, data: { ...audit.data, from, to: toGatewayId } })]);
       return deviceRow((await d.query('SELECT * FROM devices WHERE id = ?', [deviceId]))[0] as Record<string, unknown>);
     });
   }
