@@ -7,9 +7,12 @@ import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { frameworkErrors } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
+import { newId } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
+import { MemoryFailureWindow } from './http/failures.js';
+import { RedisFailureWindow } from './http/failures-redis.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics, type SinkName } from './metrics.js';
@@ -22,7 +25,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { recordRoutes } from './routes/records.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
-import type { Stores } from './stores/types.js';
+import { DEFAULT_ORG, type Stores } from './stores/types.js';
 
 /** Builds the cloud service; nothing connects or listens until `start()` (DESIGN.md: app.ts has no side effects). */
 export interface Cloud {
@@ -55,21 +58,56 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
     frameworkErrors, // router errors (over-long path segment, bad URL) in the catalogue's shape too
+    // req.ip is the forwarded client address only behind a configured proxy (never a header anyone can send).
+    trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
     ...(tls ? { https: tls } : {}),
   }) as unknown as FastifyInstance;
   const stores = createStores(config);
   const metrics = new CloudMetrics();
   const now = options.now ?? Date.now;
-  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs, config.rateLimit.anonPerMin);
+  const limiterRedis = rateLimitRedis(config);
+  const localFailures = new MemoryFailureWindow(
+    config.auth.failureWindowMs,
+    Math.max(config.auth.failuresPerAddress, config.auth.failuresPerAccount) + 2,
+  );
+  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs, {
+    failures: limiterRedis
+      ? new RedisFailureWindow(limiterRedis.client, config.redis.keyPrefix, config.auth.failureWindowMs, localFailures)
+      : localFailures,
+    perAddress: config.auth.failuresPerAddress,
+    perAccount: config.auth.failuresPerAccount,
+    windowMs: config.auth.failureWindowMs,
+    now,
+    onLockout: async ({ scope, key, orgId }) => {
+      log.warn({ scope, key }, 'authentication lockout: too many failures');
+      await stores.meta
+        .addAudit({
+          id: newId('aud'),
+          orgId: orgId ?? DEFAULT_ORG,
+          gatewayId: null,
+          ts: now(),
+          actor: { type: 'system' },
+          deviceId: null,
+          action: 'auth.lockout',
+          reason: `too many failed authentications for this ${scope}`,
+          data: { scope, [scope]: key, windowMs: config.auth.failureWindowMs },
+        })
+        .catch((err: Error) => log.error({ err: err.message }, 'could not audit a lockout'));
+    },
+  });
   const pipeline = new IngestPipeline(
     stores,
     metrics,
-    { sinkTimeoutMs: config.ingest.sinkTimeoutMs, sinks: options.sinks },
+    { sinkTimeoutMs: config.ingest.sinkTimeoutMs, sinks: options.sinks, ownershipCacheMs: config.auth.cacheTtlMs },
     log.child({ part: 'ingest' }),
   );
   const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
 
   http.decorateRequest('principal', null);
+  // Every answer, errors and static files included: a browser never sniffs a JSON body into HTML.
+  http.addHook('onRequest', async (_req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
   // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
   http.setValidatorCompiler(() => (value) => ({ value }));
   installErrorHandlers(http, config.ingest.retryAfterS);
@@ -91,7 +129,6 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  const limiterRedis = rateLimitRedis(config);
   http.register(rateLimit, {
     global: true,
     ...(limiterRedis ? { redis: limiterRedis.client, nameSpace: `${config.redis.keyPrefix}rl:`, skipOnError: true } : {}),
@@ -103,7 +140,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
           ? config.rateLimit.keyPerMin
           : config.rateLimit.anonPerMin,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
+    // Each bucket belongs to one org (a gateway or key of one org never spends another's).
+    keyGenerator: (req) => (req.principal ? `${req.principal.orgId}:${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       ...errorBody('SV_ERR_RATE_LIMITED', `rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, [`limit: ${ctx.max} per minute`]),

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
 import { bearer, hashSecret } from '../auth/tokens.js';
 import type { MetaStore, Role, Scope } from '../stores/types.js';
+import type { FailureWindow } from './failures.js';
 
 /** Who made a request: a gateway (ingest) or the owner of an API key (everything else); each acts in one org. */
 export type Principal =
@@ -22,38 +23,64 @@ declare module 'fastify' {
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
+export interface Throttle {
+  failures: FailureWindow;
+  perAddress: number;
+  perAccount: number;
+  windowMs: number;
+  /** Lockouts are audited (and logged) once, when a key first goes over its limit. */
+  onLockout: (what: { scope: 'address' | 'account'; key: string; orgId: string | null }) => Promise<void>;
+  now: () => number;
+}
+
 /**
  * Verifies bearer secrets against their stored hashes, with a short positive cache so that the
  * meta store is not hit per batch (a revocation takes effect within `cacheTtlMs`). A meta store
  * that cannot answer is a 503, never a 401: the gateway must retry, not give up its token.
+ *
+ * Failed attempts are counted per client address (and per account for logins) in a sliding
+ * window. Past the limit, a wrong credential gets 429 instead of 401; a correct one is always
+ * accepted: the ban stops guessing, not the people who share the address (docs/adr/027-tenancy.md).
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
-  /** Failed attempts per client address in the current minute (the rate limiter runs after auth). */
-  private failures = new Map<string, number>();
-  private window = 0;
   constructor(
     private readonly meta: MetaStore,
     private readonly cacheTtlMs: number,
-    private readonly failuresPerMin: number,
+    private readonly throttle: Throttle,
   ) {}
 
-  /** Verifies, counting failures per address: past the limit the address gets 429 for the rest of the minute. */
   async check(kind: Principal['kind'], header: string | undefined, ip: string): Promise<Principal> {
-    const minute = Math.floor(Date.now() / 60_000);
-    if (minute !== this.window) {
-      this.window = minute;
-      this.failures = new Map();
-    }
-    if ((this.failures.get(ip) ?? 0) >= this.failuresPerMin) {
-      throw new SvError('SV_ERR_AUTH_BANNED', 'too many failed authentications from this address; retry in a minute');
-    }
     try {
       return await this.verify(kind, header);
     } catch (err) {
-      if ((err as SvError).code === 'SV_ERR_UNAUTHORIZED') this.failures.set(ip, (this.failures.get(ip) ?? 0) + 1);
+      if ((err as SvError).code === 'SV_ERR_UNAUTHORIZED') await this.failed(ip, null);
       throw err;
     }
+  }
+
+  /**
+   * Counts one failure of `ip` (and of `account`, a login's e-mail with its org, when known); throws
+   * SV_ERR_AUTH_BANNED when either is over its limit, else returns (the caller answers 401).
+   */
+  async failed(ip: string, account: { key: string; orgId: string | null } | null): Promise<void> {
+    const t = this.throttle;
+    const now = t.now();
+    const byAddress = await t.failures.record(`ip:${ip}`, now);
+    const byAccount = account ? await t.failures.record(`acct:${account.key}`, now) : 0;
+    if (byAddress === t.perAddress + 1) await t.onLockout({ scope: 'address', key: ip, orgId: null });
+    if (account && byAccount === t.perAccount + 1) await t.onLockout({ scope: 'account', key: account.key, orgId: account.orgId });
+    if (byAddress > t.perAddress || (account && byAccount > t.perAccount)) {
+      const what = byAddress > t.perAddress ? 'this address' : 'this account';
+      throw new SvError('SV_ERR_AUTH_BANNED', `too many failed authentications from ${what}; retry later`, [
+        `window: ${Math.round(t.windowMs / 1000)} s`,
+      ]);
+    }
+  }
+
+  /** Whether an account is over its failure limit (a login for it is then refused, whatever the password). */
+  async accountLocked(key: string): Promise<boolean> {
+    return (await this.throttle.failures.count(`acct:${key}`, this.throttle.now())) > this.throttle.perAccount;
   }
 
   async verify(kind: Principal['kind'], header: string | undefined): Promise<Principal> {

@@ -6,7 +6,7 @@ import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import { startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
 import { createApiKey, createGateway, createOrg } from '../admin.js';
-import { buildCloud, type Cloud } from '../app.js';
+import { buildCloud, type Cloud, type CloudOptions } from '../app.js';
 import { type CloudConfig, cloudConfig } from '../config.js';
 import { DEFAULT_ORG } from '../stores/types.js';
 import { uid } from './fixtures.js';
@@ -65,7 +65,7 @@ export interface RunningCloud {
 }
 
 /** A started cloud; its log lines are captured (tests check that no secret is logged). */
-export async function startCloud(t: Tap, config: CloudConfig): Promise<RunningCloud> {
+export async function startCloud(t: Tap, config: CloudConfig, options: CloudOptions = {}): Promise<RunningCloud> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -74,7 +74,7 @@ export async function startCloud(t: Tap, config: CloudConfig): Promise<RunningCl
     },
   });
   const log = createLogger({ name: 'cloud-test', level: 'debug', destination, pretty: false });
-  const cloud = buildCloud(config, log);
+  const cloud = buildCloud(config, log, options);
   const { port } = await cloud.start();
   t.teardown(() => cloud.stop());
   return { cloud, base: `http://127.0.0.1:${port}`, logs, config };
