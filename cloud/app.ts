@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
+import session from '@fastify/session';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { SvError } from '../shared/errors.js';
@@ -14,6 +18,7 @@ import { errorBody, installErrorHandlers } from './http/errors.js';
 import { MemoryFailureWindow } from './http/failures.js';
 import { RedisFailureWindow } from './http/failures-redis.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
+import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics, type SinkName } from './metrics.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -24,6 +29,8 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { recordRoutes } from './routes/records.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { DEFAULT_ORG, type Stores } from './stores/types.js';
 
@@ -123,10 +130,42 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     payload.pipe(gunzip);
     return gunzip;
   });
+  // Dashboard sessions (docs/adr/028-user-sessions.md): server-side, in the meta store; the cookie holds only the signed id.
+  http.register(cookie);
+  http.register(session, {
+    secret: config.auth.sessionSecret ?? randomBytes(32).toString('base64url'),
+    cookieName: 'sv_session',
+    // Secure when served over TLS (or, behind a trusted proxy, when it says the client used HTTPS).
+    cookie: {
+      httpOnly: true,
+      secure: tls ? true : config.http.trustProxy.length > 0 ? 'auto' : false,
+      sameSite: 'strict',
+      path: '/',
+      maxAge: config.auth.sessionTtlMs,
+    },
+    saveUninitialized: false,
+    store: new MetaSessionStore(stores.meta.users, now, config.auth.sessionTtlMs),
+  });
+  http.register(csrf, { sessionPlugin: '@fastify/session' });
+  const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+  auth.csrf = (req, reply, done) => {
+    if (req.principal?.kind !== 'user' || SAFE.has(req.method)) return done();
+    http.csrfProtection(req, reply, done);
+  };
   http.register(swagger, {
     openapi: {
       info: { title: 'Sous-vide cloud API', version: '1.0.0', description: 'Ingest (gateways), query and control (API keys).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'sv_session',
+            description: 'Dashboard session; state-changing calls also need x-csrf-token',
+          },
+        },
+      },
     },
   });
   http.register(rateLimit, {
@@ -141,7 +180,12 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
           : config.rateLimit.anonPerMin,
     timeWindow: 60_000,
     // Each bucket belongs to one org (a gateway or key of one org never spends another's).
-    keyGenerator: (req) => (req.principal ? `${req.principal.orgId}:${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
+    keyGenerator: (req) => {
+      if (req.principal) return `${req.principal.orgId}:${req.principal.kind}:${req.principal.id}`;
+      // A login's bucket is its address and account: guesses at other accounts never use up a user's own logins.
+      const email = (req.body as { email?: unknown } | null)?.email;
+      return typeof email === 'string' ? `login:${req.ip}:${email.trim().toLowerCase().slice(0, 254)}` : `ip:${req.ip}`;
+    },
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       ...errorBody('SV_ERR_RATE_LIMITED', `rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, [`limit: ${ctx.max} per minute`]),
@@ -155,6 +199,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await deviceRoutes(app, deps);
     await recordRoutes(app, deps);
     await keyRoutes(app, deps);
+    await sessionRoutes(app, deps);
+    await userRoutes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
     dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });
   });

@@ -52,6 +52,11 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 30_000,
       help: 'Socket-level request timeout (0 = none).',
     }),
+    publicUrl: opt(z.url({ protocol: /^https?$/ }).optional(), {
+      kind: 'string',
+      unit: 'url',
+      help: 'Where users reach the cloud (the origin of invitation links); unset = http://localhost:<port>.',
+    }),
     trustProxy: opt(z.array(Cidr).max(64), {
       kind: 'list',
       unit: 'CIDRs',
@@ -105,6 +110,24 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       unit: 'ms',
       default: 5_000,
       help: 'How long a verified token or key is cached; a revocation takes effect within this time.',
+    }),
+    sessionTtlMs: opt(
+      z
+        .number()
+        .int()
+        .min(60_000)
+        .max(30 * 86_400_000),
+      {
+        kind: 'int',
+        unit: 'ms',
+        default: 8 * 3_600_000,
+        help: 'A dashboard session ends this long after login (server-side; the cookie expires with it).',
+      },
+    ),
+    sessionSecret: opt(z.string().min(32).optional(), {
+      kind: 'string',
+      secret: true,
+      help: 'Signs the session cookie (at least 32 characters; the same on every instance). Unset = random per process: sessions end at restart.',
     }),
     failuresPerAddress: opt(z.number().int().min(1), {
       kind: 'int',

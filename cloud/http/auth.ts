@@ -7,12 +7,15 @@ import type { FailureWindow } from './failures.js';
 /** Who made a request: a gateway (ingest) or the owner of an API key (everything else); each acts in one org. */
 export type Principal =
   | { kind: 'gateway'; id: string; orgId: string }
-  | { kind: 'key'; id: string; owner: string; role: Role; orgId: string; gatewayId: string | null };
+  | { kind: 'key'; id: string; owner: string; role: Role; orgId: string; gatewayId: string | null }
+  /** A dashboard user, from a server-side session. */
+  | { kind: 'user'; id: string; email: string; role: Role; orgId: string; serviceAdmin: boolean };
 
 /** The part of the stores a principal may see: its org, and a gateway-limited key only its gateway. */
 export function scopeOf(p: Principal | null): Scope {
   if (!p) throw new SvError('SV_ERR_UNAUTHORIZED', 'authentication required');
-  return p.kind === 'key' ? { orgId: p.orgId, gatewayId: p.gatewayId } : { orgId: p.orgId, gatewayId: p.id };
+  if (p.kind === 'key') return { orgId: p.orgId, gatewayId: p.gatewayId };
+  return p.kind === 'user' ? { orgId: p.orgId } : { orgId: p.orgId, gatewayId: p.id };
 }
 
 declare module 'fastify' {
@@ -115,18 +118,51 @@ export class Authenticator {
     this.cache.clear();
   }
 
-  /** onRequest hook: an API key with at least `role`. */
+  /** The logged-in user of the request's session (a user removed or disabled since then: none). */
+  async sessionUser(req: FastifyRequest): Promise<Extract<Principal, { kind: 'user' }> | null> {
+    const userId = req.session?.userId;
+    if (!userId) return null;
+    const u = await this.meta.users.userById(userId).catch((err: Error) => {
+      throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'cannot verify the session: meta store unavailable', [`mysql: ${err.message}`]);
+    });
+    if (!u || u.disabledMs !== null || u.orgId !== req.session.orgId) return null;
+    return { kind: 'user', id: u.id, email: u.email, role: u.role, orgId: u.orgId, serviceAdmin: u.serviceAdmin };
+  }
+
+  /**
+   * onRequest hooks: an API key (Authorization: Bearer) or a session of a user with at least
+   * `role`; a state-changing call on a session also needs its CSRF token (x-csrf-token).
+   */
   role(role: Role) {
-    return async (req: FastifyRequest, _reply: FastifyReply) => {
-      const p = await this.check('key', req.headers.authorization, req.ip);
-      if (p.kind !== 'key' || RANK[p.role] < RANK[role]) {
+    const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
+      const user = req.headers.authorization === undefined ? await this.sessionUser(req) : null;
+      const p = user ?? (await this.check('key', req.headers.authorization, req.ip));
+      if ((p.kind !== 'key' && p.kind !== 'user') || RANK[p.role] < RANK[role]) {
         throw new SvError('SV_ERR_FORBIDDEN', `this action needs the ${role} role`, [
-          `role: ${p.kind === 'key' ? p.role : 'gateway'} < ${role}`,
+          `role: ${p.kind === 'gateway' ? 'gateway' : p.role} < ${role}`,
         ]);
       }
       req.principal = p;
     };
+    return [authenticate, this.csrf];
   }
+
+  /** onRequest hook: a service admin's session (creates orgs). */
+  serviceAdmin() {
+    const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
+      const user = await this.sessionUser(req);
+      if (!user) {
+        if (req.headers.authorization !== undefined) await this.check('key', req.headers.authorization, req.ip);
+        if (req.headers.authorization === undefined) throw new SvError('SV_ERR_UNAUTHORIZED', 'log in first');
+      }
+      if (!user?.serviceAdmin) throw new SvError('SV_ERR_FORBIDDEN', 'this action needs a service admin', ['role: not a service admin']);
+      req.principal = user;
+    };
+    return [authenticate, this.csrf];
+  }
+
+  /** The CSRF check (@fastify/csrf-protection), for session calls that change state; set by app.ts. */
+  csrf: (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void = (_req, _reply, done) => done();
 
   /** onRequest hook: a gateway token. */
   gateway() {

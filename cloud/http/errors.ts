@@ -12,6 +12,13 @@ export function installErrorHandlers(http: FastifyInstance, retryAfterS: number)
       if (err.httpStatus >= 500) req.log.warn({ code: err.code, details: err.details }, err.message);
       return send(reply, err.httpStatus, errorBody(err.code, err.message, err.details));
     }
+    if (err.code?.startsWith('FST_CSRF')) {
+      return send(
+        reply,
+        403,
+        errorBody('SV_ERR_FORBIDDEN', 'missing or invalid CSRF token', ['x-csrf-token: the token from GET /v1/auth/session']),
+      );
+    }
     const known = fastifyError(err);
     if (known) return send(reply, known[0], known[1]);
     req.log.error({ err }, 'unhandled error');

@@ -26,7 +26,12 @@ export function auditOf(
   reason: string,
   data: Record<string, unknown>,
 ): AuditRow {
-  const actor = p?.kind === 'key' ? { type: 'user' as const, id: p.owner.slice(0, 64) } : { type: 'cloud' as const };
+  const actor =
+    p?.kind === 'key'
+      ? { type: 'user' as const, id: p.owner.slice(0, 64) }
+      : p?.kind === 'user'
+        ? { type: 'user' as const, id: p.email.slice(0, 64) }
+        : { type: 'cloud' as const };
   return {
     id: newId('aud'),
     orgId: p?.orgId ?? DEFAULT_ORG,
@@ -36,7 +41,7 @@ export function auditOf(
     deviceId,
     action,
     reason: reason.slice(0, 256),
-    data: p?.kind === 'key' ? { ...data, keyId: p.id, role: p.role } : data,
+    data: p?.kind === 'key' ? { ...data, keyId: p.id, role: p.role } : p?.kind === 'user' ? { ...data, userId: p.id, role: p.role } : data,
   };
 }
 

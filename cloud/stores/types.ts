@@ -239,6 +239,7 @@ export interface AuditFilter {
 }
 
 export interface MetaStore extends Lifecycle {
+  readonly users: UserStore;
   /** Applies pending schema migrations; returns the versions it applied and the current one. */
   migrate(): Promise<{ applied: number[]; current: number }>;
   addOrg(o: { id: string; name: string; nowMs: number }): Promise<void>;
@@ -314,6 +315,47 @@ export interface MetaStore extends Lifecycle {
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
   listApiKeys(scope: Scope, page: PageRequest): Promise<Page<ApiKeyRow>>;
   revokeApiKey(scope: Scope, id: string, nowMs: number): Promise<boolean>;
+}
+
+export interface UserRow {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  /** May create orgs (made by `sousvide cloud admin add`). */
+  serviceAdmin: boolean;
+  createdMs: number;
+  /** False until the invitation was accepted (or a password given at creation). */
+  passwordSet: boolean;
+  disabledMs: number | null;
+}
+
+/** User accounts, invitations and server-side sessions (only hashes of secrets are stored). */
+export interface UserStore {
+  addUser(u: {
+    id: string;
+    orgId: string;
+    email: string;
+    role: Role;
+    serviceAdmin: boolean;
+    passwordHash: string | null;
+    nowMs: number;
+  }): Promise<void>;
+  /** With the password hash: for the login check only. */
+  userByEmail(email: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
+  userById(id: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
+  listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
+  setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
+  addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;
+  /** The user of a valid, unused invitation (without using it), or null. */
+  peekInvite(tokenHash: string, nowMs: number): Promise<string | null>;
+  /** Uses a valid, unused invitation once; returns its user id, or null. */
+  takeInvite(tokenHash: string, nowMs: number): Promise<string | null>;
+  getSession(idHash: string, nowMs: number): Promise<string | null>;
+  setSession(s: { idHash: string; userId: string | null; orgId: string | null; expiresMs: number; data: string }): Promise<void>;
+  destroySession(idHash: string): Promise<void>;
+  /** Ends every session of a user but one (a password change); returns how many ended. */
+  destroyUserSessions(userId: string, exceptIdHash: string | null): Promise<number>;
 }
 
 export interface Stores {

@@ -26,6 +26,7 @@ import { adoptCooks } from './adopt.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
+import { SqlUserStore } from './user-store.js';
 
 /** Upserts differ by dialect; everything else is shared SQL with `?` placeholders. */
 const UPSERT = {
@@ -46,11 +47,13 @@ const UPSERT = {
 /** The meta store (MySQL/MariaDB in production, SQLite embedded) over one SQL driver. */
 export class SqlMetaStore implements MetaStore {
   readonly backend: string;
+  readonly users: SqlUserStore;
   constructor(
     private readonly d: SqlDriver,
     private readonly onOpen: () => Promise<void> = async () => {},
   ) {
     this.backend = d.dialect;
+    this.users = new SqlUserStore(d);
   }
 
   async open(): Promise<void> {

@@ -91,6 +91,22 @@ export const MIGRATIONS: Migration[] = [
       ix(d, 'dead_letters', 'dead_letters_org', 'org_id, received_ms'),
     ]),
   },
+  {
+    version: 4,
+    name: 'user accounts (one org each), invitations, server-side sessions',
+    up: both((d) => [
+      `CREATE TABLE users (id ${ID[d]} NOT NULL PRIMARY KEY, org_id ${ID[d]} NOT NULL, email VARCHAR(254) NOT NULL UNIQUE,
+        password_hash VARCHAR(255) NULL, role VARCHAR(16) NOT NULL, service_admin SMALLINT NOT NULL DEFAULT 0,
+        created_ms ${I64[d]} NOT NULL, password_ms ${I64[d]} NULL, disabled_ms ${I64[d]} NULL)${ENGINE[d]}`,
+      ix(d, 'users', 'users_org', 'org_id, id'),
+      `CREATE TABLE invites (token_hash CHAR(64) NOT NULL PRIMARY KEY, user_id ${ID[d]} NOT NULL, org_id ${ID[d]} NOT NULL,
+        created_ms ${I64[d]} NOT NULL, expires_ms ${I64[d]} NOT NULL, used_ms ${I64[d]} NULL)${ENGINE[d]}`,
+      `CREATE TABLE sessions (id_hash CHAR(64) NOT NULL PRIMARY KEY, user_id ${ID[d]} NULL, org_id ${ID[d]} NULL,
+        expires_ms ${I64[d]} NOT NULL, data ${TXT[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'sessions', 'sessions_user', 'user_id'),
+      ix(d, 'sessions', 'sessions_expires', 'expires_ms'),
+    ]),
+  },
 ];
 
 export const MIGRATIONS_TABLE = {
