@@ -74,11 +74,75 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   const gws = JSON.parse(cli(['cloud', 'gateway', 'list', '--json', ...dir]).stdout);
   t.match(gws, [{ id: 'kitchen-1', orgId: org.id, revokedMs: null }]);
 
+  const u = cli(['cloud', 'user', 'add', 'cook@acme.test', '--org', 'acme', '--role', 'operator', '--json', ...dir]);
+  t.equal(u.status, 0, u.stderr);
+  const user = JSON.parse(u.stdout);
+  t.same(Object.keys(user).sort(), ['id', 'inviteUrl']);
+  t.match(user.inviteUrl, /^http:\/\/localhost:\d+\/dashboard\/#\/invite\/svi_[A-Za-z0-9_-]{43}$/);
+  const pw = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      main,
+      'cloud',
+      'user',
+      'add',
+      'chef@acme.test',
+      '--org',
+      'acme',
+      '--role',
+      'admin',
+      '--password-stdin',
+      '--json',
+      ...dir,
+    ],
+    {
+      encoding: 'utf8',
+      input: 'a passphrase from stdin\n',
+    },
+  );
+  t.equal(pw.status, 0, pw.stderr);
+  t.match(JSON.parse(pw.stdout), { id: /^usr-/, inviteUrl: null });
+  const weak = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      main,
+      'cloud',
+      'user',
+      'add',
+      'weak@acme.test',
+      '--org',
+      'acme',
+      '--role',
+      'viewer',
+      '--password-stdin',
+      '--json',
+      ...dir,
+    ],
+    {
+      encoding: 'utf8',
+      input: 'short\n',
+    },
+  );
+  t.match(JSON.parse(weak.stderr).error, { code: 'SV_ERR_VALIDATION', details: ['password: at least 12 characters'] });
+  t.equal(
+    errorCode(cli(['cloud', 'user', 'add', 'not-an-email', '--org', 'acme', '--role', 'viewer', '--json', ...dir])),
+    'SV_ERR_VALIDATION',
+  );
+  const adm = cli(['cloud', 'admin', 'add', 'root@service.test', '--json', ...dir]);
+  t.equal(adm.status, 0, adm.stderr);
+  t.match(JSON.parse(adm.stdout), { id: /^usr-/, inviteUrl: /invite\/svi_/ });
+
   const stores = createStores(config);
   await openStores(stores);
   t.match(await stores.meta.gatewayByTokenHash(hashSecret(gw.token)), { id: 'kitchen-1', orgId: org.id }, 'only the hash is needed');
   t.match(await stores.meta.apiKeyByHash(hashSecret(key.key)), { role: 'operator', owner: 'oscar', orgId: org.id, gatewayId: null });
   t.match(await stores.meta.apiKeyByHash(hashSecret(limited.key)), { role: 'viewer', gatewayId: 'kitchen-1' });
+  t.match(await stores.meta.users.userByEmail('chef@acme.test'), { orgId: org.id, role: 'admin', passwordHash: /^\$argon2id\$/ });
+  t.match(await stores.meta.users.userByEmail('root@service.test'), { orgId: 'default', serviceAdmin: true, passwordHash: null });
   await closeStores(stores);
   const db = spawnSync('grep', ['-c', gw.token, `${config.dataDir}/cloud.db`], { encoding: 'utf8' });
   t.equal(db.stdout.trim(), '0', 'the token itself is not in the database file');

@@ -1,8 +1,9 @@
 import { createApiKey, createGateway, createOrg, requireOrg } from '../../cloud/admin.js';
+import { createUser } from '../../cloud/auth/users.js';
 import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
 import { auditOf } from '../../cloud/routes/deps.js';
 import { closeStores, createStores } from '../../cloud/stores/index.js';
-import type { MetaStore, Page, PageRequest } from '../../cloud/stores/types.js';
+import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest } from '../../cloud/stores/types.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import type { Command, CommandContext } from '../command.js';
@@ -254,4 +255,85 @@ const deviceAdmin: Command = {
   ],
 };
 
-export const CLOUD_ADMIN_COMMANDS: Command[] = [orgCommand, gatewayAdmin, keyAdmin, deviceAdmin];
+async function readPassword(ctx: CommandContext): Promise<string | undefined> {
+  if (ctx.flags['password-stdin'] !== true) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+const PASSWORD_FLAG = {
+  flag: 'password-stdin',
+  kind: 'bool' as const,
+  help: 'Read the password from standard input (else an invitation link is printed).',
+};
+
+const publicUrl = (config: CloudConfig) => config.http.publicUrl ?? `http://localhost:${config.port}`;
+
+const userAdmin: Command = {
+  name: 'user',
+  summary: 'Manage dashboard users: each belongs to one org, with a role.',
+  usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin]',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Create a user and print a one-time invitation link (or take the password from stdin).',
+      usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin] [--json]',
+      config: cloudConfig,
+      flags: [ORG_FLAG, { flag: 'role', kind: 'string', help: 'viewer, operator or admin.' }, PASSWORD_FLAG],
+      async run(ctx) {
+        const email = one(ctx, 'sousvide cloud user add <email> --org <org> --role <role>', 'email');
+        const org = stringFlag(ctx, 'org', true);
+        const role = stringFlag(ctx, 'role', true);
+        const password = await readPassword(ctx);
+        const config = configFor(cloudConfig, ctx);
+        const u = await withMeta(config, async (meta) =>
+          createUser(meta, { email, role, orgId: (await requireOrg(meta, org)).id, password, publicUrl: publicUrl(config) }, Date.now()),
+        );
+        return print(
+          ctx,
+          u,
+          u.inviteUrl ? `user ${email} created; the invitation link (works once, 7 days):\n${u.inviteUrl}` : `user ${email} created`,
+        );
+      },
+    },
+  ],
+};
+
+const serviceAdmin: Command = {
+  name: 'admin',
+  summary: 'Service admins: they create orgs (a user of the default org with the admin role).',
+  usage: 'sousvide cloud admin add <email> [--password-stdin]',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Create a service admin and print a one-time invitation link (or take the password from stdin).',
+      usage: 'sousvide cloud admin add <email> [--password-stdin] [--json]',
+      config: cloudConfig,
+      flags: [PASSWORD_FLAG],
+      async run(ctx) {
+        const email = one(ctx, 'sousvide cloud admin add <email>', 'email');
+        const password = await readPassword(ctx);
+        const config = configFor(cloudConfig, ctx);
+        const u = await withMeta(config, (meta) =>
+          createUser(
+            meta,
+            { email, role: 'admin', orgId: DEFAULT_ORG, serviceAdmin: true, password, publicUrl: publicUrl(config) },
+            Date.now(),
+          ),
+        );
+        return print(
+          ctx,
+          u,
+          u.inviteUrl
+            ? `service admin ${email} created; the invitation link (works once, 7 days):\n${u.inviteUrl}`
+            : `service admin ${email} created`,
+        );
+      },
+    },
+  ],
+};
+
+export const CLOUD_ADMIN_COMMANDS: Command[] = [orgCommand, gatewayAdmin, keyAdmin, userAdmin, serviceAdmin, deviceAdmin];
