@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
+import { privateDir, privateFiles, sqliteFiles } from '../../shared/fs/private.js';
 import { migrate } from './schema.js';
 
 export const STORE_FILE = 'gateway.sqlite';
@@ -12,14 +12,17 @@ export const STORE_FILE = 'gateway.sqlite';
  * safe (docs/adr/005-gateway-sqlite-durability.md).
  */
 export function openStore(dataDir: string, options: { readonly?: boolean } = {}): Database {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Sqlite(join(dataDir, STORE_FILE), { readonly: options.readonly ?? false });
+  const file = join(dataDir, STORE_FILE);
+  if (!options.readonly) privateDir(dataDir);
+  const db = new Sqlite(file, { readonly: options.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
+    privateFiles(file); // before WAL: SQLite gives the -wal and -shm files the database file's mode
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    privateFiles(...sqliteFiles(file));
   }
   return db;
 }
