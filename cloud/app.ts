@@ -13,7 +13,7 @@ import { frameworkErrors } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
 import { newId } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
-import { Authenticator } from './http/auth.js';
+import { Authenticator, neededBy } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
 import { MemoryFailureWindow } from './http/failures.js';
 import { RedisFailureWindow } from './http/failures-redis.js';
@@ -118,6 +118,17 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
   http.setValidatorCompiler(() => (value) => ({ value }));
   installErrorHandlers(http, config.ingest.retryAfterS);
+  // The OpenAPI document states what each route needs, read from the route's own auth hook (never written twice).
+  http.addHook('onRoute', (route) => {
+    if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
+    const role = neededBy(route.onRequest);
+    const schema = route.schema as Record<string, unknown>;
+    route.schema = {
+      ...schema,
+      'x-role': role,
+      description: `Needs: ${role}.${schema.description ? ` ${schema.description}` : ''}`,
+    } as typeof route.schema;
+  });
   http.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-encoding'] !== 'gzip') return payload;
     // The body limit applies to the decoded size (a gzip bomb stops at the limit).

@@ -144,7 +144,7 @@ export class Authenticator {
       }
       req.principal = p;
     };
-    return [authenticate, this.csrf];
+    return [needs(authenticate, `${role} (API key or session)`), this.csrf];
   }
 
   /** onRequest hook: a service admin's session (creates orgs). */
@@ -158,7 +158,7 @@ export class Authenticator {
       if (!user?.serviceAdmin) throw new SvError('SV_ERR_FORBIDDEN', 'this action needs a service admin', ['role: not a service admin']);
       req.principal = user;
     };
-    return [authenticate, this.csrf];
+    return [needs(authenticate, 'service admin (session)'), this.csrf];
   }
 
   /** The CSRF check (@fastify/csrf-protection), for session calls that change state; set by app.ts. */
@@ -166,8 +166,21 @@ export class Authenticator {
 
   /** onRequest hook: a gateway token. */
   gateway() {
-    return async (req: FastifyRequest, _reply: FastifyReply) => {
+    return needs(async (req: FastifyRequest, _reply: FastifyReply) => {
       req.principal = await this.check('gateway', req.headers.authorization, req.ip);
-    };
+    }, 'gateway token');
   }
+}
+
+/** The credential a route's hook demands, read back by app.ts into the OpenAPI document (`x-role`). */
+export const NEEDS = Symbol('needs');
+function needs<T extends object>(hook: T, what: string): T {
+  return Object.assign(hook, { [NEEDS]: what });
+}
+
+/** What a route's onRequest hooks demand ('none' for a public route). */
+export function neededBy(onRequest: unknown): string {
+  const hooks = Array.isArray(onRequest) ? onRequest.flat() : [onRequest];
+  for (const h of hooks) if (h && typeof h === 'function' && NEEDS in h) return String((h as unknown as Record<symbol, string>)[NEEDS]);
+  return 'none';
 }

@@ -326,6 +326,14 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
       [],
       'every route of the OpenAPI document is in the matrix',
     );
+    const roles = Object.values(doc.body.paths as Record<string, Record<string, { 'x-role'?: string }>>).flatMap((ops) =>
+      Object.values(ops).map((op) => op['x-role']),
+    );
+    t.ok(
+      roles.every((r) => typeof r === 'string' && r.length > 0),
+      'the OpenAPI document states what each route needs',
+    );
+    t.ok(roles.includes('admin (API key or session)') && roles.includes('gateway token') && roles.includes('service admin (session)'));
     for (const x of cases) await t.test(x.route, x.run);
   }
 

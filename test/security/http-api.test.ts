@@ -20,6 +20,7 @@ const config = testConfig(t, servers, 'sec_http', {
   'http.bodyLimitBytes': 64 * 1024,
   'rateLimit.keyPerMin': 1_000_000, // this file makes thousands of calls with one key
   'rateLimit.anonPerMin': 1_000_000, // and hundreds of refused ones from one address
+  'auth.failuresPerAddress': 1_000_000,
 });
 const c = await startCloud(t, config);
 const creds = await credentials(c);

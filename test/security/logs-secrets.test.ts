@@ -21,7 +21,7 @@ import { findSecrets, type Secret } from './secret-scan.js';
  * for every issued secret in every form of secret-scan.ts (whose own test shows it finds them).
  */
 const servers = await startServers(t);
-const c = await startCloud(t, testConfig(t, servers, 'sec_logs', { 'rateLimit.anonPerMin': 1000 }));
+const c = await startCloud(t, testConfig(t, servers, 'sec_logs', { 'rateLimit.anonPerMin': 1000, 'auth.failuresPerAddress': 1000 }));
 const creds = await credentials(c);
 
 const gatewayLines: string[] = [];
