@@ -1,5 +1,5 @@
 import { buildCloud } from '../../cloud/app.js';
-import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
+import { cloudConfig } from '../../cloud/config.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
