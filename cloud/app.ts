@@ -1,16 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
+import session from '@fastify/session';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { frameworkErrors } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
+import { newId } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
-import { Authenticator } from './http/auth.js';
+import { Authenticator, neededBy } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
+import { MemoryFailureWindow } from './http/failures.js';
+import { RedisFailureWindow } from './http/failures-redis.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
+import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
 import { cookRoutes } from './routes/cooks.js';
@@ -22,8 +30,10 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { recordRoutes } from './routes/records.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
-import type { Stores } from './stores/types.js';
+import { DEFAULT_ORG, type Stores } from './stores/types.js';
 
 /** Builds the cloud service; nothing connects or listens until `start()` (docs/design.md: app.ts has no side effects). */
 export interface Cloud {
@@ -56,19 +66,70 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
     frameworkErrors, // router errors (over-long path segment, bad URL) in the catalogue's shape too
+    // req.ip is the forwarded client address only behind a configured proxy (never a header anyone can send).
+    trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
     ...(tls ? { https: tls } : {}),
   }) as unknown as FastifyInstance;
   const stores = options.stores ?? createStores(config);
   const metrics = new CloudMetrics();
   const now = options.now ?? Date.now;
-  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs, config.rateLimit.anonPerMin);
-  const pipeline = new IngestPipeline(stores, metrics, { sinkTimeoutMs: config.ingest.sinkTimeoutMs }, log.child({ part: 'ingest' }));
+  const limiterRedis = rateLimitRedis(config);
+  const localFailures = new MemoryFailureWindow(
+    config.auth.failureWindowMs,
+    Math.max(config.auth.failuresPerAddress, config.auth.failuresPerAccount) + 2,
+  );
+  const auth = new Authenticator(stores.meta, config.auth.cacheTtlMs, {
+    failures: limiterRedis
+      ? new RedisFailureWindow(limiterRedis.client, config.redis.keyPrefix, config.auth.failureWindowMs, localFailures)
+      : localFailures,
+    perAddress: config.auth.failuresPerAddress,
+    perAccount: config.auth.failuresPerAccount,
+    windowMs: config.auth.failureWindowMs,
+    now,
+    onLockout: async ({ scope, key, orgId }) => {
+      log.warn({ scope, key }, 'authentication lockout: too many failures');
+      await stores.meta
+        .addAudit({
+          id: newId('aud'),
+          orgId: orgId ?? DEFAULT_ORG,
+          gatewayId: null,
+          ts: now(),
+          actor: { type: 'system' },
+          deviceId: null,
+          action: 'auth.lockout',
+          reason: `too many failed authentications for this ${scope}`,
+          data: { scope, [scope]: key, windowMs: config.auth.failureWindowMs },
+        })
+        .catch((err: Error) => log.error({ err: err.message }, 'could not audit a lockout'));
+    },
+  });
+  const pipeline = new IngestPipeline(
+    stores,
+    metrics,
+    { sinkTimeoutMs: config.ingest.sinkTimeoutMs, ownershipCacheMs: config.auth.cacheTtlMs },
+    log.child({ part: 'ingest' }),
+  );
   const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
 
   http.decorateRequest('principal', null);
+  // Every answer, errors and static files included: a browser never sniffs a JSON body into HTML.
+  http.addHook('onRequest', async (_req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
   // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
   http.setValidatorCompiler(() => (value) => ({ value }));
   installErrorHandlers(http, { retryAfterS: config.ingest.retryAfterS });
+  // The OpenAPI document states what each route needs, read from the route's own auth hook (never written twice).
+  http.addHook('onRoute', (route) => {
+    if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
+    const role = neededBy(route.onRequest);
+    const schema = route.schema as Record<string, unknown>;
+    route.schema = {
+      ...schema,
+      'x-role': role,
+      description: `Needs: ${role}.${schema.description ? ` ${schema.description}` : ''}`,
+    } as typeof route.schema;
+  });
   http.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-encoding'] !== 'gzip') return payload;
     // The body limit applies to the decoded size (a gzip bomb stops at the limit).
@@ -81,13 +142,44 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     payload.pipe(gunzip);
     return gunzip;
   });
+  // Dashboard sessions (docs/adr/028-user-sessions.md): server-side, in the meta store; the cookie holds only the signed id.
+  http.register(cookie);
+  http.register(session, {
+    secret: config.auth.sessionSecret ?? randomBytes(32).toString('base64url'),
+    cookieName: 'sv_session',
+    // Secure when served over TLS (or, behind a trusted proxy, when it says the client used HTTPS).
+    cookie: {
+      httpOnly: true,
+      secure: tls ? true : config.http.trustProxy.length > 0 ? 'auto' : false,
+      sameSite: 'strict',
+      path: '/',
+      maxAge: config.auth.sessionTtlMs,
+    },
+    saveUninitialized: false,
+    store: new MetaSessionStore(stores.meta.users, now, config.auth.sessionTtlMs),
+  });
+  http.register(csrf, { sessionPlugin: '@fastify/session' });
+  const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+  auth.csrf = (req, reply, done) => {
+    if (req.principal?.kind !== 'user' || SAFE.has(req.method)) return done();
+    http.csrfProtection(req, reply, done);
+  };
   http.register(swagger, {
     openapi: {
       info: { title: 'Sous-vide cloud API', version: '1.0.0', description: 'Ingest (gateways), query and control (API keys).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'sv_session',
+            description: 'Dashboard session; state-changing calls also need x-csrf-token',
+          },
+        },
+      },
     },
   });
-  const limiterRedis = rateLimitRedis(config);
   http.register(rateLimit, {
     global: true,
     ...(limiterRedis ? { redis: limiterRedis.client, nameSpace: `${config.redis.keyPrefix}rl:`, skipOnError: true } : {}),
@@ -99,7 +191,13 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
           ? config.rateLimit.keyPerMin
           : config.rateLimit.anonPerMin,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
+    // Each bucket belongs to one org (a gateway or key of one org never spends another's).
+    keyGenerator: (req) => {
+      if (req.principal) return `${req.principal.orgId}:${req.principal.kind}:${req.principal.id}`;
+      // A login's bucket is its address and account: guesses at other accounts never use up a user's own logins.
+      const email = (req.body as { email?: unknown } | null)?.email;
+      return typeof email === 'string' ? `login:${req.ip}:${email.trim().toLowerCase().slice(0, 254)}` : `ip:${req.ip}`;
+    },
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       ...errorBody('SV_ERR_RATE_LIMITED', `rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`, [`limit: ${ctx.max} per minute`]),
@@ -114,6 +212,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await recordRoutes(app, deps);
     await cookRoutes(app, deps);
     await keyRoutes(app, deps);
+    await sessionRoutes(app, deps);
+    await userRoutes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
     dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });
   });

@@ -3,63 +3,165 @@ import t from 'tap';
 import { startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
+import { MIGRATIONS } from './stores/sql/migrations.js';
 import { testConfig } from './testing/servers.js';
 
-/** `sousvide cloud migrate | gateway add | gateway revoke | key add`, with `--json`, on SQLite and on MariaDB. */
+/** `sousvide cloud migrate | org | gateway | key | device move`, with `--json`, on SQLite and on MariaDB. */
 const main = new URL('../cli/main.ts', import.meta.url).pathname;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+const ALL = MIGRATIONS.map((m) => m.version);
+const errorCode = (r: { stderr: string }) => JSON.parse(r.stderr).error.code;
 
-t.test('embedded: migrate, gateway add (token once, stored hashed), key add, revoke', async (t) => {
+t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key add, list, revoke', async (t) => {
   const config = testConfig(t, undefined, 'cli');
   const dir = ['--data-dir', config.dataDir];
   const m = cli(['cloud', 'migrate', '--json', ...dir]);
   t.equal(m.status, 0, m.stderr);
-  t.same(JSON.parse(m.stdout), { backend: 'sqlite', applied: [1, 2], current: 2 });
+  t.same(JSON.parse(m.stdout), { backend: 'sqlite', applied: ALL, current: Math.max(...ALL) });
   t.same(JSON.parse(cli(['cloud', 'migrate', '--json', ...dir]).stdout).applied, [], 'a second run applies nothing');
 
-  const g = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--json', ...dir]);
+  const o = cli(['cloud', 'org', 'add', 'acme', '--json', ...dir]);
+  t.equal(o.status, 0, o.stderr);
+  const org = JSON.parse(o.stdout);
+  t.same(Object.keys(org).sort(), ['id', 'name']);
+  t.equal(org.name, 'acme');
+  t.equal(errorCode(cli(['cloud', 'org', 'add', 'acme', '--json', ...dir])), 'SV_ERR_CONFLICT');
+  t.equal(errorCode(cli(['cloud', 'org', 'add', 'Not An Org', '--json', ...dir])), 'SV_ERR_VALIDATION');
+
+  const g = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--org', 'acme', '--json', ...dir]);
   t.equal(g.status, 0, g.stderr);
   const gw = JSON.parse(g.stdout);
   t.same(Object.keys(gw).sort(), ['id', 'token']);
   t.equal(gw.id, 'kitchen-1');
   t.match(gw.token, /^svg_[A-Za-z0-9_-]{43}$/);
-  const dup = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--json', ...dir]);
+  const dup = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--org', org.id, '--json', ...dir]);
   t.equal(dup.status, 1);
-  t.equal(JSON.parse(dup.stderr).error.code, 'SV_ERR_CONFLICT');
-  const badName = cli(['cloud', 'gateway', 'add', 'Bad Name!', '--json', ...dir]);
-  t.equal(JSON.parse(badName.stderr).error.code, 'SV_ERR_VALIDATION');
+  t.equal(errorCode(dup), 'SV_ERR_CONFLICT');
+  t.equal(errorCode(cli(['cloud', 'gateway', 'add', 'Bad Name!', '--org', 'acme', '--json', ...dir])), 'SV_ERR_VALIDATION');
+  const noOrg = cli(['cloud', 'gateway', 'add', 'kitchen-2', '--json', ...dir]);
+  t.equal(noOrg.status, 2);
+  t.match(JSON.parse(noOrg.stderr).error, { code: 'SV_ERR_CLI_USAGE', details: ['--org: required'] });
+  const unknownOrg = cli(['cloud', 'gateway', 'add', 'kitchen-2', '--org', 'nope', '--json', ...dir]);
+  t.match(JSON.parse(unknownOrg.stderr).error, { code: 'SV_ERR_NOT_FOUND', details: [/^--org: /] });
 
-  const k = cli(['cloud', 'key', 'add', '--role', 'operator', '--owner', 'oscar', '--json', ...dir]);
+  const k = cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'operator', '--owner', 'oscar', '--json', ...dir]);
   t.equal(k.status, 0, k.stderr);
   const key = JSON.parse(k.stdout);
-  t.same(Object.keys(key).sort(), ['id', 'key', 'role']);
-  t.equal(key.role, 'operator');
-  const noRole = cli(['cloud', 'key', 'add', '--json', ...dir]);
+  t.same(Object.keys(key).sort(), ['id', 'key']);
+  const limited = JSON.parse(
+    cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'kitchen-1', '--json', ...dir]).stdout,
+  );
+  t.match(limited, { id: /^key-/, key: /^svk_/ });
+  t.equal(
+    errorCode(cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'nowhere', '--json', ...dir])),
+    'SV_ERR_NOT_FOUND',
+  );
+  const noRole = cli(['cloud', 'key', 'add', '--org', 'acme', '--json', ...dir]);
   t.equal(noRole.status, 2);
-  t.equal(JSON.parse(noRole.stderr).error.code, 'SV_ERR_CLI_USAGE');
-  t.equal(JSON.parse(cli(['cloud', 'key', 'add', '--role', 'root', '--json', ...dir]).stderr).error.code, 'SV_ERR_VALIDATION');
+  t.equal(errorCode(noRole), 'SV_ERR_CLI_USAGE');
+  t.equal(errorCode(cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'root', '--json', ...dir])), 'SV_ERR_VALIDATION');
+
+  const keys = JSON.parse(cli(['cloud', 'key', 'list', '--org', 'acme', '--json', ...dir]).stdout);
+  t.same(
+    keys.map((x: { id: string; role: string; gatewayId: string | null }) => [x.id, x.role, x.gatewayId]).sort(),
+    [
+      [key.id, 'operator', null],
+      [limited.id, 'viewer', 'kitchen-1'],
+    ].sort(),
+  );
+  t.notOk(JSON.stringify(keys).includes(key.key), 'a listing never shows a key');
+  const gws = JSON.parse(cli(['cloud', 'gateway', 'list', '--json', ...dir]).stdout);
+  t.match(gws, [{ id: 'kitchen-1', orgId: org.id, revokedMs: null }]);
+
+  const u = cli(['cloud', 'user', 'add', 'cook@acme.test', '--org', 'acme', '--role', 'operator', '--json', ...dir]);
+  t.equal(u.status, 0, u.stderr);
+  const user = JSON.parse(u.stdout);
+  t.same(Object.keys(user).sort(), ['id', 'inviteUrl']);
+  t.match(user.inviteUrl, /^http:\/\/localhost:\d+\/dashboard\/#\/invite\/svi_[A-Za-z0-9_-]{43}$/);
+  const pw = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      main,
+      'cloud',
+      'user',
+      'add',
+      'chef@acme.test',
+      '--org',
+      'acme',
+      '--role',
+      'admin',
+      '--password-stdin',
+      '--json',
+      ...dir,
+    ],
+    {
+      encoding: 'utf8',
+      input: 'a passphrase from stdin\n',
+    },
+  );
+  t.equal(pw.status, 0, pw.stderr);
+  t.match(JSON.parse(pw.stdout), { id: /^usr-/, inviteUrl: null });
+  const weak = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      main,
+      'cloud',
+      'user',
+      'add',
+      'weak@acme.test',
+      '--org',
+      'acme',
+      '--role',
+      'viewer',
+      '--password-stdin',
+      '--json',
+      ...dir,
+    ],
+    {
+      encoding: 'utf8',
+      input: 'short\n',
+    },
+  );
+  t.match(JSON.parse(weak.stderr).error, { code: 'SV_ERR_VALIDATION', details: ['password: at least 12 characters'] });
+  t.equal(
+    errorCode(cli(['cloud', 'user', 'add', 'not-an-email', '--org', 'acme', '--role', 'viewer', '--json', ...dir])),
+    'SV_ERR_VALIDATION',
+  );
+  const adm = cli(['cloud', 'admin', 'add', 'root@service.test', '--json', ...dir]);
+  t.equal(adm.status, 0, adm.stderr);
+  t.match(JSON.parse(adm.stdout), { id: /^usr-/, inviteUrl: /invite\/svi_/ });
 
   const stores = createStores(config);
   await openStores(stores);
-  t.match(await stores.meta.gatewayByTokenHash(hashSecret(gw.token)), { id: 'kitchen-1' }, 'only the hash is needed to find it');
-  t.match(await stores.meta.apiKeyByHash(hashSecret(key.key)), { role: 'operator', owner: 'oscar' });
+  t.match(await stores.meta.gatewayByTokenHash(hashSecret(gw.token)), { id: 'kitchen-1', orgId: org.id }, 'only the hash is needed');
+  t.match(await stores.meta.apiKeyByHash(hashSecret(key.key)), { role: 'operator', owner: 'oscar', orgId: org.id, gatewayId: null });
+  t.match(await stores.meta.apiKeyByHash(hashSecret(limited.key)), { role: 'viewer', gatewayId: 'kitchen-1' });
+  t.match(await stores.meta.users.userByEmail('chef@acme.test'), { orgId: org.id, role: 'admin', passwordHash: /^\$argon2id\$/ });
+  t.match(await stores.meta.users.userByEmail('root@service.test'), { orgId: 'default', serviceAdmin: true, passwordHash: null });
   await closeStores(stores);
   const db = spawnSync('grep', ['-c', gw.token, `${config.dataDir}/cloud.db`], { encoding: 'utf8' });
   t.equal(db.stdout.trim(), '0', 'the token itself is not in the database file');
 
+  t.same(JSON.parse(cli(['cloud', 'key', 'revoke', key.id, '--json', ...dir]).stdout), { id: key.id, revoked: true });
+  t.equal(cli(['cloud', 'key', 'revoke', key.id, ...dir]).status, 1, 'already revoked');
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 0);
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 1, 'already revoked');
 });
 
-t.test('production: migrate and gateway add against MariaDB', async (t) => {
+t.test('production: migrate, org add and gateway add against MariaDB', async (t) => {
   const mysql = await startMariaDb(t);
   // directUrl: spawnSync blocks this process, and with it the harness's fault proxy.
   const env = { SV_CLOUD_MYSQL_URL: mysql.directUrl };
   const m = cli(['cloud', 'migrate', '--json'], env);
   t.equal(m.status, 0, m.stderr);
-  t.same(JSON.parse(m.stdout), { backend: 'mysql', applied: [1, 2], current: 2 });
-  const g = cli(['cloud', 'gateway', 'add', 'site-7', '--json'], env);
+  t.same(JSON.parse(m.stdout), { backend: 'mysql', applied: ALL, current: Math.max(...ALL) });
+  const org = JSON.parse(cli(['cloud', 'org', 'add', 'site-org', '--json'], env).stdout);
+  const g = cli(['cloud', 'gateway', 'add', 'site-7', '--org', org.id, '--json'], env);
   t.equal(g.status, 0, g.stderr);
   t.equal(JSON.parse(g.stdout).id, 'site-7');
 });

@@ -1,8 +1,18 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
 
 const Port = z.number().int().min(0).max(65535);
+
+/** An IPv4 or IPv6 address with an optional prefix length: 10.0.0.0/8, 192.168.1.7, fd00::/8. */
+const Cidr = z.string().refine((v) => {
+  const [ip, bits, extra] = v.split('/');
+  const family = isIP(ip ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}, 'must be an IP address or CIDR (e.g. 10.0.0.0/8 or fd00::/8)');
 
 /** Cloud config (docs/config.md is generated from this). With no store URLs the embedded SQLite back-end is used. */
 export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
@@ -42,6 +52,17 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 30_000,
       help: 'Socket-level request timeout (0 = none).',
     }),
+    publicUrl: opt(z.url({ protocol: /^https?$/ }).optional(), {
+      kind: 'string',
+      unit: 'url',
+      help: 'Where users reach the cloud (the origin of invitation links); unset = http://localhost:<port>.',
+    }),
+    trustProxy: opt(z.array(Cidr).max(64), {
+      kind: 'list',
+      unit: 'CIDRs',
+      default: [],
+      help: 'Proxies (load balancers) whose X-Forwarded-For is believed, as CIDRs (e.g. 10.0.0.0/8); empty = off: the client address is the peer.',
+    }),
   },
   ingest: {
     sinkTimeoutMs: opt(z.number().int().min(10).max(600_000), {
@@ -80,7 +101,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       kind: 'int',
       unit: 'requests/min',
       default: 120,
-      help: 'Failed authentications per minute per client address (per instance); past it the address gets 429.',
+      help: 'Requests per minute per client address without a credential (shared through Redis when configured).',
     }),
   },
   auth: {
@@ -89,6 +110,40 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       unit: 'ms',
       default: 5_000,
       help: 'How long a verified token or key is cached; a revocation takes effect within this time.',
+    }),
+    sessionTtlMs: opt(
+      z
+        .number()
+        .int()
+        .min(60_000)
+        .max(30 * 86_400_000),
+      {
+        kind: 'int',
+        unit: 'ms',
+        default: 8 * 3_600_000,
+        help: 'A dashboard session ends this long after login (server-side; the cookie expires with it).',
+      },
+    ),
+    sessionSecret: opt(z.string().min(32).optional(), {
+      kind: 'string',
+      secret: true,
+      help: 'Signs the session cookie (at least 32 characters; the same on every instance). Unset = random per process: sessions end at restart.',
+    }),
+    failuresPerAddress: opt(z.number().int().min(1), {
+      kind: 'int',
+      default: 120,
+      help: 'Failed authentications per client address within auth.failureWindowMs; past it wrong credentials get 429 (a correct one is still accepted).',
+    }),
+    failuresPerAccount: opt(z.number().int().min(1), {
+      kind: 'int',
+      default: 10,
+      help: 'Failed logins per account within auth.failureWindowMs; past it the account is locked until the window slides past them.',
+    }),
+    failureWindowMs: opt(z.number().int().min(1_000).max(86_400_000), {
+      kind: 'int',
+      unit: 'ms',
+      default: 60_000,
+      help: 'The sliding window failed authentications are counted in (shared through Redis when configured).',
     }),
   },
   influx: {

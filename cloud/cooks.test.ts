@@ -1,5 +1,6 @@
 import t from 'tap';
 import { cookRecordId } from '../shared/relay/cook-id.js';
+import { DEFAULT_ORG } from './stores/types.js';
 import { audit, batch, event, T0, telemetry, uid } from './testing/fixtures.js';
 import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
@@ -39,6 +40,7 @@ t.before(async () => {
   // The user set the cook in the cloud a moment before the gateway started it.
   await c.cloud.stores.meta.addAudit({
     id: uid('aud'),
+    orgId: DEFAULT_ORG,
     gatewayId: null,
     ts: T0 - 2000,
     actor: { type: 'user', id: 'oscar' },

@@ -5,7 +5,12 @@ import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 /** The whole service on the embedded back-end (no URLs configured): ingest, query, control, rate limits. */
 const c = await startCloud(
   t,
-  testConfig(t, undefined, 'emb', { 'rateLimit.keyPerMin': 8, 'rateLimit.gatewayPerMin': 5, 'rateLimit.anonPerMin': 4 }),
+  testConfig(t, undefined, 'emb', {
+    'rateLimit.keyPerMin': 8,
+    'rateLimit.gatewayPerMin': 5,
+    'rateLimit.anonPerMin': 4,
+    'auth.failuresPerAddress': 4,
+  }),
 );
 const creds = await credentials(c);
 

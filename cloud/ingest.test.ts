@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { RelayRecord } from '../shared/relay/batch.js';
+import { DEFAULT_SCOPE } from './stores/types.js';
 import { audit, batch, commandResult, cook, event, status, T0, telemetry, uid } from './testing/fixtures.js';
 import { api, credentials, type RunningCloud, startCloud, startServers, testConfig } from './testing/servers.js';
 
@@ -119,7 +120,7 @@ t.test('Redis stopped: 503 with Retry-After; Redis back: the retry succeeds, sto
   t.equal(retry.status, 200, 'the gateway retry of the same batch succeeds');
   t.equal((await influx.points(dev, 0, T0 + 100_000)).length, 2, 'telemetry in InfluxDB once, though the first attempt wrote it');
   t.match((await state.latest([dev], T0)).get(dev), { boot: 1, seq: 2 }, 'state is in Redis');
-  const events = await meta.listEvents({ deviceId: dev }, { limit: 10 });
+  const events = await meta.listEvents(DEFAULT_SCOPE, { deviceId: dev }, { limit: 10 });
   t.equal(events.items.length, 1, 'the event in MySQL once');
 });
 
@@ -153,7 +154,7 @@ t.test('MySQL stopped: 503; back: the retry succeeds', async (t) => {
   await servers.mysql.start();
   const retry = await retryUntilOk(body);
   t.equal(retry.status, 200);
-  t.equal((await meta.listAudit({ deviceId: dev }, { limit: 10 })).items.length, 1, 'the audit record once');
+  t.equal((await meta.listAudit(DEFAULT_SCOPE, { deviceId: dev }, { limit: 10 })).items.length, 1, 'the audit record once');
 });
 
 t.test('MySQL black-holed (packets vanish): 503, and once healed the pool is not pinned', async (t) => {
@@ -170,5 +171,5 @@ t.test('MySQL black-holed (packets vanish): 503, and once healed the pool is not
   servers.mysql.heal();
   const retry = await retryUntilOk(body);
   t.equal(retry.status, 200, 'the retry succeeds after the heal');
-  t.equal((await meta.listEvents({ deviceId: dev }, { limit: 10 })).items.length, 1, 'the event once');
+  t.equal((await meta.listEvents(DEFAULT_SCOPE, { deviceId: dev }, { limit: 10 })).items.length, 1, 'the event once');
 });

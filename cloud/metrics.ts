@@ -15,6 +15,7 @@ export class CloudMetrics {
   readonly ok: Record<SinkName, Counter>;
   readonly fail: Record<SinkName, Counter>;
   readonly pipelineSuccess: Counter;
+  readonly foreignDevice: Counter<'reason'>;
   readonly sinkSeconds: Histogram<'sink' | 'backend' | 'outcome'>;
   readonly batchSeconds: Histogram<'outcome'>;
   readonly visibleSeconds: Histogram;
@@ -36,6 +37,12 @@ export class CloudMetrics {
       mysql: counter('mysql_fail_total', 'Records the meta sink failed to commit.'),
     };
     this.pipelineSuccess = counter('pipeline_success_total', 'Records of batches answered 2xx (every sink committed).');
+    this.foreignDevice = new Counter({
+      name: 'ingest_foreign_device_total',
+      help: 'Records refused because their device belongs to another gateway (reason foreign) or was revoked by its own (reason revoked); dead-lettered and audited.',
+      labelNames: ['reason'],
+      registers: r,
+    });
     const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.sinkSeconds = new Histogram({
       name: 'sink_duration_seconds',

@@ -3,6 +3,7 @@ import t from 'tap';
 import type { RelayBatch, RelayRecord } from '../shared/relay/batch.js';
 import { createGateway } from './admin.js';
 import type { Stores } from './stores/types.js';
+import { DEFAULT_ORG, DEFAULT_SCOPE } from './stores/types.js';
 import { audit, batch, event, status, T0, telemetry } from './testing/fixtures.js';
 import { api, type RunningCloud, startCloud, startServers, testConfig } from './testing/servers.js';
 
@@ -47,7 +48,7 @@ async function setup(ns: string, instances: number, database: string) {
   // Both instances migrate at start: the migration lock makes that safe.
   for (const c of await Promise.all(Array.from({ length: instances }, () => startCloud(t, config)))) clouds.push(c);
   const tokens = new Map<string, string>();
-  for (const gw of GATEWAYS) tokens.set(gw, (await createGateway(clouds[0]!.cloud.stores.meta, gw, T0)).token);
+  for (const gw of GATEWAYS) tokens.set(gw, (await createGateway(clouds[0]!.cloud.stores.meta, gw, DEFAULT_ORG, T0)).token);
   return { clouds, tokens };
 }
 
@@ -76,14 +77,14 @@ async function snapshot(stores: Stores) {
       const id = `kit-${g}-${d}`;
       const points = await stores.telemetry.points(id, 0, T0 + 10_000_000);
       const st = (await stores.state.latest([id], T0 + 6000)).get(id);
-      const events = await stores.meta.listEvents({ deviceId: id }, { limit: 500 });
-      const trail = await stores.meta.listAudit({ deviceId: id }, { limit: 500 });
+      const events = await stores.meta.listEvents(DEFAULT_SCOPE, { deviceId: id }, { limit: 500 });
+      const trail = await stores.meta.listAudit(DEFAULT_SCOPE, { deviceId: id }, { limit: 500 });
       devices[id] = {
         points: points.map((p) => [p.ts, p.boot, p.seq, p.temperature, p.gatewayId]).sort(),
         state: st && { boot: st.boot, seq: st.seq, tempC: st.tempC, status: st.status, gatewayId: st.gatewayId },
         events: events.items.map((e) => e.id),
         audit: trail.items.map((a) => a.id),
-        device: (await stores.meta.getDevice(id))?.gatewayId,
+        device: (await stores.meta.getDevice(DEFAULT_SCOPE, id))?.gatewayId,
       };
     }
   }
@@ -108,7 +109,7 @@ t.test('a cook set through one instance reaches a gateway talking to the other',
   const { clouds, tokens } = await setup('cook', 2, 'sv_cook');
   await send(clouds, tokens, true);
   const { createApiKey } = await import('./admin.js');
-  const key = await createApiKey(clouds[0]!.cloud.stores.meta, 'operator', 'olga', Date.now());
+  const key = await createApiKey(clouds[0]!.cloud.stores.meta, { role: 'operator', owner: 'olga', orgId: DEFAULT_ORG }, Date.now());
   const put = await api(clouds[0]!.base, 'PUT', '/v1/devices/kit-1-2/cook', key.key, { targetC: 61 });
   t.equal(put.status, 200);
   const reply = await api(clouds[1]!.base, 'POST', '/v1/ingest', tokens.get('gw-bravo'), batch([]));
@@ -124,7 +125,7 @@ t.test('rate limits are shared by the instances through Redis', async (t) => {
   const config = testConfig(t, servers, 'rl', { 'mysql.url': url.toString(), 'rateLimit.keyPerMin': 6 });
   const [a, b] = await Promise.all([startCloud(t, config), startCloud(t, config)]);
   const { createApiKey } = await import('./admin.js');
-  const key = await createApiKey(a!.cloud.stores.meta, 'viewer', 'vera', Date.now());
+  const key = await createApiKey(a!.cloud.stores.meta, { role: 'viewer', owner: 'vera', orgId: DEFAULT_ORG }, Date.now());
   const codes: number[] = [];
   for (let i = 0; i < 4; i++) {
     codes.push((await api(a!.base, 'GET', '/v1/gateways', key.key)).status);

@@ -7,6 +7,7 @@ import { buildCloud } from '../../cloud/app.js';
 import { cloudConfig } from '../../cloud/config.js';
 import type { SinkName } from '../../cloud/metrics.js';
 import { createStores } from '../../cloud/stores/index.js';
+import { DEFAULT_ORG } from '../../cloud/stores/types.js';
 import { batch, event, telemetry } from '../../cloud/testing/fixtures.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
@@ -74,7 +75,7 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
       const cloud = buildCloud(config, createLogger({ name: 'bench-cloud', level: 'error', pretty: false }), { stores });
       const { port } = await cloud.start();
       try {
-        const gw = await createGateway(cloud.stores.meta, `bench-gw-${i}-${Date.now() % 100000}`, Date.now());
+        const gw = await createGateway(cloud.stores.meta, `bench-gw-${i}-${Date.now() % 100000}`, DEFAULT_ORG, Date.now());
         const run = await drive(`http://127.0.0.1:${port}`, gw.token, o, i);
         runs.push({ mode, ...run });
         o.out.write(

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createGateway } from '../../cloud/admin.js';
 import { closeStores, createStores, openStores } from '../../cloud/stores/index.js';
+import { DEFAULT_ORG } from '../../cloud/stores/types.js';
 import { event, telemetry } from '../../cloud/testing/fixtures.js';
 import { testConfig } from '../../cloud/testing/servers.js';
 import { onlySinks } from './sink-filter.js';
@@ -12,7 +13,7 @@ t.test('only the chosen sink writes; every other store call goes to the real sto
   t.teardown(() => closeStores(real));
   const stores = onlySinks(real, ['redis']);
   const now = Date.now();
-  const gw = await createGateway(stores.meta, 'bench-filter', now);
+  const gw = await createGateway(stores.meta, 'bench-filter', DEFAULT_ORG, now);
   t.ok(gw.id, 'the meta store still creates gateways (not an ingest write)');
 
   const tel = [telemetry('kit-sf1', 1, 0, { rxTs: now }), telemetry('kit-sf1', 1, 1, { rxTs: now })];
@@ -29,7 +30,11 @@ t.test('only the chosen sink writes; every other store call goes to the real sto
     commandResults: [],
     cooks: [],
   };
-  t.same(await stores.meta.ingest(gw.id, meta as never, now), { inserted: 0, duplicates: 0 }, 'mysql is off: accepted without a write');
+  t.same(
+    await stores.meta.ingest(gw.id, DEFAULT_ORG, meta as never, now),
+    { inserted: 0, duplicates: 0 },
+    'mysql is off: accepted without a write',
+  );
   t.equal(await real.meta.countRows('events'), 0, 'no event row');
   t.equal(stores.meta.backend, real.meta.backend, 'properties come from the real store');
 });

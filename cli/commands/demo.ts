@@ -60,7 +60,7 @@ export const demoCommand: Command = {
     });
     const info = {
       dashboard: `${demo.cloudUrl}/dashboard/`,
-      adminKey: demo.adminKey,
+      login: demo.login,
       gatewayDashboard: `${demo.gatewayUrl}/dashboard/`,
       operatorToken: demo.operatorToken,
       dataDir,
@@ -73,7 +73,7 @@ export const demoCommand: Command = {
             'sous-vide demo running (Ctrl-C stops everything; data stays in the data dir)',
             '',
             `  dashboard (cloud):    ${info.dashboard}`,
-            `  admin key (new each start, shown once): ${info.adminKey}`,
+            `  log in as ${info.login.email}, password (new each start, shown once): ${info.login.password}`,
             '',
             `  dashboard (gateway, works with the cloud down): ${info.gatewayDashboard}`,
             `  operator token: ${info.operatorToken}`,

@@ -64,14 +64,15 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   const shot = (name: string) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 
-  // Login: a wrong key is refused with a message, the demo's admin key gets in.
+  // Login: a wrong password is refused with a message, the demo's user gets in.
   await page.goto(`${demo.cloudUrl}/dashboard/`);
-  await page.getByLabel('API key').fill('svk_not-a-real-key-0000000000000000000000');
+  await page.getByLabel('E-mail').fill(demo.login.email);
+  await page.getByLabel('Password').fill('not the password of the demo');
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.locator('#login-error', { hasText: 'Not accepted' }).waitFor(WAIT);
-  t.pass('a wrong key is refused with a message');
+  t.pass('a wrong password is refused with a message');
   await shot('login');
-  await page.getByLabel('API key').fill(demo.adminKey);
+  await page.getByLabel('Password').fill(demo.login.password);
   await page.keyboard.press('Enter'); // the form works from the keyboard
   await page.getByRole('heading', { name: 'Kits' }).waitFor(WAIT);
 

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApiKey, createGateway } from '../../cloud/admin.js';
+import { createApiKey, createGateway, createOrg } from '../../cloud/admin.js';
 import { buildCloud, type Cloud } from '../../cloud/app.js';
+import { hashPassword } from '../../cloud/auth/password.js';
 import { hashSecret } from '../../cloud/auth/tokens.js';
+import { createUser } from '../../cloud/auth/users.js';
 import { cloudConfig } from '../../cloud/config.js';
 import { buildGateway, type Gateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
@@ -30,10 +33,15 @@ export interface DemoOptions {
   kits?: readonly DemoKit[];
 }
 
+const DEMO_ORG = 'demo-kitchen';
+const DEMO_EMAIL = 'cook@demo.local';
+
 export interface Demo {
   cloudUrl: string;
   gatewayUrl: string;
-  /** A fresh admin API key for the cloud dashboard (the previous demo key is revoked). */
+  /** The demo org's dashboard user, with a fresh password each start. */
+  login: { email: string; password: string };
+  /** A fresh admin API key of the demo org, for scripts (the previous demo key is revoked). */
   adminKey: string;
   /** A fresh operator token for the gateway's dashboard (issuing one replaces the old one). */
   operatorToken: string;
@@ -75,16 +83,29 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   try {
     const meta = cloud.stores.meta;
     // A kept token the cloud no longer knows (its store was deleted): register the gateway again.
+    // One org and one user: the demo kitchen (a store from before orgs keeps its gateway in the default org: register anew).
+    const orgId = (await meta.findOrg(DEMO_ORG))?.id ?? (await createOrg(meta, DEMO_ORG, Date.now())).id;
     const registered = state.cloudGateway && (await meta.gatewayByTokenHash(hashSecret(state.cloudGateway.token)));
-    if (!registered) {
-      const taken = (await meta.listGateways({ limit: 500 })).items.some((g) => g.id === GATEWAY_NAME);
-      state.cloudGateway = await createGateway(meta, taken ? `${GATEWAY_NAME}-${Date.now().toString(36)}` : GATEWAY_NAME, Date.now());
+    if (!registered || registered.orgId !== orgId) {
+      const taken = await meta.orgOf('gateways', GATEWAY_NAME);
+      state.cloudGateway = await createGateway(
+        meta,
+        taken ? `${GATEWAY_NAME}-${Date.now().toString(36)}` : GATEWAY_NAME,
+        orgId,
+        Date.now(),
+      );
       saveState(o.dataDir, state);
     }
     const gatewayToken = (state.cloudGateway as { token: string }).token;
-    if (state.adminKeyId) await meta.revokeApiKey(state.adminKeyId, Date.now());
-    const admin = await createApiKey(meta, 'admin', 'demo', Date.now());
+    const scope = { orgId };
+    if (state.adminKeyId) await meta.revokeApiKey(scope, state.adminKeyId, Date.now());
+    const admin = await createApiKey(meta, { role: 'admin', owner: 'demo', orgId }, Date.now());
     state.adminKeyId = admin.id;
+    // A new password each start, shown once (like the key was): only its hash is kept.
+    const password = randomBytes(12).toString('base64url');
+    const user = await meta.users.userByEmail(DEMO_EMAIL);
+    if (user) await meta.users.setPassword(user.id, await hashPassword(password), Date.now());
+    else await createUser(meta, { email: DEMO_EMAIL, orgId, role: 'admin', password, publicUrl: cloudUrl }, Date.now());
 
     const gwConfig = loadConfig(gatewayConfig, {
       overrides: {
@@ -153,6 +174,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       cloudUrl,
       gatewayUrl: `http://127.0.0.1:${ports.httpPort}`,
       adminKey: admin.key,
+      login: { email: DEMO_EMAIL, password },
       operatorToken,
       kits: sims,
       cloud,

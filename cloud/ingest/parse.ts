@@ -14,28 +14,33 @@ const EnvelopeOnly = RelayBatch.extend({ records: z.array(z.unknown()).max(MAX_B
  * batch is dead-lettered and reported in the reply instead, so that one bad record does not hold
  * back thousands of good ones in the gateway's outbox (docs/design.md invariant 5).
  */
-export function parseBatch(body: unknown): { batch: RelayBatch; rejected: DeadLetter[] } {
+export function parseBatch(body: unknown): { batch: RelayBatch; rejected: DeadLetter[]; positions: number[] } {
   const env = EnvelopeOnly.safeParse(body);
   if (!env.success) {
     throw new SvError('SV_ERR_PAYLOAD_INVALID', 'batch does not match the relay contract', formatIssues(env.error, 'body').slice(0, 50));
   }
   const records: RelayRecord[] = [];
+  /** Index in the received batch of each valid record. */
+  const positions: number[] = [];
   const rejected: DeadLetter[] = [];
   env.data.records.forEach((raw, index) => {
     // Valid telemetry (nearly every record of a drain) skips zod; anything else gets zod's verdict.
     const fast = fastTelemetry(raw);
     if (fast) {
       records.push(fast);
+      positions.push(index);
       return;
     }
     const r = RelayRecord.safeParse(raw);
-    if (r.success) records.push(r.data);
-    else
+    if (r.success) {
+      records.push(r.data);
+      positions.push(index);
+    } else
       rejected.push({
         index,
         reasons: formatIssues(r.error, `records.${index}`).slice(0, 20),
         payload: JSON.stringify(raw).slice(0, 4096),
       });
   });
-  return { batch: { ...env.data, records }, rejected };
+  return { batch: { ...env.data, records }, rejected, positions };
 }

@@ -3,10 +3,19 @@ import { SvError } from '../../shared/errors.js';
 import type { RelayBatch, RelayReply } from '../../shared/relay/batch.js';
 import type { CloudMetrics, SinkName } from '../metrics.js';
 import type { DeadLetter, Stores } from '../stores/types.js';
+import { DeviceOwnership, withoutRefused } from './ownership.js';
 import { splitBatch } from './split.js';
 
 export interface PipelineOptions {
   sinkTimeoutMs: number;
+  /** How long a device's owner is cached per instance (0: ask the meta store every batch). */
+  ownershipCacheMs?: number;
+}
+
+/** The gateway a batch comes from, as its token says. */
+export interface Sender {
+  id: string;
+  orgId: string;
 }
 
 /**
@@ -16,17 +25,49 @@ export interface PipelineOptions {
  * idempotent, so the gateway's retry of the whole batch converges (docs/design.md invariants 1, 2).
  */
 export class IngestPipeline {
+  readonly ownership: DeviceOwnership;
   constructor(
     private readonly stores: Stores,
     private readonly metrics: CloudMetrics,
     private readonly opts: PipelineOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.ownership = new DeviceOwnership(stores.meta, opts.ownershipCacheMs ?? 0);
+  }
 
-  async ingest(gatewayId: string, batch: RelayBatch, nowMs: number, rejected: readonly DeadLetter[] = []): Promise<RelayReply> {
+  /**
+   * `positions`: the index in the received batch of each of `received.records` (parseBatch drops
+   * invalid records). Records of devices the sender does not own are dead-lettered, counted and
+   * audited; the rest of the batch is written as usual.
+   */
+  async ingest(
+    sender: Sender,
+    received: RelayBatch,
+    nowMs: number,
+    invalid: readonly DeadLetter[] = [],
+    positions: readonly number[] = received.records.map((_, i) => i),
+  ): Promise<RelayReply> {
     const started = performance.now();
+    const gatewayId = sender.id;
+    const { registry } = splitBatch(received);
+    let refusedIds: Awaited<ReturnType<DeviceOwnership['refused']>>;
+    try {
+      refusedIds = await withTimeout(this.ownership.refused(gatewayId, sender.orgId, registry, received, nowMs), this.opts.sinkTimeoutMs);
+    } catch (err) {
+      throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'device ownership unavailable; retry the batch', [`mysql: ${(err as Error).message}`]);
+    }
+    const foreign = withoutRefused(received, positions, refusedIds, gatewayId, sender.orgId, nowMs);
+    const batch = foreign.batch;
+    const rejected = [...invalid, ...foreign.deadLetters].sort((a, b) => a.index - b.index);
+    if (foreign.deadLetters.length > 0) {
+      for (const [reason, n] of foreign.counts) this.metrics.foreignDevice.inc({ reason }, n);
+      this.log.warn(
+        { gatewayId, batchId: batch.batchId, devices: [...refusedIds.keys()].slice(0, 20), records: foreign.deadLetters.length },
+        'records for devices this gateway does not own refused',
+      );
+    }
     const { telemetry, status, meta: split } = splitBatch(batch);
-    const meta = { ...split, deadLetters: rejected };
+    const meta = { ...split, deadLetters: rejected, cloudAudit: foreign.audit };
     const metaCount = batch.records.length - telemetry.length - status.length + rejected.length;
     const jobs: [SinkName, string, number, () => Promise<unknown>][] = [
       [
@@ -35,7 +76,7 @@ export class IngestPipeline {
         telemetry.length + status.length,
         () => this.stores.state.apply(gatewayId, telemetry, status, nowMs),
       ],
-      ['mysql', this.stores.meta.backend, metaCount, () => this.stores.meta.ingest(gatewayId, meta, nowMs)],
+      ['mysql', this.stores.meta.backend, metaCount, () => this.stores.meta.ingest(gatewayId, sender.orgId, meta, nowMs)],
     ];
     if (telemetry.length > 0) {
       jobs.unshift(['influx', this.stores.telemetry.backend, telemetry.length, () => this.stores.telemetry.write(gatewayId, telemetry)]);

@@ -1,11 +1,18 @@
 import type { RelayBatch } from '../../shared/relay/batch.js';
-import type { Audit, CommandResult, Cook, Event, MetaBatch, Status, Telemetry } from '../stores/types.js';
+import type { Audit, CommandResult, Cook, Event, MetaBatch, RegistryReport, Status, Telemetry } from '../stores/types.js';
 
 /** A parsed batch sorted by sink: telemetry → Influx, telemetry + status → Redis, the rest → MySQL. */
 export interface SplitBatch {
   telemetry: Telemetry[];
   status: Status[];
   meta: MetaBatch;
+  /** The gateway's device registry reports, in batch order. */
+  registry: RegistryReport[];
+}
+
+/** The device a record is about (null: none, e.g. a gateway-wide event or a registry report). */
+export function deviceOf(r: RelayBatch['records'][number]): string | null {
+  return r.kind === 'registry' ? null : r.deviceId;
 }
 
 export function splitBatch(batch: RelayBatch): SplitBatch {
@@ -15,6 +22,7 @@ export function splitBatch(batch: RelayBatch): SplitBatch {
   const audit: Audit[] = [];
   const commandResults: CommandResult[] = [];
   const cooks: Cook[] = [];
+  const registry: RegistryReport[] = [];
   const devices = new Map<string, number>();
   const seen = (id: string | null, ts: number) => {
     if (id !== null) devices.set(id, Math.max(devices.get(id) ?? 0, ts));
@@ -45,11 +53,15 @@ export function splitBatch(batch: RelayBatch): SplitBatch {
         cooks.push(r);
         seen(r.deviceId, r.updatedTs);
         break;
+      case 'registry':
+        registry.push({ added: r.added, revoked: r.revoked });
+        break;
     }
   }
   return {
     telemetry,
     status,
     meta: { batchId: batch.batchId, backlog: batch.backlog, devices, events, audit, commandResults, cooks },
+    registry,
   };
 }

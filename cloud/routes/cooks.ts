@@ -7,8 +7,9 @@ import { DeviceId } from '../../shared/protocol/device-id.js';
 import { CLOUD_READINGS_COLUMNS, csvRow } from '../../shared/readings-csv.js';
 import { RecordId } from '../../shared/relay/batch.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
+import { scopeOf } from '../http/auth.js';
 import { doc, Limit, parse, QueryMs } from '../http/validate.js';
-import type { CookRow, Stores } from '../stores/types.js';
+import type { CookRow, Scope, Stores } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
 /**
@@ -69,21 +70,26 @@ async function allPages<T>(
   return out;
 }
 
-async function cookRecord(stores: Stores, cookId: string, now: number) {
-  const rows = (await stores.meta.cookRecords(cookId)).filter((r) => cookIdOf(r) === cookId);
+async function cookRecord(stores: Stores, scope: Scope, cookId: string, now: number) {
+  const rows = (await stores.meta.cookRecords(scope, cookId)).filter((r) => cookIdOf(r) === cookId);
   const last = latestPerCook(rows).get(cookId);
   if (!last) throw new SvError('SV_ERR_NOT_FOUND', `cook ${cookId} is unknown`, ['params.id: no such cook']);
-  const replacedTs = await stores.meta.nextCookStart(last.deviceId, last.startedTs);
+  const replacedTs = await stores.meta.nextCookStart(scope, last.deviceId, last.startedTs);
   const stoppedTs = last.state === 'stopped' ? last.updatedTs : null;
   const ends = [stoppedTs, replacedTs].filter((x): x is number => x !== null);
   const endedTs = ends.length ? Math.min(...ends) : null;
   const to = endedTs ?? now + 1;
   const [points, events, audit, setBefore] = await Promise.all([
     stores.telemetry.points(last.deviceId, last.startedTs, to),
-    allPages((after) => stores.meta.listEvents({ deviceId: last.deviceId, fromMs: last.startedTs, toMs: to }, { limit: PAGE, after })),
-    allPages((after) => stores.meta.listAudit({ deviceId: last.deviceId, fromMs: last.startedTs, toMs: to + 1 }, { limit: PAGE, after })),
+    allPages((after) =>
+      stores.meta.listEvents(scope, { deviceId: last.deviceId, fromMs: last.startedTs, toMs: to }, { limit: PAGE, after }),
+    ),
+    allPages((after) =>
+      stores.meta.listAudit(scope, { deviceId: last.deviceId, fromMs: last.startedTs, toMs: to + 1 }, { limit: PAGE, after }),
+    ),
     // A cook set in the cloud starts at the gateway a moment later: the user's call comes just before.
     stores.meta.listAudit(
+      scope,
       { deviceId: last.deviceId, action: 'cook.set', fromMs: last.startedTs - SET_BEFORE_MS, toMs: last.startedTs },
       { limit: 1 },
     ),
@@ -134,7 +140,7 @@ export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
       const { from, to } = rangeOf(q, now(), 30 * DAY_MS);
-      const rows = await stores.meta.cooksStarted(from, to, MAX_ROWS);
+      const rows = await stores.meta.cooksStarted(scopeOf(req.principal), from, to, MAX_ROWS);
       const items = [...latestPerCook(rows)].map(([id, r]) => summary(id, r)).slice(0, q.limit);
       return { from, to, items };
     },
@@ -153,7 +159,7 @@ export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     },
     async (req) => {
       const { id } = parse(CookParams, req.params, 'params');
-      return cookRecord(stores, id, now());
+      return cookRecord(stores, scopeOf(req.principal), id, now());
     },
   );
 
@@ -172,7 +178,7 @@ export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     async (req, reply) => {
       const { id } = parse(DeviceParams, req.params, 'params');
       const { from, to } = rangeOf(parse(RangeQuery, req.query, 'query'), now(), DAY_MS);
-      if (!(await stores.meta.getDevice(id)))
+      if (!(await stores.meta.getDevice(scopeOf(req.principal), id)))
         throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
       reply
         .header('content-type', 'text/csv; charset=utf-8')

@@ -4,7 +4,7 @@ import type { CloudConfig } from '../config.js';
 import type { Authenticator, Principal } from '../http/auth.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { CloudMetrics } from '../metrics.js';
-import type { AuditRow, Stores } from '../stores/types.js';
+import { type AuditRow, DEFAULT_ORG, type Stores } from '../stores/types.js';
 
 /** What the route plugins share; built once in app.ts. */
 export interface RouteDeps {
@@ -26,16 +26,22 @@ export function auditOf(
   reason: string,
   data: Record<string, unknown>,
 ): AuditRow {
-  const actor = p?.kind === 'key' ? { type: 'user' as const, id: p.owner.slice(0, 64) } : { type: 'cloud' as const };
+  const actor =
+    p?.kind === 'key'
+      ? { type: 'user' as const, id: p.owner.slice(0, 64) }
+      : p?.kind === 'user'
+        ? { type: 'user' as const, id: p.email.slice(0, 64) }
+        : { type: 'cloud' as const };
   return {
     id: newId('aud'),
+    orgId: p?.orgId ?? DEFAULT_ORG,
     gatewayId: null,
     ts: nowMs,
     actor,
     deviceId,
     action,
     reason: reason.slice(0, 256),
-    data: p?.kind === 'key' ? { ...data, keyId: p.id, role: p.role } : data,
+    data: p?.kind === 'key' ? { ...data, keyId: p.id, role: p.role } : p?.kind === 'user' ? { ...data, userId: p.id, role: p.role } : data,
   };
 }
 

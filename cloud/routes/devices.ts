@@ -5,6 +5,7 @@ import { lowTempOverrideMissing, lowTempRuleText } from '../../shared/cook-rules
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
+import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 import { forecastOf } from './forecast.js';
@@ -30,6 +31,8 @@ const CookBody = CookSpec.extend({ reason: z.string().max(200).optional() }).sup
   }
 });
 const StopBody = z.strictObject({ reason: z.string().max(200).optional() }).optional();
+const MoveBody = z.strictObject({ gateway: DeviceId, reason: z.string().max(200).optional() });
+const unknown = (id: string) => new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
 
 export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, stores, now } = deps;
@@ -43,7 +46,11 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.listDevices({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) }, q.gateway);
+      const page = await stores.meta.listDevices(
+        scopeOf(req.principal),
+        { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) },
+        q.gateway,
+      );
       const states = await stores.state.latest(
         page.items.map((d) => d.id),
         now(),
@@ -68,11 +75,12 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
-      const device = await stores.meta.getDevice(id);
-      if (!device) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      const scope = scopeOf(req.principal);
+      const device = await stores.meta.getDevice(scope, id);
+      if (!device) throw unknown(id);
       const state = (await stores.state.latest([id], now())).get(id) ?? null;
-      const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(id), stores.meta.latestCook(id)]);
-      const outcome = await forecastOf(stores.meta, id, reported);
+      const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(scope, id), stores.meta.latestCook(scope, id)]);
+      const outcome = await forecastOf(stores.meta, scope, id, reported);
       return { ...device, state, online: state?.online ?? false, desiredCook: desired, reportedCook: reported, ...outcome };
     },
   );
@@ -92,6 +100,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const q = parse(TelemetryQuery, req.query, 'query');
+      if (!(await stores.meta.getDevice(scopeOf(req.principal), id))) throw unknown(id);
       const toMs = q.to ?? now();
       const fromMs = q.from ?? toMs - 3_600_000;
       const everyMs = q.every ?? 60_000;
@@ -119,7 +128,9 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const q = parse(PageQuery, req.query, 'query');
-      const page = await stores.meta.listCommandResults(id, { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) });
+      const scope = scopeOf(req.principal);
+      if (!(await stores.meta.getDevice(scope, id))) throw unknown(id);
+      const page = await stores.meta.listCommandResults(scope, id, { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) });
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
   );
@@ -141,8 +152,8 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const { reason, ...spec } = parse(CookBody, req.body, 'body');
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.set', id, reason ?? 'set via cloud API', { spec });
-      const desired = await stores.meta.setDesiredCook(id, spec, newId('cook'), ts, audit);
-      if (!desired) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      const desired = await stores.meta.setDesiredCook(scopeOf(req.principal), id, spec, newId('cook'), ts, audit);
+      if (!desired) throw unknown(id);
       return desired;
     },
   );
@@ -158,9 +169,34 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const body = parse(StopBody, req.body, 'body');
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.stop', id, body?.reason ?? 'stopped via cloud API', {});
-      const desired = await stores.meta.setDesiredCook(id, null, newId('cook'), ts, audit);
-      if (!desired) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      const desired = await stores.meta.setDesiredCook(scopeOf(req.principal), id, null, newId('cook'), ts, audit);
+      if (!desired) throw unknown(id);
       return desired;
+    },
+  );
+
+  http.post(
+    '/v1/devices/:id/move',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: 'Move a kit to another gateway of the org (its records are then accepted only from that gateway); audited. Role: admin',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+        body: doc(MoveBody),
+      },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const body = parse(MoveBody, req.body, 'body');
+      const scope = scopeOf(req.principal);
+      if (!(await stores.meta.getDevice(scope, id))) throw unknown(id);
+      const audit = auditOf(req.principal, now(), 'device.move', id, body.reason ?? 'moved via cloud API', {});
+      const moved = await stores.meta.moveDevice(scope, id, body.gateway, now(), audit);
+      if (!moved) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${body.gateway} is unknown`, ['body.gateway: no such gateway']);
+      deps.pipeline.ownership.forget();
+      return moved;
     },
   );
 }

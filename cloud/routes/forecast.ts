@@ -1,5 +1,5 @@
 import { cookIdOf } from '../../shared/relay/cook-id.js';
-import type { CookRow, MetaStore } from '../stores/types.js';
+import type { CookRow, MetaStore, Scope } from '../stores/types.js';
 
 /** The cook's outcome as the gateway last forecast it (docs/food-safety.md); epoch ms or null. */
 export interface CloudForecast {
@@ -20,9 +20,9 @@ function msOrNull(v: unknown): number | null {
  * The gateway sends its forecasts as `forecast` events; the latest one counts when it belongs to
  * the cook the gateway last reported and that cook was not stopped.
  */
-export async function forecastOf(meta: MetaStore, deviceId: string, reported: CookRow | null): Promise<CloudForecast> {
+export async function forecastOf(meta: MetaStore, scope: Scope, deviceId: string, reported: CookRow | null): Promise<CloudForecast> {
   if (reported === null || reported.state === 'stopped') return NONE;
-  const page = await meta.listEvents({ deviceId, type: 'forecast' }, { limit: 1 });
+  const page = await meta.listEvents(scope, { deviceId, type: 'forecast' }, { limit: 1 });
   const ev = page.items[0];
   if (!ev || ev.data.cookId !== cookIdOf(reported)) return NONE;
   return {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { createGateway } from '../admin.js';
+import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 
@@ -27,7 +28,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.listGateways({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) });
+      const page = await stores.meta.listGateways(scopeOf(req.principal), { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) });
       const alive = await Promise.all(page.items.map((g) => stores.state.gatewayAlive(g.id)));
       return { items: page.items.map((g, i) => ({ ...g, alive: alive[i] })), nextCursor: encodeCursor(page.next) };
     },
@@ -41,7 +42,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     },
     async (req, reply) => {
       const { name } = parse(CreateBody, req.body, 'body');
-      const created = await createGateway(stores.meta, name, now());
+      const created = await createGateway(stores.meta, name, scopeOf(req.principal).orgId, now());
       await auditVia(deps, req.principal, 'gateway.add', { gatewayId: created.id });
       return reply.code(201).send(created);
     },
@@ -52,7 +53,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     { onRequest: auth.role('admin'), schema: { summary: 'Revoke a gateway token', tags, security: SECURITY, params: doc(IdParams) } },
     async (req, reply) => {
       const { id } = parse(IdParams, req.params, 'params');
-      if (!(await stores.meta.revokeGateway(id, now())))
+      if (!(await stores.meta.revokeGateway(scopeOf(req.principal), id, now())))
         throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or already revoked`);
       auth.forget();
       await auditVia(deps, req.principal, 'gateway.revoke', { gatewayId: id });

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { SvError } from '../../shared/errors.js';
 import { withTimeout } from '../ingest/pipeline.js';
+import { DEFAULT_ORG } from '../stores/types.js';
 import type { RouteDeps } from './deps.js';
 
 const PUBLIC = { rateLimit: false } as const;
@@ -44,8 +46,19 @@ export async function healthRoutes(http: FastifyInstance, deps: RouteDeps): Prom
 
   http.get(
     '/metrics',
-    { onRequest: auth.role('viewer'), schema: { summary: 'Prometheus metrics', tags: ['health'], security: [{ bearer: [] }] } },
-    async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    {
+      onRequest: auth.role('viewer'),
+      schema: {
+        summary: "Prometheus metrics of the whole service: only for the default org (the service operator's). Role: viewer",
+        tags: ['health'],
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      // Service-wide counters are not a tenant's business: another org's key sees no such route.
+      if (req.principal?.orgId !== DEFAULT_ORG) throw new SvError('SV_ERR_NOT_FOUND', 'not found');
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
   );
 }
 

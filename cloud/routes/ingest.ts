@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { RelayBatch } from '../../shared/relay/batch.js';
+import type { Principal } from '../http/auth.js';
 import { doc } from '../http/validate.js';
 import { parseBatch } from '../ingest/parse.js';
 import { type RouteDeps, SECURITY } from './deps.js';
@@ -30,8 +31,8 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       }
       metrics.parseOk.inc(parsed.batch.records.length);
       metrics.parseFail.inc(parsed.rejected.length);
-      const gatewayId = req.principal?.id as string;
-      return pipeline.ingest(gatewayId, parsed.batch, deps.now(), parsed.rejected);
+      const p = req.principal as Extract<Principal, { kind: 'gateway' }>;
+      return pipeline.ingest({ id: p.id, orgId: p.orgId }, parsed.batch, deps.now(), parsed.rejected, parsed.positions);
     },
   );
 }

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { Severity } from '../../shared/relay/batch.js';
+import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import type { Scope } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
 const Severities = z
@@ -35,8 +37,9 @@ const AuditQuery = z.strictObject({
 export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, stores } = deps;
 
-  const listEvents = async (q: z.output<typeof EventQuery>, severities?: string[]) => {
+  const listEvents = async (scope: Scope, q: z.output<typeof EventQuery>, severities?: string[]) => {
     const page = await stores.meta.listEvents(
+      scope,
       { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: severities ?? q.severity, fromMs: q.from, toMs: q.to },
       { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
     );
@@ -54,7 +57,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         querystring: doc(EventQuery),
       },
     },
-    async (req) => listEvents(parse(EventQuery, req.query, 'query')),
+    async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
   );
 
   http.get(
@@ -68,7 +71,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         querystring: doc(AlarmQuery),
       },
     },
-    async (req) => listEvents(parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
+    async (req) => listEvents(scopeOf(req.principal), parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
   );
 
   http.get(
@@ -84,7 +87,10 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const q = parse(PageQuery, req.query, 'query');
-      const page = await stores.meta.listDeadLetters({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.deadLetters) });
+      const page = await stores.meta.listDeadLetters(scopeOf(req.principal), {
+        limit: q.limit,
+        after: decodeCursor(q.cursor, CURSOR.deadLetters),
+      });
       return { items: page.items, nextCursor: encodeCursor(page.next) };
     },
   );
@@ -98,6 +104,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const q = parse(AuditQuery, req.query, 'query');
       const page = await stores.meta.listAudit(
+        scopeOf(req.principal),
         { deviceId: q.device, actorId: q.actor, action: q.action, fromMs: q.from, toMs: q.to },
         { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
       );

@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { hashSecret } from '../auth/tokens.js';
 import { audit, commandResult, cook, event, status, T0, telemetry, uid } from '../testing/fixtures.js';
-import type { MetaBatch, Stores } from './types.js';
+import { DEFAULT_SCOPE, type MetaBatch, type Scope, type Stores } from './types.js';
 
 /**
  * The one contract every back-end passes (docs/design.md: one suite for anything swappable):
@@ -10,6 +10,12 @@ import type { MetaBatch, Stores } from './types.js';
  * `make` returns opened, migrated stores; ids are unique per test, so stores may be shared.
  */
 export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void {
+  /** A fresh org per test: every meta call below is scoped to it. */
+  const org = async (s: Stores): Promise<Scope> => {
+    const id = uid('org').toLowerCase();
+    await s.meta.addOrg({ id, name: id, nowMs: T0 });
+    return { orgId: id };
+  };
   const ids = () => uid('kit').toLowerCase();
   const metaBatch = (over: Partial<MetaBatch> = {}): MetaBatch => ({
     batchId: uid('b'),
@@ -74,10 +80,14 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
 
   t.test('meta: migrations are idempotent; replays are no-ops; ids are case-sensitive', async (t) => {
     const s = await make(t);
+    const S = await org(s);
     t.same((await s.meta.migrate()).applied, [], 'nothing left to apply');
     const gw = uid('gw').toLowerCase();
-    await s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(gw), nowMs: T0 });
-    await t.rejects(s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(`${gw}x`), nowMs: T0 }), 'duplicate gateway id');
+    await s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(gw), nowMs: T0 });
+    await t.rejects(
+      s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(`${gw}x`), nowMs: T0 }),
+      'duplicate gateway id',
+    );
     t.match(await s.meta.gatewayByTokenHash(hashSecret(gw)), { id: gw, revokedMs: null });
     const d = ids();
     const e1 = event(d, { id: `Ev-${uid()}` });
@@ -89,68 +99,75 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       commandResults: [commandResult(d)],
       cooks: [cook(d)],
     });
-    t.same(await s.meta.ingest(gw, b, T0 + 1), { inserted: 5, duplicates: 0 });
-    t.same(await s.meta.ingest(gw, b, T0 + 2), { inserted: 0, duplicates: 5 }, 'replay');
-    t.equal((await s.meta.listEvents({ deviceId: d }, { limit: 10 })).items.length, 2, 'Ev-x and ev-x are two ids');
-    t.match(await s.meta.getDevice(d), { gatewayId: gw, firstSeenMs: T0, lastSeenMs: T0 });
-    await s.meta.ingest('gw-other', metaBatch({ devices: new Map([[d, T0 - 5]]) }), T0 + 3);
-    t.match(await s.meta.getDevice(d), { gatewayId: gw, lastSeenMs: T0 }, 'an older sighting elsewhere does not move the device');
-    await s.meta.ingest('gw-other', metaBatch({ devices: new Map([[d, T0 + 5]]) }), T0 + 3);
-    t.match(await s.meta.getDevice(d), { gatewayId: 'gw-other', lastSeenMs: T0 + 5, firstSeenMs: T0 }, 'a newer one does');
-    const g = (await s.meta.listGateways({ limit: 500 })).items.find((x) => x.id === gw);
+    t.same(await s.meta.ingest(gw, S.orgId, b, T0 + 1), { inserted: 5, duplicates: 0 });
+    t.same(await s.meta.ingest(gw, S.orgId, b, T0 + 2), { inserted: 0, duplicates: 5 }, 'replay');
+    t.equal((await s.meta.listEvents(S, { deviceId: d }, { limit: 10 })).items.length, 2, 'Ev-x and ev-x are two ids');
+    t.match(await s.meta.getDevice(S, d), { gatewayId: gw, firstSeenMs: T0, lastSeenMs: T0 });
+    await s.meta.ingest('gw-other', S.orgId, metaBatch({ devices: new Map([[d, T0 - 5]]) }), T0 + 3);
+    t.match(await s.meta.getDevice(S, d), { gatewayId: gw, lastSeenMs: T0 }, 'an older sighting elsewhere does not move the device');
+    await s.meta.ingest('gw-other', S.orgId, metaBatch({ devices: new Map([[d, T0 + 5]]) }), T0 + 3);
+    t.match(
+      await s.meta.getDevice(S, d),
+      { gatewayId: gw, lastSeenMs: T0, firstSeenMs: T0 },
+      'nor does a newer one: a sighting never moves a device',
+    );
+    const g = (await s.meta.listGateways(S, { limit: 500 })).items.find((x) => x.id === gw);
     t.match(g, { lastSeenMs: T0 + 2, backlog: { records: 3, bytes: 300 } }, 'gateway last seen and reported backlog');
-    t.match(await s.meta.latestCook(d), { deviceId: d, version: 1, state: 'heating', spec: { targetC: 56.5 } });
+    t.match(await s.meta.latestCook(S, d), { deviceId: d, version: 1, state: 'heating', spec: { targetC: 56.5 } });
     const newer = { ...cook(d, 2), state: 'holding' as const, updatedTs: T0 + 60_000 };
-    await s.meta.ingest(gw, metaBatch({ cooks: [newer] }), T0 + 4);
-    t.match(await s.meta.latestCook(d), { id: newer.id, version: 2, state: 'holding' }, 'the highest version is the current cook');
-    const cmds = await s.meta.listCommandResults(d, { limit: 10 });
+    await s.meta.ingest(gw, S.orgId, metaBatch({ cooks: [newer] }), T0 + 4);
+    t.match(await s.meta.latestCook(S, d), { id: newer.id, version: 2, state: 'holding' }, 'the highest version is the current cook');
+    const cmds = await s.meta.listCommandResults(S, d, { limit: 10 });
     t.match(cmds.items, [{ deviceId: d, gatewayId: gw, op: 'press', expect: 'on', outcome: 'acked', heater: true, attempts: 1 }]);
     const dl = metaBatch({ deadLetters: [0, 1, 2].map((index) => ({ index, reasons: [`records.${index}.x: bad`], payload: '{"x":1}' })) });
-    await s.meta.ingest(gw, dl, T0 + 5);
-    await s.meta.ingest(gw, dl, T0 + 6);
-    const first = await s.meta.listDeadLetters({ limit: 2 });
-    const rest = await s.meta.listDeadLetters({ limit: 2, after: first.next ?? undefined });
+    await s.meta.ingest(gw, S.orgId, dl, T0 + 5);
+    await s.meta.ingest(gw, S.orgId, dl, T0 + 6);
+    const first = await s.meta.listDeadLetters(S, { limit: 2 });
+    const rest = await s.meta.listDeadLetters(S, { limit: 2, after: first.next ?? undefined });
     const mine = [...first.items, ...rest.items].filter((x) => x.batchId === dl.batchId);
     t.same(
       mine.map((x) => [x.index, x.reasons[0], x.gatewayId]),
       [2, 1, 0].map((i) => [i, `records.${i}.x: bad`, gw]),
       'dead letters stored once, newest first, paged',
     );
-    t.ok(await s.meta.revokeGateway(gw, T0 + 9));
+    t.ok(await s.meta.revokeGateway(S, gw, T0 + 9));
     t.equal(await s.meta.gatewayByTokenHash(hashSecret(gw)), null, 'revoked');
   });
 
   t.test('meta: filters and cursor pages, newest first', async (t) => {
     const s = await make(t);
+    const S = await org(s);
     const d = ids();
     const evs = [0, 1, 2, 3, 4].map((i) =>
       event(d, { ts: T0 + (i % 3) * 1000, severity: i === 4 ? 'critical' : 'info', type: i % 2 ? 'odd' : 'even' }),
     );
-    await s.meta.ingest('gw-p', metaBatch({ devices: new Map([[d, T0]]), events: evs }), T0);
+    await s.meta.ingest('gw-p', S.orgId, metaBatch({ devices: new Map([[d, T0]]), events: evs }), T0);
     const walked: string[] = [];
     let after: (string | number)[] | undefined;
     for (;;) {
-      const page = await s.meta.listEvents({ deviceId: d }, { limit: 2, after });
+      const page = await s.meta.listEvents(S, { deviceId: d }, { limit: 2, after });
       walked.push(...page.items.map((e) => e.id));
       if (!page.next) break;
       after = page.next;
     }
     const expected = [...evs].sort((a, b) => b.ts - a.ts || (b.id < a.id ? -1 : 1)).map((e) => e.id);
     t.same(walked, expected, 'every event once, by (ts, id) descending');
-    t.equal((await s.meta.listEvents({ deviceId: d, severities: ['alarm', 'critical'] }, { limit: 10 })).items.length, 1);
-    t.equal((await s.meta.listEvents({ deviceId: d, type: 'odd' }, { limit: 10 })).items.length, 2);
-    t.equal((await s.meta.listEvents({ deviceId: d, fromMs: T0 + 1000, toMs: T0 + 2000 }, { limit: 10 })).items.length, 2);
-    t.equal((await s.meta.listEvents({ deviceId: d, type: "odd' OR '1'='1" }, { limit: 10 })).items.length, 0, 'quotes are data');
+    t.equal((await s.meta.listEvents(S, { deviceId: d, severities: ['alarm', 'critical'] }, { limit: 10 })).items.length, 1);
+    t.equal((await s.meta.listEvents(S, { deviceId: d, type: 'odd' }, { limit: 10 })).items.length, 2);
+    t.equal((await s.meta.listEvents(S, { deviceId: d, fromMs: T0 + 1000, toMs: T0 + 2000 }, { limit: 10 })).items.length, 2);
+    t.equal((await s.meta.listEvents(S, { deviceId: d, type: "odd' OR '1'='1" }, { limit: 10 })).items.length, 0, 'quotes are data');
   });
 
   t.test('meta: desired cook versions, audit in the same transaction, API keys', async (t) => {
     const s = await make(t);
+    const S = await org(s);
     const gw = uid('gw').toLowerCase();
-    await s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(gw), nowMs: T0 });
+    await s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(gw), nowMs: T0 });
     const d = ids();
-    await s.meta.ingest(gw, metaBatch({ devices: new Map([[d, T0]]) }), T0);
+    await s.meta.ingest(gw, S.orgId, metaBatch({ devices: new Map([[d, T0]]) }), T0);
     const au = {
       id: uid('aud'),
+      orgId: S.orgId,
       gatewayId: null,
       ts: T0,
       actor: { type: 'user' as const, id: 'oscar' },
@@ -159,15 +176,15 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       reason: 'r',
       data: {},
     };
-    t.equal(await s.meta.setDesiredCook(ids(), { targetC: 60 }, 'cook-x', T0, au), null, 'unknown device');
-    const set = await s.meta.setDesiredCook(d, { targetC: 60 }, 'cook-1', T0, au);
+    t.equal(await s.meta.setDesiredCook(S, ids(), { targetC: 60 }, 'cook-x', T0, au), null, 'unknown device');
+    const set = await s.meta.setDesiredCook(S, d, { targetC: 60 }, 'cook-1', T0, au);
     t.match(set, { deviceId: d, gatewayId: gw, cookId: 'cook-1', version: 1, spec: { targetC: 60 } });
     t.match(await s.meta.desiredFor(gw, 0), { version: 1, devices: [{ deviceId: d, cook: { id: 'cook-1', version: 1 } }] });
     t.equal(await s.meta.desiredFor(gw, 1), null);
-    const stop = await s.meta.setDesiredCook(d, null, 'cook-2', T0 + 1, { ...au, id: uid('aud'), ts: T0 + 1, action: 'cook.stop' });
+    const stop = await s.meta.setDesiredCook(S, d, null, 'cook-2', T0 + 1, { ...au, id: uid('aud'), ts: T0 + 1, action: 'cook.stop' });
     t.match(stop, { cookId: 'cook-1', version: 2, spec: null }, 'a stop names the cook it stops');
     t.match(await s.meta.desiredFor(gw, 1), { version: 2, devices: [{ deviceId: d, cook: null }] });
-    const trail = await s.meta.listAudit({ deviceId: d }, { limit: 10 });
+    const trail = await s.meta.listAudit(S, { deviceId: d }, { limit: 10 });
     t.same(
       trail.items.map((a) => [a.action, a.actor.id, a.data.version]),
       [
@@ -176,22 +193,32 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       ],
     );
     const kid = `key-${uid().slice(2, 14)}`;
-    await s.meta.addApiKey({ id: kid, keyHash: hashSecret(kid), role: 'operator', owner: 'oscar', nowMs: T0 });
+    await s.meta.addApiKey({
+      id: kid,
+      keyHash: hashSecret(kid),
+      role: 'operator',
+      owner: 'oscar',
+      orgId: S.orgId,
+      gatewayId: null,
+      nowMs: T0,
+    });
     t.match(await s.meta.apiKeyByHash(hashSecret(kid)), { id: kid, role: 'operator', owner: 'oscar' });
-    t.ok(await s.meta.revokeApiKey(kid, T0));
-    t.notOk(await s.meta.revokeApiKey(kid, T0), 'already revoked');
+    t.ok(await s.meta.revokeApiKey(S, kid, T0));
+    t.notOk(await s.meta.revokeApiKey(S, kid, T0), 'already revoked');
     t.equal(await s.meta.apiKeyByHash(hashSecret(kid)), null);
   });
 
   t.test('meta: a cook changed at the kitchen becomes the desired cook when its stamp is later (docs/sync.md)', async (t) => {
     const s = await make(t);
+    const S = await org(s);
     const gw = uid('gw').toLowerCase();
-    await s.meta.addGateway({ id: gw, name: gw, tokenHash: hashSecret(gw), nowMs: T0 });
+    await s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(gw), nowMs: T0 });
     const d = ids();
     const devices = new Map([[d, T0]]);
-    await s.meta.ingest(gw, metaBatch({ devices }), T0);
+    await s.meta.ingest(gw, S.orgId, metaBatch({ devices }), T0);
     const au = (ts: number) => ({
       id: uid('aud'),
+      orgId: S.orgId,
       gatewayId: null,
       ts,
       actor: { type: 'user' as const, id: 'oscar' },
@@ -211,12 +238,12 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       startedTs: T0,
       updatedTs,
     });
-    const ingest = (cooks: ReturnType<typeof rec>[], at: number) => s.meta.ingest(gw, metaBatch({ devices, cooks }), at);
+    const ingest = (cooks: ReturnType<typeof rec>[], at: number) => s.meta.ingest(gw, S.orgId, metaBatch({ devices, cooks }), at);
 
-    await s.meta.setDesiredCook(d, { targetC: 60 }, 'cook-1', T0 + 1000, au(T0 + 1000));
+    await s.meta.setDesiredCook(S, d, { targetC: 60 }, 'cook-1', T0 + 1000, au(T0 + 1000));
     await ingest([rec('ck-old', 1, 'heating', 50, T0 + 500)], T0 + 1100);
     t.match(
-      await s.meta.getDesiredCook(d),
+      await s.meta.getDesiredCook(S, d),
       { cookId: 'cook-1', version: 1, updatedTs: T0 + 1000 },
       'an older kitchen cook arriving late is ignored',
     );
@@ -227,7 +254,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     const local = [rec('ck-local', 1, 'holding', 57, T0 + 2000), rec('ck-local', 1, 'heating', 57, T0 + 2000)];
     await ingest(local, T0 + 2100);
     t.match(
-      await s.meta.getDesiredCook(d),
+      await s.meta.getDesiredCook(S, d),
       { cookId: 'ck-local', spec: { targetC: 57 }, updatedTs: T0 + 2000, version: 2 },
       'the later kitchen cook is adopted',
     );
@@ -236,18 +263,22 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.desiredFor(gw, 2), null, 'a replay adopts nothing new');
 
     // The user changes it in the cloud with a clock behind the gateway's: stamped after the adopted cook all the same.
-    const set = await s.meta.setDesiredCook(d, { targetC: 62 }, 'cook-2', T0 + 1500, au(T0 + 1500));
+    const set = await s.meta.setDesiredCook(S, d, { targetC: 62 }, 'cook-2', T0 + 1500, au(T0 + 1500));
     t.match(set, { cookId: 'cook-2', version: 3, updatedTs: T0 + 2001 }, 'a cloud change is stamped after the cook it replaces');
     await ingest([rec('ck-local', 1, 'done', 57, T0 + 2000)], T0 + 2300);
-    t.match(await s.meta.getDesiredCook(d), { cookId: 'cook-2', version: 3 }, 'a late record of the replaced cook does not take it back');
+    t.match(
+      await s.meta.getDesiredCook(S, d),
+      { cookId: 'cook-2', version: 3 },
+      'a late record of the replaced cook does not take it back',
+    );
     await ingest([rec('cook-2', 3, 'done', 62, T0 + 2001)], T0 + 2400);
     t.match(
-      await s.meta.getDesiredCook(d),
+      await s.meta.getDesiredCook(S, d),
       { cookId: 'cook-2', spec: null, version: 4 },
       'the desired cook finishing ends the desired entry',
     );
     t.match(
-      await s.meta.latestCook(d),
+      await s.meta.latestCook(S, d),
       { id: cookRecordId('cook-2', 3, 'done'), state: 'done' },
       'the reported cook is the latest by stamp',
     );
@@ -275,22 +306,78 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       rec(`${base.replace('_', 'X')}`, 1, 'heating', T0 + 10),
       rec(`${base}-2`, 1, 'heating', T0 + 50),
     ];
-    await s.meta.ingest(gw, metaBatch({ devices, cooks }), T0 + 100);
+    await s.meta.ingest(gw, DEFAULT_SCOPE.orgId, metaBatch({ devices, cooks }), T0 + 100);
     t.same(
-      (await s.meta.cookRecords(base)).map((r) => r.id),
+      (await s.meta.cookRecords(DEFAULT_SCOPE, base)).map((r) => r.id),
       [cookRecordId(base, 1, 'heating'), cookRecordId(base, 2, 'stopped')],
       'the records of one cook, oldest first; "_" is not a wildcard',
     );
     t.same(
-      (await s.meta.cooksStarted(T0, T0 + 20, 1000))
+      (await s.meta.cooksStarted(DEFAULT_SCOPE, T0, T0 + 20, 1000))
         .filter((r) => r.deviceId === d)
         .map((r) => r.startedTs)
         .sort(),
       [T0, T0, T0 + 10],
       'cooks started in [from, to)',
     );
-    t.equal(await s.meta.nextCookStart(d, T0), T0 + 10, 'the next cook on the device');
-    t.equal(await s.meta.nextCookStart(d, T0 + 50), null, 'none after the last');
+    t.equal(await s.meta.nextCookStart(DEFAULT_SCOPE, d, T0), T0 + 10, 'the next cook on the device');
+    t.equal(await s.meta.nextCookStart(DEFAULT_SCOPE, d, T0 + 50), null, 'none after the last');
+    t.same(await s.meta.cooksStarted({ orgId: 'another-org' }, T0, T0 + 20, 1000), [], 'another org sees none of them');
+  });
+
+  t.test('meta: device ownership: registry, first report claims, foreign and revoked refused, moves, org scope', async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    const [gw, gw2, gwx] = [uid('gw'), uid('gw'), uid('gw')].map((x) => x.toLowerCase()) as [string, string, string];
+    for (const [id, o] of [
+      [gw, S],
+      [gw2, S],
+      [gwx, other],
+    ] as const) {
+      await s.meta.addGateway({ id, name: id, orgId: o.orgId, tokenHash: hashSecret(id), nowMs: T0 });
+    }
+    const [a, b] = [ids(), ids()];
+    const refused = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at = T0) =>
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+
+    t.same(await refused(gw, S, [a], [], [a, b]), [], 'registered (a) and first reported (b): both owned by gw');
+    t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId, revokedMs: null });
+    t.match(await s.meta.getDevice(S, b), { gatewayId: gw });
+    t.same(await refused(gw2, S, [], [], [a]), [[a, 'foreign']], 'another gateway of the same org');
+    t.same(await refused(gwx, other, [a], [], [a]), [[a, 'foreign']], 'a registry report of another org cannot take it');
+    t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId }, 'owner unchanged');
+    t.equal(await s.meta.getDevice(other, a), null, 'another org does not see the device');
+    t.equal((await s.meta.listDevices(other, { limit: 10 })).items.length, 0);
+
+    t.same(await refused(gw, S, [], [b], [b], T0 + 1), [[b, 'revoked']], 'revoked by its own gateway');
+    t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: T0 + 1 });
+    t.same(await refused(gw2, S, [b], [], [b]), [[b, 'foreign']], 'a revoked device is not free for another gateway');
+    t.same(await refused(gw, S, [b], [], [b], T0 + 2), [], 'added again');
+
+    const au = (action: string) => ({
+      id: uid('aud'),
+      orgId: S.orgId,
+      gatewayId: null,
+      ts: T0,
+      actor: { type: 'user' as const, id: 'ada' },
+      deviceId: a,
+      action,
+      reason: 'r',
+      data: {},
+    });
+    await s.meta.setDesiredCook(S, a, { targetC: 58 }, 'cook-m', T0, au('cook.set'));
+    t.match(await s.meta.desiredFor(gw, 0), { version: 1, devices: [{ deviceId: a }] });
+    t.equal(await s.meta.moveDevice(other, a, gwx, T0, au('device.move')), null, 'not from another org');
+    t.equal(await s.meta.moveDevice(S, a, gwx, T0, au('device.move')), null, 'not to a gateway of another org');
+    t.match(await s.meta.moveDevice(S, a, gw2, T0 + 3, au('device.move')), { id: a, gatewayId: gw2 });
+    t.same(await refused(gw, S, [], [], [a]), [[a, 'foreign']], 'the old gateway is refused after the move');
+    t.same(await refused(gw2, S, [], [], [a]), [], 'the new one accepted');
+    t.match(await s.meta.desiredFor(gw2, 0), { devices: [{ deviceId: a, cook: { id: 'cook-m' } }] }, 'the desired cook moves along');
+    t.same((await s.meta.desiredFor(gw, 1))?.devices, [], 'and leaves the old gateway');
+    t.match((await s.meta.listAudit(S, { action: 'device.move' }, { limit: 10 })).items, [{ deviceId: a, data: { from: gw, to: gw2 } }]);
+    t.equal((await s.meta.listAudit(other, {}, { limit: 10 })).items.length, 0, "the org's audit is its own");
+    t.equal(await s.meta.setDesiredCook(other, a, { targetC: 58 }, 'cook-x', T0, au('cook.set')), null, 'no cook on a foreign device');
   });
 
   t.test('every store answers ping', async (t) => {

@@ -114,8 +114,26 @@ export interface Page<T> {
   next: (string | number)[] | null;
 }
 
+/** Which org a caller acts in; a key limited to one gateway sees only that gateway's devices and records. */
+export interface Scope {
+  orgId: string;
+  gatewayId?: string | null;
+}
+
+/** The org that holds every single-tenant row after the tenancy migration (docs/adr/027-tenancy.md). */
+export const DEFAULT_ORG = 'default';
+/** The default org's scope (the demo, tools and tests of a single-tenant install). */
+export const DEFAULT_SCOPE: Scope = { orgId: DEFAULT_ORG };
+
+export interface OrgRow {
+  id: string;
+  name: string;
+  createdMs: number;
+}
+
 export interface GatewayRow {
   id: string;
+  orgId: string;
   name: string;
   createdMs: number;
   revokedMs: number | null;
@@ -124,7 +142,11 @@ export interface GatewayRow {
 }
 export interface DeviceRow {
   id: string;
+  orgId: string;
+  /** The owning gateway: the one that registered (or first reported) the device, or where an org admin moved it. */
   gatewayId: string;
+  /** Set when the owning gateway reported the device revoked; its records are then refused until it is added again. */
+  revokedMs: number | null;
   firstSeenMs: number;
   lastSeenMs: number;
 }
@@ -132,6 +154,7 @@ export interface EventRow extends Omit<Event, 'kind'> {
   gatewayId: string;
 }
 export interface AuditRow extends Omit<Audit, 'kind'> {
+  orgId: string;
   /** null for audit written by the cloud itself. */
   gatewayId: string | null;
 }
@@ -151,6 +174,9 @@ export interface DeadLetterRow {
 }
 export interface ApiKeyRow {
   id: string;
+  orgId: string;
+  /** A key limited to one gateway (null: the whole org). */
+  gatewayId: string | null;
   role: Role;
   owner: string;
   createdMs: number;
@@ -165,6 +191,15 @@ export interface DesiredCook {
   updatedTs: number;
 }
 
+/** A device registry report of a gateway (the `registry` relay record). */
+export interface RegistryReport {
+  added: readonly string[];
+  revoked: readonly string[];
+}
+
+/** Why records of a device were refused: owned by another gateway, or revoked by its own. */
+export type ForeignReason = 'foreign' | 'revoked';
+
 export interface MetaBatch {
   batchId: string;
   backlog: BacklogReport;
@@ -176,6 +211,8 @@ export interface MetaBatch {
   cooks: readonly Cook[];
   /** Invalid records of this batch (kept, never retried by the gateway). */
   deadLetters?: readonly DeadLetter[];
+  /** Audit the cloud writes about this batch (refused foreign devices); replays are no-ops, not counted as records. */
+  cloudAudit?: readonly AuditRow[];
 }
 
 export interface DeadLetter {
@@ -202,47 +239,129 @@ export interface AuditFilter {
 }
 
 export interface MetaStore extends Lifecycle {
+  readonly users: UserStore;
   /** Applies pending schema migrations; returns the versions it applied and the current one. */
   migrate(): Promise<{ applied: number[]; current: number }>;
-  addGateway(g: { id: string; name: string; tokenHash: string; nowMs: number }): Promise<void>;
+  addOrg(o: { id: string; name: string; nowMs: number }): Promise<void>;
+  /** By id or by name. */
+  findOrg(idOrName: string): Promise<OrgRow | null>;
+  listOrgs(page: PageRequest): Promise<Page<OrgRow>>;
+  /** The org a gateway, API key or device belongs to (service-level tools only: the CLI), or null. */
+  orgOf(table: 'gateways' | 'api_keys' | 'devices', id: string): Promise<string | null>;
+  addGateway(g: { id: string; name: string; orgId: string; tokenHash: string; nowMs: number }): Promise<void>;
   gatewayByTokenHash(tokenHash: string): Promise<GatewayRow | null>;
-  revokeGateway(id: string, nowMs: number): Promise<boolean>;
-  listGateways(page: PageRequest): Promise<Page<GatewayRow>>;
-  /** One transaction; replays are no-ops. Returns how many records were new. */
-  ingest(gatewayId: string, batch: MetaBatch, nowMs: number): Promise<{ inserted: number; duplicates: number }>;
-  listDevices(page: PageRequest, gatewayId?: string): Promise<Page<DeviceRow>>;
-  getDevice(id: string): Promise<DeviceRow | null>;
+  getGateway(scope: Scope, id: string): Promise<GatewayRow | null>;
+  revokeGateway(scope: Scope, id: string, nowMs: number): Promise<boolean>;
+  listGateways(scope: Scope, page: PageRequest): Promise<Page<GatewayRow>>;
+  /**
+   * Device ownership, before any sink writes a record: applies the gateway's registry reports
+   * (added: bound to it unless another gateway owns the device; revoked: marked), claims devices
+   * nobody owns yet for it, and returns the devices whose records it must not write, with why.
+   */
+  resolveDevices(
+    gatewayId: string,
+    orgId: string,
+    registry: readonly RegistryReport[],
+    deviceIds: readonly string[],
+    nowMs: number,
+  ): Promise<Map<string, ForeignReason>>;
+  /** One transaction; replays are no-ops. Returns how many records were new. Never changes a device's owner. */
+  ingest(gatewayId: string, orgId: string, batch: MetaBatch, nowMs: number): Promise<{ inserted: number; duplicates: number }>;
+  listDevices(scope: Scope, page: PageRequest, gatewayId?: string): Promise<Page<DeviceRow>>;
+  getDevice(scope: Scope, id: string): Promise<DeviceRow | null>;
+  /**
+   * Binds a device to another gateway of the same org (an org admin's explicit move): moves its
+   * desired cook along, bumps both gateways' desired versions and writes the audit row, in one
+   * transaction. Null when the device or the gateway is not in the scope's org.
+   */
+  moveDevice(scope: Scope, deviceId: string, toGatewayId: string, nowMs: number, audit: AuditRow): Promise<DeviceRow | null>;
   /** Newest first. */
-  listEvents(filter: EventFilter, page: PageRequest): Promise<Page<EventRow>>;
+  listEvents(scope: Scope, filter: EventFilter, page: PageRequest): Promise<Page<EventRow>>;
   /** Newest first. */
-  listAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>>;
+  listAudit(scope: Scope, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>>;
   /** Command results of one device, newest issued first. */
-  listCommandResults(deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>>;
+  listCommandResults(scope: Scope, deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>>;
   /** The cook a gateway last reported for a device (highest version, then newest update). */
-  latestCook(deviceId: string): Promise<CookRow | null>;
-  /** Cook records (every version and lifecycle step) of cooks started in [fromMs, toMs), newest start first. */
-  cooksStarted(fromMs: number, toMs: number, limit: number): Promise<CookRow[]>;
-  /** Every cook record whose id starts with `<cookId>-v` (the caller checks the cook id). */
-  cookRecords(cookId: string): Promise<CookRow[]>;
-  /** The first cook started on a device after `afterTs` (it ends the one before), or null. */
-  nextCookStart(deviceId: string, afterTs: number): Promise<number | null>;
+  latestCook(scope: Scope, deviceId: string): Promise<CookRow | null>;
+  /** Cook records (every version and lifecycle step) of the scope's cooks started in [fromMs, toMs), newest start first. */
+  cooksStarted(scope: Scope, fromMs: number, toMs: number, limit: number): Promise<CookRow[]>;
+  /** Every cook record of the scope whose id starts with `<cookId>-v` (the caller checks the cook id). */
+  cookRecords(scope: Scope, cookId: string): Promise<CookRow[]>;
+  /** The first cook started on a device of the scope after `afterTs` (it ends the one before), or null. */
+  nextCookStart(scope: Scope, deviceId: string, afterTs: number): Promise<number | null>;
   /** Dead-lettered records, newest first. */
-  listDeadLetters(page: PageRequest): Promise<Page<DeadLetterRow>>;
+  listDeadLetters(scope: Scope, page: PageRequest): Promise<Page<DeadLetterRow>>;
   /** Audit written by the cloud itself (control calls). */
   addAudit(row: AuditRow): Promise<void>;
   countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices' | 'dead_letters'): Promise<number>;
   /**
    * Sets (spec) or clears (null) the desired cook of a known device, bumping its gateway's desired
-   * version, and writes the audit row, in one transaction. Null when the device is unknown.
+   * version, and writes the audit row, in one transaction. Null when the device is not in the scope.
    */
-  setDesiredCook(deviceId: string, spec: CookSpec | null, cookId: string, nowMs: number, audit: AuditRow): Promise<DesiredCook | null>;
-  getDesiredCook(deviceId: string): Promise<DesiredCook | null>;
-  /** The gateway's desired state when its version is newer than `sinceVersion`, else null. */
+  setDesiredCook(
+    scope: Scope,
+    deviceId: string,
+    spec: CookSpec | null,
+    cookId: string,
+    nowMs: number,
+    audit: AuditRow,
+  ): Promise<DesiredCook | null>;
+  getDesiredCook(scope: Scope, deviceId: string): Promise<DesiredCook | null>;
+  /** The gateway's desired state when its version is newer than `sinceVersion`, else null. Only devices it owns. */
   desiredFor(gatewayId: string, sinceVersion: number): Promise<{ version: number; devices: DesiredDeviceState[] } | null>;
-  addApiKey(k: { id: string; keyHash: string; role: Role; owner: string; nowMs: number }): Promise<void>;
+  addApiKey(k: {
+    id: string;
+    keyHash: string;
+    role: Role;
+    owner: string;
+    orgId: string;
+    gatewayId: string | null;
+    nowMs: number;
+  }): Promise<void>;
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
-  listApiKeys(page: PageRequest): Promise<Page<ApiKeyRow>>;
-  revokeApiKey(id: string, nowMs: number): Promise<boolean>;
+  listApiKeys(scope: Scope, page: PageRequest): Promise<Page<ApiKeyRow>>;
+  revokeApiKey(scope: Scope, id: string, nowMs: number): Promise<boolean>;
+}
+
+export interface UserRow {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  /** May create orgs (made by `sousvide cloud admin add`). */
+  serviceAdmin: boolean;
+  createdMs: number;
+  /** False until the invitation was accepted (or a password given at creation). */
+  passwordSet: boolean;
+  disabledMs: number | null;
+}
+
+/** User accounts, invitations and server-side sessions (only hashes of secrets are stored). */
+export interface UserStore {
+  addUser(u: {
+    id: string;
+    orgId: string;
+    email: string;
+    role: Role;
+    serviceAdmin: boolean;
+    passwordHash: string | null;
+    nowMs: number;
+  }): Promise<void>;
+  /** With the password hash: for the login check only. */
+  userByEmail(email: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
+  userById(id: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
+  listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
+  setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
+  addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;
+  /** The user of a valid, unused invitation (without using it), or null. */
+  peekInvite(tokenHash: string, nowMs: number): Promise<string | null>;
+  /** Uses a valid, unused invitation once; returns its user id, or null. */
+  takeInvite(tokenHash: string, nowMs: number): Promise<string | null>;
+  getSession(idHash: string, nowMs: number): Promise<string | null>;
+  setSession(s: { idHash: string; userId: string | null; orgId: string | null; expiresMs: number; data: string }): Promise<void>;
+  destroySession(idHash: string): Promise<void>;
+  /** Ends every session of a user but one (a password change); returns how many ended. */
+  destroyUserSessions(userId: string, exceptIdHash: string | null): Promise<number>;
 }
 
 export interface Stores {

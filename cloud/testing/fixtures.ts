@@ -101,3 +101,7 @@ export function telemetryBatch(prefix: string, devices: number, n: number, seq0 
   for (let i = 0; i < n; i++) records.push(telemetry(`${prefix}-${i % devices}`, boot, seq0 + Math.floor(i / devices)));
   return batch(records);
 }
+
+export function registry(added: string[], revoked: string[] = []) {
+  return { kind: 'registry' as const, id: uid('reg'), ts: T0, added, revoked };
+}

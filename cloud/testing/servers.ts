@@ -5,9 +5,10 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import { startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
-import { createApiKey, createGateway } from '../admin.js';
-import { buildCloud, type Cloud } from '../app.js';
+import { createApiKey, createGateway, createOrg } from '../admin.js';
+import { buildCloud, type Cloud, type CloudOptions } from '../app.js';
 import { type CloudConfig, cloudConfig } from '../config.js';
+import { DEFAULT_ORG } from '../stores/types.js';
 import { uid } from './fixtures.js';
 
 interface Tap {
@@ -64,7 +65,7 @@ export interface RunningCloud {
 }
 
 /** A started cloud; its log lines are captured (tests check that no secret is logged). */
-export async function startCloud(t: Tap, config: CloudConfig): Promise<RunningCloud> {
+export async function startCloud(t: Tap, config: CloudConfig, options: CloudOptions = {}): Promise<RunningCloud> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -73,20 +74,30 @@ export async function startCloud(t: Tap, config: CloudConfig): Promise<RunningCl
     },
   });
   const log = createLogger({ name: 'cloud-test', level: 'debug', destination, pretty: false });
-  const cloud = buildCloud(config, log);
+  const cloud = buildCloud(config, log, options);
   const { port } = await cloud.start();
   t.teardown(() => cloud.stop());
   return { cloud, base: `http://127.0.0.1:${port}`, logs, config };
 }
 
-/** A gateway token and keys of every role on a started cloud. */
-export async function credentials(c: RunningCloud) {
+/** A gateway token and keys of every role on a started cloud, in one org (default: the default org). */
+export async function credentials(c: RunningCloud, orgId = DEFAULT_ORG) {
   const meta = c.cloud.stores.meta;
-  const gw = await createGateway(meta, uid('gw').toLowerCase(), Date.now());
-  const admin = await createApiKey(meta, 'admin', 'alice', Date.now());
-  const operator = await createApiKey(meta, 'operator', 'oscar', Date.now());
-  const viewer = await createApiKey(meta, 'viewer', 'victor', Date.now());
-  return { gateway: gw, admin: admin.key, operator: operator.key, viewer: viewer.key };
+  const gw = await createGateway(meta, uid('gw').toLowerCase(), orgId, Date.now());
+  const key = async (role: string, owner: string) => (await createApiKey(meta, { role, owner, orgId }, Date.now())).key;
+  return {
+    orgId,
+    gateway: gw,
+    admin: await key('admin', 'alice'),
+    operator: await key('operator', 'oscar'),
+    viewer: await key('viewer', 'victor'),
+  };
+}
+
+/** A new org with its own credentials (credentials()). */
+export async function tenant(c: RunningCloud, name = uid('org').toLowerCase()) {
+  const org = await createOrg(c.cloud.stores.meta, name, Date.now());
+  return credentials(c, org.id);
 }
 
 export async function api(base: string, method: string, path: string, key?: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -10,12 +10,18 @@ export class ApiError extends Error {
   }
 }
 
-export function client(key: string) {
-  /** `as: 'text'` returns the body as text (CSV downloads). */
+/**
+ * `key`: a bearer key (the gateway's operator token); or a session: the cookie goes by itself, the
+ * CSRF token in a header. `as: 'text'` returns the body as text (CSV downloads).
+ */
+export function client(key: string | { csrf: () => string }) {
   return async function call<T>(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
+    const auth: Record<string, string> =
+      typeof key === 'string' ? { authorization: `Bearer ${key}` } : method === 'GET' ? {} : { 'x-csrf-token': key.csrf() };
     const res = await fetch(path, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      credentials: 'same-origin',
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();

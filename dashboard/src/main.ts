@@ -9,6 +9,7 @@ import { cookReportView, cooksView } from './views/cooks.js';
 import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
 import { loginView } from './views/login.js';
+import { cloudLoginView } from './views/login-cloud.js';
 import { auditView, eventsView, linksView } from './views/records.js';
 import { rejectedView } from './views/rejected.js';
 import type { Ctx, View } from './views/view.js';
@@ -20,10 +21,64 @@ import type { Ctx, View } from './views/view.js';
  */
 const KEY = 'sv.key';
 
+/** Who is logged in to the cloud (GET /v1/auth/session), with the CSRF token of the session. */
+interface Who {
+  user: { email: string; role: string };
+  org: { id: string; name: string };
+  csrfToken: string;
+}
+
 async function boot(): Promise<void> {
   const env = (await (await fetch('/dashboard/env.json')).json()) as { kind: Kind; name: string };
   const root = document.getElementById('app') as HTMLElement;
   const apiFor = (key: string): Api => (env.kind === 'cloud' ? cloudApi(client(key), env.name) : gatewayApi(client(key), env.name));
+  // The cloud: a session (cookie) and its CSRF token, kept in memory only.
+  let csrf = '';
+  const sessionCall = client({ csrf: () => csrf });
+  const cloudApiOfSession = () => cloudApi(sessionCall, env.name);
+  const enter = (who: Who) => {
+    csrf = who.csrfToken;
+    shell(cloudApiOfSession(), who);
+  };
+  const cloudLogin = (message?: string) => {
+    stopPolling();
+    csrf = '';
+    const invite = /^#\/invite\/(svi_[A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
+    const refused = (err: unknown) =>
+      err instanceof ApiError && [400, 401, 404, 429].includes(err.status)
+        ? `Not accepted: ${[err.message, ...err.details].join('; ')}`
+        : (err as Error).message;
+    root.replaceChildren(
+      cloudLoginView(
+        async (email, password) => {
+          try {
+            enter(await sessionCall<Who>('POST', '/v1/auth/login', { email, password }));
+            return null;
+          } catch (err) {
+            return refused(err);
+          }
+        },
+        invite === undefined
+          ? undefined
+          : async (password) => {
+              try {
+                await sessionCall('POST', '/v1/auth/invite', { token: invite, password });
+              } catch (err) {
+                return refused(err);
+              }
+              history.replaceState(null, '', location.pathname);
+              cloudLogin('Password set: log in with your e-mail.');
+              return null;
+            },
+      ),
+    );
+    if (message) root.querySelector('#login-error')?.append(message);
+  };
+  const logout = async () => {
+    if (env.kind !== 'cloud') return login();
+    await sessionCall('POST', '/v1/auth/logout').catch(() => {});
+    cloudLogin();
+  };
 
   const login = (message?: string) => {
     stopPolling();
@@ -53,7 +108,7 @@ async function boot(): Promise<void> {
     view = undefined;
   };
 
-  const shell = (api: Api) => {
+  const shell = (api: Api, who?: Who) => {
     const alert = h('div', { class: 'alert', role: 'alert', 'aria-live': 'assertive' });
     const main = h('main', { id: 'main', tabindex: -1 });
     const link = (href: string, label: string) => h('a', { href }, label);
@@ -66,11 +121,12 @@ async function boot(): Promise<void> {
       link('#/audit', 'Audit'),
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
       ...(api.rejected ? [link('#/rejected', 'Rejected messages')] : []),
-      h('button', { type: 'button', class: 'link', onclick: () => login() }, 'Log out'),
+      h('button', { type: 'button', class: 'link', onclick: () => void logout() }, 'Log out'),
     );
+    const whoEl = who ? h('p', { class: 'who', 'data-field': 'who' }, `${who.user.email} (${who.user.role}) · ${who.org.name}`) : null;
     root.replaceChildren(
       h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
-      h('header', {}, h('p', { class: 'brand' }, api.kind === 'cloud' ? 'Sous-vide cloud' : `Sous-vide gateway ${api.name}`), nav),
+      h('header', {}, h('p', { class: 'brand' }, api.kind === 'cloud' ? 'Sous-vide cloud' : `Sous-vide gateway ${api.name}`), whoEl, nav),
       alert,
       main,
     );
@@ -117,7 +173,11 @@ async function boot(): Promise<void> {
             await v.refresh();
             ctx.error(null);
           } catch (err) {
-            if (err instanceof ApiError && err.status === 401) return login('Your key is no longer accepted; log in again.');
+            if (err instanceof ApiError && err.status === 401) {
+              return env.kind === 'cloud'
+                ? cloudLogin('Your session ended; log in again.')
+                : login('Your key is no longer accepted; log in again.');
+            }
             ctx.error(`Could not update: ${(err as Error).message}`);
           }
         }
@@ -129,6 +189,12 @@ async function boot(): Promise<void> {
     route();
   };
 
+  if (env.kind === 'cloud') {
+    const who = location.hash.startsWith('#/invite/') ? null : await sessionCall<Who>('GET', '/v1/auth/session').catch(() => null);
+    if (who) enter(who);
+    else cloudLogin();
+    return;
+  }
   const key = sessionStorage.getItem(KEY);
   if (key) shell(apiFor(key));
   else login();

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { SvError } from '../../shared/errors.js';
 import { isDeviceId } from '../../shared/protocol/device-id.js';
+import { queueRegistryChange } from './registry-relay.js';
 import { generateSecret, hashSecret } from './secrets.js';
 
 /** Provisioning operations on the devices table (used by the CLI and the local API). */
@@ -50,16 +51,23 @@ function insert(db: Database, row: Pick<DeviceRow, 'id' | 'auth' | 'secret_hash'
       `id: ${row.id} exists`,
     ]);
   }
-  db.prepare(
-    `INSERT INTO devices (id, auth, secret_hash, cert_fingerprint, created_ts) VALUES (@id, @auth, @secret_hash, @cert_fingerprint, @now)
-     ON CONFLICT (id) DO UPDATE SET auth = excluded.auth, secret_hash = excluded.secret_hash,
-       cert_fingerprint = excluded.cert_fingerprint, created_ts = excluded.created_ts, rotated_ts = NULL, revoked_ts = NULL`,
-  ).run({ ...row, now: Date.now() });
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO devices (id, auth, secret_hash, cert_fingerprint, created_ts) VALUES (@id, @auth, @secret_hash, @cert_fingerprint, @now)
+       ON CONFLICT (id) DO UPDATE SET auth = excluded.auth, secret_hash = excluded.secret_hash,
+         cert_fingerprint = excluded.cert_fingerprint, created_ts = excluded.created_ts, rotated_ts = NULL, revoked_ts = NULL`,
+    ).run({ ...row, now: Date.now() });
+    queueRegistryChange(db, { added: row.id });
+  })();
 }
 
 export function revokeDevice(db: Database, id: string | undefined): void {
   const deviceId = requireDeviceId(id);
-  const r = db.prepare('UPDATE devices SET revoked_ts = ? WHERE id = ? AND revoked_ts IS NULL').run(Date.now(), deviceId);
+  const r = db.transaction(() => {
+    const changed = db.prepare('UPDATE devices SET revoked_ts = ? WHERE id = ? AND revoked_ts IS NULL').run(Date.now(), deviceId);
+    if (changed.changes > 0) queueRegistryChange(db, { revoked: deviceId });
+    return changed;
+  })();
   if (r.changes === 0) throw new SvError('SV_ERR_NOT_FOUND', `no active device ${deviceId}`, [`id: no active device ${deviceId}`]);
 }
 

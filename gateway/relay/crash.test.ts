@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { freePort, waitFor } from '../../test/harness/index.js';
@@ -116,7 +117,7 @@ t.test('kill -9 between the cloud commit and the 2xx: nothing lost, no duplicate
     kits.map(() => PER_KIT - 1),
     'Redis holds the newest reading of each kit',
   );
-  const audit = await env.stores.meta.listAudit({ deviceId: kits[0] as string }, { limit: 100 });
+  const audit = await env.stores.meta.listAudit(DEFAULT_SCOPE, { deviceId: kits[0] as string }, { limit: 100 });
   t.equal(new Set(audit.items.map((a) => a.id)).size, audit.items.length, 'no audit id twice');
   // (The resumed cook may audit more after the restart: every record queued before the kill must be there.)
   t.same(

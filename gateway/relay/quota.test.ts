@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { createLogger } from '../../shared/log.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
@@ -118,8 +119,8 @@ t.test('quota reached during an outage: telemetry dropped and counted, every eve
   env.proxy.set({ kind: 'pass' });
   await waitFor('drained', async () => (outboxRows(dataDir) === 0 ? true : undefined), 60_000);
   const meta = env.stores.meta;
-  const events = await meta.listEvents({ deviceId: 'kit-q0' }, { limit: 500 });
-  const audit = await meta.listAudit({ deviceId: 'kit-q0' }, { limit: 500 });
+  const events = await meta.listEvents(DEFAULT_SCOPE, { deviceId: 'kit-q0' }, { limit: 500 });
+  const audit = await meta.listAudit(DEFAULT_SCOPE, { deviceId: 'kit-q0' }, { limit: 500 });
   const delivered = new Set([...events.items.map((e) => e.id), ...audit.items.map((a) => a.id)]);
   t.same(
     protectedIds.filter((id) => !delivered.has(id)),
@@ -129,7 +130,7 @@ t.test('quota reached during an outage: telemetry dropped and counted, every eve
   let points = 0;
   for (const d of devices) points += (await env.stores.telemetry.points(d, 0, now + 10_000_000)).length;
   t.equal(points, devices.length * SEQS - dropped, 'InfluxDB holds exactly the telemetry that was not dropped');
-  const reports = (await meta.listEvents({ type: 'relay_drop' }, { limit: 50 })).items;
+  const reports = (await meta.listEvents(DEFAULT_SCOPE, { type: 'relay_drop' }, { limit: 50 })).items;
   const reported = reports.reduce((a, e) => a + Number((e.data.dropped as Record<string, number>)['quota:telemetry'] ?? 0), 0);
   t.equal(reported, dropped, 'the drop counts reached the cloud as relay_drop events');
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { createLogger } from '../../shared/log.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
@@ -70,7 +71,7 @@ t.test('an invalid record and an oversized one: neither blocks the outbox, both 
   relay.start();
   t.teardown(() => relay.stop());
   await waitFor('outbox empty', async () => (outboxRows(dataDir, 'event') === 0 ? true : undefined), 60_000);
-  const events = await env.stores.meta.listEvents({ deviceId: 'kit-rj' }, { limit: 500 });
+  const events = await env.stores.meta.listEvents(DEFAULT_SCOPE, { deviceId: 'kit-rj' }, { limit: 500 });
   t.same(events.items.map((e) => e.id).sort(), [...good].sort(), 'every valid event is in MySQL, exactly once');
   t.equal(await env.stores.meta.countRows('dead_letters'), deadBefore + 1, "the invalid record is in the cloud's dead letters");
   t.same(relay.drops.totals, { 'rejected:event': 1 }, 'the oversized record is counted as a drop');
@@ -80,6 +81,6 @@ t.test('an invalid record and an oversized one: neither blocks the outbox, both 
   t.equal(dead.length, 1, "one dead letter in the gateway's store");
   t.match(JSON.parse(String(dead[0]?.payload)), { id: 'ev-rj-120' }, 'it is the oversized record');
   await waitFor('drop report delivered', async () =>
-    (await env.stores.meta.listEvents({ type: 'relay_drop' }, { limit: 10 })).items.length > 0 ? true : undefined,
+    (await env.stores.meta.listEvents(DEFAULT_SCOPE, { type: 'relay_drop' }, { limit: 10 })).items.length > 0 ? true : undefined,
   );
 });

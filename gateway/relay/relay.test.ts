@@ -1,4 +1,5 @@
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { cloudBehindProxy, FAST_RELAY, outboxRows, sleep } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -94,7 +95,8 @@ t.test('downlink: a cook set in the cloud reaches onDesired once, validated and 
     got.push(d);
   };
   const dev = kits[0] as string;
-  const set = await stores.meta.setDesiredCook(dev, { targetC: 60, durationMin: 90 }, 'cook-cloud-1', Date.now(), {
+  const set = await stores.meta.setDesiredCook(DEFAULT_SCOPE, dev, { targetC: 60, durationMin: 90 }, 'cook-cloud-1', Date.now(), {
+    orgId: DEFAULT_SCOPE.orgId,
     id: `au-${Date.now()}`,
     ts: Date.now(),
     actor: { type: 'user', id: 'alice' },
@@ -124,7 +126,7 @@ t.test('a cook started locally reaches the cloud (cook and audit records)', asyn
   });
   t.equal(res.status, 200, 'local API accepted the cook');
   await waitFor('cook in MySQL', async () => ((await stores.meta.countRows('cooks')) > before ? true : undefined), 20_000);
-  const audit = await stores.meta.listAudit({ deviceId: dev }, { limit: 10 });
+  const audit = await stores.meta.listAudit(DEFAULT_SCOPE, { deviceId: dev }, { limit: 10 });
   t.ok(
     audit.items.some((a) => a.actor.type === 'user'),
     'the local audit record is in MySQL',

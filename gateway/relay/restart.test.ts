@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { cloudBehindProxy, FAST_RELAY, outboxRows, sleep } from '../../test/cloud-behind-proxy.js';
 import { freePort, waitFor } from '../../test/harness/index.js';
@@ -28,8 +29,13 @@ t.test('the applied desired version survives a restart: a cook stopped at the ki
   const secret = await gw1.addKit(dev);
   const kit = await gw1.connect({ clientId: dev, username: dev, password: secret });
   await kit.publishAsync(`sv/${dev}/telemetry`, telemetry({ seq: 0, tempC: 40, heater: false }), { qos: 1 });
-  await waitFor('device known in the cloud', async () => ((await env.stores.meta.getDevice(dev)) ? true : undefined), 30_000);
-  await env.stores.meta.setDesiredCook(dev, { targetC: 60, durationMin: 90 }, 'cook-cloud-rs1', Date.now(), {
+  await waitFor(
+    'device known in the cloud',
+    async () => ((await env.stores.meta.getDevice(DEFAULT_SCOPE, dev)) ? true : undefined),
+    30_000,
+  );
+  await env.stores.meta.setDesiredCook(DEFAULT_SCOPE, dev, { targetC: 60, durationMin: 90 }, 'cook-cloud-rs1', Date.now(), {
+    orgId: DEFAULT_SCOPE.orgId,
     id: `au-rs1-${Date.now()}`,
     ts: Date.now(),
     actor: { type: 'user', id: 'alice' },
@@ -151,7 +157,7 @@ t.test('drop counts survive kill -9: totals kept, and every drop reaches the clo
   env.proxy.set({ kind: 'pass' });
   await waitFor('outbox drained', async () => (outboxRows(dataDir) === 0 ? true : undefined), 60_000);
   const reported = await waitFor('relay_drop reported', async () => {
-    const events = (await env.stores.meta.listEvents({ type: 'relay_drop' }, { limit: 50 })).items;
+    const events = (await env.stores.meta.listEvents(DEFAULT_SCOPE, { type: 'relay_drop' }, { limit: 50 })).items;
     const sum = events.reduce((a, e) => a + Number((e.data.dropped as Record<string, number>)['quota:telemetry'] ?? 0), 0);
     return sum > 0 ? sum : undefined;
   });

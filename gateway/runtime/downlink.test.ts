@@ -1,4 +1,5 @@
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { cloudBehindProxy, FAST_RELAY, sleep } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -23,7 +24,8 @@ t.test('a cook set in the cloud reaches the kit as a command, audited with the c
   await reading();
   // The cloud learns the device from the relayed records; then a user sets a cook there.
   await waitFor('device known in the cloud', async () => ((await env.stores.meta.countRows('devices')) > 0 ? true : undefined), 30_000);
-  await env.stores.meta.setDesiredCook('kit-down1', { targetC: 60, durationMin: 90 }, 'cook-cloud-d1', Date.now(), {
+  await env.stores.meta.setDesiredCook(DEFAULT_SCOPE, 'kit-down1', { targetC: 60, durationMin: 90 }, 'cook-cloud-d1', Date.now(), {
+    orgId: DEFAULT_SCOPE.orgId,
     id: `au-${Date.now()}`,
     ts: Date.now(),
     actor: { type: 'user', id: 'alice' },
@@ -65,7 +67,11 @@ t.test('a cook started at the kitchen becomes the cloud’s desired cook; a late
   const kit = await gw.connect({ clientId: dev, username: dev, password: secret });
   t.teardown(() => kit.end(true));
   await kit.publishAsync(`sv/${dev}/telemetry`, telemetry({ seq: 0, tempC: 40, heater: false }), { qos: 1 });
-  await waitFor('device known in the cloud', async () => ((await env.stores.meta.getDevice(dev)) ? true : undefined), 30_000);
+  await waitFor(
+    'device known in the cloud',
+    async () => ((await env.stores.meta.getDevice(DEFAULT_SCOPE, dev)) ? true : undefined),
+    30_000,
+  );
   const audits = () =>
     gw
       .db()
@@ -85,7 +91,7 @@ t.test('a cook started at the kitchen becomes the cloud’s desired cook; a late
   const adopted = await waitFor(
     'cloud adopts the local cook',
     async () => {
-      const d = await env.stores.meta.getDesiredCook(dev);
+      const d = await env.stores.meta.getDesiredCook(DEFAULT_SCOPE, dev);
       return d?.cookId === localId ? d : undefined;
     },
     30_000,
@@ -99,12 +105,13 @@ t.test('a cook started at the kitchen becomes the cloud’s desired cook; a late
   if (!relay) throw new Error('relay not running');
   await waitFor('adopted state sent back', async () => (relay.desiredVersion >= adopted.version ? true : undefined), 30_000);
   await sleep(1500); // idle syncs in both directions
-  t.match(await env.stores.meta.getDesiredCook(dev), { cookId: localId, version: adopted.version }, 'the cloud stays put');
+  t.match(await env.stores.meta.getDesiredCook(DEFAULT_SCOPE, dev), { cookId: localId, version: adopted.version }, 'the cloud stays put');
   t.equal(gw.gateway.control.view(dev)?.cook?.id, localId, 'the gateway keeps its cook');
   t.same(audits(), [{ actor: 'user', action: 'cook_start' }], 'nothing applied back and forth');
 
   // 2. A later change in the cloud reaches the kit (as the cook the gateway runs).
-  await env.stores.meta.setDesiredCook(dev, { targetC: 62, durationMin: 30 }, 'cook-cloud-adopt2', Date.now(), {
+  await env.stores.meta.setDesiredCook(DEFAULT_SCOPE, dev, { targetC: 62, durationMin: 30 }, 'cook-cloud-adopt2', Date.now(), {
+    orgId: DEFAULT_SCOPE.orgId,
     id: `au-adopt-${Date.now()}`,
     ts: Date.now(),
     actor: { type: 'user', id: 'alice' },
@@ -120,10 +127,10 @@ t.test('a cook started at the kitchen becomes the cloud’s desired cook; a late
     30_000,
   );
   t.equal(gw.gateway.control.view(dev)?.cook?.spec.targetC, 62, 'the kit now cooks to the cloud’s target');
-  const cloudVersion = (await env.stores.meta.getDesiredCook(dev))?.version;
+  const cloudVersion = (await env.stores.meta.getDesiredCook(DEFAULT_SCOPE, dev))?.version;
   await sleep(2000);
   t.match(
-    await env.stores.meta.getDesiredCook(dev),
+    await env.stores.meta.getDesiredCook(DEFAULT_SCOPE, dev),
     { cookId: 'cook-cloud-adopt2', version: cloudVersion, spec: { targetC: 62 } },
     'the gateway’s report of the cloud cook is not adopted back as a change',
   );
@@ -137,7 +144,8 @@ t.test('a cook started at the kitchen becomes the cloud’s desired cook; a late
   );
 
   // 3. The cloud stops it: the gateway stops the cook it now knows came from the cloud.
-  await env.stores.meta.setDesiredCook(dev, null, 'unused', Date.now(), {
+  await env.stores.meta.setDesiredCook(DEFAULT_SCOPE, dev, null, 'unused', Date.now(), {
+    orgId: DEFAULT_SCOPE.orgId,
     id: `au-adopt-stop-${Date.now()}`,
     ts: Date.now(),
     actor: { type: 'user', id: 'alice' },

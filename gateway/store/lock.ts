@@ -1,8 +1,8 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
 import { SvError } from '../../shared/errors.js';
-import { ensureDataDir } from './open.js';
+import { privateDir, privateFiles } from '../../shared/fs/private.js';
 
 const LOCK_FILE = 'gateway.lock';
 const INFO_FILE = 'gateway.json';
@@ -23,7 +23,7 @@ export interface GatewayInfo {
  * file, so they keep working while a gateway runs.
  */
 export function lockDataDir(dataDir: string): { release(): void } {
-  ensureDataDir(dataDir);
+  privateDir(dataDir);
   const file = join(dataDir, LOCK_FILE);
   const db: Database = new Sqlite(file);
   try {
@@ -41,7 +41,7 @@ export function lockDataDir(dataDir: string): { release(): void } {
     const m = `data dir ${resolve(dataDir)} is in use by another gateway${holder ? ` (pid ${holder})` : ''}`;
     throw new SvError('SV_ERR_DATA_DIR_IN_USE', m, [`dataDir: ${m}`]);
   }
-  chmodSync(file, 0o600);
+  privateFiles(file);
   return { release: () => db.close() };
 }
 

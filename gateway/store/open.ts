@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
 import { SvError } from '../../shared/errors.js';
+import { privateDir, privateFiles, sqliteFiles } from '../../shared/fs/private.js';
 import { migrate } from './schema.js';
 
 export const STORE_FILE = 'gateway.sqlite';
@@ -13,25 +14,19 @@ export const STORE_FILE = 'gateway.sqlite';
  * safe (docs/adr/005-gateway-sqlite-durability.md).
  */
 export function openStore(dataDir: string, options: { readonly?: boolean } = {}): Database {
-  if (!options.readonly) ensureDataDir(dataDir);
+  if (!options.readonly) privateDir(dataDir);
   const file = join(dataDir, STORE_FILE);
   const db = new Sqlite(file, { readonly: options.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
+    privateFiles(file); // before WAL: SQLite gives the -wal and -shm files the database file's mode
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db);
-    // Private to the gateway's user, like the data dir (the WAL holds the same data).
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    privateFiles(...sqliteFiles(file));
   }
   return db;
-}
-
-/** The data dir, private to its user (0700), made if missing. */
-export function ensureDataDir(dataDir: string): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
+import { queueFullRegistry } from '../devices/registry-relay.js';
 import { DUPLICATE, PRIORITY, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
 import { relayStateWriter } from './relay-state.js';
@@ -23,6 +24,8 @@ export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number;
 const port = parentPort;
 if (!port) throw new Error('writer-worker must run as a worker thread');
 const db = openStore((workerData as { dataDir: string }).dataDir);
+// The cloud hears the whole device registry at each start (it accepts records only for devices the gateway owns).
+queueFullRegistry(db);
 
 const insertTelemetry = db.prepare(
   `INSERT OR IGNORE INTO telemetry (device_id, boot, seq, ts, rx_ts, temp_c, sensor, heater, rssi)

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createApiKey, createGateway } from '../../cloud/admin.js';
 import { cloudConfig } from '../../cloud/config.js';
 import { closeStores, createStores } from '../../cloud/stores/index.js';
+import { DEFAULT_ORG } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { FaultProxy, startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
 import { freePort, prepareHostedGateway } from '../targets/hosted-gateway.js';
@@ -92,8 +93,8 @@ export class Topology {
     try {
       await admin.meta.open();
       await admin.meta.migrate();
-      this.viewerKey = (await createApiKey(admin.meta, 'viewer', 'chaos', Date.now())).key;
-      const gw = await createGateway(admin.meta, this.gatewayId, Date.now());
+      this.viewerKey = (await createApiKey(admin.meta, { role: 'viewer', owner: 'chaos', orgId: DEFAULT_ORG }, Date.now())).key;
+      const gw = await createGateway(admin.meta, this.gatewayId, DEFAULT_ORG, Date.now());
       cloudToken = gw.token;
     } finally {
       await closeStores(admin);

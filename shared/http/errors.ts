@@ -28,6 +28,9 @@ export const FASTIFY_CODES: Record<string, [ErrorCode, number, string]> = {
 
 /** The catalogue body of a Fastify error, or undefined for an error that is not Fastify's. */
 export function fastifyError(err: FastifyError): [number, ErrorBody] | undefined {
+  // @fastify/csrf-protection (the cloud's session calls): a missing or wrong token is a 403.
+  if (err.code?.startsWith('FST_CSRF'))
+    return [403, errorBody('SV_ERR_FORBIDDEN', 'missing or invalid CSRF token', ['x-csrf-token: the token from GET /v1/auth/session'])];
   const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (mapped) return [mapped[1], errorBody(mapped[0], undefined, [mapped[2]])];
   if (err.statusCode === 429) return [429, errorBody('SV_ERR_RATE_LIMITED', err.message)];

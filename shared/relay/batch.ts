@@ -105,6 +105,22 @@ export const CookRecord = z.strictObject({
   updatedTs: EpochMs,
 });
 
+/** At most this many device ids per registry record (a gateway with more sends several). */
+export const MAX_REGISTRY_IDS = 5000;
+
+/**
+ * The gateway's device registry: ids it provisioned (added) and revoked. Sent when a device is
+ * added or revoked, and for the whole registry when the gateway starts. The cloud accepts records
+ * only for devices their gateway owns (docs/adr/027-tenancy.md).
+ */
+export const RegistryRecord = z.strictObject({
+  kind: z.literal('registry'),
+  id: RecordId,
+  ts: EpochMs,
+  added: z.array(DeviceId).max(MAX_REGISTRY_IDS),
+  revoked: z.array(DeviceId).max(MAX_REGISTRY_IDS),
+});
+
 export const RelayRecord = z.discriminatedUnion('kind', [
   TelemetryRecord,
   StatusRecord,
@@ -112,6 +128,7 @@ export const RelayRecord = z.discriminatedUnion('kind', [
   AuditRecord,
   CommandResultRecord,
   CookRecord,
+  RegistryRecord,
 ]);
 export type RelayRecord = z.infer<typeof RelayRecord>;
 

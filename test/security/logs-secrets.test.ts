@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import t from 'tap';
+import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/testing/servers.js';
 import { provisionCert, rotate } from '../../gateway/devices/provision.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
@@ -20,7 +21,7 @@ import { findSecrets, type Secret } from './secret-scan.js';
  * for every issued secret in every form of secret-scan.ts (whose own test shows it finds them).
  */
 const servers = await startServers(t);
-const c = await startCloud(t, testConfig(t, servers, 'sec_logs', { 'rateLimit.anonPerMin': 1000 }));
+const c = await startCloud(t, testConfig(t, servers, 'sec_logs', { 'rateLimit.anonPerMin': 1000, 'auth.failuresPerAddress': 1000 }));
 const creds = await credentials(c);
 
 const gatewayLines: string[] = [];
@@ -78,7 +79,11 @@ t.test('issued secrets, rotated secrets, tokens and keys never appear in the gat
   // A kit connects and publishes: telemetry relayed to the cloud with the token.
   const kit = await gw.connect({ clientId: 'kit-log-1', username: 'kit-log-1', password: s1 });
   await kit.publishAsync('sv/kit-log-1/telemetry', telemetry({ seq: 1 }), { qos: 1 });
-  await waitFor('telemetry relayed', async () => ((await c.cloud.stores.meta.getDevice('kit-log-1')) ? true : undefined), 30_000);
+  await waitFor(
+    'telemetry relayed',
+    async () => ((await c.cloud.stores.meta.getDevice(DEFAULT_SCOPE, 'kit-log-1')) ? true : undefined),
+    30_000,
+  );
 
   // Rotation: the connected kit is disconnected, the old secret stops working, the new one works.
   const gone = closed(kit);

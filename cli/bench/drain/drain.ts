@@ -5,6 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { createGateway } from '../../../cloud/admin.js';
 import { buildCloud } from '../../../cloud/app.js';
 import { cloudConfig } from '../../../cloud/config.js';
+import { DEFAULT_ORG } from '../../../cloud/stores/types.js';
 import { PRIORITY } from '../../../gateway/store/items.js';
 import { STORE_FILE } from '../../../gateway/store/open.js';
 import { runPartitions } from '../../../loadtest/run-partitions.js';
@@ -73,7 +74,7 @@ export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
     const cloud = buildCloud(config, createLogger({ name: 'bench-cloud', level: 'error', pretty: false }));
     const { port } = await cloud.start();
     try {
-      const gwCred = await createGateway(cloud.stores.meta, `drain-${Date.now() % 100000}`, Date.now());
+      const gwCred = await createGateway(cloud.stores.meta, `drain-${Date.now() % 100000}`, DEFAULT_ORG, Date.now());
       o.log(`provisioning ${o.kits} kits …`);
       const hosted = await prepareHostedGateway(work, o.kits, 'dr');
       const fillStarted = performance.now();

@@ -9,7 +9,7 @@ import type { SqlDriver } from './driver.js';
  * version, so the gateway hears that the cloud adopted its cook (and may then let a cloud stop end
  * it). Returns how many devices' desired entries changed.
  */
-export async function adoptCooks(d: SqlDriver, gatewayId: string, cooks: readonly Cook[]): Promise<number> {
+export async function adoptCooks(d: SqlDriver, gatewayId: string, orgId: string, cooks: readonly Cook[]): Promise<number> {
   if (cooks.length === 0) return 0;
   const byDevice = new Map<string, Cook[]>();
   for (const c of cooks) byDevice.set(c.deviceId, [...(byDevice.get(c.deviceId) ?? []), c]);
@@ -35,8 +35,8 @@ export async function adoptCooks(d: SqlDriver, gatewayId: string, cooks: readonl
         version = excluded.version, spec = excluded.spec, updated_ts = excluded.updated_ts`;
   for (const c of changed) {
     await d.run(
-      `INSERT INTO desired_cooks (device_id, gateway_id, cook_id, version, spec, updated_ts) VALUES (?, ?, ?, ?, ?, ?) ${upsert}`,
-      [c.deviceId, gatewayId, c.cookId, version, c.spec, c.updatedTs],
+      `INSERT INTO desired_cooks (device_id, gateway_id, org_id, cook_id, version, spec, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?) ${upsert}`,
+      [c.deviceId, gatewayId, orgId, c.cookId, version, c.spec, c.updatedTs],
     );
   }
   return changed.length;

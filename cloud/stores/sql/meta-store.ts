@@ -11,25 +11,30 @@ import type {
   DeviceRow,
   EventFilter,
   EventRow,
+  ForeignReason,
   GatewayRow,
   MetaBatch,
   MetaStore,
+  OrgRow,
   Page,
   PageRequest,
+  RegistryReport,
   Role,
+  Scope,
 } from '../types.js';
 import { adoptCooks } from './adopt.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
-import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow } from './rows.js';
+import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
+import { SqlUserStore } from './user-store.js';
 
 /** Upserts differ by dialect; everything else is shared SQL with `?` placeholders. */
 const UPSERT = {
+  // A sighting never moves a device: only its owner's sightings count (resolveDevices ran first).
   devices: {
-    mysql: `ON DUPLICATE KEY UPDATE gateway_id = IF(VALUES(last_seen_ms) >= last_seen_ms, VALUES(gateway_id), gateway_id),
-      last_seen_ms = GREATEST(last_seen_ms, VALUES(last_seen_ms))`,
-    sqlite: `ON CONFLICT(id) DO UPDATE SET gateway_id = CASE WHEN excluded.last_seen_ms >= last_seen_ms THEN excluded.gateway_id ELSE gateway_id END,
-      last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)`,
+    mysql: `ON DUPLICATE KEY UPDATE last_seen_ms = IF(gateway_id = VALUES(gateway_id), GREATEST(last_seen_ms, VALUES(last_seen_ms)), last_seen_ms)`,
+    sqlite: `ON CONFLICT(id) DO UPDATE SET last_seen_ms = CASE WHEN gateway_id = excluded.gateway_id
+      THEN MAX(last_seen_ms, excluded.last_seen_ms) ELSE last_seen_ms END`,
   },
   desired: {
     mysql: `ON DUPLICATE KEY UPDATE gateway_id = VALUES(gateway_id), cook_id = VALUES(cook_id), version = VALUES(version),
@@ -42,11 +47,13 @@ const UPSERT = {
 /** The meta store (MySQL/MariaDB in production, SQLite embedded) over one SQL driver. */
 export class SqlMetaStore implements MetaStore {
   readonly backend: string;
+  readonly users: SqlUserStore;
   constructor(
     private readonly d: SqlDriver,
     private readonly onOpen: () => Promise<void> = async () => {},
   ) {
     this.backend = d.dialect;
+    this.users = new SqlUserStore(d);
   }
 
   async open(): Promise<void> {
@@ -59,7 +66,8 @@ export class SqlMetaStore implements MetaStore {
     await this.d.query('SELECT 1 AS ok');
   }
 
-  async migrate(): Promise<{ applied: number[]; current: number }> {
+  /** `upTo`: stop after this version (tests that build an older store to upgrade). */
+  async migrate(upTo = Number.POSITIVE_INFINITY): Promise<{ applied: number[]; current: number }> {
     return this.d.withMigrationLock(async () => {
       await this.d.run(MIGRATIONS_TABLE[this.d.dialect]);
       const done = new Set(
@@ -67,7 +75,7 @@ export class SqlMetaStore implements MetaStore {
       );
       const applied: number[] = [];
       for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
+        if (done.has(m.version) || m.version > upTo) continue;
         // MySQL DDL commits implicitly; the lock keeps two instances from racing, the version row marks completion.
         for (const stmt of m.up[this.d.dialect]) await this.d.run(stmt);
         await this.d.run('INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
@@ -77,8 +85,37 @@ export class SqlMetaStore implements MetaStore {
     });
   }
 
-  async addGateway(g: { id: string; name: string; tokenHash: string; nowMs: number }): Promise<void> {
-    await this.d.run('INSERT INTO gateways (id, name, token_hash, created_ms) VALUES (?, ?, ?, ?)', [g.id, g.name, g.tokenHash, g.nowMs]);
+  async addOrg(o: { id: string; name: string; nowMs: number }): Promise<void> {
+    await this.d.run('INSERT INTO orgs (id, name, created_ms) VALUES (?, ?, ?)', [o.id, o.name, o.nowMs]);
+  }
+
+  async findOrg(idOrName: string): Promise<OrgRow | null> {
+    const rows = await this.d.query('SELECT * FROM orgs WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1', [
+      idOrName,
+      idOrName,
+      idOrName,
+    ]);
+    return rows[0] ? orgRow(rows[0]) : null;
+  }
+
+  async listOrgs(page: PageRequest): Promise<Page<OrgRow>> {
+    const rows = await this.byId('orgs', page, []);
+    return paged(rows.map(orgRow), page.limit, (o) => [o.id]);
+  }
+
+  async orgOf(table: 'gateways' | 'api_keys' | 'devices', id: string): Promise<string | null> {
+    const rows = await this.d.query<{ org_id: string }>(`SELECT org_id FROM ${table} WHERE id = ?`, [id]);
+    return rows[0] ? String(rows[0].org_id) : null;
+  }
+
+  async addGateway(g: { id: string; name: string; orgId: string; tokenHash: string; nowMs: number }): Promise<void> {
+    await this.d.run('INSERT INTO gateways (id, name, org_id, token_hash, created_ms) VALUES (?, ?, ?, ?, ?)', [
+      g.id,
+      g.name,
+      g.orgId,
+      g.tokenHash,
+      g.nowMs,
+    ]);
   }
 
   async gatewayByTokenHash(tokenHash: string): Promise<GatewayRow | null> {
@@ -86,46 +123,116 @@ export class SqlMetaStore implements MetaStore {
     return rows[0] ? gatewayRow(rows[0]) : null;
   }
 
-  async revokeGateway(id: string, nowMs: number): Promise<boolean> {
-    return (await this.d.run('UPDATE gateways SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL', [nowMs, id])).affected > 0;
+  async getGateway(scope: Scope, id: string): Promise<GatewayRow | null> {
+    const [where, params] = scoped(scope, 'id');
+    const rows = await this.d.query(`SELECT * FROM gateways WHERE id = ? AND ${where}`, [id, ...params]);
+    return rows[0] ? gatewayRow(rows[0]) : null;
   }
 
-  async listGateways(page: PageRequest): Promise<Page<GatewayRow>> {
-    const rows = await this.byId('gateways', page);
+  async revokeGateway(scope: Scope, id: string, nowMs: number): Promise<boolean> {
+    const [where, params] = scoped(scope, 'id');
+    const r = await this.d.run(`UPDATE gateways SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL AND ${where}`, [
+      nowMs,
+      id,
+      ...params,
+    ]);
+    return r.affected > 0;
+  }
+
+  async listGateways(scope: Scope, page: PageRequest): Promise<Page<GatewayRow>> {
+    const rows = await this.byId('gateways', page, [scoped(scope, 'id')]);
     return paged(rows.map(gatewayRow), page.limit, (g) => [g.id]);
   }
 
-  async ingest(gatewayId: string, b: MetaBatch, nowMs: number): Promise<{ inserted: number; duplicates: number }> {
+  async resolveDevices(
+    gatewayId: string,
+    orgId: string,
+    registry: readonly RegistryReport[],
+    deviceIds: readonly string[],
+    nowMs: number,
+  ): Promise<Map<string, ForeignReason>> {
+    const refused = new Map<string, ForeignReason>();
+    if (registry.length === 0 && deviceIds.length === 0) return refused;
+    return this.d.tx(async (d) => {
+      const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
+      const ids = [...new Set([...deviceIds, ...registry.flatMap((r) => [...r.added, ...r.revoked])])].sort();
+      const owners = new Map<string, { gateway: string; revoked: boolean }>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = await d.query<{ id: string; gateway_id: string; revoked_ms: number | null }>(
+          `SELECT id, gateway_id, revoked_ms FROM devices WHERE id IN (${chunk.map(() => '?').join(',')})${lock}`,
+          chunk,
+        );
+        for (const r of rows) owners.set(String(r.id), { gateway: String(r.gateway_id), revoked: r.revoked_ms !== null });
+      }
+      const claim = async (id: string) => {
+        await d.run(
+          `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?) ${UPSERT.devices[d.dialect]}`,
+          [id, gatewayId, orgId, nowMs, nowMs],
+        );
+        owners.set(id, { gateway: gatewayId, revoked: false });
+      };
+      // Registry reports in the order the gateway made them; the last word on a device wins.
+      for (const r of registry) {
+        for (const id of r.added) {
+          const o = owners.get(id);
+          if (!o) await claim(id);
+          else if (o.gateway === gatewayId && o.revoked) {
+            await d.run('UPDATE devices SET revoked_ms = NULL WHERE id = ? AND gateway_id = ?', [id, gatewayId]);
+            o.revoked = false;
+          }
+        }
+        for (const id of r.revoked) {
+          const o = owners.get(id);
+          if (o?.gateway === gatewayId && !o.revoked) {
+            await d.run('UPDATE devices SET revoked_ms = ? WHERE id = ? AND gateway_id = ?', [nowMs, id, gatewayId]);
+            o.revoked = true;
+          }
+        }
+      }
+      for (const id of ids) {
+        const o = owners.get(id);
+        // A device nobody owns yet is claimed by the first gateway that reports it (docs/adr/027-tenancy.md).
+        if (!o) await claim(id);
+        else if (o.gateway !== gatewayId) refused.set(id, 'foreign');
+        else if (o.revoked) refused.set(id, 'revoked');
+      }
+      return refused;
+    });
+  }
+
+  async ingest(gatewayId: string, orgId: string, b: MetaBatch, nowMs: number): Promise<{ inserted: number; duplicates: number }> {
     return this.d.tx(async (d) => {
       // Sorted ids: concurrent batches lock device rows in the same order (no deadlock cycles).
       const devices = [...b.devices.entries()].sort(([a], [z]) => (a < z ? -1 : a > z ? 1 : 0));
       for (let i = 0; i < devices.length; i += 500) {
         const chunk = devices.slice(i, i + 500);
         await d.run(
-          `INSERT INTO devices (id, gateway_id, first_seen_ms, last_seen_ms) VALUES ${chunk.map(() => '(?,?,?,?)').join(',')} ${UPSERT.devices[d.dialect]}`,
-          chunk.flatMap(([id, seen]) => [id, gatewayId, seen, seen]),
+          `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')} ${UPSERT.devices[d.dialect]}`,
+          chunk.flatMap(([id, seen]) => [id, gatewayId, orgId, seen, seen]),
         );
       }
       let inserted = 0;
       inserted += await insertIgnore(
         d,
         'events',
-        ['id', 'gateway_id', 'device_id', 'type', 'severity', 'ts', 'safety', 'data'],
-        b.events.map((e) => [e.id, gatewayId, e.deviceId, e.type, e.severity, e.ts, e.safety ? 1 : 0, JSON.stringify(e.data)]),
+        ['id', 'gateway_id', 'org_id', 'device_id', 'type', 'severity', 'ts', 'safety', 'data'],
+        b.events.map((e) => [e.id, gatewayId, orgId, e.deviceId, e.type, e.severity, e.ts, e.safety ? 1 : 0, JSON.stringify(e.data)]),
       );
       inserted += await insertIgnore(
         d,
         'audit',
         AUDIT_COLS,
-        b.audit.map((a) => auditValues({ ...a, gatewayId })),
+        b.audit.map((a) => auditValues({ ...a, gatewayId, orgId })),
       );
       inserted += await insertIgnore(
         d,
         'command_results',
-        ['id', 'gateway_id', 'device_id', 'op', 'expect', 'issued_ts', 'ack_ts', 'outcome', 'heater', 'err', 'attempts'],
+        ['id', 'gateway_id', 'org_id', 'device_id', 'op', 'expect', 'issued_ts', 'ack_ts', 'outcome', 'heater', 'err', 'attempts'],
         b.commandResults.map((c) => [
           c.id,
           gatewayId,
+          orgId,
           c.deviceId,
           c.op,
           c.expect ?? null,
@@ -140,38 +247,61 @@ export class SqlMetaStore implements MetaStore {
       inserted += await insertIgnore(
         d,
         'cooks',
-        ['id', 'gateway_id', 'device_id', 'version', 'state', 'spec', 'started_ts', 'updated_ts'],
-        b.cooks.map((c) => [c.id, gatewayId, c.deviceId, c.version, c.state, JSON.stringify(c.spec), c.startedTs, c.updatedTs]),
+        ['id', 'gateway_id', 'org_id', 'device_id', 'version', 'state', 'spec', 'started_ts', 'updated_ts'],
+        b.cooks.map((c) => [c.id, gatewayId, orgId, c.deviceId, c.version, c.state, JSON.stringify(c.spec), c.startedTs, c.updatedTs]),
       );
+      await insertIgnore(d, 'audit', AUDIT_COLS, (b.cloudAudit ?? []).map(auditValues));
       await insertIgnore(
         d,
         'dead_letters',
-        ['gateway_id', 'batch_id', 'idx', 'reasons', 'payload', 'received_ms'],
-        (b.deadLetters ?? []).map((x) => [gatewayId, b.batchId, x.index, JSON.stringify(x.reasons), x.payload, nowMs]),
+        ['gateway_id', 'org_id', 'batch_id', 'idx', 'reasons', 'payload', 'received_ms'],
+        (b.deadLetters ?? []).map((x) => [gatewayId, orgId, b.batchId, x.index, JSON.stringify(x.reasons), x.payload, nowMs]),
       );
       await d.run(
         'UPDATE gateways SET last_seen_ms = CASE WHEN last_seen_ms IS NULL OR last_seen_ms < ? THEN ? ELSE last_seen_ms END, backlog = ? WHERE id = ?',
         [nowMs, nowMs, JSON.stringify(b.backlog), gatewayId],
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
-      await adoptCooks(d, gatewayId, b.cooks);
+      await adoptCooks(d, gatewayId, orgId, b.cooks);
       const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length;
       return { inserted, duplicates: total - inserted };
     });
   }
 
-  async listDevices(page: PageRequest, gatewayId?: string): Promise<Page<DeviceRow>> {
-    const rows = await this.byId('devices', page, gatewayId === undefined ? undefined : ['gateway_id = ?', gatewayId]);
+  async listDevices(scope: Scope, page: PageRequest, gatewayId?: string): Promise<Page<DeviceRow>> {
+    const filters = [scoped(scope)];
+    if (gatewayId !== undefined) filters.push(['gateway_id = ?', [gatewayId]]);
+    const rows = await this.byId('devices', page, filters);
     return paged(rows.map(deviceRow), page.limit, (r) => [r.id]);
   }
 
-  async getDevice(id: string): Promise<DeviceRow | null> {
-    const rows = await this.d.query('SELECT * FROM devices WHERE id = ?', [id]);
+  async getDevice(scope: Scope, id: string): Promise<DeviceRow | null> {
+    const [where, params] = scoped(scope);
+    const rows = await this.d.query(`SELECT * FROM devices WHERE id = ? AND ${where}`, [id, ...params]);
     return rows[0] ? deviceRow(rows[0]) : null;
   }
 
-  async listEvents(f: EventFilter, page: PageRequest): Promise<Page<EventRow>> {
-    const where: [string, SqlValue][] = [];
+  async moveDevice(scope: Scope, deviceId: string, toGatewayId: string, nowMs: number, audit: AuditRow): Promise<DeviceRow | null> {
+    return this.d.tx(async (d) => {
+      const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
+      const [where, params] = scoped(scope);
+      const dev = (await d.query(`SELECT * FROM devices WHERE id = ? AND ${where}${lock}`, [deviceId, ...params]))[0];
+      const gw = (
+        await d.query('SELECT id FROM gateways WHERE id = ? AND org_id = ? AND revoked_ms IS NULL', [toGatewayId, scope.orgId])
+      )[0];
+      if (!dev || !gw) return null;
+      const from = String(dev.gateway_id);
+      await d.run('UPDATE devices SET gateway_id = ?, revoked_ms = NULL WHERE id = ?', [toGatewayId, deviceId]);
+      await d.run('UPDATE desired_cooks SET gateway_id = ? WHERE device_id = ?', [toGatewayId, deviceId]);
+      // Both gateways hear about it: the old one loses the device's desired cook, the new one gets it.
+      await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id IN (?, ?)', [from, toGatewayId]);
+      await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, ts: nowMs, data: { ...audit.data, from, to: toGatewayId } })]);
+      return deviceRow((await d.query('SELECT * FROM devices WHERE id = ?', [deviceId]))[0] as Record<string, unknown>);
+    });
+  }
+
+  async listEvents(scope: Scope, f: EventFilter, page: PageRequest): Promise<Page<EventRow>> {
+    const where: [string, SqlValue][] = scopeEq(scope);
     if (f.deviceId !== undefined) where.push(['device_id = ?', f.deviceId]);
     if (f.gatewayId !== undefined) where.push(['gateway_id = ?', f.gatewayId]);
     if (f.type !== undefined) where.push(['type = ?', f.type]);
@@ -186,8 +316,8 @@ export class SqlMetaStore implements MetaStore {
     return paged(rows.map(eventRow), page.limit, (e) => [e.ts, e.id]);
   }
 
-  async listAudit(f: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
-    const where: [string, SqlValue][] = [];
+  async listAudit(scope: Scope, f: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
+    const where: [string, SqlValue][] = scopeEq(scope);
     if (f.deviceId !== undefined) where.push(['device_id = ?', f.deviceId]);
     if (f.actorId !== undefined) where.push(['actor_id = ?', f.actorId]);
     if (f.action !== undefined) where.push(['action = ?', f.action]);
@@ -195,8 +325,9 @@ export class SqlMetaStore implements MetaStore {
     return paged(rows.map(auditRow), page.limit, (a) => [a.ts, a.id]);
   }
 
-  async listCommandResults(deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>> {
-    const params: SqlValue[] = [deviceId];
+  async listCommandResults(scope: Scope, deviceId: string, page: PageRequest): Promise<Page<CommandResultRow>> {
+    const [where, scopeParams] = scoped(scope);
+    const params: SqlValue[] = [deviceId, ...scopeParams];
     let cursor = '';
     const [ts, id] = page.after ?? [];
     if (ts !== undefined && id !== undefined) {
@@ -204,39 +335,47 @@ export class SqlMetaStore implements MetaStore {
       params.push(Number(ts), Number(ts), String(id));
     }
     const rows = await this.d.query(
-      `SELECT * FROM command_results WHERE device_id = ?${cursor} ORDER BY issued_ts DESC, id DESC LIMIT ${page.limit + 1}`,
+      `SELECT * FROM command_results WHERE device_id = ? AND ${where}${cursor} ORDER BY issued_ts DESC, id DESC LIMIT ${page.limit + 1}`,
       params,
     );
     return paged(rows.map(commandResultRow), page.limit, (c) => [c.issuedTs, c.id]);
   }
 
-  async latestCook(deviceId: string): Promise<CookRow | null> {
+  async latestCook(scope: Scope, deviceId: string): Promise<CookRow | null> {
+    const [where, params] = scoped(scope);
     // By stamp (when the cook was started, changed or stopped), then version, then how far along its lifecycle it is.
     const rows = await this.d.query(
-      `SELECT * FROM cooks WHERE device_id = ? ORDER BY updated_ts DESC, version DESC,
+      `SELECT * FROM cooks WHERE device_id = ? AND ${where} ORDER BY updated_ts DESC, version DESC,
         CASE state WHEN 'heating' THEN 0 WHEN 'holding' THEN 1 ELSE 2 END DESC, id DESC LIMIT 1`,
-      [deviceId],
+      [deviceId, ...params],
     );
     return rows[0] ? cookRow(rows[0]) : null;
   }
 
-  async cooksStarted(fromMs: number, toMs: number, limit: number): Promise<CookRow[]> {
+  async cooksStarted(scope: Scope, fromMs: number, toMs: number, limit: number): Promise<CookRow[]> {
+    const [where, params] = scoped(scope);
     const rows = await this.d.query(
-      `SELECT * FROM cooks WHERE started_ts >= ? AND started_ts < ? ORDER BY started_ts DESC, id DESC LIMIT ${Math.trunc(limit)}`,
-      [fromMs, toMs],
+      `SELECT * FROM cooks WHERE ${where} AND started_ts >= ? AND started_ts < ? ORDER BY started_ts DESC, id DESC LIMIT ${Math.trunc(limit)}`,
+      [...params, fromMs, toMs],
     );
     return rows.map(cookRow);
   }
 
-  async cookRecords(cookId: string): Promise<CookRow[]> {
+  async cookRecords(scope: Scope, cookId: string): Promise<CookRow[]> {
     // "!" as the LIKE escape: the same in MySQL and SQLite (a backslash is not).
     const prefix = `${cookId.replace(/[!%_]/g, (c) => `!${c}`)}-v%`;
-    const rows = await this.d.query("SELECT * FROM cooks WHERE id LIKE ? ESCAPE '!' ORDER BY updated_ts, version", [prefix]);
+    const [where, params] = scoped(scope);
+    const rows = await this.d.query(`SELECT * FROM cooks WHERE ${where} AND id LIKE ? ESCAPE '!' ORDER BY updated_ts, version`, [
+      ...params,
+      prefix,
+    ]);
     return rows.map(cookRow);
   }
 
-  async nextCookStart(deviceId: string, afterTs: number): Promise<number | null> {
-    const rows = await this.d.query('SELECT MIN(started_ts) AS next FROM cooks WHERE device_id = ? AND started_ts > ?', [
+  async nextCookStart(scope: Scope, deviceId: string, afterTs: number): Promise<number | null> {
+    const [where, params] = scoped(scope);
+    const rows = await this.d.query(`SELECT MIN(started_ts) AS next FROM cooks WHERE ${where} AND device_id = ? AND started_ts > ?`, [
+      ...params,
       deviceId,
       afterTs,
     ]);
@@ -244,16 +383,16 @@ export class SqlMetaStore implements MetaStore {
     return next === null || next === undefined ? null : Number(next);
   }
 
-  async listDeadLetters(page: PageRequest): Promise<Page<DeadLetterRow>> {
-    const params: SqlValue[] = [];
+  async listDeadLetters(scope: Scope, page: PageRequest): Promise<Page<DeadLetterRow>> {
+    const [where, params] = scoped(scope, 'gateway_id');
     let cursor = '';
     const [ms, gw, batch, idx] = page.after ?? [];
     if (ms !== undefined && gw !== undefined && batch !== undefined && idx !== undefined) {
-      cursor = ' WHERE (received_ms, gateway_id, batch_id, idx) < (?, ?, ?, ?)';
+      cursor = ' AND (received_ms, gateway_id, batch_id, idx) < (?, ?, ?, ?)';
       params.push(Number(ms), String(gw), String(batch), Number(idx));
     }
     const rows = await this.d.query(
-      `SELECT * FROM dead_letters${cursor} ORDER BY received_ms DESC, gateway_id DESC, batch_id DESC, idx DESC LIMIT ${page.limit + 1}`,
+      `SELECT * FROM dead_letters WHERE ${where}${cursor} ORDER BY received_ms DESC, gateway_id DESC, batch_id DESC, idx DESC LIMIT ${page.limit + 1}`,
       params,
     );
     const items = rows.map((r) => ({
@@ -277,6 +416,7 @@ export class SqlMetaStore implements MetaStore {
   }
 
   async setDesiredCook(
+    scope: Scope,
     deviceId: string,
     spec: CookSpec | null,
     cookId: string,
@@ -285,7 +425,10 @@ export class SqlMetaStore implements MetaStore {
   ): Promise<DesiredCook | null> {
     return this.d.tx(async (d) => {
       const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
-      const dev = (await d.query<{ gateway_id: string }>(`SELECT gateway_id FROM devices WHERE id = ?${lock}`, [deviceId]))[0];
+      const [where, params] = scoped(scope);
+      const dev = (
+        await d.query<{ gateway_id: string }>(`SELECT gateway_id FROM devices WHERE id = ? AND ${where}${lock}`, [deviceId, ...params])
+      )[0];
       if (!dev) return null;
       const gw = dev.gateway_id;
       await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id = ?', [gw]);
@@ -296,16 +439,17 @@ export class SqlMetaStore implements MetaStore {
       // The stamp of a change comes after the cook it replaces (which may carry the gateway's clock): docs/sync.md.
       const updatedTs = Math.max(nowMs, current ? Number(current.updated_ts) + 1 : 0);
       await d.run(
-        `INSERT INTO desired_cooks (device_id, gateway_id, cook_id, version, spec, updated_ts) VALUES (?, ?, ?, ?, ?, ?) ${UPSERT.desired[d.dialect]}`,
-        [deviceId, gw, id, version, spec === null ? null : JSON.stringify(spec), updatedTs],
+        `INSERT INTO desired_cooks (device_id, gateway_id, org_id, cook_id, version, spec, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?) ${UPSERT.desired[d.dialect]}`,
+        [deviceId, gw, scope.orgId, id, version, spec === null ? null : JSON.stringify(spec), updatedTs],
       );
       await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, data: { ...audit.data, cookId: id, version } })]);
       return { deviceId, gatewayId: gw, cookId: id, version, spec, updatedTs };
     });
   }
 
-  async getDesiredCook(deviceId: string): Promise<DesiredCook | null> {
-    const rows = await this.d.query('SELECT * FROM desired_cooks WHERE device_id = ?', [deviceId]);
+  async getDesiredCook(scope: Scope, deviceId: string): Promise<DesiredCook | null> {
+    const [where, params] = scoped(scope);
+    const rows = await this.d.query(`SELECT * FROM desired_cooks WHERE device_id = ? AND ${where}`, [deviceId, ...params]);
     return rows[0] ? desiredRow(rows[0]) : null;
   }
 
@@ -323,12 +467,22 @@ export class SqlMetaStore implements MetaStore {
     };
   }
 
-  async addApiKey(k: { id: string; keyHash: string; role: Role; owner: string; nowMs: number }): Promise<void> {
-    await this.d.run('INSERT INTO api_keys (id, key_hash, role, owner, created_ms) VALUES (?, ?, ?, ?, ?)', [
+  async addApiKey(k: {
+    id: string;
+    keyHash: string;
+    role: Role;
+    owner: string;
+    orgId: string;
+    gatewayId: string | null;
+    nowMs: number;
+  }): Promise<void> {
+    await this.d.run('INSERT INTO api_keys (id, key_hash, role, owner, org_id, gateway_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       k.id,
       k.keyHash,
       k.role,
       k.owner,
+      k.orgId,
+      k.gatewayId,
       k.nowMs,
     ]);
   }
@@ -338,21 +492,27 @@ export class SqlMetaStore implements MetaStore {
     return rows[0] ? apiKeyRow(rows[0]) : null;
   }
 
-  async listApiKeys(page: PageRequest): Promise<Page<ApiKeyRow>> {
-    const rows = await this.byId('api_keys', page);
+  async listApiKeys(scope: Scope, page: PageRequest): Promise<Page<ApiKeyRow>> {
+    const rows = await this.byId('api_keys', page, [scoped(scope)]);
     return paged(rows.map(apiKeyRow), page.limit, (k) => [k.id]);
   }
 
-  async revokeApiKey(id: string, nowMs: number): Promise<boolean> {
-    return (await this.d.run('UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL', [nowMs, id])).affected > 0;
+  async revokeApiKey(scope: Scope, id: string, nowMs: number): Promise<boolean> {
+    const [where, params] = scoped(scope);
+    const r = await this.d.run(`UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL AND ${where}`, [
+      nowMs,
+      id,
+      ...params,
+    ]);
+    return r.affected > 0;
   }
 
-  private byId(table: string, page: PageRequest, filter?: [string, SqlValue]) {
+  private byId(table: string, page: PageRequest, filters: [string, SqlValue[]][]) {
     const where: string[] = [];
     const params: SqlValue[] = [];
-    if (filter) {
-      where.push(filter[0]);
-      params.push(filter[1]);
+    for (const [clause, values] of filters) {
+      where.push(clause);
+      params.push(...values);
     }
     if (page.after?.[0] !== undefined) {
       where.push('id > ?');
@@ -393,9 +553,23 @@ export class SqlMetaStore implements MetaStore {
   }
 }
 
-const AUDIT_COLS = ['id', 'gateway_id', 'ts', 'actor_type', 'actor_id', 'device_id', 'action', 'reason', 'data'];
+/**
+ * The WHERE fragment every scoped query carries: the org, and for a key limited to one gateway,
+ * that gateway (`gatewayCol`: the column naming it; `id` in the gateways table).
+ */
+function scoped(scope: Scope, gatewayCol = 'gateway_id'): [string, SqlValue[]] {
+  if (scope.gatewayId) return [`org_id = ? AND ${gatewayCol} = ?`, [scope.orgId, scope.gatewayId]];
+  return ['org_id = ?', [scope.orgId]];
+}
+function scopeEq(scope: Scope): [string, SqlValue][] {
+  const eq: [string, SqlValue][] = [['org_id = ?', scope.orgId]];
+  if (scope.gatewayId) eq.push(['gateway_id = ?', scope.gatewayId]);
+  return eq;
+}
+
+const AUDIT_COLS = ['id', 'gateway_id', 'org_id', 'ts', 'actor_type', 'actor_id', 'device_id', 'action', 'reason', 'data'];
 function auditValues(a: AuditRow): SqlValue[] {
-  return [a.id, a.gatewayId, a.ts, a.actor.type, a.actor.id ?? null, a.deviceId, a.action, a.reason, JSON.stringify(a.data)];
+  return [a.id, a.gatewayId, a.orgId, a.ts, a.actor.type, a.actor.id ?? null, a.deviceId, a.action, a.reason, JSON.stringify(a.data)];
 }
 
 /** Queries fetch limit + 1 rows: the extra one only says whether a next page exists. */

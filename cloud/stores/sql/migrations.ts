@@ -24,6 +24,9 @@ function ix(d: Dialect, table: string, name: string, cols: string): string {
   return d === 'mysql' ? `CREATE INDEX ${name} ON ${table} (${cols})` : `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${cols})`;
 }
 
+/** Tables whose rows belong to one org (migration 3). */
+const ORG_TABLES = ['gateways', 'devices', 'events', 'audit', 'command_results', 'cooks', 'desired_cooks', 'api_keys', 'dead_letters'];
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -68,6 +71,40 @@ export const MIGRATIONS: Migration[] = [
         reasons ${TXT[d]} NOT NULL, payload ${TXT[d]} NOT NULL, received_ms ${I64[d]} NOT NULL,
         PRIMARY KEY (gateway_id, batch_id, idx))${ENGINE[d]}`,
       ix(d, 'dead_letters', 'dead_letters_received', 'received_ms'),
+    ]),
+  },
+  {
+    version: 3,
+    name: 'organizations: every row belongs to one org (existing rows to the default org); device ownership; scoped keys',
+    up: both((d) => [
+      `CREATE TABLE orgs (id ${ID[d]} NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL UNIQUE, created_ms ${I64[d]} NOT NULL)${ENGINE[d]}`,
+      `INSERT INTO orgs (id, name, created_ms) VALUES ('default', 'default', 0)`,
+      ...ORG_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN org_id ${ID[d]} NOT NULL DEFAULT 'default'`),
+      `ALTER TABLE api_keys ADD COLUMN gateway_id ${ID[d]} NULL`,
+      // Existing devices stay with the gateway that reported them last: that gateway now owns them.
+      `ALTER TABLE devices ADD COLUMN revoked_ms ${I64[d]} NULL`,
+      ix(d, 'gateways', 'gateways_org', 'org_id, id'),
+      ix(d, 'devices', 'devices_org', 'org_id, id'),
+      ix(d, 'events', 'events_org_ts', 'org_id, ts, id'),
+      ix(d, 'audit', 'audit_org_ts', 'org_id, ts, id'),
+      ix(d, 'api_keys', 'api_keys_org', 'org_id, id'),
+      ix(d, 'dead_letters', 'dead_letters_org', 'org_id, received_ms'),
+    ]),
+  },
+  {
+    version: 4,
+    name: 'user accounts (one org each), invitations, server-side sessions',
+    up: both((d) => [
+      `CREATE TABLE users (id ${ID[d]} NOT NULL PRIMARY KEY, org_id ${ID[d]} NOT NULL, email VARCHAR(254) NOT NULL UNIQUE,
+        password_hash VARCHAR(255) NULL, role VARCHAR(16) NOT NULL, service_admin SMALLINT NOT NULL DEFAULT 0,
+        created_ms ${I64[d]} NOT NULL, password_ms ${I64[d]} NULL, disabled_ms ${I64[d]} NULL)${ENGINE[d]}`,
+      ix(d, 'users', 'users_org', 'org_id, id'),
+      `CREATE TABLE invites (token_hash CHAR(64) NOT NULL PRIMARY KEY, user_id ${ID[d]} NOT NULL, org_id ${ID[d]} NOT NULL,
+        created_ms ${I64[d]} NOT NULL, expires_ms ${I64[d]} NOT NULL, used_ms ${I64[d]} NULL)${ENGINE[d]}`,
+      `CREATE TABLE sessions (id_hash CHAR(64) NOT NULL PRIMARY KEY, user_id ${ID[d]} NULL, org_id ${ID[d]} NULL,
+        expires_ms ${I64[d]} NOT NULL, data ${TXT[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'sessions', 'sessions_user', 'user_id'),
+      ix(d, 'sessions', 'sessions_expires', 'expires_ms'),
     ]),
   },
 ];

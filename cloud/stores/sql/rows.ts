@@ -1,4 +1,15 @@
-import type { ApiKeyRow, AuditRow, CommandResultRow, CookRow, DesiredCook, DeviceRow, EventRow, GatewayRow, Role } from '../types.js';
+import type {
+  ApiKeyRow,
+  AuditRow,
+  CommandResultRow,
+  CookRow,
+  DesiredCook,
+  DeviceRow,
+  EventRow,
+  GatewayRow,
+  OrgRow,
+  Role,
+} from '../types.js';
 
 /** Row → API object mappers, shared by the MySQL and SQLite meta stores (same column names). */
 type Row = Record<string, unknown>;
@@ -6,9 +17,14 @@ const n = (v: unknown): number => Number(v);
 const nn = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
 
+export function orgRow(r: Row): OrgRow {
+  return { id: String(r.id), name: String(r.name), createdMs: n(r.created_ms) };
+}
+
 export function gatewayRow(r: Row): GatewayRow {
   return {
     id: String(r.id),
+    orgId: String(r.org_id),
     name: String(r.name),
     createdMs: n(r.created_ms),
     revokedMs: nn(r.revoked_ms),
@@ -18,7 +34,14 @@ export function gatewayRow(r: Row): GatewayRow {
 }
 
 export function deviceRow(r: Row): DeviceRow {
-  return { id: String(r.id), gatewayId: String(r.gateway_id), firstSeenMs: n(r.first_seen_ms), lastSeenMs: n(r.last_seen_ms) };
+  return {
+    id: String(r.id),
+    orgId: String(r.org_id),
+    gatewayId: String(r.gateway_id),
+    revokedMs: nn(r.revoked_ms),
+    firstSeenMs: n(r.first_seen_ms),
+    lastSeenMs: n(r.last_seen_ms),
+  };
 }
 
 export function eventRow(r: Row): EventRow {
@@ -39,6 +62,7 @@ export function auditRow(r: Row): AuditRow {
   if (r.actor_id !== null) actor.id = String(r.actor_id);
   return {
     id: String(r.id),
+    orgId: String(r.org_id),
     gatewayId: r.gateway_id === null ? null : String(r.gateway_id),
     ts: n(r.ts),
     actor,
@@ -52,6 +76,8 @@ export function auditRow(r: Row): AuditRow {
 export function apiKeyRow(r: Row): ApiKeyRow {
   return {
     id: String(r.id),
+    orgId: String(r.org_id),
+    gatewayId: r.gateway_id === null || r.gateway_id === undefined ? null : String(r.gateway_id),
     role: String(r.role) as Role,
     owner: String(r.owner),
     createdMs: n(r.created_ms),

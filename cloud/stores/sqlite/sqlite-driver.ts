@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { privateDir, privateFiles, sqliteFiles } from '../../../shared/fs/private.js';
 import type { SqlDriver, SqlValue } from '../sql/driver.js';
 
 /**
@@ -14,9 +14,12 @@ export class SqliteDriver implements SqlDriver {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') privateDir(dirname(file));
     this.db = new Database(file);
+    // Before WAL: SQLite gives the -wal and -shm files the database file's mode.
+    if (file !== ':memory:') privateFiles(file);
     this.db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') privateFiles(...sqliteFiles(file));
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
   }

@@ -1,0 +1,339 @@
+import { createApiKey, createGateway, createOrg, requireOrg } from '../../cloud/admin.js';
+import { createUser } from '../../cloud/auth/users.js';
+import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
+import { auditOf } from '../../cloud/routes/deps.js';
+import { closeStores, createStores } from '../../cloud/stores/index.js';
+import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest } from '../../cloud/stores/types.js';
+import { SvError } from '../../shared/errors.js';
+import { DeviceId } from '../../shared/protocol/device-id.js';
+import type { Command, CommandContext } from '../command.js';
+import { configFor } from '../run.js';
+
+/**
+ * `sousvide cloud org|gateway|key|device …`: service-level administration straight on the store
+ * (whoever runs it holds the store's credentials). Every `--json` output is a contract.
+ */
+export async function withMeta<T>(
+  config: CloudConfig,
+  fn: (meta: MetaStore, migrated: { applied: number[]; current: number }) => Promise<T>,
+): Promise<T> {
+  const stores = createStores(config);
+  try {
+    await stores.meta.open();
+    const migrated = await stores.meta.migrate();
+    return await fn(stores.meta, migrated);
+  } finally {
+    await closeStores(stores);
+  }
+}
+
+export function print(ctx: CommandContext, json: unknown, text: string): number {
+  ctx.stdout.write(ctx.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+  return 0;
+}
+
+function one(ctx: CommandContext, usage: string, what: string): string {
+  const v = ctx.positionals[0];
+  if (!v || ctx.positionals.length > 1) throw new SvError('SV_ERR_CLI_USAGE', `usage: ${usage}`, [`${what}: required (exactly one)`]);
+  return v;
+}
+
+function stringFlag(ctx: CommandContext, name: string, required: true): string;
+function stringFlag(ctx: CommandContext, name: string, required?: false): string | undefined;
+function stringFlag(ctx: CommandContext, name: string, required = false): string | undefined {
+  const v = ctx.flags[name];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || v === '') throw new SvError('SV_ERR_CLI_USAGE', `--${name} needs a value`, [`--${name}: required`]);
+  return v;
+}
+
+async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let after: (string | number)[] | undefined;
+  for (;;) {
+    const page = await list({ limit: 500, after });
+    out.push(...page.items);
+    if (!page.next) return out;
+    after = page.next;
+  }
+}
+
+/** The orgs a list covers: the one named by --org, or every org. */
+async function orgsFor(meta: MetaStore, org: string | undefined): Promise<string[]> {
+  if (org !== undefined) return [(await requireOrg(meta, org)).id];
+  return (await all((p) => meta.listOrgs(p))).map((o) => o.id);
+}
+
+const ORG_FLAG = { flag: 'org', kind: 'string' as const, help: 'The org (its id or name).' };
+
+const orgCommand: Command = {
+  name: 'org',
+  summary: 'Manage organizations (tenants): each gateway, device, key and record belongs to one.',
+  usage: 'sousvide cloud org add <name> | list',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Create an org.',
+      usage: 'sousvide cloud org add <name> [--json]',
+      config: cloudConfig,
+      async run(ctx) {
+        const name = one(ctx, 'sousvide cloud org add <name>', 'name');
+        const org = await withMeta(configFor(cloudConfig, ctx), (meta) => createOrg(meta, name, Date.now()));
+        return print(ctx, org, `org ${org.name} created (id ${org.id})`);
+      },
+    },
+    {
+      name: 'list',
+      summary: 'List the orgs.',
+      usage: 'sousvide cloud org list [--json]',
+      config: cloudConfig,
+      async run(ctx) {
+        const orgs = await withMeta(configFor(cloudConfig, ctx), (meta) => all((p) => meta.listOrgs(p)));
+        return print(ctx, orgs, orgs.map((o) => `${o.id}\t${o.name}`).join('\n'));
+      },
+    },
+  ],
+};
+
+const gatewayAdmin: Command = {
+  name: 'gateway',
+  summary: 'Manage gateway tokens.',
+  usage: 'sousvide cloud gateway add <id> --org <org> | list [--org <org>] | revoke <id>',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Register a gateway in an org and print its token once.',
+      usage: 'sousvide cloud gateway add <id> --org <org> [--json]',
+      config: cloudConfig,
+      flags: [ORG_FLAG],
+      async run(ctx) {
+        const id = one(ctx, 'sousvide cloud gateway add <id> --org <org>', 'id');
+        const org = stringFlag(ctx, 'org', true);
+        const g = await withMeta(configFor(cloudConfig, ctx), async (meta) =>
+          createGateway(meta, id, (await requireOrg(meta, org)).id, Date.now()),
+        );
+        return print(ctx, g, `gateway ${g.id} registered in ${org}; its token (shown once, store it on the gateway):\n${g.token}`);
+      },
+    },
+    {
+      name: 'list',
+      summary: 'List gateways (of one org, or of every org).',
+      usage: 'sousvide cloud gateway list [--org <org>] [--json]',
+      config: cloudConfig,
+      flags: [ORG_FLAG],
+      async run(ctx) {
+        const org = stringFlag(ctx, 'org');
+        const rows = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
+          const out = [];
+          for (const orgId of await orgsFor(meta, org)) out.push(...(await all((p) => meta.listGateways({ orgId }, p))));
+          return out;
+        });
+        return print(ctx, rows, rows.map((g) => `${g.id}\t${g.orgId}\t${g.revokedMs === null ? 'active' : 'revoked'}`).join('\n'));
+      },
+    },
+    {
+      name: 'revoke',
+      summary: 'Revoke a gateway token (its batches are refused from then on).',
+      usage: 'sousvide cloud gateway revoke <id> [--json]',
+      config: cloudConfig,
+      async run(ctx) {
+        const id = one(ctx, 'sousvide cloud gateway revoke <id>', 'id');
+        const revoked = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
+          const orgId = await meta.orgOf('gateways', id);
+          return orgId !== null && (await meta.revokeGateway({ orgId }, id, Date.now()));
+        });
+        if (!revoked) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or already revoked`, ['id: no active gateway']);
+        return print(ctx, { id, revoked: true }, `gateway ${id} revoked`);
+      },
+    },
+  ],
+};
+
+const keyAdmin: Command = {
+  name: 'key',
+  summary: 'Manage API keys (for scripts): each belongs to an org, with a role, optionally limited to one gateway.',
+  usage: 'sousvide cloud key add --org <org> --role viewer|operator|admin [--gateway <id>] | list [--org <org>] | revoke <id>',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Create an API key and print it once.',
+      usage: 'sousvide cloud key add --org <org> --role viewer|operator|admin [--gateway <id>] [--owner NAME] [--json]',
+      config: cloudConfig,
+      flags: [
+        ORG_FLAG,
+        { flag: 'role', kind: 'string', help: 'viewer, operator or admin.' },
+        { flag: 'gateway', kind: 'string', help: 'Limit the key to this gateway of the org.' },
+        { flag: 'owner', kind: 'string', help: 'Who the key belongs to (recorded in the audit log); default: $USER.' },
+      ],
+      async run(ctx) {
+        if (ctx.positionals.length > 0)
+          throw new SvError('SV_ERR_CLI_USAGE', 'usage: sousvide cloud key add --org <org> --role <role>', ['arguments: none expected']);
+        const org = stringFlag(ctx, 'org', true);
+        const role = stringFlag(ctx, 'role', true);
+        const gatewayId = stringFlag(ctx, 'gateway') ?? null;
+        const owner = stringFlag(ctx, 'owner') ?? ctx.env.USER ?? 'cli';
+        const k = await withMeta(configFor(cloudConfig, ctx), async (meta) =>
+          createApiKey(meta, { role, owner, orgId: (await requireOrg(meta, org)).id, gatewayId }, Date.now()),
+        );
+        return print(
+          ctx,
+          { id: k.id, key: k.key },
+          `API key ${k.id} (${k.role} in ${org}${gatewayId ? `, gateway ${gatewayId} only` : ''}, owner ${owner}); the key (shown once):\n${k.key}`,
+        );
+      },
+    },
+    {
+      name: 'list',
+      summary: 'List API keys (never the keys themselves).',
+      usage: 'sousvide cloud key list [--org <org>] [--json]',
+      config: cloudConfig,
+      flags: [ORG_FLAG],
+      async run(ctx) {
+        const org = stringFlag(ctx, 'org');
+        const rows = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
+          const out = [];
+          for (const orgId of await orgsFor(meta, org)) out.push(...(await all((p) => meta.listApiKeys({ orgId }, p))));
+          return out;
+        });
+        return print(
+          ctx,
+          rows,
+          rows
+            .map((k) => `${k.id}\t${k.orgId}\t${k.role}\t${k.gatewayId ?? '*'}\t${k.owner}\t${k.revokedMs === null ? 'active' : 'revoked'}`)
+            .join('\n'),
+        );
+      },
+    },
+    {
+      name: 'revoke',
+      summary: 'Revoke an API key.',
+      usage: 'sousvide cloud key revoke <id> [--json]',
+      config: cloudConfig,
+      async run(ctx) {
+        const id = one(ctx, 'sousvide cloud key revoke <id>', 'id');
+        const revoked = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
+          const orgId = await meta.orgOf('api_keys', id);
+          return orgId !== null && (await meta.revokeApiKey({ orgId }, id, Date.now()));
+        });
+        if (!revoked) throw new SvError('SV_ERR_NOT_FOUND', `API key ${id} is unknown or already revoked`, ['id: no active key']);
+        return print(ctx, { id, revoked: true }, `API key ${id} revoked`);
+      },
+    },
+  ],
+};
+
+const deviceAdmin: Command = {
+  name: 'device',
+  summary: 'Device ownership: move a kit to another gateway of its org.',
+  usage: 'sousvide cloud device move <id> --to <gateway> [--reason TEXT]',
+  subcommands: [
+    {
+      name: 'move',
+      summary: 'Bind a kit to another gateway of its org (audited); its records are then accepted only from that gateway.',
+      usage: 'sousvide cloud device move <id> --to <gateway> [--reason TEXT] [--json]',
+      config: cloudConfig,
+      flags: [
+        { flag: 'to', kind: 'string', help: 'The gateway that owns the kit from now on (same org).' },
+        { flag: 'reason', kind: 'string', help: 'Why (kept in the audit log).' },
+      ],
+      async run(ctx) {
+        const id = one(ctx, 'sousvide cloud device move <id> --to <gateway>', 'id');
+        if (!DeviceId.safeParse(id).success) throw new SvError('SV_ERR_CLI_USAGE', `invalid device id "${id}"`, ['id: not a device id']);
+        const to = stringFlag(ctx, 'to', true);
+        const reason = stringFlag(ctx, 'reason') ?? 'moved via CLI';
+        const moved = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
+          const orgId = await meta.orgOf('devices', id);
+          if (orgId === null) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['id: no such device']);
+          const audit = auditOf(null, Date.now(), 'device.move', id, reason, { via: 'cli', user: ctx.env.USER ?? null });
+          const row = await meta.moveDevice({ orgId }, id, to, Date.now(), { ...audit, orgId });
+          if (!row) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${to} is unknown in the device's org`, ['--to: no such active gateway']);
+          return row;
+        });
+        return print(ctx, moved, `device ${id} now belongs to gateway ${moved.gatewayId}`);
+      },
+    },
+  ],
+};
+
+async function readPassword(ctx: CommandContext): Promise<string | undefined> {
+  if (ctx.flags['password-stdin'] !== true) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+const PASSWORD_FLAG = {
+  flag: 'password-stdin',
+  kind: 'bool' as const,
+  help: 'Read the password from standard input (else an invitation link is printed).',
+};
+
+const publicUrl = (config: CloudConfig) => config.http.publicUrl ?? `http://localhost:${config.port}`;
+
+const userAdmin: Command = {
+  name: 'user',
+  summary: 'Manage dashboard users: each belongs to one org, with a role.',
+  usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin]',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Create a user and print a one-time invitation link (or take the password from stdin).',
+      usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin] [--json]',
+      config: cloudConfig,
+      flags: [ORG_FLAG, { flag: 'role', kind: 'string', help: 'viewer, operator or admin.' }, PASSWORD_FLAG],
+      async run(ctx) {
+        const email = one(ctx, 'sousvide cloud user add <email> --org <org> --role <role>', 'email');
+        const org = stringFlag(ctx, 'org', true);
+        const role = stringFlag(ctx, 'role', true);
+        const password = await readPassword(ctx);
+        const config = configFor(cloudConfig, ctx);
+        const u = await withMeta(config, async (meta) =>
+          createUser(meta, { email, role, orgId: (await requireOrg(meta, org)).id, password, publicUrl: publicUrl(config) }, Date.now()),
+        );
+        return print(
+          ctx,
+          u,
+          u.inviteUrl ? `user ${email} created; the invitation link (works once, 7 days):\n${u.inviteUrl}` : `user ${email} created`,
+        );
+      },
+    },
+  ],
+};
+
+const serviceAdmin: Command = {
+  name: 'admin',
+  summary: 'Service admins: they create orgs (a user of the default org with the admin role).',
+  usage: 'sousvide cloud admin add <email> [--password-stdin]',
+  subcommands: [
+    {
+      name: 'add',
+      summary: 'Create a service admin and print a one-time invitation link (or take the password from stdin).',
+      usage: 'sousvide cloud admin add <email> [--password-stdin] [--json]',
+      config: cloudConfig,
+      flags: [PASSWORD_FLAG],
+      async run(ctx) {
+        const email = one(ctx, 'sousvide cloud admin add <email>', 'email');
+        const password = await readPassword(ctx);
+        const config = configFor(cloudConfig, ctx);
+        const u = await withMeta(config, (meta) =>
+          createUser(
+            meta,
+            { email, role: 'admin', orgId: DEFAULT_ORG, serviceAdmin: true, password, publicUrl: publicUrl(config) },
+            Date.now(),
+          ),
+        );
+        return print(
+          ctx,
+          u,
+          u.inviteUrl
+            ? `service admin ${email} created; the invitation link (works once, 7 days):\n${u.inviteUrl}`
+            : `service admin ${email} created`,
+        );
+      },
+    },
+  ],
+};
+
+export const CLOUD_ADMIN_COMMANDS: Command[] = [orgCommand, gatewayAdmin, keyAdmin, userAdmin, serviceAdmin, deviceAdmin];

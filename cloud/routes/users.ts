@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createOrg } from '../admin.js';
+import { createUser, Email } from '../auth/users.js';
+import { scopeOf } from '../http/auth.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { ROLES } from '../stores/types.js';
+import { auditVia, type RouteDeps, SECURITY } from './deps.js';
+
+const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
+const UserBody = z.strictObject({ email: Email, role: z.enum(ROLES as [string, ...string[]]) });
+const OrgBody = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and "-", 2–63 characters'),
+});
+const SESSION_OR_KEY = [...SECURITY, { session: [] }];
+
+/** The org's members (org admin) and the orgs themselves (service admin). */
+export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { auth, stores, now, config } = deps;
+  const publicUrl = () => config.http.publicUrl ?? `http://localhost:${config.port}`;
+
+  http.get(
+    '/v1/users',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: "The org's users (never a password). Role: admin",
+        tags: ['users'],
+        security: SESSION_OR_KEY,
+        querystring: doc(ListQuery),
+      },
+    },
+    async (req) => {
+      const q = parse(ListQuery, req.query, 'query');
+      const page = await stores.meta.users.listUsers(scopeOf(req.principal), {
+        limit: q.limit,
+        after: decodeCursor(q.cursor, CURSOR.byId),
+      });
+      return { items: page.items, nextCursor: encodeCursor(page.next) };
+    },
+  );
+
+  http.post(
+    '/v1/users',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: 'Invite a user into the org: returns a one-time link. Role: admin',
+        tags: ['users'],
+        security: SESSION_OR_KEY,
+        body: doc(UserBody),
+      },
+    },
+    async (req, reply) => {
+      const body = parse(UserBody, req.body, 'body');
+      const orgId = scopeOf(req.principal).orgId;
+      const created = await createUser(stores.meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl() }, now());
+      await auditVia(deps, req.principal, 'user.add', { newUserId: created.id, email: body.email, newRole: body.role });
+      return reply.code(201).send(created);
+    },
+  );
+
+  http.get(
+    '/v1/orgs',
+    {
+      onRequest: auth.serviceAdmin(),
+      schema: { summary: 'Every org. Role: service admin', tags: ['orgs'], security: SESSION_OR_KEY, querystring: doc(ListQuery) },
+    },
+    async (req) => {
+      const q = parse(ListQuery, req.query, 'query');
+      const page = await stores.meta.listOrgs({ limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) });
+      return { items: page.items, nextCursor: encodeCursor(page.next) };
+    },
+  );
+
+  http.post(
+    '/v1/orgs',
+    {
+      onRequest: auth.serviceAdmin(),
+      schema: { summary: 'Create an org. Role: service admin', tags: ['orgs'], security: SESSION_OR_KEY, body: doc(OrgBody) },
+    },
+    async (req, reply) => {
+      const body = parse(OrgBody, req.body, 'body');
+      const org = await createOrg(stores.meta, body.name, now());
+      await auditVia(deps, req.principal, 'org.add', { newOrgId: org.id, name: org.name });
+      return reply.code(201).send(org);
+    },
+  );
+}

@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { createOrg } from './admin.js';
+import { createUser } from './auth/users.js';
+import { sessionClient } from './testing/browserless.js';
+import { batch, registry, telemetry, uid } from './testing/fixtures.js';
+import { api, credentials, startCloud, testConfig } from './testing/servers.js';
+
+/** Users and dashboard sessions through HTTP on the embedded store: login, CSRF, logout, expiry, password change, invitation. */
+let clock = Date.now();
+const c = await startCloud(t, testConfig(t, undefined, 'session', { 'auth.sessionTtlMs': 3_600_000 }), { now: () => clock });
+const org = await createOrg(c.cloud.stores.meta, 'kitchen-co', clock);
+const creds = await credentials(c, org.id);
+const kit = uid('kit').toLowerCase();
+await api(c.base, 'POST', '/v1/ingest', creds.gateway.token, batch([registry([kit]), telemetry(kit, 1, 1)]));
+const PASSWORD = 'a long enough passphrase 7';
+const made = await createUser(
+  c.cloud.stores.meta,
+  { email: 'Ada@Example.com', orgId: org.id, role: 'operator', password: PASSWORD, publicUrl: 'http://x' },
+  clock,
+);
+
+t.test('login: wrong password refused, the right one sets an httpOnly SameSite=Strict session cookie', async (t) => {
+  const s = sessionClient(c.base);
+  const wrong = await s.login('ada@example.com', 'not the password at all');
+  t.equal(wrong.status, 401);
+  t.equal(wrong.body.error.code, 'SV_ERR_UNAUTHORIZED');
+  t.equal((await s.login('nobody@example.com', PASSWORD)).status, 401, 'an unknown e-mail reads the same');
+  const ok = await s.login('ADA@example.com', PASSWORD);
+  t.equal(ok.status, 200);
+  t.match(ok.body, { user: { id: made.id, email: 'ada@example.com', role: 'operator' }, org: { id: org.id, name: 'kitchen-co' } });
+  const cookie = ok.setCookie.find((x) => x.startsWith('sv_session=')) ?? '';
+  t.match(cookie, /HttpOnly/);
+  t.match(cookie, /SameSite=Strict/);
+  t.notMatch(cookie, /Secure/, 'not Secure on plain HTTP (it is under TLS: secure "auto")');
+  const who = await s.call('GET', '/v1/auth/session');
+  t.match(who.body, { user: { email: 'ada@example.com' }, org: { name: 'kitchen-co' }, csrfToken: /\S{20,}/ });
+  const devices = await s.call('GET', '/v1/devices');
+  t.same(
+    devices.body.items.map((d: { id: string }) => d.id),
+    [kit],
+    "the session sees its org's kits",
+  );
+
+  const noCsrf = await s.call('PUT', `/v1/devices/${kit}/cook`, { targetC: 60 }, { csrf: false });
+  t.equal(noCsrf.status, 403, 'a state-changing call without the CSRF token is refused');
+  t.match(noCsrf.body.error, { code: 'SV_ERR_FORBIDDEN', details: [/^x-csrf-token: /] });
+  t.equal(await c.cloud.stores.meta.getDesiredCook({ orgId: org.id }, kit), null, 'and changed nothing');
+  const withCsrf = await s.call('PUT', `/v1/devices/${kit}/cook`, { targetC: 60 });
+  t.equal(withCsrf.status, 200, 'with it, the operator sets a cook');
+  const trail = await c.cloud.stores.meta.listAudit({ orgId: org.id }, { action: 'cook.set' }, { limit: 5 });
+  t.match(trail.items[0], { actor: { type: 'user', id: 'ada@example.com' }, data: { userId: made.id, role: 'operator' } });
+  t.equal((await s.call('GET', '/v1/keys')).status, 403, 'roles apply to sessions');
+
+  t.equal((await s.call('POST', '/v1/auth/logout', undefined, { csrf: false })).status, 403, 'logout needs the token too');
+  t.equal((await s.call('POST', '/v1/auth/logout')).status, 204);
+  t.equal((await s.call('GET', '/v1/devices')).status, 401, 'logged out');
+});
+
+t.test('a session expires', async (t) => {
+  const s = sessionClient(c.base);
+  t.equal((await s.login('ada@example.com', PASSWORD)).status, 200);
+  t.equal((await s.call('GET', '/v1/auth/session')).status, 200);
+  clock += 3_600_001;
+  t.equal((await s.call('GET', '/v1/auth/session')).status, 401, 'past auth.sessionTtlMs the session is gone');
+});
+
+t.test('password change: policy, the current password, other sessions end', async (t) => {
+  const a = sessionClient(c.base);
+  const b = sessionClient(c.base);
+  await a.login('ada@example.com', PASSWORD);
+  await b.login('ada@example.com', PASSWORD);
+  await a.call('GET', '/v1/auth/session');
+  const weak = await a.call('POST', '/v1/auth/password', { current: PASSWORD, next: 'short' });
+  t.match(weak.body.error, { code: 'SV_ERR_VALIDATION', details: ['body.next: at least 12 characters'] });
+  t.equal((await a.call('POST', '/v1/auth/password', { current: 'wrong wrong wrong', next: 'another fine passphrase' })).status, 401);
+  t.equal((await a.call('POST', '/v1/auth/password', { current: PASSWORD, next: 'another fine passphrase' })).status, 204);
+  t.equal((await a.call('GET', '/v1/auth/session')).status, 200, 'this session stays');
+  t.equal((await b.call('GET', '/v1/auth/session')).status, 401, 'the other one ended');
+  t.equal((await sessionClient(c.base).login('ada@example.com', PASSWORD)).status, 401, 'the old password is gone');
+  t.equal((await sessionClient(c.base).login('ada@example.com', 'another fine passphrase')).status, 200);
+});
+
+t.test('invitation: an admin invites, the link works once', async (t) => {
+  const inv = await api(c.base, 'POST', '/v1/users', creds.admin, { email: 'bo@example.com', role: 'viewer' });
+  t.equal(inv.status, 201);
+  t.match(inv.body, { id: /^usr-/, inviteUrl: /\/dashboard\/#\/invite\/svi_/ });
+  const token = String(inv.body.inviteUrl).split('/invite/')[1];
+  const weak = await api(c.base, 'POST', '/v1/auth/invite', undefined, { token, password: 'bo@example.com' });
+  t.equal(weak.status, 400, 'the policy applies, and a refused password does not use the link up');
+  t.equal((await api(c.base, 'POST', '/v1/auth/invite', undefined, { token, password: 'bo has a good passphrase' })).status, 204);
+  t.equal((await api(c.base, 'POST', '/v1/auth/invite', undefined, { token, password: 'bo has a good passphrase' })).status, 404, 'once');
+  t.equal((await sessionClient(c.base).login('bo@example.com', 'bo has a good passphrase')).status, 200);
+  const list = await api(c.base, 'GET', '/v1/users', creds.admin);
+  t.same(list.body.items.map((u: { email: string }) => u.email).sort(), ['ada@example.com', 'bo@example.com']);
+  t.notMatch(JSON.stringify(list.body), /password_hash|passwordHash|\$argon2/, 'never a hash');
+});
+
+t.test('a password is in plaintext nowhere', async (t) => {
+  const files = ['cloud.db', 'cloud.db-wal'].filter((f) => existsSync(join(c.config.dataDir, f)));
+  const db = files.map((f) => readFileSync(join(c.config.dataDir, f)).toString('latin1')).join('');
+  for (const p of [PASSWORD, 'another fine passphrase', 'bo has a good passphrase']) {
+    t.notOk(db.includes(p), 'not in the store');
+    t.notOk(c.logs.join('').includes(p), 'not in the logs');
+  }
+  t.match(db, /\$argon2id\$/, 'argon2id hashes');
+});
+
+t.test('200 failed logins from one address do not stop a valid session or key from it', async (t) => {
+  const s = sessionClient(c.base);
+  const statuses = new Set<number>();
+  for (let i = 0; i < 200; i++)
+    statuses.add((await sessionClient(c.base).login(`guess${i % 20}@example.com`, 'wrong password here')).status);
+  t.same([...statuses].sort(), [401, 429], 'guessing is stopped');
+  t.equal((await s.login('bo@example.com', 'bo has a good passphrase')).status, 200, 'a correct login from the same address');
+  t.equal((await s.call('GET', '/v1/devices')).status, 200);
+  t.equal((await api(c.base, 'GET', '/v1/devices', creds.viewer)).status, 200, 'and a valid key');
+  for (let i = 0; i < 11; i++) await sessionClient(c.base).login('ada@example.com', 'wrong password here');
+  t.equal(
+    (await sessionClient(c.base).login('ada@example.com', 'another fine passphrase')).status,
+    429,
+    'an account over its limit is locked',
+  );
+  const lockouts = await c.cloud.stores.meta.listAudit({ orgId: org.id }, { action: 'auth.lockout' }, { limit: 5 });
+  t.match(lockouts.items, [{ data: { scope: 'account', account: 'ada@example.com' } }], 'the account lockout is audited in its org');
+});

@@ -1,0 +1,132 @@
+import type { Page, PageRequest, Role, Scope, UserRow, UserStore } from '../types.js';
+import type { SqlDriver } from './driver.js';
+
+type Row = Record<string, unknown>;
+function userRow(r: Row): UserRow & { passwordHash: string | null } {
+  return {
+    id: String(r.id),
+    orgId: String(r.org_id),
+    email: String(r.email),
+    role: String(r.role) as Role,
+    serviceAdmin: Number(r.service_admin) === 1,
+    createdMs: Number(r.created_ms),
+    passwordSet: r.password_hash !== null,
+    disabledMs: r.disabled_ms === null ? null : Number(r.disabled_ms),
+    passwordHash: r.password_hash === null ? null : String(r.password_hash),
+  };
+}
+const publicRow = ({ passwordHash: _h, ...u }: UserRow & { passwordHash: string | null }): UserRow => u;
+
+/** Users, invitations and sessions in the meta store (MySQL/MariaDB or the embedded SQLite file). */
+export class SqlUserStore implements UserStore {
+  constructor(private readonly d: SqlDriver) {}
+
+  async addUser(u: {
+    id: string;
+    orgId: string;
+    email: string;
+    role: Role;
+    serviceAdmin: boolean;
+    passwordHash: string | null;
+    nowMs: number;
+  }) {
+    await this.d.run(
+      'INSERT INTO users (id, org_id, email, password_hash, role, service_admin, created_ms, password_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [u.id, u.orgId, u.email, u.passwordHash, u.role, u.serviceAdmin ? 1 : 0, u.nowMs, u.passwordHash === null ? null : u.nowMs],
+    );
+  }
+
+  async userByEmail(email: string) {
+    const rows = await this.d.query('SELECT * FROM users WHERE email = ?', [email]);
+    return rows[0] ? userRow(rows[0]) : null;
+  }
+
+  async userById(id: string) {
+    const rows = await this.d.query('SELECT * FROM users WHERE id = ?', [id]);
+    return rows[0] ? userRow(rows[0]) : null;
+  }
+
+  async listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>> {
+    const params: (string | number)[] = [scope.orgId];
+    let cursor = '';
+    if (page.after?.[0] !== undefined) {
+      cursor = ' AND id > ?';
+      params.push(String(page.after[0]));
+    }
+    const rows = await this.d.query(`SELECT * FROM users WHERE org_id = ?${cursor} ORDER BY id LIMIT ${page.limit + 1}`, params);
+    const items = rows.slice(0, page.limit).map((r) => publicRow(userRow(r)));
+    const last = items[items.length - 1];
+    return { items, next: rows.length > page.limit && last ? [last.id] : null };
+  }
+
+  async setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void> {
+    await this.d.run('UPDATE users SET password_hash = ?, password_ms = ? WHERE id = ?', [passwordHash, nowMs, userId]);
+  }
+
+  async addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void> {
+    await this.d.run('INSERT INTO invites (token_hash, user_id, org_id, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)', [
+      i.tokenHash,
+      i.userId,
+      i.orgId,
+      i.nowMs,
+      i.expiresMs,
+    ]);
+  }
+
+  async peekInvite(tokenHash: string, nowMs: number): Promise<string | null> {
+    const rows = await this.d.query<{ user_id: string }>(
+      'SELECT user_id FROM invites WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?',
+      [tokenHash, nowMs],
+    );
+    return rows[0] ? String(rows[0].user_id) : null;
+  }
+
+  async takeInvite(tokenHash: string, nowMs: number): Promise<string | null> {
+    return this.d.tx(async (d) => {
+      const used = await d.run('UPDATE invites SET used_ms = ? WHERE token_hash = ? AND used_ms IS NULL AND expires_ms > ?', [
+        nowMs,
+        tokenHash,
+        nowMs,
+      ]);
+      if (used.affected === 0) return null;
+      const rows = await d.query<{ user_id: string }>('SELECT user_id FROM invites WHERE token_hash = ?', [tokenHash]);
+      return rows[0] ? String(rows[0].user_id) : null;
+    });
+  }
+
+  async getSession(idHash: string, nowMs: number): Promise<string | null> {
+    const rows = await this.d.query<{ data: string; expires_ms: number }>('SELECT data, expires_ms FROM sessions WHERE id_hash = ?', [
+      idHash,
+    ]);
+    const r = rows[0];
+    if (!r) return null;
+    if (Number(r.expires_ms) <= nowMs) {
+      await this.d.run('DELETE FROM sessions WHERE id_hash = ?', [idHash]);
+      return null;
+    }
+    return String(r.data);
+  }
+
+  async setSession(s: { idHash: string; userId: string | null; orgId: string | null; expiresMs: number; data: string }): Promise<void> {
+    const upsert =
+      this.d.dialect === 'mysql'
+        ? 'ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), org_id = VALUES(org_id), expires_ms = VALUES(expires_ms), data = VALUES(data)'
+        : 'ON CONFLICT(id_hash) DO UPDATE SET user_id = excluded.user_id, org_id = excluded.org_id, expires_ms = excluded.expires_ms, data = excluded.data';
+    await this.d.run(`INSERT INTO sessions (id_hash, user_id, org_id, expires_ms, data) VALUES (?, ?, ?, ?, ?) ${upsert}`, [
+      s.idHash,
+      s.userId,
+      s.orgId,
+      s.expiresMs,
+      s.data,
+    ]);
+  }
+
+  async destroySession(idHash: string): Promise<void> {
+    await this.d.run('DELETE FROM sessions WHERE id_hash = ?', [idHash]);
+  }
+
+  async destroyUserSessions(userId: string, exceptIdHash: string | null): Promise<number> {
+    const r = await this.d.run('DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?', [userId, exceptIdHash ?? '']);
+    return r.affected;
+  }
+}

@@ -1,0 +1,9 @@
+import t from 'tap';
+import { startCloud, testConfig } from './testing/servers.js';
+import { foreignDevices, twoOrgMatrix } from './testing/tenancy.js';
+
+/** The tenant boundary through HTTP on the embedded store (one SQLite file). */
+const c = await startCloud(t, testConfig(t, undefined, 'tenancy-embedded'));
+
+t.test('two orgs: every route, A on B', (t) => twoOrgMatrix(t, c));
+t.test('foreign devices', (t) => foreignDevices(t, c));
