@@ -33,7 +33,12 @@ await api(
   batch([telemetry(canary, 1, 0), telemetry(canary, 1, 1), event(canary, { type: 'reached' })]),
 );
 
-const gw = await startGateway(t, { 'cloud.url': c.base, 'cloud.token': creds.gateway.token, 'relay.idleSyncMs': 60_000 });
+const gw = await startGateway(t, {
+  'cloud.url': c.base,
+  'cloud.token': creds.gateway.token,
+  'relay.idleSyncMs': 60_000,
+  'http.authFailuresPerMin': 100_000,
+}); // auth, not throttling, is under test here
 const operatorToken = issueOperatorToken(join(gw.dataDir, 'operator-token.sha256'));
 await gw.addKit('kit-local');
 const gwBase = `http://127.0.0.1:${gw.httpPort}`;
