@@ -13,12 +13,14 @@ import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { mqttUrl } from './devices/provision.js';
 import { localApi } from './http/api.js';
+import { notificationsApi } from './http/notifications-api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { refusalsApi } from './http/refusals-api.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
+import { Notifier } from './notify/notifier.js';
 import { RefusalLog } from './refusal-log.js';
 import { buildRelay, type Relay } from './relay/index.js';
 import { CommandSender } from './runtime/command-sender.js';
@@ -86,6 +88,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     metrics?.commitItems.observe(items);
     metrics?.commitLatency.observe(ms / 1000);
   };
+  const notifier = new Notifier({ config, store, log: log.child({ part: 'notify' }), registry: metrics.registry, now });
   const pki = pkiPaths(config.dataDir); // paths only; the files are made in start()
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker?.connectedClients ?? 0 }));
   const operator = operatorAuth(
@@ -118,6 +121,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       // One gateway per data dir, decided before anything touches the store.
       lock = lockDataDir(config.dataDir);
       await store.open();
+      notifier.start();
       reader = openStore(config.dataDir, { readonly: true });
       const auth = { current: undefined as Authenticator | undefined };
       directory = new DeviceDirectory(reader, (changed) => {
@@ -139,7 +143,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       await broker.start();
       relay?.start();
       // Control: fully local; decisions go out as commands on the kit's cmd topic.
-      const sink = new RecordSink(store, relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'));
+      const sink = new RecordSink(store, relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'), notifier.plan);
       const aedes = broker.aedes;
       sender = new CommandSender(
         (deviceId, payload) =>
@@ -180,6 +184,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         auth: operator,
       });
       refusalsApi(http, { reader: () => reader as Database, store, ingest, auth: operator });
+      notificationsApi(http, { reader: () => reader as Database, channels: () => notifier.configured, auth: operator });
       dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
       await http.listen({ port: config.http.port, host: config.http.host });
       const a = http.server.address();
@@ -211,6 +216,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       await http.close();
       await broker?.stop();
       directory?.stop();
+      await notifier.stop();
       await store.close();
       reader?.close();
       metrics?.stop();
