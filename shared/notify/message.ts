@@ -30,7 +30,9 @@ const minutes = (ms: unknown): string => (typeof ms === 'number' ? String(Math.r
 
 const PROBE: Record<string, string> = {
   disconnected: 'The probe is not reading: check its cable.',
-  shorted: 'The probe reads a short circuit: check its cable and plug.',
+  por: 'The probe keeps restarting: check its cable.',
+  crc: "The probe's readings arrive garbled: check its cable.",
+  range: 'The probe reads an impossible temperature: check its cable and that it is in the water.',
   stuck: 'The probe reading is frozen: check that the probe is in the water.',
   jump: 'The probe reading jumps: check its cable and that it is in the water.',
   null: 'The probe sends no temperature: check its cable.',
