@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import t from 'tap';
+import { createLogger } from '../../shared/log.js';
 import { Command } from '../../shared/protocol/messages.js';
 import { ThermalSim } from '../../shared/thermal/simulator.js';
 import { waitFor } from '../../test/harness/index.js';
@@ -34,6 +36,9 @@ t.test('target reached, cook done and a probe fault reach all three receivers, c
   await smtp.start();
   t.teardown(() => smtp.stop());
 
+  const logs: string[] = [];
+  const logStream = new PassThrough();
+  logStream.on('data', (d: Buffer) => logs.push(d.toString()));
   const sim = new ThermalSim({ startC: 50, volumeL: 3, heaterW: 1500, heaterTauS: 60, seed: 3 });
   const gw = await startGateway(
     t,
@@ -50,6 +55,7 @@ t.test('target reached, cook done and a probe fault reach all three receivers, c
       'notify.emailFrom': 'gateway@example.org',
     },
     { now: () => sim.nowMs },
+    createLogger({ name: 'gateway-test', level: 'debug', pretty: false, destination: logStream }),
   );
   t.teardown(() => webhook.stop());
   const token = issueOperatorToken(tokenFilePath(gw.dataDir));
@@ -172,4 +178,7 @@ t.test('target reached, cook done and a probe fault reach all three receivers, c
   t.equal((await api('GET', '/v1/notifications?state=lost')).status, 400, 'a bad filter is refused');
   t.match(JSON.stringify((await api('GET', '/v1/notifications?state=lost')).body), /query\.state/, 'naming the field');
   t.equal((await fetch(`http://127.0.0.1:${gw.httpPort}/v1/notifications`)).status, 401, 'the operator token is required');
+  const logged = logs.join('');
+  t.match(logged, /notification not delivered/, 'the failed attempts were logged');
+  for (const hidden of [secret, 'p@ss word', encodeURIComponent('p@ss word')]) t.notOk(logged.includes(hidden), 'no secret in the logs');
 });
