@@ -120,6 +120,7 @@ export function cloudApi(call: Call, name: string): Api {
       );
     },
     rejected: null,
+    notifications: null,
     async links() {
       const r = await call<
         Paged<{

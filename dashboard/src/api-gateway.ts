@@ -1,5 +1,5 @@
 import { ApiError, type Call } from './http.js';
-import type { Api, CookView, DeadLetter, Kit, SecurityEvent } from './model.js';
+import type { Api, CookView, DeadLetter, Kit, NotificationDelivery, SecurityEvent } from './model.js';
 
 /** Shapes of gateway/http/api.ts (ControlLoop.view and the SQLite rows), as far as the dashboard reads them. */
 interface GatewayView {
@@ -76,6 +76,11 @@ export function gatewayApi(call: Call, name: string): Api {
         action: a.action,
         reason: a.reason,
       }));
+    },
+    notifications: {
+      async list(q) {
+        return call<{ channels: string[]; items: NotificationDelivery[] }>('GET', `/v1/notifications?${page(q)}`);
+      },
     },
     rejected: {
       async deadLetters(q) {

@@ -8,6 +8,7 @@ import type { Api, Kind } from './model.js';
 import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
 import { loginView } from './views/login.js';
+import { notificationsView } from './views/notifications.js';
 import { auditView, eventsView, linksView } from './views/records.js';
 import { rejectedView } from './views/rejected.js';
 import type { Ctx, View } from './views/view.js';
@@ -64,6 +65,7 @@ async function boot(): Promise<void> {
       link('#/audit', 'Audit'),
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
       ...(api.rejected ? [link('#/rejected', 'Rejected messages')] : []),
+      ...(api.notifications ? [link('#/notifications', 'Notifications')] : []),
       h('button', { type: 'button', class: 'link', onclick: () => login() }, 'Log out'),
     );
     root.replaceChildren(
@@ -92,7 +94,9 @@ async function boot(): Promise<void> {
               ? linksView(ctx)
               : path === '/rejected' && api.rejected
                 ? rejectedView(ctx, api.rejected)
-                : fleetView(ctx);
+                : path === '/notifications' && api.notifications
+                  ? notificationsView(ctx, api.notifications)
+                  : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

@@ -96,6 +96,8 @@ export interface Api {
   links(): Promise<Link[]>;
   /** What the gateway refused (dead letters, security events); null on the cloud. */
   rejected: RejectedApi | null;
+  /** The gateway's notification deliveries (last attempts); null on the cloud. */
+  notifications: NotificationsApi | null;
   /** Downsampled history from the store; null where the API has none (the gateway). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }
@@ -126,4 +128,19 @@ export interface RejectedApi {
   securityEvents(q: { device?: string; limit: number }): Promise<SecurityEvent[]>;
   replay(id: number): Promise<void>;
   purge(id: number): Promise<void>;
+}
+
+export interface NotificationDelivery {
+  id: number;
+  channel: string;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastAttemptTs: number | null;
+  nextAttemptTs: number | null;
+  lastError: string | null;
+  notification: { id: string; type: string; severity: string; deviceId: string | null; at: string; text: string };
+}
+
+export interface NotificationsApi {
+  list(q: { device?: string; limit: number }): Promise<{ channels: string[]; items: NotificationDelivery[] }>;
 }
