@@ -286,7 +286,10 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       kind: 'list',
       help: 'Recipients of the e-mails (comma-separated); required with notify.smtp-url.',
     }),
-    emailFrom: opt(z.email(), { kind: 'string', default: 'sousvide@localhost', help: 'Sender address of the e-mails.' }),
+    emailFrom: opt(z.email().optional(), {
+      kind: 'string',
+      help: "Sender address of the e-mails; default sousvide@<this machine's host name>.",
+    }),
     repeatMin: opt(z.number().min(1).max(1440), {
       kind: 'number',
       unit: 'min',

@@ -198,6 +198,14 @@ const deleteDeadLetters = db.transaction((req: Extract<WorkerRequest, { op: 'dlq
 });
 
 const deleteOld = db.prepare('DELETE FROM telemetry WHERE rx_ts < ?');
+// Notifications age out with the history once every channel is done with them (sent or given up).
+const deleteDoneDeliveries = db.prepare("DELETE FROM notify_deliveries WHERE state <> 'pending' AND last_ts < ?");
+const deleteOrphanNotifications = db.prepare(
+  'DELETE FROM notifications WHERE ts < ? AND NOT EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.notification_id = notifications.id)',
+);
+const pruneNotifications = db.transaction(
+  (olderThanTs: number): number => deleteDoneDeliveries.run(olderThanTs).changes + deleteOrphanNotifications.run(olderThanTs).changes,
+);
 const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
 const cutoffForCap = db.prepare('SELECT rx_ts FROM telemetry ORDER BY rx_ts DESC LIMIT 1 OFFSET ?');
 
@@ -220,6 +228,7 @@ port.on('message', (req: WorkerRequest) => {
       // Retention of the local history: by age, then by row cap (oldest first). The outbox is
       // separate, so history retention never drops what the cloud has not acknowledged.
       let deleted = deleteOld.run(req.olderThanTs).changes;
+      deleted += pruneNotifications(req.olderThanTs);
       const { n } = countRows.get() as { n: number };
       if (n > req.maxRows) {
         const row = cutoffForCap.get(req.maxRows) as { rx_ts: number } | undefined;

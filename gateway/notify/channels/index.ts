@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { GatewayConfig } from '../../config.js';
 import type { Channel } from './channel.js';
 import { EmailChannel } from './email.js';
@@ -10,6 +11,8 @@ export function channelsFrom(cfg: GatewayConfig['notify']): Channel[] {
   if (cfg.webhookUrl && cfg.webhookSecret) out.push(new WebhookChannel(cfg.webhookUrl, cfg.webhookSecret));
   if (cfg.ntfyUrl) out.push(new NtfyChannel(cfg.ntfyUrl));
   if (cfg.smtpUrl && cfg.emailTo)
-    out.push(new EmailChannel({ smtpUrl: cfg.smtpUrl, to: cfg.emailTo, from: cfg.emailFrom, caFile: cfg.smtpCaFile }));
+    out.push(
+      new EmailChannel({ smtpUrl: cfg.smtpUrl, to: cfg.emailTo, from: cfg.emailFrom ?? `sousvide@${hostname()}`, caFile: cfg.smtpCaFile }),
+    );
   return out;
 }
