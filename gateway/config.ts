@@ -258,6 +258,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     webhookUrl: opt(Url.optional(), {
       kind: 'string',
       unit: 'url',
+      secret: true, // hook URLs often carry their own token in the path
       help: 'Webhook receiving each notification as a signed JSON POST (X-Sousvide-Signature); unset = off.',
     }),
     webhookSecret: opt(z.string().min(16).optional(), {

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
-import type { NotifiableEvent, Notification, NotifySeverity } from '../../shared/notify/message.js';
+import type { NotifiableEvent, Notification } from '../../shared/notify/message.js';
 import type { GatewayConfig } from '../config.js';
 import type { NotifyRows } from '../store/items.js';
 import { openStore } from '../store/open.js';
@@ -11,7 +11,7 @@ import type { Channel } from './channels/channel.js';
 import { channelsFrom } from './channels/index.js';
 import { DeliveryWorker } from './delivery.js';
 import { dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from './rules.js';
-import { pendingByChannel, recentEvents } from './store.js';
+import { pendingByChannel } from './store.js';
 
 export interface NotifierDeps {
   config: GatewayConfig;
@@ -29,7 +29,8 @@ export interface NotifierDeps {
  * The gateway's notifications, one self-contained part: `plan` decides, for each recorded event,
  * the notification and its delivery rows that commit with the event (RecordSink); the delivery
  * worker sends them; a timer queues the reminders of open critical alarms. Nothing here needs
- * the cloud.
+ * the cloud. Open alarms live in memory, like the watchdog state that clears them: after a restart
+ * the watchdog judges afresh, and a condition still present raises (and notifies) a new alarm.
  */
 export class Notifier {
   readonly name = 'notify';
@@ -92,7 +93,6 @@ export class Notifier {
   start(): void {
     if (this.channels.length === 0) return;
     this.reader = openStore(this.d.config.dataDir, { readonly: true });
-    this.restoreOpenAlarms(this.reader);
     const counts = {
       sent: (channel: string) => this.sent.inc({ channel }),
       failed: (channel: string) => this.failed.inc({ channel }),
@@ -131,15 +131,5 @@ export class Notifier {
       this.d.store.write({ t: 'notify', ...this.rows(n, now) }, (err) => {
         if (err) this.d.log.error({ err }, 'could not queue an alarm reminder');
       });
-  }
-
-  /** Critical alarms of the last day still open when the gateway stopped keep repeating. */
-  private restoreOpenAlarms(db: Database): void {
-    let open: OpenAlarms = new Map();
-    for (const r of recentEvents(db, this.d.now() - 24 * 3600_000)) {
-      const e: NotifiableEvent = { ...r, severity: r.severity as NotifySeverity, data: JSON.parse(r.data) as Record<string, unknown> };
-      open = track(open, e, r.body === null ? null : (JSON.parse(r.body) as Notification));
-    }
-    this.open = open;
   }
 }

@@ -73,21 +73,3 @@ export function deliveries(
     notification: JSON.parse(r.body) as Notification,
   }));
 }
-
-/** Recent events with the notification each caused (if any), oldest first: to rebuild the open alarms. */
-export function recentEvents(db: Database, sinceTs: number) {
-  return db
-    .prepare(
-      `SELECT e.id, e.device_id AS deviceId, e.type, e.severity, e.ts, e.data, n.body FROM events e
-       LEFT JOIN notifications n ON n.id = e.id WHERE e.ts >= ? ORDER BY e.ts, e.rowid`,
-    )
-    .all(sinceTs) as {
-    id: string;
-    deviceId: string | null;
-    type: string;
-    severity: string;
-    ts: number;
-    data: string;
-    body: string | null;
-  }[];
-}

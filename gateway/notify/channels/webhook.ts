@@ -21,6 +21,7 @@ export class WebhookChannel implements Channel {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(this.secret, body, this.nowS()) },
       body,
+      redirect: 'error', // a redirect would turn the POST into a GET elsewhere: a configuration error
       signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
     if (!res.ok) throw await httpFailure(res);
