@@ -20,6 +20,7 @@ export interface NtfyDelivery {
   priority: string | undefined;
   tags: string | undefined;
   id: string | undefined;
+  authorization: string | undefined;
   text: string;
 }
 export interface MailDelivery {
@@ -105,6 +106,7 @@ export function ntfyReceiver(port = 0): Promise<Receiver<NtfyDelivery>> {
         priority: h('priority'),
         tags: h('tags'),
         id: h('x-sousvide-id'),
+        authorization: h('authorization'),
         text: raw,
       },
     };
