@@ -13,7 +13,7 @@ export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system';
 /**
  * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
  * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
- * relay is on. Audit is never evicted (DESIGN.md invariant 1). An event that notifies carries its
+ * relay is on. Audit is never evicted. An event that notifies carries its
  * notification and delivery rows into the same commit (gateway/notify/).
  */
 export class RecordSink {
