@@ -14,7 +14,7 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 t.test('sousvide --help lists every command', async (t) => {
   const r = cli(['--help']);
   t.equal(r.status, 0);
-  for (const name of ['demo', 'gateway', 'cloud', 'device', 'loadtest', 'bench', 'chaos'])
+  for (const name of ['demo', 'gateway', 'cloud', 'device', 'notify', 'loadtest', 'bench', 'chaos'])
     t.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
 });
 

@@ -13,6 +13,7 @@ import { mqttUrl } from './devices/provision.js';
 import { HaBridge } from './ha/bridge.js';
 import { localApi } from './http/api.js';
 import { cooksApi } from './http/cooks-api.js';
+import { notificationsApi } from './http/notifications-api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
 import { presetsApi } from './http/presets-api.js';
@@ -20,6 +21,7 @@ import { refusalsApi } from './http/refusals-api.js';
 import { buildHttp } from './http/server.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { GatewayMetrics } from './metrics.js';
+import { Notifier } from './notify/notifier.js';
 import { type Part, Parts, running } from './parts/part.js';
 import { RefusalLog } from './refusal-log.js';
 import { buildRelay, type Relay } from './relay/index.js';
@@ -79,6 +81,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   };
   const onPubackLatency = (ms: number) => metrics.pubackLatency.observe(ms / 1000);
   const refusals = new RefusalLog(log.child({ part: 'refusals' }));
+  // Notifications (gateway/notify/): planned in the commit of the event that causes them, sent by its worker.
+  const notifier = new Notifier({ config, store, log: log.child({ part: 'notify' }), registry: metrics.registry, now });
   const ingest = new IngestPipeline(store, stats, relayOn, onPubackLatency, refusals);
 
   const directory: DeviceDirectory = new DeviceDirectory(
@@ -107,6 +111,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     log,
     now,
     stats,
+    notify: notifier.plan,
   });
 
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker.connectedClients }));
@@ -130,6 +135,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     auth: operator,
   });
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
+  notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
   cooksApi(http, { reader: () => reader.db, auth: operator, now });
   presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
@@ -164,6 +170,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       },
       { name: 'metrics', start: () => {}, stop: () => metrics.stop() },
       { name: 'store', start: () => store.open(), stop: () => store.close() }, // the writer thread; migrations
+      notifier, // delivers what the store holds; stops before the store closes
       reader,
       { name: 'devices', start: () => directory.start(), stop: () => directory.stop() },
       {

@@ -271,6 +271,52 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       { kind: 'string', default: 'homeassistant', help: "Home Assistant's MQTT discovery prefix (HA's default: homeassistant)." },
     ),
   },
+  // Notifications (gateway/notify/, docs/notifications.md): sent from the gateway, so they work on
+  // the LAN with the internet down. Each channel is on when its URL is set.
+  notify: {
+    webhookUrl: opt(Url.optional(), {
+      kind: 'string',
+      unit: 'url',
+      secret: true, // hook URLs often carry their own token in the path
+      help: 'Webhook receiving each notification as a signed JSON POST (X-Sousvide-Signature); unset = off.',
+    }),
+    webhookSecret: opt(z.string().min(16).optional(), {
+      kind: 'string',
+      secret: true,
+      help: 'Key of the webhook HMAC-SHA256 signature (at least 16 characters); required with notify.webhook-url.',
+    }),
+    ntfyUrl: opt(Url.optional(), {
+      kind: 'string',
+      unit: 'url',
+      secret: true,
+      help: 'ntfy topic URL to publish to, e.g. https://ntfy.sh/my-kitchen (user:password@ for basic auth); unset = off.',
+    }),
+    smtpUrl: opt(z.url({ protocol: /^smtps?$/ }).optional(), {
+      kind: 'string',
+      unit: 'url',
+      secret: true,
+      help: 'SMTP server for e-mail, smtp://user:pass@host:port (STARTTLS required) or smtps:// (TLS); unset = off.',
+    }),
+    smtpCaFile: opt(Path.optional(), {
+      kind: 'string',
+      unit: 'path',
+      help: "CA (PEM) to verify the SMTP server's certificate with, instead of the system CAs.",
+    }),
+    emailTo: opt(z.array(z.email()).min(1).optional(), {
+      kind: 'list',
+      help: 'Recipients of the e-mails (comma-separated); required with notify.smtp-url.',
+    }),
+    emailFrom: opt(z.email().optional(), {
+      kind: 'string',
+      help: "Sender address of the e-mails; default sousvide@<this machine's host name>.",
+    }),
+    repeatMin: opt(z.number().min(1).max(1440), {
+      kind: 'number',
+      unit: 'min',
+      default: 10,
+      help: 'An unacknowledged critical alarm notifies again this often until it is cleared.',
+    }),
+  },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',
@@ -296,6 +342,12 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   }
   if (config.cloud.url !== undefined && config.cloud.token === undefined) {
     problems.push('cloud.token: required when cloud.url is set');
+  }
+  if (config.notify.webhookUrl !== undefined && config.notify.webhookSecret === undefined) {
+    problems.push('notify.webhookSecret: required when notify.webhookUrl is set (the receiver verifies the signature with it)');
+  }
+  if (config.notify.smtpUrl !== undefined && config.notify.emailTo === undefined) {
+    problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
   // One `key: reason` line per problem, as the config loader prints them.
   if (problems.length > 0) throw new SvError('SV_ERR_CONFIG_INVALID', problems.join('\n'), problems);

@@ -172,6 +172,7 @@ export function cloudApi(call: Call, name: string): Api {
     async readingsCsv(deviceId, fromMs, toMs) {
       return call<string>('GET', `/v1/devices/${encodeURIComponent(deviceId)}/readings.csv?from=${fromMs}&to=${toMs}`, undefined, 'text');
     },
+    notifications: null,
     async links() {
       const r = await call<
         Paged<{

@@ -8,6 +8,7 @@ import {
   type DeadLetter,
   type Kit,
   NO_OUTCOME,
+  type NotificationDelivery,
   type Outcome,
   type SecurityEvent,
 } from './model.js';
@@ -100,6 +101,11 @@ export function gatewayApi(call: Call, name: string): Api {
         action: a.action,
         reason: a.reason,
       }));
+    },
+    notifications: {
+      async list(q) {
+        return call<{ channels: string[]; items: NotificationDelivery[] }>('GET', `/v1/notifications?${page(q)}`);
+      },
     },
     rejected: {
       async deadLetters(q) {

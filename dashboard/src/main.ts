@@ -10,6 +10,7 @@ import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
 import { loginView } from './views/login.js';
 import { cloudLoginView } from './views/login-cloud.js';
+import { notificationsView } from './views/notifications.js';
 import { auditView, eventsView, linksView } from './views/records.js';
 import { rejectedView } from './views/rejected.js';
 import type { Ctx, View } from './views/view.js';
@@ -121,6 +122,7 @@ async function boot(): Promise<void> {
       link('#/audit', 'Audit'),
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
       ...(api.rejected ? [link('#/rejected', 'Rejected messages')] : []),
+      ...(api.notifications ? [link('#/notifications', 'Notifications')] : []),
       h('button', { type: 'button', class: 'link', onclick: () => void logout() }, 'Log out'),
     );
     const whoEl = who ? h('p', { class: 'who', 'data-field': 'who' }, `${who.user.email} (${who.user.role}) · ${who.org.name}`) : null;
@@ -155,7 +157,9 @@ async function boot(): Promise<void> {
                   ? linksView(ctx)
                   : path === '/rejected' && api.rejected
                     ? rejectedView(ctx, api.rejected)
-                    : fleetView(ctx);
+                    : path === '/notifications' && api.notifications
+                      ? notificationsView(ctx, api.notifications)
+                      : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

@@ -160,6 +160,8 @@ export interface Api {
   readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
   /** Cook presets; null where the API has none (the cloud). */
   presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
+  /** The gateway's notification deliveries (last attempts); null on the cloud. */
+  notifications: NotificationsApi | null;
   /** Downsampled history from the store; null where the API has none (the gateway). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }
@@ -190,4 +192,19 @@ export interface RejectedApi {
   securityEvents(q: { device?: string; limit: number }): Promise<SecurityEvent[]>;
   replay(id: number): Promise<void>;
   purge(id: number): Promise<void>;
+}
+
+export interface NotificationDelivery {
+  id: number;
+  channel: string;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastAttemptTs: number | null;
+  nextAttemptTs: number | null;
+  lastError: string | null;
+  notification: { id: string; type: string; severity: string; deviceId: string | null; at: string; text: string };
+}
+
+export interface NotificationsApi {
+  list(q: { device?: string; limit: number }): Promise<{ channels: string[]; items: NotificationDelivery[] }>;
 }

@@ -270,8 +270,9 @@ export class ControlLoop {
 
   private apply(deviceId: string, e: Entry, r: ControlResult, now: number, actor: Actor): void {
     e.state = r.state;
+    const cooking = e.cook !== null && (e.cook.state === 'heating' || e.cook.state === 'holding');
     for (const ev of r.events) {
-      this.sink.event(deviceId, ev, now);
+      this.sink.event(deviceId, ev, now, { cooking });
       const next = LIFECYCLE[ev.type];
       if (next && e.cook && e.cook.state !== next && e.cook.state !== 'stopped') {
         e.cook = { ...e.cook, state: next };

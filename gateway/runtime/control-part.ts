@@ -22,6 +22,8 @@ export interface ControlDeps {
   now: () => number;
   /** Counts what control notices about kits (`boot_regression`). */
   stats: Stats;
+  /** Which recorded events notify (gateway/notify/); their rows go into the event's commit. */
+  notify?: ConstructorParameters<typeof RecordSink>[3];
 }
 
 /**
@@ -40,7 +42,7 @@ export class ControlPart implements Part {
 
   constructor(private readonly d: ControlDeps) {
     const { config, log } = d;
-    const sink = new RecordSink(d.store, d.relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'));
+    const sink = new RecordSink(d.store, d.relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'), d.notify);
     this.sender = new CommandSender(
       d.send,
       sink,

@@ -1,8 +1,10 @@
 import type { CookSpec } from '../../shared/cook.js';
+import type { NotifiableEvent } from '../../shared/notify/message.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
 import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { toAuditRecord, toEventRecord } from '../control/records.js';
 import type { AuditIntent, ControlEvent } from '../control/types.js';
+import type { NotifyRows } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
 import { newId } from './ids.js';
 
@@ -11,16 +13,19 @@ export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system';
 /**
  * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
  * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
- * relay is on. Audit is never evicted (docs/design.md invariant 1).
+ * relay is on. Audit is never evicted (docs/design.md invariant 1). An event that notifies carries
+ * its notification and delivery rows into the same commit (gateway/notify/).
  */
 export class RecordSink {
   constructor(
     private readonly store: StoreWriter,
     private readonly relayOn: () => boolean,
     private readonly onError: (err: Error) => void,
+    private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyRows | null,
   ) {}
 
-  event(deviceId: string | null, e: ControlEvent, ts: number): string {
+  /** `ctx.cooking`: a cook was running on the kit (a kit going offline notifies only then). */
+  event(deviceId: string | null, e: ControlEvent, ts: number, ctx = { cooking: false }): string {
     const id = newId('ev', ts);
     const record = toEventRecord(e, id, deviceId as string, ts);
     const rec = { ...record, deviceId } as RelayRecord;
@@ -35,6 +40,7 @@ export class RecordSink {
         ts,
         data: JSON.stringify(e.data),
         outbox: this.outbox(rec),
+        notify: this.notify?.({ id, deviceId, type: e.type, severity: e.severity, ts, data: e.data }, ctx) ?? null,
       },
       this.done,
     );

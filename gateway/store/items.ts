@@ -68,6 +68,8 @@ export interface EventItem {
   data: string;
   /** The relay record (JSON), or null when the relay is off. */
   outbox: string | null;
+  /** The notification the event causes, committed with it (gateway/notify/). */
+  notify?: NotifyRows | null;
 }
 
 /** An audit record: who, when, what, why. Never evicted. */
@@ -113,6 +115,24 @@ export interface RelayStateItem {
   report?: { record: string; ts: number; dropped: Record<string, number> };
 }
 
+/** A notification and one delivery row per configured channel (gateway/notify/). */
+export interface NotifyRows {
+  /** The idempotency key, sent to every channel. */
+  id: string;
+  deviceId: string | null;
+  type: string;
+  severity: string;
+  ts: number;
+  /** The notification as every channel carries it (JSON). */
+  body: string;
+  channels: string[];
+}
+
+/** A notification of its own (a reminder of an open alarm, a test). */
+export interface NotifyItem extends NotifyRows {
+  t: 'notify';
+}
+
 export type StoreItem =
   | TelemetryItem
   | StatusItem
@@ -122,7 +142,8 @@ export type StoreItem =
   | EventItem
   | AuditItem
   | CookItem
-  | RelayStateItem;
+  | RelayStateItem
+  | NotifyItem;
 
 /** Per-item outcome, in the order the items were sent. */
 export const STORED = 0;

@@ -117,6 +117,31 @@ const MIGRATIONS: readonly string[] = [
     pending INTEGER NOT NULL
   );
   `,
+  // 4: notifications (gateway/notify/): one row per notification, one delivery row per channel with
+  // its attempts, next attempt and last error; written with the event that causes them
+  `
+  CREATE TABLE notifications (
+    id TEXT PRIMARY KEY,
+    device_id TEXT,
+    type TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE TABLE notify_deliveries (
+    id INTEGER PRIMARY KEY,
+    notification_id TEXT NOT NULL REFERENCES notifications (id),
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_ts INTEGER NOT NULL,
+    last_ts INTEGER,
+    last_error TEXT,
+    UNIQUE (notification_id, channel)
+  );
+  CREATE INDEX notify_deliveries_due ON notify_deliveries (next_ts) WHERE state = 'pending';
+  CREATE INDEX notify_deliveries_recent ON notify_deliveries (last_ts);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

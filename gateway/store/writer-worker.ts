@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { queueFullRegistry } from '../devices/registry-relay.js';
-import { DUPLICATE, PRIORITY, STORED, type StoreItem } from './items.js';
+import { DUPLICATE, type NotifyRows, PRIORITY, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
 import { relayStateWriter } from './relay-state.js';
 
@@ -18,7 +18,9 @@ export type WorkerRequest =
   /** Disk quota: drop the oldest rows of priority ≥ `minPriority` until the outbox fits `maxBytes`. */
   | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number; countAs?: string }
   /** The operator's purge of dead letters (by id, or by device and age), and a replayed one's removal. */
-  | { id: number; op: 'dlq_delete'; ids?: number[]; deviceId?: string; beforeTs?: number };
+  | { id: number; op: 'dlq_delete'; ids?: number[]; deviceId?: string; beforeTs?: number }
+  /** The notifier's attempts: each delivery row's new state (gateway/notify/delivery.ts). */
+  | { id: number; op: 'notify_result'; results: NotifyResult[] };
 export type WorkerReply = { id: number; outcomes?: Uint8Array; deleted?: number; evicted?: Record<string, number>; error?: string };
 
 const port = parentPort;
@@ -53,6 +55,35 @@ const upsertCook = db.prepare(
 );
 
 const relayState = relayStateWriter(db);
+
+const insertNotification = db.prepare(
+  'INSERT OR IGNORE INTO notifications (id, device_id, type, severity, ts, body) VALUES (?, ?, ?, ?, ?, ?)',
+);
+const insertDelivery = db.prepare(
+  "INSERT OR IGNORE INTO notify_deliveries (notification_id, channel, state, next_ts) VALUES (?, ?, 'pending', ?)",
+);
+/** A notification and its delivery rows; a replayed one is stored once. */
+function notify(n: NotifyRows): void {
+  if (insertNotification.run(n.id, n.deviceId, n.type, n.severity, n.ts, n.body).changes === 0) return;
+  for (const c of n.channels) insertDelivery.run(n.id, c, 0);
+}
+
+export interface NotifyResult {
+  /** notify_deliveries.id */
+  delivery: number;
+  state: 'pending' | 'sent' | 'failed';
+  attemptTs: number;
+  nextTs: number;
+  error: string | null;
+}
+const updateDelivery = db.prepare(
+  'UPDATE notify_deliveries SET state = ?, attempts = attempts + 1, last_ts = ?, next_ts = ?, last_error = ? WHERE id = ?',
+);
+const notifyResults = db.transaction((results: NotifyResult[]): number => {
+  let n = 0;
+  for (const r of results) n += updateDelivery.run(r.state, r.attemptTs, r.nextTs, r.error, r.delivery).changes;
+  return n;
+});
 
 function queue(stmt: Statement, priority: number, kind: string, record: string, ts: number): void {
   stmt.run(priority, kind, record, Buffer.byteLength(record), ts);
@@ -102,6 +133,7 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
         // Safety events share the audit's lane: drained first, never evicted by the quota.
         if (r.changes > 0 && it.outbox !== null)
           queue(insertOutbox, it.safety ? PRIORITY.safety : PRIORITY.state, 'event', it.outbox, it.ts);
+        if (r.changes > 0 && it.notify) notify(it.notify);
         outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
         break;
       }
@@ -118,6 +150,10 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
         break;
       case 'relay':
         relayState.write(it, Date.now());
+        outcomes[i] = STORED;
+        break;
+      case 'notify':
+        notify(it);
         outcomes[i] = STORED;
         break;
     }
@@ -165,6 +201,14 @@ const deleteDeadLetters = db.transaction((req: Extract<WorkerRequest, { op: 'dlq
 });
 
 const deleteOld = db.prepare('DELETE FROM telemetry WHERE rx_ts < ?');
+// Notifications age out with the history once every channel is done with them (sent or given up).
+const deleteDoneDeliveries = db.prepare("DELETE FROM notify_deliveries WHERE state <> 'pending' AND last_ts < ?");
+const deleteOrphanNotifications = db.prepare(
+  'DELETE FROM notifications WHERE ts < ? AND NOT EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.notification_id = notifications.id)',
+);
+const pruneNotifications = db.transaction(
+  (olderThanTs: number): number => deleteDoneDeliveries.run(olderThanTs).changes + deleteOrphanNotifications.run(olderThanTs).changes,
+);
 const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
 const cutoffForCap = db.prepare('SELECT rx_ts FROM telemetry ORDER BY rx_ts DESC LIMIT 1 OFFSET ?');
 
@@ -175,6 +219,8 @@ port.on('message', (req: WorkerRequest) => {
       port.postMessage({ id: req.id, outcomes } satisfies WorkerReply, [outcomes.buffer as ArrayBuffer]);
     } else if (req.op === 'outbox_ack') {
       port.postMessage({ id: req.id, deleted: ackOutbox(req.ids) } satisfies WorkerReply);
+    } else if (req.op === 'notify_result') {
+      port.postMessage({ id: req.id, deleted: notifyResults(req.results) } satisfies WorkerReply);
     } else if (req.op === 'dlq_delete') {
       port.postMessage({ id: req.id, deleted: deleteDeadLetters(req) } satisfies WorkerReply);
     } else if (req.op === 'outbox_evict') {
@@ -185,6 +231,7 @@ port.on('message', (req: WorkerRequest) => {
       // Retention of the local history: by age, then by row cap (oldest first). The outbox is
       // separate, so history retention never drops what the cloud has not acknowledged.
       let deleted = deleteOld.run(req.olderThanTs).changes;
+      deleted += pruneNotifications(req.olderThanTs);
       const { n } = countRows.get() as { n: number };
       if (n > req.maxRows) {
         const row = cutoffForCap.get(req.maxRows) as { rx_ts: number } | undefined;

@@ -1,6 +1,6 @@
 import type { ItemOutcome, StoreItem } from './items.js';
 import { type DistributiveOmit, WorkerClient, workerEntry } from './worker-client.js';
-import type { WorkerReply, WorkerRequest } from './writer-worker.js';
+import type { NotifyResult, WorkerReply, WorkerRequest } from './writer-worker.js';
 
 export type CommitCallback = (err: Error | null, outcome: ItemOutcome) => void;
 
@@ -81,6 +81,12 @@ export class StoreWriter {
    */
   async outboxEvict(maxBytes: number, minPriority: number, countAs?: string): Promise<Record<string, number>> {
     return (await this.maintenance({ op: 'outbox_evict', maxBytes, minPriority, ...(countAs ? { countAs } : {}) })).evicted ?? {};
+  }
+
+  /** Records delivery attempts of notifications (state, next attempt, last error). */
+  async notifyResults(results: NotifyResult[]): Promise<number> {
+    if (results.length === 0) return 0;
+    return (await this.maintenance({ op: 'notify_result', results })).deleted ?? 0;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,19 @@
+import type { Notification } from '../../../shared/notify/message.js';
+
+/** One way out for notifications. `send` resolves when the receiver accepted it, throws otherwise. */
+export interface Channel {
+  readonly name: ChannelName;
+  send(n: Notification): Promise<void>;
+  close?(): void;
+}
+
+export type ChannelName = 'webhook' | 'ntfy' | 'email';
+
+/** How long one attempt may take before it counts as failed. */
+export const SEND_TIMEOUT_MS = 15_000;
+
+/** A receiver's non-2xx answer, named with its status and the start of its body (never our secrets). */
+export async function httpFailure(res: Response): Promise<Error> {
+  const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
+  return new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
+}

@@ -1,0 +1,30 @@
+import type { Notification } from '../../../shared/notify/message.js';
+import { SIGNATURE_HEADER, signBody } from '../../../shared/notify/signature.js';
+import { type Channel, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
+
+/**
+ * Webhook: the notification as a JSON POST, signed with HMAC-SHA256 over "<t>.<raw body>"
+ * (shared/notify/signature.ts; docs/notifications.md shows a receiver's check).
+ */
+export class WebhookChannel implements Channel {
+  readonly name = 'webhook';
+
+  constructor(
+    private readonly url: string,
+    private readonly secret: string,
+    private readonly nowS: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  async send(n: Notification): Promise<void> {
+    const body = JSON.stringify({ id: n.id, type: n.type, severity: n.severity, deviceId: n.deviceId, at: n.at, text: n.text });
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(this.secret, body, this.nowS()) },
+      body,
+      redirect: 'error', // a redirect would turn the POST into a GET elsewhere: a configuration error
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
+    if (!res.ok) throw await httpFailure(res);
+    await res.body?.cancel();
+  }
+}

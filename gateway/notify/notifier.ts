@@ -1,0 +1,135 @@
+import type { Database } from 'better-sqlite3';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../../shared/log.js';
+import type { NotifiableEvent, Notification } from '../../shared/notify/message.js';
+import type { GatewayConfig } from '../config.js';
+import type { NotifyRows } from '../store/items.js';
+import { openStore } from '../store/open.js';
+import type { StoreWriter } from '../store/writer.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
+import type { Channel } from './channels/channel.js';
+import { channelsFrom } from './channels/index.js';
+import { DeliveryWorker } from './delivery.js';
+import { dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from './rules.js';
+import { pendingByChannel } from './store.js';
+
+export interface NotifierDeps {
+  config: GatewayConfig;
+  store: StoreWriter;
+  log: Logger;
+  registry: Registry;
+  /** The control clock (event times, reminders). */
+  now: () => number;
+  retry?: RetryPolicy;
+  /** Channels instead of those of the config (`sousvide notify test` builds its own). */
+  channels?: Channel[];
+}
+
+/**
+ * The gateway's notifications, one self-contained part: `plan` decides, for each recorded event,
+ * the notification and its delivery rows that commit with the event (RecordSink); the delivery
+ * worker sends them; a timer queues the reminders of open critical alarms. Nothing here needs
+ * the cloud. Open alarms live in memory, like the watchdog state that clears them: after a restart
+ * the watchdog judges afresh, and a condition still present raises (and notifies) a new alarm.
+ */
+export class Notifier {
+  readonly name = 'notify';
+  private readonly channels: Channel[];
+  private readonly channelNames: string[];
+  private open: OpenAlarms = new Map();
+  private reader: Database | undefined;
+  private worker: DeliveryWorker | undefined;
+  private repeatTimer: NodeJS.Timeout | undefined;
+  private readonly sent: Counter;
+  private readonly failed: Counter;
+
+  constructor(private readonly d: NotifierDeps) {
+    this.channels = d.channels ?? channelsFrom(d.config.notify);
+    this.channelNames = this.channels.map((c) => c.name);
+    this.sent = new Counter({
+      name: 'notify_deliveries_total',
+      help: 'Notifications delivered, by channel',
+      labelNames: ['channel'],
+      registers: [d.registry],
+    });
+    this.failed = new Counter({
+      name: 'notify_failures_total',
+      help: 'Failed notification attempts (each is retried with backoff), by channel',
+      labelNames: ['channel'],
+      registers: [d.registry],
+    });
+    const self = this;
+    new Gauge({
+      name: 'notify_pending',
+      help: 'Notification deliveries waiting to be sent or retried, by channel',
+      labelNames: ['channel'],
+      registers: [d.registry],
+      collect() {
+        this.reset();
+        if (!self.reader) return;
+        const pending = pendingByChannel(self.reader);
+        for (const c of self.channelNames) this.set({ channel: c }, pending.get(c) ?? 0);
+      },
+    });
+    for (const c of this.channelNames) {
+      this.sent.inc({ channel: c }, 0);
+      this.failed.inc({ channel: c }, 0);
+    }
+  }
+
+  /** The configured channels' names. */
+  get configured(): readonly string[] {
+    return this.channelNames;
+  }
+
+  /** For RecordSink: the notification an event causes, with its delivery rows; null when none. */
+  readonly plan = (e: NotifiableEvent, ctx: RuleContext): NotifyRows | null => {
+    if (this.channels.length === 0) return null;
+    const n = notificationFor(e, ctx);
+    this.open = track(this.open, e, n);
+    return n === null ? null : this.rows(n, e.ts);
+  };
+
+  start(): void {
+    if (this.channels.length === 0) return;
+    this.reader = openStore(this.d.config.dataDir, { readonly: true });
+    const counts = {
+      sent: (channel: string) => this.sent.inc({ channel }),
+      failed: (channel: string) => this.failed.inc({ channel }),
+    };
+    this.worker = new DeliveryWorker(
+      this.reader,
+      this.d.store,
+      new Map(this.channels.map((c) => [c.name, c])),
+      counts,
+      this.d.log,
+      this.d.retry ?? DEFAULT_RETRY,
+    );
+    this.worker.start();
+    this.repeatTimer = setInterval(() => this.queueReminders(), 5000);
+    this.repeatTimer.unref();
+    this.d.log.info({ channels: this.channelNames, repeatMin: this.d.config.notify.repeatMin }, 'notifications on');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.repeatTimer);
+    await this.worker?.stop();
+    for (const c of this.channels) c.close?.();
+    this.reader?.close();
+    this.reader = undefined;
+  }
+
+  private rows(n: Notification, ts: number): NotifyRows {
+    return { id: n.id, deviceId: n.deviceId, type: n.type, severity: n.severity, ts, body: JSON.stringify(n), channels: this.channelNames };
+  }
+
+  private queueReminders(): void {
+    const now = this.d.now();
+    const r = dueRepeats(this.open, now, this.d.config.notify.repeatMin * 60_000);
+    this.open = r.open;
+    for (const n of r.due)
+      this.d.store.write({ t: 'notify', ...this.rows(n, now) }, (err) => {
+        if (err) this.d.log.error({ err }, 'could not queue an alarm reminder');
+      });
+  }
+}

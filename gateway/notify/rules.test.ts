@@ -1,0 +1,85 @@
+import t from 'tap';
+import type { NotifiableEvent } from '../../shared/notify/message.js';
+import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, track } from './rules.js';
+
+const ev = (type: string, severity: NotifiableEvent['severity'], data: Record<string, unknown> = {}, ts = 1_000_000): NotifiableEvent => ({
+  id: `ev-${type}-${ts}`,
+  deviceId: 'kit-1',
+  type,
+  severity,
+  ts,
+  data,
+});
+const cooking = { cooking: true };
+
+t.test('target reached and cook done notify with plain text and the event id as key', async (t) => {
+  const r = notificationFor(ev('reached', 'info', { targetC: 60 }), cooking);
+  t.same(r, {
+    id: 'ev-reached-1000000',
+    type: 'reached',
+    severity: 'info',
+    deviceId: 'kit-1',
+    at: new Date(1_000_000).toISOString(),
+    text: 'The water is ready: 60.0 °C reached. The food can go in.',
+  });
+  t.match(notificationFor(ev('done', 'info', { targetC: 60, durationMin: 90 }), cooking)?.text, /done: 90 min at 60\.0 °C/);
+});
+
+t.test('every safety alarm notifies; routine events do not', async (t) => {
+  t.equal(
+    notificationFor(ev('sensor_fault', 'alarm', { kind: 'disconnected' }), cooking)?.text,
+    'The probe is not reading: check its cable.',
+  );
+  for (const [type, sev] of [
+    ['over_temp', 'critical'],
+    ['actuator_fault', 'alarm'],
+    ['actuator_disobeys', 'critical'],
+    ['heater_state_unknown', 'critical'],
+    ['food_safety_alarm', 'alarm'],
+    ['ack_contradicts', 'alarm'],
+  ] as const) {
+    const n = notificationFor(ev(type, sev, { dangerMs: 4 * 3600_000 }), { cooking: false });
+    t.equal(n?.severity, sev, `${type} notifies as ${sev}`);
+    t.notMatch(n?.text ?? '', /_/, `${type}: plain language`);
+  }
+  t.equal(notificationFor(ev('ack_contradicts', 'warning'), cooking), null, 'a contradicting Ack off the safety path does not');
+  for (const type of ['heating', 'press_missed', 'online', 'stopped', 'sensor_ok', 'boot_regression'])
+    t.equal(notificationFor(ev(type, 'info'), cooking), null, `${type} does not notify`);
+});
+
+t.test('a kit offline notifies only during a cook, as an alarm', async (t) => {
+  t.equal(notificationFor(ev('offline', 'warning'), { cooking: false }), null);
+  t.equal(notificationFor(ev('offline', 'warning'), cooking)?.severity, 'alarm');
+});
+
+t.test('a critical alarm repeats every repeatMin until the event that clears it', async (t) => {
+  const repeat = 5 * 60_000;
+  const over = ev('over_temp', 'critical', { tempC: 93, limitC: 90 }, 0);
+  let open: OpenAlarms = track(new Map(), over, notificationFor(over, cooking));
+  t.same(dueRepeats(open, repeat - 1, repeat).due, [], 'nothing before repeatMin');
+  let r = dueRepeats(open, repeat, repeat);
+  t.same(
+    r.due.map((n) => n.id),
+    ['ev-over_temp-0~r1'],
+    'a reminder with an id of its own',
+  );
+  t.match(r.due[0]?.text, /reminder 1.*too hot/);
+  open = r.open;
+  t.same(dueRepeats(open, repeat + 1000, repeat).due, [], 'not again at once');
+  r = dueRepeats(open, 2 * repeat, repeat);
+  t.same(
+    r.due.map((n) => n.id),
+    ['ev-over_temp-0~r2'],
+  );
+  open = track(r.open, ev('over_temp_cleared', 'info', {}, 2 * repeat + 1), null);
+  t.same(dueRepeats(open, 10 * repeat, repeat).due, [], 'cleared: no more reminders');
+
+  const alarm = ev('sensor_fault', 'alarm', { kind: 'disconnected' }, 0);
+  t.equal(track(new Map(), alarm, notificationFor(alarm, cooking)).size, 0, 'a non-critical alarm does not repeat');
+
+  const unknown = ev('heater_state_unknown', 'critical', {}, 0);
+  const n = notificationFor(unknown, cooking);
+  open = track(new Map(), unknown, n);
+  t.equal(acknowledge(open, n?.id ?? '').size, 0, 'an acknowledge stops the reminders');
+  t.equal(track(open, { ...ev('stopped', 'info'), deviceId: 'kit-2' }, null).size, 1, 'another kit’s events leave it open');
+});

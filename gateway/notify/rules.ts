@@ -1,0 +1,84 @@
+import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText } from '../../shared/notify/message.js';
+
+/**
+ * The gateway's notification rules, pure: which control events notify (and what they say), and
+ * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes.
+ */
+
+/** Safety alarms that always notify; `ack_contradicts` only with severity alarm (on a safety path). */
+const SAFETY = new Set(['over_temp', 'sensor_fault', 'actuator_fault', 'actuator_disobeys', 'heater_state_unknown', 'food_safety_alarm']);
+
+export interface RuleContext {
+  /** A cook was heating or holding on this kit when the event happened. */
+  cooking: boolean;
+}
+
+function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
+  if (e.type === 'reached' || e.type === 'done') return true;
+  if (SAFETY.has(e.type)) return true;
+  if (e.type === 'ack_contradicts') return e.severity === 'alarm' || e.severity === 'critical';
+  if (e.type === 'offline') return ctx.cooking;
+  return false;
+}
+
+/** The notification an event causes, or null. Its id is the event's: the idempotency key. */
+export function notificationFor(e: NotifiableEvent, ctx: RuleContext): Notification | null {
+  if (!notifies(e, ctx)) return null;
+  const text = notificationText(e);
+  if (text === null) return null;
+  // A kit going silent mid-cook is an alarm for the cook, whatever the event's own severity.
+  const severity = e.type === 'offline' && e.severity === 'warning' ? 'alarm' : e.severity;
+  return { id: e.id, type: e.type, severity, deviceId: e.deviceId, at: new Date(e.ts).toISOString(), text };
+}
+
+/** A critical alarm still open: it is notified again until cleared (or, later, acknowledged). */
+export interface OpenAlarm {
+  first: Notification;
+  lastTs: number;
+  repeats: number;
+}
+
+/** Open critical alarms by `<deviceId>|<type>`. */
+export type OpenAlarms = ReadonlyMap<string, OpenAlarm>;
+
+const key = (deviceId: string | null, type: string) => `${deviceId ?? ''}|${type}`;
+
+/** Follows an event: opens a critical alarm it notified, closes those it clears. */
+export function track(open: OpenAlarms, e: NotifiableEvent, notified: Notification | null): OpenAlarms {
+  const cleared = CLEARED_BY[e.type];
+  const opens = notified !== null && notified.severity === 'critical';
+  if (!cleared && !opens) return open;
+  const next = new Map(open);
+  for (const type of cleared ?? []) next.delete(key(e.deviceId, type));
+  if (opens && !next.has(key(e.deviceId, e.type))) next.set(key(e.deviceId, e.type), { first: notified, lastTs: e.ts, repeats: 0 });
+  return next;
+}
+
+/** An acknowledged alarm stops repeating (the acknowledge itself is not built yet; this is its hook). */
+export function acknowledge(open: OpenAlarms, notificationId: string): OpenAlarms {
+  const next = new Map(open);
+  for (const [k, a] of open) if (a.first.id === notificationId) next.delete(k);
+  return next;
+}
+
+/**
+ * The reminders due at `nowMs`: each open alarm notifies again `repeatMs` after its last
+ * notification, with an id of its own (`<first id>~r<n>`) so that receivers keep both.
+ */
+export function dueRepeats(open: OpenAlarms, nowMs: number, repeatMs: number): { open: OpenAlarms; due: Notification[] } {
+  const due: Notification[] = [];
+  let next: Map<string, OpenAlarm> | undefined;
+  for (const [k, a] of open) {
+    if (nowMs - a.lastTs < repeatMs) continue;
+    const n = a.repeats + 1;
+    next ??= new Map(open);
+    next.set(k, { ...a, lastTs: nowMs, repeats: n });
+    due.push({
+      ...a.first,
+      id: `${a.first.id}~r${n}`,
+      at: new Date(nowMs).toISOString(),
+      text: `Still not resolved (reminder ${n}, since ${a.first.at}): ${a.first.text}`,
+    });
+  }
+  return { open: next ?? open, due };
+}

@@ -1,0 +1,113 @@
+/**
+ * What a notification says, whichever side sends it (the gateway on the LAN, the cloud per org) and
+ * whichever channel carries it. Pure: no I/O, no clock.
+ */
+export type NotifySeverity = 'info' | 'warning' | 'alarm' | 'critical';
+
+/** The body every channel carries (the webhook's JSON as is). `id` is the idempotency key. */
+export interface Notification {
+  id: string;
+  type: string;
+  severity: NotifySeverity;
+  deviceId: string | null;
+  /** ISO 8601, UTC. */
+  at: string;
+  text: string;
+}
+
+/** The event as both sides record it (shared/relay/batch.ts EventRecord's fields the rules need). */
+export interface NotifiableEvent {
+  id: string;
+  deviceId: string | null;
+  type: string;
+  severity: NotifySeverity;
+  ts: number;
+  data: Record<string, unknown>;
+}
+
+const num = (v: unknown, digits = 1): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '?');
+const minutes = (ms: unknown): string => (typeof ms === 'number' ? String(Math.round(ms / 60_000)) : '?');
+
+const PROBE: Record<string, string> = {
+  disconnected: 'The probe is not reading: check its cable.',
+  por: 'The probe keeps restarting: check its cable.',
+  crc: "The probe's readings arrive garbled: check its cable.",
+  range: 'The probe reads an impossible temperature: check its cable and that it is in the water.',
+  stuck: 'The probe reading is frozen: check that the probe is in the water.',
+  jump: 'The probe reading jumps: check its cable and that it is in the water.',
+  null: 'The probe sends no temperature: check its cable.',
+};
+
+/**
+ * The plain-language text of the events that notify; null for the others. The cook rules (which
+ * events notify at all, e.g. `offline` only during a cook) are the caller's.
+ */
+export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>): string | null {
+  const d = e.data;
+  switch (e.type) {
+    case 'reached':
+      return `The water is ready: ${num(d.targetC)} °C reached. The food can go in.`;
+    case 'done':
+      return typeof d.durationMin === 'number'
+        ? `The cook is done: ${d.durationMin} min at ${num(d.targetC)} °C.${d.holding ? ' The bath keeps holding the temperature.' : ''}`
+        : `The cook is done at ${num(d.targetC)} °C.`;
+    case 'over_temp':
+      return `The water is too hot (${num(d.tempC)} °C, limit ${num(d.limitC)} °C): the heater was switched off.`;
+    case 'sensor_fault':
+      return PROBE[String(d.kind)] ?? 'The probe is not reading: check its cable.';
+    case 'actuator_fault':
+      return `The button presser missed ${String(d.consecutiveMisses ?? 'several')} presses in a row: check that it sits on the cooker's button.`;
+    case 'actuator_disobeys':
+      return 'The water keeps heating although the kit switched the heater off: switch the cooker off by hand.';
+    case 'heater_state_unknown':
+      return 'It is not known whether the heater is off: check the cooker.';
+    case 'ack_contradicts':
+      return `The kit reports the heater ${String(d.heater ?? '?')} after it was asked to switch it off: check the cooker.`;
+    case 'offline':
+      return 'The kit went offline during a cook: check its power and Wi-Fi. The heater may keep running.';
+    case 'food_safety_alarm':
+      return `The water has been lukewarm (4–54 °C) for ${minutes(d.dangerMs)} min: the food may not be safe to eat.`;
+    case 'test':
+      return 'This is a test notification from your sous-vide gateway.';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The events that end an alarm (the watchdog's own "cleared" events, or the end of the cook it
+ * belongs to): a repeated notification stops with them.
+ */
+export const CLEARED_BY: Readonly<Record<string, readonly string[]>> = {
+  sensor_ok: ['sensor_fault'],
+  over_temp_cleared: ['over_temp'],
+  fail_safe_released: ['actuator_disobeys', 'ack_contradicts', 'heater_state_unknown'],
+  online: ['offline'],
+  stopped: ['actuator_fault', 'food_safety_alarm', 'heater_state_unknown', 'offline'],
+  heating: ['actuator_fault', 'food_safety_alarm', 'heater_state_unknown'],
+};
+
+/** ntfy's priority (1–5) and tags for a severity. */
+export function ntfyStyle(s: NotifySeverity): { priority: number; tags: string[] } {
+  switch (s) {
+    case 'critical':
+      return { priority: 5, tags: ['rotating_light', 'critical'] };
+    case 'alarm':
+      return { priority: 4, tags: ['warning', 'alarm'] };
+    case 'warning':
+      return { priority: 3, tags: ['warning'] };
+    default:
+      return { priority: 3, tags: ['white_check_mark'] };
+  }
+}
+
+/** A short title: the kit and what happened. */
+export function notificationTitle(n: Pick<Notification, 'type' | 'severity' | 'deviceId'>): string {
+  const what: Record<string, string> = {
+    reached: 'Water is ready',
+    done: 'Cook complete',
+    test: 'Test notification',
+  };
+  const head = what[n.type] ?? (n.severity === 'critical' ? 'CRITICAL alarm' : n.severity === 'alarm' ? 'Alarm' : 'Notice');
+  return n.deviceId ? `${head}: ${n.deviceId}` : head;
+}
