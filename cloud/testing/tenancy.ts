@@ -133,6 +133,35 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
       { route: 'GET /v1/devices/{id}/telemetry', run: (t) => notFound(t, admin.get(`/v1/devices/${b.kit}/telemetry?from=0`), 'telemetry') },
       { route: 'GET /v1/devices/{id}/commands', run: (t) => notFound(t, admin.get(`/v1/devices/${b.kit}/commands`), 'commands') },
       {
+        route: 'GET /v1/cooks',
+        run: async (t) => {
+          const own = await api(c.base, 'GET', '/v1/cooks?from=0', B.admin);
+          t.ok(
+            own.body.items.some((x: { deviceId: string }) => x.deviceId === b.kit),
+            "org B sees its own kit's cook",
+          );
+          const r = await admin.get('/v1/cooks?from=0');
+          t.equal(r.status, 200);
+          t.notOk(
+            r.body.items.some((x: { deviceId: string }) => x.deviceId === b.kit),
+            "org A's cook list has none of org B's cooks",
+          );
+        },
+      },
+      {
+        route: 'GET /v1/cooks/{id}',
+        run: async (t) => {
+          const own = await api(c.base, 'GET', '/v1/cooks?from=0', B.admin);
+          const cookId = own.body.items.find((x: { deviceId: string }) => x.deviceId === b.kit)?.id as string | undefined;
+          t.ok(cookId, "org B's cook id");
+          await notFound(t, admin.get(`/v1/cooks/${cookId}`), 'cook record');
+        },
+      },
+      {
+        route: 'GET /v1/devices/{id}/readings.csv',
+        run: (t) => notFound(t, admin.get(`/v1/devices/${b.kit}/readings.csv?from=0`), 'readings CSV'),
+      },
+      {
         route: 'PUT /v1/devices/{id}/cook',
         run: async (t) => {
           await notFound(t, admin.send('PUT', `/v1/devices/${b.kit}/cook`, { targetC: 70 }), 'set cook');
