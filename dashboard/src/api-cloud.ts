@@ -1,16 +1,6 @@
+import { cookRecordsApi } from './api-cooks.js';
 import type { Call } from './http.js';
-import {
-  type Api,
-  type AuditItem,
-  type CookRecord,
-  type CookSummary,
-  type CookView,
-  type EventItem,
-  type Kit,
-  type Link,
-  NO_OUTCOME,
-  type Outcome,
-} from './model.js';
+import { type Api, type AuditItem, type CookView, type EventItem, type Kit, type Link, NO_OUTCOME, type Outcome } from './model.js';
 
 /** Shapes of cloud/routes/*.ts, as far as the dashboard reads them. */
 interface CloudState {
@@ -144,34 +134,7 @@ export function cloudApi(call: Call, name: string): Api {
       );
     },
     rejected: null,
-    async cooks(fromMs, toMs) {
-      const r = await call<{
-        items: {
-          id: string;
-          deviceId: string;
-          startedTs: number;
-          state: string;
-          spec: { targetC: number; food?: string; foodKind?: string };
-        }[];
-      }>('GET', `/v1/cooks?from=${fromMs}&to=${toMs}`);
-      return r.items.map(
-        (c): CookSummary => ({
-          id: c.id,
-          deviceId: c.deviceId,
-          startedTs: c.startedTs,
-          state: c.state,
-          targetC: c.spec.targetC,
-          food: c.spec.food ?? null,
-          foodKind: c.spec.foodKind ?? null,
-        }),
-      );
-    },
-    async cook(id) {
-      return call<CookRecord>('GET', `/v1/cooks/${encodeURIComponent(id)}`);
-    },
-    async readingsCsv(deviceId, fromMs, toMs) {
-      return call<string>('GET', `/v1/devices/${encodeURIComponent(deviceId)}/readings.csv?from=${fromMs}&to=${toMs}`, undefined, 'text');
-    },
+    ...cookRecordsApi(call),
     notifications: null,
     async links() {
       const r = await call<

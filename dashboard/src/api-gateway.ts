@@ -1,9 +1,8 @@
+import { cookRecordsApi } from './api-cooks.js';
 import { ApiError, type Call } from './http.js';
 import {
   type Api,
-  type CookRecord,
   type CookRequest,
-  type CookSummary,
   type CookView,
   type DeadLetter,
   type Kit,
@@ -121,34 +120,7 @@ export function gatewayApi(call: Call, name: string): Api {
         await call('DELETE', `/v1/dead-letters/${id}`);
       },
     },
-    async cooks(fromMs, toMs) {
-      const r = await call<{
-        items: {
-          id: string;
-          deviceId: string;
-          startedTs: number;
-          state: string;
-          spec: { targetC: number; food?: string; foodKind?: string };
-        }[];
-      }>('GET', `/v1/cooks?from=${fromMs}&to=${toMs}`);
-      return r.items.map(
-        (c): CookSummary => ({
-          id: c.id,
-          deviceId: c.deviceId,
-          startedTs: c.startedTs,
-          state: c.state,
-          targetC: c.spec.targetC,
-          food: c.spec.food ?? null,
-          foodKind: c.spec.foodKind ?? null,
-        }),
-      );
-    },
-    async cook(id) {
-      return call<CookRecord>('GET', `/v1/cooks/${encodeURIComponent(id)}`);
-    },
-    async readingsCsv(deviceId, fromMs, toMs) {
-      return call<string>('GET', `/v1/devices/${encodeURIComponent(deviceId)}/readings.csv?from=${fromMs}&to=${toMs}`, undefined, 'text');
-    },
+    ...cookRecordsApi(call),
     async links() {
       try {
         const r = await call<{

@@ -3,8 +3,8 @@ import { fill, h } from '../dom.js';
 import { dateTime, duration } from '../format.js';
 import type { Ctx, View } from './view.js';
 
-const when = (ts: number) => h('time', { datetime: new Date(ts).toISOString() }, dateTime(ts));
-const table = (caption: string, heads: string[]) => {
+export const when = (ts: number) => h('time', { datetime: new Date(ts).toISOString() }, dateTime(ts));
+export const table = (caption: string, heads: string[]) => {
   const body = h('tbody', {});
   const el = h(
     'div',

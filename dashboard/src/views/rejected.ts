@@ -1,18 +1,7 @@
 import { fill, h } from '../dom.js';
-import { dateTime } from '../format.js';
 import type { DeadLetter, RejectedApi } from '../model.js';
+import { table, when } from './records.js';
 import type { Ctx, View } from './view.js';
-
-const when = (ts: number) => h('time', { datetime: new Date(ts).toISOString() }, dateTime(ts));
-const table = (caption: string, heads: string[]) => {
-  const body = h('tbody', {});
-  const el = h(
-    'div',
-    { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption },
-    h('table', {}, h('caption', {}, caption), h('thead', {}, h('tr', {}, ...heads.map((x) => h('th', { scope: 'col' }, x)))), body),
-  );
-  return { el, body };
-};
 
 /**
  * Rejected messages (gateway only): the payloads that failed strict parsing, with the reason and
