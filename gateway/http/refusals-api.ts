@@ -36,7 +36,9 @@ const Purge = z.strictObject({
   before: z.coerce.number().int().min(0).optional(),
 });
 
-const IdParam = z.strictObject({ id: z.coerce.number().int().min(1) });
+/** A dead letter's id in the path; named `id` in errors, like the device id of the other routes. */
+const DeadLetterId = z.coerce.number().int().min(1);
+const idParam = (req: FastifyRequest) => valid(DeadLetterId, (req.params as { id?: string }).id, 'id');
 
 function valid<T>(schema: z.ZodType<T>, value: unknown, part: string): T {
   const r = schema.safeParse(value);
@@ -82,7 +84,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
     return page(securityEvents(d.reader(), q), q.limit);
   });
   http.post('/v1/dead-letters/:id/replay', { onRequest }, async (req) => {
-    const { id } = valid(IdParam, req.params, 'params');
+    const id = idParam(req);
     const row = deadLetter(d.reader(), id);
     if (!row) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`);
     const topic = parseTopic(row.topic);
@@ -102,7 +104,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
     return { replayed: { id, deviceId: row.deviceId, kind: topic.suffix } };
   });
   http.delete('/v1/dead-letters/:id', { onRequest }, async (req) => {
-    const { id } = valid(IdParam, req.params, 'params');
+    const id = idParam(req);
     const purged = await d.store.deadLettersDelete({ ids: [id] });
     if (purged === 0) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`);
     return { purged };
