@@ -64,6 +64,19 @@ async function orgsFor(meta: MetaStore, org: string | undefined): Promise<string
   return (await all((p) => meta.listOrgs(p))).map((o) => o.id);
 }
 
+/** Every row of one kind in the `--org` org, or in every org when it is not given. */
+async function listInOrgs<T>(
+  ctx: CommandContext,
+  list: (meta: MetaStore, orgId: string, page: PageRequest) => Promise<Page<T>>,
+): Promise<T[]> {
+  const org = stringFlag(ctx, 'org');
+  return withMeta(configFor(cloudConfig, ctx), async (meta) => {
+    const out: T[] = [];
+    for (const orgId of await orgsFor(meta, org)) out.push(...(await all((p) => list(meta, orgId, p))));
+    return out;
+  });
+}
+
 const ORG_FLAG = { flag: 'org', kind: 'string' as const, help: 'The org (its id or name).' };
 
 const orgCommand: Command = {
@@ -122,12 +135,7 @@ const gatewayAdmin: Command = {
       config: cloudConfig,
       flags: [ORG_FLAG],
       async run(ctx) {
-        const org = stringFlag(ctx, 'org');
-        const rows = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
-          const out = [];
-          for (const orgId of await orgsFor(meta, org)) out.push(...(await all((p) => meta.listGateways({ orgId }, p))));
-          return out;
-        });
+        const rows = await listInOrgs(ctx, (meta, orgId, p) => meta.listGateways({ orgId }, p));
         return print(ctx, rows, rows.map((g) => `${g.id}\t${g.orgId}\t${g.revokedMs === null ? 'active' : 'revoked'}`).join('\n'));
       },
     },
@@ -189,12 +197,7 @@ const keyAdmin: Command = {
       config: cloudConfig,
       flags: [ORG_FLAG],
       async run(ctx) {
-        const org = stringFlag(ctx, 'org');
-        const rows = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
-          const out = [];
-          for (const orgId of await orgsFor(meta, org)) out.push(...(await all((p) => meta.listApiKeys({ orgId }, p))));
-          return out;
-        });
+        const rows = await listInOrgs(ctx, (meta, orgId, p) => meta.listApiKeys({ orgId }, p));
         return print(
           ctx,
           rows,
