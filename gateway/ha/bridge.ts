@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
-import type { CookChange } from '../runtime/control-loop.js';
-import type { Actor } from '../runtime/record-sink.js';
+import type { CookChange } from '../control-driver/control-loop.js';
+import type { Actor } from '../control-driver/record-sink.js';
 import {
   bridgeAvailabilityTopic,
   commandSubscription,

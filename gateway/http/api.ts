@@ -4,8 +4,8 @@ import { CookSpec } from '../../shared/cook.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { formatIssues } from '../../shared/zod-issues.js';
-import type { ControlLoop } from '../runtime/control-loop.js';
-import { NO_FORECAST } from '../runtime/forecasts.js';
+import type { ControlLoop } from '../control-driver/control-loop.js';
+import { NO_FORECAST } from '../control-driver/forecasts.js';
 import type { StoreReader } from '../store/reader.js';
 
 /**

@@ -4,7 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { PresetName, PresetSpec } from '../../shared/presets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { formatIssues } from '../../shared/zod-issues.js';
-import type { ControlLoop } from '../runtime/control-loop.js';
+import type { ControlLoop } from '../control-driver/control-loop.js';
 import type { PresetStore } from '../store/presets.js';
 
 /**
