@@ -35,6 +35,11 @@ export interface LoadtestOptions {
   sinks: 'full' | 'gateway';
   /** 0 = open loop (fixed rate); N = closed loop with N unacknowledged messages per kit. */
   maxInFlight: number;
+  /**
+   * The gateway's mqtt.nodes (default 1). Above 1 its broker node processes route through Redis
+   * (ADR 024): the private one the cloud uses, or one started for a gateway-only run.
+   */
+  gatewayNodes?: number;
   runId: string;
   maxAttempts: number;
   partTimeoutS: number;
