@@ -51,8 +51,14 @@ export const loadtestCommand: Command = {
               `  publish → visible    p50/p95/p99 ${c.publish_to_visible_ms.p50?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p95?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p99?.toFixed(0) ?? '–'} ms (${c.publish_to_visible_ms.n} samples, poll ${c.publish_to_visible_ms.poll_interval_ms} ms)`,
             ]
           : []),
-        `  gateway              RSS max ${c.gateway?.rss_max_mb ?? '–'} MB, event-loop lag p99 max ${c.gateway?.loop_lag_p99_max_ms ?? '–'} ms`,
-        `  chart                ${r.dir}/chart.svg`,
+        `  gateway /metrics     RSS max ${c.gateway?.rss_max_mb ?? '–'} MB, event-loop lag p99 max ${c.gateway?.loop_lag_p99_max_ms ?? '–'} ms`,
+        ...(c.processes?.groups ?? []).flatMap((g) =>
+          [...g.processes, ...(g.processes.length > 1 ? [{ name: `${g.group} total`, ...g.total }] : [])].map(
+            (p) =>
+              `  ${p.name.padEnd(21)}RSS max ${p.rss_max_mb} MB, CPU ${p.cpu_ms} ms = ${p.cpu_us_per_msg} µs/msg, ${p.cpu_core_pct} % of a core`,
+          ),
+        ),
+        `  chart                ${r.dir}/chart.svg (summary: ${r.dir}/summary.md)`,
         '',
       ].join('\n'),
     );
