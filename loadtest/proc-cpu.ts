@@ -45,6 +45,17 @@ export function processRssBytes(pid: number): number | null {
   }
 }
 
+/** The parent pid and the command name (comm) of a process from /proc/<pid>/stat; null when it is gone. */
+export function processParent(pid: number): { ppid: number; comm: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    return { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm };
+  } catch {
+    return null;
+  }
+}
+
 /** One variable of a process's environment (/proc/<pid>/environ; same user only); undefined when absent or unreadable. */
 export function processEnv(pid: number, name: string): string | undefined {
   try {

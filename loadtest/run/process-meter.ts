@@ -1,4 +1,4 @@
-import { descendants, processCpuMs, processEnv, processRssBytes } from '../proc-cpu.js';
+import { descendants, processCpuMs, processEnv, processParent, processRssBytes } from '../proc-cpu.js';
 
 /**
  * What each process of a load-test run cost: peak RSS and CPU time over the measured window, CPU
@@ -36,19 +36,34 @@ export interface ProcessSummary {
 export interface MeteredRoot {
   group: string;
   pid: number | undefined;
-  /** The name of a descendant process (default `<group>-child-<pid>`). */
-  childName?: (pid: number) => string;
+  /** The name of a direct child of the root, if the group knows it; otherwise a process is named `<parent's name>/<command>`. */
+  childName?: (pid: number) => string | undefined;
 }
 
-/** A gateway's broker node is named by its node index (the SV_GATEWAY_NODE its parent gives it). */
+/**
+ * A gateway's broker node is named by its node index (the SV_GATEWAY_NODE its parent gives it);
+ * other processes under the gateway (e.g. tsx's esbuild when run from source) by their command.
+ */
 export const gatewayRoot = (pid: number | undefined): MeteredRoot => ({
   group: 'gateway',
   pid,
   childName: (child) => {
     const node = processEnv(child, 'SV_GATEWAY_NODE');
-    return node === undefined ? `gateway-child-${child}` : `gateway-node-${node}`;
+    return node === undefined ? undefined : `gateway-node-${node}`;
   },
 });
+
+/** `gateway`, `gateway-node-1`, `gateway-node-1/esbuild`: a process's name from its place in the tree. */
+function nameOf(root: MeteredRoot & { pid: number }, pid: number, depth = 0): string {
+  if (pid === root.pid) return root.group;
+  const parent = processParent(pid);
+  if (!parent || depth > 16) return `${root.group}/${pid}`;
+  if (parent.ppid === root.pid) {
+    const known = root.childName?.(pid);
+    if (known) return known;
+  }
+  return `${nameOf(root, parent.ppid, depth + 1)}/${parent.comm}`;
+}
 
 interface Seen {
   group: string;
@@ -95,7 +110,7 @@ export class ProcessMeter {
         if (cpu === null || rss === null) continue; // gone meanwhile
         let s = this.seen.get(pid);
         if (!s) {
-          const name = pid === root.pid ? root.group : (root.childName?.(pid) ?? `${root.group}-child-${pid}`);
+          const name = nameOf({ ...root, pid: root.pid }, pid);
           s = { group: root.group, name, pid, cpu0: first ? cpu : 0, cpu, rssMax: 0 };
           this.seen.set(pid, s);
         }
