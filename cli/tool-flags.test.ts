@@ -1,5 +1,7 @@
 import { PassThrough } from 'node:stream';
 import t from 'tap';
+import { loadtestConfig } from '../loadtest/run/config.js';
+import { loadConfig } from '../shared/config/load.js';
 import { TOOL_CONFIGS } from './config-docs.js';
 import { runCli } from './run.js';
 
@@ -57,6 +59,17 @@ t.test("the load-test plan's own environment names are read (not prefixed) and c
   t.match(require.error.details[0], /^--require-business-summary: /);
   const typo = await usage(['loadtest'], { SV_LOADTEST_CONECTIONS: '5' });
   t.same(typo.error.details, ['SV_LOADTEST_CONECTIONS: unknown environment variable (see docs/config.md)']);
+});
+
+t.test('values come from the defaults, the environment (own names included) and flags, flags winning', async (t) => {
+  const d = loadConfig(loadtestConfig, {});
+  t.match(d, { connections: 200, gatewayNodes: 1, client: 'native', sinks: 'full', requireBusinessSummary: false });
+  t.equal(d.runId, undefined, 'no run id: the command stamps one');
+  const c = loadConfig(loadtestConfig, {
+    env: { RUN_ID: 'from-env', REQUIRE_BUSINESS_SUMMARY: '1', PART_TIMEOUT_SECONDS: '50', SV_LOADTEST_GATEWAY_NODES: '3' },
+    flags: { 'gateway-nodes': '2', mps: '0.5' },
+  });
+  t.match(c, { runId: 'from-env', requireBusinessSummary: true, partTimeout: 50, gatewayNodes: 2, mps: 0.5 });
 });
 
 t.test('bench and chaos options: lists and ranges', async (t) => {
