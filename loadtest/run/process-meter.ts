@@ -65,7 +65,8 @@ function nameOf(root: MeteredRoot & { pid: number }, pid: number, depth = 0): st
   return `${nameOf(root, parent.ppid, depth + 1)}/${parent.comm}`;
 }
 
-interface Seen {
+/** What the sampler knows of one process: CPU ms at the window's start and now, peak RSS bytes. */
+export interface Seen {
   group: string;
   name: string;
   pid: number;
