@@ -1,4 +1,5 @@
 import { formatRange, formatTemp, fromUnit, type TempUnit, toUnit, unitSign } from '../../shared/temperature-unit.js';
+import { h } from './dom.js';
 
 /**
  * The reader's °C/°F preference, kept in localStorage (per browser, survives logins). Only what is
@@ -27,3 +28,14 @@ export const typed = (v: number) => fromUnit(v, unit());
 export const tempText = (c: number, digits = 1) => formatTemp(c, unit(), digits);
 /** The danger zone, "4–54 °C". */
 export const dangerZone = () => formatRange(4.4, 54.4, unit());
+
+/** The °C/°F picker for the header; `changed` redraws the page on screen. */
+export function unitPicker(changed: () => void): HTMLElement {
+  const select = h('select', { id: 'unit-pref', name: 'unit' }, h('option', { value: 'C' }, '°C'), h('option', { value: 'F' }, '°F'));
+  select.value = unit();
+  select.addEventListener('change', () => {
+    setUnit(select.value === 'F' ? 'F' : 'C');
+    changed();
+  });
+  return h('div', { class: 'unit-pref' }, h('label', { for: 'unit-pref' }, 'Units'), select);
+}
