@@ -125,10 +125,14 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   demo.kits.get('kit-steak')?.sim.injectFault('disconnected');
   await page.getByRole('link', { name: 'Alarms & events' }).click();
   await page.locator('.alarms li[data-kit="kit-steak"][data-type="sensor_fault"]').waitFor(WAIT);
-  t.match(await page.locator('.alarms li[data-kit="kit-steak"]').first().textContent(), /probe fault/, 'the alarm says what happened');
+  t.match(
+    await page.locator('.alarms li[data-kit="kit-steak"]').first().textContent(),
+    /The probe is not reading: check its cable/,
+    'the alarm says what happened, in plain words',
+  );
   await shot('alarms');
   await page.getByRole('link', { name: 'Kits' }).click();
-  await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /probe fault/);
+  await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /probe is not reading/);
   t.pass('the fleet shows the alarm on the kit');
   demo.kits.get('kit-steak')?.sim.clearFault();
   await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /^none$/);
@@ -137,6 +141,7 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   // Stop the cook.
   await page.getByRole('link', { name: 'kit-eggs' }).click();
   await page.getByRole('button', { name: 'Change cook' }).waitFor(WAIT);
+  page.once('dialog', (d) => void d.accept()); // "Stop the cook on kit-eggs?"
   await page.getByRole('button', { name: 'Stop cook' }).click();
   await shows(page, '[data-field="cook"]', /^no cook$/);
   t.pass('the stop is confirmed by the gateway');
@@ -203,6 +208,7 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.screenshot({ path: join(OUT, 'gateway-kit.png'), fullPage: true });
   await gw.setViewportSize({ width: 390, height: 844 });
   await gw.screenshot({ path: join(OUT, 'gateway-kit-phone.png'), fullPage: true });
+  gw.once('dialog', (d) => void d.accept());
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
   await gw.getByRole('link', { name: 'Cook records' }).click();

@@ -13,11 +13,16 @@ export function historyBuckets(db: Database, deviceId: string, fromMs: number, t
       `SELECT (rx_ts - (rx_ts % ?)) AS b, AVG(temp_c) AS mean, MIN(temp_c) AS min, MAX(temp_c) AS max, COUNT(temp_c) AS c,
         AVG(heater) AS heat FROM telemetry WHERE device_id = ? AND rx_ts >= ? AND rx_ts < ? GROUP BY b ORDER BY b`,
     )
-    .all(everyMs, deviceId, fromMs, toMs) as { b: number; mean: number | null; min: number | null; max: number | null; c: number; heat: number }[];
+    .all(everyMs, deviceId, fromMs, toMs) as {
+    b: number;
+    mean: number | null;
+    min: number | null;
+    max: number | null;
+    c: number;
+    heat: number;
+  }[];
   // Like the cloud: buckets without any temperature are left out.
-  const buckets = rows
-    .filter((r) => r.c > 0)
-    .map((r) => ({ ts: r.b, mean: r.mean, min: r.min, max: r.max, count: r.c, heaterOn: r.heat }));
+  const buckets = rows.filter((r) => r.c > 0).map((r) => ({ ts: r.b, mean: r.mean, min: r.min, max: r.max, count: r.c, heaterOn: r.heat }));
   return withTargets(buckets, cookSteps(db, deviceId, fromMs, toMs), everyMs);
 }
 

@@ -18,7 +18,7 @@ t.test('targets per bucket follow the cook: none before it, each change, none af
   t.same(
     withTargets(buckets, steps, 10_000).map((b) => b.targetC),
     [null, null, 57, 57, 60, 60, null],
-    "a bucket carries the target at its end (a cook starting inside it counts)",
+    'a bucket carries the target at its end (a cook starting inside it counts)',
   );
 });
 

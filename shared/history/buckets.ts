@@ -76,7 +76,5 @@ export interface CookChange {
 
 /** Target steps from cook changes (start, change, lifecycle step, stop), in time order. */
 export function targetSteps(changes: readonly CookChange[]): TargetStep[] {
-  return [...changes]
-    .sort((a, b) => a.ts - b.ts)
-    .map((c) => ({ ts: c.ts, targetC: c.state === 'stopped' ? null : c.targetC }));
+  return [...changes].sort((a, b) => a.ts - b.ts).map((c) => ({ ts: c.ts, targetC: c.state === 'stopped' ? null : c.targetC }));
 }

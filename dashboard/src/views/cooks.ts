@@ -172,18 +172,7 @@ export function cookReportView(ctx: Ctx, id: string): View {
           { class: 'card', 'aria-labelledby': 'alarms-title' },
           h('h2', { id: 'alarms-title' }, 'Alarms'),
           r.alarms.length
-            ? h(
-                'ul',
-                {},
-                ...r.alarms.map((a) =>
-                  h(
-                    'li',
-                    {},
-                    when(a.ts),
-                    ` ${a.severity}: ${describe(a)}`,
-                  ),
-                ),
-              )
+            ? h('ul', {}, ...r.alarms.map((a) => h('li', {}, when(a.ts), ` ${a.severity}: ${describe(a)}`)))
             : h('p', {}, 'None.'),
         ),
         h(
