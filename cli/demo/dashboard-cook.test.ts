@@ -19,7 +19,9 @@ import { startDemo } from './demo.js';
 const OUT = join(process.cwd(), 'test-output', 'dashboard-cook');
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'];
 const WAIT = { timeout: 90_000 };
-const KIT = 'kit-brisket'; // 20 L: the heater stays on for many minutes after a cook starts
+/** 3 L of hot tap water (42 °C): a cook at 45 °C heats for half a minute, then the heater cycles. */
+const KIT = 'kit-eggs';
+const TARGET = 45;
 
 const field = (page: Page, name: string) => page.locator(`[data-field="${name}"]`).first();
 const shows = (page: Page, selector: string, re: RegExp) => page.locator(selector, { hasText: re }).first().waitFor(WAIT);
@@ -68,20 +70,25 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
 
-  // A cook started at the gateway before anyone opens a page; the heater comes on.
+  const lastReading = async () =>
+    ((await (await gwApi('GET', `/v1/devices/${KIT}`)).json()) as { last: { heater: boolean; rxTs: number } | null }).last;
+  const readingsUntil = async (ts: number) => {
+    for (let i = 0; i < 240 && ((await lastReading())?.rxTs ?? 0) <= ts; i++) await new Promise((r) => setTimeout(r, 500));
+  };
+  // Some readings without a cook, then a cook started at the gateway before anyone opens a page: the heater comes on.
+  const first = Date.now();
+  await readingsUntil(first);
+  await readingsUntil(Date.now() + 10_000);
   const cookStart = Date.now();
-  t.equal((await gwApi('PUT', `/v1/devices/${KIT}/cook`, { targetC: 60, food: 'brisket' })).status, 200, 'a cook starts at the gateway');
-  for (let i = 0; i < 120; i++) {
-    const k = (await (await gwApi('GET', `/v1/devices/${KIT}`)).json()) as { last: { heater: boolean; rxTs: number } | null };
-    if (k.last?.heater && k.last.rxTs > cookStart + 12_000) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const started = await gwApi('PUT', `/v1/devices/${KIT}/cook`, { targetC: TARGET, durationMin: 60, food: 'eggs' });
+  t.equal(started.status, 200, 'a cook starts at the gateway');
+  await readingsUntil(cookStart + 15_000);
   // The gateway's own history: the same buckets as the cloud's, from its SQLite.
   const hist = (await (await gwApi('GET', `/v1/devices/${KIT}/telemetry?from=${cookStart - 60_000}&to=${Date.now()}&every=5s`)).json()) as {
     buckets: { ts: number; mean: number | null; heaterOn: number | null; targetC: number | null }[];
   };
   t.ok(
-    hist.buckets.some((b) => b.heaterOn !== null && b.heaterOn > 0 && b.targetC === 60),
+    hist.buckets.some((b) => b.heaterOn !== null && b.heaterOn > 0 && b.targetC === TARGET),
     'the gateway serves history buckets with the heater on and the target',
   );
   t.ok(
@@ -106,7 +113,7 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
   await page.getByRole('heading', { name: 'Kits' }).waitFor(WAIT);
   const opened = Date.now();
   await page.goto(`${demo.cloudUrl}/dashboard/#/kit/${KIT}`);
-  await shows(page, '[data-field="cook"]', /heating to 60\.0 °C/);
+  await shows(page, '[data-field="cook"]', /(heating|holding) to 45\.0 °C \(eggs\)/);
   await until(page, 'heater shading in the live chart', async () => (await heaterRuns(page, '.live-chart')).length > 0);
   const runs = await heaterRuns(page, '.live-chart');
   t.ok(
@@ -130,7 +137,7 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
   t.match(await error.textContent(), /Not accepted: invalid body: body\.lowTempOverride: required/, 'the refusal names the field');
   await page.waitForTimeout(6000); // four poll periods of the kit page (1.5 s)
   t.match(await error.textContent(), /lowTempOverride/, 'and is still there after several polls');
-  await page.getByLabel(/Timer/).fill('120');
+  await page.getByLabel(/Timer/).fill('60');
   t.equal(await error.textContent(), '', "the user's next action retires it");
   await page
     .locator('.live-chart')
@@ -154,17 +161,17 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
   );
 
   await gw.getByLabel('Units').selectOption('F');
-  await shows(gw, '[data-field="target"]', /^140\.0 °F$/);
-  t.pass('°F: the target 60 °C is shown as 140.0 °F');
+  await shows(gw, '[data-field="target"]', /^113\.0 °F$/);
+  t.pass('°F: the target 45 °C is shown as 113.0 °F');
   t.match(await field(gw, 'temp').textContent(), /^\d+\.\d °F$/, 'the temperature is in °F');
-  t.equal(await gw.getByLabel('Target °F').inputValue(), '140', 'the form shows and takes °F');
+  t.equal(await gw.getByLabel('Target °F').inputValue(), '113', 'the form shows and takes °F');
   t.equal(await gw.evaluate("localStorage.getItem('sv.unit')"), 'F', 'the preference is kept in localStorage');
   await gw.reload();
-  await shows(gw, '[data-field="target"]', /^140\.0 °F$/);
+  await shows(gw, '[data-field="target"]', /^113\.0 °F$/);
   t.pass('and survives a reload');
   await gw.getByLabel('Target °F').fill('136.4');
   await gw.getByRole('button', { name: 'Change cook' }).click();
-  await shows(gw, '[data-field="cook"]', /heating to 136\.4 °F/);
+  await shows(gw, '[data-field="cook"]', /to 136\.4 °F \(eggs\)/);
   const typed = (await (await gwApi('GET', `/v1/devices/${KIT}`)).json()) as { cook: { spec: { targetC: number } } };
   t.equal(typed.cook.spec.targetC, 58, '136.4 °F typed reaches the API as 58 °C');
 
@@ -177,7 +184,7 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
   await shows(gw, '.cook-form [role="status"]', /keeps running/);
   t.match(asked, new RegExp(`Stop the cook on ${KIT}\\?`), 'stopping asks first');
   await gw.waitForTimeout(3000); // two poll periods
-  t.match(await field(gw, 'cook').textContent(), /heating to 136\.4 °F/, 'dismissed: the cook still runs');
+  t.match(await field(gw, 'cook').textContent(), /(heating|holding) to 136\.4 °F/, 'dismissed: the cook still runs');
   gw.once('dialog', (d) => void d.accept());
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
