@@ -155,6 +155,8 @@ t.test('telemetry history is downsampled per bucket', async (t) => {
 });
 
 t.test("history buckets carry the heater's on-share and the cook's target steps", async (t) => {
+  // A gateway of its own: the cook it reports becomes desired state that other tests' gateway must not see.
+  const own = await credentials(c);
   const d = uid('kit').toLowerCase();
   const ck = uid('ck');
   const rec = (version: number, state: 'heating' | 'stopped', updatedTs: number) => ({
@@ -165,7 +167,11 @@ t.test("history buckets carry the heater's on-share and the cook's target steps"
     startedTs: T0 + 30_000,
     updatedTs,
   });
-  await ingest(
+  await api(
+    c.base,
+    'POST',
+    '/v1/ingest',
+    own.gateway.token,
     batch([
       telemetry(d, 1, 0, { heater: false }),
       telemetry(d, 1, 30, { heater: true }),
