@@ -1,12 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import t from 'tap';
-import { createLogger } from '../../shared/log.js';
-import { BINARIES, findBinary } from '../../test/harness/packages.js';
-import { startDemo } from './demo.js';
+import { demoInBrowser, shows, until, WAIT } from './browser-fixture.js';
 
 /**
  * The dashboard a cook lives with, in Debian's Chromium against the real demo (cloud on its
@@ -16,22 +11,11 @@ import { startDemo } from './demo.js';
  * the tables pages do not scroll sideways. Every wait is on what the page shows; screenshots go
  * to test-output/dashboard-cook/.
  */
-const OUT = join(process.cwd(), 'test-output', 'dashboard-cook');
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'];
-const WAIT = { timeout: 90_000 };
 /** 3 L of hot tap water (42 °C): a cook at 45 °C heats for half a minute, then the heater cycles. */
 const KIT = 'kit-eggs';
 const TARGET = 45;
 
 const field = (page: Page, name: string) => page.locator(`[data-field="${name}"]`).first();
-const shows = (page: Page, selector: string, re: RegExp) => page.locator(selector, { hasText: re }).first().waitFor(WAIT);
-async function until(page: Page, what: string, ok: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 360; i++) {
-    if (await ok()) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the page never showed: ${what}`);
-}
 /**
  * In the page: how far the page and each table box scroll sideways, and how many table cells lack
  * their column's label (a string: this package's type check has no DOM).
@@ -48,21 +32,7 @@ const heaterRuns = (page: Page, chart: string) =>
   );
 
 t.test('dashboard: history on open, form errors, stop confirmation, °F, phone tables', async (t) => {
-  execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' });
-  mkdirSync(OUT, { recursive: true });
-  const dataDir = mkdtempSync(join(tmpdir(), 'sv-dash-'));
-  const demo = await startDemo({
-    dataDir,
-    cloudPort: 0,
-    gatewayPort: 0,
-    mqttPort: 0,
-    host: '127.0.0.1',
-    log: createLogger({ name: 'dash-test', level: 'error', pretty: false }),
-  });
-  t.teardown(async () => {
-    await demo.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { demo, browser, out: OUT } = await demoInBrowser(t, 'dashboard-cook');
   const gwApi = (method: string, path: string, body?: unknown) =>
     fetch(`${demo.gatewayUrl}${path}`, {
       method,
@@ -99,8 +69,6 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
   t.equal(bad.status, 400, 'a bad every is refused');
   t.match(((await bad.json()) as { error: { details: string[] } }).error.details.join(), /query\.every/, 'naming the field');
 
-  const browser = await chromium.launch({ executablePath: findBinary(BINARIES.chromium), args: ARGS });
-  t.teardown(() => browser.close());
   const pageErrors: string[] = [];
 
   // The cloud: open the kit mid-cook.

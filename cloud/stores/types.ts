@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CookSpec } from '../../shared/cook.js';
+import type { HistoryBucket } from '../../shared/history/buckets.js';
 import type {
   AuditRecord,
   Backlog,
@@ -36,15 +37,8 @@ export interface Lifecycle {
   ping(): Promise<void>;
 }
 
-export interface Bucket {
-  ts: number;
-  mean: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-  /** Share of the bucket's readings with the heater on, 0–1 (null: none said). */
-  heaterOn: number | null;
-}
+/** A history bucket as the telemetry store computes it; the route adds the cook's target (shared/history/buckets.ts). */
+export type Bucket = Omit<HistoryBucket, 'targetC'>;
 
 /** One stored telemetry point as read back (tests assert on these). */
 export interface StoredPoint {

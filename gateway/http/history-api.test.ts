@@ -1,6 +1,5 @@
 import t from 'tap';
-import { startGateway } from '../testing/fixture.js';
-import { issueOperatorToken, tokenFilePath } from './operator-token.js';
+import { kitWithApi, startGateway } from '../testing/fixture.js';
 
 /**
  * The gateway's history route on a real gateway (MQTT/TLS kit, SQLite), offline: the cloud's bucket
@@ -9,16 +8,7 @@ import { issueOperatorToken, tokenFilePath } from './operator-token.js';
  */
 t.test('history buckets: readings, heater share and target steps from the SQLite store', async (t) => {
   const gw = await startGateway(t, {});
-  const secret = await gw.addKit('kit-hist');
-  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
-  const kit = await gw.connect({ clientId: 'kit-hist', username: 'kit-hist', password: secret });
-  t.teardown(() => kit.end(true));
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
+  const { kit, api } = await kitWithApi(t, gw, 'kit-hist');
   const pause = () => new Promise((r) => setTimeout(r, 5)); // each step in its own millisecond
   let seq = 0;
   const stored = () => (gw.db().prepare("SELECT COUNT(*) AS n FROM telemetry WHERE device_id = 'kit-hist'").get() as { n: number }).n;
@@ -54,10 +44,11 @@ t.test('history buckets: readings, heater share and target steps from the SQLite
     buckets: { ts: number; mean: number; count: number; heaterOn: number; targetC: number | null }[];
   };
   t.match(body, { deviceId: 'kit-hist', everyMs: 1 });
-  const rows = gw
-    .db()
-    .prepare("SELECT rx_ts, temp_c, heater FROM telemetry WHERE device_id = 'kit-hist' ORDER BY rx_ts")
-    .all() as { rx_ts: number; temp_c: number; heater: number }[];
+  const rows = gw.db().prepare("SELECT rx_ts, temp_c, heater FROM telemetry WHERE device_id = 'kit-hist' ORDER BY rx_ts").all() as {
+    rx_ts: number;
+    temp_c: number;
+    heater: number;
+  }[];
   t.same(
     body.buckets.map((b) => [b.ts, b.mean, b.count, b.heaterOn]),
     rows.map((r) => [r.rx_ts, r.temp_c, 1, r.heater]),
