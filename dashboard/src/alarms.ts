@@ -45,6 +45,8 @@ export function reachedAt(events: readonly EventItem[], deviceId: string, cookSt
  * one wording of shared/notify/message.ts (the notifications say the same); the rest is described here.
  */
 export function describe(e: Pick<EventItem, 'type' | 'data'>): string {
+  // The notification is sent only during a cook and says so; the event log has every one.
+  if (e.type === 'offline') return 'The kit went offline: check its power and Wi-Fi. During a cook the heater may keep running.';
   const plain = notificationText(e, unit());
   if (plain !== null) return plain;
   const d = e.data;
