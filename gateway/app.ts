@@ -16,6 +16,7 @@ import { mqttUrl } from './devices/provision.js';
 import { HaBridge } from './ha/bridge.js';
 import { localApi } from './http/api.js';
 import { cooksApi } from './http/cooks-api.js';
+import { historyApi } from './http/history-api.js';
 import { notificationsApi } from './http/notifications-api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
@@ -137,6 +138,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
   notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
   cooksApi(http, { reader: () => reader.db, auth: operator, now });
+  historyApi(http, { reader: () => reader.db, auth: operator, now });
   presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
   const ha =

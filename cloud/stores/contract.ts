@@ -54,6 +54,11 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       [[0, 4, 55.1, 55.2]],
       'buckets skip points without temperature',
     );
+    t.same(
+      buckets.map((b) => b.heaterOn),
+      [0.5],
+      "the heater's on-share per bucket (two of four readings on)",
+    );
   });
 
   t.test('state: newest (boot, seq) wins, replays and older records change nothing, online set', async (t) => {
@@ -323,6 +328,16 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.nextCookStart(DEFAULT_SCOPE, d, T0), T0 + 10, 'the next cook on the device');
     t.equal(await s.meta.nextCookStart(DEFAULT_SCOPE, d, T0 + 50), null, 'none after the last');
     t.same(await s.meta.cooksStarted({ orgId: 'another-org' }, T0, T0 + 20, 1000), [], 'another org sees none of them');
+    t.same(
+      (await s.meta.cookChanges(DEFAULT_SCOPE, d, T0 + 5, T0 + 60)).map((r) => [r.updatedTs - T0, r.state]),
+      [
+        [2, 'stopped'],
+        [11, 'heating'],
+        [51, 'heating'],
+      ],
+      "a device's cook changes in range, after the one the range starts in (the target steps of a chart)",
+    );
+    t.same(await s.meta.cookChanges({ orgId: 'another-org' }, d, T0, T0 + 60), [], 'another org sees none of them');
   });
 
   t.test('meta: device ownership: registry, first report claims, foreign and revoked refused, moves, org scope', async (t) => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CookSpec } from '../../shared/cook.js';
+import type { HistoryBucket } from '../../shared/history/buckets.js';
 import type {
   AuditRecord,
   Backlog,
@@ -36,13 +37,8 @@ export interface Lifecycle {
   ping(): Promise<void>;
 }
 
-export interface Bucket {
-  ts: number;
-  mean: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-}
+/** A history bucket as the telemetry store computes it; the route adds the cook's target (shared/history/buckets.ts). */
+export type Bucket = Omit<HistoryBucket, 'targetC'>;
 
 /** One stored telemetry point as read back (tests assert on these). */
 export interface StoredPoint {
@@ -67,7 +63,7 @@ export interface HistoryQuery {
 export interface TelemetryStore extends Lifecycle {
   /** Idempotent: a replayed record lands on the same point (same series, same time). */
   write(gatewayId: string, records: readonly Telemetry[]): Promise<void>;
-  /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature. */
+  /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature, the heater's on-share. */
   history(q: HistoryQuery): Promise<Bucket[]>;
   /** Raw points of one device in [fromMs, toMs). */
   points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]>;
@@ -287,6 +283,11 @@ export interface MetaStore extends Lifecycle {
   cooksStarted(scope: Scope, fromMs: number, toMs: number, limit: number): Promise<CookRow[]>;
   /** Every cook record of the scope whose id starts with `<cookId>-v` (the caller checks the cook id). */
   cookRecords(scope: Scope, cookId: string): Promise<CookRow[]>;
+  /**
+   * One device's cook records stamped in [fromMs, toMs), plus the last one stamped before fromMs (the
+   * cook the range starts in), oldest first: the target steps of a history chart.
+   */
+  cookChanges(scope: Scope, deviceId: string, fromMs: number, toMs: number): Promise<CookRow[]>;
   /** The first cook started on a device of the scope after `afterTs` (it ends the one before), or null. */
   nextCookStart(scope: Scope, deviceId: string, afterTs: number): Promise<number | null>;
   /** Dead-lettered records, newest first. */

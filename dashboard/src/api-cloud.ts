@@ -1,4 +1,4 @@
-import { cookRecordsApi } from './api-cooks.js';
+import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import type { Call } from './http.js';
 import { type Api, type AuditItem, type CookView, type EventItem, type Kit, type Link, NO_OUTCOME, type Outcome } from './model.js';
 
@@ -161,12 +161,6 @@ export function cloudApi(call: Call, name: string): Api {
       );
     },
     presets: null,
-    async history(id, fromMs, toMs, everyMs) {
-      const r = await call<{ buckets: { ts: number; mean: number | null; min: number | null; max: number | null }[] }>(
-        'GET',
-        `/v1/devices/${encodeURIComponent(id)}/telemetry?${query({ from: Math.floor(fromMs), to: Math.ceil(toMs), every: `${Math.max(1000, Math.round(everyMs))}ms` })}`,
-      );
-      return r.buckets;
-    },
+    history: telemetryHistory(call),
   };
 }

@@ -1,4 +1,4 @@
-import { cookRecordsApi } from './api-cooks.js';
+import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import { ApiError, type Call } from './http.js';
 import {
   type Api,
@@ -150,6 +150,6 @@ export function gatewayApi(call: Call, name: string): Api {
     async presets() {
       return (await call<{ items: { name: string; spec: CookRequest }[] }>('GET', '/v1/presets')).items;
     },
-    history: null,
+    history: telemetryHistory(call),
   };
 }

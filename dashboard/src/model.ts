@@ -85,11 +85,16 @@ export interface Link {
   detail: string | null;
 }
 
+/** GET /v1/devices/{id}/telemetry on both sides (shared/history/buckets.ts). */
 export interface Bucket {
   ts: number;
   mean: number | null;
   min: number | null;
   max: number | null;
+  /** Share of the bucket's readings with the heater on, 0–1. */
+  heaterOn: number | null;
+  /** The cook's target at the bucket's end, °C (null: no cook). */
+  targetC: number | null;
 }
 
 export interface CookRequest {
@@ -162,7 +167,7 @@ export interface Api {
   presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
   /** The gateway's notification deliveries (last attempts); null on the cloud. */
   notifications: NotificationsApi | null;
-  /** Downsampled history from the store; null where the API has none (the gateway). */
+  /** Downsampled history from the store (the cloud's, or the gateway's own SQLite). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }
 

@@ -372,6 +372,23 @@ export class SqlMetaStore implements MetaStore {
     return rows.map(cookRow);
   }
 
+  async cookChanges(scope: Scope, deviceId: string, fromMs: number, toMs: number): Promise<CookRow[]> {
+    const [where, params] = scoped(scope);
+    const order = "CASE state WHEN 'heating' THEN 0 WHEN 'holding' THEN 1 WHEN 'done' THEN 2 ELSE 3 END";
+    const [before, inRange] = await Promise.all([
+      this.d.query(
+        `SELECT * FROM cooks WHERE ${where} AND device_id = ? AND updated_ts < ? ORDER BY updated_ts DESC, version DESC, ${order} DESC LIMIT 1`,
+        [...params, deviceId, fromMs],
+      ),
+      this.d.query(
+        `SELECT * FROM cooks WHERE ${where} AND device_id = ? AND updated_ts >= ? AND updated_ts < ?
+          ORDER BY updated_ts, version, ${order} LIMIT ${MAX_COOK_CHANGES}`,
+        [...params, deviceId, fromMs, toMs],
+      ),
+    ]);
+    return [...before, ...inRange].map(cookRow);
+  }
+
   async nextCookStart(scope: Scope, deviceId: string, afterTs: number): Promise<number | null> {
     const [where, params] = scoped(scope);
     const rows = await this.d.query(`SELECT MIN(started_ts) AS next FROM cooks WHERE ${where} AND device_id = ? AND started_ts > ?`, [
@@ -557,6 +574,9 @@ export class SqlMetaStore implements MetaStore {
  * The WHERE fragment every scoped query carries: the org, and for a key limited to one gateway,
  * that gateway (`gatewayCol`: the column naming it; `id` in the gateways table).
  */
+/** Cook records per history request (a cook changes a few times; a range never holds this many). */
+const MAX_COOK_CHANGES = 1000;
+
 function scoped(scope: Scope, gatewayCol = 'gateway_id'): [string, SqlValue[]] {
   if (scope.gatewayId) return [`org_id = ? AND ${gatewayCol} = ?`, [scope.orgId, scope.gatewayId]];
   return ['org_id = ?', [scope.orgId]];
