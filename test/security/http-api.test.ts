@@ -129,7 +129,11 @@ async function snapshot() {
   const tables = ['events', 'audit', 'command_results', 'cooks', 'devices', 'dead_letters'] as const;
   const redis = new Redis(servers.redis.url, { lazyConnect: true });
   await redis.connect();
-  const redisKeys = (await redis.keys('sec_http:*')).length;
+  // Keys that expire on their own (heartbeats, rate-limit windows) may lapse during a slow run:
+  // count the lasting ones, which is what a hostile call could add or remove.
+  const all = await redis.keys('sec_http:*');
+  const ttls = await Promise.all(all.map((k) => redis.ttl(k)));
+  const redisKeys = ttls.filter((ttl) => ttl === -1).length;
   redis.disconnect();
   const influx = (await (
     await fetch(`${servers.influx.url}/query?db=${encodeURIComponent(config.influx.db)}&q=${encodeURIComponent('SHOW SERIES')}`)
