@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { type Alarm, acknowledge, clear, merge, stepsBetween } from '../../shared/alarms/lifecycle.js';
+import { alarmOfRow } from '../../shared/alarms/row.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
 import { type AlarmItem, type EventItem, PRIORITY } from './items.js';
-import { alarmOfRow } from './alarms.js';
 
 type Actor = { type: 'user' | 'cloud' | 'system'; id?: string };
 const ACTION = { raise: 'alarm.raise', ack: 'alarm.ack', clear: 'alarm.clear' } as const;

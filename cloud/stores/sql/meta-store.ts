@@ -1,5 +1,8 @@
+import type { Ack, Alarm } from '../../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../../shared/cook.js';
 import type {
+  AlarmFilter,
+  AlarmRow,
   ApiKeyRow,
   AuditFilter,
   AuditRow,
@@ -23,6 +26,7 @@ import type {
   Scope,
 } from '../types.js';
 import { adoptCooks } from './adopt.js';
+import { ackAlarmTx, alarmsDown, listAlarms, mergeAlarms } from './alarms.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
@@ -263,7 +267,9 @@ export class SqlMetaStore implements MetaStore {
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
       await adoptCooks(d, gatewayId, orgId, b.cooks);
-      const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length;
+      const alarms = b.alarms ?? [];
+      inserted += await mergeAlarms(d, gatewayId, orgId, alarms);
+      const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
       return { inserted, duplicates: total - inserted };
     });
   }
@@ -314,6 +320,25 @@ export class SqlMetaStore implements MetaStore {
       sev.length ? [`severity IN (${sev.map(() => '?').join(',')})`, sev] : undefined,
     );
     return paged(rows.map(eventRow), page.limit, (e) => [e.ts, e.id]);
+  }
+
+  async listAlarms(scope: Scope, f: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>> {
+    return listAlarms(this.d, scope, f, page);
+  }
+
+  async ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null> {
+    return this.d.tx(async (d) => {
+      const r = await ackAlarmTx(d, scope, id, ack);
+      if (!r) return null;
+      const a = r.row;
+      const data = { ...audit.data, alarmId: id, type: a.type, severity: a.severity, changed: r.changed };
+      await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, gatewayId: a.gatewayId, deviceId: a.deviceId, data })]);
+      return a;
+    });
+  }
+
+  async alarmsDown(gatewayId: string, limit: number): Promise<Alarm[]> {
+    return alarmsDown(this.d, gatewayId, limit);
   }
 
   async listAudit(scope: Scope, f: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
