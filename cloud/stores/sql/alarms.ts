@@ -44,7 +44,8 @@ export async function mergeAlarms(d: SqlDriver, gatewayId: string, orgId: string
     if (String(row.org_id) !== orgId) continue;
     const before = alarmOfRow(row);
     const after = merge(before, a);
-    const down = confirms(a, after) ? 0 : 1;
+    // A report that does not carry the winning acknowledgement (an older one, replayed) changes nothing here.
+    const down = confirms(a, after) ? 0 : Number(row.ack_down);
     if (stepsBetween(before, after).length > 0 || down !== Number(row.ack_down)) {
       await d.run(UPDATE, updateValues(after, down, a.id));
       if (stepsBetween(before, after).length > 0) changed++;
