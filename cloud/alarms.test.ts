@@ -78,7 +78,9 @@ async function lifecycle(t: Test, c: RunningCloud): Promise<void> {
   const dup = await ingest([cleared]);
   t.same([dup.body.accepted, dup.body.duplicates], [0, 1], 'a replayed clear is a duplicate');
   const list = await api(c.base, 'GET', '/v1/alarms?state=cleared', A.viewer);
-  t.match(list.body.items, [{ id: raised.id, state: 'cleared', clearedAt: T0 + 9000, how: 'over_temp_cleared', note: 'turned the cooker off' }]);
+  t.match(list.body.items, [
+    { id: raised.id, state: 'cleared', clearedAt: T0 + 9000, how: 'over_temp_cleared', note: 'turned the cooker off' },
+  ]);
   t.equal((await api(c.base, 'GET', '/v1/alarms?state=open', A.viewer)).body.items.length, 0);
   t.equal((await api(c.base, 'GET', '/v1/alarms?state=acknowledged', A.viewer)).body.items.length, 0);
   const late = await api(c.base, 'POST', `/v1/alarms/${raised.id}/ack`, A.operator, {});

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { SvError } from '../../shared/errors.js';
 import type { Alarm } from '../../shared/alarms/lifecycle.js';
+import { SvError } from '../../shared/errors.js';
 import { MAX_DOWN_ALARMS, type RelayBatch, type RelayReply } from '../../shared/relay/batch.js';
 import type { CloudMetrics, SinkName } from '../metrics.js';
 import type { DeadLetter, Stores } from '../stores/types.js';
@@ -94,7 +94,10 @@ export class IngestPipeline {
     let alarms: Alarm[];
     try {
       [desired, alarms] = await withTimeout(
-        Promise.all([this.stores.meta.desiredFor(gatewayId, batch.desiredVersion), this.stores.meta.alarmsDown(gatewayId, MAX_DOWN_ALARMS)]),
+        Promise.all([
+          this.stores.meta.desiredFor(gatewayId, batch.desiredVersion),
+          this.stores.meta.alarmsDown(gatewayId, MAX_DOWN_ALARMS),
+        ]),
         this.opts.sinkTimeoutMs,
       );
     } catch (err) {

@@ -88,10 +88,12 @@ t.test('raise → acknowledge → clear over the local API, audited and queued f
   t.equal(late.body.state, 'cleared', 'acknowledging a cleared alarm is fine');
 
   // Audit: one row per step, with who.
-  const audit = gw
-    .db()
-    .prepare("SELECT id, action, actor, actor_id FROM audit WHERE action LIKE 'alarm.%' ORDER BY ts, action")
-    .all() as { id: string; action: string; actor: string; actor_id: string | null }[];
+  const audit = gw.db().prepare("SELECT id, action, actor, actor_id FROM audit WHERE action LIKE 'alarm.%' ORDER BY ts, action").all() as {
+    id: string;
+    action: string;
+    actor: string;
+    actor_id: string | null;
+  }[];
   t.same(
     audit.map((x) => [x.action, x.actor, x.actor_id]),
     [

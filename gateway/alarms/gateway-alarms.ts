@@ -54,8 +54,6 @@ export class GatewayAlarms extends EventEmitter<{ change: [Alarm] }> {
   }
 
   private write(item: AlarmItem): Promise<boolean> {
-    return new Promise((resolve, reject) =>
-      this.d.store.write(item, (err, outcome) => (err ? reject(err) : resolve(outcome === STORED))),
-    );
+    return new Promise((resolve, reject) => this.d.store.write(item, (err, outcome) => (err ? reject(err) : resolve(outcome === STORED))));
   }
 }

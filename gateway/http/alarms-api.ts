@@ -67,7 +67,11 @@ export function alarmsApi(http: FastifyInstance, d: AlarmsApiDeps): void {
     if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid alarm id', formatIssues(id.error, 'params.id'));
     const body = AckBody.safeParse(req.body ?? {});
     if (!body.success) throw new SvError('SV_ERR_VALIDATION', 'invalid body', formatIssues(body.error, 'body'));
-    const r = await d.alarms.acknowledge(id.data, { by: 'operator', at: d.now(), note: body.data.note ?? null }, { type: 'user', id: 'operator' });
+    const r = await d.alarms.acknowledge(
+      id.data,
+      { by: 'operator', at: d.now(), note: body.data.note ?? null },
+      { type: 'user', id: 'operator' },
+    );
     if (!r) throw new SvError('SV_ERR_NOT_FOUND', `no alarm ${id.data}`, ['params.id: no such alarm']);
     return alarmView(r.alarm);
   });

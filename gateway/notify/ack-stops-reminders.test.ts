@@ -18,7 +18,8 @@ t.test('an acknowledged critical alarm stops repeating', async (t) => {
   const secret = await gw.addKit('kit-ack');
   const kit = await gw.connect({ clientId: 'kit-ack', username: 'kit-ack', password: secret });
   t.teardown(() => kit.endAsync());
-  for (let seq = 0; seq < 3; seq++) await kit.publishAsync('sv/kit-ack/telemetry', telemetry({ seq, tempC: 97, heater: false }), { qos: 1 });
+  for (let seq = 0; seq < 3; seq++)
+    await kit.publishAsync('sv/kit-ack/telemetry', telemetry({ seq, tempC: 97, heater: false }), { qos: 1 });
   const ids = () => ntfy.received.map((n) => n.id ?? '');
   await waitFor('the over-temperature notification', async () => (ids().length >= 1 ? true : undefined));
   const first = ntfy.received.find((n) => /too hot/.test(n.text ?? ''))?.id as string;

@@ -30,7 +30,10 @@ export function buildRelay(
 ): Relay | undefined {
   const opts = relayOptions(config);
   if (!opts) return undefined;
-  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), { onDesired: deps.onDesired, onAlarms: deps.onAlarms });
+  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), {
+    onDesired: deps.onDesired,
+    onAlarms: deps.onAlarms,
+  });
   registerRelayMetrics(deps.registry, relay);
   // Local API: operator token, like every /v1 route of the gateway (docs/design.md).
   deps.http.get('/v1/relay', { onRequest: deps.auth }, async () => relayStatus(relay, Date.now()));

@@ -16,7 +16,9 @@ const ACTION = { raise: 'alarm.raise', ack: 'alarm.ack', clear: 'alarm.clear' } 
 export function alarmWriter(db: Database) {
   const byId = db.prepare('SELECT * FROM alarms WHERE id = ?');
   const openOf = db.prepare('SELECT 1 FROM alarms WHERE device_id IS ? AND type = ? AND cleared_ts IS NULL AND acked_ts IS NULL LIMIT 1');
-  const uncleared = db.prepare(`SELECT * FROM alarms WHERE device_id IS ? AND cleared_ts IS NULL AND type IN (SELECT value FROM json_each(?))`);
+  const uncleared = db.prepare(
+    `SELECT * FROM alarms WHERE device_id IS ? AND cleared_ts IS NULL AND type IN (SELECT value FROM json_each(?))`,
+  );
   const upsert = db.prepare(
     `INSERT INTO alarms (id, device_id, type, severity, raised_ts, text, acked_by, acked_ts, note, cleared_ts, cleared_how)
      VALUES (@id, @deviceId, @type, @severity, @raisedAt, @text, @acknowledgedBy, @acknowledgedAt, @note, @clearedAt, @how)
@@ -63,7 +65,8 @@ export function alarmWriter(db: Database) {
         );
       }
     }
-    if (relay && (steps.length > 0 || echo)) queue('alarm', { kind: 'alarm', ...after }, after.clearedAt ?? after.acknowledgedAt ?? after.raisedAt);
+    if (relay && (steps.length > 0 || echo))
+      queue('alarm', { kind: 'alarm', ...after }, after.clearedAt ?? after.acknowledgedAt ?? after.raisedAt);
     return steps.length > 0;
   };
 
@@ -80,7 +83,8 @@ export function alarmWriter(db: Database) {
           write(before, clear(before, it.ts, it.type), { type: 'system' }, relay);
         }
       }
-      if (a.raise && !openOf.get(a.raise.deviceId, a.raise.type) && read(a.raise.id) === null) write(null, a.raise, { type: 'system' }, relay);
+      if (a.raise && !openOf.get(a.raise.deviceId, a.raise.type) && read(a.raise.id) === null)
+        write(null, a.raise, { type: 'system' }, relay);
     },
 
     /** An acknowledgement or the cloud's state of an alarm; true when it changed it. */

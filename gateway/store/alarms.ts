@@ -30,8 +30,9 @@ export function listAlarms(db: Database, q: AlarmQuery): { items: Alarm[]; more:
     params.push(q.after[0], q.after[0], q.after[1]);
   }
   const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  const rows = db
-    .prepare(`SELECT * FROM alarms${clause} ORDER BY raised_ts DESC, id DESC LIMIT ?`)
-    .all(...params, q.limit + 1) as Record<string, unknown>[];
+  const rows = db.prepare(`SELECT * FROM alarms${clause} ORDER BY raised_ts DESC, id DESC LIMIT ?`).all(...params, q.limit + 1) as Record<
+    string,
+    unknown
+  >[];
   return { items: rows.slice(0, q.limit).map(alarmOfRow), more: rows.length > q.limit };
 }

@@ -134,9 +134,13 @@ export function clear(a: Alarm, at: number, how: string): Alarm {
 export function stepsBetween(before: Alarm | null, after: Alarm): ('raise' | 'ack' | 'clear')[] {
   const steps: ('raise' | 'ack' | 'clear')[] = [];
   if (before === null) steps.push('raise');
-  if (after.acknowledgedAt !== null && (before === null || before.acknowledgedAt !== after.acknowledgedAt || before.acknowledgedBy !== after.acknowledgedBy))
+  if (
+    after.acknowledgedAt !== null &&
+    (before === null || before.acknowledgedAt !== after.acknowledgedAt || before.acknowledgedBy !== after.acknowledgedBy)
+  )
     steps.push('ack');
-  if (after.clearedAt !== null && (before === null || before.clearedAt !== after.clearedAt || before.how !== after.how)) steps.push('clear');
+  if (after.clearedAt !== null && (before === null || before.clearedAt !== after.clearedAt || before.how !== after.how))
+    steps.push('clear');
   return steps;
 }
 

@@ -17,11 +17,20 @@ export function alarmRow(r: Row): AlarmRow {
 }
 
 const UPDATE = 'UPDATE alarms SET acked_by = ?, acked_ts = ?, note = ?, cleared_ts = ?, cleared_how = ?, ack_down = ? WHERE id = ?';
-const updateValues = (a: Alarm, down: number, id: string): SqlValue[] => [a.acknowledgedBy, a.acknowledgedAt, a.note, a.clearedAt, a.how, down, id];
+const updateValues = (a: Alarm, down: number, id: string): SqlValue[] => [
+  a.acknowledgedBy,
+  a.acknowledgedAt,
+  a.note,
+  a.clearedAt,
+  a.how,
+  down,
+  id,
+];
 
 /** The gateway has the cloud's acknowledgement when its report carries the same one. */
 const confirms = (reported: Alarm, merged: Alarm) =>
-  merged.acknowledgedAt === null || (reported.acknowledgedAt === merged.acknowledgedAt && reported.acknowledgedBy === merged.acknowledgedBy);
+  merged.acknowledgedAt === null ||
+  (reported.acknowledgedAt === merged.acknowledgedAt && reported.acknowledgedBy === merged.acknowledgedBy);
 
 /**
  * A gateway's alarms (inside the ingest transaction): new ones inserted, known ones merged. An
@@ -92,14 +101,19 @@ export async function listAlarms(d: SqlDriver, scope: Scope, f: AlarmFilter, pag
     where.push('(raised_ts < ? OR (raised_ts = ? AND id < ?))');
     params.push(Number(ts), Number(ts), String(id));
   }
-  const rows = await d.query(`SELECT * FROM alarms WHERE ${where.join(' AND ')} ORDER BY raised_ts DESC, id DESC LIMIT ${page.limit + 1}`, params);
+  const rows = await d.query(
+    `SELECT * FROM alarms WHERE ${where.join(' AND ')} ORDER BY raised_ts DESC, id DESC LIMIT ${page.limit + 1}`,
+    params,
+  );
   const items = rows.slice(0, page.limit).map(alarmRow);
   const last = items[items.length - 1];
   return { items, next: rows.length > page.limit && last ? [last.raisedAt, last.id] : null };
 }
 
 export async function alarmsDown(d: SqlDriver, gatewayId: string, limit: number): Promise<Alarm[]> {
-  const rows = await d.query(`SELECT * FROM alarms WHERE gateway_id = ? AND ack_down = 1 ORDER BY raised_ts, id LIMIT ${limit}`, [gatewayId]);
+  const rows = await d.query(`SELECT * FROM alarms WHERE gateway_id = ? AND ack_down = 1 ORDER BY raised_ts, id LIMIT ${limit}`, [
+    gatewayId,
+  ]);
   return rows.map(alarmOfRow);
 }
 
