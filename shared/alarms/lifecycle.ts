@@ -143,7 +143,3 @@ export function stepsBetween(before: Alarm | null, after: Alarm): ('raise' | 'ac
     steps.push('clear');
   return steps;
 }
-
-export function sameAlarm(a: Alarm, b: Alarm): boolean {
-  return stepsBetween(a, b).length === 0 && stepsBetween(b, a).length === 0 && a.text === b.text && a.raisedAt === b.raisedAt;
-}

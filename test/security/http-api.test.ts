@@ -86,6 +86,7 @@ const CLOUD_ROLES: Record<string, Need> = {
   'GET /v1/dead-letters': 'admin',
   'GET /v1/events': 'viewer',
   'GET /v1/alarms': 'viewer',
+  'POST /v1/alarms/:id/ack': 'operator',
   'GET /v1/audit': 'operator',
   'GET /v1/keys': 'admin',
   'POST /v1/keys': 'admin',
