@@ -1,6 +1,6 @@
 import { type Ack, type Alarm, acknowledge, merge, stateOf, stepsBetween } from '../../../shared/alarms/lifecycle.js';
-import { ALARM_COLUMNS, ALARM_STATE_SQL, alarmOfRow, alarmValues } from '../../../shared/alarms/row.js';
-import type { AlarmFilter, AlarmRow, Page, PageRequest, Scope } from '../types.js';
+import { ALARM_COLUMNS, alarmOfRow, alarmValues } from '../../../shared/alarms/row.js';
+import type { AlarmRow } from '../types.js';
 import type { SqlDriver, SqlValue } from './driver.js';
 
 /**
@@ -63,10 +63,14 @@ export async function mergeAlarms(d: SqlDriver, gatewayId: string, orgId: string
   return changed;
 }
 
-/** Acknowledges inside a transaction; null when not in the scope. `changed`: the audit is the caller's. */
-export async function ackAlarmTx(d: SqlDriver, scope: Scope, id: string, ack: Ack): Promise<{ row: AlarmRow; changed: boolean } | null> {
+/** Acknowledges inside a transaction; null when not in the scope (`where`: its condition). `changed`: the audit is the caller's. */
+export async function ackAlarmTx(
+  d: SqlDriver,
+  [where, params]: [string, SqlValue[]],
+  id: string,
+  ack: Ack,
+): Promise<{ row: AlarmRow; changed: boolean } | null> {
   const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
-  const [where, params] = scopedAlarms(scope);
   const row = (await d.query(`SELECT * FROM alarms WHERE id = ? AND ${where}${lock}`, [id, ...params]))[0];
   if (!row) return null;
   const before = alarmOfRow(row);
@@ -76,48 +80,9 @@ export async function ackAlarmTx(d: SqlDriver, scope: Scope, id: string, ack: Ac
   return { row: { ...after, gatewayId: String(row.gateway_id), state: stateOf(after) }, changed };
 }
 
-export async function listAlarms(d: SqlDriver, scope: Scope, f: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>> {
-  const [scopeWhere, params] = scopedAlarms(scope);
-  const where = [scopeWhere];
-  const eq = (col: string, v: SqlValue | undefined) => {
-    if (v === undefined) return;
-    where.push(`${col} = ?`);
-    params.push(v);
-  };
-  eq('device_id', f.deviceId);
-  eq('gateway_id', f.gatewayId);
-  eq('type', f.type);
-  if (f.state) where.push(ALARM_STATE_SQL[f.state]);
-  if (f.fromMs !== undefined) {
-    where.push('raised_ts >= ?');
-    params.push(f.fromMs);
-  }
-  if (f.toMs !== undefined) {
-    where.push('raised_ts < ?');
-    params.push(f.toMs);
-  }
-  const [ts, id] = page.after ?? [];
-  if (ts !== undefined && id !== undefined) {
-    where.push('(raised_ts < ? OR (raised_ts = ? AND id < ?))');
-    params.push(Number(ts), Number(ts), String(id));
-  }
-  const rows = await d.query(
-    `SELECT * FROM alarms WHERE ${where.join(' AND ')} ORDER BY raised_ts DESC, id DESC LIMIT ${page.limit + 1}`,
-    params,
-  );
-  const items = rows.slice(0, page.limit).map(alarmRow);
-  const last = items[items.length - 1];
-  return { items, next: rows.length > page.limit && last ? [last.raisedAt, last.id] : null };
-}
-
 export async function alarmsDown(d: SqlDriver, gatewayId: string, limit: number): Promise<Alarm[]> {
   const rows = await d.query(`SELECT * FROM alarms WHERE gateway_id = ? AND ack_down = 1 ORDER BY raised_ts, id LIMIT ${limit}`, [
     gatewayId,
   ]);
   return rows.map(alarmOfRow);
-}
-
-function scopedAlarms(scope: Scope): [string, SqlValue[]] {
-  if (scope.gatewayId) return ['org_id = ? AND gateway_id = ?', [scope.orgId, scope.gatewayId]];
-  return ['org_id = ?', [scope.orgId]];
 }
