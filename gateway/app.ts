@@ -116,6 +116,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     now,
     stats,
     notify: notifier.plan,
+    alarmStep: (e) => alarms.afterEvent(e),
   });
 
   // Alarms (ADR 035): raised and cleared with control's events; acknowledged here or in the cloud.

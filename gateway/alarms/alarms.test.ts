@@ -18,6 +18,8 @@ t.test('raise → acknowledge → clear over the local API, audited and queued f
     { now: () => Date.now() + ahead },
   );
   const token = issueOperatorToken(tokenFilePath(gw.dataDir));
+  const changes: string[] = [];
+  gw.gateway.alarms.on('change', (x) => changes.push(`${x.type}:${x.acknowledgedAt !== null}:${x.clearedAt !== null}`));
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
       method,
@@ -87,6 +89,11 @@ t.test('raise → acknowledge → clear over the local API, audited and queued f
   const late = await call('POST', `/v1/alarms/${a.id}/ack`, {});
   t.equal(late.body.state, 'cleared', 'acknowledging a cleared alarm is fine');
 
+  t.same(
+    changes.filter((c) => c.startsWith('over_temp:')),
+    ['over_temp:false:false', 'over_temp:true:false', 'over_temp:true:true'],
+    'each step emitted once, after its commit (live views)',
+  );
   // Audit: one row per step, with who.
   const audit = gw.db().prepare("SELECT id, action, actor, actor_id FROM audit WHERE action LIKE 'alarm.%' ORDER BY ts, action").all() as {
     id: string;

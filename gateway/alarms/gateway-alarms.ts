@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Database } from 'better-sqlite3';
 import type { Ack, Alarm } from '../../shared/alarms/lifecycle.js';
 import type { Logger } from '../../shared/log.js';
-import { getAlarm } from '../store/alarms.js';
+import { getAlarm, stepsOfEvent } from '../store/alarms.js';
 import { type AlarmItem, STORED } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
 
@@ -19,7 +19,7 @@ export interface GatewayAlarmsDeps {
  * The gateway's alarm steps from outside control: a person's acknowledgement (local API) and the
  * cloud's acknowledgements coming down with the relay's replies (docs/sync.md). Control's own steps
  * (raise, clear) commit with their events (gateway/store/alarm-writer.ts). Emits `change` with the
- * alarm after each step that changed it (for live views).
+ * alarm after each step (raise, acknowledge, clear) once committed, for live views.
  */
 export class GatewayAlarms extends EventEmitter<{ change: [Alarm] }> {
   constructor(private readonly d: GatewayAlarmsDeps) {
@@ -47,6 +47,15 @@ export class GatewayAlarms extends EventEmitter<{ change: [Alarm] }> {
       if (changed && after) this.changed(after);
     }
   };
+
+  /** After the commit of a control event: `change` for the alarm it raised and those it cleared. */
+  afterEvent(e: { id: string; deviceId: string | null; type: string; ts: number }): void {
+    try {
+      for (const a of stepsOfEvent(this.d.reader(), e)) this.emit('change', a);
+    } catch (err) {
+      this.d.log.warn({ err }, 'alarms: could not read the alarms of an event');
+    }
+  }
 
   private changed(a: Alarm): void {
     if (a.acknowledgedAt !== null) this.d.onAcknowledged(a.id);

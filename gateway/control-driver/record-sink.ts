@@ -24,6 +24,8 @@ export class RecordSink {
     private readonly relayOn: () => boolean,
     private readonly onError: (err: Error) => void,
     private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyRows | null,
+    /** After the commit of an event that raised or cleared alarms (gateway/alarms/: live views). */
+    private readonly alarmStep?: (e: { id: string; deviceId: string | null; type: string; ts: number }) => void,
   ) {}
 
   /** `ctx.cooking`: a cook was running on the kit (a kit going offline notifies only then). */
@@ -49,7 +51,12 @@ export class RecordSink {
         notify: this.notify?.(notifiable, ctx) ?? null,
         alarm: raise || clears.length > 0 ? { raise, clears } : null,
       },
-      this.done,
+      raise || clears.length > 0
+        ? (err) => {
+            this.done(err);
+            if (!err) this.alarmStep?.({ id, deviceId, type: e.type, ts });
+          }
+        : this.done,
     );
     return id;
   }

@@ -36,3 +36,11 @@ export function listAlarms(db: Database, q: AlarmQuery): { items: Alarm[]; more:
   >[];
   return { items: rows.slice(0, q.limit).map(alarmOfRow), more: rows.length > q.limit };
 }
+
+/** The alarm an event raised and those it cleared (read after its commit). */
+export function stepsOfEvent(db: Database, e: { id: string; deviceId: string | null; type: string; ts: number }): Alarm[] {
+  const rows = db
+    .prepare('SELECT * FROM alarms WHERE id = ? OR (device_id IS ? AND cleared_ts = ? AND cleared_how = ?)')
+    .all(e.id, e.deviceId, e.ts, e.type) as Record<string, unknown>[];
+  return rows.map(alarmOfRow);
+}
