@@ -21,6 +21,7 @@ import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -210,6 +211,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await gatewayRoutes(app, deps);
     await deviceRoutes(app, deps);
     await recordRoutes(app, deps);
+    await alarmRoutes(app, deps);
     await cookRoutes(app, deps);
     await keyRoutes(app, deps);
     await sessionRoutes(app, deps);

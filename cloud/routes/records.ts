@@ -21,7 +21,6 @@ const EventQuery = z.strictObject({
   cursor: z.string().optional(),
   limit: Limit,
 });
-const AlarmQuery = EventQuery.omit({ severity: true });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const AuditQuery = z.strictObject({
   device: DeviceId.optional(),
@@ -33,14 +32,14 @@ const AuditQuery = z.strictObject({
   limit: Limit,
 });
 
-/** Events, alarms (events of severity alarm or critical) and the audit log, newest first, cursor-paged. */
+/** Events and the audit log, newest first, cursor-paged (alarms: routes/alarms.ts). */
 export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, stores } = deps;
 
-  const listEvents = async (scope: Scope, q: z.output<typeof EventQuery>, severities?: string[]) => {
+  const listEvents = async (scope: Scope, q: z.output<typeof EventQuery>) => {
     const page = await stores.meta.listEvents(
       scope,
-      { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: severities ?? q.severity, fromMs: q.from, toMs: q.to },
+      { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: q.severity, fromMs: q.from, toMs: q.to },
       { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
     );
     return { items: page.items, nextCursor: encodeCursor(page.next) };
@@ -58,20 +57,6 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
-  );
-
-  http.get(
-    '/v1/alarms',
-    {
-      onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'Alarms (severity alarm or critical), newest first',
-        tags: ['events'],
-        security: SECURITY,
-        querystring: doc(AlarmQuery),
-      },
-    },
-    async (req) => listEvents(scopeOf(req.principal), parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
   );
 
   http.get(

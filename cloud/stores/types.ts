@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Ack, Alarm, AlarmState } from '../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../shared/cook.js';
 import type { HistoryBucket } from '../../shared/history/buckets.js';
 import type {
@@ -209,6 +210,23 @@ export interface MetaBatch {
   deadLetters?: readonly DeadLetter[];
   /** Audit the cloud writes about this batch (refused foreign devices); replays are no-ops, not counted as records. */
   cloudAudit?: readonly AuditRow[];
+  /** The gateway's alarms, each in its whole state (merged into the cloud's copy). */
+  alarms?: readonly Alarm[];
+}
+
+/** An alarm as the cloud keeps it: the gateway's alarm, the gateway it came from, its state. */
+export interface AlarmRow extends Alarm {
+  gatewayId: string;
+  state: AlarmState;
+}
+export interface AlarmFilter {
+  deviceId?: string;
+  gatewayId?: string;
+  type?: string;
+  state?: AlarmState;
+  /** Raised in [fromMs, toMs). */
+  fromMs?: number;
+  toMs?: number;
 }
 
 export interface DeadLetter {
@@ -273,6 +291,15 @@ export interface MetaStore extends Lifecycle {
   moveDevice(scope: Scope, deviceId: string, toGatewayId: string, nowMs: number, audit: AuditRow): Promise<DeviceRow | null>;
   /** Newest first. */
   listEvents(scope: Scope, filter: EventFilter, page: PageRequest): Promise<Page<EventRow>>;
+  /** Alarms, newest raised first. */
+  listAlarms(scope: Scope, filter: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>>;
+  /**
+   * A person acknowledges an alarm of the scope (the first acknowledgement stays): recorded, audited
+   * and queued to go down to its gateway, in one transaction. Null when the alarm is not in the scope.
+   */
+  ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null>;
+  /** Alarms acknowledged in the cloud that the gateway has not confirmed yet (they go down in its replies). */
+  alarmsDown(gatewayId: string, limit: number): Promise<Alarm[]>;
   /** Newest first. */
   listAudit(scope: Scope, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>>;
   /** Command results of one device, newest issued first. */

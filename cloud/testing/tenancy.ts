@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { createUser } from '../auth/users.js';
 import { DEFAULT_ORG, type Scope } from '../stores/types.js';
 import { sessionClient } from './browserless.js';
-import { audit, batch, commandResult, cook, event, registry, status, T0, telemetry, uid } from './fixtures.js';
+import { alarm, audit, batch, commandResult, cook, event, registry, status, T0, telemetry, uid } from './fixtures.js';
 import { api, type RunningCloud, tenant } from './servers.js';
 
 /**
@@ -23,6 +23,7 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
     telemetry(kit, 1, 2, { tempC: 57 }),
     status(kit, 'online', 1, T0 + 100),
     event(kit, { severity: 'alarm', type: 'over_temp' }),
+    alarm(kit),
     audit(kit),
     commandResult(kit),
     cook(kit),
@@ -50,6 +51,7 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
     desired: await meta.getDesiredCook(scope, kit),
     reported: await meta.latestCook(scope, kit),
     events: (await meta.listEvents(scope, {}, page)).items,
+    alarms: (await meta.listAlarms(scope, {}, page)).items,
     audit: (await meta.listAudit(scope, {}, page)).items,
     commands: (await meta.listCommandResults(scope, kit, page)).items,
     deadLetters: (await meta.listDeadLetters(scope, page)).items,
@@ -63,10 +65,11 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
 
 /** One kit's data (its events, audit, cooks, state, points) without the org's other rows and the refusal audit. */
 async function kitSnapshot(c: RunningCloud, scope: Scope, kit: string) {
-  const { events, audit, deadLetters: _d, gateways: _g, keys: _k, users: _u, ...rest } = await snapshot(c, scope, kit);
+  const { events, audit, alarms, deadLetters: _d, gateways: _g, keys: _k, users: _u, ...rest } = await snapshot(c, scope, kit);
   return {
     ...rest,
     events: events.filter((e) => e.deviceId === kit),
+    alarms: alarms.filter((e) => e.deviceId === kit),
     audit: audit.filter((a) => a.deviceId === kit && a.action !== 'ingest.foreign_device'),
   };
 }
@@ -218,7 +221,21 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
         run: async (t) => {
           const all = await admin.get('/v1/alarms?limit=500');
           t.equal(all.body.items.length, 1, "only A's alarm");
+          t.equal(all.body.items[0]?.deviceId, a.kit);
           t.notMatch(ids(all), b.kit);
+          t.equal((await admin.get(`/v1/alarms?deviceId=${b.kit}`)).body.items.length, 0, "filtering by B's kit finds nothing");
+          t.equal((await admin.get(`/v1/alarms?gateway=${B.gateway.id}`)).body.items.length, 0, "filtering by B's gateway finds nothing");
+        },
+      },
+      {
+        route: 'POST /v1/alarms/{id}/ack',
+        run: async (t) => {
+          const own = await api(c.base, 'GET', '/v1/alarms', B.admin);
+          const alarmId = own.body.items[0]?.id as string | undefined;
+          t.ok(alarmId, "org B's alarm id");
+          await notFound(t, admin.send('POST', `/v1/alarms/${alarmId}/ack`, { note: 'mallory saw it' }), "acknowledging B's alarm");
+          const viewer = await api(c.base, 'POST', `/v1/alarms/${alarmId}/ack`, A.viewer, {});
+          t.equal(viewer.status, 403, 'a viewer is refused by role before anything is looked up');
         },
       },
       {

@@ -1,3 +1,4 @@
+import { alarmsApi } from './api-alarms.js';
 import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import type { Call } from './http.js';
 import { type Api, type AuditItem, type CookView, type EventItem, type Kit, type Link, NO_OUTCOME, type Outcome } from './model.js';
@@ -99,6 +100,7 @@ export function cloudApi(call: Call, name: string): Api {
   return {
     kind: 'cloud',
     name,
+    alarms: alarmsApi(call),
     async kits() {
       const list = await call<Paged<CloudDevice>>('GET', '/v1/devices?limit=500');
       // The list has no cooks; each kit's detail has the desired and the reported one.

@@ -1,3 +1,4 @@
+import { alarmsApi } from './api-alarms.js';
 import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import { ApiError, type Call } from './http.js';
 import {
@@ -73,6 +74,7 @@ export function gatewayApi(call: Call, name: string): Api {
   return {
     kind: 'gateway',
     name,
+    alarms: alarmsApi(call),
     async kits() {
       const r = await call<{ items: GatewayView[] }>('GET', '/v1/devices');
       return r.items.map((v) => kitOf(v, name));

@@ -6,6 +6,7 @@ import { h, labelCells } from './dom.js';
 import { ApiError, client } from './http.js';
 import type { Api, Kind } from './model.js';
 import { unitPicker } from './units.js';
+import { alarmsView } from './views/alarms-page.js';
 import { cookReportView, cooksView } from './views/cooks.js';
 import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
@@ -120,6 +121,7 @@ async function boot(): Promise<void> {
       'nav',
       { 'aria-label': 'Main' },
       link('#/', 'Kits'),
+      link('#/alarms', 'Alarms'),
       link('#/events', 'Alarms & events'),
       link('#/cooks', 'Cook records'),
       link('#/audit', 'Audit'),
@@ -169,7 +171,9 @@ async function boot(): Promise<void> {
                     ? rejectedView(ctx, api.rejected)
                     : path === '/notifications' && api.notifications
                       ? notificationsView(ctx, api.notifications)
-                      : fleetView(ctx);
+                      : path === '/alarms'
+                        ? alarmsView(ctx)
+                        : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

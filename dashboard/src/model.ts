@@ -64,6 +64,27 @@ export interface EventItem {
   data: Record<string, unknown>;
 }
 
+/** An alarm with its lifecycle (GET /v1/alarms, the same on both sides). */
+export interface AlarmItem {
+  id: string;
+  deviceId: string | null;
+  type: string;
+  severity: 'alarm' | 'critical';
+  raisedAt: number;
+  text: string;
+  state: 'open' | 'acknowledged' | 'cleared';
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  note: string | null;
+  clearedAt: number | null;
+  how: string | null;
+}
+
+export interface AlarmsApi {
+  list(q: { state?: AlarmItem['state']; limit: number }): Promise<AlarmItem[]>;
+  acknowledge(id: string, note?: string): Promise<AlarmItem>;
+}
+
 export interface AuditItem {
   id: string;
   ts: number;
@@ -156,6 +177,7 @@ export interface Api {
   stopCook(id: string): Promise<void>;
   events(q: { device?: string; limit: number }): Promise<EventItem[]>;
   audit(q: { device?: string; limit: number }): Promise<AuditItem[]>;
+  alarms: AlarmsApi;
   links(): Promise<Link[]>;
   /** What the gateway refused (dead letters, security events); null on the cloud. */
   rejected: RejectedApi | null;

@@ -1,5 +1,9 @@
+import type { Ack, Alarm } from '../../../shared/alarms/lifecycle.js';
+import { ALARM_STATE_SQL } from '../../../shared/alarms/row.js';
 import type { CookSpec } from '../../../shared/cook.js';
 import type {
+  AlarmFilter,
+  AlarmRow,
   ApiKeyRow,
   AuditFilter,
   AuditRow,
@@ -23,6 +27,7 @@ import type {
   Scope,
 } from '../types.js';
 import { adoptCooks } from './adopt.js';
+import { ackAlarmTx, alarmRow, alarmsDown, mergeAlarms } from './alarms.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
@@ -263,7 +268,9 @@ export class SqlMetaStore implements MetaStore {
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
       await adoptCooks(d, gatewayId, orgId, b.cooks);
-      const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length;
+      const alarms = b.alarms ?? [];
+      inserted += await mergeAlarms(d, gatewayId, orgId, alarms);
+      const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
       return { inserted, duplicates: total - inserted };
     });
   }
@@ -314,6 +321,31 @@ export class SqlMetaStore implements MetaStore {
       sev.length ? [`severity IN (${sev.map(() => '?').join(',')})`, sev] : undefined,
     );
     return paged(rows.map(eventRow), page.limit, (e) => [e.ts, e.id]);
+  }
+
+  async listAlarms(scope: Scope, f: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>> {
+    const where: [string, SqlValue][] = scopeEq(scope);
+    if (f.deviceId !== undefined) where.push(['device_id = ?', f.deviceId]);
+    if (f.gatewayId !== undefined) where.push(['gateway_id = ?', f.gatewayId]);
+    if (f.type !== undefined) where.push(['type = ?', f.type]);
+    const state: [string, string[]] | undefined = f.state ? [ALARM_STATE_SQL[f.state], []] : undefined;
+    const rows = await this.newestFirst('alarms', where, f, page, state, 'raised_ts');
+    return paged(rows.map(alarmRow), page.limit, (a) => [a.raisedAt, a.id]);
+  }
+
+  async ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null> {
+    return this.d.tx(async (d) => {
+      const r = await ackAlarmTx(d, scoped(scope), id, ack);
+      if (!r) return null;
+      const a = r.row;
+      const data = { ...audit.data, alarmId: id, type: a.type, severity: a.severity, changed: r.changed };
+      await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, gatewayId: a.gatewayId, deviceId: a.deviceId, data })]);
+      return a;
+    });
+  }
+
+  async alarmsDown(gatewayId: string, limit: number): Promise<Alarm[]> {
+    return alarmsDown(this.d, gatewayId, limit);
   }
 
   async listAudit(scope: Scope, f: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
@@ -545,6 +577,8 @@ export class SqlMetaStore implements MetaStore {
     range: { fromMs?: number; toMs?: number },
     page: PageRequest,
     inList?: [string, readonly string[]],
+    /** The time column the page is sorted and ranged on. */
+    tsCol = 'ts',
   ) {
     const where = eq.map(([c]) => c);
     const params: SqlValue[] = eq.map(([, v]) => v);
@@ -553,20 +587,20 @@ export class SqlMetaStore implements MetaStore {
       params.push(...inList[1]);
     }
     if (range.fromMs !== undefined) {
-      where.push('ts >= ?');
+      where.push(`${tsCol} >= ?`);
       params.push(range.fromMs);
     }
     if (range.toMs !== undefined) {
-      where.push('ts < ?');
+      where.push(`${tsCol} < ?`);
       params.push(range.toMs);
     }
     const [ts, id] = page.after ?? [];
     if (ts !== undefined && id !== undefined) {
-      where.push('(ts < ? OR (ts = ? AND id < ?))');
+      where.push(`(${tsCol} < ? OR (${tsCol} = ? AND id < ?))`);
       params.push(Number(ts), Number(ts), String(id));
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    return this.d.query(`SELECT * FROM ${table}${clause} ORDER BY ts DESC, id DESC LIMIT ${page.limit + 1}`, params);
+    return this.d.query(`SELECT * FROM ${table}${clause} ORDER BY ${tsCol} DESC, id DESC LIMIT ${page.limit + 1}`, params);
   }
 }
 
