@@ -392,7 +392,11 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     });
     await s.meta.putPreset(S, 'egg', { targetC: 63, durationMin: 45 }, T0 + 1);
     await s.meta.putPreset(S, 'steak', { targetC: 55, durationMin: 120 }, T0 + 2);
-    t.same(await s.meta.getPreset(S, 'steak'), { name: 'steak', spec: { targetC: 55, durationMin: 120 }, updatedTs: T0 + 2 }, 'a put replaces');
+    t.same(
+      await s.meta.getPreset(S, 'steak'),
+      { name: 'steak', spec: { targetC: 55, durationMin: 120 }, updatedTs: T0 + 2 },
+      'a put replaces',
+    );
     await s.meta.putPreset(S, 'zander', { targetC: 50, durationMin: 20 }, T0 + 3);
     const first = await s.meta.listPresets(S, { limit: 2 });
     t.same(

@@ -1,6 +1,16 @@
 import { cookRecordsApi } from './api-cooks.js';
 import type { Call } from './http.js';
-import { type Api, type AuditItem, type CookView, type EventItem, type Kit, type Link, NO_OUTCOME, type Outcome } from './model.js';
+import {
+  type Api,
+  type AuditItem,
+  type CookRequest,
+  type CookView,
+  type EventItem,
+  type Kit,
+  type Link,
+  NO_OUTCOME,
+  type Outcome,
+} from './model.js';
 
 /** Shapes of cloud/routes/*.ts, as far as the dashboard reads them. */
 interface CloudState {
@@ -160,7 +170,9 @@ export function cloudApi(call: Call, name: string): Api {
         }),
       );
     },
-    presets: null,
+    async presets() {
+      return (await call<Paged<{ name: string; spec: CookRequest }>>('GET', '/v1/presets?limit=500')).items;
+    },
     async history(id, fromMs, toMs, everyMs) {
       const r = await call<{ buckets: { ts: number; mean: number | null; min: number | null; max: number | null }[] }>(
         'GET',
