@@ -18,21 +18,19 @@ import type { Learned, PendingPress, Switch } from './state.js';
  * The plant's lags are bounded conservatively for the hit hypothesis (the latest a working press
  * can show): the servo's longest latency and the element's longest lag the learned total lag
  * allows. A slower real element shows more than predicted, never less, so a working press is not
- * judged missed; a press on a bath whose lag is not learned yet assumes a slow legacy cooker.
+ * judged missed. Before the bath taught its lag and heating rate the test stays silent.
  */
 /** DS18B20 in a steel sheath (the kit's own probe). */
 const PROBE_TAU_S = 8;
 /** Servo latency bounds (docs/protocol.md: the press lands within 0.5–3 s of the command). */
 const DEAD_MAX_S = 3;
 const DEAD_MIN_S = 0.5;
-/** Lag assumed until the bath taught its own (slow legacy cookers; as verify.ts). */
-const UNLEARNED_LAG_S = 60;
 /** Readings before the press that set the baseline. */
 const PRE_S = 40;
 /** One reading's noise: DS18B20 quantisation (0.0625 °C, uniform) and conversion noise (0.02 °C). */
 const NOISE_VAR = 0.0625 ** 2 / 12 + 0.02 ** 2;
 /** Evidence (residual difference in noise variances) that decides a miss. */
-export const MISS_EVIDENCE = Number((globalThis as any).__T ?? process.env.SV_T ?? 25);
+export const MISS_EVIDENCE = 30;
 
 export interface PlantShape {
   deadS: number;
@@ -42,8 +40,14 @@ export interface PlantShape {
   rateCPerS: number;
 }
 
-export function plantShape(L: Learned): PlantShape {
-  const lagS = L.lagSamples === 0 ? Math.max(L.lagS, UNLEARNED_LAG_S) : L.lagS;
+/**
+ * The plant as the test sees it; null until the bath taught its lag and its full heating rate (a
+ * heat-up ramp): a guessed rate could make a working press look like a miss, so until then only
+ * the slower rules of verify.ts judge presses.
+ */
+export function plantShape(L: Learned): PlantShape | null {
+  if (L.lagSamples === 0 || L.rampHeatSamples === 0) return null;
+  const lagS = L.lagS;
   return {
     deadS: DEAD_MAX_S,
     tauHeaterS: Math.max(2, lagS - PROBE_TAU_S - DEAD_MIN_S),

@@ -46,7 +46,8 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   let confirmed = false;
   let missed = false;
   // The fast test against the learned model (miss-test.ts); the rules below stay as the fallback.
-  const test = missEvidence(cfg, d.hist, p, d.switches, plantShape(d.learn));
+  const shape = plantShape(d.learn);
+  const test = shape === null ? null : missEvidence(cfg, d.hist, p, d.switches, shape);
   const fastMiss = test !== null && test.evidence >= MISS_EVIDENCE;
   if (p.expect) {
     confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
