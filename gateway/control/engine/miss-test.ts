@@ -27,8 +27,9 @@ const DEAD_MAX_S = 3;
 const DEAD_MIN_S = 0.5;
 /** Readings before the press that set the baseline. */
 const PRE_S = 40;
+const LSB_C = 0.0625;
 /** One reading's noise: DS18B20 quantisation (0.0625 °C, uniform) and conversion noise (0.02 °C). */
-const NOISE_VAR = 0.0625 ** 2 / 12 + 0.02 ** 2;
+const NOISE_VAR = LSB_C ** 2 / 12 + 0.02 ** 2;
 /** Evidence (residual difference in noise variances) that decides a miss. */
 export const MISS_EVIDENCE = 30;
 
@@ -91,11 +92,15 @@ export function missEvidence(
   const miss: number[] = [];
   let pre = 0;
   let post = 0;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < w.t.length; i++) {
     const t = w.t[i]!;
     if (t < from || (t > p.atMs && t < judgeFrom)) continue;
     if (t <= p.atMs) pre++;
     else post++;
+    lo = Math.min(lo, w.c[i]!);
+    hi = Math.max(hi, w.c[i]!);
     let known = 0;
     for (const s of switches) {
       if (s.atMs >= p.atMs) continue;
@@ -107,7 +112,8 @@ export function missEvidence(
     miss.push(y);
     hit.push(y - sign * shape.rateCPerS * switchRise(x - shape.deadS, shape));
   }
-  if (pre < 10 || post < 5) return null;
+  // One value throughout is a frozen probe (the watchdog's `stuck`) as much as a still bath: no evidence.
+  if (pre < 10 || post < 5 || hi - lo < LSB_C / 2) return null;
   const rssHit = lineRss(xs, hit);
   const rssMiss = lineRss(xs, miss);
   const noise = Math.max(NOISE_VAR, Math.min(rssHit, rssMiss) / Math.max(1, xs.length - 2));
