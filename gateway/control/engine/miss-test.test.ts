@@ -116,3 +116,32 @@ t.test('the evidence of a working press favours the hit', async (t) => {
   t.ok(hit && hit.evidence < 0, `the press that landed: evidence ${hit?.evidence.toFixed(1)}`);
   t.ok(hit === null || hit.evidence < MISS_EVIDENCE);
 });
+
+t.test('readings between the press and the effect delay never weigh in', async (t) => {
+  const shape = { deadS: 3, tauHeaterS: 20, tauProbeS: 8, rateCPerS: 0.05 };
+  const atMs = 1_000_000;
+  const pending = { expect: true, atMs, fromC: 55, fromSlope: 0, peakSlope: 0, deadlineMs: atMs + 58_000, byDevice: false };
+  // A cooling bath, then (from the press) the rise a working on-press gives, quantised.
+  const truth = (sS: number) => 55 - 0.002 * sS + (sS > 0 ? shape.rateCPerS * switchRise(sS - shape.deadS, shape) : 0);
+  const window = (inBetween: (sS: number) => number) => {
+    const tt: number[] = [];
+    const cc: number[] = [];
+    for (let sS = -60; sS <= 20; sS++) {
+      tt.push(atMs + sS * 1000);
+      const c = sS > 0 && sS * 1000 < DEFAULT_ENGINE.effectDelayMs ? inBetween(sS) : truth(sS);
+      cc.push(Math.round(c / 0.0625) * 0.0625);
+    }
+    return { t: tt, c: cc };
+  };
+  const clean = missEvidence(DEFAULT_ENGINE, window(truth), pending, [], shape)!;
+  const wild = missEvidence(
+    DEFAULT_ENGINE,
+    window(() => 20),
+    pending,
+    [],
+    shape,
+  )!;
+  t.ok(clean.evidence < -MISS_EVIDENCE, `a working press: evidence ${clean.evidence.toFixed(1)}`);
+  t.equal(wild.evidence, clean.evidence, 'the same evidence whatever the readings in between say');
+  t.equal(clean.postSamples, 13, 'judged on the 13 readings from 8 s to 20 s after the press');
+});
