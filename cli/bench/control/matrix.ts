@@ -119,7 +119,7 @@ export function median(xs: number[]): number | null {
 export interface GoalSummary {
   cells: number;
   /** Cells where every detected miss was detected within GOALS.detectWithinS of its command. */
-  detectWithinS: { target: number; cellsMet: number; worstS: number | null };
+  detectWithinS: { target: number; cellsMet: number; worstS: number | null; cellsWithMisses: number; cellsWithMissesMet: number };
   /** Misses detected (at any time, and within the time goal) of all misses, with misses. */
   detectedShare: { target: number; missed: number; detected: number; detectedInTime: number; share: number | null };
   /** Detections that named a press that had worked (with misses / without). */
@@ -136,12 +136,19 @@ export function goals(main: CellResult[], ideal: CellResult[]): GoalSummary {
   let inTime = 0;
   let cellsInTime = 0;
   let worst: number | null = null;
+  let withMisses = 0;
+  let withMissesMet = 0;
   for (const r of main) {
     const e = r.engine;
     missed += e.missed;
     detected += e.detected;
     inTime += e.detectedInTime;
-    if (e.detectMaxS === null || e.detectMaxS <= GOALS.detectWithinS) cellsInTime++;
+    const met = e.detectMaxS === null || e.detectMaxS <= GOALS.detectWithinS;
+    if (met) cellsInTime++;
+    if (e.missed > 0) {
+      withMisses++;
+      if (met && e.detected >= e.missed) withMissesMet++;
+    }
     if (e.detectMaxS !== null) worst = Math.max(worst ?? 0, e.detectMaxS);
   }
   const beats = (rs: CellResult[]) =>
@@ -149,7 +156,13 @@ export function goals(main: CellResult[], ideal: CellResult[]): GoalSummary {
   const excess = ideal.map((r) => (r.engine.p95ErrC ?? Number.POSITIVE_INFINITY) - r.dwellFloorC);
   return {
     cells: main.length,
-    detectWithinS: { target: GOALS.detectWithinS, cellsMet: cellsInTime, worstS: worst },
+    detectWithinS: {
+      target: GOALS.detectWithinS,
+      cellsMet: cellsInTime,
+      worstS: worst,
+      cellsWithMisses: withMisses,
+      cellsWithMissesMet: withMissesMet,
+    },
     detectedShare: {
       target: GOALS.detectedShare,
       missed,

@@ -128,7 +128,7 @@ function goalLines(g: GoalSummary): string[] {
   const d = g.detectedShare;
   const ok = (met: boolean) => (met ? 'met' : 'NOT met');
   return [
-    `missed press detected ≤ ${g.detectWithinS.target} s in every cell: ${g.detectWithinS.cellsMet} of ${n} cells (worst ${f(g.detectWithinS.worstS, 0)} s) — ${ok(g.detectWithinS.cellsMet === n)}`,
+    `missed press detected ≤ ${g.detectWithinS.target} s in every cell: ${g.detectWithinS.cellsMet} of ${n} cells, of which ${g.detectWithinS.cellsWithMissesMet} of the ${g.detectWithinS.cellsWithMisses} cells that had misses (worst ${f(g.detectWithinS.worstS, 0)} s) — ${ok(g.detectWithinS.cellsMet === n)}`,
     `≥ ${d.target * 100} % of misses detected: ${d.detected} of ${d.missed} (${f(d.share === null ? null : d.share * 100, 1)} %; ${d.detectedInTime} within ${g.detectWithinS.target} s) — ${ok(d.share === null || d.share >= d.target)}`,
     `false misses (a working press judged missed): ${g.falseMisses.main} with 5 % misses, ${g.falseMisses.ideal} without`,
     `engine p95 |error| below hysteresis: ${g.beatsHysteresis.main} of ${n} cells with 5 % misses, ${g.beatsHysteresis.ideal} of ${n} without — ${ok(g.beatsHysteresis.main === n && g.beatsHysteresis.ideal === n)}`,
