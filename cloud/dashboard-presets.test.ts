@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
 import t from 'tap';
-import { BINARIES, findBinary } from '../test/harness/packages.js';
 import { createOrg } from './admin.js';
 import { createUser } from './auth/users.js';
+import { openPage } from './testing/chromium.js';
 import { batch, registry, telemetry, uid } from './testing/fixtures.js';
 import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
@@ -12,7 +11,6 @@ import { api, credentials, startCloud, testConfig } from './testing/servers.js';
  * through the API is offered on a kit's page, picking it fills the form, and the cook started
  * from the form is the preset's spec in the desired state the store holds.
  */
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 const WAIT = { timeout: 60_000 };
 
 execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' }); // the bundle of these sources
@@ -29,12 +27,7 @@ const spec = { targetC: 60, durationMin: 90, food: 'chicken breast', foodKind: '
 
 t.test("the cook form offers the org's presets and starts the preset's cook", async (t) => {
   t.equal((await api(c.base, 'PUT', '/v1/presets/chicken-breast', creds.operator, spec)).status, 200, 'a preset saved through the API');
-  const browser = await chromium.launch({ executablePath: findBinary(BINARIES.chromium), args: ARGS });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${c.base}/dashboard/`);
+  const { page, pageErrors } = await openPage(t, `${c.base}/dashboard/`);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.keyboard.press('Enter');
