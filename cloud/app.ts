@@ -30,6 +30,7 @@ import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { presetRoutes } from './routes/presets.js';
 import { recordRoutes } from './routes/records.js';
 import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
@@ -214,6 +215,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await alarmRoutes(app, deps);
     await cookRoutes(app, deps);
     await keyRoutes(app, deps);
+    await presetRoutes(app, deps);
     await sessionRoutes(app, deps);
     await userRoutes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.

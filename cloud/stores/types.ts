@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Ack, Alarm, AlarmState } from '../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../shared/cook.js';
 import type { HistoryBucket } from '../../shared/history/buckets.js';
+import type { Preset, PresetSpec } from '../../shared/presets.js';
 import type {
   AuditRecord,
   Backlog,
@@ -349,6 +350,12 @@ export interface MetaStore extends Lifecycle {
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
   listApiKeys(scope: Scope, page: PageRequest): Promise<Page<ApiKeyRow>>;
   revokeApiKey(scope: Scope, id: string, nowMs: number): Promise<boolean>;
+  /** The org's cook presets by name (a preset belongs to the org, not to one gateway). */
+  listPresets(scope: Scope, page: PageRequest): Promise<Page<Preset>>;
+  getPreset(scope: Scope, name: string): Promise<Preset | null>;
+  /** Creates or replaces the org's preset of that name. */
+  putPreset(scope: Scope, name: string, spec: PresetSpec, nowMs: number): Promise<Preset>;
+  deletePreset(scope: Scope, name: string): Promise<boolean>;
 }
 
 export interface UserRow {

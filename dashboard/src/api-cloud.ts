@@ -1,7 +1,17 @@
 import { alarmsApi } from './api-alarms.js';
 import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import type { Call } from './http.js';
-import { type Api, type AuditItem, type CookView, type EventItem, type Kit, type Link, NO_OUTCOME, type Outcome } from './model.js';
+import {
+  type Api,
+  type AuditItem,
+  type CookRequest,
+  type CookView,
+  type EventItem,
+  type Kit,
+  type Link,
+  NO_OUTCOME,
+  type Outcome,
+} from './model.js';
 
 /** Shapes of cloud/routes/*.ts, as far as the dashboard reads them. */
 interface CloudState {
@@ -162,7 +172,9 @@ export function cloudApi(call: Call, name: string): Api {
         }),
       );
     },
-    presets: null,
+    async presets() {
+      return (await call<Paged<{ name: string; spec: CookRequest }>>('GET', '/v1/presets?limit=500')).items;
+    },
     history: telemetryHistory(call),
   };
 }

@@ -185,7 +185,7 @@ export interface Api {
   cook(id: string): Promise<CookRecord>;
   /** Raw readings of [fromMs, toMs) as CSV text (header row first). */
   readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
-  /** Cook presets; null where the API has none (the cloud). */
+  /** Cook presets (the gateway's, or the org's on the cloud); null where the API has none. */
   presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
   /** The gateway's notification deliveries (last attempts); null on the cloud. */
   notifications: NotificationsApi | null;

@@ -1,6 +1,7 @@
 import type { Ack, Alarm } from '../../../shared/alarms/lifecycle.js';
 import { ALARM_STATE_SQL } from '../../../shared/alarms/row.js';
 import type { CookSpec } from '../../../shared/cook.js';
+import type { Preset, PresetSpec } from '../../../shared/presets.js';
 import type {
   AlarmFilter,
   AlarmRow,
@@ -30,6 +31,7 @@ import { adoptCooks } from './adopt.js';
 import { ackAlarmTx, alarmRow, alarmsDown, mergeAlarms } from './alarms.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
+import * as presets from './preset-store.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
 import { SqlUserStore } from './user-store.js';
 
@@ -554,6 +556,19 @@ export class SqlMetaStore implements MetaStore {
       ...params,
     ]);
     return r.affected > 0;
+  }
+
+  listPresets(scope: Scope, page: PageRequest): Promise<Page<Preset>> {
+    return presets.listPresets(this.d, scope, page);
+  }
+  getPreset(scope: Scope, name: string): Promise<Preset | null> {
+    return presets.getPreset(this.d, scope, name);
+  }
+  putPreset(scope: Scope, name: string, spec: PresetSpec, nowMs: number): Promise<Preset> {
+    return presets.putPreset(this.d, scope, name, spec, nowMs);
+  }
+  deletePreset(scope: Scope, name: string): Promise<boolean> {
+    return presets.deletePreset(this.d, scope, name);
   }
 
   private byId(table: string, page: PageRequest, filters: [string, SqlValue[]][]) {

@@ -119,6 +119,14 @@ export const MIGRATIONS: Migration[] = [
       ix(d, 'alarms', 'alarms_down', 'gateway_id, ack_down'),
     ]),
   },
+  {
+    version: 6,
+    name: 'cook presets per org (name, spec), as on the gateway',
+    up: both((d) => [
+      `CREATE TABLE presets (org_id ${ID[d]} NOT NULL, name ${ID[d]} NOT NULL, spec ${TXT[d]} NOT NULL,
+        updated_ts ${I64[d]} NOT NULL, PRIMARY KEY (org_id, name))${ENGINE[d]}`,
+    ]),
+  },
 ];
 
 export const MIGRATIONS_TABLE = {

@@ -141,7 +141,7 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
   let filled = false;
   return {
     el: form,
-    /** Offers the gateway's presets (the cloud has none). */
+    /** Offers the presets of the gateway (or of the org, on the cloud). */
     setPresets(list: { name: string; spec: CookRequest }[]) {
       presets = list;
       preset.replaceChildren(h('option', { value: '' }, 'none'), ...list.map((p) => h('option', { value: p.name }, p.name)));
