@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../shared/log.js';
+import { afterAttempt, type RetryPolicy } from '../../shared/notify/backoff.js';
+import type { Channel } from '../../shared/notify/channels/channel.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { NotifyResult } from '../store/writer-worker.js';
-import { afterAttempt, type RetryPolicy } from './backoff.js';
-import type { Channel } from './channels/channel.js';
 import { type DueDelivery, dueDeliveries } from './store.js';
 
 export interface DeliveryCounts {

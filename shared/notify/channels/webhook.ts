@@ -1,5 +1,5 @@
-import type { Notification } from '../../../shared/notify/message.js';
-import { SIGNATURE_HEADER, signBody } from '../../../shared/notify/signature.js';
+import type { Notification } from '../message.js';
+import { SIGNATURE_HEADER, signBody } from '../signature.js';
 import { type Channel, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
 
 /**

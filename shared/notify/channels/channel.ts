@@ -1,4 +1,4 @@
-import type { Notification } from '../../../shared/notify/message.js';
+import type { Notification } from '../message.js';
 
 /** One way out for notifications. `send` resolves when the receiver accepted it, throws otherwise. */
 export interface Channel {

@@ -1,4 +1,4 @@
-import { type Notification, notificationTitle, ntfyStyle } from '../../../shared/notify/message.js';
+import { type Notification, notificationTitle, ntfyStyle } from '../message.js';
 import { type Channel, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
 
 /**
