@@ -17,3 +17,10 @@ export async function httpFailure(res: Response): Promise<Error> {
   const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
   return new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
 }
+
+/** A failed attempt in one line for the delivery row and the log: code, message and cause (at most 300 characters). */
+export function describeFailure(err: unknown): string {
+  const e = err as Error & { cause?: Error & { code?: string }; code?: string };
+  const cause = e.cause ? `: ${e.cause.code ?? e.cause.message}` : '';
+  return `${e.code ? `${e.code} ` : ''}${e.message}${cause}`.slice(0, 300);
+}
