@@ -39,7 +39,8 @@ const heartbeat = async (token: string, via = x) => {
   const r = await api(via.base, 'POST', '/v1/ingest', token, batch([]));
   if (r.status !== 200) throw new Error(JSON.stringify(r.body));
 };
-const checkBoth = async () => (await Promise.all([x.cloud.notifier.checkOffline(), y.cloud.notifier.checkOffline()])).reduce((a, b) => a + b);
+const checkBoth = async () =>
+  (await Promise.all([x.cloud.notifier.checkOffline(), y.cloud.notifier.checkOffline()])).reduce((a, b) => a + b);
 const settle = async () => {
   await new Promise((r) => setTimeout(r, 400));
   await Promise.all([x.cloud.notifier.idle(), y.cloud.notifier.idle()]);
@@ -88,7 +89,12 @@ t.test('back, then silent again: a new notification', async (t) => {
 t.test('relayed events are delivered once although both workers race for them', async (t) => {
   const kit = uid('kit').toLowerCase();
   const evs = Array.from({ length: 12 }, (_, i) =>
-    event(kit, { type: i % 2 ? 'reached' : 'sensor_fault', severity: i % 2 ? 'info' : 'alarm', ts: clock - 1000 + i, data: { targetC: 56 } }),
+    event(kit, {
+      type: i % 2 ? 'reached' : 'sensor_fault',
+      severity: i % 2 ? 'info' : 'alarm',
+      ts: clock - 1000 + i,
+      data: { targetC: 56 },
+    }),
   );
   const before = hookA.received.length;
   t.equal((await api(x.base, 'POST', '/v1/ingest', A.gateway.token, batch(evs.slice(0, 6)))).status, 200);

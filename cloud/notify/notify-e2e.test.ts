@@ -128,7 +128,10 @@ t.test("org A's relayed events reach org A's three receivers, none of org B's", 
   t.equal(list.status, 200);
   t.equal(list.body.items.length, 3, 'three webhook deliveries wait');
   t.match(list.body.items[0], { kind: 'webhook', state: 'pending', notification: { type: 'sensor_fault', deviceId: kitA } });
-  t.ok(list.body.items.every((x: { attempts: number; lastError: string | null }) => x.attempts >= 1 && x.lastError), 'with their error');
+  t.ok(
+    list.body.items.every((x: { attempts: number; lastError: string | null }) => x.attempts >= 1 && x.lastError),
+    'with their error',
+  );
   t.equal((await api(c.base, 'GET', '/v1/notifications', B.viewer)).body.items.length, 0, "org B sees none of A's attempts");
   const page = await api(c.base, 'GET', '/v1/notifications?limit=2', A.viewer);
   const rest = await api(c.base, 'GET', `/v1/notifications?limit=100&cursor=${page.body.nextCursor}`, A.viewer);
@@ -179,5 +182,6 @@ t.test("org B's events reach org B's webhook only; a test notification; removing
   t.equal((await api(c.base, 'POST', '/v1/notifications/test', B.admin, {})).status, 409, 'no channel left to test');
 
   const logged = [...firstLogs, ...c.logs].join('');
-  for (const hidden of [secretA, secretB, smtpPass, encodeURIComponent(smtpPass)]) t.notOk(logged.includes(hidden), 'no secret in the logs');
+  for (const hidden of [secretA, secretB, smtpPass, encodeURIComponent(smtpPass)])
+    t.notOk(logged.includes(hidden), 'no secret in the logs');
 });
