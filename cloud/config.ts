@@ -199,6 +199,11 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 10,
       help: "A gateway that sent no batch (its relay's heartbeat included) for this long notifies its org once: gateway offline.",
     }),
+    allowPrivateTargets: opt(z.boolean(), {
+      kind: 'bool',
+      default: false,
+      help: "Let orgs' channels point at loopback, private and link-local addresses (a cloud on a LAN); off = refused, so that no org can make the cloud call into its own network.",
+    }),
     emailFrom: opt(z.email().optional(), {
       kind: 'string',
       help: "Sender address of the e-mails; default sousvide@<this machine's host name>.",

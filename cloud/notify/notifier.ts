@@ -10,6 +10,7 @@ import type { CloudConfig } from '../config.js';
 import type { DueDelivery, MetaStore } from '../stores/types.js';
 import { CHANNEL_KINDS, type ChannelSpec } from './channel-spec.js';
 import { gatewayOfflineNotification, OFFLINE_LOOKBACK_MS } from './gateway-offline.js';
+import { checkSmtpHost, guardedFetch } from './target-guard.js';
 
 export interface NotifierOptions {
   retry?: RetryPolicy;
@@ -36,6 +37,8 @@ export class CloudNotifier {
   private readonly sent: Counter<'channel'>;
   private readonly failed: Counter<'channel'>;
   private readonly retry: RetryPolicy;
+  /** Refuses private targets unless notify.allowPrivateTargets (target-guard.ts). */
+  private readonly fetch: typeof fetch | undefined;
 
   constructor(
     private readonly meta: MetaStore,
@@ -46,6 +49,7 @@ export class CloudNotifier {
     private readonly opts: NotifierOptions = {},
   ) {
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.fetch = config.notify.allowPrivateTargets ? undefined : guardedFetch();
     this.sent = new Counter({
       name: 'notify_deliveries_total',
       help: "Notifications delivered to the orgs' channels, by channel kind",
@@ -152,6 +156,7 @@ export class CloudNotifier {
     else {
       const channel = this.channelFor(d.channel);
       try {
+        if (d.channel.kind === 'email' && this.fetch) await checkSmtpHost(d.channel.smtpUrl);
         await channel.send(d.notification);
       } catch (err) {
         error = describeFailure(err);
@@ -173,8 +178,8 @@ export class CloudNotifier {
   }
 
   private channelFor(spec: ChannelSpec): Channel {
-    if (spec.kind === 'webhook') return new WebhookChannel(spec.url, spec.secret);
-    if (spec.kind === 'ntfy') return new NtfyChannel(spec.url);
+    if (spec.kind === 'webhook') return new WebhookChannel(spec.url, spec.secret, undefined, this.fetch);
+    if (spec.kind === 'ntfy') return new NtfyChannel(spec.url, this.fetch);
     return new EmailChannel({
       smtpUrl: spec.smtpUrl,
       to: spec.to,

@@ -7,6 +7,7 @@ import { newId } from '../auth/tokens.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ChannelSpec, channelView } from '../notify/channel-spec.js';
+import { privateLiteral } from '../notify/target-guard.js';
 import type { Scope } from '../stores/types.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 
@@ -71,6 +72,10 @@ export async function notificationRoutes(http: FastifyInstance, deps: RouteDeps)
     },
     async (req, reply) => {
       const spec = parse(ChannelSpec, req.body, 'body');
+      const [field, target] = spec.kind === 'email' ? ['smtpUrl', spec.smtpUrl] : ['url', spec.url];
+      const refused = deps.config.notify.allowPrivateTargets ? null : privateLiteral(target);
+      if (refused)
+        throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.${field}: ${refused}; not allowed (notify.allowPrivateTargets)`]);
       const scope = orgScope(scopeOf(req.principal));
       const row = await stores.meta.notify.addChannel(scope, { id: newId('nch'), spec, nowMs: now() });
       const view = channelView(row);

@@ -9,6 +9,9 @@ export interface Channel {
 
 export type ChannelName = 'webhook' | 'ntfy' | 'email';
 
+/** The fetch a channel uses (the cloud passes one that refuses private addresses). */
+export type Fetch = typeof fetch;
+
 /** How long one attempt may take before it counts as failed. */
 export const SEND_TIMEOUT_MS = 15_000;
 
