@@ -33,6 +33,7 @@ export class CloudNotifier {
   private deliverTimer: NodeJS.Timeout | undefined;
   private offlineTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
   private again = false;
   private readonly sent: Counter<'channel'>;
   private readonly failed: Counter<'channel'>;
@@ -82,7 +83,13 @@ export class CloudNotifier {
     this.deliverTimer = setInterval(() => this.kick(), this.opts.intervalMs ?? 1000);
     this.deliverTimer.unref();
     this.offlineTimer = setInterval(() => {
-      this.checkOffline().catch((err: Error) => this.log.error({ err: err.message }, 'gateway-offline check failed'));
+      if (this.checking) return;
+      this.checking = this.checkOffline()
+        .then(() => {})
+        .catch((err: Error) => this.log.error({ err: err.message }, 'gateway-offline check failed'))
+        .finally(() => {
+          this.checking = undefined;
+        });
     }, this.opts.offlineCheckMs ?? 30_000);
     this.offlineTimer.unref();
     this.kick();
@@ -92,7 +99,7 @@ export class CloudNotifier {
     clearInterval(this.deliverTimer);
     clearInterval(this.offlineTimer);
     this.deliverTimer = undefined;
-    await this.running;
+    await Promise.all([this.running, this.checking]);
   }
 
   /** Runs a delivery pass now (another follows at once when one is under way). */

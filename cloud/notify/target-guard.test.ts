@@ -48,7 +48,10 @@ t.test('a cloud that does not allow private targets refuses them when added and 
 
   const name = hostname();
   const resolved = await lookup(name).catch(() => null);
-  if (!resolved || !isPrivateAddress(resolved.address)) return t.skip(`${name} does not resolve to a private address here`);
+  if (!resolved || !isPrivateAddress(resolved.address)) {
+    t.comment(`${name} does not resolve to a private address here: the connect-time check is not exercised`);
+    return;
+  }
   const byName = await add({ kind: 'ntfy', url: `http://${name}:${ntfy.port}/kitchen` });
   t.equal(byName.status, 201, 'a host name is accepted when added …');
   const kit = uid('kit').toLowerCase();
