@@ -433,13 +433,6 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.notOk(await s.meta.notify.claimDelivery(first.delivery, first.nextTs, now + 60_000), 'a second claim of the same row fails');
     await s.meta.notify.recordAttempt({ delivery: first.delivery, state: 'sent', attemptTs: now + 20, nextTs: now + 20, error: null });
     t.equal((await s.meta.notify.listDeliveries(S, { state: 'sent' }, { limit: 10 })).items.length, 1);
-    t.ok(await s.meta.notify.deleteChannel(S, ch.id, now + 30));
-    t.match(
-      (await s.meta.notify.listDeliveries(S, { state: 'failed' }, { limit: 10 })).items,
-      [{ lastError: 'channel removed' }],
-      'what waited is given up',
-    );
-
     const silent = (await s.meta.notify.silentGateways(now + 600_000, now - 600_000)).filter((g) => g.orgId === S.orgId);
     t.same(
       silent.map((g) => [g.id, g.lastSeenMs]),
@@ -450,6 +443,17 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       (await s.meta.notify.silentGateways(now, now - 600_000)).filter((g) => g.id === gw),
       [],
       'not before',
+    );
+    t.ok(await s.meta.notify.deleteChannel(S, ch.id, now + 30));
+    t.match(
+      (await s.meta.notify.listDeliveries(S, { state: 'failed' }, { limit: 10 })).items,
+      [{ lastError: 'channel removed' }],
+      'what waited is given up',
+    );
+    t.same(
+      (await s.meta.notify.silentGateways(now + 600_000, now - 600_000)).filter((g) => g.id === gw),
+      [],
+      'an org without a channel has no silent gateways to notify',
     );
   });
 

@@ -428,7 +428,7 @@ export interface NotifyStore {
   claimDelivery(delivery: number, seenNextTs: number, leaseUntil: number): Promise<boolean>;
   recordAttempt(r: AttemptResult): Promise<void>;
   pendingByKind(): Promise<Map<string, number>>;
-  /** Service level: gateways (not revoked) last seen in [notBeforeMs, silentSinceMs). */
+  /** Service level: gateways (not revoked) last seen in [notBeforeMs, silentSinceMs), of orgs that have a channel. */
   silentGateways(silentSinceMs: number, notBeforeMs: number): Promise<SilentGateway[]>;
   /** Service level: queues `n` for the org's channels unless a notification with its id exists (the claim). */
   enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number>;

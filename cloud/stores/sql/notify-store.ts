@@ -224,8 +224,9 @@ export class SqlNotifyStore implements NotifyStore {
 
   async silentGateways(silentSinceMs: number, notBeforeMs: number): Promise<SilentGateway[]> {
     const rows = await this.d.query(
-      `SELECT id, org_id, name, last_seen_ms FROM gateways
-       WHERE revoked_ms IS NULL AND last_seen_ms IS NOT NULL AND last_seen_ms < ? AND last_seen_ms >= ? ORDER BY id`,
+      `SELECT g.id, g.org_id, g.name, g.last_seen_ms FROM gateways g
+       WHERE g.revoked_ms IS NULL AND g.last_seen_ms IS NOT NULL AND g.last_seen_ms < ? AND g.last_seen_ms >= ?
+         AND EXISTS (SELECT 1 FROM notify_channels c WHERE c.org_id = g.org_id) ORDER BY g.id`,
       [silentSinceMs, notBeforeMs],
     );
     return rows.map((r) => ({ id: String(r.id), orgId: String(r.org_id), name: String(r.name), lastSeenMs: Number(r.last_seen_ms) }));
