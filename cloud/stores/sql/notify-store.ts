@@ -18,6 +18,16 @@ function channelRow(r: Row): ChannelRow {
   return { id: String(r.id), orgId: String(r.org_id), spec: JSON.parse(String(r.config)) as ChannelSpec, createdMs: Number(r.created_ms) };
 }
 
+type OrgChannel = { id: string; kind: string };
+
+function orgChannels(d: SqlDriver, orgId: string, channelId?: string): Promise<OrgChannel[]> {
+  const only = channelId === undefined ? '' : ' AND id = ?';
+  return d.query<OrgChannel>(
+    `SELECT id, kind FROM notify_channels WHERE org_id = ?${only} ORDER BY id`,
+    channelId === undefined ? [orgId] : [orgId, channelId],
+  );
+}
+
 /**
  * Enqueues a notification for every channel of its org, in the caller's transaction: the
  * notification row is the claim (its key is the org and the notification id: an event id, or a
@@ -32,12 +42,9 @@ export async function enqueue(
   ts: number,
   nowMs: number,
   channelId?: string,
+  known?: readonly OrgChannel[],
 ): Promise<number> {
-  const only = channelId === undefined ? '' : ' AND id = ?';
-  const channels = await d.query<{ id: string; kind: string }>(
-    `SELECT id, kind FROM notify_channels WHERE org_id = ?${only} ORDER BY id`,
-    channelId === undefined ? [orgId] : [orgId, channelId],
-  );
+  const channels = known ?? (await orgChannels(d, orgId, channelId));
   if (channels.length === 0) return 0;
   const verb = d.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
   const claimed = await d.run(
@@ -70,7 +77,7 @@ export async function enqueueForEvents(
   const recent = events.filter((e) => nowMs - e.ts <= NOTIFY_MAX_EVENT_AGE_MS);
   if (recent.length === 0) return 0;
   let queued = 0;
-  let hasChannels: boolean | undefined;
+  let channels: OrgChannel[] | undefined; // read once per batch, when the first event notifies
   for (const e of recent) {
     let cooking = false;
     if (e.type === 'offline' && e.deviceId !== null) {
@@ -82,9 +89,9 @@ export async function enqueueForEvents(
     }
     const n = notificationFor(e, { cooking });
     if (n === null) continue;
-    hasChannels ??= (await d.query('SELECT id FROM notify_channels WHERE org_id = ? LIMIT 1', [orgId])).length > 0;
-    if (!hasChannels) return 0;
-    queued += await enqueue(d, orgId, gatewayId, n, e.ts, nowMs);
+    channels ??= await orgChannels(d, orgId);
+    if (channels.length === 0) return 0;
+    queued += await enqueue(d, orgId, gatewayId, n, e.ts, nowMs, undefined, channels);
   }
   return queued;
 }
