@@ -22,6 +22,7 @@ import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
 import { alarmRoutes } from './routes/alarms.js';
+import { CloudNotifier, type NotifierOptions } from './notify/notifier.js';
 import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -31,6 +32,7 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { presetRoutes } from './routes/presets.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { recordRoutes } from './routes/records.js';
 import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
@@ -44,6 +46,7 @@ export interface Cloud {
   readonly http: FastifyInstance;
   readonly stores: Stores;
   readonly metrics: CloudMetrics;
+  readonly notifier: CloudNotifier;
 }
 
 export interface CloudOptions {
@@ -51,6 +54,8 @@ export interface CloudOptions {
   now?: () => number;
   /** The stores to use; default the ones the config names (`createStores`). */
   stores?: Stores;
+  /** Notification worker timing and retry policy (tests). */
+  notify?: NotifierOptions;
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
@@ -111,7 +116,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     { sinkTimeoutMs: config.ingest.sinkTimeoutMs, ownershipCacheMs: config.auth.cacheTtlMs },
     log.child({ part: 'ingest' }),
   );
-  const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
+  const notifier = new CloudNotifier(stores.meta, config, log.child({ part: 'notify' }), metrics.registry, now, options.notify);
+  const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now, notifier };
 
   http.decorateRequest('principal', null);
   // Every answer, errors and static files included: a browser never sniffs a JSON body into HTML.
@@ -218,6 +224,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await presetRoutes(app, deps);
     await sessionRoutes(app, deps);
     await userRoutes(app, deps);
+    await notificationRoutes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
     dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });
   });
@@ -227,9 +234,11 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     http,
     stores,
     metrics,
+    notifier,
     async start() {
       await openStores(stores);
       started = true;
+      notifier.start();
       await limiterRedis?.client
         .connect()
         .catch((err: Error) => log.warn({ err: err.message }, 'rate limiter: Redis unreachable, limits skipped'));
@@ -242,6 +251,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     },
     async stop() {
       await http.close();
+      await notifier.stop();
       limiterRedis?.close();
       if (started) await closeStores(stores);
       log.info('cloud stopped');

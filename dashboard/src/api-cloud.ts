@@ -10,6 +10,8 @@ import {
   type Kit,
   type Link,
   NO_OUTCOME,
+  type NotificationDelivery,
+  type NotifyChannel,
   type Outcome,
 } from './model.js';
 
@@ -41,6 +43,18 @@ interface CloudDevice {
   safeAt?: number | null;
   /** The gateway's latest forecast event (band while learning, the core model). */
   forecast?: { data: { readyBand?: Outcome['readyBand']; safety?: Outcome['safety'] } } | null;
+}
+/** cloud/routes/notifications.ts: one delivery of a notification through one channel. */
+interface CloudDelivery {
+  id: string;
+  channelId: string;
+  kind: string;
+  state: NotificationDelivery['state'];
+  attempts: number;
+  lastAttemptMs: number | null;
+  nextAttemptMs: number | null;
+  lastError: string | null;
+  notification: NotificationDelivery['notification'];
 }
 interface Paged<T> {
   items: T[];
@@ -147,7 +161,38 @@ export function cloudApi(call: Call, name: string): Api {
     },
     rejected: null,
     ...cookRecordsApi(call),
-    notifications: null,
+    notifications: {
+      async list(q) {
+        const r = await call<Paged<CloudDelivery>>('GET', `/v1/notifications?${query({ limit: q.limit })}`);
+        const items = r.items
+          .filter((d) => !q.device || d.notification.deviceId === q.device)
+          .map(
+            (d): NotificationDelivery => ({
+              id: Number(d.id),
+              channel: d.kind,
+              state: d.state,
+              attempts: d.attempts,
+              lastAttemptTs: d.lastAttemptMs,
+              nextAttemptTs: d.nextAttemptMs,
+              lastError: d.lastError,
+              notification: d.notification,
+            }),
+          );
+        return { channels: [], items };
+      },
+      channels: {
+        async list() {
+          return (await call<Paged<NotifyChannel>>('GET', '/v1/notifications/channels?limit=500')).items;
+        },
+        add: (c) => call<NotifyChannel>('POST', '/v1/notifications/channels', c),
+        async remove(id) {
+          await call('DELETE', `/v1/notifications/channels/${encodeURIComponent(id)}`);
+        },
+        async test() {
+          return (await call<{ deliveries: number }>('POST', '/v1/notifications/test', {})).deliveries;
+        },
+      },
+    },
     async links() {
       const r = await call<
         Paged<{

@@ -88,8 +88,10 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: bring it up to temperature soon.`;
     case 'food_safety_alarm':
       return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: the food may not be safe to eat.`;
+    case 'gateway_offline':
+      return `The gateway ${String(d.name ?? '?')} has not reported to the cloud for ${minutes(d.silentMs)} min: check its power and internet connection. If it is running, it keeps controlling its kits.`;
     case 'test':
-      return 'This is a test notification from your sous-vide gateway.';
+      return `This is a test notification from your sous-vide ${d.from === 'cloud' ? 'cloud' : 'gateway'}.`;
     default:
       return null;
   }
@@ -128,6 +130,7 @@ export function notificationTitle(n: Pick<Notification, 'type' | 'severity' | 'd
     reached: 'Water is ready',
     done: 'Cook complete',
     test: 'Test notification',
+    gateway_offline: 'Gateway offline',
   };
   const head = what[n.type] ?? (n.severity === 'critical' ? 'CRITICAL alarm' : n.severity === 'alarm' ? 'Alarm' : 'Notice');
   return n.deviceId ? `${head}: ${n.deviceId}` : head;

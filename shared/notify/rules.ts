@@ -1,8 +1,8 @@
-import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText } from '../../shared/notify/message.js';
+import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText } from './message.js';
 
 /**
- * The gateway's notification rules, pure: which control events notify (and what they say), and
- * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes.
+ * The notification rules, pure, for the gateway and the cloud: which control events notify (and what they say), and
+ * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes (the gateway's reminders).
  */
 
 /** Safety alarms that always notify; `ack_contradicts` only with severity alarm (on a safety path). */

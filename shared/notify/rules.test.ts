@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { NotifiableEvent } from '../../shared/notify/message.js';
+import type { NotifiableEvent } from './message.js';
 import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, track } from './rules.js';
 
 const ev = (type: string, severity: NotifiableEvent['severity'], data: Record<string, unknown> = {}, ts = 1_000_000): NotifiableEvent => ({
