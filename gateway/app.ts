@@ -34,6 +34,7 @@ import { lockDataDir, writeGatewayInfo } from './store/lock.js';
 import { PresetStore } from './store/presets.js';
 import { StoreReader } from './store/reader.js';
 import { StoreWriter } from './store/writer.js';
+import { GatewayStream } from './stream/stream-part.js';
 import { startSystemdNotify } from './systemd.js';
 import { ensurePki, type Pki, pkiPaths } from './tls/pki.js';
 
@@ -101,6 +102,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       ? new BrokerNodes({ config, ingest, security, stats, log, registry: metrics.registry, onPubackLatency })
       : new GatewayBroker({ config, pki, auth, ingest, security, stats, log });
 
+  // Live updates (GET /v1/stream, ADR 034): fed after commits, never in the way of ingest or control.
+  const stream = new GatewayStream({ options: config.stream, ingest, gatewayName: config.name, now });
   const control = new ControlPart({
     config,
     store,
@@ -112,6 +115,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     now,
     stats,
     notify: notifier.plan,
+    recorded: stream.recorded,
   });
 
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker.connectedClients }));
@@ -137,6 +141,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
   notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
   cooksApi(http, { reader: () => reader.db, auth: operator, now });
+  stream.route(http, operator);
   presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
   const ha =
@@ -183,6 +188,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       },
       { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
       control,
+      stream,
       ...(ha ? [ha] : []),
       ...(relay ? [relay] : []),
       {

@@ -8,7 +8,7 @@ import type { StoreReader } from '../store/reader.js';
 import type { StoreWriter } from '../store/writer.js';
 import { CommandSender } from './command-sender.js';
 import { ControlLoop } from './control-loop.js';
-import { RecordSink } from './record-sink.js';
+import { type RecordListener, RecordSink } from './record-sink.js';
 
 export interface ControlDeps {
   config: GatewayConfig;
@@ -24,6 +24,8 @@ export interface ControlDeps {
   stats: Stats;
   /** Which recorded events notify (gateway/notify/); their rows go into the event's commit. */
   notify?: ConstructorParameters<typeof RecordSink>[3];
+  /** Told of committed events and cook changes (the live stream, gateway/stream/). */
+  recorded?: RecordListener;
 }
 
 /**
@@ -42,7 +44,13 @@ export class ControlPart implements Part {
 
   constructor(private readonly d: ControlDeps) {
     const { config, log } = d;
-    const sink = new RecordSink(d.store, d.relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'), d.notify);
+    const sink = new RecordSink(
+      d.store,
+      d.relayOn,
+      (err) => log.error({ err }, 'could not record an event or audit entry'),
+      d.notify,
+      d.recorded,
+    );
     this.sender = new CommandSender(
       d.send,
       sink,

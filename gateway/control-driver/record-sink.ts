@@ -10,6 +10,21 @@ import { newId } from './ids.js';
 
 export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system'; id?: string };
 
+type CookChange = {
+  id: string;
+  version: number;
+  state: 'heating' | 'holding' | 'done' | 'stopped';
+  spec: CookSpec;
+  startedTs: number;
+  updatedTs: number;
+};
+
+/** Told after an event or a cook change is committed (the live stream, ADR 034); must return at once. */
+export interface RecordListener {
+  event(e: NotifiableEvent): void;
+  cook(deviceId: string, c: CookChange): void;
+}
+
 /**
  * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
  * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
@@ -22,6 +37,7 @@ export class RecordSink {
     private readonly relayOn: () => boolean,
     private readonly onError: (err: Error) => void,
     private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyRows | null,
+    private readonly listener?: RecordListener,
   ) {}
 
   /** `ctx.cooking`: a cook was running on the kit (a kit going offline notifies only then). */
@@ -42,7 +58,12 @@ export class RecordSink {
         outbox: this.outbox(rec),
         notify: this.notify?.({ id, deviceId, type: e.type, severity: e.severity, ts, data: e.data }, ctx) ?? null,
       },
-      this.done,
+      this.listener
+        ? (err) => {
+            this.done(err);
+            if (!err) this.listener?.event({ id, deviceId, type: e.type, severity: e.severity, ts, data: e.data });
+          }
+        : this.done,
     );
     return id;
   }
@@ -78,17 +99,7 @@ export class RecordSink {
     this.audit(deviceId, { type: a.actor }, a.action, a.reason, a.data, ts);
   }
 
-  cook(
-    deviceId: string,
-    c: {
-      id: string;
-      version: number;
-      state: 'heating' | 'holding' | 'done' | 'stopped';
-      spec: CookSpec;
-      startedTs: number;
-      updatedTs: number;
-    },
-  ): void {
+  cook(deviceId: string, c: CookChange): void {
     const rec: RelayRecord = {
       kind: 'cook',
       id: cookRecordId(c.id, c.version, c.state),
@@ -111,7 +122,12 @@ export class RecordSink {
         updatedTs: c.updatedTs,
         outbox: this.outbox(rec),
       },
-      this.done,
+      this.listener
+        ? (err) => {
+            this.done(err);
+            if (!err) this.listener?.cook(deviceId, c);
+          }
+        : this.done,
     );
   }
 
