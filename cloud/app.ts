@@ -34,6 +34,7 @@ import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { DEFAULT_ORG, type Stores } from './stores/types.js';
+import { CloudStream } from './stream/stream-routes.js';
 
 /** Builds the cloud service; nothing connects or listens until `start()` (docs/design.md: app.ts has no side effects). */
 export interface Cloud {
@@ -110,6 +111,9 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     log.child({ part: 'ingest' }),
   );
   const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
+  // Live updates (GET /v1/stream, ADR 034): published after each committed batch.
+  const stream = new CloudStream(deps);
+  pipeline.committed = stream.committed;
 
   http.decorateRequest('principal', null);
   // Every answer, errors and static files included: a browser never sniffs a JSON body into HTML.
@@ -214,6 +218,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await keyRoutes(app, deps);
     await sessionRoutes(app, deps);
     await userRoutes(app, deps);
+    stream.routes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
     dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });
   });
@@ -226,6 +231,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     async start() {
       await openStores(stores);
       started = true;
+      await stream.start();
       await limiterRedis?.client
         .connect()
         .catch((err: Error) => log.warn({ err: err.message }, 'rate limiter: Redis unreachable, limits skipped'));
@@ -238,6 +244,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     },
     async stop() {
       await http.close();
+      stream.stop();
       limiterRedis?.close();
       if (started) await closeStores(stores);
       log.info('cloud stopped');
