@@ -50,7 +50,8 @@ t.test('resume after Last-Event-ID: exactly the missed messages; an evicted id g
   );
   const after1 = a.got[1]?.id as string;
   now += 1000;
-  hub.publish('org', 'state', { deviceId: 'k1', gatewayId: 'gw1', online: false });
+  const offline = { deviceId: 'k1', gatewayId: 'gw1', online: false };
+  hub.publish('org', 'state', offline);
   await turn();
   const b = sink();
   hub.attach('org', b, after1);
