@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
+import type { StreamHub } from '../shared/stream/hub.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { BrokerFront } from './broker/ports.js';
 import { SecurityLog } from './broker/security-log.js';
@@ -54,6 +55,8 @@ export interface Gateway {
   readonly control: ControlLoop;
   /** The relay to the cloud; undefined when running offline. It applies the downlink to `control`. */
   readonly relay: Relay | undefined;
+  /** GET /v1/stream's fan-out (ADR 034). */
+  readonly stream: StreamHub;
 }
 
 export interface GatewayOptions {
@@ -228,6 +231,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     relay,
     broker,
     control: control.loop,
+    stream: stream.hub,
     async start() {
       await parts.start();
       log.info(

@@ -126,6 +126,11 @@ export class StreamHub {
     };
   }
 
+  /** Drops every open stream without stopping the hub (they reconnect and resume; tests use it to break streams). */
+  disconnectAll(): void {
+    for (const s of this.scopes.values()) for (const sink of [...s.sinks]) sink.close();
+  }
+
   /** Closes every stream (the server is stopping). */
   close(): void {
     this.closed = true;
