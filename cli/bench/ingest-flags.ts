@@ -14,5 +14,10 @@ export const ingestFlags = [
     help: "The gateway's mqtt.nodes: broker processes on the MQTT port (default 1; above 1 a private Redis is started).",
   },
   { flag: 'brokers', kind: 'string' as const, help: 'gateway,mosquitto (default both).' },
+  {
+    flag: 'streams',
+    kind: 'string' as const,
+    help: 'Also run each gateway with N open GET /v1/stream clients: a pair, without then with (gateway only; default none).',
+  },
   { flag: 'report', kind: 'string' as const, help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
 ];
