@@ -216,7 +216,7 @@ async function boot(): Promise<void> {
             : s === 'down'
               ? 'Disconnected: live updates paused, refreshing every few seconds'
               : 'Connecting live updates…';
-        liveEl.className = `live ${s}`;
+        liveEl.className = `live is-${s}`;
         if (s === 'live') refreshNow(); // catch up on what changed while it was down
       },
       onRefused: () => {},
