@@ -107,6 +107,22 @@ t.test('two instances on Redis: fan-out, resume on the other instance, tenancy, 
     "org A's message id replays nothing in org B",
   );
 
+  // A key limited to another gateway of org A: none of A's kit's messages (they come from A's first gateway).
+  const other = await api(one.base, 'POST', '/v1/gateways', A.admin, { name: `gw-other-${A.kit}` });
+  const limited = await api(one.base, 'POST', '/v1/keys', A.admin, { role: 'viewer', owner: 'lim', gateway: other.body.id });
+  t.equal(limited.status, 201);
+  const lim = openSse(`${one.base}/v1/stream`, { ...auth(limited.body.key), 'last-event-id': first.lastEventId });
+  t.teardown(() => lim.close());
+  await lim.next((m) => m.event === 'ready');
+  t.equal((await A.ingest([telemetry(A.kit, 1, 6)])).status, 200);
+  await resumed.next(isReading(A.kit, 6));
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(
+    lim.messages.map((m) => m.event),
+    ['ready'],
+    "a gateway-limited key's stream carries only its gateway's kits (nothing replayed, nothing live)",
+  );
+
   const doc = await api(one.base, 'GET', '/openapi.json');
   t.match(doc.body.paths['/v1/stream'].get, { 'x-role': 'viewer (API key or session)' }, 'in the OpenAPI document with its auth');
 });

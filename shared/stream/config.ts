@@ -24,7 +24,7 @@ export const streamConfig = {
   flushMs: opt(z.number().int().min(0).max(5_000), {
     kind: 'int',
     unit: 'ms',
-    default: 100,
+    default: 250,
     help: 'Messages are written to every stream together once per this interval (0 = on the next turn of the event loop).',
   }),
   maxBufferBytes: opt(

@@ -14,7 +14,7 @@ function sink(gatewayId: string | null = null) {
     closed: false,
     gatewayId,
     write(chunk) {
-      for (const m of parser.feed(chunk)) got.push({ id: m.hasId ? m.lastEventId : '', event: m.event, data: JSON.parse(m.data) });
+      for (const m of parser.feed(String(chunk))) got.push({ id: m.hasId ? m.lastEventId : '', event: m.event, data: JSON.parse(m.data) });
     },
     buffered: () => buffered,
     close() {

@@ -5,7 +5,8 @@ import { Ring } from './ring.js';
 
 /** One open stream as the hub sees it (the HTTP route adapts a reply to this). */
 export interface StreamSink {
-  write(chunk: string): void;
+  /** One flush's frames; the same bytes go to every stream of the scope (encoded once). */
+  write(chunk: string | Uint8Array): void;
   /** Bytes written but not yet taken by the socket. */
   buffered(): number;
   close(): void;
@@ -158,20 +159,21 @@ export class StreamHub {
       s.pending = [];
       for (const f of batch) s.ring.push(f);
       if (s.sinks.size === 0) continue;
-      const all = chunkFor(batch, null);
-      const perGateway = new Map<string, string>();
+      // Encoded once per flush, not once per stream: the same bytes are written to every socket.
+      const all = Buffer.from(chunkFor(batch, null));
+      const perGateway = new Map<string, Buffer>();
       for (const sink of [...s.sinks]) {
         if (sink.buffered() > this.opts.maxBufferBytes) {
           this.counters.slowDropped++;
           sink.close();
           continue;
         }
-        let chunk = all;
+        let chunk: Buffer = all;
         if (sink.gatewayId) {
-          chunk = perGateway.get(sink.gatewayId) ?? chunkFor(batch, sink.gatewayId);
+          chunk = perGateway.get(sink.gatewayId) ?? Buffer.from(chunkFor(batch, sink.gatewayId));
           perGateway.set(sink.gatewayId, chunk);
         }
-        if (chunk !== '') sink.write(chunk);
+        if (chunk.length > 0) sink.write(chunk);
       }
     }
   };
