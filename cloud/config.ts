@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
+import { streamConfig } from '../shared/stream/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 
@@ -214,6 +215,8 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       help: "CA certificate (PEM) that private SMTP servers' certificates are verified with; unset = the system's CAs.",
     }),
   },
+  /** GET /v1/stream: live updates as server-sent events (ADR 034). */
+  stream: streamConfig,
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',

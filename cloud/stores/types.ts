@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { Ack, Alarm, AlarmState } from '../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../shared/cook.js';
 import type { HistoryBucket } from '../../shared/history/buckets.js';
-import type { Preset, PresetSpec } from '../../shared/presets.js';
 import type { AttemptResult } from '../../shared/notify/backoff.js';
 import type { Notification } from '../../shared/notify/message.js';
+import type { Preset, PresetSpec } from '../../shared/presets.js';
 import type {
   AuditRecord,
   Backlog,

@@ -1,4 +1,5 @@
 import type { Test } from 'tap';
+import { openSse } from '../../shared/stream/sse-client.js';
 import { createUser } from '../auth/users.js';
 import { DEFAULT_ORG, type Scope } from '../stores/types.js';
 import { sessionClient } from './browserless.js';
@@ -127,14 +128,21 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
   interface Caller {
     get(path: string): Promise<Res>;
     send(method: string, path: string, body?: unknown): Promise<Res>;
+    /** Its credential as headers (GET /v1/stream). */
+    headers(): Record<string, string>;
   }
   const byKey = (key: string): Caller => ({
+    headers: () => ({ authorization: `Bearer ${key}` }),
     get: (path) => api(c.base, 'GET', path, key),
     send: (method, path, body) => api(c.base, method, path, key, body),
   });
   const session = sessionClient(c.base);
   t.equal((await session.login(a.email, a.password)).status, 200, "org A's admin logs in");
-  const bySession: Caller = { get: (path) => session.call('GET', path), send: (method, path, body) => session.call(method, path, body) };
+  const bySession: Caller = {
+    headers: () => ({ cookie: session.cookie }),
+    get: (path) => session.call('GET', path),
+    send: (method, path, body) => session.call(method, path, body),
+  };
   for (const [who, admin] of [
     ["org A's admin key", byKey(A.admin)],
     ["org A's admin session", bySession],
@@ -357,6 +365,21 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
             [0, 1],
           );
           t.equal((await api(c.base, 'POST', '/v1/ingest', A.admin, batch([]))).status, 401, 'a key is not a gateway token');
+        },
+      },
+      {
+        route: 'GET /v1/stream',
+        run: async (t) => {
+          const stream = openSse(`${c.base}/v1/stream`, admin.headers());
+          t.teardown(() => stream.close());
+          t.equal(await stream.status, 200);
+          await stream.next((m) => m.event === 'ready');
+          // B's gateway resends a reading B already has (idempotent: B's data is unchanged, and it is streamed to B).
+          t.equal((await api(c.base, 'POST', '/v1/ingest', B.gateway.token, batch([telemetry(b.kit, 1, 2, { tempC: 57 })]))).status, 200);
+          const marker = uid('ev');
+          t.equal((await api(c.base, 'POST', '/v1/ingest', A.gateway.token, batch([event(a.kit, { id: marker })]))).status, 200);
+          await stream.next((m) => m.event === 'event' && JSON.parse(m.data).id === marker);
+          t.notMatch(stream.messages.map((m) => m.data).join('\n'), b.kit, "org B's kit never appears on org A's stream");
         },
       },
       {

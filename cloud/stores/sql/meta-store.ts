@@ -31,8 +31,8 @@ import { adoptCooks } from './adopt.js';
 import { ackAlarmTx, alarmRow, alarmsDown, mergeAlarms } from './alarms.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
-import * as presets from './preset-store.js';
 import { enqueueForEvents, SqlNotifyStore } from './notify-store.js';
+import * as presets from './preset-store.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow, paged } from './rows.js';
 import { SqlUserStore } from './user-store.js';
 
