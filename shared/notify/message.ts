@@ -56,6 +56,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return typeof d.durationMin === 'number'
         ? `The cook is done: ${d.durationMin} min at ${deg(d.targetC, unit)}.${d.holding ? ' The bath keeps holding the temperature.' : ''}`
         : `The cook is done at ${deg(d.targetC, unit)}.`;
+    case 'pasteurized':
+      return `Safe to eat (guidance, not a guarantee): the modelled core of the ${typeof d.foodKind === 'string' ? d.foodKind.replace(/_/g, ' ') : 'food'} has reached its pasteurization target (docs/food-safety.md).`;
     case 'over_temp':
       return `The water is too hot (${deg(d.tempC, unit)}, limit ${deg(d.limitC, unit)}): the heater was switched off.`;
     case 'over_temp_cleared':

@@ -25,6 +25,14 @@ t.test('target reached and cook done notify with plain text and the event id as 
   t.match(notificationFor(ev('done', 'info', { targetC: 60, durationMin: 90 }), cooking)?.text, /done: 90 min at 60\.0 °C/);
 });
 
+t.test('safe to eat notifies once the modelled core is pasteurized, labelled as guidance', async (t) => {
+  const r = notificationFor(ev('pasteurized', 'info', { cookId: 'ck-1', foodKind: 'poultry', safeAt: 999_000 }), cooking);
+  t.equal(r?.type, 'pasteurized');
+  t.equal(r?.severity, 'info');
+  t.match(r?.text, /^Safe to eat \(guidance, not a guarantee\): the modelled core of the poultry has reached/);
+  t.equal(notificationFor(ev('forecast', 'info', { safeAt: 999_000 }), cooking), null, 'a moved forecast does not notify');
+});
+
 t.test('every safety alarm notifies; routine events do not', async (t) => {
   t.equal(
     notificationFor(ev('sensor_fault', 'alarm', { kind: 'disconnected' }), cooking)?.text,

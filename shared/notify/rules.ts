@@ -14,7 +14,8 @@ export interface RuleContext {
 }
 
 function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
-  if (e.type === 'reached' || e.type === 'done') return true;
+  // The cook's milestones: water ready, timer done, and (when the cook names its food) safe to eat.
+  if (e.type === 'reached' || e.type === 'done' || e.type === 'pasteurized') return true;
   if (SAFETY.has(e.type)) return true;
   if (e.type === 'ack_contradicts') return e.severity === 'alarm' || e.severity === 'critical';
   if (e.type === 'offline') return ctx.cooking;
