@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SvError } from '../../shared/errors.js';
 import type { CommandContext } from '../command.js';
 import { clientFlag, numberFlag } from './flags.js';
-import { benchIngest, formatRow, TABLE_HEADER } from './ingest.js';
+import { benchIngest, formatRow, type IngestBroker, TABLE_HEADER } from './ingest.js';
 import { writeReportSection } from './report-section.js';
 
 const GENERATORS = {
@@ -17,9 +19,15 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
   if (kits.some((k) => !Number.isInteger(k) || k < 1 || k > 15000)) {
     throw new SvError('SV_ERR_CLI_USAGE', '--kits: comma-separated integers 1…15000', ['--kits: comma-separated integers 1…15000']);
   }
-  const brokers = String(ctx.flags.brokers ?? 'gateway,mosquitto').split(',');
-  if (brokers.some((b) => b !== 'gateway' && b !== 'mosquitto')) {
-    throw new SvError('SV_ERR_CLI_USAGE', '--brokers: gateway and/or mosquitto', ['--brokers: gateway and/or mosquitto']);
+  const baselineMain = typeof ctx.flags.baseline === 'string' ? resolve(ctx.flags.baseline) : undefined;
+  if (baselineMain !== undefined && !existsSync(baselineMain)) {
+    throw new SvError('SV_ERR_CLI_USAGE', `--baseline: ${baselineMain} does not exist`, [`--baseline: no file ${baselineMain}`]);
+  }
+  const brokers = String(ctx.flags.brokers ?? (baselineMain ? 'baseline,gateway,mosquitto' : 'gateway,mosquitto')).split(',');
+  const known = baselineMain ? ['gateway', 'baseline', 'mosquitto'] : ['gateway', 'mosquitto'];
+  if (brokers.some((b) => !known.includes(b))) {
+    const why = `--brokers: ${known.join(', ')}${baselineMain ? '' : ' (baseline needs --baseline)'}`;
+    throw new SvError('SV_ERR_CLI_USAGE', why, [why]);
   }
   const client = await clientFlag(ctx);
   const out = ctx.json ? ctx.stderr : ctx.stdout;
@@ -30,7 +38,8 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     rate: numberFlag(ctx, 'rate', 1, { min: 0.01, integer: false }),
     partitions: numberFlag(ctx, 'partitions', 2, { max: 16 }),
     connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { max: 5000 }),
-    brokers: brokers as ('gateway' | 'mosquitto')[],
+    brokers: brokers as IngestBroker[],
+    baselineMain,
     client,
     gatewayNodes: numberFlag(ctx, 'gateway-nodes', 1, { max: 32 }),
     log: (line: string) => out.write(`${line}\n`),
@@ -42,8 +51,10 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
       .filter((r) => r.broker.startsWith('gateway'))
       .map((g) => {
         const m = rows.find((r) => r.broker === 'mosquitto' && r.kits === g.kits);
+        const cpu =
+          g.brokerCpuUsPerMsg !== null && m?.brokerCpuUsPerMsg ? `, CPU/msg = ${(g.brokerCpuUsPerMsg / m.brokerCpuUsPerMsg).toFixed(2)}` : '';
         return m && g.p95 !== null && m.p95 !== null
-          ? `${g.kits} kits: gateway/Mosquitto PUBACK p95 = ${(g.p95 / m.p95).toFixed(2)}, throughput = ${(g.msgPerS / Math.max(1, m.msgPerS)).toFixed(3)}`
+          ? `${g.kits} kits: ${g.broker}/Mosquitto PUBACK p95 = ${(g.p95 / m.p95).toFixed(2)}, throughput = ${(g.msgPerS / Math.max(1, m.msgPerS)).toFixed(3)}${cpu}`
           : null;
       })
       .filter(Boolean);

@@ -13,6 +13,11 @@ export const ingestFlags = [
     kind: 'string' as const,
     help: "The gateway's mqtt.nodes: broker processes on the MQTT port (default 1; above 1 a private Redis is started).",
   },
-  { flag: 'brokers', kind: 'string' as const, help: 'gateway,mosquitto (default both).' },
+  { flag: 'brokers', kind: 'string' as const, help: 'gateway,mosquitto (default both; baseline,gateway,mosquitto with --baseline).' },
+  {
+    flag: 'baseline',
+    kind: 'string' as const,
+    help: "Another build's cli/main.js, run as the broker `baseline` beside this build's gateway in the same run (a before/after pair).",
+  },
   { flag: 'report', kind: 'string' as const, help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
 ];
