@@ -52,7 +52,9 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
       .map((g) => {
         const m = rows.find((r) => r.broker === 'mosquitto' && r.kits === g.kits);
         const cpu =
-          g.brokerCpuUsPerMsg !== null && m?.brokerCpuUsPerMsg ? `, CPU/msg = ${(g.brokerCpuUsPerMsg / m.brokerCpuUsPerMsg).toFixed(2)}` : '';
+          g.brokerCpuUsPerMsg !== null && m?.brokerCpuUsPerMsg
+            ? `, CPU/msg = ${(g.brokerCpuUsPerMsg / m.brokerCpuUsPerMsg).toFixed(2)}`
+            : '';
         return m && g.p95 !== null && m.p95 !== null
           ? `${g.kits} kits: ${g.broker}/Mosquitto PUBACK p95 = ${(g.p95 / m.p95).toFixed(2)}, throughput = ${(g.msgPerS / Math.max(1, m.msgPerS)).toFixed(3)}${cpu}`
           : null;

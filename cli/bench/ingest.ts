@@ -112,7 +112,10 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
         const row = await runOne(o, target, n, boot, hosted, work);
         rows.push(row);
         o.log(formatRow(row));
-        if (row.heap) o.log(`${row.broker}: V8 heap used ${row.heap.usedMb} MiB of ${row.heap.totalMb}, external ${row.heap.externalMb} MiB (gateway process, end of run)`);
+        if (row.heap)
+          o.log(
+            `${row.broker}: V8 heap used ${row.heap.usedMb} MiB of ${row.heap.totalMb}, external ${row.heap.externalMb} MiB (gateway process, end of run)`,
+          );
       }
     }
   } finally {
@@ -246,7 +249,7 @@ export function formatRow(r: IngestRow): string {
 }
 
 export const TABLE_HEADER = [
-  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | RSS KiB/kit (end) | broker µs CPU/msg (steady) | generator µs CPU/msg (steady / with connects) | errors |',
+  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | RSS KiB/kit | broker µs CPU/msg (steady) | generator µs CPU/msg (steady / with connects) | errors |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
