@@ -189,17 +189,20 @@ export function parseSample(metrics: string): Sample {
     ...values(/^process_resident_memory_bytes ([\d.e+-]+)$/gm),
     ...values(/^broker_node_resident_memory_bytes\{node="\d+"\} ([\d.e+-]+)$/gm),
   ];
-  const mb = (re: RegExp) => (values(re)[0] ?? 0) / 2 ** 20;
-  const round = (x: number) => Math.round(x * 10) / 10;
-  return {
+  const mb = (re: RegExp) => Math.round(((values(re)[0] ?? 0) / 2 ** 20) * 10) / 10;
+  const sample: Sample = {
     lag: lags.length ? Math.max(...lags) * 1000 : null,
     rss: rss.length ? rss.reduce((a, b) => a + b, 0) / 2 ** 20 : null,
-    heap: {
-      usedMb: round(mb(/^nodejs_heap_size_used_bytes ([\d.e+-]+)$/gm)),
-      totalMb: round(mb(/^nodejs_heap_size_total_bytes ([\d.e+-]+)$/gm)),
-      externalMb: round(mb(/^nodejs_external_memory_bytes ([\d.e+-]+)$/gm)),
-    },
   };
+  // The gateway process's own V8 heap, when its metrics have it.
+  if (/^nodejs_heap_size_used_bytes /m.test(metrics)) {
+    sample.heap = {
+      usedMb: mb(/^nodejs_heap_size_used_bytes ([\d.e+-]+)$/gm),
+      totalMb: mb(/^nodejs_heap_size_total_bytes ([\d.e+-]+)$/gm),
+      externalMb: mb(/^nodejs_external_memory_bytes ([\d.e+-]+)$/gm),
+    };
+  }
+  return sample;
 }
 
 function toRow(
