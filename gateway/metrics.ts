@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerDefaultMetrics } from './metrics-defaults.js';
 import { COUNTERS, type CounterName, type Stats } from './stats.js';
 
 /**
@@ -85,7 +86,7 @@ export class GatewayMetrics {
         this.set(gauges.storeQueue());
       },
     });
-    collectDefaultMetrics({ register: r });
+    registerDefaultMetrics(r);
   }
 
   stop(): void {

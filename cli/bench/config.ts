@@ -35,9 +35,14 @@ export const benchIngestConfig = defineConfig(
       default: 1,
       help: "The gateway's mqtt.nodes: broker processes on the MQTT port (above 1 a private Redis is started).",
     }),
-    brokers: choiceListOption(['gateway', 'mosquitto'], 'gateway and/or mosquitto', {
+    brokers: choiceListOption(['baseline', 'gateway', 'mosquitto'], 'baseline, gateway and/or mosquitto', {
       default: ['gateway', 'mosquitto'],
-      help: 'Brokers to measure.',
+      help: 'Brokers to measure (baseline: the build named by --baseline; added first when --baseline is given).',
+    }),
+    baseline: opt(z.string().min(1).optional(), {
+      kind: 'string',
+      unit: 'path',
+      help: "Another build's cli/main.js, run as the broker `baseline` beside this build's gateway in the same run (a before/after pair).",
     }),
     streams: intOption(0, 10_000, {
       default: 0,

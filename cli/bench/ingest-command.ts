@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { prepareClient } from '../../loadtest/client-option.js';
+import { SvError } from '../../shared/errors.js';
 import type { CommandContext } from '../command.js';
 import { configFor } from '../run.js';
 import { benchIngestConfig, reportFile } from './config.js';
-import { benchIngest, formatRow, type IngestRow, TABLE_HEADER } from './ingest.js';
+import { benchIngest, formatRow, type IngestBroker, type IngestRow, TABLE_HEADER } from './ingest.js';
 import { writeReportSection } from './report-section.js';
 
 const GENERATORS = {
@@ -13,6 +16,16 @@ const GENERATORS = {
 
 export async function runIngestBench(ctx: CommandContext): Promise<number> {
   const c = configFor(benchIngestConfig, ctx);
+  const baselineMain = c.baseline === undefined ? undefined : resolve(c.baseline);
+  if (baselineMain !== undefined && !existsSync(baselineMain)) {
+    throw new SvError('SV_ERR_CLI_USAGE', `--baseline: ${baselineMain} does not exist`, [`--baseline: no file ${baselineMain}`]);
+  }
+  if (baselineMain === undefined && c.brokers.includes('baseline')) {
+    throw new SvError('SV_ERR_CLI_USAGE', '--brokers: baseline needs --baseline', ['--brokers: baseline needs --baseline']);
+  }
+  // With --baseline the other build runs first, beside this one, on the same kits (a before/after pair).
+  const brokers: IngestBroker[] =
+    baselineMain !== undefined && !c.brokers.includes('baseline') ? ['baseline', ...c.brokers] : [...c.brokers];
   const client = await prepareClient(c.client);
   const out = ctx.json ? ctx.stderr : ctx.stdout;
   out.write(`${TABLE_HEADER.join('\n')}\n`);
@@ -22,7 +35,8 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     rate: c.rate,
     partitions: c.partitions,
     connectParallelism: c.connectParallelism,
-    brokers: c.brokers,
+    brokers,
+    baselineMain,
     client,
     gatewayNodes: c.gatewayNodes,
     streams: c.streams,
@@ -37,8 +51,12 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
       .filter((r) => r.broker.startsWith('gateway'))
       .map((g) => {
         const m = rows.find((r) => r.broker === 'mosquitto' && r.kits === g.kits);
+        const cpu =
+          g.brokerCpuUsPerMsg !== null && m?.brokerCpuUsPerMsg
+            ? `, CPU/msg = ${(g.brokerCpuUsPerMsg / m.brokerCpuUsPerMsg).toFixed(2)}`
+            : '';
         return m && g.p95 !== null && m.p95 !== null
-          ? `${g.kits} kits: gateway/Mosquitto PUBACK p95 = ${(g.p95 / m.p95).toFixed(2)}, throughput = ${(g.msgPerS / Math.max(1, m.msgPerS)).toFixed(3)}`
+          ? `${g.kits} kits: ${g.broker}/Mosquitto PUBACK p95 = ${(g.p95 / m.p95).toFixed(2)}, throughput = ${(g.msgPerS / Math.max(1, m.msgPerS)).toFixed(3)}${cpu}`
           : null;
       })
       .filter(Boolean);

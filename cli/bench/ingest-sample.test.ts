@@ -16,6 +16,8 @@ t.test('a gateway with broker nodes: loop lag is the worst process, RSS the sum 
   t.same(parseSample(metrics), { lag: 31, rss: 200 });
   t.same(parseSample('event_loop_lag_seconds{quantile="0.99"} 0.002\nprocess_resident_memory_bytes 1048576'), { lag: 2, rss: 1 });
   t.same(parseSample(''), { lag: null, rss: null }, 'nothing to read is no figure, not zero');
+  const heap = ['nodejs_heap_size_used_bytes 52428800', 'nodejs_heap_size_total_bytes 104857600', 'nodejs_external_memory_bytes 1048576'];
+  t.same(parseSample(heap.join('\n')).heap, { usedMb: 50, totalMb: 100, externalMb: 1 }, "the gateway process's V8 heap, in MiB");
 });
 
 t.test("a process tree's CPU includes its busy child", async (t) => {

@@ -15,7 +15,9 @@ export interface IngestBenchOptions {
   rate: number;
   partitions: number;
   connectParallelism: number;
-  brokers: ('gateway' | 'mosquitto')[];
+  brokers: IngestBroker[];
+  /** For `baseline`: another build's `cli/main.js`, run as a second gateway in the same run (a before/after pair). */
+  baselineMain?: string;
   /** Load generator (default native, ADR 021). */
   client?: ClientModel;
   /** The gateway's mqtt.nodes (default 1); above 1 the bench runs a private Redis for the nodes (ADR 024). */
@@ -24,6 +26,9 @@ export interface IngestBenchOptions {
   streams?: number;
   log: (line: string) => void;
 }
+
+/** `baseline`: the gateway from another build (`baselineMain`), beside this build's. */
+export type IngestBroker = 'gateway' | 'baseline' | 'mosquitto';
 
 export interface IngestRow {
   broker: string;
@@ -43,6 +48,10 @@ export interface IngestRow {
   cmdP99: number | null;
   loopLagP99Ms: number | null;
   rssMb: number | null;
+  /** RSS (all of the gateway's processes) over connected kits, KiB, at the end of the run. */
+  rssKbPerKit: number | null;
+  /** The gateway process's V8 heap at the end of the run (MiB): used / total, and external memory. */
+  heap: { usedMb: number; totalMb: number; externalMb: number } | null;
   genCpuUsPerMsg: number;
   /** Generator CPU per message while publishing (connection set-up excluded). */
   genSteadyCpuUsPerMsg: number;
@@ -55,7 +64,7 @@ export interface IngestRow {
   streamsDropped?: number;
 }
 
-type Sample = { lag: number | null; rss: number | null };
+type Sample = { lag: number | null; rss: number | null; heap?: IngestRow['heap'] };
 
 /** One broker under test, started for one run. */
 interface Target {
@@ -79,19 +88,21 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
   const nodes = o.gatewayNodes ?? 1;
   const redis = nodes > 1 ? await startRedisServer({ dir: work, port: await freePort() }) : undefined;
 
-  const startTarget = async (broker: 'gateway' | 'mosquitto', n: number): Promise<Target> => {
+  const startTarget = async (broker: IngestBroker, n: number): Promise<Target> => {
     if (broker === 'mosquitto') {
       const port = await freePort();
       const m = await startMosquitto({ dir: work, port, certFile: hosted.pki.serverCertFile, keyFile: hosted.pki.serverKeyFile });
       return { label: broker, port, pid: m.child.pid, commandKits: [], stop: () => m.stop() };
     }
-    const gw = await hosted.start(join(work, `gateway-${n}.log`), { nodes, clusterRedisUrl: redis?.url });
+    const main = broker === 'baseline' ? o.baselineMain : undefined;
+    const gw = await hosted.start(join(work, `${broker}-${n}.log`), { nodes, clusterRedisUrl: redis?.url, main });
     // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
     // readings drive the engine, whose commands they time.
     const commandKits = hosted.kits.slice(0, Math.min(200, Math.ceil(n / 10))).map((k) => k.id);
     await startCooks(gw.httpPort, hosted.token, commandKits);
+    const base = broker === 'baseline' ? 'gateway (baseline)' : 'gateway';
     return {
-      label: nodes > 1 ? `gateway (${nodes} broker nodes)` : broker,
+      label: nodes > 1 ? `${base} (${nodes} broker nodes)` : base,
       port: gw.mqttPort,
       pid: gw.child.pid,
       commandKits,
@@ -113,6 +124,10 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
           const row = await runOne(o, target, n, boot, hosted, work, streams);
           rows.push(row);
           o.log(formatRow(row));
+          if (row.heap)
+            o.log(
+              `${row.broker}: V8 heap used ${row.heap.usedMb} MiB of ${row.heap.totalMb}, external ${row.heap.externalMb} MiB (gateway process, end of run)`,
+            );
         }
       }
     }
@@ -168,9 +183,12 @@ async function runOne(
   clearInterval(sampler);
   const brokerCpuUsPerMsg = steady.finish(result.counters.acked);
   clients?.close();
-  if (target.sample) samples.push(await target.sample().catch(() => ({ lag: null, rss: null })));
+  const last: Sample | undefined = target.sample ? await target.sample().catch(() => ({ lag: null, rss: null })) : undefined;
+  if (last) samples.push(last);
   await target.stop();
   const row = toRow(target.label, n, o.durationS, result, samples, brokerCpuUsPerMsg);
+  if (row.rssMb !== null && row.connected > 0) row.rssKbPerKit = Math.round((row.rssMb * 1024) / row.connected);
+  row.heap = last?.heap ?? null;
   if (!clients) return row;
   return {
     ...row,
@@ -194,10 +212,20 @@ export function parseSample(metrics: string): Sample {
     ...values(/^process_resident_memory_bytes ([\d.e+-]+)$/gm),
     ...values(/^broker_node_resident_memory_bytes\{node="\d+"\} ([\d.e+-]+)$/gm),
   ];
-  return {
+  const mb = (re: RegExp) => Math.round(((values(re)[0] ?? 0) / 2 ** 20) * 10) / 10;
+  const sample: Sample = {
     lag: lags.length ? Math.max(...lags) * 1000 : null,
     rss: rss.length ? rss.reduce((a, b) => a + b, 0) / 2 ** 20 : null,
   };
+  // The gateway process's own V8 heap, when its metrics have it.
+  if (/^nodejs_heap_size_used_bytes /m.test(metrics)) {
+    sample.heap = {
+      usedMb: mb(/^nodejs_heap_size_used_bytes ([\d.e+-]+)$/gm),
+      totalMb: mb(/^nodejs_heap_size_total_bytes ([\d.e+-]+)$/gm),
+      externalMb: mb(/^nodejs_external_memory_bytes ([\d.e+-]+)$/gm),
+    };
+  }
+  return sample;
 }
 
 function toRow(
@@ -228,6 +256,8 @@ function toRow(
     cmdP99: round(r.command.quantile(0.99)),
     loopLagP99Ms: lags.length ? round(Math.max(...lags)) : null,
     rssMb: rss.length ? Math.round(Math.max(...rss)) : null,
+    rssKbPerKit: null,
+    heap: null,
     genCpuUsPerMsg: r.counters.published === 0 ? 0 : Math.round((r.cpuMs * 1000) / r.counters.published),
     genSteadyCpuUsPerMsg: r.counters.published === 0 ? 0 : Math.round((r.steadyCpuMs * 1000) / r.counters.published),
     brokerCpuUsPerMsg,
@@ -237,7 +267,7 @@ function toRow(
 
 export function formatRow(r: IngestRow): string {
   const ms = (x: number | null) => (x === null ? '–' : `${x}`);
-  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${r.cmdCount ? `${ms(r.cmdP50)} / ${ms(r.cmdP99)} (${r.cmdCount})` : '–'} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.brokerCpuUsPerMsg ?? '–'} | ${r.genSteadyCpuUsPerMsg} / ${r.genCpuUsPerMsg} | ${
+  return `| ${r.broker} | ${r.kits} | ${r.connected} | ${r.published} | ${r.ackedPct} % | ${r.msgPerS} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.max} | ${r.cmdCount ? `${ms(r.cmdP50)} / ${ms(r.cmdP99)} (${r.cmdCount})` : '–'} | ${ms(r.loopLagP99Ms)} | ${r.rssMb ?? '–'} | ${r.rssKbPerKit ?? '–'} | ${r.brokerCpuUsPerMsg ?? '–'} | ${r.genSteadyCpuUsPerMsg} / ${r.genCpuUsPerMsg} | ${
     Object.entries(r.errors)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ') || '–'
@@ -245,8 +275,8 @@ export function formatRow(r: IngestRow): string {
 }
 
 export const TABLE_HEADER = [
-  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | broker µs CPU/msg (steady) | generator µs CPU/msg (steady / with connects) | errors |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| broker | kits | connected | published | acked | msg/s | PUBACK p50 ms | p95 ms | p99 ms | max ms | telemetry→command p50 / p99 ms (n) | loop lag p99 ms | RSS MB | RSS KiB/kit | broker µs CPU/msg (steady) | generator µs CPU/msg (steady / with connects) | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 /** Broker CPU per acknowledged message from the moment every kit is connected to the end of the run. */

@@ -9,6 +9,7 @@ import { brokerHooks } from './hooks.js';
 import { AuthThrottle, TokenBucket } from './limits.js';
 import { Listeners } from './listeners.js';
 import type { IngestPort, SecurityRecorder } from './ports.js';
+import { installFastPuback } from './puback-write.js';
 import { isCounted, markCounted, protocolErrorReason } from './refusal.js';
 import { watchRemoteTakeovers } from './remote-takeover.js';
 import { sendCommand } from './send-command.js';
@@ -84,6 +85,7 @@ export class GatewayBroker {
       ...(d.cluster ? { mq: d.cluster.mq } : {}),
     } as ConstructorParameters<typeof Aedes>[0]);
     skipUplinkRouting(this.aedes);
+    installFastPuback();
     // Every error that closes a connection and was not counted by its own reason (auth, ACL, limits,
     // packet size, store) is a protocol error: malformed packet, protocol violation, no CONNECT in time.
     const countClose = (client: Client, err: Error) => {

@@ -9,10 +9,11 @@ import { queueFullRegistry } from '../devices/registry-relay.js';
 import { alarmWriter } from './alarm-writer.js';
 import { DUPLICATE, type NotifyRows, PRIORITY, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
+import { type PackedBatch, type TelColumns, unpackTelemetry } from './packed-batch.js';
 import { relayStateWriter } from './relay-state.js';
 
 export type WorkerRequest =
-  | { id: number; op: 'write'; items: StoreItem[] }
+  | { id: number; op: 'write'; batch: PackedBatch }
   | { id: number; op: 'retention'; olderThanTs: number; maxRows: number }
   /** The relay's ack-then-delete: rows leave the outbox only after the cloud answered 2xx. */
   | { id: number; op: 'outbox_ack'; ids: number[] }
@@ -91,10 +92,12 @@ function queue(stmt: Statement, priority: number, kind: string, record: string, 
   stmt.run(priority, kind, record, Buffer.byteLength(record), ts);
 }
 
-const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
+const writeAll = db.transaction(({ items, tel }: PackedBatch): Uint8Array => {
   const outcomes = new Uint8Array(items.length);
+  let k = 0;
   for (let i = 0; i < items.length; i++) {
-    const it = items[i] as StoreItem;
+    const packed = items[i] as StoreItem | 0;
+    const it = packed === 0 ? unpackTelemetry(tel as TelColumns, k++) : packed;
     switch (it.t) {
       case 'tel': {
         const r = insertTelemetry.run(
@@ -221,7 +224,7 @@ const cutoffForCap = db.prepare('SELECT rx_ts FROM telemetry ORDER BY rx_ts DESC
 port.on('message', (req: WorkerRequest) => {
   try {
     if (req.op === 'write') {
-      const outcomes = writeAll(req.items);
+      const outcomes = writeAll(req.batch);
       port.postMessage({ id: req.id, outcomes } satisfies WorkerReply, [outcomes.buffer as ArrayBuffer]);
     } else if (req.op === 'outbox_ack') {
       port.postMessage({ id: req.id, deleted: ackOutbox(req.ids) } satisfies WorkerReply);

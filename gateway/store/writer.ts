@@ -1,4 +1,5 @@
 import type { ItemOutcome, StoreItem } from './items.js';
+import { packBatch } from './packed-batch.js';
 import { type DistributiveOmit, WorkerClient, workerEntry } from './worker-client.js';
 import type { NotifyResult, WorkerReply, WorkerRequest } from './writer-worker.js';
 
@@ -108,7 +109,7 @@ export class StoreWriter {
     if (batch === this.current) this.current = { items: [], callbacks: [] };
     const started = performance.now();
     this.commits++;
-    this.thread.call({ op: 'write', items: batch.items }).then(
+    this.thread.call({ op: 'write', batch: packBatch(batch.items) }).then(
       (reply) => this.committed(batch, reply.error, reply.outcomes, performance.now() - started),
       (err: Error) => this.committed(batch, err.message, undefined, performance.now() - started, err),
     );

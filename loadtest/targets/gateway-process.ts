@@ -15,9 +15,11 @@ export async function startGatewayProcess(opts: {
   httpPort: number;
   extraArgs?: string[];
   logFile: string;
+  /** Another build's `cli/main.js` (a before/after pair in one benchmark run); default this build's. */
+  main?: string;
 }): Promise<GatewayProcess> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const main = new URL(`../../cli/main${fromSource ? '.ts' : '.js'}`, import.meta.url).pathname;
+  const fromSource = opts.main === undefined && import.meta.url.endsWith('.ts');
+  const main = opts.main ?? new URL(`../../cli/main${fromSource ? '.ts' : '.js'}`, import.meta.url).pathname;
   const log = openSync(opts.logFile, 'a');
   const child = spawn(
     process.execPath,

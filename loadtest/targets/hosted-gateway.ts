@@ -20,7 +20,7 @@ export interface HostedGateway {
   /** `nodes` > 1: that many broker node processes routing through the Redis at `clusterRedisUrl` (ADR 024). */
   start(
     logFile: string,
-    opts?: { nodes?: number; clusterRedisUrl?: string },
+    opts?: { nodes?: number; clusterRedisUrl?: string; main?: string },
   ): Promise<GatewayProcess & { mqttPort: number; httpPort: number }>;
 }
 
@@ -49,6 +49,7 @@ export async function prepareHostedGateway(dir: string, count: number, prefix = 
         mqttPort,
         httpPort,
         logFile,
+        main: opts.main,
         extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn', ...cluster],
       });
       return Object.assign(gw, { mqttPort, httpPort });

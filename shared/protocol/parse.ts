@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../errors.js';
 import { formatIssues } from '../zod-issues.js';
 import { findDuplicateKey } from './duplicate-keys.js';
+import { fastTelemetry } from './fast-telemetry.js';
 import { DEVICE_MESSAGES, type DeviceMessage, type DeviceMessageKind, MAX_PAYLOAD_BYTES } from './messages.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; reason: string; issues: string[] };
@@ -9,7 +10,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Strict parse of a device payload: size, UTF-8, JSON object, no key twice in one object, then
- * the v1 schema.
+ * the v1 schema (valid telemetry through fast-telemetry.ts, with the schema's verdict).
  * Never throws; the failure says which field and why (PROTOCOL: invalid input is
  * acknowledged and dead-lettered with its reason).
  */
@@ -37,6 +38,10 @@ export function parseDeviceMessage<K extends DeviceMessageKind>(kind: K, payload
   const duplicate = findDuplicateKey(text);
   if (duplicate !== null) {
     return fail('SV_ERR_PAYLOAD_DUPLICATE_KEY', [`${duplicate}: duplicate_key (appears more than once)`]);
+  }
+  if (kind === 'telemetry') {
+    const fast = fastTelemetry(json);
+    if (fast) return { ok: true, value: fast as DeviceMessage<K> };
   }
   const result = DEVICE_MESSAGES[kind].safeParse(json);
   if (!result.success) {
