@@ -77,8 +77,12 @@ t.test('bench and chaos options: lists and ranges', async (t) => {
   t.same(ingest.error.details, [
     '--kits: comma-separated integers 1…15000',
     '--gateway-nodes: an integer from 1 to 32',
-    '--brokers: gateway and/or mosquitto',
+    '--brokers: baseline, gateway and/or mosquitto',
   ]);
+  const noBaseline = await usage(['bench', 'ingest', '--brokers', 'baseline,gateway']);
+  t.same(noBaseline.error.details, ['--brokers: baseline needs --baseline']);
+  const missing = await usage(['bench', 'ingest', '--baseline', '/nonexistent/main.js']);
+  t.same(missing.error.details, ['--baseline: no file /nonexistent/main.js']);
   const cloud = await usage(['bench', 'cloud', '--batch-size', '0']);
   t.same(cloud.error.details, ['--batch-size: an integer from 1 to 9007199254740991']);
   const drain = await usage(['bench', 'drain', '--live-s', '-1']);
