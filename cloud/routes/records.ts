@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { Paged } from '../../shared/api/cursor.js';
+import { responses } from '../../shared/api/parse.js';
+import { AuditEntry, Event } from '../../shared/api/resources.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { Severity } from '../../shared/relay/batch.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
 import type { Scope } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
+import { auditEntryOf, eventOf } from './views.js';
 
 const Severities = z
   .string()
@@ -43,7 +47,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: severities ?? q.severity, fromMs: q.from, toMs: q.to },
       { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
     );
-    return { items: page.items, nextCursor: encodeCursor(page.next) };
+    return { items: page.items.map(eventOf), nextCursor: encodeCursor(page.next) };
   };
 
   http.get(
@@ -55,6 +59,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         tags: ['events'],
         security: SECURITY,
         querystring: doc(EventQuery),
+        response: responses(Paged(Event)),
       },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
@@ -69,6 +74,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         tags: ['events'],
         security: SECURITY,
         querystring: doc(AlarmQuery),
+        response: responses(Paged(Event)),
       },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
@@ -99,7 +105,13 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/audit',
     {
       onRequest: auth.role('operator'),
-      schema: { summary: 'Audit log (gateway and cloud), newest first', tags: ['audit'], security: SECURITY, querystring: doc(AuditQuery) },
+      schema: {
+        summary: 'Audit log (gateway and cloud), newest first',
+        tags: ['audit'],
+        security: SECURITY,
+        querystring: doc(AuditQuery),
+        response: responses(Paged(AuditEntry)),
+      },
     },
     async (req) => {
       const q = parse(AuditQuery, req.query, 'query');
@@ -108,7 +120,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         { deviceId: q.device, actorId: q.actor, action: q.action, fromMs: q.from, toMs: q.to },
         { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
       );
-      return { items: page.items, nextCursor: encodeCursor(page.next) };
+      return { items: page.items.map(auditEntryOf), nextCursor: encodeCursor(page.next) };
     },
   );
 }
