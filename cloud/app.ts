@@ -23,6 +23,7 @@ import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
 import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
+import { SECURITY } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
@@ -125,9 +126,11 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     const schema = route.schema as Record<string, unknown>;
     route.schema = {
       ...schema,
+      // Every route names its auth; a public one (health, login) an empty list.
+      security: (schema.security as typeof SECURITY | undefined) ?? (role === 'none' ? [] : SECURITY),
       'x-role': role,
       description: `Needs: ${role}.${schema.description ? ` ${schema.description}` : ''}`,
-    } as typeof route.schema;
+    } as unknown as typeof route.schema;
   });
   http.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-encoding'] !== 'gzip') return payload;

@@ -32,7 +32,16 @@ export function desiredOf(d: DesiredRow | null): DesiredCook | null {
 }
 
 export function eventOf(e: EventRow) {
-  return { id: e.id, ts: e.ts, deviceId: e.deviceId, gatewayId: e.gatewayId, type: e.type, severity: e.severity, safety: e.safety, data: e.data };
+  return {
+    id: e.id,
+    ts: e.ts,
+    deviceId: e.deviceId,
+    gatewayId: e.gatewayId,
+    type: e.type,
+    severity: e.severity,
+    safety: e.safety,
+    data: e.data,
+  };
 }
 
 export function auditEntryOf(a: AuditRow) {

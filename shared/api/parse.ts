@@ -17,8 +17,18 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'bo
  * (zod does the validating), `output` for a response (Fastify serializes with it).
  */
 export function doc(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<
+    string,
+    unknown
+  >;
+  return withoutPropertyNames(rest) as Record<string, unknown>;
+}
+
+/** OpenAPI 3.0 has no `propertyNames` (zod writes it for a record's string keys): any key is a string anyway. */
+function withoutPropertyNames(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutPropertyNames);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (k === 'propertyNames' ? [] : [[k, withoutPropertyNames(x)]])));
 }
 
 /**

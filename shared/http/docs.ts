@@ -18,13 +18,20 @@ export interface ApiDocs {
   routeOptions?: Record<string, unknown>;
 }
 
-/** Registers @fastify/swagger; call before the routes are added. */
+/**
+ * Installs @fastify/swagger at once (its setup is synchronous), not through `register`, which would
+ * defer it past routes added right after on the same instance (the gateway adds its routes so);
+ * call before the routes are added.
+ */
 export function registerOpenApi(http: FastifyInstance, d: ApiDocs): void {
-  http.register(swagger, {
+  const opts = {
     openapi: {
       info: { title: d.title, version: '2.0.0', description: `${d.description} Conventions: docs/api.md.` },
       components: { securitySchemes: d.securitySchemes as never },
     },
+  };
+  swagger(http, opts, (err) => {
+    if (err) throw err;
   });
 }
 
