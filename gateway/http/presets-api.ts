@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
+import { parse } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { PresetName, PresetSpec } from '../../shared/presets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -20,6 +22,7 @@ export interface PresetsApiDeps {
   now: () => number;
 }
 
+const ListQuery = z.strictObject(PAGE_QUERY);
 const FromPreset = z.strictObject({ lowTempOverride: z.boolean().optional() }).optional();
 const FromPresetParams = z.object({ id: DeviceId, name: PresetName });
 
@@ -27,7 +30,15 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
   const auth = d.auth;
   const nameOf = (params: unknown) => PresetName.safeParse((params as { name?: string }).name);
 
-  http.get('/v1/presets', { onRequest: auth }, async () => ({ items: d.presets.list() }));
+  http.get('/v1/presets', { onRequest: auth }, async (req) => {
+    const q = parse(ListQuery, req.query, 'query');
+    const after = decodeCursor(q.cursor, CURSOR.byId)?.[0] as string | undefined;
+    const rest = d.presets
+      .list()
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .filter((p) => after === undefined || p.name > after);
+    return pageOf(rest.slice(0, q.limit + 1), q.limit, (p) => [p.name]);
+  });
 
   http.put('/v1/presets/:name', { onRequest: auth }, async (req, reply) => {
     const name = nameOf(req.params);
@@ -55,7 +66,8 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
     if (!d.deviceIds().includes(id)) throw new SvError('SV_ERR_NOT_FOUND', `no device ${id}`);
     const spec = { ...preset.spec, ...(body.data?.lowTempOverride ? { lowTempOverride: true } : {}) };
     const r = d.loop.startCook(id, spec, { type: 'user', id: 'operator' });
-    if (!r.ok) throw new SvError('SV_ERR_CONFLICT', r.reason, [`body: ${r.reason}`]);
+    // The food-safety rule (the control core's only refusal of a cook): a 400 like PUT /v1/devices/{id}/cook.
+    if (!r.ok) throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.lowTempOverride: ${r.reason}`]);
     return { cook: r.cook, preset: preset.name };
   });
 }

@@ -59,3 +59,27 @@ export function pageOf<T>(rows: T[], limit: number, keyOf: (item: T) => (string 
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
+
+/**
+ * A page of an in-memory list sorted newest first by (time, id): the items after the cursor's key,
+ * `limit` of them, and the next cursor.
+ */
+export function pageNewestFirst<T>(sorted: readonly T[], cursor: string | undefined, limit: number, keyOf: (item: T) => [number, string]) {
+  const after = decodeCursor(cursor, CURSOR.newestFirst) as [number, string] | undefined;
+  const rest = after
+    ? sorted.filter((x) => {
+        const [ts, id] = keyOf(x);
+        return ts < after[0] || (ts === after[0] && id < after[1]);
+      })
+    : sorted;
+  return pageOf(rest.slice(0, limit + 1), limit, keyOf);
+}
+
+/** Newest first by (time, id), the order every time-ordered list pages in. */
+export function byNewest<T>(keyOf: (item: T) => [number, string]) {
+  return (a: T, b: T) => {
+    const [ta, ia] = keyOf(a);
+    const [tb, ib] = keyOf(b);
+    return tb - ta || (ib < ia ? -1 : ib > ia ? 1 : 0);
+  };
+}
