@@ -63,6 +63,8 @@ const GATEWAY_PUBLIC = new Set([
   'GET /',
   'GET /healthz',
   'GET /metrics',
+  'GET /openapi.json',
+  'GET /docs',
   'GET /dashboard',
   'GET /dashboard/',
   'GET /dashboard/env.json',
