@@ -165,7 +165,11 @@ t.test('a cook set in the cloud reaches the gateway in the ingest reply, version
   const del = await api(c.base, 'DELETE', `/v1/devices/${dev}/cook`, creds.operator);
   t.equal(del.status, 200);
   const after = await ingest(batch([], version));
-  t.match(after.body.desired, { version: del.body.desiredCook.version, devices: [{ deviceId: dev, cook: null }] }, 'a stop is sent as cook: null');
+  t.match(
+    after.body.desired,
+    { version: del.body.desiredCook.version, devices: [{ deviceId: dev, cook: null }] },
+    'a stop is sent as cook: null',
+  );
   const device = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.viewer);
   t.match(device.body, { id: dev, gatewayId: creds.gateway.id, desiredCook: { spec: null }, state: { seq: 90 } });
   const audit = await api(c.base, 'GET', `/v1/audit?device=${dev}`, creds.operator);

@@ -1,4 +1,4 @@
-import type { AuditEntry, DeviceDetail, Device, Event } from '../../shared/api/resources.js';
+import type { AuditEntry, Device, DeviceDetail, Event } from '../../shared/api/resources.js';
 import type { Call } from './http.js';
 import type { ActuatorHealth, Api, AuditItem, CookView, EventItem, Kit, Outcome } from './model.js';
 
@@ -90,7 +90,9 @@ export function commonApi(call: Call, name: string): Pick<Api, 'kits' | 'kit' | 
     },
     async events(q) {
       const r = await call<Paged<Event>>('GET', `/v1/events?${query({ device: q.device, limit: q.limit })}`);
-      return r.items.map((e): EventItem => ({ id: e.id, ts: e.ts, deviceId: e.deviceId, type: e.type, severity: e.severity, data: e.data }));
+      return r.items.map(
+        (e): EventItem => ({ id: e.id, ts: e.ts, deviceId: e.deviceId, type: e.type, severity: e.severity, data: e.data }),
+      );
     },
     async audit(q) {
       const r = await call<Paged<AuditEntry>>('GET', `/v1/audit?${query({ device: q.device, limit: q.limit })}`);
