@@ -9,7 +9,7 @@ import { CLOUD_READINGS_COLUMNS, csvRow } from '../../shared/readings-csv.js';
 import { RecordId } from '../../shared/relay/batch.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
 import { scopeOf } from '../http/auth.js';
-import { doc, Limit, parse, QueryMs } from '../http/validate.js';
+import { doc, parse, QueryMs } from '../http/validate.js';
 import type { CookRow, Scope, Stores } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 

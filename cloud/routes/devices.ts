@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Paged } from '../../shared/api/cursor.js';
-import { responses } from '../../shared/api/parse.js';
-import { CookBody, DeviceDetail, Device as DeviceView, StopBody, unknownDevice } from '../../shared/api/resources.js';
+import { CookBody, type DeviceDetail, StopBody, unknownDevice } from '../../shared/api/resources.js';
+import { IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
@@ -13,7 +12,6 @@ import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 import { forecastOf } from './forecast.js';
 import { cookOf, desiredOf, deviceOf } from './views.js';
 
-const IdParams = z.strictObject({ id: DeviceId });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const ListQuery = z.strictObject({ gateway: DeviceId.optional(), cursor: z.string().optional(), limit: Limit });
 const Every = z
@@ -47,13 +45,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices',
     {
       onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'Devices with their latest state',
-        tags,
-        security: SECURITY,
-        querystring: doc(ListQuery),
-        response: responses(Paged(DeviceView)),
-      },
+      schema: { ...ROUTES.devices, security: SECURITY, querystring: doc(ListQuery) },
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
@@ -74,13 +66,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id',
     {
       onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'One device: latest state, online, desired cook, readyAt/doneAt/safeAt (epoch ms or null)',
-        tags,
-        security: SECURITY,
-        params: doc(IdParams),
-        response: responses(DeviceDetail),
-      },
+      schema: { ...ROUTES.device, security: SECURITY },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
@@ -142,14 +128,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id/cook',
     {
       onRequest: auth.role('operator'),
-      schema: {
-        summary: 'Start or change the cook (desired state → downlink); answers the device',
-        tags,
-        security: SECURITY,
-        params: doc(IdParams),
-        body: doc(CookBody),
-        response: responses(DeviceDetail),
-      },
+      schema: { ...ROUTES.cookPut, summary: 'Start or change the cook (desired state → downlink); answers the device', security: SECURITY },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
@@ -167,14 +146,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id/cook',
     {
       onRequest: auth.role('operator'),
-      schema: {
-        summary: 'Stop the cook (desired state → downlink); answers the device',
-        tags,
-        security: SECURITY,
-        params: doc(IdParams),
-        body: doc(z.strictObject({ reason: z.string().max(200).optional() })),
-        response: responses(DeviceDetail),
-      },
+      schema: { ...ROUTES.cookDelete, summary: 'Stop the cook (desired state → downlink); answers the device', security: SECURITY },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');

@@ -1,41 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Paged } from '../../shared/api/cursor.js';
-import { responses } from '../../shared/api/parse.js';
-import { AuditEntry, Event } from '../../shared/api/resources.js';
+import { PAGE_QUERY } from '../../shared/api/cursor.js';
+import { AUDIT_FILTER, EVENT_FILTER, ROUTES } from '../../shared/api/routes.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
-import { Severity } from '../../shared/relay/batch.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, } from '../http/validate.js';
 import type { Scope } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 import { auditEntryOf, eventOf } from './views.js';
 
-const Severities = z
-  .string()
-  .transform((s) => s.split(',').filter((x) => x !== ''))
-  .pipe(z.array(Severity).max(4));
-const EventQuery = z.strictObject({
-  device: DeviceId.optional(),
-  gateway: DeviceId.optional(), // gateway ids are device-id shaped (cloud/admin.ts); the column is ASCII
-  type: z.string().max(48).optional(),
-  severity: Severities.optional(),
-  from: QueryMs.optional(),
-  to: QueryMs.optional(),
-  cursor: z.string().optional(),
-  limit: Limit,
-});
+// gateway ids are device-id shaped (cloud/admin.ts); the column is ASCII
+const EventQuery = z.strictObject({ ...EVENT_FILTER, gateway: DeviceId.optional(), ...PAGE_QUERY });
 const AlarmQuery = EventQuery.omit({ severity: true });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
-const AuditQuery = z.strictObject({
-  device: DeviceId.optional(),
-  actor: z.string().max(64).optional(),
-  action: z.string().max(48).optional(),
-  from: QueryMs.optional(),
-  to: QueryMs.optional(),
-  cursor: z.string().optional(),
-  limit: Limit,
-});
+const AuditQuery = z.strictObject({ ...AUDIT_FILTER, ...PAGE_QUERY });
 
 /** Events, alarms (events of severity alarm or critical) and the audit log, newest first, cursor-paged. */
 export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -54,13 +32,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/events',
     {
       onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'Events, newest first; severity is a comma list',
-        tags: ['events'],
-        security: SECURITY,
-        querystring: doc(EventQuery),
-        response: responses(Paged(Event)),
-      },
+      schema: { ...ROUTES.events, security: SECURITY, querystring: doc(EventQuery) },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
   );
@@ -69,13 +41,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/alarms',
     {
       onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'Alarms (severity alarm or critical), newest first',
-        tags: ['events'],
-        security: SECURITY,
-        querystring: doc(AlarmQuery),
-        response: responses(Paged(Event)),
-      },
+      schema: { ...ROUTES.alarms, security: SECURITY, querystring: doc(AlarmQuery) },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
   );
@@ -105,13 +71,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/audit',
     {
       onRequest: auth.role('operator'),
-      schema: {
-        summary: 'Audit log (gateway and cloud), newest first',
-        tags: ['audit'],
-        security: SECURITY,
-        querystring: doc(AuditQuery),
-        response: responses(Paged(AuditEntry)),
-      },
+      schema: { ...ROUTES.audit, summary: 'Audit log (gateway and cloud), newest first', security: SECURITY, querystring: doc(AuditQuery) },
     },
     async (req) => {
       const q = parse(AuditQuery, req.query, 'query');

@@ -1,12 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CURSOR, decodeCursor, PAGE_QUERY, Paged, pageOf } from '../../shared/api/cursor.js';
-import { doc, parse, QueryMs, responses } from '../../shared/api/parse.js';
-import { AuditEntry, CookBody, Device, DeviceDetail, Event, StopBody, unknownDevice } from '../../shared/api/resources.js';
+import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
+import { doc, parse } from '../../shared/api/parse.js';
+import { CookBody, StopBody, unknownDevice } from '../../shared/api/resources.js';
+import { AUDIT_FILTER, EVENT_FILTER, IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
-import { DeviceId } from '../../shared/protocol/device-id.js';
-import { Severity } from '../../shared/relay/batch.js';
 import type { ControlLoop } from '../control-driver/control-loop.js';
 import { listAudit, listEvents } from '../store/history.js';
 import { OPERATOR } from './operator-auth.js';
@@ -25,32 +24,13 @@ export interface LocalApiDeps {
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-const IdParams = z.strictObject({ id: DeviceId });
 const DeviceQuery = z.strictObject(PAGE_QUERY);
-const Severities = z
-  .string()
-  .transform((s) => s.split(',').filter((x) => x !== ''))
-  .pipe(z.array(Severity).max(4));
-const EventQuery = z.strictObject({
-  device: DeviceId.optional(),
-  type: z.string().max(48).optional(),
-  severity: Severities.optional(),
-  from: QueryMs.optional(),
-  to: QueryMs.optional(),
-  ...PAGE_QUERY,
-});
-const AuditQuery = z.strictObject({
-  device: DeviceId.optional(),
-  actor: z.string().max(64).optional(),
-  action: z.string().max(48).optional(),
-  from: QueryMs.optional(),
-  to: QueryMs.optional(),
-  ...PAGE_QUERY,
-});
+const EventQuery = z.strictObject({ ...EVENT_FILTER, ...PAGE_QUERY });
+const AuditQuery = z.strictObject({ ...AUDIT_FILTER, ...PAGE_QUERY });
+const security = OPERATOR;
 
 export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
   const onRequest = d.auth;
-  const tags = ['devices'];
   const known = (id: string) => d.deviceIds().includes(id) || d.loop.view(id) !== null;
   const detail = (id: string) => detailOf(id, d.loop.view(id));
 
@@ -58,13 +38,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     '/v1/devices',
     {
       onRequest,
-      schema: {
-        summary: 'Kits with their latest state',
-        tags,
-        security: OPERATOR,
-        querystring: doc(DeviceQuery),
-        response: responses(Paged(Device)),
-      },
+      schema: { ...ROUTES.devices, security, querystring: doc(DeviceQuery) },
     },
     async (req) => {
       const q = parse(DeviceQuery, req.query, 'query');
@@ -78,13 +52,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     '/v1/devices/:id',
     {
       onRequest,
-      schema: {
-        summary: 'One kit: latest state, cook, desired cook, readyAt/doneAt/safeAt (epoch ms or null), control details',
-        tags,
-        security: OPERATOR,
-        params: doc(IdParams),
-        response: responses(DeviceDetail),
-      },
+      schema: { ...ROUTES.device, security },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
@@ -96,14 +64,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     '/v1/devices/:id/cook',
     {
       onRequest,
-      schema: {
-        summary: 'Start or change the cook at once; answers the device',
-        tags,
-        security: OPERATOR,
-        params: doc(IdParams),
-        body: doc(CookBody),
-        response: responses(DeviceDetail),
-      },
+      schema: { ...ROUTES.cookPut, security },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
@@ -119,14 +80,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     '/v1/devices/:id/cook',
     {
       onRequest,
-      schema: {
-        summary: 'Stop the cook (nothing to stop is not an error); answers the device',
-        tags,
-        security: OPERATOR,
-        params: doc(IdParams),
-        body: doc(z.strictObject({ reason: z.string().max(200).optional() })),
-        response: responses(DeviceDetail),
-      },
+      schema: { ...ROUTES.cookDelete, security },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
@@ -141,13 +95,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     '/v1/events',
     {
       onRequest,
-      schema: {
-        summary: 'Events, newest first; severity is a comma list',
-        tags: ['events'],
-        security: OPERATOR,
-        querystring: doc(EventQuery),
-        response: responses(Paged(Event)),
-      },
+      schema: { ...ROUTES.events, security, querystring: doc(EventQuery) },
     },
     async (req) => {
       const q = parse(EventQuery, req.query, 'query');
@@ -163,13 +111,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     '/v1/audit',
     {
       onRequest,
-      schema: {
-        summary: 'Audit log, newest first',
-        tags: ['audit'],
-        security: OPERATOR,
-        querystring: doc(AuditQuery),
-        response: responses(Paged(AuditEntry)),
-      },
+      schema: { ...ROUTES.audit, security, querystring: doc(AuditQuery) },
     },
     async (req) => {
       const q = parse(AuditQuery, req.query, 'query');

@@ -6,7 +6,6 @@ import { parse } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { parseTopic } from '../../shared/topics.js';
-import { formatIssues } from '../../shared/zod-issues.js';
 import type { IngestPort } from '../broker/ports.js';
 import { parseUplink } from '../ingest/pipeline.js';
 import { type DeadLetterRow, deadLetter, deadLetters, securityEvents } from '../store/refusals.js';
