@@ -7,7 +7,7 @@ import { CookBody, StopBody, unknownDevice } from '../../shared/api/resources.js
 import { AUDIT_FILTER, EVENT_FILTER, IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
 import type { ControlLoop } from '../control-driver/control-loop.js';
-import { listAudit, listEvents } from '../store/history.js';
+import { listAudit, listEvents } from '../store/event-log.js';
 import { OPERATOR } from './operator-auth.js';
 import { detailOf, deviceOf } from './views.js';
 
