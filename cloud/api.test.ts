@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
+import { cookRecordId } from '../shared/relay/cook-id.js';
 import { batch, commandResult, cook, event, T0, telemetry, telemetryBatch, uid } from './testing/fixtures.js';
 import { api, credentials, startCloud, startServers, testConfig } from './testing/servers.js';
 
@@ -150,6 +151,48 @@ t.test('telemetry history is downsampled per bucket', async (t) => {
   t.match(
     res.body.buckets.find((b: { ts: number }) => b.ts === T0 + 60_000),
     { count: 1, mean: 50 },
+  );
+});
+
+t.test("history buckets carry the heater's on-share and the cook's target steps", async (t) => {
+  // A gateway of its own: the cook it reports becomes desired state that other tests' gateway must not see.
+  const own = await credentials(c);
+  const d = uid('kit').toLowerCase();
+  const ck = uid('ck');
+  const rec = (version: number, state: 'heating' | 'stopped', updatedTs: number) => ({
+    ...cook(d, version),
+    id: cookRecordId(ck, version, state),
+    state,
+    spec: { targetC: 58 },
+    startedTs: T0 + 30_000,
+    updatedTs,
+  });
+  await api(
+    c.base,
+    'POST',
+    '/v1/ingest',
+    own.gateway.token,
+    batch([
+      telemetry(d, 1, 0, { heater: false }),
+      telemetry(d, 1, 30, { heater: true }),
+      telemetry(d, 1, 40, { heater: true }),
+      telemetry(d, 1, 50, { heater: false }),
+      telemetry(d, 1, 90, { heater: true }),
+      telemetry(d, 1, 130, { heater: false }),
+      rec(1, 'heating', T0 + 30_000),
+      rec(2, 'stopped', T0 + 100_000),
+    ]),
+  );
+  const res = await api(c.base, 'GET', `/v1/devices/${d}/telemetry?from=${T0}&to=${T0 + 180_000}&every=1m`, creds.viewer);
+  t.equal(res.status, 200);
+  t.same(
+    res.body.buckets.map((b: { ts: number; heaterOn: number; targetC: number | null }) => [b.ts - T0, b.heaterOn, b.targetC]),
+    [
+      [0, 0.5, 58],
+      [60_000, 1, null],
+      [120_000, 0, null],
+    ],
+    'on-share per bucket (2 of 4, 1 of 1, 0 of 1); the target from the cook start, none after its stop',
   );
 });
 

@@ -21,6 +21,7 @@ import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
 import { SECURITY } from './routes/deps.js';
@@ -29,6 +30,7 @@ import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { presetRoutes } from './routes/presets.js';
 import { recordRoutes } from './routes/records.js';
 import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
@@ -212,8 +214,10 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await gatewayRoutes(app, deps);
     await deviceRoutes(app, deps);
     await recordRoutes(app, deps);
+    await alarmRoutes(app, deps);
     await cookRoutes(app, deps);
     await keyRoutes(app, deps);
+    await presetRoutes(app, deps);
     await sessionRoutes(app, deps);
     await userRoutes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.

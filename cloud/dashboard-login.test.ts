@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
 import t from 'tap';
-import { BINARIES, findBinary } from '../test/harness/packages.js';
 import { createOrg } from './admin.js';
 import { createUser } from './auth/users.js';
+import { openPage } from './testing/chromium.js';
 import { batch, registry, telemetry, uid } from './testing/fixtures.js';
 import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
@@ -12,7 +11,6 @@ import { api, credentials, startCloud, testConfig } from './testing/servers.js';
  * kits, who is logged in; an org A session is useless on org B's resources; a state-changing call
  * without the CSRF token is refused; log out. Every wait is on what the page shows.
  */
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 const WAIT = { timeout: 60_000 };
 
 execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' }); // the bundle of these sources
@@ -32,12 +30,7 @@ for (const name of ['kitchen-a', 'kitchen-b']) {
 const [A, B] = orgs as [(typeof orgs)[0], (typeof orgs)[0]];
 
 t.test('log in, see only the org, the boundary and CSRF hold, log out', async (t) => {
-  const browser = await chromium.launch({ executablePath: findBinary(BINARIES.chromium), args: ARGS });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${c.base}/dashboard/`);
+  const { page, pageErrors } = await openPage(t, `${c.base}/dashboard/`);
 
   await page.getByLabel('E-mail').fill(A.email);
   await page.getByLabel('Password').fill('not the password at all');

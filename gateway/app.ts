@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
+import { GatewayAlarms } from './alarms/gateway-alarms.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { BrokerFront } from './broker/ports.js';
 import { SecurityLog } from './broker/security-log.js';
@@ -14,8 +15,10 @@ import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { mqttUrl } from './devices/provision.js';
 import { HaBridge } from './ha/bridge.js';
+import { alarmsApi } from './http/alarms-api.js';
 import { localApi } from './http/api.js';
 import { cooksApi } from './http/cooks-api.js';
+import { historyApi } from './http/history-api.js';
 import { notificationsApi } from './http/notifications-api.js';
 import { operatorAuth } from './http/operator-auth.js';
 import { tokenFilePath } from './http/operator-token.js';
@@ -53,6 +56,8 @@ export interface Gateway {
   readonly control: ControlLoop;
   /** The relay to the cloud; undefined when running offline. It applies the downlink to `control`. */
   readonly relay: Relay | undefined;
+  /** Alarm steps from outside control (acknowledgements); emits `change`. */
+  readonly alarms: GatewayAlarms;
 }
 
 export interface GatewayOptions {
@@ -112,8 +117,11 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     now,
     stats,
     notify: notifier.plan,
+    alarmStep: (e) => alarms.afterEvent(e),
   });
 
+  // Alarms (ADR 035): raised and cleared with control's events; acknowledged here or in the cloud.
+  const alarms = new GatewayAlarms({ store, reader: () => reader.db, relayOn, onAcknowledged: notifier.acknowledge, log });
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker.connectedClients }));
   // Every /v1 route: the operator token, with failed attempts limited per address.
   const operator = operatorAuth(tokenFile, new FailedAuthLimiter(config.http.authFailuresPerMin));
@@ -124,6 +132,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     log,
     auth: operator,
     onDesired: applyDesired(control.loop, log),
+    onAlarms: (list) => alarms.fromCloud(list),
   });
   localApi(http, {
     loop: control.loop,
@@ -137,6 +146,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
   notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
   cooksApi(http, { reader: () => reader.db, auth: operator, now });
+  historyApi(http, { reader: () => reader.db, auth: operator, now });
+  alarmsApi(http, { reader: () => reader.db, alarms, auth: operator, now });
   presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
   const ha =
@@ -221,6 +232,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     pki,
     relay,
     broker,
+    alarms,
     control: control.loop,
     async start() {
       await parts.start();

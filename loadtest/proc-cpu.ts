@@ -35,7 +35,41 @@ export function processTreeCpuMs(pid: number | undefined): number | null {
   return total;
 }
 
-function descendants(root: number): number[] {
+/** Resident memory (bytes) of a process from /proc/<pid>/status (VmRSS); null when it cannot be read. */
+export function processRssBytes(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The parent pid and the command name (comm) of a process from /proc/<pid>/stat; null when it is gone. */
+export function processParent(pid: number): { ppid: number; comm: string } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    return { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm };
+  } catch {
+    return null;
+  }
+}
+
+/** One variable of a process's environment (/proc/<pid>/environ; same user only); undefined when absent or unreadable. */
+export function processEnv(pid: number, name: string): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith(`${name}=`));
+    return entry?.slice(name.length + 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The live descendants of a process (children, their children, …), from the parent pids in /proc. */
+export function descendants(root: number): number[] {
   const parentOf = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);

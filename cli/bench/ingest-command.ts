@@ -1,6 +1,7 @@
-import { SvError } from '../../shared/errors.js';
+import { prepareClient } from '../../loadtest/client-option.js';
 import type { CommandContext } from '../command.js';
-import { clientFlag, numberFlag } from './flags.js';
+import { configFor } from '../run.js';
+import { benchIngestConfig, reportFile } from './config.js';
 import { benchIngest, formatRow, TABLE_HEADER } from './ingest.js';
 import { writeReportSection } from './report-section.js';
 
@@ -11,33 +12,24 @@ const GENERATORS = {
 } as const;
 
 export async function runIngestBench(ctx: CommandContext): Promise<number> {
-  const kits = String(ctx.flags.kits ?? '1000,3000,5000,10000')
-    .split(',')
-    .map(Number);
-  if (kits.some((k) => !Number.isInteger(k) || k < 1 || k > 15000)) {
-    throw new SvError('SV_ERR_CLI_USAGE', '--kits: comma-separated integers 1…15000', ['--kits: comma-separated integers 1…15000']);
-  }
-  const brokers = String(ctx.flags.brokers ?? 'gateway,mosquitto').split(',');
-  if (brokers.some((b) => b !== 'gateway' && b !== 'mosquitto')) {
-    throw new SvError('SV_ERR_CLI_USAGE', '--brokers: gateway and/or mosquitto', ['--brokers: gateway and/or mosquitto']);
-  }
-  const client = await clientFlag(ctx);
+  const c = configFor(benchIngestConfig, ctx);
+  const client = await prepareClient(c.client);
   const out = ctx.json ? ctx.stderr : ctx.stdout;
   out.write(`${TABLE_HEADER.join('\n')}\n`);
   const opts = {
-    kits,
-    durationS: numberFlag(ctx, 'duration', 30),
-    rate: numberFlag(ctx, 'rate', 1, { min: 0.01, integer: false }),
-    partitions: numberFlag(ctx, 'partitions', 2, { max: 16 }),
-    connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { max: 5000 }),
-    brokers: brokers as ('gateway' | 'mosquitto')[],
+    kits: c.kits,
+    durationS: c.duration,
+    rate: c.rate,
+    partitions: c.partitions,
+    connectParallelism: c.connectParallelism,
+    brokers: c.brokers,
     client,
-    gatewayNodes: numberFlag(ctx, 'gateway-nodes', 1, { max: 32 }),
+    gatewayNodes: c.gatewayNodes,
     log: (line: string) => out.write(`${line}\n`),
   };
   const rows = await benchIngest(opts);
-  const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/benchmarks.md';
-  if (report !== '-') {
+  const report = reportFile(c.report);
+  if (report !== undefined) {
     const ratio = rows
       .filter((r) => r.broker.startsWith('gateway'))
       .map((g) => {

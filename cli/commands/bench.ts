@@ -1,7 +1,7 @@
-import { numberFlag, reportFlag } from '../bench/flags.js';
-import { ingestFlags } from '../bench/ingest-flags.js';
+import { benchCloudConfig, benchDrainConfig, benchIngestConfig, reportFile } from '../bench/config.js';
 import { writeReportSection } from '../bench/report-section.js';
 import type { Command } from '../command.js';
+import { configFor } from '../run.js';
 
 /** `sousvide bench <name>`: each benchmark prints its figures and writes its section of docs/benchmarks.md. */
 export const benchCommand: Command = {
@@ -13,7 +13,7 @@ export const benchCommand: Command = {
       name: 'ingest',
       summary: 'Gateway ingest vs Mosquitto at 1k/3k/5k/10k kits over TLS.',
       usage: 'sousvide bench ingest [--kits 1000,3000] [--duration S] [--partitions N] [--brokers gateway,mosquitto] [--json]',
-      flags: ingestFlags,
+      config: benchIngestConfig,
       run: async (ctx) => (await import('../bench/ingest-command.js')).runIngestBench(ctx),
     },
     {
@@ -32,22 +32,16 @@ export const benchCommand: Command = {
       name: 'cloud',
       summary: 'Cloud ingest throughput and latency with all sinks and each sink alone.',
       usage: 'sousvide bench cloud [--batches N] [--batch-size N] [--concurrency N] [--report FILE] [--json]',
-      flags: [
-        { flag: 'batches', kind: 'string', help: 'Batches per run (default 60).' },
-        { flag: 'batch-size', kind: 'string', help: 'Telemetry points per batch (default 1000).' },
-        { flag: 'concurrency', kind: 'string', help: 'Batches in flight (default 4).' },
-        { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
-      ],
+      config: benchCloudConfig,
       async run(ctx) {
+        const c = configFor(benchCloudConfig, ctx);
         const { runCloudBench } = await import('../bench/cloud.js');
-        const int = (name: string, def: number) => numberFlag(ctx, name, def);
-        const report = reportFlag(ctx);
         const runs = await runCloudBench({
-          batches: int('batches', 60),
-          batchSize: int('batch-size', 1000),
-          concurrency: int('concurrency', 4),
+          batches: c.batches,
+          batchSize: c.batchSize,
+          concurrency: c.concurrency,
           devices: 100,
-          report,
+          report: reportFile(c.report),
           out: ctx.json ? ctx.stderr : ctx.stdout,
         });
         if (ctx.json) ctx.stdout.write(`${JSON.stringify(runs)}\n`);
@@ -59,29 +53,16 @@ export const benchCommand: Command = {
       summary: 'Time to drain a 1M-record backlog while 1k kits keep publishing.',
       usage:
         'sousvide bench drain [--records N] [--kits N] [--live-s S] [--partitions N] [--gateway-args="--relay-… N"] [--report FILE] [--json]',
-      flags: [
-        { flag: 'records', kind: 'string', help: 'Backlog records queued before the gateway starts (default 1000000).' },
-        { flag: 'kits', kind: 'string', help: 'Live kits publishing 1 msg/s during the drain (default 1000).' },
-        { flag: 'live-s', kind: 'string', help: 'Seconds of live traffic (default 240).' },
-        { flag: 'partitions', kind: 'string', help: 'Load generator processes (default 2).' },
-        {
-          flag: 'gateway-args',
-          kind: 'string',
-          help: 'Extra gateway flags, as one value: --gateway-args="--relay-batch-max-records 5000".',
-        },
-        { flag: 'report', kind: 'string', help: 'Markdown report to update (default docs/benchmarks.md; "-" = none).' },
-      ],
+      config: benchDrainConfig,
       async run(ctx) {
-        const int = (name: string, def: number) => numberFlag(ctx, name, def);
-        const report = reportFlag(ctx);
-        const extra = ctx.flags['gateway-args'];
+        const c = configFor(benchDrainConfig, ctx);
         return (await import('../bench/drain/command.js')).runDrainBench({
-          records: int('records', 1_000_000),
-          kits: int('kits', 1000),
-          liveS: int('live-s', 240),
-          partitions: int('partitions', 2),
-          gatewayArgs: typeof extra === 'string' ? extra.split(' ').filter(Boolean) : [],
-          report,
+          records: c.records,
+          kits: c.kits,
+          liveS: c.liveS,
+          partitions: c.partitions,
+          gatewayArgs: c.gatewayArgs?.split(' ').filter(Boolean) ?? [],
+          report: reportFile(c.report),
           json: ctx.json,
           stdout: ctx.stdout,
           stderr: ctx.stderr,

@@ -1,53 +1,33 @@
+import { chaosConfig } from '../../loadtest/chaos/config.js';
+import type { ChaosParams } from '../../loadtest/chaos/scenario.js';
+import type { ConfigOf } from '../../shared/config/spec.js';
 import { SvError } from '../../shared/errors.js';
-import { numberFlag } from '../bench/flags.js';
-import type { Command, CommandContext } from '../command.js';
+import type { Command } from '../command.js';
+import { configFor } from '../run.js';
 
-/** The knobs of a chaos run; absent ones come from the scenario's full (or --short) set. */
-const FLAGS = [
-  { flag: 'short', kind: 'bool' as const, help: 'Run the short (CI) version: few kits, seconds-long faults, short backoffs.' },
-  { flag: 'kits', kind: 'string' as const, help: "Kits publishing during the run (default: the scenario's)." },
-  { flag: 'rate', kind: 'string' as const, help: 'Telemetry messages per second per kit (default 1).' },
-  { flag: 'fault-s', kind: 'string' as const, help: "Seconds each fault lasts (default: the scenario's, e.g. 60 for redis-down)." },
-  { flag: 'warmup-s', kind: 'string' as const, help: 'Seconds of steady load before the fault.' },
-  { flag: 'after-s', kind: 'string' as const, help: 'Seconds of load after recovery before the kits stop.' },
-  { flag: 'kills', kind: 'string' as const, help: 'gateway-kill: how many kill -9 (default 20).' },
-  { flag: 'quota-bytes', kind: 'string' as const, help: 'quota-outage: the gateway outbox quota in bytes.' },
-  {
-    flag: 'distinct-sources',
-    kind: 'bool' as const,
-    help: 'Kits connect from distinct 127.x.y.z addresses (a LAN), not all from 127.0.0.1.',
-  },
-  { flag: 'recover-timeout-s', kind: 'string' as const, help: 'Give up waiting for recovery or drain after this long (default 300).' },
-  { flag: 'report', kind: 'string' as const, help: 'Results file to update (default docs/chaos-results.md; "-" = none).' },
-  { flag: 'keep', kind: 'bool' as const, help: "Keep the run's work dir (logs of the gateway and clouds)." },
-];
-
-type Overrides = Partial<import('../../loadtest/chaos/scenario.js').ChaosParams>;
-
-function overrides(ctx: CommandContext): Overrides {
-  const o: Overrides = {};
-  const set = (flag: string, key: keyof Overrides, min: number, max: number, integer = true) => {
-    if (ctx.flags[flag] === undefined) return;
-    (o as Record<string, number>)[key] = numberFlag(ctx, flag, 0, { min, max, integer });
+/** The knobs given on the command line; absent ones come from the scenario's full (or --short) set. */
+function overrides(c: ConfigOf<typeof chaosConfig.spec>): Partial<ChaosParams> {
+  const given = {
+    kits: c.kits,
+    rate: c.rate,
+    faultS: c.faultS,
+    warmupS: c.warmupS,
+    afterS: c.afterS,
+    kills: c.kills,
+    quotaBytes: c.quotaBytes,
+    recoverTimeoutS: c.recoverTimeoutS,
+    distinctSources: c.distinctSources,
   };
-  set('kits', 'kits', 1, 15_000);
-  set('rate', 'rate', 0.01, 20, false);
-  set('fault-s', 'faultS', 1, 24 * 3600);
-  set('warmup-s', 'warmupS', 0, 3600);
-  set('after-s', 'afterS', 0, 3600);
-  set('kills', 'kills', 1, 1000);
-  set('quota-bytes', 'quotaBytes', 4096, 2 ** 40);
-  set('recover-timeout-s', 'recoverTimeoutS', 10, 24 * 3600);
-  if (ctx.flags['distinct-sources'] !== undefined) o.distinctSources = ctx.flags['distinct-sources'] === true;
-  return o;
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 }
 
 export const chaosCommand: Command = {
   name: 'chaos',
   summary: 'Fault scenarios under load with a loss audit: writes docs/chaos-results.md.',
   usage: 'sousvide chaos <scenario|all|list> [--short] [--kits N] [--fault-s S] [--kills N] [--report FILE] [--json]',
-  flags: FLAGS,
+  config: chaosConfig,
   async run(ctx) {
+    const config = configFor(chaosConfig, ctx);
     const { SCENARIOS, findScenario } = await import('../../loadtest/chaos/scenarios/index.js');
     const name = ctx.positionals[0];
     const names = SCENARIOS.map((s) => s.name).join(', ');
@@ -61,8 +41,8 @@ export const chaosCommand: Command = {
     const chosen = name === 'all' ? SCENARIOS : [findScenario(name)];
     if (chosen.some((s) => s === undefined))
       throw new SvError('SV_ERR_CLI_USAGE', `unknown scenario "${name}" (one of ${names}, all, list)`, [`scenario: unknown "${name}"`]);
-    const o = overrides(ctx);
-    const report = typeof ctx.flags.report === 'string' ? ctx.flags.report : 'docs/chaos-results.md';
+    const o = overrides(config);
+    const report = config.report;
     const { runScenario } = await import('../../loadtest/chaos/runner.js');
     const { writeChaosReport, tableRow } = await import('../../loadtest/chaos/report.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
@@ -73,12 +53,12 @@ export const chaosCommand: Command = {
       if (!scenario || ctx.stopSignal.aborted) continue;
       log(`chaos ${scenario.n}. ${scenario.name}: ${scenario.title}`);
       const r = await runScenario(scenario, {
-        mode: ctx.flags.short === true ? 'short' : 'full',
+        mode: config.short ? 'short' : 'full',
         overrides: o,
         log,
-        keepWorkDir: ctx.flags.keep === true,
+        keepWorkDir: config.keep,
       });
-      if (report !== '-') writeChaosReport(report, r);
+      if (report !== '-') writeChaosReport(report, r, config.commit);
       out.write(`${tableRow(r)}\n`);
       for (const c of r.checks) out.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? ` (${c.detail})` : ''}\n`);
       if (!r.ok) failed++;

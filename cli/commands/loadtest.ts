@@ -1,77 +1,38 @@
-import { SvError } from '../../shared/errors.js';
-import { CLIENT_FLAG_HELP, clientFlag, numberFlag } from '../bench/flags.js';
+import { prepareClient } from '../../loadtest/client-option.js';
+import { loadtestConfig } from '../../loadtest/run/config.js';
 import type { Command } from '../command.js';
-
-/** The load test's knobs (docs/load-test-scenarios.md); the environment names are that plan's own. */
-const FLAGS = [
-  { flag: 'connections', kind: 'string' as const, help: 'Total kits (default 200).' },
-  { flag: 'partitions', kind: 'string' as const, help: 'Load-generator child processes (default 2).' },
-  { flag: 'connect-parallelism', kind: 'string' as const, help: 'Connections opened at once per partition (default 100).' },
-  { flag: 'mps', kind: 'string' as const, help: 'Messages per second per kit (default 1).' },
-  { flag: 'duration', kind: 'string' as const, help: 'Seconds of steady load (default 30).' },
-  { flag: 'qos', kind: 'string' as const, help: 'MQTT QoS of telemetry, 0 or 1 (default 1).' },
-  {
-    flag: 'sinks',
-    kind: 'string' as const,
-    help: 'full (gateway + cloud + InfluxDB, Redis, MariaDB, private instances; default) or gateway (the gateway alone, its store the sink).',
-  },
-  { flag: 'client', kind: 'string' as const, help: CLIENT_FLAG_HELP },
-  {
-    flag: 'mode',
-    kind: 'string' as const,
-    help: 'open (fixed rate, shows drops; default) or closed (bounded in-flight, finds saturation).',
-  },
-  { flag: 'inflight', kind: 'string' as const, help: 'Closed loop: unacknowledged messages allowed per kit (default 1).' },
-  { flag: 'run-id', kind: 'string' as const, help: 'Run id [env RUN_ID] (default: timestamp YYYYMMDD-HHMMSS).' },
-  { flag: 'max-attempts', kind: 'string' as const, help: 'Attempts before giving up [env MAX_ATTEMPTS] (default 1).' },
-  { flag: 'part-timeout', kind: 'string' as const, help: 'Per-partition timeout, s [env PART_TIMEOUT_SECONDS] (default duration + 120).' },
-  {
-    flag: 'require-business-summary',
-    kind: 'bool' as const,
-    help: 'Fail an attempt without business-summary.json [env REQUIRE_BUSINESS_SUMMARY=1].',
-  },
-  { flag: 'out-dir', kind: 'string' as const, help: 'Artifacts root (default docs/loadtest-runs).' },
-  { flag: 'results', kind: 'string' as const, help: 'Results table to append to (default docs/load-test-results.md).' },
-];
+import { configFor } from '../run.js';
 
 export const loadtestCommand: Command = {
   name: 'loadtest',
   summary: 'Simulate thousands of kits against a gateway and write run artifacts.',
   usage:
-    'sousvide loadtest [--connections N] [--partitions N] [--connect-parallelism N] [--mps N] [--duration S] [--qos 0|1] [--run-id ID] …',
-  flags: FLAGS,
+    'sousvide loadtest [--connections N] [--partitions N] [--connect-parallelism N] [--mps N] [--duration S] [--qos 0|1] [--gateway-nodes N] [--run-id ID] …',
+  config: loadtestConfig,
   async run(ctx) {
-    const durationS = numberFlag(ctx, 'duration', 30, { min: 1, max: 24 * 3600 });
+    const c0 = configFor(loadtestConfig, ctx);
     const now = new Date();
-    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const runId = String(ctx.flags['run-id'] ?? ctx.env.RUN_ID ?? stamp);
-    if (!/^[A-Za-z0-9._-]{1,80}$/.test(runId))
-      throw new SvError('SV_ERR_CLI_USAGE', '--run-id: letters, digits, ".", "_", "-" (≤ 80)', ['--run-id: invalid']);
-    const qos = numberFlag(ctx, 'qos', 1, { min: 0, max: 1 }) as 0 | 1;
-    const client = await clientFlag(ctx);
-    const sinks = String(ctx.flags.sinks ?? 'full');
-    if (sinks !== 'full' && sinks !== 'gateway')
-      throw new SvError('SV_ERR_CLI_USAGE', '--sinks: full or gateway', ['--sinks: full or gateway']);
-    const mode = String(ctx.flags.mode ?? 'open');
-    if (mode !== 'open' && mode !== 'closed') throw new SvError('SV_ERR_CLI_USAGE', '--mode: open or closed', ['--mode: open or closed']);
+    const runId = c0.runId ?? now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const client = await prepareClient(c0.client);
     const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
     const r = await runLoadtest({
-      connections: numberFlag(ctx, 'connections', 200, { min: 1, max: 15_000 }),
-      partitions: numberFlag(ctx, 'partitions', 2, { min: 1, max: 16 }),
-      connectParallelism: numberFlag(ctx, 'connect-parallelism', 100, { min: 1, max: 5000 }),
-      mps: numberFlag(ctx, 'mps', 1, { min: 0.01, max: 100, integer: false }),
-      durationS,
-      qos,
+      connections: c0.connections,
+      partitions: c0.partitions,
+      connectParallelism: c0.connectParallelism,
+      mps: c0.mps,
+      durationS: c0.duration,
+      qos: c0.qos as 0 | 1,
       client,
-      sinks,
-      maxInFlight: mode === 'closed' ? numberFlag(ctx, 'inflight', 1, { min: 1, max: 1000 }) : 0,
+      sinks: c0.sinks,
+      maxInFlight: c0.mode === 'closed' ? c0.inflight : 0,
+      gatewayNodes: c0.gatewayNodes,
       runId,
-      maxAttempts: numberFlag(ctx, 'max-attempts', 1, { min: 1, max: 10, env: 'MAX_ATTEMPTS' }),
-      partTimeoutS: numberFlag(ctx, 'part-timeout', durationS + 120, { min: 10, max: 48 * 3600, env: 'PART_TIMEOUT_SECONDS' }),
-      requireBusinessSummary: ctx.flags['require-business-summary'] === true || ctx.env.REQUIRE_BUSINESS_SUMMARY === '1',
-      outDir: String(ctx.flags['out-dir'] ?? 'docs/loadtest-runs'),
-      resultsFile: String(ctx.flags.results ?? 'docs/load-test-results.md'),
+      maxAttempts: c0.maxAttempts,
+      partTimeoutS: c0.partTimeout ?? c0.duration + 120,
+      requireBusinessSummary: c0.requireBusinessSummary,
+      outDir: c0.outDir,
+      resultsFile: c0.results,
       command: `sousvide loadtest ${process.argv.slice(3).join(' ')}`.trim(),
       log: (line) => out.write(`${line}\n`),
     });
@@ -90,12 +51,18 @@ export const loadtestCommand: Command = {
               `  publish → visible    p50/p95/p99 ${c.publish_to_visible_ms.p50?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p95?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p99?.toFixed(0) ?? '–'} ms (${c.publish_to_visible_ms.n} samples, poll ${c.publish_to_visible_ms.poll_interval_ms} ms)`,
             ]
           : []),
-        `  gateway              RSS max ${c.gateway?.rss_max_mb ?? '–'} MB, event-loop lag p99 max ${c.gateway?.loop_lag_p99_max_ms ?? '–'} ms`,
-        `  chart                ${r.dir}/chart.svg`,
+        `  gateway /metrics     RSS max ${c.gateway?.rss_max_mb ?? '–'} MB, event-loop lag p99 max ${c.gateway?.loop_lag_p99_max_ms ?? '–'} ms`,
+        ...(c.processes?.groups ?? []).flatMap((g) =>
+          [...g.processes, ...(g.processes.length > 1 ? [{ name: `${g.group} total`, ...g.total }] : [])].map(
+            (p) =>
+              `  ${p.name.padEnd(21)}RSS max ${p.rss_max_mb} MB, CPU ${p.cpu_ms} ms = ${p.cpu_us_per_msg} µs/msg, ${p.cpu_core_pct} % of a core`,
+          ),
+        ),
+        `  chart                ${r.dir}/chart.svg (summary: ${r.dir}/summary.md)`,
         '',
       ].join('\n'),
     );
     if (ctx.json) ctx.stdout.write(`${JSON.stringify({ dir: r.dir, connection: r.connection, business: r.business })}\n`);
-    return r.business === null && ctx.flags['require-business-summary'] === true ? 1 : 0;
+    return r.business === null && c0.requireBusinessSummary ? 1 : 0;
   },
 };

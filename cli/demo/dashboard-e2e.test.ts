@@ -1,13 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import t from 'tap';
-import { createLogger } from '../../shared/log.js';
-import { BINARIES, findBinary } from '../../test/harness/packages.js';
-import { startDemo } from './demo.js';
+import { demoInBrowser, shows, until, WAIT } from './browser-fixture.js';
 
 /**
  * The dashboard in Debian's Chromium against the real demo (cloud on its embedded store, gateway,
@@ -15,50 +10,13 @@ import { startDemo } from './demo.js';
  * fault raises an alarm, stop the cook; then the same app from the gateway with the cloud stopped.
  * Every wait is on what the page shows; screenshots go to test-output/dashboard/.
  */
-const OUT = join(process.cwd(), 'test-output', 'dashboard');
-const ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
-const WAIT = { timeout: 90_000 };
 
 const field = (page: Page, kit: string | null, name: string) =>
   page.locator(`${kit ? `[data-kit="${kit}"] ` : ''}[data-field="${name}"]`).first();
-/** Waits until an element shows text matching `re` (the page's own text, polled by Playwright). */
-const shows = (page: Page, selector: string, re: RegExp) => page.locator(selector, { hasText: re }).first().waitFor(WAIT);
 const points = async (page: Page, nth = 0) => Number((await page.locator('.chart').nth(nth).getAttribute('data-points')) ?? 0);
-/** Polls a condition on what the page shows (no timing asserted: only the test's overall timeout bounds it). */
-async function until(page: Page, what: string, ok: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 360; i++) {
-    if (await ok()) return;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the page never showed: ${what}`);
-}
 
 t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
-  execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' }); // the bundle of these sources
-  mkdirSync(OUT, { recursive: true });
-  const dataDir = mkdtempSync(join(tmpdir(), 'sv-demo-'));
-  const demo = await startDemo({
-    dataDir,
-    cloudPort: 0,
-    gatewayPort: 0,
-    mqttPort: 0,
-    host: '127.0.0.1',
-    log: createLogger({ name: 'demo-test', level: 'error', pretty: false }),
-  });
-  t.teardown(async () => {
-    await demo.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const browser = await chromium.launch({ executablePath: findBinary(BINARIES.chromium), args: ARGS });
-  t.teardown(() => browser.close());
+  const { demo, browser, dataDir, out: OUT } = await demoInBrowser(t, 'dashboard');
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -125,10 +83,14 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   demo.kits.get('kit-steak')?.sim.injectFault('disconnected');
   await page.getByRole('link', { name: 'Alarms & events' }).click();
   await page.locator('.alarms li[data-kit="kit-steak"][data-type="sensor_fault"]').waitFor(WAIT);
-  t.match(await page.locator('.alarms li[data-kit="kit-steak"]').first().textContent(), /probe fault/, 'the alarm says what happened');
+  t.match(
+    await page.locator('.alarms li[data-kit="kit-steak"]').first().textContent(),
+    /The probe is not reading: check its cable/,
+    'the alarm says what happened, in plain words',
+  );
   await shot('alarms');
   await page.getByRole('link', { name: 'Kits' }).click();
-  await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /probe fault/);
+  await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /probe is not reading/);
   t.pass('the fleet shows the alarm on the kit');
   demo.kits.get('kit-steak')?.sim.clearFault();
   await shows(page, '[data-kit="kit-steak"] [data-field="alarms"]', /^none$/);
@@ -137,6 +99,7 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   // Stop the cook.
   await page.getByRole('link', { name: 'kit-eggs' }).click();
   await page.getByRole('button', { name: 'Change cook' }).waitFor(WAIT);
+  page.once('dialog', (d) => void d.accept()); // "Stop the cook on kit-eggs?"
   await page.getByRole('button', { name: 'Stop cook' }).click();
   await shows(page, '[data-field="cook"]', /^no cook$/);
   t.pass('the stop is confirmed by the gateway');
@@ -203,6 +166,7 @@ t.test('dashboard: cloud and gateway, against the running demo', async (t) => {
   await gw.screenshot({ path: join(OUT, 'gateway-kit.png'), fullPage: true });
   await gw.setViewportSize({ width: 390, height: 844 });
   await gw.screenshot({ path: join(OUT, 'gateway-kit-phone.png'), fullPage: true });
+  gw.once('dialog', (d) => void d.accept());
   await gw.getByRole('button', { name: 'Stop cook' }).click();
   await shows(gw, '[data-field="cook"]', /^no cook$/);
   await gw.getByRole('link', { name: 'Cook records' }).click();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import { SvError } from '../../shared/errors.js';
-import type { RelayBatch, RelayReply } from '../../shared/relay/batch.js';
+import { MAX_DOWN_ALARMS, type RelayBatch, type RelayReply } from '../../shared/relay/batch.js';
 import type { CloudMetrics, SinkName } from '../metrics.js';
 import type { DeadLetter, Stores } from '../stores/types.js';
 import { DeviceOwnership, withoutRefused } from './ownership.js';
@@ -90,8 +91,15 @@ export class IngestPipeline {
     }
     const metaResult = outcomes[jobs.findIndex(([s]) => s === 'mysql')] as { inserted: number; duplicates: number };
     let desired: RelayReply['desired'];
+    let alarms: Alarm[];
     try {
-      desired = await withTimeout(this.stores.meta.desiredFor(gatewayId, batch.desiredVersion), this.opts.sinkTimeoutMs);
+      [desired, alarms] = await withTimeout(
+        Promise.all([
+          this.stores.meta.desiredFor(gatewayId, batch.desiredVersion),
+          this.stores.meta.alarmsDown(gatewayId, MAX_DOWN_ALARMS),
+        ]),
+        this.opts.sinkTimeoutMs,
+      );
     } catch (err) {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'desired state unavailable; retry the batch', [`mysql: ${(err as Error).message}`]);
     }
@@ -106,6 +114,8 @@ export class IngestPipeline {
       duplicates: metaResult.duplicates,
       ...(rejected.length > 0 ? { rejected: rejected.map(({ index, reasons }) => ({ index, reasons: [...reasons] })) } : {}),
       desired,
+      // Acknowledgements made in the cloud, until the gateway confirms them (docs/sync.md).
+      ...(alarms.length > 0 ? { alarms } : {}),
     };
   }
 

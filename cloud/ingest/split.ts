@@ -1,7 +1,8 @@
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import type { RelayBatch } from '../../shared/relay/batch.js';
 import type { Audit, CommandResult, Cook, Event, MetaBatch, RegistryReport, Status, Telemetry } from '../stores/types.js';
 
-/** A parsed batch sorted by sink: telemetry → Influx, telemetry + status → Redis, the rest → MySQL. */
+/** A parsed batch sorted by sink: telemetry → Influx, telemetry + status → Redis, the rest (alarms too) → MySQL. */
 export interface SplitBatch {
   telemetry: Telemetry[];
   status: Status[];
@@ -23,6 +24,7 @@ export function splitBatch(batch: RelayBatch): SplitBatch {
   const commandResults: CommandResult[] = [];
   const cooks: Cook[] = [];
   const registry: RegistryReport[] = [];
+  const alarms: Alarm[] = [];
   const devices = new Map<string, number>();
   const seen = (id: string | null, ts: number) => {
     if (id !== null) devices.set(id, Math.max(devices.get(id) ?? 0, ts));
@@ -56,12 +58,18 @@ export function splitBatch(batch: RelayBatch): SplitBatch {
       case 'registry':
         registry.push({ added: r.added, revoked: r.revoked });
         break;
+      case 'alarm': {
+        const { kind: _kind, ...alarm } = r;
+        alarms.push(alarm);
+        seen(r.deviceId, r.raisedAt);
+        break;
+      }
     }
   }
   return {
     telemetry,
     status,
-    meta: { batchId: batch.batchId, backlog: batch.backlog, devices, events, audit, commandResults, cooks },
+    meta: { batchId: batch.batchId, backlog: batch.backlog, devices, events, audit, commandResults, cooks, alarms },
     registry,
   };
 }

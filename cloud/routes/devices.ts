@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CookBody, type DeviceDetail, StopBody, unknownDevice } from '../../shared/api/resources.js';
 import { IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
+import { bucketQueryProblem, Every, targetSteps, withTargets } from '../../shared/history/buckets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
 import { scopeOf } from '../http/auth.js';
@@ -14,17 +15,7 @@ import { cookOf, desiredOf, deviceOf } from './views.js';
 
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const ListQuery = z.strictObject({ gateway: DeviceId.optional(), cursor: z.string().optional(), limit: Limit });
-const Every = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)?$/, 'a duration like 500ms, 30s, 5m, 1h, 1d (a bare number is ms)')
-  .transform((v) => {
-    const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v) as RegExpExecArray;
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-    return Number(m[1]) * unit;
-  })
-  .refine((ms) => ms >= 1, 'must be at least 1 ms');
 const TelemetryQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional(), every: Every.optional() });
-const MAX_BUCKETS = 10_000;
 const MoveBody = z.strictObject({ gateway: DeviceId, reason: z.string().max(200).optional() });
 const unknown = unknownDevice;
 
@@ -79,7 +70,8 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     {
       onRequest: auth.role('viewer'),
       schema: {
-        summary: 'Temperature history downsampled per bucket (mean/min/max); from/to epoch ms, every e.g. 1m',
+        summary:
+          "Temperature history downsampled per bucket (mean/min/max, the heater's on-share heaterOn 0–1, the cook's targetC); from/to epoch ms, every e.g. 1m",
         tags,
         security: SECURITY,
         params: doc(IdParams),
@@ -93,11 +85,14 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const toMs = q.to ?? now();
       const fromMs = q.from ?? toMs - 3_600_000;
       const everyMs = q.every ?? 60_000;
-      if (fromMs >= toMs) throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.from: must be before query.to']);
-      if ((toMs - fromMs) / everyMs > MAX_BUCKETS) {
-        throw new SvError('SV_ERR_VALIDATION', 'invalid query', [`query.every: too small for this range (at most ${MAX_BUCKETS} buckets)`]);
-      }
-      const buckets = await stores.telemetry.history({ deviceId: id, fromMs, toMs, everyMs });
+      const problem = bucketQueryProblem(fromMs, toMs, everyMs);
+      if (problem) throw new SvError('SV_ERR_VALIDATION', 'invalid query', [problem]);
+      const [raw, cooks] = await Promise.all([
+        stores.telemetry.history({ deviceId: id, fromMs, toMs, everyMs }),
+        stores.meta.cookChanges(scopeOf(req.principal), id, fromMs, toMs),
+      ]);
+      const steps = targetSteps(cooks.map((c) => ({ ts: c.updatedTs, state: c.state, targetC: c.spec.targetC })));
+      const buckets = withTargets(raw, steps, everyMs);
       return { deviceId: id, fromMs, toMs, everyMs, buckets };
     },
   );

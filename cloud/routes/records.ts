@@ -4,25 +4,24 @@ import { PAGE_QUERY } from '../../shared/api/cursor.js';
 import { AUDIT_FILTER, EVENT_FILTER, ROUTES } from '../../shared/api/routes.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import type { Scope } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 import { auditEntryOf, eventOf } from './views.js';
 
 // gateway ids are device-id shaped (cloud/admin.ts); the column is ASCII
 const EventQuery = z.strictObject({ ...EVENT_FILTER, gateway: DeviceId.optional(), ...PAGE_QUERY });
-const AlarmQuery = EventQuery.omit({ severity: true });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const AuditQuery = z.strictObject({ ...AUDIT_FILTER, ...PAGE_QUERY });
 
-/** Events, alarms (events of severity alarm or critical) and the audit log, newest first, cursor-paged. */
+/** Events and the audit log, newest first, cursor-paged (alarms: routes/alarms.ts). */
 export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, stores } = deps;
 
-  const listEvents = async (scope: Scope, q: z.output<typeof EventQuery>, severities?: string[]) => {
+  const listEvents = async (scope: Scope, q: z.output<typeof EventQuery>) => {
     const page = await stores.meta.listEvents(
       scope,
-      { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: severities ?? q.severity, fromMs: q.from, toMs: q.to },
+      { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: q.severity, fromMs: q.from, toMs: q.to },
       { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
     );
     return { items: page.items.map(eventOf), nextCursor: encodeCursor(page.next) };
@@ -35,15 +34,6 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       schema: { ...ROUTES.events, security: SECURITY, querystring: doc(EventQuery) },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
-  );
-
-  http.get(
-    '/v1/alarms',
-    {
-      onRequest: auth.role('viewer'),
-      schema: { ...ROUTES.alarms, security: SECURITY, querystring: doc(AlarmQuery) },
-    },
-    async (req) => listEvents(scopeOf(req.principal), parse(AlarmQuery, req.query, 'query'), ['alarm', 'critical']),
   );
 
   http.get(

@@ -54,6 +54,11 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       [[0, 4, 55.1, 55.2]],
       'buckets skip points without temperature',
     );
+    t.same(
+      buckets.map((b) => b.heaterOn),
+      [0.5],
+      "the heater's on-share per bucket (two of four readings on)",
+    );
   });
 
   t.test('state: newest (boot, seq) wins, replays and older records change nothing, online set', async (t) => {
@@ -323,6 +328,16 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.nextCookStart(DEFAULT_SCOPE, d, T0), T0 + 10, 'the next cook on the device');
     t.equal(await s.meta.nextCookStart(DEFAULT_SCOPE, d, T0 + 50), null, 'none after the last');
     t.same(await s.meta.cooksStarted({ orgId: 'another-org' }, T0, T0 + 20, 1000), [], 'another org sees none of them');
+    t.same(
+      (await s.meta.cookChanges(DEFAULT_SCOPE, d, T0 + 5, T0 + 60)).map((r) => [r.updatedTs - T0, r.state]),
+      [
+        [2, 'stopped'],
+        [11, 'heating'],
+        [51, 'heating'],
+      ],
+      "a device's cook changes in range, after the one the range starts in (the target steps of a chart)",
+    );
+    t.same(await s.meta.cookChanges({ orgId: 'another-org' }, d, T0, T0 + 60), [], 'another org sees none of them');
   });
 
   t.test('meta: device ownership: registry, first report claims, foreign and revoked refused, moves, org scope', async (t) => {
@@ -378,6 +393,52 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match((await s.meta.listAudit(S, { action: 'device.move' }, { limit: 10 })).items, [{ deviceId: a, data: { from: gw, to: gw2 } }]);
     t.equal((await s.meta.listAudit(other, {}, { limit: 10 })).items.length, 0, "the org's audit is its own");
     t.equal(await s.meta.setDesiredCook(other, a, { targetC: 58 }, 'cook-x', T0, au('cook.set')), null, 'no cook on a foreign device');
+  });
+
+  t.test('meta: cook presets per org, by name, paged; another org sees none of them', async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    t.same((await s.meta.listPresets(S, { limit: 10 })).items, [], 'a new org has no presets');
+    t.same(await s.meta.putPreset(S, 'steak', { targetC: 56.5, durationMin: 90, food: 'steak', thicknessMm: 30 }, T0), {
+      name: 'steak',
+      spec: { targetC: 56.5, durationMin: 90, food: 'steak', thicknessMm: 30 },
+      updatedTs: T0,
+    });
+    await s.meta.putPreset(S, 'egg', { targetC: 63, durationMin: 45 }, T0 + 1);
+    await s.meta.putPreset(S, 'steak', { targetC: 55, durationMin: 120 }, T0 + 2);
+    t.same(
+      await s.meta.getPreset(S, 'steak'),
+      { name: 'steak', spec: { targetC: 55, durationMin: 120 }, updatedTs: T0 + 2 },
+      'a put replaces',
+    );
+    await s.meta.putPreset(S, 'zander', { targetC: 50, durationMin: 20 }, T0 + 3);
+    const first = await s.meta.listPresets(S, { limit: 2 });
+    t.same(
+      first.items.map((p) => p.name),
+      ['egg', 'steak'],
+      'by name',
+    );
+    t.same(first.next, ['steak']);
+    const second = await s.meta.listPresets(S, { limit: 2, after: first.next! });
+    t.same(
+      second.items.map((p) => p.name),
+      ['zander'],
+    );
+    t.equal(second.next, null);
+
+    t.equal(await s.meta.getPreset(other, 'steak'), null, "another org cannot read the org's preset");
+    t.equal(await s.meta.deletePreset(other, 'steak'), false, 'nor delete it');
+    await s.meta.putPreset(other, 'steak', { targetC: 70 }, T0 + 4);
+    t.match(await s.meta.getPreset(S, 'steak'), { spec: { targetC: 55 } }, 'the same name in another org is another preset');
+    t.same(
+      (await s.meta.listPresets(other, { limit: 10 })).items.map((p) => p.name),
+      ['steak'],
+    );
+    t.equal(await s.meta.deletePreset(S, 'steak'), true);
+    t.equal(await s.meta.deletePreset(S, 'steak'), false, 'gone');
+    t.equal(await s.meta.getPreset(S, 'steak'), null);
+    t.match(await s.meta.getPreset(other, 'steak'), { spec: { targetC: 70 } }, "the other org's preset stays");
   });
 
   t.test('every store answers ping', async (t) => {

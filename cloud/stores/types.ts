@@ -1,5 +1,8 @@
 import type { z } from 'zod';
+import type { Ack, Alarm, AlarmState } from '../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../shared/cook.js';
+import type { HistoryBucket } from '../../shared/history/buckets.js';
+import type { Preset, PresetSpec } from '../../shared/presets.js';
 import type {
   AuditRecord,
   Backlog,
@@ -36,13 +39,8 @@ export interface Lifecycle {
   ping(): Promise<void>;
 }
 
-export interface Bucket {
-  ts: number;
-  mean: number | null;
-  min: number | null;
-  max: number | null;
-  count: number;
-}
+/** A history bucket as the telemetry store computes it; the route adds the cook's target (shared/history/buckets.ts). */
+export type Bucket = Omit<HistoryBucket, 'targetC'>;
 
 /** One stored telemetry point as read back (tests assert on these). */
 export interface StoredPoint {
@@ -67,7 +65,7 @@ export interface HistoryQuery {
 export interface TelemetryStore extends Lifecycle {
   /** Idempotent: a replayed record lands on the same point (same series, same time). */
   write(gatewayId: string, records: readonly Telemetry[]): Promise<void>;
-  /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature. */
+  /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature, the heater's on-share. */
   history(q: HistoryQuery): Promise<Bucket[]>;
   /** Raw points of one device in [fromMs, toMs). */
   points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]>;
@@ -213,6 +211,23 @@ export interface MetaBatch {
   deadLetters?: readonly DeadLetter[];
   /** Audit the cloud writes about this batch (refused foreign devices); replays are no-ops, not counted as records. */
   cloudAudit?: readonly AuditRow[];
+  /** The gateway's alarms, each in its whole state (merged into the cloud's copy). */
+  alarms?: readonly Alarm[];
+}
+
+/** An alarm as the cloud keeps it: the gateway's alarm, the gateway it came from, its state. */
+export interface AlarmRow extends Alarm {
+  gatewayId: string;
+  state: AlarmState;
+}
+export interface AlarmFilter {
+  deviceId?: string;
+  gatewayId?: string;
+  type?: string;
+  state?: AlarmState;
+  /** Raised in [fromMs, toMs). */
+  fromMs?: number;
+  toMs?: number;
 }
 
 export interface DeadLetter {
@@ -277,6 +292,15 @@ export interface MetaStore extends Lifecycle {
   moveDevice(scope: Scope, deviceId: string, toGatewayId: string, nowMs: number, audit: AuditRow): Promise<DeviceRow | null>;
   /** Newest first. */
   listEvents(scope: Scope, filter: EventFilter, page: PageRequest): Promise<Page<EventRow>>;
+  /** Alarms, newest raised first. */
+  listAlarms(scope: Scope, filter: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>>;
+  /**
+   * A person acknowledges an alarm of the scope (the first acknowledgement stays): recorded, audited
+   * and queued to go down to its gateway, in one transaction. Null when the alarm is not in the scope.
+   */
+  ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null>;
+  /** Alarms acknowledged in the cloud that the gateway has not confirmed yet (they go down in its replies). */
+  alarmsDown(gatewayId: string, limit: number): Promise<Alarm[]>;
   /** Newest first. */
   listAudit(scope: Scope, filter: AuditFilter, page: PageRequest): Promise<Page<AuditRow>>;
   /** Command results of one device, newest issued first. */
@@ -287,6 +311,11 @@ export interface MetaStore extends Lifecycle {
   cooksStarted(scope: Scope, fromMs: number, toMs: number, limit: number): Promise<CookRow[]>;
   /** Every cook record of the scope whose id starts with `<cookId>-v` (the caller checks the cook id). */
   cookRecords(scope: Scope, cookId: string): Promise<CookRow[]>;
+  /**
+   * One device's cook records stamped in [fromMs, toMs), plus the last one stamped before fromMs (the
+   * cook the range starts in), oldest first: the target steps of a history chart.
+   */
+  cookChanges(scope: Scope, deviceId: string, fromMs: number, toMs: number): Promise<CookRow[]>;
   /** The first cook started on a device of the scope after `afterTs` (it ends the one before), or null. */
   nextCookStart(scope: Scope, deviceId: string, afterTs: number): Promise<number | null>;
   /** Dead-lettered records, newest first. */
@@ -321,6 +350,12 @@ export interface MetaStore extends Lifecycle {
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
   listApiKeys(scope: Scope, page: PageRequest): Promise<Page<ApiKeyRow>>;
   revokeApiKey(scope: Scope, id: string, nowMs: number): Promise<boolean>;
+  /** The org's cook presets by name (a preset belongs to the org, not to one gateway). */
+  listPresets(scope: Scope, page: PageRequest): Promise<Page<Preset>>;
+  getPreset(scope: Scope, name: string): Promise<Preset | null>;
+  /** Creates or replaces the org's preset of that name. */
+  putPreset(scope: Scope, name: string, spec: PresetSpec, nowMs: number): Promise<Preset>;
+  deletePreset(scope: Scope, name: string): Promise<boolean>;
 }
 
 export interface UserRow {

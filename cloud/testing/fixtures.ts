@@ -38,6 +38,25 @@ export function event(deviceId: string | null, extra: Partial<Extract<RelayRecor
   };
 }
 
+/** An alarm in its whole state (shared/alarms/lifecycle.ts), open unless `extra` says otherwise. */
+export function alarm(deviceId: string | null, extra: Partial<Extract<RelayRecord, { kind: 'alarm' }>> = {}) {
+  return {
+    kind: 'alarm' as const,
+    id: uid('ev'),
+    deviceId,
+    type: 'over_temp',
+    severity: 'critical' as const,
+    raisedAt: T0,
+    text: 'The water is too hot (97.0 °C, limit 95.0 °C): the heater was switched off.',
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    note: null,
+    clearedAt: null,
+    how: null,
+    ...extra,
+  };
+}
+
 export function audit(deviceId: string | null, extra: Partial<Extract<RelayRecord, { kind: 'audit' }>> = {}) {
   return {
     kind: 'audit' as const,

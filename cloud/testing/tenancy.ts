@@ -2,7 +2,7 @@ import type { Test } from 'tap';
 import { createUser } from '../auth/users.js';
 import { DEFAULT_ORG, type Scope } from '../stores/types.js';
 import { sessionClient } from './browserless.js';
-import { audit, batch, commandResult, cook, event, registry, status, T0, telemetry, uid } from './fixtures.js';
+import { alarm, audit, batch, commandResult, cook, event, registry, status, T0, telemetry, uid } from './fixtures.js';
 import { api, type RunningCloud, tenant } from './servers.js';
 
 /**
@@ -23,6 +23,7 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
     telemetry(kit, 1, 2, { tempC: 57 }),
     status(kit, 'online', 1, T0 + 100),
     event(kit, { severity: 'alarm', type: 'over_temp' }),
+    alarm(kit),
     audit(kit),
     commandResult(kit),
     cook(kit),
@@ -30,6 +31,11 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
   if (r.status !== 200 || r.body.rejected) throw new Error(`seed ingest failed: ${JSON.stringify(r.body)}`);
   const set = await api(c.base, 'PUT', `/v1/devices/${kit}/cook`, creds.operator, { targetC: 61, durationMin: 60 });
   if (set.status !== 200) throw new Error(`seed cook failed: ${JSON.stringify(set.body)}`);
+  // The same preset name in every org, and one only this org has.
+  for (const name of ['steak', `only-${creds.orgId}`.toLowerCase().slice(0, 48)]) {
+    const p = await api(c.base, 'PUT', `/v1/presets/${name}`, creds.operator, { targetC: 56, durationMin: 90, food: 'steak' });
+    if (p.status !== 200) throw new Error(`seed preset failed: ${JSON.stringify(p.body)}`);
+  }
   const bad = await ingest([{ kind: 'telemetry', deviceId: kit } as never]);
   if (bad.status !== 200) throw new Error('seed dead letter failed');
   const key = await api(c.base, 'POST', '/v1/keys', creds.admin, { role: 'viewer', owner: 'bob' });
@@ -37,7 +43,8 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
   const password = `${uid('pw')} is the passphrase`;
   await createUser(c.cloud.stores.meta, { email, orgId: creds.orgId, role: 'admin', password, publicUrl: c.base }, Date.now());
   const invited = await api(c.base, 'POST', '/v1/users', creds.admin, { email: `${uid('inv')}@example.com`, role: 'viewer' });
-  return { kit, keyId: key.body.id as string, email, password, inviteUrl: invited.body.inviteUrl as string };
+  const preset = `only-${creds.orgId}`.toLowerCase().slice(0, 48);
+  return { kit, keyId: key.body.id as string, email, password, inviteUrl: invited.body.inviteUrl as string, preset };
 }
 
 /** Everything of one org, read straight from the stores (not through the API under test). */
@@ -50,12 +57,14 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
     desired: await meta.getDesiredCook(scope, kit),
     reported: await meta.latestCook(scope, kit),
     events: (await meta.listEvents(scope, {}, page)).items,
+    alarms: (await meta.listAlarms(scope, {}, page)).items,
     audit: (await meta.listAudit(scope, {}, page)).items,
     commands: (await meta.listCommandResults(scope, kit, page)).items,
     deadLetters: (await meta.listDeadLetters(scope, page)).items,
     gateways: (await meta.listGateways(scope, page)).items.map((g) => ({ ...g, lastSeenMs: null, backlog: null })),
     keys: (await meta.listApiKeys(scope, page)).items,
     users: (await meta.users.listUsers(scope, page)).items,
+    presets: (await meta.listPresets(scope, page)).items,
     points: await tel.points(kit, 0, T0 + 1_000_000),
     state: st ? { tempC: st.tempC, seq: st.seq, boot: st.boot, gatewayId: st.gatewayId, status: st.status } : null,
   };
@@ -63,10 +72,11 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
 
 /** One kit's data (its events, audit, cooks, state, points) without the org's other rows and the refusal audit. */
 async function kitSnapshot(c: RunningCloud, scope: Scope, kit: string) {
-  const { events, audit, deadLetters: _d, gateways: _g, keys: _k, users: _u, ...rest } = await snapshot(c, scope, kit);
+  const { events, audit, alarms, deadLetters: _d, gateways: _g, keys: _k, users: _u, presets: _p, ...rest } = await snapshot(c, scope, kit);
   return {
     ...rest,
     events: events.filter((e) => e.deviceId === kit),
+    alarms: alarms.filter((e) => e.deviceId === kit),
     audit: audit.filter((a) => a.deviceId === kit && a.action !== 'ingest.foreign_device'),
   };
 }
@@ -183,6 +193,39 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
         },
       },
       {
+        route: 'GET /v1/presets',
+        run: async (t) => {
+          const r = await admin.get('/v1/presets?limit=500');
+          t.equal(r.status, 200);
+          t.same(
+            r.body.items.map((p: { name: string }) => p.name),
+            [a.preset, 'steak'],
+            "only the org's own presets",
+          );
+        },
+      },
+      {
+        route: 'PUT /v1/presets/{name}',
+        run: async (t) => {
+          const r = await admin.send('PUT', '/v1/presets/steak', { targetC: 70 });
+          t.equal(r.status, 200);
+          t.match((await c.cloud.stores.meta.getPreset({ orgId: A.orgId }, 'steak'))?.spec, { targetC: 70 }, "A's own preset of that name");
+          const viewer = await api(c.base, 'PUT', '/v1/presets/steak', A.viewer, { targetC: 70 });
+          t.equal(viewer.status, 403, 'operators only');
+        },
+      },
+      {
+        route: 'DELETE /v1/presets/{name}',
+        run: (t) => notFound(t, admin.send('DELETE', `/v1/presets/${b.preset}`), "B's preset"),
+      },
+      {
+        route: 'PUT /v1/devices/{id}/cook/preset/{name}',
+        run: async (t) => {
+          await notFound(t, admin.send('PUT', `/v1/devices/${a.kit}/cook/preset/${b.preset}`), "B's preset on A's kit");
+          await notFound(t, admin.send('PUT', `/v1/devices/${b.kit}/cook/preset/steak`), "A's preset on B's kit");
+        },
+      },
+      {
         route: 'GET /v1/gateways',
         run: async (t) => {
           const r = await admin.get('/v1/gateways?limit=500');
@@ -218,7 +261,21 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
         run: async (t) => {
           const all = await admin.get('/v1/alarms?limit=500');
           t.equal(all.body.items.length, 1, "only A's alarm");
+          t.equal(all.body.items[0]?.deviceId, a.kit);
           t.notMatch(ids(all), b.kit);
+          t.equal((await admin.get(`/v1/alarms?deviceId=${b.kit}`)).body.items.length, 0, "filtering by B's kit finds nothing");
+          t.equal((await admin.get(`/v1/alarms?gateway=${B.gateway.id}`)).body.items.length, 0, "filtering by B's gateway finds nothing");
+        },
+      },
+      {
+        route: 'POST /v1/alarms/{id}/ack',
+        run: async (t) => {
+          const own = await api(c.base, 'GET', '/v1/alarms', B.admin);
+          const alarmId = own.body.items[0]?.id as string | undefined;
+          t.ok(alarmId, "org B's alarm id");
+          await notFound(t, admin.send('POST', `/v1/alarms/${alarmId}/ack`, { note: 'mallory saw it' }), "acknowledging B's alarm");
+          const viewer = await api(c.base, 'POST', `/v1/alarms/${alarmId}/ack`, A.viewer, {});
+          t.equal(viewer.status, 403, 'a viewer is refused by role before anything is looked up');
         },
       },
       {

@@ -1,4 +1,7 @@
+import { notificationText } from '../../shared/notify/message.js';
+import { temp } from './format.js';
 import type { EventItem } from './model.js';
+import { unit } from './units.js';
 
 /**
  * Which alarms are still active, derived from the event stream: neither API has an alarm state or
@@ -37,39 +40,27 @@ export function reachedAt(events: readonly EventItem[], deviceId: string, cookSt
   return e?.ts ?? null;
 }
 
-export function describe(e: EventItem): string {
+/**
+ * What an event means, in plain words and the reader's unit: alarms and cook milestones use the
+ * one wording of shared/notify/message.ts (the notifications say the same); the rest is described here.
+ */
+export function describe(e: Pick<EventItem, 'type' | 'data'>): string {
+  // The notification is sent only during a cook and says so; the event log has every one.
+  if (e.type === 'offline') return 'The kit went offline: check its power and Wi-Fi. During a cook the heater may keep running.';
+  const plain = notificationText(e, unit());
+  if (plain !== null) return plain;
   const d = e.data;
   switch (e.type) {
-    case 'sensor_fault':
-      return `probe fault (${String(d.kind ?? 'unknown')}): heater switched off`;
-    case 'over_temp':
-      return `over-temperature ${String(d.tempC ?? '')} °C: heater switched off`;
-    case 'actuator_fault':
-      return `servo is not pressing the button (${String(d.consecutiveMisses ?? '?')} misses in a row)`;
-    case 'press_missed':
-      return 'a button press did not change the heater';
-    case 'food_safety_alarm':
-      return 'bath 4 h in the danger zone (4.4–54.4 °C)';
-    case 'food_safety_alert':
-      return 'bath 2 h in the danger zone (4.4–54.4 °C)';
-    case 'offline':
-      return 'kit went silent';
-    case 'actuator_disobeys':
-      return 'the bath still heats after the kit switched the heater off: switch the cooker off by hand';
-    case 'heater_state_unknown':
-      return 'the heater may still be on: check the cooker';
-    case 'ack_contradicts':
-      return `the kit reported the heater ${String(d.heater ?? '?')} after being asked for ${String(d.op ?? '')} ${String(d.expect ?? '')}`;
-    case 'fail_safe_released':
-      return 'fail-safe released: the bath is back in range';
-    case 'boot_regression':
-      return `the kit's boot counter went back (${String(d.fromBoot ?? '?')} → ${String(d.toBoot ?? '?')}): reflashed or replaced`;
-    case 'reached':
-      return `reached ${String(d.targetC ?? '')} °C`;
+    case 'heating':
+      return typeof d.targetC === 'number' ? `Heating to ${temp(d.targetC)}.` : 'Heating.';
+    case 'stopped':
+      return 'The cook was stopped: the heater is off.';
+    case 'online':
+      return 'The kit is back online.';
     case 'pasteurized':
-      return `food core pasteurized (guidance: ${String(d.foodKind ?? 'food')} model)`;
+      return `The food's core is pasteurized (guidance: ${String(d.foodKind ?? 'food')} model).`;
     case 'forecast':
-      return `forecast: ${
+      return `Forecast: ${
         ['readyAt', 'doneAt', 'safeAt']
           .filter((k) => typeof d[k] === 'number')
           .map((k) => `${k.replace('At', '')} ${new Date(d[k] as number).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`)

@@ -1,7 +1,8 @@
-import { commonApi, query } from './api-common.js';
-import { cookRecordsApi } from './api-cooks.js';
+import { alarmsApi } from './api-alarms.js';
+import { commonApi } from './api-common.js';
+import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import type { Call } from './http.js';
-import type { Api, Link } from './model.js';
+import type { Api, CookRequest, Link } from './model.js';
 
 interface Paged<T> {
   items: T[];
@@ -13,6 +14,7 @@ export function cloudApi(call: Call, name: string): Api {
   return {
     kind: 'cloud',
     name,
+    alarms: alarmsApi(call),
     ...commonApi(call, name),
     rejected: null,
     ...cookRecordsApi(call),
@@ -41,13 +43,9 @@ export function cloudApi(call: Call, name: string): Api {
         }),
       );
     },
-    presets: null,
-    async history(id, fromMs, toMs, everyMs) {
-      const r = await call<{ buckets: { ts: number; mean: number | null; min: number | null; max: number | null }[] }>(
-        'GET',
-        `/v1/devices/${encodeURIComponent(id)}/telemetry?${query({ from: Math.floor(fromMs), to: Math.ceil(toMs), every: `${Math.max(1000, Math.round(everyMs))}ms` })}`,
-      );
-      return r.buckets;
+    async presets() {
+      return (await call<Paged<{ name: string; spec: CookRequest }>>('GET', '/v1/presets?limit=500')).items;
     },
+    history: telemetryHistory(call),
   };
 }

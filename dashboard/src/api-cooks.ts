@@ -1,5 +1,17 @@
 import type { Call } from './http.js';
-import type { Api, CookRecord, CookSummary } from './model.js';
+import type { Api, Bucket, CookRecord, CookSummary } from './model.js';
+
+/** History buckets: the same route and shape on the cloud and the gateway (shared/history/buckets.ts). */
+export function telemetryHistory(call: Call): NonNullable<Api['history']> {
+  return async (id, fromMs, toMs, everyMs) => {
+    const q = new URLSearchParams({
+      from: String(Math.floor(fromMs)),
+      to: String(Math.ceil(toMs)),
+      every: `${Math.max(1000, Math.round(everyMs))}ms`,
+    });
+    return (await call<{ buckets: Bucket[] }>('GET', `/v1/devices/${encodeURIComponent(id)}/telemetry?${q}`)).buckets;
+  };
+}
 
 /** Cook records and raw readings: the same routes and shapes on the cloud and the gateway. */
 export function cookRecordsApi(call: Call): Pick<Api, 'cooks' | 'cook' | 'readingsCsv'> {

@@ -1,5 +1,6 @@
+import { alarmsApi } from './api-alarms.js';
 import { commonApi, query } from './api-common.js';
-import { cookRecordsApi } from './api-cooks.js';
+import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import { ApiError, type Call } from './http.js';
 import type { Api, CookRequest, DeadLetter, NotificationDelivery, SecurityEvent } from './model.js';
 
@@ -9,6 +10,7 @@ export function gatewayApi(call: Call, name: string): Api {
   return {
     kind: 'gateway',
     name,
+    alarms: alarmsApi(call),
     ...commonApi(call, name),
     notifications: {
       async list(q) {
@@ -59,6 +61,6 @@ export function gatewayApi(call: Call, name: string): Api {
     async presets() {
       return (await call<{ items: { name: string; spec: CookRequest }[] }>('GET', '/v1/presets')).items;
     },
-    history: null,
+    history: telemetryHistory(call),
   };
 }

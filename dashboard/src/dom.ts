@@ -30,3 +30,16 @@ export function fill(el: Element, ...children: Child[]): void {
 export function setText(el: Element | null, text: string): void {
   if (el && el.textContent !== text) el.textContent = text;
 }
+
+/**
+ * Names each table cell after its column (`data-label` from the header cell), so that on a phone
+ * the stylesheet can stack a row into labelled lines instead of scrolling sideways. Idempotent:
+ * only cells without a label are touched.
+ */
+export function labelCells(root: Element): void {
+  for (const td of root.querySelectorAll<HTMLTableCellElement>('tbody td:not([data-label])')) {
+    const table = td.closest('table');
+    const th = table?.tHead?.rows[0]?.cells[td.cellIndex];
+    td.dataset.label = td.colSpan > 1 ? '' : (th?.textContent ?? '');
+  }
+}

@@ -1,7 +1,11 @@
 import type { CookView, Kit, Outcome } from './model.js';
+import { tempText } from './units.js';
 
-/** Formatting shared by the views; every status is a word, never a colour alone (accessibility). */
-export const temp = (c: number | null | undefined) => (c === null || c === undefined ? '—' : `${c.toFixed(1)} °C`);
+/**
+ * Formatting shared by the views; every status is a word, never a colour alone (accessibility).
+ * Temperatures in the reader's unit (units.ts).
+ */
+export const temp = (c: number | null | undefined) => (c === null || c === undefined ? '—' : tempText(c));
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
@@ -77,5 +81,5 @@ export function safeText(o: Outcome, cook: CookView | null, now: number): string
   if (s.pasteurized) return o.safeAt === null ? 'pasteurized (guidance)' : `pasteurized at ${clock(o.safeAt, now)} (guidance)`;
   if (s.never) return 'never at this bath temperature (guidance)';
   if (o.safeAt === null) return 'not yet known';
-  return `${clock(o.safeAt, now)} (guidance; core ${s.coreC.toFixed(1)} °C)`;
+  return `${clock(o.safeAt, now)} (guidance; core ${temp(s.coreC)})`;
 }

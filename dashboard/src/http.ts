@@ -35,3 +35,9 @@ export function client(key: string | { csrf: () => string }) {
   };
 }
 export type Call = ReturnType<typeof client>;
+
+/** An error in words for a person: the API's message with the details that name the field ("invalid body: body.targetC: …"). */
+export function problem(err: unknown): string {
+  if (err instanceof ApiError) return err.details.length > 0 ? `${err.message}: ${err.details.join('; ')}` : err.message;
+  return (err as Error).message;
+}

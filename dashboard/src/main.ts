@@ -2,9 +2,11 @@ import 'uplot/dist/uPlot.min.css';
 import '../styles.css';
 import { cloudApi } from './api-cloud.js';
 import { gatewayApi } from './api-gateway.js';
-import { h } from './dom.js';
+import { h, labelCells } from './dom.js';
 import { ApiError, client } from './http.js';
 import type { Api, Kind } from './model.js';
+import { unitPicker } from './units.js';
+import { alarmsView } from './views/alarms-page.js';
 import { cookReportView, cooksView } from './views/cooks.js';
 import { fleetView } from './views/fleet.js';
 import { kitView } from './views/kit.js';
@@ -112,11 +114,14 @@ async function boot(): Promise<void> {
   const shell = (api: Api, who?: Who) => {
     const alert = h('div', { class: 'alert', role: 'alert', 'aria-live': 'assertive' });
     const main = h('main', { id: 'main', tabindex: -1 });
+    // Tables stack into labelled lines on a phone (styles.css): every row added is labelled.
+    new MutationObserver(() => labelCells(main)).observe(main, { childList: true, subtree: true });
     const link = (href: string, label: string) => h('a', { href }, label);
     const nav = h(
       'nav',
       { 'aria-label': 'Main' },
       link('#/', 'Kits'),
+      link('#/alarms', 'Alarms'),
       link('#/events', 'Alarms & events'),
       link('#/cooks', 'Cook records'),
       link('#/audit', 'Audit'),
@@ -128,7 +133,14 @@ async function boot(): Promise<void> {
     const whoEl = who ? h('p', { class: 'who', 'data-field': 'who' }, `${who.user.email} (${who.user.role}) · ${who.org.name}`) : null;
     root.replaceChildren(
       h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
-      h('header', {}, h('p', { class: 'brand' }, api.kind === 'cloud' ? 'Sous-vide cloud' : `Sous-vide gateway ${api.name}`), whoEl, nav),
+      h(
+        'header',
+        {},
+        h('p', { class: 'brand' }, api.kind === 'cloud' ? 'Sous-vide cloud' : `Sous-vide gateway ${api.name}`),
+        whoEl,
+        nav,
+        unitPicker(() => route()),
+      ),
       alert,
       main,
     );
@@ -159,7 +171,9 @@ async function boot(): Promise<void> {
                     ? rejectedView(ctx, api.rejected)
                     : path === '/notifications' && api.notifications
                       ? notificationsView(ctx, api.notifications)
-                      : fleetView(ctx);
+                      : path === '/alarms'
+                        ? alarmsView(ctx)
+                        : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

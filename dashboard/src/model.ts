@@ -64,6 +64,27 @@ export interface EventItem {
   data: Record<string, unknown>;
 }
 
+/** An alarm with its lifecycle (GET /v1/alarms, the same on both sides). */
+export interface AlarmItem {
+  id: string;
+  deviceId: string | null;
+  type: string;
+  severity: 'alarm' | 'critical';
+  raisedAt: number;
+  text: string;
+  state: 'open' | 'acknowledged' | 'cleared';
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+  note: string | null;
+  clearedAt: number | null;
+  how: string | null;
+}
+
+export interface AlarmsApi {
+  list(q: { state?: AlarmItem['state']; limit: number }): Promise<AlarmItem[]>;
+  acknowledge(id: string, note?: string): Promise<AlarmItem>;
+}
+
 export interface AuditItem {
   id: string;
   ts: number;
@@ -85,11 +106,16 @@ export interface Link {
   detail: string | null;
 }
 
+/** GET /v1/devices/{id}/telemetry on both sides (shared/history/buckets.ts). */
 export interface Bucket {
   ts: number;
   mean: number | null;
   min: number | null;
   max: number | null;
+  /** Share of the bucket's readings with the heater on, 0–1. */
+  heaterOn: number | null;
+  /** The cook's target at the bucket's end, °C (null: no cook). */
+  targetC: number | null;
 }
 
 export interface CookRequest {
@@ -151,6 +177,7 @@ export interface Api {
   stopCook(id: string): Promise<void>;
   events(q: { device?: string; limit: number }): Promise<EventItem[]>;
   audit(q: { device?: string; limit: number }): Promise<AuditItem[]>;
+  alarms: AlarmsApi;
   links(): Promise<Link[]>;
   /** What the gateway refused (dead letters, security events); null on the cloud. */
   rejected: RejectedApi | null;
@@ -158,11 +185,11 @@ export interface Api {
   cook(id: string): Promise<CookRecord>;
   /** Raw readings of [fromMs, toMs) as CSV text (header row first). */
   readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
-  /** Cook presets; null where the API has none (the cloud). */
+  /** Cook presets (the gateway's, or the org's on the cloud); null where the API has none. */
   presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
   /** The gateway's notification deliveries (last attempts); null on the cloud. */
   notifications: NotificationsApi | null;
-  /** Downsampled history from the store; null where the API has none (the gateway). */
+  /** Downsampled history from the store (the cloud's, or the gateway's own SQLite). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
 }
 

@@ -24,6 +24,8 @@ export interface ControlDeps {
   stats: Stats;
   /** Which recorded events notify (gateway/notify/); their rows go into the event's commit. */
   notify?: ConstructorParameters<typeof RecordSink>[3];
+  /** After the commit of an event that raised or cleared alarms. */
+  alarmStep?: ConstructorParameters<typeof RecordSink>[4];
 }
 
 /**
@@ -42,7 +44,13 @@ export class ControlPart implements Part {
 
   constructor(private readonly d: ControlDeps) {
     const { config, log } = d;
-    const sink = new RecordSink(d.store, d.relayOn, (err) => log.error({ err }, 'could not record an event or audit entry'), d.notify);
+    const sink = new RecordSink(
+      d.store,
+      d.relayOn,
+      (err) => log.error({ err }, 'could not record an event or audit entry'),
+      d.notify,
+      d.alarmStep,
+    );
     this.sender = new CommandSender(
       d.send,
       sink,

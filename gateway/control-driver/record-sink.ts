@@ -1,3 +1,4 @@
+import { clearedBy, raisedBy } from '../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../shared/cook.js';
 import type { NotifiableEvent } from '../../shared/notify/message.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
@@ -14,7 +15,8 @@ export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system';
  * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
  * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
  * relay is on. Audit is never evicted (docs/design.md invariant 1). An event that notifies carries
- * its notification and delivery rows into the same commit (gateway/notify/).
+ * its notification and delivery rows into the same commit (gateway/notify/), and so does the alarm
+ * it raises or clears (gateway/store/alarm-writer.ts).
  */
 export class RecordSink {
   constructor(
@@ -22,6 +24,8 @@ export class RecordSink {
     private readonly relayOn: () => boolean,
     private readonly onError: (err: Error) => void,
     private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyRows | null,
+    /** After the commit of an event that raised or cleared alarms (gateway/alarms/: live views). */
+    private readonly alarmStep?: (e: { id: string; deviceId: string | null; type: string; ts: number }) => void,
   ) {}
 
   /** `ctx.cooking`: a cook was running on the kit (a kit going offline notifies only then). */
@@ -29,6 +33,10 @@ export class RecordSink {
     const id = newId('ev', ts);
     const record = toEventRecord(e, id, deviceId as string, ts);
     const rec = { ...record, deviceId } as RelayRecord;
+    const notifiable = { id, deviceId, type: e.type, severity: e.severity, ts, data: e.data };
+    // The alarm it raises or clears (shared/alarms/lifecycle.ts) commits with the event.
+    const raise = raisedBy(notifiable);
+    const clears = clearedBy(e.type);
     this.store.write(
       {
         t: 'event',
@@ -40,9 +48,15 @@ export class RecordSink {
         ts,
         data: JSON.stringify(e.data),
         outbox: this.outbox(rec),
-        notify: this.notify?.({ id, deviceId, type: e.type, severity: e.severity, ts, data: e.data }, ctx) ?? null,
+        notify: this.notify?.(notifiable, ctx) ?? null,
+        alarm: raise || clears.length > 0 ? { raise, clears } : null,
       },
-      this.done,
+      raise || clears.length > 0
+        ? (err) => {
+            this.done(err);
+            if (!err) this.alarmStep?.({ id, deviceId, type: e.type, ts });
+          }
+        : this.done,
     );
     return id;
   }

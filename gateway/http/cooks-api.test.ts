@@ -2,8 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { PRESETS_FILE } from '../store/presets.js';
-import { startGateway } from '../testing/fixture.js';
-import { issueOperatorToken, tokenFilePath } from './operator-token.js';
+import { kitWithApi, startGateway } from '../testing/fixture.js';
 
 /**
  * Cook records, forecasts and the readings CSV on a real gateway (MQTT/TLS kit, SQLite), offline:
@@ -11,16 +10,7 @@ import { issueOperatorToken, tokenFilePath } from './operator-token.js';
  */
 t.test('a cook with a named food: forecasts, its record, and the raw readings as CSV', async (t) => {
   const gw = await startGateway(t, { 'cloud.url': 'http://127.0.0.1:9', 'cloud.token': 'svg_unreachable-cloud-token-0000' });
-  const secret = await gw.addKit('kit-rec');
-  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
-  const kit = await gw.connect({ clientId: 'kit-rec', username: 'kit-rec', password: secret });
-  t.teardown(() => kit.end(true));
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
+  const { kit, api } = await kitWithApi(t, gw, 'kit-rec');
   let heard = 0;
   gw.gateway.ingest.on('live', () => heard++);
   let seq = 0;

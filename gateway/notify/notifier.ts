@@ -10,7 +10,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import type { Channel } from './channels/channel.js';
 import { channelsFrom } from './channels/index.js';
 import { DeliveryWorker } from './delivery.js';
-import { dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from './rules.js';
+import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from './rules.js';
 import { pendingByChannel } from './store.js';
 
 export interface NotifierDeps {
@@ -88,6 +88,11 @@ export class Notifier {
     const n = notificationFor(e, ctx);
     this.open = track(this.open, e, n);
     return n === null ? null : this.rows(n, e.ts);
+  };
+
+  /** An alarm was acknowledged (its id is the id of the event that notified): no more reminders of it. */
+  readonly acknowledge = (alarmId: string): void => {
+    this.open = acknowledge(this.open, alarmId);
   };
 
   start(): void {

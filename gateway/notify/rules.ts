@@ -31,7 +31,7 @@ export function notificationFor(e: NotifiableEvent, ctx: RuleContext): Notificat
   return { id: e.id, type: e.type, severity, deviceId: e.deviceId, at: new Date(e.ts).toISOString(), text };
 }
 
-/** A critical alarm still open: it is notified again until cleared (or, later, acknowledged). */
+/** A critical alarm still open: it is notified again until cleared or acknowledged. */
 export interface OpenAlarm {
   first: Notification;
   lastTs: number;
@@ -54,7 +54,7 @@ export function track(open: OpenAlarms, e: NotifiableEvent, notified: Notificati
   return next;
 }
 
-/** An acknowledged alarm stops repeating (the acknowledge itself is not built yet; this is its hook). */
+/** An acknowledged alarm stops repeating (its id is the id of the event that raised and notified it; gateway/alarms/). */
 export function acknowledge(open: OpenAlarms, notificationId: string): OpenAlarms {
   const next = new Map(open);
   for (const [k, a] of open) if (a.first.id === notificationId) next.delete(k);

@@ -6,7 +6,7 @@ import type { StoreWriter } from '../store/writer.js';
 import type { DesiredHandler } from './downlink.js';
 import { registerRelayMetrics } from './metrics.js';
 import { relayOptions } from './options.js';
-import { Relay } from './relay.js';
+import { Relay, type RelayDeps } from './relay.js';
 import { relayStatus } from './status.js';
 
 export type { DesiredHandler, DesiredState } from './downlink.js';
@@ -25,11 +25,15 @@ export function buildRelay(
     log: Logger;
     auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
     onDesired?: DesiredHandler;
+    onAlarms?: RelayDeps['onAlarms'];
   },
 ): Relay | undefined {
   const opts = relayOptions(config);
   if (!opts) return undefined;
-  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), { onDesired: deps.onDesired });
+  const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), {
+    onDesired: deps.onDesired,
+    onAlarms: deps.onAlarms,
+  });
   registerRelayMetrics(deps.registry, relay);
   // Local API: operator token, like every /v1 route of the gateway (docs/design.md).
   deps.http.get('/v1/relay', { onRequest: deps.auth }, async () => relayStatus(relay, Date.now()));

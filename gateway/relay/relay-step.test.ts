@@ -265,6 +265,13 @@ t.test('landed 2xx: ack, link up, backoff reset, new lanes after an outage, desi
       after: { desiredVersion: 7 },
     },
     {
+      name: 'alarms acknowledged in the cloud are applied with every reply that carries them (no version kept)',
+      s: { inflight: [1], desiredVersion: 7 },
+      e: landed(1, 1, { kind: 'ok', status: 200, reply: { v: 1, desired: null, alarms: [{ id: 'ev-1' }] } as never }),
+      want: ['ack', 'apply_alarms', 'report_drops'],
+      after: { desiredVersion: 7 },
+    },
+    {
       name: 'an invalid reply to a delivered batch is only logged',
       s: { inflight: [1] },
       e: landed(1, 1, { kind: 'ok', status: 200, reply: undefined, invalidReply: 'bad' }),

@@ -1,3 +1,4 @@
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import { PRIORITY } from '../store/items.js';
 import type { DesiredState } from './downlink.js';
 import { BACKOFF_RESET, type BackoffState, initialBatchSize, nextBackoff, type SizerLimits, shrunk, sizeAfterSuccess } from './pacing.js';
@@ -109,6 +110,8 @@ export type RelayAction =
   /** Delete the batch's rows (ack-then-delete) and count them as sent. */
   | { kind: 'ack'; seq: number }
   | { kind: 'apply_desired'; desired: DesiredState }
+  /** Alarms acknowledged in the cloud that this gateway has not confirmed: merge them (each answers with its state). */
+  | { kind: 'apply_alarms'; alarms: Alarm[] }
   /** The batch is one record the cloud will never take: dead-letter it and count the drop. */
   | { kind: 'dead_letter'; seq: number; status: number }
   | { kind: 'report_drops' }
@@ -301,6 +304,8 @@ function onDelivered(s: RelayState, e: Landed<'ok'>, cfg: RelayStepConfig): Rela
   }
   const desired = o.reply?.desired;
   if (desired && desired.version > s.desiredVersion) actions.push({ kind: 'apply_desired', desired });
+  const alarms = o.reply?.alarms;
+  if (alarms && alarms.length > 0) actions.push({ kind: 'apply_alarms', alarms });
   actions.push({ kind: 'report_drops' });
   return { state: s, actions };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import type { Logger } from '../../shared/log.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -37,6 +38,8 @@ interface Landed {
 export interface RelayDeps {
   /** Applies the cloud's desired state (the downlink); without one, it is logged and not applied. */
   onDesired?: DesiredHandler | undefined;
+  /** Merges alarms acknowledged in the cloud (the downlink); each is answered with the state here. */
+  onAlarms?: ((alarms: readonly Alarm[]) => Promise<void>) | undefined;
   now?: () => number;
 }
 
@@ -52,6 +55,7 @@ export class Relay {
   readonly name = 'relay';
   /** Applies the downlink; may be replaced while running (tests, the demo). */
   onDesired: DesiredHandler | undefined;
+  onAlarms: RelayDeps['onAlarms'];
   readonly drops = new DropCounter();
   readonly backlog = new BacklogStats();
   private s: RelayState;
@@ -82,6 +86,7 @@ export class Relay {
   ) {
     this.now = deps.now ?? Date.now;
     this.onDesired = deps.onDesired;
+    this.onAlarms = deps.onAlarms;
     this.reader = new OutboxReader(dataDir);
     this.cfg = {
       maxInFlight: Math.max(1, opts.maxInFlight ?? 2),
@@ -241,6 +246,10 @@ export class Relay {
           break;
         case 'apply_desired':
           await this.applyDesired(a.desired);
+          break;
+        case 'apply_alarms':
+          // Not kept as a version: the cloud resends until the gateway's answer reaches it.
+          await this.onAlarms?.(a.alarms).catch((err: Error) => this.log.error({ err }, 'relay: applying alarms from the cloud failed'));
           break;
         case 'dead_letter':
           await this.deadLetter(a.seq, a.status);

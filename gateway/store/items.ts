@@ -1,3 +1,5 @@
+import type { Ack, Alarm } from '../../shared/alarms/lifecycle.js';
+
 /**
  * What the ingestion path asks the store's writer thread to commit. Plain data (structured clone
  * across the worker boundary); one array per group commit.
@@ -70,6 +72,21 @@ export interface EventItem {
   outbox: string | null;
   /** The notification the event causes, committed with it (gateway/notify/). */
   notify?: NotifyRows | null;
+  /** The alarm the event raises (unless one of its kit and type is open) and the alarm types it clears. */
+  alarm?: { raise: Alarm | null; clears: readonly string[] } | null;
+}
+
+/**
+ * An alarm step from outside control: a person's acknowledgement here (`ack`), or the cloud's state
+ * of an alarm from the downlink (`merge`). Outcome STORED when it changed the alarm.
+ */
+export interface AlarmItem {
+  t: 'alarm';
+  op: { kind: 'ack'; id: string; ack: Ack } | { kind: 'merge'; alarm: Alarm };
+  /** Who, for the audit. */
+  actor: { type: 'user' | 'cloud'; id?: string };
+  /** Queue the alarm's state in the outbox (the relay is on). */
+  relay: boolean;
 }
 
 /** An audit record: who, when, what, why. Never evicted. */
@@ -143,7 +160,8 @@ export type StoreItem =
   | AuditItem
   | CookItem
   | RelayStateItem
-  | NotifyItem;
+  | NotifyItem
+  | AlarmItem;
 
 /** Per-item outcome, in the order the items were sent. */
 export const STORED = 0;

@@ -142,6 +142,25 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX notify_deliveries_due ON notify_deliveries (next_ts) WHERE state = 'pending';
   CREATE INDEX notify_deliveries_recent ON notify_deliveries (last_ts);
   `,
+  // 5: alarms (shared/alarms/lifecycle.ts): raised by control events, acknowledged by a person here
+  // or in the cloud, cleared when the cause ends; one row each, its steps audited (ADR 035)
+  `
+  CREATE TABLE alarms (
+    id TEXT PRIMARY KEY,
+    device_id TEXT,
+    type TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    raised_ts INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    acked_by TEXT,
+    acked_ts INTEGER,
+    note TEXT,
+    cleared_ts INTEGER,
+    cleared_how TEXT
+  );
+  CREATE INDEX alarms_by_raised ON alarms (raised_ts, id);
+  CREATE INDEX alarms_uncleared ON alarms (device_id, type) WHERE cleared_ts IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { queueFullRegistry } from '../devices/registry-relay.js';
+import { alarmWriter } from './alarm-writer.js';
 import { DUPLICATE, type NotifyRows, PRIORITY, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
 import { relayStateWriter } from './relay-state.js';
@@ -55,6 +56,7 @@ const upsertCook = db.prepare(
 );
 
 const relayState = relayStateWriter(db);
+const alarms = alarmWriter(db);
 
 const insertNotification = db.prepare(
   'INSERT OR IGNORE INTO notifications (id, device_id, type, severity, ts, body) VALUES (?, ?, ?, ?, ?, ?)',
@@ -134,6 +136,7 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
         if (r.changes > 0 && it.outbox !== null)
           queue(insertOutbox, it.safety ? PRIORITY.safety : PRIORITY.state, 'event', it.outbox, it.ts);
         if (r.changes > 0 && it.notify) notify(it.notify);
+        if (r.changes > 0) alarms.onEvent(it);
         outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
         break;
       }
@@ -155,6 +158,9 @@ const writeAll = db.transaction((items: StoreItem[]): Uint8Array => {
       case 'notify':
         notify(it);
         outcomes[i] = STORED;
+        break;
+      case 'alarm':
+        outcomes[i] = alarms.apply(it) ? STORED : DUPLICATE;
         break;
     }
   }

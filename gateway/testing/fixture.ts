@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { buildGateway, type Gateway, type GatewayOptions } from '../app.js';
 import { gatewayConfig } from '../config.js';
 import { provisionCert, provisionSecret } from '../devices/provision.js';
+import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { STORE_FILE } from '../store/open.js';
 
 /** A real gateway in this process (temp data dir, free ports) for tests, with kit helpers. */
@@ -122,3 +123,23 @@ export function counter(metrics: string, name: string, reason?: string): number 
 
 export const telemetry = (o: Record<string, unknown> = {}) =>
   JSON.stringify({ v: 1, boot: 1, seq: 0, ts: Date.now(), tempC: 55.5, sensor: 'ok', heater: true, ...o });
+
+/**
+ * A kit with a secret, connected, and the local API with a fresh operator token: what a test of
+ * a /v1 route on a real gateway starts with. The kit disconnects at teardown.
+ */
+export async function kitWithApi(t: { teardown(fn: () => Promise<void> | void): void }, gw: GatewayFixture, kitId: string) {
+  const secret = await gw.addKit(kitId);
+  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
+  const kit = await gw.connect({ clientId: kitId, username: kitId, password: secret });
+  t.teardown(() => {
+    kit.end(true);
+  });
+  const api = (method: string, path: string, body?: unknown) =>
+    fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  return { kit, token, api };
+}

@@ -45,9 +45,9 @@ export function tableRow(r: ChaosResult): string {
   return `| ${r.scenario.n} | ${r.scenario.name} | ${runLabel(r)} | ${esc(r.signature)} | ${esc(r.behaviour)} | ${detect} | ${byLabel(r, (e) => e.mttrS)} | ${a.acked} | ${a.found} | ${a.duplicates} | ${a.evictions} | ${a.unexplained} |`;
 }
 
-/** Which code ran: SV_CHAOS_COMMIT (a run from an exported tree), else the checkout's HEAD and whether it had local changes. */
-function codeVersion(): string {
-  if (process.env.SV_CHAOS_COMMIT) return `commit ${process.env.SV_CHAOS_COMMIT}`;
+/** Which code ran: the given commit (`--commit`, SV_CHAOS_COMMIT: a run from an exported tree), else the checkout's HEAD and whether it had local changes. */
+function codeVersion(commit?: string): string {
+  if (commit) return `commit ${commit}`;
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
@@ -57,13 +57,13 @@ function codeVersion(): string {
   }
 }
 
-export function notesSection(r: ChaosResult): string {
+export function notesSection(r: ChaosResult, commit?: string): string {
   const p = r.params;
   const lines = [
     `<!-- chaos:${r.scenario.name} -->`,
     `### ${r.scenario.n}. ${r.scenario.title} (\`sousvide chaos ${r.scenario.name}\`)`,
     '',
-    `${r.date} · ${r.reduced ? 'reduced run' : 'full run'} (${r.mode}) · ${Math.round(r.durationS)} s · load average (1 min) ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end, ${r.load.max.toFixed(2)} max · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB · ${codeVersion()} · ${r.ok ? 'all checks passed' : '**FAILED**'}`,
+    `${r.date} · ${r.reduced ? 'reduced run' : 'full run'} (${r.mode}) · ${Math.round(r.durationS)} s · load average (1 min) ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end, ${r.load.max.toFixed(2)} max · ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB · ${codeVersion(commit)} · ${r.ok ? 'all checks passed' : '**FAILED**'}`,
     '',
     `- parameters: ${p.kits} kits at ${p.rate} msg/s, warm-up ${p.warmupS} s, fault ${p.faultS} s, load after recovery ${p.afterS} s${r.scenario.n === 6 ? `, ${p.kills} kills` : ''}${r.scenario.n === 8 ? `, outbox quota ${p.quotaBytes} bytes` : ''}; ${p.fast ? 'CI backoffs (short)' : 'default backoffs (kits 1 → 60 s, relay 0.5 → 60 s)'}; kits from ${p.distinctSources ? 'distinct 127.x.y.z addresses' : '127.0.0.1'}`,
     ...r.episodes.map(
@@ -110,7 +110,7 @@ How some scenarios are set up:
   checks are on the data (history in order and inside the run, latest state newest).
 `;
 
-export function writeChaosReport(file: string, r: ChaosResult): void {
+export function writeChaosReport(file: string, r: ChaosResult, commit?: string): void {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const rows = new Map<string, string>();
   for (const line of old.split('\n')) {
@@ -120,7 +120,7 @@ export function writeChaosReport(file: string, r: ChaosResult): void {
   rows.set(r.scenario.name, tableRow(r));
   const sections = new Map<string, string>();
   for (const m of old.matchAll(/<!-- chaos:([a-z0-9-]+) -->[\s\S]*?<!-- \/chaos:\1 -->/g)) sections.set(m[1] as string, m[0]);
-  sections.set(r.scenario.name, notesSection(r));
+  sections.set(r.scenario.name, notesSection(r, commit));
   const num = (line: string) => Number(/^\| (\d+)/.exec(line)?.[1] ?? 99);
   const sortedRows = [...rows.values()].sort((a, b) => num(a) - num(b));
   const secNum = (s: string) => Number(/### (\d+)\./.exec(s)?.[1] ?? 99);

@@ -6,8 +6,10 @@ import { closeStoreServers, type Stores, startStores } from '../chaos/topology.j
 import type { ClientModel } from '../partition.js';
 import { type LoadResult, runPartitions } from '../run-partitions.js';
 import { startFullStack } from '../targets/full-stack.js';
-import { type HostedGateway, prepareHostedGateway, startCooks } from '../targets/hosted-gateway.js';
+import { freePort, type HostedGateway, prepareHostedGateway, startCooks } from '../targets/hosted-gateway.js';
+import { startRedisServer } from '../targets/redis.js';
 import { renderChart } from './chart.js';
+import { gatewayRoot, type MeteredRoot, ProcessMeter } from './process-meter.js';
 import {
   type BusinessSummary,
   businessSummary,
@@ -17,6 +19,7 @@ import {
   gatewayCounters,
   q,
 } from './summaries.js';
+import { summaryMarkdown } from './summary-md.js';
 import { Timeline } from './timeline.js';
 import { VisibilityProbe } from './visibility-probe.js';
 
@@ -35,6 +38,11 @@ export interface LoadtestOptions {
   sinks: 'full' | 'gateway';
   /** 0 = open loop (fixed rate); N = closed loop with N unacknowledged messages per kit. */
   maxInFlight: number;
+  /**
+   * The gateway's mqtt.nodes (default 1). Above 1 its broker node processes route through Redis
+   * (ADR 024): the private one the cloud uses, or one started for a gateway-only run.
+   */
+  gatewayNodes?: number;
   runId: string;
   maxAttempts: number;
   partTimeoutS: number;
@@ -53,6 +61,13 @@ export interface AttemptResult {
   business: BusinessSummary | null;
 }
 
+/** A gateway-only run with broker nodes: the private Redis they route through (the full stack has the cloud's). */
+interface ClusterRedis {
+  url: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
 /**
  * `sousvide loadtest`: the design's run (run id, attempts, partitions, per-partition timeout,
  * split summaries) against a gateway it hosts, with artifacts under
@@ -64,12 +79,18 @@ export async function runLoadtest(o: LoadtestOptions): Promise<AttemptResult> {
   const nofile = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim()) || null;
   let stores: Stores | undefined;
   let hosted: HostedGateway | undefined;
+  let redis: ClusterRedis | undefined;
   if (o.sinks === 'full') {
     o.log('starting private InfluxDB, Redis and MariaDB …');
     stores = await startStores();
   } else {
     o.log(`provisioning ${o.connections} kits …`);
     hosted = await prepareHostedGateway(work, o.connections, 'lt');
+    if ((o.gatewayNodes ?? 1) > 1) {
+      o.log(`starting a private Redis for the ${o.gatewayNodes} broker nodes …`);
+      const r = await startRedisServer({ dir: work, port: await freePort() });
+      redis = { url: r.url, pid: r.child.pid, stop: () => r.stop() };
+    }
   }
   try {
     let last: AttemptResult | undefined;
@@ -78,7 +99,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<AttemptResult> {
       mkdirSync(dir, { recursive: true });
       last = stores
         ? await fullAttempt(o, stores, work, dir, attempt, nofile)
-        : await gatewayAttempt(o, hosted as HostedGateway, work, dir, attempt, nofile);
+        : await gatewayAttempt(o, hosted as HostedGateway, redis, work, dir, attempt, nofile);
       const partitionsOk = !last.connection.failure_signatures['client:partition_crashed'];
       if (partitionsOk && (last.business !== null || !o.requireBusinessSummary)) break;
       o.log(`attempt ${attempt} incomplete (${partitionsOk ? 'no business summary' : 'a partition crashed or timed out'})`);
@@ -88,6 +109,7 @@ export async function runLoadtest(o: LoadtestOptions): Promise<AttemptResult> {
     return last;
   } finally {
     if (stores) await closeStoreServers(stores);
+    await redis?.stop();
   }
 }
 
@@ -95,14 +117,17 @@ export async function runLoadtest(o: LoadtestOptions): Promise<AttemptResult> {
 async function gatewayAttempt(
   o: LoadtestOptions,
   hosted: HostedGateway,
+  redis: ClusterRedis | undefined,
   work: string,
   dir: string,
   attempt: number,
   nofile: number | null,
 ): Promise<AttemptResult> {
   const gatewayLog = join(work, `gateway-${attempt}.log`);
-  const gw = await hosted.start(gatewayLog);
+  const gw = await hosted.start(gatewayLog, { nodes: o.gatewayNodes ?? 1, clusterRedisUrl: redis?.url });
   const timeline = new Timeline(() => gw.metrics());
+  const meter = new ProcessMeter([gatewayRoot(gw.child.pid), ...(redis ? [{ group: 'redis-server', pid: redis.pid }] : [])]);
+  meter.start();
   const result = await load(
     o,
     work,
@@ -114,9 +139,10 @@ async function gatewayAttempt(
   );
   await new Promise((r) => setTimeout(r, 500)); // the last commits land in the counters
   const metrics = await gw.metrics().catch(() => null);
+  const connection = connectionSummary(o.runId, attempt, o.connections, o.durationS, result, nofile);
+  connection.processes = meter.stop(connection.acked_total);
   await gw.stop();
   if (existsSync(gatewayLog)) copyFileSync(gatewayLog, join(dir, 'gateway.log'));
-  const connection = connectionSummary(o.runId, attempt, o.connections, o.durationS, result, nofile);
   writeRunFiles(o, dir, attempt, connection, timeline);
   let business: BusinessSummary | null = null;
   if (metrics !== null) {
@@ -129,6 +155,7 @@ async function gatewayAttempt(
     );
     writeFileSync(join(dir, 'business-summary.json'), `${JSON.stringify(business, null, 2)}\n`);
   }
+  writeFileSync(join(dir, 'summary.md'), summaryMarkdown(o, attempt, connection, business));
   return { dir, attempt, connection, business };
 }
 
@@ -145,8 +172,24 @@ async function fullAttempt(
   nofile: number | null,
 ): Promise<AttemptResult> {
   const stackDir = join(work, `stack-${attempt}`);
-  const stack = await startFullStack(stores, { runId: `${o.runId}-${attempt}`, workDir: stackDir, kits: o.connections, log: o.log });
+  const stack = await startFullStack(stores, {
+    runId: `${o.runId}-${attempt}`,
+    workDir: stackDir,
+    kits: o.connections,
+    gatewayNodes: o.gatewayNodes ?? 1,
+    log: o.log,
+  });
   try {
+    const roots: MeteredRoot[] = [
+      gatewayRoot(stack.topology.gateway.child?.pid),
+      ...stack.topology.clouds.map((c) => ({ group: 'cloud', pid: c.child?.pid })),
+      // Only the store servers this run started (an external one named by REDIS_URL etc. has no pid here).
+      { group: 'influxd', pid: stores.influx.process?.pid },
+      { group: 'redis-server', pid: stores.redis.process?.pid },
+      { group: 'mariadbd', pid: stores.mysql.process?.pid },
+    ];
+    const meter = new ProcessMeter(roots);
+    meter.start();
     // A few kits (not those with a cook) are read through the cloud API for publish → visible.
     const sample = stack.kits.slice(-Math.min(10, Math.max(1, Math.floor(o.connections / 20)))).map((k) => k.id);
     const probe = new VisibilityProbe(stack.cloudBase, stack.viewerKey, sample);
@@ -167,6 +210,7 @@ async function fullAttempt(
     probe.stop();
     const [gm, cm] = [await stack.gatewayMetrics(), await stack.cloudMetrics()];
     const connection = connectionSummary(o.runId, attempt, o.connections, o.durationS, result, nofile);
+    connection.processes = meter.stop(connection.acked_total);
     connection.publish_to_visible_ms = {
       n: probe.latency.count,
       ...q(probe.latency),
@@ -184,6 +228,7 @@ async function fullAttempt(
       writeFileSync(join(dir, 'gateway-metrics.txt'), gm);
       writeFileSync(join(dir, 'cloud-metrics.txt'), cm);
     }
+    writeFileSync(join(dir, 'summary.md'), summaryMarkdown(o, attempt, connection, business));
     return { dir, attempt, connection, business };
   } finally {
     await stack.stop();
@@ -265,8 +310,10 @@ function appendResultRow(o: LoadtestOptions, r: AttemptResult): void {
   const b = r.business;
   const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(2)} %`);
   const ms = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(1));
+  // Every gateway process (with broker nodes: each node's peak summed), else the main process's /metrics.
+  const gatewayRss = c.processes?.groups.find((g) => g.group === 'gateway')?.total.rss_max_mb ?? c.gateway?.rss_max_mb;
   appendFileSync(
     o.resultsFile,
-    `| ${o.runId} | ${r.attempt} | \`${o.command}\` | ${o.sinks} | ${c.kits} | ${c.connected} | ${c.published_total} | ${c.acked_total} | ${pct(c.connection_success_rate)} | ${ms(c.puback_ms.p95)} | ${pct(b?.business_pipeline_success_rate)} | ${pct(b?.business_core_pipeline_success_rate)} | ${ms(c.telemetry_to_command_ms.p99)} | ${ms(c.publish_to_visible_ms?.p95)} | ${c.gateway?.rss_max_mb ?? '–'} |\n`,
+    `| ${o.runId} | ${r.attempt} | \`${o.command}\` | ${o.sinks} | ${c.kits} | ${c.connected} | ${c.published_total} | ${c.acked_total} | ${pct(c.connection_success_rate)} | ${ms(c.puback_ms.p95)} | ${pct(b?.business_pipeline_success_rate)} | ${pct(b?.business_core_pipeline_success_rate)} | ${ms(c.telemetry_to_command_ms.p99)} | ${ms(c.publish_to_visible_ms?.p95)} | ${gatewayRss ?? '–'} |\n`,
   );
 }

@@ -1,4 +1,5 @@
 import type { LoadResult } from '../run-partitions.js';
+import type { ProcessSummary } from './process-meter.js';
 
 /**
  * The design's split summaries (docs/load-test-scenarios.md):
@@ -36,6 +37,11 @@ export interface ConnectionSummary {
   };
   /** The gateway's resources during the run (sampled from its /metrics every few seconds). */
   gateway?: { rss_max_mb: number | null; loop_lag_p99_max_ms: number | null };
+  /**
+   * RSS and CPU of every process of the run (the gateway and each of its broker nodes, the cloud,
+   * the store servers the run started), each and summed per group, with CPU per acknowledged message.
+   */
+  processes?: ProcessSummary;
   /** Full mode: time from the end of the load until the gateway's outbox was empty (null: not within the wait). */
   relay_drain_after_load_ms?: number | null;
   generator: { partitions: number; cpu_us_per_msg: number; nofile_limit: number | null };

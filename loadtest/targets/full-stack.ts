@@ -27,8 +27,11 @@ export interface FullStack {
 
 export async function startFullStack(
   stores: Stores,
-  o: { runId: string; workDir: string; kits: number; log: (line: string) => void },
+  o: { runId: string; workDir: string; kits: number; gatewayNodes?: number; log: (line: string) => void },
 ): Promise<FullStack> {
+  // Broker nodes (ADR 024) route through the cloud's private Redis, directly (not through its fault proxy).
+  const nodes =
+    (o.gatewayNodes ?? 1) > 1 ? ['--mqtt-nodes', String(o.gatewayNodes), '--mqtt-cluster-redis-url', stores.redis.directUrl] : [];
   const topology = await Topology.start(
     {
       runId: o.runId,
@@ -36,7 +39,7 @@ export async function startFullStack(
       kits: o.kits,
       clouds: 1,
       // Every kit connects from this host: no per-address connection rate (as hosted-gateway.ts).
-      gatewayArgs: ['--mqtt-conn-rate-per-addr', '0'],
+      gatewayArgs: ['--mqtt-conn-rate-per-addr', '0', ...nodes],
       // The visibility probe reads a few devices several times a second with one viewer key.
       cloudArgs: ['--rate-limit-key-per-min', '1000000', '--rate-limit-gateway-per-min', '1000000'],
       distinctSources: false,

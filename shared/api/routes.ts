@@ -58,6 +58,5 @@ export const ROUTES = {
     response: responses(DeviceDetail),
   },
   events: { tags: ['events'], summary: 'Events, newest first; severity is a comma list', response: responses(Paged(Event)) },
-  alarms: { tags: ['events'], summary: 'Alarms (severity alarm or critical), newest first', response: responses(Paged(Event)) },
   audit: { tags: ['audit'], summary: 'Audit log, newest first', response: responses(Paged(AuditEntry)) },
 } as const;

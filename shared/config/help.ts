@@ -5,7 +5,7 @@ export function renderOptionHelp(flat: readonly FlatOption[]): string {
   const rows = flat.map((f) => {
     const o = f.option;
     const type = o.kind === 'bool' ? '' : ` <${o.unit ?? o.kind}>`;
-    return [`  --${f.flag}${type}`, `${o.help} ${describeDefault(f)} [env ${f.env}]`];
+    return [`  --${f.flag}${type}`, `${o.help} ${describeDefault(f)} [env ${f.envs.join(' or ')}]`];
   });
   const width = Math.min(44, Math.max(...rows.map(([a]) => (a as string).length)) + 2);
   return rows
@@ -16,7 +16,7 @@ export function renderOptionHelp(flat: readonly FlatOption[]): string {
 export function describeDefault(f: FlatOption): string {
   const o = f.option;
   if (o.secret) return '(secret; no default)';
-  if (o.default === undefined) return '(default: unset)';
+  if (o.default === undefined) return o.defaultHelp ? `(default: ${o.defaultHelp})` : '(default: unset)';
   const value = Array.isArray(o.default) ? o.default.join(',') : String(o.default);
   return `(default: ${value === '' ? '""' : value}${o.unit && !['port', 'path', 'url'].includes(o.unit) ? ` ${o.unit}` : ''})`;
 }
@@ -29,10 +29,10 @@ export function renderConfigMarkdown(title: string, flat: readonly FlatOption[])
     const def = o.secret
       ? '(secret)'
       : o.default === undefined
-        ? 'unset'
+        ? (o.defaultHelp ?? 'unset')
         : `\`${Array.isArray(o.default) ? o.default.join(',') : String(o.default)}\``;
     lines.push(
-      `| \`${f.path}\` | \`--${f.flag}\` | \`${f.env}\` | ${o.kind}${o.unit ? ` (${o.unit})` : ''} | ${def} | ${o.help.replace(/\|/g, '\\|')} |`,
+      `| \`${f.path}\` | \`--${f.flag}\` | ${f.envs.map((e) => `\`${e}\``).join(', ')} | ${o.kind}${o.unit ? ` (${o.unit})` : ''} | ${def} | ${o.help.replace(/\|/g, '\\|')} |`,
     );
   }
   return `${lines.join('\n')}\n`;

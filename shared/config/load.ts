@@ -8,16 +8,27 @@ import { type ConfigOf, type FlatOption, flatten, isOption, type Option, type Sp
  * Loads a process config: defaults < optional JSON file < environment < CLI flags.
  * Validated once; every bad key is reported as `path: message` (SV_ERR_CONFIG_INVALID);
  * the result is deeply frozen.
+ *
+ * A command's options (the load test, chaos, benchmarks) are declared the same way with
+ * `{ usage: true }`: a bad value is then a usage error (SV_ERR_CLI_USAGE) that names the flag and
+ * the value given, `--kits: an integer from 1 to 15000 (got "many")`.
  */
 export interface ConfigDefinition<S extends SpecTree> {
   name: string;
   envPrefix: string;
   spec: S;
   flat: FlatOption[];
+  /** Problems name the `--flag` and are usage errors (a command's options, not a server's config). */
+  usage: boolean;
 }
 
-export function defineConfig<S extends SpecTree>(name: string, envPrefix: string, spec: S): ConfigDefinition<S> {
-  return { name, envPrefix, spec, flat: flatten(spec, envPrefix) };
+export function defineConfig<S extends SpecTree>(
+  name: string,
+  envPrefix: string,
+  spec: S,
+  o: { usage?: boolean } = {},
+): ConfigDefinition<S> {
+  return { name, envPrefix, spec, flat: flatten(spec, envPrefix), usage: o.usage ?? false };
 }
 
 export interface ConfigSources {
@@ -40,25 +51,60 @@ export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources
   }
   const env = sources.env ?? {};
   for (const key of Object.keys(env)) {
-    if (key.startsWith(def.envPrefix) && !def.flat.some((f) => f.env === key)) {
+    if (key.startsWith(def.envPrefix) && !def.flat.some((f) => f.envs.includes(key))) {
       problems.push(`${key}: unknown environment variable (see docs/config.md)`);
     }
   }
+  /** The string each option was given as (flag or environment), to quote in a usage error. */
+  const given = new Map<string, string>();
   for (const f of def.flat) {
-    const fromEnv = env[f.env];
     // An empty variable counts as unset (compose files pass `${VAR:-}`).
-    if (fromEnv !== undefined && fromEnv !== '') setPath(raw, f.path, coerce(f.option, fromEnv));
+    const fromEnv = f.envs.map((name) => env[name]).find((v) => v !== undefined && v !== '');
+    if (fromEnv !== undefined) {
+      setPath(raw, f.path, coerce(f.option, fromEnv));
+      given.set(f.path, fromEnv);
+    }
     const fromFlag = sources.flags?.[f.flag];
-    if (fromFlag !== undefined) setPath(raw, f.path, typeof fromFlag === 'boolean' ? fromFlag : coerce(f.option, fromFlag));
+    if (fromFlag !== undefined) {
+      setPath(raw, f.path, typeof fromFlag === 'boolean' ? fromFlag : coerce(f.option, fromFlag));
+      given.set(f.path, String(fromFlag));
+    }
   }
   for (const [path, value] of Object.entries(sources.overrides ?? {})) setPath(raw, path, value);
 
   const result = schemaOf(def.spec).safeParse(raw);
+  if (def.usage) {
+    const usage = result.success ? [] : usageProblems(def, result.error, given);
+    const all = [...problems, ...usage.map((u) => u.line)];
+    if (all.length > 0) throw new SvError('SV_ERR_CLI_USAGE', all.join('\n'), [...problems, ...usage.map((u) => u.detail)]);
+  }
   if (!result.success) problems.push(...formatIssues(result.error));
   if (problems.length > 0) {
     throw new SvError('SV_ERR_CONFIG_INVALID', `invalid ${def.name} config:\n  ${problems.join('\n  ')}`, problems);
   }
   return deepFreeze(result.data) as ConfigOf<S>;
+}
+
+/** One problem per bad option, named by its flag: `--kits: an integer from 1 to 15000 (got "many")`. */
+function usageProblems(
+  def: ConfigDefinition<SpecTree>,
+  error: z.ZodError,
+  given: ReadonlyMap<string, string>,
+): { line: string; detail: string }[] {
+  const out = new Map<string, { line: string; detail: string }>();
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join('.');
+    const f = def.flat.find((x) => path === x.path || path.startsWith(`${x.path}.`));
+    if (!f) {
+      for (const line of formatIssues(new z.ZodError([issue]))) out.set(line, { line, detail: line });
+      continue;
+    }
+    if (out.has(f.path)) continue;
+    const detail = `--${f.flag}: ${issue.message}`;
+    const value = given.get(f.path);
+    out.set(f.path, { line: value === undefined ? detail : `${detail} (got ${JSON.stringify(value)})`, detail });
+  }
+  return [...out.values()];
 }
 
 /** The zod schema of a spec tree: strict objects, each leaf with its default. */

@@ -16,6 +16,10 @@ export interface Option<T extends z.ZodType = z.ZodType> {
   readonly unit?: string;
   /** Never printed (help shows "(secret)"; logs redact it). */
   readonly secret?: boolean;
+  /** Its own environment variable(s) instead of the prefixed name (e.g. the load-test plan's `RUN_ID`); the first set one wins. */
+  readonly env?: string | readonly string[];
+  /** How the default is worked out when it depends on other options (help and docs), e.g. `duration + 120`. */
+  readonly defaultHelp?: string;
 }
 
 export interface OptionInit<T extends z.ZodType> {
@@ -24,6 +28,8 @@ export interface OptionInit<T extends z.ZodType> {
   help: string;
   unit?: string;
   secret?: boolean;
+  env?: string | readonly string[];
+  defaultHelp?: string;
 }
 
 export function opt<T extends z.ZodType>(schema: T, init: OptionInit<T>): Option<T> {
@@ -48,8 +54,10 @@ export interface FlatOption {
   path: string;
   /** CLI flag without dashes, e.g. `mqtt-port`. */
   flag: string;
-  /** Environment variable, e.g. `SV_GATEWAY_MQTT_PORT`. */
+  /** Environment variable, e.g. `SV_GATEWAY_MQTT_PORT` (the first of `envs`). */
   env: string;
+  /** Every environment variable the option reads, in precedence order. */
+  envs: string[];
   option: Option;
 }
 
@@ -61,7 +69,9 @@ export function flatten(spec: SpecTree, envPrefix: string, prefix: string[] = []
     const path = [...prefix, key];
     if (isOption(node)) {
       const flag = path.map(kebab).join('-');
-      out.push({ path: path.join('.'), flag, env: `${envPrefix}${flag.replace(/-/g, '_').toUpperCase()}`, option: node });
+      const own = node.env === undefined ? [] : typeof node.env === 'string' ? [node.env] : [...node.env];
+      const envs = own.length > 0 ? own : [`${envPrefix}${flag.replace(/-/g, '_').toUpperCase()}`];
+      out.push({ path: path.join('.'), flag, env: envs[0] as string, envs, option: node });
     } else {
       out.push(...flatten(node, envPrefix, path));
     }

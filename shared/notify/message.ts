@@ -25,7 +25,10 @@ export interface NotifiableEvent {
   data: Record<string, unknown>;
 }
 
-const num = (v: unknown, digits = 1): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '?');
+import { formatRange, formatTemp, type TempUnit } from '../temperature-unit.js';
+
+/** A temperature from event data in the reader's unit ("57.0 °C"), or "?". */
+const deg = (v: unknown, unit: TempUnit): string => (typeof v === 'number' && Number.isFinite(v) ? formatTemp(v, unit) : '?');
 const minutes = (ms: unknown): string => (typeof ms === 'number' ? String(Math.round(ms / 60_000)) : '?');
 
 const PROBE: Record<string, string> = {
@@ -39,22 +42,28 @@ const PROBE: Record<string, string> = {
 };
 
 /**
- * The plain-language text of the events that notify; null for the others. The cook rules (which
- * events notify at all, e.g. `offline` only during a cook) are the caller's.
+ * The plain-language text of an alarm or a cook milestone, the one wording for notifications and
+ * the dashboard (which passes its reader's unit; messages on the wire stay in °C); null for the
+ * events without one. The cook rules (which events notify at all, e.g. `offline` only during a
+ * cook) are the caller's.
  */
-export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>): string | null {
+export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit: TempUnit = 'C'): string | null {
   const d = e.data;
   switch (e.type) {
     case 'reached':
-      return `The water is ready: ${num(d.targetC)} °C reached. The food can go in.`;
+      return `The water is ready: ${deg(d.targetC, unit)} reached. The food can go in.`;
     case 'done':
       return typeof d.durationMin === 'number'
-        ? `The cook is done: ${d.durationMin} min at ${num(d.targetC)} °C.${d.holding ? ' The bath keeps holding the temperature.' : ''}`
-        : `The cook is done at ${num(d.targetC)} °C.`;
+        ? `The cook is done: ${d.durationMin} min at ${deg(d.targetC, unit)}.${d.holding ? ' The bath keeps holding the temperature.' : ''}`
+        : `The cook is done at ${deg(d.targetC, unit)}.`;
     case 'over_temp':
-      return `The water is too hot (${num(d.tempC)} °C, limit ${num(d.limitC)} °C): the heater was switched off.`;
+      return `The water is too hot (${deg(d.tempC, unit)}, limit ${deg(d.limitC, unit)}): the heater was switched off.`;
+    case 'over_temp_cleared':
+      return 'The water is back below its limit.';
     case 'sensor_fault':
       return PROBE[String(d.kind)] ?? 'The probe is not reading: check its cable.';
+    case 'sensor_ok':
+      return 'The probe reads again.';
     case 'actuator_fault':
       return `The button presser missed ${String(d.consecutiveMisses ?? 'several')} presses in a row: check that it sits on the cooker's button.`;
     case 'actuator_disobeys':
@@ -65,8 +74,20 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>): str
       return `The kit reports the heater ${String(d.heater ?? '?')} after it was asked to switch it off: check the cooker.`;
     case 'offline':
       return 'The kit went offline during a cook: check its power and Wi-Fi. The heater may keep running.';
+    case 'press_missed':
+      return "A button press did not switch the cooker: check that the presser sits on the cooker's button.";
+    case 'heater_stuck':
+      return 'The heater has been on a long time but the water barely warms: check that the cooker is in the water and working.';
+    case 'fail_safe_released':
+      return 'The water is back in range: the kit controls the heater again.';
+    case 'resume_unsafe':
+      return `The kit came back after a long gap and the water cooled (${deg(d.lastC, unit)} → ${deg(d.nowC, unit)}): check the food before carrying on.`;
+    case 'boot_regression':
+      return "The kit's restart counter went back: it was reflashed or replaced.";
+    case 'food_safety_alert':
+      return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: bring it up to temperature soon.`;
     case 'food_safety_alarm':
-      return `The water has been lukewarm (4–54 °C) for ${minutes(d.dangerMs)} min: the food may not be safe to eat.`;
+      return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: the food may not be safe to eat.`;
     case 'test':
       return 'This is a test notification from your sous-vide gateway.';
     default:

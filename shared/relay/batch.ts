@@ -105,6 +105,27 @@ export const CookRecord = z.strictObject({
   updatedTs: EpochMs,
 });
 
+/**
+ * An alarm's whole state (shared/alarms/lifecycle.ts), sent at each step (raise, acknowledge,
+ * clear): the cloud merges it into its copy (the first acknowledgement and the first clearing win),
+ * so a replay or a reordering changes nothing. `id` is the id of the event that raised it.
+ */
+export const AlarmFields = {
+  id: RecordId,
+  deviceId: DeviceId.nullable(),
+  type: z.string().min(1).max(48),
+  severity: z.enum(['alarm', 'critical']),
+  raisedAt: EpochMs,
+  text: z.string().min(1).max(500),
+  acknowledgedBy: z.string().min(1).max(128).nullable(),
+  acknowledgedAt: EpochMs.nullable(),
+  note: z.string().max(500).nullable(),
+  clearedAt: EpochMs.nullable(),
+  how: z.string().min(1).max(48).nullable(),
+};
+export const AlarmState = z.strictObject(AlarmFields);
+export const AlarmRecord = z.strictObject({ kind: z.literal('alarm'), ...AlarmFields });
+
 /** At most this many device ids per registry record (a gateway with more sends several). */
 export const MAX_REGISTRY_IDS = 5000;
 
@@ -129,6 +150,7 @@ export const RelayRecord = z.discriminatedUnion('kind', [
   CommandResultRecord,
   CookRecord,
   RegistryRecord,
+  AlarmRecord,
 ]);
 export type RelayRecord = z.infer<typeof RelayRecord>;
 
@@ -174,6 +196,9 @@ export const RejectedRecord = z.strictObject({
   reasons: z.array(z.string()),
 });
 
+/** At most this many alarms per reply (the rest follow with the next replies). */
+export const MAX_DOWN_ALARMS = 100;
+
 export const RelayReply = z.strictObject({
   ok: z.literal(true),
   batchId: RecordId,
@@ -189,5 +214,10 @@ export const RelayReply = z.strictObject({
       devices: z.array(DesiredDevice),
     })
     .nullable(),
+  /**
+   * Alarms acknowledged in the cloud that the gateway has not confirmed yet (absent when none): the
+   * gateway merges each into its own and sends its state back, which ends the resending (docs/sync.md).
+   */
+  alarms: z.array(AlarmState).max(MAX_DOWN_ALARMS).optional(),
 });
 export type RelayReply = z.infer<typeof RelayReply>;

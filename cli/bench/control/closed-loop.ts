@@ -49,12 +49,26 @@ export interface RunMetrics {
   detected: number;
   detectMaxS: number | null;
   detectMeanS: number | null;
+  /** Misses detected within GOALS.detectWithinS of their command. */
+  detectedInTime: number;
+  /** `press_missed` / `state_drift` that named a press that had in fact worked (the heater was as commanded). */
+  falseMisses: number;
   faultToOffS: number | null;
   faultToOffAfterThirdS: number | null;
   trace: TracePoint[];
   /** With a trace: commands sent and misses detected (for plots). */
   marks: { tS: number; kind: 'press_on' | 'press_off' | 'safe' | 'miss_detected' }[];
 }
+
+/** The control goals (docs/control.md) beyond the per-cell targets of matrix.ts. */
+export const GOALS = {
+  /** Every detected miss within this of its command, in every cell. */
+  detectWithinS: 20,
+  /** Share of all misses detected. */
+  detectedShare: 0.95,
+  /** Without misses, p95 |error| ≤ the dwell floor + this, in every cell. */
+  floorMarginC: 0.15,
+} as const;
 
 const REACH_MARGIN_C = 0.3;
 const SETTLE_S = 900;
@@ -70,6 +84,7 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
   const marks: RunMetrics['marks'] = [];
   const misses: number[] = []; // command time (sim ms) of presses that missed, not yet detected
   const detectS: number[] = [];
+  let falseMisses = 0;
   const onDetect = (nowMs: number) => {
     const at = misses.shift();
     if (at !== undefined) detectS.push((nowMs - at) / 1000);
@@ -79,6 +94,12 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     ctl = r.state;
     for (const e of r.events) {
       if (e.type === 'press_missed' || e.type === 'state_drift') {
+        // The engine now infers the heater the other way; if the real switch disagrees, the detection was false.
+        const inferredOn = e.type === 'press_missed' ? e.data?.expect === 'off' : e.data?.inferred === 'on';
+        if (inferredOn !== sim.heaterOn) {
+          falseMisses++;
+          continue;
+        }
         onDetect(sim.tMs);
         if (opts.traceEveryS) marks.push({ tS: sim.tMs / 1000, kind: 'miss_detected' });
       }
@@ -162,6 +183,8 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
     detected: detectS.length,
     detectMaxS: detectS.length === 0 ? null : Math.max(...detectS),
     detectMeanS: detectS.length === 0 ? null : detectS.reduce((a, b) => a + b, 0) / detectS.length,
+    detectedInTime: detectS.filter((x) => x <= GOALS.detectWithinS).length,
+    falseMisses,
     faultToOffS: faultAtS === null || offAtS === null ? null : offAtS - faultAtS,
     faultToOffAfterThirdS: thirdBadS === null || offAtS === null ? null : Math.max(0, offAtS - thirdBadS),
     trace,

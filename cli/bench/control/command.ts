@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { runMatrix, summarize } from './matrix.js';
+import { goals, runMatrix, summarize } from './matrix.js';
 import { writePlots } from './plots.js';
 import { markdown, text } from './report.js';
 import { measureStepCost } from './step-cost.js';
@@ -25,7 +25,17 @@ export async function runControlBench(io: ControlBenchIo): Promise<number> {
   const ideal = runMatrix({ missProb: 0, hours, targetC });
   const elapsedMs = performance.now() - t0;
   const cost = measureStepCost();
-  const input = { main, mainSummary: summarize(main), ideal, idealSummary: summarize(ideal), hours, targetC, elapsedMs, cost };
+  const input = {
+    main,
+    mainSummary: summarize(main),
+    ideal,
+    idealSummary: summarize(ideal),
+    goals: goals(main, ideal),
+    hours,
+    targetC,
+    elapsedMs,
+    cost,
+  };
   let plots: string[] = [];
   if (io.write) {
     io.write.writeSection(markdown(input));
@@ -33,7 +43,7 @@ export async function runControlBench(io: ControlBenchIo): Promise<number> {
   }
   if (io.json) {
     io.stdout.write(
-      `${JSON.stringify({ hours, targetC, elapsedMs, stepCost: cost, summary: input.mainSummary, idealSummary: input.idealSummary, cells: main, idealCells: ideal, plots })}\n`,
+      `${JSON.stringify({ hours, targetC, elapsedMs, stepCost: cost, summary: input.mainSummary, idealSummary: input.idealSummary, goals: input.goals, cells: main, idealCells: ideal, plots })}\n`,
     );
   } else {
     io.stdout.write(`${text(input)}\n`);

@@ -1,5 +1,5 @@
 import { heatCapacityJPerK } from '../../../shared/thermal/params.js';
-import { type Cell, type ControllerKind, type RunMetrics, runCell } from './closed-loop.js';
+import { type Cell, type ControllerKind, GOALS, type RunMetrics, runCell } from './closed-loop.js';
 
 /**
  * The control-quality matrix (docs/control.md): 5/8/15 L × 800/1200 W × UA 0.6/5 W/K × servo latency
@@ -113,4 +113,73 @@ export function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+/** The control goals of docs/control.md, over the matrix with misses (`main`) and without (`ideal`), engine only. */
+export interface GoalSummary {
+  cells: number;
+  /** Cells where every detected miss was detected within GOALS.detectWithinS of its command. */
+  detectWithinS: { target: number; cellsMet: number; worstS: number | null; cellsWithMisses: number; cellsWithMissesMet: number };
+  /** Misses detected (at any time, and within the time goal) of all misses, with misses. */
+  detectedShare: { target: number; missed: number; detected: number; detectedInTime: number; share: number | null };
+  /** Detections that named a press that had worked (with misses / without). */
+  falseMisses: { main: number; ideal: number };
+  /** Cells where the engine's p95 |error| is below hysteresis' (with misses / without). */
+  beatsHysteresis: { main: number; ideal: number };
+  /** Cells without misses whose p95 |error| ≤ dwell floor + GOALS.floorMarginC. */
+  nearFloor: { marginC: number; cellsMet: number; worstExcessC: number };
+}
+
+export function goals(main: CellResult[], ideal: CellResult[]): GoalSummary {
+  let missed = 0;
+  let detected = 0;
+  let inTime = 0;
+  let cellsInTime = 0;
+  let worst: number | null = null;
+  let withMisses = 0;
+  let withMissesMet = 0;
+  for (const r of main) {
+    const e = r.engine;
+    missed += e.missed;
+    detected += e.detected;
+    inTime += e.detectedInTime;
+    const met = e.detectMaxS === null || e.detectMaxS <= GOALS.detectWithinS;
+    if (met) cellsInTime++;
+    if (e.missed > 0) {
+      withMisses++;
+      if (met && e.detected >= e.missed) withMissesMet++;
+    }
+    if (e.detectMaxS !== null) worst = Math.max(worst ?? 0, e.detectMaxS);
+  }
+  const beats = (rs: CellResult[]) =>
+    rs.filter((r) => r.engine.p95ErrC !== null && r.hysteresis.p95ErrC !== null && r.engine.p95ErrC < r.hysteresis.p95ErrC).length;
+  const excess = ideal.map((r) => (r.engine.p95ErrC ?? Number.POSITIVE_INFINITY) - r.dwellFloorC);
+  return {
+    cells: main.length,
+    detectWithinS: {
+      target: GOALS.detectWithinS,
+      cellsMet: cellsInTime,
+      worstS: worst,
+      cellsWithMisses: withMisses,
+      cellsWithMissesMet: withMissesMet,
+    },
+    detectedShare: {
+      target: GOALS.detectedShare,
+      missed,
+      detected,
+      detectedInTime: inTime,
+      share: missed === 0 ? null : detected / missed,
+    },
+    falseMisses: { main: sum(main, (r) => r.engine.falseMisses), ideal: sum(ideal, (r) => r.engine.falseMisses) },
+    beatsHysteresis: { main: beats(main), ideal: beats(ideal) },
+    nearFloor: {
+      marginC: GOALS.floorMarginC,
+      cellsMet: excess.filter((x) => x <= GOALS.floorMarginC).length,
+      worstExcessC: Math.max(...excess),
+    },
+  };
+}
+
+function sum(rs: CellResult[], f: (r: CellResult) => number): number {
+  return rs.reduce((a, r) => a + f(r), 0);
 }

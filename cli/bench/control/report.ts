@@ -1,4 +1,4 @@
-import type { CellResult, Summary } from './matrix.js';
+import type { CellResult, GoalSummary, Summary } from './matrix.js';
 import { TARGETS } from './matrix.js';
 import type { StepCost } from './step-cost.js';
 
@@ -8,6 +8,7 @@ export interface ReportInput {
   mainSummary: Summary;
   ideal: CellResult[];
   idealSummary: Summary;
+  goals: GoalSummary;
   hours: number;
   targetC: number;
   elapsedMs: number;
@@ -53,6 +54,8 @@ export function markdown(r: ReportInput): string {
   row(`heat-up ≤ ${TARGETS.heatUpRatio} × physical minimum`, 'heatUpRatio');
   row(`every missed press detected ≤ ${TARGETS.detectS} s`, 'detectS');
   row(`heater off ≤ ${TARGETS.faultToOffS} s after the 3rd bad reading`, 'faultToOffS');
+  lines.push('');
+  lines.push(...goalLines(r.goals).map((l) => `- ${l}`));
   lines.push('');
   const w = r.mainSummary.worst;
   lines.push(
@@ -114,5 +117,21 @@ export function text(r: ReportInput): string {
   const i = r.idealSummary.meets;
   out.push('targets met, no missed presses:');
   for (const k of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) out.push(`  ${k.padEnd(15)} ${i.engine[k]} / ${i.hysteresis[k]}`);
+  out.push('goals (engine):');
+  for (const l of goalLines(r.goals)) out.push(`  ${l}`);
   return out.join('\n');
+}
+
+/** The control goals, one line each (terminal and docs/benchmarks.md). */
+function goalLines(g: GoalSummary): string[] {
+  const n = g.cells;
+  const d = g.detectedShare;
+  const ok = (met: boolean) => (met ? 'met' : 'NOT met');
+  return [
+    `missed press detected ≤ ${g.detectWithinS.target} s in every cell: ${g.detectWithinS.cellsMet} of ${n} cells, of which ${g.detectWithinS.cellsWithMissesMet} of the ${g.detectWithinS.cellsWithMisses} cells that had misses (worst ${f(g.detectWithinS.worstS, 0)} s) — ${ok(g.detectWithinS.cellsMet === n)}`,
+    `≥ ${d.target * 100} % of misses detected: ${d.detected} of ${d.missed} (${f(d.share === null ? null : d.share * 100, 1)} %; ${d.detectedInTime} within ${g.detectWithinS.target} s) — ${ok(d.share === null || d.share >= d.target)}`,
+    `false misses (a working press judged missed): ${g.falseMisses.main} with 5 % misses, ${g.falseMisses.ideal} without`,
+    `engine p95 |error| below hysteresis: ${g.beatsHysteresis.main} of ${n} cells with 5 % misses, ${g.beatsHysteresis.ideal} of ${n} without — ${ok(g.beatsHysteresis.main === n && g.beatsHysteresis.ideal === n)}`,
+    `no misses, p95 |error| ≤ dwell floor + ${g.nearFloor.marginC} °C: ${g.nearFloor.cellsMet} of ${n} cells (worst ${f(g.nearFloor.worstExcessC)} °C over the floor) — ${ok(g.nearFloor.cellsMet === n)}`,
+  ];
 }

@@ -53,16 +53,30 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async history(q: HistoryQuery): Promise<Bucket[]> {
-    const rows = await this.select(
-      `SELECT mean(temperature), min(temperature), max(temperature), count(temperature) FROM telemetry WHERE device = ${influxString(q.deviceId)} AND time >= ${Math.trunc(q.fromMs)}ms AND time < ${Math.trunc(q.toMs)}ms GROUP BY time(${Math.trunc(q.everyMs)}ms) fill(none)`,
-    );
-    return rows.map((r) => ({
-      ts: Number(r.time),
-      mean: num(r.mean),
-      min: num(r.min),
-      max: num(r.max),
-      count: Number(r.count ?? 0),
-    }));
+    const where = `device = ${influxString(q.deviceId)} AND time >= ${Math.trunc(q.fromMs)}ms AND time < ${Math.trunc(q.toMs)}ms`;
+    const group = `GROUP BY time(${Math.trunc(q.everyMs)}ms) fill(none)`;
+    // The heater is a boolean field, which mean() does not take: its on-share is two counts.
+    const [rows, on] = await Promise.all([
+      this.select(
+        `SELECT mean(temperature) AS mean, min(temperature) AS min, max(temperature) AS max, count(temperature) AS count, count(heater) AS readings FROM telemetry WHERE ${where} ${group}`,
+      ),
+      this.select(`SELECT count(heater) AS count FROM telemetry WHERE ${where} AND heater = true ${group}`),
+    ]);
+    const onCount = new Map(on.map((r) => [Number(r.time), Number(r.count ?? 0)]));
+    // Like the embedded store: buckets without any temperature are left out.
+    return rows
+      .filter((r) => Number(r.count ?? 0) > 0)
+      .map((r) => {
+        const readings = Number(r.readings ?? 0);
+        return {
+          ts: Number(r.time),
+          mean: num(r.mean),
+          min: num(r.min),
+          max: num(r.max),
+          count: Number(r.count ?? 0),
+          heaterOn: readings > 0 ? (onCount.get(Number(r.time)) ?? 0) / readings : null,
+        };
+      });
   }
 
   async points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]> {

@@ -1,5 +1,10 @@
+import type { Ack, Alarm } from '../../../shared/alarms/lifecycle.js';
+import { ALARM_STATE_SQL } from '../../../shared/alarms/row.js';
 import type { CookSpec } from '../../../shared/cook.js';
+import type { Preset, PresetSpec } from '../../../shared/presets.js';
 import type {
+  AlarmFilter,
+  AlarmRow,
   ApiKeyRow,
   AuditFilter,
   AuditRow,
@@ -23,8 +28,10 @@ import type {
   Scope,
 } from '../types.js';
 import { adoptCooks } from './adopt.js';
+import { ackAlarmTx, alarmRow, alarmsDown, mergeAlarms } from './alarms.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
+import * as presets from './preset-store.js';
 import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
 import { SqlUserStore } from './user-store.js';
 
@@ -263,7 +270,9 @@ export class SqlMetaStore implements MetaStore {
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
       await adoptCooks(d, gatewayId, orgId, b.cooks);
-      const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length;
+      const alarms = b.alarms ?? [];
+      inserted += await mergeAlarms(d, gatewayId, orgId, alarms);
+      const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
       return { inserted, duplicates: total - inserted };
     });
   }
@@ -314,6 +323,31 @@ export class SqlMetaStore implements MetaStore {
       sev.length ? [`severity IN (${sev.map(() => '?').join(',')})`, sev] : undefined,
     );
     return paged(rows.map(eventRow), page.limit, (e) => [e.ts, e.id]);
+  }
+
+  async listAlarms(scope: Scope, f: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>> {
+    const where: [string, SqlValue][] = scopeEq(scope);
+    if (f.deviceId !== undefined) where.push(['device_id = ?', f.deviceId]);
+    if (f.gatewayId !== undefined) where.push(['gateway_id = ?', f.gatewayId]);
+    if (f.type !== undefined) where.push(['type = ?', f.type]);
+    const state: [string, string[]] | undefined = f.state ? [ALARM_STATE_SQL[f.state], []] : undefined;
+    const rows = await this.newestFirst('alarms', where, f, page, state, 'raised_ts');
+    return paged(rows.map(alarmRow), page.limit, (a) => [a.raisedAt, a.id]);
+  }
+
+  async ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null> {
+    return this.d.tx(async (d) => {
+      const r = await ackAlarmTx(d, scoped(scope), id, ack);
+      if (!r) return null;
+      const a = r.row;
+      const data = { ...audit.data, alarmId: id, type: a.type, severity: a.severity, changed: r.changed };
+      await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, gatewayId: a.gatewayId, deviceId: a.deviceId, data })]);
+      return a;
+    });
+  }
+
+  async alarmsDown(gatewayId: string, limit: number): Promise<Alarm[]> {
+    return alarmsDown(this.d, gatewayId, limit);
   }
 
   async listAudit(scope: Scope, f: AuditFilter, page: PageRequest): Promise<Page<AuditRow>> {
@@ -370,6 +404,23 @@ export class SqlMetaStore implements MetaStore {
       prefix,
     ]);
     return rows.map(cookRow);
+  }
+
+  async cookChanges(scope: Scope, deviceId: string, fromMs: number, toMs: number): Promise<CookRow[]> {
+    const [where, params] = scoped(scope);
+    const order = "CASE state WHEN 'heating' THEN 0 WHEN 'holding' THEN 1 WHEN 'done' THEN 2 ELSE 3 END";
+    const [before, inRange] = await Promise.all([
+      this.d.query(
+        `SELECT * FROM cooks WHERE ${where} AND device_id = ? AND updated_ts < ? ORDER BY updated_ts DESC, version DESC, ${order} DESC LIMIT 1`,
+        [...params, deviceId, fromMs],
+      ),
+      this.d.query(
+        `SELECT * FROM cooks WHERE ${where} AND device_id = ? AND updated_ts >= ? AND updated_ts < ?
+          ORDER BY updated_ts, version, ${order} LIMIT ${MAX_COOK_CHANGES}`,
+        [...params, deviceId, fromMs, toMs],
+      ),
+    ]);
+    return [...before, ...inRange].map(cookRow);
   }
 
   async nextCookStart(scope: Scope, deviceId: string, afterTs: number): Promise<number | null> {
@@ -507,6 +558,19 @@ export class SqlMetaStore implements MetaStore {
     return r.affected > 0;
   }
 
+  listPresets(scope: Scope, page: PageRequest): Promise<Page<Preset>> {
+    return presets.listPresets(this.d, scope, page);
+  }
+  getPreset(scope: Scope, name: string): Promise<Preset | null> {
+    return presets.getPreset(this.d, scope, name);
+  }
+  putPreset(scope: Scope, name: string, spec: PresetSpec, nowMs: number): Promise<Preset> {
+    return presets.putPreset(this.d, scope, name, spec, nowMs);
+  }
+  deletePreset(scope: Scope, name: string): Promise<boolean> {
+    return presets.deletePreset(this.d, scope, name);
+  }
+
   private byId(table: string, page: PageRequest, filters: [string, SqlValue[]][]) {
     const where: string[] = [];
     const params: SqlValue[] = [];
@@ -528,6 +592,8 @@ export class SqlMetaStore implements MetaStore {
     range: { fromMs?: number; toMs?: number },
     page: PageRequest,
     inList?: [string, readonly string[]],
+    /** The time column the page is sorted and ranged on. */
+    tsCol = 'ts',
   ) {
     const where = eq.map(([c]) => c);
     const params: SqlValue[] = eq.map(([, v]) => v);
@@ -536,20 +602,20 @@ export class SqlMetaStore implements MetaStore {
       params.push(...inList[1]);
     }
     if (range.fromMs !== undefined) {
-      where.push('ts >= ?');
+      where.push(`${tsCol} >= ?`);
       params.push(range.fromMs);
     }
     if (range.toMs !== undefined) {
-      where.push('ts < ?');
+      where.push(`${tsCol} < ?`);
       params.push(range.toMs);
     }
     const [ts, id] = page.after ?? [];
     if (ts !== undefined && id !== undefined) {
-      where.push('(ts < ? OR (ts = ? AND id < ?))');
+      where.push(`(${tsCol} < ? OR (${tsCol} = ? AND id < ?))`);
       params.push(Number(ts), Number(ts), String(id));
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    return this.d.query(`SELECT * FROM ${table}${clause} ORDER BY ts DESC, id DESC LIMIT ${page.limit + 1}`, params);
+    return this.d.query(`SELECT * FROM ${table}${clause} ORDER BY ${tsCol} DESC, id DESC LIMIT ${page.limit + 1}`, params);
   }
 }
 
@@ -557,6 +623,9 @@ export class SqlMetaStore implements MetaStore {
  * The WHERE fragment every scoped query carries: the org, and for a key limited to one gateway,
  * that gateway (`gatewayCol`: the column naming it; `id` in the gateways table).
  */
+/** Cook records per history request (a cook changes a few times; a range never holds this many). */
+const MAX_COOK_CHANGES = 1000;
+
 function scoped(scope: Scope, gatewayCol = 'gateway_id'): [string, SqlValue[]] {
   if (scope.gatewayId) return [`org_id = ? AND ${gatewayCol} = ?`, [scope.orgId, scope.gatewayId]];
   return ['org_id = ?', [scope.orgId]];

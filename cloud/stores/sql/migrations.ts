@@ -107,6 +107,26 @@ export const MIGRATIONS: Migration[] = [
       ix(d, 'sessions', 'sessions_expires', 'expires_ms'),
     ]),
   },
+  {
+    version: 5,
+    name: 'alarms: one row per alarm (raised, acknowledged, cleared), per org; acknowledgements waiting to go down',
+    up: both((d) => [
+      `CREATE TABLE alarms (id ${ID[d]} NOT NULL PRIMARY KEY, org_id ${ID[d]} NOT NULL, gateway_id ${ID[d]} NOT NULL,
+        device_id ${ID[d]} NULL, type VARCHAR(48) NOT NULL, severity VARCHAR(16) NOT NULL, raised_ts ${I64[d]} NOT NULL,
+        text VARCHAR(500) NOT NULL, acked_by VARCHAR(128) NULL, acked_ts ${I64[d]} NULL, note VARCHAR(500) NULL,
+        cleared_ts ${I64[d]} NULL, cleared_how VARCHAR(48) NULL, ack_down SMALLINT NOT NULL DEFAULT 0)${ENGINE[d]}`,
+      ix(d, 'alarms', 'alarms_org_raised', 'org_id, raised_ts, id'),
+      ix(d, 'alarms', 'alarms_down', 'gateway_id, ack_down'),
+    ]),
+  },
+  {
+    version: 6,
+    name: 'cook presets per org (name, spec), as on the gateway',
+    up: both((d) => [
+      `CREATE TABLE presets (org_id ${ID[d]} NOT NULL, name ${ID[d]} NOT NULL, spec ${TXT[d]} NOT NULL,
+        updated_ts ${I64[d]} NOT NULL, PRIMARY KEY (org_id, name))${ENGINE[d]}`,
+    ]),
+  },
 ];
 
 export const MIGRATIONS_TABLE = {

@@ -50,7 +50,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     const rows = this.d.db
       .prepare(
         `SELECT (time_ms - (time_ms % ?)) AS b, AVG(temperature) AS mean, MIN(temperature) AS min, MAX(temperature) AS max,
-          COUNT(temperature) AS c FROM telemetry WHERE device_id = ? AND time_ms >= ? AND time_ms < ? GROUP BY b ORDER BY b`,
+          COUNT(temperature) AS c, AVG(heater) AS heat FROM telemetry WHERE device_id = ? AND time_ms >= ? AND time_ms < ? GROUP BY b ORDER BY b`,
       )
       .all(q.everyMs, q.deviceId, q.fromMs, q.toMs) as {
       b: number;
@@ -58,9 +58,10 @@ export class SqliteTelemetryStore implements TelemetryStore {
       min: number | null;
       max: number | null;
       c: number;
+      heat: number | null;
     }[];
     // Like InfluxDB's fill(none): buckets without any temperature are left out.
-    return rows.filter((r) => r.c > 0).map((r) => ({ ts: r.b, mean: r.mean, min: r.min, max: r.max, count: r.c }));
+    return rows.filter((r) => r.c > 0).map((r) => ({ ts: r.b, mean: r.mean, min: r.min, max: r.max, count: r.c, heaterOn: r.heat }));
   }
 
   async points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]> {

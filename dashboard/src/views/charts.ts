@@ -1,12 +1,14 @@
 import uPlot from 'uplot';
+import { deltaToUnit } from '../../../shared/temperature-unit.js';
 import { h } from '../dom.js';
 import { temp } from '../format.js';
 import type { Bucket } from '../model.js';
+import { shown, sign, unit } from '../units.js';
 
 /** The target band drawn around the set point (the engine holds within about this much). */
 export const BAND_C = 0.5;
 const LIVE_WINDOW_S = 15 * 60;
-const HEATER_FILL = 'rgba(230, 120, 0, 0.16)';
+const SVG = 'http://www.w3.org/2000/svg';
 
 function width(el: HTMLElement): number {
   return Math.max(280, Math.floor(el.clientWidth || el.parentElement?.clientWidth || 600));
@@ -19,10 +21,53 @@ function autoSize(box: HTMLElement, plot: uPlot, height: number): () => void {
   return () => ro.disconnect();
 }
 
+/** A value already in the reader's unit, for the legend. */
+const val = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : `${v.toFixed(1)} ${sign()}`);
+const conv = (c: number | null) => (c === null ? null : shown(c));
+
+/**
+ * The heater's on-time as an SVG layer under the plot (uPlot draws on a canvas; the shading is
+ * DOM, so it can be read and tested): one rect per run of points with the same on-share, from a
+ * point to the next, opacity by share (`data-share`, 0–1). `data-from` / `data-to` carry the run's times (epoch ms).
+ */
+function heaterLayer(u: uPlot, xs: readonly number[], level: readonly (number | null)[]): void {
+  let svg = u.under.querySelector<SVGSVGElement>('svg.heater');
+  if (!svg) {
+    svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('class', 'heater');
+    svg.setAttribute('aria-hidden', 'true');
+    u.under.append(svg);
+  }
+  const w = u.under.clientWidth;
+  const rects: SVGRectElement[] = [];
+  for (let i = 0; i < xs.length; ) {
+    const on = level[i] ?? 0;
+    let j = i + 1;
+    while (j < xs.length && (level[j] ?? 0) === on) j++;
+    if (on > 0) {
+      const from = xs[i] as number;
+      const to = xs[j] ?? (xs[j - 1] as number) + 1;
+      const x0 = Math.max(0, u.valToPos(from, 'x'));
+      const x1 = Math.min(w, u.valToPos(to, 'x'));
+      if (x1 > x0) {
+        const r = document.createElementNS(SVG, 'rect');
+        for (const [k, v] of Object.entries({ x: x0, y: 0, width: Math.max(1, x1 - x0), height: '100%' })) r.setAttribute(k, String(v));
+        r.setAttribute('fill-opacity', String(Math.round(on * 18) / 100));
+        r.setAttribute('data-share', String(Math.round(on * 100) / 100));
+        r.setAttribute('data-from', String(Math.round(from * 1000)));
+        r.setAttribute('data-to', String(Math.round(to * 1000)));
+        rects.push(r);
+      }
+    }
+    i = j;
+  }
+  svg.replaceChildren(...rects);
+}
+
 /**
  * Live chart: temperature, the target with its band, and the heater's on-time shaded under the
- * lines (drawn in the drawClear hook, so the series paint over it). Points are appended per new
- * reading; the window keeps the last 15 minutes.
+ * lines. Opened mid-cook, it starts from the store's history (seed); then a point is appended per
+ * new reading; the window keeps the last 15 minutes. Values in the reader's unit.
  */
 export function liveChart(label: string) {
   const xs: number[] = [];
@@ -30,21 +75,10 @@ export function liveChart(label: string) {
   const targets: (number | null)[] = [];
   const lo: (number | null)[] = [];
   const hi: (number | null)[] = [];
-  const heat: boolean[] = [];
+  const heat: (number | null)[] = [];
+  const band = deltaToUnit(BAND_C, unit());
   const box = h('div', { class: 'chart live-chart', role: 'img', 'aria-label': `${label}: no readings yet` });
   const height = 260;
-  const shade = (u: uPlot) => {
-    const { ctx, bbox } = u;
-    ctx.save();
-    ctx.fillStyle = HEATER_FILL;
-    for (let i = 0; i < xs.length; i++) {
-      if (!heat[i]) continue;
-      const x0 = u.valToPos(xs[i] as number, 'x', true);
-      const x1 = u.valToPos((xs[i + 1] ?? (xs[i] as number) + 1) as number, 'x', true);
-      ctx.fillRect(x0, bbox.top, Math.max(1, x1 - x0), bbox.height);
-    }
-    ctx.restore();
-  };
   const plot = new uPlot(
     {
       width: 600,
@@ -52,30 +86,39 @@ export function liveChart(label: string) {
       scales: { x: { time: true }, y: { auto: true } },
       series: [
         {},
-        { label: 'Temperature °C', stroke: '#b3261e', width: 2, points: { show: false }, value: (_u, v) => temp(v) },
-        { label: 'Target °C', stroke: '#1b5e20', width: 1.5, dash: [6, 4], points: { show: false }, value: (_u, v) => temp(v) },
-        { label: 'Band low', stroke: 'transparent', show: true, value: () => '' },
-        { label: 'Band high', stroke: 'transparent', show: true, value: () => '' },
+        { label: `Temperature ${sign()}`, stroke: '#b3261e', width: 2, points: { show: false }, value: val },
+        { label: `Target ${sign()}`, stroke: '#1b5e20', width: 1.5, dash: [6, 4], points: { show: false }, value: val },
+        { label: 'Band low', stroke: 'transparent', show: true, points: { show: false }, value: () => '' },
+        { label: 'Band high', stroke: 'transparent', show: true, points: { show: false }, value: () => '' },
       ],
       bands: [{ series: [4, 3], fill: 'rgba(27, 94, 32, 0.12)' }],
-      axes: [{}, { label: '°C', size: 50 }],
+      axes: [{}, { label: sign(), size: 50 }],
       legend: { show: true },
-      hooks: { drawClear: [shade] },
+      hooks: { draw: [(u) => heaterLayer(u, xs, heat)] },
     },
     [xs, temps, targets, lo, hi],
     box,
   );
   const stopSize = autoSize(box, plot, height);
+  const add = (ts: number, tempC: number | null, targetC: number | null, heaterOn: number | null) => {
+    const t = conv(targetC);
+    xs.push(ts / 1000);
+    temps.push(conv(tempC));
+    targets.push(t);
+    lo.push(t === null ? null : t - band);
+    hi.push(t === null ? null : t + band);
+    heat.push(heaterOn);
+  };
   return {
-    el: h('figure', {}, box, h('figcaption', {}, 'Live: temperature (red), target and ±0.5 °C band (green), heater on (shaded orange).')),
+    el: h(
+      'figure',
+      {},
+      box,
+      h('figcaption', {}, `Live: temperature (red), target and ±${band.toFixed(1)} ${sign()} band (green), heater on (shaded orange).`),
+    ),
     /** Appends one reading; returns how many points the chart holds. */
     push(ts: number, tempC: number | null, targetC: number | null, heaterOn: boolean): number {
-      xs.push(ts / 1000);
-      temps.push(tempC);
-      targets.push(targetC);
-      lo.push(targetC === null ? null : targetC - BAND_C);
-      hi.push(targetC === null ? null : targetC + BAND_C);
-      heat.push(heaterOn);
+      add(ts, tempC, targetC, heaterOn ? 1 : 0);
       while (xs.length > 1 && (xs[xs.length - 1] as number) - (xs[0] as number) > LIVE_WINDOW_S) {
         for (const a of [xs, temps, targets, lo, hi, heat]) a.shift();
       }
@@ -87,19 +130,11 @@ export function liveChart(label: string) {
       box.dataset.points = String(xs.length);
       return xs.length;
     },
-    /** Seeds the window with history buckets (no heater data in buckets: unshaded). */
-    seed(buckets: Bucket[], cook: { targetC: number; sinceTs: number } | null) {
-      for (const b of buckets) {
-        if (b.mean === null) continue;
-        const target = cook && b.ts >= cook.sinceTs ? cook.targetC : null; // no target line before the cook began
-        xs.push(b.ts / 1000);
-        temps.push(b.mean);
-        targets.push(target);
-        lo.push(target === null ? null : target - BAND_C);
-        hi.push(target === null ? null : target + BAND_C);
-        heat.push(false);
-      }
+    /** Starts the window with history from the store: temperature, target steps and the heater's on-share. */
+    seed(buckets: Bucket[]) {
+      for (const b of buckets) if (b.mean !== null) add(b.ts, b.mean, b.targetC, b.heaterOn);
       plot.setData([xs, temps, targets, lo, hi]);
+      box.dataset.seeded = String(xs.length);
     },
     get lastTs(): number | null {
       const x = xs[xs.length - 1];
@@ -113,18 +148,27 @@ export function liveChart(label: string) {
 }
 
 /**
- * History from the store (cloud): mean with the min–max range as a band. Dragging across the
- * chart zooms: the range is fetched again at a finer step (the store downsamples, not the page).
+ * History from the store (the cloud's, or the gateway's own SQLite): mean with the min–max range
+ * as a band, the target, the heater shaded. Dragging across the chart zooms: the range is fetched
+ * again at a finer step (the store downsamples, not the page).
  */
-export function historyChart(load: (fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>, onError: (e: Error) => void) {
-  const box = h('div', { class: 'chart', role: 'img', 'aria-label': 'History: loading' });
+export function historyChart(
+  load: (fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>,
+  onError: (e: Error) => void,
+  source: string,
+) {
+  const box = h('div', { class: 'chart history-chart', role: 'img', 'aria-label': 'History: loading' });
   const height = 220;
   let range = { from: Date.now() - 3_600_000, to: Date.now() };
+  let xs: number[] = [];
+  let heat: (number | null)[] = [];
   const show = async (from: number, to: number) => {
     range = { from, to };
     try {
       const b = await load(from, to, Math.max(1000, (to - from) / 300));
-      plot.setData([b.map((x) => x.ts / 1000), b.map((x) => x.mean), b.map((x) => x.min), b.map((x) => x.max)]);
+      xs = b.map((x) => x.ts / 1000);
+      heat = b.map((x) => x.heaterOn);
+      plot.setData([xs, b.map((x) => conv(x.mean)), b.map((x) => conv(x.min)), b.map((x) => conv(x.max)), b.map((x) => conv(x.targetC))]);
       plot.setScale('x', { min: from / 1000, max: to / 1000 });
       const means = b.filter((x) => x.mean !== null);
       box.setAttribute(
@@ -144,13 +188,15 @@ export function historyChart(load: (fromMs: number, toMs: number, everyMs: numbe
       cursor: { drag: { x: true, y: false, setScale: false } },
       series: [
         {},
-        { label: 'Mean °C', stroke: '#0d47a1', width: 2, value: (_u, v) => temp(v) },
-        { label: 'Min', stroke: 'transparent', value: (_u, v) => temp(v) },
-        { label: 'Max', stroke: 'transparent', value: (_u, v) => temp(v) },
+        { label: `Mean ${sign()}`, stroke: '#0d47a1', width: 2, value: val },
+        { label: 'Min', stroke: 'transparent', value: val },
+        { label: 'Max', stroke: 'transparent', value: val },
+        { label: `Target ${sign()}`, stroke: '#1b5e20', width: 1.5, dash: [6, 4], points: { show: false }, value: val },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(13, 71, 161, 0.15)' }],
-      axes: [{}, { label: '°C', size: 50 }],
+      axes: [{}, { label: sign(), size: 50 }],
       hooks: {
+        draw: [(u) => heaterLayer(u, xs, heat)],
         setSelect: [
           (u) => {
             if (u.select.width < 5) return;
@@ -162,7 +208,7 @@ export function historyChart(load: (fromMs: number, toMs: number, everyMs: numbe
         ],
       },
     },
-    [[], [], [], []],
+    [[], [], [], [], []],
     box,
   );
   const stopSize = autoSize(box, plot, height);
@@ -180,7 +226,11 @@ export function historyChart(load: (fromMs: number, toMs: number, everyMs: numbe
       button('24 h', 86_400_000),
     ),
     box,
-    h('figcaption', {}, 'History from the cloud store: mean (blue) and min–max range. Drag across the chart to zoom in.'),
+    h(
+      'figcaption',
+      {},
+      `History from ${source}: mean (blue) and min–max range, target (green), heater on (shaded orange). Drag across the chart to zoom in.`,
+    ),
   );
   return {
     el,

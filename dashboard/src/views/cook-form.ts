@@ -1,12 +1,30 @@
 import { h } from '../dom.js';
+import { temp } from '../format.js';
+import { problem } from '../http.js';
 import type { CookRequest } from '../model.js';
+import { shown, sign, typed, unit } from '../units.js';
+
+/** A °C value as the form shows it (the reader's unit, 0.1 resolution). */
+const field = (c: number) => String(Math.round(shown(c) * 10) / 10);
 
 /**
- * Start / change / stop a cook. Native form controls with labels and limits (the API checks them
- * again and its error, naming the field, is shown in the alert region).
+ * Start / change / stop a cook. Native form controls with labels and limits, in the reader's unit
+ * (the API gets °C). The API checks everything again; its refusal, naming the field, is shown in
+ * the form's own alert and stays there until the user acts again (the page's polls do not clear
+ * it). Stopping asks first: a stop switches the heater off.
  */
-export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): Promise<void> }) {
-  const target = h('input', { id: 'cook-target', name: 'targetC', type: 'number', min: 20, max: 95, step: 0.5, value: 57, required: true });
+export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<void>; stop(): Promise<void> }) {
+  const f = unit() === 'F';
+  const target = h('input', {
+    id: 'cook-target',
+    name: 'targetC',
+    type: 'number',
+    min: field(20),
+    max: field(95),
+    step: f ? 0.1 : 0.5,
+    value: field(57),
+    required: true,
+  });
   const minutes = h('input', {
     id: 'cook-duration',
     name: 'durationMin',
@@ -50,7 +68,7 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
   preset.addEventListener('change', () => {
     const p = presets.find((x) => x.name === preset.value);
     if (!p) return;
-    target.value = String(p.spec.targetC);
+    target.value = field(p.spec.targetC);
     minutes.value = p.spec.durationMin === undefined ? '' : String(p.spec.durationMin);
     food.value = p.spec.food ?? '';
     kind.value = p.spec.foodKind ?? '';
@@ -58,24 +76,30 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
     thickness.value = p.spec.thicknessMm === undefined ? '' : String(p.spec.thicknessMm);
   });
   const status = h('p', { class: 'hint', role: 'status' });
+  const error = h('p', { id: 'cook-error', class: 'error form-error', role: 'alert', 'data-field': 'cook-error' });
   const submit = h('button', { type: 'submit' }, 'Start cook');
   const stop = h('button', { type: 'button', class: 'danger' }, 'Stop cook');
+  let running = false;
   const busy = async (fn: () => Promise<void>, done: string) => {
     submit.disabled = stop.disabled = true;
     status.textContent = '';
+    error.textContent = '';
     try {
       await fn();
       status.textContent = done;
+    } catch (err) {
+      error.textContent = `Not accepted: ${problem(err)}`;
     } finally {
-      submit.disabled = stop.disabled = false;
+      submit.disabled = false;
+      stop.disabled = !running;
     }
   };
   const form = h(
     'form',
-    { class: 'cook-form', 'aria-labelledby': 'cook-title' },
+    { class: 'cook-form', 'aria-labelledby': 'cook-title', 'aria-describedby': 'cook-error' },
     h('h2', { id: 'cook-title' }, 'Cook'),
     presetRow,
-    h('div', { class: 'row' }, h('label', { for: 'cook-target' }, 'Target °C'), target),
+    h('div', { class: 'row' }, h('label', { for: 'cook-target' }, `Target ${sign()}`), target),
     h('div', { class: 'row' }, h('label', { for: 'cook-duration' }, 'Timer (minutes, empty = hold)'), minutes),
     h('div', { class: 'row' }, h('label', { for: 'cook-food' }, 'Food (optional)'), food),
     h('div', { class: 'row' }, h('label', { for: 'cook-kind' }, 'Food kind (for safe-at)'), kind),
@@ -85,14 +109,17 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
       'div',
       { class: 'row check' },
       override,
-      h('label', { for: 'cook-override' }, 'Low-temperature override (below 54.4 °C for more than 4 h; audited)'),
+      h('label', { for: 'cook-override' }, `Low-temperature override (below ${temp(54.4)} for more than 4 h; audited)`),
     ),
+    error,
     h('div', { class: 'buttons' }, submit, stop),
     status,
   );
+  // The user's next action (typing, choosing) retires an error; a poll never does.
+  for (const ev of ['input', 'change']) form.addEventListener(ev, () => (error.textContent = ''));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const spec: CookRequest = { targetC: Number(target.value) };
+    const spec: CookRequest = { targetC: typed(Number(target.value)) };
     if (minutes.value !== '') spec.durationMin = Number(minutes.value);
     if (food.value.trim() !== '') spec.food = food.value.trim();
     if (kind.value !== '') {
@@ -101,27 +128,35 @@ export function cookForm(o: { start(spec: CookRequest): Promise<void>; stop(): P
       if (thickness.value !== '') spec.thicknessMm = Number(thickness.value);
     }
     if (override.checked) spec.lowTempOverride = true;
-    void busy(() => o.start(spec), `Cook set to ${spec.targetC} °C.`).catch(() => {});
+    void busy(() => o.start(spec), `Cook set to ${temp(spec.targetC)}.`);
   });
-  stop.addEventListener('click', () => void busy(() => o.stop(), 'Stop sent.').catch(() => {}));
+  stop.addEventListener('click', () => {
+    error.textContent = '';
+    if (!window.confirm(`Stop the cook on ${o.kit}? The heater will be switched off.`)) {
+      status.textContent = 'The cook keeps running.';
+      return;
+    }
+    void busy(() => o.stop(), 'Stop sent.');
+  });
   let filled = false;
   return {
     el: form,
-    /** Offers the gateway's presets (the cloud has none). */
+    /** Offers the presets of the gateway (or of the org, on the cloud). */
     setPresets(list: { name: string; spec: CookRequest }[]) {
       presets = list;
       preset.replaceChildren(h('option', { value: '' }, 'none'), ...list.map((p) => h('option', { value: p.name }, p.name)));
       presetRow.hidden = list.length === 0;
     },
     /** Shows the running cook's values once (never overwrites what the user is typing). */
-    setRunning(running: { targetC: number; durationMin: number | null; food: string | null } | null) {
-      submit.textContent = running ? 'Change cook' : 'Start cook';
-      stop.disabled = running === null;
-      if (filled || !running) return;
+    setRunning(cook: { targetC: number; durationMin: number | null; food: string | null } | null) {
+      running = cook !== null;
+      submit.textContent = cook ? 'Change cook' : 'Start cook';
+      if (!submit.disabled) stop.disabled = !running;
+      if (filled || !cook) return;
       filled = true;
-      target.value = String(running.targetC);
-      minutes.value = running.durationMin === null ? '' : String(running.durationMin);
-      food.value = running.food ?? '';
+      target.value = field(cook.targetC);
+      minutes.value = cook.durationMin === null ? '' : String(cook.durationMin);
+      food.value = cook.food ?? '';
     },
   };
 }

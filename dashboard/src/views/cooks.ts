@@ -2,6 +2,7 @@ import { describe } from '../alarms.js';
 import { fill, h } from '../dom.js';
 import { dateTime, duration, temp } from '../format.js';
 import type { CookRecord } from '../model.js';
+import { dangerZone, shown } from '../units.js';
 import type { Ctx, View } from './view.js';
 
 const DAY_MS = 86_400_000;
@@ -90,9 +91,9 @@ function curveSvg(r: CookRecord): SVGSVGElement {
   add('polyline', { points: r.curve.map((p) => `${x(p.ts)},${y(p.mean)}`).join(' '), class: 'mean', fill: 'none' });
   add('line', { x1: 40, x2: W - 10, y1: y(r.targetC), y2: y(r.targetC), class: 'target' });
   // Axis labels: the target, and the range ends where they do not overlap it.
-  add('text', { x: 2, y: y(r.targetC) + 4, class: 'axis' }, `${r.targetC}`);
-  if (Math.abs(y(hi) + 10 - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(hi) + 10, class: 'axis' }, `${Math.round(hi)}`);
-  if (Math.abs(y(lo) - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(lo), class: 'axis' }, `${Math.round(lo)}`);
+  add('text', { x: 2, y: y(r.targetC) + 4, class: 'axis' }, `${Math.round(shown(r.targetC) * 10) / 10}`);
+  if (Math.abs(y(hi) + 10 - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(hi) + 10, class: 'axis' }, `${Math.round(shown(hi))}`);
+  if (Math.abs(y(lo) - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(lo), class: 'axis' }, `${Math.round(shown(lo))}`);
   return svg;
 }
 
@@ -153,7 +154,7 @@ export function cookReportView(ctx: Ctx, id: string): View {
           ),
           fact('Target', `${temp(r.targetC)}${r.durationMin === null ? '' : ` for ${r.durationMin} min`}`, 'target'),
           fact('Readings', `${r.readings} (${temp(r.minC)} – ${temp(r.maxC)})`, 'readings'),
-          fact('Time in the danger zone (4.4–54.4 °C)', duration(r.dangerZoneMs), 'danger'),
+          fact(`Time in the danger zone (${dangerZone()})`, duration(r.dangerZoneMs), 'danger'),
           fact('Time at or above the target', duration(r.atOrAboveTargetMs), 'at-target'),
           fact(
             'Lethality (modelled core, guidance)',
@@ -171,18 +172,7 @@ export function cookReportView(ctx: Ctx, id: string): View {
           { class: 'card', 'aria-labelledby': 'alarms-title' },
           h('h2', { id: 'alarms-title' }, 'Alarms'),
           r.alarms.length
-            ? h(
-                'ul',
-                {},
-                ...r.alarms.map((a) =>
-                  h(
-                    'li',
-                    {},
-                    when(a.ts),
-                    ` ${a.severity}: ${describe({ id: '', deviceId: r.deviceId, ...a, severity: a.severity as 'alarm' })}`,
-                  ),
-                ),
-              )
+            ? h('ul', {}, ...r.alarms.map((a) => h('li', {}, when(a.ts), ` ${a.severity}: ${describe(a)}`)))
             : h('p', {}, 'None.'),
         ),
         h(

@@ -76,7 +76,7 @@ export function fleetView(ctx: Ctx): View {
         f.status.className = link.ok ? 'ok' : 'bad';
         setText(f.cook, cookLabel(k.cook));
         setText(f.left, timeLeft(k.cook, k.cook ? reachedAt(events, k.id, k.cook.startedTs) : null, now));
-        const alarmText = a.length === 0 ? 'none' : a.map(describe).join('; ');
+        const alarmText = a.length === 0 ? 'none' : a.map(describe).join(' ');
         if (f.alarms.textContent !== alarmText) fill(f.alarms, alarmText);
         f.alarms.className = a.length > 0 ? 'bad' : 'ok';
         c.el.classList.toggle('alarm', a.length > 0);

@@ -2,6 +2,7 @@ import { describe, isAlarm, reachedAt } from '../alarms.js';
 import { fill, h, setText } from '../dom.js';
 import { cookLabel, dateTime, doneText, duration, heater, onlineLabel, readyText, safeText, temp, timeLeft } from '../format.js';
 import type { Kit } from '../model.js';
+import { dangerZone } from '../units.js';
 import { historyChart, liveChart } from './charts.js';
 import { cookForm } from './cook-form.js';
 import type { Ctx, View } from './view.js';
@@ -17,7 +18,7 @@ const FIELDS = [
   ['ready', 'Water ready at'],
   ['done', 'Cook done at'],
   ['safe', 'Food safe at (pasteurized core, guidance)'],
-  ['danger', 'Time in the danger zone (4.4–54.4 °C)'],
+  ['danger', 'Time in the danger zone'],
   ['actuator', 'Button presses confirmed'],
 ] as const;
 type Field = (typeof FIELDS)[number][0];
@@ -29,21 +30,20 @@ export function kitView(ctx: Ctx, id: string): View {
   const dl = h('dl', { class: 'facts' });
   for (const [key, label] of FIELDS) {
     fields[key] = h('dd', { 'data-field': key });
-    dl.append(h('div', {}, h('dt', {}, label), fields[key]));
+    dl.append(h('div', {}, h('dt', {}, key === 'danger' ? `${label} (${dangerZone()})` : label), fields[key]));
   }
   const live = liveChart(`Live temperature of ${id}`);
-  const fail = (err: unknown) => {
-    ctx.error((err as Error).message);
-    throw err;
-  };
+  // A refusal is shown by the form itself, naming the field, until the user acts again.
   const form = cookForm({
-    start: (spec) => api.startCook(id, spec).then(() => refresh().catch(() => {}), fail),
-    stop: () => api.stopCook(id).then(() => refresh().catch(() => {}), fail),
+    kit: id,
+    start: (spec) => api.startCook(id, spec).then(() => refresh().catch(() => {})),
+    stop: () => api.stopCook(id).then(() => refresh().catch(() => {})),
   });
   const history = api.history
     ? historyChart(
         (f, t, e) => (api.history as NonNullable<typeof api.history>)(id, f, t, e),
         (e) => ctx.error(e.message),
+        api.kind === 'cloud' ? 'the cloud store' : "this gateway's own store",
       )
     : null;
   const events = h('ol', { class: 'events', 'aria-label': `Recent events of ${id}` });
@@ -58,8 +58,7 @@ export function kitView(ctx: Ctx, id: string): View {
       'section',
       { class: 'card', 'aria-labelledby': 'history-title' },
       h('h2', { id: 'history-title' }, 'History'),
-      history?.el ??
-        h('p', { class: 'hint' }, 'History is kept by the cloud. This gateway page shows live readings from the moment it was opened.'),
+      history?.el ?? h('p', { class: 'hint' }, 'No history here.'),
     ),
     h('section', { class: 'card', 'aria-labelledby': 'kit-events-title' }, h('h2', { id: 'kit-events-title' }, 'Events'), events),
   );
@@ -106,11 +105,11 @@ export function kitView(ctx: Ctx, id: string): View {
     if (!seeded) {
       seeded = true;
       if (api.presets) form.setPresets(await api.presets().catch(() => []));
-      // Cloud: start the live window with the last 10 minutes from the store.
+      // Opened mid-cook: the live window starts with the last 10 minutes from the store
+      // (temperature, target steps, heater), then takes live readings after them.
       if (api.history) {
         const now = Date.now();
-        const cook = k.cook && k.cook.state !== 'stopped' ? { targetC: k.cook.targetC, sinceTs: k.cook.startedTs } : null;
-        live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []), cook);
+        live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []));
         void history?.show(now - 3_600_000, now);
       }
     }

@@ -15,8 +15,8 @@ export const table = (caption: string, heads: string[]) => {
 };
 
 /**
- * Alarms (active ones first) and the event log. Read-only: neither the cloud nor the gateway API
- * has an acknowledge route yet (the gateway's events table has an acked_ts column waiting for it).
+ * Alarms (active ones first, as the events show them) and the event log. Read-only: alarms are
+ * acknowledged on the Alarms page (views/alarms-page.ts).
  */
 export function eventsView(ctx: Ctx): View {
   const active = h('ul', { class: 'alarms', 'aria-label': 'Active alarms' });
@@ -29,7 +29,7 @@ export function eventsView(ctx: Ctx): View {
     h(
       'p',
       { class: 'hint' },
-      'Acknowledging needs an API route that neither the cloud nor the gateway has yet, so alarms are shown read-only; an alarm clears when its cause clears (probe back, temperature back) or its cook ends.',
+      'Alarms as the events show them; acknowledge them on the Alarms page. An alarm clears when its cause clears (probe back, temperature back) or its cook ends.',
     ),
     log.el,
   );

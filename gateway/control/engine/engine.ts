@@ -15,6 +15,8 @@ import { detectDrift, onDeadlineMs, verifyPending } from './verify.js';
  * cook lifecycle → plan → budget.
  */
 export type EngineResult = StepResult<EngineState>;
+/** Readings kept for the press test: its baseline before the press and the answer after it. */
+const HIST_MS = 90_000;
 
 function draft(s: EngineState): EngineState {
   return { ...s };
@@ -32,6 +34,7 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
   // Sensor faults are the watchdog's; the engine neither learns nor presses on a bad reading.
   if (reading.sensor !== 'ok' || reading.tempC === null) return done(d, NO_DECISION, events);
   d.win = pushSample(d.win, nowMs, reading.tempC, cfg.slopeWindowMs);
+  d.hist = pushSample(d.hist, nowMs, reading.tempC, HIST_MS);
   d.lastC = reading.tempC;
   d.lastMs = nowMs;
   const fit = fitLine(d.win);

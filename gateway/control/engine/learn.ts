@@ -29,6 +29,13 @@ export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void 
         heatSamples: d.learn.heatSamples + 1,
       };
     }
+    if (d.episode.mode === 'ramp' && onS >= 3 * d.learn.lagS && fit.slope > 0) {
+      d.learn = {
+        ...d.learn,
+        rampHeatCPerS: ema(d.learn.rampHeatCPerS, fit.slope, d.learn.rampHeatSamples, 0.1),
+        rampHeatSamples: d.learn.rampHeatSamples + 1,
+      };
+    }
   }
   trackEpisode(d, fit, nowMs);
 }

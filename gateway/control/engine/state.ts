@@ -19,6 +19,12 @@ export interface Learned {
   /** Rise rate with the heater on, near the target, °C/s. */
   heatCPerS: number;
   heatSamples: number;
+  /**
+   * Slope with the heater on for a while during the heat-up ramp (the last of it is near the
+   * target), °C/s: with the cooling rate, the element's full heating rate (the press test's r).
+   */
+  rampHeatCPerS: number;
+  rampHeatSamples: number;
   /** Fall rate with the heater off, near the target, °C/s (positive). */
   coolCPerS: number;
   coolSamples: number;
@@ -40,6 +46,12 @@ export interface PendingPress {
   deadlineMs: number;
   /** Self-inflicted by the kit (device-side safety press), not ours. */
   byDevice: boolean;
+}
+
+/** A heater switch the engine confirmed (command time), kept while its response still bends the probe's curve. */
+export interface Switch {
+  atMs: number;
+  on: boolean;
 }
 
 /** Observation of one heating episode: from the on-press, through the off-press, to the peak. */
@@ -103,6 +115,10 @@ export interface EngineState {
   driftSinceMs: number | null;
   learn: Learned;
   win: Window;
+  /** The last ~minute and a half of readings: what a press is tested on (miss-test.ts). */
+  hist: Window;
+  /** Recent confirmed switches, oldest first (at most a few). */
+  switches: Switch[];
   lastC: number | null;
   lastMs: number | null;
   health: ActuatorHealth;
@@ -115,6 +131,8 @@ export function initialLearned(cfg: EngineConfig = DEFAULT_ENGINE): Learned {
     lagSamples: 0,
     heatCPerS: cfg.initialHeatCPerS,
     heatSamples: 0,
+    rampHeatCPerS: cfg.initialHeatCPerS,
+    rampHeatSamples: 0,
     coolCPerS: cfg.initialCoolCPerS,
     coolSamples: 0,
     pulseGainCPerS: cfg.initialHeatCPerS + cfg.initialCoolCPerS,
@@ -138,8 +156,11 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     ramp: null,
     pace: { lastOnMs: null, lastOnS: null, pacedOnS: 0 },
     driftSinceMs: null,
-    learn: learned ? { ...learned } : initialLearned(cfg),
+    // A learn block from an older version lacks the newer figures: their priors fill in.
+    learn: { ...initialLearned(cfg), ...learned },
     win: EMPTY_WINDOW,
+    hist: EMPTY_WINDOW,
+    switches: [],
     lastC: null,
     lastMs: null,
     health: { presses: 0, confirmed: 0, misses: 0, consecutiveMisses: 0, drifts: 0, lastDetectMs: null },

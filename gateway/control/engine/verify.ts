@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config.js';
 import { type Fit, fitSince, type Window } from '../slope.js';
 import { type ControlEvent, event } from '../types.js';
+import { MISS_EVIDENCE, missEvidence, plantShape } from './miss-test.js';
 import { clamp, type EngineState } from './state.js';
 
 /**
@@ -44,6 +45,10 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   const after = postEffectFit(cfg, d.win, p.atMs);
   let confirmed = false;
   let missed = false;
+  // The fast test against the learned model (miss-test.ts); the rules below stay as the fallback.
+  const shape = plantShape(d.learn);
+  const test = shape === null ? null : missEvidence(cfg, d.hist, p, d.switches, shape);
+  const fastMiss = test !== null && test.evidence >= MISS_EVIDENCE;
   if (p.expect) {
     confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
     if (after !== null) {
@@ -51,6 +56,7 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
       const rising = after.slope - p.fromSlope >= 0.3 * heatRef;
       missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= Math.max(p.deadlineMs, p.atMs + HARD_LIMIT_MS));
     }
+    missed ||= !confirmed && fastMiss;
   } else {
     // Off: the rise must fade. A miss shows as a slope still near the full heating rate and not
     // falling from its peak; a false miss would press the heater back on, so both must hold.
@@ -59,17 +65,22 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
     if (after !== null) {
       // 0.7, not closer to 1: the peak of a noisy 20 s slope overstates the true peak.
       const fading = after.slope < 0.7 * p.peakSlope;
-      const stillHeating = !fading && ageS >= Math.max(d.learn.lagS, 20) + 5 && after.slope >= 0.7 * heatRef;
+      // "Still heating" is judged against the full heating rate the ramp showed, when it knows one:
+      // the rate learned in short pulses is lower, and a coasting bath can climb at 0.7 × that.
+      const fullRef = d.learn.rampHeatSamples > 0 ? Math.max(heatRef, d.learn.rampHeatCPerS) : heatRef;
+      const stillHeating = !fading && ageS >= Math.max(d.learn.lagS, 20) + 12 && after.slope >= 0.7 * fullRef;
       // Or the bath already climbed well past the peak an off-press would have given.
-      const over = overPeak(d, after, heatRef);
+      const over = overPeak(d, after, fullRef);
       missed = !confirmed && (stillHeating || over || (late && !fading));
     }
+    missed ||= !confirmed && fastMiss;
     // Past the deadline with the rise fading: the press worked, the bath is just slow.
     if (late && !missed) confirmed = true;
   }
   if (confirmed) {
     d.actual = p.expect;
     d.pending = null;
+    d.switches = [...d.switches.slice(-3), { atMs: p.atMs, on: p.expect }];
     d.driftSinceMs = null;
     d.health = { ...d.health, confirmed: d.health.confirmed + 1, consecutiveMisses: 0 };
     if (p.expect && !p.byDevice) d.learn = { ...d.learn, verifyOnS: d.learn.verifyOnS + 0.3 * (ageS - d.learn.verifyOnS) };
