@@ -21,6 +21,7 @@ import { rateLimitRedis } from './http/rate-limit-redis.js';
 import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
+import { CloudNotifier, type NotifierOptions } from './notify/notifier.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -30,12 +31,14 @@ import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { presetRoutes } from './routes/presets.js';
 import { recordRoutes } from './routes/records.js';
 import { sessionRoutes } from './routes/session.js';
 import { userRoutes } from './routes/users.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { DEFAULT_ORG, type Stores } from './stores/types.js';
+import { CloudStream } from './stream/stream-routes.js';
 
 /** Builds the cloud service; nothing connects or listens until `start()` (docs/design.md: app.ts has no side effects). */
 export interface Cloud {
@@ -44,6 +47,7 @@ export interface Cloud {
   readonly http: FastifyInstance;
   readonly stores: Stores;
   readonly metrics: CloudMetrics;
+  readonly notifier: CloudNotifier;
 }
 
 export interface CloudOptions {
@@ -51,6 +55,8 @@ export interface CloudOptions {
   now?: () => number;
   /** The stores to use; default the ones the config names (`createStores`). */
   stores?: Stores;
+  /** Notification worker timing and retry policy (tests). */
+  notify?: NotifierOptions;
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
@@ -111,7 +117,11 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     { sinkTimeoutMs: config.ingest.sinkTimeoutMs, ownershipCacheMs: config.auth.cacheTtlMs },
     log.child({ part: 'ingest' }),
   );
-  const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now };
+  const notifier = new CloudNotifier(stores.meta, config, log.child({ part: 'notify' }), metrics.registry, now, options.notify);
+  const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now, notifier };
+  // Live updates (GET /v1/stream, ADR 034): published after each committed batch.
+  const stream = new CloudStream(deps);
+  pipeline.committed = stream.committed;
 
   http.decorateRequest('principal', null);
   // Every answer, errors and static files included: a browser never sniffs a JSON body into HTML.
@@ -220,6 +230,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     await presetRoutes(app, deps);
     await sessionRoutes(app, deps);
     await userRoutes(app, deps);
+    await notificationRoutes(app, deps);
+    stream.routes(app, deps);
     // Static files outside the rate limit: they carry no data; every /v1 call is limited as usual.
     dashboardRoutes(app, { kind: 'cloud', name: () => 'cloud', routeOptions: { config: { rateLimit: false }, schema: { hide: true } } });
   });
@@ -229,9 +241,12 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     http,
     stores,
     metrics,
+    notifier,
     async start() {
       await openStores(stores);
       started = true;
+      notifier.start();
+      await stream.start();
       await limiterRedis?.client
         .connect()
         .catch((err: Error) => log.warn({ err: err.message }, 'rate limiter: Redis unreachable, limits skipped'));
@@ -244,6 +259,8 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     },
     async stop() {
       await http.close();
+      await notifier.stop();
+      stream.stop();
       limiterRedis?.close();
       if (started) await closeStores(stores);
       log.info('cloud stopped');

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
+import { streamConfig } from '../shared/stream/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 
@@ -191,6 +192,31 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       help: 'A MySQL query not answered within this time fails and its connection is dropped.',
     }),
   },
+  // Notifications per org (cloud/notify/, docs/notifications.md): channels are set through the API.
+  notify: {
+    gatewayOfflineMin: opt(z.number().int().min(1).max(1440), {
+      kind: 'int',
+      unit: 'min',
+      default: 10,
+      help: "A gateway that sent no batch (its relay's heartbeat included) for this long notifies its org once: gateway offline.",
+    }),
+    allowPrivateTargets: opt(z.boolean(), {
+      kind: 'bool',
+      default: false,
+      help: "Let orgs' channels point at loopback, private and link-local addresses (a cloud on a LAN); off = refused, so that no org can make the cloud call into its own network.",
+    }),
+    emailFrom: opt(z.email().optional(), {
+      kind: 'string',
+      help: "Sender address of the e-mails; default sousvide@<this machine's host name>.",
+    }),
+    smtpCaFile: opt(z.string().min(1).optional(), {
+      kind: 'string',
+      unit: 'path',
+      help: "CA certificate (PEM) that private SMTP servers' certificates are verified with; unset = the system's CAs.",
+    }),
+  },
+  /** GET /v1/stream: live updates as server-sent events (ADR 034). */
+  stream: streamConfig,
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
+import type { StreamHub } from '../shared/stream/hub.js';
 import { GatewayAlarms } from './alarms/gateway-alarms.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { BrokerFront } from './broker/ports.js';
@@ -37,6 +38,7 @@ import { lockDataDir, writeGatewayInfo } from './store/lock.js';
 import { PresetStore } from './store/presets.js';
 import { StoreReader } from './store/reader.js';
 import { StoreWriter } from './store/writer.js';
+import { GatewayStream } from './stream/stream-part.js';
 import { startSystemdNotify } from './systemd.js';
 import { ensurePki, type Pki, pkiPaths } from './tls/pki.js';
 
@@ -58,6 +60,8 @@ export interface Gateway {
   readonly relay: Relay | undefined;
   /** Alarm steps from outside control (acknowledgements); emits `change`. */
   readonly alarms: GatewayAlarms;
+  /** GET /v1/stream's fan-out (ADR 034). */
+  readonly stream: StreamHub;
 }
 
 export interface GatewayOptions {
@@ -106,6 +110,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       ? new BrokerNodes({ config, ingest, security, stats, log, registry: metrics.registry, onPubackLatency })
       : new GatewayBroker({ config, pki, auth, ingest, security, stats, log });
 
+  // Live updates (GET /v1/stream, ADR 034): fed after commits, never in the way of ingest or control.
+  const stream = new GatewayStream({ options: config.stream, ingest, gatewayName: config.name, now });
   const control = new ControlPart({
     config,
     store,
@@ -118,6 +124,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     stats,
     notify: notifier.plan,
     alarmStep: (e) => alarms.afterEvent(e),
+    recorded: stream.recorded,
   });
 
   // Alarms (ADR 035): raised and cleared with control's events; acknowledged here or in the cloud.
@@ -148,6 +155,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   cooksApi(http, { reader: () => reader.db, auth: operator, now });
   historyApi(http, { reader: () => reader.db, auth: operator, now });
   alarmsApi(http, { reader: () => reader.db, alarms, auth: operator, now });
+  stream.route(http, operator);
   presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
   const ha =
@@ -194,6 +202,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       },
       { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
       control,
+      stream,
       ...(ha ? [ha] : []),
       ...(relay ? [relay] : []),
       {
@@ -234,6 +243,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     broker,
     alarms,
     control: control.loop,
+    stream: stream.hub,
     async start() {
       await parts.start();
       log.info(

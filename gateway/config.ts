@@ -3,6 +3,7 @@ import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
 import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
+import { streamConfig } from '../shared/stream/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 const Path = z.string().min(1);
@@ -317,6 +318,8 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       help: 'An unacknowledged critical alarm notifies again this often until it is cleared.',
     }),
   },
+  /** GET /v1/stream: live updates as server-sent events (ADR 034). */
+  stream: streamConfig,
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',

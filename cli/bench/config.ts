@@ -39,6 +39,10 @@ export const benchIngestConfig = defineConfig(
       default: ['gateway', 'mosquitto'],
       help: 'Brokers to measure.',
     }),
+    streams: intOption(0, 10_000, {
+      default: 0,
+      help: 'Also run each gateway with N open GET /v1/stream clients: a pair, without then with (gateway only; 0 = none).',
+    }),
     report,
   },
   { usage: true },

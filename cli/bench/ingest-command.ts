@@ -2,7 +2,7 @@ import { prepareClient } from '../../loadtest/client-option.js';
 import type { CommandContext } from '../command.js';
 import { configFor } from '../run.js';
 import { benchIngestConfig, reportFile } from './config.js';
-import { benchIngest, formatRow, TABLE_HEADER } from './ingest.js';
+import { benchIngest, formatRow, type IngestRow, TABLE_HEADER } from './ingest.js';
 import { writeReportSection } from './report-section.js';
 
 const GENERATORS = {
@@ -25,11 +25,14 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     brokers: c.brokers,
     client,
     gatewayNodes: c.gatewayNodes,
+    streams: c.streams,
     log: (line: string) => out.write(`${line}\n`),
   };
   const rows = await benchIngest(opts);
   const report = reportFile(c.report);
-  if (report !== undefined) {
+  if (report !== undefined && opts.streams > 0) {
+    writeReportSection(report, 'bench:streams', streamsSection(rows, opts, (await import('node:os')).cpus().length));
+  } else if (report !== undefined) {
     const ratio = rows
       .filter((r) => r.broker.startsWith('gateway'))
       .map((g) => {
@@ -57,4 +60,29 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
   }
   if (ctx.json) ctx.stdout.write(`${JSON.stringify(rows)}\n`);
   return 0;
+}
+
+/** The stream pair (ADR 034): the same gateway, kits and load without and with N open streams. */
+function streamsSection(rows: IngestRow[], o: { streams: number; durationS: number; rate: number }, cores: number): string {
+  const pairs = rows.filter((r) => r.broker.startsWith('gateway') && r.streams === undefined);
+  const lines = pairs.map((base) => {
+    const withS = rows.find((r) => r.kits === base.kits && r.streams !== undefined);
+    if (!withS) return null;
+    const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? '–' : (a / b).toFixed(2));
+    return [
+      `| ${base.kits} | 0 | ${base.msgPerS} | ${base.brokerCpuUsPerMsg ?? '–'} | ${base.p99 ?? '–'} | ${base.rssMb ?? '–'} | – | – |`,
+      `| ${withS.kits} | ${withS.streams} | ${withS.msgPerS} | ${withS.brokerCpuUsPerMsg ?? '–'} | ${withS.p99 ?? '–'} | ${withS.rssMb ?? '–'} | ${withS.streamMiBPerS} | ${withS.streamsDropped} |`,
+      `| **ratio** | | ${ratio(withS.msgPerS, base.msgPerS)} | **${ratio(withS.brokerCpuUsPerMsg, base.brokerCpuUsPerMsg)}** | ${ratio(withS.p99, base.p99)} | ${ratio(withS.rssMb, base.rssMb)} | | |`,
+    ].join('\n');
+  });
+  return [
+    `## Live streams during ingest (\`sousvide bench ingest --streams ${o.streams}\`)`,
+    '',
+    `Run ${new Date().toISOString()} on this machine (${cores} cores shared with the load generator, the stream clients and other work: read the ratios, not the absolute figures).`,
+    `A pair per kit count: the gateway under ${o.rate} msg/s per kit for ${o.durationS} s, then again with ${o.streams} GET /v1/stream clients open (operator token, every kit's readings at stream.readingIntervalMs, 1 s by default). Gateway CPU per acknowledged message is its steady-state process CPU over the messages acknowledged (as in the ingest table).`,
+    '',
+    '| kits | open streams | msg/s | gateway µs CPU/msg | PUBACK p99 ms | RSS MB | stream MiB/s received | streams dropped as slow |',
+    '|---|---|---|---|---|---|---|---|',
+    ...lines.filter(Boolean),
+  ].join('\n');
 }

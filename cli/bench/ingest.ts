@@ -7,6 +7,7 @@ import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
 import { startRedisServer } from '../../loadtest/targets/redis.js';
+import { openStreamClients } from './stream-clients.js';
 
 export interface IngestBenchOptions {
   kits: number[];
@@ -19,6 +20,8 @@ export interface IngestBenchOptions {
   client?: ClientModel;
   /** The gateway's mqtt.nodes (default 1); above 1 the bench runs a private Redis for the nodes (ADR 024). */
   gatewayNodes?: number;
+  /** Also run each gateway with this many open GET /v1/stream clients (a pair: without, then with; ADR 034). */
+  streams?: number;
   log: (line: string) => void;
 }
 
@@ -46,6 +49,10 @@ export interface IngestRow {
   /** Broker CPU (all threads, with the gateway's broker node processes) per acknowledged message, once every kit is connected. */
   brokerCpuUsPerMsg: number | null;
   errors: Record<string, number>;
+  /** Open stream clients during the run (0: none); what they received; how many the gateway dropped as too slow. */
+  streams?: number;
+  streamMiBPerS?: number;
+  streamsDropped?: number;
 }
 
 type Sample = { lag: number | null; rss: number | null };
@@ -55,6 +62,8 @@ interface Target {
   label: string;
   port: number;
   pid: number | undefined;
+  /** The gateway's local API (stream clients). */
+  http?: { port: number; token: string };
   /** Kits that run a cook (their commands are timed). */
   commandKits: string[];
   sample?: () => Promise<Sample>;
@@ -86,6 +95,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
       port: gw.mqttPort,
       pid: gw.child.pid,
       commandKits,
+      http: { port: gw.httpPort, token: hosted.token },
       sample: async () => parseSample(await gw.metrics()),
       stop: () => gw.stop(),
     };
@@ -96,11 +106,14 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
   try {
     for (const n of o.kits) {
       for (const broker of o.brokers) {
-        boot++;
-        const target = await startTarget(broker, n);
-        const row = await runOne(o, target, n, boot, hosted, work);
-        rows.push(row);
-        o.log(formatRow(row));
+        // With --streams, each gateway run is a pair: without streams, then with them (same kits, same load).
+        for (const streams of broker === 'gateway' && o.streams ? [0, o.streams] : [0]) {
+          boot++;
+          const target = await startTarget(broker, n);
+          const row = await runOne(o, target, n, boot, hosted, work, streams);
+          rows.push(row);
+          o.log(formatRow(row));
+        }
       }
     }
   } finally {
@@ -116,7 +129,10 @@ async function runOne(
   boot: number,
   hosted: { pki: { caFile: string }; kits: { id: string; secret: string }[] },
   work: string,
+  streams = 0,
 ): Promise<IngestRow> {
+  const clients = streams > 0 && target.http ? await openStreamClients(target.http.port, target.http.token, streams) : undefined;
+  if (clients) target.label = `${target.label} + ${clients.opened()} streams`;
   const samples: Sample[] = [];
   const sampler = setInterval(
     () =>
@@ -151,9 +167,17 @@ async function runOne(
   );
   clearInterval(sampler);
   const brokerCpuUsPerMsg = steady.finish(result.counters.acked);
+  clients?.close();
   if (target.sample) samples.push(await target.sample().catch(() => ({ lag: null, rss: null })));
   await target.stop();
-  return toRow(target.label, n, o.durationS, result, samples, brokerCpuUsPerMsg);
+  const row = toRow(target.label, n, o.durationS, result, samples, brokerCpuUsPerMsg);
+  if (!clients) return row;
+  return {
+    ...row,
+    streams: clients.opened(),
+    streamMiBPerS: Math.round((clients.bytes() / 2 ** 20 / o.durationS) * 10) / 10,
+    streamsDropped: clients.dropped(),
+  };
 }
 
 /**

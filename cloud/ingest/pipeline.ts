@@ -27,6 +27,8 @@ export interface Sender {
  */
 export class IngestPipeline {
   readonly ownership: DeviceOwnership;
+  /** Told of each batch once every sink committed (the live stream, cloud/stream/); must return at once. */
+  committed: ((sender: Sender, batch: RelayBatch) => void) | undefined;
   constructor(
     private readonly stores: Stores,
     private readonly metrics: CloudMetrics,
@@ -103,6 +105,7 @@ export class IngestPipeline {
     } catch (err) {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'desired state unavailable; retry the batch', [`mysql: ${(err as Error).message}`]);
     }
+    this.committed?.(sender, batch);
     this.metrics.pipelineSuccess.inc(batch.records.length);
     this.metrics.batchSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
     const committedAt = Date.now();

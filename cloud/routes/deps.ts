@@ -4,6 +4,7 @@ import type { CloudConfig } from '../config.js';
 import type { Authenticator, Principal } from '../http/auth.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { CloudMetrics } from '../metrics.js';
+import type { CloudNotifier } from '../notify/notifier.js';
 import { type AuditRow, DEFAULT_ORG, type Stores } from '../stores/types.js';
 
 /** What the route plugins share; built once in app.ts. */
@@ -15,6 +16,8 @@ export interface RouteDeps {
   metrics: CloudMetrics;
   log: Logger;
   now: () => number;
+  /** The delivery worker (a queued test notification wakes it). */
+  notifier?: CloudNotifier;
 }
 
 /** An audit row for a control call, attributed to the API key's owner (docs/design.md invariant 4). */

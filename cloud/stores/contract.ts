@@ -441,6 +441,83 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.getPreset(other, 'steak'), { spec: { targetC: 70 } }, "the other org's preset stays");
   });
 
+  t.test('meta: notifications: queued with the batch once, by the rules; claimed once; org-scoped', async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    const gw = uid('gw').toLowerCase();
+    await s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(gw), nowMs: T0 });
+    const now = T0 + 3_600_000;
+    const ch = await s.meta.notify.addChannel(S, {
+      id: `nch-${uid().slice(2, 14)}`,
+      spec: { kind: 'ntfy', url: 'https://ntfy.example/k' },
+      nowMs: T0,
+    });
+    const [cooking, idle] = [ids(), ids()];
+    const cookRec = { ...cook(cooking), updatedTs: now - 5000, startedTs: now - 5000 };
+    const evs = [
+      event(cooking, { type: 'offline', severity: 'warning', ts: now - 1000, data: {} }),
+      event(idle, { type: 'offline', severity: 'warning', ts: now - 1000, data: {} }),
+      event(idle, { type: 'reached', ts: now - 7 * 3_600_000 }),
+      event(idle, { type: 'heating', ts: now - 1000 }),
+      event(idle, { type: 'reached', ts: now - 500 }),
+    ];
+    const b = metaBatch({
+      devices: new Map([
+        [cooking, now],
+        [idle, now],
+      ]),
+      events: evs,
+      cooks: [cookRec],
+    });
+    await s.meta.ingest(gw, S.orgId, b, now);
+    await s.meta.ingest(gw, S.orgId, b, now + 1);
+    const page = await s.meta.notify.listDeliveries(S, {}, { limit: 10 });
+    t.same(
+      page.items.map((d) => d.notification.id).sort(),
+      [evs[0]?.id, evs[4]?.id].sort(),
+      'a kit offline during a cook and a recent reached notify, once; an idle kit offline, a stale event and heating do not',
+    );
+    t.match(
+      page.items.find((d) => d.notification.type === 'offline'),
+      { state: 'pending', kind: 'ntfy', channelId: ch.id, notification: { severity: 'alarm' } },
+    );
+    t.same((await s.meta.notify.listDeliveries(other, {}, { limit: 10 })).items, [], 'another org sees none');
+    t.equal(await s.meta.notify.getChannel(other, ch.id), null, 'nor the channel');
+    t.notOk(await s.meta.notify.deleteChannel(other, ch.id, now), 'nor removes it');
+
+    const due = (await s.meta.notify.dueDeliveries(now + 10, 500)).filter((d) => d.orgId === S.orgId);
+    t.equal(due.length, 2);
+    const first = due[0] as (typeof due)[0];
+    t.match(first.channel, { kind: 'ntfy', url: 'https://ntfy.example/k' });
+    t.ok(await s.meta.notify.claimDelivery(first.delivery, first.nextTs, now + 60_000), 'claimed');
+    t.notOk(await s.meta.notify.claimDelivery(first.delivery, first.nextTs, now + 60_000), 'a second claim of the same row fails');
+    await s.meta.notify.recordAttempt({ delivery: first.delivery, state: 'sent', attemptTs: now + 20, nextTs: now + 20, error: null });
+    t.equal((await s.meta.notify.listDeliveries(S, { state: 'sent' }, { limit: 10 })).items.length, 1);
+    const silent = (await s.meta.notify.silentGateways(now + 600_000, now - 600_000)).filter((g) => g.orgId === S.orgId);
+    t.same(
+      silent.map((g) => [g.id, g.lastSeenMs]),
+      [[gw, now + 1]],
+      'the gateway is silent since its last batch',
+    );
+    t.same(
+      (await s.meta.notify.silentGateways(now, now - 600_000)).filter((g) => g.id === gw),
+      [],
+      'not before',
+    );
+    t.ok(await s.meta.notify.deleteChannel(S, ch.id, now + 30));
+    t.match(
+      (await s.meta.notify.listDeliveries(S, { state: 'failed' }, { limit: 10 })).items,
+      [{ lastError: 'channel removed' }],
+      'what waited is given up',
+    );
+    t.same(
+      (await s.meta.notify.silentGateways(now + 600_000, now - 600_000)).filter((g) => g.id === gw),
+      [],
+      'an org without a channel has no silent gateways to notify',
+    );
+  });
+
   t.test('every store answers ping', async (t) => {
     const s = await make(t);
     await s.telemetry.ping();

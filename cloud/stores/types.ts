@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Ack, Alarm, AlarmState } from '../../shared/alarms/lifecycle.js';
 import type { CookSpec } from '../../shared/cook.js';
 import type { HistoryBucket } from '../../shared/history/buckets.js';
+import type { AttemptResult } from '../../shared/notify/backoff.js';
+import type { Notification } from '../../shared/notify/message.js';
 import type { Preset, PresetSpec } from '../../shared/presets.js';
 import type {
   AuditRecord,
@@ -13,6 +15,7 @@ import type {
   StatusRecord,
   TelemetryRecord,
 } from '../../shared/relay/batch.js';
+import type { ChannelRow, ChannelSpec } from '../notify/channel-spec.js';
 
 /**
  * The three store roles of the cloud. Production: InfluxDB (telemetry), Redis (state), MySQL (meta).
@@ -255,6 +258,8 @@ export interface AuditFilter {
 
 export interface MetaStore extends Lifecycle {
   readonly users: UserStore;
+  /** Notification channels and the durable delivery queue of each org (cloud/notify/). */
+  readonly notify: NotifyStore;
   /** Applies pending schema migrations; returns the versions it applied and the current one. */
   migrate(): Promise<{ applied: number[]; current: number }>;
   addOrg(o: { id: string; name: string; nowMs: number }): Promise<void>;
@@ -397,6 +402,71 @@ export interface UserStore {
   destroySession(idHash: string): Promise<void>;
   /** Ends every session of a user but one (a password change); returns how many ended. */
   destroyUserSessions(userId: string, exceptIdHash: string | null): Promise<number>;
+}
+
+export interface DeliveryFilter {
+  state?: 'pending' | 'sent' | 'failed';
+  channelId?: string;
+}
+
+/** One delivery of a notification through one channel, with its last attempt (newest first in lists). */
+export interface DeliveryRow {
+  /** The delivery's id (digits), also the cursor's sort key. */
+  id: string;
+  channelId: string;
+  kind: string;
+  state: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastAttemptMs: number | null;
+  nextAttemptMs: number | null;
+  lastError: string | null;
+  createdMs: number;
+  notification: Notification;
+}
+
+/** A pending delivery that is due, with its channel's spec (null: the channel was removed). */
+export interface DueDelivery {
+  delivery: number;
+  orgId: string;
+  channelId: string;
+  kind: string;
+  attempts: number;
+  nextTs: number;
+  notification: Notification;
+  channel: ChannelSpec | null;
+}
+
+export interface SilentGateway {
+  id: string;
+  orgId: string;
+  name: string;
+  lastSeenMs: number;
+}
+
+/**
+ * Channels and deliveries per org (Scope first; another org's channel is not found), and the
+ * service-level reads and claims of the delivery worker and the gateway-offline check.
+ */
+export interface NotifyStore {
+  addChannel(scope: Scope, c: { id: string; spec: ChannelSpec; nowMs: number }): Promise<ChannelRow>;
+  listChannels(scope: Scope, page: PageRequest): Promise<Page<ChannelRow>>;
+  getChannel(scope: Scope, id: string): Promise<ChannelRow | null>;
+  /** Removes a channel; its pending deliveries are given up. False when not in the scope's org. */
+  deleteChannel(scope: Scope, id: string, nowMs: number): Promise<boolean>;
+  /** Queues a notification for every channel of the org (or one); returns how many deliveries. */
+  enqueue(scope: Scope, n: Notification, nowMs: number, channelId?: string): Promise<number>;
+  /** Newest first. */
+  listDeliveries(scope: Scope, filter: DeliveryFilter, page: PageRequest): Promise<Page<DeliveryRow>>;
+  /** Service level: pending deliveries due at `nowMs`, oldest first. */
+  dueDeliveries(nowMs: number, limit: number): Promise<DueDelivery[]>;
+  /** Service level: takes a due delivery for one instance (its next attempt moves to `leaseUntil`); false when another took it. */
+  claimDelivery(delivery: number, seenNextTs: number, leaseUntil: number): Promise<boolean>;
+  recordAttempt(r: AttemptResult): Promise<void>;
+  pendingByKind(): Promise<Map<string, number>>;
+  /** Service level: gateways (not revoked) last seen in [notBeforeMs, silentSinceMs), of orgs that have a channel. */
+  silentGateways(silentSinceMs: number, notBeforeMs: number): Promise<SilentGateway[]>;
+  /** Service level: queues `n` for the org's channels unless a notification with its id exists (the claim). */
+  enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number>;
 }
 
 export interface Stores {

@@ -40,6 +40,7 @@ export function testConfig(t: Tap, servers: Servers | undefined, ns: string, ove
       'ingest.sinkTimeoutMs': 1500,
       'ingest.retryAfterS': 3,
       'auth.cacheTtlMs': 0,
+      'notify.allowPrivateTargets': true, // the tests' receivers listen on 127.0.0.1
       ...(servers
         ? {
             'influx.url': servers.influx.url,

@@ -1,4 +1,5 @@
 import type { Test } from 'tap';
+import { openSse } from '../../shared/stream/sse-client.js';
 import { createUser } from '../auth/users.js';
 import { DEFAULT_ORG, type Scope } from '../stores/types.js';
 import { sessionClient } from './browserless.js';
@@ -44,7 +45,18 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
   await createUser(c.cloud.stores.meta, { email, orgId: creds.orgId, role: 'admin', password, publicUrl: c.base }, Date.now());
   const invited = await api(c.base, 'POST', '/v1/users', creds.admin, { email: `${uid('inv')}@example.com`, role: 'viewer' });
   const preset = `only-${creds.orgId}`.toLowerCase().slice(0, 48);
-  return { kit, keyId: key.body.id as string, email, password, inviteUrl: invited.body.inviteUrl as string, preset };
+  // A channel nobody listens on (the seeded events are too old to notify anyway).
+  const channel = await api(c.base, 'POST', '/v1/notifications/channels', creds.admin, { kind: 'ntfy', url: 'http://127.0.0.1:9/seed' });
+  if (channel.status !== 201) throw new Error(`seed channel failed: ${JSON.stringify(channel.body)}`);
+  return {
+    kit,
+    keyId: key.body.id as string,
+    email,
+    password,
+    inviteUrl: invited.body.inviteUrl as string,
+    preset,
+    channelId: channel.body.id as string,
+  };
 }
 
 /** Everything of one org, read straight from the stores (not through the API under test). */
@@ -65,6 +77,8 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
     keys: (await meta.listApiKeys(scope, page)).items,
     users: (await meta.users.listUsers(scope, page)).items,
     presets: (await meta.listPresets(scope, page)).items,
+    channels: (await meta.notify.listChannels(scope, page)).items,
+    deliveries: (await meta.notify.listDeliveries(scope, {}, page)).items,
     points: await tel.points(kit, 0, T0 + 1_000_000),
     state: st ? { tempC: st.tempC, seq: st.seq, boot: st.boot, gatewayId: st.gatewayId, status: st.status } : null,
   };
@@ -72,7 +86,19 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
 
 /** One kit's data (its events, audit, cooks, state, points) without the org's other rows and the refusal audit. */
 async function kitSnapshot(c: RunningCloud, scope: Scope, kit: string) {
-  const { events, audit, alarms, deadLetters: _d, gateways: _g, keys: _k, users: _u, presets: _p, ...rest } = await snapshot(c, scope, kit);
+  const {
+    events,
+    audit,
+    alarms,
+    deadLetters: _d,
+    gateways: _g,
+    keys: _k,
+    users: _u,
+    presets: _p,
+    channels: _c,
+    deliveries: _n,
+    ...rest
+  } = await snapshot(c, scope, kit);
   return {
     ...rest,
     events: events.filter((e) => e.deviceId === kit),
@@ -102,14 +128,21 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
   interface Caller {
     get(path: string): Promise<Res>;
     send(method: string, path: string, body?: unknown): Promise<Res>;
+    /** Its credential as headers (GET /v1/stream). */
+    headers(): Record<string, string>;
   }
   const byKey = (key: string): Caller => ({
+    headers: () => ({ authorization: `Bearer ${key}` }),
     get: (path) => api(c.base, 'GET', path, key),
     send: (method, path, body) => api(c.base, method, path, key, body),
   });
   const session = sessionClient(c.base);
   t.equal((await session.login(a.email, a.password)).status, 200, "org A's admin logs in");
-  const bySession: Caller = { get: (path) => session.call('GET', path), send: (method, path, body) => session.call(method, path, body) };
+  const bySession: Caller = {
+    headers: () => ({ cookie: session.cookie }),
+    get: (path) => session.call('GET', path),
+    send: (method, path, body) => session.call(method, path, body),
+  };
   for (const [who, admin] of [
     ["org A's admin key", byKey(A.admin)],
     ["org A's admin session", bySession],
@@ -335,6 +368,21 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
         },
       },
       {
+        route: 'GET /v1/stream',
+        run: async (t) => {
+          const stream = openSse(`${c.base}/v1/stream`, admin.headers());
+          t.teardown(() => stream.close());
+          t.equal(await stream.status, 200);
+          await stream.next((m) => m.event === 'ready');
+          // B's gateway resends a reading B already has (idempotent: B's data is unchanged, and it is streamed to B).
+          t.equal((await api(c.base, 'POST', '/v1/ingest', B.gateway.token, batch([telemetry(b.kit, 1, 2, { tempC: 57 })]))).status, 200);
+          const marker = uid('ev');
+          t.equal((await api(c.base, 'POST', '/v1/ingest', A.gateway.token, batch([event(a.kit, { id: marker })]))).status, 200);
+          await stream.next((m) => m.event === 'event' && JSON.parse(m.data).id === marker);
+          t.notMatch(stream.messages.map((m) => m.data).join('\n'), b.kit, "org B's kit never appears on org A's stream");
+        },
+      },
+      {
         route: 'GET /metrics',
         run: async (t) => {
           await notFound(t, admin.get('/metrics'), "service-wide metrics are not a tenant's");
@@ -357,6 +405,44 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
           const r = await admin.send('POST', '/v1/users', { email: `${uid('new')}@example.com`, role: 'viewer' });
           t.equal(r.status, 201);
           t.equal((await c.cloud.stores.meta.users.userById(r.body.id))?.orgId, A.orgId, "invited into the caller's org");
+        },
+      },
+      {
+        route: 'GET /v1/notifications/channels',
+        run: async (t) => {
+          const r = await admin.get('/v1/notifications/channels?limit=500');
+          t.equal(r.status, 200);
+          t.ok(
+            r.body.items.some((x: { id: string }) => x.id === a.channelId),
+            "A's channel",
+          );
+          t.notMatch(ids(r), b.channelId, "none of B's");
+        },
+      },
+      {
+        route: 'POST /v1/notifications/channels',
+        run: async (t) => {
+          const r = await admin.send('POST', '/v1/notifications/channels', { kind: 'ntfy', url: 'http://127.0.0.1:9/a' });
+          t.equal(r.status, 201);
+          t.equal((await c.cloud.stores.meta.notify.getChannel({ orgId: A.orgId }, r.body.id))?.orgId, A.orgId, "made in the caller's org");
+          t.equal(await c.cloud.stores.meta.notify.getChannel({ orgId: B.orgId }, r.body.id), null);
+        },
+      },
+      {
+        route: 'DELETE /v1/notifications/channels/{id}',
+        run: (t) => notFound(t, admin.send('DELETE', `/v1/notifications/channels/${b.channelId}`), "B's channel"),
+      },
+      {
+        route: 'POST /v1/notifications/test',
+        run: (t) => notFound(t, admin.send('POST', '/v1/notifications/test', { channel: b.channelId }), "a test through B's channel"),
+      },
+      {
+        route: 'GET /v1/notifications',
+        run: async (t) => {
+          const r = await admin.get(`/v1/notifications?channel=${b.channelId}`);
+          t.equal(r.status, 200);
+          t.same(r.body.items, [], "nothing of B's channel");
+          t.notMatch(JSON.stringify((await admin.get('/v1/notifications?limit=500')).body), b.channelId);
         },
       },
       { route: 'GET /v1/orgs', run: async (t) => t.equal((await admin.get('/v1/orgs')).status, 403, 'service admins only') },

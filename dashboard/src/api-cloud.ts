@@ -1,15 +1,33 @@
 import { alarmsApi } from './api-alarms.js';
-import { commonApi } from './api-common.js';
+import { commonApi, query } from './api-common.js';
 import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import type { Call } from './http.js';
-import type { Api, CookRequest, Link } from './model.js';
+import {
+  type Api,
+  type CookRequest,
+  type Link,
+  type NotificationDelivery,
+  type NotifyChannel,
+} from './model.js';
 
+/** cloud/routes/notifications.ts: one delivery of a notification through one channel. */
+interface CloudDelivery {
+  id: string;
+  channelId: string;
+  kind: string;
+  state: NotificationDelivery['state'];
+  attempts: number;
+  lastAttemptMs: number | null;
+  nextAttemptMs: number | null;
+  lastError: string | null;
+  notification: NotificationDelivery['notification'];
+}
 interface Paged<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-/** The cloud's API: the shared routes (api-common.ts), plus gateways as links and telemetry history. */
+/** The cloud's API: the shared routes (api-common.ts), plus gateways as links, notifications and telemetry history. */
 export function cloudApi(call: Call, name: string): Api {
   return {
     kind: 'cloud',
@@ -18,7 +36,38 @@ export function cloudApi(call: Call, name: string): Api {
     ...commonApi(call, name),
     rejected: null,
     ...cookRecordsApi(call),
-    notifications: null,
+    notifications: {
+      async list(q) {
+        const r = await call<Paged<CloudDelivery>>('GET', `/v1/notifications?${query({ limit: q.limit })}`);
+        const items = r.items
+          .filter((d) => !q.device || d.notification.deviceId === q.device)
+          .map(
+            (d): NotificationDelivery => ({
+              id: Number(d.id),
+              channel: d.kind,
+              state: d.state,
+              attempts: d.attempts,
+              lastAttemptTs: d.lastAttemptMs,
+              nextAttemptTs: d.nextAttemptMs,
+              lastError: d.lastError,
+              notification: d.notification,
+            }),
+          );
+        return { channels: [], items };
+      },
+      channels: {
+        async list() {
+          return (await call<Paged<NotifyChannel>>('GET', '/v1/notifications/channels?limit=500')).items;
+        },
+        add: (c) => call<NotifyChannel>('POST', '/v1/notifications/channels', c),
+        async remove(id) {
+          await call('DELETE', `/v1/notifications/channels/${encodeURIComponent(id)}`);
+        },
+        async test() {
+          return (await call<{ deliveries: number }>('POST', '/v1/notifications/test', {})).deliveries;
+        },
+      },
+    },
     async links() {
       const r = await call<
         Paged<{

@@ -5,6 +5,7 @@ import { gatewayApi } from './api-gateway.js';
 import { h, labelCells } from './dom.js';
 import { ApiError, client } from './http.js';
 import type { Api, Kind } from './model.js';
+import { type LiveStream, liveStream } from './stream.js';
 import { unitPicker } from './units.js';
 import { alarmsView } from './views/alarms-page.js';
 import { cookReportView, cooksView } from './views/cooks.js';
@@ -20,8 +21,11 @@ import type { Ctx, View } from './views/view.js';
 /**
  * The dashboard shell: which API (env.json from the server that served the page), login, hash
  * routes, and one poll loop for the page on screen (1.5 s on a kit, 2 s elsewhere; paused while
- * the tab is hidden; never two requests of the same page in flight).
+ * the tab is hidden; never two requests of the same page in flight). While the live stream
+ * (stream.ts) is up, a page that applies its messages is not polled (a full refresh every 30 s
+ * at most, and when a message needs one); when it breaks, polling resumes and the header says so.
  */
+const SAFETY_REFRESH_MS = 30_000;
 const KEY = 'sv.key';
 
 /** Who is logged in to the cloud (GET /v1/auth/session), with the CSRF token of the session. */
@@ -41,10 +45,11 @@ async function boot(): Promise<void> {
   const cloudApiOfSession = () => cloudApi(sessionCall, env.name);
   const enter = (who: Who) => {
     csrf = who.csrfToken;
-    shell(cloudApiOfSession(), who);
+    shell(cloudApiOfSession(), who, {});
   };
   const cloudLogin = (message?: string) => {
     stopPolling();
+    closeLive();
     csrf = '';
     const invite = /^#\/invite\/(svi_[A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
     const refused = (err: unknown) =>
@@ -85,6 +90,7 @@ async function boot(): Promise<void> {
 
   const login = (message?: string) => {
     stopPolling();
+    closeLive();
     sessionStorage.removeItem(KEY);
     root.replaceChildren(
       loginView(env.kind, env.name, async (key) => {
@@ -96,7 +102,7 @@ async function boot(): Promise<void> {
             : (err as Error).message;
         }
         sessionStorage.setItem(KEY, key);
-        shell(apiFor(key));
+        shell(apiFor(key), undefined, { authorization: `Bearer ${key}` });
         return null;
       }),
     );
@@ -105,14 +111,21 @@ async function boot(): Promise<void> {
 
   let timer: number | undefined;
   let view: View | undefined;
+  let live: LiveStream | undefined;
+  let lastFull = 0;
+  const closeLive = () => {
+    live?.close();
+    live = undefined;
+  };
   const stopPolling = () => {
     clearTimeout(timer);
     view?.dispose?.();
     view = undefined;
   };
 
-  const shell = (api: Api, who?: Who) => {
+  const shell = (api: Api, who: Who | undefined, streamHeaders: Record<string, string>) => {
     const alert = h('div', { class: 'alert', role: 'alert', 'aria-live': 'assertive' });
+    const liveEl = h('p', { class: 'live', 'data-field': 'live', role: 'status' }, 'Connecting live updates…');
     const main = h('main', { id: 'main', tabindex: -1 });
     // Tables stack into labelled lines on a phone (styles.css): every row added is labelled.
     new MutationObserver(() => labelCells(main)).observe(main, { childList: true, subtree: true });
@@ -138,6 +151,7 @@ async function boot(): Promise<void> {
         {},
         h('p', { class: 'brand' }, api.kind === 'cloud' ? 'Sous-vide cloud' : `Sous-vide gateway ${api.name}`),
         whoEl,
+        liveEl,
         nav,
         unitPicker(() => route()),
       ),
@@ -183,11 +197,45 @@ async function boot(): Promise<void> {
       main.focus({ preventScroll: true });
       poll(view, kit ? 1500 : 2000);
     };
+    // Live updates: messages go to the page on screen; one it cannot apply asks for a refresh.
+    let refreshSoon: number | undefined;
+    const refreshNow = () => {
+      clearTimeout(refreshSoon);
+      refreshSoon = window.setTimeout(() => {
+        const v = view;
+        if (!v) return;
+        lastFull = Date.now();
+        v.refresh().then(
+          () => ctx.error(null),
+          () => {},
+        );
+      }, 250);
+    };
+    closeLive();
+    live = liveStream({
+      headers: streamHeaders,
+      onMessage: (m) => {
+        if (m.event === 'reset' || !view?.live?.(m)) refreshNow();
+      },
+      onState: (s) => {
+        liveEl.textContent =
+          s === 'live'
+            ? 'Live'
+            : s === 'down'
+              ? 'Disconnected: live updates paused, refreshing every few seconds'
+              : 'Connecting live updates…';
+        liveEl.className = `live is-${s}`;
+        if (s === 'live') refreshNow(); // catch up on what changed while it was down
+      },
+      onRefused: () => {},
+    });
     const poll = (v: View, everyMs: number) => {
       const run = async () => {
         if (v !== view) return;
-        if (!document.hidden) {
+        const streamed = live?.state === 'live' && v.live !== undefined && Date.now() - lastFull < SAFETY_REFRESH_MS;
+        if (!document.hidden && !streamed) {
           try {
+            lastFull = Date.now();
             await v.refresh();
             ctx.error(null);
           } catch (err) {
@@ -214,7 +262,7 @@ async function boot(): Promise<void> {
     return;
   }
   const key = sessionStorage.getItem(KEY);
-  if (key) shell(apiFor(key));
+  if (key) shell(apiFor(key), undefined, { authorization: `Bearer ${key}` });
   else login();
 }
 

@@ -187,7 +187,7 @@ export interface Api {
   readingsCsv(deviceId: string, fromMs: number, toMs: number): Promise<string>;
   /** Cook presets (the gateway's, or the org's on the cloud); null where the API has none. */
   presets: (() => Promise<{ name: string; spec: CookRequest }[]>) | null;
-  /** The gateway's notification deliveries (last attempts); null on the cloud. */
+  /** Notification deliveries (last attempts): the gateway's, or the org's on the cloud (with its channels). */
   notifications: NotificationsApi | null;
   /** Downsampled history from the store (the cloud's, or the gateway's own SQLite). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
@@ -234,4 +234,25 @@ export interface NotificationDelivery {
 
 export interface NotificationsApi {
   list(q: { device?: string; limit: number }): Promise<{ channels: string[]; items: NotificationDelivery[] }>;
+  /** The org's channels, managed through the API (the cloud; an org admin); absent on the gateway (its config has them). */
+  channels?: ChannelsApi;
+}
+
+/** A channel as the cloud shows it: never the webhook secret, passwords as ***. */
+export type NotifyChannel =
+  | { id: string; kind: 'webhook'; url: string; secretSet: boolean; createdMs: number }
+  | { id: string; kind: 'ntfy'; url: string; createdMs: number }
+  | { id: string; kind: 'email'; smtpUrl: string; to: string[]; createdMs: number };
+
+export type NewChannel =
+  | { kind: 'webhook'; url: string; secret: string }
+  | { kind: 'ntfy'; url: string }
+  | { kind: 'email'; smtpUrl: string; to: string[] };
+
+export interface ChannelsApi {
+  list(): Promise<NotifyChannel[]>;
+  add(c: NewChannel): Promise<NotifyChannel>;
+  remove(id: string): Promise<void>;
+  /** Queues a test message through every channel; answers how many deliveries. */
+  test(): Promise<number>;
 }

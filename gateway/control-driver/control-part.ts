@@ -8,7 +8,7 @@ import type { StoreReader } from '../store/reader.js';
 import type { StoreWriter } from '../store/writer.js';
 import { CommandSender } from './command-sender.js';
 import { ControlLoop } from './control-loop.js';
-import { RecordSink } from './record-sink.js';
+import { type RecordListener, RecordSink } from './record-sink.js';
 
 export interface ControlDeps {
   config: GatewayConfig;
@@ -26,6 +26,8 @@ export interface ControlDeps {
   notify?: ConstructorParameters<typeof RecordSink>[3];
   /** After the commit of an event that raised or cleared alarms. */
   alarmStep?: ConstructorParameters<typeof RecordSink>[4];
+  /** Told of committed events and cook changes (the live stream, gateway/stream/). */
+  recorded?: RecordListener;
 }
 
 /**
@@ -50,6 +52,7 @@ export class ControlPart implements Part {
       (err) => log.error({ err }, 'could not record an event or audit entry'),
       d.notify,
       d.alarmStep,
+      d.recorded,
     );
     this.sender = new CommandSender(
       d.send,

@@ -11,6 +11,21 @@ import { newId } from './ids.js';
 
 export type Actor = { type: 'engine' | 'watchdog' | 'user' | 'cloud' | 'system'; id?: string };
 
+type CookChange = {
+  id: string;
+  version: number;
+  state: 'heating' | 'holding' | 'done' | 'stopped';
+  spec: CookSpec;
+  startedTs: number;
+  updatedTs: number;
+};
+
+/** Told after an event or a cook change is committed (the live stream, ADR 034); must return at once. */
+export interface RecordListener {
+  event(e: NotifiableEvent): void;
+  cook(deviceId: string, c: CookChange): void;
+}
+
 /**
  * Where control, watchdog and API actions leave their trace: the local events / audit / cooks
  * tables (for the local API) and, in the same transaction, the outbox (for the cloud) when the
@@ -26,6 +41,7 @@ export class RecordSink {
     private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyRows | null,
     /** After the commit of an event that raised or cleared alarms (gateway/alarms/: live views). */
     private readonly alarmStep?: (e: { id: string; deviceId: string | null; type: string; ts: number }) => void,
+    private readonly listener?: RecordListener,
   ) {}
 
   /** `ctx.cooking`: a cook was running on the kit (a kit going offline notifies only then). */
@@ -51,10 +67,12 @@ export class RecordSink {
         notify: this.notify?.(notifiable, ctx) ?? null,
         alarm: raise || clears.length > 0 ? { raise, clears } : null,
       },
-      raise || clears.length > 0
+      raise || clears.length > 0 || this.listener
         ? (err) => {
             this.done(err);
-            if (!err) this.alarmStep?.({ id, deviceId, type: e.type, ts });
+            if (err) return;
+            if (raise || clears.length > 0) this.alarmStep?.({ id, deviceId, type: e.type, ts });
+            this.listener?.event({ id, deviceId, type: e.type, severity: e.severity, ts, data: e.data });
           }
         : this.done,
     );
@@ -92,17 +110,7 @@ export class RecordSink {
     this.audit(deviceId, { type: a.actor }, a.action, a.reason, a.data, ts);
   }
 
-  cook(
-    deviceId: string,
-    c: {
-      id: string;
-      version: number;
-      state: 'heating' | 'holding' | 'done' | 'stopped';
-      spec: CookSpec;
-      startedTs: number;
-      updatedTs: number;
-    },
-  ): void {
+  cook(deviceId: string, c: CookChange): void {
     const rec: RelayRecord = {
       kind: 'cook',
       id: cookRecordId(c.id, c.version, c.state),
@@ -125,7 +133,12 @@ export class RecordSink {
         updatedTs: c.updatedTs,
         outbox: this.outbox(rec),
       },
-      this.done,
+      this.listener
+        ? (err) => {
+            this.done(err);
+            if (!err) this.listener?.cook(deviceId, c);
+          }
+        : this.done,
     );
   }
 

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { waitFor } from '../../test/harness/index.js';
+import { ntfyReceiver } from '../../test/harness/notify-receivers.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
-import { ntfyReceiver } from '../testing/receivers.js';
 
 /**
  * An unacknowledged critical alarm notifies again every notify.repeatMin; once a person acknowledges

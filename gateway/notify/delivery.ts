@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../shared/log.js';
+import { afterAttempt, type RetryPolicy } from '../../shared/notify/backoff.js';
+import { type Channel, describeFailure } from '../../shared/notify/channels/channel.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { NotifyResult } from '../store/writer-worker.js';
-import { afterAttempt, type RetryPolicy } from './backoff.js';
-import type { Channel } from './channels/channel.js';
 import { type DueDelivery, dueDeliveries } from './store.js';
 
 export interface DeliveryCounts {
@@ -83,7 +83,7 @@ export class DeliveryWorker {
       try {
         await channel.send(d.notification);
       } catch (err) {
-        error = describe(err);
+        error = describeFailure(err);
       }
     }
     if (error === null) this.counts.sent(name);
@@ -94,10 +94,4 @@ export class DeliveryWorker {
     // No channel: given up at once (nothing would ever send it).
     return afterAttempt(d, error, Date.now(), channel ? this.policy : { ...this.policy, maxAttempts: 1 });
   }
-}
-
-function describe(err: unknown): string {
-  const e = err as Error & { cause?: Error & { code?: string }; code?: string };
-  const cause = e.cause ? `: ${e.cause.code ?? e.cause.message}` : '';
-  return `${e.code ? `${e.code} ` : ''}${e.message}${cause}`.slice(0, 300);
 }

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import t from 'tap';
+import { ntfyReceiver } from '../../test/harness/notify-receivers.js';
 import { BINARIES, findBinary } from '../../test/harness/packages.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
-import { ntfyReceiver } from '../testing/receivers.js';
 
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 const WAIT = { timeout: 60_000 };

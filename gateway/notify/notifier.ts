@@ -1,16 +1,16 @@
 import type { Database } from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/backoff.js';
+import type { Channel } from '../../shared/notify/channels/channel.js';
 import type { NotifiableEvent, Notification } from '../../shared/notify/message.js';
+import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from '../../shared/notify/rules.js';
 import type { GatewayConfig } from '../config.js';
 import type { NotifyRows } from '../store/items.js';
 import { openStore } from '../store/open.js';
 import type { StoreWriter } from '../store/writer.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
-import type { Channel } from './channels/channel.js';
 import { channelsFrom } from './channels/index.js';
 import { DeliveryWorker } from './delivery.js';
-import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from './rules.js';
 import { pendingByChannel } from './store.js';
 
 export interface NotifierDeps {

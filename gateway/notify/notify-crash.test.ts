@@ -6,11 +6,11 @@ import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
 import { freePort, waitFor } from '../../test/harness/index.js';
+import { ntfyReceiver, webhookReceiver } from '../../test/harness/notify-receivers.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
 import { STORE_FILE } from '../store/open.js';
 import { connectKit, telemetry } from '../testing/fixture.js';
-import { ntfyReceiver, webhookReceiver } from '../testing/receivers.js';
 
 const main = new URL('../../cli/main.ts', import.meta.url).pathname;
 const SECRET = 'whsec-crash-0123456789';

@@ -8,9 +8,9 @@ import { createLogger } from '../../shared/log.js';
 import { Command } from '../../shared/protocol/messages.js';
 import { ThermalSim } from '../../shared/thermal/simulator.js';
 import { waitFor } from '../../test/harness/index.js';
+import { ntfyReceiver, smtpReceiver, webhookReceiver } from '../../test/harness/notify-receivers.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { counter, startGateway } from '../testing/fixture.js';
-import { ntfyReceiver, smtpReceiver, webhookReceiver } from '../testing/receivers.js';
 import { ensurePki } from '../tls/pki.js';
 
 /**

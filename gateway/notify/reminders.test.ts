@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { waitFor } from '../../test/harness/index.js';
+import { ntfyReceiver } from '../../test/harness/notify-receivers.js';
 import { STORE_FILE } from '../store/open.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
-import { ntfyReceiver } from '../testing/receivers.js';
 
 /**
  * A critical alarm (over-temperature) notifies, then again every notify.repeatMin on the control

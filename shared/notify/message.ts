@@ -56,6 +56,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return typeof d.durationMin === 'number'
         ? `The cook is done: ${d.durationMin} min at ${deg(d.targetC, unit)}.${d.holding ? ' The bath keeps holding the temperature.' : ''}`
         : `The cook is done at ${deg(d.targetC, unit)}.`;
+    case 'pasteurized':
+      return `Safe to eat (guidance, not a guarantee): the modelled core of the ${typeof d.foodKind === 'string' ? d.foodKind.replace(/_/g, ' ') : 'food'} has reached its pasteurization target (docs/food-safety.md).`;
     case 'over_temp':
       return `The water is too hot (${deg(d.tempC, unit)}, limit ${deg(d.limitC, unit)}): the heater was switched off.`;
     case 'over_temp_cleared':
@@ -88,8 +90,10 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: bring it up to temperature soon.`;
     case 'food_safety_alarm':
       return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: the food may not be safe to eat.`;
+    case 'gateway_offline':
+      return `The gateway ${String(d.name ?? '?')} has not reported to the cloud for ${minutes(d.silentMs)} min: check its power and internet connection. If it is running, it keeps controlling its kits.`;
     case 'test':
-      return 'This is a test notification from your sous-vide gateway.';
+      return `This is a test notification from your sous-vide ${d.from === 'cloud' ? 'cloud' : 'gateway'}.`;
     default:
       return null;
   }
@@ -128,6 +132,7 @@ export function notificationTitle(n: Pick<Notification, 'type' | 'severity' | 'd
     reached: 'Water is ready',
     done: 'Cook complete',
     test: 'Test notification',
+    gateway_offline: 'Gateway offline',
   };
   const head = what[n.type] ?? (n.severity === 'critical' ? 'CRITICAL alarm' : n.severity === 'alarm' ? 'Alarm' : 'Notice');
   return n.deviceId ? `${head}: ${n.deviceId}` : head;

@@ -110,6 +110,11 @@ const CLOUD_ROLES: Record<string, Need> = {
   'POST /v1/auth/password': 'session',
   'GET /v1/orgs': 'service',
   'POST /v1/orgs': 'service',
+  'GET /v1/notifications': 'viewer',
+  'GET /v1/notifications/channels': 'admin',
+  'POST /v1/notifications/channels': 'admin',
+  'DELETE /v1/notifications/channels/:id': 'admin',
+  'POST /v1/notifications/test': 'admin',
 };
 const RANK: Record<Need, number> = { gateway: 0, viewer: 1, operator: 2, admin: 3, session: 4, service: 5 };
 const byKey = (need: Need) => need !== 'session' && need !== 'service';
@@ -127,7 +132,13 @@ const gwRoutes = routesOf(gw.gateway.http);
 const cloudPrivate = cloudRoutes.filter((r) => !CLOUD_PUBLIC.has(key(r)));
 const gwPrivate = gwRoutes.filter((r) => !GATEWAY_PUBLIC.has(key(r)));
 const validId = (r: Route) =>
-  r.path.startsWith('/v1/keys') ? 'key-000000000000' : r.path.startsWith('/v1/gateways') ? 'gw-nobody' : canary;
+  r.path.startsWith('/v1/keys')
+    ? 'key-000000000000'
+    : r.path.startsWith('/v1/gateways')
+      ? 'gw-nobody'
+      : r.path.startsWith('/v1/notifications')
+        ? 'nch-000000000000'
+        : canary;
 const hasBody = (r: Route) => r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH';
 
 const gwCall = (method: string, path: string, token?: string, body?: unknown) => api(gwBase, method, path, token, body);

@@ -31,8 +31,9 @@ import { adoptCooks } from './adopt.js';
 import { ackAlarmTx, alarmRow, alarmsDown, mergeAlarms } from './alarms.js';
 import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
+import { enqueueForEvents, SqlNotifyStore } from './notify-store.js';
 import * as presets from './preset-store.js';
-import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow } from './rows.js';
+import { apiKeyRow, auditRow, commandResultRow, cookRow, desiredRow, deviceRow, eventRow, gatewayRow, orgRow, paged } from './rows.js';
 import { SqlUserStore } from './user-store.js';
 
 /** Upserts differ by dialect; everything else is shared SQL with `?` placeholders. */
@@ -55,12 +56,14 @@ const UPSERT = {
 export class SqlMetaStore implements MetaStore {
   readonly backend: string;
   readonly users: SqlUserStore;
+  readonly notify: SqlNotifyStore;
   constructor(
     private readonly d: SqlDriver,
     private readonly onOpen: () => Promise<void> = async () => {},
   ) {
     this.backend = d.dialect;
     this.users = new SqlUserStore(d);
+    this.notify = new SqlNotifyStore(d);
   }
 
   async open(): Promise<void> {
@@ -272,6 +275,8 @@ export class SqlMetaStore implements MetaStore {
       await adoptCooks(d, gatewayId, orgId, b.cooks);
       const alarms = b.alarms ?? [];
       inserted += await mergeAlarms(d, gatewayId, orgId, alarms);
+      // Notifications the org's rules make of the new events, queued in this transaction (cloud/notify/).
+      await enqueueForEvents(d, orgId, gatewayId, b.events, nowMs);
       const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
       return { inserted, duplicates: total - inserted };
     });
@@ -639,11 +644,4 @@ function scopeEq(scope: Scope): [string, SqlValue][] {
 const AUDIT_COLS = ['id', 'gateway_id', 'org_id', 'ts', 'actor_type', 'actor_id', 'device_id', 'action', 'reason', 'data'];
 function auditValues(a: AuditRow): SqlValue[] {
   return [a.id, a.gatewayId, a.orgId, a.ts, a.actor.type, a.actor.id ?? null, a.deviceId, a.action, a.reason, JSON.stringify(a.data)];
-}
-
-/** Queries fetch limit + 1 rows: the extra one only says whether a next page exists. */
-function paged<T>(rows: T[], limit: number, key: (row: T) => (string | number)[]): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next: rows.length > limit && last !== undefined ? key(last) : null };
 }

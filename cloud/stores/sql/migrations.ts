@@ -14,6 +14,9 @@ export interface Migration {
 const ID = { mysql: 'VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin', sqlite: 'TEXT' } as const;
 const TXT = { mysql: 'TEXT', sqlite: 'TEXT' } as const;
 const I64 = { mysql: 'BIGINT', sqlite: 'INTEGER' } as const;
+/** Notification ids: an event id, or a longer derived one (`gwoff-<gateway>-<last seen>`). */
+const NID = { mysql: 'VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin', sqlite: 'TEXT' } as const;
+const SERIAL = { mysql: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY', sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT' } as const;
 const ENGINE = { mysql: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4', sqlite: '' } as const;
 
 function both(make: (d: Dialect) => string[]): Record<Dialect, string[]> {
@@ -125,6 +128,24 @@ export const MIGRATIONS: Migration[] = [
     up: both((d) => [
       `CREATE TABLE presets (org_id ${ID[d]} NOT NULL, name ${ID[d]} NOT NULL, spec ${TXT[d]} NOT NULL,
         updated_ts ${I64[d]} NOT NULL, PRIMARY KEY (org_id, name))${ENGINE[d]}`,
+    ]),
+  },
+  {
+    version: 7,
+    name: 'notifications per org: channels, notifications (idempotency key: the event id), durable delivery rows',
+    up: both((d) => [
+      `CREATE TABLE notify_channels (id ${ID[d]} NOT NULL PRIMARY KEY, org_id ${ID[d]} NOT NULL, kind VARCHAR(16) NOT NULL,
+        config ${TXT[d]} NOT NULL, created_ms ${I64[d]} NOT NULL)${ENGINE[d]}`,
+      ix(d, 'notify_channels', 'notify_channels_org', 'org_id, id'),
+      `CREATE TABLE notifications (org_id ${ID[d]} NOT NULL, id ${NID[d]} NOT NULL, gateway_id ${ID[d]} NULL, device_id ${ID[d]} NULL,
+        type VARCHAR(48) NOT NULL, severity VARCHAR(16) NOT NULL, ts ${I64[d]} NOT NULL, body ${TXT[d]} NOT NULL,
+        created_ms ${I64[d]} NOT NULL, PRIMARY KEY (org_id, id))${ENGINE[d]}`,
+      `CREATE TABLE notify_deliveries (id ${SERIAL[d]}, org_id ${ID[d]} NOT NULL, notification_id ${NID[d]} NOT NULL,
+        channel_id ${ID[d]} NOT NULL, kind VARCHAR(16) NOT NULL, state VARCHAR(8) NOT NULL, attempts INT NOT NULL DEFAULT 0,
+        next_ts ${I64[d]} NOT NULL, last_ts ${I64[d]} NULL, last_error VARCHAR(300) NULL, created_ms ${I64[d]} NOT NULL,
+        UNIQUE (org_id, notification_id, channel_id))${ENGINE[d]}`,
+      ix(d, 'notify_deliveries', 'notify_deliveries_due', 'state, next_ts'),
+      ix(d, 'notify_deliveries', 'notify_deliveries_org', 'org_id, id'),
     ]),
   },
 ];

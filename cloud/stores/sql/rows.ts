@@ -8,6 +8,7 @@ import type {
   EventRow,
   GatewayRow,
   OrgRow,
+  Page,
   Role,
 } from '../types.js';
 
@@ -124,4 +125,11 @@ export function cookRow(r: Row): CookRow {
     startedTs: n(r.started_ts),
     updatedTs: n(r.updated_ts),
   };
+}
+
+/** Queries fetch limit + 1 rows: the extra one only says whether a next page exists. */
+export function paged<T>(rows: T[], limit: number, key: (row: T) => (string | number)[]): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next: rows.length > limit && last !== undefined ? key(last) : null };
 }

@@ -99,6 +99,17 @@ export function kitView(ctx: Ctx, id: string): View {
     form.setRunning(active);
   };
 
+  let lastKit: Kit | null = null;
+  let reached: number | null = null;
+  const point = (k: Kit) => {
+    if (k.readingKey !== null && k.readingKey !== lastKey && k.lastTs !== null && (live.lastTs === null || k.lastTs > live.lastTs)) {
+      lastKey = k.readingKey;
+      const target =
+        k.cook && (k.cook.state === 'heating' || k.cook.state === 'holding' || k.cook.state === 'done') ? k.cook.targetC : null;
+      live.push(k.lastTs, k.tempC, target, k.heater === true);
+    }
+  };
+
   async function refresh() {
     const [k, all] = await Promise.all([api.kit(id), api.events({ device: id, limit: 50 })]);
     const evs = all.filter((e) => e.type !== 'forecast');
@@ -113,13 +124,10 @@ export function kitView(ctx: Ctx, id: string): View {
         void history?.show(now - 3_600_000, now);
       }
     }
-    if (k.readingKey !== null && k.readingKey !== lastKey && k.lastTs !== null && (live.lastTs === null || k.lastTs > live.lastTs)) {
-      lastKey = k.readingKey;
-      const target =
-        k.cook && (k.cook.state === 'heating' || k.cook.state === 'holding' || k.cook.state === 'done') ? k.cook.targetC : null;
-      live.push(k.lastTs, k.tempC, target, k.heater === true);
-    }
-    show(k, k.cook ? reachedAt(evs, id, k.cook.startedTs) : null);
+    lastKit = k;
+    reached = k.cook ? reachedAt(evs, id, k.cook.startedTs) : null;
+    point(k);
+    show(k, reached);
     if (evs[0]?.id !== lastEventId) {
       lastEventId = evs[0]?.id;
       fill(
@@ -143,6 +151,24 @@ export function kitView(ctx: Ctx, id: string): View {
     title: id,
     el,
     refresh,
+    // This kit's readings are applied in place (another kit's are no concern); its other messages ask for a refresh.
+    live(m) {
+      if (m.data?.deviceId !== id) return true;
+      if (m.event !== 'reading' || lastKit === null) return false;
+      const r = m.data as { rxTs: number; tempC: number | null; sensor: string; heater: boolean; boot: number; seq: number };
+      lastKit = {
+        ...lastKit,
+        online: true,
+        tempC: r.tempC,
+        sensor: r.sensor,
+        heater: r.heater,
+        lastTs: r.rxTs,
+        readingKey: `${r.boot}:${r.seq}`,
+      };
+      point(lastKit);
+      show(lastKit, reached);
+      return true;
+    },
     dispose() {
       live.dispose();
       history?.dispose();

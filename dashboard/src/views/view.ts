@@ -1,4 +1,5 @@
 import type { Api } from '../model.js';
+import type { StreamMsg } from '../stream.js';
 
 /** What every page gets, and what it gives back to the shell (main.ts). */
 export interface Ctx {
@@ -15,4 +16,9 @@ export interface View {
   dispose?(): void;
   /** Poll period override (ms), e.g. a large cloud fleet costs one request per kit. */
   everyMs?(): number;
+  /**
+   * A live-stream message (stream.ts): true when the view applied it (or it does not concern the
+   * view), false when the view needs a refresh. A view with `live` is not polled while the stream is up.
+   */
+  live?(m: StreamMsg): boolean;
 }

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import t from 'tap';
+import { EmailChannel } from '../../../shared/notify/channels/email.js';
+import { NtfyChannel } from '../../../shared/notify/channels/ntfy.js';
+import { WebhookChannel } from '../../../shared/notify/channels/webhook.js';
 import type { Notification } from '../../../shared/notify/message.js';
-import { ntfyReceiver, smtpReceiver } from '../../testing/receivers.js';
+import { ntfyReceiver, smtpReceiver } from '../../../test/harness/notify-receivers.js';
 import { ensurePki } from '../../tls/pki.js';
-import { EmailChannel } from './email.js';
-import { NtfyChannel } from './ntfy.js';
-import { WebhookChannel } from './webhook.js';
 
 const n: Notification = {
   id: 'ev-ch-1',

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
+import type { Channel } from '../../../shared/notify/channels/channel.js';
+import { EmailChannel } from '../../../shared/notify/channels/email.js';
+import { NtfyChannel } from '../../../shared/notify/channels/ntfy.js';
+import { WebhookChannel } from '../../../shared/notify/channels/webhook.js';
 import type { GatewayConfig } from '../../config.js';
-import type { Channel } from './channel.js';
-import { EmailChannel } from './email.js';
-import { NtfyChannel } from './ntfy.js';
-import { WebhookChannel } from './webhook.js';
 
 /** The channels the config turns on (each by its URL). */
 export function channelsFrom(cfg: GatewayConfig['notify']): Channel[] {

@@ -1,8 +1,8 @@
-import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText } from '../../shared/notify/message.js';
+import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText } from './message.js';
 
 /**
- * The gateway's notification rules, pure: which control events notify (and what they say), and
- * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes.
+ * The notification rules, pure, for the gateway and the cloud: which control events notify (and what they say), and
+ * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes (the gateway's reminders).
  */
 
 /** Safety alarms that always notify; `ack_contradicts` only with severity alarm (on a safety path). */
@@ -14,7 +14,8 @@ export interface RuleContext {
 }
 
 function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
-  if (e.type === 'reached' || e.type === 'done') return true;
+  // The cook's milestones: water ready, timer done, and (when the cook names its food) safe to eat.
+  if (e.type === 'reached' || e.type === 'done' || e.type === 'pasteurized') return true;
   if (SAFETY.has(e.type)) return true;
   if (e.type === 'ack_contradicts') return e.severity === 'alarm' || e.severity === 'critical';
   if (e.type === 'offline') return ctx.cooking;

@@ -1,5 +1,5 @@
-import { type Notification, notificationTitle, ntfyStyle } from '../../../shared/notify/message.js';
-import { type Channel, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
+import { type Notification, notificationTitle, ntfyStyle } from '../message.js';
+import { type Channel, type Fetch, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
 
 /**
  * ntfy: a plain HTTP publish to the topic URL; the text is the message, and Title, Priority and
@@ -11,7 +11,10 @@ export class NtfyChannel implements Channel {
   private readonly url: string;
   private readonly auth: string | undefined;
 
-  constructor(topicUrl: string) {
+  constructor(
+    topicUrl: string,
+    private readonly fetchImpl: Fetch = fetch,
+  ) {
     const u = new URL(topicUrl);
     this.auth =
       u.username !== ''
@@ -24,7 +27,7 @@ export class NtfyChannel implements Channel {
 
   async send(n: Notification): Promise<void> {
     const style = ntfyStyle(n.severity);
-    const res = await fetch(this.url, {
+    const res = await this.fetchImpl(this.url, {
       method: 'POST',
       headers: {
         'content-type': 'text/plain; charset=utf-8',

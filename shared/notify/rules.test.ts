@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { NotifiableEvent } from '../../shared/notify/message.js';
+import type { NotifiableEvent } from './message.js';
 import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, track } from './rules.js';
 
 const ev = (type: string, severity: NotifiableEvent['severity'], data: Record<string, unknown> = {}, ts = 1_000_000): NotifiableEvent => ({
@@ -23,6 +23,14 @@ t.test('target reached and cook done notify with plain text and the event id as 
     text: 'The water is ready: 60.0 °C reached. The food can go in.',
   });
   t.match(notificationFor(ev('done', 'info', { targetC: 60, durationMin: 90 }), cooking)?.text, /done: 90 min at 60\.0 °C/);
+});
+
+t.test('safe to eat notifies once the modelled core is pasteurized, labelled as guidance', async (t) => {
+  const r = notificationFor(ev('pasteurized', 'info', { cookId: 'ck-1', foodKind: 'poultry', safeAt: 999_000 }), cooking);
+  t.equal(r?.type, 'pasteurized');
+  t.equal(r?.severity, 'info');
+  t.match(r?.text, /^Safe to eat \(guidance, not a guarantee\): the modelled core of the poultry has reached/);
+  t.equal(notificationFor(ev('forecast', 'info', { safeAt: 999_000 }), cooking), null, 'a moved forecast does not notify');
 });
 
 t.test('every safety alarm notifies; routine events do not', async (t) => {

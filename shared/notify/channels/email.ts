@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { type Notification, notificationTitle } from '../../../shared/notify/message.js';
+import { type Notification, notificationTitle } from '../message.js';
 import { type Channel, SEND_TIMEOUT_MS } from './channel.js';
 
 export interface EmailOptions {
@@ -9,6 +9,8 @@ export interface EmailOptions {
   to: readonly string[];
   from: string;
   caFile?: string | undefined;
+  /** The domain of the Message-ID (default sousvide.gateway). */
+  idDomain?: string;
 }
 
 /**
@@ -42,8 +44,8 @@ export class EmailChannel implements Channel {
       from: this.opts.from,
       to: [...this.opts.to],
       subject: `[${n.severity}] ${notificationTitle(n)}`,
-      text: `${n.text}\n\nKit: ${n.deviceId ?? '(gateway)'}\nAt: ${n.at}\nId: ${n.id}\n`,
-      messageId: `<${n.id.replace(/[^A-Za-z0-9._~-]/g, '_')}@sousvide.gateway>`,
+      text: `${n.text}\n\nKit: ${n.deviceId ?? '(none)'}\nAt: ${n.at}\nId: ${n.id}\n`,
+      messageId: `<${n.id.replace(/[^A-Za-z0-9._~-]/g, '_')}@${this.opts.idDomain ?? 'sousvide.gateway'}>`,
       headers: { 'X-Sousvide-Id': n.id },
     });
   }

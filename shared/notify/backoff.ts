@@ -1,4 +1,11 @@
-import type { NotifyResult } from '../store/writer-worker.js';
+/** A delivery row after one attempt (the gateway's and the cloud's delivery tables both keep these). */
+export interface AttemptResult {
+  delivery: number;
+  state: 'pending' | 'sent' | 'failed';
+  attemptTs: number;
+  nextTs: number;
+  error: string | null;
+}
 
 export interface RetryPolicy {
   /** Delay after the first failed attempt; doubles per failure. */
@@ -17,7 +24,7 @@ export function afterAttempt(
   error: string | null,
   nowMs: number,
   p: RetryPolicy,
-): NotifyResult {
+): AttemptResult {
   if (error === null) return { delivery: row.delivery, state: 'sent', attemptTs: nowMs, nextTs: nowMs, error: null };
   const attempts = row.attempts + 1;
   if (attempts >= p.maxAttempts) return { delivery: row.delivery, state: 'failed', attemptTs: nowMs, nextTs: nowMs, error };

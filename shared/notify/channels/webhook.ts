@@ -1,6 +1,6 @@
-import type { Notification } from '../../../shared/notify/message.js';
-import { SIGNATURE_HEADER, signBody } from '../../../shared/notify/signature.js';
-import { type Channel, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
+import type { Notification } from '../message.js';
+import { SIGNATURE_HEADER, signBody } from '../signature.js';
+import { type Channel, type Fetch, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
 
 /**
  * Webhook: the notification as a JSON POST, signed with HMAC-SHA256 over "<t>.<raw body>"
@@ -13,11 +13,12 @@ export class WebhookChannel implements Channel {
     private readonly url: string,
     private readonly secret: string,
     private readonly nowS: () => number = () => Math.floor(Date.now() / 1000),
+    private readonly fetchImpl: Fetch = fetch,
   ) {}
 
   async send(n: Notification): Promise<void> {
     const body = JSON.stringify({ id: n.id, type: n.type, severity: n.severity, deviceId: n.deviceId, at: n.at, text: n.text });
-    const res = await fetch(this.url, {
+    const res = await this.fetchImpl(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(this.secret, body, this.nowS()) },
       body,

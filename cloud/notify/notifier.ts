@@ -1,0 +1,198 @@
+import { hostname } from 'node:os';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../../shared/log.js';
+import { afterAttempt, DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/backoff.js';
+import { type Channel, describeFailure } from '../../shared/notify/channels/channel.js';
+import { EmailChannel } from '../../shared/notify/channels/email.js';
+import { NtfyChannel } from '../../shared/notify/channels/ntfy.js';
+import { WebhookChannel } from '../../shared/notify/channels/webhook.js';
+import type { CloudConfig } from '../config.js';
+import type { DueDelivery, MetaStore } from '../stores/types.js';
+import { CHANNEL_KINDS, type ChannelSpec } from './channel-spec.js';
+import { gatewayOfflineNotification, OFFLINE_LOOKBACK_MS } from './gateway-offline.js';
+import { checkSmtpHost, guardedFetch } from './target-guard.js';
+
+export interface NotifierOptions {
+  retry?: RetryPolicy;
+  /** How often the delivery worker looks for due rows. */
+  intervalMs?: number;
+  /** How often the gateway-offline check runs. */
+  offlineCheckMs?: number;
+  /** How long a claimed delivery is this instance's before another may try it (longer than one send). */
+  leaseMs?: number;
+}
+
+/**
+ * The cloud's notifications: a delivery worker over the durable queue in the meta store, and the
+ * gateway-offline check; every instance runs both. Rows are claimed one by one (a conditional
+ * update of their next attempt time), so two instances never send the same row at once, and a row
+ * an instance claimed and died with is retried by another when its lease ends. Ingest only
+ * enqueues (in its own transaction); nothing here runs on the ingest path.
+ */
+export class CloudNotifier {
+  private deliverTimer: NodeJS.Timeout | undefined;
+  private offlineTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private checking: Promise<void> | undefined;
+  private again = false;
+  private readonly sent: Counter<'channel'>;
+  private readonly failed: Counter<'channel'>;
+  private readonly retry: RetryPolicy;
+  /** Refuses private targets unless notify.allowPrivateTargets (target-guard.ts). */
+  private readonly fetch: typeof fetch | undefined;
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly config: CloudConfig,
+    private readonly log: Logger,
+    registry: Registry,
+    private readonly now: () => number,
+    private readonly opts: NotifierOptions = {},
+  ) {
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.fetch = config.notify.allowPrivateTargets ? undefined : guardedFetch();
+    this.sent = new Counter({
+      name: 'notify_deliveries_total',
+      help: "Notifications delivered to the orgs' channels, by channel kind",
+      labelNames: ['channel'],
+      registers: [registry],
+    });
+    this.failed = new Counter({
+      name: 'notify_failures_total',
+      help: 'Failed notification attempts (each is retried with backoff), by channel kind',
+      labelNames: ['channel'],
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'notify_pending',
+      help: 'Notification deliveries waiting to be sent or retried, by channel kind (every instance reports the shared queue)',
+      labelNames: ['channel'],
+      registers: [registry],
+      collect: async function (this: Gauge<'channel'>) {
+        const pending = await meta.notify.pendingByKind().catch(() => new Map<string, number>());
+        for (const k of CHANNEL_KINDS) this.set({ channel: k }, pending.get(k) ?? 0);
+      },
+    });
+    for (const k of CHANNEL_KINDS) {
+      this.sent.inc({ channel: k }, 0);
+      this.failed.inc({ channel: k }, 0);
+    }
+  }
+
+  start(): void {
+    this.deliverTimer = setInterval(() => this.kick(), this.opts.intervalMs ?? 1000);
+    this.deliverTimer.unref();
+    this.offlineTimer = setInterval(() => {
+      if (this.checking) return;
+      this.checking = this.checkOffline()
+        .then(() => {})
+        .catch((err: Error) => this.log.error({ err: err.message }, 'gateway-offline check failed'))
+        .finally(() => {
+          this.checking = undefined;
+        });
+    }, this.opts.offlineCheckMs ?? 30_000);
+    this.offlineTimer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.deliverTimer);
+    clearInterval(this.offlineTimer);
+    this.deliverTimer = undefined;
+    await Promise.all([this.running, this.checking]);
+  }
+
+  /** Runs a delivery pass now (another follows at once when one is under way). */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((err: Error) => this.log.error({ err: err.message }, 'notification delivery pass failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && this.deliverTimer) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Waits for the pass under way (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /**
+   * Each gateway silent for `notify.gatewayOfflineMin` notifies its org once per silence; with
+   * several instances, the first to insert the notification sends it. Returns how many it queued.
+   */
+  async checkOffline(): Promise<number> {
+    const now = this.now();
+    const silentSince = now - this.config.notify.gatewayOfflineMin * 60_000;
+    const silent = await this.meta.notify.silentGateways(silentSince, silentSince - OFFLINE_LOOKBACK_MS);
+    let queued = 0;
+    for (const gw of silent) {
+      const n = await this.meta.notify.enqueueOnce(gw.orgId, gw.id, gatewayOfflineNotification(gw, now), now);
+      if (n > 0) this.log.info({ gatewayId: gw.id, orgId: gw.orgId, lastSeenMs: gw.lastSeenMs }, 'gateway offline: notified');
+      queued += n;
+    }
+    if (queued > 0) this.kick();
+    return queued;
+  }
+
+  private async pass(): Promise<void> {
+    const now = this.now();
+    const due = await this.meta.notify.dueDeliveries(now, 50);
+    const mine: DueDelivery[] = [];
+    for (const d of due) if (await this.meta.notify.claimDelivery(d.delivery, d.nextTs, now + (this.opts.leaseMs ?? 60_000))) mine.push(d);
+    // Channels in parallel; each channel's rows one after the other, in order.
+    const byChannel = new Map<string, DueDelivery[]>();
+    for (const d of mine) byChannel.set(d.channelId, [...(byChannel.get(d.channelId) ?? []), d]);
+    await Promise.all(
+      [...byChannel.values()].map(async (rows) => {
+        for (const d of rows) await this.attempt(d);
+      }),
+    );
+  }
+
+  private async attempt(d: DueDelivery): Promise<void> {
+    let error: string | null = null;
+    if (d.channel === null) error = 'channel removed';
+    else {
+      const channel = this.channelFor(d.channel);
+      try {
+        if (d.channel.kind === 'email' && this.fetch) await checkSmtpHost(d.channel.smtpUrl);
+        await channel.send(d.notification);
+      } catch (err) {
+        error = describeFailure(err);
+      } finally {
+        channel.close?.();
+      }
+    }
+    if (error === null) this.sent.inc({ channel: d.kind });
+    else {
+      this.failed.inc({ channel: d.kind });
+      // The channel's id and kind, never its URL or secret.
+      this.log.warn(
+        { orgId: d.orgId, channelId: d.channelId, channel: d.kind, notification: d.notification.id, attempt: d.attempts + 1, error },
+        'notification not delivered',
+      );
+    }
+    const policy = d.channel === null ? { ...this.retry, maxAttempts: 1 } : this.retry;
+    await this.meta.notify.recordAttempt(afterAttempt(d, error, this.now(), policy));
+  }
+
+  private channelFor(spec: ChannelSpec): Channel {
+    if (spec.kind === 'webhook') return new WebhookChannel(spec.url, spec.secret, undefined, this.fetch);
+    if (spec.kind === 'ntfy') return new NtfyChannel(spec.url, this.fetch);
+    return new EmailChannel({
+      smtpUrl: spec.smtpUrl,
+      to: spec.to,
+      from: this.config.notify.emailFrom ?? `sousvide@${hostname()}`,
+      caFile: this.config.notify.smtpCaFile,
+      idDomain: 'sousvide.cloud',
+    });
+  }
+}

@@ -1,0 +1,245 @@
+import type { AttemptResult } from '../../../shared/notify/backoff.js';
+import type { NotifiableEvent, Notification } from '../../../shared/notify/message.js';
+import { notificationFor } from '../../../shared/notify/rules.js';
+import type { ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
+import type { DeliveryFilter, DeliveryRow, DueDelivery, NotifyStore, Page, PageRequest, Scope, SilentGateway } from '../types.js';
+import type { SqlDriver, SqlValue } from './driver.js';
+import { paged } from './rows.js';
+
+/**
+ * Events relayed this long after they happened notify no more: a gateway draining a day of backlog
+ * after an outage must not replay the day's "water is ready" (the gateway notified on the LAN).
+ */
+export const NOTIFY_MAX_EVENT_AGE_MS = 6 * 3_600_000;
+
+type Row = Record<string, unknown>;
+
+function channelRow(r: Row): ChannelRow {
+  return { id: String(r.id), orgId: String(r.org_id), spec: JSON.parse(String(r.config)) as ChannelSpec, createdMs: Number(r.created_ms) };
+}
+
+type OrgChannel = { id: string; kind: string };
+
+function orgChannels(d: SqlDriver, orgId: string, channelId?: string): Promise<OrgChannel[]> {
+  const only = channelId === undefined ? '' : ' AND id = ?';
+  return d.query<OrgChannel>(
+    `SELECT id, kind FROM notify_channels WHERE org_id = ?${only} ORDER BY id`,
+    channelId === undefined ? [orgId] : [orgId, channelId],
+  );
+}
+
+/**
+ * Enqueues a notification for every channel of its org, in the caller's transaction: the
+ * notification row is the claim (its key is the org and the notification id: an event id, or a
+ * derived one), so a replayed event, or a second instance making the same notification, inserts
+ * nothing. Returns the delivery rows made (0 when the org has no channel or it was made before).
+ */
+export async function enqueue(
+  d: SqlDriver,
+  orgId: string,
+  gatewayId: string | null,
+  n: Notification,
+  ts: number,
+  nowMs: number,
+  channelId?: string,
+  known?: readonly OrgChannel[],
+): Promise<number> {
+  const channels = known ?? (await orgChannels(d, orgId, channelId));
+  if (channels.length === 0) return 0;
+  const verb = d.dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  const claimed = await d.run(
+    `${verb} notifications (org_id, id, gateway_id, device_id, type, severity, ts, body, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [orgId, n.id, gatewayId, n.deviceId, n.type, n.severity, ts, JSON.stringify(n), nowMs],
+  );
+  if (claimed.affected === 0) return 0;
+  const rows = channels.flatMap((c) => [orgId, n.id, c.id, c.kind, 'pending', nowMs, nowMs]);
+  await d.run(
+    `INSERT INTO notify_deliveries (org_id, notification_id, channel_id, kind, state, next_ts, created_ms) VALUES ${channels
+      .map(() => '(?, ?, ?, ?, ?, ?, ?)')
+      .join(', ')}`,
+    rows,
+  );
+  return channels.length;
+}
+
+/**
+ * The notifications a batch's new events cause (shared/notify/rules.ts, the gateway's rules), queued
+ * in the batch's transaction. A kit going offline notifies only during a cook: the cook the gateway
+ * last reported for it before the event is heating or holding.
+ */
+export async function enqueueForEvents(
+  d: SqlDriver,
+  orgId: string,
+  gatewayId: string,
+  events: readonly NotifiableEvent[],
+  nowMs: number,
+): Promise<number> {
+  const recent = events.filter((e) => nowMs - e.ts <= NOTIFY_MAX_EVENT_AGE_MS);
+  if (recent.length === 0) return 0;
+  let queued = 0;
+  let channels: OrgChannel[] | undefined; // read once per batch, when the first event notifies
+  for (const e of recent) {
+    let cooking = false;
+    if (e.type === 'offline' && e.deviceId !== null) {
+      const cook = await d.query<{ state: string }>(
+        'SELECT state FROM cooks WHERE org_id = ? AND device_id = ? AND updated_ts <= ? ORDER BY updated_ts DESC, version DESC LIMIT 1',
+        [orgId, e.deviceId, e.ts],
+      );
+      cooking = cook[0]?.state === 'heating' || cook[0]?.state === 'holding';
+    }
+    const n = notificationFor(e, { cooking });
+    if (n === null) continue;
+    channels ??= await orgChannels(d, orgId);
+    if (channels.length === 0) return 0;
+    queued += await enqueue(d, orgId, gatewayId, n, e.ts, nowMs, undefined, channels);
+  }
+  return queued;
+}
+
+/** Channels and the delivery queue of each org (Scope first), and the delivery worker's service-level reads. */
+export class SqlNotifyStore implements NotifyStore {
+  constructor(private readonly d: SqlDriver) {}
+
+  async addChannel(scope: Scope, c: { id: string; spec: ChannelSpec; nowMs: number }): Promise<ChannelRow> {
+    await this.d.run('INSERT INTO notify_channels (id, org_id, kind, config, created_ms) VALUES (?, ?, ?, ?, ?)', [
+      c.id,
+      scope.orgId,
+      c.spec.kind,
+      JSON.stringify(c.spec),
+      c.nowMs,
+    ]);
+    return { id: c.id, orgId: scope.orgId, spec: c.spec, createdMs: c.nowMs };
+  }
+
+  async listChannels(scope: Scope, page: PageRequest): Promise<Page<ChannelRow>> {
+    const params: SqlValue[] = [scope.orgId];
+    let cursor = '';
+    if (page.after?.[0] !== undefined) {
+      cursor = ' AND id > ?';
+      params.push(String(page.after[0]));
+    }
+    const rows = await this.d.query(`SELECT * FROM notify_channels WHERE org_id = ?${cursor} ORDER BY id LIMIT ${page.limit + 1}`, params);
+    return paged(rows.map(channelRow), page.limit, (c) => [c.id]);
+  }
+
+  async getChannel(scope: Scope, id: string): Promise<ChannelRow | null> {
+    const rows = await this.d.query('SELECT * FROM notify_channels WHERE id = ? AND org_id = ?', [id, scope.orgId]);
+    return rows[0] ? channelRow(rows[0]) : null;
+  }
+
+  async deleteChannel(scope: Scope, id: string, nowMs: number): Promise<boolean> {
+    return this.d.tx(async (d) => {
+      const r = await d.run('DELETE FROM notify_channels WHERE id = ? AND org_id = ?', [id, scope.orgId]);
+      if (r.affected === 0) return false;
+      // What was still waiting for it is given up, with the reason on the row.
+      await d.run(
+        `UPDATE notify_deliveries SET state = 'failed', last_error = 'channel removed', next_ts = ? WHERE org_id = ? AND channel_id = ? AND state = 'pending'`,
+        [nowMs, scope.orgId, id],
+      );
+      return true;
+    });
+  }
+
+  async enqueue(scope: Scope, n: Notification, nowMs: number, channelId?: string): Promise<number> {
+    return this.d.tx((d) => enqueue(d, scope.orgId, scope.gatewayId ?? null, n, nowMs, nowMs, channelId));
+  }
+
+  async listDeliveries(scope: Scope, f: DeliveryFilter, page: PageRequest): Promise<Page<DeliveryRow>> {
+    const where = ['d.org_id = ?'];
+    const params: SqlValue[] = [scope.orgId];
+    if (scope.gatewayId) {
+      where.push('n.gateway_id = ?');
+      params.push(scope.gatewayId);
+    }
+    if (f.state !== undefined) {
+      where.push('d.state = ?');
+      params.push(f.state);
+    }
+    if (f.channelId !== undefined) {
+      where.push('d.channel_id = ?');
+      params.push(f.channelId);
+    }
+    if (page.after?.[0] !== undefined) {
+      where.push('d.id < ?');
+      params.push(Number(page.after[0]));
+    }
+    const rows = await this.d.query(
+      `SELECT d.*, n.body FROM notify_deliveries d JOIN notifications n ON n.org_id = d.org_id AND n.id = d.notification_id
+       WHERE ${where.join(' AND ')} ORDER BY d.id DESC LIMIT ${page.limit + 1}`,
+      params,
+    );
+    const items = rows.map((r): DeliveryRow => {
+      const state = String(r.state) as DeliveryRow['state'];
+      return {
+        id: String(r.id),
+        channelId: String(r.channel_id),
+        kind: String(r.kind),
+        state,
+        attempts: Number(r.attempts),
+        lastAttemptMs: r.last_ts === null ? null : Number(r.last_ts),
+        nextAttemptMs: state === 'pending' ? Number(r.next_ts) : null,
+        lastError: r.last_error === null ? null : String(r.last_error),
+        createdMs: Number(r.created_ms),
+        notification: JSON.parse(String(r.body)) as Notification,
+      };
+    });
+    return paged(items, page.limit, (x) => [x.id]);
+  }
+
+  async dueDeliveries(nowMs: number, limit: number): Promise<DueDelivery[]> {
+    const rows = await this.d.query(
+      `SELECT d.id, d.org_id, d.channel_id, d.kind, d.attempts, d.next_ts, n.body, c.config
+       FROM notify_deliveries d JOIN notifications n ON n.org_id = d.org_id AND n.id = d.notification_id
+       LEFT JOIN notify_channels c ON c.id = d.channel_id AND c.org_id = d.org_id
+       WHERE d.state = 'pending' AND d.next_ts <= ? ORDER BY d.next_ts, d.id LIMIT ${Math.trunc(limit)}`,
+      [nowMs],
+    );
+    return rows.map((r) => ({
+      delivery: Number(r.id),
+      orgId: String(r.org_id),
+      channelId: String(r.channel_id),
+      kind: String(r.kind),
+      attempts: Number(r.attempts),
+      nextTs: Number(r.next_ts),
+      notification: JSON.parse(String(r.body)) as Notification,
+      channel: r.config === null || r.config === undefined ? null : (JSON.parse(String(r.config)) as ChannelSpec),
+    }));
+  }
+
+  async claimDelivery(delivery: number, seenNextTs: number, leaseUntil: number): Promise<boolean> {
+    const r = await this.d.run(`UPDATE notify_deliveries SET next_ts = ? WHERE id = ? AND state = 'pending' AND next_ts = ?`, [
+      leaseUntil,
+      delivery,
+      seenNextTs,
+    ]);
+    return r.affected === 1;
+  }
+
+  async recordAttempt(r: AttemptResult): Promise<void> {
+    await this.d.run(
+      'UPDATE notify_deliveries SET state = ?, attempts = attempts + 1, last_ts = ?, next_ts = ?, last_error = ? WHERE id = ?',
+      [r.state, r.attemptTs, r.nextTs, r.error === null ? null : r.error.slice(0, 300), r.delivery],
+    );
+  }
+
+  async pendingByKind(): Promise<Map<string, number>> {
+    const rows = await this.d.query<{ kind: string; c: number }>(
+      `SELECT kind, COUNT(*) AS c FROM notify_deliveries WHERE state = 'pending' GROUP BY kind`,
+    );
+    return new Map(rows.map((r) => [String(r.kind), Number(r.c)]));
+  }
+
+  async silentGateways(silentSinceMs: number, notBeforeMs: number): Promise<SilentGateway[]> {
+    const rows = await this.d.query(
+      `SELECT g.id, g.org_id, g.name, g.last_seen_ms FROM gateways g
+       WHERE g.revoked_ms IS NULL AND g.last_seen_ms IS NOT NULL AND g.last_seen_ms < ? AND g.last_seen_ms >= ?
+         AND EXISTS (SELECT 1 FROM notify_channels c WHERE c.org_id = g.org_id) ORDER BY g.id`,
+      [silentSinceMs, notBeforeMs],
+    );
+    return rows.map((r) => ({ id: String(r.id), orgId: String(r.org_id), name: String(r.name), lastSeenMs: Number(r.last_seen_ms) }));
+  }
+
+  async enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number> {
+    return this.d.tx((d) => enqueue(d, orgId, gatewayId, n, nowMs, nowMs));
+  }
+}

@@ -1,0 +1,100 @@
+import { SseParser } from '../../shared/stream/sse-parse.js';
+
+/**
+ * Live updates from GET /v1/stream (server-sent events, ADR 034). Read with fetch rather than
+ * EventSource, which cannot send the gateway's Authorization header; the format, ids and
+ * Last-Event-ID resume are the standard ones. States: `connecting`, `live` (after the server's
+ * `ready`), `down` (broken: the shell polls instead and this reconnects with backoff: 1 s, 2 s,
+ * 4 s … 30 s, jittered).
+ */
+export type LiveState = 'connecting' | 'live' | 'down';
+
+export interface StreamMsg {
+  event: 'reading' | 'state' | 'event' | 'alarm' | 'reset';
+  // biome-ignore lint/suspicious/noExplicitAny: the views read the fields they know (shared/stream/message.ts)
+  data: any;
+}
+
+export interface LiveStream {
+  readonly state: LiveState;
+  close(): void;
+}
+
+export function liveStream(o: {
+  headers: Record<string, string>;
+  onMessage(m: StreamMsg): void;
+  onState(s: LiveState): void;
+  /** 401/403: the credential is no longer accepted (the shell logs out). */
+  onRefused(): void;
+}): LiveStream {
+  let state: LiveState = 'connecting';
+  let lastId = '';
+  let failures = 0;
+  let closed = false;
+  let abort: AbortController | undefined;
+  let timer: number | undefined;
+  const set = (s: LiveState) => {
+    if (s === state) return;
+    state = s;
+    o.onState(s);
+  };
+
+  const connect = async () => {
+    abort = new AbortController();
+    const parser = new SseParser(lastId);
+    try {
+      const res = await fetch('/v1/stream', {
+        headers: { accept: 'text/event-stream', ...o.headers, ...(lastId ? { 'last-event-id': lastId } : {}) },
+        credentials: 'same-origin',
+        cache: 'no-store',
+        signal: abort.signal,
+      });
+      if (res.status === 401 || res.status === 403) {
+        closed = true;
+        set('down');
+        o.onRefused();
+        return;
+      }
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        for (const m of parser.feed(value)) {
+          if (m.hasId) lastId = m.lastEventId;
+          if (m.event === 'ready') {
+            failures = 0;
+            set('live');
+            continue;
+          }
+          let data: unknown;
+          try {
+            data = JSON.parse(m.data);
+          } catch {
+            continue;
+          }
+          o.onMessage({ event: m.event as StreamMsg['event'], data });
+        }
+      }
+    } catch {
+      // network error or abort: handled below
+    }
+    if (closed) return;
+    set('down');
+    failures++;
+    const wait = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)) * (0.75 + Math.random() / 2);
+    timer = window.setTimeout(() => void connect(), wait);
+  };
+  o.onState(state);
+  void connect();
+  return {
+    get state() {
+      return state;
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      abort?.abort();
+    },
+  };
+}

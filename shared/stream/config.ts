@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { opt } from '../config/spec.js';
+
+/** The `stream.*` keys of GET /v1/stream (server-sent events), the same on the gateway and the cloud (ADR 034). */
+export const streamConfig = {
+  ringSize: opt(z.number().int().min(10).max(1_000_000), {
+    kind: 'int',
+    unit: 'messages',
+    default: 20_000,
+    help: 'Recent stream messages kept in memory (per org on the cloud) for Last-Event-ID resume; older ids get a reset event.',
+  }),
+  readingIntervalMs: opt(z.number().int().min(0).max(3_600_000), {
+    kind: 'int',
+    unit: 'ms',
+    default: 1_000,
+    help: 'At most one reading per kit per this interval on the stream (0 = every reading).',
+  }),
+  heartbeatMs: opt(z.number().int().min(1_000).max(300_000), {
+    kind: 'int',
+    unit: 'ms',
+    default: 15_000,
+    help: 'Interval of the heartbeat comment that keeps proxies from closing an idle stream.',
+  }),
+  flushMs: opt(z.number().int().min(0).max(5_000), {
+    kind: 'int',
+    unit: 'ms',
+    default: 250,
+    help: 'Messages are written to every stream together once per this interval (0 = on the next turn of the event loop).',
+  }),
+  maxBufferBytes: opt(
+    z
+      .number()
+      .int()
+      .min(1_024)
+      .max(256 * 1024 * 1024),
+    {
+      kind: 'int',
+      unit: 'bytes',
+      default: 1024 * 1024,
+      help: 'A stream whose unsent bytes exceed this is dropped (the client reconnects and resumes); never buffered forever.',
+    },
+  ),
+  maxClients: opt(z.number().int().min(0).max(100_000), {
+    kind: 'int',
+    unit: 'streams',
+    default: 2_000,
+    help: 'Open streams per server; past it GET /v1/stream answers 503.',
+  }),
+};
+
+export interface StreamOptions {
+  ringSize: number;
+  readingIntervalMs: number;
+  heartbeatMs: number;
+  flushMs: number;
+  maxBufferBytes: number;
+  maxClients: number;
+}

@@ -1,0 +1,65 @@
+/**
+ * What GET /v1/stream carries (server-sent events, ADR 034), the same shapes on the gateway and the
+ * cloud. Every message has an id (for Last-Event-ID) and one of these event names:
+ * - `reading`: a kit's reading, at most one per kit per `stream.readingIntervalMs`;
+ * - `state`: a kit's link (online/offline) or cook changed;
+ * - `event` / `alarm`: an event (alarm: severity alarm or critical);
+ * - `ready`: sent once on connect, after any replay; its id is the newest message this server holds;
+ * - `reset`: the client's Last-Event-ID is too old (or from before a restart): refetch, then follow.
+ */
+export type StreamEventName = 'reading' | 'state' | 'event' | 'alarm';
+
+export interface StreamReading {
+  deviceId: string;
+  gatewayId: string | null;
+  boot: number;
+  seq: number;
+  /** The kit's own time (epoch ms) when it has one. */
+  ts: number | null;
+  /** When the gateway received it (epoch ms). */
+  rxTs: number;
+  tempC: number | null;
+  sensor: string;
+  heater: boolean;
+}
+
+export interface StreamState {
+  deviceId: string;
+  gatewayId: string | null;
+  ts: number;
+  /** Present when the link changed. */
+  online?: boolean;
+  /** Present when the cook changed. */
+  cook?: {
+    state: 'heating' | 'holding' | 'done' | 'stopped';
+    targetC: number;
+    durationMin: number | null;
+    food: string | null;
+    startedTs: number;
+  };
+}
+
+export interface StreamEventItem {
+  id: string;
+  deviceId: string | null;
+  gatewayId: string | null;
+  ts: number;
+  type: string;
+  severity: 'info' | 'warning' | 'alarm' | 'critical';
+  data: Record<string, unknown>;
+}
+
+export const eventNameOf = (severity: StreamEventItem['severity']): StreamEventName =>
+  severity === 'alarm' || severity === 'critical' ? 'alarm' : 'event';
+
+/** One message ready to write: its id, the gateway it is about (for gateway-limited keys), and its SSE text. */
+export interface Framed {
+  id: string;
+  gatewayId: string | null;
+  frame: string;
+}
+
+/** The SSE text of one message (JSON has no raw newlines, so one data line). */
+export function frame(id: string | null, event: string, data: unknown): string {
+  return `${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
