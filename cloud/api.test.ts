@@ -199,7 +199,8 @@ t.test("history buckets carry the heater's on-share and the cook's target steps"
 t.test('a cook set in the cloud reaches the gateway in the ingest reply, versioned, and is audited', async (t) => {
   const put = await api(c.base, 'PUT', `/v1/devices/${dev}/cook`, creds.operator, { targetC: 57, durationMin: 90, reason: 'dinner' });
   t.equal(put.status, 200);
-  const version = put.body.version;
+  const version = put.body.desiredCook.version;
+  t.match(put.body, { id: dev, desiredCook: { spec: { targetC: 57, durationMin: 90 } } }, 'the answer is the device');
   t.ok(version > 0);
   const reply = await ingest(batch([], 0));
   t.match(reply.body.desired, { version, devices: [{ deviceId: dev, cook: { version, spec: { targetC: 57, durationMin: 90 } } }] });
@@ -207,7 +208,11 @@ t.test('a cook set in the cloud reaches the gateway in the ingest reply, version
   const del = await api(c.base, 'DELETE', `/v1/devices/${dev}/cook`, creds.operator);
   t.equal(del.status, 200);
   const after = await ingest(batch([], version));
-  t.match(after.body.desired, { version: del.body.version, devices: [{ deviceId: dev, cook: null }] }, 'a stop is sent as cook: null');
+  t.match(
+    after.body.desired,
+    { version: del.body.desiredCook.version, devices: [{ deviceId: dev, cook: null }] },
+    'a stop is sent as cook: null',
+  );
   const device = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.viewer);
   t.match(device.body, { id: dev, gatewayId: creds.gateway.id, desiredCook: { spec: null }, state: { seq: 90 } });
   const audit = await api(c.base, 'GET', `/v1/audit?device=${dev}`, creds.operator);
@@ -221,7 +226,7 @@ t.test('a cook set in the cloud reaches the gateway in the ingest reply, version
   t.equal((await api(c.base, 'PUT', '/v1/devices/kit-nobody-0/cook', creds.operator, { targetC: 60 })).status, 404);
   await ingest(batch([{ ...cook(dev, 5), state: 'holding' }, commandResult(dev)]));
   const reported = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.viewer);
-  t.match(reported.body.reportedCook, { version: 5, state: 'holding' }, 'the cook the gateway reports');
+  t.match(reported.body.cook, { deviceId: dev, version: 5, state: 'holding' }, 'the cook the gateway reports');
   const cmds = await api(c.base, 'GET', `/v1/devices/${dev}/commands`, creds.viewer);
   t.match(cmds.body.items, [{ op: 'press', outcome: 'acked' }]);
 });

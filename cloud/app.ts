@@ -5,10 +5,10 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
 import session from '@fastify/session';
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
+import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
 import { frameworkErrors } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
 import { newId } from './auth/tokens.js';
@@ -25,8 +25,8 @@ import { CloudNotifier, type NotifierOptions } from './notify/notifier.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { cookRoutes } from './routes/cooks.js';
 import type { RouteDeps } from './routes/deps.js';
+import { SECURITY } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
-import { docsRoutes } from './routes/docs.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -138,9 +138,11 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     const schema = route.schema as Record<string, unknown>;
     route.schema = {
       ...schema,
+      // Every route names its auth; a public one (health, login) an empty list.
+      security: (schema.security as typeof SECURITY | undefined) ?? (role === 'none' ? [] : SECURITY),
       'x-role': role,
       description: `Needs: ${role}.${schema.description ? ` ${schema.description}` : ''}`,
-    } as typeof route.schema;
+    } as unknown as typeof route.schema;
   });
   http.addHook('preParsing', async (req, _reply, payload) => {
     if (req.headers['content-encoding'] !== 'gzip') return payload;
@@ -176,22 +178,22 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     if (req.principal?.kind !== 'user' || SAFE.has(req.method)) return done();
     http.csrfProtection(req, reply, done);
   };
-  http.register(swagger, {
-    openapi: {
-      info: { title: 'Sous-vide cloud API', version: '1.0.0', description: 'Ingest (gateways), query and control (API keys).' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          session: {
-            type: 'apiKey',
-            in: 'cookie',
-            name: 'sv_session',
-            description: 'Dashboard session; state-changing calls also need x-csrf-token',
-          },
-        },
+  const apiDocs: ApiDocs = {
+    title: 'Sous-vide cloud API',
+    description: 'Ingest (gateways), query and control (API keys, dashboard sessions).',
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'An API key (people, scripts) or a gateway token (ingest)' },
+      session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'sv_session',
+        description: 'Dashboard session; state-changing calls also need x-csrf-token',
       },
     },
-  });
+    authText: 'Authenticate with Authorization: Bearer <key>.',
+    routeOptions: { config: { rateLimit: false } },
+  };
+  registerOpenApi(http, apiDocs);
   http.register(rateLimit, {
     global: true,
     ...(limiterRedis ? { redis: limiterRedis.client, nameSpace: `${config.redis.keyPrefix}rl:`, skipOnError: true } : {}),
@@ -217,7 +219,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   });
   http.register(async (app) => {
     await healthRoutes(app, deps);
-    await docsRoutes(app);
+    await docsRoutes(app, apiDocs);
     await ingestRoutes(app, deps);
     await gatewayRoutes(app, deps);
     await deviceRoutes(app, deps);

@@ -150,5 +150,12 @@ t.test('GET /v1/devices/{id} carries the forecast of the reported cook', async (
     event(dev2, { ts: T0 + 5000, type: 'forecast', data: { cookId: id2, readyAt: T0 + 900_000, doneAt: null, safeAt: null } }),
   ]);
   const d2 = await api(c.base, 'GET', `/v1/devices/${dev2}`, creds.viewer);
-  t.match(d2.body, { readyAt: T0 + 900_000, doneAt: null, safeAt: null, forecast: { data: { cookId: id2 } } });
+  t.match(d2.body, {
+    readyAt: T0 + 900_000,
+    doneAt: null,
+    safeAt: null,
+    readyBand: null,
+    safety: null,
+    cook: { id: id2, state: 'heating' },
+  });
 });

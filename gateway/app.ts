@@ -143,7 +143,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   });
   localApi(http, {
     loop: control.loop,
-    store: reader,
+    reader: () => reader.db,
     deviceIds: () => {
       directory.poll(); // a kit provisioned a moment ago by the CLI is known at once
       return directory.ids();
@@ -170,7 +170,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
           registry: metrics.registry,
           log,
         });
-  dashboardRoutes(http, { kind: 'gateway', name: () => config.name });
+  dashboardRoutes(http, { kind: 'gateway', name: () => config.name, routeOptions: { schema: { hide: true } } });
   let httpPort = config.http.port;
   let lock: { release(): void } | undefined;
 

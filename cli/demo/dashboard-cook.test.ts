@@ -41,7 +41,7 @@ t.test('dashboard: history on open, form errors, stop confirmation, °F, phone t
     });
 
   const lastReading = async () =>
-    ((await (await gwApi('GET', `/v1/devices/${KIT}`)).json()) as { last: { heater: boolean; rxTs: number } | null }).last;
+    ((await (await gwApi('GET', `/v1/devices/${KIT}`)).json()) as { state: { heater: boolean; rxTs: number } | null }).state;
   const readingsUntil = async (ts: number) => {
     for (let i = 0; i < 240 && ((await lastReading())?.rxTs ?? 0) <= ts; i++) await new Promise((r) => setTimeout(r, 500));
   };

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { byNewest, PAGE_QUERY, pageNewestFirst } from '../../shared/api/cursor.js';
 import { SvError } from '../../shared/errors.js';
 import { buildCookRecord, type RecordAction, type RecordEvent } from '../../shared/food-safety/cook-record.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -8,7 +9,7 @@ import { CLOUD_READINGS_COLUMNS, csvRow } from '../../shared/readings-csv.js';
 import { RecordId } from '../../shared/relay/batch.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
 import { scopeOf } from '../http/auth.js';
-import { doc, Limit, parse, QueryMs } from '../http/validate.js';
+import { doc, parse, QueryMs } from '../http/validate.js';
 import type { CookRow, Scope, Stores } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
@@ -18,7 +19,7 @@ import { type RouteDeps, SECURITY } from './deps.js';
  */
 const DAY_MS = 86_400_000;
 const RangeQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional() });
-const ListQuery = RangeQuery.extend({ limit: Limit });
+const ListQuery = RangeQuery.extend(PAGE_QUERY);
 const CookParams = z.strictObject({ id: RecordId });
 const DeviceParams = z.strictObject({ id: DeviceId });
 /** The CSV is read from the store one window at a time, so a long range streams. */
@@ -131,7 +132,7 @@ export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     {
       onRequest: auth.role('viewer'),
       schema: {
-        summary: 'Cooks started in [from, to) (epoch ms; default the last 30 days), newest first',
+        summary: 'Cooks started in [from, to) (epoch ms; default the last 30 days), newest first, cursor-paged',
         tags,
         security: SECURITY,
         querystring: doc(ListQuery),
@@ -141,8 +142,9 @@ export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const q = parse(ListQuery, req.query, 'query');
       const { from, to } = rangeOf(q, now(), 30 * DAY_MS);
       const rows = await stores.meta.cooksStarted(scopeOf(req.principal), from, to, MAX_ROWS);
-      const items = [...latestPerCook(rows)].map(([id, r]) => summary(id, r)).slice(0, q.limit);
-      return { from, to, items };
+      const key = (c: { startedTs: number; id: string }): [number, string] => [c.startedTs, c.id];
+      const all = [...latestPerCook(rows)].map(([id, r]) => summary(id, r)).sort(byNewest(key));
+      return { from, to, ...pageNewestFirst(all, q.cursor, q.limit, key) };
     },
   );
 

@@ -1,39 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CookSpec } from '../../shared/cook.js';
-import { lowTempOverrideMissing, lowTempRuleText } from '../../shared/cook-rules.js';
+import { CookBody, type DeviceDetail, StopBody, unknownDevice } from '../../shared/api/resources.js';
+import { IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
 import { bucketQueryProblem, Every, targetSteps, withTargets } from '../../shared/history/buckets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import type { Scope } from '../stores/types.js';
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 import { forecastOf } from './forecast.js';
+import { cookOf, desiredOf, deviceOf } from './views.js';
 
-const IdParams = z.strictObject({ id: DeviceId });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const ListQuery = z.strictObject({ gateway: DeviceId.optional(), cursor: z.string().optional(), limit: Limit });
 const TelemetryQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional(), every: Every.optional() });
-/** The food-safety rule (shared/cook-rules.ts): a long cook in the danger zone needs an explicit, audited override. */
-const CookBody = CookSpec.extend({ reason: z.string().max(200).optional() }).superRefine((c, ctx) => {
-  if (lowTempOverrideMissing(c)) {
-    ctx.addIssue({ code: 'custom', path: ['lowTempOverride'], message: `required (true) for a cook ${lowTempRuleText()}` });
-  }
-});
-const StopBody = z.strictObject({ reason: z.string().max(200).optional() }).optional();
 const MoveBody = z.strictObject({ gateway: DeviceId, reason: z.string().max(200).optional() });
-const unknown = (id: string) => new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+const unknown = unknownDevice;
 
 export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, stores, now } = deps;
   const tags = ['devices'];
+  /** One kit in the shared shape: latest state, the cook the gateway reports, the desired one, the forecast. */
+  const detail = async (scope: Scope, id: string): Promise<DeviceDetail> => {
+    const device = await stores.meta.getDevice(scope, id);
+    if (!device) throw unknown(id);
+    const state = (await stores.state.latest([id], now())).get(id) ?? null;
+    const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(scope, id), stores.meta.latestCook(scope, id)]);
+    const outcome = await forecastOf(stores.meta, scope, id, reported);
+    return { ...deviceOf(device, state), cook: cookOf(reported), desiredCook: desiredOf(desired), ...outcome, control: null };
+  };
 
   http.get(
     '/v1/devices',
     {
       onRequest: auth.role('viewer'),
-      schema: { summary: 'Devices with their latest state', tags, security: SECURITY, querystring: doc(ListQuery) },
+      schema: { ...ROUTES.devices, security: SECURITY, querystring: doc(ListQuery) },
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
@@ -46,10 +49,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         page.items.map((d) => d.id),
         now(),
       );
-      return {
-        items: page.items.map((d) => ({ ...d, state: states.get(d.id) ?? null, online: states.get(d.id)?.online ?? false })),
-        nextCursor: encodeCursor(page.next),
-      };
+      return { items: page.items.map((d) => deviceOf(d, states.get(d.id) ?? null)), nextCursor: encodeCursor(page.next) };
     },
   );
 
@@ -57,22 +57,11 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id',
     {
       onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'One device: latest state, online, desired cook, readyAt/doneAt/safeAt (epoch ms or null)',
-        tags,
-        security: SECURITY,
-        params: doc(IdParams),
-      },
+      schema: { ...ROUTES.device, security: SECURITY },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
-      const scope = scopeOf(req.principal);
-      const device = await stores.meta.getDevice(scope, id);
-      if (!device) throw unknown(id);
-      const state = (await stores.state.latest([id], now())).get(id) ?? null;
-      const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(scope, id), stores.meta.latestCook(scope, id)]);
-      const outcome = await forecastOf(stores.meta, scope, id, reported);
-      return { ...device, state, online: state?.online ?? false, desiredCook: desired, reportedCook: reported, ...outcome };
+      return detail(scopeOf(req.principal), id);
     },
   );
 
@@ -134,22 +123,17 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id/cook',
     {
       onRequest: auth.role('operator'),
-      schema: {
-        summary: 'Start or change the cook (desired state → downlink)',
-        tags,
-        security: SECURITY,
-        params: doc(IdParams),
-        body: doc(CookBody),
-      },
+      schema: { ...ROUTES.cookPut, summary: 'Start or change the cook (desired state → downlink); answers the device', security: SECURITY },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const { reason, ...spec } = parse(CookBody, req.body, 'body');
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.set', id, reason ?? 'set via cloud API', { spec });
-      const desired = await stores.meta.setDesiredCook(scopeOf(req.principal), id, spec, newId('cook'), ts, audit);
+      const scope = scopeOf(req.principal);
+      const desired = await stores.meta.setDesiredCook(scope, id, spec, newId('cook'), ts, audit);
       if (!desired) throw unknown(id);
-      return desired;
+      return detail(scope, id);
     },
   );
 
@@ -157,16 +141,17 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/devices/:id/cook',
     {
       onRequest: auth.role('operator'),
-      schema: { summary: 'Stop the cook (desired state → downlink)', tags, security: SECURITY, params: doc(IdParams) },
+      schema: { ...ROUTES.cookDelete, summary: 'Stop the cook (desired state → downlink); answers the device', security: SECURITY },
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const body = parse(StopBody, req.body, 'body');
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.stop', id, body?.reason ?? 'stopped via cloud API', {});
-      const desired = await stores.meta.setDesiredCook(scopeOf(req.principal), id, null, newId('cook'), ts, audit);
+      const scope = scopeOf(req.principal);
+      const desired = await stores.meta.setDesiredCook(scope, id, null, newId('cook'), ts, audit);
       if (!desired) throw unknown(id);
-      return desired;
+      return detail(scope, id);
     },
   );
 

@@ -1,19 +1,19 @@
+import type { z } from 'zod';
+import type { Forecast } from '../../shared/api/resources.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
 import type { CookRow, MetaStore, Scope } from '../stores/types.js';
 
 /** The cook's outcome as the gateway last forecast it (docs/food-safety.md); epoch ms or null. */
-export interface CloudForecast {
-  readyAt: number | null;
-  doneAt: number | null;
-  safeAt: number | null;
-  /** The gateway's whole forecast event (band while learning, core model, guidance), null when none. */
-  forecast: { ts: number; data: Record<string, unknown> } | null;
-}
+export type CloudForecast = z.infer<typeof Forecast>;
 
-const NONE: CloudForecast = { readyAt: null, doneAt: null, safeAt: null, forecast: null };
+const NONE: CloudForecast = { readyAt: null, readyBand: null, doneAt: null, safeAt: null, safety: null };
 
 function msOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function objectOrNull<T>(v: unknown): T | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as T) : null;
 }
 
 /**
@@ -27,8 +27,9 @@ export async function forecastOf(meta: MetaStore, scope: Scope, deviceId: string
   if (!ev || ev.data.cookId !== cookIdOf(reported)) return NONE;
   return {
     readyAt: msOrNull(ev.data.readyAt),
+    readyBand: objectOrNull(ev.data.readyBand),
     doneAt: msOrNull(ev.data.doneAt),
     safeAt: msOrNull(ev.data.safeAt),
-    forecast: { ts: ev.ts, data: ev.data },
+    safety: objectOrNull(ev.data.safety),
   };
 }

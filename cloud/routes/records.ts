@@ -1,36 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { PAGE_QUERY } from '../../shared/api/cursor.js';
+import { AUDIT_FILTER, EVENT_FILTER, ROUTES } from '../../shared/api/routes.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
-import { Severity } from '../../shared/relay/batch.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import type { Scope } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
+import { auditEntryOf, eventOf } from './views.js';
 
-const Severities = z
-  .string()
-  .transform((s) => s.split(',').filter((x) => x !== ''))
-  .pipe(z.array(Severity).max(4));
-const EventQuery = z.strictObject({
-  device: DeviceId.optional(),
-  gateway: DeviceId.optional(), // gateway ids are device-id shaped (cloud/admin.ts); the column is ASCII
-  type: z.string().max(48).optional(),
-  severity: Severities.optional(),
-  from: QueryMs.optional(),
-  to: QueryMs.optional(),
-  cursor: z.string().optional(),
-  limit: Limit,
-});
+// gateway ids are device-id shaped (cloud/admin.ts); the column is ASCII
+const EventQuery = z.strictObject({ ...EVENT_FILTER, gateway: DeviceId.optional(), ...PAGE_QUERY });
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
-const AuditQuery = z.strictObject({
-  device: DeviceId.optional(),
-  actor: z.string().max(64).optional(),
-  action: z.string().max(48).optional(),
-  from: QueryMs.optional(),
-  to: QueryMs.optional(),
-  cursor: z.string().optional(),
-  limit: Limit,
-});
+const AuditQuery = z.strictObject({ ...AUDIT_FILTER, ...PAGE_QUERY });
 
 /** Events and the audit log, newest first, cursor-paged (alarms: routes/alarms.ts). */
 export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -42,19 +24,14 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       { deviceId: q.device, gatewayId: q.gateway, type: q.type, severities: q.severity, fromMs: q.from, toMs: q.to },
       { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
     );
-    return { items: page.items, nextCursor: encodeCursor(page.next) };
+    return { items: page.items.map(eventOf), nextCursor: encodeCursor(page.next) };
   };
 
   http.get(
     '/v1/events',
     {
       onRequest: auth.role('viewer'),
-      schema: {
-        summary: 'Events, newest first; severity is a comma list',
-        tags: ['events'],
-        security: SECURITY,
-        querystring: doc(EventQuery),
-      },
+      schema: { ...ROUTES.events, security: SECURITY, querystring: doc(EventQuery) },
     },
     async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
   );
@@ -84,7 +61,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/audit',
     {
       onRequest: auth.role('operator'),
-      schema: { summary: 'Audit log (gateway and cloud), newest first', tags: ['audit'], security: SECURITY, querystring: doc(AuditQuery) },
+      schema: { ...ROUTES.audit, summary: 'Audit log (gateway and cloud), newest first', security: SECURITY, querystring: doc(AuditQuery) },
     },
     async (req) => {
       const q = parse(AuditQuery, req.query, 'query');
@@ -93,7 +70,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         { deviceId: q.device, actorId: q.actor, action: q.action, fromMs: q.from, toMs: q.to },
         { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
       );
-      return { items: page.items, nextCursor: encodeCursor(page.next) };
+      return { items: page.items.map(auditEntryOf), nextCursor: encodeCursor(page.next) };
     },
   );
 }

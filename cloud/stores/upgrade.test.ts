@@ -31,7 +31,13 @@ async function checkUpgraded(t: Test, base: string, meta: MetaStore) {
   const devices = await api(base, 'GET', '/v1/devices', creds.admin);
   t.equal(devices.status, 200, 'the old admin key still works');
   t.same(
-    devices.body.items.map((d: { id: string; gatewayId: string; orgId: string }) => [d.id, d.gatewayId, d.orgId]),
+    await Promise.all(
+      devices.body.items.map(async (d: { id: string; gatewayId: string }) => [
+        d.id,
+        d.gatewayId,
+        (await meta.getDevice(DEFAULT_SCOPE, d.id))?.orgId,
+      ]),
+    ),
     [
       ['kit-a', 'kitchen1', DEFAULT_ORG],
       ['kit-b', 'kitchen2', DEFAULT_ORG],

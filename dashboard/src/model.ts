@@ -1,7 +1,7 @@
 /**
  * What the views show, whichever API the page was served from. The cloud and the gateway answer
- * in different shapes (cloud/routes/*.ts, gateway/http/api.ts); api-cloud.ts and api-gateway.ts
- * map them to these, so the views never ask which one they talk to except for what only one has.
+ * in one style and the same shapes (docs/api.md, shared/api/resources.ts); api-common.ts maps
+ * them to these, and api-cloud.ts and api-gateway.ts add only what one side has.
  */
 export type Kind = 'cloud' | 'gateway';
 

@@ -57,7 +57,7 @@ t.test('raise → acknowledge → clear over the local API, audited and queued f
   t.match(long.body.error.details, [/^body\.note: /]);
   t.same((await call('POST', `/v1/alarms/${a.id}/ack`, { by: 'me' })).body.error.details, ['body.by: unknown field']);
   t.match((await call('POST', `/v1/alarms/${a.id}/ack`, '{"note":')).status, 400, 'broken JSON');
-  t.match((await call('POST', '/v1/alarms/no%20such/ack', {})).body.error.details, [/^id: /]);
+  t.match((await call('POST', '/v1/alarms/no%20such/ack', {})).body.error.details, [/^params\.id: /]);
   t.match((await call('GET', '/v1/alarms?state=gone')).body.error.details, [/^query\.state: /]);
   t.match((await call('GET', '/v1/alarms?cursor=zzz')).body.error.details, [/^query\.cursor: /]);
   const missing = await call('POST', '/v1/alarms/ev-nosuchalarm/ack', {});

@@ -39,7 +39,16 @@ interface Entry {
   cook: CookInfo | null;
   /** A cook loaded from SQLite after a restart, applied with the first new reading. */
   resume: { spec: CookSpec; lastC: number | null; lastMs: number | null } | null;
-  last: { boot: number; seq: number; tempC: number | null; heater: boolean; sensor: string; rxTs: number } | null;
+  last: {
+    boot: number;
+    seq: number;
+    ts: number | null;
+    tempC: number | null;
+    heater: boolean;
+    sensor: string;
+    rssi: number | null;
+    rxTs: number;
+  } | null;
   online: boolean;
 }
 
@@ -124,7 +133,7 @@ export class ControlLoop {
     }
     // In-memory dedupe (the store's dedupe happens at commit, which control does not wait for).
     if (e.last && m.boot === e.last.boot && m.seq <= e.last.seq) return;
-    e.last = { boot: m.boot, seq: m.seq, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rxTs };
+    e.last = { boot: m.boot, seq: m.seq, ts: m.ts, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rssi: m.rssi ?? null, rxTs };
     if (e.resume && m.tempC !== null) {
       const r = e.resume;
       e.resume = null;

@@ -109,7 +109,7 @@ t.test('a kit that reads press as a toggle: from the fail-safe on it receives on
   t.equal(new Set(ids).size, ids.length, 'no command is audited twice');
   t.equal(ids.length, new Set(s.received.map((r) => r.cmd.id)).size, `one audit row per command the kit received (${ids.length})`);
   // The servo's record can never pass 100 %.
-  const view = (await s.api('GET', '/v1/devices/kit-toggle')).body as {
+  const view = (await s.api('GET', '/v1/devices/kit-toggle')).body.control as {
     actuator: { confirmed: number; judged: number; successRate: number | null };
   };
   t.ok(view.actuator.judged >= view.actuator.confirmed, `${view.actuator.confirmed} of ${view.actuator.judged} judged presses confirmed`);

@@ -64,7 +64,7 @@ export function alarmsApi(http: FastifyInstance, d: AlarmsApiDeps): void {
 
   http.post('/v1/alarms/:id/ack', { onRequest: d.auth }, async (req) => {
     const id = RecordId.safeParse((req.params as { id?: string }).id);
-    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid alarm id', formatIssues(id.error, 'id'));
+    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid alarm id', formatIssues(id.error, 'params.id'));
     const body = AckBody.safeParse(req.body ?? {});
     if (!body.success) throw new SvError('SV_ERR_VALIDATION', 'invalid body', formatIssues(body.error, 'body'));
     const r = await d.alarms.acknowledge(
@@ -72,7 +72,7 @@ export function alarmsApi(http: FastifyInstance, d: AlarmsApiDeps): void {
       { by: 'operator', at: d.now(), note: body.data.note ?? null },
       { type: 'user', id: 'operator' },
     );
-    if (!r) throw new SvError('SV_ERR_NOT_FOUND', `no alarm ${id.data}`, ['id: no such alarm']);
+    if (!r) throw new SvError('SV_ERR_NOT_FOUND', `no alarm ${id.data}`, ['params.id: no such alarm']);
     return alarmView(r.alarm);
   });
 }

@@ -1,76 +1,122 @@
+import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CookSpec } from '../../shared/cook.js';
+import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
+import { doc, parse } from '../../shared/api/parse.js';
+import { CookBody, StopBody, unknownDevice } from '../../shared/api/resources.js';
+import { AUDIT_FILTER, EVENT_FILTER, IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
-import { DeviceId } from '../../shared/protocol/device-id.js';
-import { formatIssues } from '../../shared/zod-issues.js';
 import type { ControlLoop } from '../control-driver/control-loop.js';
-import { NO_FORECAST } from '../control-driver/forecasts.js';
-import type { StoreReader } from '../store/reader.js';
+import { listAudit, listEvents } from '../store/event-log.js';
+import { OPERATOR } from './operator-auth.js';
+import { detailOf, deviceOf } from './views.js';
 
 /**
  * The gateway's local API (operator token required): how a cook is watched and controlled with the
- * internet down. Routes throw SvError; the one error handler (shared/http/errors.ts) answers with
- * the same body as the cloud: {error: {code, message, details}}.
+ * internet down. It speaks the cloud's conventions (docs/api.md): the shared resource shapes
+ * (shared/api/), cursor pages, one error body, the same status for the same rule.
  */
 export interface LocalApiDeps {
   loop: ControlLoop;
-  store: Pick<StoreReader, 'history'>;
+  reader: () => Database;
   deviceIds: () => string[];
   /** The operator-token hook (operator-auth.ts), shared by every /v1 route. */
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-const Page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().min(0).optional(),
-  device: DeviceId.optional(),
-});
-
-function idParam(req: FastifyRequest): string {
-  const r = DeviceId.safeParse((req.params as { id?: string }).id);
-  if (!r.success) throw new SvError('SV_ERR_VALIDATION', 'invalid device id', formatIssues(r.error, 'id'));
-  return r.data;
-}
+const DeviceQuery = z.strictObject(PAGE_QUERY);
+const EventQuery = z.strictObject({ ...EVENT_FILTER, ...PAGE_QUERY });
+const AuditQuery = z.strictObject({ ...AUDIT_FILTER, ...PAGE_QUERY });
+const security = OPERATOR;
 
 export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
-  const auth = d.auth;
-  const view = (id: string) => d.loop.view(id) ?? { deviceId: id, online: false, last: null, cook: null, ...NO_FORECAST };
+  const onRequest = d.auth;
+  const known = (id: string) => d.deviceIds().includes(id) || d.loop.view(id) !== null;
+  const detail = (id: string) => detailOf(id, d.loop.view(id));
 
-  http.get('/v1/devices', { onRequest: auth }, async () => {
-    const ids = new Set([...d.deviceIds(), ...d.loop.ids()]);
-    return { items: [...ids].sort().map(view) };
-  });
-  http.get('/v1/devices/:id', { onRequest: auth }, async (req) => {
-    const id = idParam(req);
-    if (!d.deviceIds().includes(id) && d.loop.view(id) === null) throw new SvError('SV_ERR_NOT_FOUND', `no device ${id}`);
-    return view(id);
-  });
-  http.put('/v1/devices/:id/cook', { onRequest: auth }, async (req) => {
-    const id = idParam(req);
-    const spec = CookSpec.safeParse(req.body);
-    if (!spec.success) throw new SvError('SV_ERR_VALIDATION', 'invalid cook', formatIssues(spec.error, 'body'));
-    if (!d.deviceIds().includes(id)) throw new SvError('SV_ERR_NOT_FOUND', `no device ${id}`);
-    const r = d.loop.startCook(id, spec.data, { type: 'user', id: 'operator' });
-    if (!r.ok) throw new SvError('SV_ERR_CONFLICT', r.reason, [`body: ${r.reason}`]);
-    return { cook: r.cook };
-  });
-  http.delete('/v1/devices/:id/cook', { onRequest: auth }, async (req) => {
-    const id = idParam(req);
-    const r = d.loop.stopCook(id, { type: 'user', id: 'operator' });
-    if (!r.ok) throw new SvError('SV_ERR_NOT_FOUND', r.reason);
-    return { cook: r.cook };
-  });
-  for (const [path, table] of [
-    ['/v1/events', 'events'],
-    ['/v1/audit', 'audit'],
-  ] as const) {
-    http.get(path, { onRequest: auth }, async (req) => {
-      const q = Page.safeParse(req.query);
-      if (!q.success) throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
-      const items = d.store.history(table, q.data);
-      const last = items[items.length - 1];
-      return { items, next: items.length === q.data.limit && last ? { before: last.ts } : null };
-    });
-  }
+  http.get(
+    '/v1/devices',
+    {
+      onRequest,
+      schema: { ...ROUTES.devices, security, querystring: doc(DeviceQuery) },
+    },
+    async (req) => {
+      const q = parse(DeviceQuery, req.query, 'query');
+      const after = decodeCursor(q.cursor, CURSOR.byId)?.[0] as string | undefined;
+      const ids = [...new Set([...d.deviceIds(), ...d.loop.ids()])].sort().filter((id) => after === undefined || id > after);
+      const page = pageOf(ids.slice(0, q.limit + 1), q.limit, (id) => [id]);
+      return { items: page.items.map((id) => deviceOf(id, d.loop.view(id))), nextCursor: page.nextCursor };
+    },
+  );
+  http.get(
+    '/v1/devices/:id',
+    {
+      onRequest,
+      schema: { ...ROUTES.device, security },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      if (!known(id)) throw unknownDevice(id);
+      return detail(id);
+    },
+  );
+  http.put(
+    '/v1/devices/:id/cook',
+    {
+      onRequest,
+      schema: { ...ROUTES.cookPut, security },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const { reason: _reason, ...spec } = parse(CookBody, req.body, 'body');
+      if (!d.deviceIds().includes(id)) throw unknownDevice(id);
+      const r = d.loop.startCook(id, spec, { type: 'user', id: 'operator' });
+      // The control core checks the same rule (its only refusal of a cook): the same 400 as the body check.
+      if (!r.ok) throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.lowTempOverride: ${r.reason}`]);
+      return detail(id);
+    },
+  );
+  http.delete(
+    '/v1/devices/:id/cook',
+    {
+      onRequest,
+      schema: { ...ROUTES.cookDelete, security },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const body = parse(StopBody, req.body, 'body');
+      if (!known(id)) throw unknownDevice(id);
+      d.loop.stopCook(id, { type: 'user', id: 'operator' }, body?.reason);
+      return detail(id);
+    },
+  );
+
+  http.get(
+    '/v1/events',
+    {
+      onRequest,
+      schema: { ...ROUTES.events, security, querystring: doc(EventQuery) },
+    },
+    async (req) => {
+      const q = parse(EventQuery, req.query, 'query');
+      const rows = listEvents(
+        d.reader(),
+        { ...q, severity: q.severity },
+        { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) },
+      );
+      return pageOf(rows, q.limit, (e) => [e.ts, e.id]);
+    },
+  );
+  http.get(
+    '/v1/audit',
+    {
+      onRequest,
+      schema: { ...ROUTES.audit, security, querystring: doc(AuditQuery) },
+    },
+    async (req) => {
+      const q = parse(AuditQuery, req.query, 'query');
+      const rows = listAudit(d.reader(), q, { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) });
+      return pageOf(rows, q.limit, (a) => [a.ts, a.id]);
+    },
+  );
 }

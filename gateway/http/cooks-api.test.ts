@@ -154,7 +154,7 @@ t.test('a cook with a named food: forecasts, its record, and the raw readings as
   const preset = { targetC: 63, durationMin: 75, food: 'chicken thighs', foodKind: 'poultry', foodShape: 'cylinder', thicknessMm: 35 };
   const badPreset = await api('PUT', '/v1/presets/Chicken Thighs', preset);
   t.equal(badPreset.status, 400);
-  t.match(await badPreset.json(), { error: { details: [/^name: /] } }, 'a bad preset name is named');
+  t.match(await badPreset.json(), { error: { details: [/^params\.name: /] } }, 'a bad preset name is named');
   const badSpec = await api('PUT', '/v1/presets/chicken-thighs', { ...preset, thicknessMm: 'thick' });
   t.match(await badSpec.json(), { error: { details: [/^body\.thicknessMm: /] } }, 'a bad preset field is named');
   t.equal((await api('PUT', '/v1/presets/chicken-thighs', preset)).status, 200);

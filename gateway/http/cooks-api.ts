@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { byNewest, PAGE_QUERY, pageNewestFirst } from '../../shared/api/cursor.js';
+import { parse } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { buildCookRecord } from '../../shared/food-safety/cook-record.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -23,7 +25,9 @@ export interface CooksApiDeps {
 const DAY_MS = 86_400_000;
 const EpochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
 const Range = z.strictObject({ from: EpochMs.optional(), to: EpochMs.optional() });
-const ListQuery = Range.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const ListQuery = Range.extend(PAGE_QUERY);
+const CookParams = z.strictObject({ id: RecordId });
+const DeviceParams = z.strictObject({ id: DeviceId });
 
 /** [from, to) from the query: `to` defaults to now, `from` to `defaultSpan` before it. */
 function range(req: FastifyRequest, reply: FastifyReply, now: number, defaultSpan: number, schema: typeof Range = Range) {
@@ -45,26 +49,26 @@ export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
   http.get('/v1/cooks', { onRequest: auth }, async (req, reply) => {
     const r = range(req, reply, d.now(), 30 * DAY_MS, ListQuery as unknown as typeof Range);
     if (!r) return reply;
-    const limit = (r.data as z.infer<typeof ListQuery>).limit ?? 100;
-    return { from: r.from, to: r.to, items: listCooks(d.reader(), r.from, r.to, limit) };
+    const q = r.data as z.infer<typeof ListQuery>;
+    const key = (c: { startedTs: number; id: string }): [number, string] => [c.startedTs, c.id];
+    const all = listCooks(d.reader(), r.from, r.to, Number.MAX_SAFE_INTEGER).sort(byNewest(key));
+    return { from: r.from, to: r.to, ...pageNewestFirst(all, q.cursor, q.limit, key) };
   });
 
   http.get('/v1/cooks/:id', { onRequest: auth }, async (req, reply) => {
-    const id = RecordId.safeParse((req.params as { id?: string }).id);
-    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid cook id', formatIssues(id.error, 'id'));
-    const c = findCook(d.reader(), id.data);
-    if (!c) throw new SvError('SV_ERR_NOT_FOUND', `no cook ${id.data}`, ['id: no such cook']);
+    const { id } = parse(CookParams, req.params, 'params');
+    const c = findCook(d.reader(), id);
+    if (!c) throw new SvError('SV_ERR_NOT_FOUND', `cook ${id} is unknown`, ['params.id: no such cook']);
     return buildCookRecord(cookRecordInput(d.reader(), c, d.now()));
   });
 
   http.get('/v1/devices/:id/readings.csv', { onRequest: auth }, async (req, reply) => {
-    const id = DeviceId.safeParse((req.params as { id?: string }).id);
-    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'id'));
+    const { id } = parse(DeviceParams, req.params, 'params');
     const r = range(req, reply, d.now(), DAY_MS);
     if (!r) return reply;
     reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${id.data}-${r.from}-${r.to}.csv"`);
-    return reply.send(Readable.from(readingsCsv(d.reader(), id.data, r.from, r.to)));
+      .header('content-disposition', `attachment; filename="${id}-${r.from}-${r.to}.csv"`);
+    return reply.send(Readable.from(readingsCsv(d.reader(), id, r.from, r.to)));
   });
 }

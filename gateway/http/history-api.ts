@@ -24,7 +24,7 @@ const Query = z.strictObject({ from: EpochMs.optional(), to: EpochMs.optional(),
 export function historyApi(http: FastifyInstance, d: HistoryApiDeps): void {
   http.get('/v1/devices/:id/telemetry', { onRequest: d.auth }, async (req) => {
     const id = DeviceId.safeParse((req.params as { id?: string }).id);
-    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'id'));
+    if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'params.id'));
     const q = Query.safeParse(req.query);
     if (!q.success) throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
     const toMs = q.data.to ?? d.now();

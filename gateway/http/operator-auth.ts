@@ -4,6 +4,9 @@ import { bearer } from '../../shared/http/bearer.js';
 import type { FailedAuthLimiter } from '../../shared/http/failed-auth-limit.js';
 import { checkOperatorToken } from './operator-token.js';
 
+/** The OpenAPI security of every /v1 route of the local API (docs/api.md). */
+export const OPERATOR = [{ operatorToken: [] }];
+
 /**
  * The local API's one authentication hook (every /v1 route): the operator token as
  * `Authorization: Bearer …`. A correct token always passes; wrong ones count against the client

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
+import { parse } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { parseTopic } from '../../shared/topics.js';
-import { formatIssues } from '../../shared/zod-issues.js';
 import type { IngestPort } from '../broker/ports.js';
 import { parseUplink } from '../ingest/pipeline.js';
 import { type DeadLetterRow, deadLetter, deadLetters, securityEvents } from '../store/refusals.js';
@@ -24,11 +25,7 @@ export interface RefusalsApiDeps {
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-const Page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().min(1).optional(),
-  device: DeviceId.optional(),
-});
+const Page = z.strictObject({ device: DeviceId.optional(), ...PAGE_QUERY });
 
 const Purge = z.strictObject({
   device: DeviceId.optional(),
@@ -36,15 +33,9 @@ const Purge = z.strictObject({
   before: z.coerce.number().int().min(0).optional(),
 });
 
-/** A dead letter's id in the path; named `id` in errors, like the device id of the other routes. */
-const DeadLetterId = z.coerce.number().int().min(1);
-const idParam = (req: FastifyRequest) => valid(DeadLetterId, (req.params as { id?: string }).id, 'id');
-
-function valid<T>(schema: z.ZodType<T>, value: unknown, part: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new SvError('SV_ERR_VALIDATION', `invalid ${part}`, formatIssues(r.error, part));
-  return r.data;
-}
+/** A dead letter's id in the path; named `params.id` in errors, like the device id of the other routes. */
+const IdParams = z.strictObject({ id: z.coerce.number().int().min(1) });
+const idParam = (req: FastifyRequest) => parse(IdParams, req.params, 'params').id;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -68,20 +59,22 @@ function view(r: DeadLetterRow) {
   };
 }
 
-function page<T extends { id: number }>(items: T[], limit: number) {
-  const last = items[items.length - 1];
-  return { items, next: items.length === limit && last ? { before: last.id } : null };
+/** An id-cursor page (newest first): `{items, nextCursor}` like every list (docs/api.md). */
+function pageQuery(req: FastifyRequest) {
+  const q = parse(Page, req.query, 'query');
+  const before = decodeCursor(q.cursor, CURSOR.byInt)?.[0] as number | undefined;
+  return { limit: q.limit, store: { limit: q.limit + 1, before, device: q.device } };
 }
 
 export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
   const onRequest = d.auth;
   http.get('/v1/dead-letters', { onRequest }, async (req) => {
-    const q = valid(Page, req.query, 'query');
-    return page(deadLetters(d.reader(), q).map(view), q.limit);
+    const q = pageQuery(req);
+    return pageOf(deadLetters(d.reader(), q.store).map(view), q.limit, (x) => [x.id]);
   });
   http.get('/v1/security-events', { onRequest }, async (req) => {
-    const q = valid(Page, req.query, 'query');
-    return page(securityEvents(d.reader(), q), q.limit);
+    const q = pageQuery(req);
+    return pageOf(securityEvents(d.reader(), q.store), q.limit, (x) => [x.id]);
   });
   http.post('/v1/dead-letters/:id/replay', { onRequest }, async (req) => {
     const id = idParam(req);
@@ -110,7 +103,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
     return { purged };
   });
   http.delete('/v1/dead-letters', { onRequest }, async (req) => {
-    const q = valid(Purge, req.query, 'query');
+    const q = parse(Purge, req.query, 'query');
     return { purged: await d.store.deadLettersDelete({ deviceId: q.device, beforeTs: q.before }) };
   });
 }

@@ -1,9 +1,24 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type ApiDocs, docsRoutes, registerOpenApi } from '../../shared/http/docs.js';
 import { frameworkErrors, installErrorHandlers } from '../../shared/http/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { OPERATOR } from './operator-auth.js';
 
-/** The gateway's local HTTP server: health, Prometheus metrics (and the local API routes). */
+const API_DOCS: ApiDocs = {
+  title: 'Sous-vide gateway local API',
+  description: 'Watch and control cooks in the kitchen, with or without the internet (operator token).',
+  securitySchemes: {
+    operatorToken: { type: 'http', scheme: 'bearer', description: 'The operator token (sousvide gateway token)' },
+  },
+  authText: 'Authenticate with Authorization: Bearer <operator token>.',
+};
+
+/**
+ * The gateway's local HTTP server: health, Prometheus metrics, /openapi.json and /docs (and the
+ * local API routes, added by app.ts). Every /v1 route takes the operator token and says so in the
+ * OpenAPI document; zod validates inside the handlers, route schemas describe and serialize.
+ */
 export function buildHttp(log: Logger, metrics: GatewayMetrics, health: () => Record<string, unknown>): FastifyInstance {
   const http = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
@@ -12,8 +27,17 @@ export function buildHttp(log: Logger, metrics: GatewayMetrics, health: () => Re
   });
   // The local API answers errors like the cloud, through the same handler: routes throw SvError.
   installErrorHandlers(http);
-  http.get('/healthz', async () => ({ status: 'ok', ...health() }));
-  http.get('/metrics', async (_req, reply) => {
+  http.setValidatorCompiler(() => (value) => ({ value }));
+  registerOpenApi(http, API_DOCS);
+  http.addHook('onRoute', (route) => {
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    if (schema.hide || schema.security) return;
+    route.schema = { ...schema, security: route.url.startsWith('/v1/') ? OPERATOR : [] } as typeof route.schema;
+  });
+  void docsRoutes(http, API_DOCS);
+  const pub = (summary: string) => ({ schema: { summary, tags: ['health'], security: [] } });
+  http.get('/healthz', pub('Liveness and the gateway name (no token)'), async () => ({ status: 'ok', ...health() }));
+  http.get('/metrics', pub('Prometheus metrics (no token)'), async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });

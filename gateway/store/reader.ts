@@ -16,14 +16,6 @@ export interface StoredCook {
   lastMs: number | null;
 }
 
-/** One page of the events or audit table, newest first. */
-export interface HistoryPage {
-  limit: number;
-  /** Only rows older than this (ms). */
-  before?: number | undefined;
-  device?: string | undefined;
-}
-
 /**
  * The gateway's read-only connection to its store (WAL: reads never wait for the writer thread),
  * as a part: opened after the writer has migrated the schema, closed after the parts that read.
@@ -74,14 +66,6 @@ export class StoreReader implements Part {
   }
 
   /** Events or audit entries, newest first (`data` parsed). */
-  history(table: 'events' | 'audit', page: HistoryPage): ({ ts: number; data: unknown } & Record<string, unknown>)[] {
-    const where = [page.before !== undefined ? 'ts < @before' : null, page.device ? 'device_id = @device' : null].filter(Boolean);
-    const rows = this.db
-      .prepare(`SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT @limit`)
-      .all({ limit: page.limit, before: page.before, device: page.device }) as { ts: number; data: string }[];
-    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as unknown }));
-  }
-
   stop(): void {
     this.conn?.close();
     this.conn = undefined;

@@ -65,6 +65,8 @@ const GATEWAY_PUBLIC = new Set([
   'GET /',
   'GET /healthz',
   'GET /metrics',
+  'GET /openapi.json',
+  'GET /docs',
   'GET /dashboard',
   'GET /dashboard/',
   'GET /dashboard/env.json',
@@ -84,6 +86,10 @@ const CLOUD_ROLES: Record<string, Need> = {
   'GET /v1/devices/:id/telemetry': 'viewer',
   'GET /v1/devices/:id/commands': 'viewer',
   'PUT /v1/devices/:id/cook': 'operator',
+  'GET /v1/presets': 'viewer',
+  'PUT /v1/presets/:name': 'operator',
+  'DELETE /v1/presets/:name': 'operator',
+  'PUT /v1/devices/:id/cook/preset/:name': 'operator',
   'DELETE /v1/devices/:id/cook': 'operator',
   'GET /v1/dead-letters': 'admin',
   'GET /v1/events': 'viewer',
@@ -382,16 +388,24 @@ t.test('hostile ids, query values and body fields: a clean 4xx naming the field 
       );
     else t.match(ingest.body?.error?.details, [/^body\./], label('the batch is refused, naming the field'));
   }
+  // The gateway describes its query parameters the same way (docs/api.md): every one of them gets the hostile values too.
+  const gwDoc = (await gwCall('GET', '/openapi.json')).body as typeof doc;
+  const gwQueryParams = (r: Route) =>
+    (gwDoc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()]?.parameters ?? [])
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name);
   for (const r of gwPrivate) {
     for (const p of HOSTILE) {
       for (const param of r.params) {
         const res = await gwCall(r.method, fill(r.path, { [param]: p }), operatorToken, hasBody(r) ? { targetC: 56 } : undefined);
-        await check(`gateway ${key(r)} :${param}=${JSON.stringify(p.slice(0, 40))}`, res, param);
+        await check(`gateway ${key(r)} :${param}=${JSON.stringify(p.slice(0, 40))}`, res, `params.${param}`);
       }
-      if (r.method !== 'GET' || (r.path !== '/v1/events' && r.path !== '/v1/audit')) continue;
-      for (const q of ['limit', 'before', 'device']) {
-        const res = await gwCall('GET', `${r.path}?${q}=${encodeURIComponent(p)}`, operatorToken);
-        await check(`gateway ${key(r)} ?${q}=${JSON.stringify(p.slice(0, 40))}`, res, `query.${q}`);
+      if (r.method !== 'GET') continue;
+      for (const q of gwQueryParams(r)) {
+        for (const v of q === 'cursor' ? [p, ...FORGED_CURSORS] : [p]) {
+          const res = await gwCall('GET', `${fill(r.path, { id: 'kit-local' })}?${q}=${encodeURIComponent(v)}`, operatorToken);
+          await check(`gateway ${key(r)} ?${q}=${JSON.stringify(v.slice(0, 40))}`, res, `query.${q}`);
+        }
       }
     }
   }

@@ -76,6 +76,8 @@ export class SafetyTracker {
    * when the bath is forecast to reach `targetC` (null once it has).
    */
   safeAt(nowMs: number, targetC: number, readyAtMs: number | null, reached: boolean): number | null {
+    // No bath reading yet (a cook just started): nothing to forecast from, and nothing to cache.
+    if (this.lastC === null || this.lastMs === null) return null;
     if (this.cache && nowMs - this.cache.computedMs < RECOMPUTE_MS) return this.cache.atMs;
     const atMs = this.compute(nowMs, targetC, readyAtMs, reached);
     this.cache = { atMs, computedMs: nowMs };

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { SvError } from '../errors.js';
+import { formatIssues } from '../zod-issues.js';
+
+/**
+ * Request parsing for both HTTP APIs (docs/api.md): zod validates inside the handler, a failure is
+ * a 400 naming each field (`query.limit: …`, `params.id: …`, `body.targetC: …`).
+ */
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new SvError('SV_ERR_VALIDATION', `invalid ${where}`, formatIssues(result.error, where));
+}
+
+/**
+ * The JSON Schema of a zod schema for a route: `input` for the OpenAPI document of a request part
+ * (zod does the validating), `output` for a response (Fastify serializes with it).
+ */
+export function doc(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Record<
+    string,
+    unknown
+  >;
+  return withoutPropertyNames(rest) as Record<string, unknown>;
+}
+
+/** OpenAPI 3.0 has no `propertyNames` (zod writes it for a record's string keys): any key is a string anyway. */
+function withoutPropertyNames(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutPropertyNames);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (k === 'propertyNames' ? [] : [[k, withoutPropertyNames(x)]])));
+}
+
+/**
+ * A query-string integer: digits only. z.coerce alone reads an empty value (`?from=`) as 0 and
+ * "1e3" or " 7" as numbers; a bad value must be an error naming the field instead.
+ */
+const queryInt = () =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a non-negative integer')
+    .transform(Number);
+
+/** `limit`: items per page, 1–500, default 100. */
+export const Limit = queryInt().pipe(z.number().int().min(1).max(500)).default(100);
+/** Query-string epoch milliseconds. */
+export const QueryMs = queryInt().pipe(z.number().int().min(0).max(8_640_000_000_000_000));
+
+/**
+ * The `response` part of a route schema: the success body (serialized with it, so nothing outside
+ * the shared shape leaks) and the one error body for every 4xx.
+ */
+export function responses(ok: z.ZodType, status = 200): Record<string, Record<string, unknown>> {
+  return { [status]: doc(ok, 'output'), '4XX': doc(ErrorBodySchema, 'output') };
+}
+
+const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.string()) }),
+});
