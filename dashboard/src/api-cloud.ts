@@ -2,13 +2,7 @@ import { alarmsApi } from './api-alarms.js';
 import { commonApi, query } from './api-common.js';
 import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
 import type { Call } from './http.js';
-import {
-  type Api,
-  type CookRequest,
-  type Link,
-  type NotificationDelivery,
-  type NotifyChannel,
-} from './model.js';
+import type { Api, CookRequest, Link, NotificationDelivery, NotifyChannel } from './model.js';
 
 /** cloud/routes/notifications.ts: one delivery of a notification through one channel. */
 interface CloudDelivery {
