@@ -111,6 +111,11 @@ export async function api(base: string, method: string, path: string, key?: stri
     },
     body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
   });
+  // A stream (GET /v1/stream) never ends: answer its status and headers, and close it.
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, body: null };
+  }
   const text = await res.text();
   let json: unknown = null;
   try {

@@ -111,6 +111,7 @@ const CLOUD_ROLES: Record<string, Need> = {
   'GET /v1/orgs': 'service',
   'POST /v1/orgs': 'service',
   'GET /v1/notifications': 'viewer',
+  'GET /v1/stream': 'viewer',
   'GET /v1/notifications/channels': 'admin',
   'POST /v1/notifications/channels': 'admin',
   'DELETE /v1/notifications/channels/:id': 'admin',
