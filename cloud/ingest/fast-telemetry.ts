@@ -1,13 +1,9 @@
 import { DEVICE_ID_PATTERN } from '../../shared/protocol/device-id.js';
+import { epoch, rssiOk, SENSORS, uint } from '../../shared/protocol/fast-checks.js';
 import { TEMP_MAX_C, TEMP_MIN_C } from '../../shared/protocol/messages.js';
 import type { Telemetry } from '../stores/types.js';
 
-const SENSORS = new Set(['ok', 'disconnected', 'por', 'crc', 'range']);
 const KEYS = new Set(['kind', 'deviceId', 'boot', 'seq', 'ts', 'rxTs', 'tempC', 'sensor', 'heater', 'rssi']);
-const EPOCH_MAX = 8_640_000_000_000_000;
-
-const uint = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
-const epoch = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= EPOCH_MAX;
 
 /**
  * The common case of a relay batch, a valid telemetry record, checked by hand: the same rules as
@@ -35,6 +31,6 @@ export function fastTelemetry(raw: unknown): Telemetry | undefined {
   if (t !== null && (typeof t !== 'number' || !Number.isFinite(t) || t < TEMP_MIN_C || t > TEMP_MAX_C)) return undefined;
   if (typeof r.sensor !== 'string' || !SENSORS.has(r.sensor)) return undefined;
   if (typeof r.heater !== 'boolean') return undefined;
-  if (rssi !== undefined && !(Number.isSafeInteger(rssi) && (rssi as number) >= -127 && (rssi as number) <= 0)) return undefined;
+  if (rssi !== undefined && !rssiOk(rssi)) return undefined;
   return r as unknown as Telemetry;
 }

@@ -1,11 +1,7 @@
+import { epoch, rssiOk, SENSORS, uint } from './fast-checks.js';
 import { TEMP_MAX_C, TEMP_MIN_C, type Telemetry } from './messages.js';
 
-const SENSORS = new Set(['ok', 'disconnected', 'por', 'crc', 'range']);
 const KEYS = new Set(['v', 'boot', 'seq', 'ts', 'tempC', 'sensor', 'heater', 'rssi']);
-const EPOCH_MAX = 8_640_000_000_000_000;
-
-const uint = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
-const epoch = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= EPOCH_MAX;
 
 /**
  * A kit's telemetry after `JSON.parse`, checked by hand: the same rules as the `Telemetry` schema
@@ -30,7 +26,7 @@ export function fastTelemetry(raw: object): Telemetry | undefined {
   if (sensor === 'ok') {
     if (typeof tempC !== 'number' || !(tempC >= TEMP_MIN_C && tempC <= TEMP_MAX_C)) return undefined;
   } else if (tempC !== null) return undefined;
-  if (hasRssi && !(Number.isSafeInteger(rssi) && (rssi as number) >= -127 && (rssi as number) <= 0)) return undefined;
+  if (hasRssi && !rssiOk(rssi)) return undefined;
   const out = { v, boot, seq, ts, tempC, sensor, heater } as Telemetry;
   if (hasRssi) out.rssi = rssi as number;
   return out;
