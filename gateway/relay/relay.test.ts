@@ -110,6 +110,8 @@ t.test('downlink: a cook set in the cloud reaches onDesired once, validated and 
   await waitFor('desired state', async () => (got.length > 0 ? true : undefined), 20_000);
   const d = got[0] as DesiredState;
   t.match(d.devices.find((x) => x.deviceId === dev)?.cook, { id: 'cook-cloud-1', spec: { targetC: 60, durationMin: 90 } });
+  // The version is kept (a writer commit) after onDesired returns, then reported: wait for that commit.
+  await waitFor('the applied version', async () => (relay.desiredVersion === d.version ? true : undefined), 10_000).catch(() => undefined);
   t.equal(relay.desiredVersion, d.version, 'the applied version is reported in the next batches');
   await sleep(1500); // several idle syncs
   t.equal(got.length, 1, 'an applied version is not sent again');
