@@ -13,7 +13,12 @@ export const EMPTY_WINDOW: Window = Object.freeze({ t: [], c: [] });
 export function pushSample(w: Window, tMs: number, c: number, spanMs: number): Window {
   let start = 0;
   while (start < w.t.length && w.t[start]! < tMs - spanMs) start++;
-  return { t: [...w.t.slice(start), tMs], c: [...w.c.slice(start), c] };
+  // One copy per array (this runs on every reading of every kit): slice, then append.
+  const t = w.t.slice(start);
+  const cs = w.c.slice(start);
+  t.push(tMs);
+  cs.push(c);
+  return { t, c: cs };
 }
 
 export interface Fit {
