@@ -1,7 +1,7 @@
 import type { CookSpec } from '../../../shared/cook.js';
 import { budgetFor, minCycleS, pruneLog } from '../budget.js';
 import { DEFAULT_ENGINE, type EngineConfig } from '../config.js';
-import { type Fit, fitLine, pushSample } from '../slope.js';
+import { type Fit, fitLine, follow, pushSample } from '../slope.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { learnFromReading } from './learn.js';
 import { fmt, planHeater } from './plan.js';
@@ -33,8 +33,9 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
   noticeBelief(cfg, d, reading, nowMs, events);
   // Sensor faults are the watchdog's; the engine neither learns nor presses on a bad reading.
   if (reading.sensor !== 'ok' || reading.tempC === null) return done(d, NO_DECISION, events);
-  d.win = pushSample(d.win, nowMs, reading.tempC, cfg.slopeWindowMs);
-  d.hist = pushSample(d.hist, nowMs, reading.tempC, HIST_MS);
+  // One copy of each reading, in the device's ring: the slope window is a view on the history.
+  d.hist = pushSample(d.hist, nowMs, reading.tempC, Math.max(HIST_MS, cfg.slopeWindowMs));
+  d.win = follow(d.win, d.hist, cfg.slopeWindowMs);
   d.lastC = reading.tempC;
   d.lastMs = nowMs;
   const fit = fitLine(d.win);

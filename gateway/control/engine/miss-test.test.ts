@@ -1,6 +1,7 @@
 import t from 'tap';
 import { type KitParams, ThermalSim } from '../../../shared/thermal/index.js';
 import { DEFAULT_ENGINE } from '../config.js';
+import { windowOf } from '../slope.js';
 import type { ControlEvent, Decision } from '../types.js';
 import { type EngineState, initialEngineState, startCook, step } from './index.js';
 import { MISS_EVIDENCE, missEvidence, plantShape, switchRise } from './miss-test.js';
@@ -131,7 +132,7 @@ t.test('readings between the press and the effect delay never weigh in', async (
       const c = sS > 0 && sS * 1000 < DEFAULT_ENGINE.effectDelayMs ? inBetween(sS) : truth(sS);
       cc.push(Math.round(c / 0.0625) * 0.0625);
     }
-    return { t: tt, c: cc };
+    return windowOf(tt, cc);
   };
   const clean = missEvidence(DEFAULT_ENGINE, window(truth), pending, [], shape)!;
   const wild = missEvidence(

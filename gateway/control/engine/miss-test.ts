@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../config.js';
-import type { Window } from '../slope.js';
+import { timeAt, valueAt, type Window } from '../slope.js';
 import type { Learned, PendingPress, Switch } from './state.js';
 
 /**
@@ -74,8 +74,132 @@ export interface MissEvidence {
 }
 
 /**
+ * The running sums of one press's test: the readings are taken in once each, as they arrive, so a
+ * step costs a few exponentials whatever the history holds. Both hypotheses share x (s since the
+ * press); y is the reading minus the confirmed switches (and minus the pending one for "hit"),
+ * relative to the level when the press was sent. Immutable (a step returns a new one): 13 numbers.
+ */
+export interface PressTest {
+  readonly atMs: number;
+  readonly shape: PlantShape;
+  /** Absolute index (in the history ring) of the next reading to take in. */
+  readonly next: number;
+  readonly n: number;
+  readonly sx: number;
+  readonly sxx: number;
+  /** Σy, Σxy, Σy² with y the residual if the press did nothing. */
+  readonly miss: Sums;
+  /** The same if it worked. */
+  readonly hit: Sums;
+  readonly pre: number;
+  readonly post: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+interface Sums {
+  readonly sy: number;
+  readonly sxy: number;
+  readonly syy: number;
+}
+
+function sameShape(a: PlantShape, b: PlantShape): boolean {
+  return a.deadS === b.deadS && a.tauHeaterS === b.tauHeaterS && a.tauProbeS === b.tauProbeS && a.rateCPerS === b.rateCPerS;
+}
+
+/**
+ * The test of the pending press `p`, brought up to date with the readings of `w` it has not seen
+ * yet. `prev` is the test as the last step left it: carried on while it is the same press judged
+ * with the same plant; otherwise a new one takes in the readings from 40 s before the press (once
+ * per press, or when the bath taught a new lag or rate).
+ */
+export function updatePressTest(
+  prev: PressTest | null,
+  cfg: EngineConfig,
+  w: Window,
+  p: PendingPress,
+  switches: readonly Switch[],
+  shape: PlantShape,
+): PressTest {
+  const fresh = prev === null || prev.atMs !== p.atMs || !sameShape(prev.shape, shape) || prev.next < w.start;
+  const from = p.atMs - PRE_S * 1000;
+  const judgeFrom = p.atMs + cfg.effectDelayMs;
+  const sign = p.expect ? 1 : -1;
+  const r = shape.rateCPerS;
+  let { n, sx, sxx, pre, post, lo, hi } = fresh ? EMPTY_TEST : prev;
+  let { sy: my, sxy: mxy, syy: myy } = fresh ? EMPTY_TEST.miss : prev.miss;
+  let { sy: hy, sxy: hxy, syy: hyy } = fresh ? EMPTY_TEST.hit : prev.hit;
+  for (let i = fresh ? w.start : prev.next; i < w.end; i++) {
+    const t = timeAt(w, i);
+    if (t < from || (t > p.atMs && t < judgeFrom)) continue;
+    const c = valueAt(w, i);
+    if (t <= p.atMs) pre++;
+    else post++;
+    if (c < lo) lo = c;
+    if (c > hi) hi = c;
+    let known = 0;
+    for (const sw of switches) {
+      if (sw.atMs >= p.atMs) continue;
+      known += (sw.on ? 1 : -1) * switchRise((t - sw.atMs) / 1000 - shape.deadS, shape);
+    }
+    const x = (t - p.atMs) / 1000;
+    const miss = c - p.fromC - r * known;
+    const hit = miss - sign * r * switchRise(x - shape.deadS, shape);
+    n++;
+    sx += x;
+    sxx += x * x;
+    my += miss;
+    mxy += x * miss;
+    myy += miss * miss;
+    hy += hit;
+    hxy += x * hit;
+    hyy += hit * hit;
+  }
+  return {
+    atMs: p.atMs,
+    shape,
+    next: w.end,
+    n,
+    sx,
+    sxx,
+    miss: { sy: my, sxy: mxy, syy: myy },
+    hit: { sy: hy, sxy: hxy, syy: hyy },
+    pre,
+    post,
+    lo,
+    hi,
+  };
+}
+
+const NO_SUMS: Sums = Object.freeze({ sy: 0, sxy: 0, syy: 0 });
+const EMPTY_TEST: PressTest = Object.freeze({
+  atMs: 0,
+  shape: Object.freeze({ deadS: 0, tauHeaterS: 0, tauProbeS: 0, rateCPerS: 0 }),
+  next: 0,
+  n: 0,
+  sx: 0,
+  sxx: 0,
+  miss: NO_SUMS,
+  hit: NO_SUMS,
+  pre: 0,
+  post: 0,
+  lo: Number.POSITIVE_INFINITY,
+  hi: Number.NEGATIVE_INFINITY,
+});
+
+/** The evidence the test holds so far; null until enough readings. */
+export function pressEvidence(test: PressTest): MissEvidence | null {
+  // One value throughout is a frozen probe (the watchdog's `stuck`) as much as a still bath: no evidence.
+  if (test.pre < 10 || test.post < 5 || test.hi - test.lo < LSB_C / 2) return null;
+  const rssHit = lineRss(test, test.hit);
+  const rssMiss = lineRss(test, test.miss);
+  const noise = Math.max(NOISE_VAR, Math.min(rssHit, rssMiss) / Math.max(1, test.n - 2));
+  return { evidence: (rssHit - rssMiss) / noise, postSamples: test.post };
+}
+
+/**
  * Evidence about the pending press `p` from the readings in `w` (the last minute or so) and the
- * switches confirmed before it; null until enough readings.
+ * switches confirmed before it, from scratch; null until enough readings.
  */
 export function missEvidence(
   cfg: EngineConfig,
@@ -84,63 +208,14 @@ export function missEvidence(
   switches: readonly Switch[],
   shape: PlantShape,
 ): MissEvidence | null {
-  const from = p.atMs - PRE_S * 1000;
-  const judgeFrom = p.atMs + cfg.effectDelayMs;
-  const sign = p.expect ? 1 : -1;
-  // Residual targets under both hypotheses: y − known switches (− the pending one, if it worked).
-  const xs: number[] = [];
-  const hit: number[] = [];
-  const miss: number[] = [];
-  let pre = 0;
-  let post = 0;
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < w.t.length; i++) {
-    const t = w.t[i]!;
-    if (t < from || (t > p.atMs && t < judgeFrom)) continue;
-    if (t <= p.atMs) pre++;
-    else post++;
-    lo = Math.min(lo, w.c[i]!);
-    hi = Math.max(hi, w.c[i]!);
-    let known = 0;
-    for (const s of switches) {
-      if (s.atMs >= p.atMs) continue;
-      known += (s.on ? 1 : -1) * switchRise((t - s.atMs) / 1000 - shape.deadS, shape);
-    }
-    const y = w.c[i]! - shape.rateCPerS * known;
-    const x = (t - p.atMs) / 1000;
-    xs.push(x);
-    miss.push(y);
-    hit.push(y - sign * shape.rateCPerS * switchRise(x - shape.deadS, shape));
-  }
-  // One value throughout is a frozen probe (the watchdog's `stuck`) as much as a still bath: no evidence.
-  if (pre < 10 || post < 5 || hi - lo < LSB_C / 2) return null;
-  const rssHit = lineRss(xs, hit);
-  const rssMiss = lineRss(xs, miss);
-  const noise = Math.max(NOISE_VAR, Math.min(rssHit, rssMiss) / Math.max(1, xs.length - 2));
-  return { evidence: (rssHit - rssMiss) / noise, postSamples: post };
+  return pressEvidence(updatePressTest(null, cfg, w, p, switches, shape));
 }
 
-/** Residual sum of squares of the least-squares line through (x, y). */
-function lineRss(x: readonly number[], y: readonly number[]): number {
-  const n = x.length;
-  let sx = 0;
-  let sy = 0;
-  for (let i = 0; i < n; i++) {
-    sx += x[i]!;
-    sy += y[i]!;
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx;
-    const dy = y[i]! - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
-  return sxx > 0 ? Math.max(0, syy - (sxy * sxy) / sxx) : syy;
+/** Residual sum of squares of the least-squares line through (x, y), from the running sums. */
+function lineRss(t: PressTest, y: Sums): number {
+  const n = t.n;
+  const sxx = t.sxx - (t.sx * t.sx) / n;
+  const sxy = y.sxy - (t.sx * y.sy) / n;
+  const syy = y.syy - (y.sy * y.sy) / n;
+  return Math.max(0, sxx > 0 ? syy - (sxy * sxy) / sxx : syy);
 }

@@ -1,6 +1,7 @@
 import type { CookSpec, CookState } from '../../../shared/cook.js';
 import { DEFAULT_ENGINE, type EngineConfig } from '../config.js';
 import { EMPTY_WINDOW, type Window } from '../slope.js';
+import type { PressTest } from './miss-test.js';
 
 /** One cook on one device. The timer (durationMin) counts from `reached`, as on a cooker. */
 export interface CookSession {
@@ -114,9 +115,12 @@ export interface EngineState {
   /** When the slope started to contradict `actual` (drift detection). */
   driftSinceMs: number | null;
   learn: Learned;
+  /** The slope window: the last `slopeWindowMs` of `hist` (a view on the same readings). */
   win: Window;
   /** The last ~minute and a half of readings: what a press is tested on (miss-test.ts). */
   hist: Window;
+  /** The running test of the pending press (miss-test.ts), updated in place reading by reading. */
+  pressTest: PressTest | null;
   /** Recent confirmed switches, oldest first (at most a few). */
   switches: Switch[];
   lastC: number | null;
@@ -160,6 +164,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     learn: { ...initialLearned(cfg), ...learned },
     win: EMPTY_WINDOW,
     hist: EMPTY_WINDOW,
+    pressTest: null,
     switches: [],
     lastC: null,
     lastMs: null,

@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config.js';
 import { type Fit, fitSince, type Window } from '../slope.js';
 import { type ControlEvent, event } from '../types.js';
-import { MISS_EVIDENCE, missEvidence, plantShape } from './miss-test.js';
+import { MISS_EVIDENCE, plantShape, pressEvidence, updatePressTest } from './miss-test.js';
 import { clamp, type EngineState } from './state.js';
 
 /**
@@ -47,7 +47,8 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   let missed = false;
   // The fast test against the learned model (miss-test.ts); the rules below stay as the fallback.
   const shape = plantShape(d.learn);
-  const test = shape === null ? null : missEvidence(cfg, d.hist, p, d.switches, shape);
+  if (shape !== null) d.pressTest = updatePressTest(d.pressTest, cfg, d.hist, p, d.switches, shape);
+  const test = shape === null || d.pressTest === null ? null : pressEvidence(d.pressTest);
   const fastMiss = test !== null && test.evidence >= MISS_EVIDENCE;
   if (p.expect) {
     confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
