@@ -1,5 +1,6 @@
 import { heatCapacityJPerK } from '../../../shared/thermal/params.js';
 import { type Cell, type ControllerKind, GOALS, type RunMetrics, runCell } from './closed-loop.js';
+import { type DetectBound, detectBound } from './detect-bound.js';
 
 /**
  * The control-quality matrix (docs/control.md): 5/8/15 L × 800/1200 W × UA 0.6/5 W/K × servo latency
@@ -28,6 +29,8 @@ export interface CellResult {
   cell: Cell;
   /** Floor of p95 |error| set by the 30 s dwell: the shortest pulse heats the bath by P·30 s/C. */
   dwellFloorC: number;
+  /** How soon any test could tell a missed press from a taken one in this cell (detect-bound.ts). */
+  detectBound: DetectBound;
   engine: Omit<RunMetrics, 'trace' | 'marks'>;
   hysteresis: Omit<RunMetrics, 'trace' | 'marks'>;
 }
@@ -49,7 +52,13 @@ export function runMatrix(o: MatrixOptions): CellResult[] {
             return m;
           };
           const dwellRiseC = (heaterW * 30) / heatCapacityJPerK({ volumeL });
-          out.push({ cell, dwellFloorC: 0.95 * (dwellRiseC / 2), engine: run('engine'), hysteresis: run('hysteresis') });
+          out.push({
+            cell,
+            dwellFloorC: 0.95 * (dwellRiseC / 2),
+            detectBound: detectBound(cell),
+            engine: run('engine'),
+            hysteresis: run('hysteresis'),
+          });
         }
   return out;
 }
@@ -126,6 +135,8 @@ export interface GoalSummary {
   falseMisses: { main: number; ideal: number };
   /** Cells where the engine's p95 |error| is below hysteresis' (with misses / without). */
   beatsHysteresis: { main: number; ideal: number };
+  /** Cells where even an ideal test needs more than GOALS.detectWithinS to err ≤ 0.1 % (detect-bound.ts). */
+  physicallyLate: { cells: number; worstBoundS: number };
   /** Cells without misses whose p95 |error| ≤ dwell floor + GOALS.floorMarginC. */
   nearFloor: { marginC: number; cellsMet: number; worstExcessC: number };
 }
@@ -172,6 +183,10 @@ export function goals(main: CellResult[], ideal: CellResult[]): GoalSummary {
     },
     falseMisses: { main: sum(main, (r) => r.engine.falseMisses), ideal: sum(ideal, (r) => r.engine.falseMisses) },
     beatsHysteresis: { main: beats(main), ideal: beats(ideal) },
+    physicallyLate: {
+      cells: main.filter((r) => r.detectBound.within01PctS > GOALS.detectWithinS).length,
+      worstBoundS: Math.max(...main.map((r) => r.detectBound.within01PctS)),
+    },
     nearFloor: {
       marginC: GOALS.floorMarginC,
       cellsMet: excess.filter((x) => x <= GOALS.floorMarginC).length,

@@ -16,6 +16,7 @@ export interface ReportInput {
 }
 
 const f = (v: number | null, d = 2) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
+const pct = (p: number) => (p < 0.0005 ? '< 0.1 %' : `${(p * 100).toFixed(1)} %`);
 const mark = (ok: boolean) => (ok ? '' : ' ✗');
 
 function cellName(r: CellResult): string {
@@ -68,22 +69,23 @@ export function markdown(r: ReportInput): string {
   lines.push('');
   lines.push(
     `CPU per control step (engine + watchdog, one telemetry message): p50 ${r.cost.p50Us.toFixed(1)} µs, p99 ${r.cost.p99Us.toFixed(1)} µs ` +
-      `over ${r.cost.steps} steps on this machine; the gateway's telemetry → command latency adds its own I/O on top.`,
+      `over ${r.cost.steps} steps on this machine; the gateway's telemetry → command latency adds its own I/O on top. ` +
+      `Control state per kit mid-cook: ${r.cost.bytesPerKit === null ? '—' : `${(r.cost.bytesPerKit / 1024).toFixed(1)} KiB`} of heap.`,
   );
   lines.push('');
   lines.push('### Per cell, 5 % missed presses (engine / hysteresis; ✗ = misses the target)');
   lines.push('');
   lines.push(
-    '| cell (volume · heater · UA W/K · servo latency) | heat-up × min | overshoot °C | p95 \\|err\\| °C | dwell floor °C | presses/h (max in 1 h) | missed → detected (max s) | fault → off s |',
+    '| cell (volume · heater · UA W/K · servo latency) | heat-up × min | overshoot °C | p95 \\|err\\| °C | dwell floor °C | presses/h (max in 1 h) | missed → detected (max s) | ideal test: s to err ≤ 0.1 % (error at 20 s) | fault → off s |',
   );
-  lines.push('|---|---|---|---|---|---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const c of r.main) {
     const e = c.engine;
     const h = c.hysteresis;
     lines.push(
       `| ${cellName(c)} | ${pair(e.heatUpRatio, h.heatUpRatio, TARGETS.heatUpRatio)} | ${pair(e.overshootC, h.overshootC, TARGETS.overshootC)} | ` +
         `${pair(e.p95ErrC, h.p95ErrC, TARGETS.p95ErrC)} | ${f(c.dwellFloorC)} | ${f(e.pressesPerHour, 1)} (${e.maxPressesInHour}) / ${f(h.pressesPerHour, 1)} (${h.maxPressesInHour}) | ` +
-        `${e.missed} → ${e.detected} (${f(e.detectMaxS, 0)}) / ${h.missed} → ${h.detected} | ${f(e.faultToOffAfterThirdS, 0)} (${f(e.faultToOffS, 0)} from the fault) / — |`,
+        `${e.missed} → ${e.detected} (${f(e.detectMaxS, 0)}) / ${h.missed} → ${h.detected} | ${c.detectBound.within01PctS} (${pct(c.detectBound.errorAt20S)}) | ${f(e.faultToOffAfterThirdS, 0)} (${f(e.faultToOffS, 0)} from the fault) / — |`,
     );
   }
   lines.push('');
@@ -111,7 +113,9 @@ export function text(r: ReportInput): string {
   const m = r.mainSummary.meets;
   const n = r.mainSummary.cells;
   out.push('');
-  out.push(`control step CPU: p50 ${r.cost.p50Us.toFixed(1)} µs, p99 ${r.cost.p99Us.toFixed(1)} µs (${r.cost.steps} steps)`);
+  out.push(
+    `control step CPU: p50 ${r.cost.p50Us.toFixed(1)} µs, p99 ${r.cost.p99Us.toFixed(1)} µs (${r.cost.steps} steps); state ${r.cost.bytesPerKit ?? '—'} B per kit`,
+  );
   out.push(`targets met (engine / hysteresis, of ${n}), 5 % missed presses:`);
   for (const k of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) out.push(`  ${k.padEnd(15)} ${m.engine[k]} / ${m.hysteresis[k]}`);
   const i = r.idealSummary.meets;
@@ -132,6 +136,7 @@ function goalLines(g: GoalSummary): string[] {
     `≥ ${d.target * 100} % of misses detected: ${d.detected} of ${d.missed} (${f(d.share === null ? null : d.share * 100, 1)} %; ${d.detectedInTime} within ${g.detectWithinS.target} s) — ${ok(d.share === null || d.share >= d.target)}`,
     `false misses (a working press judged missed): ${g.falseMisses.main} with 5 % misses, ${g.falseMisses.ideal} without`,
     `engine p95 |error| below hysteresis: ${g.beatsHysteresis.main} of ${n} cells with 5 % misses, ${g.beatsHysteresis.ideal} of ${n} without — ${ok(g.beatsHysteresis.main === n && g.beatsHysteresis.ideal === n)}`,
+    `cells where no test can decide a press within ${g.detectWithinS.target} s at ≤ 0.1 % error (the physics, docs/control.md): ${g.physicallyLate.cells} of ${n} (worst ${g.physicallyLate.worstBoundS} s)`,
     `no misses, p95 |error| ≤ dwell floor + ${g.nearFloor.marginC} °C: ${g.nearFloor.cellsMet} of ${n} cells (worst ${f(g.nearFloor.worstExcessC)} °C over the floor) — ${ok(g.nearFloor.cellsMet === n)}`,
   ];
 }

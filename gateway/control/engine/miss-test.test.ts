@@ -1,10 +1,10 @@
 import t from 'tap';
 import { type KitParams, ThermalSim } from '../../../shared/thermal/index.js';
 import { DEFAULT_ENGINE } from '../config.js';
-import { windowOf } from '../slope.js';
+import { pushSample, windowOf } from '../slope.js';
 import type { ControlEvent, Decision } from '../types.js';
 import { type EngineState, initialEngineState, startCook, step } from './index.js';
-import { MISS_EVIDENCE, missEvidence, plantShape, switchRise } from './miss-test.js';
+import { MISS_EVIDENCE, missEvidence, type PressTest, plantShape, pressEvidence, switchRise, updatePressTest } from './miss-test.js';
 
 /**
  * The fast press test (miss-test.ts), pure: the engine against the thermal simulator in simulated
@@ -145,4 +145,27 @@ t.test('readings between the press and the effect delay never weigh in', async (
   t.ok(clean.evidence < -MISS_EVIDENCE, `a working press: evidence ${clean.evidence.toFixed(1)}`);
   t.equal(wild.evidence, clean.evidence, 'the same evidence whatever the readings in between say');
   t.equal(clean.postSamples, 13, 'judged on the 13 readings from 8 s to 20 s after the press');
+});
+
+t.test('the running test, fed reading by reading, holds the same evidence as the test from scratch', async (t) => {
+  const shape = { deadS: 3, tauHeaterS: 20, tauProbeS: 8, rateCPerS: 0.03 };
+  const atMs = 1_000_000;
+  const pending = { expect: false, atMs, fromC: 60, fromSlope: 0, peakSlope: 0, deadlineMs: atMs + 58_000, byDevice: false };
+  const switches = [{ atMs: atMs - 35_000, on: true }];
+  // The off-press missed: the heater keeps heating after the on-press 35 s earlier.
+  const truth = (sS: number) => 59.8 - 0.001 * sS + shape.rateCPerS * switchRise(sS + 35 - shape.deadS, shape);
+  let w = windowOf([], []);
+  let test: PressTest | null = null;
+  const seen: number[] = [];
+  for (let sS = -80; sS <= 25; sS++) {
+    w = pushSample(w, atMs + sS * 1000, Math.round(truth(sS) / 0.0625) * 0.0625, 90_000);
+    if (sS < 0) continue;
+    test = updatePressTest(test, DEFAULT_ENGINE, w, pending, switches, shape);
+    const e = pressEvidence(test);
+    if (e !== null) seen.push(e.evidence);
+  }
+  const scratch = missEvidence(DEFAULT_ENGINE, w, pending, switches, shape)!;
+  t.ok(Math.abs(seen.at(-1)! - scratch.evidence) < 1e-6, `running ${seen.at(-1)} vs from scratch ${scratch.evidence}`);
+  t.ok(scratch.evidence > MISS_EVIDENCE, `the miss is evident 25 s after the press: ${scratch.evidence.toFixed(1)}`);
+  t.equal(test!.next, w.end, 'every reading taken in once');
 });
