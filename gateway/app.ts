@@ -75,7 +75,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   const relayOn = () => config.cloud.url !== undefined;
   const tokenFile = tokenFilePath(config.dataDir, config.http.tokenFile);
   const stats = new Stats();
-  const store = new StoreWriter(config.dataDir);
+  const store = new StoreWriter(config.dataDir, 2, 5000, config.store.commitIntervalMs);
   const reader = new StoreReader(config.dataDir);
   const pki = pkiPaths(config.dataDir); // paths only; the files are made by the 'tls' part
 

@@ -98,3 +98,25 @@ t.test('the writer thread dies: what waits fails at once, and so does every late
   await t.rejects(write(w, tel(2, 1001)), /store writer thread exited/, 'a later write fails too, instead of waiting forever');
   await t.rejects(w.outboxAck([1]), /store writer thread exited/, 'and every maintenance request');
 });
+
+t.test('store.commitIntervalMs: under load what arrives soon after a commit shares the next one; close does not wait', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-store-iv-'));
+  const w = new StoreWriter(dir, 2, 5000, 5_000);
+  const commits: number[] = [];
+  w.onCommit = (items) => commits.push(items);
+  await w.open();
+  const db = openStore(dir, { readonly: true });
+  t.teardown(() => db.close());
+
+  t.equal(await write(w, tel(1, 1000)), STORED, 'idle: the first reading commits at once');
+  // Within the interval of that commit's start: these two wait and go together, in one commit.
+  const second = [write(w, tel(2, 1001)), write(w, tel(3, 1002))];
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(w.queued, 2, 'both wait for the next commit');
+  t.same(commits.slice(-1), [1]);
+  // Closing commits what waits without waiting for the interval (nothing acknowledged is lost).
+  await w.close();
+  t.same(await Promise.all(second), [STORED, STORED]);
+  t.same(commits.slice(-1), [2], 'the waiting readings went in one commit');
+  t.equal((db.prepare("SELECT count(*) AS n FROM telemetry WHERE device_id = 'kit-st1'").get() as { n: number }).n, 3);
+});

@@ -23,6 +23,9 @@ export class StoreWriter {
   private commits = 0;
   private scheduled = false;
   private closed = false;
+  /** When the last group commit started (performance.now()), for `commitIntervalMs`. */
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private waitTimer: NodeJS.Timeout | undefined;
   /** Items per commit, for the metrics. */
   onCommit: ((items: number, ms: number, failed: boolean) => void) | undefined;
 
@@ -30,6 +33,11 @@ export class StoreWriter {
     private readonly dataDir: string,
     private readonly maxInFlight = 2,
     private readonly maxBatch = 5000,
+    /**
+     * Under load, group commits start at most this often (store.commitIntervalMs): what arrives
+     * meanwhile joins the next one, so one fsync carries more messages. Idle, a message commits at once.
+     */
+    private readonly commitIntervalMs = 0,
   ) {
     this.thread = new WorkerClient('store writer', workerEntry(import.meta.url, 'writer-worker'), { dataDir: this.dataDir });
   }
@@ -92,6 +100,11 @@ export class StoreWriter {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.waitTimer !== undefined) {
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
+      this.scheduled = false;
+    }
     while (!this.thread.failed && (this.current.items.length > 0 || this.thread.waiting > 0)) {
       this.flush();
       await new Promise((r) => setTimeout(r, 5));
@@ -102,12 +115,23 @@ export class StoreWriter {
   private flush(): void {
     this.scheduled = false;
     if (this.current.items.length === 0 || this.commits >= this.maxInFlight) return;
+    const wait = this.lastStart + this.commitIntervalMs - performance.now();
+    if (wait > 0 && !this.closed && this.current.items.length < this.maxBatch) {
+      // Too soon after the last commit started: let more messages join this one.
+      this.scheduled = true;
+      this.waitTimer = setTimeout(() => {
+        this.waitTimer = undefined;
+        this.flush();
+      }, Math.ceil(wait));
+      return;
+    }
+    this.lastStart = performance.now();
     const batch: Pending =
       this.current.items.length <= this.maxBatch
         ? this.current
         : { items: this.current.items.splice(0, this.maxBatch), callbacks: this.current.callbacks.splice(0, this.maxBatch) };
     if (batch === this.current) this.current = { items: [], callbacks: [] };
-    const started = performance.now();
+    const started = this.lastStart;
     this.commits++;
     this.thread.call({ op: 'write', batch: packBatch(batch.items) }).then(
       (reply) => this.committed(batch, reply.error, reply.outcomes, performance.now() - started),
