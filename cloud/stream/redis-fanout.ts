@@ -78,7 +78,8 @@ export class RedisFanout implements StreamTransport {
     if (batch.length === 0) return;
     this.pub.publish(this.channel, JSON.stringify(batch)).catch(() => {
       this.failed += batch.length;
-      for (const [scope, id, gatewayId, frame, event, deviceId] of batch) this.hub.deliver(scope, { id, event, deviceId, gatewayId, frame });
+      for (const [scope, id, gatewayId, frame, event, deviceId] of batch)
+        this.hub.deliver(scope, { id, event, deviceId, gatewayId, frame });
     });
   };
 
