@@ -205,7 +205,7 @@ async function runOne(
     ...row,
     streams: clients.opened(),
     streamDevices: perStream,
-    streamMiBPerS: Math.round((clients.bytes() / 2 ** 20 / o.durationS) * 10) / 10,
+    streamMiBPerS: Math.round((clients.bytes() / 2 ** 20 / o.durationS) * 100) / 100,
     streamsDropped: clients.dropped(),
   };
 }

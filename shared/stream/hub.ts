@@ -49,6 +49,8 @@ interface Group {
 interface Scope {
   ring: Ring;
   groups: Map<string, Group>;
+  /** The `?devices=` groups by kit, so a flush visits only the groups a message is for. */
+  byDevice: Map<string, Set<Group>>;
   pending: Framed[];
 }
 
@@ -60,7 +62,8 @@ const BACKLOG_FLUSH_MS = 100;
  * returns at once: it frames the message once, and the frames of a scope (the gateway: one; the
  * cloud: one per org) are written together once per `flushMs`. Streams with the same selection
  * (fleet, `?devices=`, a gateway-limited key) form a group that gets one chunk per flush, encoded
- * once, so a flush costs O(messages × groups + streams), not O(messages × streams). Fleet groups
+ * once; `?devices=` groups are indexed by kit, so a flush costs O(messages + selected messages +
+ * streams), not O(messages × streams). Fleet groups
  * pass readings through a byte budget (`fleetReadingBytesPerSec`: latest reading per kit,
  * round-robin). A stream that falls more than `maxBufferBytes` behind is closed (the client
  * resumes with Last-Event-ID), so a slow client never costs memory or time on the ingest path.
@@ -154,6 +157,11 @@ export class StreamHub {
         covered: null,
       };
       s.groups.set(key, g);
+      for (const d of selection.devices ?? []) {
+        const set = s.byDevice.get(d) ?? new Set<Group>();
+        set.add(g);
+        s.byDevice.set(d, set);
+      }
     }
     const group = g;
     let head = '';
@@ -178,7 +186,14 @@ export class StreamHub {
       if (!attached) return;
       attached = false;
       group.sinks.delete(sink);
-      if (group.sinks.size === 0 && s.groups.get(key) === group) s.groups.delete(key);
+      if (group.sinks.size === 0 && s.groups.get(key) === group) {
+        s.groups.delete(key);
+        for (const d of group.selection.devices ?? []) {
+          const set = s.byDevice.get(d);
+          set?.delete(group);
+          if (set?.size === 0) s.byDevice.delete(d);
+        }
+      }
       this.open--;
     };
   }
@@ -209,11 +224,18 @@ export class StreamHub {
         s.pending = [];
         for (const f of batch) s.ring.push(f);
       }
+      const forDevices = batch.length > 0 && s.byDevice.size > 0 ? deviceChunks(s, batch) : undefined;
       for (const g of s.groups.values()) {
-        if (batch.length === 0 && !g.budget?.backlog) continue;
+        let text: string;
+        if (g.selection.devices !== null) {
+          text = forDevices?.get(g) ?? '';
+          if (text === '') continue; // nothing for it: no write, not even a look at its sockets
+        } else {
+          if (batch.length === 0 && !g.budget?.backlog) continue;
+          text = chunkOf(g, batch, now);
+          if (g.budget && g.budget.backlog > 0) backlog = true;
+        }
         // Encoded once per group and flush, not once per stream: the same bytes go to every socket of the group.
-        const text = chunkOf(g, batch, now);
-        if (g.budget && g.budget.backlog > 0) backlog = true;
         const chunk = text === '' ? undefined : Buffer.from(text);
         for (const sink of [...g.sinks]) {
           if (sink.buffered() > this.opts.maxBufferBytes) {
@@ -250,7 +272,7 @@ export class StreamHub {
   private scope(name: string): Scope {
     let s = this.scopes.get(name);
     if (!s) {
-      s = { ring: new Ring(this.opts.ringSize), groups: new Map(), pending: [] };
+      s = { ring: new Ring(this.opts.ringSize), groups: new Map(), byDevice: new Map(), pending: [] };
       this.scopes.set(name, s);
     }
     return s;
@@ -258,7 +280,28 @@ export class StreamHub {
 }
 
 /**
- * One group's text for one flush: the selected frames in order; in a budgeted (fleet) group the
+ * The text of every `?devices=` group for one flush, through the kit index: a message about a kit
+ * visits only the groups that follow it; one about no kit visits every device group. In order.
+ */
+function deviceChunks(s: Scope, batch: readonly Framed[]): Map<Group, string> {
+  const out = new Map<Group, string>();
+  const add = (g: Group, f: Framed) => {
+    if (g.selection.gatewayId !== null && f.gatewayId !== g.selection.gatewayId) return;
+    out.set(g, (out.get(g) ?? '') + f.frame);
+  };
+  for (const f of batch) {
+    if (f.deviceId !== null) {
+      const groups = s.byDevice.get(f.deviceId);
+      if (groups) for (const g of groups) add(g, f);
+    } else {
+      for (const g of s.groups.values()) if (g.selection.devices !== null) add(g, f);
+    }
+  }
+  return out;
+}
+
+/**
+ * A fleet group's text for one flush: the selected frames in order; in a budgeted (fleet) group the
  * readings go through the budget and follow the other messages, and the chunk ends with an id-only
  * line naming the newest message the group has covered, so a client resumes after what it was
  * shown or skipped, never before (the readings it skipped are not replayed; it refetches on reconnect).
