@@ -1,7 +1,7 @@
 import type { Framed } from './message.js';
 
 /**
- * The reading budget of fleet streams (`stream.fleetReadingBytesPerSec`, ADR 039): a token bucket
+ * The reading budget of fleet streams (`stream.fleetReadingBytesPerSec`, ADR 040): a token bucket
  * of bytes a second (one second's worth of burst) in front of a queue holding at most one reading
  * per kit. A newer reading of a kit still queued replaces it in place (conflated, counted); a kit
  * that is sent goes to the back when its next reading comes. So the queue is served oldest-waiting

@@ -58,7 +58,7 @@ interface Scope {
 const BACKLOG_FLUSH_MS = 100;
 
 /**
- * The fan-out behind GET /v1/stream (ADR 034, ADR 039). `publish` is called after a commit and
+ * The fan-out behind GET /v1/stream (ADR 034, ADR 040). `publish` is called after a commit and
  * returns at once: it frames the message once, and the frames of a scope (the gateway: one; the
  * cloud: one per org) are written together once per `flushMs`. Streams with the same selection
  * (fleet, `?devices=`, a gateway-limited key) form a group that gets one chunk per flush, encoded
