@@ -11,6 +11,7 @@ import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
 import { frameworkErrors } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
+import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { newId } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
 import { Authenticator, neededBy } from './http/auth.js';
@@ -121,6 +122,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   const deps: RouteDeps = { config, stores, auth, pipeline, metrics, log, now, notifier };
   // Live updates (GET /v1/stream, ADR 034): published after each committed batch.
   const stream = new CloudStream(deps);
+  registerStreamMetrics(metrics.registry, stream.hub);
   pipeline.committed = stream.committed;
 
   http.decorateRequest('principal', null);

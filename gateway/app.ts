@@ -3,6 +3,7 @@ import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
 import type { StreamHub } from '../shared/stream/hub.js';
+import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { GatewayAlarms } from './alarms/gateway-alarms.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { BrokerFront } from './broker/ports.js';
@@ -112,6 +113,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
 
   // Live updates (GET /v1/stream, ADR 034): fed after commits, never in the way of ingest or control.
   const stream = new GatewayStream({ options: config.stream, ingest, gatewayName: config.name, now });
+  registerStreamMetrics(metrics.registry, stream.hub);
   const control = new ControlPart({
     config,
     store,

@@ -266,6 +266,9 @@ t.test('both OpenAPI documents validate, and describe the shared routes alike', 
     description: 'The operator token (sousvide gateway token)',
   });
   t.same(g.paths['/healthz'].get.security, [], 'gateway: health needs no token');
+  const streamQuery = (d: Json) => (d.paths['/v1/stream']?.get?.parameters as Json[] | undefined)?.filter((p) => p.in === 'query');
+  t.match(streamQuery(g), [{ name: 'devices', schema: { type: 'string' } }], 'gateway: GET /v1/stream documents ?devices=');
+  t.same(streamQuery(g), streamQuery(c), 'GET /v1/stream: the same query on both');
   for (const [path, method] of <[string, string][]>[
     ['/v1/devices', 'get'],
     ['/v1/devices/{id}', 'get'],

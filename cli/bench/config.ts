@@ -48,6 +48,10 @@ export const benchIngestConfig = defineConfig(
       default: 0,
       help: 'Also run each gateway with N open GET /v1/stream clients: a pair, without then with (gateway only; 0 = none).',
     }),
+    streamDevices: intOption(0, 100, {
+      default: 0,
+      help: 'What each --streams client follows: K kits (?devices=, chosen round-robin over the kits), or 0 = the fleet stream (every kit).',
+    }),
     report,
   },
   { usage: true },

@@ -40,6 +40,7 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     client,
     gatewayNodes: c.gatewayNodes,
     streams: c.streams,
+    streamDevices: c.streamDevices,
     log: (line: string) => out.write(`${line}\n`),
   };
   const rows = await benchIngest(opts);
@@ -80,27 +81,33 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
+const follows = (k: number | undefined) => (k ? `${k}` : 'fleet');
+
 /** The stream pair (ADR 034): the same gateway, kits and load without and with N open streams. */
-function streamsSection(rows: IngestRow[], o: { streams: number; durationS: number; rate: number }, cores: number): string {
+function streamsSection(
+  rows: IngestRow[],
+  o: { streams: number; streamDevices: number; durationS: number; rate: number },
+  cores: number,
+): string {
   const pairs = rows.filter((r) => r.broker.startsWith('gateway') && r.streams === undefined);
   const lines = pairs.map((base) => {
     const withS = rows.find((r) => r.kits === base.kits && r.streams !== undefined);
     if (!withS) return null;
     const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? '–' : (a / b).toFixed(2));
     return [
-      `| ${base.kits} | 0 | ${base.msgPerS} | ${base.brokerCpuUsPerMsg ?? '–'} | ${base.p99 ?? '–'} | ${base.rssMb ?? '–'} | – | – |`,
-      `| ${withS.kits} | ${withS.streams} | ${withS.msgPerS} | ${withS.brokerCpuUsPerMsg ?? '–'} | ${withS.p99 ?? '–'} | ${withS.rssMb ?? '–'} | ${withS.streamMiBPerS} | ${withS.streamsDropped} |`,
-      `| **ratio** | | ${ratio(withS.msgPerS, base.msgPerS)} | **${ratio(withS.brokerCpuUsPerMsg, base.brokerCpuUsPerMsg)}** | ${ratio(withS.p99, base.p99)} | ${ratio(withS.rssMb, base.rssMb)} | | |`,
+      `| ${base.kits} | 0 | – | ${base.msgPerS} | ${base.brokerCpuUsPerMsg ?? '–'} | ${base.p99 ?? '–'} | ${base.rssMb ?? '–'} | – | – |`,
+      `| ${withS.kits} | ${withS.streams} | ${follows(withS.streamDevices)} | ${withS.msgPerS} | ${withS.brokerCpuUsPerMsg ?? '–'} | ${withS.p99 ?? '–'} | ${withS.rssMb ?? '–'} | ${withS.streamMiBPerS} | ${withS.streamsDropped} |`,
+      `| **ratio** | | | ${ratio(withS.msgPerS, base.msgPerS)} | **${ratio(withS.brokerCpuUsPerMsg, base.brokerCpuUsPerMsg)}** | ${ratio(withS.p99, base.p99)} | ${ratio(withS.rssMb, base.rssMb)} | | |`,
     ].join('\n');
   });
   return [
-    `## Live streams during ingest (\`sousvide bench ingest --streams ${o.streams}\`)`,
+    `## Live streams during ingest (\`sousvide bench ingest --streams ${o.streams}${o.streamDevices ? ` --stream-devices ${o.streamDevices}` : ''}\`)`,
     '',
     `Run ${new Date().toISOString()} on this machine (${cores} cores shared with the load generator, the stream clients and other work: read the ratios, not the absolute figures).`,
-    `A pair per kit count: the gateway under ${o.rate} msg/s per kit for ${o.durationS} s, then again with ${o.streams} GET /v1/stream clients open (operator token, every kit's readings at stream.readingIntervalMs, 1 s by default). Gateway CPU per acknowledged message is its steady-state process CPU over the messages acknowledged (as in the ingest table).`,
+    `A pair per kit count: the gateway under ${o.rate} msg/s per kit for ${o.durationS} s, then again with ${o.streams} GET /v1/stream clients open (operator token; ${o.streamDevices ? `each following ${o.streamDevices} kits with ?devices=, chosen round-robin, every reading of them at stream.readingIntervalMs, 1 s by default` : "fleet streams: every kit's readings at stream.readingIntervalMs (1 s by default), held to stream.fleetReadingBytesPerSec per stream"}). Gateway CPU per acknowledged message is its steady-state process CPU over the messages acknowledged (as in the ingest table).`,
     '',
-    '| kits | open streams | msg/s | gateway µs CPU/msg | PUBACK p99 ms | RSS MB | stream MiB/s received | streams dropped as slow |',
-    '|---|---|---|---|---|---|---|---|',
+    '| kits | open streams | kits per stream | msg/s | gateway µs CPU/msg | PUBACK p99 ms | RSS MB | stream MiB/s received | streams dropped as slow |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...lines.filter(Boolean),
   ].join('\n');
 }

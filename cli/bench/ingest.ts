@@ -24,6 +24,8 @@ export interface IngestBenchOptions {
   gatewayNodes?: number;
   /** Also run each gateway with this many open GET /v1/stream clients (a pair: without, then with; ADR 034). */
   streams?: number;
+  /** What each stream client follows: K kits (`?devices=`, round-robin), or 0 (default) the fleet stream. */
+  streamDevices?: number;
   log: (line: string) => void;
 }
 
@@ -60,6 +62,8 @@ export interface IngestRow {
   errors: Record<string, number>;
   /** Open stream clients during the run (0: none); what they received; how many the gateway dropped as too slow. */
   streams?: number;
+  /** Kits each stream followed (`?devices=`); 0: fleet streams. */
+  streamDevices?: number;
   streamMiBPerS?: number;
   streamsDropped?: number;
 }
@@ -146,8 +150,15 @@ async function runOne(
   work: string,
   streams = 0,
 ): Promise<IngestRow> {
-  const clients = streams > 0 && target.http ? await openStreamClients(target.http.port, target.http.token, streams) : undefined;
-  if (clients) target.label = `${target.label} + ${clients.opened()} streams`;
+  const perStream = o.streamDevices ?? 0;
+  const clients =
+    streams > 0 && target.http
+      ? await openStreamClients(target.http.port, target.http.token, streams, {
+          kits: hosted.kits.slice(0, n).map((k) => k.id),
+          perStream,
+        })
+      : undefined;
+  if (clients) target.label = `${target.label} + ${clients.opened()} ${perStream > 0 ? `streams of ${perStream} kits` : 'fleet streams'}`;
   const samples: Sample[] = [];
   const sampler = setInterval(
     () =>
@@ -193,7 +204,8 @@ async function runOne(
   return {
     ...row,
     streams: clients.opened(),
-    streamMiBPerS: Math.round((clients.bytes() / 2 ** 20 / o.durationS) * 10) / 10,
+    streamDevices: perStream,
+    streamMiBPerS: Math.round((clients.bytes() / 2 ** 20 / o.durationS) * 100) / 100,
     streamsDropped: clients.dropped(),
   };
 }

@@ -1,7 +1,10 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { StreamHub, StreamTransport } from '../../shared/stream/hub.js';
-import type { Framed } from '../../shared/stream/message.js';
+import type { Framed, StreamEventName } from '../../shared/stream/message.js';
+
+const EVENTS: readonly string[] = ['reading', 'state', 'event', 'alarm'] satisfies StreamEventName[];
+const isEventName = (x: unknown): x is StreamEventName => typeof x === 'string' && EVENTS.includes(x);
 
 /**
  * Stream messages across cloud instances (ADR 034): each instance publishes what it ingested on one
@@ -14,7 +17,8 @@ export class RedisFanout implements StreamTransport {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly channel: string;
-  private queue: [string, string, string | null, string][] = [];
+  /** [scope, id, gatewayId, frame, event, deviceId] per message. */
+  private queue: [string, string, string | null, string, StreamEventName, string | null][] = [];
   private scheduled = false;
   failed = 0;
 
@@ -61,7 +65,7 @@ export class RedisFanout implements StreamTransport {
   }
 
   send(scope: string, f: Framed): void {
-    this.queue.push([scope, f.id, f.gatewayId, f.frame]);
+    this.queue.push([scope, f.id, f.gatewayId, f.frame, f.event, f.deviceId]);
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.publish);
@@ -74,7 +78,8 @@ export class RedisFanout implements StreamTransport {
     if (batch.length === 0) return;
     this.pub.publish(this.channel, JSON.stringify(batch)).catch(() => {
       this.failed += batch.length;
-      for (const [scope, id, gatewayId, frame] of batch) this.hub.deliver(scope, { id, gatewayId, frame });
+      for (const [scope, id, gatewayId, frame, event, deviceId] of batch)
+        this.hub.deliver(scope, { id, event, deviceId, gatewayId, frame });
     });
   };
 
@@ -87,10 +92,16 @@ export class RedisFanout implements StreamTransport {
     }
     if (!Array.isArray(batch)) return;
     for (const m of batch) {
-      if (!Array.isArray(m) || m.length !== 4) continue;
-      const [scope, id, gatewayId, frame] = m as [unknown, unknown, unknown, unknown];
-      if (typeof scope !== 'string' || typeof id !== 'string' || typeof frame !== 'string') continue;
-      this.hub.deliver(scope, { id, gatewayId: typeof gatewayId === 'string' ? gatewayId : null, frame });
+      if (!Array.isArray(m) || m.length !== 6) continue;
+      const [scope, id, gatewayId, frame, event, deviceId] = m as unknown[];
+      if (typeof scope !== 'string' || typeof id !== 'string' || typeof frame !== 'string' || !isEventName(event)) continue;
+      this.hub.deliver(scope, {
+        id,
+        event,
+        deviceId: typeof deviceId === 'string' ? deviceId : null,
+        gatewayId: typeof gatewayId === 'string' ? gatewayId : null,
+        frame,
+      });
     }
   }
 }

@@ -147,3 +147,65 @@ t.test('embedded store: in-process fan-out', async (t) => {
   t.notMatch(a.messages.map((m) => m.data).join('\n'), B.kit, 'org A never sees org B');
   t.notMatch(b.messages.map((m) => m.data).join('\n'), A.kit, 'org B never sees org A');
 });
+
+t.test('embedded store, ?devices=: its kit only, within the org; a bad value is a 400 naming the field', async (t) => {
+  const c = await startCloud(t, testConfig(t, undefined, 'stream-devices', { 'stream.flushMs': 0, 'stream.readingIntervalMs': 0 }));
+  const A = await orgWithKit(c);
+  const B = await orgWithKit(c);
+  const otherKit = `${A.kit}-b`;
+  t.equal((await A.ingest([registry([otherKit])])).status, 200);
+  const url = `${c.base}/v1/stream`;
+  const auth = { authorization: `Bearer ${A.viewer}` };
+
+  const bad = await fetch(`${url}?devices=${A.kit},UPPER`, { headers: auth });
+  t.equal(bad.status, 400, 'a bad device id: 400');
+  t.match(await bad.json(), { error: { code: 'SV_ERR_VALIDATION', details: [/^query\.devices\.1: must match/] } }, 'naming the field');
+  const many = await fetch(`${url}?devices=${Array.from({ length: 101 }, (_, i) => `kit-${i}`).join(',')}`, { headers: auth });
+  t.equal(many.status, 400);
+  t.match(await many.json(), { error: { details: ['query.devices: at most 100 device ids'] } });
+
+  const one = openSse(`${url}?devices=${A.kit}`, auth);
+  // B's viewer asking for A's kit: B's org scope still applies, so nothing of A's.
+  const foreign = openSse(`${url}?devices=${A.kit},${B.kit}`, { authorization: `Bearer ${B.viewer}` });
+  const fleet = openSse(url, auth);
+  t.teardown(() => {
+    for (const x of [one, foreign, fleet]) x.close();
+  });
+  for (const x of [one, foreign, fleet]) {
+    t.equal(await x.status, 200);
+    await x.next((m) => m.event === 'ready');
+  }
+  t.equal((await A.ingest([telemetry(otherKit, 1, 1), telemetry(A.kit, 1, 1)])).status, 200);
+  t.equal((await A.ingest([telemetry(otherKit, 1, 2), event(otherKit, { severity: 'alarm', type: 'over_temp' })])).status, 200);
+  t.equal((await A.ingest([telemetry(A.kit, 1, 2)])).status, 200);
+  t.equal((await B.ingest([telemetry(B.kit, 1, 1)])).status, 200);
+  await fleet.next(isReading(A.kit, 2));
+  await one.next(isReading(A.kit, 2));
+  await foreign.next(isReading(B.kit, 1));
+  t.same(
+    readings(one).map((r) => [r.deviceId, r.seq]),
+    [
+      [A.kit, 1],
+      [A.kit, 2],
+    ],
+    "devices=<kit>: its readings only, not the other kit's of the same org",
+  );
+  t.notOk(
+    one.messages.some((m) => m.event === 'alarm'),
+    "nor the other kit's alarm",
+  );
+  t.ok(
+    fleet.messages.some((m) => m.event === 'alarm'),
+    'which the fleet stream carries',
+  );
+  t.same(
+    readings(fleet)
+      .map((r) => r.deviceId)
+      .filter((k) => k === otherKit).length,
+    2,
+    'the fleet stream: the other kit too',
+  );
+  t.notMatch(foreign.messages.map((m) => m.data).join('\n'), A.kit, "another org naming A's kit gets nothing of it");
+  // /metrics answers the service operator's org only: read the registry it serves.
+  t.match(await c.cloud.metrics.registry.metrics(), /^stream_readings_conflated_total \d+$/m, 'the stream counters are in /metrics');
+});

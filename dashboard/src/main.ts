@@ -112,10 +112,13 @@ async function boot(): Promise<void> {
   let timer: number | undefined;
   let view: View | undefined;
   let live: LiveStream | undefined;
+  /** What the open stream follows: a kit's id, or '' for the fleet. */
+  let following: string | undefined;
   let lastFull = 0;
   const closeLive = () => {
     live?.close();
     live = undefined;
+    following = undefined;
   };
   const stopPolling = () => {
     clearTimeout(timer);
@@ -195,6 +198,7 @@ async function boot(): Promise<void> {
       }
       main.replaceChildren(view.el);
       main.focus({ preventScroll: true });
+      follow(kit ? decodeURIComponent(kit[1] as string) : '');
       poll(view, kit ? 1500 : 2000);
     };
     // Live updates: messages go to the page on screen; one it cannot apply asks for a refresh.
@@ -212,23 +216,30 @@ async function boot(): Promise<void> {
       }, 250);
     };
     closeLive();
-    live = liveStream({
-      headers: streamHeaders,
-      onMessage: (m) => {
-        if (m.event === 'reset' || !view?.live?.(m)) refreshNow();
-      },
-      onState: (s) => {
-        liveEl.textContent =
-          s === 'live'
-            ? 'Live'
-            : s === 'down'
-              ? 'Disconnected: live updates paused, refreshing every few seconds'
-              : 'Connecting live updates…';
-        liveEl.className = `live is-${s}`;
-        if (s === 'live') refreshNow(); // catch up on what changed while it was down
-      },
-      onRefused: () => {},
-    });
+    // The stream follows what the page shows: a kit's page its kit (?devices=), every other page the fleet.
+    const follow = (kitId: string) => {
+      if (live && following === kitId) return;
+      closeLive();
+      following = kitId;
+      live = liveStream({
+        headers: streamHeaders,
+        devices: kitId ? [kitId] : undefined,
+        onMessage: (m) => {
+          if (m.event === 'reset' || !view?.live?.(m)) refreshNow();
+        },
+        onState: (s) => {
+          liveEl.textContent =
+            s === 'live'
+              ? 'Live'
+              : s === 'down'
+                ? 'Disconnected: live updates paused, refreshing every few seconds'
+                : 'Connecting live updates…';
+          liveEl.className = `live is-${s}`;
+          if (s === 'live') refreshNow(); // catch up on what changed while it was down
+        },
+        onRefused: () => {},
+      });
+    };
     const poll = (v: View, everyMs: number) => {
       const run = async () => {
         if (v !== view) return;

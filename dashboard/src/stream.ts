@@ -5,7 +5,7 @@ import { SseParser } from '../../shared/stream/sse-parse.js';
  * EventSource, which cannot send the gateway's Authorization header; the format, ids and
  * Last-Event-ID resume are the standard ones. States: `connecting`, `live` (after the server's
  * `ready`), `down` (broken: the shell polls instead and this reconnects with backoff: 1 s, 2 s,
- * 4 s … 30 s, jittered).
+ * 4 s … 30 s, jittered). `devices`: the kits the page shows (`?devices=`); absent, the fleet stream.
  */
 export type LiveState = 'connecting' | 'live' | 'down';
 
@@ -22,6 +22,8 @@ export interface LiveStream {
 
 export function liveStream(o: {
   headers: Record<string, string>;
+  /** Only these kits' messages (a kit's page); absent: every kit (list pages). */
+  devices?: readonly string[];
   onMessage(m: StreamMsg): void;
   onState(s: LiveState): void;
   /** 401/403: the credential is no longer accepted (the shell logs out). */
@@ -39,11 +41,12 @@ export function liveStream(o: {
     o.onState(s);
   };
 
+  const url = o.devices?.length ? `/v1/stream?devices=${o.devices.map(encodeURIComponent).join(',')}` : '/v1/stream';
   const connect = async () => {
     abort = new AbortController();
     const parser = new SseParser(lastId);
     try {
-      const res = await fetch('/v1/stream', {
+      const res = await fetch(url, {
         headers: { accept: 'text/event-stream', ...o.headers, ...(lastId ? { 'last-event-id': lastId } : {}) },
         credentials: 'same-origin',
         cache: 'no-store',
@@ -61,7 +64,7 @@ export function liveStream(o: {
         const { value, done } = await reader.read();
         if (done) break;
         for (const m of parser.feed(value)) {
-          if (m.hasId) lastId = m.lastEventId;
+          lastId = m.lastEventId;
           if (m.event === 'ready') {
             failures = 0;
             set('live');
@@ -75,6 +78,8 @@ export function liveStream(o: {
           }
           o.onMessage({ event: m.event as StreamMsg['event'], data });
         }
+        // A fleet stream under its reading budget ends a chunk with an id alone: resume after it.
+        lastId = parser.lastEventId;
       }
     } catch {
       // network error or abort: handled below

@@ -94,5 +94,17 @@ t.test('a reading reaches the fleet page through SSE, with no poll; a broken str
   await show(41.5);
   await page.waitForTimeout(500);
   t.same(polls.slice(back), [], 'live again: the reading came without a poll');
+
+  // A kit's page follows that kit only (?devices=); back on the list, the fleet stream again.
+  const streams: string[] = [];
+  page.on('request', (r: Request) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/v1/stream') streams.push(u.search);
+  });
+  await page.goto(`http://127.0.0.1:${gw.httpPort}/dashboard/#/kit/kit-live`);
+  await indicator.filter({ hasText: /^Live$/ }).waitFor(WAIT);
+  await page.goto(`http://127.0.0.1:${gw.httpPort}/dashboard/#/`);
+  await indicator.filter({ hasText: /^Live$/ }).waitFor(WAIT);
+  t.same(streams, ['?devices=kit-live', ''], "the kit's page subscribed to its kit, the list page to the fleet");
   t.same(pageErrors, [], 'no page errors');
 });

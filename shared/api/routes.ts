@@ -35,6 +35,24 @@ export const AUDIT_FILTER = {
   to: QueryMs.optional(),
 };
 
+/** At most this many kits in one stream's `?devices=`. */
+export const MAX_STREAM_DEVICES = 100;
+
+/**
+ * The query of `GET /v1/stream`: `devices`, a comma list of device ids (duplicates collapse, at most
+ * MAX_STREAM_DEVICES): the stream carries only messages about those kits. Absent: the fleet.
+ */
+export const StreamQuery = z.strictObject({
+  devices: z
+    .string()
+    .meta({
+      description: `Comma-separated device ids (at most ${MAX_STREAM_DEVICES}; duplicates collapse): only messages about these kits. Absent: every kit (a fleet stream, whose readings are held to stream.fleetReadingBytesPerSec).`,
+    })
+    .transform((s) => [...new Set(s.split(','))])
+    .pipe(z.array(DeviceId).min(1).max(MAX_STREAM_DEVICES, `at most ${MAX_STREAM_DEVICES} device ids`))
+    .optional(),
+});
+
 export const ROUTES = {
   devices: { tags: ['devices'], summary: 'Devices with their latest state', response: responses(Paged(Device)) },
   device: {

@@ -1,5 +1,7 @@
 import { fastifySSE } from '@fastify/sse';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { doc, parse } from '../api/parse.js';
+import { StreamQuery } from '../api/routes.js';
 import { SvError } from '../errors.js';
 import type { StreamHub } from '../stream/hub.js';
 
@@ -16,6 +18,8 @@ export interface StreamRouteOptions {
 
 export const STREAM_DESCRIPTION =
   'Server-sent events: `reading` (at most one per kit per stream.readingIntervalMs), `state`, `event`, `alarm`; each has an id. ' +
+  'With `?devices=a,b` only messages about those kits (and about no kit); without it every kit, and readings are held to ' +
+  'stream.fleetReadingBytesPerSec per stream (latest reading per kit, kits in turn; state, events and alarms always pass). ' +
   'Send Last-Event-ID to resume: missed messages are replayed, or a `reset` event says to refetch. `ready` follows any replay; ' +
   'comment lines are heartbeats. A client that falls too far behind is disconnected and resumes.';
 
@@ -42,11 +46,13 @@ export function streamRoute(http: FastifyInstance, o: StreamRouteOptions): void 
             type: 'object',
             properties: { 'last-event-id': { type: 'string', description: 'The id of the last message received, to resume' } },
           },
+          querystring: doc(StreamQuery),
           response: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
           ...o.schema,
         },
       },
       async (req: FastifyRequest, reply: FastifyReply) => {
+        const { devices } = parse(StreamQuery, req.query, 'query');
         if (o.hub.full) throw new SvError('SV_ERR_RATE_LIMITED', 'too many open streams; retry later', ['streams: at the server limit']);
         const { scope, gatewayId } = o.scope(req);
         const ctx = reply.sse;
@@ -63,6 +69,7 @@ export function streamRoute(http: FastifyInstance, o: StreamRouteOptions): void 
             buffered: () => raw.writableLength,
             close: () => raw.destroy(),
             gatewayId: gatewayId ?? null,
+            devices: devices ?? null,
           },
           ctx.lastEventId,
         );

@@ -15,6 +15,19 @@ export const streamConfig = {
     default: 1_000,
     help: 'At most one reading per kit per this interval on the stream (0 = every reading).',
   }),
+  fleetReadingBytesPerSec: opt(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024 * 1024),
+    {
+      kind: 'int',
+      unit: 'bytes/s',
+      default: 16_384,
+      help: 'Readings per fleet stream (one without ?devices=) at most this many bytes a second; past it each kit keeps only its latest reading and kits are sent round-robin (state, events and alarms are never held back; 0 = unlimited).',
+    },
+  ),
   heartbeatMs: opt(z.number().int().min(1_000).max(300_000), {
     kind: 'int',
     unit: 'ms',
@@ -51,6 +64,7 @@ export const streamConfig = {
 export interface StreamOptions {
   ringSize: number;
   readingIntervalMs: number;
+  fleetReadingBytesPerSec: number;
   heartbeatMs: number;
   flushMs: number;
   maxBufferBytes: number;

@@ -2,18 +2,32 @@ import t from 'tap';
 import { StreamHub, type StreamSink } from './hub.js';
 import { SseParser } from './sse-parse.js';
 
-const OPTS = { ringSize: 5, readingIntervalMs: 1000, flushMs: 0, maxBufferBytes: 10_000, maxClients: 10 };
+const OPTS = { ringSize: 5, readingIntervalMs: 1000, flushMs: 0, maxBufferBytes: 10_000, maxClients: 10, fleetReadingBytesPerSec: 0 };
 const turn = () => new Promise((r) => setImmediate(r));
 
-function sink(gatewayId: string | null = null) {
+function sink(gatewayId: string | null = null, devices: string[] | null = null) {
   const parser = new SseParser();
   const got: { id: string; event: string; data: Record<string, unknown> }[] = [];
+  const chunks: (string | Uint8Array)[] = [];
   let buffered = 0;
-  const s: StreamSink & { got: typeof got; closed: boolean; setBuffered(n: number): void } = {
+  const s: StreamSink & {
+    got: typeof got;
+    chunks: typeof chunks;
+    parser: SseParser;
+    closed: boolean;
+    bytes: number;
+    setBuffered(n: number): void;
+  } = {
     got,
+    chunks,
+    parser,
     closed: false,
+    bytes: 0,
     gatewayId,
+    devices,
     write(chunk) {
+      chunks.push(chunk);
+      s.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       for (const m of parser.feed(String(chunk))) got.push({ id: m.hasId ? m.lastEventId : '', event: m.event, data: JSON.parse(m.data) });
     },
     buffered: () => buffered,
@@ -114,4 +128,138 @@ t.test('readings are rate-limited per kit; a gateway-limited sink sees its gatew
   t.equal(slow.got.filter((m) => m.event === 'reading').length, 0, 'and got nothing more');
   t.equal(hub.counters.readingsSkipped, 1);
   t.equal(hub.counters.slowDropped, 1);
+});
+
+const kits = (x: ReturnType<typeof sink>, event = 'reading') => x.got.filter((m) => m.event === event).map((m) => m.data.deviceId);
+
+t.test('?devices= streams carry their kits only (and messages about no kit); replay goes through the same filter', async (t) => {
+  let now = 0;
+  const hub = new StreamHub({ ...OPTS, ringSize: 100 }, () => now);
+  const fleet = sink();
+  const k1 = sink(null, ['k1']);
+  const k2k3 = sink(null, ['k3', 'k2', 'k3']);
+  const gw2k1 = sink('gw2', ['k1', 'k2']);
+  for (const x of [fleet, k1, k2k3, gw2k1]) hub.attach('org', x);
+  hub.publish('org', 'reading', reading('k1', 1));
+  hub.publish('org', 'reading', reading('k2', 1, 'gw2'));
+  hub.publish('org', 'reading', reading('k3', 1));
+  hub.publish('org', 'state', { deviceId: 'k1', gatewayId: 'gw1', online: false } as never);
+  hub.publish('org', 'event', { deviceId: null, gatewayId: 'gw1', type: 'gateway_started' } as never);
+  await turn();
+  t.same(kits(fleet), ['k1', 'k2', 'k3'], 'the fleet stream: every kit');
+  t.same(kits(k1), ['k1'], 'devices=k1: k1 only');
+  t.same(kits(k1, 'state'), ['k1'], 'its state changes too');
+  t.same(kits(k2k3), ['k2', 'k3'], 'devices=k3,k2,k3: both, duplicates collapsed');
+  t.same(kits(k2k3, 'state'), [], "not another kit's state");
+  t.same(kits(gw2k1), ['k2'], "a gateway-limited key with devices: both filters (k1 is gw1's)");
+  t.same(
+    [fleet, k1, k2k3].map((x) => kits(x, 'event')),
+    [[null], [null], [null]],
+    'a message about no kit reaches every stream of its gateway',
+  );
+  t.same(kits(gw2k1, 'event'), [], "but not another gateway's limited key");
+
+  const since = k1.got.find((m) => m.event === 'reading')?.id as string;
+  now += 1000;
+  hub.publish('org', 'reading', reading('k2', 2, 'gw2'));
+  hub.publish('org', 'reading', reading('k1', 2));
+  await turn();
+  const resumed = sink(null, ['k1']);
+  hub.attach('org', resumed, since);
+  t.same(
+    resumed.got.map((m) => [m.event, m.data.deviceId]),
+    [
+      ['state', 'k1'],
+      ['event', null],
+      ['reading', 'k1'],
+      ['ready', undefined],
+    ],
+    'replay after Last-Event-ID: only what the filter selects',
+  );
+  t.equal(hub.counters.replayed, 3);
+});
+
+t.test('one encoded chunk per selection and flush, shared by every stream of that selection', async (t) => {
+  const hub = new StreamHub(OPTS, () => 0);
+  const fleet = [sink(), sink(), sink()];
+  const a = [sink(null, ['k1', 'k2']), sink(null, ['k2', 'k1'])];
+  const gw = [sink('gw1'), sink('gw1')];
+  for (const x of [...fleet, ...a, ...gw]) hub.attach('org', x);
+  for (const x of [...fleet, ...a, ...gw]) x.chunks.length = 0; // the per-stream head (ready)
+  for (let i = 1; i <= 5; i++) hub.publish('org', 'reading', reading(`k${i}`, 1, i % 2 ? 'gw1' : 'gw2'));
+  await turn();
+  const chunkOf = (x: ReturnType<typeof sink>) => {
+    t.equal(x.chunks.length, 1, 'one write per stream per flush');
+    return x.chunks[0];
+  };
+  const [f0, ...fRest] = fleet.map(chunkOf);
+  const [a0, ...aRest] = a.map(chunkOf);
+  const [g0, ...gRest] = gw.map(chunkOf);
+  for (const c of fRest) t.equal(c, f0, 'fleet streams: the very same buffer');
+  for (const c of aRest) t.equal(c, a0, 'devices=k1,k2 in any order: the very same buffer');
+  for (const c of gRest) t.equal(c, g0, 'one gateway: the very same buffer');
+  t.not(f0, a0);
+  t.same(kits(a[0] as ReturnType<typeof sink>), ['k1', 'k2']);
+  t.same(kits(gw[0] as ReturnType<typeof sink>), ['k1', 'k3', 'k5']);
+  t.same(kits(fleet[0] as ReturnType<typeof sink>), ['k1', 'k2', 'k3', 'k4', 'k5']);
+});
+
+t.test('fleet reading budget: conflated to the latest per kit, kits in turn, nothing else held back', async (t) => {
+  let now = 0;
+  // A reading frame here is about 100 bytes: a budget of 300 B/s lets about 3 of the 10 kits out a second.
+  const hub = new StreamHub({ ...OPTS, ringSize: 1000, flushMs: 1000, fleetReadingBytesPerSec: 300 }, () => now);
+  const fleetA = sink();
+  const fleetB = sink();
+  const one = sink(null, ['k7']);
+  for (const x of [fleetA, fleetB, one]) hub.attach('org', x);
+  const startBytes = fleetA.bytes;
+  const seen = new Map<string, number[]>();
+  const SECONDS = 20;
+  let firstSecond: unknown[] = [];
+  for (let sec = 1; sec <= SECONDS; sec++) {
+    now += 1000;
+    for (let k = 0; k < 10; k++) hub.publish('org', 'reading', reading(`k${k}`, sec));
+    if (sec === 5) hub.publish('org', 'alarm', { deviceId: 'k3', gatewayId: 'gw1', type: 'over_temp' } as never);
+    const before = fleetA.got.length;
+    hub.flush(); // the hub's timer, driven by the fake clock
+    const got = fleetA.got.slice(before);
+    if (sec === 1) firstSecond = got.map((m) => m.data.deviceId);
+    if (sec === 5) t.same(got[0]?.event, 'alarm', 'an alarm is never held back: it leads the flush');
+    for (const m of got.filter((m) => m.event === 'reading')) {
+      const k = m.data.deviceId as string;
+      seen.set(k, [...(seen.get(k) ?? []), m.data.seq as number]);
+    }
+  }
+  t.same(firstSecond, ['k0', 'k1', 'k2', 'k3'], 'one second of burst, then the budget (the last reading may overdraw it)');
+  const readingBytes = fleetA.bytes - startBytes;
+  t.ok(readingBytes <= 300 * (SECONDS + 1) + 200, `a fleet stream got ${readingBytes} B in ${SECONDS} s at 300 B/s`);
+  t.ok(readingBytes >= 300 * SECONDS - 200, 'and used its budget');
+  t.same([...seen.keys()].sort(), ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9'], 'every kit was refreshed');
+  for (const [k, seqs] of seen) {
+    t.ok(seqs.length >= 4, `${k}: sent ${seqs.length} times in ${SECONDS} s (round-robin, none starves)`);
+    t.same(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      `${k}: never an older reading after a newer one`,
+    );
+  }
+  const last = seen.get('k0') as number[];
+  t.ok((last[last.length - 1] as number) >= SECONDS - 4, 'what is sent is a recent reading (the latest held), not a stale one');
+  t.ok(hub.counters.readingsConflated > 100, `readings conflated: ${hub.counters.readingsConflated}`);
+  t.same(fleetB.chunks, fleetA.chunks, 'both fleet streams got the same bytes');
+  t.equal(kits(one).length, SECONDS, 'a ?devices= stream is not budgeted: every reading of its kit');
+  const probe = sink();
+  hub.attach('org', probe);
+  t.equal(
+    fleetA.parser.lastEventId,
+    probe.got[0]?.id,
+    'a fleet stream is told the newest id it covered (the newest held), so it resumes after what it skipped',
+  );
+  t.ok(hub.readingBacklog > 0 && hub.readingBacklog <= 10, 'at most one reading per kit waits');
+
+  for (let i = 0; i < 5; i++) {
+    now += 1000; // no more readings: the backlog drains on its own flushes
+    hub.flush();
+  }
+  t.equal(hub.readingBacklog, 0, 'drained');
 });

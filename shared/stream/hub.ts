@@ -1,17 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { ReadingBudget } from './budget.js';
 import type { StreamOptions } from './config.js';
 import { type Framed, frame, type StreamEventName } from './message.js';
 import { Ring } from './ring.js';
+import { matcher, type Selection, selectionKey, selectionOf } from './selection.js';
 
 /** One open stream as the hub sees it (the HTTP route adapts a reply to this). */
 export interface StreamSink {
-  /** One flush's frames; the same bytes go to every stream of the scope (encoded once). */
+  /** One flush's frames; the same bytes go to every stream of the same selection (encoded once). */
   write(chunk: string | Uint8Array): void;
   /** Bytes written but not yet taken by the socket. */
   buffered(): number;
   close(): void;
   /** A gateway-limited key's stream: only messages about this gateway's kits. */
   gatewayId?: string | null;
+  /** `?devices=`: only messages about these kits (and those about no kit); absent or null: the fleet. */
+  devices?: readonly string[] | null;
 }
 
 /** Carries framed messages to every instance's hub (the cloud on Redis); absent: delivered in-process. */
@@ -27,25 +31,54 @@ export interface HubCounters {
   slowDropped: number;
   resets: number;
   replayed: number;
+  /** Fleet-stream readings replaced by a newer one of the same kit before the reading budget let them out. */
+  readingsConflated: number;
+}
+
+/** The streams of one scope with the same selection: they share each flush's chunk (and, for the fleet, one reading budget). */
+interface Group {
+  selection: Selection;
+  selects: (f: Framed) => boolean;
+  sinks: Set<StreamSink>;
+  /** Fleet streams when `fleetReadingBytesPerSec` > 0. */
+  budget: ReadingBudget | undefined;
+  /** The newest id this group has seen selected (sent or conflated): a budgeted chunk ends on it. */
+  covered: string | null;
 }
 
 interface Scope {
   ring: Ring;
-  sinks: Set<StreamSink>;
+  groups: Map<string, Group>;
+  /** The `?devices=` groups by kit, so a flush visits only the groups a message is for. */
+  byDevice: Map<string, Set<Group>>;
   pending: Framed[];
 }
 
+/** While a reading budget holds readings back, the hub flushes at least this often to let them out. */
+const BACKLOG_FLUSH_MS = 100;
+
 /**
- * The fan-out behind GET /v1/stream (ADR 034). `publish` is called after a commit and returns at
- * once: it frames the message once, and the frames of a scope (the gateway: one; the cloud: one
- * per org) are written together once per `flushMs` as one shared chunk per stream. A stream that
- * falls more than `maxBufferBytes` behind is closed (the client resumes with Last-Event-ID), so a
- * slow client never costs memory or time on the ingest path. Flushed frames go into the scope's
- * ring; `attach` replays the ring after a client's Last-Event-ID, or sends `reset` when the id is
- * no longer held.
+ * The fan-out behind GET /v1/stream (ADR 034, ADR 040). `publish` is called after a commit and
+ * returns at once: it frames the message once, and the frames of a scope (the gateway: one; the
+ * cloud: one per org) are written together once per `flushMs`. Streams with the same selection
+ * (fleet, `?devices=`, a gateway-limited key) form a group that gets one chunk per flush, encoded
+ * once; `?devices=` groups are indexed by kit, so a flush costs O(messages + selected messages +
+ * streams), not O(messages × streams). Fleet groups
+ * pass readings through a byte budget (`fleetReadingBytesPerSec`: latest reading per kit,
+ * round-robin). A stream that falls more than `maxBufferBytes` behind is closed (the client
+ * resumes with Last-Event-ID), so a slow client never costs memory or time on the ingest path.
+ * Flushed frames go into the scope's ring; `attach` replays the ring after a client's
+ * Last-Event-ID through the stream's selection, or sends `reset` when the id is no longer held.
  */
 export class StreamHub {
-  readonly counters: HubCounters = { published: 0, readingsSkipped: 0, slowDropped: 0, resets: 0, replayed: 0 };
+  readonly counters: HubCounters = {
+    published: 0,
+    readingsSkipped: 0,
+    slowDropped: 0,
+    resets: 0,
+    replayed: 0,
+    readingsConflated: 0,
+  };
   /** Ids are `<instance>-<seq>`: unique across restarts and instances, so a foreign or old id is never mistaken. */
   readonly instance = randomBytes(4).toString('hex');
   private readonly scopes = new Map<string, Scope>();
@@ -57,7 +90,10 @@ export class StreamHub {
   transport: StreamTransport | undefined;
 
   constructor(
-    private readonly opts: Pick<StreamOptions, 'ringSize' | 'readingIntervalMs' | 'flushMs' | 'maxBufferBytes' | 'maxClients'>,
+    private readonly opts: Pick<
+      StreamOptions,
+      'ringSize' | 'readingIntervalMs' | 'flushMs' | 'maxBufferBytes' | 'maxClients' | 'fleetReadingBytesPerSec'
+    >,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -67,6 +103,13 @@ export class StreamHub {
 
   get full(): boolean {
     return this.open >= this.opts.maxClients;
+  }
+
+  /** Readings held back by fleet reading budgets (one per kit at most, per scope). */
+  get readingBacklog(): number {
+    let n = 0;
+    for (const s of this.scopes.values()) for (const g of s.groups.values()) n += g.budget?.backlog ?? 0;
+    return n;
   }
 
   /** Frames one message and hands it on; never throws, never waits. */
@@ -84,7 +127,7 @@ export class StreamHub {
     }
     this.counters.published++;
     const id = `${this.instance}-${(++this.seq).toString(36)}`;
-    const f: Framed = { id, gatewayId: data.gatewayId, frame: frame(id, event, data) };
+    const f: Framed = { id, event, deviceId: data.deviceId, gatewayId: data.gatewayId, frame: frame(id, event, data) };
     if (this.transport) this.transport.send(scope, f);
     else this.deliver(scope, f);
   }
@@ -93,15 +136,34 @@ export class StreamHub {
   deliver(scope: string, f: Framed): void {
     if (this.closed) return;
     this.scope(scope).pending.push(f);
-    if (this.timer === undefined) {
-      this.timer = this.opts.flushMs === 0 ? setImmediate(this.flush) : setTimeout(this.flush, this.opts.flushMs);
-      if ('unref' in this.timer) this.timer.unref();
-    }
+    this.schedule(this.opts.flushMs);
   }
 
-  /** Registers a stream: replays after `lastEventId` (or sends reset), then `ready`. Returns the detach function. */
+  /** Registers a stream: replays after `lastEventId` through its selection (or sends reset), then `ready`. Returns the detach function. */
   attach(scopeName: string, sink: StreamSink, lastEventId?: string | null): () => void {
     const s = this.scope(scopeName);
+    const selection = selectionOf(sink.gatewayId, sink.devices);
+    const key = selectionKey(selection);
+    let g = s.groups.get(key);
+    if (!g) {
+      g = {
+        selection,
+        selects: matcher(selection),
+        sinks: new Set(),
+        budget:
+          selection.devices === null && this.opts.fleetReadingBytesPerSec > 0
+            ? new ReadingBudget(this.opts.fleetReadingBytesPerSec, () => this.counters.readingsConflated++)
+            : undefined,
+        covered: null,
+      };
+      s.groups.set(key, g);
+      for (const d of selection.devices ?? []) {
+        const set = s.byDevice.get(d) ?? new Set<Group>();
+        set.add(g);
+        s.byDevice.set(d, set);
+      }
+    }
+    const group = g;
     let head = '';
     if (lastEventId) {
       const missed = s.ring.since(lastEventId);
@@ -109,78 +171,161 @@ export class StreamHub {
         this.counters.resets++;
         head += frame(null, 'reset', { reason: 'Last-Event-ID is no longer held by this server; refetch, then follow the stream' });
       } else {
-        this.counters.replayed += missed.length;
-        head += chunkFor(missed, sink.gatewayId);
+        const selected = missed.filter(group.selects);
+        this.counters.replayed += selected.length;
+        for (const f of selected) head += f.frame;
       }
     }
     const newest = s.ring.newest();
     head += frame(newest?.id ?? null, 'ready', { ts: this.now() });
     sink.write(head);
-    s.sinks.add(sink);
+    group.sinks.add(sink);
     this.open++;
     let attached = true;
     return () => {
       if (!attached) return;
       attached = false;
-      s.sinks.delete(sink);
+      group.sinks.delete(sink);
+      if (group.sinks.size === 0 && s.groups.get(key) === group) {
+        s.groups.delete(key);
+        for (const d of group.selection.devices ?? []) {
+          const set = s.byDevice.get(d);
+          set?.delete(group);
+          if (set?.size === 0) s.byDevice.delete(d);
+        }
+      }
       this.open--;
     };
   }
 
   /** Drops every open stream without stopping the hub (they reconnect and resume; tests use it to break streams). */
   disconnectAll(): void {
-    for (const s of this.scopes.values()) for (const sink of [...s.sinks]) sink.close();
+    for (const sink of this.sinks()) sink.close();
   }
 
   /** Closes every stream (the server is stopping). */
   close(): void {
     this.closed = true;
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
+    this.cancel();
+    for (const sink of this.sinks()) sink.close();
+  }
+
+  /**
+   * Writes what is pending (normally on the hub's timer; tests with a fake clock call it): each
+   * group's chunk, encoded once and written to each of its streams.
+   */
+  readonly flush = (): void => {
+    this.cancel();
+    const now = this.now();
+    let backlog = false;
+    for (const s of this.scopes.values()) {
+      const batch = s.pending;
+      if (batch.length > 0) {
+        s.pending = [];
+        for (const f of batch) s.ring.push(f);
+      }
+      const forDevices = batch.length > 0 && s.byDevice.size > 0 ? deviceChunks(s, batch) : undefined;
+      for (const g of s.groups.values()) {
+        let text: string;
+        if (g.selection.devices !== null) {
+          text = forDevices?.get(g) ?? '';
+          if (text === '') continue; // nothing for it: no write, not even a look at its sockets
+        } else {
+          if (batch.length === 0 && !g.budget?.backlog) continue;
+          text = chunkOf(g, batch, now);
+          if (g.budget && g.budget.backlog > 0) backlog = true;
+        }
+        // Encoded once per group and flush, not once per stream: the same bytes go to every socket of the group.
+        const chunk = text === '' ? undefined : Buffer.from(text);
+        for (const sink of [...g.sinks]) {
+          if (sink.buffered() > this.opts.maxBufferBytes) {
+            this.counters.slowDropped++;
+            sink.close();
+            continue;
+          }
+          if (chunk) sink.write(chunk);
+        }
+      }
     }
-    for (const s of this.scopes.values()) for (const sink of [...s.sinks]) sink.close();
+    if (backlog && !this.closed) this.schedule(Math.max(this.opts.flushMs, BACKLOG_FLUSH_MS));
+  };
+
+  private schedule(ms: number): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = ms === 0 ? setImmediate(this.flush) : setTimeout(this.flush, ms);
+    if ('unref' in this.timer) this.timer.unref();
+  }
+
+  private cancel(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = undefined;
+  }
+
+  private sinks(): StreamSink[] {
+    const all: StreamSink[] = [];
+    for (const s of this.scopes.values()) for (const g of s.groups.values()) all.push(...g.sinks);
+    return all;
   }
 
   private scope(name: string): Scope {
     let s = this.scopes.get(name);
     if (!s) {
-      s = { ring: new Ring(this.opts.ringSize), sinks: new Set(), pending: [] };
+      s = { ring: new Ring(this.opts.ringSize), groups: new Map(), byDevice: new Map(), pending: [] };
       this.scopes.set(name, s);
     }
     return s;
   }
-
-  private readonly flush = (): void => {
-    this.timer = undefined;
-    for (const s of this.scopes.values()) {
-      if (s.pending.length === 0) continue;
-      const batch = s.pending;
-      s.pending = [];
-      for (const f of batch) s.ring.push(f);
-      if (s.sinks.size === 0) continue;
-      // Encoded once per flush, not once per stream: the same bytes are written to every socket.
-      const all = Buffer.from(chunkFor(batch, null));
-      const perGateway = new Map<string, Buffer>();
-      for (const sink of [...s.sinks]) {
-        if (sink.buffered() > this.opts.maxBufferBytes) {
-          this.counters.slowDropped++;
-          sink.close();
-          continue;
-        }
-        let chunk: Buffer = all;
-        if (sink.gatewayId) {
-          chunk = perGateway.get(sink.gatewayId) ?? Buffer.from(chunkFor(batch, sink.gatewayId));
-          perGateway.set(sink.gatewayId, chunk);
-        }
-        if (chunk.length > 0) sink.write(chunk);
-      }
-    }
-  };
 }
 
-function chunkFor(frames: readonly Framed[], gatewayId: string | null | undefined): string {
+/**
+ * The text of every `?devices=` group for one flush, through the kit index: a message about a kit
+ * visits only the groups that follow it; one about no kit visits every device group. In order.
+ */
+function deviceChunks(s: Scope, batch: readonly Framed[]): Map<Group, string> {
+  const out = new Map<Group, string>();
+  const add = (g: Group, f: Framed) => {
+    if (g.selection.gatewayId !== null && f.gatewayId !== g.selection.gatewayId) return;
+    out.set(g, (out.get(g) ?? '') + f.frame);
+  };
+  for (const f of batch) {
+    if (f.deviceId !== null) {
+      const groups = s.byDevice.get(f.deviceId);
+      if (groups) for (const g of groups) add(g, f);
+    } else {
+      for (const g of s.groups.values()) if (g.selection.devices !== null) add(g, f);
+    }
+  }
+  return out;
+}
+
+/**
+ * A fleet group's text for one flush: the selected frames in order; in a budgeted (fleet) group the
+ * readings go through the budget and follow the other messages, and the chunk ends with an id-only
+ * line naming the newest message the group has covered, so a client resumes after what it was
+ * shown or skipped, never before (the readings it skipped are not replayed; it refetches on reconnect).
+ */
+function chunkOf(g: Group, batch: readonly Framed[], now: number): string {
   let out = '';
-  for (const f of frames) if (!gatewayId || f.gatewayId === gatewayId) out += f.frame;
+  if (!g.budget) {
+    for (const f of batch) if (g.selects(f)) out += f.frame;
+    return out;
+  }
+  let lastId: string | null = null;
+  for (const f of batch) {
+    if (!g.selects(f)) continue;
+    g.covered = f.id;
+    if (f.event === 'reading') g.budget.offer(f);
+    else {
+      out += f.frame;
+      lastId = f.id;
+    }
+  }
+  for (const f of g.budget.take(now)) {
+    out += f.frame;
+    lastId = f.id;
+  }
+  if (out !== '' && g.covered !== null && lastId !== g.covered) out += `id: ${g.covered}\n\n`;
   return out;
 }

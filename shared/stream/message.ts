@@ -52,9 +52,14 @@ export interface StreamEventItem {
 export const eventNameOf = (severity: StreamEventItem['severity']): StreamEventName =>
   severity === 'alarm' || severity === 'critical' ? 'alarm' : 'event';
 
-/** One message ready to write: its id, the gateway it is about (for gateway-limited keys), and its SSE text. */
+/**
+ * One message ready to write: its id, its event, the kit and gateway it is about (for `?devices=`
+ * and gateway-limited keys; null: about no kit / no gateway), and its SSE text.
+ */
 export interface Framed {
   id: string;
+  event: StreamEventName;
+  deviceId: string | null;
   gatewayId: string | null;
   frame: string;
 }

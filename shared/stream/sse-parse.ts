@@ -17,16 +17,22 @@ export class SseParser {
   private data: string[] = [];
   private event = '';
   private id: string;
+  private dispatchedId: string;
   private hasId = false;
   /** Comment lines seen (heartbeats). */
   comments = 0;
 
   constructor(lastEventId = '') {
     this.id = lastEventId;
+    this.dispatchedId = lastEventId;
   }
 
+  /**
+   * The id to resume from (Last-Event-ID): set at the end of each message, as EventSource does,
+   * including a message of an id alone (no data), which the server sends to move it forward.
+   */
   get lastEventId(): string {
-    return this.id;
+    return this.dispatchedId;
   }
 
   feed(text: string): SseMessage[] {
@@ -46,6 +52,7 @@ export class SseParser {
 
   private line(line: string, out: SseMessage[]): void {
     if (line === '') {
+      this.dispatchedId = this.id;
       if (this.data.length > 0)
         out.push({ lastEventId: this.id, hasId: this.hasId, event: this.event || 'message', data: this.data.join('\n') });
       this.data = [];
