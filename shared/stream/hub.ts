@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReadingBudget } from './budget.js';
 import type { StreamOptions } from './config.js';
-import { type Framed, frame, type StreamEventName } from './message.js';
+import { type Framed, frame, LazyFramed, type StreamEventName } from './message.js';
 import { Ring } from './ring.js';
 import { matcher, type Selection, selectionKey, selectionOf } from './selection.js';
 
@@ -82,7 +82,8 @@ export class StreamHub {
   /** Ids are `<instance>-<seq>`: unique across restarts and instances, so a foreign or old id is never mistaken. */
   readonly instance = randomBytes(4).toString('hex');
   private readonly scopes = new Map<string, Scope>();
-  private readonly lastReading = new Map<string, number>();
+  /** Per scope: when each kit's last reading was published. */
+  private readonly lastReading = new Map<string, Map<string | null, number>>();
   private seq = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private open = 0;
@@ -116,18 +117,22 @@ export class StreamHub {
   publish(scope: string, event: StreamEventName, data: { deviceId: string | null; gatewayId: string | null }): void {
     if (this.closed) return;
     if (event === 'reading' && this.opts.readingIntervalMs > 0) {
-      const key = `${scope}\u0000${data.deviceId}`;
+      let seen = this.lastReading.get(scope);
+      if (seen === undefined) {
+        seen = new Map();
+        this.lastReading.set(scope, seen);
+      }
       const t = this.now();
-      const last = this.lastReading.get(key);
+      const last = seen.get(data.deviceId);
       if (last !== undefined && t - last < this.opts.readingIntervalMs) {
         this.counters.readingsSkipped++;
         return;
       }
-      this.lastReading.set(key, t);
+      seen.set(data.deviceId, t);
     }
     this.counters.published++;
     const id = `${this.instance}-${(++this.seq).toString(36)}`;
-    const f: Framed = { id, event, deviceId: data.deviceId, gatewayId: data.gatewayId, frame: frame(id, event, data) };
+    const f: Framed = new LazyFramed(id, event, data.deviceId, data.gatewayId, data);
     if (this.transport) this.transport.send(scope, f);
     else this.deliver(scope, f);
   }

@@ -68,3 +68,23 @@ export interface Framed {
 export function frame(id: string | null, event: string, data: unknown): string {
   return `${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
+
+/**
+ * A message that is serialised on first use, then kept: on a gateway with no stream open, the
+ * ring holds its readings for a resume without a JSON.stringify per reading. The data must not
+ * change after publish (every publisher passes a fresh object).
+ */
+export class LazyFramed implements Framed {
+  private text: string | undefined;
+  constructor(
+    readonly id: string,
+    readonly event: StreamEventName,
+    readonly deviceId: string | null,
+    readonly gatewayId: string | null,
+    private readonly data: unknown,
+  ) {}
+  get frame(): string {
+    if (this.text === undefined) this.text = frame(this.id, this.event, this.data);
+    return this.text;
+  }
+}
