@@ -1,6 +1,7 @@
 import type { UplinkSuffix } from '../../shared/topics.js';
 import type { GatewayConfig } from '../config.js';
 import type { ParsedUplink } from '../ingest/pipeline.js';
+import type { UplinkBatch } from './uplink-columns.js';
 
 /**
  * The link between the gateway process and its broker nodes (Node's cluster IPC channel, V8
@@ -40,7 +41,8 @@ export type NodeMessage =
   /** The node process has loaded and listens for its `init` (a message sent earlier would be lost). */
   | { t: 'hello' }
   | { t: 'ready'; mqttPort: number; plainPort: number | undefined }
-  | { t: 'up'; items: UplinkItem[] }
+  /** One event-loop turn's uplinks, valid telemetry as columns (uplink-columns.ts). */
+  | { t: 'up'; batch: UplinkBatch }
   | NodeReport
   | { t: 'sec'; kind: string; deviceId: string | null; remote: string | null; detail: string }
   | { t: 'failed'; error: string };

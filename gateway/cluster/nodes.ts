@@ -12,6 +12,7 @@ import type { NodeMessage, PrimaryMessage } from './messages.js';
 import { type NodeView, registerNodeMetrics } from './node-metrics.js';
 import { applyCounterDeltas } from './node-report.js';
 import { openRedisEmitter, type SharedEmitter } from './redis-emitter.js';
+import { unpackUplinks } from './uplink-columns.js';
 
 export interface BrokerNodesDeps {
   config: GatewayConfig;
@@ -155,7 +156,7 @@ export class BrokerNodes implements BrokerFront {
   private onMessage(n: Node, link: Link, m: NodeMessage): void {
     switch (m.t) {
       case 'up':
-        for (const [ref, deviceId, suffix, topic, qos, payload, parsed] of m.items) {
+        for (const [ref, deviceId, suffix, topic, qos, payload, parsed] of unpackUplinks(m.batch)) {
           const release: Release = ref === 0 ? noop : (err) => this.settle(link, ref, err);
           this.d.ingest.handleParsed(deviceId, suffix, topic, payload ?? NO_PAYLOAD, qos, parsed, release);
         }

@@ -2,6 +2,7 @@ import type { UplinkSuffix } from '../../shared/topics.js';
 import type { IngestPort, Release } from '../broker/ports.js';
 import { parseUplink } from '../ingest/pipeline.js';
 import type { NodeMessage, UplinkItem } from './messages.js';
+import { packUplinks } from './uplink-columns.js';
 
 /**
  * A broker node's ingestion port: strict parse here (on the node's core), then the uplink goes
@@ -61,6 +62,6 @@ export class RemoteIngest implements IngestPort {
     this.scheduled = false;
     const items = this.batch;
     this.batch = [];
-    if (items.length > 0) this.send({ t: 'up', items });
+    if (items.length > 0) this.send({ t: 'up', batch: packUplinks(items) });
   };
 }

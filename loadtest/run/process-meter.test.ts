@@ -1,5 +1,5 @@
 import t from 'tap';
-import { processTable, summarizeCosts } from './process-meter.js';
+import { peakCorePct, processTable, summarizeCosts } from './process-meter.js';
 
 t.test('each group total is the sum of its processes; CPU per message and per core from the window', async (t) => {
   const mb = 2 ** 20;
@@ -31,7 +31,7 @@ t.test('each group total is the sum of its processes; CPU per message and per co
     ],
     'the main process first, then the nodes by name',
   );
-  t.same(gw.total, { processes: 3, cpu_ms: 3330, rss_max_mb: 500.1, cpu_us_per_msg: 832.5, cpu_core_pct: 33.3 });
+  t.same(gw.total, { processes: 3, cpu_ms: 3330, rss_max_mb: 500.1, cpu_us_per_msg: 832.5, cpu_core_pct: 33.3, cpu_core_pct_peak: null });
   const table = processTable(s).join('\n');
   t.match(table, '| gateway-node-0 | 11 | 130.1 | 330 | 82.5 | 3.3 |');
   t.match(table, '| **gateway total** (3) | | 500.1 | 3330 | 832.5 | 33.3 |');
@@ -48,3 +48,29 @@ t.test('no acknowledged message: per-message figures are 0, not a division by ze
 function mbOf(n: number): number {
   return n * 2 ** 20;
 }
+
+t.test("the busiest 10 s: the share of a core where a process ran out, not the whole run's average", async (t) => {
+  // 30 s: idle for 10 s (connects), flat out for 12 s, then idle again (the drain).
+  const hist: [number, number][] = [];
+  let cpu = 0;
+  for (let s = 0; s <= 30; s++) {
+    hist.push([s * 1000, cpu]);
+    cpu += s >= 10 && s < 22 ? 980 : 20;
+  }
+  t.equal(peakCorePct(hist), 98, 'the flat-out stretch at 98 % of a core');
+  t.equal(peakCorePct(hist.slice(0, 5)), null, 'under 10 s of samples: no peak');
+  const s = summarizeCosts(
+    [
+      { group: 'gateway', name: 'gateway', pid: 10, cpu0: 0, cpu: cpu, rssMax: mbOf(100), hist },
+      { group: 'gateway', name: 'gateway-node-0', pid: 11, cpu0: 0, cpu: cpu, rssMax: mbOf(100), hist },
+    ],
+    30_000,
+    1000,
+    1000,
+    [{ group: 'gateway' }],
+  );
+  const gw = s.groups[0];
+  t.equal(gw?.processes[0]?.cpu_core_pct, Math.round((cpu / 30_000) * 1000) / 10, 'the whole-run share averages the idle parts in');
+  t.equal(gw?.total.cpu_core_pct_peak, 196, "the group's busiest 10 s: two processes flat out together");
+  t.match(processTable(s).join('\n'), '| **gateway total** (2) | | 200 |');
+});

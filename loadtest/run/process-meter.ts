@@ -15,6 +15,11 @@ export interface ProcessCost {
   cpu_ms: number;
   cpu_us_per_msg: number;
   cpu_core_pct: number;
+  /**
+   * CPU as a share of one core over its busiest PEAK_WINDOW_MS of the run (null: too few samples).
+   * The whole-run share averages in the connects and the drain; this one says which process ran out.
+   */
+  cpu_core_pct_peak: number | null;
 }
 
 export interface ProcessGroupCost {
@@ -73,6 +78,44 @@ export interface Seen {
   cpu0: number;
   cpu: number;
   rssMax: number;
+  /** [sample time ms, CPU ms since cpu0] at each sample, for the busiest window. */
+  hist?: [number, number][];
+}
+
+/** The window of `cpu_core_pct_peak`. */
+export const PEAK_WINDOW_MS = 10_000;
+
+/** The largest CPU share of one core over any PEAK_WINDOW_MS of a history (null: shorter than that). */
+export function peakCorePct(hist: readonly [number, number][]): number | null {
+  let best: number | null = null;
+  let j = 0;
+  for (let i = 0; i < hist.length; i++) {
+    const [t, c] = hist[i] as [number, number];
+    while (j + 1 < i && t - (hist[j + 1] as [number, number])[0] >= PEAK_WINDOW_MS) j++;
+    const [t0, c0] = hist[j] as [number, number];
+    if (t - t0 < PEAK_WINDOW_MS) continue;
+    const pct = ((c - c0) / (t - t0)) * 100;
+    if (best === null || pct > best) best = pct;
+  }
+  return best === null ? null : Math.round(best * 10) / 10;
+}
+
+/** A group's history: at each sample time, the CPU of its processes summed (a process not yet seen counts 0, one gone its last value). */
+function sumHistories(hists: readonly [number, number][][]): [number, number][] {
+  const times = [...new Set(hists.flatMap((h) => h.map(([t]) => t)))].sort((a, b) => a - b);
+  const at = hists.map(() => 0);
+  const last = hists.map(() => 0);
+  return times.map((t) => {
+    let sum = 0;
+    hists.forEach((h, k) => {
+      while ((at[k] as number) < h.length && (h[at[k] as number] as [number, number])[0] <= t) {
+        last[k] = (h[at[k] as number] as [number, number])[1];
+        at[k] = (at[k] as number) + 1;
+      }
+      sum += last[k] as number;
+    });
+    return [t, sum];
+  });
 }
 
 export class ProcessMeter {
@@ -102,6 +145,7 @@ export class ProcessMeter {
 
   /** At the first sample a process's CPU so far is its baseline; one that appears later (a restarted node) counts from 0. */
   private sample(first: boolean): void {
+    const now = Date.now();
     for (const root of this.roots) {
       if (root.pid === undefined) continue;
       const pids = [root.pid, ...descendants(root.pid)];
@@ -117,6 +161,7 @@ export class ProcessMeter {
         }
         s.cpu = cpu;
         s.rssMax = Math.max(s.rssMax, rss);
+        (s.hist ??= []).push([now, cpu - s.cpu0]);
       }
     }
   }
@@ -147,11 +192,13 @@ export function summarizeCosts(
           cpu_ms: cpuMs,
           cpu_us_per_msg: perMsg(cpuMs),
           cpu_core_pct: corePct(cpuMs),
+          cpu_core_pct_peak: s.hist ? peakCorePct(s.hist) : null,
         };
       })
       .sort((a, b) => (a.name === group ? -1 : b.name === group ? 1 : a.name.localeCompare(b.name)));
     if (processes.length === 0) continue;
     const cpuMs = processes.reduce((a, p) => a + p.cpu_ms, 0);
+    const hists = seen.filter((s) => s.group === group && s.hist).map((s) => s.hist as [number, number][]);
     groups.push({
       group,
       total: {
@@ -163,6 +210,7 @@ export function summarizeCosts(
         cpu_ms: cpuMs,
         cpu_us_per_msg: perMsg(cpuMs),
         cpu_core_pct: corePct(cpuMs),
+        cpu_core_pct_peak: hists.length > 0 ? peakCorePct(sumHistories(hists)) : null,
       },
       processes,
     });
@@ -173,17 +221,21 @@ export function summarizeCosts(
 /** The markdown table of a run's process costs (summary.md and the CLI's output). */
 export function processTable(p: ProcessSummary): string[] {
   const rows = [
-    `CPU and memory per process over ${(p.window_ms / 1000).toFixed(1)} s (${p.acked_total} acknowledged messages; /proc sampled every ${p.sample_every_ms} ms; a process near 100 % of a core ran out):`,
+    `CPU and memory per process over ${(p.window_ms / 1000).toFixed(1)} s (${p.acked_total} acknowledged messages; /proc sampled every ${p.sample_every_ms} ms; the busiest ${PEAK_WINDOW_MS / 1000} s says which process ran out: near 100 % of a core for one Node process, and the run's processes together near the machine's cores):`,
     '',
-    '| process | pid | RSS max MB | CPU ms | CPU µs/msg | CPU % of a core |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| process | pid | RSS max MB | CPU ms | CPU µs/msg | CPU % of a core (whole run) | CPU % of a core (busiest 10 s) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const g of p.groups) {
     for (const x of g.processes)
-      rows.push(`| ${x.name} | ${x.pid} | ${x.rss_max_mb} | ${x.cpu_ms} | ${x.cpu_us_per_msg} | ${x.cpu_core_pct} |`);
+      rows.push(
+        `| ${x.name} | ${x.pid} | ${x.rss_max_mb} | ${x.cpu_ms} | ${x.cpu_us_per_msg} | ${x.cpu_core_pct} | ${x.cpu_core_pct_peak ?? '–'} |`,
+      );
     if (g.processes.length > 1) {
       const t = g.total;
-      rows.push(`| **${g.group} total** (${t.processes}) | | ${t.rss_max_mb} | ${t.cpu_ms} | ${t.cpu_us_per_msg} | ${t.cpu_core_pct} |`);
+      rows.push(
+        `| **${g.group} total** (${t.processes}) | | ${t.rss_max_mb} | ${t.cpu_ms} | ${t.cpu_us_per_msg} | ${t.cpu_core_pct} | ${t.cpu_core_pct_peak ?? '–'} |`,
+      );
     }
   }
   return rows;
