@@ -103,7 +103,6 @@ export class StoreWriter {
     if (this.waitTimer !== undefined) {
       clearTimeout(this.waitTimer);
       this.waitTimer = undefined;
-      this.scheduled = false;
     }
     while (!this.thread.failed && (this.current.items.length > 0 || this.thread.waiting > 0)) {
       this.flush();
@@ -117,13 +116,21 @@ export class StoreWriter {
     if (this.current.items.length === 0 || this.commits >= this.maxInFlight) return;
     const wait = this.lastStart + this.commitIntervalMs - performance.now();
     if (wait > 0 && !this.closed && this.current.items.length < this.maxBatch) {
-      // Too soon after the last commit started: let more messages join this one.
-      this.scheduled = true;
-      this.waitTimer = setTimeout(() => {
-        this.waitTimer = undefined;
-        this.flush();
-      }, Math.ceil(wait));
+      // Too soon after the last commit started: let more messages join this one. The timer is a
+      // bound, not the only way on: new messages still look in once per turn of the event loop
+      // (`write` schedules this check), so a busy loop whose turns outlast the interval commits
+      // every turn and never leaves the writer thread waiting for a timer.
+      if (this.waitTimer === undefined) {
+        this.waitTimer = setTimeout(() => {
+          this.waitTimer = undefined;
+          this.flush();
+        }, Math.ceil(wait));
+      }
       return;
+    }
+    if (this.waitTimer !== undefined) {
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
     }
     this.lastStart = performance.now();
     const batch: Pending =
