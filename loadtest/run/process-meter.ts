@@ -161,7 +161,8 @@ export class ProcessMeter {
         }
         s.cpu = cpu;
         s.rssMax = Math.max(s.rssMax, rss);
-        (s.hist ??= []).push([now, cpu - s.cpu0]);
+        if (s.hist === undefined) s.hist = [];
+        s.hist.push([now, cpu - s.cpu0]);
       }
     }
   }
