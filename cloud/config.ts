@@ -200,6 +200,12 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 10,
       help: "A gateway that sent no batch (its relay's heartbeat included) for this long notifies its org once: gateway offline.",
     }),
+    repeatMin: opt(z.number().min(1).max(1440), {
+      kind: 'number',
+      unit: 'min',
+      default: 10,
+      help: "An unacknowledged critical alarm notifies its org's channels again this often until it is acknowledged or cleared.",
+    }),
     allowPrivateTargets: opt(z.boolean(), {
       kind: 'bool',
       default: false,

@@ -1,14 +1,16 @@
 import t from 'tap';
 import { startMariaDb, waitFor } from '../../test/harness/index.js';
 import { webhookReceiver } from '../../test/harness/notify-receivers.js';
-import { batch, event, uid } from '../testing/fixtures.js';
+import { alarm, batch, event, uid } from '../testing/fixtures.js';
 import { api, startCloud, tenant, testConfig } from '../testing/servers.js';
 
 /**
  * Two cloud instances on one MariaDB (the production meta store): a gateway that stops relaying
  * for notify.gatewayOfflineMin notifies its org once, whichever instances run the check and however
  * often; its next silence notifies again. Relayed events are delivered once although both
- * instances' workers race for the rows. Time is faked (the clock both instances read).
+ * instances' workers race for the rows. An open critical alarm reminds its org every
+ * notify.repeatMin until acknowledged, once per reminder with both instances checking. Time is
+ * faked (the clock both instances read).
  */
 const mysql = await startMariaDb(t);
 let clock = Date.now();
@@ -108,4 +110,36 @@ t.test('relayed events are delivered once although both workers race for them', 
     (await c.cloud.metrics.registry.getSingleMetric('notify_deliveries_total')?.get())?.values.find((v) => v.labels.channel === 'webhook')
       ?.value ?? 0;
   t.equal((await sent(x)) + (await sent(y)), hookA.received.length + hookB.received.length, 'the two instances counted each once');
+});
+
+t.test('an open critical alarm reminds its org every notify.repeatMin until acknowledged, once with two instances', async (t) => {
+  const kit = uid('kit').toLowerCase();
+  const ev = event(kit, { type: 'over_temp', severity: 'critical', safety: true, ts: clock, data: { tempC: 97, limitC: 95 } });
+  const raised = alarm(kit, { id: ev.id, raisedAt: clock });
+  t.equal((await api(x.base, 'POST', '/v1/ingest', A.gateway.token, batch([ev, raised]))).status, 200);
+  const ofAlarm = () => hookA.received.map((d) => String(d.body.id)).filter((id) => id.startsWith(ev.id));
+  await waitFor('the alarm itself', async () => (ofAlarm().length >= 1 ? true : undefined));
+  const remindBoth = async () =>
+    (await Promise.all([x.cloud.notifier.checkReminders(), y.cloud.notifier.checkReminders()])).reduce((a, b) => a + b);
+  clock += 5 * 60_000;
+  t.equal(await remindBoth(), 0, 'five minutes: no reminder yet');
+  clock += 6 * 60_000;
+  t.equal(await remindBoth(), 1, 'past notify.repeatMin (10 min): one reminder, queued by one instance');
+  t.equal(await remindBoth(), 0, 'checked again at once: already claimed');
+  clock += 10 * 60_000;
+  t.equal(await remindBoth(), 1, 'ten minutes later: the second');
+  await waitFor('two reminders', async () => (ofAlarm().length >= 3 ? true : undefined));
+  const ack = await api(y.base, 'POST', `/v1/alarms/${ev.id}/ack`, A.operator, { note: 'on it' });
+  t.equal(ack.status, 200, 'acknowledged in the cloud');
+  clock += 30 * 60_000;
+  t.equal(await remindBoth(), 0, 'acknowledged: no more reminders, although the alarm is not cleared');
+  await settle();
+  t.same(ofAlarm(), [ev.id, `${ev.id}~r1`, `${ev.id}~r2`], 'the alarm and two reminders, each once');
+  const first = hookA.received.find((d) => d.body.id === `${ev.id}~r1`);
+  t.ok(first?.check.ok, 'signed');
+  t.match(first?.body, { type: 'over_temp', severity: 'critical', deviceId: kit, text: /^Still not resolved \(reminder 1, since / });
+  t.notOk(
+    hookB.received.some((d) => String(d.body.id).startsWith(ev.id)),
+    "org B heard nothing of org A's alarm",
+  );
 });

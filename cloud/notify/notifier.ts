@@ -6,6 +6,7 @@ import { type Channel, describeFailure } from '../../shared/notify/channels/chan
 import { EmailChannel } from '../../shared/notify/channels/email.js';
 import { NtfyChannel } from '../../shared/notify/channels/ntfy.js';
 import { WebhookChannel } from '../../shared/notify/channels/webhook.js';
+import { reminderDue } from '../../shared/notify/rules.js';
 import type { CloudConfig } from '../config.js';
 import type { DueDelivery, MetaStore } from '../stores/types.js';
 import { CHANNEL_KINDS, type ChannelSpec } from './channel-spec.js';
@@ -22,9 +23,12 @@ export interface NotifierOptions {
   leaseMs?: number;
 }
 
+/** Critical alarms raised longer ago than this no longer remind (a week of reminders is enough to be heard). */
+const REMINDER_LOOKBACK_MS = 7 * 24 * 3_600_000;
+
 /**
  * The cloud's notifications: a delivery worker over the durable queue in the meta store, and the
- * gateway-offline check; every instance runs both. Rows are claimed one by one (a conditional
+ * checks for gateways gone offline and for critical alarms to remind of; every instance runs them. Rows are claimed one by one (a conditional
  * update of their next attempt time), so two instances never send the same row at once, and a row
  * an instance claimed and died with is retried by another when its lease ends. Ingest only
  * enqueues (in its own transaction); nothing here runs on the ingest path.
@@ -84,9 +88,9 @@ export class CloudNotifier {
     this.deliverTimer.unref();
     this.offlineTimer = setInterval(() => {
       if (this.checking) return;
-      this.checking = this.checkOffline()
+      this.checking = Promise.all([this.checkOffline(), this.checkReminders()])
         .then(() => {})
-        .catch((err: Error) => this.log.error({ err: err.message }, 'gateway-offline check failed'))
+        .catch((err: Error) => this.log.error({ err: err.message }, 'notification checks (gateway offline, reminders) failed'))
         .finally(() => {
           this.checking = undefined;
         });
@@ -137,6 +141,23 @@ export class CloudNotifier {
       const n = await this.meta.notify.enqueueOnce(gw.orgId, gw.id, gatewayOfflineNotification(gw, now), now);
       if (n > 0) this.log.info({ gatewayId: gw.id, orgId: gw.orgId, lastSeenMs: gw.lastSeenMs }, 'gateway offline: notified');
       queued += n;
+    }
+    if (queued > 0) this.kick();
+    return queued;
+  }
+
+  /**
+   * Each critical alarm still open (neither acknowledged nor cleared) notifies its org again every
+   * `notify.repeatMin`, counted from its raise; the reminder's id (`<alarm id>~r<n>`) is its claim,
+   * so with several instances checking it is sent once. Returns how many deliveries it queued.
+   */
+  async checkReminders(): Promise<number> {
+    const now = this.now();
+    const repeatMs = this.config.notify.repeatMin * 60_000;
+    let queued = 0;
+    for (const a of await this.meta.notify.openCriticalAlarms(now - REMINDER_LOOKBACK_MS)) {
+      const due = reminderDue(a.first, a.raisedAt, now, repeatMs);
+      if (due) queued += await this.meta.notify.enqueueOnce(a.orgId, a.gatewayId, due, now);
     }
     if (queued > 0) this.kick();
     return queued;

@@ -465,8 +465,21 @@ export interface NotifyStore {
   pendingByKind(): Promise<Map<string, number>>;
   /** Service level: gateways (not revoked) last seen in [notBeforeMs, silentSinceMs), of orgs that have a channel. */
   silentGateways(silentSinceMs: number, notBeforeMs: number): Promise<SilentGateway[]>;
+  /**
+   * Service level: critical alarms raised since `notBeforeMs`, neither acknowledged nor cleared,
+   * whose raise notified their org (the notification is what a reminder repeats).
+   */
+  openCriticalAlarms(notBeforeMs: number): Promise<OpenCriticalAlarm[]>;
   /** Service level: queues `n` for the org's channels unless a notification with its id exists (the claim). */
   enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number>;
+}
+
+export interface OpenCriticalAlarm {
+  orgId: string;
+  gatewayId: string | null;
+  raisedAt: number;
+  /** The notification its raise sent. */
+  first: Notification;
 }
 
 export interface Stores {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { NotifiableEvent } from './message.js';
-import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, track } from './rules.js';
+import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, reminderDue, track } from './rules.js';
 
 const ev = (type: string, severity: NotifiableEvent['severity'], data: Record<string, unknown> = {}, ts = 1_000_000): NotifiableEvent => ({
   id: `ev-${type}-${ts}`,
@@ -90,4 +90,20 @@ t.test('a critical alarm repeats every repeatMin until the event that clears it'
   open = track(new Map(), unknown, n);
   t.equal(acknowledge(open, n?.id ?? '').size, 0, 'an acknowledge stops the reminders');
   t.equal(track(open, { ...ev('stopped', 'info'), deviceId: 'kit-2' }, null).size, 1, 'another kit’s events leave it open');
+});
+
+t.test("the cloud's reminders: counted from the raise, the same words and ids as the gateway's", async (t) => {
+  const first = {
+    id: 'ev-9',
+    type: 'over_temp',
+    severity: 'critical' as const,
+    deviceId: 'kit-1',
+    at: new Date(0).toISOString(),
+    text: 'Too hot.',
+  };
+  const repeat = 600_000;
+  t.equal(reminderDue(first, 0, repeat - 1, repeat), null, 'nothing before the first interval');
+  t.match(reminderDue(first, 0, repeat, repeat), { id: 'ev-9~r1', type: 'over_temp', severity: 'critical', deviceId: 'kit-1' });
+  t.equal(reminderDue(first, 0, repeat, repeat)?.text, `Still not resolved (reminder 1, since ${first.at}): Too hot.`);
+  t.equal(reminderDue(first, 0, 3.5 * repeat, repeat)?.id, 'ev-9~r3', 'a late check: only the newest');
 });

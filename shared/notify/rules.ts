@@ -2,7 +2,8 @@ import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText }
 
 /**
  * The notification rules, pure, for the gateway and the cloud: which control events notify (and what they say), and
- * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes (the gateway's reminders).
+ * which unacknowledged critical alarms notify again every `notify.repeatMin` minutes (the gateway's reminders,
+ * kept in memory; the cloud's, computed from its alarms table).
  */
 
 /** Safety alarms that always notify; `ack_contradicts` only with severity alarm (on a safety path). */
@@ -74,12 +75,27 @@ export function dueRepeats(open: OpenAlarms, nowMs: number, repeatMs: number): {
     const n = a.repeats + 1;
     next ??= new Map(open);
     next.set(k, { ...a, lastTs: nowMs, repeats: n });
-    due.push({
-      ...a.first,
-      id: `${a.first.id}~r${n}`,
-      at: new Date(nowMs).toISOString(),
-      text: `Still not resolved (reminder ${n}, since ${a.first.at}): ${a.first.text}`,
-    });
+    due.push(reminderOf(a.first, n, nowMs));
   }
   return { open: next ?? open, due };
+}
+
+/** The n-th reminder of an alarm's notification: an id of its own (`<first id>~r<n>`), the same words. */
+export function reminderOf(first: Notification, n: number, nowMs: number): Notification {
+  return {
+    ...first,
+    id: `${first.id}~r${n}`,
+    at: new Date(nowMs).toISOString(),
+    text: `Still not resolved (reminder ${n}, since ${first.at}): ${first.text}`,
+  };
+}
+
+/**
+ * The reminder due at `nowMs` for an open critical alarm raised at `raisedAtMs`, counted from the
+ * raise (the cloud's reminders: stateless, so any instance computes the same n and its id claims
+ * it once); null before the first `repeatMs` has passed. A late check sends only the newest.
+ */
+export function reminderDue(first: Notification, raisedAtMs: number, nowMs: number, repeatMs: number): Notification | null {
+  const n = Math.floor((nowMs - raisedAtMs) / repeatMs);
+  return n >= 1 ? reminderOf(first, n, nowMs) : null;
 }

@@ -2,7 +2,17 @@ import type { AttemptResult } from '../../../shared/notify/backoff.js';
 import type { NotifiableEvent, Notification } from '../../../shared/notify/message.js';
 import { notificationFor } from '../../../shared/notify/rules.js';
 import type { ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
-import type { DeliveryFilter, DeliveryRow, DueDelivery, NotifyStore, Page, PageRequest, Scope, SilentGateway } from '../types.js';
+import type {
+  DeliveryFilter,
+  DeliveryRow,
+  DueDelivery,
+  NotifyStore,
+  OpenCriticalAlarm,
+  Page,
+  PageRequest,
+  Scope,
+  SilentGateway,
+} from '../types.js';
 import type { SqlDriver, SqlValue } from './driver.js';
 import { paged } from './rows.js';
 
@@ -237,6 +247,22 @@ export class SqlNotifyStore implements NotifyStore {
       [silentSinceMs, notBeforeMs],
     );
     return rows.map((r) => ({ id: String(r.id), orgId: String(r.org_id), name: String(r.name), lastSeenMs: Number(r.last_seen_ms) }));
+  }
+
+  async openCriticalAlarms(notBeforeMs: number): Promise<OpenCriticalAlarm[]> {
+    const rows = await this.d.query(
+      `SELECT a.org_id, a.gateway_id, a.raised_ts, n.body FROM alarms a
+       JOIN notifications n ON n.org_id = a.org_id AND n.id = a.id
+       WHERE a.acked_ts IS NULL AND a.cleared_ts IS NULL AND a.raised_ts >= ? AND n.severity = 'critical'
+       ORDER BY a.raised_ts, a.id`,
+      [notBeforeMs],
+    );
+    return rows.map((r) => ({
+      orgId: String(r.org_id),
+      gatewayId: r.gateway_id === null ? null : String(r.gateway_id),
+      raisedAt: Number(r.raised_ts),
+      first: JSON.parse(String(r.body)) as Notification,
+    }));
   }
 
   async enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number> {
