@@ -225,7 +225,14 @@ async function boot(): Promise<void> {
         headers: streamHeaders,
         devices: kitId ? [kitId] : undefined,
         onMessage: (m) => {
-          if (m.event === 'reset' || !view?.live?.(m)) refreshNow();
+          if (m.event === 'reset') return refreshNow();
+          if (view?.live) {
+            if (!view.live(m)) refreshNow();
+            return;
+          }
+          // A page without live updates (events, alarms, cooks, …): a reading changes nothing on it,
+          // so a busy fleet's readings do not make it refetch; a state change, event or alarm may.
+          if (m.event !== 'reading') refreshNow();
         },
         onState: (s) => {
           liveEl.textContent =
