@@ -1,5 +1,6 @@
 import type { RelayBatch } from '../../shared/relay/batch.js';
 import {
+  cookState,
   eventNameOf,
   type StreamEventItem,
   type StreamEventName,
@@ -27,21 +28,7 @@ export function streamOfBatch(gatewayId: string, batch: RelayBatch): StreamItem[
         out.push(['state', { deviceId: r.deviceId, gatewayId, ts: r.rxTs, online: r.state === 'online' }]);
         break;
       case 'cook':
-        out.push([
-          'state',
-          {
-            deviceId: r.deviceId,
-            gatewayId,
-            ts: r.updatedTs,
-            cook: {
-              state: r.state,
-              targetC: r.spec.targetC,
-              durationMin: r.spec.durationMin ?? null,
-              food: r.spec.food ?? null,
-              startedTs: r.startedTs,
-            },
-          },
-        ]);
+        out.push(['state', cookState(r.deviceId, gatewayId, r)]);
         break;
       case 'event':
         out.push([

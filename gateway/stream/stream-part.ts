@@ -3,7 +3,7 @@ import { streamRoute } from '../../shared/http/stream-route.js';
 import type { Status, Telemetry } from '../../shared/protocol/messages.js';
 import type { StreamOptions } from '../../shared/stream/config.js';
 import { StreamHub } from '../../shared/stream/hub.js';
-import { eventNameOf, type StreamEventItem, type StreamReading, type StreamState } from '../../shared/stream/message.js';
+import { cookState, eventNameOf, type StreamEventItem, type StreamReading, type StreamState } from '../../shared/stream/message.js';
 import type { RecordListener } from '../control-driver/record-sink.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Part } from '../parts/part.js';
@@ -38,21 +38,7 @@ export class GatewayStream implements Part {
       const item: StreamEventItem = { ...e, gatewayId: this.d.gatewayName };
       this.hub.publish(SCOPE, eventNameOf(e.severity), item);
     },
-    cook: (deviceId, c) => {
-      const state: StreamState = {
-        deviceId,
-        gatewayId: this.d.gatewayName,
-        ts: c.updatedTs,
-        cook: {
-          state: c.state,
-          targetC: c.spec.targetC,
-          durationMin: c.spec.durationMin ?? null,
-          food: c.spec.food ?? null,
-          startedTs: c.startedTs,
-        },
-      };
-      this.hub.publish(SCOPE, 'state', state);
-    },
+    cook: (deviceId, c) => this.hub.publish(SCOPE, 'state', cookState(deviceId, this.d.gatewayName, c)),
   };
 
   private readonly onTelemetry = (deviceId: string, m: Telemetry, rxTs: number) => {

@@ -49,6 +49,30 @@ export interface StreamEventItem {
   data: Record<string, unknown>;
 }
 
+/** A cook as the stream reports it (the gateway's cook change and the cloud's relayed cook record have this shape). */
+export interface CookForStream {
+  state: NonNullable<StreamState['cook']>['state'];
+  spec: { targetC: number; durationMin?: number | null; food?: string | null };
+  startedTs: number;
+  updatedTs: number;
+}
+
+/** The `state` message of a cook change, the same on the gateway and the cloud. */
+export function cookState(deviceId: string, gatewayId: string | null, c: CookForStream): StreamState {
+  return {
+    deviceId,
+    gatewayId,
+    ts: c.updatedTs,
+    cook: {
+      state: c.state,
+      targetC: c.spec.targetC,
+      durationMin: c.spec.durationMin ?? null,
+      food: c.spec.food ?? null,
+      startedTs: c.startedTs,
+    },
+  };
+}
+
 export const eventNameOf = (severity: StreamEventItem['severity']): StreamEventName =>
   severity === 'alarm' || severity === 'critical' ? 'alarm' : 'event';
 
