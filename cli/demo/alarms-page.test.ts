@@ -1,12 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import t from 'tap';
-import { createLogger } from '../../shared/log.js';
-import { BINARIES, findBinary } from '../../test/harness/packages.js';
-import { startDemo } from './demo.js';
+import { demoInBrowser, WAIT } from './browser-fixture.js';
 
 /**
  * The Alarms page in Debian's Chromium on both dashboards of the running demo (cloud, gateway,
@@ -14,8 +8,6 @@ import { startDemo } from './demo.js';
  * acknowledged on the gateway's, the other is acknowledged on the gateway's and shows
  * acknowledged in the cloud's. Every wait is on what the pages show.
  */
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
-const WAIT = { timeout: 90_000 };
 const PROBE = 'The probe is not reading: check its cable.';
 
 /** The open probe alarm of a kit on the Alarms page; its id. */
@@ -33,22 +25,7 @@ async function acknowledge(page: Page, id: string, note: string): Promise<void> 
 }
 
 t.test('acknowledge on one dashboard, acknowledged on the other', async (t) => {
-  execFileSync(process.execPath, ['scripts/build-dashboard.mjs'], { stdio: 'pipe' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'sv-demo-alarms-'));
-  const demo = await startDemo({
-    dataDir,
-    cloudPort: 0,
-    gatewayPort: 0,
-    mqttPort: 0,
-    host: '127.0.0.1',
-    log: createLogger({ name: 'demo-test', level: 'error', pretty: false }),
-  });
-  t.teardown(async () => {
-    await demo.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const browser = await chromium.launch({ executablePath: findBinary(BINARIES.chromium), args: ARGS });
-  t.teardown(() => browser.close());
+  const { demo, browser } = await demoInBrowser(t, 'alarms-page');
   const cloud = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const gw = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
