@@ -12,11 +12,24 @@ function nodeGauge(metrics: string, name: string, node: number): number {
   return Number(m?.[1] ?? Number.NaN);
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Awaits a promise for at most `ms`: a wait that never ends fails with its name, not with the runner's timeout. */
+async function within<T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -120,7 +133,7 @@ t.test('two broker nodes: a second connection on the other node replaces the fir
   const firstNode = (await clientsPerNode()).indexOf(1);
   const aGone = closed(a);
   const b = await gw.connect(opts); // the cluster's round robin hands the next connection to the other node
-  await aGone;
+  await within('the first connection to be closed', aGone);
   await until('the takeover to be reported', async () => {
     const n = await clientsPerNode();
     return n[firstNode] === 0 && n[1 - firstNode] === 1;
@@ -132,7 +145,7 @@ t.test('two broker nodes: a second connection on the other node replaces the fir
 
   const bGone = closed(b);
   revoke({ dataDir: gw.dataDir } as never, 'kit-twin');
-  await bGone;
+  await within('the revoked kit to be disconnected', bGone);
   t.pass('revoking the kit ended its connection on whichever node held it');
   await t.rejects(gw.connect(opts), /Not authorized/i, 'and it cannot reconnect');
   await until('the refusal to be counted', async () => counter(await gw.metrics(), 'auth_failed_total', 'revoked') === 1);
@@ -145,6 +158,9 @@ t.test('a broker node killed with SIGKILL is restarted; every acknowledged messa
   const acked = new Set<string>();
   const clients: MqttClient[] = [];
   let running = true;
+  t.teardown(() => {
+    running = false; // also when an assertion below fails: the publishing loops end
+  });
   const loops: Promise<void>[] = [];
   for (const id of ids) {
     const secret = await gw.addKit(id);
@@ -180,9 +196,9 @@ t.test('a broker node killed with SIGKILL is restarted; every acknowledged messa
     return counter(m, 'broker_node_restarts_total') === 1 && nodeGauge(m, 'broker_node_up', 0) + nodeGauge(m, 'broker_node_up', 1) === 2;
   });
   const before = acked.size;
-  await until('the kits to publish again after the restart', () => acked.size >= before + 60, 30_000);
+  await until('the kits to publish again after the restart', () => acked.size >= before + 60, 90_000);
   running = false;
-  await Promise.all(loops);
+  await within('the publishing loops to end', Promise.all(loops));
   for (const c of clients) c.end(true);
   const rows = storedOnce(gw);
   const stored = new Set(rows.map((r) => `${r.id}/${r.boot}/${r.seq}`));
@@ -236,7 +252,7 @@ t.test('Redis down: uplinks go on, a subscription waits for Redis, commands flow
   t.notOk(subacked, 'the SUBACK waits for Redis (it would promise commands that cannot arrive)');
 
   await redis.start();
-  await subscribed;
+  await within('the SUBACK after Redis is back', subscribed);
   t.pass('after Redis is back, the waiting subscription is acknowledged');
   const got = new Map<string, string>();
   a.on('message', (_t, p) => got.set('kit-ra', p.toString()));

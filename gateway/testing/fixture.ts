@@ -43,6 +43,9 @@ export async function startGateway(
   const ca = readFileSync(gateway.pki.caFile);
   let reader: Database | undefined;
   let stopped = false;
+  // Every kit a test connected is ended at teardown, so a test that fails half-way (with kits
+  // that reconnect) cannot keep the test process alive until the runner's timeout.
+  const clients = new Set<MqttClient>();
   const fixture: GatewayFixture = {
     gateway,
     dataDir,
@@ -56,8 +59,10 @@ export async function startGateway(
       const r = provisionCert(config, id);
       return { cert: readFileSync(r.certFile), key: readFileSync(r.keyFile) };
     },
-    connect(opts) {
-      return connectKit(mqttPort, ca, opts);
+    async connect(opts) {
+      const client = await connectKit(mqttPort, ca, opts);
+      clients.add(client);
+      return client;
     },
     db() {
       reader ??= new Sqlite(join(dataDir, STORE_FILE), { readonly: true });
@@ -69,6 +74,7 @@ export async function startGateway(
     async stop() {
       if (stopped) return;
       stopped = true;
+      for (const c of clients) c.end(true);
       reader?.close();
       await gateway.stop();
     },
