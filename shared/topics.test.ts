@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mayPublish, maySubscribe, parseTopic, topics } from './topics.js';
+import { mayPublish, maySubscribe, ownUplinkSuffix, parseTopic, topics } from './topics.js';
 
 t.test('builders produce docs/protocol.md topics and refuse bad ids', async (t) => {
   t.equal(topics.telemetry('kit-001'), 'sv/kit-001/telemetry');
@@ -33,4 +33,25 @@ t.test('ACL: own uplink topics only; subscribe only to own cmd, no wildcards', a
   for (const filter of ['#', 'sv/#', 'sv/+/cmd', 'sv/kit-002/cmd', 'sv/kit-001/+', 'sv/kit-001/telemetry']) {
     t.notOk(maySubscribe('kit-001', filter), `denies ${filter}`);
   }
+});
+
+t.test('the publish ACL without a split agrees with parsing the topic, on every near miss', async (t) => {
+  const ids = ['kit-001', 'kit-00', 'kit-0011', 'k', 'KIT', 'kit/1', '', 'sv'];
+  const tails = ['telemetry', 'status', 'ack', 'cmd', 'telemetr', 'telemetryx', 'ack/', '', 'status/x', 'Telemetry'];
+  const topicsTried = new Set<string>();
+  for (const id of ids)
+    for (const tail of tails)
+      for (const root of ['sv', 'sv/', 'svx', 'sv/sv', 's', ''])
+        for (const sep of ['/', '//', '']) topicsTried.add(`${root}${sep}${id}/${tail}`);
+  let checked = 0;
+  for (const id of ids)
+    for (const topic of topicsTried) {
+      const p = parseTopic(topic);
+      const expected = p !== null && p.deviceId === id && p.suffix !== 'cmd' ? p.suffix : null;
+      if (ownUplinkSuffix(id, topic) !== expected) t.fail(`${JSON.stringify(id)} on ${JSON.stringify(topic)}: expected ${expected}`);
+      checked++;
+    }
+  t.ok(checked > 10_000, `${checked} (id, topic) pairs agree`);
+  t.equal(ownUplinkSuffix('kit-001', 'sv/kit-001/status'), 'status');
+  t.equal(ownUplinkSuffix('kit-001', 'sv/kit-0011/status'), null, 'an id that only starts with the kit id');
 });

@@ -1,6 +1,6 @@
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../../shared/log.js';
-import { mayPublish, maySubscribe, parseTopic, type UplinkSuffix } from '../../shared/topics.js';
+import { maySubscribe, ownUplinkSuffix, parseTopic } from '../../shared/topics.js';
 import type { Authenticator } from '../devices/authenticator.js';
 import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
@@ -73,7 +73,8 @@ export function brokerHooks(d: HookDeps) {
       // PUBACK goes nowhere), and it must go through even when the gateway ended the session.
       const isWill = packet === (client as { will?: unknown }).will;
       if (!isWill && (client.conn as { destroyed?: boolean }).destroyed) return done(markCounted(new Error('connection closed')));
-      if (!mayPublish(client.id, packet.topic)) {
+      const suffix = ownUplinkSuffix(client.id, packet.topic);
+      if (suffix === null) {
         d.stats.incLabel('acl_denied', 'publish');
         d.security.record('acl_denied', client.id, remoteOf(client), `publish ${packet.topic.slice(0, 200)}`);
         return done(markCounted(new Error('publish outside the device namespace'))); // MQTT 3.1.1: connection closed
@@ -83,7 +84,6 @@ export function brokerHooks(d: HookDeps) {
         d.security.record('rate_limited', client.id, remoteOf(client), 'publish rate');
         return done(markCounted(new Error('publish rate limit'))); // not acknowledged: the device resends later
       }
-      const suffix = parseTopic(packet.topic)?.suffix as UplinkSuffix;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : (packet.payload as Buffer);
       // A store failure closes the connection too; it is counted as store_fail.
       d.ingest.handle(client.id, suffix, packet.topic, payload, packet.qos, (err) => done(err && markCounted(err)));

@@ -1,5 +1,5 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
-import { parseTopic } from '../../shared/topics.js';
+import { ownUplinkSuffix } from '../../shared/topics.js';
 
 type Publish = (packet: PublishPacket, client: Client | null, done?: (err?: Error) => void) => void;
 
@@ -15,16 +15,11 @@ type Publish = (packet: PublishPacket, client: Client | null, done?: (err?: Erro
 export function skipUplinkRouting(aedes: Aedes): void {
   const route = aedes.publish.bind(aedes) as unknown as Publish;
   const publish: Publish = (packet, client, done) => {
-    if (typeof client === 'object' && client !== null && isUplink(packet.topic)) {
+    if (typeof client === 'object' && client !== null && ownUplinkSuffix(client.id, packet.topic) !== null) {
       done?.();
       return;
     }
     route(packet, client, done);
   };
   (aedes as unknown as { publish: Publish }).publish = publish;
-}
-
-function isUplink(topic: string): boolean {
-  const t = parseTopic(topic);
-  return t !== null && t.suffix !== 'cmd';
 }
