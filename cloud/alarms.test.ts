@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { openSse } from '../shared/stream/sse-client.js';
 import { alarm, batch, registry, T0, uid } from './testing/fixtures.js';
 import { api, type RunningCloud, startCloud, startServers, tenant, testConfig } from './testing/servers.js';
 
@@ -13,6 +14,15 @@ async function lifecycle(t: Test, c: RunningCloud): Promise<void> {
   const B = await tenant(c);
   const kit = uid('kit').toLowerCase();
   const ingest = (records: Parameters<typeof batch>[0]) => api(c.base, 'POST', '/v1/ingest', A.gateway.token, batch(records));
+  // Each org's live stream: every step of A's alarms arrives on A's as `alarmState`, none on B's.
+  const liveA = openSse(`${c.base}/v1/stream`, { authorization: `Bearer ${A.viewer}` });
+  const liveB = openSse(`${c.base}/v1/stream`, { authorization: `Bearer ${B.viewer}` });
+  t.teardown(() => {
+    liveA.close();
+    liveB.close();
+  });
+  await liveA.next((m) => m.event === 'ready');
+  await liveB.next((m) => m.event === 'ready');
   const raised = alarm(kit, { raisedAt: T0 + 1000 });
   const r0 = await ingest([registry([kit]), raised]);
   t.equal(r0.status, 200);
@@ -93,6 +103,22 @@ async function lifecycle(t: Test, c: RunningCloud): Promise<void> {
   const k = await api(c.base, 'POST', `/v1/alarms/${kitchen.id}/ack`, A.operator, { note: 'late' });
   t.match(k.body, { state: 'acknowledged', acknowledgedBy: 'operator', acknowledgedAt: T0 + 3000, note: null });
   t.notOk((await ingest([])).body.alarms);
+
+  // The stream: each step once, as the cloud merged it; replays, echoes and second acknowledgements sent nothing.
+  await liveA.next((m) => m.event === 'alarmState' && JSON.parse(m.data).id === kitchen.id);
+  const steps = liveA.messages.filter((m) => m.event === 'alarmState').map((m) => JSON.parse(m.data));
+  t.same(
+    steps.map((x) => [x.id, x.state, x.acknowledgedBy, x.note, x.gatewayId]),
+    [
+      [raised.id, 'open', null, null, A.gateway.id],
+      [raised.id, 'acknowledged', acked.body.acknowledgedBy, 'turned the cooker off', A.gateway.id],
+      [raised.id, 'cleared', acked.body.acknowledgedBy, 'turned the cooker off', A.gateway.id],
+      [kitchen.id, 'acknowledged', 'operator', null, A.gateway.id],
+    ],
+    "org A's stream carried each alarm step once",
+  );
+  t.equal(liveB.messages.filter((m) => m.event === 'alarmState').length, 0, "org B's stream carried none of them");
+  t.notMatch(liveB.messages.map((m) => m.data).join('\n'), raised.id, "nothing of org A's alarm reached org B's stream");
 
   // Cursor paging, newest raised first; filters of the events-based list still work.
   const p1 = await api(c.base, 'GET', `/v1/alarms?limit=1&device=${kit}`, A.viewer);

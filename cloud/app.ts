@@ -124,6 +124,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   const stream = new CloudStream(deps);
   registerStreamMetrics(metrics.registry, stream.hub);
   pipeline.committed = stream.committed;
+  deps.alarmChanged = stream.alarmChanged;
 
   http.decorateRequest('principal', null);
   // Every answer, errors and static files included: a browser never sniffs a JSON body into HTML.

@@ -131,6 +131,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
 
   // Alarms (ADR 035): raised and cleared with control's events; acknowledged here or in the cloud.
   const alarms = new GatewayAlarms({ store, reader: () => reader.db, relayOn, onAcknowledged: notifier.acknowledge, log });
+  alarms.on('change', stream.alarmChanged);
   const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker.connectedClients }));
   // Every /v1 route: the operator token, with failed attempts limited per address.
   const operator = operatorAuth(tokenFile, new FailedAuthLimiter(config.http.authFailuresPerMin));

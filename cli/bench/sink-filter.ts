@@ -11,7 +11,7 @@ export function onlySinks(stores: Stores, sinks: readonly SinkName[]): Stores {
   return {
     telemetry: off('influx') ? replacing(stores.telemetry, 'write', async () => {}) : stores.telemetry,
     state: off('redis') ? replacing(stores.state, 'apply', async () => {}) : stores.state,
-    meta: off('mysql') ? replacing(stores.meta, 'ingest', async () => ({ inserted: 0, duplicates: 0 })) : stores.meta,
+    meta: off('mysql') ? replacing(stores.meta, 'ingest', async () => ({ inserted: 0, duplicates: 0, alarms: [] })) : stores.meta,
   };
 }
 

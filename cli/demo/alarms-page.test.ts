@@ -1,12 +1,15 @@
 import type { Page } from 'playwright-core';
 import t from 'tap';
+import { openSse } from '../../shared/stream/sse-client.js';
 import { demoInBrowser, WAIT } from './browser-fixture.js';
 
 /**
  * The Alarms page in Debian's Chromium on both dashboards of the running demo (cloud, gateway,
  * simulated kits): two probes fail; one alarm is acknowledged in the cloud dashboard and shows
  * acknowledged on the gateway's, the other is acknowledged on the gateway's and shows
- * acknowledged in the cloud's. Every wait is on what the pages show.
+ * acknowledged in the cloud's. Every wait is on what the pages show. The pages are not polled
+ * while their stream is live: the acknowledgement from the other side comes as an `alarmState`
+ * message, which a client of the gateway's stream sees too.
  */
 const PROBE = 'The probe is not reading: check its cable.';
 
@@ -51,10 +54,27 @@ t.test('acknowledge on one dashboard, acknowledged on the other', async (t) => {
   // Cloud → gateway.
   const steak = await probeAlarm(cloud, 'kit-steak');
   t.equal(await probeAlarm(gw, 'kit-steak'), steak, 'the same alarm on both dashboards');
+  // The Alarms page asks for the list when the stream says an alarm changed, not every 2 s as
+  // before (3 requests in 6 s): a quiet window costs at most one (an alarm raised meanwhile).
+  const gets: string[] = [];
+  gw.on('request', (r) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/v1/alarms') gets.push(r.url());
+  });
+  await gw.locator('[data-field="live"].is-live').waitFor(WAIT);
+  await gw.waitForTimeout(6_000);
+  t.ok(gets.length <= 1, `the Alarms page is not polled while live (${gets.length} requests in 6 s)`);
+  const live = openSse(`${demo.gatewayUrl}/v1/stream`, { authorization: `Bearer ${demo.operatorToken}` });
+  t.teardown(() => live.close());
   await acknowledge(cloud, steak, 'seen from the office');
   const down = gw.locator(`tbody tr[data-id="${steak}"][data-state="acknowledged"]`);
   await down.waitFor(WAIT);
   t.match(await down.locator('[data-field="acknowledged"]').textContent(), /by cook@demo\.local, .*seen from the office/);
+  const pushed = await live.next((m) => m.event === 'alarmState' && JSON.parse(m.data).id === steak, 30_000);
+  t.match(
+    JSON.parse(pushed.data),
+    { state: 'acknowledged', acknowledgedBy: 'cook@demo.local', note: 'seen from the office' },
+    'the gateway streamed the step',
+  );
   t.pass('acknowledged in the cloud dashboard → acknowledged on the gateway dashboard');
 
   // Gateway → cloud.

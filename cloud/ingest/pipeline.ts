@@ -3,7 +3,7 @@ import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import { SvError } from '../../shared/errors.js';
 import { MAX_DOWN_ALARMS, type RelayBatch, type RelayReply } from '../../shared/relay/batch.js';
 import type { CloudMetrics, SinkName } from '../metrics.js';
-import type { DeadLetter, Stores } from '../stores/types.js';
+import type { DeadLetter, MetaIngestResult, Stores } from '../stores/types.js';
 import { DeviceOwnership, withoutRefused } from './ownership.js';
 import { splitBatch } from './split.js';
 
@@ -27,8 +27,11 @@ export interface Sender {
  */
 export class IngestPipeline {
   readonly ownership: DeviceOwnership;
-  /** Told of each batch once every sink committed (the live stream, cloud/stream/); must return at once. */
-  committed: ((sender: Sender, batch: RelayBatch) => void) | undefined;
+  /**
+   * Told of each batch once every sink committed, with the alarms it changed as merged here (the
+   * live stream, cloud/stream/); must return at once.
+   */
+  committed: ((sender: Sender, batch: RelayBatch, alarms: readonly Alarm[]) => void) | undefined;
   constructor(
     private readonly stores: Stores,
     private readonly metrics: CloudMetrics,
@@ -91,7 +94,7 @@ export class IngestPipeline {
       this.log.warn({ gatewayId, batchId: batch.batchId, failures }, 'batch not committed');
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'a storage sink failed or was too slow; retry the whole batch', failures);
     }
-    const metaResult = outcomes[jobs.findIndex(([s]) => s === 'mysql')] as { inserted: number; duplicates: number };
+    const metaResult = outcomes[jobs.findIndex(([s]) => s === 'mysql')] as MetaIngestResult;
     let desired: RelayReply['desired'];
     let alarms: Alarm[];
     try {
@@ -105,7 +108,7 @@ export class IngestPipeline {
     } catch (err) {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'desired state unavailable; retry the batch', [`mysql: ${(err as Error).message}`]);
     }
-    this.committed?.(sender, batch);
+    this.committed?.(sender, batch, metaResult.alarms);
     this.metrics.pipelineSuccess.inc(batch.records.length);
     this.metrics.batchSeconds.observe({ outcome: 'ok' }, (performance.now() - started) / 1000);
     const committedAt = Date.now();

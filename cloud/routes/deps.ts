@@ -5,7 +5,7 @@ import type { Authenticator, Principal } from '../http/auth.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { CloudMetrics } from '../metrics.js';
 import type { CloudNotifier } from '../notify/notifier.js';
-import { type AuditRow, DEFAULT_ORG, type Stores } from '../stores/types.js';
+import { type AlarmRow, type AuditRow, DEFAULT_ORG, type Stores } from '../stores/types.js';
 
 /** What the route plugins share; built once in app.ts. */
 export interface RouteDeps {
@@ -18,6 +18,8 @@ export interface RouteDeps {
   now: () => number;
   /** The delivery worker (a queued test notification wakes it). */
   notifier?: CloudNotifier;
+  /** An alarm changed through the API (an acknowledgement): the org's live stream tells its pages. */
+  alarmChanged?: (orgId: string, alarm: AlarmRow) => void;
 }
 
 /** An audit row for a control call, attributed to the API key's owner (docs/design.md invariant 4). */

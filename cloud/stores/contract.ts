@@ -104,8 +104,8 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       commandResults: [commandResult(d)],
       cooks: [cook(d)],
     });
-    t.same(await s.meta.ingest(gw, S.orgId, b, T0 + 1), { inserted: 5, duplicates: 0 });
-    t.same(await s.meta.ingest(gw, S.orgId, b, T0 + 2), { inserted: 0, duplicates: 5 }, 'replay');
+    t.same(await s.meta.ingest(gw, S.orgId, b, T0 + 1), { inserted: 5, duplicates: 0, alarms: [] });
+    t.same(await s.meta.ingest(gw, S.orgId, b, T0 + 2), { inserted: 0, duplicates: 5, alarms: [] }, 'replay');
     t.equal((await s.meta.listEvents(S, { deviceId: d }, { limit: 10 })).items.length, 2, 'Ev-x and ev-x are two ids');
     t.match(await s.meta.getDevice(S, d), { gatewayId: gw, firstSeenMs: T0, lastSeenMs: T0 });
     await s.meta.ingest('gw-other', S.orgId, metaBatch({ devices: new Map([[d, T0 - 5]]) }), T0 + 3);

@@ -218,6 +218,12 @@ export interface MetaBatch {
   alarms?: readonly Alarm[];
 }
 
+export interface MetaIngestResult {
+  inserted: number;
+  duplicates: number;
+  alarms: Alarm[];
+}
+
 /** An alarm as the cloud keeps it: the gateway's alarm, the gateway it came from, its state. */
 export interface AlarmRow extends Alarm {
   gatewayId: string;
@@ -285,8 +291,11 @@ export interface MetaStore extends Lifecycle {
     deviceIds: readonly string[],
     nowMs: number,
   ): Promise<Map<string, ForeignReason>>;
-  /** One transaction; replays are no-ops. Returns how many records were new. Never changes a device's owner. */
-  ingest(gatewayId: string, orgId: string, batch: MetaBatch, nowMs: number): Promise<{ inserted: number; duplicates: number }>;
+  /**
+   * One transaction; replays are no-ops. Returns how many records were new, and the alarms the
+   * batch changed as they are now here (merged; for the live stream). Never changes a device's owner.
+   */
+  ingest(gatewayId: string, orgId: string, batch: MetaBatch, nowMs: number): Promise<MetaIngestResult>;
   listDevices(scope: Scope, page: PageRequest, gatewayId?: string): Promise<Page<DeviceRow>>;
   getDevice(scope: Scope, id: string): Promise<DeviceRow | null>;
   /**

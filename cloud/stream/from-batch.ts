@@ -1,20 +1,25 @@
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import type { RelayBatch } from '../../shared/relay/batch.js';
 import {
+  alarmStateOf,
   cookState,
   eventNameOf,
+  type StreamAlarmState,
   type StreamEventItem,
   type StreamEventName,
   type StreamReading,
   type StreamState,
 } from '../../shared/stream/message.js';
 
-export type StreamItem = [StreamEventName, StreamReading | StreamState | StreamEventItem];
+export type StreamItem = [StreamEventName, StreamReading | StreamState | StreamEventItem | StreamAlarmState];
 
 /**
  * What a committed relay batch shows on its org's stream (ADR 034): the newest reading of each
- * kit, link changes, cook changes, events and alarms. Pure.
+ * kit, link changes, cook changes, events and alarms, then each alarm the batch changed, as merged
+ * in the cloud (`alarmState`: an acknowledgement made on the gateway reaches the cloud's pages this
+ * way; a replayed alarm record changes nothing and sends nothing). Pure.
  */
-export function streamOfBatch(gatewayId: string, batch: RelayBatch): StreamItem[] {
+export function streamOfBatch(gatewayId: string, batch: RelayBatch, alarms: readonly Alarm[] = []): StreamItem[] {
   const out: StreamItem[] = [];
   const newest = new Map<string, Extract<RelayBatch['records'][number], { kind: 'telemetry' }>>();
   for (const r of batch.records) {
@@ -56,5 +61,6 @@ export function streamOfBatch(gatewayId: string, batch: RelayBatch): StreamItem[
       },
     ]);
   }
+  for (const a of alarms) out.push(['alarmState', alarmStateOf(a, gatewayId)]);
   return out;
 }

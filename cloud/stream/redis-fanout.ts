@@ -1,10 +1,9 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { StreamHub, StreamTransport } from '../../shared/stream/hub.js';
-import type { Framed, StreamEventName } from '../../shared/stream/message.js';
+import { type Framed, STREAM_EVENT_NAMES, type StreamEventName } from '../../shared/stream/message.js';
 
-const EVENTS: readonly string[] = ['reading', 'state', 'event', 'alarm'] satisfies StreamEventName[];
-const isEventName = (x: unknown): x is StreamEventName => typeof x === 'string' && EVENTS.includes(x);
+const isEventName = (x: unknown): x is StreamEventName => typeof x === 'string' && (STREAM_EVENT_NAMES as readonly string[]).includes(x);
 
 /**
  * Stream messages across cloud instances (ADR 034): each instance publishes what it ingested on one

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import { streamRoute } from '../../shared/http/stream-route.js';
 import type { RelayBatch } from '../../shared/relay/batch.js';
 import { StreamHub } from '../../shared/stream/hub.js';
+import { alarmStateOf } from '../../shared/stream/message.js';
 import { scopeOf } from '../http/auth.js';
 import type { Sender } from '../ingest/pipeline.js';
 import type { RouteDeps } from '../routes/deps.js';
 import { SECURITY } from '../routes/deps.js';
+import type { AlarmRow } from '../stores/types.js';
 import { streamOfBatch } from './from-batch.js';
 import { RedisFanout } from './redis-fanout.js';
 
@@ -30,11 +33,20 @@ export class CloudStream {
   }
 
   /** After a batch committed (IngestPipeline.committed): a synchronous hand-off that never throws into ingest. */
-  readonly committed = (sender: Sender, batch: RelayBatch): void => {
+  readonly committed = (sender: Sender, batch: RelayBatch, alarms: readonly Alarm[]): void => {
     try {
-      for (const [event, data] of streamOfBatch(sender.id, batch)) this.hub.publish(sender.orgId, event, data);
+      for (const [event, data] of streamOfBatch(sender.id, batch, alarms)) this.hub.publish(sender.orgId, event, data);
     } catch (err) {
       this.deps.log.error({ err }, 'stream: could not publish a batch');
+    }
+  };
+
+  /** An alarm acknowledged through this instance's API (RouteDeps.alarmChanged). */
+  readonly alarmChanged = (orgId: string, a: AlarmRow): void => {
+    try {
+      this.hub.publish(orgId, 'alarmState', alarmStateOf(a, a.gatewayId));
+    } catch (err) {
+      this.deps.log.error({ err }, 'stream: could not publish an alarm');
     }
   };
 

@@ -10,7 +10,7 @@ import { SseParser } from '../../shared/stream/sse-parse.js';
 export type LiveState = 'connecting' | 'live' | 'down';
 
 export interface StreamMsg {
-  event: 'reading' | 'state' | 'event' | 'alarm' | 'reset';
+  event: 'reading' | 'state' | 'event' | 'alarm' | 'alarmState' | 'reset';
   // biome-ignore lint/suspicious/noExplicitAny: the views read the fields they know (shared/stream/message.ts)
   data: any;
 }

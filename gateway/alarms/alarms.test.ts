@@ -1,4 +1,5 @@
 import t from 'tap';
+import { openSse } from '../../shared/stream/sse-client.js';
 import { waitFor } from '../../test/harness/index.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
@@ -18,6 +19,10 @@ t.test('raise → acknowledge → clear over the local API, audited and queued f
     { now: () => Date.now() + ahead },
   );
   const token = issueOperatorToken(tokenFilePath(gw.dataDir));
+  // A live view: the stream carries each step as an `alarmState` message.
+  const live = openSse(`http://127.0.0.1:${gw.httpPort}/v1/stream`, { authorization: `Bearer ${token}` });
+  t.teardown(() => live.close());
+  await live.next((m) => m.event === 'ready');
   const changes: string[] = [];
   gw.gateway.alarms.on('change', (x) => changes.push(`${x.type}:${x.acknowledgedAt !== null}:${x.clearedAt !== null}`));
   const call = async (method: string, path: string, body?: unknown) => {
@@ -93,6 +98,20 @@ t.test('raise → acknowledge → clear over the local API, audited and queued f
     changes.filter((c) => c.startsWith('over_temp:')),
     ['over_temp:false:false', 'over_temp:true:false', 'over_temp:true:true'],
     'each step emitted once, after its commit (live views)',
+  );
+  await live.next((m) => m.event === 'alarmState' && JSON.parse(m.data).state === 'cleared');
+  const streamed = live.messages
+    .filter((m) => m.event === 'alarmState')
+    .map((m) => JSON.parse(m.data))
+    .filter((x) => x.id === a.id);
+  t.same(
+    streamed.map((x) => [x.state, x.acknowledgedBy, x.note, x.deviceId]),
+    [
+      ['open', null, null, 'kit-al'],
+      ['acknowledged', 'operator', 'lid off, cooling', 'kit-al'],
+      ['cleared', 'operator', 'lid off, cooling', 'kit-al'],
+    ],
+    'the stream carried each step once, as GET /v1/alarms lists it (the second acknowledgement changed nothing and sent nothing)',
   );
   // Audit: one row per step, with who.
   const audit = gw.db().prepare("SELECT id, action, actor, actor_id FROM audit WHERE action LIKE 'alarm.%' ORDER BY ts, action").all() as {

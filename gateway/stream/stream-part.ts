@@ -1,9 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import { streamRoute } from '../../shared/http/stream-route.js';
 import type { Status, Telemetry } from '../../shared/protocol/messages.js';
 import type { StreamOptions } from '../../shared/stream/config.js';
 import { StreamHub } from '../../shared/stream/hub.js';
-import { cookState, eventNameOf, type StreamEventItem, type StreamReading, type StreamState } from '../../shared/stream/message.js';
+import {
+  alarmStateOf,
+  cookState,
+  eventNameOf,
+  type StreamEventItem,
+  type StreamReading,
+  type StreamState,
+} from '../../shared/stream/message.js';
 import type { RecordListener } from '../control-driver/record-sink.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Part } from '../parts/part.js';
@@ -40,6 +48,9 @@ export class GatewayStream implements Part {
     },
     cook: (deviceId, c) => this.hub.publish(SCOPE, 'state', cookState(deviceId, this.d.gatewayName, c)),
   };
+
+  /** For the alarms' `change` (GatewayAlarms): a step of an alarm's lifecycle, committed here. */
+  readonly alarmChanged = (a: Alarm): void => this.hub.publish(SCOPE, 'alarmState', alarmStateOf(a, this.d.gatewayName));
 
   private readonly onTelemetry = (deviceId: string, m: Telemetry, rxTs: number) => {
     const r: StreamReading = {

@@ -1,13 +1,18 @@
+import { type Alarm, type AlarmState, stateOf } from '../alarms/lifecycle.js';
+
 /**
  * What GET /v1/stream carries (server-sent events, ADR 034), the same shapes on the gateway and the
  * cloud. Every message has an id (for Last-Event-ID) and one of these event names:
  * - `reading`: a kit's reading, at most one per kit per `stream.readingIntervalMs`;
  * - `state`: a kit's link (online/offline) or cook changed;
  * - `event` / `alarm`: an event (alarm: severity alarm or critical);
+ * - `alarmState`: an alarm after a step of its lifecycle (raised, acknowledged, cleared: ADR 035),
+ *   on the side where the step was committed, so a page of alarms follows acks made elsewhere;
  * - `ready`: sent once on connect, after any replay; its id is the newest message this server holds;
  * - `reset`: the client's Last-Event-ID is too old (or from before a restart): refetch, then follow.
  */
-export type StreamEventName = 'reading' | 'state' | 'event' | 'alarm';
+export type StreamEventName = 'reading' | 'state' | 'event' | 'alarm' | 'alarmState';
+export const STREAM_EVENT_NAMES: readonly StreamEventName[] = ['reading', 'state', 'event', 'alarm', 'alarmState'];
 
 export interface StreamReading {
   deviceId: string;
@@ -48,6 +53,14 @@ export interface StreamEventItem {
   severity: 'info' | 'warning' | 'alarm' | 'critical';
   data: Record<string, unknown>;
 }
+
+/** An `alarmState` message: the alarm as GET /v1/alarms lists it on the side that sends it. */
+export interface StreamAlarmState extends Alarm {
+  gatewayId: string | null;
+  state: AlarmState;
+}
+
+export const alarmStateOf = (a: Alarm, gatewayId: string | null): StreamAlarmState => ({ ...a, gatewayId, state: stateOf(a) });
 
 /** A cook as the stream reports it (the gateway's cook change and the cloud's relayed cook record have this shape). */
 export interface CookForStream {

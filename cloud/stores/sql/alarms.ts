@@ -34,10 +34,11 @@ const confirms = (reported: Alarm, merged: Alarm) =>
 
 /**
  * A gateway's alarms (inside the ingest transaction): new ones inserted, known ones merged. An
- * alarm id of another org is left alone. Returns how many changed something (the rest are replays).
+ * alarm id of another org is left alone. Returns those that changed something, each as it is now
+ * here (merged); the rest are replays.
  */
-export async function mergeAlarms(d: SqlDriver, gatewayId: string, orgId: string, alarms: readonly Alarm[]): Promise<number> {
-  let changed = 0;
+export async function mergeAlarms(d: SqlDriver, gatewayId: string, orgId: string, alarms: readonly Alarm[]): Promise<Alarm[]> {
+  const changed: Alarm[] = [];
   const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
   // Sorted ids: concurrent batches lock rows in the same order.
   for (const a of [...alarms].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))) {
@@ -47,7 +48,7 @@ export async function mergeAlarms(d: SqlDriver, gatewayId: string, orgId: string
         `INSERT INTO alarms (${ALARM_COLUMNS.join(', ')}, org_id, gateway_id, ack_down) VALUES (${ALARM_COLUMNS.map(() => '?').join(', ')}, ?, ?, 0)`,
         [...alarmValues(a), orgId, gatewayId],
       );
-      changed++;
+      changed.push(a);
       continue;
     }
     if (String(row.org_id) !== orgId) continue;
@@ -57,7 +58,7 @@ export async function mergeAlarms(d: SqlDriver, gatewayId: string, orgId: string
     const down = confirms(a, after) ? 0 : Number(row.ack_down);
     if (stepsBetween(before, after).length > 0 || down !== Number(row.ack_down)) {
       await d.run(UPDATE, updateValues(after, down, a.id));
-      if (stepsBetween(before, after).length > 0) changed++;
+      if (stepsBetween(before, after).length > 0) changed.push(after);
     }
   }
   return changed;

@@ -19,6 +19,7 @@ import type {
   ForeignReason,
   GatewayRow,
   MetaBatch,
+  MetaIngestResult,
   MetaStore,
   OrgRow,
   Page,
@@ -211,7 +212,7 @@ export class SqlMetaStore implements MetaStore {
     });
   }
 
-  async ingest(gatewayId: string, orgId: string, b: MetaBatch, nowMs: number): Promise<{ inserted: number; duplicates: number }> {
+  async ingest(gatewayId: string, orgId: string, b: MetaBatch, nowMs: number): Promise<MetaIngestResult> {
     return this.d.tx(async (d) => {
       // Sorted ids: concurrent batches lock device rows in the same order (no deadlock cycles).
       const devices = [...b.devices.entries()].sort(([a], [z]) => (a < z ? -1 : a > z ? 1 : 0));
@@ -274,11 +275,12 @@ export class SqlMetaStore implements MetaStore {
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
       await adoptCooks(d, gatewayId, orgId, b.cooks);
       const alarms = b.alarms ?? [];
-      inserted += await mergeAlarms(d, gatewayId, orgId, alarms);
+      const changedAlarms = await mergeAlarms(d, gatewayId, orgId, alarms);
+      inserted += changedAlarms.length;
       // Notifications the org's rules make of the new events, queued in this transaction (cloud/notify/).
       await enqueueForEvents(d, orgId, gatewayId, b.events, nowMs);
       const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
-      return { inserted, duplicates: total - inserted };
+      return { inserted, duplicates: total - inserted, alarms: changedAlarms };
     });
   }
 

@@ -7,7 +7,7 @@ import type { Ctx, View } from './view.js';
  * Alarms with their lifecycle (ADR 035), the same page on the cloud and the gateway: what happened
  * in plain language, its state, who acknowledged it and when, what cleared it, and an Acknowledge
  * button with an optional note. An acknowledgement made on one side shows on the other once the
- * relay carried it (docs/sync.md).
+ * relay carried it (docs/sync.md): the stream's `alarmState` message refreshes the list.
  */
 const when = (ts: number | null) => (ts === null ? '—' : h('time', { datetime: new Date(ts).toISOString() }, dateTime(ts)));
 const STATE: Record<AlarmItem['state'], string> = { open: 'Open', acknowledged: 'Acknowledged', cleared: 'Cleared' };
@@ -101,5 +101,12 @@ export function alarmsView(ctx: Ctx): View {
     last = '';
     void refresh().catch((err: Error) => ctx.error(err.message));
   });
-  return { title: 'Alarms', el, refresh: () => refresh() };
+  return {
+    title: 'Alarms',
+    el,
+    refresh: () => refresh(),
+    // Live: an alarm raised, or a step of one (acknowledged here or on the other side, cleared),
+    // refreshes the list; readings, link and cook changes do not concern it. Not polled while live.
+    live: (m) => m.event !== 'alarm' && m.event !== 'alarmState',
+  };
 }
