@@ -9,6 +9,7 @@ import type { SinkName } from '../../cloud/metrics.js';
 import { createStores } from '../../cloud/stores/index.js';
 import { DEFAULT_ORG } from '../../cloud/stores/types.js';
 import { batch, event, telemetry } from '../../cloud/testing/fixtures.js';
+import { processCpuMs } from '../../loadtest/proc-cpu.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { createLogger } from '../../shared/log.js';
 import type { RelayBatch, RelayRecord } from '../../shared/relay/batch.js';
@@ -38,7 +39,11 @@ interface Run {
   p50Ms: number;
   p95Ms: number;
   failures: number;
+  /** CPU µs per point over the timed window: this process (the cloud and the HTTP client driving it) and each store's server. */
+  cpuUsPerPoint: { cloud: number; influx: number | null; redis: number | null; mysql: number | null };
 }
+
+type StorePids = { influx: number | undefined; redis: number | undefined; mysql: number | undefined };
 
 const MODES: [string, SinkName[]][] = [
   ['all sinks', ['influx', 'redis', 'mysql']],
@@ -76,10 +81,13 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
       const { port } = await cloud.start();
       try {
         const gw = await createGateway(cloud.stores.meta, `bench-gw-${i}-${Date.now() % 100000}`, DEFAULT_ORG, Date.now());
-        const run = await drive(`http://127.0.0.1:${port}`, gw.token, o, i);
+        const pids = { influx: influx.process?.pid, redis: redis.process?.pid, mysql: mysql.process?.pid };
+        const run = await drive(`http://127.0.0.1:${port}`, gw.token, o, i, pids);
         runs.push({ mode, ...run });
+        const c = run.cpuUsPerPoint;
         o.out.write(
-          `${mode.padEnd(16)} ${fmt(run.pointsPerS)} points/s   p50 ${run.p50Ms.toFixed(1)} ms   p95 ${run.p95Ms.toFixed(1)} ms\n`,
+          `${mode.padEnd(16)} ${fmt(run.pointsPerS)} points/s   p50 ${run.p50Ms.toFixed(1)} ms   p95 ${run.p95Ms.toFixed(1)} ms   ` +
+            `CPU µs/point: cloud ${us(c.cloud)}, InfluxDB ${us(c.influx)}, Redis ${us(c.redis)}, MariaDB ${us(c.mysql)}\n`,
         );
       } finally {
         await cloud.stop();
@@ -93,7 +101,7 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
   }
 }
 
-async function drive(base: string, token: string, o: CloudBenchOptions, run: number) {
+async function drive(base: string, token: string, o: CloudBenchOptions, run: number, pids: StorePids) {
   const agent = new Agent({ connections: o.concurrency, keepAliveTimeout: 30_000 });
   const bodies: string[] = [];
   for (let b = 0; b < o.batches; b++) bodies.push(JSON.stringify(makeBatch(o, run, b)));
@@ -112,6 +120,8 @@ async function drive(base: string, token: string, o: CloudBenchOptions, run: num
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
+  const storesBefore = storeCpuMs(pids);
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
@@ -123,11 +133,38 @@ async function drive(base: string, token: string, o: CloudBenchOptions, run: num
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const storesAfter = storeCpuMs(pids);
   await agent.close();
   latencies.sort((a, b) => a - b);
   const points = o.batches * o.batchSize;
-  return { points, seconds, pointsPerS: points / seconds, p50Ms: pct(latencies, 0.5), p95Ms: pct(latencies, 0.95), failures };
+  const perPoint = (k: keyof StorePids) => {
+    const a = storesBefore[k];
+    const b = storesAfter[k];
+    return a === null || b === null ? null : ((b - a) * 1000) / points;
+  };
+  return {
+    points,
+    seconds,
+    pointsPerS: points / seconds,
+    p50Ms: pct(latencies, 0.5),
+    p95Ms: pct(latencies, 0.95),
+    failures,
+    cpuUsPerPoint: {
+      cloud: (cpu.user + cpu.system) / points,
+      influx: perPoint('influx'),
+      redis: perPoint('redis'),
+      mysql: perPoint('mysql'),
+    },
+  };
 }
+
+/** Each store server's CPU so far (ms; null for a server this run does not own, e.g. INFLUX_URL). */
+function storeCpuMs(p: StorePids): Record<keyof StorePids, number | null> {
+  return { influx: processCpuMs(p.influx), redis: processCpuMs(p.redis), mysql: processCpuMs(p.mysql) };
+}
+
+const us = (n: number | null) => (n === null ? '–' : n.toFixed(1));
 
 function makeBatch(o: CloudBenchOptions, run: number, b: number): RelayBatch {
   const records: RelayRecord[] = [];
@@ -157,12 +194,19 @@ function markdown(runs: Run[], o: CloudBenchOptions, load: number): string {
       'servers from the test harness on the same 2-core machine as the load generator ' +
       `(1-min load average at start: ${load.toFixed(1)}; other work on the machine moves these figures).`,
     '',
-    '| sinks | points/s | p50 batch ms | p95 batch ms | non-2xx |',
-    '|---|---:|---:|---:|---:|',
-    ...runs.map((r) => `| ${r.mode} | ${Math.round(r.pointsPerS)} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.failures} |`),
+    '| sinks | points/s | p50 batch ms | p95 batch ms | non-2xx | CPU µs per point: cloud (+ HTTP client) | InfluxDB | Redis | MariaDB | total |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...runs.map((r) => {
+      const c = r.cpuUsPerPoint;
+      const total = c.cloud + (c.influx ?? 0) + (c.redis ?? 0) + (c.mysql ?? 0);
+      return `| ${r.mode} | ${Math.round(r.pointsPerS)} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.failures} | ${us(c.cloud)} | ${us(c.influx)} | ${us(c.redis)} | ${us(c.mysql)} | ${us(total)} |`;
+    }),
     '',
     '"Alone" = only that sink writes (the pipeline skips the others); every run still authenticates the gateway (cached) and ' +
-      'reads its desired state from MySQL. A 2xx with all sinks means all three committed.',
+      'reads its desired state from MySQL. A 2xx with all sinks means all three committed. CPU per point: user + system CPU ' +
+      "over the timed window divided by the points sent; the cloud runs in the benchmark's process with the HTTP client " +
+      'that drives it (undici, bodies serialised before the window), so its column includes that client; the stores are ' +
+      'their own server processes (/proc).',
   ];
   return lines.join('\n');
 }
