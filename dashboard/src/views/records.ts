@@ -37,6 +37,9 @@ export function eventsView(ctx: Ctx): View {
   return {
     title: 'Alarms and events',
     el,
+    // Live: every event the page lists arrives on the stream (`event`, `alarm`) and refreshes it;
+    // forecasts (not listed), readings and link or cook changes do not. Not polled while live.
+    live: (m) => !((m.event === 'event' && m.data?.type !== 'forecast') || m.event === 'alarm'),
     async refresh() {
       const events = (await ctx.api.events({ limit: 300 })).filter((e) => e.type !== 'forecast');
       const key = `${events[0]?.id}:${events.length}`;
