@@ -63,7 +63,19 @@ export function kitView(ctx: Ctx, id: string): View {
     h('section', { class: 'card', 'aria-labelledby': 'kit-events-title' }, h('h2', { id: 'kit-events-title' }, 'Events'), events),
   );
 
-  let seeded = false;
+  // Opened mid-cook: the live window starts with the last 10 minutes from the store (temperature,
+  // target steps, heater), then takes live readings after them. Every refresh waits for it: one
+  // started by a stream message while the history is still loading must not put a live point in
+  // front of the seed (the chart would miss the heater's earlier runs).
+  let seeding: Promise<void> | undefined;
+  const seed = async () => {
+    if (api.presets) form.setPresets(await api.presets().catch(() => []));
+    if (api.history) {
+      const now = Date.now();
+      live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []));
+      void history?.show(now - 3_600_000, now);
+    }
+  };
   let lastKey: string | null = null;
   let lastEventId: string | undefined;
   const show = (k: Kit, reached: number | null) => {
@@ -111,19 +123,10 @@ export function kitView(ctx: Ctx, id: string): View {
   };
 
   async function refresh() {
+    seeding ??= seed();
     const [k, all] = await Promise.all([api.kit(id), api.events({ device: id, limit: 50 })]);
+    await seeding;
     const evs = all.filter((e) => e.type !== 'forecast');
-    if (!seeded) {
-      seeded = true;
-      if (api.presets) form.setPresets(await api.presets().catch(() => []));
-      // Opened mid-cook: the live window starts with the last 10 minutes from the store
-      // (temperature, target steps, heater), then takes live readings after them.
-      if (api.history) {
-        const now = Date.now();
-        live.seed(await api.history(id, now - 600_000, now - 5_000, 5_000).catch(() => []));
-        void history?.show(now - 3_600_000, now);
-      }
-    }
     lastKit = k;
     reached = k.cook ? reachedAt(evs, id, k.cook.startedTs) : null;
     point(k);
