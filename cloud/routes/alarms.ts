@@ -76,11 +76,10 @@ export async function alarmRoutes(http: FastifyInstance, deps: RouteDeps): Promi
       const ts = deps.now();
       const who = whoOf(req.principal);
       const audit = auditOf(req.principal, ts, 'alarm.ack', null, `acknowledged by ${who}${note ? `: ${note}` : ''}`, {});
-      const row = await stores.meta.ackAlarm(scopeOf(req.principal), id, { by: who, at: ts, note: note ?? null }, audit);
-      if (!row) throw new SvError('SV_ERR_NOT_FOUND', `alarm ${id} is unknown`, ['params.id: no such alarm']);
-      // This acknowledgement is the one that stays (not a second one): the org's pages hear of it.
-      if (row.acknowledgedAt === ts && row.acknowledgedBy === who) deps.alarmChanged?.(scopeOf(req.principal).orgId, row);
-      return row;
+      const r = await stores.meta.ackAlarm(scopeOf(req.principal), id, { by: who, at: ts, note: note ?? null }, audit);
+      if (!r) throw new SvError('SV_ERR_NOT_FOUND', `alarm ${id} is unknown`, ['params.id: no such alarm']);
+      if (r.changed) deps.alarmChanged?.(scopeOf(req.principal).orgId, r.alarm);
+      return r.alarm;
     },
   );
 }

@@ -310,9 +310,10 @@ export interface MetaStore extends Lifecycle {
   listAlarms(scope: Scope, filter: AlarmFilter, page: PageRequest): Promise<Page<AlarmRow>>;
   /**
    * A person acknowledges an alarm of the scope (the first acknowledgement stays): recorded, audited
-   * and queued to go down to its gateway, in one transaction. Null when the alarm is not in the scope.
+   * and queued to go down to its gateway, in one transaction. Null when the alarm is not in the scope;
+   * else the alarm after it, and whether this acknowledgement changed it (not a second one).
    */
-  ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null>;
+  ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<{ alarm: AlarmRow; changed: boolean } | null>;
   /** Alarms acknowledged in the cloud that the gateway has not confirmed yet (they go down in its replies). */
   alarmsDown(gatewayId: string, limit: number): Promise<Alarm[]>;
   /** Newest first. */

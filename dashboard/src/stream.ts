@@ -1,3 +1,4 @@
+import type { StreamEventName } from '../../shared/stream/message.js';
 import { SseParser } from '../../shared/stream/sse-parse.js';
 
 /**
@@ -10,7 +11,7 @@ import { SseParser } from '../../shared/stream/sse-parse.js';
 export type LiveState = 'connecting' | 'live' | 'down';
 
 export interface StreamMsg {
-  event: 'reading' | 'state' | 'event' | 'alarm' | 'alarmState' | 'reset';
+  event: StreamEventName | 'reset';
   // biome-ignore lint/suspicious/noExplicitAny: the views read the fields they know (shared/stream/message.ts)
   data: any;
 }

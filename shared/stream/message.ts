@@ -11,8 +11,8 @@ import { type Alarm, type AlarmState, stateOf } from '../alarms/lifecycle.js';
  * - `ready`: sent once on connect, after any replay; its id is the newest message this server holds;
  * - `reset`: the client's Last-Event-ID is too old (or from before a restart): refetch, then follow.
  */
-export type StreamEventName = 'reading' | 'state' | 'event' | 'alarm' | 'alarmState';
-export const STREAM_EVENT_NAMES: readonly StreamEventName[] = ['reading', 'state', 'event', 'alarm', 'alarmState'];
+export const STREAM_EVENT_NAMES = ['reading', 'state', 'event', 'alarm', 'alarmState'] as const;
+export type StreamEventName = (typeof STREAM_EVENT_NAMES)[number];
 
 export interface StreamReading {
   deviceId: string;

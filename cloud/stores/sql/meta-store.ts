@@ -342,14 +342,14 @@ export class SqlMetaStore implements MetaStore {
     return paged(rows.map(alarmRow), page.limit, (a) => [a.raisedAt, a.id]);
   }
 
-  async ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<AlarmRow | null> {
+  async ackAlarm(scope: Scope, id: string, ack: Ack, audit: AuditRow): Promise<{ alarm: AlarmRow; changed: boolean } | null> {
     return this.d.tx(async (d) => {
       const r = await ackAlarmTx(d, scoped(scope), id, ack);
       if (!r) return null;
       const a = r.row;
       const data = { ...audit.data, alarmId: id, type: a.type, severity: a.severity, changed: r.changed };
       await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, gatewayId: a.gatewayId, deviceId: a.deviceId, data })]);
-      return a;
+      return { alarm: a, changed: r.changed };
     });
   }
 
