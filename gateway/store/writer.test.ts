@@ -90,11 +90,16 @@ t.test('the writer thread dies: what waits fails at once, and so does every late
   await w.open();
   t.teardown(() => w.close());
   t.equal(await write(w, tel(1, 1000)), STORED, 'the writer works');
-  // Injected fault: the thread ends under the writer (as if it crashed).
+  // Injected fault: the thread ends under the writer (as if it crashed). It is busy with a group
+  // commit of 5,000 readings when the request is sent, so the request cannot have been answered
+  // before the thread ends (on an idle thread a quick request could win that race).
   const thread = (w as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
+  const ahead = Array.from({ length: 5000 }, (_, i) => write(w, tel(10 + i, 2000 + i)).catch(() => 'gone'));
+  await new Promise((r) => setImmediate(r)); // the writer has handed them to its thread as one commit
   const waiting = w.retention(0, 1);
   await thread.worker.terminate();
   await t.rejects(waiting, /store writer thread exited/, 'a request in flight fails with the reason');
+  await Promise.all(ahead);
   await t.rejects(write(w, tel(2, 1001)), /store writer thread exited/, 'a later write fails too, instead of waiting forever');
   await t.rejects(w.outboxAck([1]), /store writer thread exited/, 'and every maintenance request');
 });
