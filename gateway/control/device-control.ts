@@ -218,14 +218,22 @@ function failSafe(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs
 }
 
 function fromWatchdog(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs: number, cfg: ControlConfig): ControlResult {
+  // Nothing happened (the usual tick: the kit reported a moment ago): the state is returned as it
+  // was. A copy per device per second would outlive the young generation and be promoted only to
+  // die, which at 10,000 kits is garbage the old generation has to collect.
+  if (w.state === state.watchdog && w.decision.kind === 'none' && w.events.length === 0 && w.audit.length === 0)
+    if (state.engine.inhibit === inhibitReason(state)) return { state, decision: NO_DECISION, events: w.events, audit: w.audit };
   const next = withInhibit({ ...state, watchdog: w.state });
   if (w.decision.kind === 'safe') return failSafe(next, w, nowMs, cfg);
   return finish(next, w.decision, w.events, w.audit);
 }
 
+function inhibitReason(s: DeviceControlState): string | null {
+  return watchdogInhibit(s.watchdog) ?? s.resumeHold;
+}
+
 function withInhibit(s: DeviceControlState): DeviceControlState {
-  const reason = watchdogInhibit(s.watchdog) ?? s.resumeHold;
-  return { ...s, engine: setInhibit(s.engine, reason) };
+  return { ...s, engine: setInhibit(s.engine, inhibitReason(s)) };
 }
 
 function finish(s: DeviceControlState, decision: Decision, events: ControlResult['events'], audit: ControlResult['audit']): ControlResult {
