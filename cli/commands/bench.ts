@@ -31,7 +31,7 @@ export const benchCommand: Command = {
     {
       name: 'cloud',
       summary: 'Cloud ingest throughput and latency with all sinks and each sink alone.',
-      usage: 'sousvide bench cloud [--batches N] [--batch-size N] [--concurrency N] [--report FILE] [--json]',
+      usage: 'sousvide bench cloud [--batches N] [--batch-size N] [--devices N] [--concurrency N] [--report FILE] [--json]',
       config: benchCloudConfig,
       async run(ctx) {
         const c = configFor(benchCloudConfig, ctx);
@@ -40,7 +40,7 @@ export const benchCommand: Command = {
           batches: c.batches,
           batchSize: c.batchSize,
           concurrency: c.concurrency,
-          devices: 100,
+          devices: c.devices === 0 ? c.batchSize : c.devices,
           report: reportFile(c.report),
           out: ctx.json ? ctx.stderr : ctx.stdout,
         });

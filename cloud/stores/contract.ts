@@ -83,6 +83,32 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.notOk(await s.state.gatewayAlive(uid('gw')));
   });
 
+  t.test('state: a batch of many kits (as from a fleet) leaves each kit at its own newest record', async (t) => {
+    const s = await make(t);
+    const kits = Array.from({ length: 450 }, ids);
+    // Every kit has a stored state; then one batch brings, per kit, a newer or an older reading
+    // (alternating), and for every third kit a status too.
+    await s.state.apply(
+      'gw-a',
+      kits.map((d) => telemetry(d, 1, 10)),
+      [],
+      T0 + 20_000,
+    );
+    const later = kits.map((d, i) => telemetry(d, 1, i % 2 === 0 ? 11 : 9, { tempC: 40 + (i % 50) / 10 }));
+    const statuses = kits.filter((_, i) => i % 3 === 0).map((d) => status(d, 'offline', 1, T0 + 30_000));
+    await s.state.apply('gw-b', later, statuses, T0 + 30_000);
+    const st = await s.state.latest(kits, T0 + 30_000);
+    t.equal(st.size, kits.length);
+    const wrong = kits.filter((d, i) => {
+      const v = st.get(d);
+      const newer = i % 2 === 0;
+      const want = newer ? { seq: 11, tempC: 40 + (i % 50) / 10, gatewayId: 'gw-b' } : { seq: 10, tempC: telemetry(d, 1, 10).tempC };
+      const statusWant = i % 3 === 0 ? 'offline' : null;
+      return v?.seq !== want.seq || v?.tempC !== want.tempC || v?.status !== statusWant || (newer && v?.gatewayId !== want.gatewayId);
+    });
+    t.same(wrong, [], 'every kit: the newer reading applied, the older one ignored, its status kept');
+  });
+
   t.test('meta: migrations are idempotent; replays are no-ops; ids are case-sensitive', async (t) => {
     const s = await make(t);
     const S = await org(s);

@@ -21,6 +21,8 @@ export class ServiceProcess {
     private readonly args: (port: number) => string[],
     private readonly logFile: string,
     private readonly healthUrl: (port: number) => string,
+    /** Node flags for the child, e.g. `--cpu-prof` (SV_BENCH_CLOUD_NODE_ARGS, SV_BENCH_GATEWAY_NODE_ARGS). */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   get base(): string {
@@ -36,7 +38,7 @@ export class ServiceProcess {
     if (this.running) return;
     this.port ||= await freePort();
     const fd = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), main, ...this.args(this.port)], {
+    const child = spawn(process.execPath, [...this.nodeArgs, ...(fromSource ? ['--import', 'tsx'] : []), main, ...this.args(this.port)], {
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
@@ -101,8 +103,12 @@ export function cloudProcess(name: string, s: CloudSpec): ServiceProcess {
     ],
     s.logFile,
     (port) => `http://127.0.0.1:${port}/healthz`,
+    nodeArgsFrom('SV_BENCH_CLOUD_NODE_ARGS'),
   );
 }
+
+/** Node flags for a child from an environment variable (profiling a run: `--cpu-prof --cpu-prof-dir=…`). */
+const nodeArgsFrom = (name: string): string[] => process.env[name]?.split(' ').filter(Boolean) ?? [];
 
 export interface GatewaySpec {
   dataDir: string;
@@ -123,5 +129,6 @@ export function gatewayProcess(s: GatewaySpec): ServiceProcess {
     ],
     s.logFile,
     (port) => `http://127.0.0.1:${port}/healthz`,
+    nodeArgsFrom('SV_BENCH_GATEWAY_NODE_ARGS'),
   );
 }

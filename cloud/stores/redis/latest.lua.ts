@@ -1,23 +1,42 @@
 /**
- * Compare-and-set of one device's latest state, atomic in Redis (one key, so Redis Cluster safe).
- * ARGV: mode ('t' telemetry by (boot, seq) | 's' status by (boot, rxTs)), seenMs, boot, order,
- * then field/value pairs. A record not newer than the stored one changes nothing (replays,
- * out-of-order drains); `seen` only ever moves forward. Returns 1 when the record was applied.
+ * Compare-and-set of the latest state of many devices in one script call, each device atomic in
+ * Redis. KEYS: one device hash per record. ARGV, per record in the same order: mode ('t'
+ * telemetry ordered by (boot, seq) | 's' status ordered by (boot, rxTs)), seenMs, boot, order,
+ * the number of field/value strings that follow, then those strings. A record not newer than the
+ * stored one changes nothing (replays, out-of-order drains); `seen` only ever moves forward. Each
+ * device costs one HMGET and at most one HSET. Returns how many records were applied.
+ *
+ * One call carries many keys, so a Redis Cluster would need them grouped by hash slot; the cloud
+ * talks to one Redis server (docs/architecture.md).
  */
 export const LATEST_LUA = `
-local key = KEYS[1]
-local seen = tonumber(ARGV[2])
-local cur = tonumber(redis.call('HGET', key, 'seen') or '-1')
-if seen > cur then redis.call('HSET', key, 'seen', ARGV[2]) end
-local bf, of = 'tboot', 'tseq'
-if ARGV[1] == 's' then bf, of = 'sboot', 'srx' end
-local boot = tonumber(ARGV[3])
-local ord = tonumber(ARGV[4])
-local eb = tonumber(redis.call('HGET', key, bf) or '-1')
-local eo = tonumber(redis.call('HGET', key, of) or '-1')
-if boot > eb or (boot == eb and ord > eo) then
-  redis.call('HSET', key, bf, ARGV[3], of, ARGV[4], unpack(ARGV, 5))
-  return 1
+local a = 1
+local applied = 0
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local bf, of = 'tboot', 'tseq'
+  if ARGV[a] == 's' then bf, of = 'sboot', 'srx' end
+  local seen = tonumber(ARGV[a + 1])
+  local boot = tonumber(ARGV[a + 2])
+  local ord = tonumber(ARGV[a + 3])
+  local n = tonumber(ARGV[a + 4])
+  local cur = redis.call('HMGET', key, 'seen', bf, of)
+  local set = {}
+  if seen > tonumber(cur[1] or '-1') then
+    set[#set + 1] = 'seen'
+    set[#set + 1] = ARGV[a + 1]
+  end
+  local eb = tonumber(cur[2] or '-1')
+  if boot > eb or (boot == eb and ord > tonumber(cur[3] or '-1')) then
+    set[#set + 1] = bf
+    set[#set + 1] = ARGV[a + 2]
+    set[#set + 1] = of
+    set[#set + 1] = ARGV[a + 3]
+    for j = 1, n do set[#set + 1] = ARGV[a + 4 + j] end
+    applied = applied + 1
+  end
+  if #set > 0 then redis.call('HSET', key, unpack(set)) end
+  a = a + 5 + n
 end
-return 0
+return applied
 `;

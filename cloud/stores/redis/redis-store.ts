@@ -11,8 +11,15 @@ export interface RedisOptions {
 }
 
 type LatestRedis = Redis & {
-  svLatest(key: string, ...args: (string | number)[]): Promise<number>;
+  svLatest(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
 };
+
+/**
+ * Devices per script call: a batch from a fleet holds about one reading per kit, so one call per
+ * kit was most of the Redis sink's cost (a command, a reply and a script run each); a bounded
+ * chunk keeps each script run short (Redis runs nothing else meanwhile).
+ */
+const LATEST_CHUNK = 200;
 
 /**
  * Latest state, heartbeats and the online set in Redis. Keys: `<p>dev:<id>` (hash, latest state),
@@ -35,7 +42,7 @@ export class RedisStateStore implements StateStore {
       connectTimeout: opts.commandTimeoutMs,
       retryStrategy: (times) => Math.min(100 * times, 1_000),
     }) as LatestRedis;
-    this.redis.defineCommand('svLatest', { numberOfKeys: 1, lua: LATEST_LUA });
+    this.redis.defineCommand('svLatest', { lua: LATEST_LUA });
     this.redis.on('error', () => {}); // reported through failed commands and /readyz
   }
 
@@ -53,13 +60,24 @@ export class RedisStateStore implements StateStore {
 
   async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
     const ttlMs = this.opts.heartbeatTtlS * 1000;
-    const pipe = this.redis.pipeline() as ChainableCommander & { svLatest(key: string, ...args: (string | number)[]): ChainableCommander };
+    const pipe = this.redis.pipeline() as ChainableCommander & {
+      svLatest(numKeys: number, ...keysThenArgs: (string | number)[]): ChainableCommander;
+    };
     const seen = new Map<string, number>();
+    // One record per device and kind, telemetry first (as it was received), in chunks.
+    const records: [key: string, args: (string | number)[]][] = [];
     for (const r of newestTelemetry(telemetry)) {
-      pipe.svLatest(this.devKey(r.deviceId), 't', r.rxTs, r.boot, r.seq, ...telemetryFields(gatewayId, r));
+      records.push([this.devKey(r.deviceId), ['t', r.rxTs, r.boot, r.seq, ...counted(telemetryFields(gatewayId, r))]]);
     }
     for (const s of newestStatus(status)) {
-      pipe.svLatest(this.devKey(s.deviceId), 's', s.rxTs, s.boot, s.rxTs, 'gw', gatewayId, 'state', s.state, 'fw', s.fw ?? '');
+      records.push([
+        this.devKey(s.deviceId),
+        ['s', s.rxTs, s.boot, s.rxTs, ...counted(['gw', gatewayId, 'state', s.state, 'fw', s.fw ?? ''])],
+      ]);
+    }
+    for (let i = 0; i < records.length; i += LATEST_CHUNK) {
+      const chunk = records.slice(i, i + LATEST_CHUNK);
+      pipe.svLatest(chunk.length, ...chunk.map(([key]) => key), ...chunk.flatMap(([, args]) => args));
     }
     for (const r of [...telemetry, ...status]) seen.set(r.deviceId, Math.max(seen.get(r.deviceId) ?? 0, r.rxTs));
     if (seen.size > 0) {
@@ -129,6 +147,9 @@ export class RedisStateStore implements StateStore {
     };
   }
 }
+
+/** Field/value strings preceded by their count, as the script reads them. */
+const counted = (fields: (string | number)[]): (string | number)[] => [fields.length, ...fields];
 
 function telemetryFields(gatewayId: string, r: Telemetry): (string | number)[] {
   return [
