@@ -1,25 +1,29 @@
 /**
  * Compare-and-set of the latest state of many devices in one script call, each device atomic in
- * Redis. KEYS: one device hash per record. ARGV, per record in the same order: mode ('t'
- * telemetry ordered by (boot, seq) | 's' status ordered by (boot, rxTs)), seenMs, boot, order,
- * the number of field/value strings that follow, then those strings. A record not newer than the
- * stored one changes nothing (replays, out-of-order drains); `seen` only ever moves forward. Each
- * device costs one HMGET and at most one HSET. Returns how many records were applied.
+ * Redis. KEYS: one device hash per record. ARGV[1]: the gateway the batch came from; then, per
+ * record in the order of KEYS:
+ * - telemetry, ordered by (boot, seq): 't', rxTs (seen), boot, seq, ts, tempC, sensor, heater, rssi;
+ * - status, ordered by (boot, rxTs): 's', rxTs (seen), boot, rxTs, state, fw.
+ * Absent values are empty strings. A record not newer than the stored one changes nothing
+ * (replays, out-of-order drains); `seen` only ever moves forward. Each device costs one HMGET and
+ * at most one HSET. The hash's field names are written here once; the store reads them back
+ * (redis-store.ts, toState). Returns how many records were applied.
  *
  * One call carries many keys, so a Redis Cluster would need them grouped by hash slot; the cloud
- * talks to one Redis server (docs/architecture.md).
+ * talks to one Redis server (docs/scaling.md).
  */
 export const LATEST_LUA = `
-local a = 1
+local gw = ARGV[1]
+local a = 2
 local applied = 0
 for i = 1, #KEYS do
   local key = KEYS[i]
-  local bf, of = 'tboot', 'tseq'
-  if ARGV[a] == 's' then bf, of = 'sboot', 'srx' end
+  local tel = ARGV[a] == 't'
+  local bf, of, n = 'tboot', 'tseq', 5
+  if not tel then bf, of, n = 'sboot', 'srx', 2 end
   local seen = tonumber(ARGV[a + 1])
   local boot = tonumber(ARGV[a + 2])
   local ord = tonumber(ARGV[a + 3])
-  local n = tonumber(ARGV[a + 4])
   local cur = redis.call('HMGET', key, 'seen', bf, of)
   local set = {}
   if seen > tonumber(cur[1] or '-1') then
@@ -28,15 +32,19 @@ for i = 1, #KEYS do
   end
   local eb = tonumber(cur[2] or '-1')
   if boot > eb or (boot == eb and ord > tonumber(cur[3] or '-1')) then
-    set[#set + 1] = bf
-    set[#set + 1] = ARGV[a + 2]
-    set[#set + 1] = of
-    set[#set + 1] = ARGV[a + 3]
-    for j = 1, n do set[#set + 1] = ARGV[a + 4 + j] end
+    local v = a + 4
+    for _, x in ipairs({ bf, ARGV[a + 2], of, ARGV[a + 3], 'gw', gw }) do set[#set + 1] = x end
+    if tel then
+      for _, x in ipairs({ 'rx', ARGV[a + 1], 'ts', ARGV[v], 'temp', ARGV[v + 1], 'sensor', ARGV[v + 2], 'heater', ARGV[v + 3], 'rssi', ARGV[v + 4] }) do
+        set[#set + 1] = x
+      end
+    else
+      for _, x in ipairs({ 'state', ARGV[v], 'fw', ARGV[v + 1] }) do set[#set + 1] = x end
+    end
     applied = applied + 1
   end
   if #set > 0 then redis.call('HSET', key, unpack(set)) end
-  a = a + 5 + n
+  a = a + 4 + n
 end
 return applied
 `;

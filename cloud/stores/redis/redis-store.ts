@@ -11,7 +11,7 @@ export interface RedisOptions {
 }
 
 type LatestRedis = Redis & {
-  svLatest(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+  svLatest(numKeys: number, keys: string[], argv: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -61,24 +61,29 @@ export class RedisStateStore implements StateStore {
   async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
     const ttlMs = this.opts.heartbeatTtlS * 1000;
     const pipe = this.redis.pipeline() as ChainableCommander & {
-      svLatest(numKeys: number, ...keysThenArgs: (string | number)[]): ChainableCommander;
+      svLatest(numKeys: number, keys: string[], argv: (string | number)[]): ChainableCommander;
     };
     const seen = new Map<string, number>();
-    // One record per device and kind, telemetry first (as it was received), in chunks.
-    const records: [key: string, args: (string | number)[]][] = [];
+    // One record per device and kind, telemetry first (as it was received), LATEST_CHUNK devices
+    // a call; arrays are passed as they are (ioredis flattens them), not spread.
+    let keys: string[] = [];
+    let argv: (string | number)[] = [gatewayId];
+    const call = () => {
+      if (keys.length > 0) pipe.svLatest(keys.length, keys, argv);
+      keys = [];
+      argv = [gatewayId];
+    };
     for (const r of newestTelemetry(telemetry)) {
-      records.push([this.devKey(r.deviceId), ['t', r.rxTs, r.boot, r.seq, ...counted(telemetryFields(gatewayId, r))]]);
+      keys.push(this.devKey(r.deviceId));
+      argv.push('t', r.rxTs, r.boot, r.seq, r.ts ?? '', r.tempC ?? '', r.sensor, r.heater ? 1 : 0, r.rssi ?? '');
+      if (keys.length === LATEST_CHUNK) call();
     }
     for (const s of newestStatus(status)) {
-      records.push([
-        this.devKey(s.deviceId),
-        ['s', s.rxTs, s.boot, s.rxTs, ...counted(['gw', gatewayId, 'state', s.state, 'fw', s.fw ?? ''])],
-      ]);
+      keys.push(this.devKey(s.deviceId));
+      argv.push('s', s.rxTs, s.boot, s.rxTs, s.state, s.fw ?? '');
+      if (keys.length === LATEST_CHUNK) call();
     }
-    for (let i = 0; i < records.length; i += LATEST_CHUNK) {
-      const chunk = records.slice(i, i + LATEST_CHUNK);
-      pipe.svLatest(chunk.length, ...chunk.map(([key]) => key), ...chunk.flatMap(([, args]) => args));
-    }
+    call();
     for (const r of [...telemetry, ...status]) seen.set(r.deviceId, Math.max(seen.get(r.deviceId) ?? 0, r.rxTs));
     if (seen.size > 0) {
       const args: (string | number)[] = [];
@@ -146,28 +151,6 @@ export class RedisStateStore implements StateStore {
       online: lastSeenMs !== null && lastSeenMs >= nowMs - this.opts.heartbeatTtlS * 1000 && !offlineByStatus,
     };
   }
-}
-
-/** Field/value strings preceded by their count, as the script reads them. */
-const counted = (fields: (string | number)[]): (string | number)[] => [fields.length, ...fields];
-
-function telemetryFields(gatewayId: string, r: Telemetry): (string | number)[] {
-  return [
-    'gw',
-    gatewayId,
-    'ts',
-    r.ts ?? '',
-    'rx',
-    r.rxTs,
-    'temp',
-    r.tempC ?? '',
-    'sensor',
-    r.sensor,
-    'heater',
-    r.heater ? 1 : 0,
-    'rssi',
-    r.rssi ?? '',
-  ];
 }
 
 /** Only the newest record per device needs a round trip; the script still guards against older ones. */
