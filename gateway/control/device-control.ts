@@ -221,8 +221,8 @@ function fromWatchdog(state: DeviceControlState, w: StepResult<WatchdogState>, n
   // Nothing happened (the usual tick: the kit reported a moment ago): the state is returned as it
   // was. A copy per device per second would outlive the young generation and be promoted only to
   // die, which at 10,000 kits is garbage the old generation has to collect.
-  if (w.state === state.watchdog && w.decision.kind === 'none' && w.events.length === 0 && w.audit.length === 0)
-    if (state.engine.inhibit === inhibitReason(state)) return { state, decision: NO_DECISION, events: w.events, audit: w.audit };
+  const quiet = w.state === state.watchdog && w.decision.kind === 'none' && w.events.length === 0 && w.audit.length === 0;
+  if (quiet && state.engine.inhibit === inhibitReason(state)) return { state, decision: NO_DECISION, events: w.events, audit: w.audit };
   const next = withInhibit({ ...state, watchdog: w.state });
   if (w.decision.kind === 'safe') return failSafe(next, w, nowMs, cfg);
   return finish(next, w.decision, w.events, w.audit);

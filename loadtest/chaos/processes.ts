@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { freePort } from '../targets/hosted-gateway.js';
+import { nodeArgsFrom } from '../targets/node-args.js';
 
 /**
  * The real processes of a chaos run: clouds (`sousvide cloud`) and the gateway
@@ -106,9 +107,6 @@ export function cloudProcess(name: string, s: CloudSpec): ServiceProcess {
     nodeArgsFrom('SV_BENCH_CLOUD_NODE_ARGS'),
   );
 }
-
-/** Node flags for a child from an environment variable (profiling a run: `--cpu-prof --cpu-prof-dir=…`). */
-const nodeArgsFrom = (name: string): string[] => process.env[name]?.split(' ').filter(Boolean) ?? [];
 
 export interface GatewaySpec {
   dataDir: string;

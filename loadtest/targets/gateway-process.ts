@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeArgsFrom } from './node-args.js';
 
 /** A gateway run as its own process for benchmarks and load tests (as in production). */
 export interface GatewayProcess {
@@ -24,8 +25,7 @@ export async function startGatewayProcess(opts: {
   const child = spawn(
     process.execPath,
     [
-      // e.g. SV_BENCH_GATEWAY_NODE_ARGS=--cpu-prof to profile the gateway under a benchmark
-      ...(process.env.SV_BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...nodeArgsFrom('SV_BENCH_GATEWAY_NODE_ARGS'),
       ...(fromSource ? ['--import', 'tsx'] : []),
       main,
       'gateway',
