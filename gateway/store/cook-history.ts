@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import type { CookRecordInput } from '../../shared/food-safety/cook-record.js';
 import { csvRow, GATEWAY_READINGS_COLUMNS } from '../../shared/readings-csv.js';
+import { READINGS_IN_RANGE, rangeParams } from './telemetry-order.js';
 
 /**
  * Cook history from the gateway's own tables (read-only): a cook is the audit trail's
@@ -87,10 +88,8 @@ export function findCook(db: Database, id: string): CookSummary | null {
 export function cookRecordInput(db: Database, c: CookSummary, nowMs: number): CookRecordInput {
   const to = c.endedTs ?? nowMs + 1;
   const readings = db
-    .prepare(
-      'SELECT rx_ts AS ts, temp_c AS tempC FROM telemetry WHERE device_id = ? AND rx_ts >= ? AND rx_ts < ? ORDER BY rx_ts, boot, seq',
-    )
-    .all(c.deviceId, c.startedTs, to) as { ts: number; tempC: number | null }[];
+    .prepare(`SELECT rx_ts AS ts, temp_c AS tempC FROM (${READINGS_IN_RANGE}) ORDER BY rx_ts, boot, seq`)
+    .all(rangeParams(db, c.deviceId, c.startedTs, to)) as { ts: number; tempC: number | null }[];
   const events = (
     db
       .prepare('SELECT ts, type, severity, data FROM events WHERE device_id = ? AND ts >= ? AND ts < ? ORDER BY ts, id')
@@ -130,17 +129,25 @@ const CSV_PAGE = 5000;
  */
 export function* readingsCsv(db: Database, deviceId: string, fromMs: number, toMs: number): Generator<string> {
   yield csvRow(GATEWAY_READINGS_COLUMNS);
-  const first = db.prepare('SELECT * FROM telemetry WHERE device_id = ? AND rx_ts >= ? AND rx_ts < ? ORDER BY rx_ts, boot, seq LIMIT ?');
-  const next = db.prepare(
-    `SELECT * FROM telemetry WHERE device_id = ? AND rx_ts < ? AND (rx_ts, boot, seq) > (?, ?, ?)
-     ORDER BY rx_ts, boot, seq LIMIT ?`,
+  const page = db.prepare(
+    `SELECT * FROM (${READINGS_IN_RANGE}) WHERE (rx_ts, boot, seq) > (@afterRx, @afterBoot, @afterSeq)
+     ORDER BY rx_ts, boot, seq LIMIT @limit`,
   );
-  let rows = first.all(deviceId, fromMs, toMs, CSV_PAGE) as TelemetryRow[];
+  const limit = CSV_PAGE;
+  let rows = page.all({
+    ...rangeParams(db, deviceId, fromMs, toMs),
+    afterRx: Number.MIN_SAFE_INTEGER,
+    afterBoot: 0,
+    afterSeq: 0,
+    limit,
+  }) as TelemetryRow[];
   while (rows.length > 0) {
     yield rows.map((r) => csvRow([r.device_id, r.boot, r.seq, r.ts, r.rx_ts, r.temp_c, r.sensor, r.heater === 1, r.rssi])).join('');
     if (rows.length < CSV_PAGE) return;
     const last = rows[rows.length - 1]!;
-    rows = next.all(deviceId, toMs, last.rx_ts, last.boot, last.seq, CSV_PAGE) as TelemetryRow[];
+    // The next page: from the last row's receive time on, after the last row.
+    const range = rangeParams(db, deviceId, last.rx_ts, toMs);
+    rows = page.all({ ...range, afterRx: last.rx_ts, afterBoot: last.boot, afterSeq: last.seq, limit }) as TelemetryRow[];
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import { type HistoryBucket, type TargetStep, targetSteps, withTargets } from '../../shared/history/buckets.js';
+import { READINGS_IN_RANGE, rangeParams } from './telemetry-order.js';
 
 /**
  * The gateway's own history for its dashboard (read-only): its SQLite readings per bucket by
@@ -10,10 +11,10 @@ import { type HistoryBucket, type TargetStep, targetSteps, withTargets } from '.
 export function historyBuckets(db: Database, deviceId: string, fromMs: number, toMs: number, everyMs: number): HistoryBucket[] {
   const rows = db
     .prepare(
-      `SELECT (rx_ts - (rx_ts % ?)) AS b, AVG(temp_c) AS mean, MIN(temp_c) AS min, MAX(temp_c) AS max, COUNT(temp_c) AS c,
-        AVG(heater) AS heat FROM telemetry WHERE device_id = ? AND rx_ts >= ? AND rx_ts < ? GROUP BY b ORDER BY b`,
+      `SELECT (rx_ts - (rx_ts % @everyMs)) AS b, AVG(temp_c) AS mean, MIN(temp_c) AS min, MAX(temp_c) AS max, COUNT(temp_c) AS c,
+        AVG(heater) AS heat FROM (${READINGS_IN_RANGE}) GROUP BY b ORDER BY b`,
     )
-    .all(everyMs, deviceId, fromMs, toMs) as {
+    .all({ ...rangeParams(db, deviceId, fromMs, toMs), everyMs }) as {
     b: number;
     mean: number | null;
     min: number | null;

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Part } from '../parts/part.js';
 import { openStore } from './open.js';
+import { newestReading } from './telemetry-order.js';
 
 /** A cook that was running when the gateway stopped, with the last reading stored before. */
 export interface StoredCook {
@@ -46,11 +47,8 @@ export class StoreReader implements Part {
       started_ts: number;
       updated_ts: number;
     }[];
-    const lastReading = this.db.prepare(
-      'SELECT temp_c, rx_ts FROM telemetry WHERE device_id = ? AND temp_c IS NOT NULL ORDER BY rx_ts DESC LIMIT 1',
-    );
     return rows.map((r) => {
-      const last = lastReading.get(r.device_id) as { temp_c: number; rx_ts: number } | undefined;
+      const last = newestReading(this.db, r.device_id);
       return {
         deviceId: r.device_id,
         id: r.id,

@@ -161,20 +161,31 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX alarms_by_raised ON alarms (raised_ts, id);
   CREATE INDEX alarms_uncleared ON alarms (device_id, type) WHERE cleared_ts IS NULL;
   `,
+  // 6: readings in order need no per-device time index (gateway/store/telemetry-order.ts, ADR 044):
+  // a reading that arrives after every earlier one of its kit (late = 0) is found through the
+  // primary key; only late readings (replays, a reflashed kit) and one in 64 marks are indexed by
+  // time. Rows stored before this migration count as late, so the late index holds them all.
+  `
+  ALTER TABLE telemetry ADD COLUMN late INTEGER NOT NULL DEFAULT 1;
+  DROP INDEX telemetry_by_device_rx;
+  CREATE INDEX telemetry_late_by_device_rx ON telemetry (device_id, rx_ts) WHERE late = 1;
+  CREATE INDEX telemetry_marks_by_device_rx ON telemetry (device_id, rx_ts) WHERE late = 0 AND seq % 64 = 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database): number {
+/** Brings the store to the newest schema (or, for the migration tests, to `upTo`). */
+export function migrate(db: Database, upTo = MIGRATIONS.length): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`gateway store is at schema ${current}, newer than this build (${MIGRATIONS.length}); upgrade the gateway`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < Math.min(upTo, MIGRATIONS.length); v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
-  return MIGRATIONS.length;
+  return Math.max(current, Math.min(upTo, MIGRATIONS.length));
 }

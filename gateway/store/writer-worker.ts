@@ -11,6 +11,7 @@ import { DUPLICATE, type NotifyRows, PRIORITY, STORED, type StoreItem } from './
 import { openStore } from './open.js';
 import { type PackedBatch, type TelColumns, unpackTelemetry } from './packed-batch.js';
 import { relayStateWriter } from './relay-state.js';
+import { InOrderChain } from './telemetry-order.js';
 
 export type WorkerRequest =
   | { id: number; op: 'write'; batch: PackedBatch }
@@ -32,9 +33,11 @@ const db = openStore((workerData as { dataDir: string }).dataDir);
 queueFullRegistry(db);
 
 const insertTelemetry = db.prepare(
-  `INSERT OR IGNORE INTO telemetry (device_id, boot, seq, ts, rx_ts, temp_c, sensor, heater, rssi)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  `INSERT OR IGNORE INTO telemetry (device_id, boot, seq, ts, rx_ts, temp_c, sensor, heater, rssi, late)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
+/** Which readings are stored in order (late = 0), and need no time index (telemetry-order.ts). */
+const chain = new InOrderChain(db);
 const upsertStatus = db.prepare(
   `INSERT INTO device_status (device_id, state, boot, fw, profile, rx_ts) VALUES (?, ?, ?, ?, ?, ?)
    ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, boot = excluded.boot, fw = excluded.fw,
@@ -100,6 +103,7 @@ const writeAll = db.transaction(({ items, tel }: PackedBatch): Uint8Array => {
     const it = packed === 0 ? unpackTelemetry(tel as TelColumns, k++) : packed;
     switch (it.t) {
       case 'tel': {
+        const inOrder = chain.inOrder(it.deviceId, it.boot, it.seq, it.rxTs);
         const r = insertTelemetry.run(
           it.deviceId,
           it.boot,
@@ -110,9 +114,11 @@ const writeAll = db.transaction(({ items, tel }: PackedBatch): Uint8Array => {
           it.sensor,
           it.heater ? 1 : 0,
           it.rssi ?? null,
+          inOrder ? 0 : 1,
         );
         // PROTOCOL: (id, boot, seq) is the idempotency key; a replay is acknowledged, stored once.
         outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
+        if (r.changes !== 0 && inOrder) chain.extend(it.deviceId, it.boot, it.seq, it.rxTs);
         if (r.changes !== 0 && it.outbox !== null) queue(insertOutbox, PRIORITY.bulk, 'telemetry', it.outbox, it.rxTs);
         break;
       }
