@@ -142,10 +142,25 @@ export class HonestKit {
     return this;
   }
 
-  /** Stops publishing; resolves after the last PUBACK. */
-  async stop(): Promise<{ acked: number; closes: number; errors: string[] }> {
+  /**
+   * Stops publishing; resolves after the last PUBACK. A PUBACK that never comes (the connection
+   * closed under it: the client does not reconnect) fails with what it waited for, not a hang.
+   */
+  async stop(withinMs = 60_000): Promise<{ acked: number; closes: number; errors: string[] }> {
     this.running = false;
-    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new Error(`${this.deviceId}: no PUBACK for seq ${this.acked} within ${withinMs} ms (connection closes: ${this.closes})`)),
+        withinMs,
+      );
+    });
+    try {
+      await Promise.race([this.loop, late]);
+    } finally {
+      clearTimeout(timer);
+    }
     return { acked: this.acked, closes: this.closes, errors: this.errors };
   }
 
