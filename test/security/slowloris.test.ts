@@ -10,7 +10,8 @@ import { closedByServer, delta, honestKit, rawTls, readCounters, sleep } from '.
  * The gateway must close each of them at mqtt.connectTimeoutMs and count it; while they hold the
  * slots, mqtt.maxConnections refuses more (counted); once they are gone, a kit connects again.
  */
-const TIMEOUT_MS = 5000; // long enough that all 11 are open when the 12th connection comes, even on a loaded machine
+const TIMEOUT_MS = 10_000; // long enough that all 11 are open when the 12th connection comes, even on a loaded machine
+const TRICKLE_MS = 500; // one byte of the CONNECT every TRICKLE_MS
 
 t.test('half-open connections are cut at the connect timeout and counted; slots come back', async (t) => {
   const gw = await startGateway(t, {
@@ -24,6 +25,7 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
   const before = readCounters(await gw.metrics());
 
   // 4 TCP connections that never start TLS.
+  const firstOpened = Date.now();
   const tcp: Socket[] = await Promise.all(
     Array.from(
       { length: 4 },
@@ -36,7 +38,7 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
   );
   // 4 TLS connections that never send CONNECT.
   const silent = await Promise.all(Array.from({ length: 4 }, () => rawTls({ port: gw.mqttPort, ca: gw.ca })));
-  // 3 TLS connections that send a valid CONNECT (right secret), one byte every 250 ms.
+  // 3 TLS connections that send a valid CONNECT (right secret), one byte every TRICKLE_MS.
   const connect = mqttPacket.generate({
     cmd: 'connect',
     protocolId: 'MQTT',
@@ -47,13 +49,13 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
     clean: true,
     keepalive: 30,
   });
-  t.ok(connect.length * 250 > TIMEOUT_MS * 2, 'the trickled CONNECT would take well over the timeout');
+  t.ok(connect.length * TRICKLE_MS > TIMEOUT_MS * 2, 'the trickled CONNECT would take well over the timeout');
   const trickling = await Promise.all(Array.from({ length: 3 }, () => rawTls({ port: gw.mqttPort, ca: gw.ca })));
   const trickle = trickling.map(async (s) => {
     for (const byte of connect) {
       if (s.destroyed) return;
       s.write(Buffer.from([byte]));
-      await sleep(250);
+      await sleep(TRICKLE_MS);
     }
   });
   const endings = [...tcp, ...silent, ...trickling].map((s) => closedByServer(s, TIMEOUT_MS + 30_000));
@@ -66,6 +68,9 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
     },
     () => 'refused',
   );
+  const heldFor = Date.now() - firstOpened;
+  // If the machine was so slow that the first slot timed out before the 12th came, say so plainly.
+  t.ok(heldFor < TIMEOUT_MS, `all 11 slots were still held when the 12th came (${heldFor} ms after the first)`);
   t.equal(full, 'refused', 'with every slot held, a new connection is refused');
 
   const ends = await Promise.all(endings);
