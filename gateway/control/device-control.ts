@@ -178,17 +178,30 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
     nowMs,
     cfg.watchdog,
   );
-  const next = withInhibit({ ...state, watchdog: w.state });
-  if (w.decision.kind === 'safe') return failSafe(next, w, nowMs, cfg);
-  const e = step(next.engine, reading, nowMs, cfg.engine);
-  const events = [...w.events, ...e.events];
-  const audit = [...w.audit, ...e.audit];
-  if (next.latch === null || reading.sensor !== 'ok' || reading.tempC === null)
-    return finish({ ...next, engine: e.state }, next.latch === null ? e.decision : NO_DECISION, events, audit);
+  const engine = setInhibit(state.engine, watchdogInhibit(w.state) ?? state.resumeHold);
+  if (w.decision.kind === 'safe') return failSafe({ ...state, watchdog: w.state, engine }, w, nowMs, cfg);
+  const e = step(engine, reading, nowMs, cfg.engine);
+  const events = joined(w.events, e.events);
+  const audit = joined(w.audit, e.audit);
+  if (state.latch === null) {
+    // The usual reading: the next state is built once, not copied at every stage.
+    const commandedOn = commandedAfter(e.decision, state.commandedOn);
+    const next: DeviceControlState = { engine: e.state, watchdog: w.state, commandedOn, resumeHold: state.resumeHold, latch: null };
+    return { state: next, decision: e.decision, events, audit };
+  }
+  const next = { ...state, watchdog: w.state, engine: e.state };
+  if (reading.sensor !== 'ok' || reading.tempC === null) return finish(next, NO_DECISION, events, audit);
   // Latched: the engine is inhibited and never presses; only the latch may repeat `safe`.
-  const l = latchReading(next.latch, e.state, nowMs, cfg.engine);
-  const engine = l.decision.kind === 'safe' ? noteSafe(e.state, nowMs, cfg.engine) : e.state;
-  return finish({ ...next, engine, latch: l.latch }, l.decision, [...events, ...l.events], [...audit, ...l.audit]);
+  const l = latchReading(state.latch, e.state, nowMs, cfg.engine);
+  const latchedEngine = l.decision.kind === 'safe' ? noteSafe(e.state, nowMs, cfg.engine) : e.state;
+  return finish({ ...next, engine: latchedEngine, latch: l.latch }, l.decision, [...events, ...l.events], [...audit, ...l.audit]);
+}
+
+/** Both lists in order; one of them as it is when the other is empty (results are never added to). */
+function joined<T>(a: T[], b: T[]): T[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return [...a, ...b];
 }
 
 /**
@@ -237,6 +250,10 @@ function withInhibit(s: DeviceControlState): DeviceControlState {
 }
 
 function finish(s: DeviceControlState, decision: Decision, events: ControlResult['events'], audit: ControlResult['audit']): ControlResult {
-  const commandedOn = decision.kind === 'press' ? decision.expect === 'on' : decision.kind === 'safe' ? false : s.commandedOn;
-  return { state: { ...s, commandedOn }, decision, events, audit };
+  return { state: { ...s, commandedOn: commandedAfter(decision, s.commandedOn) }, decision, events, audit };
+}
+
+/** The gateway's last command after this decision: on after a press expecting on, off after off or safe. */
+function commandedAfter(decision: Decision, before: boolean): boolean {
+  return decision.kind === 'press' ? decision.expect === 'on' : decision.kind === 'safe' ? false : before;
 }

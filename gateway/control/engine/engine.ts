@@ -5,7 +5,7 @@ import { type Fit, fitLine, follow, pushSample } from '../slope.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { learnFromReading } from './learn.js';
 import { fmt, planHeater } from './plan.js';
-import type { EngineState } from './state.js';
+import { copyEngineState, type EngineState } from './state.js';
 import { detectDrift, onDeadlineMs, verifyPending } from './verify.js';
 
 /**
@@ -18,9 +18,7 @@ export type EngineResult = StepResult<EngineState>;
 /** Readings kept for the press test: its baseline before the press and the answer after it. */
 const HIST_MS = 90_000;
 
-function draft(s: EngineState): EngineState {
-  return { ...s };
-}
+const draft = copyEngineState;
 
 function done(d: EngineState, decision: Decision, events: ControlEvent[], audit: AuditIntent[] = []): EngineResult {
   return { state: d, decision, events, audit };
@@ -253,7 +251,10 @@ export function stopCook(state: EngineState, nowMs: number, cfg: EngineConfig = 
 
 /** The watchdog holds the heater off (reason) or releases it (null). */
 export function setInhibit(state: EngineState, reason: string | null): EngineState {
-  return state.inhibit === reason ? state : { ...state, inhibit: reason };
+  if (state.inhibit === reason) return state;
+  const d = draft(state);
+  d.inhibit = reason;
+  return d;
 }
 
 /** The gateway sent a `safe` on someone else's behalf (watchdog): expect the heater to go off. */
@@ -265,7 +266,10 @@ export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = 
 
 /** The command never reached the kit (ack timeout after retries, refused, TTL): no press happened. */
 export function commandFailed(state: EngineState): EngineState {
-  return state.pending === null || state.pending.byDevice ? state : { ...state, pending: null };
+  if (state.pending === null || state.pending.byDevice) return state;
+  const d = draft(state);
+  d.pending = null;
+  return d;
 }
 
 function round2(v: number): number {

@@ -146,6 +146,37 @@ export function initialLearned(cfg: EngineConfig = DEFAULT_ENGINE): Learned {
 }
 
 /** A device the engine has not seen yet; `learned` carries a bath's figures over from a past cook. */
+/**
+ * A shallow copy with every field written out: every state then has one shape, and V8 copies it
+ * on its fast path (a spread of states of many shapes took its slow one). A field added to
+ * EngineState and missing here is a compile error.
+ */
+export function copyEngineState(s: EngineState): EngineState {
+  return {
+    cook: s.cook,
+    inhibit: s.inhibit,
+    actual: s.actual,
+    lastBelief: s.lastBelief,
+    lastBoot: s.lastBoot,
+    pending: s.pending,
+    lastPressMs: s.lastPressMs,
+    pressLog: s.pressLog,
+    episode: s.episode,
+    ramp: s.ramp,
+    pace: s.pace,
+    driftSinceMs: s.driftSinceMs,
+    learn: s.learn,
+    win: s.win,
+    hist: s.hist,
+    pressTest: s.pressTest,
+    switches: s.switches,
+    lastC: s.lastC,
+    lastMs: s.lastMs,
+    health: s.health,
+    flags: s.flags,
+  };
+}
+
 export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?: Learned): EngineState {
   return {
     cook: null,

@@ -7,41 +7,45 @@ const MAX_COOL_C_PER_S = 0.02;
 
 export type SensorVerdict = { ok: true } | { ok: false; kind: string };
 
+const OK: SensorVerdict = Object.freeze({ ok: true });
+const STUCK: SensorVerdict = Object.freeze({ ok: false, kind: 'stuck' });
+const JUMP: SensorVerdict = Object.freeze({ ok: false, kind: 'jump' });
+
 /**
- * Classify one reading for the sensor-fault rule. Bad: `sensor` ≠ ok or a null value; a value
- * frozen for stuckMs during a cook (or for stuckHeaterOnMs while the heater is on, when the bath
- * must move); a jump faster than a heater can move a water bath (judged against the last good
- * reading).
+ * Classify one reading for the sensor-fault rule, and note it in `d` (the watchdog's working
+ * copy of its state: the last value, how long it has not changed, the last good one). Bad:
+ * `sensor` ≠ ok or a null value; a value frozen for stuckMs during a cook (or for
+ * stuckHeaterOnMs while the heater is on, when the bath must move); a jump faster than a heater
+ * can move a water bath (judged against the last good reading).
  */
 export function classifyReading(
   cfg: WatchdogConfig,
-  s: WatchdogState,
+  d: WatchdogState,
   r: Reading,
   nowMs: number,
   heaterOnSinceMs: number | null,
   cookActive: boolean,
-): { verdict: SensorVerdict; next: Partial<WatchdogState> } {
-  if (r.sensor !== 'ok' || r.tempC === null) return { verdict: { ok: false, kind: r.sensor === 'ok' ? 'null' : r.sensor }, next: {} };
+): SensorVerdict {
+  if (r.sensor !== 'ok' || r.tempC === null) return { ok: false, kind: r.sensor === 'ok' ? 'null' : r.sensor };
   const c = r.tempC;
-  const next: Partial<WatchdogState> = { prevC: c };
-  if (s.sameC !== c || s.sameSinceMs === null) {
-    next.sameC = c;
-    next.sameSinceMs = nowMs;
+  d.prevC = c;
+  if (d.sameC !== c || d.sameSinceMs === null) {
+    d.sameC = c;
+    d.sameSinceMs = nowMs;
   } else {
-    const frozenMs = nowMs - s.sameSinceMs;
-    const frozenHeatingMs = heaterOnSinceMs === null ? 0 : nowMs - Math.max(s.sameSinceMs, heaterOnSinceMs);
+    const frozenMs = nowMs - d.sameSinceMs;
+    const frozenHeatingMs = heaterOnSinceMs === null ? 0 : nowMs - Math.max(d.sameSinceMs, heaterOnSinceMs);
     // An idle bath at room temperature may read the same value for hours: only during a cook.
-    if ((cookActive && frozenMs >= cfg.stuckMs) || frozenHeatingMs >= cfg.stuckHeaterOnMs)
-      return { verdict: { ok: false, kind: 'stuck' }, next };
+    if ((cookActive && frozenMs >= cfg.stuckMs) || frozenHeatingMs >= cfg.stuckHeaterOnMs) return STUCK;
   }
-  if (s.lastGoodC !== null && s.lastGoodMs !== null) {
-    const dtS = Math.max(1, (nowMs - s.lastGoodMs) / 1000);
+  if (d.lastGoodC !== null && d.lastGoodMs !== null) {
+    const dtS = Math.max(1, (nowMs - d.lastGoodMs) / 1000);
     // Latched: only a value a cooling bath could have reached counts as recovered, so a probe
     // pulled out of the bath does not become the new truth.
-    const tolC = s.sensorFault !== null ? 0.5 + MAX_COOL_C_PER_S * dtS : cfg.maxJumpCPerS * dtS + 0.5;
-    if (Math.abs(c - s.lastGoodC) > tolC) return { verdict: { ok: false, kind: 'jump' }, next };
+    const tolC = d.sensorFault !== null ? 0.5 + MAX_COOL_C_PER_S * dtS : cfg.maxJumpCPerS * dtS + 0.5;
+    if (Math.abs(c - d.lastGoodC) > tolC) return JUMP;
   }
-  next.lastGoodC = c;
-  next.lastGoodMs = nowMs;
-  return { verdict: { ok: true }, next };
+  d.lastGoodC = c;
+  d.lastGoodMs = nowMs;
+  return OK;
 }

@@ -2,7 +2,7 @@ import type { CookSpec } from '../../../shared/cook.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
-import type { WatchdogState } from './state.js';
+import { copyWatchdogState, type WatchdogState } from './state.js';
 
 /**
  * The watchdog: pure rules over one device's messages and a clock the caller passes in (tests
@@ -18,21 +18,28 @@ export interface WatchdogContext {
 
 export type WatchdogResult = StepResult<WatchdogState>;
 
+/** The empty list every quiet result shares (frozen: a result's lists are read, never added to). */
+const NONE = Object.freeze([]) as unknown as never[];
+
+/** What one rule run says: events, audit intents and the decision (the lists made only when used). */
 class Out {
-  events: ControlEvent[] = [];
-  audit: AuditIntent[] = [];
+  events: ControlEvent[] | null = null;
+  audit: AuditIntent[] | null = null;
   decision: Decision = NO_DECISION;
   emit(e: ControlEvent, action: string, reason: string, safe: boolean): void {
-    this.events.push(e);
-    this.audit.push({ actor: 'watchdog', action, reason, data: { event: e.type, ...e.data } });
+    const intent: AuditIntent = { actor: 'watchdog', action, reason, data: { event: e.type, ...e.data } };
+    if (this.events === null) this.events = [e];
+    else this.events.push(e);
+    if (this.audit === null) this.audit = [intent];
+    else this.audit.push(intent);
     if (safe) this.decision = { kind: 'safe', reason };
   }
   result(state: WatchdogState): WatchdogResult {
-    return { state, decision: this.decision, events: this.events, audit: this.audit };
+    return { state, decision: this.decision, events: this.events ?? NONE, audit: this.audit ?? NONE };
   }
 }
 
-/** One telemetry message. */
+/** One telemetry message. The rules below work on one copy of the state (`d`) and return it. */
 export function watchTelemetry(
   state: WatchdogState,
   r: Reading,
@@ -41,110 +48,122 @@ export function watchTelemetry(
   cfg: WatchdogConfig = DEFAULT_WATCHDOG,
 ): WatchdogResult {
   const out = new Out();
-  let s: WatchdogState = { ...state };
-  if (s.online === false) out.emit(event('online', 'info', false, { via: 'telemetry' }), 'mark_online', 'telemetry received', false);
-  s.online = true;
-  s = heaterTracking(s, ctx, r, nowMs);
-  const { verdict, next } = classifyReading(cfg, s, r, nowMs, s.heaterOnSinceMs, ctx.cook !== null);
-  s = { ...s, ...next, lastRxMs: nowMs };
+  const d = copyWatchdogState(state);
+  if (d.online === false) out.emit(event('online', 'info', false, { via: 'telemetry' }), 'mark_online', 'telemetry received', false);
+  d.online = true;
+  heaterTracking(d, ctx, r, nowMs);
+  const verdict = classifyReading(cfg, d, r, nowMs, d.heaterOnSinceMs, ctx.cook !== null);
+  d.lastRxMs = nowMs;
   if (!verdict.ok) {
-    s.bad++;
-    s.good = 0;
-    if (s.bad >= cfg.badReadingsToTrip && s.sensorFault === null) {
-      s.sensorFault = verdict.kind;
+    d.bad++;
+    d.good = 0;
+    if (d.bad >= cfg.badReadingsToTrip && d.sensorFault === null) {
+      d.sensorFault = verdict.kind;
       // The watchdog rule: heater off within 5 s of the third bad reading; decided on that reading.
       out.emit(
-        event('sensor_fault', 'alarm', true, { kind: verdict.kind, badReadings: s.bad }),
+        event('sensor_fault', 'alarm', true, { kind: verdict.kind, badReadings: d.bad }),
         'safe',
-        `sensor fault: ${verdict.kind} × ${s.bad}`,
+        `sensor fault: ${verdict.kind} × ${d.bad}`,
         true,
       );
     }
-    return out.result(s);
+    return out.result(d);
   }
-  s.bad = 0;
-  if (s.sensorFault !== null) {
-    s.good++;
-    if (s.good < cfg.goodReadingsToClear) return out.result(s);
-    out.emit(event('sensor_ok', 'info', true, { was: s.sensorFault }), 'clear_sensor_fault', `${s.good} good readings`, false);
-    s.sensorFault = null;
-    s.good = 0;
+  d.bad = 0;
+  if (d.sensorFault !== null) {
+    d.good++;
+    if (d.good < cfg.goodReadingsToClear) return out.result(d);
+    out.emit(event('sensor_ok', 'info', true, { was: d.sensorFault }), 'clear_sensor_fault', `${d.good} good readings`, false);
+    d.sensorFault = null;
+    d.good = 0;
   }
   const c = r.tempC!;
-  s = overTemp(cfg, s, c, ctx, out);
-  s = heaterStuck(cfg, s, c, nowMs, out);
-  s = foodSafety(cfg, s, c, ctx, nowMs, out);
-  return out.result(s);
+  overTemp(cfg, d, c, ctx, out);
+  heaterStuck(cfg, d, c, nowMs, out);
+  foodSafety(cfg, d, c, ctx, nowMs, out);
+  return out.result(d);
 }
 
-function heaterTracking(s: WatchdogState, ctx: WatchdogContext, r: Reading, nowMs: number): WatchdogState {
-  if (!ctx.heaterCommandedOn)
-    return s.heaterOnSinceMs === null ? s : { ...s, heaterOnSinceMs: null, heaterOnStartC: null, heaterMaxC: null, stuckAlarmed: false };
-  if (s.heaterOnSinceMs !== null) return s;
-  return { ...s, heaterOnSinceMs: nowMs, heaterOnStartC: r.tempC, heaterMaxC: r.tempC };
-}
-
-function overTemp(cfg: WatchdogConfig, s: WatchdogState, c: number, ctx: WatchdogContext, out: Out): WatchdogState {
-  const limit = Math.min(cfg.absoluteMaxC, ctx.cook === null ? Number.POSITIVE_INFINITY : ctx.cook.targetC + cfg.overTargetC);
-  if (!s.overTemp && c > limit) {
-    out.emit(event('over_temp', 'critical', true, { tempC: c, limitC: limit }), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
-    return { ...s, overTemp: true };
+function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowMs: number): void {
+  if (!ctx.heaterCommandedOn) {
+    if (d.heaterOnSinceMs === null) return;
+    d.heaterOnSinceMs = null;
+    d.heaterOnStartC = null;
+    d.heaterMaxC = null;
+    d.stuckAlarmed = false;
+    return;
   }
-  if (s.overTemp && c < limit - 1) {
+  if (d.heaterOnSinceMs !== null) return;
+  d.heaterOnSinceMs = nowMs;
+  d.heaterOnStartC = r.tempC;
+  d.heaterMaxC = r.tempC;
+}
+
+function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, out: Out): void {
+  const limit = Math.min(cfg.absoluteMaxC, ctx.cook === null ? Number.POSITIVE_INFINITY : ctx.cook.targetC + cfg.overTargetC);
+  if (!d.overTemp && c > limit) {
+    out.emit(event('over_temp', 'critical', true, { tempC: c, limitC: limit }), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
+    d.overTemp = true;
+    return;
+  }
+  if (d.overTemp && c < limit - 1) {
     out.emit(
       event('over_temp_cleared', 'info', true, { tempC: c, limitC: limit }),
       'clear_over_temp',
       `${c} °C back under ${limit - 1} °C`,
       false,
     );
-    return { ...s, overTemp: false };
+    d.overTemp = false;
   }
-  return s;
 }
 
-function heaterStuck(cfg: WatchdogConfig, s: WatchdogState, c: number, nowMs: number, out: Out): WatchdogState {
-  if (s.heaterOnSinceMs === null) return s;
-  const startC = s.heaterOnStartC ?? c;
-  const maxC = Math.max(s.heaterMaxC ?? c, c);
-  const next = { ...s, heaterOnStartC: startC, heaterMaxC: maxC };
-  if (!s.stuckAlarmed && nowMs - s.heaterOnSinceMs >= cfg.heaterStuckMs && maxC - startC < cfg.heaterStuckRiseC) {
-    const mins = Math.round((nowMs - s.heaterOnSinceMs) / 60_000);
+function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, nowMs: number, out: Out): void {
+  if (d.heaterOnSinceMs === null) return;
+  const startC = d.heaterOnStartC ?? c;
+  const maxC = Math.max(d.heaterMaxC ?? c, c);
+  d.heaterOnStartC = startC;
+  d.heaterMaxC = maxC;
+  if (!d.stuckAlarmed && nowMs - d.heaterOnSinceMs >= cfg.heaterStuckMs && maxC - startC < cfg.heaterStuckRiseC) {
+    const mins = Math.round((nowMs - d.heaterOnSinceMs) / 60_000);
     out.emit(
-      event('heater_stuck', 'alarm', true, { onForMs: nowMs - s.heaterOnSinceMs, riseC: maxC - startC }),
+      event('heater_stuck', 'alarm', true, { onForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC }),
       'alarm',
       `heater commanded on ${mins} min, no rise`,
       false,
     );
-    next.stuckAlarmed = true;
+    d.stuckAlarmed = true;
   }
-  return next;
 }
 
-function foodSafety(cfg: WatchdogConfig, s: WatchdogState, c: number, ctx: WatchdogContext, nowMs: number, out: Out): WatchdogState {
-  if (ctx.cook === null) return { ...s, dangerLastMs: null };
+function foodSafety(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, nowMs: number, out: Out): void {
+  if (ctx.cook === null) {
+    d.dangerLastMs = null;
+    return;
+  }
   const inZone = c >= cfg.dangerLowC && c < cfg.dangerHighC;
-  let acc = s.dangerMs;
+  let acc = d.dangerMs;
   // A gap counts if either end was in the zone: unknown time is assumed unsafe.
-  if (s.dangerLastMs !== null && (inZone || s.dangerLastIn)) acc += nowMs - s.dangerLastMs;
-  const next = { ...s, dangerMs: acc, dangerLastMs: nowMs, dangerLastIn: inZone };
-  if (!s.dangerAlerted && acc >= cfg.dangerAlertMs) {
+  if (d.dangerLastMs !== null && (inZone || d.dangerLastIn)) acc += nowMs - d.dangerLastMs;
+  d.dangerMs = acc;
+  d.dangerLastMs = nowMs;
+  d.dangerLastIn = inZone;
+  if (!d.dangerAlerted && acc >= cfg.dangerAlertMs) {
     out.emit(
       event('food_safety_alert', 'warning', true, { dangerMs: acc }),
       'alert',
       'bath 2 h between 4.4 and 54.4 °C (FDA Food Code)',
       false,
     );
-    next.dangerAlerted = true;
+    d.dangerAlerted = true;
   }
-  if (!s.dangerAlarmed && acc >= cfg.dangerAlarmMs) {
+  if (!d.dangerAlarmed && acc >= cfg.dangerAlarmMs) {
     const override = ctx.cook.lowTempOverride === true;
     const e = override
       ? event('food_safety_override', 'warning', true, { dangerMs: acc, override })
       : event('food_safety_alarm', 'alarm', true, { dangerMs: acc, override });
     out.emit(e, override ? 'override_in_force' : 'alarm', 'bath 4 h between 4.4 and 54.4 °C (FDA Food Code)', false);
-    next.dangerAlarmed = true;
+    d.dangerAlarmed = true;
   }
-  return next;
 }
 
 /** The kit's retained status or its Last Will. */
@@ -158,7 +177,10 @@ export function watchStatus(state: WatchdogState, online: boolean, nowMs: number
     reason,
     false,
   );
-  return out.result({ ...state, online, lastRxMs: online ? nowMs : state.lastRxMs });
+  const d = copyWatchdogState(state);
+  d.online = online;
+  if (online) d.lastRxMs = nowMs;
+  return out.result(d);
 }
 
 /** Clock tick (the gateway calls it every second or so): the offline timer. */
@@ -168,10 +190,18 @@ export function watchTick(state: WatchdogState, nowMs: number, cfg: WatchdogConf
   if (state.online !== true || state.lastRxMs === null || nowMs - state.lastRxMs <= limitMs) return out.result(state);
   const silentMs = nowMs - state.lastRxMs;
   out.emit(event('offline', 'warning', true, { silentMs, via: 'timeout' }), 'mark_offline', `no telemetry for ${silentMs} ms`, false);
-  return out.result({ ...state, online: false });
+  const d = copyWatchdogState(state);
+  d.online = false;
+  return out.result(d);
 }
 
 /** A new cook: the danger-zone clock starts again. */
 export function watchCookStart(state: WatchdogState): WatchdogState {
-  return { ...state, dangerMs: 0, dangerLastMs: null, dangerLastIn: false, dangerAlerted: false, dangerAlarmed: false };
+  const d = copyWatchdogState(state);
+  d.dangerMs = 0;
+  d.dangerLastMs = null;
+  d.dangerLastIn = false;
+  d.dangerAlerted = false;
+  d.dangerAlarmed = false;
+  return d;
 }
