@@ -178,7 +178,7 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
     nowMs,
     cfg.watchdog,
   );
-  const engine = setInhibit(state.engine, watchdogInhibit(w.state) ?? state.resumeHold);
+  const engine = setInhibit(state.engine, inhibitOf(w.state, state.resumeHold));
   if (w.decision.kind === 'safe') return failSafe({ ...state, watchdog: w.state, engine }, w, nowMs, cfg);
   const e = step(engine, reading, nowMs, cfg.engine);
   const events = joined(w.events, e.events);
@@ -242,7 +242,12 @@ function fromWatchdog(state: DeviceControlState, w: StepResult<WatchdogState>, n
 }
 
 function inhibitReason(s: DeviceControlState): string | null {
-  return watchdogInhibit(s.watchdog) ?? s.resumeHold;
+  return inhibitOf(s.watchdog, s.resumeHold);
+}
+
+/** Why the engine must hold the heater off: the watchdog's reason, else a held resume. */
+function inhibitOf(watchdog: WatchdogState, resumeHold: string | null): string | null {
+  return watchdogInhibit(watchdog) ?? resumeHold;
 }
 
 function withInhibit(s: DeviceControlState): DeviceControlState {

@@ -26,6 +26,7 @@ execFileSync(
     stdio: 'ignore',
   },
 );
+const ca = readFileSync(cert);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(release: boolean): Promise<{ handshake: number; traffic: number }> {
@@ -42,7 +43,7 @@ async function run(release: boolean): Promise<{ handshake: number; traffic: numb
   for (let i = 0; i < conns; i += 50) {
     const batch = Array.from({ length: Math.min(50, conns - i) }, () => {
       return new Promise<void>((resolve, reject) => {
-        const c = connect({ port, host: '127.0.0.1', ca: readFileSync(cert), servername: 'localhost' }, () => resolve());
+        const c = connect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, () => resolve());
         c.on('error', reject);
         c.on('data', () => {});
         clients.push(c);
