@@ -50,6 +50,8 @@ t.test('an org admin manages channels and sends a test; an operator only sees th
   await page.getByRole('button', { name: 'Add channel' }).click();
   await page.getByText(/body\.url/).waitFor(WAIT);
   t.pass("a bad URL shows the API's error, naming the field");
+  await page.waitForTimeout(5000); // more than two of the page's 2 s refreshes
+  t.ok(await page.getByText(/body\.url/).isVisible(), 'the error stays through the page refreshing itself');
 
   await page.getByLabel('Topic URL').fill(ntfy.url);
   await page.getByRole('button', { name: 'Add channel' }).click();

@@ -161,11 +161,25 @@ async function boot(): Promise<void> {
       alert,
       main,
     );
+    // The alert region holds either a page's own error (a form the API refused) or a failed
+    // refresh. A refresh that works clears only the latter: the API's answer to the user stays
+    // until their next action, not until the next poll 2 s later.
+    let refreshFailed = false;
     const ctx: Ctx = {
       api,
       error(message) {
+        refreshFailed = false;
         alert.textContent = message ?? '';
       },
+    };
+    const refreshed = (failure: string | null) => {
+      if (failure !== null) {
+        alert.textContent = failure;
+        refreshFailed = true;
+      } else if (refreshFailed) {
+        alert.textContent = '';
+        refreshFailed = false;
+      }
     };
     const route = () => {
       stopPolling();
@@ -210,7 +224,7 @@ async function boot(): Promise<void> {
         if (!v) return;
         lastFull = Date.now();
         v.refresh().then(
-          () => ctx.error(null),
+          () => refreshed(null),
           () => {},
         );
       }, 250);
@@ -255,14 +269,14 @@ async function boot(): Promise<void> {
           try {
             lastFull = Date.now();
             await v.refresh();
-            ctx.error(null);
+            refreshed(null);
           } catch (err) {
             if (err instanceof ApiError && err.status === 401) {
               return env.kind === 'cloud'
                 ? cloudLogin('Your session ended; log in again.')
                 : login('Your key is no longer accepted; log in again.');
             }
-            ctx.error(`Could not update: ${(err as Error).message}`);
+            refreshed(`Could not update: ${(err as Error).message}`);
           }
         }
         if (v === view) timer = window.setTimeout(run, v.everyMs?.() ?? everyMs);
