@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { MAX_REGISTRY_IDS, type RelayRecord } from '../../shared/relay/batch.js';
 import { PRIORITY } from '../store/items.js';
+import { writeTransaction } from '../store/write-transaction.js';
 
 /**
  * The gateway's device registry for the cloud (the `registry` relay record): the cloud accepts a
@@ -47,7 +48,7 @@ export function queueFullRegistry(db: Database, ts = Date.now()): number {
   const rows = db.prepare('SELECT id, revoked_ts FROM devices ORDER BY id').all() as { id: string; revoked_ts: number | null }[];
   const added = rows.filter((r) => r.revoked_ts === null).map((r) => r.id);
   const revoked = rows.filter((r) => r.revoked_ts !== null).map((r) => r.id);
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     db.prepare('DELETE FROM outbox WHERE kind = ?').run(FULL);
     let n = 0;
     for (let i = 0; i < Math.max(added.length, revoked.length); i += MAX_REGISTRY_IDS) {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { SvError } from '../../shared/errors.js';
 import { isDeviceId } from '../../shared/protocol/device-id.js';
+import { writeTransaction } from '../store/write-transaction.js';
 import { queueRegistryChange } from './registry-relay.js';
 import { generateSecret, hashSecret } from './secrets.js';
 
@@ -51,7 +52,7 @@ function insert(db: Database, row: Pick<DeviceRow, 'id' | 'auth' | 'secret_hash'
       `id: ${row.id} exists`,
     ]);
   }
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare(
       `INSERT INTO devices (id, auth, secret_hash, cert_fingerprint, created_ts) VALUES (@id, @auth, @secret_hash, @cert_fingerprint, @now)
        ON CONFLICT (id) DO UPDATE SET auth = excluded.auth, secret_hash = excluded.secret_hash,
@@ -63,7 +64,7 @@ function insert(db: Database, row: Pick<DeviceRow, 'id' | 'auth' | 'secret_hash'
 
 export function revokeDevice(db: Database, id: string | undefined): void {
   const deviceId = requireDeviceId(id);
-  const r = db.transaction(() => {
+  const r = writeTransaction(db, () => {
     const changed = db.prepare('UPDATE devices SET revoked_ts = ? WHERE id = ? AND revoked_ts IS NULL').run(Date.now(), deviceId);
     if (changed.changes > 0) queueRegistryChange(db, { revoked: deviceId });
     return changed;
@@ -115,7 +116,7 @@ export async function addSecretDevicesBulk(db: Database, ids: readonly string[])
     `INSERT INTO devices (id, auth, secret_hash, created_ts) VALUES (?, 'secret', ?, ?)
      ON CONFLICT (id) DO UPDATE SET auth = 'secret', secret_hash = excluded.secret_hash, cert_fingerprint = NULL, revoked_ts = NULL`,
   );
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const d of out) upsert.run(d.id, d.hash, now);
   })();
   return out.map(({ id, secret }) => ({ id, secret }));

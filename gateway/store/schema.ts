@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Versioned migrations of the gateway's SQLite store. Each runs once, in order, inside a
@@ -182,7 +183,7 @@ export function migrate(db: Database, upTo = MIGRATIONS.length): number {
     throw new Error(`gateway store is at schema ${current}, newer than this build (${MIGRATIONS.length}); upgrade the gateway`);
   }
   for (let v = current; v < Math.min(upTo, MIGRATIONS.length); v++) {
-    db.transaction(() => {
+    writeTransaction(db, () => {
       db.exec(MIGRATIONS[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     })();

@@ -12,6 +12,7 @@ import { openStore } from './open.js';
 import { type PackedBatch, type TelColumns, unpackTelemetry } from './packed-batch.js';
 import { relayStateWriter } from './relay-state.js';
 import { InOrderChain } from './telemetry-order.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type WorkerRequest =
   | { id: number; op: 'write'; batch: PackedBatch }
@@ -85,7 +86,7 @@ export interface NotifyResult {
 const updateDelivery = db.prepare(
   'UPDATE notify_deliveries SET state = ?, attempts = attempts + 1, last_ts = ?, next_ts = ?, last_error = ? WHERE id = ?',
 );
-const notifyResults = db.transaction((results: NotifyResult[]): number => {
+const notifyResults = writeTransaction(db, (results: NotifyResult[]): number => {
   let n = 0;
   for (const r of results) n += updateDelivery.run(r.state, r.attemptTs, r.nextTs, r.error, r.delivery).changes;
   return n;
@@ -95,7 +96,7 @@ function queue(stmt: Statement, priority: number, kind: string, record: string, 
   stmt.run(priority, kind, record, Buffer.byteLength(record), ts);
 }
 
-const writeAll = db.transaction(({ items, tel }: PackedBatch): Uint8Array => {
+const writeAll = writeTransaction(db, ({ items, tel }: PackedBatch): Uint8Array => {
   const outcomes = new Uint8Array(items.length);
   let k = 0;
   for (let i = 0; i < items.length; i++) {
@@ -177,14 +178,14 @@ const writeAll = db.transaction(({ items, tel }: PackedBatch): Uint8Array => {
 });
 
 const deleteOutboxRow = db.prepare('DELETE FROM outbox WHERE id = ?');
-const ackOutbox = db.transaction((ids: number[]): number => {
+const ackOutbox = writeTransaction(db, (ids: number[]): number => {
   let n = 0;
   for (const id of ids) n += deleteOutboxRow.run(id).changes;
   return n;
 });
 const outboxBytes = db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM outbox');
 const oldestBulk = db.prepare('SELECT id, kind, bytes FROM outbox WHERE priority >= ? ORDER BY id LIMIT 500');
-const evictOutbox = db.transaction((maxBytes: number, minPriority: number): Record<string, number> => {
+const evictOutbox = writeTransaction(db, (maxBytes: number, minPriority: number): Record<string, number> => {
   const evicted: Record<string, number> = {};
   let total = (outboxBytes.get() as { b: number }).b;
   while (total > maxBytes) {
@@ -200,7 +201,7 @@ const evictOutbox = db.transaction((maxBytes: number, minPriority: number): Reco
   return evicted;
 });
 /** Eviction counted as drops (`<countAs>:<kind>`) in the same transaction: no count lost or doubled by a crash. */
-const evictAndCount = db.transaction((maxBytes: number, minPriority: number, countAs: string): Record<string, number> => {
+const evictAndCount = writeTransaction(db, (maxBytes: number, minPriority: number, countAs: string): Record<string, number> => {
   const evicted = evictOutbox(maxBytes, minPriority);
   relayState.countDrops(Object.fromEntries(Object.entries(evicted).map(([kind, n]) => [`${countAs}:${kind}`, n])), Date.now());
   return evicted;
@@ -210,7 +211,7 @@ const deleteDeadLetter = db.prepare('DELETE FROM dead_letters WHERE id = ?');
 const purgeDeadLetters = db.prepare(
   'DELETE FROM dead_letters WHERE (@deviceId IS NULL OR device_id = @deviceId) AND (@beforeTs IS NULL OR rx_ts < @beforeTs)',
 );
-const deleteDeadLetters = db.transaction((req: Extract<WorkerRequest, { op: 'dlq_delete' }>): number => {
+const deleteDeadLetters = writeTransaction(db, (req: Extract<WorkerRequest, { op: 'dlq_delete' }>): number => {
   if (req.ids) return req.ids.reduce((n, id) => n + deleteDeadLetter.run(id).changes, 0);
   return purgeDeadLetters.run({ deviceId: req.deviceId ?? null, beforeTs: req.beforeTs ?? null }).changes;
 });
@@ -221,7 +222,8 @@ const deleteDoneDeliveries = db.prepare("DELETE FROM notify_deliveries WHERE sta
 const deleteOrphanNotifications = db.prepare(
   'DELETE FROM notifications WHERE ts < ? AND NOT EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.notification_id = notifications.id)',
 );
-const pruneNotifications = db.transaction(
+const pruneNotifications = writeTransaction(
+  db,
   (olderThanTs: number): number => deleteDoneDeliveries.run(olderThanTs).changes + deleteOrphanNotifications.run(olderThanTs).changes,
 );
 const countRows = db.prepare('SELECT count(*) AS n FROM telemetry');
@@ -255,6 +257,7 @@ port.on('message', (req: WorkerRequest) => {
       port.postMessage({ id: req.id, deleted } satisfies WorkerReply);
     }
   } catch (err) {
-    port.postMessage({ id: req.id, error: (err as Error).message } satisfies WorkerReply);
+    const code = (err as { code?: string }).code;
+    port.postMessage({ id: req.id, error: code ? `${(err as Error).message} (${code})` : (err as Error).message } satisfies WorkerReply);
   }
 });

@@ -6,9 +6,9 @@ import { DUPLICATE, type ItemOutcome, PRIORITY, STORED, type StoreItem } from '.
 import { openStore } from './open.js';
 import { StoreWriter } from './writer.js';
 
-const tel = (seq: number, rxTs: number, outbox: string | null = null): StoreItem => ({
+const tel = (seq: number, rxTs: number, outbox: string | null = null, deviceId = 'kit-st1'): StoreItem => ({
   t: 'tel',
-  deviceId: 'kit-st1',
+  deviceId,
   boot: 1,
   seq,
   ts: null,
@@ -124,4 +124,40 @@ t.test('store.commitIntervalMs: under load what arrives soon after a commit shar
   t.same(await Promise.all(second), [STORED, STORED]);
   t.same(commits.slice(-1), [2], 'the waiting readings went in one commit');
   t.equal((db.prepare("SELECT count(*) AS n FROM telemetry WHERE device_id = 'kit-st1'").get() as { n: number }).n, 3);
+});
+
+t.test('another process writing the store (the CLI adding a device) makes a commit wait, never fail', async (t) => {
+  // The writer reads before it writes (a device's newest reading, the first time it is seen, to
+  // tell an in-order reading from a late one). A transaction that reads first and then finds the
+  // write lock taken gets SQLITE_BUSY at once, without the busy timeout: every reading in that
+  // commit went unacknowledged and its kit was disconnected. The writer now takes the write lock
+  // first (BEGIN IMMEDIATE), so it waits for the other writer like any other.
+  const dir = mkdtempSync(join(tmpdir(), 'sv-store-'));
+  const w = new StoreWriter(dir);
+  await w.open();
+  t.teardown(() => w.close());
+  const other = openStore(dir);
+  t.teardown(() => other.close());
+
+  for (const [i, deviceId] of ['kit-new1', 'kit-new2', 'kit-new3'].entries()) {
+    other.exec('BEGIN IMMEDIATE'); // the CLI's insert holds the write lock
+    const pending = write(w, tel(0, 10_000 + i, null, deviceId)).then(
+      (o) => o,
+      (err: Error) => err.message,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // the writer reaches the lock while it is held
+    other.prepare('INSERT INTO meta (key, value) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET value = value + 1').run(`cli-${i}`);
+    other.exec('COMMIT');
+    t.equal(await pending, STORED, `${deviceId}'s first reading waited for the other writer and was stored`);
+  }
+  t.same(
+    other.prepare("SELECT device_id FROM telemetry WHERE device_id LIKE 'kit-new%' ORDER BY device_id").all(),
+    [{ device_id: 'kit-new1' }, { device_id: 'kit-new2' }, { device_id: 'kit-new3' }],
+    'every reading is in the store once',
+  );
+  t.equal(
+    (other.prepare("SELECT count(*) AS n FROM meta WHERE key LIKE 'cli-%'").get() as { n: number }).n,
+    3,
+    "and so is the other writer's work",
+  );
 });

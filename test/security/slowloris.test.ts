@@ -71,7 +71,12 @@ t.test('half-open connections are cut at the connect timeout and counted; slots 
   const heldFor = Date.now() - firstOpened;
   // If the machine was so slow that the first slot timed out before the 12th came, say so plainly.
   t.ok(heldFor < TIMEOUT_MS, `all 11 slots were still held when the 12th came (${heldFor} ms after the first)`);
-  t.equal(full, 'refused', 'with every slot held, a new connection is refused');
+  // What the gateway counted and what the honest kit saw so far: printed if the check fails.
+  const diagnostic = {
+    counters: delta(before, readCounters(await gw.metrics())),
+    kit: { closes: kit.closes, closedAt: kit.closedAt, errors: kit.errors, acked: kit.acked },
+  };
+  t.equal(full, 'refused', 'with every slot held, a new connection is refused', diagnostic);
 
   const ends = await Promise.all(endings);
   await Promise.all(trickle);

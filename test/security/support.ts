@@ -117,13 +117,20 @@ export class HonestKit {
   acked = 0;
   closes = 0;
   errors: string[] = [];
+  /** When each close happened (ms after the kit started), and what the client said before it. */
+  closedAt: number[] = [];
+  private readonly startedAt = Date.now();
 
   constructor(
     readonly client: MqttClient,
     readonly deviceId: string,
     private readonly everyMs = 100,
   ) {
-    client.on('close', () => this.closes++);
+    client.on('close', () => {
+      this.closes++;
+      this.closedAt.push(Date.now() - this.startedAt);
+    });
+    client.on('error', (err) => this.errors.push(`client error: ${err.message}`));
   }
 
   start(): this {
@@ -152,7 +159,11 @@ export class HonestKit {
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(new Error(`${this.deviceId}: no PUBACK for seq ${this.acked} within ${withinMs} ms (connection closes: ${this.closes})`)),
+          reject(
+            new Error(
+              `${this.deviceId}: no PUBACK for seq ${this.acked} within ${withinMs} ms (connection closes: ${this.closes}, at ${this.closedAt.join(', ')} ms; client errors: ${this.errors.join('; ') || 'none'})`,
+            ),
+          ),
         withinMs,
       );
     });
