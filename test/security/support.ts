@@ -115,9 +115,8 @@ export class HonestKit {
   private running = true;
   private loop: Promise<void> = Promise.resolve();
   acked = 0;
-  closes = 0;
   errors: string[] = [];
-  /** When each close happened (ms after the kit started), and what the client said before it. */
+  /** When each close of the connection happened, in ms after the kit started. */
   closedAt: number[] = [];
   private readonly startedAt = Date.now();
 
@@ -126,11 +125,13 @@ export class HonestKit {
     readonly deviceId: string,
     private readonly everyMs = 100,
   ) {
-    client.on('close', () => {
-      this.closes++;
-      this.closedAt.push(Date.now() - this.startedAt);
-    });
+    client.on('close', () => this.closedAt.push(Date.now() - this.startedAt));
     client.on('error', (err) => this.errors.push(`client error: ${err.message}`));
+  }
+
+  /** How often the connection closed. */
+  get closes(): number {
+    return this.closedAt.length;
   }
 
   start(): this {
