@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,6 +80,27 @@ t.test('a taken port: one line naming the key and the cause, exit 2, and the pro
   t.teardown(() => http.child.kill('SIGKILL'));
   t.equal(await http.exited, 2);
   t.match(http.out().stderr, /^sousvide gateway: http\.port: port \d+ .*in use by another program \(EADDRINUSE\)\n$/);
+});
+
+t.test('a data dir that cannot be one: one line naming the dir and the reason, no stack trace, the file untouched', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sv-baddir-'));
+  const file = join(root, 'not-a-dir');
+  writeFileSync(file, 'keep me\n', { mode: 0o644 });
+  for (const [dataDir, reason] of [
+    [file, 'it, or a part of its path, is a file, not a directory (EEXIST)'],
+    [join(file, 'below'), 'a part of its path is a file, not a directory (ENOTDIR)'],
+  ] as const) {
+    const gw = startGateway(['--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0']);
+    t.teardown(() => gw.child.kill('SIGKILL'));
+    t.equal(await gw.exited, 2, 'exit 2');
+    t.same(gw.out().stderr.trim().split('\n'), [`sousvide gateway: data dir ${dataDir}: ${reason}`]);
+    t.notMatch(gw.out().stdout + gw.out().stderr, /\n\s+at |"stack"/, 'no stack trace, in the log either');
+  }
+  t.equal(readFileSync(file, 'utf8'), 'keep me\n', 'the file is unchanged');
+  t.equal(statSync(file).mode & 0o777, 0o644, 'and its mode too');
+  const cloud = cli(['cloud', '--data-dir', file, '--port', '0']);
+  t.equal(cloud.status, 2);
+  t.equal(cloud.stderr, `sousvide cloud: data dir ${file}: it, or a part of its path, is a file, not a directory (EEXIST)\n`);
 });
 
 t.test('SIGTERM during start-up ends the process', async (t) => {

@@ -1,3 +1,4 @@
+import { isSvError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 
 /**
@@ -41,7 +42,9 @@ export class Parts {
       try {
         await p.start();
       } catch (err) {
-        this.log.error({ err, part: p.name }, 'gateway part failed to start; stopping the others');
+        // An error the gateway understood (a bad data dir, a port in use) is a line, not a stack.
+        const what = isSvError(err) ? { code: err.code, reason: err.message } : { err };
+        this.log.error({ ...what, part: p.name }, 'gateway part failed to start; stopping the others');
         await this.stop().catch(() => {});
         throw err;
       }
