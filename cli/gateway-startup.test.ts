@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
+import { ensurePki } from '../gateway/tls/pki.js';
 import { freePort, waitFor } from '../test/harness/index.js';
 
 /** Operator mistakes around starting a gateway: each gets one line and exit 2, and nothing is created by mistake. */
@@ -101,6 +102,63 @@ t.test('a data dir that cannot be one: one line naming the dir and the reason, n
   const cloud = cli(['cloud', '--data-dir', file, '--port', '0']);
   t.equal(cloud.status, 2);
   t.equal(cloud.stderr, `sousvide cloud: data dir ${file}: it, or a part of its path, is a file, not a directory (EEXIST)\n`);
+});
+
+t.test('TLS files and listen addresses that cannot work: lines naming the key and the reason, exit 2, nothing made', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sv-tlsfiles-'));
+  const { pki: a } = ensurePki(join(root, 'a'));
+  const { pki: b } = ensurePki(join(root, 'b'));
+  const dataDir = join(root, 'data');
+  const gw = startGateway([
+    '--data-dir',
+    dataDir,
+    '--mqtt-port',
+    '0',
+    '--http-port',
+    '0',
+    '--mqtt-tls-cert',
+    a.serverCertFile,
+    '--mqtt-tls-key',
+    b.serverKeyFile,
+    '--relay-tls-ca-file',
+    a.serverKeyFile,
+  ]);
+  t.teardown(() => gw.child.kill('SIGKILL'));
+  t.equal(await gw.exited, 2);
+  t.equal(
+    gw.out().stderr,
+    [
+      'sousvide gateway: invalid gateway config:',
+      `  relay.tlsCaFile: ${a.serverKeyFile}: holds a private key, not a certificate`,
+      `  mqtt.tlsKey: ${b.serverKeyFile}: is not the private key of the certificate in mqtt.tlsCert`,
+      '',
+    ].join('\n'),
+  );
+  t.notOk(existsSync(dataDir), 'checked before anything is made: no data dir');
+  const host = startGateway(['--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0', '--http-host', 'no-such-host.invalid']);
+  t.teardown(() => host.child.kill('SIGKILL'));
+  t.equal(await host.exited, 2);
+  t.match(
+    host.out().stderr,
+    /^sousvide gateway: http\.host: no-such-host\.invalid is not a name or address this machine can listen on \((ENOTFOUND|EAI_AGAIN)\)\n$/,
+  );
+  t.notMatch(host.out().stdout + host.out().stderr, /\n\s+at |"stack"/, 'no stack trace, in the log either');
+  const cloud = cli([
+    'cloud',
+    '--data-dir',
+    join(root, 'cloud'),
+    '--port',
+    '0',
+    '--tls-cert-file',
+    a.serverCertFile,
+    '--tls-key-file',
+    b.serverKeyFile,
+  ]);
+  t.equal(cloud.status, 2);
+  t.equal(
+    cloud.stderr,
+    `sousvide cloud: invalid cloud config:\n  tls.keyFile: ${b.serverKeyFile}: is not the private key of the certificate in tls.certFile\n`,
+  );
 });
 
 t.test('SIGTERM during start-up ends the process', async (t) => {

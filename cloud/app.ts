@@ -6,6 +6,7 @@ import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
 import session from '@fastify/session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { pemFileProblems } from '../shared/config/pem-files.js';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
@@ -61,11 +62,17 @@ export interface CloudOptions {
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
-  if (Boolean(config.tls.certFile) !== Boolean(config.tls.keyFile)) {
-    const missing = config.tls.certFile ? 'tls.keyFile' : 'tls.certFile';
-    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${missing}: required when the other TLS file is set`, [
-      `${missing}: required when the other TLS file is set`,
-    ]);
+  const problems = pemFileProblems(
+    [{ key: 'notify.smtpCaFile', path: config.notify.smtpCaFile, kind: 'ca' }],
+    [
+      {
+        cert: { key: 'tls.certFile', path: config.tls.certFile, kind: 'certificate' },
+        privateKey: { key: 'tls.keyFile', path: config.tls.keyFile, kind: 'private key' },
+      },
+    ],
+  );
+  if (problems.length > 0) {
+    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${problems.join('\n  ')}`, problems);
   }
   const tls =
     config.tls.certFile && config.tls.keyFile ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;

@@ -23,12 +23,12 @@ t.test('HTTPS with the configured certificate', async (t) => {
   await t.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'no plain HTTP on the TLS port');
 });
 
-t.test('a certificate without its key fails at build, naming the key', async (t) => {
+t.test('a certificate without its key fails at build, naming the key and the file that is not there', async (t) => {
   const { buildCloud } = await import('./app.js');
   const { createLogger } = await import('../shared/log.js');
   const config = testConfig(t, undefined, 'tls2', { 'tls.certFile': '/nonexistent/cert.pem' });
   t.throws(() => buildCloud(config, createLogger({ name: 't', level: 'silent', pretty: false })), {
     code: 'SV_ERR_CONFIG_INVALID',
-    details: ['tls.keyFile: required when the other TLS file is set'],
+    details: ['tls.keyFile: required when tls.certFile is set', 'tls.certFile: /nonexistent/cert.pem: no such file (ENOENT)'],
   });
 });

@@ -23,7 +23,7 @@ import { cooksApi } from './http/cooks-api.js';
 import { historyApi } from './http/history-api.js';
 import { notificationsApi } from './http/notifications-api.js';
 import { operatorAuth } from './http/operator-auth.js';
-import { tokenFilePath } from './http/operator-token.js';
+import { tokenFilePath, tokenFileState } from './http/operator-token.js';
 import { presetsApi } from './http/presets-api.js';
 import { refusalsApi } from './http/refusals-api.js';
 import { buildHttp } from './http/server.js';
@@ -249,6 +249,15 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     stream: stream.hub,
     async start() {
       await parts.start();
+      const token = tokenFileState(tokenFile);
+      if (token === 'malformed') {
+        log.warn(
+          { tokenFile },
+          'http.tokenFile does not hold a SHA-256 digest: the local API refuses every token; run `sousvide gateway token` to issue one',
+        );
+      } else if (token === 'none') {
+        log.info({ tokenFile }, 'no operator token issued yet: the local API is closed until `sousvide gateway token`');
+      }
       log.info(
         { mqttPort: broker.mqttPort, plainPort: broker.plainPort, httpPort, caFile: pki.caFile, devices: directory.size },
         'gateway started',

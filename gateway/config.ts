@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
+import { pemFileProblems } from '../shared/config/pem-files.js';
 import { opt } from '../shared/config/spec.js';
 import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
@@ -358,6 +359,25 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   if (config.notify.smtpUrl !== undefined && config.notify.emailTo === undefined) {
     problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
+  problems.push(
+    ...pemFileProblems(
+      [
+        { key: 'relay.tlsCaFile', path: config.relay.tlsCaFile, kind: 'ca' },
+        { key: 'notify.smtpCaFile', path: config.notify.smtpCaFile, kind: 'ca' },
+      ],
+      [
+        {
+          cert: { key: 'mqtt.tlsCert', path: config.mqtt.tlsCert, kind: 'certificate' },
+          privateKey: { key: 'mqtt.tlsKey', path: config.mqtt.tlsKey, kind: 'private key' },
+        },
+        {
+          cert: { key: 'relay.tlsCertFile', path: config.relay.tlsCertFile, kind: 'certificate' },
+          privateKey: { key: 'relay.tlsKeyFile', path: config.relay.tlsKeyFile, kind: 'private key' },
+        },
+      ],
+    ),
+  );
   // One `key: reason` line per problem, as the config loader prints them.
-  if (problems.length > 0) throw new SvError('SV_ERR_CONFIG_INVALID', problems.join('\n'), problems);
+  if (problems.length === 1) throw new SvError('SV_ERR_CONFIG_INVALID', problems[0], problems);
+  if (problems.length > 1) throw new SvError('SV_ERR_CONFIG_INVALID', `invalid gateway config:\n  ${problems.join('\n  ')}`, problems);
 }

@@ -4,7 +4,7 @@ import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
 import { CLOUD_ADMIN_COMMANDS, print, withMeta } from './cloud-admin.js';
-import { serveUntilStopped } from './serve.js';
+import { keyOf, serveUntilStopped } from './serve.js';
 
 export const cloudCommand: Command = {
   name: 'cloud',
@@ -29,6 +29,9 @@ export const cloudCommand: Command = {
   async run(ctx) {
     const config = configFor(cloudConfig, ctx);
     const log = createLogger({ name: 'cloud', level: config.log.level });
-    return serveUntilStopped(buildCloud(config, log), ctx.stopSignal, log, { portKey: (p) => (p === config.port ? 'port' : undefined) });
+    return serveUntilStopped(buildCloud(config, log), ctx.stopSignal, log, {
+      portKey: keyOf([['port', config.port]]),
+      hostKey: keyOf([['host', config.host]]),
+    });
   },
 };

@@ -4,7 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
-import { serveUntilStopped } from './serve.js';
+import { keyOf, serveUntilStopped } from './serve.js';
 
 export const gatewayCommand: Command = {
   name: 'gateway',
@@ -47,14 +47,16 @@ export const gatewayCommand: Command = {
   async run(ctx) {
     const config = configFor(gatewayConfig, ctx);
     const log = createLogger({ name: 'gateway', level: config.log.level });
-    const portKey = (port: number) =>
-      port === config.mqtt.port
-        ? 'mqtt.port'
-        : port === config.http.port
-          ? 'http.port'
-          : port === config.mqtt.plainPort
-            ? 'mqtt.plainPort'
-            : undefined;
-    return serveUntilStopped(buildGateway(config, log), ctx.stopSignal, log, { portKey });
+    const portKey = keyOf<number>([
+      ['mqtt.port', config.mqtt.port],
+      ['http.port', config.http.port],
+      ['mqtt.plainPort', config.mqtt.plainPort],
+    ]);
+    const hostKey = keyOf<string>([
+      ['mqtt.host', config.mqtt.host],
+      ['http.host', config.http.host],
+      ['mqtt.plainHost', config.mqtt.plainHost],
+    ]);
+    return serveUntilStopped(buildGateway(config, log), ctx.stopSignal, log, { portKey, hostKey });
   },
 };

@@ -7,6 +7,8 @@ export const STOP_TIMEOUT_MS = 15_000;
 export interface ServeOptions {
   /** The config key behind a listen port (e.g. 8883 → `mqtt.port`), for the error line. */
   portKey?: (port: number) => string | undefined;
+  /** The config key behind a listen address (e.g. `http.host`), for a name that does not resolve. */
+  hostKey?: (host: string) => string | undefined;
 }
 
 /**
@@ -61,6 +63,11 @@ async function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   }
 }
 
+/** The first config key whose value is the one a listen error names (for ServeOptions' portKey and hostKey). */
+export function keyOf<T>(keys: ReadonlyArray<readonly [key: string, value: T | undefined]>): (value: T) => string | undefined {
+  return (value) => keys.find(([, v]) => v === value)?.[0];
+}
+
 const LISTEN_ERRORS: Record<string, string> = {
   EADDRINUSE: 'is in use by another program',
   EACCES: 'needs privileges this process does not have',
@@ -75,6 +82,18 @@ function startupError(err: unknown, options: ServeOptions): Error {
   if (cause && typeof e.port === 'number') {
     const key = options.portKey?.(e.port);
     const m = `${key ? `${key}: ` : ''}port ${e.port}${e.address ? ` on ${e.address}` : ''} ${cause} (${e.code})`;
+    return new SvError('SV_ERR_STARTUP', m, [m]);
+  }
+  if (cause && typeof e.address === 'string') {
+    // Node leaves the port out of a listen error on port 0 (any free port): the address is the mistake.
+    const key = options.hostKey?.(e.address);
+    const m = `${key ? `${key}: ` : ''}${e.address} ${cause} (${e.code})`;
+    return new SvError('SV_ERR_STARTUP', m, [m]);
+  }
+  const host = (err as { hostname?: unknown }).hostname;
+  if ((e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') && typeof host === 'string') {
+    const key = options.hostKey?.(host);
+    const m = `${key ? `${key}: ` : ''}${host} is not a name or address this machine can listen on (${e.code})`;
     return new SvError('SV_ERR_STARTUP', m, [m]);
   }
   const m = `could not start: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`;

@@ -30,6 +30,21 @@ export function checkOperatorToken(file: string, presented: string | undefined):
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * What the token file holds, for the start-up log: `none` (no token issued: the local API refuses
+ * every request until `sousvide gateway token`), `ok`, or `malformed` (not a SHA-256 digest, e.g.
+ * the token itself pasted into the file, so no token can ever match).
+ */
+export function tokenFileState(file: string): 'none' | 'ok' | 'malformed' {
+  let stored: string;
+  try {
+    stored = readFileSync(file, 'utf8').trim();
+  } catch {
+    return 'none';
+  }
+  return /^[0-9a-f]{64}$/i.test(stored) ? 'ok' : 'malformed';
+}
+
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }

@@ -42,8 +42,9 @@ export class Parts {
       try {
         await p.start();
       } catch (err) {
-        // An error the gateway understood (a bad data dir, a port in use) is a line, not a stack.
-        const what = isSvError(err) ? { code: err.code, reason: err.message } : { err };
+        // An error the gateway understood (a bad data dir) or the system reported (a port in use,
+        // an address it does not have) is a line, not a stack; a stack is for a bug.
+        const what = isSvError(err) || isSystemError(err) ? { code: err.code, reason: err.message } : { err };
         this.log.error({ ...what, part: p.name }, 'gateway part failed to start; stopping the others');
         await this.stop().catch(() => {});
         throw err;
@@ -65,4 +66,12 @@ export class Parts {
     this.started = [];
     if (first !== undefined) throw first;
   }
+}
+
+function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).syscall === 'string' &&
+    typeof (err as NodeJS.ErrnoException).code === 'string'
+  );
 }

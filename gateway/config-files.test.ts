@@ -1,0 +1,88 @@
+import { createPrivateKey } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadConfig } from '../shared/config/load.js';
+import { isSvError } from '../shared/errors.js';
+import { checkGatewayConfig, gatewayConfig } from './config.js';
+import { ensurePki } from './tls/pki.js';
+
+/**
+ * The PEM files a gateway config names are checked before anything starts: each problem is one
+ * `key: path: reason` line, for real certificates and keys made the way the gateway makes its own.
+ */
+const root = mkdtempSync(join(tmpdir(), 'sv-config-files-'));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+const { pki: a } = ensurePki(join(root, 'a'));
+const { pki: b } = ensurePki(join(root, 'b'));
+const junk = join(root, 'junk.pem');
+writeFileSync(junk, 'not a pem file\n');
+const encrypted = join(root, 'encrypted.key');
+writeFileSync(
+  encrypted,
+  createPrivateKey(readFileSync(a.serverKeyFile)).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'x' }),
+);
+const aDir = join(root, 'a-dir');
+mkdirSync(aDir);
+
+function problems(flags: Record<string, string>): string[] {
+  try {
+    checkGatewayConfig(loadConfig(gatewayConfig, { flags: { 'data-dir': join(root, 'data'), ...flags } }));
+    return [];
+  } catch (err) {
+    if (!isSvError(err, 'SV_ERR_CONFIG_INVALID')) throw err;
+    return [...err.details];
+  }
+}
+
+t.test('a real certificate with its key, and a real CA: no problem', async (t) => {
+  t.same(
+    problems({
+      'mqtt-tls-cert': a.serverCertFile,
+      'mqtt-tls-key': a.serverKeyFile,
+      'relay-tls-ca-file': b.caFile,
+      'relay-tls-cert-file': b.serverCertFile,
+      'relay-tls-key-file': b.serverKeyFile,
+      'notify-smtp-ca-file': a.caFile,
+    }),
+    [],
+  );
+});
+
+t.test('one of a pair without the other', async (t) => {
+  t.same(problems({ 'mqtt-tls-cert': a.serverCertFile }), ['mqtt.tlsKey: required when mqtt.tlsCert is set']);
+  t.same(problems({ 'relay-tls-key-file': a.serverKeyFile }), ['relay.tlsCertFile: required when relay.tlsKeyFile is set']);
+});
+
+t.test('the key of another certificate', async (t) => {
+  t.same(problems({ 'mqtt-tls-cert': a.serverCertFile, 'mqtt-tls-key': b.serverKeyFile }), [
+    `mqtt.tlsKey: ${b.serverKeyFile}: is not the private key of the certificate in mqtt.tlsCert`,
+  ]);
+});
+
+t.test('files that are missing, a directory, junk, swapped or encrypted: each named with its key and path', async (t) => {
+  t.same(problems({ 'mqtt-tls-cert': join(root, 'nope.crt'), 'mqtt-tls-key': aDir }), [
+    `mqtt.tlsCert: ${join(root, 'nope.crt')}: no such file (ENOENT)`,
+    `mqtt.tlsKey: ${aDir}: is a directory, not a file (EISDIR)`,
+  ]);
+  t.same(problems({ 'mqtt-tls-cert': a.serverKeyFile, 'mqtt-tls-key': a.serverCertFile }), [
+    `mqtt.tlsCert: ${a.serverKeyFile}: holds a private key, not a certificate`,
+    `mqtt.tlsKey: ${a.serverCertFile}: holds a certificate, not a private key`,
+  ]);
+  t.same(problems({ 'mqtt-tls-cert': a.serverCertFile, 'mqtt-tls-key': encrypted }), [
+    `mqtt.tlsKey: ${encrypted}: the private key is encrypted; give it unencrypted (there is no passphrase setting), readable only by this user`,
+  ]);
+  t.same(problems({ 'relay-tls-ca-file': junk, 'notify-smtp-ca-file': junk }), [
+    `relay.tlsCaFile: ${junk}: holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)`,
+    `notify.smtpCaFile: ${junk}: holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)`,
+  ]);
+});
+
+t.test('a CA bundle with a damaged second certificate', async (t) => {
+  const bundle = join(root, 'bundle.pem');
+  const lines = readFileSync(b.caFile, 'utf8').trim().split(/\r?\n/);
+  const second = `${[...lines.slice(0, 4), lines[lines.length - 1]].join('\n')}\n`; // cut short: the DER ends early
+  writeFileSync(bundle, `${readFileSync(a.caFile, 'utf8')}${second}`);
+  t.same(problems({ 'relay-tls-ca-file': bundle }), [`relay.tlsCaFile: ${bundle}: certificate 2 of 2 does not parse`]);
+});
