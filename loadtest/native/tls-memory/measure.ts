@@ -1,7 +1,8 @@
 /**
- * RSS per TLS connection of an OpenSSL server with and without SSL_MODE_RELEASE_BUFFERS, the
- * mode Node's TLS never sets (docs/benchmarks.md, "Where a kit's native memory goes").
- * Needs cc, OpenSSL's headers and the openssl CLI. Run: npx tsx loadtest/native/tls-memory/measure.ts [connections]
+ * RSS per TLS connection of an OpenSSL server with and without SSL_MODE_RELEASE_BUFFERS: what
+ * OpenSSL's record buffers cost while a connection is idle. Node's TLS sets that mode on every
+ * connection (node-breakdown.ts measures a Node server; docs/benchmarks.md, "Where a kit's native
+ * memory goes"). Needs cc, OpenSSL's headers and the openssl CLI. Run: npx tsx loadtest/native/tls-memory/measure.ts [connections]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';

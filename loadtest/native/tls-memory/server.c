@@ -1,6 +1,6 @@
 /*
  * What one TLS connection costs an OpenSSL server, with and without SSL_MODE_RELEASE_BUFFERS
- * (Node's TLS never sets that mode). Run by measure.ts: `server <port> <release 0|1> <cert> <key>`;
+ * (Node's TLS sets that mode on every connection). Run by measure.ts: `server <port> <release 0|1> <cert> <key>`;
  * prints "ready <RSS KiB>" once listening and "rss <RSS KiB>" on each SIGUSR1. Echoes the first
  * 4 bytes of each record it reads (a PUBACK's size), like the gateway answering a PUBLISH.
  */
