@@ -61,7 +61,7 @@ export async function createApiKey(
   nowMs: number,
 ): Promise<{ id: string; key: string; role: Role; orgId: string; gatewayId: string | null }> {
   if (!ROLES.includes(k.role as Role))
-    throw new SvError('SV_ERR_VALIDATION', `invalid role "${k.role}"`, [`role: one of ${ROLES.join(', ')}`]);
+    throw new SvError('SV_ERR_VALIDATION', `invalid role "${k.role}" (one of ${ROLES.join(', ')})`, [`role: one of ${ROLES.join(', ')}`]);
   if (!/^[\w.@+-]{1,64}$/.test(k.owner))
     throw new SvError('SV_ERR_VALIDATION', 'invalid owner', ['owner: 1–64 letters, digits or . @ + - _']);
   const gatewayId = k.gatewayId ?? null;

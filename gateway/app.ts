@@ -10,9 +10,10 @@ import type { BrokerFront } from './broker/ports.js';
 import { SecurityLog } from './broker/security-log.js';
 import { BrokerNodes } from './cluster/nodes.js';
 import { checkGatewayConfig, type GatewayConfig } from './config.js';
+import { maxTargetC } from './control/index.js';
 import { applyDesired } from './control-driver/apply-desired.js';
 import type { ControlLoop } from './control-driver/control-loop.js';
-import { ControlPart } from './control-driver/control-part.js';
+import { ControlPart, controlConfigOf } from './control-driver/control-part.js';
 import { Authenticator } from './devices/authenticator.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { mqttUrl } from './devices/provision.js';
@@ -167,7 +168,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       : new HaBridge({
           config: { ...config.ha, mqttUrl: config.ha.mqttUrl },
           gatewayName: config.name,
-          maxC: config.control.maxC,
+          maxTargetC: maxTargetC(controlConfigOf(config.control).watchdog),
           control: () => control.loop,
           deviceIds: () => directory.ids(),
           registry: metrics.registry,

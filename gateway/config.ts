@@ -134,7 +134,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       kind: 'number',
       unit: '°C',
       default: 90,
-      help: 'Absolute over-temperature limit sent to kits (they enforce it on their own too).',
+      help: "Absolute over-temperature limit: the gateway's watchdog latches the heater off above it, cook or no cook; kits get it to enforce on their own too; cooks may target at most this less 3 °C.",
     }),
   },
   store: {

@@ -27,7 +27,7 @@ export async function createUser(meta: MetaStore, u: NewUser, nowMs: number): Pr
   const email = Email.safeParse(u.email);
   if (!email.success) throw new SvError('SV_ERR_VALIDATION', `invalid e-mail "${u.email}"`, ['email: must be an e-mail address']);
   if (!ROLES.includes(u.role as Role))
-    throw new SvError('SV_ERR_VALIDATION', `invalid role "${u.role}"`, [`role: one of ${ROLES.join(', ')}`]);
+    throw new SvError('SV_ERR_VALIDATION', `invalid role "${u.role}" (one of ${ROLES.join(', ')})`, [`role: one of ${ROLES.join(', ')}`]);
   if (u.serviceAdmin && u.orgId !== DEFAULT_ORG) throw new SvError('SV_ERR_VALIDATION', 'a service admin belongs to the default org');
   if (u.password !== undefined) requirePolicy(u.password, email.data);
   if (await meta.users.userByEmail(email.data))

@@ -4,8 +4,10 @@ import type { Ack, Command, Telemetry } from '../../shared/protocol/messages.js'
 import { activeAlarms } from '../control/alarms.js';
 import type { ActuatorHealth } from '../control/engine/index.js';
 import {
+  type ControlConfig,
   type ControlInput,
   type ControlResult,
+  type CookField,
   controlStep,
   DEFAULT_CONTROL,
   type DeviceControlState,
@@ -62,7 +64,8 @@ export function actuatorView(h: ActuatorHealth) {
   return { ...h, judged, successRate: judged === 0 ? null : h.confirmed / judged };
 }
 
-export type CookChange = { ok: true; cook: CookInfo | null } | { ok: false; reason: string };
+/** A refused change; `field` names the part of the cook a rule refused (absent: nothing to start or stop). */
+export type CookChange = { ok: true; cook: CookInfo | null } | { ok: false; reason: string; field?: CookField };
 
 const LIFECYCLE: Record<string, CookInfo['state']> = { reached: 'holding', done: 'done', stopped: 'stopped' };
 
@@ -86,6 +89,8 @@ export class ControlLoop {
     private readonly now: () => number = Date.now,
     /** Counts what control notices about kits (`boot_regression`). */
     private readonly stats?: Stats,
+    /** The rules' settings: the gateway's own over-temperature limit among them (controlConfigOf). */
+    private readonly cfg: ControlConfig = DEFAULT_CONTROL,
   ) {}
 
   /** Loads the cooks that were running when the gateway stopped; they resume with the first reading. */
@@ -110,7 +115,7 @@ export class ControlLoop {
     this.tick = setInterval(() => {
       const now = this.now();
       for (const [id, e] of this.devices)
-        this.apply(id, e, controlStep(e.state, { kind: 'tick' }, now, DEFAULT_CONTROL), now, { type: 'watchdog' });
+        this.apply(id, e, controlStep(e.state, { kind: 'tick' }, now, this.cfg), now, { type: 'watchdog' });
     }, tickMs);
     this.tick.unref();
   }
@@ -140,7 +145,7 @@ export class ControlLoop {
       this.apply(
         deviceId,
         e,
-        controlStep(e.state, { kind: 'cook_resume', spec: r.spec, lastC: r.lastC, lastMs: r.lastMs, nowC: m.tempC }, now),
+        controlStep(e.state, { kind: 'cook_resume', spec: r.spec, lastC: r.lastC, lastMs: r.lastMs, nowC: m.tempC }, now, this.cfg),
         now,
         { type: 'watchdog' },
       );
@@ -148,7 +153,12 @@ export class ControlLoop {
     this.apply(
       deviceId,
       e,
-      controlStep(e.state, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } }, now),
+      controlStep(
+        e.state,
+        { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } },
+        now,
+        this.cfg,
+      ),
       now,
       { type: 'engine' },
     );
@@ -165,7 +175,7 @@ export class ControlLoop {
     const e = this.entry(deviceId);
     e.online = online;
     const now = this.now();
-    this.apply(deviceId, e, controlStep(e.state, { kind: 'status', online }, now), now, { type: 'watchdog' });
+    this.apply(deviceId, e, controlStep(e.state, { kind: 'status', online }, now, this.cfg), now, { type: 'watchdog' });
   }
 
   /** The kit acknowledged one of our commands: its belief follows the Ack (device-control.ts). */
@@ -174,14 +184,14 @@ export class ControlLoop {
     if (!e) return;
     const now = this.now();
     const input: ControlInput = { kind: 'ack', op: cmd.op, ok: ack.ok, heater: ack.heater, ...(cmd.expect ? { expect: cmd.expect } : {}) };
-    this.apply(deviceId, e, controlStep(e.state, input, now), now, { type: 'watchdog' });
+    this.apply(deviceId, e, controlStep(e.state, input, now, this.cfg), now, { type: 'watchdog' });
   }
 
   onCommandFailed(deviceId: string): void {
     const e = this.devices.get(deviceId);
     if (!e) return;
     const now = this.now();
-    this.apply(deviceId, e, controlStep(e.state, { kind: 'command_failed' }, now), now, { type: 'engine' });
+    this.apply(deviceId, e, controlStep(e.state, { kind: 'command_failed' }, now, this.cfg), now, { type: 'engine' });
   }
 
   /** The cook as the sync rule sees it (docs/sync.md); null when none is running. */
@@ -198,10 +208,10 @@ export class ControlLoop {
     const now = this.now();
     const active = e.cook !== null && (e.cook.state === 'heating' || e.cook.state === 'holding');
     const input: ControlInput = active ? { kind: 'cook_change', spec } : { kind: 'cook_start', spec };
-    const r = controlStep(e.state, input, now);
+    const r = controlStep(e.state, input, now, this.cfg);
     if (r.rejected) {
-      this.sink.audit(deviceId, actor, 'cook_rejected', r.rejected, { spec }, now);
-      return { ok: false, reason: r.rejected };
+      this.sink.audit(deviceId, actor, 'cook_rejected', r.rejected.reason, { spec, field: r.rejected.field }, now);
+      return { ok: false, reason: r.rejected.reason, field: r.rejected.field };
     }
     const origin = actor.type === 'cloud' ? 'cloud' : 'local';
     // A cloud cook keeps the cloud's stamp; a local change is stamped after whatever it replaces.
@@ -230,7 +240,7 @@ export class ControlLoop {
     if (!e?.cook || e.cook.state === 'stopped') return { ok: false, reason: 'no cook running' };
     const now = this.now();
     this.sink.audit(deviceId, actor, 'cook_stop', reason, { cookId: e.cook.id }, now);
-    this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_stop' }, now), now, actor);
+    this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_stop' }, now, this.cfg), now, actor);
     e.cook = {
       ...e.cook,
       state: 'stopped',
@@ -271,7 +281,7 @@ export class ControlLoop {
   private entry(deviceId: string): Entry {
     let e = this.devices.get(deviceId);
     if (!e) {
-      e = { state: initialControlState(), cook: null, resume: null, last: null, online: true };
+      e = { state: initialControlState(this.cfg), cook: null, resume: null, last: null, online: true };
       this.devices.set(deviceId, e);
     }
     return e;

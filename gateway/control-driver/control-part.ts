@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/log.js';
 import type { Ack, Status, Telemetry } from '../../shared/protocol/messages.js';
 import type { GatewayConfig } from '../config.js';
+import { type ControlConfig, DEFAULT_CONTROL, DEFAULT_WATCHDOG } from '../control/index.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { Part } from '../parts/part.js';
 import type { Stats } from '../stats.js';
@@ -28,6 +29,15 @@ export interface ControlDeps {
   alarmStep?: ConstructorParameters<typeof RecordSink>[4];
   /** Told of committed events and cook changes (the live stream, gateway/stream/). */
   recorded?: RecordListener;
+}
+
+/**
+ * The control rules' settings from the gateway's config: `control.maxC` is the gateway's own
+ * absolute over-temperature limit (the watchdog trips the latched fail-safe above it, cook or no
+ * cook), not only the figure sent to kits for theirs.
+ */
+export function controlConfigOf(control: GatewayConfig['control']): ControlConfig {
+  return { ...DEFAULT_CONTROL, watchdog: { ...DEFAULT_WATCHDOG, absoluteMaxC: control.maxC } };
 }
 
 /**
@@ -70,7 +80,7 @@ export class ControlPart implements Part {
       d.now,
       (deviceId, cmd, ack) => this.loop.onAck(deviceId, cmd, ack),
     );
-    this.loop = new ControlLoop(this.sender, sink, log, d.now, d.stats);
+    this.loop = new ControlLoop(this.sender, sink, log, d.now, d.stats, controlConfigOf(config.control));
   }
 
   start(): void {

@@ -14,6 +14,7 @@ import {
 import { type FailSafeLatch, latchAcked, latchReading, openLatch } from './failsafe-latch.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from './types.js';
 import {
+  type CookField,
   checkCookSpec,
   initialWatchdogState,
   resumeCheck,
@@ -65,7 +66,8 @@ export interface ControlConfig {
 
 export const DEFAULT_CONTROL: ControlConfig = Object.freeze({ engine: DEFAULT_ENGINE, watchdog: DEFAULT_WATCHDOG });
 
-export type ControlResult = StepResult<DeviceControlState> & { rejected?: string };
+/** `rejected`: a cook the rules refuse (cook-rules.ts), with the field it is about; nothing changed. */
+export type ControlResult = StepResult<DeviceControlState> & { rejected?: { field: CookField; reason: string } };
 
 export function initialControlState(cfg: ControlConfig = DEFAULT_CONTROL): DeviceControlState {
   return { engine: initialEngineState(cfg.engine), watchdog: initialWatchdogState(), commandedOn: false, resumeHold: null, latch: null };
@@ -90,14 +92,14 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       return fromWatchdog(state, watchTick(state.watchdog, nowMs, cfg.watchdog), nowMs, cfg);
     case 'cook_start': {
       const check = checkCookSpec(input.spec, cfg.watchdog);
-      if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: check.reason };
+      if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = startCook(state.engine, input.spec, nowMs);
       const next = { ...state, engine: r.state, watchdog: watchCookStart(state.watchdog), resumeHold: null };
       return { state: withInhibit(next), decision: r.decision, events: r.events, audit: [...check.audit, ...r.audit] };
     }
     case 'cook_change': {
       const check = checkCookSpec(input.spec, cfg.watchdog);
-      if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: check.reason };
+      if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = changeCook(state.engine, input.spec, nowMs);
       return { state: { ...state, engine: r.state }, decision: r.decision, events: r.events, audit: [...check.audit, ...r.audit] };
     }

@@ -37,8 +37,8 @@ export interface HaControl {
 export interface HaBridgeDeps {
   config: HaBridgeConfig;
   gatewayName: string;
-  /** The gateway's over-temperature limit: HA offers targets up to it. */
-  maxC: number;
+  /** The highest target the gateway accepts (maxTargetC): HA offers targets up to it. */
+  maxTargetC: number;
   /** The control loop (it exists once control has started, before this bridge starts). */
   control: () => HaControl;
   /** Active (provisioned, not revoked) kits. */
@@ -82,7 +82,7 @@ export class HaBridge {
 
   constructor(private readonly d: HaBridgeDeps) {
     this.now = d.now ?? Date.now;
-    this.n = haNaming(d.config.discoveryPrefix, d.gatewayName, d.maxC);
+    this.n = haNaming(d.config.discoveryPrefix, d.gatewayName, d.maxTargetC);
     const registers = [d.registry];
     const mqttUp = () => this.mqtt.connected;
     this.m = {

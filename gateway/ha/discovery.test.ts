@@ -2,7 +2,7 @@ import t from 'tap';
 import { discoveryConfigs, type HaKitView, haNaming, kitAvailability, kitState, kitTopics, parseCommand, SENSORS } from './discovery.js';
 import { ClimateConfig, DISCOVERY_SCHEMAS, parseDiscoveryTopic, SensorConfig } from './schema.js';
 
-const n = haNaming('homeassistant', 'Kitchen Pi', 90);
+const n = haNaming('homeassistant', 'Kitchen Pi', 87);
 const view = (o: Partial<HaKitView> = {}): HaKitView => ({
   deviceId: 'kit-001',
   online: true,
@@ -48,7 +48,7 @@ t.test("every discovery config of a kit is valid against HA's documented schema 
         t.equal(value, topics.state, `${e.objectId}.${key} is the kit's state topic`);
     }
   const climate = entries[0]?.config as Record<string, unknown>;
-  t.equal(climate.max_temp, 90, 'HA offers targets up to the over-temperature limit');
+  t.equal(climate.max_temp, 87, 'HA offers targets up to the highest one the gateway accepts');
   t.equal(climate.min_temp, 20, 'and from the cook minimum');
   t.same(
     climate.availability,

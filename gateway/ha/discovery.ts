@@ -51,10 +51,11 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]+/g, '_');
 const ON = 'ON';
 const OFF = 'OFF';
 
-export function haNaming(prefix: string, gatewayName: string, maxC: number): HaNaming {
+/** `maxTargetC`: the highest target the gateway's control accepts (control.maxC less the overshoot margin). */
+export function haNaming(prefix: string, gatewayName: string, maxTargetC: number): HaNaming {
   const gateway = slug(gatewayName);
   const spec = CookSpec.shape.targetC;
-  const maxTarget = Math.min(maxC, (spec.maxValue as number | null) ?? maxC);
+  const maxTarget = Math.min(maxTargetC, (spec.maxValue as number | null) ?? maxTargetC);
   return { prefix, base: `sousvide/${gateway}`, gateway, maxTargetC: maxTarget };
 }
 

@@ -71,8 +71,8 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
       const { reason: _reason, ...spec } = parse(CookBody, req.body, 'body');
       if (!d.deviceIds().includes(id)) throw unknownDevice(id);
       const r = d.loop.startCook(id, spec, { type: 'user', id: 'operator' });
-      // The control core checks the same rule (its only refusal of a cook): the same 400 as the body check.
-      if (!r.ok) throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.lowTempOverride: ${r.reason}`]);
+      // The control core's refusals (the highest target, the food-safety rule): a 400 naming the field.
+      if (!r.ok) throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.${r.field ?? 'targetC'}: ${r.reason}`]);
       return detail(id);
     },
   );

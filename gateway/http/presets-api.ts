@@ -62,8 +62,12 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
     if (!d.deviceIds().includes(id)) throw unknownDevice(id);
     const spec = { ...preset.spec, ...(body.data?.lowTempOverride ? { lowTempOverride: true } : {}) };
     const r = d.loop.startCook(id, spec, { type: 'user', id: 'operator' });
-    // The food-safety rule (the control core's only refusal of a cook): a 400 like PUT /v1/devices/{id}/cook.
-    if (!r.ok) throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.lowTempOverride: ${r.reason}`]);
+    // The control core's refusals: a 400 like PUT /v1/devices/{id}/cook. A target too high for this
+    // gateway is the preset's (`preset.targetC`); the food-safety override is the body's.
+    if (!r.ok) {
+      const where = r.field === 'lowTempOverride' ? 'body.lowTempOverride' : `preset.${r.field ?? 'targetC'}`;
+      throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`${where}: ${r.reason}`]);
+    }
     return { cook: r.cook, preset: preset.name };
   });
 }

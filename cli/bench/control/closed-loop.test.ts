@@ -87,7 +87,7 @@ t.test('over-temperature runaway: safe, critical event, engine inhibited from he
 
 t.test('composition: a cook spec that needs an override is rejected; a Last Will is an offline event', async (t) => {
   const r = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 50, durationMin: 600 } }, 0);
-  t.match(r.rejected, /lowTempOverride/);
+  t.match(r.rejected?.reason, /lowTempOverride/);
   t.equal(r.state.engine.cook, null);
   const ok = controlStep(initialControlState(), { kind: 'cook_start', spec: { targetC: 50, durationMin: 600, lowTempOverride: true } }, 0);
   t.match(ok.audit, [{ action: 'low_temp_override' }]);

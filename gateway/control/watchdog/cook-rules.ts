@@ -4,16 +4,38 @@ import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION } from '../types.js';
 
 /**
- * Rules that judge a cook rather than a reading: the FDA low-temperature rule at cook start and
- * the after-restart resume check.
+ * Rules that judge a cook rather than a reading: the highest target, the FDA low-temperature rule
+ * at cook start, and the after-restart resume check.
  */
-export type CookCheck = { ok: true; audit: AuditIntent[] } | { ok: false; reason: string };
+export type CookCheck = { ok: true; audit: AuditIntent[] } | { ok: false; field: CookField; reason: string };
+/** The field of the cook a refusal is about (the API names it as `body.<field>`). */
+export type CookField = 'targetC' | 'lowTempOverride';
 
-/** A cook below 54.4 °C for more than 4 h (or with no timer) needs `lowTempOverride` (shared/cook-rules.ts). */
+/**
+ * The highest target this gateway accepts: its absolute limit (`control.maxC`) less the
+ * over-target margin. A higher target would trip the over-temperature fail-safe on an ordinary
+ * overshoot, or (above the limit) could never be reached without tripping it.
+ */
+export function maxTargetC(cfg: WatchdogConfig = DEFAULT_WATCHDOG): number {
+  return cfg.absoluteMaxC - cfg.overTargetC;
+}
+
+/**
+ * A target above maxTargetC is refused; a cook below 54.4 °C for more than 4 h (or with no timer)
+ * needs `lowTempOverride` (shared/cook-rules.ts).
+ */
 export function checkCookSpec(spec: CookSpec, cfg: WatchdogConfig = DEFAULT_WATCHDOG): CookCheck {
+  const max = maxTargetC(cfg);
+  if (spec.targetC > max) {
+    return {
+      ok: false,
+      field: 'targetC',
+      reason: `at most ${max} °C on this gateway (control.maxC ${cfg.absoluteMaxC} °C less ${cfg.overTargetC} °C for overshoot)`,
+    };
+  }
   if (!isLowTempLong(spec, cfg)) return { ok: true, audit: [] };
   if (spec.lowTempOverride !== true) {
-    return { ok: false, reason: `a cook ${lowTempRuleText(cfg)} (or without a timer) needs lowTempOverride` };
+    return { ok: false, field: 'lowTempOverride', reason: `a cook ${lowTempRuleText(cfg)} (or without a timer) needs lowTempOverride` };
   }
   // The API layer records this with the user's actor; the intent says what was overridden.
   return {

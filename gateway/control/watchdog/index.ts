@@ -1,3 +1,11 @@
-export { type CookCheck, checkCookSpec, type ResumeInput, type ResumeVerdict, resumeCheck } from './cook-rules.js';
+export {
+  type CookCheck,
+  type CookField,
+  checkCookSpec,
+  maxTargetC,
+  type ResumeInput,
+  type ResumeVerdict,
+  resumeCheck,
+} from './cook-rules.js';
 export { initialWatchdogState, type WatchdogState, watchdogInhibit } from './state.js';
 export { type WatchdogContext, type WatchdogResult, watchCookStart, watchStatus, watchTelemetry, watchTick } from './watchdog.js';

@@ -1,9 +1,11 @@
 import t from 'tap';
 import type { SensorState } from '../../../shared/protocol/messages.js';
+import { DEFAULT_WATCHDOG } from '../config.js';
 import type { Reading } from '../types.js';
 import {
   checkCookSpec,
   initialWatchdogState,
+  maxTargetC,
   resumeCheck,
   type WatchdogContext,
   type WatchdogResult,
@@ -188,6 +190,20 @@ t.test('a cook below 54.4 °C longer than 4 h needs an explicit override, which 
   t.same(checkCookSpec({ targetC: 60 }), { ok: true, audit: [] });
   const o = checkCookSpec({ targetC: 52, durationMin: 600, lowTempOverride: true });
   t.match(o, { ok: true, audit: [{ action: 'low_temp_override' }] });
+});
+
+t.test('the highest target is the absolute limit less the overshoot margin, for the limit the gateway is given', async (t) => {
+  t.equal(maxTargetC(), 87, 'the defaults: 90 °C less 3 °C');
+  t.same(checkCookSpec({ targetC: 87 }), { ok: true, audit: [] });
+  t.match(checkCookSpec({ targetC: 87.5 }), { ok: false, field: 'targetC', reason: /at most 87 °C.*control\.maxC 90 °C/ });
+  const low = { ...DEFAULT_WATCHDOG, absoluteMaxC: 60 };
+  t.same(checkCookSpec({ targetC: 57 }, low), { ok: true, audit: [] });
+  t.match(checkCookSpec({ targetC: 58 }, low), { ok: false, field: 'targetC', reason: /at most 57 °C/ });
+  t.match(
+    checkCookSpec({ targetC: 52, durationMin: 300 }),
+    { ok: false, field: 'lowTempOverride' },
+    'the food-safety rule names its own field',
+  );
 });
 
 t.test('after a restart: a bath that fell below 54.4 °C alarms and holds; one that stayed hot resumes', async (t) => {
