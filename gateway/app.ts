@@ -199,8 +199,12 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       {
         name: 'tls',
         start: () => {
-          const { created } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
+          const { created, reissued } = ensurePki(config.dataDir, config.mqtt.publicHost ? [config.mqtt.publicHost] : []);
+          if (config.mqtt.tlsCert !== undefined) return; // the operator's own server certificate is served
           if (created) log.info({ caFile: pki.caFile }, 'created the gateway CA and server certificate; kits must trust this CA file');
+          else if (reissued.length > 0) {
+            log.info({ hosts: reissued }, 'issued the server certificate again for mqtt.publicHost, by the same CA: kits need nothing new');
+          }
         },
         stop: () => {},
       },

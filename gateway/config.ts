@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { pemFileProblems } from '../shared/config/pem-files.js';
@@ -9,6 +10,14 @@ import { streamConfig } from '../shared/stream/config.js';
 const Port = z.number().int().min(0).max(65535);
 const Path = z.string().min(1);
 const Url = z.url({ protocol: /^https?$/ });
+/** A DNS name (letters, digits, hyphens; dot-separated labels) or an IPv4/IPv6 address: what a certificate can name. */
+const HostOrIp = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((h) => isIP(h) !== 0 || /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i.test(h), {
+    message: 'must be a host name (letters, digits, hyphens, dots) or an IP address',
+  });
 
 /** Gateway config (docs/config.md is generated from this; `npm run gen:docs`). */
 export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
@@ -34,7 +43,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       help: 'Plain-TCP MQTT listener port; unset = off (PROTOCOL: TLS by default).',
     }),
     plainHost: opt(z.string(), { kind: 'string', default: '127.0.0.1', help: 'Address the plain-TCP listener binds to when enabled.' }),
-    publicHost: opt(z.string().min(1).optional(), {
+    publicHost: opt(HostOrIp.optional(), {
       kind: 'string',
       help: "Host name kits use to reach this gateway (in the server certificate and mqttUrl); default: this machine's host name.",
     }),
@@ -367,7 +376,12 @@ export function checkGatewayConfig(config: GatewayConfig): void {
       ],
       [
         {
-          cert: { key: 'mqtt.tlsCert', path: config.mqtt.tlsCert, kind: 'certificate' },
+          cert: {
+            key: 'mqtt.tlsCert',
+            path: config.mqtt.tlsCert,
+            kind: 'certificate',
+            ...(config.mqtt.publicHost ? { mustName: { key: 'mqtt.publicHost', host: config.mqtt.publicHost } } : {}),
+          },
           privateKey: { key: 'mqtt.tlsKey', path: config.mqtt.tlsKey, kind: 'private key' },
         },
         {

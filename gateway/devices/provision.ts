@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config.js';
@@ -21,7 +22,8 @@ import {
  * revoked or rotated device).
  */
 export function mqttUrl(config: GatewayConfig, port = config.mqtt.port): string {
-  return `mqtts://${config.mqtt.publicHost ?? hostname()}:${port}`;
+  const host = config.mqtt.publicHost ?? hostname();
+  return `mqtts://${isIP(host) === 6 ? `[${host}]` : host}:${port}`; // an IPv6 address in a URL is bracketed
 }
 
 /**

@@ -1,5 +1,6 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -33,20 +34,31 @@ export function pkiPaths(dataDir: string): Pki {
   };
 }
 
-/** Creates whatever part of the PKI is missing; returns the paths. */
-export function ensurePki(dataDir: string, extraHosts: readonly string[] = []): { pki: Pki; created: boolean } {
+/**
+ * Creates whatever part of the PKI is missing; returns the paths. `publicHosts` are the names or
+ * addresses kits use for this gateway (`mqtt.publicHost`): an IP address goes into the server
+ * certificate as an IP address (a client checks an IP against those, never against DNS names),
+ * and a server certificate that does not name one of them (the public host was changed after the
+ * first run) is issued again by the same CA, so kits need nothing new. `reissued` lists the hosts
+ * that made it so.
+ */
+export function ensurePki(dataDir: string, publicHosts: readonly string[] = []): { pki: Pki; created: boolean; reissued: string[] } {
   const pki = pkiPaths(dataDir);
   mkdirSync(pki.dir, { recursive: true, mode: 0o700 });
   let created = false;
+  let reissued: string[] = [];
+  const caKeyFile = join(pki.dir, 'ca.key');
   if (!existsSync(pki.caFile) || !existsSync(pki.serverCertFile)) {
     const ca = makeCa('sousvide gateway server CA');
-    const hosts = [...new Set(['localhost', hostname(), ...extraHosts])];
-    const server = makeLeaf(ca, 'sousvide-gateway', { server: true, hosts, ips: ['127.0.0.1', '::1'] });
-    writeSecret(join(pki.dir, 'ca.key'), ca.keyPem);
+    writeSecret(caKeyFile, ca.keyPem);
     writeFileSync(pki.caFile, ca.certPem);
-    writeSecret(pki.serverKeyFile, server.keyPem);
-    writeFileSync(pki.serverCertFile, server.certPem);
+    writeServerCert(pki, ca, publicHosts);
     created = true;
+  } else {
+    reissued = unnamedHosts(readFileSync(pki.serverCertFile), publicHosts);
+    if (reissued.length > 0 && existsSync(caKeyFile)) {
+      writeServerCert(pki, { certPem: readFileSync(pki.caFile, 'utf8'), keyPem: readFileSync(caKeyFile, 'utf8') }, publicHosts);
+    } else reissued = [];
   }
   if (!existsSync(pki.deviceCaFile) || !existsSync(pki.deviceCaKeyFile)) {
     const dca = makeCa('sousvide gateway device CA');
@@ -54,7 +66,21 @@ export function ensurePki(dataDir: string, extraHosts: readonly string[] = []): 
     writeFileSync(pki.deviceCaFile, dca.certPem);
     created = true;
   }
-  return { pki, created };
+  return { pki, created, reissued };
+}
+
+/** The hosts (names or IP addresses) a certificate does not name. */
+export function unnamedHosts(certPem: Buffer | string, hosts: readonly string[]): string[] {
+  const cert = new X509Certificate(certPem);
+  return hosts.filter((h) => (isIP(h) ? cert.checkIP(h) === undefined : cert.checkHost(h) === undefined));
+}
+
+function writeServerCert(pki: Pki, ca: KeyCert, publicHosts: readonly string[]): void {
+  const hosts = [...new Set(['localhost', hostname(), ...publicHosts.filter((h) => !isIP(h))])];
+  const ips = [...new Set(['127.0.0.1', '::1', ...publicHosts.filter((h) => isIP(h))])];
+  const server = makeLeaf(ca, 'sousvide-gateway', { server: true, hosts, ips });
+  writeSecret(pki.serverKeyFile, server.keyPem);
+  writeFileSync(pki.serverCertFile, server.certPem);
 }
 
 export interface IssuedCert {

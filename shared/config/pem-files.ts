@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 /** A config key that names a PEM file, and what the file must hold. */
 export interface PemFileKey {
@@ -7,6 +8,8 @@ export interface PemFileKey {
   path: string | undefined;
   /** `certificate`: a server or client certificate (the first block is the leaf); `ca`: one or more CA certificates. */
   kind: 'certificate' | 'ca' | 'private key';
+  /** A host the certificate must name (a server certificate and the name clients reach it by). */
+  mustName?: { key: string; host: string };
 }
 
 /** A certificate key and its private-key key: both or neither, and the key must be the certificate's. */
@@ -78,6 +81,12 @@ function checkCerts(f: PemFileKey, text: string, certs: Map<string, X509Certific
     } catch {
       return `certificate ${i + 1} of ${blocks.length} does not parse`;
     }
+  }
+  const leaf = certs.get(f.key);
+  const must = f.mustName;
+  if (leaf && must) {
+    const named = isIP(must.host) ? leaf.checkIP(must.host) : leaf.checkHost(must.host);
+    if (named === undefined) return `does not name ${must.key} ${must.host}: kits that connect to ${must.host} will refuse it`;
   }
   return undefined;
 }
