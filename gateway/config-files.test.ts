@@ -3,9 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../shared/config/load.js';
-import { isSvError } from '../shared/errors.js';
-import { checkGatewayConfig, gatewayConfig } from './config.js';
+import { configProblems } from './testing/config-problems.js';
 import { ensurePki } from './tls/pki.js';
 
 /**
@@ -26,15 +24,7 @@ writeFileSync(
 const aDir = join(root, 'a-dir');
 mkdirSync(aDir);
 
-function problems(flags: Record<string, string>): string[] {
-  try {
-    checkGatewayConfig(loadConfig(gatewayConfig, { flags: { 'data-dir': join(root, 'data'), ...flags } }));
-    return [];
-  } catch (err) {
-    if (!isSvError(err, 'SV_ERR_CONFIG_INVALID')) throw err;
-    return [...err.details];
-  }
-}
+const problems = (flags: Record<string, string>) => configProblems({ 'data-dir': join(root, 'data'), ...flags });
 
 t.test('a real certificate with its key, and a real CA: no problem', async (t) => {
   t.same(

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { checkServerIdentity, connect, createServer, type PeerCertificate } from 'node:tls';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
-import { isSvError } from '../../shared/errors.js';
-import { checkGatewayConfig, gatewayConfig } from '../config.js';
+import { gatewayConfig } from '../config.js';
 import { mqttUrl } from '../devices/provision.js';
+import { configProblems } from '../testing/config-problems.js';
 import { ensurePki, type Pki } from './pki.js';
 
 /**
@@ -63,15 +63,7 @@ t.test('a public host added after the first run: a new server certificate from t
   t.same(ensurePki(dir, ['kitchen-pi.example']).reissued, [], 'once named, not issued again');
 });
 
-function problems(flags: Record<string, string>): string[] {
-  try {
-    checkGatewayConfig(loadConfig(gatewayConfig, { flags: { 'data-dir': join(root, 'data'), ...flags } }));
-    return [];
-  } catch (err) {
-    if (!isSvError(err, 'SV_ERR_CONFIG_INVALID')) throw err;
-    return [...err.details];
-  }
-}
+const problems = (flags: Record<string, string>) => configProblems({ 'data-dir': join(root, 'data'), ...flags });
 
 t.test('the URL kits are given brackets an IPv6 public host', async (t) => {
   const url = (host: string) => mqttUrl(loadConfig(gatewayConfig, { flags: { 'mqtt-public-host': host } }), 8883);
