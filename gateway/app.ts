@@ -34,6 +34,7 @@ import { Notifier } from './notify/notifier.js';
 import { type Part, Parts, running } from './parts/part.js';
 import { RefusalLog } from './refusal-log.js';
 import { buildRelay, type Relay } from './relay/index.js';
+import { plainCloudWarning } from './relay/options.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
 import { lockDataDir, writeGatewayInfo } from './store/lock.js';
@@ -254,6 +255,8 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     stream: stream.hub,
     async start() {
       await parts.start();
+      const plain = plainCloudWarning(config.cloud.url);
+      if (plain) log.warn({ cloudUrl: new URL(config.cloud.url ?? '').origin }, plain);
       const token = tokenFileState(tokenFile);
       if (token === 'malformed') {
         log.warn(
