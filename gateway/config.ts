@@ -368,6 +368,7 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   if (config.notify.smtpUrl !== undefined && config.notify.emailTo === undefined) {
     problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
+  problems.push(...sharedPortProblems(config));
   problems.push(
     ...pemFileProblems(
       [
@@ -394,4 +395,28 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   // One `key: reason` line per problem, as the config loader prints them.
   if (problems.length === 1) throw new SvError('SV_ERR_CONFIG_INVALID', problems[0], problems);
   if (problems.length > 1) throw new SvError('SV_ERR_CONFIG_INVALID', `invalid gateway config:\n  ${problems.join('\n  ')}`, problems);
+}
+
+/**
+ * Two of the gateway's own listeners on one port would refuse each other at start, reported as
+ * "in use by another program". A port of 0 is any free port; two different specific addresses
+ * may share a port.
+ */
+function sharedPortProblems(config: GatewayConfig): string[] {
+  const listeners = [
+    { key: 'mqtt.port', port: config.mqtt.port, host: config.mqtt.host },
+    { key: 'mqtt.plainPort', port: config.mqtt.plainPort, host: config.mqtt.plainHost },
+    { key: 'http.port', port: config.http.port, host: config.http.host },
+  ];
+  const wildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '';
+  const problems: string[] = [];
+  for (const [i, a] of listeners.entries()) {
+    const clash = listeners
+      .slice(0, i)
+      .find(
+        (b) => a.port !== undefined && a.port !== 0 && b.port === a.port && (a.host === b.host || wildcard(a.host) || wildcard(b.host)),
+      );
+    if (clash) problems.push(`${a.key}: ${a.port} is also ${clash.key}; each listener needs its own port`);
+  }
+  return problems;
 }

@@ -7,8 +7,9 @@ import { configProblems } from './testing/config-problems.js';
 import { ensurePki } from './tls/pki.js';
 
 /**
- * The PEM files a gateway config names are checked before anything starts: each problem is one
- * `key: path: reason` line, for real certificates and keys made the way the gateway makes its own.
+ * The gateway config's rules across keys, checked before anything starts, each problem one
+ * `key: reason` line: the PEM files it names (real certificates and keys made the way the gateway
+ * makes its own) and its listeners' ports.
  */
 const root = mkdtempSync(join(tmpdir(), 'sv-config-files-'));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
@@ -75,4 +76,19 @@ t.test('a CA bundle with a damaged second certificate', async (t) => {
   const second = `${[...lines.slice(0, 4), lines[lines.length - 1]].join('\n')}\n`; // cut short: the DER ends early
   writeFileSync(bundle, `${readFileSync(a.caFile, 'utf8')}${second}`);
   t.same(problems({ 'relay-tls-ca-file': bundle }), [`relay.tlsCaFile: ${bundle}: certificate 2 of 2 does not parse`]);
+});
+
+t.test("two of the gateway's own listeners on one port: named before anything starts", async (t) => {
+  t.same(problems({ 'mqtt-port': '18883', 'http-port': '18883' }), [
+    'http.port: 18883 is also mqtt.port; each listener needs its own port',
+  ]);
+  t.same(problems({ 'mqtt-port': '18883', 'mqtt-plain-port': '18883' }), [
+    'mqtt.plainPort: 18883 is also mqtt.port; each listener needs its own port',
+  ]);
+  t.same(problems({ 'mqtt-port': '0', 'http-port': '0' }), [], 'any free port is not a clash');
+  t.same(
+    problems({ 'mqtt-port': '18883', 'mqtt-host': '192.0.2.1', 'http-port': '18883', 'http-host': '127.0.0.1' }),
+    [],
+    'two specific addresses may share a port',
+  );
 });
