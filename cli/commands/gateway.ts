@@ -1,6 +1,5 @@
 import { buildGateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
-import { SvError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
@@ -33,12 +32,10 @@ export const gatewayCommand: Command = {
       usage: 'sousvide gateway backup <file> [--data-dir DIR] [--json]',
       config: gatewayConfig,
       async run(ctx) {
-        const target = ctx.positionals[0];
-        if (target === undefined) throw new SvError('SV_ERR_CLI_USAGE', 'file: missing (where to write the backup)', ['file: missing']);
         const { backupStore } = await import('../../gateway/store/backup.js');
-        const r = await backupStore(configFor(gatewayConfig, ctx).dataDir, target);
+        const r = await backupStore(configFor(gatewayConfig, ctx).dataDir, ctx.positionals[0] ?? '');
         ctx.stdout.write(
-          ctx.json ? `${JSON.stringify({ file: target, pages: r.pages })}\n` : `backup written to ${target} (${r.pages} pages)\n`,
+          ctx.json ? `${JSON.stringify({ file: r.file, pages: r.pages })}\n` : `backup written to ${r.file} (${r.pages} pages)\n`,
         );
         return 0;
       },
