@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -55,6 +55,33 @@ t.test('an unknown option or a bad value exits 2 and names every bad key', async
   const unknownCommand = cli(['brew']);
   t.equal(unknownCommand.status, 2);
   t.match(unknownCommand.stderr, /unknown command "brew"/);
+});
+
+t.test('an output path that cannot be written is refused before the run, in one line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-outpaths-'));
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'x');
+  const cases: [string[], string][] = [
+    [
+      ['loadtest', '--connections', '1', '--out-dir', join(file, 'runs')],
+      `sousvide loadtest: --out-dir ${join(file, 'runs')}: a part of its path is a file, not a directory (ENOTDIR)\n`,
+    ],
+    [
+      ['loadtest', '--connections', '1', '--out-dir', join(dir, 'runs'), '--results', join(dir, 'none', 'r.md')],
+      `sousvide loadtest: --results ${join(dir, 'none', 'r.md')}: its directory ${join(dir, 'none')} does not exist\n`,
+    ],
+    [
+      ['bench', 'ingest', '--kits', '1', '--report', join(dir, 'none', 'b.md')],
+      `sousvide bench ingest: --report ${join(dir, 'none', 'b.md')}: its directory ${join(dir, 'none')} does not exist\n`,
+    ],
+    [['bench', 'cloud', '--report', dir], `sousvide bench cloud: --report ${dir}: is a directory, not a file\n`],
+  ];
+  for (const [args, line] of cases) {
+    const r = cli(args);
+    t.equal(r.status, 2, args.join(' '));
+    t.equal(r.stderr, line);
+    t.equal(r.stdout, '', 'nothing ran');
+  }
 });
 
 t.test('sousvide gateway starts, answers /healthz, and stops cleanly on SIGTERM', async (t) => {

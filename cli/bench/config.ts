@@ -3,6 +3,7 @@ import { clientOption } from '../../loadtest/client-option.js';
 import { defineConfig } from '../../shared/config/load.js';
 import { choiceListOption, intListOption, intOption, numberOption } from '../../shared/config/options.js';
 import { opt } from '../../shared/config/spec.js';
+import { checkWritableFile } from '../../shared/fs/paths.js';
 
 /** Options of the `sousvide bench` subcommands (kept apart so that `--help` does not load a benchmark; docs/config.md is generated from these). */
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -15,8 +16,12 @@ const report = opt(z.string().min(1), {
   help: 'Markdown report to update ("-" = none).',
 });
 
-/** The report file, or undefined for "-". */
-export const reportFile = (file: string): string | undefined => (file === '-' ? undefined : file);
+/** The report file, or undefined for "-"; one that could not be written at the end of the run is refused now. */
+export function reportFile(file: string): string | undefined {
+  if (file === '-') return undefined;
+  checkWritableFile(file, '--report');
+  return file;
+}
 
 export const benchIngestConfig = defineConfig(
   'bench ingest',

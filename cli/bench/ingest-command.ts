@@ -16,6 +16,7 @@ const GENERATORS = {
 
 export async function runIngestBench(ctx: CommandContext): Promise<number> {
   const c = configFor(benchIngestConfig, ctx);
+  const report = reportFile(c.report); // checked before the run, written after it
   const baselineMain = c.baseline === undefined ? undefined : resolve(c.baseline);
   if (baselineMain !== undefined && !existsSync(baselineMain)) {
     throw new SvError('SV_ERR_CLI_USAGE', `--baseline: ${baselineMain} does not exist`, [`--baseline: no file ${baselineMain}`]);
@@ -44,7 +45,6 @@ export async function runIngestBench(ctx: CommandContext): Promise<number> {
     log: (line: string) => out.write(`${line}\n`),
   };
   const rows = await benchIngest(opts);
-  const report = reportFile(c.report);
   if (report !== undefined && opts.streams > 0) {
     writeReportSection(report, 'bench:streams', streamsSection(rows, opts, (await import('node:os')).cpus().length));
   } else if (report !== undefined) {

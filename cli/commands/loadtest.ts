@@ -1,5 +1,6 @@
 import { prepareClient } from '../../loadtest/client-option.js';
 import { loadtestConfig } from '../../loadtest/run/config.js';
+import { checkWritableFile, makeDir } from '../../shared/fs/paths.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
 
@@ -13,6 +14,9 @@ export const loadtestCommand: Command = {
     const c0 = configFor(loadtestConfig, ctx);
     const now = new Date();
     const runId = c0.runId ?? now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    // Where the run's artifacts and results go, checked before minutes of load rather than after.
+    makeDir(c0.outDir, '--out-dir', { code: 'SV_ERR_CLI_USAGE' });
+    checkWritableFile(c0.results, '--results');
     const client = await prepareClient(c0.client);
     const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
