@@ -75,6 +75,10 @@ t.test('an output path that cannot be written is refused before the run, in one 
       `sousvide bench ingest: --report ${join(dir, 'none', 'b.md')}: its directory ${join(dir, 'none')} does not exist\n`,
     ],
     [['bench', 'cloud', '--report', dir], `sousvide bench cloud: --report ${dir}: is a directory, not a file\n`],
+    [
+      ['chaos', 'all', '--report', join(dir, 'none', 'c.md')],
+      `sousvide chaos: --report ${join(dir, 'none', 'c.md')}: its directory ${join(dir, 'none')} does not exist\n`,
+    ],
   ];
   for (const [args, line] of cases) {
     const r = cli(args);

@@ -2,6 +2,7 @@ import { chaosConfig } from '../../loadtest/chaos/config.js';
 import type { ChaosParams } from '../../loadtest/chaos/scenario.js';
 import type { ConfigOf } from '../../shared/config/spec.js';
 import { SvError } from '../../shared/errors.js';
+import { checkWritableFile } from '../../shared/fs/paths.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
 
@@ -43,6 +44,7 @@ export const chaosCommand: Command = {
       throw new SvError('SV_ERR_CLI_USAGE', `unknown scenario "${name}" (one of ${names}, all, list)`, [`scenario: unknown "${name}"`]);
     const o = overrides(config);
     const report = config.report;
+    if (report !== '-') checkWritableFile(report, '--report'); // before the scenarios, not after them
     const { runScenario } = await import('../../loadtest/chaos/runner.js');
     const { writeChaosReport, tableRow } = await import('../../loadtest/chaos/report.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
