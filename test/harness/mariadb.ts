@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { BINARIES, findBinary } from './packages.js';
-import { freePort } from './ports.js';
+import { onFreePort } from './ports.js';
 import { ManagedProcess } from './process.js';
 import { makeTempDir, type Teardown, TestService } from './service.js';
 
@@ -28,32 +28,33 @@ export async function startMariaDb(t?: Teardown): Promise<TestService> {
     const mariadbd = findBinary(BINARIES.mariadbd);
     const template = ensureTemplate();
     const dir = makeTempDir('mariadb');
-    const dataDir = join(dir, 'data');
-    cpSync(template, dataDir, { recursive: true });
-    const port = await freePort();
     const socket = join(dir, 'mysqld.sock');
-    const proc = new ManagedProcess({
-      name: 'mariadb',
-      command: mariadbd,
-      args: [
-        '--no-defaults',
-        `--datadir=${dataDir}`,
-        `--port=${port}`,
-        '--bind-address=127.0.0.1',
-        `--socket=${socket}`,
-        `--pid-file=${join(dir, 'mysqld.pid')}`,
-        '--user=root',
-        '--skip-log-bin',
-        '--innodb-buffer-pool-size=32M',
-        '--innodb-log-file-size=16M',
-        '--skip-name-resolve',
-        '--max-connections=500',
-      ],
-      logFile: join(dir, 'mariadb.log'),
-      ready: () => canConnect(socket),
+    service = await onFreePort(async (port) => {
+      const dataDir = join(dir, `data-${port}`);
+      cpSync(template, dataDir, { recursive: true });
+      const proc = new ManagedProcess({
+        name: 'mariadb',
+        command: mariadbd,
+        args: [
+          '--no-defaults',
+          `--datadir=${dataDir}`,
+          `--port=${port}`,
+          '--bind-address=127.0.0.1',
+          `--socket=${socket}`,
+          `--pid-file=${join(dir, 'mysqld.pid')}`,
+          '--user=root',
+          '--skip-log-bin',
+          '--innodb-buffer-pool-size=32M',
+          '--innodb-log-file-size=16M',
+          '--skip-name-resolve',
+          '--max-connections=500',
+        ],
+        logFile: join(dir, `mariadb-${port}.log`),
+        ready: () => canConnect(socket),
+      });
+      await proc.start();
+      return new TestService('mariadb', dir, port, proc, (p) => `mysql://sv:sv@127.0.0.1:${p}/sousvide_test`);
     });
-    service = new TestService('mariadb', dir, port, proc, (p) => `mysql://sv:sv@127.0.0.1:${p}/sousvide_test`);
-    await proc.start();
     await provision(socket);
   }
   await service.open();

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { BINARIES, findBinary } from './packages.js';
-import { freePort } from './ports.js';
+import { onFreePort } from './ports.js';
 import { ManagedProcess } from './process.js';
 import { makeTempDir, type Teardown, TestService } from './service.js';
 
@@ -15,15 +15,17 @@ export async function startRedis(t?: Teardown): Promise<TestService> {
   } else {
     const binary = findBinary(BINARIES.redis);
     const dir = makeTempDir('redis');
-    const port = await freePort();
-    const proc = new ManagedProcess({
-      name: 'redis',
-      command: binary,
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      logFile: join(dir, 'redis.log'),
-      ready: () => ping(port),
+    service = await onFreePort(async (port) => {
+      const proc = new ManagedProcess({
+        name: 'redis',
+        command: binary,
+        args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+        logFile: join(dir, `redis-${port}.log`),
+        ready: () => ping(port),
+      });
+      await proc.start(); // here, so that a port taken meanwhile is tried again (service.open() then finds it running)
+      return new TestService('redis', dir, port, proc, (p) => `redis://127.0.0.1:${p}/0`);
     });
-    service = new TestService('redis', dir, port, proc, (p) => `redis://127.0.0.1:${p}/0`);
   }
   await service.open();
   t?.teardown(() => service.close());
