@@ -256,7 +256,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     async start() {
       await parts.start();
       const plain = plainCloudWarning(config.cloud.url);
-      if (plain) log.warn({ cloudUrl: new URL(config.cloud.url ?? '').origin }, plain);
+      if (plain) log.warn({ cloudUrl: plain.origin }, plain.message);
       const token = tokenFileState(tokenFile);
       if (token === 'malformed') {
         log.warn(

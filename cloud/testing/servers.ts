@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../shared/config/load.js';
-import { createLogger } from '../../shared/log.js';
-import { startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
+import { capturedLogger, startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
 import { createApiKey, createGateway, createOrg } from '../admin.js';
 import { buildCloud, type Cloud, type CloudOptions } from '../app.js';
 import { type CloudConfig, cloudConfig } from '../config.js';
@@ -67,14 +65,7 @@ export interface RunningCloud {
 
 /** A started cloud; its log lines are captured (tests check that no secret is logged). */
 export async function startCloud(t: Tap, config: CloudConfig, options: CloudOptions = {}): Promise<RunningCloud> {
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const log = createLogger({ name: 'cloud-test', level: 'debug', destination, pretty: false });
+  const { log, lines: logs } = capturedLogger('cloud-test', 'debug');
   const cloud = buildCloud(config, log, options);
   const { port } = await cloud.start();
   t.teardown(() => cloud.stop());

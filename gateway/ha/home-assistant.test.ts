@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
-import { createLogger } from '../../shared/log.js';
 import { Command } from '../../shared/protocol/messages.js';
-import { startMosquitto } from '../../test/harness/index.js';
+import { capturedLogger, startMosquitto } from '../../test/harness/index.js';
 import { gatewayConfig } from '../config.js';
 import { revoke } from '../devices/provision.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -68,18 +66,7 @@ const reading = (kit: Kit, id: string, tempC: number) => {
 
 t.test('kits appear in HA, are cooked from it, follow their link, vanish on revoke; HA down never touches the gateway', async (t) => {
   const broker = await startMosquitto(t, { users: { gateway: 'gw-secret-1', homeassistant: 'ha-secret-1' } });
-  const logs: string[] = [];
-  const log = createLogger({
-    name: 'gateway-test',
-    level: 'info',
-    pretty: false,
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logs.push(chunk.toString());
-        done();
-      },
-    }),
-  });
+  const { log, lines: logs } = capturedLogger('gateway-test');
   // Credentials in the URL (ha.username / ha.password work too; the config test covers them).
   const haUrl = broker.url.replace('mqtt://', 'mqtt://gateway:gw-secret-1@');
   const gw = await startGateway(t, { name: 'Kitchen', 'ha.mqttUrl': haUrl, 'mqtt.publishRatePerDevice': 0 }, { now: () => clock }, log);

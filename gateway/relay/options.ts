@@ -34,11 +34,15 @@ export function relayOptions(config: GatewayConfig): RelayOptions | undefined {
 /**
  * Why a cloud URL is a risk worth a warning at start, or undefined: plain HTTP to anything but
  * this machine sends the gateway's token and every reading across the network unencrypted.
+ * `origin` is the URL without any path or user info, for the log line.
  */
-export function plainCloudWarning(url: string | undefined): string | undefined {
+export function plainCloudWarning(url: string | undefined): { origin: string; message: string } | undefined {
   if (url === undefined) return undefined;
   const u = new URL(url);
   const local = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\./.test(u.hostname);
   if (u.protocol !== 'http:' || local) return undefined;
-  return `cloud.url is plain HTTP to ${u.host}: the gateway token and every reading cross the network unencrypted; use https:// (or a TLS proxy on this machine)`;
+  return {
+    origin: u.origin,
+    message: `cloud.url is plain HTTP to ${u.host}: the gateway token and every reading cross the network unencrypted; use https:// (or a TLS proxy on this machine)`,
+  };
 }

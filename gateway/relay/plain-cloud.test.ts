@@ -1,31 +1,19 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
-import { createLogger } from '../../shared/log.js';
+import { capturedLogger } from '../../test/harness/index.js';
 import { startGateway } from '../testing/fixture.js';
 import { plainCloudWarning } from './options.js';
 
 /** A cloud reached over plain HTTP across the network is worth a warning at start; this machine is not. */
 t.test('which cloud URLs warn', async (t) => {
-  t.match(plainCloudWarning('http://cloud.example.com'), /^cloud\.url is plain HTTP to cloud\.example\.com: the gateway token/);
-  t.match(plainCloudWarning('http://192.0.2.1:8443/'), /192\.0\.2\.1:8443/);
+  t.match(plainCloudWarning('http://cloud.example.com')?.message, /^cloud\.url is plain HTTP to cloud\.example\.com: the gateway token/);
+  t.match(plainCloudWarning('http://user:pw@192.0.2.1:8443/x'), { origin: 'http://192.0.2.1:8443', message: /192\.0\.2\.1:8443/ });
   for (const quiet of ['https://cloud.example.com', 'http://127.0.0.1:8443', 'http://localhost:8443', 'http://[::1]:8443', undefined]) {
     t.equal(plainCloudWarning(quiet), undefined, String(quiet));
   }
 });
 
 t.test('a gateway started with a plain-HTTP cloud across the network says so once, naming the cloud, not the token', async (t) => {
-  const lines: string[] = [];
-  const log = createLogger({
-    name: 'gateway',
-    level: 'info',
-    pretty: false,
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { log, lines } = capturedLogger('gateway');
   const token = 'svg_plain-http-cloud-token-0000';
   await startGateway(t, { 'cloud.url': 'http://192.0.2.1:9', 'cloud.token': token }, {}, log);
   const warned = lines

@@ -70,7 +70,7 @@ export function ensurePki(dataDir: string, publicHosts: readonly string[] = []):
 }
 
 /** The hosts (names or IP addresses) a certificate does not name. */
-export function unnamedHosts(certPem: Buffer | string, hosts: readonly string[]): string[] {
+function unnamedHosts(certPem: Buffer | string, hosts: readonly string[]): string[] {
   const cert = new X509Certificate(certPem);
   return hosts.filter((h) => (isIP(h) ? cert.checkIP(h) === undefined : cert.checkHost(h) === undefined));
 }

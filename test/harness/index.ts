@@ -1,4 +1,6 @@
 /** The test harness: private real servers for tests (docs/design.md invariant 6: real parts). */
+
+export { capturedLogger } from './captured-log.js';
 export { FaultProxy, type ProxyMode } from './fault-proxy.js';
 export { startInflux } from './influx.js';
 export { startMariaDb } from './mariadb.js';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { IClientOptions } from 'mqtt';
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
@@ -8,9 +7,8 @@ import { api, credentials, startCloud, startServers, testConfig } from '../../cl
 import { provisionCert, rotate } from '../../gateway/devices/provision.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
 import { closed, startGateway, telemetry } from '../../gateway/testing/fixture.js';
-import { createLogger } from '../../shared/log.js';
 import { FAST_RELAY } from '../cloud-behind-proxy.js';
-import { waitFor } from '../harness/index.js';
+import { capturedLogger, waitFor } from '../harness/index.js';
 import { findSecrets, type Secret } from './secret-scan.js';
 
 /**
@@ -24,18 +22,7 @@ const servers = await startServers(t);
 const c = await startCloud(t, testConfig(t, servers, 'sec_logs', { 'rateLimit.anonPerMin': 1000, 'auth.failuresPerAddress': 1000 }));
 const creds = await credentials(c);
 
-const gatewayLines: string[] = [];
-const gatewayLog = createLogger({
-  name: 'gateway',
-  level: 'debug',
-  pretty: false,
-  destination: new Writable({
-    write(chunk, _enc, cb) {
-      gatewayLines.push(String(chunk));
-      cb();
-    },
-  }),
-});
+const { log: gatewayLog, lines: gatewayLines } = capturedLogger('gateway', 'debug');
 
 t.test('issued secrets, rotated secrets, tokens and keys never appear in the gateway or cloud logs', async (t) => {
   const secrets: Secret[] = [
