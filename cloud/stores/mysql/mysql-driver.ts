@@ -54,11 +54,13 @@ export class MySqlDriver implements SqlDriver {
         return result;
       } catch (err) {
         await conn.rollback().catch(() => {});
-        if (attempt < 4 && RETRYABLE.has((err as { errno?: number }).errno ?? 0)) continue;
-        throw err;
+        if (attempt >= 6 || !RETRYABLE.has((err as { errno?: number }).errno ?? 0)) throw err;
       } finally {
         conn.release();
       }
+      // Only a retry gets here. Back off with jitter: two transactions that deadlocked (e.g. both
+      // claiming a new device after gap-locking it) would otherwise restart in step and deadlock again.
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
 

@@ -10,7 +10,7 @@ export interface SqlDriver {
   readonly dialect: Dialect;
   query<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   run(sql: string, params?: readonly SqlValue[]): Promise<{ affected: number }>;
-  /** Runs `fn` in one transaction (retried on deadlock by the MySQL driver). */
+  /** Runs `fn` in one transaction (retried on deadlock by the MySQL driver, up to 6 times with a jittered back-off). */
   tx<T>(fn: (d: SqlDriver) => Promise<T>): Promise<T>;
   /** Serialises migrations across processes (MySQL GET_LOCK; SQLite holds one writer anyway). */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
