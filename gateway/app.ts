@@ -12,6 +12,7 @@ import { BrokerNodes } from './cluster/nodes.js';
 import { checkGatewayConfig, type GatewayConfig } from './config.js';
 import { maxTargetC } from './control/index.js';
 import { applyDesired } from './control-driver/apply-desired.js';
+import { ControlClock } from './control-driver/control-clock.js';
 import type { ControlLoop } from './control-driver/control-loop.js';
 import { ControlPart, controlConfigOf } from './control-driver/control-part.js';
 import { Authenticator } from './devices/authenticator.js';
@@ -68,8 +69,13 @@ export interface Gateway {
 }
 
 export interface GatewayOptions {
-  /** The control clock (tests run cooks in accelerated time); default Date.now. */
+  /**
+   * The clock (tests run cooks in accelerated time); default Date.now. Control then keeps time by
+   * the monotonic clock from it (control-clock.ts); a test's clock is both, so it never steps.
+   */
   now?: () => number;
+  /** A test's monotonic clock, to step `now` against it (default: `now` when given, else the system's). */
+  monoNow?: () => number;
 }
 
 export function buildGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Gateway {
@@ -125,6 +131,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     relayOn,
     log,
     now,
+    clock: options.now ? new ControlClock(options.now, options.monoNow ?? options.now) : new ControlClock(),
     stats,
     notify: notifier.plan,
     alarmStep: (e) => alarms.afterEvent(e),

@@ -17,7 +17,8 @@ import { event } from '../control/types.js';
 import type { Stats } from '../stats.js';
 import type { StoredCook } from '../store/reader.js';
 import type { CommandSender } from './command-sender.js';
-import { Forecasts } from './forecasts.js';
+import { ControlClock } from './control-clock.js';
+import { type CookForecast, Forecasts } from './forecasts.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
 
@@ -80,13 +81,14 @@ export class ControlLoop {
   private readonly devices = new Map<string, Entry>();
   private tick: NodeJS.Timeout | undefined;
   /** Ready-at, done-at and safe-at per device (docs/food-safety.md); changes leave as `forecast` events. */
-  private readonly forecasts = new Forecasts((id, ev, ts) => this.sink.event(id, ev, ts));
+  private readonly forecasts = new Forecasts((id, ev, ts) => this.sink.event(id, ev, this.clock.toWall(ts)));
 
   constructor(
     private readonly sender: CommandSender,
     private readonly sink: RecordSink,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    /** Control's own time, immune to steps of the wall clock (control-clock.ts); records carry the wall clock. */
+    private readonly clock: ControlClock = new ControlClock(),
     /** Counts what control notices about kits (`boot_regression`). */
     private readonly stats?: Stats,
     /** The rules' settings: the gateway's own over-temperature limit among them (controlConfigOf). */
@@ -106,14 +108,22 @@ export class ControlLoop {
         state: c.state,
         origin: 'local',
       };
-      e.resume = { spec: c.spec, lastC: c.lastC, lastMs: c.lastMs };
+      e.resume = { spec: c.spec, lastC: c.lastC, lastMs: c.lastMs === null ? null : this.clock.fromWall(c.lastMs) };
     }
     return cooks.length;
   }
 
   start(tickMs = 1000): void {
     this.tick = setInterval(() => {
-      const now = this.now();
+      const step = this.clock.step();
+      if (step !== null) {
+        this.stats?.inc('clock_step');
+        this.log.warn(
+          { stepMs: step },
+          'the wall clock stepped: control keeps its own time (timers, presses, the watchdog); records carry the new wall time',
+        );
+      }
+      const now = this.clock.now();
       for (const [id, e] of this.devices)
         this.apply(id, e, controlStep(e.state, { kind: 'tick' }, now, this.cfg), now, { type: 'watchdog' });
     }, tickMs);
@@ -126,13 +136,13 @@ export class ControlLoop {
 
   onReading(deviceId: string, m: Telemetry, rxTs: number): void {
     const e = this.entry(deviceId);
-    const now = this.now();
+    const now = this.clock.now();
     // A boot counter going backwards: a reflashed or replaced kit (boots persist on the kit, and
     // its outbox does not outlive a boot). Counted, recorded, and control follows the new boot.
     if (e.last && m.boot < e.last.boot) {
       this.stats?.inc('boot_regression');
       const data = { fromBoot: e.last.boot, toBoot: m.boot };
-      this.sink.event(deviceId, event('boot_regression', 'warning', true, data), now);
+      this.sink.event(deviceId, event('boot_regression', 'warning', true, data), this.clock.toWall(now));
       this.log.warn({ deviceId, ...data }, 'boot counter went backwards: a reflashed or replaced kit');
       e.last = null;
     }
@@ -167,14 +177,14 @@ export class ControlLoop {
     if (e.cook && this.forecasts.due(deviceId, now))
       setImmediate(() => {
         const cur = this.devices.get(deviceId);
-        if (cur) this.forecasts.publish(deviceId, cur.cook, this.forecasts.forecast(deviceId, cur.cook, cur.state, this.now()), this.now());
+        if (cur) this.forecasts.publish(deviceId, cur.cook, this.forecastOf(deviceId, cur), this.clock.now());
       });
   }
 
   onStatus(deviceId: string, online: boolean): void {
     const e = this.entry(deviceId);
     e.online = online;
-    const now = this.now();
+    const now = this.clock.now();
     this.apply(deviceId, e, controlStep(e.state, { kind: 'status', online }, now, this.cfg), now, { type: 'watchdog' });
   }
 
@@ -182,7 +192,7 @@ export class ControlLoop {
   onAck(deviceId: string, cmd: Command, ack: Ack): void {
     const e = this.devices.get(deviceId);
     if (!e) return;
-    const now = this.now();
+    const now = this.clock.now();
     const input: ControlInput = { kind: 'ack', op: cmd.op, ok: ack.ok, heater: ack.heater, ...(cmd.expect ? { expect: cmd.expect } : {}) };
     this.apply(deviceId, e, controlStep(e.state, input, now, this.cfg), now, { type: 'watchdog' });
   }
@@ -190,7 +200,7 @@ export class ControlLoop {
   onCommandFailed(deviceId: string): void {
     const e = this.devices.get(deviceId);
     if (!e) return;
-    const now = this.now();
+    const now = this.clock.now();
     this.apply(deviceId, e, controlStep(e.state, { kind: 'command_failed' }, now, this.cfg), now, { type: 'engine' });
   }
 
@@ -205,21 +215,22 @@ export class ControlLoop {
   /** `from`: a cook set by the cloud keeps the cloud's id, version and time (docs/sync.md). */
   startCook(deviceId: string, spec: CookSpec, actor: Actor, from?: { id: string; version: number; updatedTs: number }): CookChange {
     const e = this.entry(deviceId);
-    const now = this.now();
+    const now = this.clock.now();
+    const wall = this.clock.toWall(now);
     const active = e.cook !== null && (e.cook.state === 'heating' || e.cook.state === 'holding');
     const input: ControlInput = active ? { kind: 'cook_change', spec } : { kind: 'cook_start', spec };
     const r = controlStep(e.state, input, now, this.cfg);
     if (r.rejected) {
-      this.sink.audit(deviceId, actor, 'cook_rejected', r.rejected.reason, { spec, field: r.rejected.field }, now);
+      this.sink.audit(deviceId, actor, 'cook_rejected', r.rejected.reason, { spec, field: r.rejected.field }, wall);
       return { ok: false, reason: r.rejected.reason, field: r.rejected.field };
     }
     const origin = actor.type === 'cloud' ? 'cloud' : 'local';
     // A cloud cook keeps the cloud's stamp; a local change is stamped after whatever it replaces.
-    const updatedTs = from?.updatedTs ?? Math.max(now, (e.cook?.updatedTs ?? 0) + 1);
+    const updatedTs = from?.updatedTs ?? Math.max(wall, (e.cook?.updatedTs ?? 0) + 1);
     const cook: CookInfo =
       active && e.cook
         ? { ...e.cook, id: from?.id ?? e.cook.id, spec, version: from?.version ?? e.cook.version + 1, updatedTs, origin }
-        : { id: from?.id ?? newId('cook', now), version: from?.version ?? 1, spec, startedTs: now, updatedTs, state: 'heating', origin };
+        : { id: from?.id ?? newId('cook', wall), version: from?.version ?? 1, spec, startedTs: wall, updatedTs, state: 'heating', origin };
     e.cook = cook;
     e.resume = null;
     this.sink.audit(
@@ -228,27 +239,28 @@ export class ControlLoop {
       active ? 'cook_change' : 'cook_start',
       `target ${spec.targetC} °C`,
       { cookId: cook.id, version: cook.version, spec },
-      now,
+      wall,
     );
     this.apply(deviceId, e, r, now, actor);
-    this.persistCook(deviceId, e, now);
+    this.persistCook(deviceId, e);
     return { ok: true, cook };
   }
 
   stopCook(deviceId: string, actor: Actor, reason = 'stopped by request'): CookChange {
     const e = this.devices.get(deviceId);
     if (!e?.cook || e.cook.state === 'stopped') return { ok: false, reason: 'no cook running' };
-    const now = this.now();
-    this.sink.audit(deviceId, actor, 'cook_stop', reason, { cookId: e.cook.id }, now);
+    const now = this.clock.now();
+    const wall = this.clock.toWall(now);
+    this.sink.audit(deviceId, actor, 'cook_stop', reason, { cookId: e.cook.id }, wall);
     this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_stop' }, now, this.cfg), now, actor);
     e.cook = {
       ...e.cook,
       state: 'stopped',
       version: e.cook.version + 1,
-      updatedTs: Math.max(now, e.cook.updatedTs + 1),
+      updatedTs: Math.max(wall, e.cook.updatedTs + 1),
       origin: actor.type === 'cloud' ? 'cloud' : 'local',
     };
-    this.persistCook(deviceId, e, now);
+    this.persistCook(deviceId, e);
     return { ok: true, cook: e.cook };
   }
 
@@ -262,7 +274,7 @@ export class ControlLoop {
       last: e.last,
       cook: e.cook,
       /** When the bath reached the target in this cook (a timed cook's timer runs from here). */
-      reachedTs: eng.cook?.reachedMs ?? null,
+      reachedTs: eng.cook?.reachedMs == null ? null : this.clock.toWall(eng.cook.reachedMs),
       alarms: activeAlarms(e.state),
       commandedOn: e.state.commandedOn,
       resumeHold: e.state.resumeHold,
@@ -270,7 +282,22 @@ export class ControlLoop {
       heaterInferredOn: eng.actual,
       actuator: actuatorView(eng.health),
       learned: { heatCPerS: eng.learn.heatCPerS, coolCPerS: eng.learn.coolCPerS, lagS: eng.learn.lagS },
-      ...this.forecasts.forecast(deviceId, e.cook, e.state, this.now()),
+      ...this.forecastOf(deviceId, e),
+    };
+  }
+
+  /** The cook's ready, done and safe times on the wall clock (computed on control time). */
+  private forecastOf(deviceId: string, e: Entry): CookForecast {
+    const f = this.forecasts.forecast(deviceId, e.cook, e.state, this.clock.now());
+    const off = this.clock.offsetMs();
+    if (off === 0) return f;
+    const wall = (ms: number | null) => (ms === null ? null : ms + off);
+    return {
+      ...f,
+      readyAt: wall(f.readyAt),
+      readyBand: f.readyBand && { ...f.readyBand, earliest: f.readyBand.earliest + off, latest: f.readyBand.latest + off },
+      doneAt: wall(f.doneAt),
+      safeAt: wall(f.safeAt),
     };
   }
 
@@ -287,15 +314,17 @@ export class ControlLoop {
     return e;
   }
 
+  /** `now` is control time; what is recorded carries the wall clock. */
   private apply(deviceId: string, e: Entry, r: ControlResult, now: number, actor: Actor): void {
     e.state = r.state;
+    const wall = this.clock.toWall(now);
     const cooking = e.cook !== null && (e.cook.state === 'heating' || e.cook.state === 'holding');
     for (const ev of r.events) {
-      this.sink.event(deviceId, ev, now, { cooking });
+      this.sink.event(deviceId, ev, wall, { cooking });
       const next = LIFECYCLE[ev.type];
       if (next && e.cook && e.cook.state !== next && e.cook.state !== 'stopped') {
         e.cook = { ...e.cook, state: next };
-        this.persistCook(deviceId, e, now);
+        this.persistCook(deviceId, e);
       }
     }
     // Each action is audited once: the step's own intent for the command it decided carries the
@@ -306,21 +335,21 @@ export class ControlLoop {
     for (const a of r.audit) {
       if (cmd !== null && !audited && a.action === action) {
         audited = true;
-        this.sink.auditIntent(deviceId, { ...a, data: { ...a.data, commandId: cmd.id } }, now);
-      } else this.sink.auditIntent(deviceId, a, now);
+        this.sink.auditIntent(deviceId, { ...a, data: { ...a.data, commandId: cmd.id } }, wall);
+      } else this.sink.auditIntent(deviceId, a, wall);
     }
     if (cmd !== null && r.decision.kind !== 'none') {
       if (!audited) {
         const by: Actor =
           actor.type === 'user' || actor.type === 'cloud' ? actor : { type: r.decision.kind === 'safe' ? 'watchdog' : 'engine' };
-        this.sink.audit(deviceId, by, action as string, r.decision.reason, { commandId: cmd.id }, now);
+        this.sink.audit(deviceId, by, action as string, r.decision.reason, { commandId: cmd.id }, wall);
       }
       this.log.info({ deviceId, op: cmd.op, expect: cmd.expect, reason: r.decision.reason }, 'command sent');
     }
   }
 
   /** The record carries the cook's stamp, not the time of the step: the cloud orders cooks by it (docs/sync.md). */
-  private persistCook(deviceId: string, e: Entry, _now: number): void {
+  private persistCook(deviceId: string, e: Entry): void {
     if (!e.cook) return;
     const { origin: _origin, ...cook } = e.cook;
     this.sink.cook(deviceId, cook);

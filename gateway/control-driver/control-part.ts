@@ -8,6 +8,7 @@ import type { Stats } from '../stats.js';
 import type { StoreReader } from '../store/reader.js';
 import type { StoreWriter } from '../store/writer.js';
 import { CommandSender } from './command-sender.js';
+import type { ControlClock } from './control-clock.js';
 import { ControlLoop } from './control-loop.js';
 import { type RecordListener, RecordSink } from './record-sink.js';
 
@@ -20,7 +21,10 @@ export interface ControlDeps {
   send: (deviceId: string, payload: string) => void;
   relayOn: () => boolean;
   log: Logger;
+  /** The wall clock (commands' stamps, records). */
   now: () => number;
+  /** Control's own time (control-clock.ts): the wall clock at start, advanced by the monotonic clock. */
+  clock: ControlClock;
   /** Counts what control notices about kits (`boot_regression`). */
   stats: Stats;
   /** Which recorded events notify (gateway/notify/); their rows go into the event's commit. */
@@ -80,7 +84,7 @@ export class ControlPart implements Part {
       d.now,
       (deviceId, cmd, ack) => this.loop.onAck(deviceId, cmd, ack),
     );
-    this.loop = new ControlLoop(this.sender, sink, log, d.now, d.stats, controlConfigOf(config.control));
+    this.loop = new ControlLoop(this.sender, sink, log, d.clock, d.stats, controlConfigOf(config.control));
   }
 
   start(): void {

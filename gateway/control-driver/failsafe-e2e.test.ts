@@ -1,10 +1,8 @@
-import type { MqttClient } from 'mqtt';
 import t, { type Test } from 'tap';
-import { Command } from '../../shared/protocol/messages.js';
 import type { KitParams } from '../../shared/thermal/params.js';
 import { ThermalSim } from '../../shared/thermal/simulator.js';
-import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
-import { type GatewayFixture, startGateway } from '../testing/fixture.js';
+import { startGateway } from '../testing/fixture.js';
+import { simKitOverMqtt } from '../testing/sim-kit.js';
 
 /**
  * Kits that do not behave, over real MQTT/TLS, in accelerated time: a kit that reads `press` as a
@@ -12,26 +10,6 @@ import { type GatewayFixture, startGateway } from '../testing/fixture.js';
  * command each kit receives is recorded with the bath at that moment; the gateway's clock is the
  * simulator's.
  */
-interface Received {
-  simS: number;
-  cmd: Command;
-}
-
-async function kitOverMqtt(t: Test, gw: GatewayFixture, sim: ThermalSim, id: string) {
-  const secret = await gw.addKit(id);
-  const kit: MqttClient = await gw.connect({ clientId: id, username: id, password: secret });
-  t.teardown(() => kit.end(true));
-  const received: Received[] = [];
-  kit.on('message', (_topic, payload) => {
-    const cmd = Command.parse(JSON.parse(payload.toString()));
-    received.push({ simS: sim.tMs / 1000, cmd });
-    const ack = sim.command({ op: cmd.op, ...(cmd.expect ? { expect: cmd.expect } : {}) });
-    kit.publish(`sv/${id}/ack`, JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater }), { qos: 1 });
-  });
-  await kit.subscribeAsync(`sv/${id}/cmd`, { qos: 1 });
-  return { kit, received };
-}
-
 async function scenario(t: Test, params: Partial<KitParams>, id: string) {
   const sim = new ThermalSim({ startC: 30, volumeL: 3, heaterW: 1500, heaterTauS: 60, seed: 9, ...params });
   const gw = await startGateway(
@@ -39,30 +17,7 @@ async function scenario(t: Test, params: Partial<KitParams>, id: string) {
     { 'cloud.url': 'http://127.0.0.1:9', 'cloud.token': 'svg_unreachable-cloud-token-0000', 'mqtt.publishRatePerDevice': 0 },
     { now: () => sim.nowMs },
   );
-  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
-  const { kit, received } = await kitOverMqtt(t, gw, sim, id);
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  };
-  let heard = 0;
-  gw.gateway.ingest.on('live', () => heard++);
-  const stats = () =>
-    (gw.gateway.control as unknown as { sender: { stats: { sent: number; retries: number; acked: number } } }).sender.stats;
-  const bath: { simS: number; waterC: number; on: boolean }[] = [];
-  /** One reading per simulated second; waits until control saw it and its commands were acked. */
-  const second = async () => {
-    sim.step(1000);
-    bath.push({ simS: sim.tMs / 1000, waterC: sim.waterC, on: sim.heaterOn });
-    const want = heard + 1;
-    kit.publish(`sv/${id}/telemetry`, JSON.stringify(sim.telemetry()), { qos: 0 });
-    while (heard < want) await new Promise((r) => setImmediate(r));
-    for (let i = 0; i < 5000 && stats().acked < stats().sent; i++) await new Promise((r) => setImmediate(r));
-  };
+  const { received, bath, second, api } = await simKitOverMqtt(t, gw, sim, id);
   for (let i = 0; i < 5; i++) await second();
   t.equal((await api('PUT', `/v1/devices/${id}/cook`, { targetC: 70 })).status, 200, 'a 70 °C cook starts');
   for (let i = 0; i < 3600 && sim.waterC < 55; i++) await second();

@@ -57,7 +57,7 @@ export class DeliveryWorker {
 
   private async pass(): Promise<void> {
     const now = Date.now();
-    const due = dueDeliveries(this.db, this.first ? Number.MAX_SAFE_INTEGER : now, this.batch);
+    const due = dueDeliveries(this.db, this.first ? Number.MAX_SAFE_INTEGER : now, this.batch, this.policy.maxMs);
     this.first = false;
     if (due.length === 0) return;
     // Channels in parallel; each sends its rows one after the other, in order.

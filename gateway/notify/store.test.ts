@@ -53,7 +53,14 @@ t.test('a notification commits with its event, once, with one delivery row per c
     { delivery: a?.delivery ?? 0, state: 'sent', attemptTs: 5000, nextTs: 5000, error: null },
     { delivery: b?.delivery ?? 0, state: 'pending', attemptTs: 5000, nextTs: Date.now() + 60_000, error: 'HTTP 503' },
   ]);
-  t.equal(dueDeliveries(db, Date.now(), 10).length, 0, 'a retry waits for its backoff');
+  t.equal(dueDeliveries(db, Date.now(), 10, 10 * 60_000).length, 0, 'a retry waits for its backoff');
+  // The wall clock steps back an hour: the retry is due now, not in an hour and a minute.
+  t.same(
+    dueDeliveries(db, Date.now() - 3_600_000, 10, 10 * 60_000).map((d) => d.delivery),
+    [b?.delivery],
+    'a clock stepped back further than any backoff: the retry is due at once',
+  );
+  t.equal(dueDeliveries(db, Date.now() - 30_000, 10, 10 * 60_000).length, 0, 'a small step back leaves the backoff as it was');
   const view = deliveries(db, { limit: 10 });
   t.same(view.map((v) => [v.state, v.attempts, v.lastError]).sort(), [
     ['pending', 1, 'HTTP 503'],

@@ -11,13 +11,23 @@ export interface DueDelivery {
 }
 
 /** Pending deliveries due at `nowMs`, oldest first. */
-export function dueDeliveries(db: Database, nowMs: number, limit: number): DueDelivery[] {
+/**
+ * The pending deliveries due at `nowMs`. A row waiting longer than `maxDelayMs` (the retry
+ * policy's longest back-off) was scheduled by a wall clock that has since stepped back: it is due
+ * now, not after the step has passed again (ADR 048).
+ */
+export function dueDeliveries(db: Database, nowMs: number, limit: number, maxDelayMs = Number.MAX_SAFE_INTEGER): DueDelivery[] {
   const rows = db
     .prepare(
       `SELECT d.id, d.channel, d.attempts, n.body FROM notify_deliveries d JOIN notifications n ON n.id = d.notification_id
-       WHERE d.state = 'pending' AND d.next_ts <= ? ORDER BY d.next_ts, d.id LIMIT ?`,
+       WHERE d.state = 'pending' AND (d.next_ts <= ? OR d.next_ts > ?) ORDER BY d.next_ts, d.id LIMIT ?`,
     )
-    .all(nowMs, limit) as { id: number; channel: string; attempts: number; body: string }[];
+    .all(nowMs, nowMs + Math.min(maxDelayMs, Number.MAX_SAFE_INTEGER - nowMs), limit) as {
+    id: number;
+    channel: string;
+    attempts: number;
+    body: string;
+  }[];
   return rows.map((r) => ({ delivery: r.id, channel: r.channel, attempts: r.attempts, notification: JSON.parse(r.body) as Notification }));
 }
 

@@ -79,6 +79,14 @@ t.test('a critical alarm repeats every repeatMin until the event that clears it'
     r.due.map((n) => n.id),
     ['ev-over_temp-0~r2'],
   );
+  // The wall clock steps back an hour: the next reminder does not wait for the hour to pass again.
+  const back = 2 * repeat - 3_600_000;
+  t.same(
+    dueRepeats(r.open, back, repeat).due.map((n) => n.id),
+    ['ev-over_temp-0~r3'],
+    'a clock stepped back: reminded at once',
+  );
+  t.same(dueRepeats(dueRepeats(r.open, back, repeat).open, back + 1000, repeat).due, [], 'then paced from the new clock');
   open = track(r.open, ev('over_temp_cleared', 'info', {}, 2 * repeat + 1), null);
   t.same(dueRepeats(open, 10 * repeat, repeat).due, [], 'cleared: no more reminders');
 

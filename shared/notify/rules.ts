@@ -71,7 +71,8 @@ export function dueRepeats(open: OpenAlarms, nowMs: number, repeatMs: number): {
   const due: Notification[] = [];
   let next: Map<string, OpenAlarm> | undefined;
   for (const [k, a] of open) {
-    if (nowMs - a.lastTs < repeatMs) continue;
+    // A clock that stepped back (nowMs before the last reminder) does not hold reminders back for as long as the step.
+    if (nowMs >= a.lastTs && nowMs - a.lastTs < repeatMs) continue;
     const n = a.repeats + 1;
     next ??= new Map(open);
     next.set(k, { ...a, lastTs: nowMs, repeats: n });

@@ -1,0 +1,113 @@
+import t, { type Test } from 'tap';
+import type { KitParams } from '../../shared/thermal/params.js';
+import { ThermalSim } from '../../shared/thermal/simulator.js';
+import { startGateway } from '../testing/fixture.js';
+import { simKitOverMqtt } from '../testing/sim-kit.js';
+
+/**
+ * The wall clock steps (NTP's first sync on a Pi without a real-time clock, an operator's
+ * `date -s`) while kits cook, over real MQTT/TLS in accelerated time. The simulator's time is the
+ * monotonic clock; the gateway's wall clock is that plus a step the test sets. Control must go on
+ * as if nothing happened, and what it records must carry the new wall time.
+ */
+const HOUR = 3_600_000;
+
+async function cooking(t: Test, params: Partial<KitParams>, id: string) {
+  const sim = new ThermalSim({ startC: 30, volumeL: 3, heaterW: 1500, heaterTauS: 60, seed: 11, ...params });
+  let stepMs = 0;
+  const gw = await startGateway(
+    t,
+    { 'cloud.url': 'http://127.0.0.1:9', 'cloud.token': 'svg_unreachable-cloud-token-0000', 'mqtt.publishRatePerDevice': 0 },
+    { now: () => sim.nowMs + stepMs, monoNow: () => sim.nowMs },
+  );
+  const { received, second, api } = await simKitOverMqtt(t, gw, sim, id);
+  /** Steps the wall clock, and lets the gateway's 1 s tick see it. */
+  const stepWall = async (ms: number) => {
+    stepMs += ms;
+    await new Promise((r) => setTimeout(r, 1200));
+  };
+  const events = (type: string) =>
+    gw.db().prepare('SELECT ts, data FROM events WHERE device_id = ? AND type = ? ORDER BY ts').all(id, type) as {
+      ts: number;
+      data: string;
+    }[];
+  const wallNow = () => sim.nowMs + stepMs;
+  return { sim, gw, received, api, second, stepWall, events, wallNow };
+}
+
+t.test('the wall clock steps back an hour while a kit ignores safe: safe keeps being repeated', async (t) => {
+  const s = await cooking(t, { behaviour: 'ignore_safe' }, 'kit-deaf');
+  for (let i = 0; i < 5; i++) await s.second();
+  t.equal((await s.api('PUT', '/v1/devices/kit-deaf/cook', { targetC: 70 })).status, 200, 'a 70 °C cook starts');
+  for (let i = 0; i < 3600 && s.sim.waterC < 55; i++) await s.second();
+  // The target drops under the bath: the over-temperature fail-safe latches; the kit ignores it.
+  t.equal((await s.api('PUT', '/v1/devices/kit-deaf/cook', { targetC: 40, durationMin: 60 })).status, 200, 'the target drops to 40 °C');
+  for (let i = 0; i < 30 && !s.received.some((r) => r.cmd.op === 'safe'); i++) await s.second();
+  t.ok(
+    s.received.some((r) => r.cmd.op === 'safe'),
+    'the fail-safe sent safe',
+  );
+  const beforeStep = s.wallNow();
+  await s.stepWall(-HOUR);
+  const stepS = s.sim.tMs / 1000;
+  for (let i = 0; i < 5 * 60; i++) await s.second();
+  const after = s.received.filter((r) => r.simS > stepS);
+  t.same(
+    after.filter((r) => r.cmd.op !== 'safe').map((r) => r.cmd.op),
+    [],
+    'no press after the step',
+  );
+  t.ok(after.length >= 3, `safe repeated ${after.length} times in the 5 minutes after the step (the back-off does not wait for the clock)`);
+  const alarm = s.events('actuator_disobeys');
+  t.equal(alarm.length, 1, 'the "actuator does not obey" alarm is raised');
+  t.ok(alarm[0] !== undefined && alarm[0].ts < beforeStep, 'and recorded on the new wall clock');
+  const metrics = await (await fetch(`http://127.0.0.1:${s.gw.httpPort}/metrics`)).text();
+  t.match(metrics, /clock_step_total 1\b/, 'the step is counted once');
+});
+
+/** A one-hour cook at 56 °C; the wall clock steps by `stepH` hours a minute after the bath reached the target. */
+async function timedCook(t: Test, stepH: number) {
+  const id = `kit-step-${stepH}`;
+  const s = await cooking(t, {}, id);
+  for (let i = 0; i < 5; i++) await s.second();
+  t.equal((await s.api('PUT', `/v1/devices/${id}/cook`, { targetC: 56, durationMin: 60 })).status, 200, 'a 56 °C cook for 60 min');
+  for (let i = 0; i < 3600 && s.events('reached').length === 0; i++) await s.second();
+  t.equal(s.events('reached').length, 1, 'the bath reached its target');
+  for (let i = 0; i < 60; i++) await s.second();
+  const view = async () => (await s.api('GET', `/v1/devices/${id}`)).body as { cook: { state: string }; doneAt: number | null };
+  const before = await view();
+  await s.stepWall(stepH * HOUR);
+  const stepS = s.sim.tMs / 1000;
+  for (let i = 0; i < 5 * 60; i++) await s.second();
+  const soon = await view();
+  for (let i = 0; i < 3600 && s.events('done').length === 0; i++) await s.second();
+  return {
+    s,
+    before,
+    soon,
+    reachedTs: s.events('reached')[0]?.ts ?? 0,
+    doneTs: s.events('done')[0]?.ts ?? null,
+    /** Every command after the step, by simulated second: what control decided. */
+    commands: s.received.filter((r) => r.simS > stepS).map((r) => `${r.simS} ${r.cmd.op} ${r.cmd.expect ?? ''}`),
+  };
+}
+
+t.test('the wall clock steps forward three hours during a one-hour timed cook: control does what it would have done', async (t) => {
+  const calm = await timedCook(t, 0);
+  const r = await timedCook(t, 3);
+  t.equal(r.soon.cook.state, 'holding', 'still holding five minutes after the step');
+  t.same(
+    r.s.events('press_missed').map((e) => e.data),
+    [],
+    'no working press was taken for a miss',
+  );
+  t.same(r.s.events('food_safety_alert'), [], 'the step did not count as hours in the danger zone');
+  t.same(r.s.events('heater_stuck'), [], 'nor as a heater that ran for hours without a rise');
+  const moved = (r.soon.doneAt ?? 0) - (r.before.doneAt ?? 0);
+  t.ok(Math.abs(moved - 3 * HOUR) < 60_000, `done-at follows the wall clock: it moved by the step (${Math.round(moved / 60_000)} min)`);
+  t.ok(calm.commands.length > 0, `the bath was held by presses (${calm.commands.length} commands in the hour)`);
+  t.same(r.commands, calm.commands, 'the same commands at the same moments as without the step');
+  t.ok(r.doneTs !== null && calm.doneTs !== null, 'both cooks are done');
+  const late = (r.doneTs ?? 0) - (r.reachedTs + 3 * HOUR + HOUR);
+  t.ok(Math.abs(late) < 5000, `done an hour after reaching the target, stamped on the new wall clock (${late} ms off)`);
+});

@@ -1,0 +1,52 @@
+import { Command } from '../../shared/protocol/messages.js';
+import type { ThermalSim } from '../../shared/thermal/simulator.js';
+import { type GatewayFixture, kitWithApi } from './fixture.js';
+
+/** A command as the simulated kit received it, with the simulator's second. */
+export interface ReceivedCommand {
+  simS: number;
+  cmd: Command;
+}
+
+/**
+ * A simulated kit (a ThermalSim bath) over real MQTT/TLS in accelerated time: it obeys each
+ * command as its `behaviour` says and acknowledges it; `second()` steps the bath one simulated
+ * second and sends its reading, then waits until control saw the reading and every command it
+ * caused was acknowledged. The gateway's clock should be the simulator's (`now: () => sim.nowMs`).
+ */
+export async function simKitOverMqtt(
+  t: { teardown(fn: () => Promise<void> | void): void },
+  gw: GatewayFixture,
+  sim: ThermalSim,
+  id: string,
+) {
+  const { kit, api: raw } = await kitWithApi(t, gw, id);
+  const received: ReceivedCommand[] = [];
+  kit.on('message', (_topic, payload) => {
+    const cmd = Command.parse(JSON.parse(payload.toString()));
+    received.push({ simS: sim.tMs / 1000, cmd });
+    const ack = sim.command({ op: cmd.op, ...(cmd.expect ? { expect: cmd.expect } : {}) });
+    kit.publish(`sv/${id}/ack`, JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater }), { qos: 1 });
+  });
+  await kit.subscribeAsync(`sv/${id}/cmd`, { qos: 1 });
+  let heard = 0;
+  gw.gateway.ingest.on('live', () => heard++);
+  const stats = () =>
+    (gw.gateway.control as unknown as { sender: { stats: { sent: number; retries: number; acked: number } } }).sender.stats;
+  /** The bath each simulated second, as it was when its reading left the kit. */
+  const bath: { simS: number; waterC: number; on: boolean }[] = [];
+  const second = async () => {
+    sim.step(1000);
+    bath.push({ simS: sim.tMs / 1000, waterC: sim.waterC, on: sim.heaterOn });
+    const want = heard + 1;
+    kit.publish(`sv/${id}/telemetry`, JSON.stringify(sim.telemetry()), { qos: 0 });
+    while (heard < want) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5000 && stats().acked < stats().sent; i++) await new Promise((r) => setImmediate(r));
+  };
+  /** The local API with the operator token; the answer's status and JSON body. */
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await raw(method, path, body);
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  };
+  return { kit, received, bath, second, api };
+}
