@@ -117,7 +117,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   const broker: BrokerFront =
     config.mqtt.nodes > 1
       ? new BrokerNodes({ config, ingest, security, stats, log, registry: metrics.registry, onPubackLatency })
-      : new GatewayBroker({ config, pki, auth, ingest, security, stats, log });
+      : new GatewayBroker({ config, pki, auth, ingest, security, stats, log, monoNow: options.monoNow });
 
   // Live updates (GET /v1/stream, ADR 034): fed after commits, never in the way of ingest or control.
   const stream = new GatewayStream({ options: config.stream, ingest, gatewayName: config.name, now });

@@ -1,4 +1,5 @@
 import type { Logger } from '../shared/log.js';
+import { monotonicNow } from '../shared/time/monotonic.js';
 
 /**
  * One info line per refusal (a dead-lettered payload, a failed authentication, an ACL denial), so
@@ -12,7 +13,7 @@ export class RefusalLog {
   constructor(
     private readonly log: Logger,
     private readonly intervalMs = 10_000,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
     private readonly maxKeys = 10_000,
   ) {}
 

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
 import { bearer } from '../../shared/http/bearer.js';
+import { monotonicNow } from '../../shared/time/monotonic.js';
 import { hashSecret } from '../auth/tokens.js';
 import type { MetaStore, Role, Scope } from '../stores/types.js';
 import type { FailureWindow } from './failures.js';
@@ -92,7 +93,7 @@ export class Authenticator {
     if (!secret) throw new SvError('SV_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer header', ['authorization: required']);
     const hash = hashSecret(secret);
     const hit = this.cache.get(hash);
-    if (hit && hit.until > Date.now() && hit.principal.kind === kind) return hit.principal;
+    if (hit && hit.until > monotonicNow() && hit.principal.kind === kind) return hit.principal;
     let principal: Principal | null = null;
     try {
       if (kind === 'gateway') {
@@ -110,7 +111,7 @@ export class Authenticator {
     if (!principal) throw new SvError('SV_ERR_UNAUTHORIZED', `invalid or revoked ${kind === 'gateway' ? 'gateway token' : 'API key'}`);
     if (this.cacheTtlMs > 0) {
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { principal, until: Date.now() + this.cacheTtlMs });
+      this.cache.set(hash, { principal, until: monotonicNow() + this.cacheTtlMs });
     }
     return principal;
   }

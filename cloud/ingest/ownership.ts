@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RelayBatch } from '../../shared/relay/batch.js';
+import { monotonicNow } from '../../shared/time/monotonic.js';
 import type { AuditRow, DeadLetter, ForeignReason, MetaStore, RegistryReport } from '../stores/types.js';
 import { deviceOf } from './split.js';
 
@@ -32,7 +33,7 @@ export class DeviceOwnership {
       const id = deviceOf(r);
       if (id !== null) ids.add(id);
     }
-    const now = Date.now();
+    const now = monotonicNow();
     const unknown = registry.length > 0 ? [...ids] : [...ids].filter((id) => (this.owned.get(`${gatewayId}\0${id}`) ?? 0) <= now);
     if (unknown.length === 0 && registry.length === 0) return new Map();
     const refused = await this.meta.resolveDevices(gatewayId, orgId, registry, unknown, nowMs);

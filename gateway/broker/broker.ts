@@ -30,6 +30,8 @@ export interface BrokerDeps {
    * connections evenly over the nodes).
    */
   cluster?: { mq: unknown; nodes: number };
+  /** The limits' clock (default the monotonic clock); a test's accelerated time. */
+  monoNow?: () => number;
 }
 
 /**
@@ -48,15 +50,18 @@ export class GatewayBroker {
   constructor(private readonly d: BrokerDeps) {
     const c = d.config;
     const share = (n: number) => n / (d.cluster?.nodes ?? 1);
-    const throttle = new AuthThrottle({
-      maxFailures: Math.max(1, Math.ceil(share(c.auth.maxFailures))),
-      windowMs: c.auth.failureWindowMs,
-      banMs: c.auth.banMs,
-      baseDelayMs: c.auth.failureDelayMs,
-      maxDelayMs: c.auth.maxFailureDelayMs,
-    });
-    const publishLimit = new TokenBucket(c.mqtt.publishRatePerDevice, c.mqtt.publishBurstPerDevice);
-    const connRate = new TokenBucket(share(c.mqtt.connRatePerAddr), Math.max(1, Math.ceil(share(c.mqtt.connBurstPerAddr))));
+    const throttle = new AuthThrottle(
+      {
+        maxFailures: Math.max(1, Math.ceil(share(c.auth.maxFailures))),
+        windowMs: c.auth.failureWindowMs,
+        banMs: c.auth.banMs,
+        baseDelayMs: c.auth.failureDelayMs,
+        maxDelayMs: c.auth.maxFailureDelayMs,
+      },
+      d.monoNow,
+    );
+    const publishLimit = new TokenBucket(c.mqtt.publishRatePerDevice, c.mqtt.publishBurstPerDevice, d.monoNow);
+    const connRate = new TokenBucket(share(c.mqtt.connRatePerAddr), Math.max(1, Math.ceil(share(c.mqtt.connBurstPerAddr))), d.monoNow);
     const hooks = brokerHooks({
       auth: d.auth,
       throttle,

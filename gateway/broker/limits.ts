@@ -1,5 +1,7 @@
+import { monotonicNow } from '../../shared/time/monotonic.js';
+
 /**
- * Abuse limits at the edge (all configurable, all counted):
+ * Abuse limits at the edge (all configurable, all counted), on the monotonic clock:
  * - TokenBucket: connection rate per source address and publish rate per device;
  * - AuthThrottle: after repeated failed authentications from an address, a growing delay before
  *   the refusal and then a temporary ban (a brute-forcer gets slower answers, then none).
@@ -10,7 +12,7 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSec: number,
     private readonly burst: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
   ) {}
 
   take(key: string): boolean {
@@ -51,7 +53,7 @@ export class AuthThrottle {
   private readonly entries = new Map<string, { failures: number; first: number; bannedUntil: number }>();
   constructor(
     private readonly opts: AuthThrottleOptions,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
   ) {}
 
   isBanned(addr: string): boolean {

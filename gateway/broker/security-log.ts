@@ -1,3 +1,4 @@
+import { monotonicNow } from '../../shared/time/monotonic.js';
 import type { RefusalLog } from '../refusal-log.js';
 import type { Stats } from '../stats.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -20,9 +21,9 @@ export class SecurityLog implements SecurityRecorder {
 
   record(kind: string, deviceId: string | null, remote: string | null, detail: string): void {
     this.refusals?.note(`${deviceId ?? remote ?? 'unknown'} ${kind}`, { kind, deviceId, remote, detail }, `refused: ${kind}`);
-    const now = Date.now();
-    if (now - this.windowStart >= 60_000) {
-      this.windowStart = now;
+    const at = monotonicNow();
+    if (at - this.windowStart >= 60_000) {
+      this.windowStart = at;
       this.written = 0;
     }
     if (this.written >= this.perMinute) {
@@ -30,6 +31,6 @@ export class SecurityLog implements SecurityRecorder {
       return;
     }
     this.written++;
-    this.store.write({ t: 'sec', ts: now, kind, deviceId, remote, detail: detail.slice(0, 500) }, () => {});
+    this.store.write({ t: 'sec', ts: Date.now(), kind, deviceId, remote, detail: detail.slice(0, 500) }, () => {});
   }
 }

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monotonicNow } from '../../shared/time/monotonic.js';
 
 /** A move of the wall clock against the monotonic one of at least this much is a step (logged once). */
 export const CLOCK_STEP_MS = 1000;
@@ -25,7 +25,7 @@ export class ControlClock {
 
   constructor(
     private readonly wall: () => number = Date.now,
-    private readonly mono: () => number = () => performance.now(),
+    private readonly mono: () => number = monotonicNow,
   ) {
     this.startWall = wall();
     this.startMono = mono();

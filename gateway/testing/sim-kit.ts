@@ -40,7 +40,11 @@ export async function simKitOverMqtt(
     bath.push({ simS: sim.tMs / 1000, waterC: sim.waterC, on: sim.heaterOn });
     const want = heard + 1;
     kit.publish(`sv/${id}/telemetry`, JSON.stringify(sim.telemetry()), { qos: 0 });
-    while (heard < want) await new Promise((r) => setImmediate(r));
+    const deadline = performance.now() + 10_000;
+    while (heard < want) {
+      if (performance.now() > deadline) throw new Error(`${id}: a reading did not reach control within 10 s (the kit was cut off?)`);
+      await new Promise((r) => setImmediate(r));
+    }
     for (let i = 0; i < 5000 && stats().acked < stats().sent; i++) await new Promise((r) => setImmediate(r));
   };
   /** The local API with the operator token; the answer's status and JSON body. */

@@ -1,3 +1,5 @@
+import { monotonicNow } from '../time/monotonic.js';
+
 /**
  * Failed authentications per key (a client address, an account) in a sliding window. The caller
  * checks the credential first: a correct one is never refused, whatever its address did, so the
@@ -11,7 +13,8 @@ export class FailedAuthLimiter {
   constructor(
     private readonly limit: number,
     private readonly windowMs = 60_000,
-    private readonly now: () => number = Date.now,
+    /** The monotonic clock: a wall clock stepped back would hold every key shut for the step. */
+    private readonly now: () => number = monotonicNow,
     private readonly maxKeys = 10_000,
   ) {}
 

@@ -35,7 +35,9 @@ export class ReadingBudget {
 
   /** The readings the budget allows now, oldest-waiting kit first. */
   take(now: number): Framed[] {
-    if (this.last !== undefined) this.tokens = Math.min(this.bytesPerSec, this.tokens + ((now - this.last) * this.bytesPerSec) / 1000);
+    // A clock stepped back refills nothing (and takes nothing away): the budget does not wait the step out.
+    if (this.last !== undefined)
+      this.tokens = Math.min(this.bytesPerSec, this.tokens + (Math.max(0, now - this.last) * this.bytesPerSec) / 1000);
     this.last = now;
     const out: Framed[] = [];
     // While any budget is left the next reading goes, even if larger than what is left: the debt is

@@ -130,6 +130,28 @@ t.test('readings are rate-limited per kit; a gateway-limited sink sees its gatew
   t.equal(hub.counters.slowDropped, 1);
 });
 
+t.test("a wall clock stepped back an hour holds back neither a kit's readings nor the fleet budget", async (t) => {
+  let now = 10 * 3_600_000;
+  const hub = new StreamHub({ ...OPTS, ringSize: 100, fleetReadingBytesPerSec: 300 }, () => now);
+  const fleet = sink();
+  hub.attach('org', fleet);
+  hub.publish('org', 'reading', reading('k1', 1));
+  hub.flush();
+  now -= 3_600_000;
+  for (let seq = 2; seq <= 4; seq++) {
+    now += 1000;
+    hub.publish('org', 'reading', reading('k1', seq));
+    hub.flush();
+  }
+  await turn();
+  t.same(
+    fleet.got.filter((m) => m.event === 'reading').map((m) => m.data.seq),
+    [1, 2, 3, 4],
+    'one reading a second after the step, as before it',
+  );
+  t.equal(hub.counters.readingsSkipped, 0);
+});
+
 const kits = (x: ReturnType<typeof sink>, event = 'reading') => x.got.filter((m) => m.event === event).map((m) => m.data.deviceId);
 
 t.test('?devices= streams carry their kits only (and messages about no kit); replay goes through the same filter', async (t) => {

@@ -124,7 +124,8 @@ export class StreamHub {
       }
       const t = this.now();
       const last = seen.get(data.deviceId);
-      if (last !== undefined && t - last < this.opts.readingIntervalMs) {
+      // A clock stepped back (t before the last one) does not hold a kit's readings back for the step.
+      if (last !== undefined && t >= last && t - last < this.opts.readingIntervalMs) {
         this.counters.readingsSkipped++;
         return;
       }
