@@ -4,6 +4,7 @@ import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
 import type { StreamHub } from '../shared/stream/hub.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
+import { SteadyClock } from '../shared/time/steady-clock.js';
 import { GatewayAlarms } from './alarms/gateway-alarms.js';
 import { GatewayBroker } from './broker/broker.js';
 import type { BrokerFront } from './broker/ports.js';
@@ -12,7 +13,6 @@ import { BrokerNodes } from './cluster/nodes.js';
 import { checkGatewayConfig, type GatewayConfig } from './config.js';
 import { maxTargetC } from './control/index.js';
 import { applyDesired } from './control-driver/apply-desired.js';
-import { ControlClock } from './control-driver/control-clock.js';
 import type { ControlLoop } from './control-driver/control-loop.js';
 import { ControlPart, controlConfigOf } from './control-driver/control-part.js';
 import { Authenticator } from './devices/authenticator.js';
@@ -71,7 +71,7 @@ export interface Gateway {
 export interface GatewayOptions {
   /**
    * The clock (tests run cooks in accelerated time); default Date.now. Control then keeps time by
-   * the monotonic clock from it (control-clock.ts); a test's clock is both, so it never steps.
+   * the monotonic clock from it (shared/time/steady-clock.ts); a test's clock is both, so it never steps.
    */
   now?: () => number;
   /** A test's monotonic clock, to step `now` against it (default: `now` when given, else the system's). */
@@ -81,6 +81,8 @@ export interface GatewayOptions {
 export function buildGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Gateway {
   checkGatewayConfig(config);
   const now = options.now ?? Date.now;
+  // Steady time for control and the relay: a wall clock that steps moves neither (ADR 048).
+  const clock = options.now ? new SteadyClock(options.now, options.monoNow ?? options.now) : new SteadyClock();
   const relayOn = () => config.cloud.url !== undefined;
   const tokenFile = tokenFilePath(config.dataDir, config.http.tokenFile);
   const stats = new Stats();
@@ -131,7 +133,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     relayOn,
     log,
     now,
-    clock: options.now ? new ControlClock(options.now, options.monoNow ?? options.now) : new ControlClock(),
+    clock,
     stats,
     notify: notifier.plan,
     alarmStep: (e) => alarms.afterEvent(e),
@@ -152,6 +154,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     auth: operator,
     onDesired: applyDesired(control.loop, log),
     onAlarms: (list) => alarms.fromCloud(list),
+    clock,
   });
   localApi(http, {
     loop: control.loop,

@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { credentials, type RunningCloud, startCloud, startServers, testConfig } from '../cloud/testing/servers.js';
+import type { RelayOptions } from '../gateway/relay/options.js';
 import { STORE_FILE } from '../gateway/store/open.js';
+import { StoreWriter } from '../gateway/store/writer.js';
 import { FaultProxy } from './harness/index.js';
 
 /**
@@ -42,3 +46,38 @@ export const FAST_RELAY = {
 };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A relay's surroundings for a test: the cloud behind its proxy, a gateway store in a temp dir,
+ * and relay options for quick tests (short linger and back-off), `relay` overriding them.
+ */
+export async function relayOnProxy(
+  t: { teardown(fn: () => unknown): void },
+  ns: string,
+  relay: Partial<RelayOptions> = {},
+  cloudOverrides: Record<string, unknown> = {},
+) {
+  const env = await cloudBehindProxy(t, ns, cloudOverrides);
+  const dataDir = mkdtempSync(join(tmpdir(), `sv-relay-${ns}-`));
+  const store = new StoreWriter(dataDir);
+  await store.open();
+  t.teardown(() => store.close());
+  const opts: RelayOptions = {
+    url: env.url,
+    token: env.creds.gateway.token,
+    batchMaxRecords: 1000,
+    batchMinRecords: 1,
+    batchMaxBytes: 1 << 20,
+    lingerMs: 20,
+    idleSyncMs: 500,
+    requestTimeoutMs: 10_000,
+    targetLatencyMs: 2000,
+    backoffBaseMs: 50,
+    backoffMaxMs: 300,
+    quotaBytes: 1 << 30,
+    statsIntervalMs: 200,
+    dropReportMs: 60_000,
+    ...relay,
+  };
+  return { env, dataDir, store, opts };
+}

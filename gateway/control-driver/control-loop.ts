@@ -1,6 +1,7 @@
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
 import type { Ack, Command, Telemetry } from '../../shared/protocol/messages.js';
+import { SteadyClock } from '../../shared/time/steady-clock.js';
 import { activeAlarms } from '../control/alarms.js';
 import type { ActuatorHealth } from '../control/engine/index.js';
 import {
@@ -17,7 +18,6 @@ import { event } from '../control/types.js';
 import type { Stats } from '../stats.js';
 import type { StoredCook } from '../store/reader.js';
 import type { CommandSender } from './command-sender.js';
-import { ControlClock } from './control-clock.js';
 import { type CookForecast, Forecasts } from './forecasts.js';
 import { newId } from './ids.js';
 import type { Actor, RecordSink } from './record-sink.js';
@@ -87,8 +87,8 @@ export class ControlLoop {
     private readonly sender: CommandSender,
     private readonly sink: RecordSink,
     private readonly log: Logger,
-    /** Control's own time, immune to steps of the wall clock (control-clock.ts); records carry the wall clock. */
-    private readonly clock: ControlClock = new ControlClock(),
+    /** Control's own time, immune to steps of the wall clock (shared/time/steady-clock.ts); records carry the wall clock. */
+    private readonly clock: SteadyClock = new SteadyClock(),
     /** Counts what control notices about kits (`boot_regression`). */
     private readonly stats?: Stats,
     /** The rules' settings: the gateway's own over-temperature limit among them (controlConfigOf). */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/log.js';
 import type { Ack, Status, Telemetry } from '../../shared/protocol/messages.js';
+import type { SteadyClock } from '../../shared/time/steady-clock.js';
 import type { GatewayConfig } from '../config.js';
 import { type ControlConfig, DEFAULT_CONTROL, DEFAULT_WATCHDOG } from '../control/index.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
@@ -8,7 +9,6 @@ import type { Stats } from '../stats.js';
 import type { StoreReader } from '../store/reader.js';
 import type { StoreWriter } from '../store/writer.js';
 import { CommandSender } from './command-sender.js';
-import type { ControlClock } from './control-clock.js';
 import { ControlLoop } from './control-loop.js';
 import { type RecordListener, RecordSink } from './record-sink.js';
 
@@ -23,8 +23,8 @@ export interface ControlDeps {
   log: Logger;
   /** The wall clock (commands' stamps, records). */
   now: () => number;
-  /** Control's own time (control-clock.ts): the wall clock at start, advanced by the monotonic clock. */
-  clock: ControlClock;
+  /** Control's own time (shared/time/steady-clock.ts): the wall clock at start, advanced by the monotonic clock. */
+  clock: SteadyClock;
   /** Counts what control notices about kits (`boot_regression`). */
   stats: Stats;
   /** Which recorded events notify (gateway/notify/); their rows go into the event's commit. */

@@ -26,6 +26,7 @@ export function buildRelay(
     auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
     onDesired?: DesiredHandler;
     onAlarms?: RelayDeps['onAlarms'];
+    clock?: RelayDeps['clock'];
   },
 ): Relay | undefined {
   const opts = relayOptions(config);
@@ -33,6 +34,7 @@ export function buildRelay(
   const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), {
     onDesired: deps.onDesired,
     onAlarms: deps.onAlarms,
+    clock: deps.clock,
   });
   registerRelayMetrics(deps.registry, relay);
   // Local API: operator token, like every /v1 route of the gateway (docs/design.md).

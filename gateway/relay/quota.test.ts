@@ -1,16 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { createLogger } from '../../shared/log.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
-import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
+import { outboxRows, relayOnProxy } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { telemetryOutboxRecord } from '../ingest/relay-records.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
-import { StoreWriter } from '../store/writer.js';
-import type { RelayOptions } from './options.js';
 import { Relay } from './relay.js';
 
 /**
@@ -18,29 +13,13 @@ import { Relay } from './relay.js';
  * and a real cloud. Telemetry over the quota is dropped and counted; every safety event and audit
  * record is delivered, and the drop counts arrive as an event.
  */
-const env = await cloudBehindProxy(t, 'quota');
-const dataDir = mkdtempSync(join(tmpdir(), 'sv-relay-quota-'));
-const store = new StoreWriter(dataDir);
-await store.open();
-t.teardown(() => store.close());
-
 const QUOTA = 64 * 1024;
-const opts: RelayOptions = {
-  url: env.url,
-  token: env.creds.gateway.token,
+const { env, dataDir, store, opts } = await relayOnProxy(t, 'quota', {
   batchMaxRecords: 2000,
   batchMinRecords: 10,
-  batchMaxBytes: 1 << 20,
-  lingerMs: 20,
-  idleSyncMs: 500,
-  requestTimeoutMs: 10_000,
-  targetLatencyMs: 2000,
-  backoffBaseMs: 50,
-  backoffMaxMs: 300,
   quotaBytes: QUOTA,
   statsIntervalMs: 100,
-  dropReportMs: 60_000,
-};
+});
 
 const write = (items: StoreItem[]) =>
   Promise.all(items.map((it) => new Promise<void>((res, rej) => store.write(it, (err) => (err ? rej(err) : res())))));

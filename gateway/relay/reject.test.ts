@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { createLogger } from '../../shared/log.js';
-import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
+import { outboxRows, relayOnProxy } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import { STORE_FILE } from '../store/open.js';
-import { StoreWriter } from '../store/writer.js';
-import type { RelayOptions } from './options.js';
 import { Relay } from './relay.js';
 
 /**
@@ -18,28 +14,7 @@ import { Relay } from './relay.js';
  * to the cloud's dead letters; a batch refused whole (413: one record larger than the cloud's body
  * limit) is halved down to that record, which stays in the gateway's dead letters, counted.
  */
-const env = await cloudBehindProxy(t, 'reject', { 'http.bodyLimitBytes': 16 * 1024 });
-const dataDir = mkdtempSync(join(tmpdir(), 'sv-relay-reject-'));
-const store = new StoreWriter(dataDir);
-await store.open();
-t.teardown(() => store.close());
-
-const opts: RelayOptions = {
-  url: env.url,
-  token: env.creds.gateway.token,
-  batchMaxRecords: 1000,
-  batchMinRecords: 1,
-  batchMaxBytes: 1 << 20,
-  lingerMs: 20,
-  idleSyncMs: 500,
-  requestTimeoutMs: 10_000,
-  targetLatencyMs: 2000,
-  backoffBaseMs: 50,
-  backoffMaxMs: 300,
-  quotaBytes: 1 << 30,
-  statsIntervalMs: 200,
-  dropReportMs: 60_000,
-};
+const { env, dataDir, store, opts } = await relayOnProxy(t, 'reject', {}, { 'http.bodyLimitBytes': 16 * 1024 });
 
 t.test('an invalid record and an oversized one: neither blocks the outbox, both are accounted for', async (t) => {
   const items: StoreItem[] = [];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import type { Logger } from '../../shared/log.js';
+import { SteadyClock } from '../../shared/time/steady-clock.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { DesiredHandler, DesiredState } from './downlink.js';
@@ -40,7 +41,8 @@ export interface RelayDeps {
   onDesired?: DesiredHandler | undefined;
   /** Merges alarms acknowledged in the cloud (the downlink); each is answered with the state here. */
   onAlarms?: ((alarms: readonly Alarm[]) => Promise<void>) | undefined;
-  now?: () => number;
+  /** Steady time for the step's waits (retry, heartbeat); stamps use its wall clock (ADR 048). */
+  clock?: SteadyClock;
 }
 
 /**
@@ -61,13 +63,17 @@ export class Relay {
   private s: RelayState;
   private readonly cfg: RelayStepConfig;
   private readonly reader: OutboxReader;
+  private readonly clock: SteadyClock;
+  /** Steady time: what the step's waits are measured in. */
   private readonly now: () => number;
+  /** The wall clock: stamps that leave (batch ids, sentAt, drop reports, dead letters) and the backlog's ages. */
+  private readonly wall: () => number;
   private transport: CloudTransport | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
-  private lastDropReport = Date.now();
+  private lastDropReport: number;
   private pendingAck: Promise<void> = Promise.resolve();
   /** The next batch past the cursors, read while others are on the wire. */
   private ahead: Promise<ReadReply | undefined> | undefined;
@@ -84,7 +90,10 @@ export class Relay {
     private readonly log: Logger,
     deps: RelayDeps = {},
   ) {
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? new SteadyClock();
+    this.now = () => this.clock.now();
+    this.wall = () => this.clock.wallNow();
+    this.lastDropReport = this.now();
     this.onDesired = deps.onDesired;
     this.onAlarms = deps.onAlarms;
     this.reader = new OutboxReader(dataDir);
@@ -107,8 +116,9 @@ export class Relay {
   get desiredVersion(): number {
     return this.s.desiredVersion;
   }
+  /** On the wall clock. */
   get lastSuccessTs(): number | undefined {
-    return this.s.lastSuccessTs;
+    return this.s.lastSuccessTs === undefined ? undefined : this.clock.toWall(this.s.lastSuccessTs);
   }
   get lastError(): string | undefined {
     return this.s.lastError;
@@ -153,10 +163,10 @@ export class Relay {
   }
 
   private head(): string {
-    const b = this.backlog.snapshot(this.now());
+    const b = this.backlog.snapshot(this.wall());
     const backlog = { records: b.records, bytes: b.bytes, oldestAgeMs: b.oldestAgeMs, dropped: this.drops.totals };
-    const batchId = `b-${this.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    return `{"v":1,"batchId":"${batchId}","sentAt":${this.now()},"desiredVersion":${this.s.desiredVersion},"backlog":${JSON.stringify(backlog)},"records":[`;
+    const batchId = `b-${this.wall().toString(36)}-${randomBytes(6).toString('hex')}`;
+    return `{"v":1,"batchId":"${batchId}","sentAt":${this.wall()},"desiredVersion":${this.s.desiredVersion},"backlog":${JSON.stringify(backlog)},"records":[`;
   }
 
   private async run(): Promise<void> {
@@ -284,7 +294,7 @@ export class Relay {
     }
     const f = flight;
     const started = performance.now();
-    const sending = (this.transport as CloudTransport).send(f.body, this.now).then(
+    const sending = (this.transport as CloudTransport).send(f.body, this.wall).then(
       (outcome): Landed => ({ flight: f, outcome, latencyMs: performance.now() - started }),
       (err: Error): Landed => ({ flight: f, outcome: { kind: 'network', error: err.message }, latencyMs: performance.now() - started }),
     );
@@ -312,7 +322,7 @@ export class Relay {
         this.log.error({ err, rows: ids.length }, 'relay: deleting acknowledged rows failed');
       }
     })();
-    this.backlog.onSent(ids.length, this.now());
+    this.backlog.onSent(ids.length, this.wall());
   }
 
   private async applyDesired(desired: DesiredState): Promise<void> {
@@ -347,11 +357,11 @@ export class Relay {
       code: 'SV_ERR_PAYLOAD_INVALID',
       reason: this.s.lastError ?? '',
       payload,
-      rxTs: this.now(),
+      rxTs: this.wall(),
     });
     // The row leaves the outbox with its drop counted, in one commit (right after the dead letter).
     await Promise.all([dlq, this.keep({ t: 'relay', dropped: { [reason]: 1 }, ack: ids })]);
-    this.drops.add(reason, 1, this.now());
+    this.drops.add(reason, 1, this.wall());
     this.log.error({ status, kind: record?.kind }, 'relay: record refused by the cloud, kept in dead letters');
   }
 
@@ -382,10 +392,10 @@ export class Relay {
   private async enforceQuota(): Promise<void> {
     const target = Math.floor(this.opts.quotaBytes * 0.9);
     // Counted in the store in the same commit as the deletes; mirrored here.
-    let n = this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.bulk, 'quota'), this.now());
+    let n = this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.bulk, 'quota'), this.wall());
     const left = await this.reader.stats();
     if (left.rows.reduce((a, r) => a + r.b, 0) > target) {
-      n += this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.state, 'quota'), this.now());
+      n += this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.state, 'quota'), this.wall());
     }
     this.backlog.update(await this.reader.stats());
     if (n > 0) this.log.warn({ dropped: n, quotaBytes: this.opts.quotaBytes }, 'relay: outbox over quota, oldest telemetry dropped');
@@ -393,12 +403,12 @@ export class Relay {
 
   /** Queues the pending drop counts as one `relay_drop` event; the same commit marks them reported. */
   private async queueDropReport(): Promise<void> {
-    const record = this.drops.takeReport(this.now());
+    const record = this.drops.takeReport(this.wall());
     if (!record) return;
     this.lastDropReport = this.now();
     const dropped = (JSON.parse(record) as { data: { dropped: Record<string, number> } }).data.dropped;
     try {
-      await this.keep({ t: 'relay', report: { record, ts: this.now(), dropped } });
+      await this.keep({ t: 'relay', report: { record, ts: this.wall(), dropped } });
     } catch (err) {
       this.drops.restore(record);
       this.log.error({ err }, 'relay: could not queue the drop report');

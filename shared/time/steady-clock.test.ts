@@ -1,10 +1,10 @@
 import t from 'tap';
-import { ControlClock } from './control-clock.js';
+import { SteadyClock } from './steady-clock.js';
 
-t.test('control time follows the monotonic clock from the wall clock at start; records go back to the wall clock', async (t) => {
+t.test('steady time follows the monotonic clock from the wall clock at start; records go back to the wall clock', async (t) => {
   let wall = Date.parse('2026-12-05T06:00:00Z');
   let mono = 1234.5; // performance.now() is fractional and starts near 0
-  const clock = new ControlClock(
+  const clock = new SteadyClock(
     () => wall,
     () => mono,
   );
@@ -18,10 +18,10 @@ t.test('control time follows the monotonic clock from the wall clock at start; r
   const days = 3 * 86_400_000;
   wall += days + 500;
   mono += 500;
-  t.equal(clock.now(), Date.parse('2026-12-05T06:00:10.500Z'), 'control time moved by half a second, not three days');
-  t.equal(clock.offsetMs(), days, 'the wall clock is three days ahead of control time');
-  t.equal(clock.toWall(clock.now()), wall, 'an instant of control time is stamped with the new wall time');
-  t.equal(clock.fromWall(wall - 60_000), clock.now() - 60_000, 'a stored reading a minute old is a minute old on control time');
+  t.equal(clock.now(), Date.parse('2026-12-05T06:00:10.500Z'), 'steady time moved by half a second, not three days');
+  t.equal(clock.offsetMs(), days, 'the wall clock is three days ahead of steady time');
+  t.equal(clock.toWall(clock.now()), wall, 'an instant of steady time is stamped with the new wall time');
+  t.equal(clock.fromWall(wall - 60_000), clock.now() - 60_000, 'a stored reading a minute old is a minute old on steady time');
   t.equal(clock.step(), days, 'the step is reported once…');
   t.equal(clock.step(), null, '…and only once');
 
@@ -32,12 +32,12 @@ t.test('control time follows the monotonic clock from the wall clock at start; r
   t.equal(clock.step(), null, 'a slew under a second is not a step');
   const before = clock.now();
   mono += 0.4;
-  t.ok(clock.now() >= before, 'control time never goes back');
+  t.ok(clock.now() >= before, 'steady time never goes back');
 });
 
-t.test("a test's clock given as both: control time is that clock, and nothing ever steps", async (t) => {
+t.test("a test's clock given as both: steady time is that clock, and nothing ever steps", async (t) => {
   let sim = 1_000;
-  const clock = new ControlClock(
+  const clock = new SteadyClock(
     () => sim,
     () => sim,
   );
