@@ -62,11 +62,19 @@ export async function runCli(argv: readonly string[], io: CliIo, stopSignal: Abo
       const exit = USER_ERRORS.has(err.code) ? 2 : 1;
       if (argv.includes('--json'))
         io.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
-      else io.stderr.write(`sousvide ${path.join(' ')}: ${err.message}\n`);
+      else io.stderr.write(`sousvide ${path.join(' ')}: ${err.message}\n${reasons(err.message, err.details)}`);
       return exit;
     }
     throw err;
   }
+}
+
+/** The error's details (`field: reason`) that its message does not already say, one indented line each. */
+function reasons(message: string, details: readonly string[] | undefined): string {
+  return (details ?? [])
+    .filter((d) => !message.includes(d) && !message.includes(d.slice(d.indexOf(': ') + 2)))
+    .map((d) => `  ${d}\n`)
+    .join('');
 }
 
 /** Loads a command's config from its flags, the environment and `--config`. */

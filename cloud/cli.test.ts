@@ -128,6 +128,22 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
     },
   );
   t.match(JSON.parse(weak.stderr).error, { code: 'SV_ERR_VALIDATION', details: ['password: at least 12 characters'] });
+  // Without --json, the reasons are on the lines under the message: which rule the password broke.
+  const weakText = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', main, 'cloud', 'user', 'add', 'weak@acme.test', '--org', 'acme', '--role', 'viewer', '--password-stdin', ...dir],
+    { encoding: 'utf8', input: 'short\n' },
+  );
+  t.equal(
+    weakText.stderr,
+    'sousvide cloud user add: the password does not meet the policy\n  password: at least 12 characters\n',
+    'the text error names the rule',
+  );
+  t.equal(
+    cli(['cloud', 'org', 'add', 'Not An Org', ...dir]).stderr,
+    'sousvide cloud org add: invalid org name "Not An Org"\n  name: lowercase letters, digits and "-", 2–63 characters\n',
+    'and what a name may hold',
+  );
   t.equal(
     errorCode(cli(['cloud', 'user', 'add', 'not-an-email', '--org', 'acme', '--role', 'viewer', '--json', ...dir])),
     'SV_ERR_VALIDATION',
