@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
+import { urlWith } from '../shared/config/url.js';
 import { streamConfig } from '../shared/stream/config.js';
 
 const Port = z.number().int().min(0).max(65535);
@@ -53,7 +54,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 30_000,
       help: 'Socket-level request timeout (0 = none).',
     }),
-    publicUrl: opt(z.url({ protocol: /^https?$/ }).optional(), {
+    publicUrl: opt(urlWith('http', 'https').optional(), {
       kind: 'string',
       unit: 'url',
       help: 'Where users reach the cloud (the origin of invitation links); unset = http://localhost:<port>.',
@@ -148,7 +149,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
     }),
   },
   influx: {
-    url: opt(z.url({ protocol: /^https?$/ }).optional(), {
+    url: opt(urlWith('http', 'https').optional(), {
       kind: 'string',
       unit: 'url',
       help: 'InfluxDB base URL (v1 HTTP API: /write, /query); unset = embedded store.',
@@ -167,7 +168,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
     }),
   },
   redis: {
-    url: opt(z.url({ protocol: /^rediss?$/ }).optional(), {
+    url: opt(urlWith('redis', 'rediss').optional(), {
       kind: 'string',
       unit: 'url',
       secret: true,
@@ -177,7 +178,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
     keyPrefix: opt(z.string().regex(/^[A-Za-z0-9:_-]*$/), { kind: 'string', default: 'sv:', help: 'Prefix of every Redis key.' }),
   },
   mysql: {
-    url: opt(z.url({ protocol: /^mysql$/ }).optional(), {
+    url: opt(urlWith('mysql').optional(), {
       kind: 'string',
       unit: 'url',
       secret: true,

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { pemFileProblems } from '../shared/config/pem-files.js';
 import { opt } from '../shared/config/spec.js';
+import { urlWith } from '../shared/config/url.js';
 import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 import { streamConfig } from '../shared/stream/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 const Path = z.string().min(1);
-const Url = z.url({ protocol: /^https?$/ });
+const Url = urlWith('http', 'https');
 /** A DNS name (letters, digits, hyphens; dot-separated labels) or an IPv4/IPv6 address: what a certificate can name. */
 const HostOrIp = z
   .string()
@@ -93,7 +94,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       default: 1,
       help: 'Broker processes sharing the MQTT port (more than one core for the broker; needs mqtt.clusterRedisUrl). 1 = the broker runs in the gateway process.',
     }),
-    clusterRedisUrl: opt(z.url({ protocol: /^rediss?$/ }).optional(), {
+    clusterRedisUrl: opt(urlWith('redis', 'rediss').optional(), {
       kind: 'string',
       unit: 'url',
       secret: true,
@@ -271,7 +272,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   },
   // Home Assistant through MQTT discovery (gateway/ha/, docs/home-assistant.md); off unless ha.mqttUrl is set.
   ha: {
-    mqttUrl: opt(z.url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' }).optional(), {
+    mqttUrl: opt(urlWith('mqtt', 'mqtts', 'ws', 'wss').optional(), {
       kind: 'string',
       unit: 'url',
       secret: true,
@@ -308,7 +309,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       secret: true,
       help: 'ntfy topic URL to publish to, e.g. https://ntfy.sh/my-kitchen (user:password@ for basic auth); unset = off.',
     }),
-    smtpUrl: opt(z.url({ protocol: /^smtps?$/ }).optional(), {
+    smtpUrl: opt(urlWith('smtp', 'smtps').optional(), {
       kind: 'string',
       unit: 'url',
       secret: true,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlWith } from '../../shared/config/url.js';
 import { Email } from '../auth/users.js';
 
 /**
@@ -6,7 +7,7 @@ import { Email } from '../auth/users.js';
  * it shows it: the webhook secret is stored (it signs every POST) but never shown, only whether
  * one is set; passwords in ntfy and SMTP URLs are shown as `***`. Pure.
  */
-const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+const HttpUrl = urlWith('http', 'https').max(2048);
 
 export const ChannelSpec = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -17,7 +18,7 @@ export const ChannelSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ntfy'), url: HttpUrl }),
   z.strictObject({
     kind: z.literal('email'),
-    smtpUrl: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).max(2048),
+    smtpUrl: urlWith('smtp', 'smtps').max(2048),
     to: z.array(Email).min(1).max(20),
   }),
 ]);

@@ -42,7 +42,7 @@ t.test('a bad config lists every bad key as path: message', async (t) => {
     t.match(details, /^mqtt\.colour: unknown field/m, 'names the unknown file key');
     t.match(details, /^http\.port: /m, 'names http.port (out of range)');
     t.match(details, /^SV_GATEWAY_TYPO: unknown environment variable/m, 'names the unknown env var');
-    t.match(details, /^cloud\.url: /m, 'names cloud.url (wrong protocol)');
+    t.match(details, /^cloud\.url: must be a URL starting with http:\/\/ or https:\/\/$/m, 'names cloud.url and the schemes it may have');
     t.match(details, /^log\.level: /m, 'names log.level');
   }
 });
