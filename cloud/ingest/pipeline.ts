@@ -17,6 +17,8 @@ export interface PipelineOptions {
 export interface Sender {
   id: string;
   orgId: string;
+  /** The highest cook target the gateway accepts, when it said (X-Sousvide-Max-Target-C). */
+  maxTargetC?: number | undefined;
 }
 
 /**
@@ -73,7 +75,12 @@ export class IngestPipeline {
       );
     }
     const { telemetry, status, meta: split } = splitBatch(batch);
-    const meta = { ...split, deadLetters: rejected, cloudAudit: foreign.audit };
+    const meta = {
+      ...split,
+      deadLetters: rejected,
+      cloudAudit: foreign.audit,
+      ...(sender.maxTargetC !== undefined ? { maxTargetC: sender.maxTargetC } : {}),
+    };
     const metaCount = batch.records.length - telemetry.length - status.length + rejected.length;
     const jobs: [SinkName, string, number, () => Promise<unknown>][] = [
       [

@@ -11,6 +11,7 @@ import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse, QueryMs } from '
 import type { Scope } from '../stores/types.js';
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 import { forecastOf } from './forecast.js';
+import { refuseAboveGatewayTarget } from './gateway-target.js';
 import { cookOf, desiredOf, deviceOf } from './views.js';
 
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -131,6 +132,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.set', id, reason ?? 'set via cloud API', { spec });
       const scope = scopeOf(req.principal);
+      await refuseAboveGatewayTarget(stores.meta, scope, id, spec.targetC, 'body.targetC');
       const desired = await stores.meta.setDesiredCook(scope, id, spec, newId('cook'), ts, audit);
       if (!desired) throw unknown(id);
       return detail(scope, id);

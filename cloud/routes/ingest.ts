@@ -1,9 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { RelayBatch } from '../../shared/relay/batch.js';
+import { TEMP_MAX_C, TEMP_MIN_C } from '../../shared/protocol/messages.js';
+import { MAX_TARGET_HEADER, RelayBatch } from '../../shared/relay/batch.js';
 import type { Principal } from '../http/auth.js';
 import { doc } from '../http/validate.js';
 import { parseBatch } from '../ingest/parse.js';
 import { type RouteDeps, SECURITY } from './deps.js';
+
+/**
+ * The highest cook target the gateway accepts, °C: undefined when the header is absent (an older
+ * gateway), null when it is not a temperature (then ignored).
+ */
+function maxTargetOf(v: string | string[] | undefined): number | undefined | null {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^\d{1,3}(\.\d{1,2})?$/.test(v) ? Number(v) : Number.NaN;
+  return n >= TEMP_MIN_C && n <= TEMP_MAX_C ? n : null;
+}
 
 /** `POST /v1/ingest`: a gateway's relay batch (shared/relay/batch.ts); 200 only when every sink committed. */
 export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -32,7 +43,11 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       metrics.parseOk.inc(parsed.batch.records.length);
       metrics.parseFail.inc(parsed.rejected.length);
       const p = req.principal as Extract<Principal, { kind: 'gateway' }>;
-      return pipeline.ingest({ id: p.id, orgId: p.orgId }, parsed.batch, deps.now(), parsed.rejected, parsed.positions);
+      const maxTargetC = maxTargetOf(req.headers[MAX_TARGET_HEADER]);
+      if (maxTargetC === null)
+        req.log.warn({ gatewayId: p.id, value: req.headers[MAX_TARGET_HEADER] }, `${MAX_TARGET_HEADER}: not a temperature; ignored`);
+      const sender = { id: p.id, orgId: p.orgId, maxTargetC: maxTargetC ?? undefined };
+      return pipeline.ingest(sender, parsed.batch, deps.now(), parsed.rejected, parsed.positions);
     },
   );
 }

@@ -9,6 +9,7 @@ import { newId } from '../auth/tokens.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditOf, auditVia, type RouteDeps, SECURITY } from './deps.js';
+import { refuseAboveGatewayTarget } from './gateway-target.js';
 
 /**
  * Cook presets per org, as on the gateway (shared/presets.ts): GET /v1/presets, PUT and DELETE
@@ -93,6 +94,7 @@ export async function presetRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       // The food-safety rule (shared/cook-rules.ts) holds for a preset as for any cook.
       if (lowTempOverrideMissing(spec))
         throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.lowTempOverride: required (true) for a cook ${lowTempRuleText()}`]);
+      await refuseAboveGatewayTarget(stores.meta, scope, id, spec.targetC, 'preset.targetC');
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.set', id, body?.reason ?? `preset ${name} via cloud API`, { spec, preset: name });
       const desired = await stores.meta.setDesiredCook(scope, id, spec, newId('cook'), ts, audit);

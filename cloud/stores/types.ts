@@ -140,6 +140,8 @@ export interface GatewayRow {
   revokedMs: number | null;
   lastSeenMs: number | null;
   backlog: BacklogReport | null;
+  /** The highest cook target the gateway accepts, as it last reported it (null: never reported). */
+  maxTargetC: number | null;
 }
 export interface DeviceRow {
   id: string;
@@ -216,6 +218,8 @@ export interface MetaBatch {
   cloudAudit?: readonly AuditRow[];
   /** The gateway's alarms, each in its whole state (merged into the cloud's copy). */
   alarms?: readonly Alarm[];
+  /** The highest cook target the gateway accepts, when its batch said (X-Sousvide-Max-Target-C). */
+  maxTargetC?: number;
 }
 
 export interface MetaIngestResult {

@@ -1,4 +1,6 @@
 import type { GatewayConfig } from '../config.js';
+import { maxTargetC } from '../control/index.js';
+import { controlConfigOf } from '../control-driver/control-part.js';
 
 /** Everything the relay needs from the gateway config, flat (tests and the bench build it directly). */
 export interface RelayOptions {
@@ -21,6 +23,8 @@ export interface RelayOptions {
   tlsCaFile?: string | undefined;
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;
+  /** The highest cook target this gateway accepts (control.maxC less the overshoot margin), told to the cloud with each batch. */
+  maxTargetC?: number | undefined;
 }
 
 export function relayOptions(config: GatewayConfig): RelayOptions | undefined {
@@ -28,7 +32,7 @@ export function relayOptions(config: GatewayConfig): RelayOptions | undefined {
   if (url === undefined) return undefined;
   // Without a token every batch would be refused; running offline is the honest alternative.
   if (token === undefined) throw new Error('cloud.token: required when cloud.url is set');
-  return { url, token, ...config.relay };
+  return { url, token, ...config.relay, maxTargetC: maxTargetC(controlConfigOf(config.control).watchdog) };
 }
 
 /**

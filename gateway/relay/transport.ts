@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { RelayReply } from '../../shared/relay/batch.js';
+import { MAX_TARGET_HEADER, RelayReply } from '../../shared/relay/batch.js';
 import { parseRetryAfter } from './pacing.js';
 
 export interface TransportOptions {
@@ -12,6 +12,8 @@ export interface TransportOptions {
   tlsKeyFile?: string | undefined;
   /** Keep-alive connections: one per batch in flight (ADR 022). Default 1. */
   connections?: number | undefined;
+  /** The highest cook target this gateway accepts, sent with every batch (MAX_TARGET_HEADER). */
+  maxTargetC?: number | undefined;
 }
 
 /** What one POST /v1/ingest came to, classified for the relay loop. */
@@ -60,6 +62,7 @@ export class CloudTransport {
           authorization: `Bearer ${this.opts.token}`,
           'content-type': 'application/json',
           'content-encoding': 'gzip',
+          ...(this.opts.maxTargetC !== undefined ? { [MAX_TARGET_HEADER]: String(this.opts.maxTargetC) } : {}),
         },
         body,
         headersTimeout: this.opts.requestTimeoutMs,

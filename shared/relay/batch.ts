@@ -8,6 +8,12 @@ import { CommandId, SensorState, TEMP_MAX_C, TEMP_MIN_C } from '../protocol/mess
  * telemetry `(deviceId, boot, seq)`, everything else an `id`. Replays are no-ops in every store.
  */
 export const RELAY_VERSION = 1 as const;
+/**
+ * Sent with every batch: the highest cook target the gateway accepts, °C (its `control.maxC` less
+ * the overshoot margin). The cloud refuses a cook above it for that gateway's kits, as the gateway
+ * would; a cloud that does not know the header ignores it.
+ */
+export const MAX_TARGET_HEADER = 'x-sousvide-max-target-c';
 export const MAX_BATCH_RECORDS = 20_000;
 
 const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);

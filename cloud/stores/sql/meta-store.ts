@@ -269,8 +269,9 @@ export class SqlMetaStore implements MetaStore {
         (b.deadLetters ?? []).map((x) => [gatewayId, orgId, b.batchId, x.index, JSON.stringify(x.reasons), x.payload, nowMs]),
       );
       await d.run(
-        'UPDATE gateways SET last_seen_ms = CASE WHEN last_seen_ms IS NULL OR last_seen_ms < ? THEN ? ELSE last_seen_ms END, backlog = ? WHERE id = ?',
-        [nowMs, nowMs, JSON.stringify(b.backlog), gatewayId],
+        `UPDATE gateways SET last_seen_ms = CASE WHEN last_seen_ms IS NULL OR last_seen_ms < ? THEN ? ELSE last_seen_ms END, backlog = ?,
+           max_target_c = COALESCE(?, max_target_c) WHERE id = ?`,
+        [nowMs, nowMs, JSON.stringify(b.backlog), b.maxTargetC ?? null, gatewayId],
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
       await adoptCooks(d, gatewayId, orgId, b.cooks);

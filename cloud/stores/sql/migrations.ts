@@ -148,6 +148,11 @@ export const MIGRATIONS: Migration[] = [
       ix(d, 'notify_deliveries', 'notify_deliveries_org', 'org_id, id'),
     ]),
   },
+  {
+    version: 8,
+    name: 'gateways: the highest cook target each accepts (its control.maxC less the overshoot margin), as it reports it',
+    up: both((d) => [`ALTER TABLE gateways ADD COLUMN max_target_c ${d === 'mysql' ? 'DOUBLE' : 'REAL'} NULL`]),
+  },
 ];
 
 export const MIGRATIONS_TABLE = {

@@ -31,6 +31,7 @@ export function gatewayRow(r: Row): GatewayRow {
     revokedMs: nn(r.revoked_ms),
     lastSeenMs: nn(r.last_seen_ms),
     backlog: json(r.backlog) as GatewayRow['backlog'],
+    maxTargetC: nn(r.max_target_c),
   };
 }
 
