@@ -44,9 +44,11 @@ bool PressScheduler::popAck(Ack& out) {
   return true;
 }
 
-// PROTOCOL: a command older than ttlMs is ignored (from sentTs when the clock is synced).
+// PROTOCOL: a press older than ttlMs is ignored (from sentTs when the clock is synced). A safe
+// never expires: it can only switch the heater off, and a gateway clock that disagrees with ours
+// (a Raspberry Pi before its first NTP sync) must not keep it from doing so.
 bool PressScheduler::expired(const Job& j, uint32_t nowMs) const {
-  if (j.internal) return false;
+  if (j.internal || !j.always) return false;
   uint64_t age = static_cast<uint64_t>(j.ageAtReceiptMs) + (nowMs - j.receivedMs);
   return age > j.ttlMs;
 }

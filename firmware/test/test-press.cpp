@@ -135,6 +135,12 @@ TEST(press_ttl_uses_sentTs_when_the_clock_is_synced) {
   s.cmd("c-8", Op::Press, Expect::On, 5000, 1763798400000ULL, 1763798404000ULL);  // 4 s old, 1 s left
   s.run(1000);
   CHECK(s.p.heater());
+  Rig late;  // a safe never expires: a gateway clock an hour behind ours must not keep the heater on
+  late.p.restoreHeater(true);
+  late.cmd("c-10", Op::Safe, Expect::None, 5000, 1763798400000ULL, 1763802000000ULL);
+  late.run(1000);
+  CHECK_STR(late.joined(), "1000:Press | 1550:Release | 1850:Detach | ack c-10 ok heater=off");
+  CHECK(!late.p.heater());
   Rig f;  // a gateway clock ahead of ours: age counts as 0, never negative
   f.cmd("c-9", Op::Press, Expect::On, 5000, 1763798409000ULL, 1763798400000ULL);
   f.run(1000);

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import type { KitParams } from '../../shared/thermal/params.js';
 import { ThermalSim } from '../../shared/thermal/simulator.js';
+import { waitFor } from '../../test/harness/index.js';
 import { startGateway } from '../testing/fixture.js';
 import { simKitOverMqtt } from '../testing/sim-kit.js';
 
@@ -12,7 +13,8 @@ import { simKitOverMqtt } from '../testing/sim-kit.js';
  */
 const HOUR = 3_600_000;
 
-async function cooking(t: Test, params: Partial<KitParams>, id: string) {
+/** `kitAheadMs`: the kit has a synced clock this far ahead of the gateway's wall clock (it then judges a press's age by sentTs). */
+async function cooking(t: Test, params: Partial<KitParams>, id: string, kitAheadMs?: number) {
   const sim = new ThermalSim({ startC: 30, volumeL: 3, heaterW: 1500, heaterTauS: 60, seed: 11, ...params });
   let stepMs = 0;
   const gw = await startGateway(
@@ -21,7 +23,8 @@ async function cooking(t: Test, params: Partial<KitParams>, id: string) {
     { 'cloud.url': 'http://127.0.0.1:9', 'cloud.token': 'svg_unreachable-cloud-token-0000' },
     { now: () => sim.nowMs + stepMs, monoNow: () => sim.nowMs },
   );
-  const { received, second, api } = await simKitOverMqtt(t, gw, sim, id);
+  const kitClock = kitAheadMs === undefined ? undefined : () => sim.nowMs + kitAheadMs;
+  const { received, second, api } = await simKitOverMqtt(t, gw, sim, id, kitClock);
   /** Steps the wall clock, and lets the gateway's 1 s tick see it. */
   const stepWall = async (ms: number) => {
     stepMs += ms;
@@ -84,7 +87,9 @@ async function timedCook(t: Test, stepH: number) {
   const stepS = s.sim.tMs / 1000;
   for (let i = 0; i < 5 * 60; i++) await s.second();
   const soon = await view();
-  for (let i = 0; i < 3600 && s.events('done').length === 0; i++) await s.second();
+  // Up to the moment control ends the cook (in memory, so both runs stop at the same reading).
+  for (let i = 0; i < 3600 && s.gw.gateway.control.view(id)?.cook?.state !== 'done'; i++) await s.second();
+  await waitFor('the done event committed', async () => (s.events('done').length > 0 ? true : undefined), 5000);
   return {
     s,
     before,
@@ -114,4 +119,24 @@ t.test('the wall clock steps forward three hours during a one-hour timed cook: c
   t.ok(r.doneTs !== null && calm.doneTs !== null, 'both cooks are done');
   const late = (r.doneTs ?? 0) - (r.reachedTs + 3 * HOUR + HOUR);
   t.ok(Math.abs(late) < 5000, `done an hour after reaching the target, stamped on the new wall clock (${late} ms off)`);
+});
+
+t.test('a kit whose clock is an hour ahead of the gateway’s (a Pi before its NTP sync): the cook still heats', async (t) => {
+  const s = await cooking(t, {}, 'kit-ahead', HOUR);
+  for (let i = 0; i < 5; i++) await s.second();
+  t.equal((await s.api('PUT', '/v1/devices/kit-ahead/cook', { targetC: 56, durationMin: 60 })).status, 200, 'a 56 °C cook starts');
+  for (let i = 0; i < 300; i++) await s.second();
+  const [first, ...rest] = s.received;
+  t.ok(first?.cmd.sentTs !== undefined, 'the first press carried sentTs');
+  const sender = (s.gw.gateway.control as unknown as { sender: { stats: { refused: number } } }).sender;
+  t.equal(sender.stats.refused, 1, 'and the kit refused it, as an hour old');
+  t.ok(rest.length > 0, `the gateway pressed again (${rest.length} commands)`);
+  t.same(
+    rest.filter((r) => r.cmd.sentTs !== undefined).map((r) => r.cmd.id),
+    [],
+    'without sentTs from then on: the kit counts the TTL from receipt',
+  );
+  t.ok(s.sim.waterC > 45, `the bath heats: ${s.sim.waterC.toFixed(1)} °C after five minutes (from 30 °C)`);
+  const metrics = await (await fetch(`http://127.0.0.1:${s.gw.httpPort}/metrics`)).text();
+  t.match(metrics, /^command_clock_skew_total 1$/m, 'the disagreement is counted once');
 });

@@ -1,4 +1,5 @@
 import type { Ack, Command } from '../../shared/protocol/messages.js';
+import { monotonicNow } from '../../shared/time/monotonic.js';
 import type { Decision } from '../control/types.js';
 import { newId } from './ids.js';
 import type { RecordSink } from './record-sink.js';
@@ -16,6 +17,9 @@ interface Pending {
   deviceId: string;
   attempts: number;
   issuedTs: number;
+  /** Monotonic time of the last attempt, and whether it carried `sentTs`. */
+  sentMono: number;
+  withSentTs: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -27,6 +31,12 @@ interface Pending {
  */
 export class CommandSender {
   private readonly pending = new Map<string, Pending>();
+  /**
+   * Kits whose clock disagrees with this gateway's by more than the TTL: they refused as expired a
+   * command sent a moment ago. Their commands go without `sentTs` (a kit then counts the TTL from
+   * receipt) until the wall clock steps (`clockStepped`: NTP's first sync, most likely).
+   */
+  private readonly skewed = new Set<string>();
   stats = { sent: 0, acked: 0, refused: 0, timeout: 0, retries: 0 };
 
   constructor(
@@ -37,7 +47,14 @@ export class CommandSender {
     private readonly now: () => number = Date.now,
     /** Every Ack that answers one of our commands (control takes the kit's belief from it). */
     private readonly onAcked: (deviceId: string, cmd: Command, ack: Ack) => void = () => {},
+    /** A kit refused as expired a command sent `afterMs` ago, within its TTL: the two clocks disagree. */
+    private readonly onClockSkew: (deviceId: string, afterMs: number) => void = () => {},
   ) {}
+
+  /** The wall clock stepped (control-loop's tick): send `sentTs` to every kit again. */
+  clockStepped(): void {
+    this.skewed.clear();
+  }
 
   send(deviceId: string, decision: Exclude<Decision, { kind: 'none' }>): Command {
     const ts = this.now();
@@ -45,7 +62,15 @@ export class CommandSender {
       decision.kind === 'press'
         ? { v: 1, id: newId('c', ts), op: 'press', expect: decision.expect, ttlMs: this.o.ttlMs, sentTs: ts, maxC: this.o.maxC }
         : { v: 1, id: newId('c', ts), op: 'safe', ttlMs: this.o.ttlMs, sentTs: ts, maxC: this.o.maxC };
-    const p: Pending = { cmd, deviceId, attempts: 0, issuedTs: ts, timer: undefined as unknown as NodeJS.Timeout };
+    const p: Pending = {
+      cmd,
+      deviceId,
+      attempts: 0,
+      issuedTs: ts,
+      sentMono: 0,
+      withSentTs: true,
+      timer: undefined as unknown as NodeJS.Timeout,
+    };
     this.pending.set(cmd.id, p);
     this.attempt(p);
     return cmd;
@@ -56,6 +81,11 @@ export class CommandSender {
     if (!p || p.deviceId !== deviceId) return; // unknown or foreign id: ignored (and never trusted)
     clearTimeout(p.timer);
     this.pending.delete(ack.id);
+    const afterMs = monotonicNow() - p.sentMono;
+    if (!ack.ok && ack.err === 'expired' && p.withSentTs && afterMs < this.o.ttlMs && !this.skewed.has(deviceId)) {
+      this.skewed.add(deviceId);
+      this.onClockSkew(deviceId, Math.round(afterMs));
+    }
     const ts = this.now();
     if (ack.ok) this.stats.acked++;
     else this.stats.refused++;
@@ -89,7 +119,10 @@ export class CommandSender {
     p.attempts++;
     if (p.attempts > 1) this.stats.retries++;
     else this.stats.sent++;
-    this.publish(p.deviceId, JSON.stringify({ ...p.cmd, sentTs: this.now() }));
+    p.sentMono = monotonicNow();
+    p.withSentTs = !this.skewed.has(p.deviceId);
+    const { sentTs: _sentTs, ...bare } = p.cmd;
+    this.publish(p.deviceId, JSON.stringify(p.withSentTs ? { ...p.cmd, sentTs: this.now() } : bare));
     p.timer = setTimeout(() => this.timeout(p), this.o.ackTimeoutMs);
     p.timer.unref();
   }

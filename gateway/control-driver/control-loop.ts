@@ -118,6 +118,7 @@ export class ControlLoop {
       const step = this.clock.step();
       if (step !== null) {
         this.stats?.inc('clock_step');
+        this.sender.clockStepped();
         this.log.warn(
           { stepMs: step },
           'the wall clock stepped: control keeps its own time (timers, presses, the watchdog); records carry the new wall time',

@@ -83,6 +83,13 @@ export class ControlPart implements Part {
       },
       d.now,
       (deviceId, cmd, ack) => this.loop.onAck(deviceId, cmd, ack),
+      (deviceId, afterMs) => {
+        d.stats.inc('command_clock_skew');
+        log.warn(
+          { deviceId, afterMs, ttlMs: config.control.commandTtlMs },
+          "a kit refused as expired a command sent a moment ago: its clock and this gateway's disagree by more than the TTL (check NTP on both); its commands now go without sentTs",
+        );
+      },
     );
     this.loop = new ControlLoop(this.sender, sink, log, d.clock, d.stats, controlConfigOf(config.control));
   }

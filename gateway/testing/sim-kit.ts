@@ -19,14 +19,23 @@ export async function simKitOverMqtt(
   gw: GatewayFixture,
   sim: ThermalSim,
   id: string,
+  /**
+   * The kit's own synced clock: it then judges a command's age by `sentTs` as the firmware does
+   * (docs/protocol.md: only a press expires), and ignores a redelivered id. Default: no clock.
+   */
+  kitClock?: () => number,
 ) {
   const { kit, api: raw } = await kitWithApi(t, gw, id);
   const received: ReceivedCommand[] = [];
   kit.on('message', (_topic, payload) => {
     const cmd = Command.parse(JSON.parse(payload.toString()));
     received.push({ simS: sim.tMs / 1000, cmd });
-    const ack = sim.command({ op: cmd.op, ...(cmd.expect ? { expect: cmd.expect } : {}) });
-    kit.publish(`sv/${id}/ack`, JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater }), { qos: 1 });
+    const op = { op: cmd.op, ...(cmd.expect ? { expect: cmd.expect } : {}) };
+    const expired = kitClock !== undefined && cmd.sentTs !== undefined && kitClock() - cmd.sentTs > cmd.ttlMs;
+    const ack = kitClock ? sim.receive({ id: cmd.id, ...op, expired }) : sim.command(op);
+    if (ack === null) return; // a redelivered id: the first delivery's Ack stands
+    const err = ack.err ? { err: ack.err } : {};
+    kit.publish(`sv/${id}/ack`, JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater, ...err }), { qos: 1 });
   });
   await kit.subscribeAsync(`sv/${id}/cmd`, { qos: 1 });
   let heard = 0;

@@ -4,7 +4,7 @@
  * firmware's press scheduler, the thermal simulator, a third-party kit).
  *
  * A case: what the kit believes before, the command it receives, whether the same command (same
- * id) arrives a second time (QoS 1 redelivery) and whether it has expired (older than `ttlMs`).
+ * id) arrives a second time (QoS 1 redelivery) and whether it is older than `ttlMs` (only a press expires).
  * Its outcome counts everything both deliveries caused: the presses made, the one Ack, and what
  * the kit believes afterwards. `ack.heater` is what the Ack reports.
  */
@@ -25,13 +25,14 @@ type Command = KitContractCase['command'];
 
 /**
  * The contract, written once:
- * - an expired command is refused (`ok: false`, `err: "expired"`) and presses nothing;
+ * - an expired `press` is refused (`ok: false`, `err: "expired"`) and presses nothing; a `safe`
+ *   never expires (it can only switch the heater off, whatever the gateway's clock says);
  * - `press` presses exactly once, whatever the kit believed, then the kit believes and acks `expect`;
  * - `safe` presses only if the kit believes the heater on, then it believes and acks off;
  * - a redelivered id changes nothing: no second press, no second Ack.
  */
 function outcome(before: boolean, command: Command, expired: boolean): KitContractCase['outcome'] {
-  if (expired) return { presses: 0, ack: { ok: false, heater: before, err: 'expired' }, heater: before };
+  if (expired && command.op === 'press') return { presses: 0, ack: { ok: false, heater: before, err: 'expired' }, heater: before };
   if (command.op === 'safe') return { presses: before ? 1 : 0, ack: { ok: true, heater: false }, heater: false };
   const on = command.expect === 'on';
   return { presses: 1, ack: { ok: true, heater: on }, heater: on };

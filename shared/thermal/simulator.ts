@@ -153,13 +153,14 @@ export class ThermalSim {
   /**
    * A command delivered over MQTT, as the firmware receives it (docs/protocol.md, the kit's
    * command contract): an id already executed (a QoS 1 redelivery) is ignored — no press, no
-   * Ack (`null`); an expired command is refused without a press; anything else is `command()`.
+   * Ack (`null`); an expired press is refused without pressing; anything else is `command()`.
    */
   receive(cmd: SimDelivery): SimAck | null {
     if (this.recentIds.includes(cmd.id)) return null;
     this.recentIds.push(cmd.id);
     if (this.recentIds.length > RECENT_IDS) this.recentIds.shift();
-    if (cmd.expired) return { ok: false, heater: this.belief, err: 'expired' };
+    // Only a press expires: a safe switches off whatever its age (docs/protocol.md).
+    if (cmd.expired && cmd.op === 'press') return { ok: false, heater: this.belief, err: 'expired' };
     return this.command(cmd);
   }
 
