@@ -16,6 +16,7 @@ export class CloudMetrics {
   readonly fail: Record<SinkName, Counter>;
   readonly pipelineSuccess: Counter;
   readonly foreignDevice: Counter<'reason'>;
+  readonly tokenShared: Counter;
   readonly sinkSeconds: Histogram<'sink' | 'backend' | 'outcome'>;
   readonly batchSeconds: Histogram<'outcome'>;
   readonly visibleSeconds: Histogram;
@@ -37,6 +38,10 @@ export class CloudMetrics {
       mysql: counter('mysql_fail_total', 'Records the meta sink failed to commit.'),
     };
     this.pipelineSuccess = counter('pipeline_success_total', 'Records of batches answered 2xx (every sink committed).');
+    this.tokenShared = counter(
+      'gateway_token_shared_total',
+      'Gateway tokens seen in use by two running gateways (a copied data dir), once a day each.',
+    );
     this.foreignDevice = new Counter({
       name: 'ingest_foreign_device_total',
       help: 'Records refused because their device belongs to another gateway (reason foreign) or was revoked by its own (reason revoked); dead-lettered and audited.',

@@ -74,6 +74,7 @@ export class Relay {
   private wake: (() => void) | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private lastDropReport: number;
+  private readonly instance = randomBytes(8).toString('hex');
   private pendingAck: Promise<void> = Promise.resolve();
   /** The next batch past the cursors, read while others are on the wire. */
   private ahead: Promise<ReadReply | undefined> | undefined;
@@ -136,7 +137,8 @@ export class Relay {
 
   start(): void {
     this.reader.open();
-    this.transport = new CloudTransport({ ...this.opts, connections: this.cfg.maxInFlight });
+    // A random id of this process in every batch: the cloud tells two running copies of one gateway apart.
+    this.transport = new CloudTransport({ ...this.opts, connections: this.cfg.maxInFlight, instance: this.instance });
     this.running = true;
     this.loop = this.run().catch((err: Error) => this.log.error({ err }, 'relay loop failed'));
     this.scheduleStats(0);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { MAX_TARGET_HEADER, RelayReply } from '../../shared/relay/batch.js';
+import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayReply } from '../../shared/relay/batch.js';
 import { parseRetryAfter } from './pacing.js';
 
 export interface TransportOptions {
@@ -14,6 +14,8 @@ export interface TransportOptions {
   connections?: number | undefined;
   /** The highest cook target this gateway accepts, sent with every batch (MAX_TARGET_HEADER). */
   maxTargetC?: number | undefined;
+  /** This gateway process's random id, sent with every batch (INSTANCE_HEADER). */
+  instance?: string | undefined;
 }
 
 /** What one POST /v1/ingest came to, classified for the relay loop. */
@@ -63,6 +65,7 @@ export class CloudTransport {
           'content-type': 'application/json',
           'content-encoding': 'gzip',
           ...(this.opts.maxTargetC !== undefined ? { [MAX_TARGET_HEADER]: String(this.opts.maxTargetC) } : {}),
+          ...(this.opts.instance !== undefined ? { [INSTANCE_HEADER]: this.opts.instance } : {}),
         },
         body,
         headersTimeout: this.opts.requestTimeoutMs,

@@ -92,6 +92,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: the food may not be safe to eat.`;
     case 'gateway_offline':
       return `The gateway ${String(d.name ?? '?')} has not reported to the cloud for ${minutes(d.silentMs)} min: check its power and internet connection. If it is running, it keeps controlling its kits.`;
+    case 'gateway_token_shared':
+      return `Two running gateways use the token of the gateway ${String(d.name ?? '?')}: one is a copy (a cloned SD card or data dir?). Their kits' records are mixed under one gateway. Give the copy its own token (sousvide cloud gateway add) and start it on a fresh data dir.`;
     case 'test':
       return `This is a test notification from your sous-vide ${d.from === 'cloud' ? 'cloud' : 'gateway'}.`;
     default:
@@ -133,6 +135,7 @@ export function notificationTitle(n: Pick<Notification, 'type' | 'severity' | 'd
     done: 'Cook complete',
     test: 'Test notification',
     gateway_offline: 'Gateway offline',
+    gateway_token_shared: 'Gateway token used twice',
   };
   const head = what[n.type] ?? (n.severity === 'critical' ? 'CRITICAL alarm' : n.severity === 'alarm' ? 'Alarm' : 'Notice');
   return n.deviceId ? `${head}: ${n.deviceId}` : head;

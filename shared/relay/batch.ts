@@ -14,6 +14,11 @@ export const RELAY_VERSION = 1 as const;
  * would; a cloud that does not know the header ignores it.
  */
 export const MAX_TARGET_HEADER = 'x-sousvide-max-target-c';
+/**
+ * Sent with every batch: a random id of the gateway process (new at each start). Two ids that
+ * alternate under one token are two running gateways sharing it (a copied data dir).
+ */
+export const INSTANCE_HEADER = 'x-sousvide-instance';
 export const MAX_BATCH_RECORDS = 20_000;
 
 const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
