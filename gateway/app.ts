@@ -4,6 +4,7 @@ import { FailedAuthLimiter } from '../shared/http/failed-auth-limit.js';
 import type { Logger } from '../shared/log.js';
 import type { StreamHub } from '../shared/stream/hub.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
+import { monotonicNow } from '../shared/time/monotonic.js';
 import { SteadyClock } from '../shared/time/steady-clock.js';
 import { GatewayAlarms } from './alarms/gateway-alarms.js';
 import { GatewayBroker } from './broker/broker.js';
@@ -38,6 +39,8 @@ import { buildRelay, type Relay } from './relay/index.js';
 import { plainCloudWarning } from './relay/options.js';
 import { startSnapshot } from './snapshot.js';
 import { Stats } from './stats.js';
+import { StoreHealth } from './store/health.js';
+import { logStoreHealth } from './store/health-log.js';
 import { lockDataDir, writeGatewayInfo } from './store/lock.js';
 import { PresetStore } from './store/presets.js';
 import { StoreReader } from './store/reader.js';
@@ -95,9 +98,12 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     clients: () => broker.connectedClients,
     storeQueue: () => store.queued,
   });
-  store.onCommit = (items, ms) => {
+  const storeHealth = new StoreHealth();
+  store.onCommit = (items, ms, error) => {
     metrics.commitItems.observe(items);
     metrics.commitLatency.observe(ms / 1000);
+    const line = storeHealth.commit(items, error, monotonicNow());
+    if (line) logStoreHealth(log, config.dataDir, line);
   };
   const onPubackLatency = (ms: number) => metrics.pubackLatency.observe(ms / 1000);
   const refusals = new RefusalLog(log.child({ part: 'refusals' }));
@@ -143,7 +149,10 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   // Alarms (ADR 035): raised and cleared with control's events; acknowledged here or in the cloud.
   const alarms = new GatewayAlarms({ store, reader: () => reader.db, relayOn, onAcknowledged: notifier.acknowledge, log });
   alarms.on('change', stream.alarmChanged);
-  const http = buildHttp(log, metrics, () => ({ name: config.name, clients: broker.connectedClients }));
+  const http = buildHttp(log, metrics, () => {
+    const failing = storeHealth.failing(monotonicNow());
+    return { name: config.name, clients: broker.connectedClients, store: failing ? { failing: true, ...failing } : { failing: false } };
+  });
   // Every /v1 route: the operator token, with failed attempts limited per address.
   const operator = operatorAuth(tokenFile, new FailedAuthLimiter(config.http.authFailuresPerMin));
   // Built with the app (metrics, GET /v1/relay); the downlink applies cloud cooks through control.

@@ -27,7 +27,7 @@ export class StoreWriter {
   private lastStart = Number.NEGATIVE_INFINITY;
   private waitTimer: NodeJS.Timeout | undefined;
   /** Items per commit, for the metrics. */
-  onCommit: ((items: number, ms: number, failed: boolean) => void) | undefined;
+  onCommit: ((items: number, ms: number, error: string | undefined) => void) | undefined;
 
   constructor(
     private readonly dataDir: string,
@@ -157,8 +157,8 @@ export class StoreWriter {
   /** A group commit answered (or the thread gone): every callback of it, in arrival order. */
   private committed(batch: Pending, error: string | undefined, outcomes: Uint8Array | undefined, ms: number, threadErr?: Error): void {
     this.commits--;
-    this.onCommit?.(batch.items.length, ms, error !== undefined);
     const err = threadErr ?? (error !== undefined ? new Error(`store commit failed: ${error}`) : null);
+    this.onCommit?.(batch.items.length, ms, err === null ? undefined : err.message);
     for (let i = 0; i < batch.callbacks.length; i++) (batch.callbacks[i] as CommitCallback)(err, (outcomes?.[i] ?? 0) as ItemOutcome);
     if (this.current.items.length > 0) this.scheduleFlush();
   }
