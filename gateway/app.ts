@@ -138,7 +138,6 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     send: (deviceId, payload) => broker.sendCommand(deviceId, payload),
     relayOn,
     log,
-    now,
     clock,
     stats,
     notify: notifier.plan,

@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/log.js';
 import { type Notification, notificationText } from '../../shared/notify/message.js';
+import type { MetaStore } from '../stores/types.js';
 
 /** How long an instance of a gateway is remembered after its last batch. */
 export const SHARED_TOKEN_WINDOW_MS = 10 * 60_000;
@@ -52,30 +53,33 @@ export function sharedTokenNotification(gateway: { id: string; name: string }, n
   };
 }
 
-/** Logs it and queues the org's notification (one a day, whichever cloud instance claims it first); never throws. */
-export async function reportSharedToken(
-  d: {
-    log: Logger;
-    gateway: (orgId: string, id: string) => Promise<{ id: string; name: string; orgId: string } | null>;
-    enqueueOnce: (orgId: string, gatewayId: string, n: Notification, nowMs: number) => Promise<number>;
-    /** The org's audit row (visible without any notification channel). */
-    audit: (orgId: string, gatewayId: string, reason: string) => Promise<void>;
-  },
-  orgId: string,
-  gatewayId: string,
-  nowMs: number,
-): Promise<void> {
+/**
+ * Logs it, writes the org's audit row (visible without any notification channel) and queues its
+ * notification. Both carry the notification's id (gateway and day), so that several cloud
+ * instances write each once. Never throws.
+ */
+export async function reportSharedToken(meta: MetaStore, log: Logger, orgId: string, gatewayId: string, nowMs: number): Promise<void> {
   try {
-    const gw = await d.gateway(orgId, gatewayId);
+    const gw = await meta.getGateway({ orgId }, gatewayId);
     if (!gw) return;
-    d.log.error(
-      { gatewayId, orgId: gw.orgId },
+    log.error(
+      { gatewayId, orgId },
       'two running gateways send with this gateway token (a copied data dir or SD card?): give the copy its own token and data dir',
     );
     const n = sharedTokenNotification(gw, nowMs);
-    await d.audit(gw.orgId, gw.id, n.text);
-    await d.enqueueOnce(gw.orgId, gw.id, n, nowMs);
+    await meta.addAudit({
+      id: n.id,
+      orgId,
+      gatewayId,
+      ts: nowMs,
+      actor: { type: 'cloud' },
+      deviceId: null,
+      action: 'gateway.token_shared',
+      reason: n.text,
+      data: { gatewayId },
+    });
+    await meta.notify.enqueueOnce(orgId, gatewayId, n, nowMs);
   } catch (err) {
-    d.log.warn({ err, gatewayId }, 'could not record a shared gateway token');
+    log.warn({ err, gatewayId }, 'could not record a shared gateway token');
   }
 }

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { Notification } from '../../shared/notify/message.js';
 import { TEMP_MAX_C, TEMP_MIN_C } from '../../shared/protocol/messages.js';
 import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayBatch } from '../../shared/relay/batch.js';
 import type { Principal } from '../http/auth.js';
 import { doc } from '../http/validate.js';
 import { parseBatch } from '../ingest/parse.js';
 import { reportSharedToken, SharedTokenWatch } from '../ingest/shared-token.js';
-import { auditOf, type RouteDeps, SECURITY } from './deps.js';
+import { type RouteDeps, SECURITY } from './deps.js';
 
 /**
  * The highest cook target the gateway accepts, °C: undefined when the header is absent (an older
@@ -22,14 +21,6 @@ function maxTargetOf(v: string | string[] | undefined): number | undefined | nul
 export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, metrics, pipeline } = deps;
   const sharedToken = new SharedTokenWatch();
-  const report = {
-    log: deps.log,
-    gateway: (orgId: string, id: string) => deps.stores.meta.getGateway({ orgId }, id),
-    enqueueOnce: (orgId: string, gatewayId: string, n: Notification, nowMs: number) =>
-      deps.stores.meta.notify.enqueueOnce(orgId, gatewayId, n, nowMs),
-    audit: (orgId: string, gatewayId: string, reason: string) =>
-      deps.stores.meta.addAudit({ ...auditOf(null, deps.now(), 'gateway.token_shared', null, reason, { gatewayId }), orgId, gatewayId }),
-  };
   http.post(
     '/v1/ingest',
     {
@@ -61,7 +52,7 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const instance = req.headers[INSTANCE_HEADER];
       if (typeof instance === 'string' && /^[0-9a-f]{8,32}$/.test(instance) && sharedToken.seen(p.id, instance, deps.now())) {
         metrics.tokenShared.inc();
-        void reportSharedToken(report, p.orgId, p.id, deps.now());
+        void reportSharedToken(deps.stores.meta, deps.log, p.orgId, p.id, deps.now());
       }
       return pipeline.ingest(sender, parsed.batch, deps.now(), parsed.rejected, parsed.positions);
     },

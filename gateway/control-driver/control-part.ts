@@ -21,9 +21,7 @@ export interface ControlDeps {
   send: (deviceId: string, payload: string) => void;
   relayOn: () => boolean;
   log: Logger;
-  /** The wall clock (commands' stamps, records). */
-  now: () => number;
-  /** Control's own time (shared/time/steady-clock.ts): the wall clock at start, advanced by the monotonic clock. */
+  /** Control's own time (shared/time/steady-clock.ts): the wall clock at start, advanced by the monotonic clock; its wall clock stamps commands. */
   clock: SteadyClock;
   /** Counts what control notices about kits (`boot_regression`). */
   stats: Stats;
@@ -81,7 +79,7 @@ export class ControlPart implements Part {
         ttlMs: config.control.commandTtlMs,
         maxC: config.control.maxC,
       },
-      d.now,
+      () => d.clock.wallNow(),
       (deviceId, cmd, ack) => this.loop.onAck(deviceId, cmd, ack),
       (deviceId, afterMs) => {
         d.stats.inc('command_clock_skew');
