@@ -1,23 +1,14 @@
+import { clearedBy } from '../../shared/alarms/lifecycle.js';
 import { notificationText } from '../../shared/notify/message.js';
 import { temp } from './format.js';
 import type { EventItem } from './model.js';
 import { unit } from './units.js';
 
 /**
- * Which alarms are still active, derived from the event stream: neither API has an alarm state or
- * an acknowledge route, so an alarm (severity alarm or critical) stays active until the event
- * that clears it (the watchdog's own "cleared" events) or the end of the cook it belongs to.
+ * Which alarms are still active, derived from the event stream: an alarm (severity alarm or
+ * critical) stays active until the event that clears it (the watchdog's own "cleared" events) or
+ * the end of the cook it belongs to; the rule is the alarm lifecycle's (shared/alarms/lifecycle.ts).
  */
-const CLEARED_BY: Record<string, string[]> = {
-  sensor_ok: ['sensor_fault'],
-  over_temp_cleared: ['over_temp'],
-  fail_safe_released: ['actuator_disobeys', 'ack_contradicts'],
-  online: ['offline'],
-  // A stopped or new cook ends the alarms that belong to a cook.
-  stopped: ['actuator_fault', 'heater_stuck', 'food_safety_alarm', 'resume_unsafe', 'heater_state_unknown'],
-  heating: ['actuator_fault', 'heater_stuck', 'food_safety_alarm', 'resume_unsafe', 'heater_state_unknown'],
-};
-
 export const isAlarm = (e: EventItem) => e.severity === 'alarm' || e.severity === 'critical';
 
 /** Active alarms per device from events given newest first. */
@@ -28,7 +19,7 @@ export function activeAlarms(events: readonly EventItem[]): Map<string, EventIte
     const dev = e.deviceId ?? '(gateway)';
     const m = active.get(dev) ?? new Map<string, EventItem>();
     active.set(dev, m);
-    for (const t of CLEARED_BY[e.type] ?? []) m.delete(t);
+    for (const t of clearedBy(e.type)) m.delete(t);
     if (isAlarm(e)) m.set(e.type, e);
   }
   return new Map([...active].map(([d, m]) => [d, [...m.values()].sort((a, b) => b.ts - a.ts)]));

@@ -1,6 +1,13 @@
 import { FOOD_CODE } from '../../shared/cook-rules.js';
 
 /**
+ * A water bath with its heater off cools slower than this (a 5 L open pot at 90 °C: about
+ * 0.017 °C/s). A probe that falls faster is not reading the water: the watchdog's fall rule
+ * trips on it, and the engine draws no conclusion from it (ADR 051).
+ */
+export const BATH_MAX_COOL_C_PER_S = 0.02;
+
+/**
  * Engine and watchdog settings with their defaults (units in the names). The gateway's config
  * schema can expose these; the engine only needs a plain object.
  */
@@ -67,11 +74,17 @@ export interface WatchdogConfig {
   stuckHeaterOnMs: number;
   /** A change faster than this between readings is implausible for a water bath. */
   maxJumpCPerS: number;
+  /**
+   * A reading this far below the recent high (the highest of the last `fallWindowMs`), beyond
+   * what a bath can cool in the time, is a probe out of the water (sensor fault `fall`).
+   */
+  maxFallC: number;
+  fallWindowMs: number;
   /** Over-temperature above target + this. */
   overTargetC: number;
   /** Absolute over-temperature limit (also sent to the kit as Command.maxC). */
   absoluteMaxC: number;
-  /** Heater stuck: commanded on this long with no rise. */
+  /** Heater stuck: commanded on this long with no rise; the heater is then held off (watchdog.ts). */
   heaterStuckMs: number;
   heaterStuckRiseC: number;
   /** FDA Food Code danger zone and time-as-a-control figures. */
@@ -89,6 +102,8 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   stuckMs: 300_000,
   stuckHeaterOnMs: 120_000,
   maxJumpCPerS: 2,
+  maxFallC: 3,
+  fallWindowMs: 60_000,
   overTargetC: 3,
   absoluteMaxC: 90,
   heaterStuckMs: 300_000,

@@ -18,6 +18,7 @@ import {
   checkCookSpec,
   initialWatchdogState,
   resumeCheck,
+  retryOnCookChange,
   type WatchdogState,
   watchCookStart,
   watchdogInhibit,
@@ -79,7 +80,7 @@ export function controlStep(
   nowMs: number,
   cfg: ControlConfig = DEFAULT_CONTROL,
 ): ControlResult {
-  return releaseLatch(dispatch(state, input, nowMs, cfg));
+  return releaseLatch(dispatch(state, input, nowMs, cfg), nowMs);
 }
 
 function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number, cfg: ControlConfig): ControlResult {
@@ -101,11 +102,18 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       const check = checkCookSpec(input.spec, cfg.watchdog);
       if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = changeCook(state.engine, input.spec, nowMs);
-      return { state: { ...state, engine: r.state }, decision: r.decision, events: r.events, audit: [...check.audit, ...r.audit] };
+      // A changed cook is the operator's word that a held-off heater may be tried again.
+      const next = { ...state, engine: r.state, watchdog: retryOnCookChange(state.watchdog) };
+      return { state: withInhibit(next), decision: r.decision, events: r.events, audit: [...check.audit, ...r.audit] };
     }
     case 'cook_stop': {
       const r = stopCook(state.engine, nowMs, cfg.engine);
-      return finish({ ...state, engine: r.state, resumeHold: null }, r.decision, r.events, r.audit);
+      return finish(
+        { ...state, engine: r.state, watchdog: retryOnCookChange(state.watchdog), resumeHold: null },
+        r.decision,
+        r.events,
+        r.audit,
+      );
     }
     case 'cook_resume': {
       const v = resumeCheck(input, nowMs, cfg.watchdog);
@@ -158,10 +166,10 @@ function onAck(state: DeviceControlState, a: Extract<ControlInput, { kind: 'ack'
 }
 
 /** The latch holds while its cause does (the watchdog's inhibit); then normal control resumes. */
-function releaseLatch(r: ControlResult): ControlResult {
+function releaseLatch(r: ControlResult, nowMs: number): ControlResult {
   const s = r.state;
   if (s.latch === null || watchdogInhibit(s.watchdog) !== null) return r;
-  const data = { reason: s.latch.reason, heldMs: s.latch.sinceMs, safes: s.latch.safes };
+  const data = { reason: s.latch.reason, heldMs: nowMs - s.latch.sinceMs, safes: s.latch.safes };
   return {
     ...r,
     state: { ...s, latch: null },

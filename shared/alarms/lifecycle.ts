@@ -57,14 +57,9 @@ export function clearedBy(eventType: string): readonly string[] {
   return eventType === 'stopped' || eventType === 'heating' ? [...base, ...COOK_ALARMS] : base;
 }
 
-const PLAIN: Record<string, string> = {
-  heater_stuck: 'The heater has been on for a long time without the water warming: check the cooker and the probe.',
-  resume_unsafe: 'The water cooled too much while the gateway was away: check the food before the cook goes on.',
-};
-
 /** The plain-language text of an alarm (the notification's text, the same on both sides). */
 export function alarmText(e: Pick<NotifiableEvent, 'type' | 'data'>): string {
-  const text = notificationText(e) ?? PLAIN[e.type] ?? `Alarm: ${e.type.replaceAll('_', ' ')}.`;
+  const text = notificationText(e) ?? `Alarm: ${e.type.replaceAll('_', ' ')}.`;
   return text.slice(0, TEXT_MAX);
 }
 

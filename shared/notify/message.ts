@@ -38,6 +38,7 @@ const PROBE: Record<string, string> = {
   range: 'The probe reads an impossible temperature: check its cable and that it is in the water.',
   stuck: 'The probe reading is frozen: check that the probe is in the water.',
   jump: 'The probe reading jumps: check its cable and that it is in the water.',
+  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath; if it was in the water all along (cold water was just added), start the cook again.',
   null: 'The probe sends no temperature: check its cable.',
 };
 
@@ -79,7 +80,9 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
     case 'press_missed':
       return "A button press did not switch the cooker: check that the presser sits on the cooker's button.";
     case 'heater_stuck':
-      return 'The heater has been on a long time but the water barely warms: check that the cooker is in the water and working.';
+      return 'The heater was on for 5 minutes and the probe saw no warming, so the heater was switched off and is held off. If the probe slipped out of the water, put it back; if the cooker does not heat, check it, then start the cook again.';
+    case 'heater_ok':
+      return 'The probe sees the water warming again: the heater is no longer held off.';
     case 'fail_safe_released':
       return 'The water is back in range: the kit controls the heater again.';
     case 'resume_unsafe':
@@ -107,6 +110,7 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
  */
 export const CLEARED_BY: Readonly<Record<string, readonly string[]>> = {
   sensor_ok: ['sensor_fault'],
+  heater_ok: ['heater_stuck'],
   over_temp_cleared: ['over_temp'],
   fail_safe_released: ['actuator_disobeys', 'ack_contradicts', 'heater_state_unknown'],
   online: ['offline'],

@@ -7,7 +7,15 @@ import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText }
  */
 
 /** Safety alarms that always notify; `ack_contradicts` only with severity alarm (on a safety path). */
-const SAFETY = new Set(['over_temp', 'sensor_fault', 'actuator_fault', 'actuator_disobeys', 'heater_state_unknown', 'food_safety_alarm']);
+const SAFETY = new Set([
+  'over_temp',
+  'sensor_fault',
+  'heater_stuck',
+  'actuator_fault',
+  'actuator_disobeys',
+  'heater_state_unknown',
+  'food_safety_alarm',
+]);
 
 export interface RuleContext {
   /** A cook was heating or holding on this kit when the event happened. */

@@ -12,7 +12,15 @@ import { Prng } from './prng.js';
  * - `runaway`: the heater stays on whatever the servo does (welded contact, failed cooker
  *   thermostat): the over-temperature case.
  */
-export type FaultKind = 'disconnected' | 'por' | 'crc' | 'stuck' | 'jump' | 'runaway';
+/**
+ * Faults a test can inject. `out_of_bath`: the probe slipped out of the water and reads the air,
+ * which it follows with `PROBE_AIR_TAU_S` (a wet steel sheath in still air); the bath itself goes
+ * on heating or cooling unseen.
+ */
+export type FaultKind = 'disconnected' | 'por' | 'crc' | 'stuck' | 'jump' | 'runaway' | 'out_of_bath';
+
+/** How fast a probe out of the water follows the air (s). */
+export const PROBE_AIR_TAU_S = 60;
 
 export interface SimCommand {
   op: 'press' | 'safe';
@@ -108,7 +116,8 @@ export class ThermalSim {
     this.waterC += ((meanW - p.uaWPerK * (this.waterC - p.ambientC)) * dt) / this.capJPerK;
     // An open bath boils: past 100 °C the energy goes into steam, not temperature.
     if (this.waterC > BOIL_C) this.waterC = BOIL_C;
-    this.probeC = this.waterC + (this.probeC - this.waterC) * Math.exp(-dt / p.probeTauS);
+    if (this.fault === 'out_of_bath') this.probeC = p.ambientC + (this.probeC - p.ambientC) * Math.exp(-dt / PROBE_AIR_TAU_S);
+    else this.probeC = this.waterC + (this.probeC - this.waterC) * Math.exp(-dt / p.probeTauS);
     this.tMs += dtMs;
   }
 

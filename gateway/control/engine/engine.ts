@@ -1,6 +1,6 @@
 import type { CookSpec } from '../../../shared/cook.js';
 import { budgetFor, minCycleS, pruneLog } from '../budget.js';
-import { DEFAULT_ENGINE, type EngineConfig } from '../config.js';
+import { BATH_MAX_COOL_C_PER_S, DEFAULT_ENGINE, type EngineConfig } from '../config.js';
 import { type Fit, fitLine, follow, pushSample } from '../slope.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { learnFromReading } from './learn.js';
@@ -38,6 +38,10 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
   d.lastMs = nowMs;
   const fit = fitLine(d.win);
   if (fit === null) return done(d, NO_DECISION, events);
+  // Falling faster than any bath cools: the probe is not reading the water (out of the bath). The
+  // watchdog's fall rule judges that; the engine neither infers a press nor learns nor presses on
+  // it, since a press on a wrong inference toggles the heater the wrong way (ADR 051).
+  if (fit.slope < -BATH_MAX_COOL_C_PER_S) return done(d, NO_DECISION, events);
   verifyPending(cfg, d, fit, nowMs, events);
   detectDrift(d, fit, nowMs, events);
   learnFromReading(d, fit, nowMs);

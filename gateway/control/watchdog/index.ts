@@ -8,4 +8,12 @@ export {
   resumeCheck,
 } from './cook-rules.js';
 export { initialWatchdogState, type WatchdogState, watchdogInhibit } from './state.js';
-export { type WatchdogContext, type WatchdogResult, watchCookStart, watchStatus, watchTelemetry, watchTick } from './watchdog.js';
+export {
+  retryOnCookChange,
+  type WatchdogContext,
+  type WatchdogResult,
+  watchCookStart,
+  watchStatus,
+  watchTelemetry,
+  watchTick,
+} from './watchdog.js';

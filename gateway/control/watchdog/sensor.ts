@@ -1,22 +1,26 @@
-import type { WatchdogConfig } from '../config.js';
+import { BATH_MAX_COOL_C_PER_S as MAX_COOL_C_PER_S, type WatchdogConfig } from '../config.js';
 import type { Reading } from '../types.js';
 import type { WatchdogState } from './state.js';
-
-/** A bath with the heater off cools slower than this (5 L open pot at 90 °C: ~0.017 °C/s). */
-const MAX_COOL_C_PER_S = 0.02;
 
 export type SensorVerdict = { ok: true } | { ok: false; kind: string };
 
 const OK: SensorVerdict = Object.freeze({ ok: true });
 const STUCK: SensorVerdict = Object.freeze({ ok: false, kind: 'stuck' });
 const JUMP: SensorVerdict = Object.freeze({ ok: false, kind: 'jump' });
+const FALL: SensorVerdict = Object.freeze({ ok: false, kind: 'fall' });
 
 /**
  * Classify one reading for the sensor-fault rule, and note it in `d` (the watchdog's working
  * copy of its state: the last value, how long it has not changed, the last good one). Bad:
  * `sensor` ≠ ok or a null value; a value frozen for stuckMs during a cook (or for
  * stuckHeaterOnMs while the heater is on, when the bath must move); a jump faster than a heater
- * can move a water bath (judged against the last good reading).
+ * can move a water bath (judged against the last good reading); a fall below the recent high
+ * faster than a bath can cool.
+ *
+ * The fall is a probe that slipped out of the water: in the air it falls 10–40 °C a minute, while
+ * a bath with the heater off cools at most MAX_COOL_C_PER_S. Left alone, the engine would read a
+ * cold bath and heat it unseen, to boiling (ADR 051). Each reading's step is small, so the fall is
+ * judged against the highest reading of the last `fallWindowMs`, not the previous one.
  */
 export function classifyReading(
   cfg: WatchdogConfig,
@@ -38,12 +42,32 @@ export function classifyReading(
     // An idle bath at room temperature may read the same value for hours: only during a cook.
     if ((cookActive && frozenMs >= cfg.stuckMs) || frozenHeatingMs >= cfg.stuckHeaterOnMs) return STUCK;
   }
-  if (d.lastGoodC !== null && d.lastGoodMs !== null) {
+  if (d.sensorFault === 'fall') {
+    // Out of the water, the probe reads the air and, given long enough, any value "a cooling bath
+    // could have reached"; the last good readings followed the probe down. Only the water is
+    // evidence: a reading back near the recent high, or a rise from the lowest reading of the
+    // fault (the probe back in a bath warmer than the air).
+    const low = Math.min(d.fallLowC ?? c, c);
+    d.fallLowC = low;
+    const nearHigh = d.fallRefC !== null && Math.abs(c - d.fallRefC) <= cfg.maxFallC;
+    if (c - low < cfg.maxFallC && !nearHigh) return FALL;
+  } else if (d.lastGoodC !== null && d.lastGoodMs !== null) {
     const dtS = Math.max(1, (nowMs - d.lastGoodMs) / 1000);
     // Latched: only a value a cooling bath could have reached counts as recovered, so a probe
     // pulled out of the bath does not become the new truth.
     const tolC = d.sensorFault !== null ? 0.5 + MAX_COOL_C_PER_S * dtS : cfg.maxJumpCPerS * dtS + 0.5;
     if (Math.abs(c - d.lastGoodC) > tolC) return JUMP;
+  }
+  // After a gap in the readings (a kit offline for a while) nothing is known of what the bath
+  // did: the first reading starts a new window instead of being judged against the old high.
+  const gapped = d.lastRxMs === null || nowMs - d.lastRxMs > cfg.fallWindowMs;
+  if (d.sensorFault === null && d.fallRefC !== null && d.fallRefMs !== null && !gapped) {
+    const coolC = (MAX_COOL_C_PER_S * (nowMs - d.fallRefMs)) / 1000;
+    if (d.fallRefC - c > cfg.maxFallC + coolC) return FALL;
+  }
+  if (d.fallRefC === null || d.fallRefMs === null || c >= d.fallRefC || gapped || nowMs - d.fallRefMs >= cfg.fallWindowMs) {
+    d.fallRefC = c;
+    d.fallRefMs = nowMs;
   }
   d.lastGoodC = c;
   d.lastGoodMs = nowMs;

@@ -15,13 +15,21 @@ export interface WatchdogState {
   lastGoodMs: number | null;
   sameC: number | null;
   sameSinceMs: number | null;
+  /** Fall rule: the recent high a probe in the water cannot fall far below (sensor.ts). */
+  fallRefC: number | null;
+  fallRefMs: number | null;
+  /** The lowest reading while a `fall` fault holds (a rise above it is the probe back in the water). */
+  fallLowC: number | null;
   /** Over-temperature latch. */
   overTemp: boolean;
-  /** Heater-stuck rule. */
+  /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
   heaterOnSinceMs: number | null;
   heaterOnStartC: number | null;
   heaterMaxC: number | null;
+  /** Tripped: the heater is held off until the probe shows the water warming, or the cook changes. */
   stuckAlarmed: boolean;
+  /** The lowest reading since the trip (a rise above it releases). */
+  stuckLowC: number | null;
   /** Food safety: time in the danger zone during the current cook. */
   dangerMs: number;
   dangerLastMs: number | null;
@@ -42,11 +50,15 @@ export function initialWatchdogState(): WatchdogState {
     lastGoodMs: null,
     sameC: null,
     sameSinceMs: null,
+    fallRefC: null,
+    fallRefMs: null,
+    fallLowC: null,
     overTemp: false,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
     heaterMaxC: null,
     stuckAlarmed: false,
+    stuckLowC: null,
     dangerMs: 0,
     dangerLastMs: null,
     dangerLastIn: false,
@@ -73,11 +85,15 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     lastGoodMs: s.lastGoodMs,
     sameC: s.sameC,
     sameSinceMs: s.sameSinceMs,
+    fallRefC: s.fallRefC,
+    fallRefMs: s.fallRefMs,
+    fallLowC: s.fallLowC,
     overTemp: s.overTemp,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
     heaterMaxC: s.heaterMaxC,
     stuckAlarmed: s.stuckAlarmed,
+    stuckLowC: s.stuckLowC,
     dangerMs: s.dangerMs,
     dangerLastMs: s.dangerLastMs,
     dangerLastIn: s.dangerLastIn,
@@ -90,5 +106,6 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
 export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.sensorFault !== null) return `sensor fault (${s.sensorFault})`;
   if (s.overTemp) return 'over-temperature';
+  if (s.stuckAlarmed) return 'heater on, water not warming';
   return null;
 }

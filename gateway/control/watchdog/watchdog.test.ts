@@ -7,6 +7,7 @@ import {
   initialWatchdogState,
   maxTargetC,
   resumeCheck,
+  retryOnCookChange,
   type WatchdogContext,
   type WatchdogResult,
   type WatchdogState,
@@ -133,7 +134,8 @@ t.test('over-temperature: above target + 3 °C, or above 90 °C without a cook',
   t.match(l.results[1]!.r.events[0], { type: 'over_temp', severity: 'critical', safety: true, data: { limitC: 63 } });
   t.match(l.results[1]!.r.audit[0], { action: 'safe', reason: /over-temperature/ });
   t.equal(watchdogInhibit(l.state), 'over-temperature');
-  const cleared = feed(l.state, [ok(61.9)], 13);
+  // A bath cools no faster than 0.02 °C/s: 1.6 °C takes it more than a minute.
+  const cleared = feed(l.state, [ok(61.9)], 100);
   t.same(types(cleared), ['over_temp_cleared']);
   const idle: WatchdogContext = { cook: null, heaterCommandedOn: false };
   const abs = feed(initialWatchdogState(), [ok(89), ok(89.5), ok(90.0625)], 0, idle);
@@ -142,17 +144,36 @@ t.test('over-temperature: above target + 3 °C, or above 90 °C without a cook',
   t.same(safes(hot), [2], 'the absolute limit caps target + 3');
 });
 
-t.test('heater stuck: commanded on 5 min with no rise → alarm (once)', async (t) => {
+t.test('heater stuck: commanded on 5 min with no rise → the heater is switched off and held off', async (t) => {
   const on: WatchdogContext = { ...COOK, heaterCommandedOn: true };
+  const off: WatchdogContext = { ...COOK, heaterCommandedOn: false };
   const flat = Array.from({ length: 320 }, (_, i) => ok(i % 2 === 0 ? 40 : 40.0625));
   const l = feed(initialWatchdogState(), flat, 0, on);
   const alarms = l.results.filter((x) => x.r.events.some((e) => e.type === 'heater_stuck'));
   t.same(
     alarms.map((x) => x.s),
     [300],
+    'once',
   );
   t.match(alarms[0]!.r.events[0], { severity: 'alarm', safety: true });
-  t.same(alarms[0]!.r.decision, { kind: 'none' }, 'an alarm, no safe (the heater is not heating)');
+  t.match(
+    alarms[0]!.r.decision,
+    { kind: 'safe' },
+    'the heater is switched off: pressing on into a bath the probe does not see is what must stop',
+  );
+  t.equal(watchdogInhibit(l.state), 'heater on, water not warming');
+  const stillFlat = feed(
+    l.state,
+    Array.from({ length: 600 }, (_, i) => ok(i % 2 === 0 ? 40 : 40.0625)),
+    320,
+    off,
+  );
+  t.same(types(stillFlat), [], 'held off with the heater off: no release while the probe reads the same');
+  t.equal(watchdogInhibit(stillFlat.state), 'heater on, water not warming');
+  const back = feed(stillFlat.state, [ok(40.0625), ok(40.3)], 920, off);
+  t.same(types(back), ['heater_ok'], 'released when the probe sees warmer water (back in the bath)');
+  t.equal(watchdogInhibit(back.state), null);
+  t.same(retryOnCookChange(stillFlat.state).stuckAlarmed, false, 'or when the cook is changed, restarted or stopped');
   const rising = feed(
     initialWatchdogState(),
     Array.from({ length: 320 }, (_, i) => ok(40 + i * 0.01)),
@@ -160,6 +181,47 @@ t.test('heater stuck: commanded on 5 min with no rise → alarm (once)', async (
     on,
   );
   t.notOk(types(rising).includes('heater_stuck'));
+  // A long heat-up that rose for 10 min, then a probe that reads the air: caught 5 min after the
+  // last rise (the window starts again at each rise), not never.
+  const heatUp = Array.from({ length: 600 }, (_, i) => ok(30 + i * 0.02));
+  const thenFlat = Array.from({ length: 400 }, (_, i) => ok(i % 2 === 0 ? 41.9375 : 42));
+  const long = feed(initialWatchdogState(), [...heatUp, ...thenFlat], 0, on);
+  const trip = long.results.find((x) => x.r.events.some((e) => e.type === 'heater_stuck'));
+  t.ok(trip && trip.s >= 600 + 280 && trip.s <= 600 + 310, `tripped 5 min after the last rise (at ${trip?.s} s)`);
+});
+
+t.test('fall: a probe out of the water falls faster than a bath can cool', async (t) => {
+  const hold = Array.from({ length: 120 }, (_, i) => ok(60 + (i % 2) * 0.0625));
+  const base = feed(initialWatchdogState(), hold, 0);
+  // Out of the water: the wet probe follows the air (20 °C) with a 60 s time constant.
+  const air = Array.from({ length: 30 }, (_, i) => ok(20 + 40 * Math.exp(-(i + 1) / 60)));
+  const out = feed(base.state, air, 120);
+  const trip = out.results.find((x) => x.r.decision.kind === 'safe');
+  t.ok(trip && trip.s <= 130, `heater off within 10 s (at ${trip?.s} s)`);
+  t.match(trip?.r.events[0], { type: 'sensor_fault', data: { kind: 'fall' } });
+  t.equal(watchdogInhibit(out.state), 'sensor fault (fall)');
+  // A bath cooling as fast as a bath can (an open pot, heater off) is no fall.
+  const cooling = feed(
+    base.state,
+    Array.from({ length: 900 }, (_, i) => ok(60 - i * 0.018)),
+    120,
+  );
+  t.same(types(cooling), [], 'a bath cooling at 0.018 °C/s for 15 min');
+  // A cold spot (food just added) dips a reading or two by a degree.
+  const dip = feed(base.state, [ok(59), ok(59.2), ok(59.8), ok(60)], 120);
+  t.same(types(dip), [], 'a one-degree dip');
+  // A kit silent for 20 min (lid off, bath cooled fast): nothing is known of the gap, no fall.
+  const gap = feed(base.state, [ok(40), ok(40), ok(40)], 120 + 20 * 60);
+  t.same(types(gap), [], 'after a gap in the readings the first one starts a new window');
+  // Back in the water before the bath cooled much: plausible again, cleared.
+  const back = feed(out.state, [ok(59.5), ok(59.5), ok(59.5)], 200);
+  t.same(types(back), ['sensor_ok']);
+  const again = feed(
+    back.state,
+    Array.from({ length: 60 }, () => ok(59.5)),
+    203,
+  );
+  t.same(types(again), [], 'the recent high starts again after the fault: no second trip at the same level');
 });
 
 t.test('food safety: 2 h in the danger zone alerts, 4 h alarms; an override turns the alarm into a warning', async (t) => {

@@ -76,6 +76,10 @@ export function watchTelemetry(
     out.emit(event('sensor_ok', 'info', true, { was: d.sensorFault }), 'clear_sensor_fault', `${d.good} good readings`, false);
     d.sensorFault = null;
     d.good = 0;
+    // The recent high starts again from the readings that cleared the fault.
+    d.fallRefC = null;
+    d.fallRefMs = null;
+    d.fallLowC = null;
   }
   const c = r.tempC!;
   overTemp(cfg, d, c, ctx, out);
@@ -86,11 +90,11 @@ export function watchTelemetry(
 
 function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowMs: number): void {
   if (!ctx.heaterCommandedOn) {
+    // A tripped rule stays tripped when the heater goes off: its own release is below.
     if (d.heaterOnSinceMs === null) return;
     d.heaterOnSinceMs = null;
     d.heaterOnStartC = null;
     d.heaterMaxC = null;
-    d.stuckAlarmed = false;
     return;
   }
   if (d.heaterOnSinceMs !== null) return;
@@ -117,22 +121,78 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
   }
 }
 
+/**
+ * Heater stuck: commanded on for `heaterStuckMs` and the probe has not risen `heaterStuckRiseC`
+ * in that time. The window starts again at each such rise, so a probe that leaves the water in
+ * the middle of a long heat-up is caught too. Either the probe is not in the water (it reads the
+ * air while the bath heats unseen) or the cooker does not heat; in both cases pressing on is
+ * what must stop, so the heater is switched off and held off (ADR 051) until the probe shows the
+ * water warming (it is back in a bath that is warmer than it read) or the cook is changed,
+ * restarted or stopped (`retryOnCookChange`).
+ */
 function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, nowMs: number, out: Out): void {
+  if (d.stuckAlarmed) {
+    const low = Math.min(d.stuckLowC ?? c, c);
+    d.stuckLowC = low;
+    if (c - low < cfg.heaterStuckRiseC) return;
+    out.emit(event('heater_ok', 'info', true, { riseC: c - low }), 'clear_heater_stuck', `the water reads ${c - low} °C warmer`, false);
+    d.stuckAlarmed = false;
+    d.stuckLowC = null;
+    d.heaterOnSinceMs = null;
+    d.heaterOnStartC = null;
+    d.heaterMaxC = null;
+    return;
+  }
   if (d.heaterOnSinceMs === null) return;
   const startC = d.heaterOnStartC ?? c;
+  if (c - startC >= cfg.heaterStuckRiseC) {
+    // It heats: watch the next window from here.
+    d.heaterOnSinceMs = nowMs;
+    d.heaterOnStartC = c;
+    d.heaterMaxC = c;
+    return;
+  }
   const maxC = Math.max(d.heaterMaxC ?? c, c);
   d.heaterOnStartC = startC;
   d.heaterMaxC = maxC;
-  if (!d.stuckAlarmed && nowMs - d.heaterOnSinceMs >= cfg.heaterStuckMs && maxC - startC < cfg.heaterStuckRiseC) {
+  if (nowMs - d.heaterOnSinceMs >= cfg.heaterStuckMs) {
     const mins = Math.round((nowMs - d.heaterOnSinceMs) / 60_000);
     out.emit(
-      event('heater_stuck', 'alarm', true, { onForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC }),
-      'alarm',
-      `heater commanded on ${mins} min, no rise`,
-      false,
+      event('heater_stuck', 'alarm', true, { noRiseForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC }),
+      'safe',
+      `heater commanded on ${mins} min, the water did not warm: heater held off`,
+      true,
     );
     d.stuckAlarmed = true;
+    d.stuckLowC = c;
   }
+}
+
+/**
+ * An operator changed, restarted or stopped the cook: the rules that hold the heater off for want
+ * of evidence let go and judge afresh (a held-off heater, a probe that fell out of the water).
+ * Those that hold it off on evidence (over-temperature, a probe that does not read) stay: their
+ * own readings release them.
+ */
+export function retryOnCookChange(state: WatchdogState): WatchdogState {
+  if (!state.stuckAlarmed && state.heaterOnSinceMs === null && state.sensorFault !== 'fall') return state;
+  const d = copyWatchdogState(state);
+  d.stuckAlarmed = false;
+  d.stuckLowC = null;
+  d.heaterOnSinceMs = null;
+  d.heaterOnStartC = null;
+  d.heaterMaxC = null;
+  if (d.sensorFault === 'fall') {
+    d.sensorFault = null;
+    d.bad = 0;
+    d.good = 0;
+    d.fallRefC = null;
+    d.fallRefMs = null;
+    d.fallLowC = null;
+    d.lastGoodC = null;
+    d.lastGoodMs = null;
+  }
+  return d;
 }
 
 function foodSafety(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, nowMs: number, out: Out): void {
@@ -197,7 +257,7 @@ export function watchTick(state: WatchdogState, nowMs: number, cfg: WatchdogConf
 
 /** A new cook: the danger-zone clock starts again. */
 export function watchCookStart(state: WatchdogState): WatchdogState {
-  const d = copyWatchdogState(state);
+  const d = copyWatchdogState(retryOnCookChange(state));
   d.dangerMs = 0;
   d.dangerLastMs = null;
   d.dangerLastIn = false;
