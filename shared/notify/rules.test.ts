@@ -45,6 +45,8 @@ t.test('every safety alarm notifies; routine events do not', async (t) => {
     ['heater_state_unknown', 'critical'],
     ['food_safety_alarm', 'alarm'],
     ['ack_contradicts', 'alarm'],
+    ['heater_stuck', 'alarm'],
+    ['resume_unsafe', 'alarm'],
   ] as const) {
     const n = notificationFor(ev(type, sev, { dangerMs: 4 * 3600_000 }), { cooking: false });
     t.equal(n?.severity, sev, `${type} notifies as ${sev}`);

@@ -15,6 +15,8 @@ const SAFETY = new Set([
   'actuator_disobeys',
   'heater_state_unknown',
   'food_safety_alarm',
+  // The cook is held with the heater off until a person confirms: they must hear of it.
+  'resume_unsafe',
 ]);
 
 export interface RuleContext {
