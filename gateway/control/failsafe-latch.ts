@@ -5,11 +5,19 @@ import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION 
 
 /**
  * The fail-safe latch (docs/control.md, "The fail-safe latch"). From the watchdog's decision
- * "the heater must be off" until its cause clears, the gateway sends the kit nothing but `safe`:
- * a `press` is a toggle, and pressing on an inference that may be wrong can turn a heater that is
- * off back on. While the bath keeps rising, `safe` is repeated with a growing interval; if it still
- * rises once a `safe` was acknowledged and the bath had time to answer, the actuator does not obey
- * and only a person can help: a critical alarm. Pure: the caller passes the clock.
+ * "the heater must be off" until its cause clears, the gateway sends the kit `safe`: a `press` is
+ * a toggle, and pressing on an inference that may be wrong can turn a heater that is off back on.
+ * While the bath keeps rising, `safe` is repeated with a growing interval; if it still rises once
+ * a `safe` was acknowledged and the bath had time to answer, the actuator does not obey: a
+ * critical alarm asks a person to switch the cooker off.
+ *
+ * One press is allowed, on evidence rather than inference (ADR 052): when the bath itself keeps
+ * rising over the limit after the kit's answer window while the kit believes its heater off, a
+ * missed press left the kit's belief wrong, and `safe` (which presses only when the kit believes
+ * on) cannot help. The latch then sends the correction press (`press` expect off, which such a kit
+ * still presses once), and again only if the next window shows the bath still rising, not
+ * fading. A correction that turned a heater on would show as a steeper rise and be pressed back.
+ * Pure: the caller passes the clock.
  */
 export interface FailSafeLatch {
   reason: string;
@@ -23,6 +31,9 @@ export interface FailSafeLatch {
   disobeyAlarmed: boolean;
   /** The steepest rise seen while latched: a heater that went off shows as a fading rise. */
   peakSlope: number;
+  /** The last correction press (the kit believed off while the bath kept rising), and how many. */
+  correctedMs: number | null;
+  corrections: number;
 }
 
 export const FIRST_REPEAT_MS = 10_000;
@@ -49,6 +60,8 @@ export function openLatch(prev: FailSafeLatch | null, reason: string, nowMs: num
     ackedMs: prev?.ackedMs ?? null,
     disobeyAlarmed: prev?.disobeyAlarmed ?? false,
     peakSlope: prev?.peakSlope ?? 0,
+    correctedMs: prev?.correctedMs ?? null,
+    corrections: prev?.corrections ?? 0,
   };
 }
 
@@ -57,8 +70,15 @@ export function latchAcked(latch: FailSafeLatch, nowMs: number): FailSafeLatch {
   return latch.ackedMs === null ? { ...latch, ackedMs: nowMs } : latch;
 }
 
-/** One good reading while latched (the engine's window already holds it). */
-export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: number, cfg: EngineConfig): LatchStep {
+/** A rise over a fit's span smaller than this (°C) is within the probe's quantisation and noise. */
+const CORRECTION_RISE_C = 0.25;
+
+/**
+ * One good reading while latched (the engine's window already holds it). `overLimit`: the
+ * watchdog holds the bath over its temperature limit on a probe it trusts (no sensor fault, no
+ * held-off heater): the only state in which the latch may press (the correction press).
+ */
+export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: number, cfg: EngineConfig, overLimit = false): LatchStep {
   const events: ControlEvent[] = [];
   const audit: AuditIntent[] = [];
   const whole = fitLine(eng.win);
@@ -88,6 +108,30 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
         data,
       });
       next = { ...next, disobeyAlarmed: true };
+    }
+  }
+  // The correction press: over the limit on a trusted probe, the kit believes off, so `safe`
+  // presses nothing, yet the bath keeps rising, not fading, after the answer window of the last
+  // acknowledged `safe` or correction.
+  if (overLimit && next.disobeyAlarmed && eng.lastBelief === false && next.ackedMs !== null) {
+    const fromMs = Math.max(next.correctedMs ?? 0, next.ackedMs);
+    const answerMs = fromMs + Math.max(eng.learn.lagS, 30) * 1000 + cfg.effectDelayMs;
+    const after = fitSince(eng.win, answerMs);
+    // A real rise, not a step of the probe: over the fit's span it climbed a quarter of a degree.
+    const stillRising =
+      nowMs >= answerMs &&
+      after !== null &&
+      after.spanS >= MIN_SPAN_S &&
+      after.slope * after.spanS >= CORRECTION_RISE_C &&
+      after.slope >= 0.7 * Math.max(next.peakSlope, RISING_C_PER_S);
+    if (stillRising) {
+      const n = next.corrections + 1;
+      const reason = `${latch.reason}; the bath still rises while the kit believes its heater off: correction press #${n}`;
+      const data = { tempC: eng.lastC, slopeCPerMin: Math.round(after.slope * 60 * 1000) / 1000, corrections: n };
+      events.push(event('correction_press', 'warning', true, data));
+      audit.push({ actor: 'watchdog', action: 'press_off', reason, data });
+      next = { ...next, correctedMs: nowMs, corrections: n };
+      return { latch: next, decision: { kind: 'press', expect: 'off', reason }, events, audit };
     }
   }
   if (rising && nowMs - latch.lastSafeMs >= latch.backoffMs) {

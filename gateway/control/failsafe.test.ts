@@ -209,3 +209,30 @@ t.test('a miss is never inferred from readings taken before the command could sh
   t.same(misses, [], `the rise before the press could show decides nothing (${misses.join(', ')})`);
   t.ok(s.health.confirmed >= 1, 'the off-press is confirmed');
 });
+
+t.test('a servo that misses presses: the correction press keeps the bath from boiling, and only ever finds the element on', async (t) => {
+  // Before the correction press (ADR 052) a missed off-press left the kit believing off while the
+  // element heated: `safe` pressed nothing, and in 5 of these 12 runs the bath boiled (100 °C).
+  let corrections = 0;
+  for (const missProb of [0.3, 0.5, 0.7])
+    for (const seed of [15, 16, 17, 18]) {
+      const run = start({ volumeL: 8, heaterW: 1000, uaWPerK: 2, missProb, seed }, 60);
+      const atCorrection: boolean[] = [];
+      for (let i = 0; i < 4 * 3600; i++) {
+        const before = run.sent.length;
+        seconds(run, 1);
+        for (const c of run.sent.slice(before)) {
+          const ev = run.events.find((e) => e.type === 'correction_press' && e.tS === c.tS);
+          if (c.op === 'press' && c.expect === 'off' && ev) atCorrection.push(run.bath.at(-1)?.on ?? false);
+        }
+      }
+      const maxC = Math.max(...run.bath.map((b) => b.waterC));
+      t.ok(maxC < 75, `misses ${missProb * 100} %, seed ${seed}: the bath peaked at ${maxC.toFixed(1)} °C`);
+      t.ok(
+        atCorrection.every((on) => on),
+        `every correction press found the element on (${atCorrection.length} of them)`,
+      );
+      corrections += atCorrection.length;
+    }
+  t.ok(corrections > 0, `correction presses were needed (${corrections})`);
+});

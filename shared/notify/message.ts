@@ -71,6 +71,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return `The button presser missed ${String(d.consecutiveMisses ?? 'several')} presses in a row: check that it sits on the cooker's button.`;
     case 'actuator_disobeys':
       return 'The water keeps heating although the kit switched the heater off: switch the cooker off by hand.';
+    case 'correction_press':
+      return 'The water kept heating over its limit while the kit believed the heater off (a missed press): the gateway had the button pressed again.';
     case 'heater_state_unknown':
       return 'It is not known whether the heater is off: check the cooker.';
     case 'ack_contradicts':

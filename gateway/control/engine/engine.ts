@@ -204,8 +204,9 @@ function safeNow(cfg: EngineConfig, d: EngineState, nowMs: number, reason: strin
   return { kind: 'safe', reason };
 }
 
-function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number): void {
-  if (d.lastBelief === false && d.pending === null) return; // the kit will not press
+/** A `safe`, or with `pressed` the fail-safe latch's correction press, which the kit presses whatever it believes. */
+function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number, pressed = false): void {
+  if (!pressed && d.lastBelief === false && d.pending === null) return; // the kit will not press
   const fit = fitLine(d.win);
   d.pending = {
     expect: false,
@@ -262,9 +263,9 @@ export function setInhibit(state: EngineState, reason: string | null): EngineSta
 }
 
 /** The gateway sent a `safe` on someone else's behalf (watchdog): expect the heater to go off. */
-export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE): EngineState {
+export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE, pressed = false): EngineState {
   const d = draft(state);
-  applySafe(cfg, d, nowMs);
+  applySafe(cfg, d, nowMs, pressed);
   return d;
 }
 
