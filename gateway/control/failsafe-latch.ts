@@ -34,6 +34,8 @@ export interface FailSafeLatch {
   /** The last correction press (the kit believed off while the bath kept rising), and how many. */
   correctedMs: number | null;
   corrections: number;
+  /** The bath's fitted level at the start of the current answer window (a correction needs a rise from it). */
+  riseFrom: { atMs: number; c: number } | null;
 }
 
 export const FIRST_REPEAT_MS = 10_000;
@@ -62,6 +64,7 @@ export function openLatch(prev: FailSafeLatch | null, reason: string, nowMs: num
     peakSlope: prev?.peakSlope ?? 0,
     correctedMs: prev?.correctedMs ?? null,
     corrections: prev?.corrections ?? 0,
+    riseFrom: prev?.riseFrom ?? null,
   };
 }
 
@@ -70,7 +73,7 @@ export function latchAcked(latch: FailSafeLatch, nowMs: number): FailSafeLatch {
   return latch.ackedMs === null ? { ...latch, ackedMs: nowMs } : latch;
 }
 
-/** A rise over a fit's span smaller than this (°C) is within the probe's quantisation and noise. */
+/** A rise smaller than this (°C) is within the probe's quantisation and noise. */
 const CORRECTION_RISE_C = 0.25;
 
 /**
@@ -116,22 +119,22 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
   if (overLimit && next.disobeyAlarmed && eng.lastBelief === false && next.ackedMs !== null) {
     const fromMs = Math.max(next.correctedMs ?? 0, next.ackedMs);
     const answerMs = fromMs + Math.max(eng.learn.lagS, 30) * 1000 + cfg.effectDelayMs;
-    const after = fitSince(eng.win, answerMs);
-    // A real rise, not a step of the probe: over the fit's span it climbed a quarter of a degree.
-    const stillRising =
-      nowMs >= answerMs &&
-      after !== null &&
-      after.spanS >= MIN_SPAN_S &&
-      after.slope * after.spanS >= CORRECTION_RISE_C &&
-      after.slope >= 0.7 * Math.max(next.peakSlope, RISING_C_PER_S);
-    if (stillRising) {
-      const n = next.corrections + 1;
-      const reason = `${latch.reason}; the bath still rises while the kit believes its heater off: correction press #${n}`;
-      const data = { tempC: eng.lastC, slopeCPerMin: Math.round(after.slope * 60 * 1000) / 1000, corrections: n };
-      events.push(event('correction_press', 'warning', true, data));
-      audit.push({ actor: 'watchdog', action: 'press_off', reason, data });
-      next = { ...next, correctedMs: nowMs, corrections: n };
-      return { latch: next, decision: { kind: 'press', expect: 'off', reason }, events, audit };
+    const after = nowMs >= answerMs ? fitSince(eng.win, answerMs) : null;
+    if (after !== null && after.spanS >= MIN_SPAN_S) {
+      // The level when the window had answered; a real rise (not a probe step) climbs a quarter of
+      // a degree above it, still at 0.7 × the steepest rise seen or more (not fading).
+      if (next.riseFrom === null || next.riseFrom.atMs !== answerMs) next = { ...next, riseFrom: { atMs: answerMs, c: after.level } };
+      const from = next.riseFrom as { atMs: number; c: number };
+      const stillRising = after.level - from.c >= CORRECTION_RISE_C && after.slope >= 0.7 * Math.max(next.peakSlope, RISING_C_PER_S);
+      if (stillRising) {
+        const n = next.corrections + 1;
+        const reason = `${latch.reason}; the bath still rises while the kit believes its heater off: correction press #${n}`;
+        const data = { tempC: eng.lastC, slopeCPerMin: Math.round(after.slope * 60 * 1000) / 1000, corrections: n };
+        events.push(event('correction_press', 'warning', true, data));
+        audit.push({ actor: 'watchdog', action: 'press_off', reason, data });
+        next = { ...next, correctedMs: nowMs, corrections: n, riseFrom: null };
+        return { latch: next, decision: { kind: 'press', expect: 'off', reason }, events, audit };
+      }
     }
   }
   if (rising && nowMs - latch.lastSafeMs >= latch.backoffMs) {
