@@ -74,7 +74,7 @@ export function latchAcked(latch: FailSafeLatch, nowMs: number): FailSafeLatch {
 }
 
 /** A rise smaller than this (°C) is within the probe's quantisation and noise. */
-const CORRECTION_RISE_C = 0.25;
+const REAL_RISE_C = 0.25;
 
 /**
  * One good reading while latched (the engine's window already holds it). `overLimit`: the
@@ -92,11 +92,22 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
   // The actuator is judged once the first acknowledged `safe` had the bath's lag to show. A
   // heater that went off leaves a rise that fades (the element's stored heat, for minutes on a
   // slow cooker); one that did not keeps rising near the steepest rate seen.
+  /** How far the bath rose above its fitted level at the end of the answer window (`riseFrom`). */
+  const risenSince = (answerMs: number, level: number): number => {
+    if (next.riseFrom === null || next.riseFrom.atMs !== answerMs) next = { ...next, riseFrom: { atMs: answerMs, c: level } };
+    return level - (next.riseFrom as { c: number }).c;
+  };
   if (latch.ackedMs !== null && !latch.disobeyAlarmed) {
     const answerMs = latch.ackedMs + Math.max(eng.learn.lagS, 30) * 1000 + cfg.effectDelayMs;
-    const after = fitSince(eng.win, answerMs);
-    const notFading = after !== null && after.spanS >= MIN_SPAN_S && after.slope > RISING_C_PER_S && after.slope >= 0.7 * next.peakSlope;
-    if (nowMs >= answerMs && notFading) {
+    const after = nowMs >= answerMs ? fitSince(eng.win, answerMs) : null;
+    // Not fading, and a real rise (a quarter of a degree), not one step of a flat probe.
+    const notFading =
+      after !== null &&
+      after.spanS >= MIN_SPAN_S &&
+      after.slope > RISING_C_PER_S &&
+      after.slope >= 0.7 * next.peakSlope &&
+      risenSince(answerMs, after.level) >= REAL_RISE_C;
+    if (after !== null && notFading) {
       const data = {
         slopeCPerMin: Math.round(after.slope * 60 * 1000) / 1000,
         tempC: eng.lastC,
@@ -123,9 +134,7 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
     if (after !== null && after.spanS >= MIN_SPAN_S) {
       // The level when the window had answered; a real rise (not a probe step) climbs a quarter of
       // a degree above it, still at 0.7 × the steepest rise seen or more (not fading).
-      if (next.riseFrom === null || next.riseFrom.atMs !== answerMs) next = { ...next, riseFrom: { atMs: answerMs, c: after.level } };
-      const from = next.riseFrom as { atMs: number; c: number };
-      const stillRising = after.level - from.c >= CORRECTION_RISE_C && after.slope >= 0.7 * Math.max(next.peakSlope, RISING_C_PER_S);
+      const stillRising = risenSince(answerMs, after.level) >= REAL_RISE_C && after.slope >= 0.7 * Math.max(next.peakSlope, RISING_C_PER_S);
       if (stillRising) {
         const n = next.corrections + 1;
         const reason = `${latch.reason}; the bath still rises while the kit believes its heater off: correction press #${n}`;

@@ -254,3 +254,21 @@ t.test('a servo that misses presses, in 64 baths: none boils', async (t) => {
   t.equal(peaks.length, 64);
   t.ok(worst < 90, `the hottest of the 64 baths peaked at ${worst.toFixed(1)} °C (none boiled, none reached the 90 °C limit)`);
 });
+
+t.test('a bath that never warmed is held off without a false "actuator does not obey"', async (t) => {
+  // A servo that misses 80 % of presses never got the element on in the first 5 min: the
+  // held-off heater latches over a flat 20 °C bath, where one 0.0625 °C step of the probe used to
+  // read as "still rising" and raised the critical alarm.
+  const run = start({ volumeL: 3, heaterW: 800, uaWPerK: 5, missProb: 0.8, seed: 1, heaterTauS: 60 }, 60);
+  seconds(run, 3600);
+  t.ok(
+    run.events.some((e) => e.type === 'heater_stuck'),
+    'held off: the heater was commanded on 5 min without warming',
+  );
+  t.ok(Math.max(...run.bath.map((b) => b.waterC)) < 21, 'the bath never warmed');
+  t.same(
+    run.events.filter((e) => e.type === 'actuator_disobeys').map((e) => e.tS),
+    [],
+    'no "actuator does not obey" alarm over a flat bath',
+  );
+});
