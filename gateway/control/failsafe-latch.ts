@@ -31,7 +31,7 @@ export interface FailSafeLatch {
   disobeyAlarmed: boolean;
   /** The steepest rise seen while latched: a heater that went off shows as a fading rise. */
   peakSlope: number;
-  /** The last correction press (the kit believed off while the bath kept rising), and how many. */
+  /** The last correction press (the kit believed off while the bath kept rising), and how many in a row had no effect. */
   correctedMs: number | null;
   corrections: number;
   /** The bath's fitted level at the start of the current answer window (a correction needs a rise from it). */
@@ -72,6 +72,16 @@ export function openLatch(prev: FailSafeLatch | null, reason: string, nowMs: num
 export function latchAcked(latch: FailSafeLatch, nowMs: number): FailSafeLatch {
   return latch.ackedMs === null ? { ...latch, ackedMs: nowMs } : latch;
 }
+
+/**
+ * Correction presses in a row that the bath did not answer before the latch slows down to one
+ * every SLOW_CORRECTION_MS: a cooker whose relay stuck on ignores its button, and pressing every
+ * minute then only wears the servo while `actuator_disobeys` (critical, repeated) asks a person.
+ * It does not stop: a servo that misses half its presses misses ten in a row one time in a
+ * thousand, and the bath must not boil for that.
+ */
+export const MAX_CORRECTIONS = 10;
+export const SLOW_CORRECTION_MS = 5 * 60_000;
 
 /** A rise smaller than this (°C) is within the probe's quantisation and noise. */
 const REAL_RISE_C = 0.25;
@@ -129,8 +139,12 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
   // acknowledged `safe` or correction.
   if (overLimit && next.disobeyAlarmed && eng.lastBelief === false && next.ackedMs !== null) {
     const fromMs = Math.max(next.correctedMs ?? 0, next.ackedMs);
-    const answerMs = fromMs + Math.max(eng.learn.lagS, 30) * 1000 + cfg.effectDelayMs;
+    const slowMs = next.corrections >= MAX_CORRECTIONS ? SLOW_CORRECTION_MS : 0;
+    const answerMs = fromMs + Math.max(eng.learn.lagS, 30) * 1000 + cfg.effectDelayMs + slowMs;
     const after = nowMs >= answerMs ? fitSince(eng.win, answerMs) : null;
+    // The last correction worked (the bath no longer rises): the count of those in a row starts again.
+    if (after !== null && after.spanS >= MIN_SPAN_S && after.slope <= RISING_C_PER_S && next.corrections > 0)
+      next = { ...next, corrections: 0 };
     if (after !== null && after.spanS >= MIN_SPAN_S) {
       // The level when the window had answered; a real rise (not a probe step) climbs a quarter of
       // a degree above it, still at 0.7 × the steepest rise seen or more (not fading).

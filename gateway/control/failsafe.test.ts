@@ -272,3 +272,27 @@ t.test('a bath that never warmed is held off without a false "actuator does not 
     'no "actuator does not obey" alarm over a flat bath',
   );
 });
+
+t.test(
+  'a cooker that ignores its button (relay stuck on): after 10 correction presses one every 5 min, the critical alarm stands',
+  async (t) => {
+    const run = start({ volumeL: 8, heaterW: 1000, uaWPerK: 5, seed: 3 }, 60);
+    seconds(run, 3600);
+    run.sim.injectFault('runaway');
+    // A missed off-press's aftermath: the kit believes off while the element heats.
+    run.sim.belief = false;
+    seconds(run, 2 * 3600);
+    const at = run.events.filter((e) => e.type === 'correction_press').map((e) => e.tS);
+    const gaps = at.slice(1).map((x, i) => x - at[i]!);
+    t.ok(at.length > 10, `${at.length} correction presses in 2 h`);
+    t.ok(
+      gaps.slice(10).every((g) => g >= 300),
+      `after the tenth in a row, at least 5 min apart (${gaps.slice(10).join(', ')} s)`,
+    );
+    t.ok(
+      run.events.some((e) => e.type === 'actuator_disobeys' && e.severity === 'critical'),
+      'the actuator does not obey: a critical alarm asks a person',
+    );
+    t.equal(run.state.engine.inhibit, 'over-temperature', 'the engine stays inhibited');
+  },
+);
