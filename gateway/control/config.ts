@@ -86,6 +86,8 @@ export interface WatchdogConfig {
   absoluteMaxC: number;
   /** Heater stuck: commanded on this long with no rise; the heater is then held off (watchdog.ts). */
   heaterStuckMs: number;
+  /** ...unless the probe reads within this of the target: it is in hot water, and the engine's miss test has the case. */
+  heaterStuckHotC: number;
   heaterStuckRiseC: number;
   /** FDA Food Code danger zone and time-as-a-control figures. */
   dangerLowC: number;
@@ -107,6 +109,7 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   overTargetC: 3,
   absoluteMaxC: 90,
   heaterStuckMs: 300_000,
+  heaterStuckHotC: 5,
   heaterStuckRiseC: 0.25,
   dangerLowC: 4.4,
   dangerHighC: FOOD_CODE.dangerHighC,

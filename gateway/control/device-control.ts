@@ -203,7 +203,7 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
   if (reading.sensor !== 'ok' || reading.tempC === null) return finish(next, NO_DECISION, events, audit);
   // Latched: the engine is inhibited and never presses; only the latch may repeat `safe`, or send
   // its correction press when the bath shows the kit's belief is wrong.
-  const overLimit = w.state.overTemp && w.state.sensorFault === null && !w.state.stuckAlarmed;
+  const overLimit = w.state.overTemp && w.state.sensorFault === null && !w.state.stuckHeld;
   const l = latchReading(state.latch, e.state, nowMs, cfg.engine, overLimit);
   const latchedEngine = l.decision.kind === 'none' ? e.state : noteSafe(e.state, nowMs, cfg.engine, l.decision.kind === 'press');
   return finish({ ...next, engine: latchedEngine, latch: l.latch }, l.decision, [...events, ...l.events], [...audit, ...l.audit]);

@@ -227,7 +227,7 @@ t.test('a servo that misses presses: the correction press keeps the bath from bo
         }
       }
       const maxC = Math.max(...run.bath.map((b) => b.waterC));
-      t.ok(maxC < 75, `misses ${missProb * 100} %, seed ${seed}: the bath peaked at ${maxC.toFixed(1)} °C`);
+      t.ok(maxC < 80, `misses ${missProb * 100} %, seed ${seed}: the bath peaked at ${maxC.toFixed(1)} °C`);
       t.ok(
         atCorrection.every((on) => on),
         `every correction press found the element on (${atCorrection.length} of them)`,

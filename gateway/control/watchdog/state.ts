@@ -26,8 +26,10 @@ export interface WatchdogState {
   heaterOnSinceMs: number | null;
   heaterOnStartC: number | null;
   heaterMaxC: number | null;
-  /** Tripped: the heater is held off until the probe shows the water warming, or the cook changes. */
+  /** Tripped: the `heater_stuck` alarm stands (until the heater goes off, or the hold below lets go). */
   stuckAlarmed: boolean;
+  /** Tripped far below the target: the heater is held off until the probe shows the water warming, or the cook changes. */
+  stuckHeld: boolean;
   /** The lowest reading since the trip (a rise above it releases). */
   stuckLowC: number | null;
   /** Food safety: time in the danger zone during the current cook. */
@@ -58,6 +60,7 @@ export function initialWatchdogState(): WatchdogState {
     heaterOnStartC: null,
     heaterMaxC: null,
     stuckAlarmed: false,
+    stuckHeld: false,
     stuckLowC: null,
     dangerMs: 0,
     dangerLastMs: null,
@@ -93,6 +96,7 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     heaterOnStartC: s.heaterOnStartC,
     heaterMaxC: s.heaterMaxC,
     stuckAlarmed: s.stuckAlarmed,
+    stuckHeld: s.stuckHeld,
     stuckLowC: s.stuckLowC,
     dangerMs: s.dangerMs,
     dangerLastMs: s.dangerLastMs,
@@ -106,6 +110,6 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
 export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.sensorFault !== null) return `sensor fault (${s.sensorFault})`;
   if (s.overTemp) return 'over-temperature';
-  if (s.stuckAlarmed) return 'heater on, water not warming';
+  if (s.stuckHeld) return 'heater on, water not warming';
   return null;
 }

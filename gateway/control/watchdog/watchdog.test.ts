@@ -181,6 +181,19 @@ t.test('heater stuck: commanded on 5 min with no rise → the heater is switched
     on,
   );
   t.notOk(types(rising).includes('heater_stuck'));
+  // Within 5 °C of the target the probe is in hot water: an alarm, the heater not held off.
+  const hot = feed(
+    initialWatchdogState(),
+    Array.from({ length: 320 }, (_, i) => ok(i % 2 === 0 ? 57 : 57.0625)),
+    0,
+    on,
+  );
+  const hotTrip = hot.results.find((x) => x.r.events.some((e) => e.type === 'heater_stuck'));
+  t.match(hotTrip?.r.events[0], { type: 'heater_stuck', data: { held: false } }, 'in hot water: the alarm alone');
+  t.same(hotTrip?.r.decision, { kind: 'none' }, 'no safe: holding the heater off would only let the bath cool');
+  t.equal(watchdogInhibit(hot.state), null);
+  const hotOff = feed(hot.state, [ok(57)], 320, off);
+  t.equal(hotOff.state.stuckAlarmed, false, 'and the alarm ends when the heater goes off');
   // A long heat-up that rose for 10 min, then a probe that reads the air: caught 5 min after the
   // last rise (the window starts again at each rise), not never.
   const heatUp = Array.from({ length: 600 }, (_, i) => ok(30 + i * 0.02));

@@ -83,14 +83,16 @@ export function watchTelemetry(
   }
   const c = r.tempC!;
   overTemp(cfg, d, c, ctx, out);
-  heaterStuck(cfg, d, c, nowMs, out);
+  heaterStuck(cfg, d, c, ctx, nowMs, out);
   foodSafety(cfg, d, c, ctx, nowMs, out);
   return out.result(d);
 }
 
 function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowMs: number): void {
   if (!ctx.heaterCommandedOn) {
-    // A tripped rule stays tripped when the heater goes off: its own release is below.
+    // A held-off heater stays held when the heater goes off (its release is in heaterStuck); an
+    // alarm without the hold ends here, as the heater it was about is off.
+    if (!d.stuckHeld) d.stuckAlarmed = false;
     if (d.heaterOnSinceMs === null) return;
     d.heaterOnSinceMs = null;
     d.heaterOnStartC = null;
@@ -130,12 +132,13 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
  * water warming (it is back in a bath that is warmer than it read) or the cook is changed,
  * restarted or stopped (`retryOnCookChange`).
  */
-function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, nowMs: number, out: Out): void {
-  if (d.stuckAlarmed) {
+function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, nowMs: number, out: Out): void {
+  if (d.stuckHeld) {
     const low = Math.min(d.stuckLowC ?? c, c);
     d.stuckLowC = low;
     if (c - low < cfg.heaterStuckRiseC) return;
     out.emit(event('heater_ok', 'info', true, { riseC: c - low }), 'clear_heater_stuck', `the water reads ${c - low} °C warmer`, false);
+    d.stuckHeld = false;
     d.stuckAlarmed = false;
     d.stuckLowC = null;
     d.heaterOnSinceMs = null;
@@ -143,7 +146,7 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, nowMs: nu
     d.heaterMaxC = null;
     return;
   }
-  if (d.heaterOnSinceMs === null) return;
+  if (d.stuckAlarmed || d.heaterOnSinceMs === null) return;
   const startC = d.heaterOnStartC ?? c;
   if (c - startC >= cfg.heaterStuckRiseC) {
     // It heats: watch the next window from here.
@@ -157,13 +160,22 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, nowMs: nu
   d.heaterMaxC = maxC;
   if (nowMs - d.heaterOnSinceMs >= cfg.heaterStuckMs) {
     const mins = Math.round((nowMs - d.heaterOnSinceMs) / 60_000);
-    out.emit(
-      event('heater_stuck', 'alarm', true, { noRiseForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC }),
-      'safe',
-      `heater commanded on ${mins} min, the water did not warm: heater held off`,
-      true,
-    );
+    // Within a few degrees of the target the probe is in hot water, not in the air: the presses
+    // missed (the engine's miss test presses again) or the cooker gave out near its own setting.
+    // Holding the heater off would only let the bath cool; the alarm is enough.
+    const hot = ctx.cook !== null && c >= ctx.cook.targetC - cfg.heaterStuckHotC;
+    const data = { noRiseForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC, held: !hot };
+    if (hot)
+      out.emit(event('heater_stuck', 'alarm', true, data), 'alarm', `heater commanded on ${mins} min, the water did not warm`, false);
+    else
+      out.emit(
+        event('heater_stuck', 'alarm', true, data),
+        'safe',
+        `heater commanded on ${mins} min, the water did not warm: heater held off`,
+        true,
+      );
     d.stuckAlarmed = true;
+    d.stuckHeld = !hot;
     d.stuckLowC = c;
   }
 }
@@ -175,9 +187,10 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, nowMs: nu
  * own readings release them.
  */
 export function retryOnCookChange(state: WatchdogState): WatchdogState {
-  if (!state.stuckAlarmed && state.heaterOnSinceMs === null && state.sensorFault !== 'fall') return state;
+  if (!state.stuckAlarmed && !state.stuckHeld && state.heaterOnSinceMs === null && state.sensorFault !== 'fall') return state;
   const d = copyWatchdogState(state);
   d.stuckAlarmed = false;
+  d.stuckHeld = false;
   d.stuckLowC = null;
   d.heaterOnSinceMs = null;
   d.heaterOnStartC = null;
