@@ -1,80 +1,35 @@
 import t from 'tap';
 import type { KitParams } from '../../shared/thermal/params.js';
-import { ThermalSim } from '../../shared/thermal/simulator.js';
+import { applyLoop, type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
 import { DEFAULT_ENGINE } from './config.js';
-import { controlStep, DEFAULT_CONTROL, type DeviceControlState, initialControlState } from './device-control.js';
+import { controlStep } from './device-control.js';
 import { initialEngineState, step } from './engine/index.js';
-import type { ControlEvent } from './types.js';
 
 /**
  * The fail-safe latch against kits that do not behave: every command each kit receives and the
  * bath itself are recorded each simulated second (assertions on data; simulated time only).
  */
-interface Sent {
-  tS: number;
-  op: 'press' | 'safe';
-  expect?: 'on' | 'off';
-}
-
-interface Run {
-  sim: ThermalSim;
-  state: DeviceControlState;
-  sent: Sent[];
-  events: (ControlEvent & { tS: number })[];
-  /** Per second: water temperature, the cooker's real switch, the over-temperature limit. */
-  bath: { tS: number; waterC: number; on: boolean; limitC: number }[];
-  targetC: number;
-}
-
-function start(params: Partial<KitParams>, targetC: number): Run {
-  const sim = new ThermalSim({ seed: 4, ...params });
-  const run: Run = { sim, state: initialControlState(), sent: [], events: [], bath: [], targetC };
-  apply(run, { kind: 'cook_start', spec: { targetC } });
-  return run;
-}
-
-function apply(run: Run, input: Parameters<typeof controlStep>[1]): void {
-  const r = controlStep(run.state, input, run.sim.nowMs);
-  run.state = r.state;
-  const tS = run.sim.tMs / 1000;
-  for (const e of r.events) run.events.push({ ...e, tS });
-  if (r.decision.kind === 'none') return;
-  const cmd = r.decision.kind === 'press' ? { op: 'press' as const, expect: r.decision.expect } : { op: 'safe' as const };
-  run.sent.push({ tS, ...cmd });
-  const ack = run.sim.command(cmd);
-  apply(run, { kind: 'ack', ...cmd, ok: ack.ok, heater: ack.heater });
-}
-
-function seconds(run: Run, n: number): void {
-  for (let i = 0; i < n; i++) {
-    run.sim.step(1000);
-    const m = run.sim.telemetry();
-    apply(run, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } });
-    const limitC = Math.min(DEFAULT_CONTROL.watchdog.absoluteMaxC, run.targetC + DEFAULT_CONTROL.watchdog.overTargetC);
-    run.bath.push({ tS: run.sim.tMs / 1000, waterC: run.sim.waterC, on: run.sim.heaterOn, limitC });
-  }
-}
 
 /**
  * Heat towards 70 °C and, once the bath passes `overAtC` with the heater on at full power, lower
  * the target to 40 °C (a 60 min cook): the bath is over the limit (43 °C) while the element still
  * holds its heat. Returns when the first fail-safe `safe` was sent.
  */
-function overTemperature(params: Partial<KitParams>, overAtC = 55): { run: Run; failSafeS: number } {
-  const run = start({ startC: 30, ...params }, 70);
-  for (let i = 0; i < 3 * 3600 && run.sim.waterC < overAtC; i++) seconds(run, 1);
+function overTemperature(params: Partial<KitParams>, overAtC = 55): { run: ClosedLoop; failSafeS: number } {
+  const run = startLoop({ startC: 30, ...params }, 70);
+  for (let i = 0; i < 3 * 3600 && run.sim.waterC < overAtC; i++) secondsLoop(run, 1);
   if (!run.sim.heaterOn) throw new Error('the heater should be on');
   run.targetC = 40;
-  apply(run, { kind: 'cook_change', spec: { targetC: 40, durationMin: 60 } });
+  applyLoop(run, { kind: 'cook_change', spec: { targetC: 40, durationMin: 60 } });
   const from = run.sent.length;
-  for (let i = 0; i < 60 && !run.sent.slice(from).some((c) => c.op === 'safe'); i++) seconds(run, 1);
+  for (let i = 0; i < 60 && !run.sent.slice(from).some((c) => c.op === 'safe'); i++) secondsLoop(run, 1);
   const first = run.sent.slice(from).find((c) => c.op === 'safe');
   if (!first) throw new Error('no fail-safe decision');
   return { run, failSafeS: first.tS };
 }
 
 /** The longest run of seconds, after `fromS`, with the cooker's switch on while the water is over the limit. */
-function longestOnOverLimitS(run: Run, fromS: number): number {
+function longestOnOverLimitS(run: ClosedLoop, fromS: number): number {
   let longest = 0;
   let current = 0;
   for (const b of run.bath) {
@@ -95,8 +50,8 @@ for (const [name, params] of [
   t.test(`over-temperature latches: ${name} gets only safe, and the heater stays off over the limit`, async (t) => {
     const { run, failSafeS } = overTemperature(params);
     const releasedAt = () => run.events.find((e) => e.type === 'fail_safe_released' && e.tS >= failSafeS);
-    for (let i = 0; i < 3 * 3600 && !releasedAt(); i++) seconds(run, 1);
-    seconds(run, 20 * 60);
+    for (let i = 0; i < 3 * 3600 && !releasedAt(); i++) secondsLoop(run, 1);
+    secondsLoop(run, 20 * 60);
     const released = releasedAt();
     const untilS = released?.tS ?? Number.POSITIVE_INFINITY;
     const during = run.sent.filter((c) => c.tS >= failSafeS && c.tS < untilS);
@@ -124,7 +79,7 @@ for (const [name, params] of [
 
 t.test('a kit that ignores safe: safe repeated with a growing interval, then a critical alarm; never a press', async (t) => {
   const { run, failSafeS } = overTemperature({ behaviour: 'ignore_safe' });
-  seconds(run, 15 * 60);
+  secondsLoop(run, 15 * 60);
   const after = run.sent.filter((c) => c.tS >= failSafeS);
   t.same(
     after.filter((c) => c.op !== 'safe'),
@@ -146,8 +101,8 @@ t.test('a kit that ignores safe: safe repeated with a growing interval, then a c
 });
 
 t.test('an Ack that contradicts its command: the belief follows it; on a safety path, safe and an alarm', async (t) => {
-  const run = start({ startC: 59 }, 60);
-  seconds(run, 30);
+  const run = startLoop({ startC: 59 }, 60);
+  secondsLoop(run, 30);
   // An off-press answered "heater on": escalates.
   let r = controlStep(run.state, { kind: 'ack', op: 'press', expect: 'off', ok: true, heater: true }, run.sim.nowMs);
   t.equal(r.state.engine.lastBelief, true, 'the belief follows the Ack');
@@ -216,11 +171,11 @@ t.test('a servo that misses presses: the correction press keeps the bath from bo
   let corrections = 0;
   for (const missProb of [0.3, 0.5, 0.7])
     for (const seed of [15, 16, 17, 18]) {
-      const run = start({ volumeL: 8, heaterW: 1000, uaWPerK: 2, missProb, seed }, 60);
+      const run = startLoop({ volumeL: 8, heaterW: 1000, uaWPerK: 2, missProb, seed }, 60);
       const atCorrection: boolean[] = [];
       for (let i = 0; i < 4 * 3600; i++) {
         const before = run.sent.length;
-        seconds(run, 1);
+        secondsLoop(run, 1);
         for (const c of run.sent.slice(before)) {
           const ev = run.events.find((e) => e.type === 'correction_press' && e.tS === c.tS);
           if (c.op === 'press' && c.expect === 'off' && ev) atCorrection.push(run.bath.at(-1)?.on ?? false);
@@ -246,8 +201,8 @@ t.test('a servo that misses presses, in 64 baths: none boils', async (t) => {
       for (const uaWPerK of [0.6, 5])
         for (const missProb of [0.2, 0.5])
           for (const seed of [1, 2]) {
-            const run = start({ volumeL, heaterW, uaWPerK, missProb, seed, heaterTauS: volumeL === 3 ? 60 : 20 }, 60);
-            seconds(run, 4 * 3600);
+            const run = startLoop({ volumeL, heaterW, uaWPerK, missProb, seed, heaterTauS: volumeL === 3 ? 60 : 20 }, 60);
+            secondsLoop(run, 4 * 3600);
             peaks.push(Math.max(...run.bath.map((b) => b.waterC)));
           }
   const worst = Math.max(...peaks);
@@ -259,8 +214,8 @@ t.test('a bath that never warmed is held off without a false "actuator does not 
   // A servo that misses 80 % of presses never got the element on in the first 5 min: the
   // held-off heater latches over a flat 20 °C bath, where one 0.0625 °C step of the probe used to
   // read as "still rising" and raised the critical alarm.
-  const run = start({ volumeL: 3, heaterW: 800, uaWPerK: 5, missProb: 0.8, seed: 1, heaterTauS: 60 }, 60);
-  seconds(run, 3600);
+  const run = startLoop({ volumeL: 3, heaterW: 800, uaWPerK: 5, missProb: 0.8, seed: 1, heaterTauS: 60 }, 60);
+  secondsLoop(run, 3600);
   t.ok(
     run.events.some((e) => e.type === 'heater_stuck'),
     'held off: the heater was commanded on 5 min without warming',
@@ -276,12 +231,12 @@ t.test('a bath that never warmed is held off without a false "actuator does not 
 t.test(
   'a cooker that ignores its button (relay stuck on): after 10 correction presses one every 5 min, the critical alarm stands',
   async (t) => {
-    const run = start({ volumeL: 8, heaterW: 1000, uaWPerK: 5, seed: 3 }, 60);
-    seconds(run, 3600);
+    const run = startLoop({ volumeL: 8, heaterW: 1000, uaWPerK: 5, seed: 3 }, 60);
+    secondsLoop(run, 3600);
     run.sim.injectFault('runaway');
     // A missed off-press's aftermath: the kit believes off while the element heats.
     run.sim.belief = false;
-    seconds(run, 2 * 3600);
+    secondsLoop(run, 2 * 3600);
     const at = run.events.filter((e) => e.type === 'correction_press').map((e) => e.tS);
     const gaps = at.slice(1).map((x, i) => x - at[i]!);
     t.ok(at.length > 10, `${at.length} correction presses in 2 h`);

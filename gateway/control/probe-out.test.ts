@@ -1,8 +1,6 @@
 import t from 'tap';
 import type { KitParams } from '../../shared/thermal/params.js';
-import { ThermalSim } from '../../shared/thermal/simulator.js';
-import { controlStep, type DeviceControlState, initialControlState } from './device-control.js';
-import type { ControlEvent } from './types.js';
+import { applyLoop, type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
 
 /**
  * A probe that slips out of the water (ADR 051): the engine + watchdog against the thermal
@@ -12,46 +10,14 @@ import type { ControlEvent } from './types.js';
  * heat-up let the bath boil (100 °C) and one out during the hold let it reach 94 °C: the engine
  * pressed on for hours against a probe reading 20 °C.
  */
-interface Run {
-  sim: ThermalSim;
-  state: DeviceControlState;
-  events: (ControlEvent & { tS: number })[];
-  /** Seconds with the element switched on, after the probe left the water. */
-  onWhileOutS: number;
-  maxWhileOutC: number;
-}
 
-function start(params: Partial<KitParams>, targetC: number): Run {
-  const sim = new ThermalSim({ seed: 7, missProb: 0, servoLatencyMs: 1500, ...params });
-  const run: Run = { sim, state: initialControlState(), events: [], onWhileOutS: 0, maxWhileOutC: Number.NEGATIVE_INFINITY };
-  apply(run, { kind: 'cook_start', spec: { targetC } });
-  return run;
-}
+/** The kit's bath: seed 7, no missed presses, a 1.5 s servo. */
+const start = (p: Partial<KitParams>, targetC: number) => startLoop({ seed: 7, missProb: 0, servoLatencyMs: 1500, ...p }, targetC);
+/** Seconds with the element switched on while the probe was out of the water, and the hottest water then. */
+const onWhileOutS = (run: ClosedLoop) => run.bath.filter((b) => b.probeOut && b.on).length;
+const maxWhileOutC = (run: ClosedLoop) => Math.max(...run.bath.filter((b) => b.probeOut).map((b) => b.waterC));
 
-function apply(run: Run, input: Parameters<typeof controlStep>[1]): void {
-  const r = controlStep(run.state, input, run.sim.nowMs);
-  run.state = r.state;
-  for (const e of r.events) run.events.push({ ...e, tS: run.sim.tMs / 1000 });
-  if (r.decision.kind === 'none') return;
-  const cmd = r.decision.kind === 'press' ? { op: 'press' as const, expect: r.decision.expect } : { op: 'safe' as const };
-  const ack = run.sim.command(cmd);
-  apply(run, { kind: 'ack', ...cmd, ok: ack.ok, heater: ack.heater });
-}
-
-function seconds(run: Run, n: number): void {
-  for (let i = 0; i < n; i++) {
-    run.sim.step(1000);
-    const m = run.sim.telemetry();
-    apply(run, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } });
-    apply(run, { kind: 'tick' });
-    if (run.sim.fault === 'out_of_bath') {
-      if (run.sim.heaterOn) run.onWhileOutS++;
-      run.maxWhileOutC = Math.max(run.maxWhileOutC, run.sim.waterC);
-    }
-  }
-}
-
-const firstAfter = (run: Run, type: string, tS: number) => run.events.find((e) => e.type === type && e.tS >= tS);
+const firstAfter = (run: ClosedLoop, type: string, tS: number) => run.events.find((e) => e.type === type && e.tS >= tS);
 
 const BATHS: { name: string; p: Partial<KitParams> }[] = [
   { name: '5 L · 1200 W · open pot', p: { volumeL: 5, heaterW: 1200, uaWPerK: 5 } },
@@ -62,38 +28,38 @@ const BATHS: { name: string; p: Partial<KitParams> }[] = [
 for (const bath of BATHS) {
   t.test(`${bath.name}: out of the water during the heat-up, for 3 h`, async (t) => {
     const run = start(bath.p, 60);
-    seconds(run, 600);
+    secondsLoop(run, 600);
     const outAtS = run.sim.tMs / 1000;
     const atOutC = run.sim.waterC;
     run.sim.injectFault('out_of_bath');
-    seconds(run, 3 * 3600);
+    secondsLoop(run, 3 * 3600);
     const fault = firstAfter(run, 'sensor_fault', outAtS);
     t.match(fault?.data, { kind: 'fall' }, 'the fall is a sensor fault');
     // Early in a heat-up the bath is barely warmer than the air, so the probe has less to fall: slower.
     t.ok(fault && fault.tS - outAtS <= 60, `caught ${fault ? fault.tS - outAtS : '–'} s after the probe left`);
     // On from the moment it left until the safe: the fall is caught, and nothing heats after it.
-    t.ok(run.onWhileOutS <= 70, `element on ${run.onWhileOutS} s in 3 h with the probe out`);
+    t.ok(onWhileOutS(run) <= 70, `element on ${onWhileOutS(run)} s in 3 h with the probe out`);
     t.ok(
-      run.maxWhileOutC < 60,
-      `the unseen bath stayed under its target: max ${run.maxWhileOutC.toFixed(1)} °C (it was ${atOutC.toFixed(1)} °C)`,
+      maxWhileOutC(run) < 60,
+      `the unseen bath stayed under its target: max ${maxWhileOutC(run).toFixed(1)} °C (it was ${atOutC.toFixed(1)} °C)`,
     );
   });
 
   t.test(`${bath.name}: out of the water while holding, then put back`, async (t) => {
     const run = start(bath.p, 60);
-    seconds(run, 4 * 3600);
+    secondsLoop(run, 4 * 3600);
     const reached = run.events.find((e) => e.type === 'reached');
     t.ok(reached, 'the bath reached its target');
     const outAtS = run.sim.tMs / 1000;
     run.sim.injectFault('out_of_bath');
-    seconds(run, 45 * 60);
+    secondsLoop(run, 45 * 60);
     const fault = firstAfter(run, 'sensor_fault', outAtS);
     t.ok(fault && fault.tS - outAtS <= 15, `caught ${fault ? fault.tS - outAtS : '–'} s after the probe left`);
-    t.ok(run.maxWhileOutC <= 60.6, `the unseen bath stayed at its target: max ${run.maxWhileOutC.toFixed(2)} °C`);
-    t.ok(run.onWhileOutS <= 20, `element on ${run.onWhileOutS} s in 45 min with the probe out`);
+    t.ok(maxWhileOutC(run) <= 60.6, `the unseen bath stayed at its target: max ${maxWhileOutC(run).toFixed(2)} °C`);
+    t.ok(onWhileOutS(run) <= 20, `element on ${onWhileOutS(run)} s in 45 min with the probe out`);
     const backAtS = run.sim.tMs / 1000;
     run.sim.clearFault();
-    seconds(run, 2 * 3600);
+    secondsLoop(run, 2 * 3600);
     const last = run.sim.waterC;
     t.ok(Math.abs(last - 60) < 0.8, `back in the water, the cook holds its target again: ${last.toFixed(2)} °C two hours later`);
     t.ok(
@@ -106,13 +72,13 @@ for (const bath of BATHS) {
 t.test('a cooker that does not heat is held off, and a changed cook tries again', async (t) => {
   // The cooker's own thermostat set low: the element never comes on although the kit presses.
   const run = start({ volumeL: 8, heaterW: 0, uaWPerK: 5, startC: 40 }, 60);
-  seconds(run, 7 * 60);
+  secondsLoop(run, 7 * 60);
   const stuck = run.events.find((e) => e.type === 'heater_stuck');
   t.ok(stuck, 'heater_stuck after 5 min of no warming');
   t.equal(run.state.engine.inhibit, 'heater on, water not warming', 'the engine is held off');
   const pressesBefore = run.sim.presses;
-  seconds(run, 20 * 60);
+  secondsLoop(run, 20 * 60);
   t.ok(run.sim.presses - pressesBefore <= 1, `no pressing on while held off (${run.sim.presses - pressesBefore} presses in 20 min)`);
-  apply(run, { kind: 'cook_change', spec: { targetC: 61 } });
+  applyLoop(run, { kind: 'cook_change', spec: { targetC: 61 } });
   t.equal(run.state.engine.inhibit, null, 'a changed cook lets the engine try again');
 });

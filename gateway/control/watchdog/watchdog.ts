@@ -77,9 +77,7 @@ export function watchTelemetry(
     d.sensorFault = null;
     d.good = 0;
     // The recent high starts again from the readings that cleared the fault.
-    d.fallRefC = null;
-    d.fallRefMs = null;
-    d.fallLowC = null;
+    endFallWatch(d);
   }
   const c = r.tempC!;
   overTemp(cfg, d, c, ctx, out);
@@ -93,10 +91,7 @@ function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowM
     // A held-off heater stays held when the heater goes off (its release is in heaterStuck); an
     // alarm without the hold ends here, as the heater it was about is off.
     if (!d.stuckHeld) d.stuckAlarmed = false;
-    if (d.heaterOnSinceMs === null) return;
-    d.heaterOnSinceMs = null;
-    d.heaterOnStartC = null;
-    d.heaterMaxC = null;
+    endHeaterWindow(d);
     return;
   }
   if (d.heaterOnSinceMs !== null) return;
@@ -138,12 +133,7 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watc
     d.stuckLowC = low;
     if (c - low < cfg.heaterStuckRiseC) return;
     out.emit(event('heater_ok', 'info', true, { riseC: c - low }), 'clear_heater_stuck', `the water reads ${c - low} °C warmer`, false);
-    d.stuckHeld = false;
-    d.stuckAlarmed = false;
-    d.stuckLowC = null;
-    d.heaterOnSinceMs = null;
-    d.heaterOnStartC = null;
-    d.heaterMaxC = null;
+    endHeaterStuck(d);
     return;
   }
   if (d.stuckAlarmed || d.heaterOnSinceMs === null) return;
@@ -165,19 +155,34 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watc
     // Holding the heater off would only let the bath cool; the alarm is enough.
     const hot = ctx.cook !== null && c >= ctx.cook.targetC - cfg.heaterStuckHotC;
     const data = { noRiseForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC, held: !hot };
-    if (hot)
-      out.emit(event('heater_stuck', 'alarm', true, data), 'alarm', `heater commanded on ${mins} min, the water did not warm`, false);
-    else
-      out.emit(
-        event('heater_stuck', 'alarm', true, data),
-        'safe',
-        `heater commanded on ${mins} min, the water did not warm: heater held off`,
-        true,
-      );
+    const reason = `heater commanded on ${mins} min, the water did not warm${hot ? '' : ': heater held off'}`;
+    out.emit(event('heater_stuck', 'alarm', true, data), hot ? 'alarm' : 'safe', reason, !hot);
     d.stuckAlarmed = true;
     d.stuckHeld = !hot;
     d.stuckLowC = c;
   }
+}
+
+/** The heater-stuck window ends (the heater is off, or the rule lets go). */
+function endHeaterWindow(d: WatchdogState): void {
+  d.heaterOnSinceMs = null;
+  d.heaterOnStartC = null;
+  d.heaterMaxC = null;
+}
+
+/** The heater-stuck rule lets go: alarm, hold and window. */
+function endHeaterStuck(d: WatchdogState): void {
+  d.stuckAlarmed = false;
+  d.stuckHeld = false;
+  d.stuckLowC = null;
+  endHeaterWindow(d);
+}
+
+/** The fall rule starts again: no recent high, no lowest reading of a fault. */
+function endFallWatch(d: WatchdogState): void {
+  d.fallRefC = null;
+  d.fallRefMs = null;
+  d.fallLowC = null;
 }
 
 /**
@@ -189,19 +194,12 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watc
 export function retryOnCookChange(state: WatchdogState): WatchdogState {
   if (!state.stuckAlarmed && !state.stuckHeld && state.heaterOnSinceMs === null && state.sensorFault !== 'fall') return state;
   const d = copyWatchdogState(state);
-  d.stuckAlarmed = false;
-  d.stuckHeld = false;
-  d.stuckLowC = null;
-  d.heaterOnSinceMs = null;
-  d.heaterOnStartC = null;
-  d.heaterMaxC = null;
+  endHeaterStuck(d);
   if (d.sensorFault === 'fall') {
     d.sensorFault = null;
     d.bad = 0;
     d.good = 0;
-    d.fallRefC = null;
-    d.fallRefMs = null;
-    d.fallLowC = null;
+    endFallWatch(d);
     d.lastGoodC = null;
     d.lastGoodMs = null;
   }

@@ -1,0 +1,63 @@
+import type { KitParams } from '../../shared/thermal/params.js';
+import { ThermalSim } from '../../shared/thermal/simulator.js';
+import { controlStep, DEFAULT_CONTROL, type DeviceControlState, initialControlState } from '../control/device-control.js';
+import type { ControlEvent } from '../control/types.js';
+
+/**
+ * The control core against the thermal simulator, in simulated time, for tests that assert on
+ * data: every command the kit received, every event, and the bath each second (the water, the
+ * cooker's real switch, the over-temperature limit, and whether the probe was in the water).
+ */
+export interface Sent {
+  tS: number;
+  op: 'press' | 'safe';
+  expect?: 'on' | 'off';
+}
+
+export interface ClosedLoop {
+  sim: ThermalSim;
+  state: DeviceControlState;
+  sent: Sent[];
+  events: (ControlEvent & { tS: number })[];
+  bath: { tS: number; waterC: number; on: boolean; limitC: number; probeOut: boolean }[];
+  targetC: number;
+}
+
+/** A kit in its bath (seed 4 unless given) with a cook at `targetC`. */
+export function startLoop(params: Partial<KitParams>, targetC: number): ClosedLoop {
+  const sim = new ThermalSim({ seed: 4, ...params });
+  const run: ClosedLoop = { sim, state: initialControlState(), sent: [], events: [], bath: [], targetC };
+  applyLoop(run, { kind: 'cook_start', spec: { targetC } });
+  return run;
+}
+
+/** One input to control; a command goes to the simulated kit, and its Ack back to control. */
+export function applyLoop(run: ClosedLoop, input: Parameters<typeof controlStep>[1]): void {
+  const r = controlStep(run.state, input, run.sim.nowMs);
+  run.state = r.state;
+  const tS = run.sim.tMs / 1000;
+  for (const e of r.events) run.events.push({ ...e, tS });
+  if (r.decision.kind === 'none') return;
+  const cmd = r.decision.kind === 'press' ? { op: 'press' as const, expect: r.decision.expect } : { op: 'safe' as const };
+  run.sent.push({ tS, ...cmd });
+  const ack = run.sim.command(cmd);
+  applyLoop(run, { kind: 'ack', ...cmd, ok: ack.ok, heater: ack.heater });
+}
+
+/** `n` simulated seconds: the bath steps, the kit reports, the clock ticks. */
+export function secondsLoop(run: ClosedLoop, n: number): void {
+  for (let i = 0; i < n; i++) {
+    run.sim.step(1000);
+    const m = run.sim.telemetry();
+    applyLoop(run, { kind: 'telemetry', reading: { tempC: m.tempC, sensor: m.sensor, heater: m.heater, boot: m.boot } });
+    applyLoop(run, { kind: 'tick' });
+    const limitC = Math.min(DEFAULT_CONTROL.watchdog.absoluteMaxC, run.targetC + DEFAULT_CONTROL.watchdog.overTargetC);
+    run.bath.push({
+      tS: run.sim.tMs / 1000,
+      waterC: run.sim.waterC,
+      on: run.sim.heaterOn,
+      limitC,
+      probeOut: run.sim.fault === 'out_of_bath',
+    });
+  }
+}
