@@ -80,6 +80,22 @@ export interface WatchdogConfig {
    */
   maxFallC: number;
   fallWindowMs: number;
+  /**
+   * The water test after a fall (water-test.ts): once the readings fall no faster than a bath
+   * cools for `waterTestSettleMs`, the heater may run for a burst sized to warm the water by
+   * `waterTestRiseC` (`waterTestBurstMs` while the bath's heating rate is not known yet, within
+   * 5–90 s); a rise of `waterTestPassC` within `waterTestWatchMs` of the burst's end is the probe
+   * in the water. Only a fall that ended within `waterTestWithinMs` of the fault is tested (water
+   * settles within the probe's lag; a probe in the air falls for minutes), during a cook that had
+   * reached its target, to a reading no more than `waterTestBelowC` under it.
+   */
+  waterTestSettleMs: number;
+  waterTestWithinMs: number;
+  waterTestBelowC: number;
+  waterTestRiseC: number;
+  waterTestBurstMs: number;
+  waterTestPassC: number;
+  waterTestWatchMs: number;
   /** Over-temperature above target + this. */
   overTargetC: number;
   /** Absolute over-temperature limit (also sent to the kit as Command.maxC). */
@@ -106,6 +122,13 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   maxJumpCPerS: 2,
   maxFallC: 3,
   fallWindowMs: 60_000,
+  waterTestSettleMs: 60_000,
+  waterTestWithinMs: 120_000,
+  waterTestBelowC: 15,
+  waterTestRiseC: 1,
+  waterTestBurstMs: 30_000,
+  waterTestPassC: 0.4,
+  waterTestWatchMs: 120_000,
   overTargetC: 3,
   absoluteMaxC: 90,
   heaterStuckMs: 300_000,

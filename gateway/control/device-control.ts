@@ -4,8 +4,11 @@ import {
   changeCook,
   commandFailed,
   type EngineState,
+  forgetReadings,
   initialEngineState,
+  noteHeaterOff,
   noteSafe,
+  noteTestPress,
   setInhibit,
   startCook,
   step,
@@ -26,6 +29,7 @@ import {
   watchTelemetry,
   watchTick,
 } from './watchdog/index.js';
+import { burstJustEnded, burstStarts, passedPeaked } from './watchdog/water-test.js';
 
 /**
  * One device's control: the engine and the watchdog composed, and the single entry point the
@@ -184,13 +188,32 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
   const w = watchTelemetry(
     state.watchdog,
     reading,
-    { cook: active ? cook.spec : null, heaterCommandedOn: state.commandedOn },
+    {
+      cook: active ? cook.spec : null,
+      heaterCommandedOn: state.commandedOn,
+      heatCPerS: learnedHeatCPerS(state.engine),
+      reached: active && cook.reachedMs !== null,
+    },
     nowMs,
     cfg.watchdog,
   );
-  const engine = setInhibit(state.engine, inhibitOf(w.state, state.resumeHold));
+  let engine = setInhibit(state.engine, inhibitOf(w.state, state.resumeHold));
+  const faulted = w.state.sensorFault !== null;
+  if (!faulted && state.watchdog.sensorFault !== null) engine = forgetReadings(engine);
+  // The water test passed on a bath that peaked and falls: the heater is off, whatever the engine
+  // made of the test's `safe` while the burst's heat was still arriving.
+  if (passedPeaked(w.events)) engine = noteHeaterOff(engine, nowMs);
   if (w.decision.kind === 'safe') return failSafe({ ...state, watchdog: w.state, engine }, w, nowMs, cfg);
-  const e = step(engine, reading, nowMs, cfg.engine);
+  if (w.decision.kind === 'press' && burstStarts(w.state, nowMs)) {
+    // The water test's burst: the watchdog's own press, with the engine held off (it would judge
+    // the press on a probe in the air and press again). The latch pauses for the burst; its
+    // `safe` at the end opens it again.
+    const next = { ...state, watchdog: w.state, engine: noteTestPress(engine, nowMs), latch: null };
+    return finish(next, w.decision, w.events, w.audit);
+  }
+  // While the watchdog holds a sensor fault, the engine gets no temperature: it neither learns
+  // from a probe in the air (a cooling rate twenty times the bath's) nor judges presses on it.
+  const e = step(engine, faulted ? untrusted(reading) : reading, nowMs, cfg.engine);
   const events = joined(w.events, e.events);
   const audit = joined(w.audit, e.audit);
   if (state.latch === null) {
@@ -207,6 +230,23 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
   const l = latchReading(state.latch, e.state, nowMs, cfg.engine, overLimit);
   const latchedEngine = l.decision.kind === 'none' ? e.state : noteSafe(e.state, nowMs, cfg.engine, l.decision.kind === 'press');
   return finish({ ...next, engine: latchedEngine, latch: l.latch }, l.decision, [...events, ...l.events], [...audit, ...l.audit]);
+}
+
+/**
+ * The bath's heating rate with the element on (°C/s, net of its losses), as the heat-up ramp
+ * showed it; null before the engine has seen one. Net, not the element's full rate: a slower rate
+ * makes a longer water-test burst, never one too short to show.
+ */
+function learnedHeatCPerS(e: EngineState): number | null {
+  const L = e.learn;
+  if (L.rampHeatSamples > 0) return L.rampHeatCPerS;
+  if (L.heatSamples > 0) return L.heatCPerS;
+  return null;
+}
+
+/** A reading whose temperature the watchdog does not trust: the kit's belief and boot, no value. */
+function untrusted(r: Reading): Reading {
+  return { tempC: null, sensor: r.sensor, heater: r.heater, boot: r.boot };
 }
 
 /** Both lists in order; one of them as it is when the other is empty (results are never added to). */
@@ -228,8 +268,11 @@ function failSafe(state: DeviceControlState, w: StepResult<WatchdogState>, nowMs
   const events: ControlEvent[] = [...w.events];
   const audit: AuditIntent[] = [...w.audit];
   const reason = w.decision.kind === 'safe' ? w.decision.reason : 'fail-safe';
-  const unknown =
-    eng.pending !== null
+  // The end of the water test's burst is planned, not a fault: whether the heater is on is what
+  // the test's watch answers (water-test.ts).
+  const unknown = burstJustEnded(w.state, nowMs)
+    ? null
+    : eng.pending !== null
       ? { why: 'a press was unconfirmed', data: { pending: eng.pending.expect ? 'on' : 'off', unconfirmedForMs: nowMs - eng.pending.atMs } }
       : eng.actual && eng.lastBelief === false
         ? { why: 'the kit believes the heater off but the bath says on', data: { believed: 'off', inferred: 'on' } }

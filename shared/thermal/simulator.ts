@@ -55,7 +55,7 @@ const BOIL_C = 100;
 export class ThermalSim {
   readonly p: KitParams;
   private readonly rng: Prng;
-  private readonly capJPerK: number;
+  private capJPerK: number;
   /** Simulated time since start, ms. */
   tMs = 0;
   waterC: number;
@@ -203,6 +203,16 @@ export class ThermalSim {
     const jump = this.fault === 'jump' ? this.jumpC : 0;
     const c = this.probeC + this.p.probeOffsetC + jump + this.p.noiseSdC * this.rng.normal();
     return Math.round(c / DS18B20_LSB_C) * DS18B20_LSB_C;
+  }
+
+  /**
+   * Water poured into the bath (a top-up after evaporation, or cold water to cool it): mixed at
+   * once, so the water and a probe in it read the mixture within the probe's lag.
+   */
+  addWater(litres: number, tempC: number): void {
+    const addJPerK = heatCapacityJPerK({ volumeL: litres });
+    this.waterC = (this.waterC * this.capJPerK + tempC * addJPerK) / (this.capJPerK + addJPerK);
+    this.capJPerK += addJPerK;
   }
 
   injectFault(kind: FaultKind): void {

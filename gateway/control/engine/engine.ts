@@ -1,7 +1,7 @@
 import type { CookSpec } from '../../../shared/cook.js';
 import { budgetFor, minCycleS, pruneLog } from '../budget.js';
 import { BATH_MAX_COOL_C_PER_S, DEFAULT_ENGINE, type EngineConfig } from '../config.js';
-import { type Fit, fitLine, follow, pushSample } from '../slope.js';
+import { EMPTY_WINDOW, type Fit, fitLine, follow, pushSample } from '../slope.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { learnFromReading } from './learn.js';
 import { fmt, planHeater } from './plan.js';
@@ -266,6 +266,48 @@ export function setInhibit(state: EngineState, reason: string | null): EngineSta
 export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = DEFAULT_ENGINE, pressed = false): EngineState {
   const d = draft(state);
   applySafe(cfg, d, nowMs, pressed);
+  return d;
+}
+
+/**
+ * The watchdog pressed the heater on for its water test (watchdog/water-test.ts) while the engine
+ * is inhibited: a press of ours, not the kit's, so no drift is judged for a while; the test's own
+ * `safe` (noteSafe) follows.
+ */
+export function noteTestPress(state: EngineState, nowMs: number): EngineState {
+  const d = draft(state);
+  d.lastPressMs = nowMs;
+  d.driftSinceMs = null;
+  return d;
+}
+
+/**
+ * The bath showed the heater off (the water test's burst peaked and the water cools): the engine
+ * takes that as confirmed, with no press pending and no drift being judged.
+ */
+export function noteHeaterOff(state: EngineState, nowMs: number): EngineState {
+  const d = draft(state);
+  d.actual = false;
+  d.pending = null;
+  d.pressTest = null;
+  d.driftSinceMs = null;
+  d.lastPressMs = nowMs;
+  return d;
+}
+
+/**
+ * A sensor fault has cleared: the readings from before it, and what the engine was making of them
+ * (the slope window, the heating episode, the press test), describe a bath seen through a probe
+ * the watchdog did not trust, or one that has changed since (cold water poured in). The engine
+ * starts its window again; what it has learned of the bath stays.
+ */
+export function forgetReadings(state: EngineState): EngineState {
+  const d = draft(state);
+  d.hist = EMPTY_WINDOW;
+  d.win = EMPTY_WINDOW;
+  d.episode = null;
+  d.pressTest = null;
+  d.driftSinceMs = null;
   return d;
 }
 

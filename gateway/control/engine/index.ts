@@ -1,4 +1,16 @@
-export { changeCook, commandFailed, type EngineResult, noteSafe, setInhibit, startCook, step, stopCook } from './engine.js';
+export {
+  changeCook,
+  commandFailed,
+  type EngineResult,
+  forgetReadings,
+  noteHeaterOff,
+  noteSafe,
+  noteTestPress,
+  setInhibit,
+  startCook,
+  step,
+  stopCook,
+} from './engine.js';
 export { type PulseShape, pulseShape } from './plan.js';
 export { type ActuatorHealth, type CookSession, type EngineState, initialEngineState, type Learned } from './state.js';
 export { healthData } from './verify.js';

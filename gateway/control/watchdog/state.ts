@@ -20,6 +20,24 @@ export interface WatchdogState {
   fallRefMs: number | null;
   /** The lowest reading while a `fall` fault holds (a rise above it is the probe back in the water). */
   fallLowC: number | null;
+  /** When the `fall` fault tripped. */
+  fallSinceMs: number | null;
+  /** The water test after a fall (water-test.ts): the reading that opened the current settle window. */
+  settleC: number | null;
+  settleMs: number | null;
+  /** `heat`: the heater may run for `testBurstMs`; `watch`: off again, the probe is watched; `done`: tried for this fault. */
+  testPhase: 'heat' | 'watch' | 'done' | null;
+  testSinceMs: number | null;
+  /** The lowest reading since the test began (a rise above it is the water warming). */
+  testLowC: number | null;
+  /** The highest reading since the burst ended, and when (the burst's heat has arrived once it falls from there). */
+  testHighC: number | null;
+  testHighMs: number | null;
+  /** The largest rise yet from a reading to a later one, since the test began. */
+  testRiseC: number;
+  testBurstMs: number;
+  /** When the heater was first commanded on in the test. */
+  testOnMs: number | null;
   /** Over-temperature latch. */
   overTemp: boolean;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
@@ -55,6 +73,17 @@ export function initialWatchdogState(): WatchdogState {
     fallRefC: null,
     fallRefMs: null,
     fallLowC: null,
+    fallSinceMs: null,
+    settleC: null,
+    settleMs: null,
+    testPhase: null,
+    testSinceMs: null,
+    testLowC: null,
+    testHighC: null,
+    testHighMs: null,
+    testRiseC: 0,
+    testBurstMs: 0,
+    testOnMs: null,
     overTemp: false,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
@@ -91,6 +120,17 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     fallRefC: s.fallRefC,
     fallRefMs: s.fallRefMs,
     fallLowC: s.fallLowC,
+    fallSinceMs: s.fallSinceMs,
+    settleC: s.settleC,
+    settleMs: s.settleMs,
+    testPhase: s.testPhase,
+    testSinceMs: s.testSinceMs,
+    testLowC: s.testLowC,
+    testHighC: s.testHighC,
+    testHighMs: s.testHighMs,
+    testRiseC: s.testRiseC,
+    testBurstMs: s.testBurstMs,
+    testOnMs: s.testOnMs,
     overTemp: s.overTemp,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
@@ -104,6 +144,24 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     dangerAlerted: s.dangerAlerted,
     dangerAlarmed: s.dangerAlarmed,
   };
+}
+
+/** The fall rule starts again: no recent high, no lowest reading of a fault, no water test. */
+export function endFallWatch(d: WatchdogState): void {
+  d.fallRefC = null;
+  d.fallRefMs = null;
+  d.fallLowC = null;
+  d.fallSinceMs = null;
+  d.settleC = null;
+  d.settleMs = null;
+  d.testPhase = null;
+  d.testSinceMs = null;
+  d.testLowC = null;
+  d.testHighC = null;
+  d.testHighMs = null;
+  d.testRiseC = 0;
+  d.testBurstMs = 0;
+  d.testOnMs = null;
 }
 
 /** Why the heater must stay off, or null: the engine is inhibited while this is set. */

@@ -2,7 +2,8 @@ import type { CookSpec } from '../../../shared/cook.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
-import { copyWatchdogState, type WatchdogState } from './state.js';
+import { copyWatchdogState, endFallWatch, type WatchdogState } from './state.js';
+import { waterTest } from './water-test.js';
 
 /**
  * The watchdog: pure rules over one device's messages and a clock the caller passes in (tests
@@ -14,6 +15,10 @@ export interface WatchdogContext {
   cook: Pick<CookSpec, 'targetC' | 'lowTempOverride'> | null;
   /** The gateway's last command: heater on (a press expecting on). */
   heaterCommandedOn: boolean;
+  /** What the bath has shown the engine of the element's heating rate, °C/s (null: nothing learned yet). */
+  heatCPerS?: number | null;
+  /** The cook has reached its target (the water test runs only on a held bath). */
+  reached?: boolean;
 }
 
 export type WatchdogResult = StepResult<WatchdogState>;
@@ -22,7 +27,7 @@ export type WatchdogResult = StepResult<WatchdogState>;
 const NONE = Object.freeze([]) as unknown as never[];
 
 /** What one rule run says: events, audit intents and the decision (the lists made only when used). */
-class Out {
+export class Out {
   events: ControlEvent[] | null = null;
   audit: AuditIntent[] | null = null;
   decision: Decision = NO_DECISION;
@@ -33,6 +38,10 @@ class Out {
     if (this.audit === null) this.audit = [intent];
     else this.audit.push(intent);
     if (safe) this.decision = { kind: 'safe', reason };
+  }
+  /** The one press the watchdog makes: the water test's burst (water-test.ts). */
+  pressOn(reason: string): void {
+    this.decision = { kind: 'press', expect: 'on', reason };
   }
   result(state: WatchdogState): WatchdogResult {
     return { state, decision: this.decision, events: this.events ?? NONE, audit: this.audit ?? NONE };
@@ -59,6 +68,7 @@ export function watchTelemetry(
     d.good = 0;
     if (d.bad >= cfg.badReadingsToTrip && d.sensorFault === null) {
       d.sensorFault = verdict.kind;
+      if (verdict.kind === 'fall') d.fallSinceMs = nowMs;
       // The watchdog rule: heater off within 5 s of the third bad reading; decided on that reading.
       out.emit(
         event('sensor_fault', 'alarm', true, { kind: verdict.kind, badReadings: d.bad }),
@@ -66,6 +76,8 @@ export function watchTelemetry(
         `sensor fault: ${verdict.kind} × ${d.bad}`,
         true,
       );
+    } else if (d.sensorFault === 'fall' && verdict.kind === 'fall') {
+      waterTest(cfg, d, r.tempC!, ctx, nowMs, out);
     }
     return out.result(d);
   }
@@ -176,13 +188,6 @@ function endHeaterStuck(d: WatchdogState): void {
   d.stuckHeld = false;
   d.stuckLowC = null;
   endHeaterWindow(d);
-}
-
-/** The fall rule starts again: no recent high, no lowest reading of a fault. */
-function endFallWatch(d: WatchdogState): void {
-  d.fallRefC = null;
-  d.fallRefMs = null;
-  d.fallLowC = null;
 }
 
 /**
