@@ -38,7 +38,7 @@ const PROBE: Record<string, string> = {
   range: 'The probe reads an impossible temperature: check its cable and that it is in the water.',
   stuck: 'The probe reading is frozen: check that the probe is in the water.',
   jump: 'The probe reading jumps: check its cable and that it is in the water.',
-  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath; if it was in the water all along (cold water was just added), start the cook again.',
+  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath. If cold water or food was just added, the gateway runs the heater briefly to check, and the cook goes on by itself.',
   null: 'The probe sends no temperature: check its cable.',
 };
 
@@ -66,7 +66,13 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
     case 'sensor_fault':
       return PROBE[String(d.kind)] ?? 'The probe is not reading: check its cable.';
     case 'sensor_ok':
-      return 'The probe reads again.';
+      return d.by === 'water_test'
+        ? 'The probe warmed when the heater ran, so it is in the water: the bath had really cooled (cold water or food added). The cook goes on.'
+        : 'The probe reads again.';
+    case 'water_test_failed':
+      return d.heated === false
+        ? 'The probe is still not reading the water: put it back in the bath.'
+        : 'The heater ran briefly and the probe did not warm: it is not in the water. The heater is held off: put the probe back in the bath. If the presser missed a press the heater may still be on: check the cooker.';
     case 'actuator_fault':
       return `The button presser missed ${String(d.consecutiveMisses ?? 'several')} presses in a row: check that it sits on the cooker's button.`;
     case 'actuator_disobeys':

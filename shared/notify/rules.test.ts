@@ -47,6 +47,7 @@ t.test('every safety alarm notifies; routine events do not', async (t) => {
     ['ack_contradicts', 'alarm'],
     ['heater_stuck', 'alarm'],
     ['resume_unsafe', 'alarm'],
+    ['water_test_failed', 'alarm'],
   ] as const) {
     const n = notificationFor(ev(type, sev, { dangerMs: 4 * 3600_000 }), { cooking: false });
     t.equal(n?.severity, sev, `${type} notifies as ${sev}`);
@@ -55,6 +56,14 @@ t.test('every safety alarm notifies; routine events do not', async (t) => {
   t.equal(notificationFor(ev('ack_contradicts', 'warning'), cooking), null, 'a contradicting Ack off the safety path does not');
   for (const type of ['heating', 'press_missed', 'online', 'stopped', 'sensor_ok', 'boot_regression'])
     t.equal(notificationFor(ev(type, 'info'), cooking), null, `${type} does not notify`);
+});
+
+t.test('a fall the water test cleared is told; a probe that reads again is not', async (t) => {
+  const n = notificationFor(ev('sensor_ok', 'info', { was: 'fall', by: 'water_test', riseC: 1 }), cooking);
+  t.equal(n?.type, 'sensor_ok');
+  t.match(n?.text, /^The probe warmed when the heater ran, so it is in the water/);
+  t.equal(notificationFor(ev('sensor_ok', 'info', { was: 'fall' }), cooking), null);
+  t.match(notificationFor(ev('water_test_failed', 'alarm', { heated: true, riseC: 0 }), cooking)?.text, /check the cooker/);
 });
 
 t.test('a kit offline notifies only during a cook, as an alarm', async (t) => {

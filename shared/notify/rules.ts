@@ -11,6 +11,8 @@ const SAFETY = new Set([
   'over_temp',
   'sensor_fault',
   'heater_stuck',
+  // The water test found the probe out of the water after heating once: the cooker must be checked.
+  'water_test_failed',
   'actuator_fault',
   'actuator_disobeys',
   'heater_state_unknown',
@@ -28,6 +30,8 @@ function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
   // The cook's milestones: water ready, timer done, and (when the cook names its food) safe to eat.
   if (e.type === 'reached' || e.type === 'done' || e.type === 'pasteurized') return true;
   if (SAFETY.has(e.type)) return true;
+  // The cook was told the probe slipped out and the heater is off: they hear that it went on by itself.
+  if (e.type === 'sensor_ok') return e.data.by === 'water_test';
   if (e.type === 'ack_contradicts') return e.severity === 'alarm' || e.severity === 'critical';
   if (e.type === 'offline') return ctx.cooking;
   return false;

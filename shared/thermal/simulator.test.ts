@@ -140,3 +140,18 @@ t.test('a range reading is classified as range', async (t) => {
 function pick(m: { tempC: number | null; sensor: string }) {
   return { tempC: m.tempC, sensor: m.sensor };
 }
+
+t.test('water poured in mixes at once, and the bath is larger after', async (t) => {
+  const sim = new ThermalSim({ volumeL: 8, startC: 60, uaWPerK: 0, heaterW: 1000, noiseSdC: 0 });
+  sim.addWater(2, 10);
+  t.equal(sim.waterC, 50, '8 L at 60 °C and 2 L at 10 °C make 10 L at 50 °C');
+  t.ok(sim.probeC > 59, 'the probe follows with its lag');
+  sim.step(60_000);
+  t.ok(Math.abs(sim.probeC - 50) < 0.1, `a minute later it reads the mixture: ${sim.probeC.toFixed(2)} °C`);
+  // 10 L heat more slowly than 8 L: 1000 W for 200 s, less the element's 20 s lag, gives
+  // 180 kJ / 41.86 kJ/K = 4.3 °C (8 L would gain 5.4).
+  sim.command({ op: 'press', expect: 'on' });
+  for (let i = 0; i < 201; i++) sim.step(1000);
+  const rise = sim.waterC - 50;
+  t.ok(rise > 4.1 && rise < 4.6, `the larger bath warms at its new rate: +${rise.toFixed(2)} °C in 200 s`);
+});

@@ -141,9 +141,12 @@ function press(
   d.flags = { ...d.flags, capWarned: false };
   // The counterfactual trend if the press misses. A 20 s slope is noisy, so it is bounded by what
   // the bath has taught: never steeper than its cooling (on) or its heating (off), which makes a
-  // confirmation harder, never easier.
+  // confirmation harder, never easier. A cooling rate the bath has not taught yet bounds nothing
+  // tighter than the fastest a bath cools: the prior (an insulated 8 L bath's) made a small open
+  // pot's on-presses look missed, and each false miss pressed a working heater off again.
   const raw = fit.spanS >= 15 ? fit.slope : 0;
-  const trend = on ? Math.max(raw, -Math.max(1.5 * d.learn.coolCPerS, 0.001)) : Math.min(raw, 1.2 * d.learn.heatCPerS);
+  const coolBound = d.learn.coolSamples > 0 ? 1.5 * d.learn.coolCPerS : BATH_MAX_COOL_C_PER_S;
+  const trend = on ? Math.max(raw, -Math.max(coolBound, 0.001)) : Math.min(raw, 1.2 * d.learn.heatCPerS);
   d.pending = {
     expect: on,
     atMs: nowMs,

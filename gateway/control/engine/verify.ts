@@ -123,9 +123,16 @@ export function postEffectFit(cfg: EngineConfig, w: Window, atMs: number): Fit |
 function overPeak(d: EngineState, fit: Fit, heatRef: number): boolean {
   const e = d.episode;
   if (e === null || e.offMs === null || fit.slope < 0.5 * heatRef) return false;
-  const rise = e.mode === 'pulse' ? d.learn.pulseGainCPerS * ((e.offMs - e.onMs) / 1000) : Math.max(e.offSlope, 0) * d.learn.lagS;
-  const from = e.mode === 'pulse' ? e.troughC : e.offC;
-  return fit.level > from + rise * 1.3 + 0.25;
+  // Before the bath taught a pulse's gain, the prior (an 8 L bath's) must not decide a miss: in a
+  // 1.5 L pot it is a fifth of the truth, every off-press "missed", and the press that followed
+  // switched a heater that was off back on. All of a pulse's heat reaches the water sooner or
+  // later, so the full heating rate times the on-time bounds its rise.
+  // Either way, the bath coasts on from where it was at the off-press for about a lag at the slope
+  // it had (a long pulse is a ramp: a gain learned on short ones undershoots it).
+  const gain = d.learn.pulseSamples > 0 ? d.learn.pulseGainCPerS : heatRef;
+  const coastPeak = e.offC + Math.max(e.offSlope, 0) * d.learn.lagS * 1.3;
+  const pulsePeak = e.mode === 'pulse' ? e.troughC + gain * ((e.offMs - e.onMs) / 1000) * 1.3 : coastPeak;
+  return fit.level > Math.max(coastPeak, pulsePeak) + 0.25;
 }
 
 /** Outside any press: a bath falling while believed heated (or climbing while believed off). */

@@ -1,0 +1,107 @@
+import t from 'tap';
+import type { KitParams } from '../../shared/thermal/params.js';
+import { type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
+import { DEFAULT_WATCHDOG } from './config.js';
+import { burstMs } from './watchdog/water-test.js';
+
+/**
+ * Cold water poured into a held bath (ADR 053): the engine + watchdog against the thermal
+ * simulator. The pour drops the bath faster than any bath cools, so the fall rule takes it for a
+ * probe out of the water and switches the heater off. Before the water test the heater then
+ * stayed off until someone started the cook again: the 5 L open pot below cooled to 28 °C in two
+ * hours with the food in it, the 8 L bath to 43 °C. Assertions are on the simulated water.
+ */
+
+const start = (p: Partial<KitParams>) => startLoop({ seed: 7, missProb: 0, servoLatencyMs: 1500, ...p }, 60);
+const after = (run: ClosedLoop, tS: number) => run.events.filter((e) => e.tS >= tS);
+
+const BATHS: { name: string; p: Partial<KitParams>; addL: number }[] = [
+  { name: '5 L · 1200 W · open pot, 1 L poured in', p: { volumeL: 5, heaterW: 1200, uaWPerK: 5 }, addL: 1 },
+  { name: '8 L · 1000 W, 1.5 L poured in', p: { volumeL: 8, heaterW: 1000, uaWPerK: 2 }, addL: 1.5 },
+  { name: '15 L · 800 W · insulated, 2 L poured in', p: { volumeL: 15, heaterW: 800, uaWPerK: 0.6 }, addL: 2 },
+];
+
+for (const bath of BATHS) {
+  t.test(`${bath.name} at 15 °C, three hours into a 60 °C cook`, async (t) => {
+    const run = start(bath.p);
+    secondsLoop(run, 3 * 3600);
+    t.ok(
+      run.events.some((e) => e.type === 'reached'),
+      'the bath had reached its target',
+    );
+    const pourS = run.sim.tMs / 1000;
+    run.sim.addWater(bath.addL, 15);
+    const mixC = run.sim.waterC;
+    secondsLoop(run, 2 * 3600);
+    const events = after(run, pourS);
+    const fall = events.find((e) => e.type === 'sensor_fault');
+    t.match(fall?.data, { kind: 'fall' }, `the pour (${mixC.toFixed(1)} °C mixed) trips the fall rule`);
+    const ok = events.find((e) => e.type === 'sensor_ok');
+    t.match(ok?.data, { was: 'fall', by: 'water_test' }, 'the water test clears it');
+    t.ok(ok && ok.tS - pourS <= 5 * 60, `within ${ok ? Math.round(ok.tS - pourS) : '–'} s of the pour`);
+    for (const bad of ['water_test_failed', 'heater_stuck', 'actuator_fault', 'over_temp', 'heater_state_unknown', 'state_drift']) {
+      t.notOk(
+        events.some((e) => e.type === bad && e.tS > (fall?.tS ?? pourS)),
+        `no ${bad} after the fall`,
+      );
+    }
+    const back = run.bath.filter((b) => b.tS >= pourS + 30 * 60);
+    const lo = Math.min(...back.map((b) => b.waterC));
+    const hi = Math.max(...run.bath.filter((b) => b.tS >= pourS).map((b) => b.waterC));
+    t.ok(lo > 59.2, `held at its target from 30 min after the pour on: coldest ${lo.toFixed(2)} °C`);
+    t.ok(hi < 60.8, `no overshoot from the burst: hottest ${hi.toFixed(2)} °C after the pour`);
+  });
+}
+
+t.test('a probe that settles fast out of the water is tested once, heated one burst, and held off', async (t) => {
+  // The probe slipped onto something warm (the air beside it at 52 °C): its reading settles fast
+  // enough, near enough the target, to look like a pour. The burst must then be all it costs.
+  const run = start({ volumeL: 8, heaterW: 1000, uaWPerK: 2, ambientC: 52 });
+  secondsLoop(run, 2 * 3600);
+  t.ok(
+    run.events.some((e) => e.type === 'reached'),
+    'the bath had reached its target',
+  );
+  const outS = run.sim.tMs / 1000;
+  run.sim.injectFault('out_of_bath');
+  secondsLoop(run, 3600);
+  const events = after(run, outS);
+  const test = events.find((e) => e.type === 'water_test');
+  t.ok(test, 'the water test ran');
+  const failed = events.find((e) => e.type === 'water_test_failed');
+  t.ok(failed, 'and failed: the probe did not warm');
+  t.equal(events.filter((e) => e.type === 'water_test').length, 1, 'tried once');
+  t.notOk(
+    events.some((e) => e.type === 'sensor_ok'),
+    'the fault holds',
+  );
+  const atTest = run.bath.find((b) => b.tS >= (test?.tS ?? outS))!.waterC;
+  const hottest = Math.max(...run.bath.filter((b) => b.tS >= outS).map((b) => b.waterC));
+  t.ok(hottest - atTest <= 2.2, `the unseen bath gained at most the burst: ${atTest.toFixed(2)} → ${hottest.toFixed(2)} °C`);
+  const onAfter = run.bath.filter((b) => b.tS > (failed?.tS ?? outS) && b.on).length;
+  t.equal(onAfter, 0, 'the element stays off after the test');
+  const pressesAfter = run.sent.filter((s) => s.tS > (failed?.tS ?? outS) && s.op === 'press');
+  t.same(pressesAfter, [], 'no press after the test');
+});
+
+t.test('a probe out of the water during a heat-up is not tested (as before)', async (t) => {
+  const run = start({ volumeL: 8, heaterW: 800, uaWPerK: 5 });
+  secondsLoop(run, 600);
+  const outS = run.sim.tMs / 1000;
+  run.sim.injectFault('out_of_bath');
+  secondsLoop(run, 3600);
+  t.notOk(
+    after(run, outS).some((e) => e.type === 'water_test'),
+    'no water test before the target was reached',
+  );
+});
+
+t.test('the burst is sized from the learned heating rate, within its bounds', async (t) => {
+  const cfg = DEFAULT_WATCHDOG;
+  t.equal(burstMs(cfg, null, 0), cfg.waterTestBurstMs, 'nothing learned: the default burst');
+  t.equal(burstMs(cfg, 0.025, 0), 40_000, '1 °C at 0.025 °C/s: 40 s');
+  t.equal(burstMs(cfg, 0.025, 0.01), 64_000, 'plus the cooling while the heat arrives (60 s at 0.01 °C/s)');
+  t.equal(burstMs(cfg, 0.025, 0.1), 80_000, 'never more than twice the rise');
+  t.equal(burstMs(cfg, 1, 0), 5_000, 'at least 5 s');
+  t.equal(burstMs(cfg, 0.001, 0), 90_000, 'at most 90 s');
+});
