@@ -50,7 +50,10 @@ export function classifyReading(
     const low = Math.min(d.fallLowC ?? c, c);
     d.fallLowC = low;
     const nearHigh = d.fallRefC !== null && Math.abs(c - d.fallRefC) <= cfg.maxFallC;
-    if (c - low < cfg.maxFallC && !nearHigh) return FALL;
+    // During the water test its own verdict decides (water-test.ts): the burst's rise is its
+    // evidence, and the engine must not take over a bath still warming from it.
+    const testing = d.testPhase === 'heat' || d.testPhase === 'watch';
+    if ((c - low < cfg.maxFallC && !nearHigh) || testing) return FALL;
   } else if (d.lastGoodC !== null && d.lastGoodMs !== null) {
     const dtS = Math.max(1, (nowMs - d.lastGoodMs) / 1000);
     // Latched: only a value a cooling bath could have reached counts as recovered, so a probe
