@@ -105,3 +105,50 @@ t.test('the burst is sized from the learned heating rate, within its bounds', as
   t.equal(burstMs(cfg, 1, 0), 5_000, 'at least 5 s');
   t.equal(burstMs(cfg, 0.001, 0), 90_000, 'at most 90 s');
 });
+
+/**
+ * Cold food put into a held bath (ADR 055): a load that takes more heat than the element gives,
+ * for minutes. Before, the engine judged its working on-presses missed while the food pulled the
+ * bath down, pressed again (turning the heater off), and `heater_stuck` then held the heater off:
+ * the 8 L bath with 3 kg of thin cuts stayed at 36.6 °C for hours, and the others raised false
+ * `actuator_fault` alarms. Food at 4 °C, 56 °C cooks held for 2 h, assertions on the water.
+ */
+const LOADS: { name: string; p: Partial<KitParams>; kg: number; wPerKPerKg: number }[] = [
+  { name: '8 L · 1000 W, 3 kg of thin cuts', p: { volumeL: 8, heaterW: 1000, uaWPerK: 2 }, kg: 3, wPerKPerKg: 20 },
+  { name: '8 L · 1000 W, 3 kg', p: { volumeL: 8, heaterW: 1000, uaWPerK: 2 }, kg: 3, wPerKPerKg: 12 },
+  { name: '15 L · 800 W · insulated, 5 kg', p: { volumeL: 15, heaterW: 800, uaWPerK: 0.6 }, kg: 5, wPerKPerKg: 12 },
+  { name: '5 L · 1000 W, 2 kg', p: { volumeL: 5, heaterW: 1000, uaWPerK: 2 }, kg: 2, wPerKPerKg: 12 },
+];
+
+for (const load of LOADS) {
+  t.test(`${load.name} of cold food into a held 56 °C bath`, async (t) => {
+    const run = startLoop({ seed: 3, missProb: 0, servoLatencyMs: 1500, ...load.p }, 56);
+    secondsLoop(run, 2 * 3600);
+    t.ok(
+      run.events.some((e) => e.type === 'reached'),
+      'the bath had reached its target',
+    );
+    const inS = run.sim.tMs / 1000;
+    run.sim.addFood(load.kg, 4, load.wPerKPerKg);
+    secondsLoop(run, 2 * 3600);
+    const since = run.bath.filter((b) => b.tS > inS);
+    const lowest = Math.min(...since.map((b) => b.waterC));
+    const lowAt = since.find((b) => b.waterC === lowest)!.tS;
+    const backAt = since.find((b) => b.tS > lowAt && b.waterC >= 55.5)?.tS;
+    t.ok(
+      backAt !== undefined && backAt - inS <= 25 * 60,
+      `back at 55.5 °C ${backAt ? Math.round((backAt - inS) / 60) : '–'} min after the food went in (lowest ${lowest.toFixed(1)} °C)`,
+    );
+    t.ok(run.sim.foodC > 55.5, `the food reached ${run.sim.foodC.toFixed(1)} °C`);
+    const bad = after(run, inS).filter((e) =>
+      ['press_missed', 'actuator_fault', 'heater_stuck', 'heater_state_unknown', 'state_drift', 'sensor_fault', 'over_temp'].includes(
+        e.type,
+      ),
+    );
+    t.same(
+      bad.map((e) => `${Math.round(e.tS - inS)} s: ${e.type}`),
+      [],
+      'no false alarm: no press judged missed, no heater held off',
+    );
+  });
+}

@@ -155,3 +155,14 @@ t.test('water poured in mixes at once, and the bath is larger after', async (t) 
   const rise = sim.waterC - 50;
   t.ok(rise > 4.1 && rise < 4.6, `the larger bath warms at its new rate: +${rise.toFixed(2)} °C in 200 s`);
 });
+
+t.test('food put in takes heat from the water until both meet, energy conserved', async (t) => {
+  const sim = new ThermalSim({ volumeL: 8, startC: 56, uaWPerK: 0, heaterW: 1000, noiseSdC: 0 });
+  sim.addFood(2, 4);
+  sim.step(1000);
+  t.ok(sim.waterC < 56 && sim.waterC > 55.5, `the water starts to cool at once: ${sim.waterC.toFixed(3)} °C after 1 s`);
+  for (let i = 0; i < 3600; i++) sim.step(1000);
+  // 8 L at 56 °C (33.5 kJ/K) and 2 kg at 4 °C (7 kJ/K) meet at 47.0 °C.
+  t.ok(Math.abs(sim.waterC - 47.0) < 0.05, `the water settles at ${sim.waterC.toFixed(2)} °C`);
+  t.ok(Math.abs(sim.foodC - sim.waterC) < 0.05, `the food with it: ${sim.foodC.toFixed(2)} °C`);
+});

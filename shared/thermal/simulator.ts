@@ -43,6 +43,8 @@ const MAX_PENDING = 8;
 /** Command ids remembered for QoS 1 redeliveries (as many as the firmware keeps). */
 const RECENT_IDS = 8;
 const BOIL_C = 100;
+/** Specific heat of meat or fish above freezing, J/(kg·K). */
+const FOOD_J_PER_KG_K = 3500;
 
 /**
  * A kit in a water bath. Mutable and allocation-free per step: the load test runs thousands.
@@ -69,6 +71,10 @@ export class ThermalSim {
   boot: number;
   seq = 0;
   fault: FaultKind | null = null;
+  /** Food in the bath (`addFood`), one lumped body: its heat capacity, temperature and exchange with the water. */
+  foodJPerK = 0;
+  foodC = 0;
+  foodWPerK = 0;
   jumpC = 20;
   private stuckC = 0;
   private porReads = 0;
@@ -113,7 +119,9 @@ export class ThermalSim {
     const powerW = this.heaterPowerW;
     this.heaterPowerW = target + (powerW - target) * Math.exp(-dt / p.heaterTauS);
     const meanW = (powerW + this.heaterPowerW) / 2;
-    this.waterC += ((meanW - p.uaWPerK * (this.waterC - p.ambientC)) * dt) / this.capJPerK;
+    const foodW = this.foodWPerK * (this.waterC - this.foodC);
+    this.waterC += ((meanW - foodW - p.uaWPerK * (this.waterC - p.ambientC)) * dt) / this.capJPerK;
+    if (this.foodJPerK > 0) this.foodC += (foodW * dt) / this.foodJPerK;
     // An open bath boils: past 100 °C the energy goes into steam, not temperature.
     if (this.waterC > BOIL_C) this.waterC = BOIL_C;
     if (this.fault === 'out_of_bath') this.probeC = p.ambientC + (this.probeC - p.ambientC) * Math.exp(-dt / PROBE_AIR_TAU_S);
@@ -213,6 +221,20 @@ export class ThermalSim {
     const addJPerK = heatCapacityJPerK({ volumeL: litres });
     this.waterC = (this.waterC * this.capJPerK + tempC * addJPerK) / (this.capJPerK + addJPerK);
     this.capJPerK += addJPerK;
+  }
+
+  /**
+   * Food put into the bath: `kg` at `tempC` (thawed; 3.5 kJ/(kg·K), meat and fish), one lumped
+   * body that takes heat from the water at `wPerKPerKg` × its mass per kelvin of difference. The
+   * default, 12 W/K per kg, makes a 2 cm slab's time constant (about 5 min, its centre's
+   * conduction); thicker food is slower. Food added later joins the same body (mixed by heat).
+   */
+  addFood(kg: number, tempC: number, wPerKPerKg = 12): void {
+    const addJPerK = kg * FOOD_J_PER_KG_K;
+    const total = this.foodJPerK + addJPerK;
+    this.foodC = (this.foodC * this.foodJPerK + tempC * addJPerK) / total;
+    this.foodJPerK = total;
+    this.foodWPerK += kg * wPerKPerKg;
   }
 
   injectFault(kind: FaultKind): void {

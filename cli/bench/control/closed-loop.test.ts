@@ -166,6 +166,7 @@ t.test('fail-safe with a press unconfirmed: heater state unknown is a critical a
     peakSlope: 0.01,
     deadlineMs: sim.nowMs + 58_000,
     byDevice: false,
+    pulled: false,
   };
   st = { ...st, engine: { ...st.engine, actual: true, lastBelief: false, pending } };
   const all: ControlEvent[] = [];

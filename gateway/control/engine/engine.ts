@@ -6,7 +6,7 @@ import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION,
 import { learnFromReading } from './learn.js';
 import { fmt, planHeater } from './plan.js';
 import { copyEngineState, type EngineState } from './state.js';
-import { detectDrift, onDeadlineMs, verifyPending } from './verify.js';
+import { deferUnderPull, detectDrift, onDeadlineMs, pulledDown, verifyPending } from './verify.js';
 
 /**
  * The control decision engine: pure and deterministic, (state, reading, now) → (state', decision,
@@ -37,11 +37,16 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
   d.lastC = reading.tempC;
   d.lastMs = nowMs;
   const fit = fitLine(d.win);
+  d.pulled = fit !== null && pulledDown(d, fit.slope);
   if (fit === null) return done(d, NO_DECISION, events);
   // Falling faster than any bath cools: the probe is not reading the water (out of the bath). The
   // watchdog's fall rule judges that; the engine neither infers a press nor learns nor presses on
   // it, since a press on a wrong inference toggles the heater the wrong way (ADR 051).
-  if (fit.slope < -BATH_MAX_COOL_C_PER_S) return done(d, NO_DECISION, events);
+  if (fit.slope < -BATH_MAX_COOL_C_PER_S) {
+    // An on-press waiting for its answer is judged from where the fall ends (verify.ts).
+    deferUnderPull(d, fit, nowMs, cfg);
+    return done(d, NO_DECISION, events);
+  }
   verifyPending(cfg, d, fit, nowMs, events);
   detectDrift(d, fit, nowMs, events);
   learnFromReading(d, fit, nowMs);
@@ -72,6 +77,7 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
     peakSlope: fit?.slope ?? 0,
     deadlineMs: r.heater ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: true,
+    pulled: false,
   };
 }
 
@@ -155,6 +161,7 @@ function press(
     peakSlope: fit.slope,
     deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: false,
+    pulled: false,
   };
   d.lastPressMs = nowMs;
   d.pressLog = [...pruneLog(d.pressLog, nowMs), nowMs];
@@ -219,6 +226,7 @@ function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number, pressed = f
     peakSlope: fit?.slope ?? 0,
     deadlineMs: nowMs + cfg.verifyMaxMs,
     byDevice: false,
+    pulled: false,
   };
   if (d.episode !== null && d.episode.offMs === null)
     d.episode = { ...d.episode, offMs: nowMs, offC: d.pending.fromC, offSlope: d.pending.fromSlope };

@@ -47,6 +47,11 @@ export interface PendingPress {
   deadlineMs: number;
   /** Self-inflicted by the kit (device-side safety press), not ours. */
   byDevice: boolean;
+  /**
+   * An on-press judged under a pull (verify.ts `deferUnderPull`): the bath fell faster than it
+   * cools, and the press's reference was moved to where the pull ended.
+   */
+  pulled: boolean;
 }
 
 /** A heater switch the engine confirmed (command time), kept while its response still bends the probe's curve. */
@@ -125,6 +130,8 @@ export interface EngineState {
   switches: Switch[];
   lastC: number | null;
   lastMs: number | null;
+  /** The last reading's slope says something cold is pulling the bath down (verify.ts `pulledDown`). */
+  pulled: boolean;
   health: ActuatorHealth;
   flags: { capWarned: boolean; missAlarmed: boolean };
 }
@@ -172,6 +179,7 @@ export function copyEngineState(s: EngineState): EngineState {
     switches: s.switches,
     lastC: s.lastC,
     lastMs: s.lastMs,
+    pulled: s.pulled,
     health: s.health,
     flags: s.flags,
   };
@@ -199,6 +207,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     switches: [],
     lastC: null,
     lastMs: null,
+    pulled: false,
     health: { presses: 0, confirmed: 0, misses: 0, consecutiveMisses: 0, drifts: 0, lastDetectMs: null },
     flags: { capWarned: false, missAlarmed: false },
   };

@@ -1,4 +1,4 @@
-import type { EngineConfig } from '../config.js';
+import { BATH_MAX_COOL_C_PER_S, type EngineConfig } from '../config.js';
 import { type Fit, fitSince, type Window } from '../slope.js';
 import { type ControlEvent, event } from '../types.js';
 import { MISS_EVIDENCE, plantShape, pressEvidence, updatePressTest } from './miss-test.js';
@@ -29,7 +29,54 @@ export function onDeadlineMs(cfg: EngineConfig, s: EngineState, atMs: number): n
   return atMs + clamp(ms, 20_000, ms > cfg.verifyMaxMs ? HARD_LIMIT_MS : cfg.verifyMaxMs);
 }
 
+/** A fall this much faster than the bath's own cooling (°C/s) is a pull: something cold went in. */
+const PULL_MARGIN_C_PER_S = 0.005;
+
+/**
+ * After a pull, the food keeps taking heat for a while and a working heater may only hold the
+ * bath level: a deferred on-press is confirmed by the water warming from the bottom of the dip,
+ * and judged missed only if it has not within this long of the pull's end.
+ */
+const PULLED_WAIT_MS = 5 * 60_000;
+
+/** The fastest the bath cools by itself: what it taught, or the fastest of any bath until it has. */
+function coolBoundCPerS(d: EngineState): number {
+  return d.learn.coolSamples > 0 ? 1.5 * d.learn.coolCPerS : BATH_MAX_COOL_C_PER_S;
+}
+
+/** The bath falls faster than it cools by itself: something cold is pulling it down. */
+export function pulledDown(d: EngineState, slope: number): boolean {
+  return slope < -(coolBoundCPerS(d) + PULL_MARGIN_C_PER_S);
+}
+
+/**
+ * A bath pulled down faster than it cools with the heater off: cold food or water just went in.
+ * Under a pull no rule can tell a working heater from a missed press (the food may take more heat
+ * than the element gives), and a false "missed" presses a working heater off, which then left a
+ * bath with 3 kg of cold food held off at 37 °C (ADR 055). So an on-press waiting for its answer
+ * is judged from where the pull ends: its reference (level, trend, deadline) moves with the bath
+ * while the pull lasts, and the fast test, whose straight baseline cannot describe a pull, stays
+ * out of it. A missed press then shows after the pull, as the bath cooling at its own rate.
+ * Returns whether the press was deferred.
+ */
+export function deferUnderPull(d: EngineState, fit: Fit, nowMs: number, cfg: EngineConfig): boolean {
+  const p = d.pending;
+  if (p === null || !p.expect || !pulledDown(d, fit.slope)) return false;
+  const coolBound = coolBoundCPerS(d);
+  d.pending = {
+    ...p,
+    fromC: fit.level,
+    fromSlope: -Math.max(coolBound, 0.001),
+    peakSlope: fit.slope,
+    deadlineMs: Math.max(p.deadlineMs, nowMs + PULLED_WAIT_MS),
+    pulled: true,
+  };
+  d.pressTest = null;
+  return true;
+}
+
 export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
+  if (deferUnderPull(d, fit, nowMs, cfg)) return;
   let p = d.pending;
   if (p === null) return;
   if (fit.slope > p.peakSlope) {
@@ -49,8 +96,16 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   const shape = plantShape(d.learn);
   if (shape !== null) d.pressTest = updatePressTest(d.pressTest, cfg, d.hist, p, d.switches, shape);
   const test = shape === null || d.pressTest === null ? null : pressEvidence(d.pressTest);
-  const fastMiss = test !== null && test.evidence >= MISS_EVIDENCE;
-  if (p.expect) {
+  const fastMiss = test !== null && test.evidence >= MISS_EVIDENCE && !p.pulled;
+  if (p.expect && p.pulled) {
+    // Deferred under a pull: `fromC` follows the bottom of the dip (deferUnderPull, then here).
+    if (fit.level < p.fromC) {
+      p = { ...p, fromC: fit.level };
+      d.pending = p;
+    }
+    confirmed = fit.level - p.fromC >= 2 * cfg.verifyC && fit.slope > 0;
+    missed = !confirmed && nowMs >= p.deadlineMs;
+  } else if (p.expect) {
     confirmed = ageS >= 3 && fit.level - trend >= cfg.verifyC && fit.slope >= 0.2 * heatRef;
     if (after !== null) {
       // A rise that has begun but not yet reached verifyC gets until the hard limit.

@@ -19,6 +19,8 @@ export interface WatchdogContext {
   heatCPerS?: number | null;
   /** The cook has reached its target (the water test runs only on a held bath). */
   reached?: boolean;
+  /** The engine sees the bath pulled down faster than it cools by itself (cold food or water went in). */
+  pulled?: boolean;
 }
 
 export type WatchdogResult = StepResult<WatchdogState>;
@@ -149,7 +151,24 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watc
     return;
   }
   if (d.stuckAlarmed || d.heaterOnSinceMs === null) return;
-  const startC = d.heaterOnStartC ?? c;
+  // A held bath pulled down by cold food or water takes more heat than a working element gives,
+  // for minutes: the clock of "no warming" starts when the pull ends (ADR 055). Only once the
+  // cook had reached its target (food goes in then); a probe leaving the water early in a
+  // heat-up falls too little for the fall rule and must still be caught here.
+  if (ctx.pulled === true && ctx.reached === true) {
+    d.heaterOnSinceMs = nowMs;
+    d.heaterOnStartC = c;
+    d.heaterMaxC = c;
+    return;
+  }
+  // Warming is a rise from the lowest reading since the heater went on, not from the reading
+  // then: the water warms from the bottom of the dip a cold load made. A probe in the air never
+  // rises from it.
+  let startC = d.heaterOnStartC ?? c;
+  if (c < startC) {
+    startC = c;
+    d.heaterMaxC = c;
+  }
   if (c - startC >= cfg.heaterStuckRiseC) {
     // It heats: watch the next window from here.
     d.heaterOnSinceMs = nowMs;
