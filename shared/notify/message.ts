@@ -38,7 +38,7 @@ const PROBE: Record<string, string> = {
   range: 'The probe reads an impossible temperature: check its cable and that it is in the water.',
   stuck: 'The probe reading is frozen: check that the probe is in the water.',
   jump: 'The probe reading jumps: check its cable and that it is in the water.',
-  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath. If cold water or food was just added, the gateway runs the heater briefly to check, and the cook goes on by itself.',
+  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath. If cold water or food was just added, the gateway heats briefly to check and carries on by itself when the water answers; if it cannot tell, start the cook again.',
   null: 'The probe sends no temperature: check its cable.',
 };
 
