@@ -99,24 +99,37 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       const check = checkCookSpec(input.spec, cfg.watchdog);
       if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = startCook(state.engine, input.spec, nowMs);
-      const next = { ...state, engine: r.state, watchdog: watchCookStart(state.watchdog), resumeHold: null };
-      return { state: withInhibit(next), decision: r.decision, events: r.events, audit: [...check.audit, ...r.audit] };
+      const g = letGo(state.watchdog, watchCookStart(state.watchdog), r.state);
+      const next = { ...state, engine: g.engine, watchdog: g.watchdog, resumeHold: null };
+      return {
+        state: withInhibit(next),
+        decision: r.decision,
+        events: [...r.events, ...g.events],
+        audit: [...check.audit, ...r.audit, ...g.audit],
+      };
     }
     case 'cook_change': {
       const check = checkCookSpec(input.spec, cfg.watchdog);
       if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = changeCook(state.engine, input.spec, nowMs);
       // A changed cook is the operator's word that a held-off heater may be tried again.
-      const next = { ...state, engine: r.state, watchdog: retryOnCookChange(state.watchdog) };
-      return { state: withInhibit(next), decision: r.decision, events: r.events, audit: [...check.audit, ...r.audit] };
+      const g = letGo(state.watchdog, retryOnCookChange(state.watchdog), r.state);
+      const next = { ...state, engine: g.engine, watchdog: g.watchdog };
+      return {
+        state: withInhibit(next),
+        decision: r.decision,
+        events: [...r.events, ...g.events],
+        audit: [...check.audit, ...r.audit, ...g.audit],
+      };
     }
     case 'cook_stop': {
       const r = stopCook(state.engine, nowMs, cfg.engine);
+      const g = letGo(state.watchdog, retryOnCookChange(state.watchdog), r.state);
       return finish(
-        { ...state, engine: r.state, watchdog: retryOnCookChange(state.watchdog), resumeHold: null },
+        { ...state, engine: g.engine, watchdog: g.watchdog, resumeHold: null },
         r.decision,
-        r.events,
-        r.audit,
+        [...r.events, ...g.events],
+        [...r.audit, ...g.audit],
       );
     }
     case 'cook_resume': {
@@ -243,6 +256,26 @@ function learnedHeatCPerS(e: EngineState): number | null {
   if (L.rampHeatSamples > 0) return L.rampHeatCPerS;
   if (L.heatSamples > 0) return L.heatCPerS;
   return null;
+}
+
+/**
+ * A cook started, changed or stopped let a `fall` fault go (retryOnCookChange): its alarm is
+ * cleared like any other (`sensor_ok`, `by: cook_change`), and the engine starts its window again
+ * from the readings to come.
+ */
+function letGo(
+  before: WatchdogState,
+  after: WatchdogState,
+  engine: EngineState,
+): { watchdog: WatchdogState; engine: EngineState; events: ControlEvent[]; audit: AuditIntent[] } {
+  if (before.sensorFault === null || after.sensorFault !== null) return { watchdog: after, engine, events: [], audit: [] };
+  const data = { was: before.sensorFault, by: 'cook_change' };
+  return {
+    watchdog: after,
+    engine: forgetReadings(engine),
+    events: [event('sensor_ok', 'info', true, data)],
+    audit: [{ actor: 'watchdog', action: 'clear_sensor_fault', reason: 'the cook was started, changed or stopped', data }],
+  };
 }
 
 /** A reading whose temperature the watchdog does not trust: the kit's belief and boot, no value. */

@@ -1,6 +1,7 @@
 import t from 'tap';
+import { clearedBy } from '../../shared/alarms/lifecycle.js';
 import type { KitParams } from '../../shared/thermal/params.js';
-import { type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
+import { applyLoop, type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
 import { DEFAULT_WATCHDOG } from './config.js';
 import { burstMs } from './watchdog/water-test.js';
 
@@ -82,6 +83,15 @@ t.test('a probe that settles fast out of the water is tested once, heated one bu
   t.equal(onAfter, 0, 'the element stays off after the test');
   const pressesAfter = run.sent.filter((s) => s.tS > (failed?.tS ?? outS) && s.op === 'press');
   t.same(pressesAfter, [], 'no press after the test');
+  // The cook put the probe back and started the cook again: the fault and both alarms end.
+  run.sim.clearFault();
+  const changeS = run.sim.tMs / 1000;
+  applyLoop(run, { kind: 'cook_change', spec: { targetC: 60, durationMin: 90 } });
+  const letGo = after(run, changeS).find((e) => e.type === 'sensor_ok');
+  t.match(letGo?.data, { was: 'fall', by: 'cook_change' }, 'a changed cook lets the fall go, with its own sensor_ok');
+  t.ok(clearedBy('sensor_ok').includes('water_test_failed'), 'which clears the failed test too');
+  t.ok(clearedBy('heating').includes('water_test_failed'), 'as a new cook does');
+  t.equal(run.state.watchdog.sensorFault, null);
 });
 
 t.test('a probe out of the water during a heat-up is not tested (as before)', async (t) => {

@@ -26,7 +26,7 @@ t.test('raise: events of severity alarm or critical, in plain language', async (
   t.equal(raisedBy(ev('reached', 'info')), null, 'an info event raises nothing');
   t.equal(raisedBy(ev('sensor_fault', 'warning')), null);
   t.match(raisedBy(ev('valve_jammed', 'alarm'))?.text, 'Alarm: valve jammed.', 'types without a notification text still read plainly');
-  t.same(clearedBy('sensor_ok'), ['sensor_fault']);
+  t.same(clearedBy('sensor_ok'), ['sensor_fault', 'water_test_failed'], 'the probe reading water again also ends a failed water test');
   t.ok(clearedBy('stopped').includes('heater_stuck'), "a cook's end clears its alarms");
   t.same(clearedBy('reached'), []);
 });

@@ -119,7 +119,7 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
  * belongs to): a repeated notification stops with them.
  */
 export const CLEARED_BY: Readonly<Record<string, readonly string[]>> = {
-  sensor_ok: ['sensor_fault'],
+  sensor_ok: ['sensor_fault', 'water_test_failed'],
   heater_ok: ['heater_stuck'],
   over_temp_cleared: ['over_temp'],
   fail_safe_released: ['actuator_disobeys', 'ack_contradicts', 'heater_state_unknown'],
