@@ -44,7 +44,7 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
   // it, since a press on a wrong inference toggles the heater the wrong way (ADR 051).
   if (fit.slope < -BATH_MAX_COOL_C_PER_S) {
     // An on-press waiting for its answer is judged from where the fall ends (verify.ts).
-    deferUnderPull(d, fit, nowMs, cfg);
+    deferUnderPull(d, fit, nowMs);
     return done(d, NO_DECISION, events);
   }
   verifyPending(cfg, d, fit, nowMs, events);

@@ -59,7 +59,7 @@ export function pulledDown(d: EngineState, slope: number): boolean {
  * out of it. A missed press then shows after the pull, as the bath cooling at its own rate.
  * Returns whether the press was deferred.
  */
-export function deferUnderPull(d: EngineState, fit: Fit, nowMs: number, cfg: EngineConfig): boolean {
+export function deferUnderPull(d: EngineState, fit: Fit, nowMs: number): boolean {
   const p = d.pending;
   if (p === null || !p.expect || !pulledDown(d, fit.slope)) return false;
   const coolBound = coolBoundCPerS(d);
@@ -76,7 +76,7 @@ export function deferUnderPull(d: EngineState, fit: Fit, nowMs: number, cfg: Eng
 }
 
 export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
-  if (deferUnderPull(d, fit, nowMs, cfg)) return;
+  if (deferUnderPull(d, fit, nowMs)) return;
   let p = d.pending;
   if (p === null) return;
   if (fit.slope > p.peakSlope) {
