@@ -94,6 +94,31 @@ t.test('a probe that settles fast out of the water is tested once, heated one bu
   t.equal(run.state.watchdog.sensorFault, null);
 });
 
+t.test('the burst ends on time when the kit stops reporting mid-burst', async (t) => {
+  const run = start({ volumeL: 8, heaterW: 1000, uaWPerK: 2 });
+  secondsLoop(run, 3 * 3600);
+  run.sim.addWater(1.5, 15);
+  let test: (typeof run.events)[number] | undefined;
+  for (let i = 0; i < 600 && test === undefined; i++) {
+    secondsLoop(run, 1);
+    test = run.events.find((e) => e.type === 'water_test');
+  }
+  t.ok(test, 'the water test began');
+  const burstS = Number(test?.data.burstMs) / 1000;
+  // The kit goes quiet: only the gateway's clock ticks.
+  for (let i = 0; i < burstS + 5; i++) {
+    run.sim.step(1000);
+    applyLoop(run, { kind: 'tick' });
+  }
+  const safe = run.sent.find((s) => s.op === 'safe' && s.tS > (test?.tS ?? 0));
+  t.ok(safe, 'a safe was sent without any reading');
+  t.ok(
+    safe && safe.tS - (test?.tS ?? 0) <= burstS + 1,
+    `${safe ? safe.tS - (test?.tS ?? 0) : '–'} s after the burst began (burst ${burstS} s)`,
+  );
+  t.notOk(run.sim.heaterOn, 'the element is off');
+});
+
 t.test('a probe out of the water during a heat-up is not tested (as before)', async (t) => {
   const run = start({ volumeL: 8, heaterW: 800, uaWPerK: 5 });
   secondsLoop(run, 600);

@@ -3,7 +3,7 @@ import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
 import { copyWatchdogState, endFallWatch, type WatchdogState } from './state.js';
-import { waterTest } from './water-test.js';
+import { burstOver, endBurstOnTick, waterTest } from './water-test.js';
 
 /**
  * The watchdog: pure rules over one device's messages and a clock the caller passes in (tests
@@ -281,11 +281,17 @@ export function watchStatus(state: WatchdogState, online: boolean, nowMs: number
 /** Clock tick (the gateway calls it every second or so): the offline timer. */
 export function watchTick(state: WatchdogState, nowMs: number, cfg: WatchdogConfig = DEFAULT_WATCHDOG): WatchdogResult {
   const out = new Out();
+  let s = state;
+  if (burstOver(s, nowMs)) {
+    const d = copyWatchdogState(s);
+    endBurstOnTick(d, nowMs, out);
+    s = d;
+  }
   const limitMs = cfg.offlineIntervals * cfg.expectedIntervalMs;
-  if (state.online !== true || state.lastRxMs === null || nowMs - state.lastRxMs <= limitMs) return out.result(state);
-  const silentMs = nowMs - state.lastRxMs;
+  if (s.online !== true || s.lastRxMs === null || nowMs - s.lastRxMs <= limitMs) return out.result(s);
+  const silentMs = nowMs - s.lastRxMs;
   out.emit(event('offline', 'warning', true, { silentMs, via: 'timeout' }), 'mark_offline', `no telemetry for ${silentMs} ms`, false);
-  const d = copyWatchdogState(state);
+  const d = s === state ? copyWatchdogState(s) : s;
   d.online = false;
   return out.result(d);
 }

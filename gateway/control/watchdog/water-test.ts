@@ -135,8 +135,8 @@ function startTest(
   out.pressOn(reason);
 }
 
-function heatPhase(d: WatchdogState, c: number, nowMs: number, out: Emitter): void {
-  if (nowMs - (d.testOnMs ?? nowMs) < d.testBurstMs) return;
+function heatPhase(d: WatchdogState, c: number | null, nowMs: number, out: Emitter): void {
+  if (!burstOver(d, nowMs)) return;
   // The burst is over: off again (a `safe`: it presses only if the kit believes the heater on).
   d.testPhase = 'watch';
   d.testSinceMs = nowMs;
@@ -148,6 +148,19 @@ function heatPhase(d: WatchdogState, c: number, nowMs: number, out: Emitter): vo
     'water test: burst over, heater off while the probe is watched',
     true,
   );
+}
+
+/** The water test's burst has run its time. */
+export function burstOver(s: WatchdogState, nowMs: number): boolean {
+  return s.testPhase === 'heat' && nowMs - (s.testOnMs ?? nowMs) >= s.testBurstMs;
+}
+
+/**
+ * The clock ends the burst when no reading does (a kit gone quiet mid-burst): the heater-off path
+ * does not wait for the kit to report. `d` is the watchdog's working copy.
+ */
+export function endBurstOnTick(d: WatchdogState, nowMs: number, out: Emitter): void {
+  heatPhase(d, d.prevC, nowMs, out);
 }
 
 /** The probe warmed with the heater: it is in the water, which really cooled that fast. */
