@@ -1,9 +1,7 @@
 import t from 'tap';
 import { ThermalSim } from '../../shared/thermal/simulator.js';
 import { waitFor } from '../../test/harness/index.js';
-import { webhookReceiver } from '../../test/harness/notify-receivers.js';
-import { startGateway } from '../testing/fixture.js';
-import { simKitOverMqtt } from '../testing/sim-kit.js';
+import { simGatewayWithWebhook, simKitOverMqtt } from '../testing/sim-kit.js';
 
 /**
  * A probe that slips out of the water while a kit holds its bath (ADR 051), over real MQTT/TLS in
@@ -13,21 +11,8 @@ import { simKitOverMqtt } from '../testing/sim-kit.js';
  * the probe put back lets the cook go on.
  */
 t.test('the probe slips out of the water: heater off, the cook told, the cook goes on when it is back', async (t) => {
-  const secret = 'whsec-probe-out-0123456789';
-  const webhook = await webhookReceiver(secret);
-  await webhook.start();
-  t.teardown(() => webhook.stop());
   const sim = new ThermalSim({ startC: 50, volumeL: 3, heaterW: 1500, heaterTauS: 60, uaWPerK: 5, seed: 5 });
-  const gw = await startGateway(
-    t,
-    {
-      'cloud.url': 'http://127.0.0.1:9',
-      'cloud.token': 'svg_unreachable-cloud-token-0000',
-      'notify.webhookUrl': webhook.url,
-      'notify.webhookSecret': secret,
-    },
-    { now: () => sim.nowMs, monoNow: () => sim.nowMs },
-  );
+  const { gw, webhook } = await simGatewayWithWebhook(t, sim, 'whsec-probe-out-0123456789');
   const { received, second, api } = await simKitOverMqtt(t, gw, sim, 'kit-clip');
   for (let i = 0; i < 5; i++) await second();
   t.equal((await api('PUT', '/v1/devices/kit-clip/cook', { targetC: 56 })).status, 200, 'a 56 °C cook');

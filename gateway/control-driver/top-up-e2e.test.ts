@@ -1,9 +1,7 @@
 import t from 'tap';
 import { ThermalSim } from '../../shared/thermal/simulator.js';
 import { waitFor } from '../../test/harness/index.js';
-import { webhookReceiver } from '../../test/harness/notify-receivers.js';
-import { startGateway } from '../testing/fixture.js';
-import { simKitOverMqtt } from '../testing/sim-kit.js';
+import { simGatewayWithWebhook, simKitOverMqtt } from '../testing/sim-kit.js';
 
 /**
  * Cold water poured into a held bath (ADR 053), over real MQTT/TLS in accelerated time, with the
@@ -13,21 +11,8 @@ import { simKitOverMqtt } from '../testing/sim-kit.js';
  * cook was told. Before the test the heater stayed off and the bath cooled.
  */
 t.test('water poured in: the fall is tested with one burst, the cook is told, and the bath holds again', async (t) => {
-  const secret = 'whsec-top-up-0123456789abc';
-  const webhook = await webhookReceiver(secret);
-  await webhook.start();
-  t.teardown(() => webhook.stop());
   const sim = new ThermalSim({ startC: 50, volumeL: 3, heaterW: 1500, uaWPerK: 5, seed: 5 });
-  const gw = await startGateway(
-    t,
-    {
-      'cloud.url': 'http://127.0.0.1:9',
-      'cloud.token': 'svg_unreachable-cloud-token-0000',
-      'notify.webhookUrl': webhook.url,
-      'notify.webhookSecret': secret,
-    },
-    { now: () => sim.nowMs, monoNow: () => sim.nowMs },
-  );
+  const { gw, webhook } = await simGatewayWithWebhook(t, sim, 'whsec-top-up-0123456789abc');
   const { received, second, api } = await simKitOverMqtt(t, gw, sim, 'kit-pour');
   for (let i = 0; i < 5; i++) await second();
   t.equal((await api('PUT', '/v1/devices/kit-pour/cook', { targetC: 56 })).status, 200, 'a 56 °C cook');

@@ -1,6 +1,7 @@
 import { Command } from '../../shared/protocol/messages.js';
 import type { ThermalSim } from '../../shared/thermal/simulator.js';
-import { type GatewayFixture, kitWithApi } from './fixture.js';
+import { webhookReceiver } from '../../test/harness/notify-receivers.js';
+import { type GatewayFixture, kitWithApi, startGateway } from './fixture.js';
 
 /** A command as the simulated kit received it, with the simulator's second. */
 export interface ReceivedCommand {
@@ -62,4 +63,25 @@ export async function simKitOverMqtt(
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
   return { kit, received, bath, second, api };
+}
+
+/**
+ * A gateway on the simulator's clock whose cloud is unreachable, telling the cook through a real
+ * signed webhook receiver (stopped at teardown): what the end-to-end control tests run against.
+ */
+export async function simGatewayWithWebhook(t: { teardown(fn: () => Promise<void> | void): void }, sim: ThermalSim, secret: string) {
+  const webhook = await webhookReceiver(secret);
+  await webhook.start();
+  t.teardown(() => webhook.stop());
+  const gw = await startGateway(
+    t,
+    {
+      'cloud.url': 'http://127.0.0.1:9',
+      'cloud.token': 'svg_unreachable-cloud-token-0000',
+      'notify.webhookUrl': webhook.url,
+      'notify.webhookSecret': secret,
+    },
+    { now: () => sim.nowMs, monoNow: () => sim.nowMs },
+  );
+  return { gw, webhook };
 }

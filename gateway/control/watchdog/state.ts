@@ -164,6 +164,17 @@ export function endFallWatch(d: WatchdogState): void {
   d.testOnMs = null;
 }
 
+/**
+ * A `fall` fault lets go (the water test passed, or the cook changed): no fault, no count of bad
+ * or good readings, no fall watch. The caller sets the last good reading it knows, if any.
+ */
+export function endFallFault(d: WatchdogState): void {
+  d.sensorFault = null;
+  d.bad = 0;
+  d.good = 0;
+  endFallWatch(d);
+}
+
 /** Why the heater must stay off, or null: the engine is inhibited while this is set. */
 export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.sensorFault !== null) return `sensor fault (${s.sensorFault})`;

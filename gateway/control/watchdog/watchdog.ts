@@ -2,7 +2,7 @@ import type { CookSpec } from '../../../shared/cook.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
-import { copyWatchdogState, endFallWatch, type WatchdogState } from './state.js';
+import { copyWatchdogState, endFallFault, endFallWatch, type WatchdogState } from './state.js';
 import { burstOver, endBurstOnTick, waterTest } from './water-test.js';
 
 /**
@@ -29,7 +29,7 @@ export type WatchdogResult = StepResult<WatchdogState>;
 const NONE = Object.freeze([]) as unknown as never[];
 
 /** What one rule run says: events, audit intents and the decision (the lists made only when used). */
-export class Out {
+class Out {
   events: ControlEvent[] | null = null;
   audit: AuditIntent[] | null = null;
   decision: Decision = NO_DECISION;
@@ -220,10 +220,7 @@ export function retryOnCookChange(state: WatchdogState): WatchdogState {
   const d = copyWatchdogState(state);
   endHeaterStuck(d);
   if (d.sensorFault === 'fall') {
-    d.sensorFault = null;
-    d.bad = 0;
-    d.good = 0;
-    endFallWatch(d);
+    endFallFault(d);
     d.lastGoodC = null;
     d.lastGoodMs = null;
   }

@@ -1,6 +1,6 @@
 import { BATH_MAX_COOL_C_PER_S, type WatchdogConfig } from '../config.js';
 import { type ControlEvent, event } from '../types.js';
-import { endFallWatch, type WatchdogState } from './state.js';
+import { endFallFault, type WatchdogState } from './state.js';
 import type { WatchdogContext } from './watchdog.js';
 
 /**
@@ -165,10 +165,7 @@ export function endBurstOnTick(d: WatchdogState, nowMs: number, out: Emitter): v
 
 /** The probe warmed with the heater: it is in the water, which really cooled that fast. */
 function passTest(d: WatchdogState, c: number, riseC: number, peaked: boolean, nowMs: number, out: Emitter): void {
-  d.sensorFault = null;
-  d.bad = 0;
-  d.good = 0;
-  endFallWatch(d);
+  endFallFault(d);
   d.lastGoodC = c;
   d.lastGoodMs = nowMs;
   const data = { was: 'fall', by: 'water_test', riseC, peaked };
