@@ -81,6 +81,14 @@ export interface WatchdogConfig {
   maxFallC: number;
   fallWindowMs: number;
   /**
+   * For `vouchedFallMs` after an operator lets a fall fault go by changing the cook, a fall is
+   * judged against `vouchedFallCPerS` instead of the fastest a bath cools by itself: the operator
+   * has put the probe back, or knows that the water really cooled (a large load of frozen food
+   * goes on pulling the bath down for minutes). A probe in room air still falls faster.
+   */
+  vouchedFallMs: number;
+  vouchedFallCPerS: number;
+  /**
    * The water test after a fall (water-test.ts): once the readings fall no faster than a bath
    * cools for `waterTestSettleMs`, the heater may run for a burst sized to warm the water by
    * `waterTestRiseC` (`waterTestBurstMs` while the bath's heating rate is not known yet, within
@@ -122,6 +130,8 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   maxJumpCPerS: 2,
   maxFallC: 3,
   fallWindowMs: 60_000,
+  vouchedFallMs: 600_000,
+  vouchedFallCPerS: 0.15,
   waterTestSettleMs: 60_000,
   waterTestWithinMs: 120_000,
   waterTestBelowC: 15,

@@ -99,7 +99,7 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       const check = checkCookSpec(input.spec, cfg.watchdog);
       if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = startCook(state.engine, input.spec, nowMs);
-      const g = letGo(state.watchdog, watchCookStart(state.watchdog), r.state);
+      const g = letGo(state.watchdog, watchCookStart(state.watchdog, nowMs, cfg.watchdog), r.state);
       const next = { ...state, engine: g.engine, watchdog: g.watchdog, resumeHold: null };
       return {
         state: withInhibit(next),
@@ -113,7 +113,7 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       if (!check.ok) return { state, decision: NO_DECISION, events: [], audit: [], rejected: { field: check.field, reason: check.reason } };
       const r = changeCook(state.engine, input.spec, nowMs);
       // A changed cook is the operator's word that a held-off heater may be tried again.
-      const g = letGo(state.watchdog, retryOnCookChange(state.watchdog), r.state);
+      const g = letGo(state.watchdog, retryOnCookChange(state.watchdog, nowMs, cfg.watchdog), r.state);
       const next = { ...state, engine: g.engine, watchdog: g.watchdog };
       return {
         state: withInhibit(next),
@@ -124,7 +124,7 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
     }
     case 'cook_stop': {
       const r = stopCook(state.engine, nowMs, cfg.engine);
-      const g = letGo(state.watchdog, retryOnCookChange(state.watchdog), r.state);
+      const g = letGo(state.watchdog, retryOnCookChange(state.watchdog, nowMs, cfg.watchdog), r.state);
       return finish(
         { ...state, engine: g.engine, watchdog: g.watchdog, resumeHold: null },
         r.decision,
@@ -207,6 +207,7 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
       heatCPerS: learnedHeatCPerS(state.engine),
       reached: active && cook.reachedMs !== null,
       pulled: state.engine.pulled,
+      heaterIfAllTook: state.engine.ifAllTook,
     },
     nowMs,
     cfg.watchdog,

@@ -139,7 +139,17 @@ t.test('a miss is never inferred from readings taken before the command could sh
   for (let ms = T - 20_000; ms < T; ms += 1000) s = step(s, { tempC: level(ms), sensor: 'ok', heater: true }, ms).state;
   s = {
     ...s,
-    pending: { expect: false, atMs: T, fromC: 50, fromSlope: 0.1, peakSlope: 0.1, deadlineMs: T + 58_000, byDevice: false, pulled: false },
+    pending: {
+      expect: false,
+      atMs: T,
+      fromC: 50,
+      fromSlope: 0.1,
+      peakSlope: 0.1,
+      deadlineMs: T + 58_000,
+      byDevice: false,
+      pulled: false,
+      toggled: true,
+    },
     lastPressMs: T,
     episode: {
       mode: 'ramp',

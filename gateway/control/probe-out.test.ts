@@ -82,3 +82,35 @@ t.test('a cooker that does not heat is held off, and a changed cook tries again'
   applyLoop(run, { kind: 'cook_change', spec: { targetC: 61 } });
   t.equal(run.state.engine.inhibit, null, 'a changed cook lets the engine try again');
 });
+
+t.test(
+  'a probe that slips out early in a heat-up, too close to room temperature to trip the fall rule, never leaves the heater on unseen',
+  async (t) => {
+    // Water a few degrees above the room: the probe in the air falls less than the fall rule's 3 °C,
+    // so nothing trips, and the engine presses against a probe that cannot see the heater. Every
+    // press is judged missed and pressed again, and each one toggles the heater. The heater-stuck
+    // rule's `safe` then came at whatever count the presses had reached: after an even number, the
+    // heater was off and the kit believed it on, so the `safe` switched it on and the kit believed it
+    // off. Before, 37 of 84 such baths (three baths, slips at 21–27 °C, four seeds) heated unseen to
+    // 86–100 °C; the `safe` now waits for an odd count, when it switches the heater off.
+    const lines: string[] = [];
+    for (const bath of BATHS) {
+      for (const slipC of [23, 25, 26]) {
+        for (const seed of [1, 2]) {
+          const run = startLoop({ seed, missProb: 0, servoLatencyMs: 1500, ...bath.p, startC: 20, ambientC: 20 }, 56);
+          while (run.sim.waterC < slipC) secondsLoop(run, 1);
+          run.sim.injectFault('out_of_bath');
+          secondsLoop(run, 90 * 60);
+          const hottest = maxWhileOutC(run);
+          const stuck = run.events.find((e) => e.type === 'heater_stuck');
+          if (hottest >= 56 || run.sim.heaterOn || stuck === undefined) {
+            lines.push(
+              `${bath.name}, slip at ${slipC} °C, seed ${seed}: hottest ${hottest.toFixed(1)} °C, heater ${run.sim.heaterOn ? 'on' : 'off'}, heater_stuck ${stuck ? 'raised' : 'not raised'}`,
+            );
+          }
+        }
+      }
+    }
+    t.same(lines, [], 'in all 18 runs: heater_stuck raised, the heater off at the end, the unseen water never up to the 56 °C target');
+  },
+);

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { clearedBy } from '../../shared/alarms/lifecycle.js';
 import type { KitParams } from '../../shared/thermal/params.js';
 import { applyLoop, type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
@@ -187,3 +187,128 @@ for (const load of LOADS) {
     );
   });
 }
+
+/**
+ * Frozen food (−18 °C) into a held 56 °C bath: about 2.3 times the heat of the same food from the
+ * fridge, most of it to thaw, so the pull lasts longer and goes deeper. Loads that pull the water
+ * down more slowly than the fall rule's bound are a pull like any other (ADR 055).
+ */
+const FROZEN: { name: string; p: Partial<KitParams>; kg: number; wPerKPerKg: number }[] = [
+  { name: '8 L · 1000 W, 2 kg', p: { volumeL: 8, heaterW: 1000, uaWPerK: 2 }, kg: 2, wPerKPerKg: 12 },
+  { name: '15 L · 800 W · insulated, 4 kg', p: { volumeL: 15, heaterW: 800, uaWPerK: 0.6 }, kg: 4, wPerKPerKg: 12 },
+  { name: '15 L · 1200 W, 5 kg of thick cuts', p: { volumeL: 15, heaterW: 1200, uaWPerK: 2 }, kg: 5, wPerKPerKg: 8 },
+];
+
+const FALSE_ALARMS = [
+  'press_missed',
+  'actuator_fault',
+  'heater_stuck',
+  'heater_state_unknown',
+  'state_drift',
+  'over_temp',
+  'water_test_failed',
+];
+
+for (const load of FROZEN) {
+  t.test(`${load.name} of frozen food into a held 56 °C bath`, async (t) => {
+    const run = startLoop({ seed: 3, missProb: 0, servoLatencyMs: 1500, ...load.p }, 56);
+    secondsLoop(run, 2 * 3600);
+    const inS = run.sim.tMs / 1000;
+    run.sim.addFood(load.kg, -18, load.wPerKPerKg);
+    secondsLoop(run, 2 * 3600);
+    const since = run.bath.filter((b) => b.tS > inS);
+    const lowest = Math.min(...since.map((b) => b.waterC));
+    const lowAt = since.find((b) => b.waterC === lowest)!.tS;
+    const backAt = since.find((b) => b.tS > lowAt && b.waterC >= 55.5)?.tS;
+    t.ok(
+      backAt !== undefined && backAt - inS <= 45 * 60,
+      `back at 55.5 °C ${backAt ? Math.round((backAt - inS) / 60) : '–'} min after the food went in (lowest ${lowest.toFixed(1)} °C)`,
+    );
+    const lastHalfHour = run.bath.filter((b) => b.tS > run.sim.tMs / 1000 - 1800).map((b) => b.waterC);
+    const meanC = lastHalfHour.reduce((a, b) => a + b, 0) / lastHalfHour.length;
+    t.ok(
+      Math.abs(run.sim.foodC - meanC) < 0.3,
+      `the food reached the water: ${run.sim.foodC.toFixed(2)} °C, the water ${meanC.toFixed(2)} °C on average`,
+    );
+    const bad = after(run, inS).filter((e) => [...FALSE_ALARMS, 'sensor_fault'].includes(e.type));
+    t.same(
+      bad.map((e) => `${Math.round(e.tS - inS)} s: ${e.type}`),
+      [],
+      'no alarm',
+    );
+  });
+}
+
+/** A held bath with a load of frozen thin cuts that pulls the water down faster than the fall rule allows. */
+function frozenTrip(t: Test, p: Partial<KitParams>, kg: number, wPerKPerKg: number) {
+  const run = startLoop({ seed: 3, missProb: 0, servoLatencyMs: 1500, ...p }, 56);
+  secondsLoop(run, 2 * 3600);
+  const inS = run.sim.tMs / 1000;
+  run.sim.addFood(kg, -18, wPerKPerKg);
+  let fall: (typeof run.events)[number] | undefined;
+  for (let i = 0; i < 300 && !fall; i++) {
+    secondsLoop(run, 1);
+    fall = after(run, inS).find((e) => e.type === 'sensor_fault');
+  }
+  t.match(fall?.data, { kind: 'fall' }, `the pull trips the fall rule ${fall ? Math.round(fall.tS - inS) : '–'} s after the food went in`);
+  return { run, inS, fallS: fall?.tS ?? inS };
+}
+
+t.test('frozen food that trips the fall rule: the cook started again carries on, and the pull does not trip it again', async (t) => {
+  // 6 kg of frozen thin cuts into 15 L: the water falls faster than any bath cools, like a probe
+  // in the air; the gateway cannot tell the two apart and switches the heater off. The operator
+  // (told so) starts the cook again three minutes later. The food goes on pulling the water down
+  // faster than the fall rule's bound for minutes after that: before, it tripped again a minute
+  // later and the heater was held off a second time.
+  const { run, inS, fallS } = frozenTrip(t, { volumeL: 15, heaterW: 1200, uaWPerK: 2 }, 6, 25);
+  secondsLoop(run, 180);
+  const changeS = run.sim.tMs / 1000;
+  applyLoop(run, { kind: 'cook_change', spec: { targetC: 56 } });
+  t.match(
+    after(run, changeS).find((e) => e.type === 'sensor_ok')?.data,
+    { was: 'fall', by: 'cook_change' },
+    'the changed cook lets the fall go',
+  );
+  secondsLoop(run, 2 * 3600);
+  const bad = after(run, changeS + 1).filter((e) => [...FALSE_ALARMS, 'sensor_fault'].includes(e.type));
+  t.same(
+    bad.map((e) => `${Math.round(e.tS - changeS)} s after the change: ${e.type}`),
+    [],
+    'no fall tripped again, and no other alarm',
+  );
+  const since = run.bath.filter((b) => b.tS > changeS);
+  const backAt = since.find((b) => b.waterC >= 55.5)?.tS;
+  t.ok(
+    backAt !== undefined && backAt - inS <= 60 * 60,
+    `back at 55.5 °C ${backAt ? Math.round((backAt - inS) / 60) : '–'} min after the food went in (fault at ${Math.round(fallS - inS)} s, lowest ${Math.min(...since.map((b) => b.waterC)).toFixed(1)} °C)`,
+  );
+  t.ok(run.sim.foodC > 55.5, `the food reached ${run.sim.foodC.toFixed(1)} °C`);
+  const hottest = Math.max(...since.map((b) => b.waterC));
+  t.ok(hottest < 57, `no overshoot: hottest ${hottest.toFixed(2)} °C`);
+});
+
+t.test(
+  'after the cook is started again, a probe that then slips out of the water is caught, and the unseen bath does not heat on',
+  async (t) => {
+    // The vouched window allows the water to fall as fast as frozen food pulls it, so a probe that
+    // slips into the air while the water is only some 18 °C above the room falls too slowly to trip
+    // the fall rule. The engine then presses a heater the probe cannot see, every press judged
+    // missed; the heater-stuck rule ends it, with a `safe` timed so that it switches the heater off.
+    const { run } = frozenTrip(t, { volumeL: 8, heaterW: 1000, uaWPerK: 2 }, 3, 25);
+    secondsLoop(run, 60);
+    applyLoop(run, { kind: 'cook_change', spec: { targetC: 56 } });
+    secondsLoop(run, 60);
+    const outS = run.sim.tMs / 1000;
+    const atSlip = run.sim.waterC;
+    run.sim.injectFault('out_of_bath');
+    secondsLoop(run, 60 * 60);
+    const caught = after(run, outS).find((e) => e.type === 'sensor_fault' || e.type === 'heater_stuck');
+    t.ok(
+      caught && caught.tS - outS <= 10 * 60,
+      `caught: ${caught?.type ?? 'nothing'} ${caught ? Math.round(caught.tS - outS) : '–'} s after the slip`,
+    );
+    const hottest = Math.max(...run.bath.filter((b) => b.tS >= outS).map((b) => b.waterC));
+    t.ok(hottest < atSlip + 5, `the unseen water did not heat on: ${hottest.toFixed(1)} °C at most (${atSlip.toFixed(1)} at the slip)`);
+    t.equal(run.sim.heaterOn, false, 'the heater is off an hour later');
+  },
+);

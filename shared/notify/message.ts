@@ -38,7 +38,7 @@ const PROBE: Record<string, string> = {
   range: 'The probe reads an impossible temperature: check its cable and that it is in the water.',
   stuck: 'The probe reading is frozen: check that the probe is in the water.',
   jump: 'The probe reading jumps: check its cable and that it is in the water.',
-  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath. If cold water or food was just added, the gateway heats briefly to check and carries on by itself when the water answers; if it cannot tell, start the cook again.',
+  fall: 'The probe reading fell faster than water can cool: it has probably slipped out of the water. The heater was switched off. Put the probe back in the bath. If cold water or food was just added, the gateway heats briefly to check and carries on by itself when the water answers. If it cannot tell (frozen food, or a large cold load, goes on cooling the water for minutes), start the cook again: the heater comes back on, and the water may go on cooling for 10 minutes.',
   null: 'The probe sends no temperature: check its cable.',
 };
 

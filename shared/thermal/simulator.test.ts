@@ -166,3 +166,19 @@ t.test('food put in takes heat from the water until both meet, energy conserved'
   t.ok(Math.abs(sim.waterC - 47.0) < 0.05, `the water settles at ${sim.waterC.toFixed(2)} °C`);
   t.ok(Math.abs(sim.foodC - sim.waterC) < 0.05, `the food with it: ${sim.foodC.toFixed(2)} °C`);
 });
+
+t.test('frozen food holds at 0 °C while it thaws and takes its latent heat from the water', async (t) => {
+  const sim = new ThermalSim({ volumeL: 8, startC: 56, uaWPerK: 0, heaterW: 1000, noiseSdC: 0 });
+  sim.addFood(2, -18);
+  t.equal(sim.foodC, -18, 'it goes in at −18 °C');
+  for (let i = 0; i < 180; i++) sim.step(1000);
+  // Warming the ice to 0 °C takes 65 kJ (about a minute at 24 W/K × 56 K); thawing then takes
+  // 468 kJ, six minutes or more.
+  t.equal(sim.foodC, 0, `three minutes in it is thawing at 0 °C (the water at ${sim.waterC.toFixed(1)} °C)`);
+  for (let i = 0; i < 3 * 3600; i++) sim.step(1000);
+  // 8 L at 56 °C (1,875 kJ above frozen-at-0) and 2 kg at −18 °C (−65 kJ) meet where the water's
+  // 33.5 kJ/K and the food's 7 kJ/K share 1,811 kJ less the food's 468 kJ to thaw: 33.2 °C,
+  // where the same food from the fridge meets the water at 47.0 °C.
+  t.ok(Math.abs(sim.waterC - 33.16) < 0.05, `the water settles at ${sim.waterC.toFixed(2)} °C`);
+  t.ok(Math.abs(sim.foodC - sim.waterC) < 0.05, `the food with it: ${sim.foodC.toFixed(2)} °C`);
+});

@@ -45,6 +45,22 @@ const RECENT_IDS = 8;
 const BOIL_C = 100;
 /** Specific heat of meat or fish above freezing, J/(kg·K). */
 const FOOD_J_PER_KG_K = 3500;
+/** Specific heat of frozen meat or fish, J/(kg·K) (1.6–2.1 for lean meats and fish). */
+const FROZEN_J_PER_KG_K = 1800;
+/** Heat that thaws a kilogram of meat or fish: its water (about 70 %) × 334 kJ/kg, J/kg. */
+const FOOD_LATENT_J_PER_KG = 234_000;
+
+/** A kilogram of food's heat content at `tempC`, J, counted from frozen at 0 °C. */
+function foodHeatJPerKg(tempC: number): number {
+  return tempC < 0 ? tempC * FROZEN_J_PER_KG_K : FOOD_LATENT_J_PER_KG + tempC * FOOD_J_PER_KG_K;
+}
+
+/** The temperature of food holding `hJPerKg` (frozen below 0 °C, thawing at 0 °C, thawed above). */
+function foodTempC(hJPerKg: number): number {
+  if (hJPerKg < 0) return hJPerKg / FROZEN_J_PER_KG_K;
+  if (hJPerKg <= FOOD_LATENT_J_PER_KG) return 0;
+  return (hJPerKg - FOOD_LATENT_J_PER_KG) / FOOD_J_PER_KG_K;
+}
 
 /**
  * A kit in a water bath. Mutable and allocation-free per step: the load test runs thousands.
@@ -71,8 +87,9 @@ export class ThermalSim {
   boot: number;
   seq = 0;
   fault: FaultKind | null = null;
-  /** Food in the bath (`addFood`), one lumped body: its heat capacity, temperature and exchange with the water. */
-  foodJPerK = 0;
+  /** Food in the bath (`addFood`), one lumped body: its mass, heat content, temperature and exchange with the water. */
+  foodKg = 0;
+  private foodHeatJ = 0;
   foodC = 0;
   foodWPerK = 0;
   jumpC = 20;
@@ -121,7 +138,10 @@ export class ThermalSim {
     const meanW = (powerW + this.heaterPowerW) / 2;
     const foodW = this.foodWPerK * (this.waterC - this.foodC);
     this.waterC += ((meanW - foodW - p.uaWPerK * (this.waterC - p.ambientC)) * dt) / this.capJPerK;
-    if (this.foodJPerK > 0) this.foodC += (foodW * dt) / this.foodJPerK;
+    if (this.foodKg > 0) {
+      this.foodHeatJ += foodW * dt;
+      this.foodC = foodTempC(this.foodHeatJ / this.foodKg);
+    }
     // An open bath boils: past 100 °C the energy goes into steam, not temperature.
     if (this.waterC > BOIL_C) this.waterC = BOIL_C;
     if (this.fault === 'out_of_bath') this.probeC = p.ambientC + (this.probeC - p.ambientC) * Math.exp(-dt / PROBE_AIR_TAU_S);
@@ -224,16 +244,18 @@ export class ThermalSim {
   }
 
   /**
-   * Food put into the bath: `kg` at `tempC` (thawed; 3.5 kJ/(kg·K), meat and fish), one lumped
-   * body that takes heat from the water at `wPerKPerKg` × its mass per kelvin of difference. The
-   * default, 12 W/K per kg, makes a 2 cm slab's time constant (about 5 min, its centre's
-   * conduction); thicker food is slower. Food added later joins the same body (mixed by heat).
+   * Food put into the bath: `kg` at `tempC`, one lumped body that takes heat from the water at
+   * `wPerKPerKg` × its mass per kelvin of difference. Meat and fish: 3.5 kJ/(kg·K) thawed,
+   * 1.8 frozen, and 234 kJ/kg to thaw (its water), so food from the freezer (−18 °C) takes about
+   * 2.3 times the heat of the same food from the fridge to reach 56 °C, and holds at 0 °C while it
+   * thaws. The default exchange, 12 W/K per kg, makes a 2 cm slab's time constant (about 5 min,
+   * its centre's conduction); thicker food is slower. Food added later joins the same body
+   * (mixed by heat).
    */
   addFood(kg: number, tempC: number, wPerKPerKg = 12): void {
-    const addJPerK = kg * FOOD_J_PER_KG_K;
-    const total = this.foodJPerK + addJPerK;
-    this.foodC = (this.foodC * this.foodJPerK + tempC * addJPerK) / total;
-    this.foodJPerK = total;
+    this.foodHeatJ += kg * foodHeatJPerKg(tempC);
+    this.foodKg += kg;
+    this.foodC = foodTempC(this.foodHeatJ / this.foodKg);
     this.foodWPerK += kg * wPerKPerKg;
   }
 

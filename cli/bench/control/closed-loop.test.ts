@@ -167,6 +167,7 @@ t.test('fail-safe with a press unconfirmed: heater state unknown is a critical a
     deadlineMs: sim.nowMs + 58_000,
     byDevice: false,
     pulled: false,
+    toggled: true,
   };
   st = { ...st, engine: { ...st.engine, actual: true, lastBelief: false, pending } };
   const all: ControlEvent[] = [];

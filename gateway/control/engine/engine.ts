@@ -68,6 +68,7 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
   if (prev === null || prev === r.heater) return;
   if (d.pending !== null && d.pending.expect === r.heater) return;
   out.push(event('device_press', 'warning', true, { belief: r.heater ? 'on' : 'off' }));
+  d.ifAllTook = !d.ifAllTook;
   const fit = fitLine(d.win);
   d.pending = {
     expect: r.heater,
@@ -78,6 +79,7 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
     deadlineMs: r.heater ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: true,
     pulled: false,
+    toggled: true,
   };
 }
 
@@ -153,6 +155,7 @@ function press(
   const raw = fit.spanS >= 15 ? fit.slope : 0;
   const coolBound = d.learn.coolSamples > 0 ? 1.5 * d.learn.coolCPerS : BATH_MAX_COOL_C_PER_S;
   const trend = on ? Math.max(raw, -Math.max(coolBound, 0.001)) : Math.min(raw, 1.2 * d.learn.heatCPerS);
+  d.ifAllTook = !d.ifAllTook;
   d.pending = {
     expect: on,
     atMs: nowMs,
@@ -162,6 +165,7 @@ function press(
     deadlineMs: on ? onDeadlineMs(cfg, d, nowMs) : nowMs + cfg.verifyMaxMs,
     byDevice: false,
     pulled: false,
+    toggled: true,
   };
   d.lastPressMs = nowMs;
   d.pressLog = [...pruneLog(d.pressLog, nowMs), nowMs];
@@ -217,6 +221,11 @@ function safeNow(cfg: EngineConfig, d: EngineState, nowMs: number, reason: strin
 /** A `safe`, or with `pressed` the fail-safe latch's correction press, which the kit presses whatever it believes. */
 function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number, pressed = false): void {
   if (!pressed && d.lastBelief === false && d.pending === null) return; // the kit will not press
+  // The kit presses a `safe` if it believes the heater on: what our last press told it, or else
+  // what it reported.
+  const kitOn = d.pending !== null && !d.pending.byDevice ? d.pending.expect : d.lastBelief === true;
+  const toggled = pressed || kitOn;
+  if (toggled) d.ifAllTook = !d.ifAllTook;
   const fit = fitLine(d.win);
   d.pending = {
     expect: false,
@@ -227,6 +236,7 @@ function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number, pressed = f
     deadlineMs: nowMs + cfg.verifyMaxMs,
     byDevice: false,
     pulled: false,
+    toggled,
   };
   if (d.episode !== null && d.episode.offMs === null)
     d.episode = { ...d.episode, offMs: nowMs, offC: d.pending.fromC, offSlope: d.pending.fromSlope };
@@ -287,6 +297,7 @@ export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = 
  */
 export function noteTestPress(state: EngineState, nowMs: number): EngineState {
   const d = draft(state);
+  d.ifAllTook = !d.ifAllTook;
   d.lastPressMs = nowMs;
   d.driftSinceMs = null;
   return d;
@@ -299,6 +310,7 @@ export function noteTestPress(state: EngineState, nowMs: number): EngineState {
 export function noteHeaterOff(state: EngineState, nowMs: number): EngineState {
   const d = draft(state);
   d.actual = false;
+  d.ifAllTook = false;
   d.pending = null;
   d.pressTest = null;
   d.driftSinceMs = null;
@@ -326,6 +338,7 @@ export function forgetReadings(state: EngineState): EngineState {
 export function commandFailed(state: EngineState): EngineState {
   if (state.pending === null || state.pending.byDevice) return state;
   const d = draft(state);
+  if (state.pending.toggled) d.ifAllTook = !d.ifAllTook;
   d.pending = null;
   return d;
 }

@@ -121,7 +121,17 @@ t.test('the evidence of a working press favours the hit', async (t) => {
 t.test('readings between the press and the effect delay never weigh in', async (t) => {
   const shape = { deadS: 3, tauHeaterS: 20, tauProbeS: 8, rateCPerS: 0.05 };
   const atMs = 1_000_000;
-  const pending = { expect: true, atMs, fromC: 55, fromSlope: 0, peakSlope: 0, deadlineMs: atMs + 58_000, byDevice: false, pulled: false };
+  const pending = {
+    expect: true,
+    atMs,
+    fromC: 55,
+    fromSlope: 0,
+    peakSlope: 0,
+    deadlineMs: atMs + 58_000,
+    byDevice: false,
+    pulled: false,
+    toggled: true,
+  };
   // A cooling bath, then (from the press) the rise a working on-press gives, quantised.
   const truth = (sS: number) => 55 - 0.002 * sS + (sS > 0 ? shape.rateCPerS * switchRise(sS - shape.deadS, shape) : 0);
   const window = (inBetween: (sS: number) => number) => {
@@ -150,7 +160,17 @@ t.test('readings between the press and the effect delay never weigh in', async (
 t.test('the running test, fed reading by reading, holds the same evidence as the test from scratch', async (t) => {
   const shape = { deadS: 3, tauHeaterS: 20, tauProbeS: 8, rateCPerS: 0.03 };
   const atMs = 1_000_000;
-  const pending = { expect: false, atMs, fromC: 60, fromSlope: 0, peakSlope: 0, deadlineMs: atMs + 58_000, byDevice: false, pulled: false };
+  const pending = {
+    expect: false,
+    atMs,
+    fromC: 60,
+    fromSlope: 0,
+    peakSlope: 0,
+    deadlineMs: atMs + 58_000,
+    byDevice: false,
+    pulled: false,
+    toggled: true,
+  };
   const switches = [{ atMs: atMs - 35_000, on: true }];
   // The off-press missed: the heater keeps heating after the on-press 35 s earlier.
   const truth = (sS: number) => 59.8 - 0.001 * sS + shape.rateCPerS * switchRise(sS + 35 - shape.deadS, shape);

@@ -52,6 +52,8 @@ export interface PendingPress {
    * cools, and the press's reference was moved to where the pull ended.
    */
   pulled: boolean;
+  /** The kit presses for it (a `safe` while the kit believes the heater off does not): it toggled `ifAllTook`. */
+  toggled: boolean;
 }
 
 /** A heater switch the engine confirmed (command time), kept while its response still bends the probe's curve. */
@@ -104,6 +106,14 @@ export interface EngineState {
   inhibit: string | null;
   /** The engine's inference of the real heater state (the kit's flag is only its belief). */
   actual: boolean;
+  /**
+   * The heater's state if every press since the last one the bath confirmed took: each press the
+   * kit makes toggles it. When the probe cannot see the heater (out of the water, in air near room
+   * temperature), every press is judged missed and pressed again, so this, not `actual`, is where
+   * the heater is; a `safe` then switches the heater off only if the kit believes it on while this
+   * says on (watchdog.ts, heater-stuck rule).
+   */
+  ifAllTook: boolean;
   lastBelief: boolean | null;
   lastBoot: number | null;
   pending: PendingPress | null;
@@ -163,6 +173,7 @@ export function copyEngineState(s: EngineState): EngineState {
     cook: s.cook,
     inhibit: s.inhibit,
     actual: s.actual,
+    ifAllTook: s.ifAllTook,
     lastBelief: s.lastBelief,
     lastBoot: s.lastBoot,
     pending: s.pending,
@@ -190,6 +201,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     cook: null,
     inhibit: null,
     actual: false,
+    ifAllTook: false,
     lastBelief: null,
     lastBoot: null,
     pending: null,

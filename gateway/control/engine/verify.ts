@@ -135,6 +135,7 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
   }
   if (confirmed) {
     d.actual = p.expect;
+    d.ifAllTook = p.expect;
     d.pending = null;
     d.switches = [...d.switches.slice(-3), { atMs: p.atMs, on: p.expect }];
     d.driftSinceMs = null;

@@ -65,7 +65,10 @@ export function classifyReading(
   // did: the first reading starts a new window instead of being judged against the old high.
   const gapped = d.lastRxMs === null || nowMs - d.lastRxMs > cfg.fallWindowMs;
   if (d.sensorFault === null && d.fallRefC !== null && d.fallRefMs !== null && !gapped) {
-    const coolC = (MAX_COOL_C_PER_S * (nowMs - d.fallRefMs)) / 1000;
+    // Vouched for by an operator (a cook changed to let a fall go): the water may go on falling
+    // as cold food pulls it, for a while.
+    const vouched = d.vouchedUntilMs !== null && nowMs < d.vouchedUntilMs;
+    const coolC = ((vouched ? cfg.vouchedFallCPerS : MAX_COOL_C_PER_S) * (nowMs - d.fallRefMs)) / 1000;
     if (d.fallRefC - c > cfg.maxFallC + coolC) return FALL;
   }
   if (d.fallRefC === null || d.fallRefMs === null || c >= d.fallRefC || gapped || nowMs - d.fallRefMs >= cfg.fallWindowMs) {

@@ -22,6 +22,11 @@ export interface WatchdogState {
   fallLowC: number | null;
   /** When the `fall` fault tripped. */
   fallSinceMs: number | null;
+  /**
+   * An operator let a `fall` fault go by changing the cook: they vouch that the probe is in the
+   * water, so until then the fall rule allows the bath to fall as fast as cold food pulls it.
+   */
+  vouchedUntilMs: number | null;
   /** The water test after a fall (water-test.ts): the reading that opened the current settle window. */
   settleC: number | null;
   settleMs: number | null;
@@ -74,6 +79,7 @@ export function initialWatchdogState(): WatchdogState {
     fallRefMs: null,
     fallLowC: null,
     fallSinceMs: null,
+    vouchedUntilMs: null,
     settleC: null,
     settleMs: null,
     testPhase: null,
@@ -121,6 +127,7 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     fallRefMs: s.fallRefMs,
     fallLowC: s.fallLowC,
     fallSinceMs: s.fallSinceMs,
+    vouchedUntilMs: s.vouchedUntilMs,
     settleC: s.settleC,
     settleMs: s.settleMs,
     testPhase: s.testPhase,

@@ -21,6 +21,8 @@ export interface WatchdogContext {
   reached?: boolean;
   /** The engine sees the bath pulled down faster than it cools by itself (cold food or water went in). */
   pulled?: boolean;
+  /** The heater's state if every press since the last one the bath confirmed took (the engine's `ifAllTook`). */
+  heaterIfAllTook?: boolean;
 }
 
 export type WatchdogResult = StepResult<WatchdogState>;
@@ -179,15 +181,26 @@ function heaterStuck(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watc
   const maxC = Math.max(d.heaterMaxC ?? c, c);
   d.heaterOnStartC = startC;
   d.heaterMaxC = maxC;
-  if (nowMs - d.heaterOnSinceMs >= cfg.heaterStuckMs) {
-    const mins = Math.round((nowMs - d.heaterOnSinceMs) / 60_000);
+  const sinceMs = nowMs - d.heaterOnSinceMs;
+  if (sinceMs >= cfg.heaterStuckMs) {
+    const mins = Math.round(sinceMs / 60_000);
     // Within a few degrees of the target the probe is in hot water, not in the air: the presses
     // missed (the engine's miss test presses again) or the cooker gave out near its own setting.
     // Holding the heater off would only let the bath cool; the alarm is enough.
     const hot = ctx.cook !== null && c >= ctx.cook.targetC - cfg.heaterStuckHotC;
-    const data = { noRiseForMs: nowMs - d.heaterOnSinceMs, riseC: maxC - startC, held: !hot };
-    const reason = `heater commanded on ${mins} min, the water did not warm${hot ? '' : ': heater held off'}`;
-    out.emit(event('heater_stuck', 'alarm', true, data), hot ? 'alarm' : 'safe', reason, !hot);
+    // A probe that cannot see the heater (in the air near room temperature) makes every press look
+    // missed, and the engine presses again: each press that took toggled the heater. The kit
+    // believes it on; if every press took, it is on only after an odd number of them. A `safe`
+    // on an even number would switch a heater that is off on, with the kit then believing it off
+    // (no `safe` presses again): the unseen bath boiled in the simulator. So the `safe` waits for
+    // the engine's next press (tens of seconds), and if none comes the heater is held off with
+    // the alarm and no press.
+    const wrongWay = !hot && ctx.heaterIfAllTook === false;
+    if (wrongWay && sinceMs < 2 * cfg.heaterStuckMs) return;
+    const safe = !hot && !wrongWay;
+    const data = { noRiseForMs: sinceMs, riseC: maxC - startC, held: !hot, ...(wrongWay ? { pressed: false } : {}) };
+    const reason = `heater commanded on ${mins} min, the water did not warm${hot ? '' : wrongWay ? ': heater held off; no safe, it would switch on a heater every press of which took' : ': heater held off'}`;
+    out.emit(event('heater_stuck', 'alarm', true, data), safe ? 'safe' : 'alarm', reason, safe);
     d.stuckAlarmed = true;
     d.stuckHeld = !hot;
     d.stuckLowC = c;
@@ -215,7 +228,7 @@ function endHeaterStuck(d: WatchdogState): void {
  * Those that hold it off on evidence (over-temperature, a probe that does not read) stay: their
  * own readings release them.
  */
-export function retryOnCookChange(state: WatchdogState): WatchdogState {
+export function retryOnCookChange(state: WatchdogState, nowMs: number, cfg: WatchdogConfig = DEFAULT_WATCHDOG): WatchdogState {
   if (!state.stuckAlarmed && !state.stuckHeld && state.heaterOnSinceMs === null && state.sensorFault !== 'fall') return state;
   const d = copyWatchdogState(state);
   endHeaterStuck(d);
@@ -223,6 +236,9 @@ export function retryOnCookChange(state: WatchdogState): WatchdogState {
     endFallFault(d);
     d.lastGoodC = null;
     d.lastGoodMs = null;
+    // The operator's word that the probe is in the water: a load of frozen food may go on pulling
+    // the bath down faster than it cools by itself, and must not trip the rule again at once.
+    d.vouchedUntilMs = nowMs + cfg.vouchedFallMs;
   }
   return d;
 }
@@ -294,8 +310,8 @@ export function watchTick(state: WatchdogState, nowMs: number, cfg: WatchdogConf
 }
 
 /** A new cook: the danger-zone clock starts again. */
-export function watchCookStart(state: WatchdogState): WatchdogState {
-  const d = copyWatchdogState(retryOnCookChange(state));
+export function watchCookStart(state: WatchdogState, nowMs: number, cfg: WatchdogConfig = DEFAULT_WATCHDOG): WatchdogState {
+  const d = copyWatchdogState(retryOnCookChange(state, nowMs, cfg));
   d.dangerMs = 0;
   d.dangerLastMs = null;
   d.dangerLastIn = false;
