@@ -8,6 +8,12 @@ import { FOOD_CODE } from '../../shared/cook-rules.js';
 export const BATH_MAX_COOL_C_PER_S = 0.02;
 
 /**
+ * Within this of the target a probe reads hot water, not the air: the heater-stuck rule raises its
+ * alarm without holding the heater off, and the engine goes on pressing after misses there.
+ */
+export const HEATER_STUCK_HOT_C = 5;
+
+/**
  * Engine and watchdog settings with their defaults (units in the names). The gateway's config
  * schema can expose these; the engine only needs a plain object.
  */
@@ -35,6 +41,15 @@ export interface EngineConfig {
   effectDelayMs: number;
   /** Misses in a row that raise an `actuator_fault` alarm. */
   alarmAfterMisses: number;
+  /**
+   * On-presses the probe may not see (ADR 056): after this many presses in a row judged missed,
+   * more than `HEATER_STUCK_HOT_C` under the target, with the kit believing its heater on and
+   * every press, had it taken, leaving it on, the engine presses no more for `blindPauseMs` after
+   * its last press. Each further press toggles a heater nobody may be seeing; the heater-stuck rule
+   * (whose `safe` then switches it off) decides within that time.
+   */
+  blindAfterMisses: number;
+  blindPauseMs: number;
   /** Window of the least-squares slope and level. */
   slopeWindowMs: number;
   /** Keep holding the target after the timer ran out (safer for food than a cooling bath). */
@@ -54,6 +69,8 @@ export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
   verifyMaxMs: 58_000,
   effectDelayMs: 8_000,
   alarmAfterMisses: 3,
+  blindAfterMisses: 2,
+  blindPauseMs: 300_000,
   slopeWindowMs: 20_000,
   holdAfterDone: true,
   budgetShare: 0.9,
@@ -142,7 +159,7 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   overTargetC: 3,
   absoluteMaxC: 90,
   heaterStuckMs: 300_000,
-  heaterStuckHotC: 5,
+  heaterStuckHotC: HEATER_STUCK_HOT_C,
   heaterStuckRiseC: 0.25,
   dangerLowC: 4.4,
   dangerHighC: FOOD_CODE.dangerHighC,

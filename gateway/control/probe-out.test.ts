@@ -91,8 +91,9 @@ t.test(
     // press is judged missed and pressed again, and each one toggles the heater. The heater-stuck
     // rule's `safe` then came at whatever count the presses had reached: after an even number, the
     // heater was off and the kit believed it on, so the `safe` switched it on and the kit believed it
-    // off. Before, 37 of 84 such baths (three baths, slips at 21–27 °C, four seeds) heated unseen to
-    // 86–100 °C; the `safe` now waits for an odd count, when it switches the heater off.
+    // off. Before, 40 of 84 such baths (these three, slips at 21–27 °C, four seeds) heated unseen to
+    // 86–100 °C (11 of the 18 here); the `safe` now waits for an odd count, when it switches the
+    // heater off.
     const lines: string[] = [];
     for (const bath of BATHS) {
       for (const slipC of [23, 25, 26]) {
@@ -114,3 +115,26 @@ t.test(
     t.same(lines, [], 'in all 18 runs: heater_stuck raised, the heater off at the end, the unseen water never up to the 56 °C target');
   },
 );
+
+t.test('the same slips with a servo that misses 5 % of its presses: the blind presses stop after two misses', async (t) => {
+  // A missed press among the blind ones flips the count, and nothing shows which one missed while
+  // the probe is out, so the fewer blind presses the better: far below the target, after two
+  // on-presses in a row judged missed, the engine presses no more for 5 min and the heater-stuck
+  // rule decides. Three baths, slips at 21–27 °C, four seeds: 40 of these 84 heated unseen over
+  // 59 °C before ADR 056, 18 with the count alone, 16 with the pause (the rest: one of the two or
+  // three blind presses, or the `safe` itself, missed).
+  const over: string[] = [];
+  for (const bath of BATHS) {
+    for (const slipC of [21, 22, 23, 24, 25, 26, 27]) {
+      for (const seed of [1, 2, 3, 4]) {
+        const run = startLoop({ seed, missProb: 0.05, servoLatencyMs: 1500, ...bath.p, startC: 20, ambientC: 20 }, 56);
+        while (run.sim.waterC < slipC) secondsLoop(run, 1);
+        run.sim.injectFault('out_of_bath');
+        secondsLoop(run, 90 * 60);
+        const hottest = maxWhileOutC(run);
+        if (hottest > 59) over.push(`${bath.name}, slip at ${slipC} °C, seed ${seed}: ${hottest.toFixed(1)} °C`);
+      }
+    }
+  }
+  t.ok(over.length <= 16, `${over.length} of 84 unseen baths over 59 °C (at most 16): ${over.join('; ')}`);
+});

@@ -1,6 +1,6 @@
 import type { CookSpec } from '../../../shared/cook.js';
 import { budgetFor, minCycleS, pruneLog } from '../budget.js';
-import { BATH_MAX_COOL_C_PER_S, DEFAULT_ENGINE, type EngineConfig } from '../config.js';
+import { BATH_MAX_COOL_C_PER_S, DEFAULT_ENGINE, type EngineConfig, HEATER_STUCK_HOT_C } from '../config.js';
 import { EMPTY_WINDOW, type Fit, fitLine, follow, pushSample } from '../slope.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { learnFromReading } from './learn.js';
@@ -120,7 +120,24 @@ function decide(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, even
   const target = d.cook!.spec.targetC;
   const plan = planHeater(cfg, d, fit, nowMs, target);
   if (plan.want === d.actual) return NO_DECISION;
+  if (plan.want && blindPause(cfg, d, nowMs, target)) return NO_DECISION;
   return press(cfg, d, fit, nowMs, plan.want, plan.reason, plan.mode, plan.plannedOnMs, events, audit);
+}
+
+/**
+ * On-presses the probe may not see (ADR 056). Far below the target, `blindAfterMisses` on-presses
+ * in a row judged missed are more likely a probe that cannot see the heater (slipped into the air
+ * near room temperature, a cooker that does not heat) than a servo that missed them all, and
+ * each press toggles the heater. So once the kit believes on and every press, had it taken, left
+ * the heater on, the engine presses no more for `blindPauseMs`: the heater-stuck rule decides
+ * meanwhile, and its `safe` switches the heater off under that same count. Near the target the
+ * probe reads hot water, and the engine goes on pressing.
+ */
+function blindPause(cfg: EngineConfig, d: EngineState, nowMs: number, targetC: number): boolean {
+  if (!d.ifAllTook || d.lastBelief === false) return false;
+  if (d.lastC === null || d.lastC >= targetC - HEATER_STUCK_HOT_C) return false;
+  if (d.health.consecutiveMisses < cfg.blindAfterMisses) return false;
+  return d.lastPressMs !== null && nowMs - d.lastPressMs < cfg.blindPauseMs;
 }
 
 function press(
