@@ -88,6 +88,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
     case 'press_missed':
       return "A button press did not switch the cooker: check that the presser sits on the cooker's button.";
     case 'heater_stuck':
+      if (d.pressed === false)
+        return 'The heater was on for 10 minutes and the probe saw no warming. The heater is held off; the gateway made no press, because by its count of presses the heater is already off. Check the cooker by hand and switch it off if it heats. If the probe slipped out of the water, put it back, then start the cook again.';
       return d.held === false
         ? "The heater has been on for 5 minutes but the water does not warm: check that the presser sits on the cooker's button and that the cooker works."
         : 'The heater was on for 5 minutes and the probe saw no warming, so the heater was switched off and is held off. If the probe slipped out of the water, put it back; if the cooker does not heat, check it, then start the cook again.';

@@ -126,3 +126,11 @@ t.test("the cloud's reminders: counted from the raise, the same words and ids as
   t.equal(reminderDue(first, 0, repeat, repeat)?.text, `Still not resolved (reminder 1, since ${first.at}): Too hot.`);
   t.equal(reminderDue(first, 0, 3.5 * repeat, repeat)?.id, 'ev-9~r3', 'a late check: only the newest');
 });
+
+t.test('heater_stuck without a press says the gateway made none and asks for the cooker to be checked', async (t) => {
+  const r = notificationFor(ev('heater_stuck', 'alarm', { held: true, pressed: false }), cooking);
+  t.match(r?.text, /made no press/, 'says no press was made');
+  t.match(r?.text, /Check the cooker by hand/, 'asks for the cooker to be checked');
+  const pressed = notificationFor(ev('heater_stuck', 'alarm', { held: true }), cooking);
+  t.match(pressed?.text, /switched off and is held off/, 'the usual text when the safe was sent');
+});

@@ -293,3 +293,38 @@ t.test('after a restart: a bath that fell below 54.4 °C alarms and holds; one t
   t.match(ok2.events, [{ type: 'resumed' }]);
   t.equal(ok2.downDangerMs, 0);
 });
+
+t.test('heater stuck after presses the probe could not see: the safe waits for a count that switches the heater off', async (t) => {
+  // ADR 056: the kit believes on; if every press took, the heater is on only when `heaterIfAllTook`
+  // says so. A `safe` at the other count would switch a heater that is off on.
+  const flat = (n: number) => Array.from({ length: n }, (_, i) => ok(i % 2 === 0 ? 40 : 40.0625));
+  const even: WatchdogContext = { ...COOK, heaterCommandedOn: true, heaterIfAllTook: false };
+  const odd: WatchdogContext = { ...even, heaterIfAllTook: true };
+  const waiting = feed(initialWatchdogState(), flat(330), 0, even);
+  t.same(types(waiting), [], 'at 5 min on an even count: no alarm and no safe yet');
+  const pressed = feed(waiting.state, flat(5), 330, odd);
+  t.same(safes(pressed), [330], 'the engine pressed again (odd count): the safe goes at once');
+  t.match(pressed.results[0]!.r.events[0], { type: 'heater_stuck', data: { held: true } });
+  t.notOk('pressed' in (pressed.results[0]!.r.events[0]!.data ?? {}), 'a safe was sent');
+  const never = feed(initialWatchdogState(), flat(610), 0, even);
+  const trip = never.results.filter((x) => x.r.events.some((e) => e.type === 'heater_stuck'));
+  t.same(
+    trip.map((x) => x.s),
+    [600],
+    'no press in another 5 min: the alarm at 10 min',
+  );
+  t.equal(trip[0]!.r.decision.kind, 'none', 'with no safe: by the count the heater is already off');
+  t.match(trip[0]!.r.events[0], { data: { held: true, pressed: false } });
+  t.equal(watchdogInhibit(never.state), 'heater on, water not warming', 'and held off');
+  const hot = feed(
+    initialWatchdogState(),
+    Array.from({ length: 310 }, (_, i) => ok(i % 2 === 0 ? 58 : 58.0625)),
+    0,
+    even,
+  );
+  t.match(
+    hot.results.find((x) => x.r.events.some((e) => e.type === 'heater_stuck'))?.r.events[0],
+    { data: { held: false } },
+    'within 5 °C of the target nothing waits: the alarm alone at 5 min, as before',
+  );
+});
