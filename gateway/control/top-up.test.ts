@@ -16,6 +16,14 @@ import { burstMs } from './watchdog/water-test.js';
 const start = (p: Partial<KitParams>) => startLoop({ seed: 7, missProb: 0, servoLatencyMs: 1500, ...p }, 60);
 const after = (run: ClosedLoop, tS: number) => run.events.filter((e) => e.tS >= tS);
 
+/** The bath after `inS`: its lowest water, and when it was back at 55.5 °C from there (undefined: never). */
+function recovery(run: ClosedLoop, inS: number): { lowest: number; backAt: number | undefined } {
+  const since = run.bath.filter((b) => b.tS > inS);
+  const lowest = Math.min(...since.map((b) => b.waterC));
+  const lowAt = since.find((b) => b.waterC === lowest)!.tS;
+  return { lowest, backAt: since.find((b) => b.tS > lowAt && b.waterC >= 55.5)?.tS };
+}
+
 const BATHS: { name: string; p: Partial<KitParams>; addL: number }[] = [
   { name: '5 L · 1200 W · open pot, 1 L poured in', p: { volumeL: 5, heaterW: 1200, uaWPerK: 5 }, addL: 1 },
   { name: '8 L · 1000 W, 1.5 L poured in', p: { volumeL: 8, heaterW: 1000, uaWPerK: 2 }, addL: 1.5 },
@@ -166,10 +174,7 @@ for (const load of LOADS) {
     const inS = run.sim.tMs / 1000;
     run.sim.addFood(load.kg, 4, load.wPerKPerKg);
     secondsLoop(run, 2 * 3600);
-    const since = run.bath.filter((b) => b.tS > inS);
-    const lowest = Math.min(...since.map((b) => b.waterC));
-    const lowAt = since.find((b) => b.waterC === lowest)!.tS;
-    const backAt = since.find((b) => b.tS > lowAt && b.waterC >= 55.5)?.tS;
+    const { lowest, backAt } = recovery(run, inS);
     t.ok(
       backAt !== undefined && backAt - inS <= 25 * 60,
       `back at 55.5 °C ${backAt ? Math.round((backAt - inS) / 60) : '–'} min after the food went in (lowest ${lowest.toFixed(1)} °C)`,
@@ -216,10 +221,7 @@ for (const load of FROZEN) {
     const inS = run.sim.tMs / 1000;
     run.sim.addFood(load.kg, -18, load.wPerKPerKg);
     secondsLoop(run, 2 * 3600);
-    const since = run.bath.filter((b) => b.tS > inS);
-    const lowest = Math.min(...since.map((b) => b.waterC));
-    const lowAt = since.find((b) => b.waterC === lowest)!.tS;
-    const backAt = since.find((b) => b.tS > lowAt && b.waterC >= 55.5)?.tS;
+    const { lowest, backAt } = recovery(run, inS);
     t.ok(
       backAt !== undefined && backAt - inS <= 45 * 60,
       `back at 55.5 °C ${backAt ? Math.round((backAt - inS) / 60) : '–'} min after the food went in (lowest ${lowest.toFixed(1)} °C)`,

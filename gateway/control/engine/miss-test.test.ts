@@ -5,6 +5,7 @@ import { pushSample, windowOf } from '../slope.js';
 import type { ControlEvent, Decision } from '../types.js';
 import { type EngineState, initialEngineState, startCook, step } from './index.js';
 import { MISS_EVIDENCE, missEvidence, type PressTest, plantShape, pressEvidence, switchRise, updatePressTest } from './miss-test.js';
+import type { PendingPress } from './state.js';
 
 /**
  * The fast press test (miss-test.ts), pure: the engine against the thermal simulator in simulated
@@ -44,6 +45,19 @@ function run(l: Loop, seconds: number, deliver: (expect: 'on' | 'off') => boolea
 }
 
 /** 5 L · 1200 W · UA 2 W/K with a 0.5 s servo: a bath fast enough to show a switch within 20 s (docs/control.md). */
+/** A press of ours awaiting its verdict, sent at `atMs` from a reading of `fromC`. */
+const pendingPress = (expect: boolean, atMs: number, fromC: number): PendingPress => ({
+  expect,
+  atMs,
+  fromC,
+  fromSlope: 0,
+  peakSlope: 0,
+  deadlineMs: atMs + 58_000,
+  byDevice: false,
+  pulled: false,
+  toggled: true,
+});
+
 const LATENCY_MS = 500;
 const missedAfter = (l: Loop, fromS: number) => l.events.filter((x) => x.s > fromS && x.e.type === 'press_missed');
 
@@ -121,17 +135,7 @@ t.test('the evidence of a working press favours the hit', async (t) => {
 t.test('readings between the press and the effect delay never weigh in', async (t) => {
   const shape = { deadS: 3, tauHeaterS: 20, tauProbeS: 8, rateCPerS: 0.05 };
   const atMs = 1_000_000;
-  const pending = {
-    expect: true,
-    atMs,
-    fromC: 55,
-    fromSlope: 0,
-    peakSlope: 0,
-    deadlineMs: atMs + 58_000,
-    byDevice: false,
-    pulled: false,
-    toggled: true,
-  };
+  const pending = pendingPress(true, atMs, 55);
   // A cooling bath, then (from the press) the rise a working on-press gives, quantised.
   const truth = (sS: number) => 55 - 0.002 * sS + (sS > 0 ? shape.rateCPerS * switchRise(sS - shape.deadS, shape) : 0);
   const window = (inBetween: (sS: number) => number) => {
@@ -160,17 +164,7 @@ t.test('readings between the press and the effect delay never weigh in', async (
 t.test('the running test, fed reading by reading, holds the same evidence as the test from scratch', async (t) => {
   const shape = { deadS: 3, tauHeaterS: 20, tauProbeS: 8, rateCPerS: 0.03 };
   const atMs = 1_000_000;
-  const pending = {
-    expect: false,
-    atMs,
-    fromC: 60,
-    fromSlope: 0,
-    peakSlope: 0,
-    deadlineMs: atMs + 58_000,
-    byDevice: false,
-    pulled: false,
-    toggled: true,
-  };
+  const pending = pendingPress(false, atMs, 60);
   const switches = [{ atMs: atMs - 35_000, on: true }];
   // The off-press missed: the heater keeps heating after the on-press 35 s earlier.
   const truth = (sS: number) => 59.8 - 0.001 * sS + shape.rateCPerS * switchRise(sS + 35 - shape.deadS, shape);
