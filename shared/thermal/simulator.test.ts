@@ -182,3 +182,31 @@ t.test('frozen food holds at 0 °C while it thaws and takes its latent heat from
   t.ok(Math.abs(sim.waterC - 33.16) < 0.05, `the water settles at ${sim.waterC.toFixed(2)} °C`);
   t.ok(Math.abs(sim.foodC - sim.waterC) < 0.05, `the food with it: ${sim.foodC.toFixed(2)} °C`);
 });
+
+t.test('a probe out of the water reads the air, which the bath warms by airCoupling and which follows the bath', async (t) => {
+  // Held at 56 °C in a 20 °C room, no heat and no loss (UA 0), so the water stays where it is.
+  const room = new ThermalSim({ seed: 3, ambientC: 20, startC: 56, uaWPerK: 0, noiseSdC: 0 });
+  const vapour = new ThermalSim({ seed: 3, ambientC: 20, startC: 56, uaWPerK: 0, noiseSdC: 0 });
+  room.injectFault('out_of_bath');
+  vapour.injectFault('out_of_bath', { airCoupling: 0.9 });
+  run(room, 600);
+  run(vapour, 600);
+  t.ok(Math.abs(room.read().tempC! - 20) <= 0.1, `in room air the probe reads the room: ${room.read().tempC} °C`);
+  // 20 + 0.9 × (56 − 20) = 52.4 °C: a fall of under 4 °C, within the fall rule's reach of missing it.
+  t.ok(Math.abs(vapour.read().tempC! - 52.4) <= 0.1, `in the bath's vapour it reads 52.4 °C: ${vapour.read().tempC} °C`);
+  // The bath heats: the air it warms follows it, and the probe follows the air.
+  vapour.command({ op: 'press', expect: 'on' });
+  run(vapour, 600);
+  // While it heats the probe lags the air by about its rate × 60 s; then the heater goes off.
+  t.ok(vapour.probeC > 60, `the probe warms with the bath: ${vapour.probeC.toFixed(2)} °C`);
+  vapour.command({ op: 'press', expect: 'off' });
+  run(vapour, 900);
+  const expectC = 20 + 0.9 * (vapour.waterC - 20);
+  t.ok(vapour.waterC > 70, `the heated bath is at ${vapour.waterC.toFixed(1)} °C`);
+  t.ok(
+    Math.abs(vapour.probeC - expectC) < 0.1,
+    `the probe reads the warmer air: ${vapour.probeC.toFixed(2)} °C, air ${expectC.toFixed(2)} °C`,
+  );
+  t.throws(() => vapour.injectFault('out_of_bath', { airCoupling: 1 }), RangeError, 'a coupling of 1 would be water, not air');
+  t.throws(() => vapour.injectFault('out_of_bath', { airCoupling: -0.1 }), RangeError);
+});

@@ -15,7 +15,9 @@ import { Prng } from './prng.js';
 /**
  * Faults a test can inject. `out_of_bath`: the probe slipped out of the water and reads the air,
  * which it follows with `PROBE_AIR_TAU_S` (a wet steel sheath in still air); the bath itself goes
- * on heating or cooling unseen.
+ * on heating or cooling unseen. The air is the room's, or with `airCoupling` k (0 ≤ k < 1) air
+ * the bath warms: room + k × (water − room), as in the vapour just above the water or on a lid the
+ * bath heats. That air follows the bath: nothing but the bath keeps it warm.
  */
 export type FaultKind = 'disconnected' | 'por' | 'crc' | 'stuck' | 'jump' | 'runaway' | 'out_of_bath';
 
@@ -94,6 +96,8 @@ export class ThermalSim {
   foodWPerK = 0;
   jumpC = 20;
   private stuckC = 0;
+  /** With `out_of_bath`: how much of the bath's excess over the room the probe's air has. */
+  private airCoupling = 0;
   private porReads = 0;
   private readonly pendingAt = new Float64Array(MAX_PENDING);
   private pendingCount = 0;
@@ -144,8 +148,12 @@ export class ThermalSim {
     }
     // An open bath boils: past 100 °C the energy goes into steam, not temperature.
     if (this.waterC > BOIL_C) this.waterC = BOIL_C;
-    if (this.fault === 'out_of_bath') this.probeC = p.ambientC + (this.probeC - p.ambientC) * Math.exp(-dt / PROBE_AIR_TAU_S);
-    else this.probeC = this.waterC + (this.probeC - this.waterC) * Math.exp(-dt / p.probeTauS);
+    if (this.fault === 'out_of_bath') {
+      const airC = p.ambientC + this.airCoupling * (this.waterC - p.ambientC);
+      this.probeC = airC + (this.probeC - airC) * Math.exp(-dt / PROBE_AIR_TAU_S);
+    } else {
+      this.probeC = this.waterC + (this.probeC - this.waterC) * Math.exp(-dt / p.probeTauS);
+    }
     this.tMs += dtMs;
   }
 
@@ -259,7 +267,10 @@ export class ThermalSim {
     this.foodWPerK += kg * wPerKPerKg;
   }
 
-  injectFault(kind: FaultKind): void {
+  injectFault(kind: FaultKind, opts: { airCoupling?: number } = {}): void {
+    const k = opts.airCoupling ?? 0;
+    if (!(k >= 0 && k < 1)) throw new RangeError(`airCoupling must be in [0, 1), got ${k}`);
+    this.airCoupling = k;
     if (kind === 'stuck') this.stuckC = Math.round(this.probeC / DS18B20_LSB_C) * DS18B20_LSB_C;
     this.fault = kind;
   }

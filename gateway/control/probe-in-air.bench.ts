@@ -1,0 +1,91 @@
+/**
+ * A probe that slips out of the water into air the bath itself warms (the vapour just above the
+ * water, or a lid the bath heats), measured in the thermal simulator: the engine + watchdog hold
+ * a cook for 2 h, then the probe reads room + k × (water − room) through its 60 s air lag
+ * (`ThermalSim.injectFault('out_of_bath', { airCoupling: k })`) for 3 h while the bath heats or
+ * cools unseen. Prints one markdown row per target and servo: how hot the unseen water got, and
+ * whether and when the cook was alarmed. Deterministic (seeded); docs/control.md quotes it.
+ * Run: npx tsx gateway/control/probe-in-air.bench.ts
+ */
+import type { KitParams } from '../../shared/thermal/params.js';
+import { secondsLoop, startLoop } from '../testing/closed-loop.js';
+
+const BATHS: Partial<KitParams>[] = [
+  { volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60 },
+  { volumeL: 5, heaterW: 1200, uaWPerK: 5 },
+  { volumeL: 8, heaterW: 1000, uaWPerK: 2 },
+  { volumeL: 8, heaterW: 800, uaWPerK: 5 },
+  { volumeL: 15, heaterW: 800, uaWPerK: 0.6 },
+  { volumeL: 15, heaterW: 1200, uaWPerK: 5 },
+];
+const COUPLINGS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.96];
+const SEEDS = [1, 2, 3];
+const HOLD_S = 2 * 3600;
+const OUT_S = 3 * 3600;
+
+interface Row {
+  targetC: number;
+  missProb: number;
+  runs: number;
+  /** Unseen water at the boil (100 °C). */
+  boiled: number;
+  /** Runs whose unseen water went more than 5 °C over the target. */
+  over5: number;
+  medianMaxC: number;
+  maxC: number;
+  /** Runs with no alarm or critical event after the slip. */
+  unalarmed: number;
+  /** The slowest first alarm after the slip, of the runs alarmed, s. */
+  slowestAlarmS: number;
+  /** Runs the fall rule caught (a sensor fault `fall`). */
+  fallCaught: number;
+}
+
+function sweep(targetC: number, missProb: number): Row {
+  const maxes: number[] = [];
+  let unalarmed = 0;
+  let slowest = 0;
+  let fallCaught = 0;
+  for (const bath of BATHS)
+    for (const airCoupling of COUPLINGS)
+      for (const seed of SEEDS) {
+        const run = startLoop({ seed, missProb, servoLatencyMs: 1500, ...bath }, targetC);
+        secondsLoop(run, HOLD_S);
+        const outS = run.sim.tMs / 1000;
+        run.sim.injectFault('out_of_bath', { airCoupling });
+        secondsLoop(run, OUT_S);
+        maxes.push(Math.max(...run.bath.filter((b) => b.tS > outS).map((b) => b.waterC)));
+        const after = run.events.filter((e) => e.tS > outS);
+        const alarm = after.find((e) => e.severity === 'alarm' || e.severity === 'critical');
+        if (alarm === undefined) unalarmed++;
+        else slowest = Math.max(slowest, alarm.tS - outS);
+        if (after.some((e) => e.type === 'sensor_fault' && e.data?.kind === 'fall')) fallCaught++;
+      }
+  const sorted = [...maxes].sort((a, b) => a - b);
+  return {
+    targetC,
+    missProb,
+    runs: maxes.length,
+    boiled: maxes.filter((m) => m >= 99.9).length,
+    over5: maxes.filter((m) => m > targetC + 5).length,
+    medianMaxC: sorted[Math.floor(sorted.length / 2)]!,
+    maxC: sorted[sorted.length - 1]!,
+    unalarmed,
+    slowestAlarmS: slowest,
+    fallCaught,
+  };
+}
+
+const rows: Row[] = [];
+for (const targetC of [56, 80]) for (const missProb of [0, 0.05]) rows.push(sweep(targetC, missProb));
+console.log(
+  `${BATHS.length} baths × ${COUPLINGS.length} couplings (k ${COUPLINGS[0]}–${COUPLINGS[COUPLINGS.length - 1]}) × ${SEEDS.length} seeds, 20 °C room, ${HOLD_S / 3600} h held, then ${OUT_S / 3600} h with the probe out\n`,
+);
+console.log(
+  '| target | servo misses | runs | fall rule caught | unseen water > target + 5 °C | boiled | hottest (median / max) | never alarmed | slowest first alarm |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows)
+  console.log(
+    `| ${r.targetC} °C | ${r.missProb * 100} % | ${r.runs} | ${r.fallCaught} | ${r.over5} | ${r.boiled} | ${r.medianMaxC.toFixed(1)} / ${r.maxC.toFixed(1)} °C | ${r.unalarmed} | ${Math.round(r.slowestAlarmS / 60)} min |`,
+  );
