@@ -121,6 +121,13 @@ export interface WatchdogConfig {
   waterTestBurstMs: number;
   waterTestPassC: number;
   waterTestWatchMs: number;
+  /**
+   * A passed water test stays in doubt for `waterTestDoubtMs`: air the bath itself warms answers
+   * the burst too, and then the engine's presses do not show in the probe as they do in water.
+   * `waterTestDoubtMisses` presses in a row judged missed in that time withdraw the pass.
+   */
+  waterTestDoubtMs: number;
+  waterTestDoubtMisses: number;
   /** Over-temperature above target + this. */
   overTargetC: number;
   /** Absolute over-temperature limit (also sent to the kit as Command.maxC). */
@@ -156,6 +163,8 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   waterTestBurstMs: 30_000,
   waterTestPassC: 0.4,
   waterTestWatchMs: 120_000,
+  waterTestDoubtMs: 30 * 60_000,
+  waterTestDoubtMisses: 3,
   overTargetC: 3,
   absoluteMaxC: 90,
   heaterStuckMs: 300_000,

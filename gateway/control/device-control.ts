@@ -6,6 +6,7 @@ import {
   type EngineState,
   forgetReadings,
   initialEngineState,
+  markFault,
   noteHeaterOff,
   noteSafe,
   noteTestPress,
@@ -208,6 +209,9 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
       reached: active && cook.reachedMs !== null,
       pulled: state.engine.pulled,
       heaterIfAllTook: state.engine.ifAllTook,
+      kitBelief: state.engine.lastBelief,
+      countSinceFault: state.engine.countSinceFault,
+      pressMisses: state.engine.health.consecutiveMisses,
     },
     nowMs,
     cfg.watchdog,
@@ -215,6 +219,8 @@ function onTelemetry(state: DeviceControlState, reading: Reading, nowMs: number,
   let engine = setInhibit(state.engine, inhibitOf(w.state, state.resumeHold));
   const faulted = w.state.sensorFault !== null;
   if (!faulted && state.watchdog.sensorFault !== null) engine = forgetReadings(engine);
+  // The probe left the water: from here on the bath cannot confirm presses, so count them.
+  if (w.state.sensorFault === 'fall' && state.watchdog.sensorFault !== 'fall') engine = markFault(engine);
   // The water test passed on a bath that peaked and falls: the heater is off, whatever the engine
   // made of the test's `safe` while the burst's heat was still arriving.
   if (passedPeaked(w.events)) engine = noteHeaterOff(engine, nowMs);

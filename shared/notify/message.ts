@@ -70,6 +70,10 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
         ? 'The probe warmed when the heater ran, so it is in the water: the bath had really cooled (cold water or food added). The cook goes on.'
         : 'The probe reads again.';
     case 'water_test_failed':
+      if (d.withdrawn === true)
+        return d.pressed === false
+          ? 'The probe seems to be out of the water after all: the heater did not answer it as water does. The heater is held off; the gateway made no press, because by its count of presses the heater is already off. Check the cooker by hand and switch it off if it heats. Put the probe back in the bath, then start the cook again.'
+          : 'The probe seems to be out of the water after all: the heater did not answer it as water does. The heater is switched off and held off: put the probe back in the bath, check the cooker, then start the cook again.';
       return d.heated === false
         ? 'The probe is still not reading the water: put it back in the bath.'
         : 'The heater ran briefly and the probe did not warm: it is not in the water. The heater is held off: put the probe back in the bath. If the presser missed a press the heater may still be on: check the cooker.';

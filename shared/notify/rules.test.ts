@@ -64,6 +64,16 @@ t.test('a fall the water test cleared is told; a probe that reads again is not',
   t.match(n?.text, /^The probe warmed when the heater ran, so it is in the water/);
   t.equal(notificationFor(ev('sensor_ok', 'info', { was: 'fall' }), cooking), null);
   t.match(notificationFor(ev('water_test_failed', 'alarm', { heated: true, riseC: 0 }), cooking)?.text, /check the cooker/);
+  // A pass taken back: the probe seems to read air the bath warms (ADR 058).
+  const withdrawn = notificationFor(ev('water_test_failed', 'alarm', { heated: true, withdrawn: true, misses: 3 }), cooking)?.text;
+  t.match(withdrawn, /^The probe seems to be out of the water after all/);
+  t.match(withdrawn, /switched off and held off/);
+  const unpressed = notificationFor(
+    ev('water_test_failed', 'alarm', { heated: true, withdrawn: true, misses: 3, pressed: false }),
+    cooking,
+  )?.text;
+  t.match(unpressed, /made no press/);
+  t.match(unpressed, /switch it off if it heats/);
 });
 
 t.test('a kit offline notifies only during a cook, as an alarm', async (t) => {

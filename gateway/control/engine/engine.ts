@@ -5,7 +5,7 @@ import { EMPTY_WINDOW, type Fit, fitLine, follow, pushSample } from '../slope.js
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { learnFromReading } from './learn.js';
 import { fmt, planHeater } from './plan.js';
-import { copyEngineState, type EngineState } from './state.js';
+import { copyEngineState, countPress, type EngineState } from './state.js';
 import { deferUnderPull, detectDrift, onDeadlineMs, pulledDown, verifyPending } from './verify.js';
 
 /**
@@ -68,7 +68,7 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
   if (prev === null || prev === r.heater) return;
   if (d.pending !== null && d.pending.expect === r.heater) return;
   out.push(event('device_press', 'warning', true, { belief: r.heater ? 'on' : 'off' }));
-  d.ifAllTook = !d.ifAllTook;
+  countPress(d);
   const fit = fitLine(d.win);
   d.pending = {
     expect: r.heater,
@@ -172,7 +172,7 @@ function press(
   const raw = fit.spanS >= 15 ? fit.slope : 0;
   const coolBound = d.learn.coolSamples > 0 ? 1.5 * d.learn.coolCPerS : BATH_MAX_COOL_C_PER_S;
   const trend = on ? Math.max(raw, -Math.max(coolBound, 0.001)) : Math.min(raw, 1.2 * d.learn.heatCPerS);
-  d.ifAllTook = !d.ifAllTook;
+  countPress(d);
   d.pending = {
     expect: on,
     atMs: nowMs,
@@ -242,7 +242,7 @@ function applySafe(cfg: EngineConfig, d: EngineState, nowMs: number, pressed = f
   // what it reported.
   const kitOn = d.pending !== null && !d.pending.byDevice ? d.pending.expect : d.lastBelief === true;
   const toggled = pressed || kitOn;
-  if (toggled) d.ifAllTook = !d.ifAllTook;
+  if (toggled) countPress(d);
   const fit = fitLine(d.win);
   d.pending = {
     expect: false,
@@ -314,7 +314,12 @@ export function noteSafe(state: EngineState, nowMs: number, cfg: EngineConfig = 
  */
 export function noteTestPress(state: EngineState, nowMs: number): EngineState {
   const d = draft(state);
-  d.ifAllTook = !d.ifAllTook;
+  countPress(d);
+  // A press still waiting for its answer (the fault's own `safe`) can no longer be judged, and
+  // the kit now believes on: the test's `safe` must count as the press it is (applySafe reads
+  // the pending press, before the kit's last answer, for what the kit believes).
+  d.pending = null;
+  d.pressTest = null;
   d.lastPressMs = nowMs;
   d.driftSinceMs = null;
   return d;
@@ -328,6 +333,7 @@ export function noteHeaterOff(state: EngineState, nowMs: number): EngineState {
   const d = draft(state);
   d.actual = false;
   d.ifAllTook = false;
+  if (d.countSinceFault !== null) d.countSinceFault = false;
   d.pending = null;
   d.pressTest = null;
   d.driftSinceMs = null;
@@ -351,11 +357,18 @@ export function forgetReadings(state: EngineState): EngineState {
   return d;
 }
 
+/** The watchdog saw the probe leave the water (a `fall` fault): the press count goes on from here unanchored. */
+export function markFault(state: EngineState): EngineState {
+  const d = draft(state);
+  d.countSinceFault = d.ifAllTook;
+  return d;
+}
+
 /** The command never reached the kit (ack timeout after retries, refused, TTL): no press happened. */
 export function commandFailed(state: EngineState): EngineState {
   if (state.pending === null || state.pending.byDevice) return state;
   const d = draft(state);
-  if (state.pending.toggled) d.ifAllTook = !d.ifAllTook;
+  if (state.pending.toggled) countPress(d);
   d.pending = null;
   return d;
 }

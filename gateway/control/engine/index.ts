@@ -3,6 +3,7 @@ export {
   commandFailed,
   type EngineResult,
   forgetReadings,
+  markFault,
   noteHeaterOff,
   noteSafe,
   noteTestPress,

@@ -114,6 +114,13 @@ export interface EngineState {
    * says on (watchdog.ts, heater-stuck rule).
    */
   ifAllTook: boolean;
+  /**
+   * The same count from where the probe left the water (a `fall` fault; `markFault`), never set
+   * again by a press the bath seemed to confirm: a probe in air the bath warms seems to confirm
+   * presses that did not happen. null while no fault has marked it. The water test's doubt reads
+   * it (watchdog/water-test.ts).
+   */
+  countSinceFault: boolean | null;
   lastBelief: boolean | null;
   lastBoot: number | null;
   pending: PendingPress | null;
@@ -174,6 +181,7 @@ export function copyEngineState(s: EngineState): EngineState {
     inhibit: s.inhibit,
     actual: s.actual,
     ifAllTook: s.ifAllTook,
+    countSinceFault: s.countSinceFault,
     lastBelief: s.lastBelief,
     lastBoot: s.lastBoot,
     pending: s.pending,
@@ -202,6 +210,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     inhibit: null,
     actual: false,
     ifAllTook: false,
+    countSinceFault: null,
     lastBelief: null,
     lastBoot: null,
     pending: null,
@@ -232,4 +241,10 @@ export function ema(prev: number, sample: number, samples: number, alpha: number
 
 export function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
+}
+
+/** The kit made a press: the counts of presses toggle (`ifAllTook`, and `countSinceFault` once marked). */
+export function countPress(d: EngineState): void {
+  d.ifAllTook = !d.ifAllTook;
+  if (d.countSinceFault !== null) d.countSinceFault = !d.countSinceFault;
 }

@@ -43,6 +43,12 @@ export interface WatchdogState {
   testBurstMs: number;
   /** When the heater was first commanded on in the test. */
   testOnMs: number | null;
+  /** When the water test last passed (water-test.ts, doubtPassedTest): a pass stays in doubt for a while. */
+  waterPassedMs: number | null;
+  /** The presses after a pass looked missed, since then: waiting for a press count at which `safe` switches off. */
+  airDoubtMs: number | null;
+  /** The pass was withdrawn: the probe seems to read air, and the heater is held off until the cook changes. */
+  airHeld: boolean;
   /** Over-temperature latch. */
   overTemp: boolean;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
@@ -90,6 +96,9 @@ export function initialWatchdogState(): WatchdogState {
     testRiseC: 0,
     testBurstMs: 0,
     testOnMs: null,
+    waterPassedMs: null,
+    airDoubtMs: null,
+    airHeld: false,
     overTemp: false,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
@@ -138,6 +147,9 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     testRiseC: s.testRiseC,
     testBurstMs: s.testBurstMs,
     testOnMs: s.testOnMs,
+    waterPassedMs: s.waterPassedMs,
+    airDoubtMs: s.airDoubtMs,
+    airHeld: s.airHeld,
     overTemp: s.overTemp,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
@@ -187,5 +199,6 @@ export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.sensorFault !== null) return `sensor fault (${s.sensorFault})`;
   if (s.overTemp) return 'over-temperature';
   if (s.stuckHeld) return 'heater on, water not warming';
+  if (s.airHeld) return 'probe not in the water: the presses did not show in it';
   return null;
 }

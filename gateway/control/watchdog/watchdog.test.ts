@@ -328,3 +328,48 @@ t.test('heater stuck after presses the probe could not see: the safe waits for a
     'within 5 °C of the target nothing waits: the alarm alone at 5 min, as before',
   );
 });
+
+t.test('a passed water test is withdrawn when the presses after it look missed (ADR 058)', async (t) => {
+  // A state just after a pass: the fall fault is over, the pass is in doubt for 30 min.
+  const passed = (): WatchdogState => ({ ...warm(), waterPassedMs: T0 });
+  const hold = (i: number) => ok(i % 2 === 0 ? 60 : 60.0625);
+  const steady = (n: number) => Array.from({ length: n }, (_, i) => hold(i));
+  const missed: WatchdogContext = { ...COOK, pressMisses: 3, kitBelief: true, countSinceFault: true, heaterIfAllTook: false };
+
+  const agree = feed(passed(), steady(3), 10, missed);
+  t.same(safes(agree), [10], 'three misses in a row, and the kit believes on where the count says on: `safe` at once');
+  t.match(agree.results[0]!.r.events[0], {
+    type: 'water_test_failed',
+    severity: 'alarm',
+    data: { heated: true, withdrawn: true, misses: 3 },
+  });
+  t.notOk('pressed' in (agree.results[0]!.r.events[0]!.data ?? {}), 'a safe was sent');
+  t.equal(watchdogInhibit(agree.state), 'probe not in the water: the presses did not show in it', 'and the heater is held off');
+  t.equal(types(feed(agree.state, steady(600), 13, missed)).length, 0, 'withdrawn once: no second alarm');
+
+  // The count since the fault decides, not `ifAllTook`, which a probe in warm air resets by "confirming" presses.
+  const wrongWay: WatchdogContext = { ...missed, kitBelief: true, countSinceFault: false, heaterIfAllTook: true };
+  const waiting = feed(passed(), steady(290), 10, wrongWay);
+  t.same(types(waiting), [], 'the kit believes on where the count says off: a `safe` would switch the heater on, so it waits');
+  const nextPress = feed(waiting.state, steady(2), 300, { ...wrongWay, kitBelief: false });
+  t.same(safes(nextPress), [300], "the engine's next press makes them agree: withdrawn then");
+  const never = feed(passed(), steady(320), 10, wrongWay);
+  const trip = never.results.filter((x) => x.r.events.some((e) => e.type === 'water_test_failed'));
+  t.same(
+    trip.map((x) => x.s),
+    [310],
+    'no press within 5 min: withdrawn without one',
+  );
+  t.equal(trip[0]!.r.decision.kind, 'none', 'no safe: by the count the heater is already off');
+  t.match(trip[0]!.r.events[0], { data: { withdrawn: true, pressed: false } });
+  t.not(watchdogInhibit(never.state), null, 'held off all the same');
+
+  t.same(types(feed(passed(), steady(5), 10, { ...missed, pressMisses: 2 })), [], 'two misses are not enough');
+  const late = feed(passed(), steady(3), 30 * 60 + 1, missed);
+  t.same(types(late), [], 'after 30 min the pass stands');
+  t.equal(late.state.waterPassedMs, null, 'and is no longer in doubt');
+
+  const changed = retryOnCookChange(agree.state, T0 + 20_000);
+  t.equal(watchdogInhibit(changed), null, "a changed cook is the operator's word: the hold lets go");
+  t.equal(changed.waterPassedMs, null);
+});

@@ -3,7 +3,7 @@ import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
 import { copyWatchdogState, endFallFault, endFallWatch, type WatchdogState } from './state.js';
-import { burstOver, endBurstOnTick, waterTest } from './water-test.js';
+import { burstOver, doubtPassedTest, endBurstOnTick, waterTest } from './water-test.js';
 
 /**
  * The watchdog: pure rules over one device's messages and a clock the caller passes in (tests
@@ -23,6 +23,12 @@ export interface WatchdogContext {
   pulled?: boolean;
   /** The heater's state if every press since the last one the bath confirmed took (the engine's `ifAllTook`). */
   heaterIfAllTook?: boolean;
+  /** What the kit last said it believes of its heater (its last Ack), null before any. */
+  kitBelief?: boolean | null;
+  /** The heater's state if every press since the probe left the water took, whatever the bath seemed to confirm (the engine's `countSinceFault`). */
+  countSinceFault?: boolean | null;
+  /** The engine's presses judged missed in a row (none confirmed since). */
+  pressMisses?: number;
 }
 
 export type WatchdogResult = StepResult<WatchdogState>;
@@ -98,6 +104,7 @@ export function watchTelemetry(
   const c = r.tempC!;
   overTemp(cfg, d, c, ctx, out);
   heaterStuck(cfg, d, c, ctx, nowMs, out);
+  doubtPassedTest(cfg, d, ctx, nowMs, out);
   foodSafety(cfg, d, c, ctx, nowMs, out);
   return out.result(d);
 }
@@ -224,14 +231,20 @@ function endHeaterStuck(d: WatchdogState): void {
 
 /**
  * An operator changed, restarted or stopped the cook: the rules that hold the heater off for want
- * of evidence let go and judge afresh (a held-off heater, a probe that fell out of the water).
+ * of evidence let go and judge afresh (a held-off heater, a probe that fell out of the water, a
+ * water test withdrawn).
  * Those that hold it off on evidence (over-temperature, a probe that does not read) stay: their
  * own readings release them.
  */
 export function retryOnCookChange(state: WatchdogState, nowMs: number, cfg: WatchdogConfig = DEFAULT_WATCHDOG): WatchdogState {
-  if (!state.stuckAlarmed && !state.stuckHeld && state.heaterOnSinceMs === null && state.sensorFault !== 'fall') return state;
+  const quiet = !state.stuckAlarmed && !state.stuckHeld && state.heaterOnSinceMs === null && state.sensorFault !== 'fall';
+  if (quiet && !state.airHeld && state.waterPassedMs === null) return state;
   const d = copyWatchdogState(state);
   endHeaterStuck(d);
+  // The operator has seen to the probe: a withdrawn water test lets go, and a pass is no longer in doubt.
+  d.airHeld = false;
+  d.airDoubtMs = null;
+  d.waterPassedMs = null;
   if (d.sensorFault === 'fall') {
     endFallFault(d);
     d.lastGoodC = null;
