@@ -45,6 +45,8 @@ export interface WatchdogState {
   testOnMs: number | null;
   /** When the water test last passed (water-test.ts, doubtPassedTest): a pass stays in doubt for a while. */
   waterPassedMs: number | null;
+  /** The engine's misses in a row when the doubt began (misses from before the pass do not count). */
+  doubtMissBase: number | null;
   /** The presses after a pass looked missed, since then: waiting for a press count at which `safe` switches off. */
   airDoubtMs: number | null;
   /** The pass was withdrawn: the probe seems to read air, and the heater is held off until the cook changes. */
@@ -97,6 +99,7 @@ export function initialWatchdogState(): WatchdogState {
     testBurstMs: 0,
     testOnMs: null,
     waterPassedMs: null,
+    doubtMissBase: null,
     airDoubtMs: null,
     airHeld: false,
     overTemp: false,
@@ -148,6 +151,7 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     testBurstMs: s.testBurstMs,
     testOnMs: s.testOnMs,
     waterPassedMs: s.waterPassedMs,
+    doubtMissBase: s.doubtMissBase,
     airDoubtMs: s.airDoubtMs,
     airHeld: s.airHeld,
     overTemp: s.overTemp,

@@ -330,8 +330,9 @@ t.test('heater stuck after presses the probe could not see: the safe waits for a
 });
 
 t.test('a passed water test is withdrawn when the presses after it look missed (ADR 058)', async (t) => {
-  // A state just after a pass: the fall fault is over, the pass is in doubt for 30 min.
-  const passed = (): WatchdogState => ({ ...warm(), waterPassedMs: T0 });
+  // A state just after a pass, and a first reading with no miss since: the fall fault is over,
+  // the pass is in doubt for 30 min.
+  const passed = (): WatchdogState => feed({ ...warm(), waterPassedMs: T0 }, [ok(60)], 9, { ...COOK, pressMisses: 0 }).state;
   const hold = (i: number) => ok(i % 2 === 0 ? 60 : 60.0625);
   const steady = (n: number) => Array.from({ length: n }, (_, i) => hold(i));
   const missed: WatchdogContext = { ...COOK, pressMisses: 3, kitBelief: true, countSinceFault: true, heaterIfAllTook: false };
@@ -365,6 +366,11 @@ t.test('a passed water test is withdrawn when the presses after it look missed (
   t.not(watchdogInhibit(never.state), null, 'held off all the same');
 
   t.same(types(feed(passed(), steady(5), 10, { ...missed, pressMisses: 2 })), [], 'two misses are not enough');
+  const before = feed({ ...warm(), waterPassedMs: T0 }, [ok(60)], 9, { ...COOK, pressMisses: 2 }).state;
+  t.same(types(feed(before, steady(5), 10, { ...missed, pressMisses: 4 })), [], 'misses from before the pass do not count');
+  t.same(safes(feed(before, steady(2), 10, { ...missed, pressMisses: 5 })), [10], 'three after it do');
+  const confirmed = feed(before, [hold(0)], 10, { ...missed, pressMisses: 0 }).state;
+  t.same(safes(feed(confirmed, steady(2), 11, missed)), [11], 'a confirmed press starts the count again from none');
   const late = feed(passed(), steady(3), 30 * 60 + 1, missed);
   t.same(types(late), [], 'after 30 min the pass stands');
   t.equal(late.state.waterPassedMs, null, 'and is no longer in doubt');

@@ -245,6 +245,7 @@ export function retryOnCookChange(state: WatchdogState, nowMs: number, cfg: Watc
   d.airHeld = false;
   d.airDoubtMs = null;
   d.waterPassedMs = null;
+  d.doubtMissBase = null;
   if (d.sensorFault === 'fall') {
     endFallFault(d);
     d.lastGoodC = null;

@@ -212,12 +212,17 @@ function failTest(d: WatchdogState, riseC: number, out: Emitter): void {
  */
 export function doubtPassedTest(cfg: WatchdogConfig, d: WatchdogState, ctx: WatchdogContext, nowMs: number, out: Emitter): void {
   if (d.waterPassedMs === null || d.airHeld) return;
+  const misses = ctx.pressMisses ?? 0;
   if (d.airDoubtMs === null) {
     if (nowMs - d.waterPassedMs > cfg.waterTestDoubtMs) {
       d.waterPassedMs = null;
+      d.doubtMissBase = null;
       return;
     }
-    if ((ctx.pressMisses ?? 0) < cfg.waterTestDoubtMisses) return;
+    // Only misses after the pass count: a streak from before the fault is where the base starts,
+    // and a press the bath confirms (the streak back to 0) starts it again from there.
+    if (d.doubtMissBase === null || misses < d.doubtMissBase) d.doubtMissBase = misses;
+    if (misses - d.doubtMissBase < cfg.waterTestDoubtMisses) return;
     d.airDoubtMs = nowMs;
   }
   const count = ctx.countSinceFault ?? ctx.heaterIfAllTook;
@@ -226,7 +231,8 @@ export function doubtPassedTest(cfg: WatchdogConfig, d: WatchdogState, ctx: Watc
   d.airHeld = true;
   d.airDoubtMs = null;
   d.waterPassedMs = null;
-  const data = { heated: true, withdrawn: true, misses: ctx.pressMisses ?? 0, ...(agree ? {} : { pressed: false }) };
+  d.doubtMissBase = null;
+  const data = { heated: true, withdrawn: true, misses, ...(agree ? {} : { pressed: false }) };
   const reason = `water test withdrawn: ${data.misses} presses in a row did not show in the probe, which seems to read air the bath warms; heater held off${agree ? '' : ' without a press: by the count of presses the kit would switch it on'}`;
   out.emit(event('water_test_failed', 'alarm', true, data), agree ? 'safe' : 'alarm', reason, agree);
 }
