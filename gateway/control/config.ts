@@ -98,6 +98,26 @@ export interface WatchdogConfig {
   maxFallC: number;
   fallWindowMs: number;
   /**
+   * A `fall` fault lets go when the readings rise `maxFallC` from their lowest: the probe back in
+   * a bath warmer than the air. Only a rise that water makes counts, its mean rate taken from
+   * the last reading at the bottom (within `fallRiseSlackC` of the lowest): `maxFallC` per
+   * `fallRiseWithinMs` or faster (back in water the probe covers 3 °C in a few of its 8 s time
+   * constants), or `fallRiseWaterShare` of the bath's learned heating rate or faster (water its
+   * heater still heats, after a `safe` that missed). Air that such a bath warms rises by its share of
+   * the water's rise and a minute late, and must not pass for the probe back in the water.
+   */
+  fallRiseWithinMs: number;
+  fallRiseSlackC: number;
+  fallRiseWaterShare: number;
+  /**
+   * While a `fall` fault holds, the heater should be off, so neither the water nor the air above
+   * it warms. A reading that rose `fallWarmingC` over one window of `fallWarmingWindowMs` (the
+   * element's coast and the probe's fall settle within the first) says the heater is still on: a
+   * `safe` that missed. Critical alarm `heater_state_unknown` (warming.ts); no press.
+   */
+  fallWarmingC: number;
+  fallWarmingWindowMs: number;
+  /**
    * For `vouchedFallMs` after an operator lets a fall fault go by changing the cook, a fall is
    * judged against `vouchedFallCPerS` instead of the fastest a bath cools by itself: the operator
    * has put the probe back, or knows that the water really cooled (a large load of frozen food
@@ -154,6 +174,11 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   maxJumpCPerS: 2,
   maxFallC: 3,
   fallWindowMs: 60_000,
+  fallRiseWithinMs: 30_000,
+  fallRiseSlackC: 0.25,
+  fallRiseWaterShare: 0.65,
+  fallWarmingC: 0.5,
+  fallWarmingWindowMs: 3 * 60_000,
   vouchedFallMs: 600_000,
   vouchedFallCPerS: 0.15,
   waterTestSettleMs: 60_000,

@@ -135,3 +135,51 @@ t.test('cold water poured into a held bath, 32 baths: a water test passed in the
   t.ok(passed >= 28, `${passed} of 32 pours passed a water test`);
   t.same(withdrawn, [], 'none was withdrawn');
 });
+
+t.test('a `safe` that missed, the probe in air the bath warms: the fault holds and the warming is alarmed', async (t) => {
+  // The servo misses the fall fault's own `safe`: the heater stays on, the kit believes it off.
+  // The air over the bath (k 0.5) warms with it. On the code before, that slow rise cleared the
+  // fault as "the probe back in warmer water" 8 min after the slip, with no alarm that the heater
+  // may be on; now the fault holds, and a critical alarm asks for the cooker to be switched off.
+  const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, volumeL: 8, heaterW: 1000, uaWPerK: 2 }, 80);
+  secondsLoop(run, 2 * 3600);
+  while (!run.sim.heaterOn) secondsLoop(run, 1);
+  secondsLoop(run, 5);
+  const outS = run.sim.tMs / 1000;
+  run.sim.injectFault('out_of_bath', { airCoupling: 0.5 });
+  run.sim.missNextPresses(1);
+  secondsLoop(run, 3600);
+  t.match(firstAfter(run, outS, (e) => e.type === 'sensor_fault')?.data, { kind: 'fall' });
+  t.equal(run.sim.missed, 1, 'the fault’s safe missed');
+  t.notOk(
+    firstAfter(run, outS, (e) => e.type === 'sensor_ok'),
+    'no "probe back in the water": the probe stayed in the air for the whole hour',
+  );
+  const warming = firstAfter(run, outS, (e) => e.type === 'heater_state_unknown' && e.data?.probe === 'out_of_water');
+  t.match(warming, { severity: 'critical' }, 'the warming air is alarmed');
+  t.ok(warming && warming.tS - outS <= 8 * 60, `${warming ? Math.round(warming.tS - outS) : '–'} s after the slip`);
+  const onAtAlarm = run.bath.find((b) => warming && b.tS >= warming.tS);
+  t.equal(onAtAlarm?.on, true, 'the heater was really on when it was alarmed');
+  t.equal(run.state.engine.inhibit, 'sensor fault (fall)', 'the engine stays out of it');
+});
+
+t.test('a `safe` that missed in water (a large pour tripped the fall rule): the water warming clears the fault, as before', async (t) => {
+  const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, volumeL: 15, heaterW: 800, uaWPerK: 5 }, 60);
+  secondsLoop(run, 3 * 3600);
+  const pourS = run.sim.tMs / 1000;
+  run.sim.addWater(7.5, 12);
+  run.sim.missNextPresses(1);
+  secondsLoop(run, 3600);
+  t.match(firstAfter(run, pourS, (e) => e.type === 'sensor_fault')?.data, { kind: 'fall' }, 'the pour trips the fall rule');
+  t.equal(run.sim.missed, 1, 'the fault’s safe missed');
+  t.ok(
+    firstAfter(run, pourS, (e) => e.type === 'heater_state_unknown' && e.data?.probe === 'out_of_water'),
+    'the warming is alarmed',
+  );
+  t.ok(
+    firstAfter(run, pourS, (e) => e.type === 'sensor_ok'),
+    'the water rising at the heating rate clears the fault',
+  );
+  const maxC = Math.max(...run.bath.filter((b) => b.tS > pourS).map((b) => b.waterC));
+  t.ok(maxC < 61, `the engine holds the bath again (hottest ${maxC.toFixed(1)} °C)`);
+});

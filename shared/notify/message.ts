@@ -25,10 +25,13 @@ export interface NotifiableEvent {
   data: Record<string, unknown>;
 }
 
-import { formatRange, formatTemp, type TempUnit } from '../temperature-unit.js';
+import { deltaToUnit, formatRange, formatTemp, type TempUnit, unitSign } from '../temperature-unit.js';
 
 /** A temperature from event data in the reader's unit ("57.0 °C"), or "?". */
 const deg = (v: unknown, unit: TempUnit): string => (typeof v === 'number' && Number.isFinite(v) ? formatTemp(v, unit) : '?');
+/** A temperature difference (no offset in °F). */
+const degDelta = (v: unknown, unit: TempUnit): string =>
+  typeof v === 'number' && Number.isFinite(v) ? `${deltaToUnit(v, unit).toFixed(1)} ${unitSign(unit)}` : '?';
 const minutes = (ms: unknown): string => (typeof ms === 'number' ? String(Math.round(ms / 60_000)) : '?');
 
 const PROBE: Record<string, string> = {
@@ -84,7 +87,9 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
     case 'correction_press':
       return 'The water kept heating over its limit while the kit believed the heater off (a missed press): the gateway had the button pressed again.';
     case 'heater_state_unknown':
-      return 'It is not known whether the heater is off: check the cooker.';
+      return d.probe === 'out_of_water'
+        ? `The probe is out of the water and has warmed ${degDelta(d.warmingC, unit)} in ${String(d.overMin ?? 'a few')} minutes, as the air over a heating bath does: the heater may still be on although it was switched off (a missed press). Switch the cooker off by hand, then put the probe back in the bath.`
+        : 'It is not known whether the heater is off: check the cooker.';
     case 'ack_contradicts':
       return `The kit reports the heater ${String(d.heater ?? '?')} after it was asked to switch it off: check the cooker.`;
     case 'offline':

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { NotifiableEvent } from './message.js';
+import { type NotifiableEvent, notificationText } from './message.js';
 import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, reminderDue, track } from './rules.js';
 
 const ev = (type: string, severity: NotifiableEvent['severity'], data: Record<string, unknown> = {}, ts = 1_000_000): NotifiableEvent => ({
@@ -74,6 +74,12 @@ t.test('a fall the water test cleared is told; a probe that reads again is not',
   )?.text;
   t.match(unpressed, /made no press/);
   t.match(unpressed, /switch it off if it heats/);
+  // A probe out of the water that keeps warming: the heater may still be on.
+  const warming = ev('heater_state_unknown', 'critical', { probe: 'out_of_water', warmingC: 1.06, overMin: 3 });
+  const warmingText = notificationFor(warming, cooking)?.text;
+  t.match(warmingText, /^The probe is out of the water and has warmed 1\.1 °C in 3 minutes/);
+  t.match(warmingText, /Switch the cooker off by hand/);
+  t.match(notificationText(warming, 'F'), /has warmed 1\.9 °F in 3 minutes/, 'a difference in °F has no offset');
 });
 
 t.test('a kit offline notifies only during a cook, as an alarm', async (t) => {

@@ -89,6 +89,18 @@ t.test('servo: latency, toggling, missed presses, safe only when believed on', a
   miss.command({ op: 'safe' });
   miss.step(1000);
   t.equal(miss.presses, 2, 'safe presses when the kit believes the heater on');
+  // A servo fault injected on purpose: the next presses miss, then the servo works again.
+  const forced = new ThermalSim({ servoLatencyMs: 0 });
+  forced.missNextPresses(1);
+  forced.command({ op: 'press', expect: 'on' });
+  forced.step(1000);
+  t.notOk(forced.heaterOn, 'the forced miss');
+  forced.command({ op: 'press', expect: 'off' });
+  forced.step(1000);
+  t.ok(forced.heaterOn, 'the next press takes (it toggles the heater that stayed off on)');
+  t.same([forced.presses, forced.missed], [2, 1]);
+  t.throws(() => forced.missNextPresses(-1), RangeError);
+  t.throws(() => forced.missNextPresses(1.5), RangeError);
 });
 
 t.test('fault injection: every kind', async (t) => {

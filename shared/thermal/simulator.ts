@@ -101,6 +101,7 @@ export class ThermalSim {
   private porReads = 0;
   private readonly pendingAt = new Float64Array(MAX_PENDING);
   private pendingCount = 0;
+  private forcedMisses = 0;
   private readonly recentIds: string[] = [];
   /** Counters for tests and benchmarks. */
   presses = 0;
@@ -164,6 +165,11 @@ export class ThermalSim {
 
   private applyPress(): void {
     this.presses++;
+    if (this.forcedMisses > 0) {
+      this.forcedMisses--;
+      this.missed++;
+      return;
+    }
     if (this.rng.next() < this.p.missProb) {
       this.missed++;
       return;
@@ -277,6 +283,12 @@ export class ThermalSim {
 
   clearFault(): void {
     this.fault = null;
+  }
+
+  /** A servo fault injected on purpose: the next `n` presses miss (then `missProb` again). */
+  missNextPresses(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`n must be a whole number ≥ 0, got ${n}`);
+    this.forcedMisses = n;
   }
 
   /** A kit reboot: boot + 1, seq restarts, the first conversion is the 85 °C power-on value. */

@@ -21,6 +21,8 @@ const FALL: SensorVerdict = Object.freeze({ ok: false, kind: 'fall' });
  * a bath with the heater off cools at most MAX_COOL_C_PER_S. Left alone, the engine would read a
  * cold bath and heat it unseen, to boiling (ADR 051). Each reading's step is small, so the fall is
  * judged against the highest reading of the last `fallWindowMs`, not the previous one.
+ * `heatCPerS`: the bath's learned heating rate (net), which a slow rise must reach to count as
+ * water.
  */
 export function classifyReading(
   cfg: WatchdogConfig,
@@ -29,6 +31,7 @@ export function classifyReading(
   nowMs: number,
   heaterOnSinceMs: number | null,
   cookActive: boolean,
+  heatCPerS: number | null = null,
 ): SensorVerdict {
   if (r.sensor !== 'ok' || r.tempC === null) return { ok: false, kind: r.sensor === 'ok' ? 'null' : r.sensor };
   const c = r.tempC;
@@ -45,15 +48,27 @@ export function classifyReading(
   if (d.sensorFault === 'fall') {
     // Out of the water, the probe reads the air and, given long enough, any value "a cooling bath
     // could have reached"; the last good readings followed the probe down. Only the water is
-    // evidence: a reading back near the recent high, or a rise from the lowest reading of the
-    // fault (the probe back in a bath warmer than the air).
+    // evidence: a rise of `maxFallC` from the lowest reading of the fault (the probe back in a
+    // bath warmer than the air), or half that to a reading back near the recent high, and only a
+    // rise that water makes. The probe put back moves within seconds; water its heater still heats
+    // (a `safe` that missed) rises at about the bath's heating rate. Air that such a bath warms
+    // rises slower, by its share of the water's rise and a minute late: taken for water, it let
+    // the engine heat on a probe in the air until the bath boiled, and cleared the alarm that said
+    // the heater may be on.
     const low = Math.min(d.fallLowC ?? c, c);
     d.fallLowC = low;
-    const nearHigh = d.fallRefC !== null && Math.abs(c - d.fallRefC) <= cfg.maxFallC;
+    if (c - low <= cfg.fallRiseSlackC || d.fallLowMs === null) d.fallLowMs = nowMs;
+    // The rise's mean rate since the last reading at the bottom (a gap in the readings spreads
+    // it over the gap: a probe back in the water still rose faster than air can).
+    const rateCPerS = (c - low - cfg.fallRiseSlackC) / Math.max(1, (nowMs - d.fallLowMs) / 1000);
+    const fastCPerS = cfg.maxFallC / (cfg.fallRiseWithinMs / 1000);
+    const water = rateCPerS >= fastCPerS || (heatCPerS !== null && heatCPerS > 0 && rateCPerS >= cfg.fallRiseWaterShare * heatCPerS);
+    const rose = water && c - low >= cfg.maxFallC;
+    const nearHigh = water && c - low >= cfg.maxFallC / 2 && d.fallRefC !== null && Math.abs(c - d.fallRefC) <= cfg.maxFallC;
     // During the water test its own verdict decides (water-test.ts): the burst's rise is its
     // evidence, and the engine must not take over a bath still warming from it.
     const testing = d.testPhase === 'heat' || d.testPhase === 'watch';
-    if ((c - low < cfg.maxFallC && !nearHigh) || testing) return FALL;
+    if ((!rose && !nearHigh) || testing) return FALL;
   } else if (d.lastGoodC !== null && d.lastGoodMs !== null) {
     const dtS = Math.max(1, (nowMs - d.lastGoodMs) / 1000);
     // Latched: only a value a cooling bath could have reached counts as recovered, so a probe

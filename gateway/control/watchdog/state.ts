@@ -20,6 +20,21 @@ export interface WatchdogState {
   fallRefMs: number | null;
   /** The lowest reading while a `fall` fault holds (a rise above it is the probe back in the water). */
   fallLowC: number | null;
+  /**
+   * The last reading still at the bottom of a `fall` fault (within `fallRiseSlackC` of
+   * `fallLowC`): a rise counts as the probe back in the water only if it left the bottom within
+   * `fallRiseWithinMs`.
+   */
+  fallLowMs: number | null;
+  /**
+   * While a `fall` fault holds (warming.ts): the reading at the start of the current warming
+   * window, when that window started, whether that window is judged (not the first after the
+   * fault or a water test), and whether the warming was alarmed in this fault.
+   */
+  warmFromC: number | null;
+  warmFromMs: number | null;
+  warmSettled: boolean;
+  warmAlarmed: boolean;
   /** When the `fall` fault tripped. */
   fallSinceMs: number | null;
   /**
@@ -86,6 +101,11 @@ export function initialWatchdogState(): WatchdogState {
     fallRefC: null,
     fallRefMs: null,
     fallLowC: null,
+    fallLowMs: null,
+    warmFromC: null,
+    warmFromMs: null,
+    warmSettled: false,
+    warmAlarmed: false,
     fallSinceMs: null,
     vouchedUntilMs: null,
     settleC: null,
@@ -138,6 +158,11 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     fallRefC: s.fallRefC,
     fallRefMs: s.fallRefMs,
     fallLowC: s.fallLowC,
+    fallLowMs: s.fallLowMs,
+    warmFromC: s.warmFromC,
+    warmFromMs: s.warmFromMs,
+    warmSettled: s.warmSettled,
+    warmAlarmed: s.warmAlarmed,
     fallSinceMs: s.fallSinceMs,
     vouchedUntilMs: s.vouchedUntilMs,
     settleC: s.settleC,
@@ -174,6 +199,11 @@ export function endFallWatch(d: WatchdogState): void {
   d.fallRefC = null;
   d.fallRefMs = null;
   d.fallLowC = null;
+  d.fallLowMs = null;
+  d.warmFromC = null;
+  d.warmFromMs = null;
+  d.warmSettled = false;
+  d.warmAlarmed = false;
   d.fallSinceMs = null;
   d.settleC = null;
   d.settleMs = null;

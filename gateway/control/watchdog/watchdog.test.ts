@@ -237,6 +237,65 @@ t.test('fall: a probe out of the water falls faster than a bath can cool', async
   t.same(types(again), [], 'the recent high starts again after the fault: no second trip at the same level');
 });
 
+t.test('fall: a slow rise in the air is not the probe back in the water, and a probe that keeps warming is alarmed', async (t) => {
+  const hold = Array.from({ length: 120 }, (_, i) => ok(80 + (i % 2) * 0.0625));
+  const base = feed(initialWatchdogState(), hold, 0);
+  // Out of the water into air at 60 °C that follows the bath (k 0.5), 60 s lag: tripped.
+  const fallen = feed(
+    base.state,
+    Array.from({ length: 300 }, (_, i) => ok(60 + 20 * Math.exp(-(i + 1) / 60))),
+    120,
+  );
+  t.equal(watchdogInhibit(fallen.state), 'sensor fault (fall)');
+  t.notOk(types(fallen).includes('heater_state_unknown'), 'the first window (the coast, the probe settling) is not judged');
+  // A `safe` that missed: the bath heats at 0.026 °C/s and the air above it at half that.
+  const learned: WatchdogContext = { ...COOK, cook: { targetC: 80 }, heatCPerS: 0.026 };
+  const last = 60 + 20 * Math.exp(-300 / 60);
+  const warming = feed(
+    fallen.state,
+    Array.from({ length: 900 }, (_, i) => ok(last + 0.013 * (i + 1))),
+    420,
+    learned,
+  );
+  t.notOk(types(warming).includes('sensor_ok'), 'air rising 11.7 °C at half the heating rate does not clear the fault');
+  t.equal(watchdogInhibit(warming.state), 'sensor fault (fall)');
+  const alarms = warming.results.filter((x) => x.r.events.some((e) => e.type === 'heater_state_unknown'));
+  t.equal(alarms.length, 1, 'alarmed once');
+  t.match(alarms[0]?.r.events[0], { severity: 'critical', data: { probe: 'out_of_water', overMin: 3 } });
+  // Windows of 3 min from the fault (at 123 s): the one ending at 483 s still held the settling.
+  t.ok(alarms[0]!.s <= 420 + 2 * 180 + 10, `within two windows of the warming (at ${alarms[0]?.s} s)`);
+  t.same(alarms[0]?.r.decision, { kind: 'none' }, 'an alarm, no press: the warmth may come from elsewhere');
+  // The same rise in water its heater still heats (the bath's own rate) is the probe in the water.
+  const inWater = feed(
+    fallen.state,
+    Array.from({ length: 300 }, (_, i) => ok(last + 0.024 * (i + 1))),
+    420,
+    learned,
+  );
+  t.ok(types(inWater).includes('sensor_ok'), 'a rise at the heating rate clears the fault');
+  // Without a learned heating rate only a fast rise counts.
+  const unlearned = feed(
+    fallen.state,
+    Array.from({ length: 300 }, (_, i) => ok(last + 0.024 * (i + 1))),
+    420,
+  );
+  t.notOk(types(unlearned).includes('sensor_ok'), 'not learned: the slow rise does not clear it');
+  const putBack = feed(
+    fallen.state,
+    Array.from({ length: 20 }, (_, i) => ok(78 - (78 - last) * Math.exp(-(i + 1) / 8))),
+    420,
+  );
+  t.ok(types(putBack).includes('sensor_ok'), 'put back in 78 °C water: cleared within seconds');
+  // Heater off: the bath and its air cool, no alarm for three hours.
+  const cooling = feed(
+    fallen.state,
+    Array.from({ length: 3 * 3600 }, (_, i) => ok(last - 0.002 * (i + 1))),
+    420,
+    learned,
+  );
+  t.same(types(cooling), [], 'cooling air: nothing');
+});
+
 t.test('food safety: 2 h in the danger zone alerts, 4 h alarms; an override turns the alarm into a warning', async (t) => {
   const minute = (s: WatchdogState, c: number, ctx: WatchdogContext, fromMin: number, mins: number) => {
     const out: string[] = [];

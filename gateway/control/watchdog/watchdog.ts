@@ -3,6 +3,7 @@ import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
 import { copyWatchdogState, endFallFault, endFallWatch, type WatchdogState } from './state.js';
+import { fallWarming } from './warming.js';
 import { burstOver, doubtPassedTest, endBurstOnTick, waterTest } from './water-test.js';
 
 /**
@@ -71,7 +72,7 @@ export function watchTelemetry(
   if (d.online === false) out.emit(event('online', 'info', false, { via: 'telemetry' }), 'mark_online', 'telemetry received', false);
   d.online = true;
   heaterTracking(d, ctx, r, nowMs);
-  const verdict = classifyReading(cfg, d, r, nowMs, d.heaterOnSinceMs, ctx.cook !== null);
+  const verdict = classifyReading(cfg, d, r, nowMs, d.heaterOnSinceMs, ctx.cook !== null, ctx.heatCPerS ?? null);
   d.lastRxMs = nowMs;
   if (!verdict.ok) {
     d.bad++;
@@ -88,6 +89,10 @@ export function watchTelemetry(
       );
     } else if (d.sensorFault === 'fall' && verdict.kind === 'fall') {
       waterTest(cfg, d, r.tempC!, ctx, nowMs, out);
+      const testing = d.testPhase === 'heat' || d.testPhase === 'watch';
+      const warming = fallWarming(cfg, d, r.tempC!, nowMs, testing);
+      if (warming !== null)
+        out.emit(warming, 'alarm', 'the probe out of the water keeps warming: the heater may still be on (a missed press)', false);
     }
     return out.result(d);
   }
