@@ -88,7 +88,7 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return 'The water kept heating over its limit while the kit believed the heater off (a missed press): the gateway had the button pressed again.';
     case 'heater_state_unknown':
       return d.probe === 'out_of_water'
-        ? `The probe is out of the water and has warmed ${degDelta(d.warmingC, unit)} in ${String(d.overMin ?? 'a few')} minutes, as the air over a heating bath does: the heater may still be on although it was switched off (a missed press). Switch the cooker off by hand, then put the probe back in the bath.`
+        ? `The heater was switched off for a probe that seemed to leave the water, and since then the probe has warmed ${degDelta(d.warmingC, unit)} in ${String(d.overMin ?? 'a few')} minutes, as it does over or in a bath that still heats: the heater may still be on (a missed press). Switch the cooker off by hand, and put the probe back in the bath if it is out.`
         : 'It is not known whether the heater is off: check the cooker.';
     case 'ack_contradicts':
       return `The kit reports the heater ${String(d.heater ?? '?')} after it was asked to switch it off: check the cooker.`;

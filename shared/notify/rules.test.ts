@@ -77,9 +77,10 @@ t.test('a fall the water test cleared is told; a probe that reads again is not',
   // A probe out of the water that keeps warming: the heater may still be on.
   const warming = ev('heater_state_unknown', 'critical', { probe: 'out_of_water', warmingC: 1.06, overMin: 3 });
   const warmingText = notificationFor(warming, cooking)?.text;
-  t.match(warmingText, /^The probe is out of the water and has warmed 1\.1 °C in 3 minutes/);
+  t.match(warmingText, /the probe has warmed 1\.1 °C in 3 minutes/);
+  t.match(warmingText, /the heater may still be on/);
   t.match(warmingText, /Switch the cooker off by hand/);
-  t.match(notificationText(warming, 'F'), /has warmed 1\.9 °F in 3 minutes/, 'a difference in °F has no offset');
+  t.match(notificationText(warming, 'F'), /warmed 1\.9 °F in 3 minutes/, 'a difference in °F has no offset');
 });
 
 t.test('a kit offline notifies only during a cook, as an alarm', async (t) => {

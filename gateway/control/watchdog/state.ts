@@ -22,8 +22,7 @@ export interface WatchdogState {
   fallLowC: number | null;
   /**
    * The last reading still at the bottom of a `fall` fault (within `fallRiseSlackC` of
-   * `fallLowC`): a rise counts as the probe back in the water only if it left the bottom within
-   * `fallRiseWithinMs`.
+   * `fallLowC`): a rise's mean rate is taken from there (sensor.ts).
    */
   fallLowMs: number | null;
   /**
