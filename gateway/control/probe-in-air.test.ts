@@ -139,8 +139,8 @@ t.test('cold water poured into a held bath, 32 baths: a water test passed in the
 t.test('a `safe` that missed, the probe in air the bath warms: the fault holds and the warming is alarmed', async (t) => {
   // The servo misses the fall fault's own `safe`: the heater stays on, the kit believes it off.
   // The air over the bath (k 0.5) warms with it. On the code before, that slow rise cleared the
-  // fault as "the probe back in warmer water" 8 min after the slip, with no alarm that the heater
-  // may be on; now the fault holds, and a critical alarm asks for the cooker to be switched off.
+  // fault as "the probe back in warmer water" 8 min after the slip, and with it the alarm raised at
+  // the fault; now the fault holds, and a critical alarm says the heater may still be on.
   const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, volumeL: 8, heaterW: 1000, uaWPerK: 2 }, 80);
   secondsLoop(run, 2 * 3600);
   while (!run.sim.heaterOn) secondsLoop(run, 1);
