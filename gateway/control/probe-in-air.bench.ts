@@ -4,7 +4,9 @@
  * a cook for 2 h, then the probe reads room + k × (water − room) through its 60 s air lag
  * (`ThermalSim.injectFault('out_of_bath', { airCoupling: k })`) for 3 h while the bath heats or
  * cools unseen. Prints one markdown row per target and servo: how hot the unseen water got, and
- * whether and when the cook was alarmed. Deterministic (seeded); docs/control.md quotes it.
+ * whether and when the cook was alarmed. A second table slips the probe out early in a heat-up
+ * (the water at 21–27 °C, from a 20 °C start) into air at k 0 (the room), 0.5 or 0.8, for 90 min.
+ * Deterministic (seeded); docs/control.md quotes it.
  * Run: npx tsx gateway/control/probe-in-air.bench.ts
  */
 import type { KitParams } from '../../shared/thermal/params.js';
@@ -89,3 +91,53 @@ for (const r of rows)
   console.log(
     `| ${r.targetC} °C | ${r.missProb * 100} % | ${r.runs} | ${r.fallCaught} | ${r.over5} | ${r.boiled} | ${r.medianMaxC.toFixed(1)} / ${r.maxC.toFixed(1)} °C | ${r.unalarmed} | ${Math.round(r.slowestAlarmS / 60)} min |`,
   );
+
+/** A slip early in a heat-up (20 °C start, 56 °C cook), the probe out for 90 min. */
+interface HeatUpRow {
+  k: number;
+  missProb: number;
+  runs: number;
+  over3: number;
+  boiled: number;
+  medianMaxC: number;
+  maxC: number;
+  unalarmed: number;
+}
+
+function heatUpSweep(k: number, missProb: number): HeatUpRow {
+  const maxes: number[] = [];
+  let unalarmed = 0;
+  for (const bath of BATHS)
+    for (const slipC of [21, 23, 25, 27])
+      for (const seed of [1, 2]) {
+        const run = startLoop({ seed, missProb, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
+        while (run.sim.waterC < slipC) secondsLoop(run, 1);
+        const outS = run.sim.tMs / 1000;
+        run.sim.injectFault('out_of_bath', { airCoupling: k });
+        secondsLoop(run, 90 * 60);
+        maxes.push(Math.max(...run.bath.filter((b) => b.tS > outS).map((b) => b.waterC)));
+        if (!run.events.some((e) => e.tS > outS && (e.severity === 'alarm' || e.severity === 'critical'))) unalarmed++;
+      }
+  const sorted = [...maxes].sort((a, b) => a - b);
+  return {
+    k,
+    missProb,
+    runs: maxes.length,
+    over3: maxes.filter((m) => m > 59).length,
+    boiled: maxes.filter((m) => m >= 99.9).length,
+    medianMaxC: sorted[Math.floor(sorted.length / 2)]!,
+    maxC: sorted[sorted.length - 1]!,
+    unalarmed,
+  };
+}
+
+console.log(`\nSlipped early in a heat-up to 56 °C (water at 21–27 °C, 20 °C start), ${BATHS.length} baths × 4 slips × 2 seeds, 90 min out\n`);
+console.log('| air k | servo misses | runs | unseen water > 59 °C | boiled | hottest (median / max) | never alarmed |');
+console.log('|---|---|---|---|---|---|---|');
+for (const k of [0, 0.5, 0.8])
+  for (const missProb of [0, 0.05]) {
+    const r = heatUpSweep(k, missProb);
+    console.log(
+      `| ${r.k} | ${r.missProb * 100} % | ${r.runs} | ${r.over3} | ${r.boiled} | ${r.medianMaxC.toFixed(1)} / ${r.maxC.toFixed(1)} °C | ${r.unalarmed} |`,
+    );
+  }
