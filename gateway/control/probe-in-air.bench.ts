@@ -131,7 +131,9 @@ function heatUpSweep(k: number, missProb: number): HeatUpRow {
   };
 }
 
-console.log(`\nSlipped early in a heat-up to 56 °C (water at 21–27 °C, 20 °C start), ${BATHS.length} baths × 4 slips × 2 seeds, 90 min out\n`);
+console.log(
+  `\nSlipped early in a heat-up to 56 °C (water at 21–27 °C, 20 °C start), ${BATHS.length} baths × 4 slips × 2 seeds, 90 min out\n`,
+);
 console.log('| air k | servo misses | runs | unseen water > 59 °C | boiled | hottest (median / max) | never alarmed |');
 console.log('|---|---|---|---|---|---|---|');
 for (const k of [0, 0.5, 0.8])
