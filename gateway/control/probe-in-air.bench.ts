@@ -43,6 +43,17 @@ interface Row {
   fallCaught: number;
 }
 
+/** The hottest unseen water of each run, summed up: runs, boils (100 °C), median and maximum. */
+function hottest(maxes: number[]): { runs: number; boiled: number; medianMaxC: number; maxC: number } {
+  const sorted = [...maxes].sort((a, b) => a - b);
+  return {
+    runs: maxes.length,
+    boiled: maxes.filter((m) => m >= 99.9).length,
+    medianMaxC: sorted[Math.floor(sorted.length / 2)]!,
+    maxC: sorted[sorted.length - 1]!,
+  };
+}
+
 function sweep(targetC: number, missProb: number): Row {
   const maxes: number[] = [];
   let unalarmed = 0;
@@ -63,15 +74,11 @@ function sweep(targetC: number, missProb: number): Row {
         else slowest = Math.max(slowest, alarm.tS - outS);
         if (after.some((e) => e.type === 'sensor_fault' && e.data?.kind === 'fall')) fallCaught++;
       }
-  const sorted = [...maxes].sort((a, b) => a - b);
   return {
     targetC,
     missProb,
-    runs: maxes.length,
-    boiled: maxes.filter((m) => m >= 99.9).length,
+    ...hottest(maxes),
     over5: maxes.filter((m) => m > targetC + 5).length,
-    medianMaxC: sorted[Math.floor(sorted.length / 2)]!,
-    maxC: sorted[sorted.length - 1]!,
     unalarmed,
     slowestAlarmS: slowest,
     fallCaught,
@@ -118,17 +125,7 @@ function heatUpSweep(k: number, missProb: number): HeatUpRow {
         maxes.push(Math.max(...run.bath.filter((b) => b.tS > outS).map((b) => b.waterC)));
         if (!run.events.some((e) => e.tS > outS && (e.severity === 'alarm' || e.severity === 'critical'))) unalarmed++;
       }
-  const sorted = [...maxes].sort((a, b) => a - b);
-  return {
-    k,
-    missProb,
-    runs: maxes.length,
-    over3: maxes.filter((m) => m > 59).length,
-    boiled: maxes.filter((m) => m >= 99.9).length,
-    medianMaxC: sorted[Math.floor(sorted.length / 2)]!,
-    maxC: sorted[sorted.length - 1]!,
-    unalarmed,
-  };
+  return { k, missProb, ...hottest(maxes), over3: maxes.filter((m) => m > 59).length, unalarmed };
 }
 
 console.log(

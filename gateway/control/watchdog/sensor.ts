@@ -1,6 +1,6 @@
 import { BATH_MAX_COOL_C_PER_S as MAX_COOL_C_PER_S, type WatchdogConfig } from '../config.js';
 import type { Reading } from '../types.js';
-import type { WatchdogState } from './state.js';
+import { type WatchdogState, waterTestRunning } from './state.js';
 
 export type SensorVerdict = { ok: true } | { ok: false; kind: string };
 
@@ -67,8 +67,7 @@ export function classifyReading(
     const nearHigh = water && c - low >= cfg.maxFallC / 2 && d.fallRefC !== null && Math.abs(c - d.fallRefC) <= cfg.maxFallC;
     // During the water test its own verdict decides (water-test.ts): the burst's rise is its
     // evidence, and the engine must not take over a bath still warming from it.
-    const testing = d.testPhase === 'heat' || d.testPhase === 'watch';
-    if ((!rose && !nearHigh) || testing) return FALL;
+    if ((!rose && !nearHigh) || waterTestRunning(d)) return FALL;
   } else if (d.lastGoodC !== null && d.lastGoodMs !== null) {
     const dtS = Math.max(1, (nowMs - d.lastGoodMs) / 1000);
     // Latched: only a value a cooling bath could have reached counts as recovered, so a probe

@@ -227,6 +227,11 @@ export function endFallFault(d: WatchdogState): void {
   endFallWatch(d);
 }
 
+/** The water test's burst or its watch is under way: its own verdict decides (water-test.ts). */
+export function waterTestRunning(s: WatchdogState): boolean {
+  return s.testPhase === 'heat' || s.testPhase === 'watch';
+}
+
 /** Why the heater must stay off, or null: the engine is inhibited while this is set. */
 export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.sensorFault !== null) return `sensor fault (${s.sensorFault})`;

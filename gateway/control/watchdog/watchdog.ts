@@ -2,7 +2,7 @@ import type { CookSpec } from '../../../shared/cook.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { classifyReading } from './sensor.js';
-import { copyWatchdogState, endFallFault, endFallWatch, type WatchdogState } from './state.js';
+import { copyWatchdogState, endFallFault, endFallWatch, type WatchdogState, waterTestRunning } from './state.js';
 import { fallWarming } from './warming.js';
 import { burstOver, doubtPassedTest, endBurstOnTick, waterTest } from './water-test.js';
 
@@ -89,8 +89,7 @@ export function watchTelemetry(
       );
     } else if (d.sensorFault === 'fall' && verdict.kind === 'fall') {
       waterTest(cfg, d, r.tempC!, ctx, nowMs, out);
-      const testing = d.testPhase === 'heat' || d.testPhase === 'watch';
-      const warming = fallWarming(cfg, d, r.tempC!, nowMs, testing);
+      const warming = fallWarming(cfg, d, r.tempC!, nowMs, waterTestRunning(d));
       if (warming !== null)
         out.emit(warming, 'alarm', 'the probe out of the water keeps warming: the heater may still be on (a missed press)', false);
     }
