@@ -8,6 +8,12 @@ import { FOOD_CODE } from '../../shared/cook-rules.js';
 export const BATH_MAX_COOL_C_PER_S = 0.02;
 
 /**
+ * A bath with its heater off cools at most this fast per kelvin over the room, /s: a 3 L open
+ * pot losing 5 W/K (5 / (3 × 4186)). At 5 °C over the room that is 0.12 °C a minute.
+ */
+export const BATH_MAX_COOL_PER_S_PER_K = 0.0004;
+
+/**
  * Within this of the target a probe reads hot water, not the air: the heater-stuck rule raises its
  * alarm without holding the heater off, and the engine goes on pressing after misses there.
  */
@@ -126,6 +132,27 @@ export interface WatchdogConfig {
   vouchedFallMs: number;
   vouchedFallCPerS: number;
   /**
+   * The heat-up fall (heat-up-fall.ts). Early in a heat-up the water is only a few degrees above
+   * the room, and a probe slipping into air the bath warms falls far less than `maxFallC`. But
+   * water that its heater heats does not fall at all. Once the heater has been commanded on for
+   * `heatingFallAfterMs` and the readings rose `heatingFallArmC` from their lowest in that time
+   * (the probe saw the heater heat the water), before the cook reached its target and more than
+   * `heaterStuckHotC` under it, within `heatingFallSpanC` of the lowest reading (taken for the
+   * room: higher up, a probe slipping into air with up to 0.8 of the bath's excess falls the fall
+   * rule's 3 °C): a reading `heatingFallC` below the recent high, beyond what the bath could have
+   * cooled had its heater gone off (BATH_MAX_COOL_PER_S_PER_K × its rise over that lowest
+   * reading), is a dip. For `heatingFallWatchMs` the engine presses nothing and the heater stays
+   * on: water that a pour or cold food pulled down rises again from the bottom of the dip as
+   * water does (`fallRiseWaterShare` of the heating rate the bath showed before the dip, by twice
+   * `fallRiseSlackC`), and the heat-up carries on. A probe in the air does not, and the dip is a
+   * `fall`.
+   */
+  heatingFallAfterMs: number;
+  heatingFallSpanC: number;
+  heatingFallWatchMs: number;
+  heatingFallArmC: number;
+  heatingFallC: number;
+  /**
    * The water test after a fall (water-test.ts): once the readings fall no faster than a bath
    * cools for `waterTestSettleMs`, the heater may run for a burst sized to warm the water by
    * `waterTestRiseC` (`waterTestBurstMs` while the bath's heating rate is not known yet, within
@@ -181,6 +208,11 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   fallWarmingWindowMs: 3 * 60_000,
   vouchedFallMs: 600_000,
   vouchedFallCPerS: 0.15,
+  heatingFallAfterMs: 90_000,
+  heatingFallSpanC: 15,
+  heatingFallWatchMs: 120_000,
+  heatingFallArmC: 1,
+  heatingFallC: 0.4,
   waterTestSettleMs: 60_000,
   waterTestWithinMs: 120_000,
   waterTestBelowC: 15,

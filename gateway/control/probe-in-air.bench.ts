@@ -140,3 +140,46 @@ for (const k of [0, 0.5, 0.8])
       `| ${r.k} | ${r.missProb * 100} % | ${r.runs} | ${r.over3} | ${r.boiled} | ${r.medianMaxC.toFixed(1)} / ${r.maxC.toFixed(1)} °C | ${r.unalarmed} |`,
     );
   }
+
+/**
+ * The price of the heat-up fall (ADR 060): cold water or food added in the first part of a heat-up
+ * pulls the water down while its heater heats it, which is what a probe slipping into warm air
+ * looks like. Per load: how many of the runs tripped a fall, and how many were held off with an
+ * alarm at the end of 2 h (not heating: a fault or a hold standing, until the cook is started
+ * again). 6 baths × 20 °C or hot-tap 45 °C start × a 56 or 80 °C cook × added 15 % of the way
+ * up, a servo that never misses.
+ */
+const LOADS: { name: string; add: (run: ReturnType<typeof startLoop>) => void }[] = [
+  { name: '0.5 L of water at 15 °C', add: (r) => r.sim.addWater(0.5, 15) },
+  { name: '1 L of water at 15 °C', add: (r) => r.sim.addWater(1, 15) },
+  { name: '2 L of water at 15 °C', add: (r) => r.sim.addWater(2, 15) },
+  { name: '1 kg of food from the fridge', add: (r) => r.sim.addFood(1, 4) },
+  { name: '2 kg of food from the fridge', add: (r) => r.sim.addFood(2, 4) },
+  { name: '2 kg of thin cuts from the fridge', add: (r) => r.sim.addFood(2, 4, 30) },
+  { name: '1 kg of frozen food', add: (r) => r.sim.addFood(1, -18) },
+  { name: 'none (the heat-up alone)', add: () => {} },
+];
+
+console.log(
+  `\nCold water or food added 15 % of the way up a heat-up (${BATHS.length} baths × 20 or 45 °C start × 56 or 80 °C cook), 2 h after\n`,
+);
+console.log('| added | runs | tripped a fall | held off at the end |');
+console.log('|---|---|---|---|');
+for (const load of LOADS) {
+  let runs = 0;
+  let falls = 0;
+  let held = 0;
+  for (const bath of BATHS)
+    for (const startC of [20, 45])
+      for (const targetC of [56, 80]) {
+        const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC, ambientC: 20 }, targetC);
+        while (run.sim.waterC < startC + 0.15 * (targetC - startC)) secondsLoop(run, 1);
+        const inS = run.sim.tMs / 1000;
+        load.add(run);
+        secondsLoop(run, 2 * 3600);
+        runs++;
+        if (run.events.some((e) => e.tS >= inS && e.type === 'sensor_fault' && e.data?.kind === 'fall')) falls++;
+        if (run.state.engine.inhibit !== null) held++;
+      }
+  console.log(`| ${load.name} | ${runs} | ${falls} | ${held} |`);
+}

@@ -183,3 +183,44 @@ t.test('a `safe` that missed in water (a large pour tripped the fall rule): the 
   const maxC = Math.max(...run.bath.filter((b) => b.tS > pourS).map((b) => b.waterC));
   t.ok(maxC < 61, `the engine holds the bath again (hottest ${maxC.toFixed(1)} °C)`);
 });
+
+t.test('slipped into warm air early in a heat-up: the dip is a fall, and the unseen water stays cool (ADR 060)', async (t) => {
+  // Water at 25 or 27 °C from a 20 °C start, heading for 56 °C; air with half the bath's excess.
+  // The probe falls 0.7–2 °C, under the fall rule's 3 °C, then rises with the bath at half its
+  // rate. Before ADR 060 the engine read the dip as a heater gone off, pressed, and heated on
+  // until the reading in the air reached 56 °C: water at 92 °C, and on to the boil in some. All
+  // 12 of these runs went over 59 °C.
+  const BATHS: Partial<KitParams>[] = [
+    { volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60 },
+    { volumeL: 5, heaterW: 1200, uaWPerK: 5 },
+    { volumeL: 8, heaterW: 1000, uaWPerK: 2 },
+    { volumeL: 8, heaterW: 800, uaWPerK: 5 },
+    { volumeL: 15, heaterW: 800, uaWPerK: 0.6 },
+    { volumeL: 15, heaterW: 1200, uaWPerK: 5 },
+  ];
+  const wrong: string[] = [];
+  let hottestAll = 0;
+  for (const bath of BATHS)
+    for (const slipC of [25, 27]) {
+      const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
+      while (run.sim.waterC < slipC) secondsLoop(run, 1);
+      const outS = run.sim.tMs / 1000;
+      run.sim.injectFault('out_of_bath', { airCoupling: 0.5 });
+      secondsLoop(run, 90 * 60);
+      const fall = firstAfter(run, outS, (e) => e.type === 'sensor_fault');
+      const hottest = Math.max(...run.bath.filter((b) => b.tS > outS).map((b) => b.waterC));
+      const name = `${bath.volumeL} L · ${bath.heaterW} W · UA ${bath.uaWPerK}, slip at ${slipC} °C`;
+      if (fall === undefined || fall.data?.kind !== 'fall' || fall.data?.heatUp !== true || fall.tS - outS > 180)
+        wrong.push(`${name}: ${fall ? `${fall.data?.kind} after ${Math.round(fall.tS - outS)} s` : 'no fall'}`);
+      if (hottest > 45) wrong.push(`${name}: unseen water up to ${hottest.toFixed(1)} °C`);
+      hottestAll = Math.max(hottestAll, hottest);
+      if (run.sim.heaterOn) wrong.push(`${name}: heater on at the end`);
+    }
+  // The dip is watched for 2 min with the heater on (a pour would rise again), so the unseen water
+  // gains up to 8 °C in the fastest bath (3 L · 800 W) before the `safe`, and its element coasts.
+  t.same(
+    wrong,
+    [],
+    `all 12: a heat-up fall within 3 min, the heater off, the unseen water under 45 °C (hottest ${hottestAll.toFixed(1)} °C)`,
+  );
+});

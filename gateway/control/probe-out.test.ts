@@ -86,33 +86,42 @@ t.test('a cooker that does not heat is held off, and a changed cook tries again'
 t.test(
   'a probe that slips out early in a heat-up, too close to room temperature to trip the fall rule, never leaves the heater on unseen',
   async (t) => {
-    // Water a few degrees above the room: the probe in the air falls less than the fall rule's 3 °C,
-    // so nothing trips, and the engine presses against a probe that cannot see the heater. Every
-    // press is judged missed and pressed again, and each one toggles the heater. The heater-stuck
-    // rule's `safe` then came at whatever count the presses had reached: after an even number, the
-    // heater was off and the kit believed it on, so the `safe` switched it on and the kit believed it
-    // off. Before, 40 of 84 such baths (these three, slips at 21–27 °C, four seeds) heated unseen to
-    // 86–100 °C (11 of the 18 here); the `safe` now waits for an odd count, when it switches the
-    // heater off.
+    // Water a few degrees above the room: the probe in the air falls less than the fall rule's 3 °C.
+    // Before ADR 056 the engine pressed against a probe that could not see the heater, every press
+    // judged missed and pressed again, each one toggling the heater, and the heater-stuck rule's
+    // `safe` came at whatever count the presses had reached: 40 of 84 such baths (these three,
+    // slips at 21–27 °C, four seeds) heated unseen to 86–100 °C (11 of the 18 here). ADR 056 made
+    // the `safe` wait for an odd count. Since ADR 060 most of these slips are caught sooner, as a
+    // heat-up fall (a heated bath does not fall), before the engine presses at all; the rest by the
+    // heater-stuck rule.
     const lines: string[] = [];
+    const byFall: string[] = [];
     for (const bath of BATHS) {
       for (const slipC of [23, 25, 26]) {
         for (const seed of [1, 2]) {
           const run = startLoop({ seed, missProb: 0, servoLatencyMs: 1500, ...bath.p, startC: 20, ambientC: 20 }, 56);
           while (run.sim.waterC < slipC) secondsLoop(run, 1);
+          const outAtS = run.sim.tMs / 1000;
           run.sim.injectFault('out_of_bath');
           secondsLoop(run, 90 * 60);
           const hottest = maxWhileOutC(run);
           const stuck = run.events.find((e) => e.type === 'heater_stuck');
-          if (hottest >= 56 || run.sim.heaterOn || stuck === undefined) {
+          const fall = run.events.find((e) => e.type === 'sensor_fault' && e.data?.kind === 'fall');
+          if (fall !== undefined) byFall.push(`${bath.name} ${slipC} °C seed ${seed}: ${Math.round(fall.tS - outAtS)} s`);
+          if (hottest >= 56 || run.sim.heaterOn || (stuck === undefined && fall === undefined)) {
             lines.push(
-              `${bath.name}, slip at ${slipC} °C, seed ${seed}: hottest ${hottest.toFixed(1)} °C, heater ${run.sim.heaterOn ? 'on' : 'off'}, heater_stuck ${stuck ? 'raised' : 'not raised'}`,
+              `${bath.name}, slip at ${slipC} °C, seed ${seed}: hottest ${hottest.toFixed(1)} °C, heater ${run.sim.heaterOn ? 'on' : 'off'}, ${stuck ? 'heater_stuck' : fall ? 'fall' : 'no alarm'}`,
             );
           }
         }
       }
     }
-    t.same(lines, [], 'in all 18 runs: heater_stuck raised, the heater off at the end, the unseen water never up to the 56 °C target');
+    t.same(
+      lines,
+      [],
+      'in all 18 runs: heater_stuck or a fall raised, the heater off at the end, the unseen water never up to the 56 °C target',
+    );
+    t.ok(byFall.length >= 12, `caught as a heat-up fall in ${byFall.length} of 18 (${byFall.join('; ')})`);
   },
 );
 
@@ -121,8 +130,9 @@ t.test('the same slips with a servo that misses 5 % of its presses: the blind pr
   // the probe is out, so the fewer blind presses the better: far below the target, after two
   // on-presses in a row judged missed, the engine presses no more for 5 min and the heater-stuck
   // rule decides. Three baths, slips at 21–27 °C, four seeds: 40 of these 84 heated unseen over
-  // 59 °C before ADR 056, 18 with the count alone, 16 with the pause (the rest: one of the two or
-  // three blind presses, or the `safe` itself, missed).
+  // 59 °C before ADR 056, 18 with the count alone, 16 with the pause (one of the two or three
+  // blind presses, or the `safe` itself, missed), 8 since the heat-up fall (ADR 060) holds the
+  // engine's presses while it watches the dip, and then the heater off.
   const over: string[] = [];
   for (const bath of BATHS) {
     for (const slipC of [21, 22, 23, 24, 25, 26, 27]) {
@@ -136,5 +146,5 @@ t.test('the same slips with a servo that misses 5 % of its presses: the blind pr
       }
     }
   }
-  t.ok(over.length <= 16, `${over.length} of 84 unseen baths over 59 °C (at most 16): ${over.join('; ')}`);
+  t.ok(over.length <= 8, `${over.length} of 84 unseen baths over 59 °C (at most 8): ${over.join('; ')}`);
 });

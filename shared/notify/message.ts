@@ -45,6 +45,10 @@ const PROBE: Record<string, string> = {
   null: 'The probe sends no temperature: check its cable.',
 };
 
+/** A fall while the heater was heating the water, early in a heat-up (the heat-up fall). */
+const HEAT_UP_FALL =
+  'The probe reading fell while the heater was heating the water, which heated water does not do: the probe has probably slipped out of the water (into the warm air over the bath), or cold water or food just went in. The heater was switched off. Put the probe back in the bath, under the water line, and start the cook again: the heater comes back on.';
+
 /**
  * The plain-language text of an alarm or a cook milestone, the one wording for notifications and
  * the dashboard (which passes its reader's unit; messages on the wire stay in °C); null for the
@@ -67,6 +71,7 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
     case 'over_temp_cleared':
       return 'The water is back below its limit.';
     case 'sensor_fault':
+      if (d.kind === 'fall' && d.heatUp === true) return HEAT_UP_FALL;
       return PROBE[String(d.kind)] ?? 'The probe is not reading: check its cable.';
     case 'sensor_ok':
       return d.by === 'water_test'

@@ -81,6 +81,12 @@ t.test('a fall the water test cleared is told; a probe that reads again is not',
   t.match(warmingText, /the heater may still be on/);
   t.match(warmingText, /Switch the cooker off by hand/);
   t.match(notificationText(warming, 'F'), /warmed 1\.9 °F in 3 minutes/, 'a difference in °F has no offset');
+  // A fall early in a heat-up says why it is a fall, and that no test follows: the cook is started again.
+  const heatUp = notificationFor(ev('sensor_fault', 'alarm', { kind: 'fall', badReadings: 3, heatUp: true }), cooking)?.text;
+  t.match(heatUp, /fell while the heater was heating the water/);
+  t.match(heatUp, /start the cook again/);
+  t.notMatch(heatUp, /heats briefly to check/, 'no water test in a heat-up');
+  t.match(notificationFor(ev('sensor_fault', 'alarm', { kind: 'fall', badReadings: 3 }), cooking)?.text, /fell faster than water can cool/);
 });
 
 t.test('a kit offline notifies only during a cook, as an alarm', async (t) => {

@@ -65,6 +65,30 @@ export interface WatchdogState {
   airDoubtMs: number | null;
   /** The pass was withdrawn: the probe seems to read air, and the heater is held off until the cook changes. */
   airHeld: boolean;
+  /**
+   * The heat-up fall (heat-up-fall.ts): since when the heater has been commanded on (unlike
+   * `heaterOnSinceMs`, not moved on by a rise), and the lowest and highest readings since.
+   */
+  rampSinceMs: number | null;
+  rampLowC: number | null;
+  rampHighC: number | null;
+  /**
+   * The ramp's rate in windows of RAMP_WINDOW_MS: where the current window began, and the rates of
+   * the last two finished ones (°C/s). The rate before a dip is the faster of them.
+   */
+  rampMarkC: number | null;
+  rampMarkMs: number | null;
+  rampRate1: number | null;
+  rampRate2: number | null;
+  /**
+   * A heat-up dip being watched (heat-up-fall.ts): since when, the bottom of the dip and the last
+   * reading still there, and the heating rate the bath had shown before it (a rise from the bottom
+   * that water makes is judged against it).
+   */
+  dipSinceMs: number | null;
+  dipLowC: number | null;
+  dipLowMs: number | null;
+  dipRefCPerS: number | null;
   /** Over-temperature latch. */
   overTemp: boolean;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
@@ -121,6 +145,17 @@ export function initialWatchdogState(): WatchdogState {
     doubtMissBase: null,
     airDoubtMs: null,
     airHeld: false,
+    rampSinceMs: null,
+    rampLowC: null,
+    rampHighC: null,
+    rampMarkC: null,
+    rampMarkMs: null,
+    rampRate1: null,
+    rampRate2: null,
+    dipSinceMs: null,
+    dipLowC: null,
+    dipLowMs: null,
+    dipRefCPerS: null,
     overTemp: false,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
@@ -178,6 +213,17 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     doubtMissBase: s.doubtMissBase,
     airDoubtMs: s.airDoubtMs,
     airHeld: s.airHeld,
+    rampSinceMs: s.rampSinceMs,
+    rampLowC: s.rampLowC,
+    rampHighC: s.rampHighC,
+    rampMarkC: s.rampMarkC,
+    rampMarkMs: s.rampMarkMs,
+    rampRate1: s.rampRate1,
+    rampRate2: s.rampRate2,
+    dipSinceMs: s.dipSinceMs,
+    dipLowC: s.dipLowC,
+    dipLowMs: s.dipLowMs,
+    dipRefCPerS: s.dipRefCPerS,
     overTemp: s.overTemp,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
@@ -238,5 +284,6 @@ export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.overTemp) return 'over-temperature';
   if (s.stuckHeld) return 'heater on, water not warming';
   if (s.airHeld) return 'probe not in the water: the presses did not show in it';
+  if (s.dipSinceMs !== null) return 'the reading fell while heating: watching whether it answers the heater';
   return null;
 }

@@ -237,6 +237,86 @@ t.test('fall: a probe out of the water falls faster than a bath can cool', async
   t.same(types(again), [], 'the recent high starts again after the fault: no second trip at the same level');
 });
 
+t.test(
+  'heat-up fall: early in a heat-up a dip the heater does not answer is a fall; water that answers carries on (ADR 060)',
+  async (t) => {
+    // heatCPerS: what the engine learned of the ramp (the watchdog also measures the ramp itself).
+    const heating: WatchdogContext = { cook: { targetC: 56 }, heaterCommandedOn: true, heatCPerS: 0.03 };
+    const q = (c: number) => Math.round(c / 0.0625) * 0.0625;
+    // 3 min of heat-up from 20 °C at 0.03 °C/s, to 25.4 °C, as the DS18B20 reads it.
+    const ramp = Array.from({ length: 180 }, (_, i) => ok(q(20 + 0.03 * i), true));
+    const base = feed(initialWatchdogState(), ramp, 0, heating);
+    t.same(types(base), [], 'a heat-up raises nothing');
+    // The probe slips into air with half the bath's excess over the room, through its 60 s lag.
+    const airC = (i: number) => 20 + 0.5 * (25.4 + 0.03 * i - 20);
+    const slip = Array.from({ length: 240 }, (_, i) => ok(q(airC(i) + (25.4 - airC(0)) * Math.exp(-(i + 1) / 60)), true));
+    const out = feed(base.state, slip, 180, heating);
+    const watching = out.results.find((x) => x.r.state.dipSinceMs !== null);
+    t.ok(watching && watching.s - 180 <= 30, `the dip is watched within 30 s of the slip (at ${watching ? watching.s - 180 : '–'} s)`);
+    t.match(watchdogInhibit(watching!.r.state), /watching whether it answers the heater/, 'the engine presses nothing meanwhile');
+    t.equal(watching!.r.decision.kind, 'none', 'and the heater stays on: no safe yet');
+    const trip = out.results.find((x) => x.r.decision.kind === 'safe');
+    t.ok(
+      trip && trip.s - watching!.s === 120,
+      `a fall once the air did not rise as heated water does for 120 s (at ${trip ? trip.s - 180 : '–'} s)`,
+    );
+    t.match(trip?.r.events[0], { type: 'sensor_fault', data: { kind: 'fall', heatUp: true } });
+    t.ok(25.4 - Math.min(...slip.map((r) => r.tempC as number)) < 3, "a dip far less than the fall rule's 3 °C");
+    t.equal(watchdogInhibit(out.state), 'sensor fault (fall)');
+    // Cold water poured in: the water drops 0.9 °C within the probe's lag, then rises again at 0.9 ×
+    // the heating rate (the heater still on, more water to heat). The heat-up carries on.
+    const pour = Array.from({ length: 240 }, (_, i) => {
+      const water = 24.5 + 0.027 * i;
+      return ok(q(water + (25.4 - 24.5) * Math.exp(-(i + 1) / 8) * (1 - 0.027 * 8)), true);
+    });
+    const poured = feed(base.state, pour, 180, heating);
+    t.ok(
+      poured.results.some((x) => x.r.state.dipSinceMs !== null),
+      'the pour is watched',
+    );
+    t.same(types(poured), [], 'and the water answering the heater ends the watch: no fault');
+    t.equal(watchdogInhibit(poured.state), null, 'the engine is free again');
+    // The heater went off by itself (a press nobody sent): the bath cools at its own rate, slowly
+    // this close to the room. No dip (the heater-stuck rule has it after 5 min of no warming).
+    const selfOff = feed(
+      base.state,
+      Array.from({ length: 280 }, (_, i) => ok(q(25.4 - 0.002 * i), true)),
+      180,
+      heating,
+    );
+    t.ok(
+      selfOff.results.every((x) => x.r.state.dipSinceMs === null) && types(selfOff).length === 0,
+      'a bath cooling at 0.12 °C/min for 280 s, 5 °C over the room',
+    );
+    // Only a heater that ran: within the first 90 s, or with no rise seen yet, nothing is armed.
+    const early = feed(initialWatchdogState(), [...ramp.slice(0, 60), ...Array.from({ length: 30 }, () => ok(20.6, true))], 0, heating);
+    t.ok(
+      early.results.every((x) => x.r.state.dipSinceMs === null),
+      'a dip within the first 90 s of heating',
+    );
+    // Not once the cook reached its target (the water test and the held bath's rules have it), nor
+    // more than 15 °C up the heat-up (a probe in the air falls the fall rule's 3 °C there).
+    const reached = feed(base.state, slip, 180, { ...heating, reached: true });
+    t.same(types(reached), [], 'a held bath');
+    const high = feed(
+      initialWatchdogState(),
+      Array.from({ length: 700 }, (_, i) => ok(q(20 + 0.03 * i), true)),
+      0,
+      heating,
+    );
+    const dip = feed(
+      high.state,
+      Array.from({ length: 200 }, (_, i) => ok(q(20 + 0.03 * 699 - 1) + (i % 2) * 0.0625, true)),
+      700,
+      heating,
+    );
+    t.same(types(dip), [], 'a degree of dip 21 °C up the heat-up');
+    // Without the heater commanded on it is no heat-up.
+    const off = feed(base.state, slip, 180, { ...heating, heaterCommandedOn: false });
+    t.same(types(off), [], 'heater off');
+  },
+);
+
 t.test('fall: a slow rise in the air is not the probe back in the water, and a probe that keeps warming is alarmed', async (t) => {
   const hold = Array.from({ length: 120 }, (_, i) => ok(80 + (i % 2) * 0.0625));
   const base = feed(initialWatchdogState(), hold, 0);

@@ -1,6 +1,7 @@
 import type { CookSpec } from '../../../shared/cook.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
+import { endDip, heatUpDip, trackRamp } from './heat-up-fall.js';
 import { classifyReading } from './sensor.js';
 import { copyWatchdogState, endFallFault, endFallWatch, type WatchdogState, waterTestRunning } from './state.js';
 import { fallWarming } from './warming.js';
@@ -72,21 +73,24 @@ export function watchTelemetry(
   if (d.online === false) out.emit(event('online', 'info', false, { via: 'telemetry' }), 'mark_online', 'telemetry received', false);
   d.online = true;
   heaterTracking(d, ctx, r, nowMs);
+  trackRamp(d, ctx, r, nowMs);
+  // Early in a heat-up a dip the heater does not answer is a fall (heat-up-fall.ts), judged
+  // against the recent high before the fall rule moves it.
+  const dipFell = d.sensorFault === null && r.sensor === 'ok' && r.tempC !== null && heatUpDip(cfg, d, r.tempC, ctx, nowMs);
   const verdict = classifyReading(cfg, d, r, nowMs, d.heaterOnSinceMs, ctx.cook !== null, ctx.heatCPerS ?? null);
   d.lastRxMs = nowMs;
+  if (dipFell && d.sensorFault === null) {
+    tripSensorFault(d, 'fall', nowMs, out, 'the reading fell while heating, and did not rise again as heated water does', {
+      heatUp: true,
+    });
+    return out.result(d);
+  }
   if (!verdict.ok) {
     d.bad++;
     d.good = 0;
     if (d.bad >= cfg.badReadingsToTrip && d.sensorFault === null) {
-      d.sensorFault = verdict.kind;
-      if (verdict.kind === 'fall') d.fallSinceMs = nowMs;
       // The watchdog rule: heater off within 5 s of the third bad reading; decided on that reading.
-      out.emit(
-        event('sensor_fault', 'alarm', true, { kind: verdict.kind, badReadings: d.bad }),
-        'safe',
-        `sensor fault: ${verdict.kind} × ${d.bad}`,
-        true,
-      );
+      tripSensorFault(d, verdict.kind, nowMs, out, `${verdict.kind} × ${d.bad}`);
     } else if (d.sensorFault === 'fall' && verdict.kind === 'fall') {
       waterTest(cfg, d, r.tempC!, ctx, nowMs, out);
       const warming = fallWarming(cfg, d, r.tempC!, nowMs, waterTestRunning(d));
@@ -111,6 +115,14 @@ export function watchTelemetry(
   doubtPassedTest(cfg, d, ctx, nowMs, out);
   foodSafety(cfg, d, c, ctx, nowMs, out);
   return out.result(d);
+}
+
+/** A sensor fault trips: the heater off (`safe`), the cook told. */
+function tripSensorFault(d: WatchdogState, kind: string, nowMs: number, out: Out, why: string, data: Record<string, unknown> = {}): void {
+  d.sensorFault = kind;
+  if (kind === 'fall') d.fallSinceMs = nowMs;
+  endDip(d);
+  out.emit(event('sensor_fault', 'alarm', true, { kind, badReadings: d.bad, ...data }), 'safe', `sensor fault: ${why}`, true);
 }
 
 function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowMs: number): void {
