@@ -6,6 +6,7 @@
  * cools unseen. Prints one markdown row per target and servo: how hot the unseen water got, and
  * whether and when the cook was alarmed. A second table slips the probe out early in a heat-up
  * (the water at 21–27 °C, from a 20 °C start) into air at k 0 (the room), 0.5 or 0.8, for 90 min.
+ * A third adds cold water or food early in a heat-up, the price of the heat-up fall (ADR 060).
  * Deterministic (seeded); docs/control.md quotes it.
  * Run: npx tsx gateway/control/probe-in-air.bench.ts
  */
