@@ -10,17 +10,10 @@
  * Deterministic (seeded); docs/control.md quotes it.
  * Run: npx tsx gateway/control/probe-in-air.bench.ts
  */
-import type { KitParams } from '../../shared/thermal/params.js';
+import { AIR_BATHS } from '../testing/air-baths.js';
 import { secondsLoop, startLoop } from '../testing/closed-loop.js';
 
-const BATHS: Partial<KitParams>[] = [
-  { volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60 },
-  { volumeL: 5, heaterW: 1200, uaWPerK: 5 },
-  { volumeL: 8, heaterW: 1000, uaWPerK: 2 },
-  { volumeL: 8, heaterW: 800, uaWPerK: 5 },
-  { volumeL: 15, heaterW: 800, uaWPerK: 0.6 },
-  { volumeL: 15, heaterW: 1200, uaWPerK: 5 },
-];
+const BATHS = AIR_BATHS;
 const COUPLINGS = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.96];
 const SEEDS = [1, 2, 3];
 const HOLD_S = 2 * 3600;

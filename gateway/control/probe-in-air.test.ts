@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { KitParams } from '../../shared/thermal/params.js';
+import { AIR_BATHS } from '../testing/air-baths.js';
 import { applyLoop, type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
 
 /**
@@ -190,17 +191,9 @@ t.test('slipped into warm air early in a heat-up: the dip is a fall, and the uns
   // rate. Before ADR 060 the engine read the dip as a heater gone off, pressed, and heated on
   // until the reading in the air reached 56 °C: water at 92 °C, and on to the boil in some. All
   // 12 of these runs went over 59 °C.
-  const BATHS: Partial<KitParams>[] = [
-    { volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60 },
-    { volumeL: 5, heaterW: 1200, uaWPerK: 5 },
-    { volumeL: 8, heaterW: 1000, uaWPerK: 2 },
-    { volumeL: 8, heaterW: 800, uaWPerK: 5 },
-    { volumeL: 15, heaterW: 800, uaWPerK: 0.6 },
-    { volumeL: 15, heaterW: 1200, uaWPerK: 5 },
-  ];
   const wrong: string[] = [];
   let hottestAll = 0;
-  for (const bath of BATHS)
+  for (const bath of AIR_BATHS)
     for (const slipC of [25, 27]) {
       const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
       while (run.sim.waterC < slipC) secondsLoop(run, 1);
