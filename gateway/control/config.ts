@@ -116,6 +116,12 @@ export interface WatchdogConfig {
   fallRiseSlackC: number;
   fallRiseWaterShare: number;
   /**
+   * A `fall` fault also lets go, at any rate, once the reading is this far above both the high
+   * before the fall and the cook's target: hotter than the water was, which air over the bath
+   * cannot be (sensor.ts).
+   */
+  fallHotOverC: number;
+  /**
    * While a `fall` fault holds, the heater should be off, so neither the water nor the air above
    * it warms. A reading that rose `fallWarmingC` over one window of `fallWarmingWindowMs` (the
    * element's coast and the probe's fall settle within the first) says the heater is still on: a
@@ -204,6 +210,7 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   fallRiseWithinMs: 30_000,
   fallRiseSlackC: 0.25,
   fallRiseWaterShare: 0.65,
+  fallHotOverC: 1,
   fallWarmingC: 0.5,
   fallWarmingWindowMs: 3 * 60_000,
   vouchedFallMs: 600_000,

@@ -374,3 +374,34 @@ t.test('thin cold cuts early in a heat-up pull the water down for minutes: a fal
     'the cook reached its target',
   );
 });
+
+t.test(
+  'a cold load into a 3 L pot at 80 °C, a press judged missed: a reading hotter than the water was hands the bath back, and it does not boil',
+  async (t) => {
+    // 2 kg from the fridge go in as the water reaches 80 °C. The pull makes an on-press look missed
+    // and the press after it switches the heater off; the 3 °C fall trips the fall rule, whose `safe`
+    // then switches it on, the kit believing it off. The probe stays in the water. The water warms
+    // slower than the learned heating rate (the food takes its share), so it does not count as water
+    // coming back (ADR 059), and the fault held while the bath boiled. A reading above both the high
+    // before the fall and the target is hot water (ADR 061): the fault lets go, and the rules that
+    // switch a heater off have the bath again.
+    for (const seed of [1, 2]) {
+      const run = startLoop(
+        { seed, missProb: 0, servoLatencyMs: 1500, volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60, startC: 45, ambientC: 20 },
+        80,
+      );
+      for (let s = 0; s < 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
+      const inS = run.sim.tMs / 1000;
+      run.sim.addFood(2, 4);
+      secondsLoop(run, 3 * 3600);
+      const since = run.bath.filter((b) => b.tS > inS);
+      const hottest = Math.max(...since.map((b) => b.waterC));
+      t.match(after(run, inS).find((e) => e.type === 'sensor_fault')?.data, { kind: 'fall' }, `seed ${seed}: the fall rule tripped`);
+      t.ok(hottest < 86, `seed ${seed}: hottest ${hottest.toFixed(1)} °C (it boiled before)`);
+      t.ok(
+        after(run, inS).some((e) => e.type === 'sensor_ok' && e.data?.was === 'fall'),
+        `seed ${seed}: the fault let go once the probe read hotter than the water had been`,
+      );
+    }
+  },
+);

@@ -32,6 +32,7 @@ export function classifyReading(
   heaterOnSinceMs: number | null,
   cookActive: boolean,
   heatCPerS: number | null = null,
+  targetC: number | null = null,
 ): SensorVerdict {
   if (r.sensor !== 'ok' || r.tempC === null) return { ok: false, kind: r.sensor === 'ok' ? 'null' : r.sensor };
   const c = r.tempC;
@@ -65,9 +66,17 @@ export function classifyReading(
     const water = rateCPerS >= fastCPerS || (heatCPerS !== null && heatCPerS > 0 && rateCPerS >= cfg.fallRiseWaterShare * heatCPerS);
     const rose = water && c - low >= cfg.maxFallC;
     const nearHigh = water && c - low >= cfg.maxFallC / 2 && d.fallRefC !== null && Math.abs(c - d.fallRefC) <= cfg.maxFallC;
+    // Warmer than the water was before the fall, and over the target: air over the bath is cooler
+    // than the water that warms it, so that is hot water (a heater left on, a `safe` or a press
+    // that inverted its state, the probe in the water all along), or a probe something else
+    // heats. Either way the bath goes back to the rules that only switch a heater off (the
+    // engine over its target, the over-temperature latch and its correction press). Held, such
+    // a bath boiled with the probe in it: a cold load into a 3 L pot at 80 °C, a press judged
+    // missed (ADR 061).
+    const hot = d.fallRefC !== null && c >= Math.max(d.fallRefC, targetC ?? Number.NEGATIVE_INFINITY) + cfg.fallHotOverC;
     // During the water test its own verdict decides (water-test.ts): the burst's rise is its
     // evidence, and the engine must not take over a bath still warming from it.
-    if ((!rose && !nearHigh) || waterTestRunning(d)) return FALL;
+    if ((!rose && !nearHigh && !hot) || (waterTestRunning(d) && !hot)) return FALL;
   } else if (d.lastGoodC !== null && d.lastGoodMs !== null) {
     const dtS = Math.max(1, (nowMs - d.lastGoodMs) / 1000);
     // Latched: only a value a cooling bath could have reached counts as recovered, so a probe
@@ -85,7 +94,10 @@ export function classifyReading(
     const coolC = ((vouched ? cfg.vouchedFallCPerS : MAX_COOL_C_PER_S) * (nowMs - d.fallRefMs)) / 1000;
     if (d.fallRefC - c > cfg.maxFallC + coolC) return FALL;
   }
-  if (d.fallRefC === null || d.fallRefMs === null || c >= d.fallRefC || gapped || nowMs - d.fallRefMs >= cfg.fallWindowMs) {
+  // While a fall holds, the high before it stays: the releases above are judged against it (it
+  // starts again when the fault clears, endFallWatch).
+  const holding = d.sensorFault === 'fall';
+  if (!holding && (d.fallRefC === null || d.fallRefMs === null || c >= d.fallRefC || gapped || nowMs - d.fallRefMs >= cfg.fallWindowMs)) {
     d.fallRefC = c;
     d.fallRefMs = nowMs;
   }

@@ -376,6 +376,30 @@ t.test('fall: a slow rise in the air is not the probe back in the water, and a p
   t.same(types(cooling), [], 'cooling air: nothing');
 });
 
+t.test('fall: a reading hotter than the water was before the fall, and over the target, lets go at any rate (ADR 061)', async (t) => {
+  const hold = Array.from({ length: 120 }, (_, i) => ok(80 + (i % 2) * 0.0625));
+  const base = feed(initialWatchdogState(), hold, 0);
+  const fallen = feed(
+    base.state,
+    Array.from({ length: 60 }, (_, i) => ok(80 - 0.1 * (i + 1))),
+    120,
+  );
+  t.equal(watchdogInhibit(fallen.state), 'sensor fault (fall)');
+  // The water comes back up slower than the learned heating rate (cold food takes its share):
+  // not water by its rate, and held while it climbs back to the old high.
+  const learned: WatchdogContext = { ...COOK, cook: { targetC: 80 }, heatCPerS: 0.04 };
+  const climb = (n: number, from: number) =>
+    Array.from({ length: n }, (_, i) => ok(Math.round((74 + 0.02 * (from + i + 1)) / 0.0625) * 0.0625));
+  const toHigh = feed(fallen.state, climb(320, 0), 180, learned);
+  t.notOk(types(toHigh).includes('sensor_ok'), 'up to 80.4 °C, within a degree of the old high: held');
+  // Past 81 °C (the high before the fall and the target, + 1 °C): hot water, whatever its rate.
+  const past = feed(toHigh.state, climb(60, 320), 500, learned);
+  const ok3 = past.results.find((x) => x.r.events.some((e) => e.type === 'sensor_ok'));
+  t.ok(ok3, 'the fault lets go');
+  t.ok(ok3 && (past.results[0]!.r.state.fallRefC ?? 0) <= 80.0625, 'judged against the high before the fall, which held still');
+  t.equal(watchdogInhibit(past.state), null, 'the engine and the over-temperature rule have the bath again');
+});
+
 t.test('food safety: 2 h in the danger zone alerts, 4 h alarms; an override turns the alarm into a warning', async (t) => {
   const minute = (s: WatchdogState, c: number, ctx: WatchdogContext, fromMin: number, mins: number) => {
     const out: string[] = [];

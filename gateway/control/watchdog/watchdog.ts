@@ -77,7 +77,7 @@ export function watchTelemetry(
   // Early in a heat-up a dip the heater does not answer is a fall (heat-up-fall.ts), judged
   // against the recent high before the fall rule moves it.
   const dipFell = d.sensorFault === null && r.sensor === 'ok' && r.tempC !== null && heatUpDip(cfg, d, r.tempC, ctx, nowMs);
-  const verdict = classifyReading(cfg, d, r, nowMs, d.heaterOnSinceMs, ctx.cook !== null, ctx.heatCPerS ?? null);
+  const verdict = classifyReading(cfg, d, r, nowMs, d.heaterOnSinceMs, ctx.cook !== null, ctx.heatCPerS ?? null, ctx.cook?.targetC ?? null);
   d.lastRxMs = nowMs;
   if (dipFell && d.sensorFault === null) {
     tripSensorFault(d, 'fall', nowMs, out, 'the reading fell while heating, and did not rise again as heated water does', {
