@@ -57,6 +57,8 @@ t.test('a silent gateway notifies its org once, with two instances checking', as
   clock += 6 * 60_000;
   t.equal(await checkBoth(), 2, "eleven minutes: one delivery for each org's gateway, from one instance each");
   await waitFor('the offline notifications', async () => (offline(hookA).length >= 1 && offline(hookB).length >= 1 ? true : undefined));
+  // The sends are done before the clock moves: a claim's lease runs on this clock.
+  await settle();
   for (let i = 0; i < 3; i++) {
     clock += 60_000;
     t.equal(await checkBoth(), 0, 'later checks claim nothing new');
@@ -126,6 +128,10 @@ t.test('an open critical alarm reminds its org every notify.repeatMin until ackn
   clock += 6 * 60_000;
   t.equal(await remindBoth(), 1, 'past notify.repeatMin (10 min): one reminder, queued by one instance');
   t.equal(await remindBoth(), 0, 'checked again at once: already claimed');
+  // Delivered before the clock jumps again: a claim's lease runs on this clock, and a send still in
+  // flight when ten minutes pass is another instance's to retry (at least once, a duplicate).
+  await waitFor('the first reminder', async () => (ofAlarm().length >= 2 ? true : undefined));
+  await settle();
   clock += 10 * 60_000;
   t.equal(await remindBoth(), 1, 'ten minutes later: the second');
   await waitFor('two reminders', async () => (ofAlarm().length >= 3 ? true : undefined));
