@@ -56,6 +56,11 @@ export interface EngineConfig {
    */
   blindAfterMisses: number;
   blindPauseMs: number;
+  /**
+   * After `reached` (the cook is told the food can go in), on-presses are judged without the
+   * fast test for this long: cold food takes heat the model does not know of (ADR 062).
+   */
+  loadWindowMs: number;
   /** Window of the least-squares slope and level. */
   slopeWindowMs: number;
   /** Keep holding the target after the timer ran out (safer for food than a cooling bath). */
@@ -77,6 +82,7 @@ export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
   alarmAfterMisses: 3,
   blindAfterMisses: 2,
   blindPauseMs: 300_000,
+  loadWindowMs: 600_000,
   slopeWindowMs: 20_000,
   holdAfterDone: true,
   budgetShare: 0.9,

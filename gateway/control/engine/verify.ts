@@ -2,7 +2,7 @@ import { BATH_MAX_COOL_C_PER_S, type EngineConfig } from '../config.js';
 import { type Fit, fitSince, type Window } from '../slope.js';
 import { type ControlEvent, event } from '../types.js';
 import { MISS_EVIDENCE, plantShape, pressEvidence, updatePressTest } from './miss-test.js';
-import { clamp, type EngineState } from './state.js';
+import { clamp, type EngineState, type PendingPress } from './state.js';
 
 /**
  * State-drift detection. A servo press can miss and the kit's `heater` flag is only its belief,
@@ -75,6 +75,18 @@ export function deferUnderPull(d: EngineState, fit: Fit, nowMs: number): boolean
   return true;
 }
 
+/**
+ * At `reached` the cook is told the food can go in, and cold food takes heat the learned model
+ * does not know of: a working on-press then shows less rise than the fast test expects, and a
+ * false "missed" presses the working heater off again. So for `loadWindowMs` after `reached`, an
+ * on-press is judged by the slower rules, which give a load its time (ADR 062). A missed on-press
+ * leaves the heater off: the bath cools, it does not overheat, so waiting costs no safety.
+ */
+function loadExpected(cfg: EngineConfig, d: EngineState, p: PendingPress): boolean {
+  const reachedMs = d.cook?.reachedMs ?? null;
+  return reachedMs !== null && p.atMs - reachedMs < cfg.loadWindowMs;
+}
+
 export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
   if (deferUnderPull(d, fit, nowMs)) return;
   let p = d.pending;
@@ -112,7 +124,7 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
       const rising = after.slope - p.fromSlope >= 0.3 * heatRef;
       missed = !confirmed && nowMs >= p.deadlineMs && (!rising || nowMs >= Math.max(p.deadlineMs, p.atMs + HARD_LIMIT_MS));
     }
-    missed ||= !confirmed && fastMiss;
+    missed ||= !confirmed && fastMiss && !loadExpected(cfg, d, p);
   } else {
     // Off: the rise must fade. A miss shows as a slope still near the full heating rate and not
     // falling from its peak; a false miss would press the heater back on, so both must hold.

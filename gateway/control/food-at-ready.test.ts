@@ -1,0 +1,87 @@
+import t from 'tap';
+import { AIR_BATHS } from '../testing/air-baths.js';
+import { type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
+
+/**
+ * Food goes in when the cook is told the water is ready (`reached`). Cold food takes heat the
+ * learned model does not know of, so for 10 min after `reached` the fast miss test stands aside
+ * and on-presses are judged by the slower rules (ADR 062). Each case below is a closed loop with
+ * the real control core and the thermal simulator, in simulated time.
+ */
+function untilReached(run: ClosedLoop): number {
+  for (let s = 0; s < 3 * 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
+  return run.sim.tMs / 1000;
+}
+
+function since(run: ClosedLoop, tS: number) {
+  return run.events.filter((e) => e.tS >= tS);
+}
+
+t.test('1 kg from the fridge at `reached`, six baths × two seeds at 56 °C: no alarm, and the heater is not left off', async (t) => {
+  // Before the window, 6 of these 12 cooks raised alarms: a working on-press judged missed by the
+  // fast test, the press after it switching the heater the wrong way (actuator_fault, heater_stuck).
+  for (const bath of AIR_BATHS)
+    for (const seed of [1, 2]) {
+      const name = `${bath.volumeL} L ${bath.heaterW} W UA ${bath.uaWPerK}, seed ${seed}`;
+      const run = startLoop({ seed, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
+      untilReached(run);
+      const inS = run.sim.tMs / 1000;
+      run.sim.addFood(1, 4);
+      secondsLoop(run, 3 * 3600);
+      const alarms = since(run, inS).filter((e) => e.severity === 'alarm' || e.severity === 'critical');
+      t.same(
+        alarms.map((e) => e.type),
+        [],
+        `${name}: no alarm in the 3 h after the food went in`,
+      );
+      // Under the target: no working heater left off by a press judged missed. Over it, one of these
+      // runs (8 L 800 W, seed 2) reaches +1.4 °C from off-presses judged missed half an hour and
+      // more after the food went in (the food changed the bath the model learned; open, see
+      // docs/control.md); none reaches the over-temperature limit.
+      const held = run.bath.filter((b) => b.tS >= inS + 1800).map((b) => b.waterC - 56);
+      t.ok(Math.min(...held) >= -1, `${name}: not more than 1 °C under from 30 min on (lowest ${Math.min(...held).toFixed(2)} °C)`);
+      const hottest = Math.max(...run.bath.filter((b) => b.tS >= inS).map((b) => b.waterC));
+      t.ok(hottest < 59, `${name}: under the 59 °C limit (hottest ${hottest.toFixed(2)} °C)`);
+    }
+});
+
+t.test('a press that really misses right after `reached` is still caught, by the slower rules', async (t) => {
+  const bath = { volumeL: 8, heaterW: 1000, uaWPerK: 2 };
+  const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
+  const reachedS = untilReached(run);
+  run.sim.missNextPresses(1);
+  const before = run.sent.length;
+  secondsLoop(run, 3600);
+  const first = run.sent[before];
+  t.equal(first?.expect, 'on', 'the first press after `reached` is an on-press, and it misses');
+  t.ok(first !== undefined && first.tS - reachedS < 600, 'sent within the 10 min window');
+  const missed = since(run, reachedS).find((e) => e.type === 'press_missed');
+  t.equal(missed?.data?.expect, 'on', 'judged missed');
+  const detectS = Number(missed?.data?.detectMs) / 1000;
+  t.ok(detectS > 20 && detectS <= 60, `by the deadline rule, not the fast test: ${detectS} s after the press`);
+  t.same(
+    since(run, reachedS)
+      .filter((e) => e.severity === 'alarm' || e.severity === 'critical')
+      .map((e) => e.type),
+    [],
+    'one miss raises no alarm',
+  );
+  const held = run.bath.filter((b) => b.tS >= reachedS + 1800).map((b) => Math.abs(b.waterC - 56));
+  t.ok(Math.max(...held) <= 1, 'the press after it heats the bath again');
+});
+
+t.test('after the window, the fast test judges again', async (t) => {
+  const bath = { volumeL: 8, heaterW: 1000, uaWPerK: 2 };
+  const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
+  const reachedS = untilReached(run);
+  secondsLoop(run, 11 * 60);
+  run.sim.missNextPresses(1);
+  const before = run.sent.length;
+  secondsLoop(run, 3600);
+  const first = run.sent[before];
+  t.ok(first !== undefined && first.tS - reachedS >= 600, 'the press is sent after the window');
+  const missed = since(run, reachedS + 11 * 60).find((e) => e.type === 'press_missed');
+  t.equal(missed?.data?.expect, first?.expect, 'judged missed');
+  const detectS = Number(missed?.data?.detectMs) / 1000;
+  t.ok(detectS <= 30, `by the fast test: ${detectS} s after the press`);
+});
