@@ -5,8 +5,9 @@ import { type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.
 /**
  * Food goes in when the cook is told the water is ready (`reached`). Cold food takes heat the
  * learned model does not know of, so for 10 min after `reached` the fast miss test stands aside
- * and on-presses are judged by the slower rules (ADR 062). Each case below is a closed loop with
- * the real control core and the thermal simulator, in simulated time.
+ * and on-presses are judged by the slower rules (ADR 062); and the element's rate and the lag
+ * stay what the heat-up taught, since a ramp with food in shows less (ADR 063). Each case below
+ * is a closed loop with the real control core and the thermal simulator, in simulated time.
  */
 function untilReached(run: ClosedLoop): number {
   for (let s = 0; s < 3 * 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
@@ -17,7 +18,7 @@ function since(run: ClosedLoop, tS: number) {
   return run.events.filter((e) => e.tS >= tS);
 }
 
-t.test('1 kg from the fridge at `reached`, six baths × two seeds at 56 °C: no alarm, and the heater is not left off', async (t) => {
+t.test('1 kg from the fridge at `reached`, six baths × two seeds at 56 °C: no alarm, and the bath is held', async (t) => {
   // Before the window, 6 of these 12 cooks raised alarms: a working on-press judged missed by the
   // fast test, the press after it switching the heater the wrong way (actuator_fault, heater_stuck).
   for (const bath of AIR_BATHS)
@@ -34,15 +35,45 @@ t.test('1 kg from the fridge at `reached`, six baths × two seeds at 56 °C: no 
         [],
         `${name}: no alarm in the 3 h after the food went in`,
       );
-      // Under the target: no working heater left off by a press judged missed. Over it, one of these
-      // runs (8 L 800 W, seed 2) reaches +1.4 °C from off-presses judged missed half an hour and
-      // more after the food went in (the food changed the bath the model learned; open, see
-      // docs/control.md); none reaches the over-temperature limit.
+      // Under the target: no working heater left off by a press judged missed. Over it: no working
+      // off-press judged missed on a model the food taught (ADR 063).
       const held = run.bath.filter((b) => b.tS >= inS + 1800).map((b) => b.waterC - 56);
-      t.ok(Math.min(...held) >= -1, `${name}: not more than 1 °C under from 30 min on (lowest ${Math.min(...held).toFixed(2)} °C)`);
+      t.ok(
+        Math.min(...held) >= -1 && Math.max(...held) <= 1,
+        `${name}: within 1 °C of the target from 30 min on (${Math.min(...held).toFixed(2)} to +${Math.max(...held).toFixed(2)} °C)`,
+      );
       const hottest = Math.max(...run.bath.filter((b) => b.tS >= inS).map((b) => b.waterC));
       t.ok(hottest < 59, `${name}: under the 59 °C limit (hottest ${hottest.toFixed(2)} °C)`);
     }
+});
+
+t.test('the food does not teach the model: the rate and lag of the heat-up stay, and no working off-press is judged missed', async (t) => {
+  // 8 L at 800 W, seed 2: ramps after the food went in taught half the element's rate (0.011 against
+  // 0.024 °C/s) and an 18 s lag, and half an hour on, working off-presses were judged missed; the
+  // press after each switched the heater back on, 1.4 °C over the target.
+  const run = startLoop({ seed: 2, missProb: 0, servoLatencyMs: 1500, volumeL: 8, heaterW: 800, uaWPerK: 5, startC: 20, ambientC: 20 }, 56);
+  untilReached(run);
+  secondsLoop(run, 60);
+  const taught = run.state.engine.learn;
+  const inS = run.sim.tMs / 1000;
+  run.sim.addFood(1, 4);
+  secondsLoop(run, 3 * 3600);
+  const learn = run.state.engine.learn;
+  t.equal(learn.rampHeatCPerS, taught.rampHeatCPerS, `the element's rate stays ${taught.rampHeatCPerS.toFixed(4)} °C/s`);
+  t.equal(learn.lagS, taught.lagS, `the lag stays ${taught.lagS.toFixed(1)} s`);
+  t.ok(taught.rampHeatCPerS > 0.015, 'the heat-up taught most of the element (0.024 °C/s in water alone)');
+  t.same(
+    since(run, inS)
+      .filter((e) => e.type === 'press_missed' && e.data?.expect === 'off')
+      .map((e) => e.tS - inS),
+    [],
+    'no off-press judged missed',
+  );
+  t.same(
+    run.sent.filter((c) => c.tS >= inS && c.op === 'safe').map((c) => c.tS - inS),
+    [],
+    'no fail-safe needed',
+  );
 });
 
 t.test('a press that really misses right after `reached` is still caught, by the slower rules', async (t) => {

@@ -226,6 +226,13 @@ for (const load of FROZEN) {
       backAt !== undefined && backAt - inS <= 45 * 60,
       `back at 55.5 °C ${backAt ? Math.round((backAt - inS) / 60) : '–'} min after the food went in (lowest ${lowest.toFixed(1)} °C)`,
     );
+    // Held, not swung: a press confirmed only at the bottom of the pull once set the shortest pulse
+    // to minutes, and the 5 kg bath swung from 53.9 to 57.3 °C an hour after the food (ADR 064).
+    const lastHour = run.bath.filter((b) => b.tS > inS + 3600).map((b) => b.waterC - 56);
+    t.ok(
+      Math.min(...lastHour) >= -0.7 && Math.max(...lastHour) <= 0.7,
+      `held within 0.7 °C in the second hour (${Math.min(...lastHour).toFixed(2)} to +${Math.max(...lastHour).toFixed(2)} °C)`,
+    );
     const lastHalfHour = run.bath.filter((b) => b.tS > run.sim.tMs / 1000 - 1800).map((b) => b.waterC);
     const meanC = lastHalfHour.reduce((a, b) => a + b, 0) / lastHalfHour.length;
     t.ok(
@@ -376,16 +383,17 @@ t.test('thin cold cuts early in a heat-up pull the water down for minutes: a fal
 });
 
 t.test(
-  'a cold load into a 3 L pot at 80 °C, a press judged missed: a reading hotter than the water was hands the bath back, and it does not boil',
+  'a cold load into a 3 L pot at 80 °C with the heater on unseen: a reading hotter than the water was hands the bath back, and it does not boil',
   async (t) => {
-    // 2 kg from the fridge go in once the water has held 80 °C for 15 min (in the first 10 min after
-    // `reached` the fast miss test stands aside, ADR 062). The pull makes an on-press look missed
-    // and the press after it switches the heater off; the 3 °C fall trips the fall rule, whose `safe`
-    // then switches it on, the kit believing it off. The probe stays in the water. The water warms
-    // slower than the learned heating rate (the food takes its share), so it does not count as water
-    // coming back (ADR 059), and the fault held while the bath boiled. A reading above both the high
-    // before the fall and the target is hot water (ADR 061): the fault lets go, and the rules that
-    // switch a heater off have the bath again.
+    // 2 kg from the fridge go in once the water has held 80 °C for 15 min, and the cooker's button
+    // is pressed once more than the kit knows (a hand on the button, a stray press): the heater is
+    // on, the kit believes it off. (Before ADR 062 and ADR 063 a press wrongly judged missed got
+    // there by itself.) The 3 °C fall the food pulls trips the fall rule, whose `safe` presses
+    // nothing, since the kit believes the heater off. The probe stays in the water. The water warms
+    // slower than the learned heating rate (the food takes its share), so it does not count as
+    // water coming back (ADR 059), and the fault held while the bath boiled. A reading above both
+    // the high before the fall and the target is hot water (ADR 061): the fault lets go, and the
+    // rules that switch a heater off have the bath again.
     for (const seed of [1, 2]) {
       const run = startLoop(
         { seed, missProb: 0, servoLatencyMs: 1500, volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60, startC: 45, ambientC: 20 },
@@ -393,15 +401,15 @@ t.test(
       );
       for (let s = 0; s < 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
       secondsLoop(run, 15 * 60);
+      while (run.sim.heaterOn || run.state.engine.pending !== null) secondsLoop(run, 1);
       const inS = run.sim.tMs / 1000;
       run.sim.addFood(2, 4);
+      run.sim.pressButton();
+      secondsLoop(run, 5);
+      t.ok(run.sim.heaterOn && !run.sim.belief, `seed ${seed}: the heater came on, the kit believing it off`);
       secondsLoop(run, 3 * 3600);
       const since = run.bath.filter((b) => b.tS > inS);
       const hottest = Math.max(...since.map((b) => b.waterC));
-      t.ok(
-        after(run, inS).some((e) => e.type === 'press_missed' && e.data?.expect === 'on'),
-        `seed ${seed}: the pull made an on-press look missed`,
-      );
       t.match(after(run, inS).find((e) => e.type === 'sensor_fault')?.data, { kind: 'fall' }, `seed ${seed}: the fall rule tripped`);
       t.ok(hottest < 86, `seed ${seed}: hottest ${hottest.toFixed(1)} °C (it boiled before)`);
       t.ok(

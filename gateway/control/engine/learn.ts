@@ -11,12 +11,27 @@ import { clamp, type EngineState, ema } from './state.js';
  * - cooling rate: the fall from the last peak over at least two minutes;
  * - pulse gain: peak − trough per second of on-time in short pulses (it includes the heat still
  *   stored in the element after the off-press).
+ * The element's full rate and the lag are taught by the heat-up, not by a ramp after `reached`
+ * (`heatUpTeaches`).
  */
 /** The ramp is fitted from 90 s after the press (lags settled) to 300 s. */
 const RAMP_FROM_S = 90;
 const RAMP_UNTIL_S = 300;
 const PEAK_PASSED_MS = 15_000;
 const COOL_SEGMENT_MS = 120_000;
+
+/**
+ * After `reached`, the engine heats long enough to ramp only when something pulled the bath well
+ * under its target: cold food, a pour, a probe in the air. Such a ramp shows the element less
+ * what the load takes, and a coast the load cuts short; learned from, it taught the fast miss test
+ * half the element's rate and a lag too short, and working off-presses looked missed (ADR 063).
+ * So the element's rate and the lag come from ramps that began before `reached`: the heat-up,
+ * and a changed cook's new heat-up.
+ */
+function heatUpTeaches(d: EngineState, startedMs: number): boolean {
+  const reachedMs = d.cook?.reachedMs ?? null;
+  return reachedMs === null || startedMs <= reachedMs;
+}
 
 export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void {
   learnRampLag(d, nowMs);
@@ -29,7 +44,7 @@ export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void 
         heatSamples: d.learn.heatSamples + 1,
       };
     }
-    if (d.episode.mode === 'ramp' && onS >= 3 * d.learn.lagS && fit.slope > 0) {
+    if (d.episode.mode === 'ramp' && onS >= 3 * d.learn.lagS && fit.slope > 0 && heatUpTeaches(d, d.episode.onMs)) {
       d.learn = {
         ...d.learn,
         rampHeatCPerS: ema(d.learn.rampHeatCPerS, fit.slope, d.learn.rampHeatSamples, 0.1),
@@ -43,6 +58,10 @@ export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void 
 function learnRampLag(d: EngineState, nowMs: number): void {
   const r = d.ramp;
   if (r === null) return;
+  if (!heatUpTeaches(d, r.pressMs)) {
+    d.ramp = null;
+    return;
+  }
   const tS = (nowMs - r.pressMs) / 1000;
   const ended = (d.pending === null && !d.actual) || (d.episode !== null && d.episode.offMs !== null);
   if (!ended && tS >= RAMP_FROM_S && d.pending === null && d.lastC !== null) {
@@ -94,6 +113,7 @@ function learnFromPeak(d: EngineState, e: { mode: 'ramp' | 'pulse' } & Omit<NonN
   if (e.offMs === null) return;
   const L = d.learn;
   if (e.mode === 'ramp' && e.offSlope > 0.3 * L.heatCPerS) {
+    if (!heatUpTeaches(d, e.onMs)) return;
     const lagS = clamp((e.peakC - e.offC) / e.offSlope, 3, 240);
     d.learn = { ...L, lagS: ema(L.lagS, lagS, L.lagSamples, 0.5), lagSamples: L.lagSamples + 1 };
     return;

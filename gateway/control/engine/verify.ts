@@ -152,7 +152,10 @@ export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs
     d.switches = [...d.switches.slice(-3), { atMs: p.atMs, on: p.expect }];
     d.driftSinceMs = null;
     d.health = { ...d.health, confirmed: d.health.confirmed + 1, consecutiveMisses: 0 };
-    if (p.expect && !p.byDevice) d.learn = { ...d.learn, verifyOnS: d.learn.verifyOnS + 0.3 * (ageS - d.learn.verifyOnS) };
+    // A press judged under a pull is confirmed at the bottom of the dip, minutes on: that is the
+    // load's time, not the press's, and as the shortest pulse it swung a held bath ±2 °C (ADR 064).
+    const tookS = p.pulled ? Math.min(ageS, cfg.verifyMaxMs / 1000) : ageS;
+    if (p.expect && !p.byDevice) d.learn = { ...d.learn, verifyOnS: d.learn.verifyOnS + 0.3 * (tookS - d.learn.verifyOnS) };
     d.flags = { ...d.flags, missAlarmed: false };
     return;
   }
