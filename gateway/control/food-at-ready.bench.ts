@@ -7,7 +7,7 @@
  * Run: npx tsx gateway/control/food-at-ready.bench.ts
  */
 import { AIR_BATHS } from '../testing/air-baths.js';
-import { secondsLoop, startLoop } from '../testing/closed-loop.js';
+import { secondsLoop, startLoop, untilReachedLoop } from '../testing/closed-loop.js';
 
 const LOADS = [
   { name: '1 kg from the fridge', kg: 1, tempC: 4 },
@@ -29,7 +29,7 @@ for (const load of LOADS)
         for (const targetC of [56, 60, 80])
           for (const seed of [1, 2]) {
             const run = startLoop({ seed, missProb: 0, servoLatencyMs: 1500, ...bath, startC, ambientC: 20 }, targetC);
-            for (let s = 0; s < 3 * 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
+            untilReachedLoop(run);
             secondsLoop(run, afterMin * 60);
             const inS = run.sim.tMs / 1000;
             run.sim.addFood(load.kg, load.tempC);

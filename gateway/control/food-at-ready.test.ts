@@ -1,6 +1,6 @@
 import t from 'tap';
 import { AIR_BATHS } from '../testing/air-baths.js';
-import { type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
+import { type ClosedLoop, secondsLoop, startLoop, untilReachedLoop } from '../testing/closed-loop.js';
 
 /**
  * Food goes in when the cook is told the water is ready (`reached`). Cold food takes heat the
@@ -9,11 +9,6 @@ import { type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.
  * stay what the heat-up taught, since a ramp with food in shows less (ADR 063). Each case below
  * is a closed loop with the real control core and the thermal simulator, in simulated time.
  */
-function untilReached(run: ClosedLoop): number {
-  for (let s = 0; s < 3 * 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
-  return run.sim.tMs / 1000;
-}
-
 function since(run: ClosedLoop, tS: number) {
   return run.events.filter((e) => e.tS >= tS);
 }
@@ -25,7 +20,7 @@ t.test('1 kg from the fridge at `reached`, six baths × two seeds at 56 °C: no 
     for (const seed of [1, 2]) {
       const name = `${bath.volumeL} L ${bath.heaterW} W UA ${bath.uaWPerK}, seed ${seed}`;
       const run = startLoop({ seed, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
-      untilReached(run);
+      untilReachedLoop(run);
       const inS = run.sim.tMs / 1000;
       run.sim.addFood(1, 4);
       secondsLoop(run, 3 * 3600);
@@ -52,7 +47,7 @@ t.test('the food does not teach the model: the rate and lag of the heat-up stay,
   // 0.024 °C/s) and an 18 s lag, and half an hour on, working off-presses were judged missed; the
   // press after each switched the heater back on, 1.4 °C over the target.
   const run = startLoop({ seed: 2, missProb: 0, servoLatencyMs: 1500, volumeL: 8, heaterW: 800, uaWPerK: 5, startC: 20, ambientC: 20 }, 56);
-  untilReached(run);
+  untilReachedLoop(run);
   secondsLoop(run, 60);
   const taught = run.state.engine.learn;
   const inS = run.sim.tMs / 1000;
@@ -79,7 +74,7 @@ t.test('the food does not teach the model: the rate and lag of the heat-up stay,
 t.test('a press that really misses right after `reached` is still caught, by the slower rules', async (t) => {
   const bath = { volumeL: 8, heaterW: 1000, uaWPerK: 2 };
   const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
-  const reachedS = untilReached(run);
+  const reachedS = untilReachedLoop(run);
   run.sim.missNextPresses(1);
   const before = run.sent.length;
   secondsLoop(run, 3600);
@@ -104,7 +99,7 @@ t.test('a press that really misses right after `reached` is still caught, by the
 t.test('after the window, the fast test judges again', async (t) => {
   const bath = { volumeL: 8, heaterW: 1000, uaWPerK: 2 };
   const run = startLoop({ seed: 1, missProb: 0, servoLatencyMs: 1500, ...bath, startC: 20, ambientC: 20 }, 56);
-  const reachedS = untilReached(run);
+  const reachedS = untilReachedLoop(run);
   secondsLoop(run, 11 * 60);
   run.sim.missNextPresses(1);
   const before = run.sent.length;

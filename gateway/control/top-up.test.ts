@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { clearedBy } from '../../shared/alarms/lifecycle.js';
 import type { KitParams } from '../../shared/thermal/params.js';
-import { applyLoop, type ClosedLoop, secondsLoop, startLoop } from '../testing/closed-loop.js';
+import { applyLoop, type ClosedLoop, secondsLoop, startLoop, untilReachedLoop } from '../testing/closed-loop.js';
 import { DEFAULT_WATCHDOG } from './config.js';
 import { burstMs } from './watchdog/water-test.js';
 
@@ -399,7 +399,7 @@ t.test(
         { seed, missProb: 0, servoLatencyMs: 1500, volumeL: 3, heaterW: 800, uaWPerK: 5, heaterTauS: 60, startC: 45, ambientC: 20 },
         80,
       );
-      for (let s = 0; s < 3600 && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
+      untilReachedLoop(run, 3600);
       secondsLoop(run, 15 * 60);
       while (run.sim.heaterOn || run.state.engine.pending !== null) secondsLoop(run, 1);
       const inS = run.sim.tMs / 1000;

@@ -61,3 +61,9 @@ export function secondsLoop(run: ClosedLoop, n: number): void {
     });
   }
 }
+
+/** Simulated seconds until the cook reports `reached` (at most `maxS`); returns the time then, s. */
+export function untilReachedLoop(run: ClosedLoop, maxS = 3 * 3600): number {
+  for (let s = 0; s < maxS && !run.events.some((e) => e.type === 'reached'); s++) secondsLoop(run, 1);
+  return run.sim.tMs / 1000;
+}

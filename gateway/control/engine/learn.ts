@@ -1,5 +1,5 @@
 import type { Fit } from '../slope.js';
-import { clamp, type EngineState, ema } from './state.js';
+import { clamp, type EngineState, ema, sinceReachedMs } from './state.js';
 
 /**
  * Online identification of each bath, from what the probe shows anyway:
@@ -29,8 +29,7 @@ const COOL_SEGMENT_MS = 120_000;
  * and a changed cook's new heat-up.
  */
 function heatUpTeaches(d: EngineState, startedMs: number): boolean {
-  const reachedMs = d.cook?.reachedMs ?? null;
-  return reachedMs === null || startedMs <= reachedMs;
+  return (sinceReachedMs(d, startedMs) ?? 0) <= 0;
 }
 
 export function learnFromReading(d: EngineState, fit: Fit, nowMs: number): void {

@@ -248,3 +248,9 @@ export function countPress(d: EngineState): void {
   d.ifAllTook = !d.ifAllTook;
   if (d.countSinceFault !== null) d.countSinceFault = !d.countSinceFault;
 }
+
+/** How long after the cook's `reached` the moment `atMs` is (negative before it); null until reached. */
+export function sinceReachedMs(s: EngineState, atMs: number): number | null {
+  const reachedMs = s.cook?.reachedMs ?? null;
+  return reachedMs === null ? null : atMs - reachedMs;
+}

@@ -2,7 +2,7 @@ import { BATH_MAX_COOL_C_PER_S, type EngineConfig } from '../config.js';
 import { type Fit, fitSince, type Window } from '../slope.js';
 import { type ControlEvent, event } from '../types.js';
 import { MISS_EVIDENCE, plantShape, pressEvidence, updatePressTest } from './miss-test.js';
-import { clamp, type EngineState, type PendingPress } from './state.js';
+import { clamp, type EngineState, type PendingPress, sinceReachedMs } from './state.js';
 
 /**
  * State-drift detection. A servo press can miss and the kit's `heater` flag is only its belief,
@@ -83,8 +83,8 @@ export function deferUnderPull(d: EngineState, fit: Fit, nowMs: number): boolean
  * leaves the heater off: the bath cools, it does not overheat, so waiting costs no safety.
  */
 function loadExpected(cfg: EngineConfig, d: EngineState, p: PendingPress): boolean {
-  const reachedMs = d.cook?.reachedMs ?? null;
-  return reachedMs !== null && p.atMs - reachedMs < cfg.loadWindowMs;
+  const ms = sinceReachedMs(d, p.atMs);
+  return ms !== null && ms < cfg.loadWindowMs;
 }
 
 export function verifyPending(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {
