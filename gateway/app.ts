@@ -55,7 +55,7 @@ import { ensurePki, type Pki, pkiPaths } from './tls/pki.js';
  * part goes into the list after the parts it uses.
  */
 export interface Gateway {
-  start(): Promise<{ httpPort: number; mqttPort: number; plainPort: number | undefined }>;
+  start(): Promise<{ httpPort: number; mqttPort: number; plainPort: number | undefined; proxyPort: number | undefined }>;
   stop(): Promise<void>;
   readonly stats: Stats;
   readonly ingest: IngestPipeline;
@@ -285,10 +285,10 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         log.info({ tokenFile }, 'no operator token issued yet: the local API is closed until `sousvide gateway token`');
       }
       log.info(
-        { mqttPort: broker.mqttPort, plainPort: broker.plainPort, httpPort, caFile: pki.caFile, devices: directory.size },
+        { mqttPort: broker.mqttPort, plainPort: broker.plainPort, proxyPort: broker.proxyPort, httpPort, caFile: pki.caFile, devices: directory.size },
         'gateway started',
       );
-      return { httpPort, mqttPort: broker.mqttPort, plainPort: broker.plainPort };
+      return { httpPort, mqttPort: broker.mqttPort, plainPort: broker.plainPort, proxyPort: broker.proxyPort };
     },
     async stop() {
       const held = lock !== undefined;

@@ -44,6 +44,16 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       help: 'Plain-TCP MQTT listener port; unset = off (PROTOCOL: TLS by default).',
     }),
     plainHost: opt(z.string(), { kind: 'string', default: '127.0.0.1', help: 'Address the plain-TCP listener binds to when enabled.' }),
+    proxyPort: opt(Port.optional(), {
+      kind: 'int',
+      unit: 'port',
+      help: 'Listener for a TLS terminator in front of the gateway (HAProxy with send-proxy-v2): plain MQTT, each connection opened by a PROXY protocol v2 header naming the kit; unset = off.',
+    }),
+    proxyHost: opt(z.string(), {
+      kind: 'string',
+      default: '127.0.0.1',
+      help: 'Address the TLS-terminator listener binds to; only the terminator may reach it.',
+    }),
     publicHost: opt(HostOrIp.optional(), {
       kind: 'string',
       help: "Host name kits use to reach this gateway (in the server certificate and mqttUrl); default: this machine's host name.",
@@ -407,6 +417,7 @@ function sharedPortProblems(config: GatewayConfig): string[] {
   const listeners = [
     { key: 'mqtt.port', port: config.mqtt.port, host: config.mqtt.host },
     { key: 'mqtt.plainPort', port: config.mqtt.plainPort, host: config.mqtt.plainHost },
+    { key: 'mqtt.proxyPort', port: config.mqtt.proxyPort, host: config.mqtt.proxyHost },
     { key: 'http.port', port: config.http.port, host: config.http.host },
   ];
   const wildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '';

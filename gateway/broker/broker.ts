@@ -46,6 +46,8 @@ export class GatewayBroker {
   private readonly sweeper: NodeJS.Timeout;
   mqttPort = 0;
   plainPort: number | undefined;
+  /** The listener behind a TLS terminator (mqtt.proxyPort), when on. */
+  proxyPort: number | undefined;
 
   constructor(private readonly d: BrokerDeps) {
     const c = d.config;
@@ -150,6 +152,10 @@ export class GatewayBroker {
     if (c.mqtt.plainPort !== undefined) {
       this.plainPort = await this.listeners.listenPlain({ port: c.mqtt.plainPort, host: c.mqtt.plainHost });
       this.d.log.warn({ port: this.plainPort, host: c.mqtt.plainHost }, 'plain-TCP MQTT listener enabled (no TLS)');
+    }
+    if (c.mqtt.proxyPort !== undefined) {
+      this.proxyPort = await this.listeners.listenProxied({ port: c.mqtt.proxyPort, host: c.mqtt.proxyHost });
+      this.d.log.info({ port: this.proxyPort, host: c.mqtt.proxyHost }, 'MQTT listener for a TLS terminator (PROXY protocol v2)');
     }
   }
 

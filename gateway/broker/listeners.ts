@@ -4,6 +4,7 @@ import type { Stats } from '../stats.js';
 import type { AuthThrottle, TokenBucket } from './limits.js';
 import { acceptMqtt, type MqttVersionDeps } from './mqtt5/adapter.js';
 import { PacketGuard } from './packet-guard.js';
+import { readProxyHeader } from './proxy-header.js';
 import { isCounted, markCounted } from './refusal.js';
 
 export interface ListenerDeps {
@@ -63,8 +64,49 @@ export class Listeners {
     return this.bind(server, opts.port, opts.host);
   }
 
+  /**
+   * Plain MQTT behind a TLS terminator (HAProxy `send-proxy-v2`, docs/deploy-gateway.md): each
+   * connection must open with a PROXY protocol v2 header, and the kit's address in it is the one
+   * the limits, bans and the security log use. A connection without one is refused and counted
+   * (`conn_refused_total{reason="proxy_header"}`); so is one that sends no header in time.
+   */
+  async listenProxied(opts: { port: number; host: string }): Promise<number> {
+    const server = createTcpServer((socket) => this.readProxyHeader(socket));
+    return this.bind(server, opts.port, opts.host);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  private readProxyHeader(socket: Socket): void {
+    let head: Buffer = Buffer.alloc(0);
+    const refuse = () => {
+      this.d.stats.incLabel('conn_refused', 'proxy_header');
+      socket.destroy();
+    };
+    const timer = setTimeout(() => {
+      socket.removeListener('data', onData);
+      refuse();
+    }, this.d.handshakeTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const h = readProxyHeader(head);
+      if (h.kind === 'more') return;
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      if (h.kind === 'bad') return refuse();
+      socket.pause();
+      // The terminator's own address stays for a LOCAL header (its health check).
+      if (h.source !== null) Object.defineProperty(socket, 'remoteAddress', { value: h.source, configurable: true });
+      if (head.length > h.length) socket.unshift(head.subarray(h.length));
+      if (!this.admit(socket)) return;
+      this.accept(socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('error', () => {}); // a reset before the header; accept() adds the same guard after it
   }
 
   /** Raw-socket admission; returns false (and destroys the socket) when a limit refuses it. */

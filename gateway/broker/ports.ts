@@ -25,6 +25,7 @@ export interface BrokerFront {
   readonly connectedClients: number;
   readonly mqttPort: number;
   readonly plainPort: number | undefined;
+  readonly proxyPort: number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Ends a device's connection at once (revoked or rotated credentials); true when it was connected here. */

@@ -40,7 +40,7 @@ export interface NodeReport {
 export type NodeMessage =
   /** The node process has loaded and listens for its `init` (a message sent earlier would be lost). */
   | { t: 'hello' }
-  | { t: 'ready'; mqttPort: number; plainPort: number | undefined }
+  | { t: 'ready'; mqttPort: number; plainPort: number | undefined; proxyPort: number | undefined }
   /** One event-loop turn's uplinks, valid telemetry as columns (uplink-columns.ts). */
   | { t: 'up'; batch: UplinkBatch }
   | NodeReport

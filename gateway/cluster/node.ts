@@ -101,5 +101,5 @@ async function start({ config, index, nodes }: Init): Promise<void> {
   });
   await broker.start();
   reporter.start();
-  send({ t: 'ready', mqttPort: broker.mqttPort, plainPort: broker.plainPort });
+  send({ t: 'ready', mqttPort: broker.mqttPort, plainPort: broker.plainPort, proxyPort: broker.proxyPort });
 }

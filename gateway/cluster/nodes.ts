@@ -57,6 +57,7 @@ export class BrokerNodes implements BrokerFront {
   private stopping = false;
   mqttPort = 0;
   plainPort: number | undefined;
+  proxyPort: number | undefined;
 
   constructor(private readonly d: BrokerNodesDeps) {
     this.nodes = Array.from({ length: d.config.mqtt.nodes }, (_, index) => ({
@@ -133,6 +134,7 @@ export class BrokerNodes implements BrokerFront {
           n.up = true;
           this.mqttPort = m.mqttPort;
           this.plainPort = m.plainPort;
+          this.proxyPort = m.proxyPort;
           resolve();
         } else if (m.t === 'failed') reject(new Error(`broker node ${n.index} failed to start: ${m.error}`));
         else this.onMessage(n, link, m);

@@ -17,6 +17,8 @@ export interface GatewayFixture {
   dataDir: string;
   mqttPort: number;
   httpPort: number;
+  /** The TLS-terminator listener's port, when the test turned `mqtt.proxyPort` on. */
+  proxyPort: number | undefined;
   ca: Buffer;
   addKit(id: string): Promise<string>;
   addCertKit(id: string): { cert: Buffer; key: Buffer };
@@ -39,7 +41,7 @@ export async function startGateway(
     overrides: { dataDir, 'mqtt.port': 0, 'mqtt.host': '127.0.0.1', 'http.port': 0, 'log.level': 'warn', ...overrides },
   });
   const gateway = buildGateway(config, log ?? createLogger({ name: 'gateway-test', level: 'warn', pretty: false }), options);
-  const { mqttPort, httpPort } = await gateway.start();
+  const { mqttPort, httpPort, proxyPort } = await gateway.start();
   const ca = readFileSync(gateway.pki.caFile);
   let reader: Database | undefined;
   let stopped = false;
@@ -51,6 +53,7 @@ export async function startGateway(
     dataDir,
     mqttPort,
     httpPort,
+    proxyPort,
     ca,
     async addKit(id) {
       return (await provisionSecret(config, id)).secret;

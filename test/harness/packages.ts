@@ -87,5 +87,6 @@ export const BINARIES = {
   },
   influxd: { binary: 'influxd', candidates: ['/usr/bin/influxd'], aptPackage: 'influxdb', urlEnv: 'INFLUX_URL' },
   mosquitto: { binary: 'mosquitto', candidates: ['/usr/sbin/mosquitto'], aptPackage: 'mosquitto' },
+  haproxy: { binary: 'haproxy', candidates: ['/usr/sbin/haproxy'], aptPackage: 'haproxy' },
   chromium: { binary: 'chromium', candidates: ['/usr/bin/chromium'], aptPackage: 'chromium' },
 } satisfies Record<string, BinarySpec>;
