@@ -285,7 +285,14 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         log.info({ tokenFile }, 'no operator token issued yet: the local API is closed until `sousvide gateway token`');
       }
       log.info(
-        { mqttPort: broker.mqttPort, plainPort: broker.plainPort, proxyPort: broker.proxyPort, httpPort, caFile: pki.caFile, devices: directory.size },
+        {
+          mqttPort: broker.mqttPort,
+          plainPort: broker.plainPort,
+          proxyPort: broker.proxyPort,
+          httpPort,
+          caFile: pki.caFile,
+          devices: directory.size,
+        },
         'gateway started',
       );
       return { httpPort, mqttPort: broker.mqttPort, plainPort: broker.plainPort, proxyPort: broker.proxyPort };

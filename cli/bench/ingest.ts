@@ -2,8 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientModel, PartitionCounters } from '../../loadtest/partition.js';
-import { processTreeCpuMs } from '../../loadtest/proc-cpu.js';
+import { processRssBytes, processTreeCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
+import { startTlsTerminator } from '../../loadtest/targets/haproxy.js';
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
 import { startRedisServer } from '../../loadtest/targets/redis.js';
@@ -22,6 +23,8 @@ export interface IngestBenchOptions {
   client?: ClientModel;
   /** The gateway's mqtt.nodes (default 1); above 1 the bench runs a private Redis for the nodes (ADR 024). */
   gatewayNodes?: number;
+  /** `haproxy`: the gateway's kits connect through HAProxy terminating TLS (mqtt.proxyPort); its processes count as the gateway's. */
+  tlsTerminator?: 'none' | 'haproxy';
   /** Also run each gateway with this many open GET /v1/stream clients (a pair: without, then with; ADR 034). */
   streams?: number;
   /** What each stream client follows: K kits (`?devices=`, round-robin), or 0 (default) the fleet stream. */
@@ -75,6 +78,8 @@ interface Target {
   label: string;
   port: number;
   pid: number | undefined;
+  /** Other processes that count as the broker's (a TLS terminator in front of the gateway). */
+  helperPids?: number[];
   /** The gateway's local API (stream clients). */
   http?: { port: number; token: string };
   /** Kits that run a cook (their commands are timed). */
@@ -99,20 +104,43 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
       return { label: broker, port, pid: m.child.pid, commandKits: [], stop: () => m.stop() };
     }
     const main = broker === 'baseline' ? o.baselineMain : undefined;
-    const gw = await hosted.start(join(work, `${broker}-${n}.log`), { nodes, clusterRedisUrl: redis?.url, main });
+    const proxyPort = o.tlsTerminator === 'haproxy' ? await freePort() : undefined;
+    const gw = await hosted.start(join(work, `${broker}-${n}.log`), { nodes, clusterRedisUrl: redis?.url, main, proxyPort });
+    const terminatorPort = proxyPort === undefined ? undefined : await freePort();
+    const terminator =
+      proxyPort === undefined || terminatorPort === undefined
+        ? undefined
+        : await startTlsTerminator({
+            dir: work,
+            port: terminatorPort,
+            backendPort: proxyPort,
+            certFile: hosted.pki.serverCertFile,
+            keyFile: hosted.pki.serverKeyFile,
+            kits: n,
+          });
+    const helperPids = terminator?.pids ?? [];
     // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
     // readings drive the engine, whose commands they time.
     const commandKits = hosted.kits.slice(0, Math.min(200, Math.ceil(n / 10))).map((k) => k.id);
     await startCooks(gw.httpPort, hosted.token, commandKits);
     const base = broker === 'baseline' ? 'gateway (baseline)' : 'gateway';
+    const parts = [nodes > 1 ? `${nodes} broker nodes` : '', terminator ? `behind ${helperPids.length} HAProxy` : ''].filter(Boolean);
     return {
-      label: nodes > 1 ? `${base} (${nodes} broker nodes)` : base,
-      port: gw.mqttPort,
+      label: parts.length ? `${base} (${parts.join(', ')})` : base,
+      port: terminatorPort ?? gw.mqttPort,
       pid: gw.child.pid,
+      helperPids,
       commandKits,
       http: { port: gw.httpPort, token: hosted.token },
-      sample: async () => parseSample(await gw.metrics()),
-      stop: () => gw.stop(),
+      sample: async () => {
+        const s = parseSample(await gw.metrics());
+        const helpers = helperPids.reduce((sum, pid) => sum + (processRssBytes(pid) ?? 0), 0);
+        return s.rss === null ? s : { ...s, rss: s.rss + helpers / 2 ** 20 };
+      },
+      stop: async () => {
+        await terminator?.stop();
+        await gw.stop();
+      },
     };
   };
 
@@ -171,7 +199,7 @@ async function runOne(
   o.log(`${target.label}: ${n} kits × ${o.rate} msg/s for ${o.durationS} s …`);
   // The broker's CPU is read once every kit has connected (handshakes and scrypt excluded)
   // and again at the end, against the messages acknowledged in between.
-  const steady = new BrokerCpuWindow(target.pid, n);
+  const steady = new BrokerCpuWindow([target.pid, ...(target.helperPids ?? [])], n);
   const withSecrets = target.label !== 'mosquitto';
   const result = await runPartitions(
     {
@@ -297,18 +325,28 @@ class BrokerCpuWindow {
   private acked0 = 0;
 
   constructor(
-    private readonly pid: number | undefined,
+    private readonly pids: (number | undefined)[],
     private readonly kits: number,
   ) {}
 
+  private cpuMs(): number | null {
+    let sum = 0;
+    for (const pid of this.pids) {
+      const ms = processTreeCpuMs(pid);
+      if (ms === null) return null;
+      sum += ms;
+    }
+    return sum;
+  }
+
   progress(total: PartitionCounters): void {
     if (this.cpu0 !== null || total.connected + total.connectFailed < this.kits) return;
-    this.cpu0 = processTreeCpuMs(this.pid);
+    this.cpu0 = this.cpuMs();
     this.acked0 = total.acked;
   }
 
   finish(acked: number): number | null {
-    const cpu1 = processTreeCpuMs(this.pid);
+    const cpu1 = this.cpuMs();
     if (this.cpu0 === null || cpu1 === null || acked <= this.acked0) return null;
     return Math.round(((cpu1 - this.cpu0) * 1000) / (acked - this.acked0));
   }

@@ -20,7 +20,7 @@ export interface HostedGateway {
   /** `nodes` > 1: that many broker node processes routing through the Redis at `clusterRedisUrl` (ADR 024). */
   start(
     logFile: string,
-    opts?: { nodes?: number; clusterRedisUrl?: string; main?: string },
+    opts?: { nodes?: number; clusterRedisUrl?: string; main?: string; proxyPort?: number },
   ): Promise<GatewayProcess & { mqttPort: number; httpPort: number }>;
 }
 
@@ -50,7 +50,11 @@ export async function prepareHostedGateway(dir: string, count: number, prefix = 
         httpPort,
         logFile,
         main: opts.main,
-        extraArgs: ['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn', ...cluster],
+        extraArgs: [
+          ...['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn'],
+          ...cluster,
+          ...(opts.proxyPort === undefined ? [] : ['--mqtt-proxy-port', String(opts.proxyPort)]),
+        ],
       });
       return Object.assign(gw, { mqttPort, httpPort });
     },
