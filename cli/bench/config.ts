@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { clientOption } from '../../loadtest/client-option.js';
+import { tlsTerminatorOption } from '../../loadtest/targets/haproxy.js';
 import { defineConfig } from '../../shared/config/load.js';
-import { choiceListOption, choiceOption, intListOption, intOption, numberOption } from '../../shared/config/options.js';
+import { choiceListOption, intListOption, intOption, numberOption } from '../../shared/config/options.js';
 import { opt } from '../../shared/config/spec.js';
 import { checkWritableFile } from '../../shared/fs/paths.js';
 
@@ -40,10 +41,7 @@ export const benchIngestConfig = defineConfig(
       default: 1,
       help: "The gateway's mqtt.nodes: broker processes on the MQTT port (above 1 a private Redis is started).",
     }),
-    tlsTerminator: choiceOption(['none', 'haproxy'], 'none or haproxy', {
-      default: 'none',
-      help: "haproxy: the gateway's kits connect through HAProxy terminating TLS (mqtt.proxyPort, docs/deploy-gateway.md); its processes' RSS and CPU count as the gateway's.",
-    }),
+    tlsTerminator: tlsTerminatorOption,
     brokers: choiceListOption(['baseline', 'gateway', 'mosquitto'], 'baseline, gateway and/or mosquitto', {
       default: ['gateway', 'mosquitto'],
       help: 'Brokers to measure (baseline: the build named by --baseline; added first when --baseline is given).',

@@ -117,6 +117,9 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
             certFile: hosted.pki.serverCertFile,
             keyFile: hosted.pki.serverKeyFile,
             kits: n,
+          }).catch(async (err: unknown) => {
+            await gw.stop();
+            throw err;
           });
     const helperPids = terminator?.pids ?? [];
     // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their

@@ -31,6 +31,7 @@ export const loadtestCommand: Command = {
       sinks: c0.sinks,
       maxInFlight: c0.mode === 'closed' ? c0.inflight : 0,
       gatewayNodes: c0.gatewayNodes,
+      tlsTerminator: c0.tlsTerminator,
       runId,
       maxAttempts: c0.maxAttempts,
       partTimeoutS: c0.partTimeout ?? c0.duration + 120,

@@ -72,6 +72,10 @@ export class Listeners {
    */
   async listenProxied(opts: { port: number; host: string }): Promise<number> {
     const server = createTcpServer((socket) => this.readProxyHeader(socket));
+    // Connections still waiting for their header are not yet admitted (no address to key on):
+    // the server's own cap bounds them too.
+    server.maxConnections = this.d.maxConnections;
+    server.on('drop', () => this.d.stats.incLabel('conn_refused', 'max_connections'));
     return this.bind(server, opts.port, opts.host);
   }
 

@@ -153,3 +153,19 @@ t.test('a header split over several packets, and the CONNECT in the same packet 
   s.write(Buffer.concat([h.subarray(20), connect]));
   t.same([...(await reply).subarray(0, 4)], [0x20, 0x02, 0x00, 0x00], 'CONNACK, accepted');
 });
+
+t.test('connections still waiting for their header count against mqtt.maxConnections', async (t) => {
+  const gw = await startGateway(t, { 'mqtt.proxyPort': 0, 'mqtt.maxConnections': 2, 'mqtt.connectTimeoutMs': 5000 });
+  const open = (): Promise<Socket> =>
+    new Promise((resolve) => {
+      const s = netConnect(gw.proxyPort as number, '127.0.0.1', () => resolve(s));
+      s.on('error', () => {});
+      t.teardown(() => s.destroy());
+    });
+  await open();
+  await open();
+  const third = await open();
+  await new Promise<void>((resolve) => third.once('close', () => resolve()));
+  t.pass('the third silent connection is closed at once, not after the header deadline');
+  t.equal(counter(await gw.metrics(), 'conn_refused_total', 'max_connections'), 1);
+});

@@ -3,6 +3,7 @@ import { defineConfig } from '../../shared/config/load.js';
 import { choiceOption, intOption, numberOption } from '../../shared/config/options.js';
 import { opt } from '../../shared/config/spec.js';
 import { clientOption } from '../client-option.js';
+import { tlsTerminatorOption } from '../targets/haproxy.js';
 
 /**
  * `sousvide loadtest` options (docs/load-test-scenarios.md; docs/config.md is generated from this).
@@ -33,6 +34,7 @@ export const loadtestConfig = defineConfig(
       default: 1,
       help: "The gateway's mqtt.nodes: broker processes on the MQTT port (above 1 they route through Redis: the cloud's private one, or one started for a gateway-only run).",
     }),
+    tlsTerminator: tlsTerminatorOption,
     runId: opt(
       z
         .string()

@@ -6,6 +6,7 @@ import { closeStoreServers, type Stores, startStores } from '../chaos/topology.j
 import type { ClientModel } from '../partition.js';
 import { type LoadResult, runPartitions } from '../run-partitions.js';
 import { startFullStack } from '../targets/full-stack.js';
+import { startTlsTerminator, type TlsTerminator, type TlsTerminatorKind } from '../targets/haproxy.js';
 import { freePort, type HostedGateway, prepareHostedGateway, startCooks } from '../targets/hosted-gateway.js';
 import { startRedisServer } from '../targets/redis.js';
 import { renderChart } from './chart.js';
@@ -43,6 +44,8 @@ export interface LoadtestOptions {
    * (ADR 024): the private one the cloud uses, or one started for a gateway-only run.
    */
   gatewayNodes?: number;
+  /** haproxy: the kits reach the gateway through HAProxy terminating TLS (ADR 065), metered as `haproxy-<n>`. */
+  tlsTerminator?: TlsTerminatorKind;
   runId: string;
   maxAttempts: number;
   partTimeoutS: number;
@@ -124,16 +127,35 @@ async function gatewayAttempt(
   nofile: number | null,
 ): Promise<AttemptResult> {
   const gatewayLog = join(work, `gateway-${attempt}.log`);
-  const gw = await hosted.start(gatewayLog, { nodes: o.gatewayNodes ?? 1, clusterRedisUrl: redis?.url });
+  const proxyPort = o.tlsTerminator === 'haproxy' ? await freePort() : undefined;
+  const gw = await hosted.start(gatewayLog, { nodes: o.gatewayNodes ?? 1, clusterRedisUrl: redis?.url, proxyPort });
+  const terminator =
+    proxyPort === undefined
+      ? undefined
+      : await startTlsTerminator({
+          dir: work,
+          port: await freePort(),
+          backendPort: proxyPort,
+          certFile: hosted.pki.serverCertFile,
+          keyFile: hosted.pki.serverKeyFile,
+          kits: o.connections,
+        }).catch(async (err: unknown) => {
+          await gw.stop();
+          throw err;
+        });
   const timeline = new Timeline(() => gw.metrics());
-  const meter = new ProcessMeter([gatewayRoot(gw.child.pid), ...(redis ? [{ group: 'redis-server', pid: redis.pid }] : [])]);
+  const meter = new ProcessMeter([
+    gatewayRoot(gw.child.pid),
+    ...terminatorRoots(terminator),
+    ...(redis ? [{ group: 'redis-server', pid: redis.pid }] : []),
+  ]);
   meter.start();
   const result = await load(
     o,
     work,
     dir,
     attempt,
-    { mqttPort: gw.mqttPort, httpPort: gw.httpPort, caFile: hosted.pki.caFile },
+    { mqttPort: terminator?.port ?? gw.mqttPort, httpPort: gw.httpPort, caFile: hosted.pki.caFile },
     hosted,
     timeline,
   );
@@ -141,6 +163,7 @@ async function gatewayAttempt(
   const metrics = await gw.metrics().catch(() => null);
   const connection = connectionSummary(o.runId, attempt, o.connections, o.durationS, result, nofile);
   connection.processes = meter.stop(connection.acked_total);
+  await terminator?.stop();
   await gw.stop();
   if (existsSync(gatewayLog)) copyFileSync(gatewayLog, join(dir, 'gateway.log'));
   writeRunFiles(o, dir, attempt, connection, timeline);
@@ -177,11 +200,13 @@ async function fullAttempt(
     workDir: stackDir,
     kits: o.connections,
     gatewayNodes: o.gatewayNodes ?? 1,
+    tlsTerminator: o.tlsTerminator,
     log: o.log,
   });
   try {
     const roots: MeteredRoot[] = [
       gatewayRoot(stack.topology.gateway.child?.pid),
+      ...terminatorRoots(stack.terminator),
       ...stack.topology.clouds.map((c) => ({ group: 'cloud', pid: c.child?.pid })),
       // Only the store servers this run started (an external one named by REDIS_URL etc. has no pid here).
       { group: 'influxd', pid: stores.influx.process?.pid },
@@ -316,4 +341,9 @@ function appendResultRow(o: LoadtestOptions, r: AttemptResult): void {
     o.resultsFile,
     `| ${o.runId} | ${r.attempt} | \`${o.command}\` | ${o.sinks} | ${c.kits} | ${c.connected} | ${c.published_total} | ${c.acked_total} | ${pct(c.connection_success_rate)} | ${ms(c.puback_ms.p95)} | ${pct(b?.business_pipeline_success_rate)} | ${pct(b?.business_core_pipeline_success_rate)} | ${ms(c.telemetry_to_command_ms.p99)} | ${ms(c.publish_to_visible_ms?.p95)} | ${gatewayRss ?? '–'} |\n`,
   );
+}
+
+/** Each HAProxy process in front of the gateway, metered on its own (`haproxy-0`, `haproxy-1`, …). */
+function terminatorRoots(t: TlsTerminator | undefined): MeteredRoot[] {
+  return (t?.pids ?? []).map((pid, i) => ({ group: `haproxy-${i}`, pid }));
 }

@@ -6,7 +6,16 @@ import type { BusinessSummary, ConnectionSummary } from './summaries.js';
  * process cost (which one ran out), for a reader who does not open the JSON.
  */
 export function summaryMarkdown(
-  o: { runId: string; command: string; sinks: string; connections: number; mps: number; durationS: number; gatewayNodes?: number },
+  o: {
+    runId: string;
+    command: string;
+    sinks: string;
+    connections: number;
+    mps: number;
+    durationS: number;
+    gatewayNodes?: number;
+    tlsTerminator?: string;
+  },
   attempt: number,
   c: ConnectionSummary,
   b: BusinessSummary | null,
@@ -16,7 +25,7 @@ export function summaryMarkdown(
   const lines = [
     `# Load test ${o.runId}, attempt ${attempt}`,
     '',
-    `\`${o.command}\`: ${o.connections} kits × ${o.mps} msg/s for ${o.durationS} s, sinks ${o.sinks}, gateway broker nodes ${o.gatewayNodes ?? 1}.`,
+    `\`${o.command}\`: ${o.connections} kits × ${o.mps} msg/s for ${o.durationS} s, sinks ${o.sinks}, gateway broker nodes ${o.gatewayNodes ?? 1}${o.tlsTerminator === 'haproxy' ? ', kits through HAProxy terminating TLS' : ''}.`,
     '',
     `- kits connected: ${c.connected}/${c.kits}; published ${c.published_total}, acknowledged ${c.acked_total}, failed ${c.failed_total} (connection success ${pct(c.connection_success_rate)})`,
     `- PUBACK p50 / p95 / p99: ${ms(c.puback_ms.p50)} / ${ms(c.puback_ms.p95)} / ${ms(c.puback_ms.p99)}`,

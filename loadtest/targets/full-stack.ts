@@ -1,6 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pkiPaths } from '../../gateway/tls/pki.js';
 import { type Stores, Topology } from '../chaos/topology.js';
+import { startTlsTerminator, type TlsTerminator, type TlsTerminatorKind } from './haproxy.js';
+import { freePort } from './hosted-gateway.js';
 
 /**
  * The whole pipeline as a load-test target ("all sinks on"): private InfluxDB, Redis and MariaDB,
@@ -11,6 +14,9 @@ import { type Stores, Topology } from '../chaos/topology.js';
  */
 export interface FullStack {
   topology: Topology;
+  /** HAProxy in front of the gateway, when the run asked for it (ADR 065). */
+  terminator?: TlsTerminator;
+  /** Where the kits connect: the gateway's TLS port, or the terminator's. */
   mqttPort: number;
   httpPort: number;
   caFile: string;
@@ -27,11 +33,20 @@ export interface FullStack {
 
 export async function startFullStack(
   stores: Stores,
-  o: { runId: string; workDir: string; kits: number; gatewayNodes?: number; log: (line: string) => void },
+  o: {
+    runId: string;
+    workDir: string;
+    kits: number;
+    gatewayNodes?: number;
+    tlsTerminator?: TlsTerminatorKind;
+    log: (line: string) => void;
+  },
 ): Promise<FullStack> {
   // Broker nodes (ADR 024) route through the cloud's private Redis, directly (not through its fault proxy).
   const nodes =
     (o.gatewayNodes ?? 1) > 1 ? ['--mqtt-nodes', String(o.gatewayNodes), '--mqtt-cluster-redis-url', stores.redis.directUrl] : [];
+  const proxyPort = o.tlsTerminator === 'haproxy' ? await freePort() : undefined;
+  const proxied = proxyPort === undefined ? [] : ['--mqtt-proxy-port', String(proxyPort)];
   const topology = await Topology.start(
     {
       runId: o.runId,
@@ -39,7 +54,7 @@ export async function startFullStack(
       kits: o.kits,
       clouds: 1,
       // Every kit connects from this host: no per-address connection rate (as hosted-gateway.ts).
-      gatewayArgs: ['--mqtt-conn-rate-per-addr', '0', ...nodes],
+      gatewayArgs: ['--mqtt-conn-rate-per-addr', '0', ...nodes, ...proxied],
       // The visibility probe reads a few devices several times a second with one viewer key.
       cloudArgs: ['--rate-limit-key-per-min', '1000000', '--rate-limit-gateway-per-min', '1000000'],
       distinctSources: false,
@@ -47,6 +62,21 @@ export async function startFullStack(
     stores,
     o.log,
   );
+  const pki = pkiPaths(topology.dataDir);
+  const terminator =
+    proxyPort === undefined
+      ? undefined
+      : await startTlsTerminator({
+          dir: o.workDir,
+          port: await freePort(),
+          backendPort: proxyPort,
+          certFile: pki.serverCertFile,
+          keyFile: pki.serverKeyFile,
+          kits: o.kits,
+        }).catch(async (err: unknown) => {
+          await topology.close();
+          throw err;
+        });
   const caFile = join(o.workDir, 'gateway-ca.pem');
   writeFileSync(caFile, topology.ca);
   const cloud = topology.clouds[0];
@@ -58,7 +88,8 @@ export async function startFullStack(
   };
   return {
     topology,
-    mqttPort: topology.mqttPort,
+    terminator,
+    mqttPort: terminator?.port ?? topology.mqttPort,
     httpPort: topology.gateway.port,
     caFile,
     operatorToken: topology.operatorToken,
@@ -75,6 +106,9 @@ export async function startFullStack(
       }
       return null;
     },
-    stop: () => topology.close(),
+    async stop() {
+      await terminator?.stop();
+      await topology.close();
+    },
   };
 }

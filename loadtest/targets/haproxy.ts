@@ -1,7 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { choiceOption } from '../../shared/config/options.js';
 import { canConnect } from './mosquitto.js';
+
+/** `--tls-terminator` of `bench ingest` and `loadtest`: who holds the kits' TLS. */
+export const tlsTerminatorOption = choiceOption(['none', 'haproxy'], 'none or haproxy', {
+  default: 'none',
+  help: "haproxy: the kits connect through HAProxy terminating TLS in front of the gateway's mqtt.proxyPort (ADR 065); its processes' RSS and CPU count as the gateway's.",
+});
+export type TlsTerminatorKind = 'none' | 'haproxy';
 
 /** Kits one HAProxy process holds: two descriptors a kit (the kit's and the gateway's side) under a 20,000 open-files limit. */
 export const KITS_PER_TERMINATOR = 6000;
@@ -33,6 +41,8 @@ export function terminatorConfig(o: { port: number; host: string; backendPort: n
 }
 
 export interface TlsTerminator {
+  /** Where the kits connect. */
+  port: number;
   pids: number[];
   stop(): Promise<void>;
 }
@@ -65,11 +75,14 @@ export async function startTlsTerminator(o: {
   const exited = children.map((c) => new Promise<void>((resolve) => c.on('exit', () => resolve())));
   const deadline = Date.now() + 15_000;
   while (!(await canConnect(o.port))) {
-    if (children.some((c) => c.exitCode !== null) || Date.now() > deadline)
+    if (children.some((c) => c.exitCode !== null) || Date.now() > deadline) {
+      for (const c of children) c.kill('SIGKILL');
       throw new Error(`haproxy did not start; see ${join(o.dir, 'terminator.log')}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
+    port: o.port,
     pids: children.map((c) => c.pid as number),
     async stop() {
       for (const c of children) c.kill('SIGTERM');
