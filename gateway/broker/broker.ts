@@ -9,6 +9,7 @@ import { brokerHooks } from './hooks.js';
 import { AuthThrottle, TokenBucket } from './limits.js';
 import { Listeners } from './listeners.js';
 import type { IngestPort, SecurityRecorder } from './ports.js';
+import { isLoopbackHost } from './proxy-header.js';
 import { installFastPuback } from './puback-write.js';
 import { isCounted, markCounted, protocolErrorReason } from './refusal.js';
 import { watchRemoteTakeovers } from './remote-takeover.js';
@@ -156,6 +157,12 @@ export class GatewayBroker {
     if (c.mqtt.proxyPort !== undefined) {
       this.proxyPort = await this.listeners.listenProxied({ port: c.mqtt.proxyPort, host: c.mqtt.proxyHost });
       this.d.log.info({ port: this.proxyPort, host: c.mqtt.proxyHost }, 'MQTT listener for a TLS terminator (PROXY protocol v2)');
+      // Whoever reaches this port names the address the limits and bans key on.
+      if (!isLoopbackHost(c.mqtt.proxyHost))
+        this.d.log.warn(
+          { host: c.mqtt.proxyHost },
+          'mqtt.proxyHost is not a loopback address: anything that reaches the TLS-terminator port can claim any kit address; firewall it to the terminator',
+        );
     }
   }
 

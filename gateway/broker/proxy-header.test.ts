@@ -1,6 +1,6 @@
 import * as pp from 'proxy-protocol-js';
 import t from 'tap';
-import { MAX_PROXY_HEADER_BYTES, readProxyHeader } from './proxy-header.js';
+import { isLoopbackHost, MAX_PROXY_HEADER_BYTES, readProxyHeader } from './proxy-header.js';
 
 const v4Header = () =>
   Buffer.from(
@@ -50,4 +50,10 @@ t.test('anything else is refused with its reason', async (t) => {
   const short = v4Header();
   short.writeUInt16BE(4, 14); // shorter than IPv4's 12 bytes of addresses
   t.match(readProxyHeader(short.subarray(0, 20)), { kind: 'bad', reason: /shorter/ });
+});
+
+t.test('loopback hosts (the terminator listener warns on any other)', async (t) => {
+  for (const h of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) t.ok(isLoopbackHost(h), h);
+  for (const h of ['0.0.0.0', '::', '', '192.168.1.10', '10.0.0.1', '127.0.0.1.example.com', '::ffff:10.0.0.1'])
+    t.notOk(isLoopbackHost(h), h);
 });
