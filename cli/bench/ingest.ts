@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClientModel, PartitionCounters } from '../../loadtest/partition.js';
 import { processRssBytes, processTreeCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
-import { startTlsTerminator } from '../../loadtest/targets/haproxy.js';
+import { startTlsTerminator, type TlsTerminatorKind } from '../../loadtest/targets/haproxy.js';
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
 import { startRedisServer } from '../../loadtest/targets/redis.js';
@@ -24,7 +24,7 @@ export interface IngestBenchOptions {
   /** The gateway's mqtt.nodes (default 1); above 1 the bench runs a private Redis for the nodes (ADR 024). */
   gatewayNodes?: number;
   /** `haproxy`: the gateway's kits connect through HAProxy terminating TLS (mqtt.proxyPort); its processes count as the gateway's. */
-  tlsTerminator?: 'none' | 'haproxy';
+  tlsTerminator?: TlsTerminatorKind;
   /** Also run each gateway with this many open GET /v1/stream clients (a pair: without, then with; ADR 034). */
   streams?: number;
   /** What each stream client follows: K kits (`?devices=`, round-robin), or 0 (default) the fleet stream. */
@@ -106,13 +106,12 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
     const main = broker === 'baseline' ? o.baselineMain : undefined;
     const proxyPort = o.tlsTerminator === 'haproxy' ? await freePort() : undefined;
     const gw = await hosted.start(join(work, `${broker}-${n}.log`), { nodes, clusterRedisUrl: redis?.url, main, proxyPort });
-    const terminatorPort = proxyPort === undefined ? undefined : await freePort();
     const terminator =
-      proxyPort === undefined || terminatorPort === undefined
+      proxyPort === undefined
         ? undefined
         : await startTlsTerminator({
             dir: work,
-            port: terminatorPort,
+            port: await freePort(),
             backendPort: proxyPort,
             certFile: hosted.pki.serverCertFile,
             keyFile: hosted.pki.serverKeyFile,
@@ -130,7 +129,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
     const parts = [nodes > 1 ? `${nodes} broker nodes` : '', terminator ? `behind ${helperPids.length} HAProxy` : ''].filter(Boolean);
     return {
       label: parts.length ? `${base} (${parts.join(', ')})` : base,
-      port: terminatorPort ?? gw.mqttPort,
+      port: terminator?.port ?? gw.mqttPort,
       pid: gw.child.pid,
       helperPids,
       commandKits,

@@ -17,7 +17,7 @@ export const KITS_PER_TERMINATOR = 6000;
 /**
  * HAProxy as the TLS terminator in front of the gateway (docs/deploy-gateway.md, "TLS offload"):
  * it holds the kits' TLS and hands each connection to the gateway's `mqtt.proxyPort` with a
- * PROXY protocol v2 header. This is the configuration the deployment guide shows.
+ * PROXY protocol v2 header. The settings are the deployment guide's, on a private port.
  */
 export function terminatorConfig(o: { port: number; host: string; backendPort: number; pemFile: string; maxconn: number }): string {
   return [
