@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClientModel, PartitionCounters } from '../../loadtest/partition.js';
 import { processRssBytes, processTreeCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
-import { startTlsTerminator, type TlsTerminatorKind } from '../../loadtest/targets/haproxy.js';
+import type { TlsTerminatorKind } from '../../loadtest/targets/haproxy.js';
 import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
 import { startRedisServer } from '../../loadtest/targets/redis.js';
@@ -104,22 +104,14 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
       return { label: broker, port, pid: m.child.pid, commandKits: [], stop: () => m.stop() };
     }
     const main = broker === 'baseline' ? o.baselineMain : undefined;
-    const proxyPort = o.tlsTerminator === 'haproxy' ? await freePort() : undefined;
-    const gw = await hosted.start(join(work, `${broker}-${n}.log`), { nodes, clusterRedisUrl: redis?.url, main, proxyPort });
-    const terminator =
-      proxyPort === undefined
-        ? undefined
-        : await startTlsTerminator({
-            dir: work,
-            port: await freePort(),
-            backendPort: proxyPort,
-            certFile: hosted.pki.serverCertFile,
-            keyFile: hosted.pki.serverKeyFile,
-            kits: n,
-          }).catch(async (err: unknown) => {
-            await gw.stop();
-            throw err;
-          });
+    const gw = await hosted.start(join(work, `${broker}-${n}.log`), {
+      nodes,
+      clusterRedisUrl: redis?.url,
+      main,
+      tlsTerminator: o.tlsTerminator,
+      kits: n,
+    });
+    const terminator = gw.terminator;
     const helperPids = terminator?.pids ?? [];
     // A tenth of the kits (at most 200) run a cook, so that control traffic is real: their
     // readings drive the engine, whose commands they time.
@@ -129,7 +121,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
     const parts = [nodes > 1 ? `${nodes} broker nodes` : '', terminator ? `behind ${helperPids.length} HAProxy` : ''].filter(Boolean);
     return {
       label: parts.length ? `${base} (${parts.join(', ')})` : base,
-      port: terminator?.port ?? gw.mqttPort,
+      port: gw.mqttPort,
       pid: gw.child.pid,
       helperPids,
       commandKits,
@@ -139,10 +131,7 @@ export async function benchIngest(o: IngestBenchOptions): Promise<IngestRow[]> {
         const helpers = helperPids.reduce((sum, pid) => sum + (processRssBytes(pid) ?? 0), 0);
         return s.rss === null ? s : { ...s, rss: s.rss + helpers / 2 ** 20 };
       },
-      stop: async () => {
-        await terminator?.stop();
-        await gw.stop();
-      },
+      stop: () => gw.stop(),
     };
   };
 

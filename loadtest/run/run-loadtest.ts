@@ -6,7 +6,7 @@ import { closeStoreServers, type Stores, startStores } from '../chaos/topology.j
 import type { ClientModel } from '../partition.js';
 import { type LoadResult, runPartitions } from '../run-partitions.js';
 import { startFullStack } from '../targets/full-stack.js';
-import { startTlsTerminator, type TlsTerminator, type TlsTerminatorKind } from '../targets/haproxy.js';
+import type { TlsTerminator, TlsTerminatorKind } from '../targets/haproxy.js';
 import { freePort, type HostedGateway, prepareHostedGateway, startCooks } from '../targets/hosted-gateway.js';
 import { startRedisServer } from '../targets/redis.js';
 import { renderChart } from './chart.js';
@@ -127,26 +127,11 @@ async function gatewayAttempt(
   nofile: number | null,
 ): Promise<AttemptResult> {
   const gatewayLog = join(work, `gateway-${attempt}.log`);
-  const proxyPort = o.tlsTerminator === 'haproxy' ? await freePort() : undefined;
-  const gw = await hosted.start(gatewayLog, { nodes: o.gatewayNodes ?? 1, clusterRedisUrl: redis?.url, proxyPort });
-  const terminator =
-    proxyPort === undefined
-      ? undefined
-      : await startTlsTerminator({
-          dir: work,
-          port: await freePort(),
-          backendPort: proxyPort,
-          certFile: hosted.pki.serverCertFile,
-          keyFile: hosted.pki.serverKeyFile,
-          kits: o.connections,
-        }).catch(async (err: unknown) => {
-          await gw.stop();
-          throw err;
-        });
+  const gw = await hosted.start(gatewayLog, { nodes: o.gatewayNodes ?? 1, clusterRedisUrl: redis?.url, tlsTerminator: o.tlsTerminator });
   const timeline = new Timeline(() => gw.metrics());
   const meter = new ProcessMeter([
     gatewayRoot(gw.child.pid),
-    ...terminatorRoots(terminator),
+    ...terminatorRoots(gw.terminator),
     ...(redis ? [{ group: 'redis-server', pid: redis.pid }] : []),
   ]);
   meter.start();
@@ -155,7 +140,7 @@ async function gatewayAttempt(
     work,
     dir,
     attempt,
-    { mqttPort: terminator?.port ?? gw.mqttPort, httpPort: gw.httpPort, caFile: hosted.pki.caFile },
+    { mqttPort: gw.mqttPort, httpPort: gw.httpPort, caFile: hosted.pki.caFile },
     hosted,
     timeline,
   );
@@ -163,7 +148,6 @@ async function gatewayAttempt(
   const metrics = await gw.metrics().catch(() => null);
   const connection = connectionSummary(o.runId, attempt, o.connections, o.durationS, result, nofile);
   connection.processes = meter.stop(connection.acked_total);
-  await terminator?.stop();
   await gw.stop();
   if (existsSync(gatewayLog)) copyFileSync(gatewayLog, join(dir, 'gateway.log'));
   writeRunFiles(o, dir, attempt, connection, timeline);

@@ -6,6 +6,7 @@ import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-t
 import { openStore } from '../../gateway/store/open.js';
 import { ensurePki, type Pki } from '../../gateway/tls/pki.js';
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.js';
+import { startTlsTerminator, type TlsTerminator, type TlsTerminatorKind } from './haproxy.js';
 
 /**
  * A gateway the load tool hosts itself: a data dir with `count` provisioned kits (ids
@@ -17,11 +18,15 @@ export interface HostedGateway {
   pki: Pki;
   kits: { id: string; secret: string }[];
   token: string;
-  /** `nodes` > 1: that many broker node processes routing through the Redis at `clusterRedisUrl` (ADR 024). */
+  /**
+   * `nodes` > 1: that many broker node processes routing through the Redis at `clusterRedisUrl`
+   * (ADR 024). `tlsTerminator` haproxy: HAProxy in front (ADR 065), sized for `kits` (default all
+   * provisioned); `mqttPort` is then its port, and `stop()` stops it too.
+   */
   start(
     logFile: string,
-    opts?: { nodes?: number; clusterRedisUrl?: string; main?: string; proxyPort?: number },
-  ): Promise<GatewayProcess & { mqttPort: number; httpPort: number }>;
+    opts?: { nodes?: number; clusterRedisUrl?: string; main?: string; tlsTerminator?: TlsTerminatorKind; kits?: number },
+  ): Promise<GatewayProcess & { mqttPort: number; httpPort: number; terminator?: TlsTerminator }>;
 }
 
 export async function prepareHostedGateway(dir: string, count: number, prefix = 'lt'): Promise<HostedGateway> {
@@ -44,6 +49,7 @@ export async function prepareHostedGateway(dir: string, count: number, prefix = 
       const cluster =
         (opts.nodes ?? 1) > 1 ? ['--mqtt-nodes', String(opts.nodes), '--mqtt-cluster-redis-url', String(opts.clusterRedisUrl)] : [];
       const [mqttPort, httpPort] = [await freePort(), await freePort()];
+      const proxyPort = opts.tlsTerminator === 'haproxy' ? await freePort() : undefined;
       const gw = await startGatewayProcess({
         dataDir,
         mqttPort,
@@ -53,10 +59,31 @@ export async function prepareHostedGateway(dir: string, count: number, prefix = 
         extraArgs: [
           ...['--mqtt-conn-rate-per-addr', '0', '--mqtt-max-connections', String(count + 1000), '--log-level', 'warn'],
           ...cluster,
-          ...(opts.proxyPort === undefined ? [] : ['--mqtt-proxy-port', String(opts.proxyPort)]),
+          ...(proxyPort === undefined ? [] : ['--mqtt-proxy-port', String(proxyPort)]),
         ],
       });
-      return Object.assign(gw, { mqttPort, httpPort });
+      if (proxyPort === undefined) return Object.assign(gw, { mqttPort, httpPort });
+      const terminator = await startTlsTerminator({
+        dir,
+        port: await freePort(),
+        backendPort: proxyPort,
+        certFile: pki.serverCertFile,
+        keyFile: pki.serverKeyFile,
+        kits: opts.kits ?? count,
+      }).catch(async (err: unknown) => {
+        await gw.stop();
+        throw err;
+      });
+      const stopGateway = gw.stop;
+      return Object.assign(gw, {
+        mqttPort: terminator.port,
+        httpPort,
+        terminator,
+        async stop() {
+          await terminator.stop();
+          await stopGateway();
+        },
+      });
     },
   };
 }
