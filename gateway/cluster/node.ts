@@ -60,7 +60,7 @@ async function start({ config, index, nodes }: Init): Promise<void> {
     up: () => log.info('cluster Redis reachable again'),
   });
   const stats = new Stats();
-  const ingest = new RemoteIngest(send);
+  const ingest = new RemoteIngest(send, config.mqtt.nodeBatchMs);
   broker = new GatewayBroker({
     config,
     pki: pkiPaths(config.dataDir),
@@ -88,6 +88,7 @@ async function start({ config, index, nodes }: Init): Promise<void> {
     else if (m.t === 'disconnect') live.disconnect(m.deviceId);
     else if (m.t === 'stop' && !stopping) {
       stopping = true;
+      ingest.drain();
       reporter.stop();
       directory.stop();
       live

@@ -8,17 +8,32 @@ import { packUplinks } from './uplink-columns.js';
  * A broker node's ingestion port: strict parse here (on the node's core), then the uplink goes
  * to the gateway process, which dedupes, commits and runs control. Aedes' callback waits in
  * `waiting` until the commit comes back, so the PUBACK still follows the durable commit.
- * Uplinks queued in one event-loop turn leave as one IPC message.
+ *
+ * Uplinks leave as one IPC message per event-loop turn, and under load at most one every
+ * `batchMs` (mqtt.nodeBatchMs): what arrives meanwhile joins the next message. Each message costs
+ * both processes a serialisation, a pipe write and a wake-up whatever it holds, and at 2,500
+ * uplinks a second a node's turns hold about three each (ADR 066). Idle, an uplink leaves at
+ * once; under load the wait is at most `batchMs`, and the store's group commit (every 10 ms by
+ * default) batches them again anyway.
  */
+/** Uplinks in one IPC message at most: a burst beyond it leaves without waiting for the interval. */
+const MAX_BATCH = 2000;
+
 export class RemoteIngest implements IngestPort {
   private nextRef = 1;
   private readonly waiting = new Map<number, { release: Release; started: number }>();
   private batch: UplinkItem[] = [];
   private scheduled = false;
+  /** When the last batch left (performance.now()). */
+  private lastSent = Number.NEGATIVE_INFINITY;
+  private waitTimer: NodeJS.Timeout | undefined;
   /** PUBACK latencies (ms) since the last report. */
   pubackMs: number[] = [];
 
-  constructor(private readonly send: (m: NodeMessage) => void) {}
+  constructor(
+    private readonly send: (m: NodeMessage) => void,
+    private readonly batchMs = 0,
+  ) {}
 
   handle(deviceId: string, suffix: UplinkSuffix, topic: string, payload: Buffer, qos: number, release: Release): void {
     const started = performance.now();
@@ -58,10 +73,36 @@ export class RemoteIngest implements IngestPort {
     return this.waiting.size;
   }
 
+  /** Sends what is queued now, whatever the interval (the node is stopping). */
+  drain(): void {
+    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    this.lastSent = Number.NEGATIVE_INFINITY;
+    this.flush();
+  }
+
   private readonly flush = () => {
     this.scheduled = false;
+    if (this.batch.length === 0) return;
+    const wait = this.lastSent + this.batchMs - performance.now();
+    if (wait > 0 && this.batch.length < MAX_BATCH) {
+      // Too soon after the last batch: let this turn's uplinks wait for the next turns' (the timer
+      // bounds the wait; a turn that outlasts the interval still sends at its end).
+      this.waitTimer ??= setTimeout(this.onTimer, Math.ceil(wait));
+      return;
+    }
+    if (this.waitTimer !== undefined) {
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
+    }
+    this.lastSent = performance.now();
     const items = this.batch;
     this.batch = [];
-    if (items.length > 0) this.send({ t: 'up', batch: packUplinks(items) });
+    this.send({ t: 'up', batch: packUplinks(items) });
+  };
+
+  private readonly onTimer = () => {
+    this.waitTimer = undefined;
+    this.flush();
   };
 }
