@@ -46,6 +46,21 @@ t.test('under load, uplinks of several turns share one message; idle, one leaves
   t.strictSame(sentSeqs(sent), [[0], [1, 2, 3]], 'then they leave together, in order');
 });
 
+t.test('a burst of 2,000 uplinks leaves without waiting for the interval', async (t) => {
+  const sent: NodeMessage[] = [];
+  const ingest = new RemoteIngest((m) => sent.push(m), 10_000);
+  ingest.handle('kit-a', 'telemetry', topics.telemetry('kit-a'), reading(0), 1, () => {});
+  await turn();
+  for (let seq = 1; seq <= 1999; seq++) ingest.handle('kit-a', 'telemetry', topics.telemetry('kit-a'), reading(seq), 1, () => {});
+  await turn();
+  t.equal(sent.length, 1, '1,999 wait');
+  ingest.handle('kit-a', 'telemetry', topics.telemetry('kit-a'), reading(2000), 1, () => {});
+  await turn();
+  t.equal(sent.length, 2, 'the 2,000th sends them');
+  t.equal(sentSeqs(sent)[1]?.length, 2000);
+  ingest.drain();
+});
+
 t.test('drain sends what waits at once (a node stopping)', async (t) => {
   const sent: NodeMessage[] = [];
   const ingest = new RemoteIngest((m) => sent.push(m), 10_000);
