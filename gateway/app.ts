@@ -211,7 +211,20 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
         },
       },
       { name: 'metrics', start: () => {}, stop: () => metrics.stop() },
-      { name: 'store', start: () => store.open(), stop: () => store.close() }, // the writer thread; migrations
+      {
+        name: 'store', // the writer thread; migrations
+        start: async () => {
+          await store.open();
+          const refused = config.store.writerNice === 0 ? null : await store.setNice(config.store.writerNice);
+          if (refused !== null) {
+            log.info(
+              { nice: config.store.writerNice, err: refused },
+              'store writer thread left at normal priority (store.writerNice needs CAP_SYS_NICE or LimitNICE=)',
+            );
+          }
+        },
+        stop: () => store.close(),
+      },
       notifier, // delivers what the store holds; stops before the store closes
       reader,
       { name: 'devices', start: () => directory.start(), stop: () => directory.stop() },

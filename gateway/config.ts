@@ -181,6 +181,11 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       default: 10,
       help: 'Under load, group commits start at most this often: messages that arrive meanwhile share the next commit and its fsync (fewer fsyncs per message; adds at most this to PUBACK latency under load, nothing when idle; 0 = commit as soon as the previous one is on its way).',
     }),
+    writerNice: opt(z.number().int().min(-20).max(19), {
+      kind: 'int',
+      default: -10,
+      help: "Nice value of the store's writer thread alone (-20 to 19): every PUBACK waits for its commits, so on a busy machine it goes first. Below 0 needs CAP_SYS_NICE or systemd LimitNICE=; if refused, the gateway says so once and runs at its own priority. 0 = leave it.",
+    }),
     securityEventsPerMin: opt(z.number().int().min(1), {
       kind: 'int',
       unit: 'per min',

@@ -12,11 +12,14 @@ import { openStore } from './open.js';
 import { type PackedBatch, type TelColumns, unpackTelemetry } from './packed-batch.js';
 import { relayStateWriter } from './relay-state.js';
 import { InOrderChain } from './telemetry-order.js';
+import { setThreadNice } from './thread-priority.js';
 import { writeTransaction } from './write-transaction.js';
 
 export type WorkerRequest =
   | { id: number; op: 'write'; batch: PackedBatch }
   | { id: number; op: 'retention'; olderThanTs: number; maxRows: number }
+  /** This thread's nice value (store.writerNice, ADR 067); the reply's `error` says why not. */
+  | { id: number; op: 'nice'; nice: number }
   /** The relay's ack-then-delete: rows leave the outbox only after the cloud answered 2xx. */
   | { id: number; op: 'outbox_ack'; ids: number[] }
   /** Disk quota: drop the oldest rows of priority ≥ `minPriority` until the outbox fits `maxBytes`. */
@@ -236,6 +239,9 @@ port.on('message', (req: WorkerRequest) => {
       port.postMessage({ id: req.id, outcomes } satisfies WorkerReply, [outcomes.buffer as ArrayBuffer]);
     } else if (req.op === 'outbox_ack') {
       port.postMessage({ id: req.id, deleted: ackOutbox(req.ids) } satisfies WorkerReply);
+    } else if (req.op === 'nice') {
+      const refused = setThreadNice(req.nice);
+      port.postMessage({ id: req.id, ...(refused === null ? {} : { error: refused }) } satisfies WorkerReply);
     } else if (req.op === 'notify_result') {
       port.postMessage({ id: req.id, deleted: notifyResults(req.results) } satisfies WorkerReply);
     } else if (req.op === 'dlq_delete') {

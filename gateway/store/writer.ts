@@ -67,6 +67,15 @@ export class StoreWriter {
     }
   }
 
+  /**
+   * Gives the writer thread this nice value (store.writerNice): every PUBACK waits for its
+   * commits, and on a busy machine it is the one serial stage (ADR 067). Null when set, else why not.
+   */
+  async setNice(nice: number): Promise<string | null> {
+    const reply = await this.thread.call({ op: 'nice', nice });
+    return reply.error ?? null;
+  }
+
   /** Deletes local history older than `olderThanTs` and beyond `maxRows`. */
   async retention(olderThanTs: number, maxRows: number): Promise<number> {
     const reply = await this.maintenance({ op: 'retention', olderThanTs, maxRows });
