@@ -4,6 +4,9 @@ import { parseUplink } from '../ingest/pipeline.js';
 import type { NodeMessage, UplinkItem } from './messages.js';
 import { packUplinks } from './uplink-columns.js';
 
+/** Uplinks in one IPC message at most: a burst beyond it leaves without waiting for the interval. */
+const MAX_BATCH = 2000;
+
 /**
  * A broker node's ingestion port: strict parse here (on the node's core), then the uplink goes
  * to the gateway process, which dedupes, commits and runs control. Aedes' callback waits in
@@ -16,9 +19,6 @@ import { packUplinks } from './uplink-columns.js';
  * once; under load the wait is at most `batchMs`, and the store's group commit (every 10 ms by
  * default) batches them again anyway.
  */
-/** Uplinks in one IPC message at most: a burst beyond it leaves without waiting for the interval. */
-const MAX_BATCH = 2000;
-
 export class RemoteIngest implements IngestPort {
   private nextRef = 1;
   private readonly waiting = new Map<number, { release: Release; started: number }>();
