@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { cloudConfig } from '../cloud/config.js';
 import { gatewayConfig } from '../gateway/config.js';
-import { freePort, waitFor } from '../test/harness/index.js';
+import { freePort, sousvideArgs, waitFor } from '../test/harness/index.js';
 
-const main = new URL('./main.ts', import.meta.url).pathname;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  spawnSync(process.execPath, [...sousvideArgs(), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 
 t.test('sousvide --help lists every command', async (t) => {
   const r = cli(['--help']);
@@ -93,7 +92,7 @@ t.test('sousvide gateway starts, answers /healthz, and stops cleanly on SIGTERM'
   const dataDir = mkdtempSync(join(tmpdir(), 'sv-cli-gw-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', main, 'gateway', '--http-port', String(port), '--mqtt-port', '0', '--data-dir', dataDir],
+    [...sousvideArgs(), 'gateway', '--http-port', String(port), '--mqtt-port', '0', '--data-dir', dataDir],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

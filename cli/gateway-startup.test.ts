@@ -1,23 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { ensurePki } from '../gateway/tls/pki.js';
-import { freePort, waitFor } from '../test/harness/index.js';
+import { freePort, sousvideArgs, waitFor } from '../test/harness/index.js';
 
 /** Operator mistakes around starting a gateway: each gets one line and exit 2, and nothing is created by mistake. */
-const main = new URL('./main.ts', import.meta.url).pathname;
-/** tsx by its resolved URL, so that the CLI can run from any working directory. */
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const cli = (args: string[], cwd?: string) =>
-  spawnSync(process.execPath, ['--import', tsx, main, ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
+  spawnSync(process.execPath, [...sousvideArgs(), ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
 
 function startGateway(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'gateway', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [...sousvideArgs(), 'gateway', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

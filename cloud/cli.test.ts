@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { startMariaDb } from '../test/harness/index.js';
+import { sousvideArgs, startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { MIGRATIONS } from './stores/sql/migrations.js';
 import { testConfig } from './testing/servers.js';
 
 /** `sousvide cloud migrate | org | gateway | key | device move`, with `--json`, on SQLite and on MariaDB. */
-const main = new URL('../cli/main.ts', import.meta.url).pathname;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  spawnSync(process.execPath, [...sousvideArgs(), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 const ALL = MIGRATIONS.map((m) => m.version);
 const errorCode = (r: { stderr: string }) => JSON.parse(r.stderr).error.code;
 
@@ -81,22 +80,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.match(user.inviteUrl, /^http:\/\/localhost:\d+\/dashboard\/#\/invite\/svi_[A-Za-z0-9_-]{43}$/);
   const pw = spawnSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      main,
-      'cloud',
-      'user',
-      'add',
-      'chef@acme.test',
-      '--org',
-      'acme',
-      '--role',
-      'admin',
-      '--password-stdin',
-      '--json',
-      ...dir,
-    ],
+    [...sousvideArgs(), 'cloud', 'user', 'add', 'chef@acme.test', '--org', 'acme', '--role', 'admin', '--password-stdin', '--json', ...dir],
     {
       encoding: 'utf8',
       input: 'a passphrase from stdin\n',
@@ -107,9 +91,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   const weak = spawnSync(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      main,
+      ...sousvideArgs(),
       'cloud',
       'user',
       'add',
@@ -131,7 +113,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   // Without --json, the reasons are on the lines under the message: which rule the password broke.
   const weakText = spawnSync(
     process.execPath,
-    ['--import', 'tsx', main, 'cloud', 'user', 'add', 'weak@acme.test', '--org', 'acme', '--role', 'viewer', '--password-stdin', ...dir],
+    [...sousvideArgs(), 'cloud', 'user', 'add', 'weak@acme.test', '--org', 'acme', '--role', 'viewer', '--password-stdin', ...dir],
     { encoding: 'utf8', input: 'short\n' },
   );
   t.equal(

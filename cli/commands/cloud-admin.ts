@@ -1,8 +1,4 @@
-import { createApiKey, createGateway, createOrg, requireOrg } from '../../cloud/admin.js';
-import { createUser } from '../../cloud/auth/users.js';
 import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
-import { auditOf } from '../../cloud/routes/deps.js';
-import { closeStores, createStores } from '../../cloud/stores/index.js';
 import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest } from '../../cloud/stores/types.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -10,18 +6,35 @@ import type { Command, CommandContext } from '../command.js';
 import { configFor } from '../run.js';
 
 /**
+ * The cloud's stores and admin rules, loaded when a command runs: the database drivers take most
+ * of the CLI's start-up, and help or a usage error needs none of them.
+ */
+async function loadAdmin() {
+  const [admin, users, deps, stores] = await Promise.all([
+    import('../../cloud/admin.js'),
+    import('../../cloud/auth/users.js'),
+    import('../../cloud/routes/deps.js'),
+    import('../../cloud/stores/index.js'),
+  ]);
+  return { ...admin, createUser: users.createUser, auditOf: deps.auditOf, ...stores };
+}
+type Admin = Awaited<ReturnType<typeof loadAdmin>>;
+
+/**
  * `sousvide cloud org|gateway|key|device …`: service-level administration straight on the store
  * (whoever runs it holds the store's credentials). Every `--json` output is a contract.
  */
 export async function withMeta<T>(
   config: CloudConfig,
-  fn: (meta: MetaStore, migrated: { applied: number[]; current: number }) => Promise<T>,
+  fn: (meta: MetaStore, migrated: { applied: number[]; current: number }, admin: Admin) => Promise<T>,
 ): Promise<T> {
+  const admin = await loadAdmin();
+  const { createStores, closeStores } = admin;
   const stores = createStores(config);
   try {
     await stores.meta.open();
     const migrated = await stores.meta.migrate();
-    return await fn(stores.meta, migrated);
+    return await fn(stores.meta, migrated, admin);
   } finally {
     await closeStores(stores);
   }
@@ -59,8 +72,8 @@ async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[
 }
 
 /** The orgs a list covers: the one named by --org, or every org. */
-async function orgsFor(meta: MetaStore, org: string | undefined): Promise<string[]> {
-  if (org !== undefined) return [(await requireOrg(meta, org)).id];
+async function orgsFor(meta: MetaStore, admin: Admin, org: string | undefined): Promise<string[]> {
+  if (org !== undefined) return [(await admin.requireOrg(meta, org)).id];
   return (await all((p) => meta.listOrgs(p))).map((o) => o.id);
 }
 
@@ -70,9 +83,9 @@ async function listInOrgs<T>(
   list: (meta: MetaStore, orgId: string, page: PageRequest) => Promise<Page<T>>,
 ): Promise<T[]> {
   const org = stringFlag(ctx, 'org');
-  return withMeta(configFor(cloudConfig, ctx), async (meta) => {
+  return withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
     const out: T[] = [];
-    for (const orgId of await orgsFor(meta, org)) out.push(...(await all((p) => list(meta, orgId, p))));
+    for (const orgId of await orgsFor(meta, admin, org)) out.push(...(await all((p) => list(meta, orgId, p))));
     return out;
   });
 }
@@ -91,7 +104,7 @@ const orgCommand: Command = {
       config: cloudConfig,
       async run(ctx) {
         const name = one(ctx, 'sousvide cloud org add <name>', 'name');
-        const org = await withMeta(configFor(cloudConfig, ctx), (meta) => createOrg(meta, name, Date.now()));
+        const org = await withMeta(configFor(cloudConfig, ctx), (meta, _, admin) => admin.createOrg(meta, name, Date.now()));
         return print(ctx, org, `org ${org.name} created (id ${org.id})`);
       },
     },
@@ -122,8 +135,8 @@ const gatewayAdmin: Command = {
       async run(ctx) {
         const id = one(ctx, 'sousvide cloud gateway add <id> --org <org>', 'id');
         const org = stringFlag(ctx, 'org', true);
-        const g = await withMeta(configFor(cloudConfig, ctx), async (meta) =>
-          createGateway(meta, id, (await requireOrg(meta, org)).id, Date.now()),
+        const g = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) =>
+          admin.createGateway(meta, id, (await admin.requireOrg(meta, org)).id, Date.now()),
         );
         return print(ctx, g, `gateway ${g.id} registered in ${org}; its token (shown once, store it on the gateway):\n${g.token}`);
       },
@@ -180,8 +193,8 @@ const keyAdmin: Command = {
         const role = stringFlag(ctx, 'role', true);
         const gatewayId = stringFlag(ctx, 'gateway') ?? null;
         const owner = stringFlag(ctx, 'owner') ?? ctx.env.USER ?? 'cli';
-        const k = await withMeta(configFor(cloudConfig, ctx), async (meta) =>
-          createApiKey(meta, { role, owner, orgId: (await requireOrg(meta, org)).id, gatewayId }, Date.now()),
+        const k = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) =>
+          admin.createApiKey(meta, { role, owner, orgId: (await admin.requireOrg(meta, org)).id, gatewayId }, Date.now()),
         );
         return print(
           ctx,
@@ -244,7 +257,7 @@ const deviceAdmin: Command = {
         if (!DeviceId.safeParse(id).success) throw new SvError('SV_ERR_CLI_USAGE', `invalid device id "${id}"`, ['id: not a device id']);
         const to = stringFlag(ctx, 'to', true);
         const reason = stringFlag(ctx, 'reason') ?? 'moved via CLI';
-        const moved = await withMeta(configFor(cloudConfig, ctx), async (meta) => {
+        const moved = await withMeta(configFor(cloudConfig, ctx), async (meta, _, { auditOf }) => {
           const orgId = await meta.orgOf('devices', id);
           if (orgId === null) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['id: no such device']);
           const audit = auditOf(null, Date.now(), 'device.move', id, reason, { via: 'cli', user: ctx.env.USER ?? null });
@@ -292,8 +305,12 @@ const userAdmin: Command = {
         const role = stringFlag(ctx, 'role', true);
         const password = await readPassword(ctx);
         const config = configFor(cloudConfig, ctx);
-        const u = await withMeta(config, async (meta) =>
-          createUser(meta, { email, role, orgId: (await requireOrg(meta, org)).id, password, publicUrl: publicUrl(config) }, Date.now()),
+        const u = await withMeta(config, async (meta, _, admin) =>
+          admin.createUser(
+            meta,
+            { email, role, orgId: (await admin.requireOrg(meta, org)).id, password, publicUrl: publicUrl(config) },
+            Date.now(),
+          ),
         );
         return print(
           ctx,
@@ -320,7 +337,7 @@ const serviceAdmin: Command = {
         const email = one(ctx, 'sousvide cloud admin add <email>', 'email');
         const password = await readPassword(ctx);
         const config = configFor(cloudConfig, ctx);
-        const u = await withMeta(config, (meta) =>
+        const u = await withMeta(config, (meta, _, { createUser }) =>
           createUser(
             meta,
             { email, role: 'admin', orgId: DEFAULT_ORG, serviceAdmin: true, password, publicUrl: publicUrl(config) },

@@ -1,4 +1,3 @@
-import { buildCloud } from '../../cloud/app.js';
 import { cloudConfig } from '../../cloud/config.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
@@ -29,6 +28,8 @@ export const cloudCommand: Command = {
   async run(ctx) {
     const config = configFor(cloudConfig, ctx);
     const log = createLogger({ name: 'cloud', level: config.log.level });
+    // Loaded here, not at the top: help, usage errors and the admin subcommands start without it.
+    const { buildCloud } = await import('../../cloud/app.js');
     return serveUntilStopped(buildCloud(config, log), ctx.stopSignal, log, {
       portKey: keyOf([['port', config.port]]),
       hostKey: keyOf([['host', config.host]]),

@@ -1,4 +1,3 @@
-import { buildGateway } from '../../gateway/app.js';
 import { gatewayConfig } from '../../gateway/config.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
@@ -54,6 +53,8 @@ export const gatewayCommand: Command = {
       ['http.host', config.http.host],
       ['mqtt.plainHost', config.mqtt.plainHost],
     ]);
+    // Loaded here, not at the top: help, usage errors and the admin subcommands start without it.
+    const { buildGateway } = await import('../../gateway/app.js');
     return serveUntilStopped(buildGateway(config, log), ctx.stopSignal, log, { portKey, hostKey });
   },
 };

@@ -1,3 +1,4 @@
+import { Pacer } from '../../shared/time/pacer.js';
 import type { UplinkSuffix } from '../../shared/topics.js';
 import type { IngestPort, Release } from '../broker/ports.js';
 import { parseUplink } from '../ingest/pipeline.js';
@@ -24,16 +25,16 @@ export class RemoteIngest implements IngestPort {
   private readonly waiting = new Map<number, { release: Release; started: number }>();
   private batch: UplinkItem[] = [];
   private scheduled = false;
-  /** When the last batch left (performance.now()). */
-  private lastSent = Number.NEGATIVE_INFINITY;
-  private waitTimer: NodeJS.Timeout | undefined;
+  private readonly pacer: Pacer;
   /** PUBACK latencies (ms) since the last report. */
   pubackMs: number[] = [];
 
   constructor(
     private readonly send: (m: NodeMessage) => void,
-    private readonly batchMs = 0,
-  ) {}
+    batchMs = 0,
+  ) {
+    this.pacer = new Pacer(batchMs, () => this.flush());
+  }
 
   handle(deviceId: string, suffix: UplinkSuffix, topic: string, payload: Buffer, qos: number, release: Release): void {
     const started = performance.now();
@@ -75,34 +76,20 @@ export class RemoteIngest implements IngestPort {
 
   /** Sends what is queued now, whatever the interval (the node is stopping). */
   drain(): void {
-    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
-    this.waitTimer = undefined;
-    this.lastSent = Number.NEGATIVE_INFINITY;
-    this.flush();
+    this.flush(true);
   }
 
-  private readonly flush = () => {
+  private readonly flush = (now = false) => {
     this.scheduled = false;
-    if (this.batch.length === 0) return;
-    const wait = this.lastSent + this.batchMs - performance.now();
-    if (wait > 0 && this.batch.length < MAX_BATCH) {
-      // Too soon after the last batch: let this turn's uplinks wait for the next turns' (the timer
-      // bounds the wait; a turn that outlasts the interval still sends at its end).
-      this.waitTimer ??= setTimeout(this.onTimer, Math.ceil(wait));
+    if (this.batch.length === 0) {
+      if (now) this.pacer.cancel();
       return;
     }
-    if (this.waitTimer !== undefined) {
-      clearTimeout(this.waitTimer);
-      this.waitTimer = undefined;
-    }
-    this.lastSent = performance.now();
+    // Too soon after the last batch, this turn's uplinks wait for the next turns' (the pacer's
+    // timer bounds the wait; a turn that outlasts the interval still sends at its end).
+    if (!this.pacer.due(now || this.batch.length >= MAX_BATCH)) return;
     const items = this.batch;
     this.batch = [];
     this.send({ t: 'up', batch: packUplinks(items) });
-  };
-
-  private readonly onTimer = () => {
-    this.waitTimer = undefined;
-    this.flush();
   };
 }

@@ -5,23 +5,20 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
-import { freePort, waitFor } from '../../test/harness/index.js';
+import { freePort, sousvideArgs, waitFor } from '../../test/harness/index.js';
 import { ntfyReceiver, webhookReceiver } from '../../test/harness/notify-receivers.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
 import { STORE_FILE } from '../store/open.js';
 import { connectKit, telemetry } from '../testing/fixture.js';
 
-const main = new URL('../../cli/main.ts', import.meta.url).pathname;
 const SECRET = 'whsec-crash-0123456789';
 
 function gatewayProcess(dataDir: string, mqttPort: number, httpPort: number, hookUrl: string) {
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      main,
+      ...sousvideArgs(),
       'gateway',
       ...['--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1', '--http-port', String(httpPort)],
       ...['--log-level', 'warn', '--cloud-url', 'http://127.0.0.1:9', '--cloud-token', 'svg_unreachable-cloud-token-0000'],
@@ -104,7 +101,7 @@ t.test('sousvide notify test reports each channel and fails when one does', asyn
   const hookPort = await freePort(); // nobody listens
   const run = (args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', main, 'notify', 'test', ...args]);
+      const c = spawn(process.execPath, [...sousvideArgs(), 'notify', 'test', ...args]);
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d: Buffer) => {
@@ -137,7 +134,7 @@ t.test('sousvide notify test reports each channel and fails when one does', asyn
   const none = await run([]);
   t.equal(none.status, 2, 'no channel: a usage error');
   t.match(none.stderr, /notify\.webhookUrl/, 'saying what to set');
-  const noSecret = spawnSync(process.execPath, ['--import', 'tsx', main, 'notify', 'test', '--notify-webhook-url', 'http://127.0.0.1:1/'], {
+  const noSecret = spawnSync(process.execPath, [...sousvideArgs(), 'notify', 'test', '--notify-webhook-url', 'http://127.0.0.1:1/'], {
     encoding: 'utf8',
   });
   t.not(noSecret.status, 0);

@@ -7,7 +7,7 @@ import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
-import { freePort, waitFor } from '../../test/harness/index.js';
+import { freePort, sousvideArgs, waitFor } from '../../test/harness/index.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -19,7 +19,6 @@ import { connectKit, telemetry } from '../testing/fixture.js';
  * gateway (the fault proxy delays every chunk, so the reply is still on its way): nothing lost,
  * nothing twice in InfluxDB, Redis or MySQL after the restart.
  */
-const main = new URL('../../cli/main.ts', import.meta.url).pathname;
 const env = await cloudBehindProxy(t, 'relaycrash');
 const dataDir = mkdtempSync(join(tmpdir(), 'sv-relay-crash-'));
 const [mqttPort, httpPort] = [await freePort(), await freePort()];
@@ -33,7 +32,7 @@ const operator = issueOperatorToken(tokenFilePath(dataDir));
 
 function startGatewayProcess(): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } {
   const args = [
-    ...['--import', 'tsx', main, 'gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'],
+    ...[...sousvideArgs(), 'gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'],
     ...['--http-port', String(httpPort), '--log-level', 'warn', '--mqtt-conn-rate-per-addr', '0'],
     ...['--cloud-url', env.url, '--cloud-token', env.creds.gateway.token, '--relay-linger-ms', '50'],
     ...['--relay-backoff-base-ms', '50', '--relay-backoff-max-ms', '300', '--relay-idle-sync-ms', '600000'],

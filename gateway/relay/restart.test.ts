@@ -7,7 +7,7 @@ import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { cloudBehindProxy, FAST_RELAY, outboxRows, sleep } from '../../test/cloud-behind-proxy.js';
-import { freePort, waitFor } from '../../test/harness/index.js';
+import { freePort, sousvideArgs, waitFor } from '../../test/harness/index.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -84,7 +84,6 @@ t.test('the applied desired version survives a restart: a cook stopped at the ki
 });
 
 t.test('drop counts survive kill -9: totals kept, and every drop reaches the cloud in a relay_drop event', async (t) => {
-  const main = new URL('../../cli/main.ts', import.meta.url).pathname;
   const dataDir = mkdtempSync(join(tmpdir(), 'sv-relay-restart-'));
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const config = loadConfig(gatewayConfig, { overrides: { dataDir } });
@@ -94,7 +93,7 @@ t.test('drop counts survive kill -9: totals kept, and every drop reaches the clo
   const operator = issueOperatorToken(tokenFilePath(dataDir));
   const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } => {
     const args = [
-      ...['--import', 'tsx', main, 'gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'],
+      ...[...sousvideArgs(), 'gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'],
       ...['--http-port', String(httpPort), '--log-level', 'error', '--mqtt-conn-rate-per-addr', '0', '--mqtt-publish-rate-per-device', '0'],
       ...['--cloud-url', env.url, '--cloud-token', env.creds.gateway.token, '--relay-linger-ms', '50', '--relay-idle-sync-ms', '300'],
       ...['--relay-backoff-base-ms', '50', '--relay-backoff-max-ms', '300', '--relay-quota-bytes', '65536'],

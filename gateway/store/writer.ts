@@ -1,3 +1,4 @@
+import { Pacer } from '../../shared/time/pacer.js';
 import type { ItemOutcome, StoreItem } from './items.js';
 import { packBatch } from './packed-batch.js';
 import { type DistributiveOmit, WorkerClient, workerEntry } from './worker-client.js';
@@ -23,9 +24,8 @@ export class StoreWriter {
   private commits = 0;
   private scheduled = false;
   private closed = false;
-  /** When the last group commit started (performance.now()), for `commitIntervalMs`. */
-  private lastStart = Number.NEGATIVE_INFINITY;
-  private waitTimer: NodeJS.Timeout | undefined;
+  /** Group commits start at most every `commitIntervalMs` under load. */
+  private readonly pacer: Pacer;
   /** Items per commit, for the metrics. */
   onCommit: ((items: number, ms: number, error: string | undefined) => void) | undefined;
 
@@ -37,8 +37,9 @@ export class StoreWriter {
      * Under load, group commits start at most this often (store.commitIntervalMs): what arrives
      * meanwhile joins the next one, so one fsync carries more messages. Idle, a message commits at once.
      */
-    private readonly commitIntervalMs = 0,
+    commitIntervalMs = 0,
   ) {
+    this.pacer = new Pacer(commitIntervalMs, () => this.flush());
     this.thread = new WorkerClient('store writer', workerEntry(import.meta.url, 'writer-worker'), { dataDir: this.dataDir });
   }
 
@@ -109,10 +110,7 @@ export class StoreWriter {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.waitTimer !== undefined) {
-      clearTimeout(this.waitTimer);
-      this.waitTimer = undefined;
-    }
+    this.pacer.cancel();
     while (!this.thread.failed && (this.current.items.length > 0 || this.thread.waiting > 0)) {
       this.flush();
       await new Promise((r) => setTimeout(r, 5));
@@ -123,31 +121,14 @@ export class StoreWriter {
   private flush(): void {
     this.scheduled = false;
     if (this.current.items.length === 0 || this.commits >= this.maxInFlight) return;
-    const wait = this.lastStart + this.commitIntervalMs - performance.now();
-    if (wait > 0 && !this.closed && this.current.items.length < this.maxBatch) {
-      // Too soon after the last commit started: let more messages join this one. The timer is a
-      // bound, not the only way on: new messages still look in once per turn of the event loop
-      // (`write` schedules this check), so a busy loop whose turns outlast the interval commits
-      // every turn and never leaves the writer thread waiting for a timer.
-      if (this.waitTimer === undefined) {
-        this.waitTimer = setTimeout(() => {
-          this.waitTimer = undefined;
-          this.flush();
-        }, Math.ceil(wait));
-      }
-      return;
-    }
-    if (this.waitTimer !== undefined) {
-      clearTimeout(this.waitTimer);
-      this.waitTimer = undefined;
-    }
-    this.lastStart = performance.now();
+    // Too soon after the last commit started, more messages join this one (the pacer's timer bounds the wait).
+    if (!this.pacer.due(this.closed || this.current.items.length >= this.maxBatch)) return;
+    const started = performance.now();
     const batch: Pending =
       this.current.items.length <= this.maxBatch
         ? this.current
         : { items: this.current.items.splice(0, this.maxBatch), callbacks: this.current.callbacks.splice(0, this.maxBatch) };
     if (batch === this.current) this.current = { items: [], callbacks: [] };
-    const started = this.lastStart;
     this.commits++;
     this.thread.call({ op: 'write', batch: packBatch(batch.items) }).then(
       (reply) => this.committed(batch, reply.error, reply.outcomes, performance.now() - started),
