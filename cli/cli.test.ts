@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { cloudConfig } from '../cloud/config.js';
 import { gatewayConfig } from '../gateway/config.js';
-import { freePort, sousvideArgs, waitFor } from '../test/harness/index.js';
+import { freePort, sousvide, waitFor } from '../test/harness/index.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [...sousvideArgs(), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  spawnSync(...sousvide(args), { encoding: 'utf8', env: { ...process.env, ...env } });
 
 t.test('sousvide --help lists every command', async (t) => {
   const r = cli(['--help']);
@@ -90,13 +90,9 @@ t.test('an output path that cannot be written is refused before the run, in one 
 t.test('sousvide gateway starts, answers /healthz, and stops cleanly on SIGTERM', async (t) => {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'sv-cli-gw-'));
-  const child = spawn(
-    process.execPath,
-    [...sousvideArgs(), 'gateway', '--http-port', String(port), '--mqtt-port', '0', '--data-dir', dataDir],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(...sousvide(['gateway', '--http-port', String(port), '--mqtt-port', '0', '--data-dir', dataDir]), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

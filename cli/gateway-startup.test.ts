@@ -5,14 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ensurePki } from '../gateway/tls/pki.js';
-import { freePort, sousvideArgs, waitFor } from '../test/harness/index.js';
+import { freePort, sousvide, waitFor } from '../test/harness/index.js';
 
 /** Operator mistakes around starting a gateway: each gets one line and exit 2, and nothing is created by mistake. */
-const cli = (args: string[], cwd?: string) =>
-  spawnSync(process.execPath, [...sousvideArgs(), ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
+const cli = (args: string[], cwd?: string) => spawnSync(...sousvide(args), { encoding: 'utf8', cwd, timeout: 60_000 });
 
 function startGateway(args: string[]) {
-  const child = spawn(process.execPath, [...sousvideArgs(), 'gateway', '--log-level', 'warn', ...args], {
+  const child = spawn(...sousvide(['gateway', '--log-level', 'warn', ...args]), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

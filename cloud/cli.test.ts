@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { sousvideArgs, startMariaDb } from '../test/harness/index.js';
+import { sousvide, startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { MIGRATIONS } from './stores/sql/migrations.js';
@@ -8,7 +8,7 @@ import { testConfig } from './testing/servers.js';
 
 /** `sousvide cloud migrate | org | gateway | key | device move`, with `--json`, on SQLite and on MariaDB. */
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [...sousvideArgs(), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  spawnSync(...sousvide(args), { encoding: 'utf8', env: { ...process.env, ...env } });
 const ALL = MIGRATIONS.map((m) => m.version);
 const errorCode = (r: { stderr: string }) => JSON.parse(r.stderr).error.code;
 
@@ -79,8 +79,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.same(Object.keys(user).sort(), ['id', 'inviteUrl']);
   t.match(user.inviteUrl, /^http:\/\/localhost:\d+\/dashboard\/#\/invite\/svi_[A-Za-z0-9_-]{43}$/);
   const pw = spawnSync(
-    process.execPath,
-    [...sousvideArgs(), 'cloud', 'user', 'add', 'chef@acme.test', '--org', 'acme', '--role', 'admin', '--password-stdin', '--json', ...dir],
+    ...sousvide(['cloud', 'user', 'add', 'chef@acme.test', '--org', 'acme', '--role', 'admin', '--password-stdin', '--json', ...dir]),
     {
       encoding: 'utf8',
       input: 'a passphrase from stdin\n',
@@ -89,21 +88,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.equal(pw.status, 0, pw.stderr);
   t.match(JSON.parse(pw.stdout), { id: /^usr-/, inviteUrl: null });
   const weak = spawnSync(
-    process.execPath,
-    [
-      ...sousvideArgs(),
-      'cloud',
-      'user',
-      'add',
-      'weak@acme.test',
-      '--org',
-      'acme',
-      '--role',
-      'viewer',
-      '--password-stdin',
-      '--json',
-      ...dir,
-    ],
+    ...sousvide(['cloud', 'user', 'add', 'weak@acme.test', '--org', 'acme', '--role', 'viewer', '--password-stdin', '--json', ...dir]),
     {
       encoding: 'utf8',
       input: 'short\n',
@@ -112,8 +97,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.match(JSON.parse(weak.stderr).error, { code: 'SV_ERR_VALIDATION', details: ['password: at least 12 characters'] });
   // Without --json, the reasons are on the lines under the message: which rule the password broke.
   const weakText = spawnSync(
-    process.execPath,
-    [...sousvideArgs(), 'cloud', 'user', 'add', 'weak@acme.test', '--org', 'acme', '--role', 'viewer', '--password-stdin', ...dir],
+    ...sousvide(['cloud', 'user', 'add', 'weak@acme.test', '--org', 'acme', '--role', 'viewer', '--password-stdin', ...dir]),
     { encoding: 'utf8', input: 'short\n' },
   );
   t.equal(

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { loadConfig } from '../../shared/config/load.js';
-import { freePort, sousvideArgs, waitFor } from '../../test/harness/index.js';
+import { freePort, sousvide, waitFor } from '../../test/harness/index.js';
 import { ntfyReceiver, webhookReceiver } from '../../test/harness/notify-receivers.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
@@ -16,14 +16,12 @@ const SECRET = 'whsec-crash-0123456789';
 
 function gatewayProcess(dataDir: string, mqttPort: number, httpPort: number, hookUrl: string) {
   const child = spawn(
-    process.execPath,
-    [
-      ...sousvideArgs(),
+    ...sousvide([
       'gateway',
       ...['--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1', '--http-port', String(httpPort)],
       ...['--log-level', 'warn', '--cloud-url', 'http://127.0.0.1:9', '--cloud-token', 'svg_unreachable-cloud-token-0000'],
       ...['--notify-webhook-url', hookUrl, '--notify-webhook-secret', SECRET],
-    ],
+    ]),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -101,7 +99,7 @@ t.test('sousvide notify test reports each channel and fails when one does', asyn
   const hookPort = await freePort(); // nobody listens
   const run = (args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [...sousvideArgs(), 'notify', 'test', ...args]);
+      const c = spawn(...sousvide(['notify', 'test', ...args]));
       let stdout = '';
       let stderr = '';
       c.stdout.on('data', (d: Buffer) => {
@@ -134,7 +132,7 @@ t.test('sousvide notify test reports each channel and fails when one does', asyn
   const none = await run([]);
   t.equal(none.status, 2, 'no channel: a usage error');
   t.match(none.stderr, /notify\.webhookUrl/, 'saying what to set');
-  const noSecret = spawnSync(process.execPath, [...sousvideArgs(), 'notify', 'test', '--notify-webhook-url', 'http://127.0.0.1:1/'], {
+  const noSecret = spawnSync(...sousvide(['notify', 'test', '--notify-webhook-url', 'http://127.0.0.1:1/']), {
     encoding: 'utf8',
   });
   t.not(noSecret.status, 0);

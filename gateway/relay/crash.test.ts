@@ -7,7 +7,7 @@ import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
-import { freePort, sousvideArgs, waitFor } from '../../test/harness/index.js';
+import { freePort, sousvide, waitFor } from '../../test/harness/index.js';
 import { gatewayConfig } from '../config.js';
 import { provisionSecret } from '../devices/provision.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -32,12 +32,12 @@ const operator = issueOperatorToken(tokenFilePath(dataDir));
 
 function startGatewayProcess(): { child: ChildProcess; exited: Promise<NodeJS.Signals | null> } {
   const args = [
-    ...[...sousvideArgs(), 'gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'],
+    ...['gateway', '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--mqtt-host', '127.0.0.1'],
     ...['--http-port', String(httpPort), '--log-level', 'warn', '--mqtt-conn-rate-per-addr', '0'],
     ...['--cloud-url', env.url, '--cloud-token', env.creds.gateway.token, '--relay-linger-ms', '50'],
     ...['--relay-backoff-base-ms', '50', '--relay-backoff-max-ms', '300', '--relay-idle-sync-ms', '600000'],
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(...sousvide(args), { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
   t.teardown(() => child.kill('SIGKILL'));
   return { child, exited };

@@ -1,7 +1,7 @@
 /** The test harness: private real servers for tests (docs/design.md invariant 6: real parts). */
 
 export { capturedLogger } from './captured-log.js';
-export { sousvideArgs } from './cli.js';
+export { sousvide } from './cli.js';
 export { FaultProxy, type ProxyMode } from './fault-proxy.js';
 export { startInflux } from './influx.js';
 export { startMariaDb } from './mariadb.js';
