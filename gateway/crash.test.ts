@@ -6,7 +6,7 @@ import Sqlite from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import t, { type Test } from 'tap';
 import { loadConfig } from '../shared/config/load.js';
-import { freePort, waitFor } from '../test/harness/index.js';
+import { freePort, sousvide, waitFor } from '../test/harness/index.js';
 import { startRedis } from '../test/harness/redis.js';
 import { gatewayConfig } from './config.js';
 import { provisionSecret } from './devices/provision.js';
@@ -14,15 +14,10 @@ import { STORE_FILE } from './store/open.js';
 import { connectKit, telemetry } from './testing/fixture.js';
 
 const KITS = 200;
-const main = new URL('../cli/main.ts', import.meta.url).pathname;
 
 function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number, extraArgs: string[]) {
   const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      main,
+    ...sousvide([
       'gateway',
       '--data-dir',
       dataDir,
@@ -37,7 +32,7 @@ function startGatewayProcess(dataDir: string, mqttPort: number, httpPort: number
       '--mqtt-conn-rate-per-addr',
       '0',
       ...extraArgs,
-    ],
+    ]),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
