@@ -29,8 +29,8 @@ const ListQuery = Range.extend(PAGE_QUERY);
 const CookParams = z.strictObject({ id: RecordId });
 const DeviceParams = z.strictObject({ id: DeviceId });
 
-/** [from, to) from the query: `to` defaults to now, `from` to `defaultSpan` before it. */
-function range(req: FastifyRequest, reply: FastifyReply, now: number, defaultSpan: number, schema: typeof Range = Range) {
+/** [from, to) from the query: `to` defaults to now, `from` to `defaultSpan` before it; a bad query throws. */
+function range(req: FastifyRequest, now: number, defaultSpan: number, schema: typeof Range = Range) {
   const q = schema.safeParse(req.query);
   if (!q.success) {
     throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
@@ -46,16 +46,15 @@ function range(req: FastifyRequest, reply: FastifyReply, now: number, defaultSpa
 export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
   const auth = d.auth;
 
-  http.get('/v1/cooks', { onRequest: auth }, async (req, reply) => {
-    const r = range(req, reply, d.now(), 30 * DAY_MS, ListQuery as unknown as typeof Range);
-    if (!r) return reply;
+  http.get('/v1/cooks', { onRequest: auth }, async (req) => {
+    const r = range(req, d.now(), 30 * DAY_MS, ListQuery as unknown as typeof Range);
     const q = r.data as z.infer<typeof ListQuery>;
     const key = (c: { startedTs: number; id: string }): [number, string] => [c.startedTs, c.id];
     const all = listCooks(d.reader(), r.from, r.to, Number.MAX_SAFE_INTEGER).sort(byNewest(key));
     return { from: r.from, to: r.to, ...pageNewestFirst(all, q.cursor, q.limit, key) };
   });
 
-  http.get('/v1/cooks/:id', { onRequest: auth }, async (req, reply) => {
+  http.get('/v1/cooks/:id', { onRequest: auth }, async (req) => {
     const { id } = parse(CookParams, req.params, 'params');
     const c = findCook(d.reader(), id);
     if (!c) throw new SvError('SV_ERR_NOT_FOUND', `cook ${id} is unknown`, ['params.id: no such cook']);
@@ -64,8 +63,7 @@ export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
 
   http.get('/v1/devices/:id/readings.csv', { onRequest: auth }, async (req, reply) => {
     const { id } = parse(DeviceParams, req.params, 'params');
-    const r = range(req, reply, d.now(), DAY_MS);
-    if (!r) return reply;
+    const r = range(req, d.now(), DAY_MS);
     reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${id}-${r.from}-${r.to}.csv"`);

@@ -41,7 +41,7 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
     return pageOf(rest.slice(0, q.limit + 1), q.limit, (p) => [p.name]);
   });
 
-  http.put('/v1/presets/:name', { onRequest: auth }, async (req, reply) => {
+  http.put('/v1/presets/:name', { onRequest: auth }, async (req) => {
     const { name } = parse(NameParams, req.params, 'params');
     const spec = parse(PresetSpec, req.body, 'body');
     return d.presets.put(name, spec, d.now());
@@ -53,7 +53,7 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
     return reply.code(204).send();
   });
 
-  http.put('/v1/devices/:id/cook/preset/:name', { onRequest: auth }, async (req, reply) => {
+  http.put('/v1/devices/:id/cook/preset/:name', { onRequest: auth }, async (req) => {
     const { id, name } = parse(FromPresetParams, req.params, 'params');
     const body = FromPreset.safeParse(req.body ?? undefined);
     if (!body.success) throw new SvError('SV_ERR_VALIDATION', 'invalid body', formatIssues(body.error, 'body'));
