@@ -122,7 +122,11 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   const pipeline = new IngestPipeline(
     stores,
     metrics,
-    { sinkTimeoutMs: config.ingest.sinkTimeoutMs, ownershipCacheMs: config.auth.cacheTtlMs },
+    {
+      sinkTimeoutMs: config.ingest.sinkTimeoutMs,
+      ownershipCacheMs: config.auth.cacheTtlMs,
+      lastSeenEveryMs: config.ingest.lastSeenEveryS * 1000,
+    },
     log.child({ part: 'ingest' }),
   );
   const notifier = new CloudNotifier(stores.meta, config, log.child({ part: 'notify' }), metrics.registry, now, options.notify);

@@ -85,6 +85,12 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 90,
       help: 'A device or gateway not heard from for this long is no longer online.',
     }),
+    lastSeenEveryS: opt(z.number().int().min(0).max(3600), {
+      kind: 'int',
+      unit: 's',
+      default: 30,
+      help: "A device's last-seen time is written to MySQL at most this often per device (the latest state in Redis has the exact time); 0 = every batch.",
+    }),
   },
   rateLimit: {
     gatewayPerMin: opt(z.number().int().min(1), {

@@ -173,3 +173,22 @@ t.test('MySQL black-holed (packets vanish): 503, and once healed the pool is not
   t.equal(retry.status, 200, 'the retry succeeds after the heal');
   t.equal((await meta.listEvents(DEFAULT_SCOPE, { deviceId: dev }, { limit: 10 })).items.length, 1, 'the event once');
 });
+
+t.test("a device's last-seen time: MySQL's at most every ingest.lastSeenEveryS (30 s), the API's the latest reading's", async (t) => {
+  const dev = uid('kit').toLowerCase();
+  // Readings stamped after the cloud's clock: the claim of a new device writes the cloud's time, and the column keeps the later.
+  const base = Date.now() + 600_000;
+  const at = (s: number) => telemetry(dev, 1, s, { ts: base + s * 1000, rxTs: base + s * 1000 + 5 });
+  t.equal((await post(batch([at(1)]))).status, 200);
+  const first = base + 1000 + 5;
+  t.equal((await meta.getDevice(DEFAULT_SCOPE, dev))?.lastSeenMs, first, 'the first sighting is written at once');
+  // Within 30 s of the written one, MySQL keeps it; the API reads the latest state.
+  t.equal((await post(batch([at(20)]))).status, 200);
+  t.equal((await meta.getDevice(DEFAULT_SCOPE, dev))?.lastSeenMs, first, 'a sighting 19 s later is not written');
+  const view = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.admin);
+  t.equal(view.body.lastSeenMs, base + 20_000 + 5, "GET /v1/devices/{id} says the latest reading's time");
+  const list = await api(c.base, 'GET', '/v1/devices?limit=500', creds.admin);
+  t.equal(list.body.items.find((d: { id: string }) => d.id === dev)?.lastSeenMs, base + 20_000 + 5, 'and so does the list');
+  t.equal((await post(batch([at(31)]))).status, 200);
+  t.equal((await meta.getDevice(DEFAULT_SCOPE, dev))?.lastSeenMs, base + 31_000 + 5, '30 s after the written one it is written again');
+});

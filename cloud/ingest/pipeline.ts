@@ -5,12 +5,15 @@ import { MAX_DOWN_ALARMS, type RelayBatch, type RelayReply } from '../../shared/
 import type { CloudMetrics, SinkName } from '../metrics.js';
 import type { DeadLetter, MetaIngestResult, Stores } from '../stores/types.js';
 import { DeviceOwnership, withoutRefused } from './ownership.js';
+import { DeviceSightings } from './sightings.js';
 import { splitBatch } from './split.js';
 
 export interface PipelineOptions {
   sinkTimeoutMs: number;
   /** How long a device's owner is cached per instance (0: ask the meta store every batch). */
   ownershipCacheMs?: number;
+  /** A device's last-seen time goes to the meta store at most this often (sightings.ts; 0: every batch). */
+  lastSeenEveryMs?: number;
 }
 
 /** The gateway a batch comes from, as its token says. */
@@ -29,6 +32,7 @@ export interface Sender {
  */
 export class IngestPipeline {
   readonly ownership: DeviceOwnership;
+  private readonly sightings: DeviceSightings;
   /**
    * Told of each batch once every sink committed, with the alarms it changed as merged here (the
    * live stream, cloud/stream/); must return at once.
@@ -41,6 +45,7 @@ export class IngestPipeline {
     private readonly log: Logger,
   ) {
     this.ownership = new DeviceOwnership(stores.meta, opts.ownershipCacheMs ?? 0);
+    this.sightings = new DeviceSightings(opts.lastSeenEveryMs ?? 0);
   }
 
   /**
@@ -77,6 +82,7 @@ export class IngestPipeline {
     const { telemetry, status, meta: split } = splitBatch(batch);
     const meta = {
       ...split,
+      devices: this.sightings.due(gatewayId, split.devices),
       deadLetters: rejected,
       cloudAudit: foreign.audit,
       ...(sender.maxTargetC !== undefined ? { maxTargetC: sender.maxTargetC } : {}),
@@ -102,6 +108,7 @@ export class IngestPipeline {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'a storage sink failed or was too slow; retry the whole batch', failures);
     }
     const metaResult = outcomes[jobs.findIndex(([s]) => s === 'mysql')] as MetaIngestResult;
+    this.sightings.wrote(gatewayId, meta.devices);
     let desired: RelayReply['desired'];
     let alarms: Alarm[];
     try {

@@ -10,8 +10,10 @@ export function readingOf(s: DeviceState): Reading {
   return { boot: s.boot, seq: s.seq, ts: s.ts, rxTs: s.rxTs, tempC: s.tempC, sensor: s.sensor, heater: s.heater, rssi: s.rssi };
 }
 
+/** `lastSeenMs`: the later of the meta store's (written at most every `ingest.lastSeenEveryS`) and the latest state's. */
 export function deviceOf(d: DeviceRow, s: DeviceState | null): Device {
-  return { id: d.id, gatewayId: d.gatewayId, online: s?.online ?? false, lastSeenMs: d.lastSeenMs, state: s ? readingOf(s) : null };
+  const lastSeenMs = s?.lastSeenMs != null && (d.lastSeenMs === null || s.lastSeenMs > d.lastSeenMs) ? s.lastSeenMs : d.lastSeenMs;
+  return { id: d.id, gatewayId: d.gatewayId, online: s?.online ?? false, lastSeenMs, state: s ? readingOf(s) : null };
 }
 
 export function cookOf(r: CookRow | null): Cook | null {

@@ -395,6 +395,24 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: T0 + 1 });
     t.same(await refused(gw2, S, [b], [], [b]), [[b, 'foreign']], 'a revoked device is not free for another gateway');
     t.same(await refused(gw, S, [b], [], [b], T0 + 2), [], 'added again');
+    t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: null }, 'and no longer revoked');
+
+    // A new gateway's first batch names its whole fleet: more devices than one statement's chunk,
+    // and reports in order, the last word winning (added, then revoked, in two reports).
+    const fleet = Array.from({ length: 1_203 }, () => ids());
+    const [late, back] = [fleet[7] as string, fleet[1_100] as string];
+    const reports = [
+      { added: fleet, revoked: [] },
+      { added: [], revoked: [late, back] },
+      { added: [back], revoked: [] },
+    ];
+    t.same([...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4))], [[late, 'revoked']], 'a 1,203-kit registry: one revoked');
+    const rows = await s.meta.listDevices(S, { limit: 2_000 }, gw);
+    const mine = new Map(rows.items.map((d) => [d.id, d]));
+    t.ok(fleet.every((id) => mine.get(id)?.gatewayId === gw), 'every device of the fleet claimed by its gateway');
+    t.equal(mine.get(late)?.revokedMs, T0 + 4, 'added then revoked in the same batch: revoked');
+    t.equal(mine.get(back)?.revokedMs, null, 'revoked then added again: not revoked');
+    t.equal(fleet.filter((id) => mine.get(id)?.revokedMs !== null).length, 1, 'and no other');
 
     const au = (action: string) => ({
       id: uid('aud'),

@@ -176,37 +176,58 @@ export class SqlMetaStore implements MetaStore {
         );
         for (const r of rows) owners.set(String(r.id), { gateway: String(r.gateway_id), revoked: r.revoked_ms !== null });
       }
-      const claim = async (id: string) => {
-        await d.run(
-          `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?) ${UPSERT.devices[d.dialect]}`,
-          [id, gatewayId, orgId, nowMs, nowMs],
-        );
+      // Decided in memory in the order the gateway made its reports (the last word on a device
+      // wins), then written in a few statements: a new gateway's first batch may name thousands.
+      const before = new Map([...owners].map(([id, o]) => [id, o.revoked]));
+      const claimed: string[] = [];
+      const claim = (id: string) => {
         owners.set(id, { gateway: gatewayId, revoked: false });
+        claimed.push(id);
       };
-      // Registry reports in the order the gateway made them; the last word on a device wins.
       for (const r of registry) {
         for (const id of r.added) {
           const o = owners.get(id);
-          if (!o) await claim(id);
-          else if (o.gateway === gatewayId && o.revoked) {
-            await d.run('UPDATE devices SET revoked_ms = NULL WHERE id = ? AND gateway_id = ?', [id, gatewayId]);
-            o.revoked = false;
-          }
+          if (!o) claim(id);
+          else if (o.gateway === gatewayId) o.revoked = false;
         }
         for (const id of r.revoked) {
           const o = owners.get(id);
-          if (o?.gateway === gatewayId && !o.revoked) {
-            await d.run('UPDATE devices SET revoked_ms = ? WHERE id = ? AND gateway_id = ?', [nowMs, id, gatewayId]);
-            o.revoked = true;
-          }
+          if (o?.gateway === gatewayId) o.revoked = true;
         }
       }
       for (const id of ids) {
         const o = owners.get(id);
         // A device nobody owns yet is claimed by the first gateway that reports it (docs/adr/027-tenancy.md).
-        if (!o) await claim(id);
+        if (!o) claim(id);
         else if (o.gateway !== gatewayId) refused.set(id, 'foreign');
         else if (o.revoked) refused.set(id, 'revoked');
+      }
+      for (let i = 0; i < claimed.length; i += 500) {
+        const chunk = claimed.slice(i, i + 500);
+        await d.run(
+          `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')} ${UPSERT.devices[d.dialect]}`,
+          chunk.flatMap((id) => [id, gatewayId, orgId, nowMs, nowMs]),
+        );
+      }
+      // This gateway's devices whose revocation changed (a new row starts unrevoked).
+      const revoke: string[] = [];
+      const unrevoke: string[] = [];
+      for (const [id, o] of owners) {
+        if (o.gateway !== gatewayId || o.revoked === (before.get(id) ?? false)) continue;
+        (o.revoked ? revoke : unrevoke).push(id);
+      }
+      for (const [list, value] of [
+        [revoke, nowMs],
+        [unrevoke, null],
+      ] as const) {
+        for (let i = 0; i < list.length; i += 500) {
+          const chunk = list.slice(i, i + 500);
+          await d.run(`UPDATE devices SET revoked_ms = ? WHERE gateway_id = ? AND id IN (${chunk.map(() => '?').join(',')})`, [
+            value,
+            gatewayId,
+            ...chunk,
+          ]);
+        }
       }
       return refused;
     });
