@@ -406,10 +406,17 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       { added: [], revoked: [late, back] },
       { added: [back], revoked: [] },
     ];
-    t.same([...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4))], [[late, 'revoked']], 'a 1,203-kit registry: one revoked');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4))],
+      [[late, 'revoked']],
+      'a 1,203-kit registry: one revoked',
+    );
     const rows = await s.meta.listDevices(S, { limit: 2_000 }, gw);
     const mine = new Map(rows.items.map((d) => [d.id, d]));
-    t.ok(fleet.every((id) => mine.get(id)?.gatewayId === gw), 'every device of the fleet claimed by its gateway');
+    t.ok(
+      fleet.every((id) => mine.get(id)?.gatewayId === gw),
+      'every device of the fleet claimed by its gateway',
+    );
     t.equal(mine.get(late)?.revokedMs, T0 + 4, 'added then revoked in the same batch: revoked');
     t.equal(mine.get(back)?.revokedMs, null, 'revoked then added again: not revoked');
     t.equal(fleet.filter((id) => mine.get(id)?.revokedMs !== null).length, 1, 'and no other');
