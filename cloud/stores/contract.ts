@@ -83,6 +83,30 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.notOk(await s.state.gatewayAlive(uid('gw')));
   });
 
+  t.test('state: `seen` only moves forward, apart from which record is newest', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    await s.state.apply('gw-a', [telemetry(d, 1, 10)], [], T0 + 20_000);
+    const rx10 = telemetry(d, 1, 10).rxTs;
+    // An older record received later (a drained backlog): seen moves, the state does not.
+    await s.state.apply('gw-a', [telemetry(d, 1, 9, { rxTs: rx10 + 5_000, tempC: 30 })], [], T0 + 20_000);
+    t.match((await s.state.latest([d], T0 + 20_000)).get(d), { seq: 10, lastSeenMs: rx10 + 5_000 }, 'older record, later sighting');
+    // A newer record received earlier than that sighting: the state moves, seen does not.
+    await s.state.apply('gw-a', [telemetry(d, 1, 11, { rxTs: rx10 + 1_000, tempC: 31 })], [], T0 + 20_000);
+    t.match(
+      (await s.state.latest([d], T0 + 20_000)).get(d),
+      { seq: 11, tempC: 31, lastSeenMs: rx10 + 5_000 },
+      'newer record, earlier sighting',
+    );
+    // The same for statuses, ordered by (boot, rxTs).
+    await s.state.apply('gw-a', [], [status(d, 'offline', 1, rx10 + 9_000)], T0 + 20_000);
+    t.match(
+      (await s.state.latest([d], T0 + 20_000)).get(d),
+      { seq: 11, status: 'offline', lastSeenMs: rx10 + 9_000 },
+      'a newer status, later',
+    );
+  });
+
   t.test('state: a batch of many kits (as from a fleet) leaves each kit at its own newest record', async (t) => {
     const s = await make(t);
     const kits = Array.from({ length: 450 }, ids);

@@ -21,29 +21,27 @@ for i = 1, #KEYS do
   local tel = ARGV[a] == 't'
   local bf, of, n = 'tboot', 'tseq', 5
   if not tel then bf, of, n = 'sboot', 'srx', 2 end
-  local seen = tonumber(ARGV[a + 1])
-  local boot = tonumber(ARGV[a + 2])
-  local ord = tonumber(ARGV[a + 3])
   local cur = redis.call('HMGET', key, 'seen', bf, of)
-  local set = {}
-  if seen > tonumber(cur[1] or '-1') then
-    set[#set + 1] = 'seen'
-    set[#set + 1] = ARGV[a + 1]
-  end
-  local eb = tonumber(cur[2] or '-1')
-  if boot > eb or (boot == eb and ord > tonumber(cur[3] or '-1')) then
-    local v = a + 4
-    for _, x in ipairs({ bf, ARGV[a + 2], of, ARGV[a + 3], 'gw', gw }) do set[#set + 1] = x end
-    if tel then
-      for _, x in ipairs({ 'rx', ARGV[a + 1], 'ts', ARGV[v], 'temp', ARGV[v + 1], 'sensor', ARGV[v + 2], 'heater', ARGV[v + 3], 'rssi', ARGV[v + 4] }) do
-        set[#set + 1] = x
-      end
-    else
-      for _, x in ipairs({ 'state', ARGV[v], 'fw', ARGV[v + 1] }) do set[#set + 1] = x end
-    end
+  local fresh = tonumber(ARGV[a + 1]) > tonumber(cur[1] or '-1')
+  local boot, eb = tonumber(ARGV[a + 2]), tonumber(cur[2] or '-1')
+  local v = a + 4
+  if boot > eb or (boot == eb and tonumber(ARGV[a + 3]) > tonumber(cur[3] or '-1')) then
     applied = applied + 1
+    -- One HSET with its fields written out: no tables built per device (the script's own cost).
+    if tel and fresh then
+      redis.call('HSET', key, 'seen', ARGV[a + 1], bf, ARGV[a + 2], of, ARGV[a + 3], 'gw', gw, 'rx', ARGV[a + 1],
+        'ts', ARGV[v], 'temp', ARGV[v + 1], 'sensor', ARGV[v + 2], 'heater', ARGV[v + 3], 'rssi', ARGV[v + 4])
+    elseif tel then
+      redis.call('HSET', key, bf, ARGV[a + 2], of, ARGV[a + 3], 'gw', gw, 'rx', ARGV[a + 1],
+        'ts', ARGV[v], 'temp', ARGV[v + 1], 'sensor', ARGV[v + 2], 'heater', ARGV[v + 3], 'rssi', ARGV[v + 4])
+    elseif fresh then
+      redis.call('HSET', key, 'seen', ARGV[a + 1], bf, ARGV[a + 2], of, ARGV[a + 3], 'gw', gw, 'state', ARGV[v], 'fw', ARGV[v + 1])
+    else
+      redis.call('HSET', key, bf, ARGV[a + 2], of, ARGV[a + 3], 'gw', gw, 'state', ARGV[v], 'fw', ARGV[v + 1])
+    end
+  elseif fresh then
+    redis.call('HSET', key, 'seen', ARGV[a + 1])
   end
-  if #set > 0 then redis.call('HSET', key, unpack(set)) end
   a = a + 4 + n
 end
 return applied
