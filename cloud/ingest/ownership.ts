@@ -15,7 +15,9 @@ const REASON: Record<ForeignReason, string> = {
  * devices a gateway keeps reporting. A move or a revocation reaches another instance within the TTL.
  */
 export class DeviceOwnership {
-  private readonly owned = new Map<string, number>();
+  /** Per gateway: device → until when it is known to be the gateway's (no key strings built per record). */
+  private readonly owned = new Map<string, Map<string, number>>();
+  private size = 0;
   constructor(
     private readonly meta: MetaStore,
     private readonly ttlMs: number,
@@ -34,18 +36,29 @@ export class DeviceOwnership {
       if (id !== null) ids.add(id);
     }
     const now = monotonicNow();
-    const unknown = registry.length > 0 ? [...ids] : [...ids].filter((id) => (this.owned.get(`${gatewayId}\0${id}`) ?? 0) <= now);
+    const mine = this.owned.get(gatewayId);
+    const unknown = registry.length > 0 || mine === undefined ? [...ids] : [...ids].filter((id) => (mine.get(id) ?? 0) <= now);
     if (unknown.length === 0 && registry.length === 0) return new Map();
     const refused = await this.meta.resolveDevices(gatewayId, orgId, registry, unknown, nowMs);
     if (this.ttlMs > 0) {
-      if (this.owned.size > 100_000) this.owned.clear();
-      for (const id of unknown) if (!refused.has(id)) this.owned.set(`${gatewayId}\0${id}`, now + this.ttlMs);
+      if (this.size > 100_000) this.forget();
+      let owned = this.owned.get(gatewayId);
+      if (owned === undefined) {
+        owned = new Map();
+        this.owned.set(gatewayId, owned);
+      }
+      for (const id of unknown) {
+        if (refused.has(id)) continue;
+        if (!owned.has(id)) this.size++;
+        owned.set(id, now + this.ttlMs);
+      }
     }
     return refused;
   }
 
   forget(): void {
     this.owned.clear();
+    this.size = 0;
   }
 }
 

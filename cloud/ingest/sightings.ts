@@ -9,8 +9,9 @@
  * once more. `everyMs` 0: every batch.
  */
 export class DeviceSightings {
-  /** `${gatewayId}\0${deviceId}` → the sighting last written for it. */
-  private readonly written = new Map<string, number>();
+  /** Per gateway: device → the sighting last written for it (no key strings built per record). */
+  private readonly written = new Map<string, Map<string, number>>();
+  private size = 0;
 
   constructor(
     private readonly everyMs: number,
@@ -22,8 +23,9 @@ export class DeviceSightings {
   due(gatewayId: string, devices: ReadonlyMap<string, number>): Map<string, number> {
     if (this.everyMs <= 0) return new Map(devices);
     const out = new Map<string, number>();
+    const mine = this.written.get(gatewayId);
     for (const [id, seen] of devices) {
-      const last = this.written.get(`${gatewayId}\0${id}`);
+      const last = mine?.get(id);
       // An older sighting (a replay) would not move the store's column, which keeps the later one.
       if (last === undefined || seen - last >= this.everyMs) out.set(id, seen);
     }
@@ -33,10 +35,19 @@ export class DeviceSightings {
   /** The meta store committed these sightings. */
   wrote(gatewayId: string, devices: ReadonlyMap<string, number>): void {
     if (this.everyMs <= 0) return;
-    if (this.written.size + devices.size > this.maxDevices) this.written.clear();
+    if (this.size + devices.size > this.maxDevices) {
+      this.written.clear();
+      this.size = 0;
+    }
+    let mine = this.written.get(gatewayId);
+    if (mine === undefined) {
+      mine = new Map();
+      this.written.set(gatewayId, mine);
+    }
     for (const [id, seen] of devices) {
-      const k = `${gatewayId}\0${id}`;
-      this.written.set(k, Math.max(this.written.get(k) ?? seen, seen));
+      const last = mine.get(id);
+      if (last === undefined) this.size++;
+      mine.set(id, last === undefined ? seen : Math.max(last, seen));
     }
   }
 }
