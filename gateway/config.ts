@@ -178,7 +178,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     commitIntervalMs: opt(z.number().int().min(0).max(1000), {
       kind: 'int',
       unit: 'ms',
-      default: 10,
+      default: 25,
       help: 'Under load, group commits start at most this often: messages that arrive meanwhile share the next commit and its fsync (fewer fsyncs per message; adds at most this to PUBACK latency under load, nothing when idle; 0 = commit as soon as the previous one is on its way).',
     }),
     writerNice: opt(z.number().int().min(-20).max(19), {
