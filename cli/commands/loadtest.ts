@@ -19,6 +19,7 @@ export const loadtestCommand: Command = {
     checkWritableFile(c0.results, '--results');
     const client = await prepareClient(c0.client);
     const { runLoadtest } = await import('../../loadtest/run/run-loadtest.js');
+    const { sloLine, sloVerdicts } = await import('../../loadtest/run/slos.js');
     const out = ctx.json ? ctx.stderr : ctx.stdout;
     const r = await runLoadtest({
       connections: c0.connections,
@@ -42,6 +43,7 @@ export const loadtestCommand: Command = {
       log: (line) => out.write(`${line}\n`),
     });
     const c = r.connection;
+    const slos = sloVerdicts(c, r.business);
     out.write(
       [
         '',
@@ -56,6 +58,7 @@ export const loadtestCommand: Command = {
               `  publish → visible    p50/p95/p99 ${c.publish_to_visible_ms.p50?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p95?.toFixed(0) ?? '–'} / ${c.publish_to_visible_ms.p99?.toFixed(0) ?? '–'} ms (${c.publish_to_visible_ms.n} samples, poll ${c.publish_to_visible_ms.poll_interval_ms} ms)`,
             ]
           : []),
+        `  design SLOs          ${sloLine(slos)}`,
         `  gateway /metrics     RSS max ${c.gateway?.rss_max_mb ?? '–'} MB, event-loop lag p99 max ${c.gateway?.loop_lag_p99_max_ms ?? '–'} ms`,
         ...(c.processes?.groups ?? []).flatMap((g) =>
           [...g.processes, ...(g.processes.length > 1 ? [{ name: `${g.group} total`, ...g.total }] : [])].map(
@@ -67,7 +70,7 @@ export const loadtestCommand: Command = {
         '',
       ].join('\n'),
     );
-    if (ctx.json) ctx.stdout.write(`${JSON.stringify({ dir: r.dir, connection: r.connection, business: r.business })}\n`);
+    if (ctx.json) ctx.stdout.write(`${JSON.stringify({ dir: r.dir, connection: r.connection, business: r.business, slos })}\n`);
     return r.business === null && c0.requireBusinessSummary ? 1 : 0;
   },
 };

@@ -1,4 +1,5 @@
 import { processTable } from './process-meter.js';
+import { sloVerdicts } from './slos.js';
 import type { BusinessSummary, ConnectionSummary } from './summaries.js';
 
 /**
@@ -31,6 +32,12 @@ export function summaryMarkdown(
     `- PUBACK p50 / p95 / p99: ${ms(c.puback_ms.p50)} / ${ms(c.puback_ms.p95)} / ${ms(c.puback_ms.p99)}`,
     `- business success: ${b ? `${pct(b.business_pipeline_success_rate)} (${b.mode})` : 'no business summary'}`,
     `- load generator: ${c.generator.cpu_us_per_msg} µs CPU per published message (${c.generator.partitions} partitions)`,
+    '',
+    "The design's SLOs:",
+    '',
+    '| SLO | target | measured | held |',
+    '|---|---|---|---|',
+    ...sloVerdicts(c, b).map((v) => `| ${v.name} | ${v.target} | ${v.measured} | ${v.held === null ? '–' : v.held ? 'yes' : '**no**'} |`),
     '',
     ...(c.processes ? processTable(c.processes) : ['No process figures (the /proc files could not be read).']),
     '',
