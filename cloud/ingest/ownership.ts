@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RelayBatch } from '../../shared/relay/batch.js';
 import { monotonicNow } from '../../shared/time/monotonic.js';
 import type { AuditRow, DeadLetter, ForeignReason, MetaStore, RegistryReport } from '../stores/types.js';
+import { PerGatewayDevices } from './per-gateway.js';
 import { deviceOf } from './split.js';
 
 const REASON: Record<ForeignReason, string> = {
@@ -15,9 +16,8 @@ const REASON: Record<ForeignReason, string> = {
  * devices a gateway keeps reporting. A move or a revocation reaches another instance within the TTL.
  */
 export class DeviceOwnership {
-  /** Per gateway: device → until when it is known to be the gateway's (no key strings built per record). */
-  private readonly owned = new Map<string, Map<string, number>>();
-  private size = 0;
+  /** Per gateway: device → until when it is known to be the gateway's. */
+  private readonly owned = new PerGatewayDevices(100_000);
   constructor(
     private readonly meta: MetaStore,
     private readonly ttlMs: number,
@@ -36,29 +36,22 @@ export class DeviceOwnership {
       if (id !== null) ids.add(id);
     }
     const now = monotonicNow();
-    const mine = this.owned.get(gatewayId);
+    const mine = this.owned.of(gatewayId);
     const unknown = registry.length > 0 || mine === undefined ? [...ids] : [...ids].filter((id) => (mine.get(id) ?? 0) <= now);
     if (unknown.length === 0 && registry.length === 0) return new Map();
     const refused = await this.meta.resolveDevices(gatewayId, orgId, registry, unknown, nowMs);
     if (this.ttlMs > 0) {
-      if (this.size > 100_000) this.forget();
-      let owned = this.owned.get(gatewayId);
-      if (owned === undefined) {
-        owned = new Map();
-        this.owned.set(gatewayId, owned);
-      }
-      for (const id of unknown) {
-        if (refused.has(id)) continue;
-        if (!owned.has(id)) this.size++;
-        owned.set(id, now + this.ttlMs);
-      }
+      const until = now + this.ttlMs;
+      this.owned.set(
+        gatewayId,
+        unknown.filter((id) => !refused.has(id)).map((id) => [id, until] as const),
+      );
     }
     return refused;
   }
 
   forget(): void {
     this.owned.clear();
-    this.size = 0;
   }
 }
 

@@ -1,3 +1,5 @@
+import { PerGatewayDevices } from './per-gateway.js';
+
 /**
  * When to write a device's `last_seen_ms` to the meta store. A kit reports once a second and a
  * gateway's batch carries about one reading of each of its kits, so writing every sighting costs
@@ -9,21 +11,22 @@
  * once more. `everyMs` 0: every batch.
  */
 export class DeviceSightings {
-  /** Per gateway: device → the sighting last written for it (no key strings built per record). */
-  private readonly written = new Map<string, Map<string, number>>();
-  private size = 0;
+  /** Per gateway: device → the sighting last written for it. */
+  private readonly written: PerGatewayDevices;
 
   constructor(
     private readonly everyMs: number,
     /** Past this many devices the memory is dropped (each device is then written once more). */
-    private readonly maxDevices = 200_000,
-  ) {}
+    maxDevices = 200_000,
+  ) {
+    this.written = new PerGatewayDevices(maxDevices);
+  }
 
   /** The sightings of a batch that are due for the meta store (the rest are within `everyMs`). */
   due(gatewayId: string, devices: ReadonlyMap<string, number>): Map<string, number> {
     if (this.everyMs <= 0) return new Map(devices);
     const out = new Map<string, number>();
-    const mine = this.written.get(gatewayId);
+    const mine = this.written.of(gatewayId);
     for (const [id, seen] of devices) {
       const last = mine?.get(id);
       // An older sighting (a replay) would not move the store's column, which keeps the later one.
@@ -32,22 +35,8 @@ export class DeviceSightings {
     return out;
   }
 
-  /** The meta store committed these sightings. */
+  /** The meta store committed these sightings (each later than the one written before: `due`). */
   wrote(gatewayId: string, devices: ReadonlyMap<string, number>): void {
-    if (this.everyMs <= 0) return;
-    if (this.size + devices.size > this.maxDevices) {
-      this.written.clear();
-      this.size = 0;
-    }
-    let mine = this.written.get(gatewayId);
-    if (mine === undefined) {
-      mine = new Map();
-      this.written.set(gatewayId, mine);
-    }
-    for (const [id, seen] of devices) {
-      const last = mine.get(id);
-      if (last === undefined) this.size++;
-      mine.set(id, last === undefined ? seen : Math.max(last, seen));
-    }
+    if (this.everyMs > 0) this.written.set(gatewayId, devices);
   }
 }

@@ -54,6 +54,21 @@ const UPSERT = {
 } as const satisfies Record<string, Record<Dialect, string>>;
 
 /** The meta store (MySQL/MariaDB in production, SQLite embedded) over one SQL driver. */
+/**
+ * Devices seen by a gateway, `[id, seenMs]`, up to 500 a statement: a new row is the gateway's
+ * (first and last seen at `seenMs`); an existing one of the same gateway only moves its
+ * `last_seen_ms` forward (UPSERT.devices).
+ */
+async function upsertDevices(d: SqlDriver, gatewayId: string, orgId: string, seen: readonly [string, number][]): Promise<void> {
+  for (let i = 0; i < seen.length; i += 500) {
+    const chunk = seen.slice(i, i + 500);
+    await d.run(
+      `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')} ${UPSERT.devices[d.dialect]}`,
+      chunk.flatMap(([id, ms]) => [id, gatewayId, orgId, ms, ms]),
+    );
+  }
+}
+
 export class SqlMetaStore implements MetaStore {
   readonly backend: string;
   readonly users: SqlUserStore;
@@ -202,13 +217,12 @@ export class SqlMetaStore implements MetaStore {
         else if (o.gateway !== gatewayId) refused.set(id, 'foreign');
         else if (o.revoked) refused.set(id, 'revoked');
       }
-      for (let i = 0; i < claimed.length; i += 500) {
-        const chunk = claimed.slice(i, i + 500);
-        await d.run(
-          `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')} ${UPSERT.devices[d.dialect]}`,
-          chunk.flatMap((id) => [id, gatewayId, orgId, nowMs, nowMs]),
-        );
-      }
+      await upsertDevices(
+        d,
+        gatewayId,
+        orgId,
+        claimed.map((id) => [id, nowMs]),
+      );
       // This gateway's devices whose revocation changed (a new row starts unrevoked).
       const revoke: string[] = [];
       const unrevoke: string[] = [];
@@ -236,14 +250,12 @@ export class SqlMetaStore implements MetaStore {
   async ingest(gatewayId: string, orgId: string, b: MetaBatch, nowMs: number): Promise<MetaIngestResult> {
     return this.d.tx(async (d) => {
       // Sorted ids: concurrent batches lock device rows in the same order (no deadlock cycles).
-      const devices = [...b.devices.entries()].sort(([a], [z]) => (a < z ? -1 : a > z ? 1 : 0));
-      for (let i = 0; i < devices.length; i += 500) {
-        const chunk = devices.slice(i, i + 500);
-        await d.run(
-          `INSERT INTO devices (id, gateway_id, org_id, first_seen_ms, last_seen_ms) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')} ${UPSERT.devices[d.dialect]}`,
-          chunk.flatMap(([id, seen]) => [id, gatewayId, orgId, seen, seen]),
-        );
-      }
+      await upsertDevices(
+        d,
+        gatewayId,
+        orgId,
+        [...b.devices.entries()].sort(([a], [z]) => (a < z ? -1 : a > z ? 1 : 0)),
+      );
       let inserted = 0;
       inserted += await insertIgnore(
         d,
