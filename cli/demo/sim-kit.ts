@@ -84,11 +84,13 @@ export class SimKit {
       return; // the firmware drops what it cannot parse; the gateway's ack timeout covers it
     }
     const ack = this.sim.command({ op: cmd.op, ...(cmd.expect ? { expect: cmd.expect } : {}) });
-    this.client?.publish(
-      topics.ack(this.id),
-      JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater, ...(ack.ok ? {} : { err: 'refused' }) }),
-      { qos: 1 },
-    );
+    const body = JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater, ...(ack.ok ? {} : { err: 'refused' }) });
+    // As the firmware does: the Ack leaves after the servo's motion (the model runs in real time).
+    const send = () => {
+      if (this.client?.connected) this.client.publish(topics.ack(this.id), body, { qos: 1 });
+    };
+    if (ack.afterMs === 0) send();
+    else setTimeout(send, ack.afterMs).unref();
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Command } from '../../shared/protocol/messages.js';
+import { AckSchedule } from '../../shared/thermal/ack-schedule.js';
 import type { ThermalSim } from '../../shared/thermal/simulator.js';
 import { webhookReceiver } from '../../test/harness/notify-receivers.js';
 import { type GatewayFixture, kitWithApi, startGateway } from './fixture.js';
@@ -11,7 +12,7 @@ export interface ReceivedCommand {
 
 /**
  * A simulated kit (a ThermalSim bath) over real MQTT/TLS in accelerated time: it obeys each
- * command as its `behaviour` says and acknowledges it; `second()` steps the bath one simulated
+ * command as its `behaviour` says and acknowledges it after the servo's motion; `second()` steps the bath one simulated
  * second and sends its reading, then waits until control saw the reading and every command it
  * caused was acknowledged. The gateway's clock should be the simulator's (`now: () => sim.nowMs`).
  */
@@ -36,8 +37,12 @@ export async function simKitOverMqtt(
     const ack = kitClock ? sim.receive({ id: cmd.id, ...op, expired }) : sim.command(op);
     if (ack === null) return; // a redelivered id: the first delivery's Ack stands
     const err = ack.err ? { err: ack.err } : {};
-    kit.publish(`sv/${id}/ack`, JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater, ...err }), { qos: 1 });
+    const body = JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater, ...err });
+    // As the firmware does: the Ack leaves after the servo's motion, in the bath's time.
+    if (ack.afterMs === 0) kit.publish(`sv/${id}/ack`, body, { qos: 1 });
+    else acks.add(sim.tMs + ack.afterMs, body);
   });
+  const acks = new AckSchedule<string>();
   await kit.subscribeAsync(`sv/${id}/cmd`, { qos: 1 });
   let heard = 0;
   gw.gateway.ingest.on('live', () => heard++);
@@ -46,7 +51,7 @@ export async function simKitOverMqtt(
   /** The bath each simulated second, as it was when its reading left the kit. */
   const bath: { simS: number; waterC: number; on: boolean }[] = [];
   const second = async () => {
-    sim.step(1000);
+    acks.step(sim, 1000, (payload) => kit.publish(`sv/${id}/ack`, payload, { qos: 1 }));
     bath.push({ simS: sim.tMs / 1000, waterC: sim.waterC, on: sim.heaterOn });
     const want = heard + 1;
     kit.publish(`sv/${id}/telemetry`, JSON.stringify(sim.telemetry()), { qos: 0 });
@@ -55,7 +60,7 @@ export async function simKitOverMqtt(
       if (performance.now() > deadline) throw new Error(`${id}: a reading did not reach control within 10 s (the kit was cut off?)`);
       await new Promise((r) => setImmediate(r));
     }
-    for (let i = 0; i < 5000 && stats().acked < stats().sent; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5000 && stats().acked + acks.size < stats().sent; i++) await new Promise((r) => setImmediate(r));
   };
   /** The local API with the operator token; the answer's status and JSON body. */
   const api = async (method: string, path: string, body?: unknown) => {

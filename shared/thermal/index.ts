@@ -1,3 +1,4 @@
+export { AckSchedule } from './ack-schedule.js';
 export {
   DEFAULT_KIT,
   DS18B20_LSB_C,

@@ -20,6 +20,11 @@ export interface KitParams {
   noiseSdC: number;
   /** Command received → servo has pressed the button. */
   servoLatencyMs: number;
+  /**
+   * The button pressed → the kit's Ack leaves: the rest of the hold and the servo's return
+   * (firmware/core/press.h: hold 300 ms, return 300 ms). The firmware acks after the motion.
+   */
+  ackAfterPressMs: number;
   /** Probability that a servo press does not toggle the cooker. */
   missProb: number;
   /**
@@ -50,6 +55,7 @@ export const DEFAULT_KIT: Readonly<KitParams> = Object.freeze({
   probeOffsetC: 0,
   noiseSdC: 0.02,
   servoLatencyMs: 1000,
+  ackAfterPressMs: 600,
   missProb: 0,
   behaviour: 'protocol',
   crcProb: 0,

@@ -69,11 +69,19 @@ t.test('physics: heats at P/C, loses UA(T − Ta), element and probe lag', async
 
 t.test('servo: latency, toggling, missed presses, safe only when believed on', async (t) => {
   const sim = new ThermalSim({ servoLatencyMs: 2000 });
-  t.same(sim.command({ op: 'press', expect: 'on' }), { ok: true, heater: true });
+  t.same(
+    sim.command({ op: 'press', expect: 'on' }),
+    { ok: true, heater: true, afterMs: 2600 },
+    'acked after the motion: 2 s + hold and return',
+  );
   sim.step(1500);
   t.notOk(sim.heaterOn, 'not yet: servo latency');
+  t.equal(sim.telemetry().heater, false, 'the kit reports its new belief only once the motion is over');
   sim.step(1000);
   t.ok(sim.heaterOn, 'pressed after 2 s');
+  t.equal(sim.telemetry().heater, false, 'still moving back at 2.5 s');
+  sim.step(100);
+  t.equal(sim.telemetry().heater, true, 'reported from 2.6 s, when the Ack leaves');
   sim.command({ op: 'press', expect: 'off' });
   sim.step(3000);
   t.notOk(sim.heaterOn, 'each press toggles');

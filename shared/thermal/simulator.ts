@@ -33,6 +33,11 @@ export interface SimAck {
   ok: boolean;
   heater: boolean;
   err?: string;
+  /**
+   * When the kit sends this Ack, ms after it received the command: after the motion when it
+   * pressed (docs/protocol.md), at once when it had nothing to press or refused.
+   */
+  afterMs: number;
 }
 
 /** A command as it arrives over MQTT: its id, and whether it is older than its `ttlMs`. */
@@ -84,8 +89,25 @@ export class ThermalSim {
   heaterOn = false;
   /** Element output, W (lags the switch). */
   heaterPowerW = 0;
-  /** What the kit believes (its last actuation); reported as telemetry `heater`. */
-  belief = false;
+  /**
+   * What the kit believes: its last command's outcome, which decides how it answers the next
+   * (a `safe` presses only while this is on). Setting it sets what telemetry reports at once.
+   */
+  get belief(): boolean {
+    return this.intent;
+  }
+  set belief(on: boolean) {
+    this.intent = on;
+    this.reported = on;
+    this.reportAt = Number.NEGATIVE_INFINITY;
+  }
+  private intent = false;
+  /**
+   * What telemetry reports as `heater`: the belief once the motion is over, when the Ack leaves
+   * (docs/protocol.md: the kit presses, then believes and acks; telemetry reports it from then on).
+   */
+  private reported = false;
+  private reportAt = Number.NEGATIVE_INFINITY;
   boot: number;
   seq = 0;
   fault: FaultKind | null = null;
@@ -123,6 +145,7 @@ export class ThermalSim {
   /** Advance the physics by dtMs (≤ a few seconds per call keeps it accurate). */
   step(dtMs: number): void {
     const end = this.tMs + dtMs;
+    if (this.reportAt <= end) this.reported = this.intent;
     // Apply servo presses that land inside this step at their own time (split the step).
     while (this.pendingCount > 0 && this.pendingAt[0]! <= end) {
       const at = this.pendingAt[0]!;
@@ -189,16 +212,24 @@ export class ThermalSim {
    */
   command(cmd: SimCommand): SimAck {
     const b = this.p.behaviour;
+    const pressed = this.p.servoLatencyMs + this.p.ackAfterPressMs;
     if (cmd.op === 'safe') {
-      if (b === 'ignore_safe') return { ok: true, heater: false }; // a lie: nothing was pressed
+      if (b === 'ignore_safe') return { ok: true, heater: false, afterMs: 0 }; // a lie: nothing pressed, the belief unchanged
       // The kit presses only if it believes the heater is on.
-      if (this.belief) this.pressButton();
-      this.belief = false;
-      return { ok: true, heater: false };
+      const press = this.intent;
+      if (press) this.pressButton();
+      return this.answer(false, press ? pressed : 0);
     }
     this.pressButton();
-    this.belief = b === 'toggle' ? !this.belief : cmd.expect === 'on';
-    return { ok: true, heater: this.belief };
+    return this.answer(b === 'toggle' ? !this.intent : cmd.expect === 'on', pressed);
+  }
+
+  /** The kit believes `on` from now, and reports it (telemetry, the Ack) once `afterMs` have passed. */
+  private answer(on: boolean, afterMs: number): SimAck {
+    this.intent = on;
+    if (afterMs === 0) this.belief = on;
+    else this.reportAt = this.tMs + afterMs;
+    return { ok: true, heater: on, afterMs };
   }
 
   /**
@@ -211,7 +242,7 @@ export class ThermalSim {
     this.recentIds.push(cmd.id);
     if (this.recentIds.length > RECENT_IDS) this.recentIds.shift();
     // Only a press expires: a safe switches off whatever its age (docs/protocol.md).
-    if (cmd.expired && cmd.op === 'press') return { ok: false, heater: this.belief, err: 'expired' };
+    if (cmd.expired && cmd.op === 'press') return { ok: false, heater: this.belief, err: 'expired', afterMs: 0 };
     return this.command(cmd);
   }
 
@@ -310,7 +341,7 @@ export class ThermalSim {
       ts: Math.round(this.nowMs),
       tempC: r.tempC,
       sensor: r.sensor,
-      heater: this.belief,
+      heater: this.reported,
       rssi,
     };
   }

@@ -1,5 +1,6 @@
 import { type ControlInput, controlStep, type DeviceControlState, initialControlState } from '../../../gateway/control/device-control.js';
 import type { Decision } from '../../../gateway/control/types.js';
+import { AckSchedule } from '../../../shared/thermal/ack-schedule.js';
 import { physicalMinHeatUpMs } from '../../../shared/thermal/params.js';
 import { ThermalSim } from '../../../shared/thermal/simulator.js';
 import { type HysteresisState, hysteresisStep } from './hysteresis.js';
@@ -123,9 +124,23 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
   // Error statistics stop where a fault is injected, for both controllers alike.
   const holdEndS = opts.faultAfterS ?? totalS;
 
+  // The kit acks each command after its servo's motion; the engine reads the press's timing from it.
+  const acks = new AckSchedule<ControlInput>();
+  const send = (decision: Decision) => {
+    if (decision.kind === 'none') return;
+    lastCmdMs = sim.tMs;
+    const tS = sim.tMs / 1000;
+    commandTimes.push(tS);
+    if (opts.traceEveryS)
+      marks.push({ tS, kind: decision.kind === 'press' ? (decision.expect === 'on' ? 'press_on' : 'press_off') : 'safe' });
+    const cmd = decision.kind === 'press' ? { op: 'press' as const, expect: decision.expect } : { op: 'safe' as const };
+    const ack = sim.command(cmd);
+    if (kind === 'engine') acks.add(sim.tMs + ack.afterMs, { kind: 'ack', ...cmd, ok: ack.ok, heater: ack.heater });
+  };
+
   for (let s = 1; s <= totalS; s++) {
     const missedBefore = sim.missed;
-    sim.step(1000);
+    acks.step(sim, 1000, (ack) => send(apply(ack)));
     if (sim.missed > missedBefore) {
       missed++;
       misses.push(lastCmdMs);
@@ -149,13 +164,7 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
       hyst = h.state;
       decision = h.decision;
     }
-    if (decision.kind !== 'none') {
-      lastCmdMs = sim.tMs;
-      commandTimes.push(s);
-      if (opts.traceEveryS)
-        marks.push({ tS: s, kind: decision.kind === 'press' ? (decision.expect === 'on' ? 'press_on' : 'press_off') : 'safe' });
-      sim.command(decision.kind === 'press' ? { op: 'press', expect: decision.expect } : { op: 'safe' });
-    }
+    send(decision);
     const w = sim.waterC;
     if (reachS === null && w >= targetC - REACH_MARGIN_C) reachS = s;
     if (reachS !== null && peakC === null) {
