@@ -2,8 +2,9 @@ import type { ThermalSim } from './simulator.js';
 
 /**
  * The Acks a simulated kit has yet to send, in simulated time. A kit acks after the servo's
- * motion (`SimAck.afterMs`, docs/protocol.md), and control reads the press's timing from when the
- * Ack arrives, so a closed loop hands each one over at its own moment, stepping the bath to it.
+ * motion (`SimAck.afterMs`, docs/protocol.md), and what control makes of an Ack (the kit's
+ * belief) depends on what it saw before, so a closed loop hands each one over at its own moment,
+ * stepping the bath to it.
  */
 export class AckSchedule<T> {
   private readonly due: { tMs: number; item: T }[] = [];

@@ -124,7 +124,7 @@ export function runCell(cell: Cell, kind: ControllerKind, opts: RunOptions = {})
   // Error statistics stop where a fault is injected, for both controllers alike.
   const holdEndS = opts.faultAfterS ?? totalS;
 
-  // The kit acks each command after its servo's motion; the engine reads the press's timing from it.
+  // The kit acks each command after its servo's motion (control takes the kit's belief from the Ack).
   const acks = new AckSchedule<ControlInput>();
   const send = (decision: Decision) => {
     if (decision.kind === 'none') return;
