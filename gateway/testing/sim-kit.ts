@@ -29,6 +29,8 @@ export async function simKitOverMqtt(
 ) {
   const { kit, api: raw } = await kitWithApi(t, gw, id);
   const received: ReceivedCommand[] = [];
+  /** The kit's Acks on their way: each leaves after the servo's motion, in the bath's time. */
+  const acks = new AckSchedule<string>();
   kit.on('message', (_topic, payload) => {
     const cmd = Command.parse(JSON.parse(payload.toString()));
     received.push({ simS: sim.tMs / 1000, cmd });
@@ -38,11 +40,9 @@ export async function simKitOverMqtt(
     if (ack === null) return; // a redelivered id: the first delivery's Ack stands
     const err = ack.err ? { err: ack.err } : {};
     const body = JSON.stringify({ v: 1, id: cmd.id, ok: ack.ok, heater: ack.heater, ...err });
-    // As the firmware does: the Ack leaves after the servo's motion, in the bath's time.
     if (ack.afterMs === 0) kit.publish(`sv/${id}/ack`, body, { qos: 1 });
     else acks.add(sim.tMs + ack.afterMs, body);
   });
-  const acks = new AckSchedule<string>();
   await kit.subscribeAsync(`sv/${id}/cmd`, { qos: 1 });
   let heard = 0;
   gw.gateway.ingest.on('live', () => heard++);
