@@ -10,7 +10,7 @@ import { RecordId } from '../../shared/relay/batch.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
 import { scopeOf } from '../http/auth.js';
 import { doc, parse, QueryMs } from '../http/validate.js';
-import type { CookRow, Scope, Stores } from '../stores/types.js';
+import type { CookRow, Scope, StoredPoint, Stores } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
 
 /**
@@ -22,8 +22,8 @@ const RangeQuery = z.strictObject({ from: QueryMs.optional(), to: QueryMs.option
 const ListQuery = RangeQuery.extend(PAGE_QUERY);
 const CookParams = z.strictObject({ id: RecordId });
 const DeviceParams = z.strictObject({ id: DeviceId });
-/** The CSV is read from the store one window at a time, so a long range streams. */
-const CSV_WINDOW_MS = 3_600_000;
+/** The CSV is read from the store this many points at a time, so a long range streams. */
+const CSV_PAGE = 5000;
 /** Events and audit rows read per page for one record. */
 const PAGE = 500;
 const MAX_ROWS = 20_000;
@@ -114,12 +114,39 @@ async function cookRecord(stores: Stores, scope: Scope, cookId: string, now: num
   });
 }
 
+const csvRows = (points: StoredPoint[]) =>
+  points.map((p) => csvRow([p.deviceId, p.gatewayId, p.boot, p.seq, p.ts, p.temperature, p.sensor, p.heater, p.rssi])).join('');
+
+/**
+ * The raw readings of [from, to) as CSV chunks, a page of `CSV_PAGE` points at a time, oldest
+ * first. Each page starts at the last page's last time: readings of the same millisecond (other
+ * boots, other seqs) that the last page already held are skipped, and the rest come with this
+ * one. So the store is asked once per page of data, however long the range (an empty year is one
+ * query), and a client that goes away stops the reading at the next page.
+ */
 async function* csvOf(stores: Stores, deviceId: string, from: number, to: number): AsyncGenerator<string> {
   yield csvRow(CLOUD_READINGS_COLUMNS);
-  for (let a = from; a < to; a += CSV_WINDOW_MS) {
-    const points = await stores.telemetry.points(deviceId, a, Math.min(to, a + CSV_WINDOW_MS));
-    if (points.length)
-      yield points.map((p) => csvRow([p.deviceId, p.gatewayId, p.boot, p.seq, p.ts, p.temperature, p.sensor, p.heater, p.rssi])).join('');
+  const keyOf = (p: StoredPoint) => `${p.gatewayId}\u0000${p.boot}\u0000${p.seq}`;
+  let start = from;
+  let sent = new Set<string>();
+  for (;;) {
+    const page = await stores.telemetry.points(deviceId, start, to, CSV_PAGE);
+    const fresh = page.filter((p) => p.ts !== start || !sent.has(keyOf(p)));
+    if (fresh.length) yield csvRows(fresh);
+    if (page.length < CSV_PAGE) return;
+    const last = page[page.length - 1]!.ts;
+    if (last === start && fresh.length === 0) {
+      // A whole page within one millisecond, all sent before: take the rest of that millisecond at once.
+      const rest = await stores.telemetry.points(deviceId, start, start + 1);
+      const more = rest.filter((p) => !sent.has(keyOf(p)));
+      if (more.length) yield csvRows(more);
+      start += 1;
+      sent = new Set();
+      continue;
+    }
+    const atLast = page.filter((p) => p.ts === last).map(keyOf);
+    sent = last === start ? new Set([...sent, ...atLast]) : new Set(atLast);
+    start = last;
   }
 }
 

@@ -48,6 +48,16 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     ]);
     const nullTemp = (await s.telemetry.points(d, T0 + 5000, T0 + 5001))[0];
     t.match(nullTemp, { temperature: null, sensor: 'disconnected', rssi: null, boot: 3 }, 'null temperature and no rssi are kept as such');
+    t.same(
+      (await s.telemetry.points(d, 0, T0 + 10_000, 4)).map((p) => p.ts - T0),
+      [1000, 1000, 1000, 1000],
+      'points with a limit: the oldest first, no more than the limit',
+    );
+    t.same(
+      (await s.telemetry.points(d, 0, T0 + 10_000, 5)).map((p) => p.ts - T0),
+      [1000, 1000, 1000, 1000, 5000],
+      'points with a limit: the newest last',
+    );
     const buckets = await s.telemetry.history({ deviceId: d, fromMs: T0, toMs: T0 + 10_000, everyMs: 5000 });
     t.same(
       buckets.map((b) => [b.ts - T0, b.count, b.min, b.max]),

@@ -70,8 +70,8 @@ export interface TelemetryStore extends Lifecycle {
   write(gatewayId: string, records: readonly Telemetry[]): Promise<void>;
   /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature, the heater's on-share. */
   history(q: HistoryQuery): Promise<Bucket[]>;
-  /** Raw points of one device in [fromMs, toMs). */
-  points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]>;
+  /** Raw points of one device in [fromMs, toMs), oldest first; the first `limit` of them when given. */
+  points(deviceId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]>;
 }
 
 export interface DeviceState {

@@ -79,9 +79,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
       });
   }
 
-  async points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]> {
+  async points(deviceId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]> {
+    const first = limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`;
     const rows = await this.select(
-      `SELECT * FROM telemetry WHERE device = ${influxString(deviceId)} AND time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms`,
+      `SELECT * FROM telemetry WHERE device = ${influxString(deviceId)} AND time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC${first}`,
     );
     return rows.map((r) => ({
       ts: Number(r.time),

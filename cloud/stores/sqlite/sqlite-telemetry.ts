@@ -64,10 +64,10 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return rows.filter((r) => r.c > 0).map((r) => ({ ts: r.b, mean: r.mean, min: r.min, max: r.max, count: r.c, heaterOn: r.heat }));
   }
 
-  async points(deviceId: string, fromMs: number, toMs: number): Promise<StoredPoint[]> {
+  async points(deviceId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]> {
     const rows = this.d.db
-      .prepare('SELECT * FROM telemetry WHERE device_id = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, boot, seq')
-      .all(deviceId, fromMs, toMs) as Record<string, number | string | null>[];
+      .prepare('SELECT * FROM telemetry WHERE device_id = ? AND time_ms >= ? AND time_ms < ? ORDER BY time_ms, boot, seq LIMIT ?')
+      .all(deviceId, fromMs, toMs, limit ?? -1) as Record<string, number | string | null>[];
     return rows.map((r) => ({
       ts: Number(r.time_ms),
       gatewayId: String(r.gateway_id),
