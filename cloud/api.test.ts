@@ -18,7 +18,16 @@ t.test('authentication and roles', async (t) => {
   const none = await api(c.base, 'GET', '/v1/devices');
   t.equal(none.status, 401);
   t.equal(none.body.error.code, 'SV_ERR_UNAUTHORIZED');
-  t.equal((await api(c.base, 'GET', '/v1/devices', 'svk_not-a-real-key-at-all')).body.error.code, 'SV_ERR_UNAUTHORIZED', 'unknown key');
+  t.same(none.body.error.details, ['authorization: required']);
+  const unknown = await api(c.base, 'GET', '/v1/devices', 'svk_not-a-real-key-at-all');
+  t.equal(unknown.body.error.code, 'SV_ERR_UNAUTHORIZED', 'unknown key');
+  t.same(unknown.body.error.details, ['authorization: invalid or revoked token'], 'a wrong key is not called missing');
+  const asHeader = (authorization: string) => fetch(`${c.base}/v1/devices`, { headers: { authorization } });
+  const basic = await asHeader('Basic dXNlcjpwYXNz');
+  t.equal(basic.status, 401);
+  t.same(((await basic.json()) as { error: { details: string[] } }).error.details, ['authorization: must be "Bearer <token>"']);
+  t.equal((await asHeader(`bearer ${creds.viewer}`)).status, 200, 'the scheme name is not case-sensitive');
+  t.equal((await asHeader(`BEARER  ${creds.viewer}`)).status, 200, 'nor the space after it counted');
   t.equal((await api(c.base, 'GET', '/v1/devices', creds.gateway.token)).status, 401, 'a gateway token is not an API key');
   const badToken = await api(c.base, 'POST', '/v1/ingest', 'svg_wrong-token-000000', batch([]));
   t.equal(badToken.status, 401, 'bad gateway token');

@@ -54,8 +54,15 @@ t.test('login: wrong password refused, the right one sets an httpOnly SameSite=S
   t.equal((await s.call('GET', '/v1/keys')).status, 403, 'roles apply to sessions');
 
   t.equal((await s.call('POST', '/v1/auth/logout', undefined, { csrf: false })).status, 403, 'logout needs the token too');
+  const before = s.cookie;
   t.equal((await s.call('POST', '/v1/auth/logout')).status, 204);
-  t.equal((await s.call('GET', '/v1/devices')).status, 401, 'logged out');
+  const out = await s.call('GET', '/v1/devices');
+  t.equal(out.status, 401, 'logged out');
+  t.same(out.body.error.details, ['authorization: required'], 'the cookie was cleared: nothing was sent');
+  s.cookie = before;
+  const ended = await s.call('GET', '/v1/devices');
+  t.equal(ended.status, 401, 'the old cookie, sent again, is refused');
+  t.same(ended.body.error.details, ['session: ended or unknown'], 'and the answer says the session ended, not that a key is missing');
 });
 
 t.test('a session expires', async (t) => {

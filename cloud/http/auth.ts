@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
-import { bearer } from '../../shared/http/bearer.js';
+import { bearer, bearerProblem } from '../../shared/http/bearer.js';
 import { monotonicNow } from '../../shared/time/monotonic.js';
 import { hashSecret } from '../auth/tokens.js';
 import type { MetaStore, Role, Scope } from '../stores/types.js';
@@ -90,7 +90,7 @@ export class Authenticator {
 
   async verify(kind: Principal['kind'], header: string | undefined): Promise<Principal> {
     const secret = bearer(header);
-    if (!secret) throw new SvError('SV_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer header', ['authorization: required']);
+    if (!secret) throw new SvError('SV_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer header', [bearerProblem(header)]);
     const hash = hashSecret(secret);
     const hit = this.cache.get(hash);
     if (hit && hit.until > monotonicNow() && hit.principal.kind === kind) return hit.principal;
@@ -108,7 +108,10 @@ export class Authenticator {
         `mysql: ${(err as Error).message}`,
       ]);
     }
-    if (!principal) throw new SvError('SV_ERR_UNAUTHORIZED', `invalid or revoked ${kind === 'gateway' ? 'gateway token' : 'API key'}`);
+    if (!principal)
+      throw new SvError('SV_ERR_UNAUTHORIZED', `invalid or revoked ${kind === 'gateway' ? 'gateway token' : 'API key'}`, [
+        bearerProblem(header),
+      ]);
     if (this.cacheTtlMs > 0) {
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(hash, { principal, until: monotonicNow() + this.cacheTtlMs });
@@ -138,6 +141,12 @@ export class Authenticator {
   role(role: Role) {
     const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
       const user = req.headers.authorization === undefined ? await this.sessionUser(req) : null;
+      if (!user && req.headers.authorization === undefined && hasSessionCookie(req)) {
+        await this.failed(req.ip, null);
+        throw new SvError('SV_ERR_UNAUTHORIZED', 'the session has ended (logged out or expired); log in again', [
+          'session: ended or unknown',
+        ]);
+      }
       const p = user ?? (await this.check('key', req.headers.authorization, req.ip));
       if ((p.kind !== 'key' && p.kind !== 'user') || RANK[p.role] < RANK[role]) {
         throw new SvError('SV_ERR_FORBIDDEN', `this action needs the ${role} role`, [
@@ -172,6 +181,11 @@ export class Authenticator {
       req.principal = await this.check('gateway', req.headers.authorization, req.ip);
     }, 'gateway token');
   }
+}
+
+/** Whether the request carries a session cookie (one the session store no longer knows, when no user came of it). */
+function hasSessionCookie(req: FastifyRequest): boolean {
+  return /(?:^|;\s*)sv_session=/.test(req.headers.cookie ?? '');
 }
 
 /** The credential a route's hook demands, read back by app.ts into the OpenAPI document (`x-role`). */

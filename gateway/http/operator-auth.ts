@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
-import { bearer } from '../../shared/http/bearer.js';
+import { bearer, bearerProblem } from '../../shared/http/bearer.js';
 import type { FailedAuthLimiter } from '../../shared/http/failed-auth-limit.js';
 import { checkOperatorToken } from './operator-token.js';
 
@@ -20,6 +20,8 @@ export function operatorAuth(tokenFile: string, limiter: FailedAuthLimiter) {
       reply.header('retry-after', String(waitS));
       throw new SvError('SV_ERR_AUTH_BANNED', `too many failed authentications from this address; retry in ${waitS} s`);
     }
-    throw new SvError('SV_ERR_UNAUTHORIZED', 'operator token required (Authorization: Bearer …)', ['authorization: required']);
+    const problem = bearerProblem(req.headers.authorization);
+    const message = problem.endsWith('required') ? 'operator token required (Authorization: Bearer …)' : 'wrong operator token';
+    throw new SvError('SV_ERR_UNAUTHORIZED', message, [problem]);
   };
 }
