@@ -48,6 +48,14 @@ export function parseArgs(argv: readonly string[], known: ReadonlyMap<string, 'b
       continue;
     }
     if (kind === 'bool') {
+      const next = argv[i + 1];
+      if (value === undefined && next !== undefined && /^(true|false|yes|no|on|off)$/i.test(next)) {
+        problems.push(
+          `--${name} ${next}: a switch takes no separate value (write --${name}=${next.toLowerCase()}, or --no-${name} to turn it off)`,
+        );
+        i++;
+        continue;
+      }
       flags[name] = value === undefined ? true : value;
       continue;
     }

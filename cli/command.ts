@@ -24,6 +24,8 @@ export interface Command {
   /** Config keys this command accepts as flags and environment variables. */
   config?: ConfigDefinition<SpecTree>;
   flags?: FlagSpec[];
+  /** How many arguments (words that are not options, e.g. a device id) it takes; more are refused. Default 0. */
+  args?: number;
   /** Subcommands (e.g. `device add`); `run` is then optional. */
   subcommands?: Command[];
   run?: (ctx: CommandContext) => Promise<number>;

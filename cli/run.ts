@@ -1,7 +1,7 @@
 import { renderOptionHelp } from '../shared/config/help.js';
 import { type ConfigDefinition, loadConfig } from '../shared/config/load.js';
 import type { ConfigOf, SpecTree } from '../shared/config/spec.js';
-import { isSvError } from '../shared/errors.js';
+import { isSvError, SvError } from '../shared/errors.js';
 import { parseArgs } from './args.js';
 import { type CliIo, type Command, GLOBAL_FLAGS } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -51,6 +51,13 @@ export async function runCli(argv: readonly string[], io: CliIo, stopSignal: Abo
 
   try {
     const { positionals, flags } = parseArgs(args, known);
+    const extra = positionals.slice(command.args ?? 0);
+    if (extra.length > 0 && flags.help !== true && command.run) {
+      const what = extra.map((a) => JSON.stringify(a)).join(', ');
+      throw new SvError('SV_ERR_CLI_USAGE', `unexpected argument${extra.length > 1 ? 's' : ''} ${what} (usage: ${command.usage})`, [
+        `arguments: ${command.args ? `at most ${command.args}` : 'none expected'}, got ${positionals.length}`,
+      ]);
+    }
     if (flags.help === true || !command.run) {
       io.stdout.write(commandHelp(command, path.slice(0, -1)));
       return command.run ? 0 : 2;

@@ -24,6 +24,7 @@ function overrides(c: ConfigOf<typeof chaosConfig.spec>): Partial<ChaosParams> {
 
 export const chaosCommand: Command = {
   name: 'chaos',
+  args: 1,
   summary: 'Fault scenarios under load with a loss audit: writes docs/chaos-results.md.',
   usage: 'sousvide chaos <scenario|all|list> [--short] [--kits N] [--fault-s S] [--kills N] [--report FILE] [--json]',
   config: chaosConfig,
@@ -32,7 +33,7 @@ export const chaosCommand: Command = {
     const { SCENARIOS, findScenario } = await import('../../loadtest/chaos/scenarios/index.js');
     const name = ctx.positionals[0];
     const names = SCENARIOS.map((s) => s.name).join(', ');
-    if (name === undefined || ctx.positionals.length > 1)
+    if (name === undefined)
       throw new SvError('SV_ERR_CLI_USAGE', `scenario: one of ${names}, all, list`, ['scenario: required (one name)']);
     if (name === 'list') {
       if (ctx.json) ctx.stdout.write(`${JSON.stringify(SCENARIOS.map((s) => ({ n: s.n, name: s.name, title: s.title })))}\n`);

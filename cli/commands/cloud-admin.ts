@@ -47,7 +47,7 @@ export function print(ctx: CommandContext, json: unknown, text: string): number 
 
 function one(ctx: CommandContext, usage: string, what: string): string {
   const v = ctx.positionals[0];
-  if (!v || ctx.positionals.length > 1) throw new SvError('SV_ERR_CLI_USAGE', `usage: ${usage}`, [`${what}: required (exactly one)`]);
+  if (!v) throw new SvError('SV_ERR_CLI_USAGE', `usage: ${usage}`, [`${what}: required`]);
   return v;
 }
 
@@ -99,6 +99,7 @@ const orgCommand: Command = {
   subcommands: [
     {
       name: 'add',
+      args: 1,
       summary: 'Create an org.',
       usage: 'sousvide cloud org add <name> [--json]',
       config: cloudConfig,
@@ -128,6 +129,7 @@ const gatewayAdmin: Command = {
   subcommands: [
     {
       name: 'add',
+      args: 1,
       summary: 'Register a gateway in an org and print its token once.',
       usage: 'sousvide cloud gateway add <id> --org <org> [--json]',
       config: cloudConfig,
@@ -154,6 +156,7 @@ const gatewayAdmin: Command = {
     },
     {
       name: 'revoke',
+      args: 1,
       summary: 'Revoke a gateway token (its batches are refused from then on).',
       usage: 'sousvide cloud gateway revoke <id> [--json]',
       config: cloudConfig,
@@ -187,8 +190,6 @@ const keyAdmin: Command = {
         { flag: 'owner', kind: 'string', help: 'Who the key belongs to (recorded in the audit log); default: $USER.' },
       ],
       async run(ctx) {
-        if (ctx.positionals.length > 0)
-          throw new SvError('SV_ERR_CLI_USAGE', 'usage: sousvide cloud key add --org <org> --role <role>', ['arguments: none expected']);
         const org = stringFlag(ctx, 'org', true);
         const role = stringFlag(ctx, 'role', true);
         const gatewayId = stringFlag(ctx, 'gateway') ?? null;
@@ -222,6 +223,7 @@ const keyAdmin: Command = {
     },
     {
       name: 'revoke',
+      args: 1,
       summary: 'Revoke an API key.',
       usage: 'sousvide cloud key revoke <id> [--json]',
       config: cloudConfig,
@@ -245,6 +247,7 @@ const deviceAdmin: Command = {
   subcommands: [
     {
       name: 'move',
+      args: 1,
       summary: 'Bind a kit to another gateway of its org (audited); its records are then accepted only from that gateway.',
       usage: 'sousvide cloud device move <id> --to <gateway> [--reason TEXT] [--json]',
       config: cloudConfig,
@@ -295,6 +298,7 @@ const userAdmin: Command = {
   subcommands: [
     {
       name: 'add',
+      args: 1,
       summary: 'Create a user and print a one-time invitation link (or take the password from stdin).',
       usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin] [--json]',
       config: cloudConfig,
@@ -329,6 +333,7 @@ const serviceAdmin: Command = {
   subcommands: [
     {
       name: 'add',
+      args: 1,
       summary: 'Create a service admin and print a one-time invitation link (or take the password from stdin).',
       usage: 'sousvide cloud admin add <email> [--password-stdin] [--json]',
       config: cloudConfig,

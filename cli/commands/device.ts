@@ -5,8 +5,6 @@ import type { Command, CommandContext } from '../command.js';
 import { configFor } from '../run.js';
 
 function one(ctx: CommandContext): string | undefined {
-  if (ctx.positionals.length > 1)
-    throw new SvError('SV_ERR_CLI_USAGE', `expected one device id, got ${ctx.positionals.length}`, ['id: one id expected']);
   if (ctx.positionals[0] === undefined) throw new SvError('SV_ERR_CLI_USAGE', 'id: missing (e.g. kit-001)', ['id: missing']);
   return ctx.positionals[0];
 }
@@ -23,6 +21,7 @@ export const deviceCommand: Command = {
   subcommands: [
     {
       name: 'add',
+      args: 1,
       summary: 'Add a kit; prints its secret once (or writes a client certificate with --cert).',
       usage: 'sousvide device add <id> [--cert] [--init] [--json]',
       config: gatewayConfig,
@@ -65,6 +64,7 @@ export const deviceCommand: Command = {
     },
     {
       name: 'revoke',
+      args: 1,
       summary: 'Revoke a kit; a connected kit is disconnected at once and cannot reconnect.',
       usage: 'sousvide device revoke <id> [--json]',
       config: gatewayConfig,
@@ -76,6 +76,7 @@ export const deviceCommand: Command = {
     },
     {
       name: 'rotate',
+      args: 1,
       summary: 'Issue a new secret for a kit; the old one stops working and a connected kit is disconnected.',
       usage: 'sousvide device rotate <id> [--json]',
       config: gatewayConfig,

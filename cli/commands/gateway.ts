@@ -27,6 +27,7 @@ export const gatewayCommand: Command = {
     },
     {
       name: 'backup',
+      args: 1,
       summary: "Write a consistent copy of the gateway's SQLite store while it runs.",
       usage: 'sousvide gateway backup <file> [--data-dir DIR] [--json]',
       config: gatewayConfig,
