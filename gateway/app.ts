@@ -179,7 +179,14 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   historyApi(http, { reader: () => reader.db, auth: operator, now });
   alarmsApi(http, { reader: () => reader.db, alarms, auth: operator, now });
   stream.route(http, operator);
-  presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
+  presetsApi(http, {
+    loop: control.loop,
+    presets: new PresetStore(config.dataDir),
+    deviceIds: () => directory.ids(),
+    watchdog: controlConfigOf(config.control).watchdog,
+    auth: operator,
+    now,
+  });
   // Home Assistant (gateway/ha/): optional; after control, whose cooks it starts and stops.
   const ha =
     config.ha.mqttUrl === undefined

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { Command } from '../../shared/protocol/messages.js';
+import { PresetStore } from '../store/presets.js';
 import { kitWithApi, startGateway, telemetry } from '../testing/fixture.js';
 
 /**
@@ -57,7 +58,17 @@ t.test('a gateway with control.maxC 60: the bath past 60 °C gets safe, cook or 
   const high = await put('/v1/devices/kit-hot/cook', { targetC: 58 });
   t.equal(high.status, 400);
   t.same(high.body.error?.details, ['body.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)']);
-  t.equal((await put('/v1/presets/too-hot', { targetC: 59, durationMin: 60 })).status, 200, 'a preset is only a name for a spec');
+  const tooHot = await put('/v1/presets/too-hot', { targetC: 59, durationMin: 60 });
+  t.equal(tooHot.status, 400, 'a preset this gateway would refuse is refused when it is saved');
+  t.same(tooHot.body.error?.details, ['body.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)']);
+  t.same(new PresetStore(gw.dataDir).list(), [], 'and not stored');
+  t.equal(
+    (await put('/v1/presets/low-long', { targetC: 50, durationMin: 600 })).status,
+    200,
+    'the low-temperature override is given per cook, not saved',
+  );
+  // A preset saved before control.maxC was lowered is refused when applied.
+  new PresetStore(gw.dataDir).put('too-hot', { targetC: 59, durationMin: 60 }, Date.now());
   const fromPreset = await put('/v1/devices/kit-hot/cook/preset/too-hot', {});
   t.equal(fromPreset.status, 400);
   t.same(fromPreset.body.error?.details, ['preset.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)']);

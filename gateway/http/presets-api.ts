@@ -7,6 +7,8 @@ import { SvError } from '../../shared/errors.js';
 import { PresetName, PresetSpec } from '../../shared/presets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { formatIssues } from '../../shared/zod-issues.js';
+import type { WatchdogConfig } from '../control/config.js';
+import { checkCookSpec } from '../control/watchdog/index.js';
 import type { ControlLoop } from '../control-driver/control-loop.js';
 import type { PresetStore } from '../store/presets.js';
 
@@ -18,6 +20,8 @@ export interface PresetsApiDeps {
   loop: ControlLoop;
   presets: PresetStore;
   deviceIds: () => string[];
+  /** The watchdog's rules: a preset whose target this gateway would refuse is refused when it is saved. */
+  watchdog: WatchdogConfig;
   /** The operator-token hook (operator-auth.ts), shared by every /v1 route. */
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   now: () => number;
@@ -44,6 +48,9 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
   http.put('/v1/presets/:name', { onRequest: auth }, async (req) => {
     const { name } = parse(NameParams, req.params, 'params');
     const spec = parse(PresetSpec, req.body, 'body');
+    // The food-safety override is given per cook, when the preset is applied; every other rule holds now.
+    const check = checkCookSpec({ ...spec, lowTempOverride: true }, d.watchdog);
+    if (!check.ok) throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.${check.field}: ${check.reason}`]);
     return d.presets.put(name, spec, d.now());
   });
 
