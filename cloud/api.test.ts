@@ -28,6 +28,13 @@ t.test('authentication and roles', async (t) => {
   t.same(((await basic.json()) as { error: { details: string[] } }).error.details, ['authorization: must be "Bearer <token>"']);
   t.equal((await asHeader(`bearer ${creds.viewer}`)).status, 200, 'the scheme name is not case-sensitive');
   t.equal((await asHeader(`BEARER  ${creds.viewer}`)).status, 200, 'nor the space after it counted');
+  const twice = await fetch(`${c.base}/v1/devices/${dev}/cook`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${creds.operator}`, 'content-type': 'application/json' },
+    body: '{"targetC":56,"durationMin":30,"targetC":85}',
+  });
+  t.equal(twice.status, 400, 'a body that repeats a key is refused');
+  t.same(((await twice.json()) as { error: { details: string[] } }).error.details, ['body.targetC: appears more than once in one object']);
   t.equal((await api(c.base, 'GET', '/v1/devices', creds.gateway.token)).status, 401, 'a gateway token is not an API key');
   const badToken = await api(c.base, 'POST', '/v1/ingest', 'svg_wrong-token-000000', batch([]));
   t.equal(badToken.status, 401, 'bad gateway token');

@@ -11,6 +11,7 @@ import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
 import { frameworkErrors } from '../shared/http/errors.js';
+import { installJsonBody } from '../shared/http/json-body.js';
 import type { Logger } from '../shared/log.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { newId } from './auth/tokens.js';
@@ -145,6 +146,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   // zod validates inside the handlers (errors name the field); route schemas feed the OpenAPI document only.
   http.setValidatorCompiler(() => (value) => ({ value }));
   installErrorHandlers(http, { retryAfterS: config.ingest.retryAfterS });
+  installJsonBody(http);
   // The OpenAPI document states what each route needs, read from the route's own auth hook (never written twice).
   http.addHook('onRoute', (route) => {
     if (!route.schema || (route.schema as { hide?: boolean }).hide) return;

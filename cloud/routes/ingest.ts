@@ -25,6 +25,8 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     '/v1/ingest',
     {
       onRequest: auth.gateway(),
+      // Large batches that the gateway's JSON.stringify wrote: the repeated-key scan would cost as much as the parse.
+      config: { jsonDuplicateKeys: 'skip' },
       schema: {
         summary: 'Relay batch from a gateway (gateway token). Replays are no-ops; 503 + Retry-After when a sink did not commit.',
         tags: ['ingest'],

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../../shared/http/docs.js';
 import { frameworkErrors, installErrorHandlers } from '../../shared/http/errors.js';
+import { installJsonBody } from '../../shared/http/json-body.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { OPERATOR } from './operator-auth.js';
@@ -27,6 +28,7 @@ export function buildHttp(log: Logger, metrics: GatewayMetrics, health: () => Re
   });
   // The local API answers errors like the cloud, through the same handler: routes throw SvError.
   installErrorHandlers(http);
+  installJsonBody(http);
   http.setValidatorCompiler(() => (value) => ({ value }));
   registerOpenApi(http, API_DOCS);
   http.addHook('onRoute', (route) => {
