@@ -29,8 +29,7 @@ t.test('a body is parsed as before', async (t) => {
 });
 
 t.test('each refusal names its reason', async (t) => {
-  const empty = await post('/echo', '   ');
-  t.same([empty.status, empty.body.error?.code, empty.body.error?.details], [400, 'SV_ERR_PAYLOAD_NOT_JSON', ['body: empty']]);
+  t.same(await post('/echo', '   '), { status: 200, body: {} }, 'an empty body is no body: the route decides whether it needs one');
   const broken = await post('/echo', '{"targetC": 60,');
   t.equal(broken.status, 400);
   t.equal(broken.body.error?.code, 'SV_ERR_PAYLOAD_NOT_JSON');

@@ -17,7 +17,7 @@ declare module 'fastify' {
 /**
  * The one JSON body parser of the cloud API and the gateway's local API, in place of Fastify's,
  * whose errors all read "not valid JSON". Each refusal names the reason:
- * - `body: empty`;
+ * - an empty body is no body (`undefined`): the route's own check says whether it needs one;
  * - `body: not valid JSON (<the parser's reason>)`;
  * - a `__proto__` key, or a `constructor` key holding `prototype`: keys that would set an object's
  *   prototype, refused as Fastify refuses them;
@@ -31,7 +31,8 @@ export function installJsonBody(http: FastifyInstance): void {
   http.removeContentTypeParser('application/json');
   http.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
-    if (text.trim() === '') return done(new SvError('SV_ERR_PAYLOAD_NOT_JSON', undefined, ['body: empty']), undefined);
+    // No body at all, as some clients send with a JSON content type: the route decides whether it needs one.
+    if (text.trim() === '') return done(null, undefined);
     let json: unknown;
     try {
       json = sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
