@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FoodKind, FoodShape } from './food-safety/foods.js';
+import { plainText } from './plain-text.js';
 
 /**
  * A cook session as set by a user (gateway local API or cloud). Shared by the gateway, the cloud
@@ -15,7 +16,7 @@ export const CookSpec = z.strictObject({
     .max(7 * 24 * 60)
     .optional(),
   /** Free-text food profile, e.g. "steak-medium-rare". */
-  food: z.string().min(1).max(64).optional(),
+  food: plainText(64).optional(),
   /** Food for the pasteurization model (docs/food-safety.md); with `thicknessMm` it gives `safeAt`. */
   foodKind: FoodKind.optional(),
   /** Shape of the food; default slab (the slowest to heat, so the safe choice). */
