@@ -150,6 +150,8 @@ export class ControlLoop {
     // In-memory dedupe (the store's dedupe happens at commit, which control does not wait for).
     if (e.last && m.boot === e.last.boot && m.seq <= e.last.seq) return;
     e.last = { boot: m.boot, seq: m.seq, ts: m.ts, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rssi: m.rssi ?? null, rxTs };
+    // A reading is the kit talking to us now; its status (the will) says when it goes away.
+    e.online = true;
     if (e.resume && m.tempC !== null) {
       const r = e.resume;
       e.resume = null;
@@ -309,7 +311,8 @@ export class ControlLoop {
   private entry(deviceId: string): Entry {
     let e = this.devices.get(deviceId);
     if (!e) {
-      e = { state: initialControlState(this.cfg), cook: null, resume: null, last: null, online: true };
+      // Not online until it reports (a status or a reading): a cook set on a kit that never connected, or resumed after a restart, waits for it.
+      e = { state: initialControlState(this.cfg), cook: null, resume: null, last: null, online: false };
       this.devices.set(deviceId, e);
     }
     return e;
