@@ -25,7 +25,8 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   const org = JSON.parse(o.stdout);
   t.same(Object.keys(org).sort(), ['id', 'name']);
   t.equal(org.name, 'acme');
-  t.equal(errorCode(cli(['cloud', 'org', 'add', 'acme', '--json', ...dir])), 'SV_ERR_CONFLICT');
+  const taken = cli(['cloud', 'org', 'add', 'acme', '--json', ...dir]);
+  t.match(JSON.parse(taken.stderr).error, { code: 'SV_ERR_CONFLICT', details: ['name: already taken'] }, 'names the argument');
   t.equal(errorCode(cli(['cloud', 'org', 'add', 'Not An Org', '--json', ...dir])), 'SV_ERR_VALIDATION');
 
   const g = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--org', 'acme', '--json', ...dir]);
@@ -52,9 +53,10 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
     cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'kitchen-1', '--json', ...dir]).stdout,
   );
   t.match(limited, { id: /^key-/, key: /^svk_/ });
-  t.equal(
-    errorCode(cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'nowhere', '--json', ...dir])),
-    'SV_ERR_NOT_FOUND',
+  t.match(
+    JSON.parse(cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'nowhere', '--json', ...dir]).stderr).error,
+    { code: 'SV_ERR_NOT_FOUND', details: ['--gateway: no such gateway in the org'] },
+    'names the flag',
   );
   const noRole = cli(['cloud', 'key', 'add', '--org', 'acme', '--json', ...dir]);
   t.equal(noRole.status, 2);
