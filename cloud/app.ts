@@ -10,7 +10,7 @@ import { pemFileProblems } from '../shared/config/pem-files.js';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
-import { frameworkErrors } from '../shared/http/errors.js';
+import { frameworkErrors, unsupportedContentEncoding } from '../shared/http/errors.js';
 import type { Logger } from '../shared/log.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { newId } from './auth/tokens.js';
@@ -158,8 +158,13 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
       description: `Needs: ${role}.${schema.description ? ` ${schema.description}` : ''}`,
     } as unknown as typeof route.schema;
   });
+  // Bodies are JSON: without Fastify's text/plain parser another type is the 415 of FASTIFY_CODES
+  // (`content-type: must be application/json`), not a string that fails the body's schema.
+  http.removeContentTypeParser('text/plain');
   http.addHook('preParsing', async (req, _reply, payload) => {
-    if (req.headers['content-encoding'] !== 'gzip') return payload;
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding === undefined || encoding === '' || encoding === 'identity') return payload;
+    if (encoding !== 'gzip') throw unsupportedContentEncoding(encoding, ['gzip', 'identity']);
     // The body limit applies to the decoded size (a gzip bomb stops at the limit).
     const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength?: number };
     let encoded = 0;
