@@ -37,16 +37,15 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         heartbeatTtlS: config.ingest.heartbeatTtlS,
       })
     : new SqliteStateStore(embedded(), config.ingest.heartbeatTtlS);
-  const meta = config.mysql.url
-    ? new SqlMetaStore(
-        new MySqlDriver({
-          url: config.mysql.url,
-          poolSize: config.mysql.poolSize,
-          connectTimeoutMs: config.mysql.connectTimeoutMs,
-          queryTimeoutMs: config.mysql.queryTimeoutMs,
-        }),
-      )
-    : new SqlMetaStore(embedded());
+  const mysql = config.mysql.url
+    ? new MySqlDriver({
+        url: config.mysql.url,
+        poolSize: config.mysql.poolSize,
+        connectTimeoutMs: config.mysql.connectTimeoutMs,
+        queryTimeoutMs: config.mysql.queryTimeoutMs,
+      })
+    : undefined;
+  const meta = mysql ? new SqlMetaStore(mysql, () => mysql.open()) : new SqlMetaStore(embedded());
   return { telemetry, state, meta, embedded: sqlite };
 }
 
