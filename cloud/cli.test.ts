@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { sousvide, startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
@@ -148,4 +150,34 @@ t.test('production: migrate, org add and gateway add against MariaDB', async (t)
   const g = cli(['cloud', 'gateway', 'add', 'site-7', '--org', org.id, '--json'], env);
   t.equal(g.status, 0, g.stderr);
   t.equal(JSON.parse(g.stdout).id, 'site-7');
+});
+
+t.test('only the cloud (or cloud migrate) creates the embedded store: the admin commands refuse a data dir without one', async (t) => {
+  const config = testConfig(t, undefined, 'nostore');
+  const typo = `${config.dataDir}/mistyped`;
+  for (const args of [
+    ['cloud', 'org', 'list'],
+    ['cloud', 'org', 'add', 'acme'],
+    ['cloud', 'admin', 'add', 'root@example.com'],
+    ['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer'],
+    ['cloud', 'gateway', 'list'],
+  ]) {
+    const r = cli([...args, '--data-dir', typo]);
+    t.equal(r.status, 2, `${args.join(' ')}: exit 2`);
+    t.equal(
+      r.stderr,
+      `sousvide ${args.slice(0, 3).join(' ')}: no cloud store at ${typo} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)\n`,
+      `${args.join(' ')}: says why, in one line`,
+    );
+  }
+  t.notOk(existsSync(typo), 'made nothing');
+  const json = cli(['cloud', 'org', 'list', '--json', '--data-dir', typo]);
+  t.match(JSON.parse(json.stderr).error, { code: 'SV_ERR_NO_STORE', details: [/^dataDir: no cloud store at /] });
+
+  const m = cli(['cloud', 'migrate', '--json', '--data-dir', typo]);
+  t.equal(m.status, 0, `migrate creates it: ${m.stderr}`);
+  t.ok(existsSync(join(typo, 'cloud.db')));
+  const list = cli(['cloud', 'org', 'list', '--json', '--data-dir', typo]);
+  t.equal(list.status, 0, list.stderr);
+  t.match(JSON.parse(list.stdout), [{ id: 'default' }], 'then the commands use it');
 });

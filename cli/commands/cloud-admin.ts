@@ -23,21 +23,22 @@ type Admin = Awaited<ReturnType<typeof loadAdmin>>;
 
 /**
  * `sousvide cloud org|gateway|key|device …`: service-level administration straight on the store
- * (whoever runs it holds the store's credentials). Every `--json` output is a contract.
+ * (whoever runs it holds the store's credentials). Every `--json` output is a contract. Only
+ * `cloud migrate` passes `create`: the others refuse a data dir without a cloud store.
  */
 export async function withMeta<T>(
   config: CloudConfig,
   fn: (meta: MetaStore, migrated: { applied: number[]; current: number }, admin: Admin) => Promise<T>,
+  options: { create: boolean } = { create: false },
 ): Promise<T> {
   const admin = await loadAdmin();
-  const { createStores, closeStores } = admin;
-  const stores = createStores(config);
+  const meta = admin.createMetaStore(config, options);
   try {
-    await stores.meta.open();
-    const migrated = await stores.meta.migrate();
-    return await fn(stores.meta, migrated, admin);
+    await meta.open();
+    const migrated = await meta.migrate();
+    return await fn(meta, migrated, admin);
   } finally {
-    await closeStores(stores);
+    await meta.close().catch(() => {});
   }
 }
 
