@@ -1,24 +1,33 @@
 import { SvError } from '../shared/errors.js';
 import { DeviceId } from '../shared/protocol/device-id.js';
+import { BODY_FIELDS, type FieldNames } from './admin-fields.js';
 import { hashSecret, newId, newSecret } from './auth/tokens.js';
 import { type MetaStore, type OrgRow, ROLES, type Role, type Scope } from './stores/types.js';
 
 /**
  * Org and credential administration shared by the CLI (`sousvide cloud org add`, `gateway add`,
- * `key add`) and the admin API. A secret is returned once and only its hash is stored.
+ * `key add`) and the admin API. A secret is returned once and only its hash is stored. Errors name
+ * each field as the caller calls it (`fields`: the API's body by default).
  */
 const ORG_NAME = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
-export async function createOrg(meta: MetaStore, name: string, nowMs: number): Promise<{ id: string; name: string }> {
+export async function createOrg(
+  meta: MetaStore,
+  name: string,
+  nowMs: number,
+  fields: FieldNames = BODY_FIELDS,
+): Promise<{ id: string; name: string }> {
   if (!ORG_NAME.test(name))
-    throw new SvError('SV_ERR_VALIDATION', `invalid org name "${name}"`, ['name: lowercase letters, digits and "-", 2–63 characters']);
-  if (await meta.findOrg(name)) throw new SvError('SV_ERR_CONFLICT', `org ${name} already exists`, ['name: already taken']);
+    throw new SvError('SV_ERR_VALIDATION', `invalid org name "${name}"`, [
+      `${fields.name}: lowercase letters, digits and "-", 2–63 characters`,
+    ]);
+  if (await meta.findOrg(name)) throw new SvError('SV_ERR_CONFLICT', `org ${name} already exists`, [`${fields.name}: already taken`]);
   const id = newId('org');
   try {
     await meta.addOrg({ id, name, nowMs });
   } catch (err) {
     if (/duplicate|unique/i.test((err as Error).message))
-      throw new SvError('SV_ERR_CONFLICT', `org ${name} already exists`, ['name: already taken']);
+      throw new SvError('SV_ERR_CONFLICT', `org ${name} already exists`, [`${fields.name}: already taken`]);
     throw err;
   }
   return { id, name };
@@ -31,17 +40,25 @@ export async function requireOrg(meta: MetaStore, idOrName: string): Promise<Org
   return org;
 }
 
-export async function createGateway(meta: MetaStore, name: string, orgId: string, nowMs: number): Promise<{ id: string; token: string }> {
+export async function createGateway(
+  meta: MetaStore,
+  name: string,
+  orgId: string,
+  nowMs: number,
+  fields: FieldNames = BODY_FIELDS,
+): Promise<{ id: string; token: string }> {
   const parsed = DeviceId.safeParse(name);
   if (!parsed.success)
-    throw new SvError('SV_ERR_VALIDATION', `invalid gateway name "${name}"`, ['name: lowercase letters, digits and "-", 3–32 characters']);
+    throw new SvError('SV_ERR_VALIDATION', `invalid gateway name "${name}"`, [
+      `${fields.name}: lowercase letters, digits and "-", 3–32 characters`,
+    ]);
   const token = newSecret('svg');
   try {
     await meta.addGateway({ id: name, name, orgId, tokenHash: hashSecret(token), nowMs });
   } catch (err) {
     // Gateway ids are global: a clash with another org's gateway reads the same as one in this org.
     if (/duplicate|unique/i.test((err as Error).message))
-      throw new SvError('SV_ERR_CONFLICT', `gateway ${name} already exists`, ['name: already taken']);
+      throw new SvError('SV_ERR_CONFLICT', `gateway ${name} already exists`, [`${fields.name}: already taken`]);
     throw err;
   }
   return { id: name, token };
@@ -59,15 +76,18 @@ export async function createApiKey(
   meta: MetaStore,
   k: NewKey,
   nowMs: number,
+  fields: FieldNames = BODY_FIELDS,
 ): Promise<{ id: string; key: string; role: Role; orgId: string; gatewayId: string | null }> {
   if (!ROLES.includes(k.role as Role))
-    throw new SvError('SV_ERR_VALIDATION', `invalid role "${k.role}" (one of ${ROLES.join(', ')})`, [`role: one of ${ROLES.join(', ')}`]);
+    throw new SvError('SV_ERR_VALIDATION', `invalid role "${k.role}" (one of ${ROLES.join(', ')})`, [
+      `${fields.role}: one of ${ROLES.join(', ')}`,
+    ]);
   if (!/^[\w.@+-]{1,64}$/.test(k.owner))
-    throw new SvError('SV_ERR_VALIDATION', 'invalid owner', ['owner: 1–64 letters, digits or . @ + - _']);
+    throw new SvError('SV_ERR_VALIDATION', 'invalid owner', [`${fields.owner}: 1–64 letters, digits or . @ + - _`]);
   const gatewayId = k.gatewayId ?? null;
   const scope: Scope = { orgId: k.orgId };
   if (gatewayId !== null && !(await meta.getGateway(scope, gatewayId)))
-    throw new SvError('SV_ERR_NOT_FOUND', `gateway ${gatewayId} is unknown in this org`, ['gateway: no such gateway in the org']);
+    throw new SvError('SV_ERR_NOT_FOUND', `gateway ${gatewayId} is unknown in this org`, [`${fields.gateway}: no such gateway in the org`]);
   const key = newSecret('svk');
   const id = newId('key');
   await meta.addApiKey({ id, keyHash: hashSecret(key), role: k.role as Role, owner: k.owner, orgId: k.orgId, gatewayId, nowMs });

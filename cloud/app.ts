@@ -10,7 +10,7 @@ import { pemFileProblems } from '../shared/config/pem-files.js';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
-import { frameworkErrors } from '../shared/http/errors.js';
+import { frameworkErrors, unsupportedContentEncoding } from '../shared/http/errors.js';
 import { installJsonBody } from '../shared/http/json-body.js';
 import type { Logger } from '../shared/log.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
@@ -161,7 +161,9 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     } as unknown as typeof route.schema;
   });
   http.addHook('preParsing', async (req, _reply, payload) => {
-    if (req.headers['content-encoding'] !== 'gzip') return payload;
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding === undefined || encoding === '' || encoding === 'identity') return payload;
+    if (encoding !== 'gzip') throw unsupportedContentEncoding(encoding, ['gzip', 'identity']);
     // The body limit applies to the decoded size (a gzip bomb stops at the limit).
     const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength?: number };
     let encoded = 0;

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { sousvide, startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
@@ -25,7 +27,8 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   const org = JSON.parse(o.stdout);
   t.same(Object.keys(org).sort(), ['id', 'name']);
   t.equal(org.name, 'acme');
-  t.equal(errorCode(cli(['cloud', 'org', 'add', 'acme', '--json', ...dir])), 'SV_ERR_CONFLICT');
+  const taken = cli(['cloud', 'org', 'add', 'acme', '--json', ...dir]);
+  t.match(JSON.parse(taken.stderr).error, { code: 'SV_ERR_CONFLICT', details: ['name: already taken'] }, 'names the argument');
   t.equal(errorCode(cli(['cloud', 'org', 'add', 'Not An Org', '--json', ...dir])), 'SV_ERR_VALIDATION');
 
   const g = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--org', 'acme', '--json', ...dir]);
@@ -52,9 +55,10 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
     cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'kitchen-1', '--json', ...dir]).stdout,
   );
   t.match(limited, { id: /^key-/, key: /^svk_/ });
-  t.equal(
-    errorCode(cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'nowhere', '--json', ...dir])),
-    'SV_ERR_NOT_FOUND',
+  t.match(
+    JSON.parse(cli(['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer', '--gateway', 'nowhere', '--json', ...dir]).stderr).error,
+    { code: 'SV_ERR_NOT_FOUND', details: ['--gateway: no such gateway in the org'] },
+    'names the flag',
   );
   const noRole = cli(['cloud', 'key', 'add', '--org', 'acme', '--json', ...dir]);
   t.equal(noRole.status, 2);
@@ -146,4 +150,34 @@ t.test('production: migrate, org add and gateway add against MariaDB', async (t)
   const g = cli(['cloud', 'gateway', 'add', 'site-7', '--org', org.id, '--json'], env);
   t.equal(g.status, 0, g.stderr);
   t.equal(JSON.parse(g.stdout).id, 'site-7');
+});
+
+t.test('only the cloud (or cloud migrate) creates the embedded store: the admin commands refuse a data dir without one', async (t) => {
+  const config = testConfig(t, undefined, 'nostore');
+  const typo = `${config.dataDir}/mistyped`;
+  for (const args of [
+    ['cloud', 'org', 'list'],
+    ['cloud', 'org', 'add', 'acme'],
+    ['cloud', 'admin', 'add', 'root@example.com'],
+    ['cloud', 'key', 'add', '--org', 'acme', '--role', 'viewer'],
+    ['cloud', 'gateway', 'list'],
+  ]) {
+    const r = cli([...args, '--data-dir', typo]);
+    t.equal(r.status, 2, `${args.join(' ')}: exit 2`);
+    t.equal(
+      r.stderr,
+      `sousvide ${args.slice(0, 3).join(' ')}: no cloud store at ${typo} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)\n`,
+      `${args.join(' ')}: says why, in one line`,
+    );
+  }
+  t.notOk(existsSync(typo), 'made nothing');
+  const json = cli(['cloud', 'org', 'list', '--json', '--data-dir', typo]);
+  t.match(JSON.parse(json.stderr).error, { code: 'SV_ERR_NO_STORE', details: [/^dataDir: no cloud store at /] });
+
+  const m = cli(['cloud', 'migrate', '--json', '--data-dir', typo]);
+  t.equal(m.status, 0, `migrate creates it: ${m.stderr}`);
+  t.ok(existsSync(join(typo, 'cloud.db')));
+  const list = cli(['cloud', 'org', 'list', '--json', '--data-dir', typo]);
+  t.equal(list.status, 0, list.stderr);
+  t.match(JSON.parse(list.stdout), [{ id: 'default' }], 'then the commands use it');
 });

@@ -1,3 +1,4 @@
+import { CLI_FIELDS } from '../../cloud/admin-fields.js';
 import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
 import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest } from '../../cloud/stores/types.js';
 import { SvError } from '../../shared/errors.js';
@@ -22,21 +23,22 @@ type Admin = Awaited<ReturnType<typeof loadAdmin>>;
 
 /**
  * `sousvide cloud org|gateway|key|device …`: service-level administration straight on the store
- * (whoever runs it holds the store's credentials). Every `--json` output is a contract.
+ * (whoever runs it holds the store's credentials). Every `--json` output is a contract. Only
+ * `cloud migrate` passes `create`: the others refuse a data dir without a cloud store.
  */
 export async function withMeta<T>(
   config: CloudConfig,
   fn: (meta: MetaStore, migrated: { applied: number[]; current: number }, admin: Admin) => Promise<T>,
+  options: { create: boolean } = { create: false },
 ): Promise<T> {
   const admin = await loadAdmin();
-  const { createStores, closeStores } = admin;
-  const stores = createStores(config);
+  const meta = admin.createMetaStore(config, options);
   try {
-    await stores.meta.open();
-    const migrated = await stores.meta.migrate();
-    return await fn(stores.meta, migrated, admin);
+    await meta.open();
+    const migrated = await meta.migrate();
+    return await fn(meta, migrated, admin);
   } finally {
-    await closeStores(stores);
+    await meta.close().catch(() => {});
   }
 }
 
@@ -105,7 +107,7 @@ const orgCommand: Command = {
       config: cloudConfig,
       async run(ctx) {
         const name = one(ctx, 'sousvide cloud org add <name>', 'name');
-        const org = await withMeta(configFor(cloudConfig, ctx), (meta, _, admin) => admin.createOrg(meta, name, Date.now()));
+        const org = await withMeta(configFor(cloudConfig, ctx), (meta, _, admin) => admin.createOrg(meta, name, Date.now(), CLI_FIELDS));
         return print(ctx, org, `org ${org.name} created (id ${org.id})`);
       },
     },
@@ -138,7 +140,7 @@ const gatewayAdmin: Command = {
         const id = one(ctx, 'sousvide cloud gateway add <id> --org <org>', 'id');
         const org = stringFlag(ctx, 'org', true);
         const g = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) =>
-          admin.createGateway(meta, id, (await admin.requireOrg(meta, org)).id, Date.now()),
+          admin.createGateway(meta, id, (await admin.requireOrg(meta, org)).id, Date.now(), { ...CLI_FIELDS, name: 'id' }),
         );
         return print(ctx, g, `gateway ${g.id} registered in ${org}; its token (shown once, store it on the gateway):\n${g.token}`);
       },
@@ -195,7 +197,7 @@ const keyAdmin: Command = {
         const gatewayId = stringFlag(ctx, 'gateway') ?? null;
         const owner = stringFlag(ctx, 'owner') ?? ctx.env.USER ?? 'cli';
         const k = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) =>
-          admin.createApiKey(meta, { role, owner, orgId: (await admin.requireOrg(meta, org)).id, gatewayId }, Date.now()),
+          admin.createApiKey(meta, { role, owner, orgId: (await admin.requireOrg(meta, org)).id, gatewayId }, Date.now(), CLI_FIELDS),
         );
         return print(
           ctx,
@@ -314,6 +316,7 @@ const userAdmin: Command = {
             meta,
             { email, role, orgId: (await admin.requireOrg(meta, org)).id, password, publicUrl: publicUrl(config) },
             Date.now(),
+            CLI_FIELDS,
           ),
         );
         return print(
@@ -347,6 +350,7 @@ const serviceAdmin: Command = {
             meta,
             { email, role: 'admin', orgId: DEFAULT_ORG, serviceAdmin: true, password, publicUrl: publicUrl(config) },
             Date.now(),
+            CLI_FIELDS,
           ),
         );
         return print(

@@ -13,13 +13,16 @@ export const cloudCommand: Command = {
   subcommands: [
     {
       name: 'migrate',
-      summary: 'Apply the MySQL / embedded schema migrations and exit.',
+      summary: 'Apply the MySQL / embedded schema migrations and exit (creates the embedded store).',
       usage: 'sousvide cloud migrate [--json]',
       config: cloudConfig,
       async run(ctx) {
         const config = configFor(cloudConfig, ctx);
-        return withMeta(config, async (meta, m) =>
-          print(ctx, { backend: meta.backend, ...m }, `${meta.backend}: applied [${m.applied.join(', ')}], schema version ${m.current}`),
+        return withMeta(
+          config,
+          async (meta, m) =>
+            print(ctx, { backend: meta.backend, ...m }, `${meta.backend}: applied [${m.applied.join(', ')}], schema version ${m.current}`),
+          { create: true },
         );
       },
     },

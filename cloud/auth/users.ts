@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
+import { BODY_FIELDS, type FieldNames } from '../admin-fields.js';
 import { DEFAULT_ORG, type MetaStore, ROLES, type Role } from '../stores/types.js';
 import { hashPassword, requirePolicy } from './password.js';
 import { hashSecret, newId, newSecret } from './tokens.js';
 
-/** Account administration shared by the CLI (`user add`, `admin add`) and the API (`POST /v1/users`). */
+/**
+ * Account administration shared by the CLI (`user add`, `admin add`) and the API (`POST /v1/users`);
+ * errors name each field as the caller calls it (`fields`: the API's body by default).
+ */
 export const Email = z
   .string()
   .max(254)
@@ -23,15 +27,22 @@ export interface NewUser {
   publicUrl: string;
 }
 
-export async function createUser(meta: MetaStore, u: NewUser, nowMs: number): Promise<{ id: string; inviteUrl: string | null }> {
+export async function createUser(
+  meta: MetaStore,
+  u: NewUser,
+  nowMs: number,
+  fields: FieldNames = BODY_FIELDS,
+): Promise<{ id: string; inviteUrl: string | null }> {
   const email = Email.safeParse(u.email);
-  if (!email.success) throw new SvError('SV_ERR_VALIDATION', `invalid e-mail "${u.email}"`, ['email: must be an e-mail address']);
+  if (!email.success) throw new SvError('SV_ERR_VALIDATION', `invalid e-mail "${u.email}"`, [`${fields.email}: must be an e-mail address`]);
   if (!ROLES.includes(u.role as Role))
-    throw new SvError('SV_ERR_VALIDATION', `invalid role "${u.role}" (one of ${ROLES.join(', ')})`, [`role: one of ${ROLES.join(', ')}`]);
+    throw new SvError('SV_ERR_VALIDATION', `invalid role "${u.role}" (one of ${ROLES.join(', ')})`, [
+      `${fields.role}: one of ${ROLES.join(', ')}`,
+    ]);
   if (u.serviceAdmin && u.orgId !== DEFAULT_ORG) throw new SvError('SV_ERR_VALIDATION', 'a service admin belongs to the default org');
   if (u.password !== undefined) requirePolicy(u.password, email.data);
   if (await meta.users.userByEmail(email.data))
-    throw new SvError('SV_ERR_CONFLICT', `user ${email.data} already exists`, ['email: already taken']);
+    throw new SvError('SV_ERR_CONFLICT', `user ${email.data} already exists`, [`${fields.email}: already taken`]);
   const id = newId('usr');
   await meta.users.addUser({
     id,

@@ -150,7 +150,7 @@ export class Authenticator {
       const p = user ?? (await this.check('key', req.headers.authorization, req.ip));
       if ((p.kind !== 'key' && p.kind !== 'user') || RANK[p.role] < RANK[role]) {
         throw new SvError('SV_ERR_FORBIDDEN', `this action needs the ${role} role`, [
-          `role: ${p.kind === 'gateway' ? 'gateway' : p.role} < ${role}`,
+          `principal.role: ${p.kind === 'gateway' ? 'gateway' : p.role} < ${role}`,
         ]);
       }
       req.principal = p;
@@ -166,7 +166,8 @@ export class Authenticator {
         if (req.headers.authorization !== undefined) await this.check('key', req.headers.authorization, req.ip);
         if (req.headers.authorization === undefined) throw new SvError('SV_ERR_UNAUTHORIZED', 'log in first');
       }
-      if (!user?.serviceAdmin) throw new SvError('SV_ERR_FORBIDDEN', 'this action needs a service admin', ['role: not a service admin']);
+      if (!user?.serviceAdmin)
+        throw new SvError('SV_ERR_FORBIDDEN', 'this action needs a service admin', ['principal.role: not a service admin']);
       req.principal = user;
     };
     return [needs(authenticate, 'service admin (session)'), this.csrf];

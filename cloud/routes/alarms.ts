@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NOTE_MAX } from '../../shared/alarms/lifecycle.js';
+import { requireRange } from '../../shared/api/range.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { RecordId } from '../../shared/relay/batch.js';
@@ -45,7 +46,7 @@ export async function alarmRoutes(http: FastifyInstance, deps: RouteDeps): Promi
       schema: { summary: 'Alarms with their state, newest raised first', tags, security: SECURITY, querystring: doc(AlarmQuery) },
     },
     async (req) => {
-      const q = parse(AlarmQuery, req.query, 'query');
+      const q = requireRange(parse(AlarmQuery, req.query, 'query'));
       if (q.device !== undefined && q.deviceId !== undefined && q.device !== q.deviceId) {
         throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.device: differs from query.deviceId (give one)']);
       }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { byNewest, PAGE_QUERY, pageNewestFirst } from '../../shared/api/cursor.js';
+import { requireRange } from '../../shared/api/range.js';
 import { SvError } from '../../shared/errors.js';
 import { buildCookRecord, type RecordAction, type RecordEvent } from '../../shared/food-safety/cook-record.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -33,9 +34,7 @@ const LIFECYCLE = { heating: 0, holding: 1, done: 2, stopped: 3 } as const;
 
 function rangeOf(q: { from?: number | undefined; to?: number | undefined }, now: number, span: number) {
   const to = q.to ?? now;
-  const from = q.from ?? to - span;
-  if (from >= to) throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.from: must be before query.to']);
-  return { from, to };
+  return requireRange({ from: q.from ?? to - span, to });
 }
 
 /** The latest record of each cook (by stamp, version, then lifecycle). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PAGE_QUERY } from '../../shared/api/cursor.js';
+import { requireRange } from '../../shared/api/range.js';
 import { AUDIT_FILTER, EVENT_FILTER, ROUTES } from '../../shared/api/routes.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { scopeOf } from '../http/auth.js';
@@ -33,7 +34,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       onRequest: auth.role('viewer'),
       schema: { ...ROUTES.events, security: SECURITY, querystring: doc(EventQuery) },
     },
-    async (req) => listEvents(scopeOf(req.principal), parse(EventQuery, req.query, 'query')),
+    async (req) => listEvents(scopeOf(req.principal), requireRange(parse(EventQuery, req.query, 'query'))),
   );
 
   http.get(
@@ -64,7 +65,7 @@ export async function recordRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       schema: { ...ROUTES.audit, summary: 'Audit log (gateway and cloud), newest first', security: SECURITY, querystring: doc(AuditQuery) },
     },
     async (req) => {
-      const q = parse(AuditQuery, req.query, 'query');
+      const q = requireRange(parse(AuditQuery, req.query, 'query'));
       const page = await stores.meta.listAudit(
         scopeOf(req.principal),
         { deviceId: q.device, actorId: q.actor, action: q.action, fromMs: q.from, toMs: q.to },

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SvError } from '../../shared/errors.js';
 import type { CloudConfig } from '../config.js';
 import { InfluxTelemetryStore } from './influx/influx-store.js';
 import { MySqlDriver } from './mysql/mysql-driver.js';
@@ -7,7 +9,10 @@ import { SqlMetaStore } from './sql/meta-store.js';
 import { SqliteDriver } from './sqlite/sqlite-driver.js';
 import { SqliteStateStore } from './sqlite/sqlite-state.js';
 import { SqliteTelemetryStore } from './sqlite/sqlite-telemetry.js';
-import type { Stores } from './types.js';
+import type { MetaStore, Stores } from './types.js';
+
+/** The embedded store's one SQLite file in the data dir. */
+export const EMBEDDED_FILE = 'cloud.db';
 
 /**
  * Picks each role's engine: the production server when its URL is configured, else the embedded
@@ -17,7 +22,7 @@ import type { Stores } from './types.js';
 export function createStores(config: CloudConfig): Stores & { embedded?: SqliteDriver } {
   let sqlite: SqliteDriver | undefined;
   const embedded = () => {
-    sqlite ??= new SqliteDriver(join(config.dataDir, 'cloud.db'));
+    sqlite ??= new SqliteDriver(join(config.dataDir, EMBEDDED_FILE));
     return sqlite;
   };
   const telemetry = config.influx.url
@@ -37,17 +42,34 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         heartbeatTtlS: config.ingest.heartbeatTtlS,
       })
     : new SqliteStateStore(embedded(), config.ingest.heartbeatTtlS);
-  const meta = config.mysql.url
-    ? new SqlMetaStore(
-        new MySqlDriver({
-          url: config.mysql.url,
-          poolSize: config.mysql.poolSize,
-          connectTimeoutMs: config.mysql.connectTimeoutMs,
-          queryTimeoutMs: config.mysql.queryTimeoutMs,
-        }),
-      )
-    : new SqlMetaStore(embedded());
+  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config) : new SqlMetaStore(embedded());
   return { telemetry, state, meta, embedded: sqlite };
+}
+
+function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
+  const mysql = new MySqlDriver({
+    url,
+    poolSize: config.mysql.poolSize,
+    connectTimeoutMs: config.mysql.connectTimeoutMs,
+    queryTimeoutMs: config.mysql.queryTimeoutMs,
+  });
+  return new SqlMetaStore(mysql, () => mysql.open());
+}
+
+/**
+ * The meta store alone, for the admin commands (they need no other store, and touch no data dir
+ * with MySQL configured). Only the cloud and `cloud migrate` (`create`) make the embedded store:
+ * the other commands refuse a data dir without one, so a mistyped `--data-dir` never issues
+ * credentials into a store no server uses. Closing the meta store closes its driver.
+ */
+export function createMetaStore(config: CloudConfig, options: { create: boolean }): MetaStore {
+  if (config.mysql.url) return mysqlMeta(config.mysql.url, config);
+  const file = join(config.dataDir, EMBEDDED_FILE);
+  if (!options.create && !existsSync(file)) {
+    const m = `no cloud store at ${resolve(config.dataDir)} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)`;
+    throw new SvError('SV_ERR_NO_STORE', m, [`dataDir: ${m}`]);
+  }
+  return new SqlMetaStore(new SqliteDriver(file));
 }
 
 /** Opens in a stated order (meta first: it holds the schema and the credentials); migrates. */

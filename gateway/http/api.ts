@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
 import { doc, parse } from '../../shared/api/parse.js';
+import { requireRange } from '../../shared/api/range.js';
 import { CookBody, StopBody, unknownDevice } from '../../shared/api/resources.js';
 import { AUDIT_FILTER, EVENT_FILTER, IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
@@ -98,7 +99,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
       schema: { ...ROUTES.events, security, querystring: doc(EventQuery) },
     },
     async (req) => {
-      const q = parse(EventQuery, req.query, 'query');
+      const q = requireRange(parse(EventQuery, req.query, 'query'));
       const rows = listEvents(
         d.reader(),
         { ...q, severity: q.severity },
@@ -114,7 +115,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
       schema: { ...ROUTES.audit, security, querystring: doc(AuditQuery) },
     },
     async (req) => {
-      const q = parse(AuditQuery, req.query, 'query');
+      const q = requireRange(parse(AuditQuery, req.query, 'query'));
       const rows = listAudit(d.reader(), q, { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.newestFirst) });
       return pageOf(rows, q.limit, (a) => [a.ts, a.id]);
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rangeProblem } from '../api/range.js';
 
 /**
  * Telemetry history per bucket, the one shape of `GET /v1/devices/{id}/telemetry` on the cloud
@@ -42,7 +43,8 @@ export const Every = z
 
 /** Why a bucket query is refused (`query.<field>: reason`), or null. */
 export function bucketQueryProblem(fromMs: number, toMs: number, everyMs: number): string | null {
-  if (fromMs >= toMs) return 'query.from: must be before query.to';
+  const range = rangeProblem(fromMs, toMs);
+  if (range) return range;
   if ((toMs - fromMs) / everyMs > MAX_BUCKETS) return `query.every: too small for this range (at most ${MAX_BUCKETS} buckets)`;
   return null;
 }

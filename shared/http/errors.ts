@@ -26,13 +26,24 @@ export const FASTIFY_CODES: Record<string, [ErrorCode, number, string]> = {
   FST_ERR_BAD_URL: ['SV_ERR_VALIDATION', 400, 'url: not a valid URL (bad percent-encoding)'],
 };
 
+/**
+ * A request body in an encoding the server does not decode: a 415 through FASTIFY_CODES, whose
+ * detail names the encoding and the ones that are (`content-encoding: br is not supported (gzip or identity)`).
+ */
+export function unsupportedContentEncoding(encoding: string, supported: readonly string[]): Error {
+  const detail = `content-encoding: ${encoding} is not supported (${supported.join(' or ')})`;
+  return Object.assign(new Error(detail), { code: 'FST_ERR_CTP_INVALID_CONTENT_ENCODING', statusCode: 415, details: [detail] });
+}
+
 /** The catalogue body of a Fastify error, or undefined for an error that is not Fastify's. */
 export function fastifyError(err: FastifyError): [number, ErrorBody] | undefined {
   // @fastify/csrf-protection (the cloud's session calls): a missing or wrong token is a 403.
   if (err.code?.startsWith('FST_CSRF'))
     return [403, errorBody('SV_ERR_FORBIDDEN', 'missing or invalid CSRF token', ['x-csrf-token: the token from GET /v1/auth/session'])];
   const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
-  if (mapped) return [mapped[1], errorBody(mapped[0], undefined, [mapped[2]])];
+  // An error that names its own detail (unsupportedContentEncoding) keeps it; else the mapping's.
+  const details = (err as { details?: readonly string[] }).details;
+  if (mapped) return [mapped[1], errorBody(mapped[0], undefined, details ?? [mapped[2]])];
   if (err.statusCode === 429) return [429, errorBody('SV_ERR_RATE_LIMITED', err.message)];
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     // e.g. a gzip stream that is not gzip: the client's fault, named as the body.

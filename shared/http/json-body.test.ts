@@ -40,6 +40,12 @@ t.test('each refusal names its reason', async (t) => {
   t.same(ctor.body.error?.details, [PROTO]);
 });
 
+t.test('a body of another type is a 415 naming the header', async (t) => {
+  const res = await http.inject({ method: 'POST', url: '/echo', payload: 'targetC=60', headers: { 'content-type': 'text/plain' } });
+  t.equal(res.statusCode, 415);
+  t.same(res.json().error.details, ['content-type: must be application/json']);
+});
+
 t.test('a key twice in one object is refused, named by its path', async (t) => {
   const twice = await post('/echo', '{"targetC":60,"durationMin":5,"targetC":95}');
   t.same(

@@ -16,7 +16,8 @@ declare module 'fastify' {
 
 /**
  * The one JSON body parser of the cloud API and the gateway's local API, in place of Fastify's,
- * whose errors all read "not valid JSON". Each refusal names the reason:
+ * whose errors all read "not valid JSON"; a body of another type is a 415 (FASTIFY_CODES). Each
+ * refusal names the reason:
  * - an empty body is no body (`undefined`): the route's own check says whether it needs one;
  * - `body: not valid JSON (<the parser's reason>)`;
  * - a `__proto__` key, or a `constructor` key holding `prototype`: keys that would set an object's
@@ -28,6 +29,9 @@ declare module 'fastify' {
 const PROTO_KEY = `body: a key that would set an object's prototype ("__proto__", or "constructor" holding "prototype") is not allowed`;
 
 export function installJsonBody(http: FastifyInstance): void {
+  // Bodies are JSON: without Fastify's text/plain parser another type is the 415 of FASTIFY_CODES
+  // (`content-type: must be application/json`), not a string that fails the body's schema.
+  http.removeContentTypeParser('text/plain');
   http.removeContentTypeParser('application/json');
   http.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { SvError } from '../../../shared/errors.js';
+import { cannotConnect } from '../connect-error.js';
 import type { Bucket, HistoryQuery, StoredPoint, Telemetry, TelemetryStore } from '../types.js';
 import { influxString, toLine } from './line-protocol.js';
 
@@ -30,9 +31,15 @@ export class InfluxTelemetryStore implements TelemetryStore {
     this.agent = new Agent({ connections: 64, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 30_000 });
   }
 
+  /** An unreachable server is one line naming influx.url; an answer that refuses (a wrong token) passes as it is. */
   async open(): Promise<void> {
-    if (this.opts.createDb) await this.query(`CREATE DATABASE ${this.opts.db}`, false);
-    else await this.ping();
+    try {
+      if (this.opts.createDb) await this.query(`CREATE DATABASE ${this.opts.db}`, false);
+      else await this.ping();
+    } catch (err) {
+      if (err instanceof SvError) throw err;
+      throw cannotConnect('influx.url', this.opts.url, err);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
+import { cannotConnect } from '../connect-error.js';
 import type { SqlDriver, SqlValue } from '../sql/driver.js';
 
 export interface MySqlOptions {
@@ -16,9 +17,11 @@ export class MySqlDriver implements SqlDriver {
   readonly dialect = 'mysql' as const;
   private readonly pool: Pool;
   private readonly timeout: number;
+  private readonly url: string;
 
   constructor(opts: MySqlOptions) {
     this.timeout = opts.queryTimeoutMs;
+    this.url = opts.url;
     this.pool = mysql.createPool({
       uri: opts.url,
       connectionLimit: opts.poolSize,
@@ -32,6 +35,17 @@ export class MySqlDriver implements SqlDriver {
     this.pool.on('connection', (conn) => {
       conn.on('error', () => {}); // a dead connection is dropped by the pool; queries report the failure
     });
+  }
+
+  /** Takes one connection: an unreachable server, a wrong password or database is one line naming mysql.url. */
+  async open(): Promise<void> {
+    let conn: PoolConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (err) {
+      throw cannotConnect('mysql.url', this.url, err);
+    }
+    conn.release();
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {

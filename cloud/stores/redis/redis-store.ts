@@ -1,5 +1,6 @@
 import { type ChainableCommander, Redis } from 'ioredis';
 import { SvError } from '../../../shared/errors.js';
+import { cannotConnect } from '../connect-error.js';
 import type { DeviceState, StateStore, Status, Telemetry } from '../types.js';
 import { LATEST_LUA } from './latest.lua.js';
 
@@ -31,6 +32,8 @@ export class RedisStateStore implements StateStore {
   readonly backend = 'redis';
   private readonly redis: LatestRedis;
   private readonly p: string;
+  /** The last connection error: connect() itself only says "Connection is closed.". */
+  private lastError: Error | undefined;
 
   constructor(private readonly opts: RedisOptions) {
     this.p = opts.keyPrefix;
@@ -43,11 +46,17 @@ export class RedisStateStore implements StateStore {
       retryStrategy: (times) => Math.min(100 * times, 1_000),
     }) as LatestRedis;
     this.redis.defineCommand('svLatest', { lua: LATEST_LUA });
-    this.redis.on('error', () => {}); // reported through failed commands and /readyz
+    this.redis.on('error', (err: Error) => {
+      this.lastError = err; // else reported through failed commands and /readyz
+    });
   }
 
   async open(): Promise<void> {
-    await this.redis.connect();
+    try {
+      await this.redis.connect();
+    } catch (err) {
+      throw cannotConnect('redis.url', this.opts.url, this.lastError ?? err);
+    }
   }
 
   async close(): Promise<void> {
