@@ -79,6 +79,12 @@ function startupError(err: unknown, options: ServeOptions): Error {
   if (isSvError(err)) return err;
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
   const cause = e.code ? LISTEN_ERRORS[e.code] : undefined;
+  // An address this machine does not have: the host is the mistake, whatever the port.
+  if (e.code === 'EADDRNOTAVAIL' && typeof e.address === 'string') {
+    const key = options.hostKey?.(e.address);
+    const m = `${key ? `${key}: ` : ''}${e.address} ${cause} (${e.code})`;
+    return new SvError('SV_ERR_STARTUP', m, [m]);
+  }
   if (cause && typeof e.port === 'number') {
     const key = options.portKey?.(e.port);
     const m = `${key ? `${key}: ` : ''}port ${e.port}${e.address ? ` on ${e.address}` : ''} ${cause} (${e.code})`;

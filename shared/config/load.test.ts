@@ -24,6 +24,13 @@ t.test('defaults < file < environment < flags', async (t) => {
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.mqtt), 'frozen');
 });
 
+t.test('a config file saved with a byte-order mark reads as JSON', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));
+  const file = join(dir, 'bom.json');
+  writeFileSync(file, `\uFEFF${JSON.stringify({ mqtt: { port: 9001 } })}`);
+  t.equal(loadConfig(gatewayConfig, { file }).mqtt.port, 9001);
+});
+
 t.test('a bad config lists every bad key as path: message', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));
   const file = join(dir, 'gw.json');

@@ -151,7 +151,8 @@ function readJsonFile(path: string, problems: string[]): Record<string, unknown>
     return undefined;
   }
   try {
-    const parsed: unknown = JSON.parse(text);
+    // A byte-order mark, as some editors on Windows save UTF-8, is not part of the JSON.
+    const parsed: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       problems.push(`config file ${path}: must hold a JSON object`);
       return undefined;
