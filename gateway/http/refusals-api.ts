@@ -79,7 +79,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
   http.post('/v1/dead-letters/:id/replay', { onRequest }, async (req) => {
     const id = idParam(req);
     const row = deadLetter(d.reader(), id);
-    if (!row) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`);
+    if (!row) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`, ['params.id: no such dead letter']);
     const topic = parseTopic(row.topic);
     if (!topic || topic.suffix === 'cmd' || row.deviceId === null || topic.deviceId !== row.deviceId)
       throw new SvError('SV_ERR_CONFLICT', `dead letter ${id} is not a kit's uplink (${row.topic}): it cannot be replayed`, [
@@ -99,7 +99,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
   http.delete('/v1/dead-letters/:id', { onRequest }, async (req) => {
     const id = idParam(req);
     const purged = await d.store.deadLettersDelete({ ids: [id] });
-    if (purged === 0) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`);
+    if (purged === 0) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`, ['params.id: no such dead letter']);
     return { purged };
   });
   http.delete('/v1/dead-letters', { onRequest }, async (req) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { SvError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayConfig } from '../config.js';
 import type { StoreWriter } from '../store/writer.js';
@@ -30,7 +31,15 @@ export function buildRelay(
   },
 ): Relay | undefined {
   const opts = relayOptions(config);
-  if (!opts) return undefined;
+  if (!opts) {
+    // Offline by configuration: the route still answers, and says why there is no relay.
+    deps.http.get('/v1/relay', { onRequest: deps.auth }, async () => {
+      throw new SvError('SV_ERR_NOT_FOUND', 'the relay is off: this gateway has no cloud.url', [
+        'cloud.url: not set (the gateway runs offline)',
+      ]);
+    });
+    return undefined;
+  }
   const relay = new Relay(opts, store, config.dataDir, deps.log.child({ part: 'relay' }), {
     onDesired: deps.onDesired,
     onAlarms: deps.onAlarms,
