@@ -98,6 +98,26 @@ t.test('a data dir that cannot be one: one line naming the dir and the reason, n
   t.equal(cloud.stderr, `sousvide cloud: data dir ${file}: it, or a part of its path, is a file, not a directory (EEXIST)\n`);
 });
 
+t.test('a data dir the file system refuses (/proc): one line and exit 2, promptly, not a hang at full CPU', async (t) => {
+  const reason = 'cannot create it: the file system there does not allow new directories';
+  // Node 20's recursive mkdir never returns for these; a regression is killed at the timeout and fails.
+  const run = (args: string[]) => spawnSync(...sousvide(args), { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  const cases = [
+    [['gateway', '--log-level', 'warn', '--data-dir', '/proc/sv-nope', '--http-port', '0', '--mqtt-port', '0'], 'gateway', '(ENOENT)'],
+    [['device', 'add', 'kit-z9', '--init', '--data-dir', '/proc/sv-audit'], 'device add', '(ENOENT)'],
+    [['device', 'add', 'kit-z9', '--init', '--data-dir', '/proc/sv-audit/below'], 'device add', '(ENOENT at /proc/sv-audit)'],
+    [['cloud', '--data-dir', '/proc/sv-nope', '--port', '0'], 'cloud', '(ENOENT)'],
+  ] as const;
+  for (const [args, command, code] of cases) {
+    const r = run([...args]);
+    const dataDir = args[args.indexOf('--data-dir') + 1];
+    t.equal(r.signal, null, `${command} ${dataDir}: ends by itself`);
+    t.equal(r.status, 2, 'exit 2');
+    t.equal(r.stderr, `sousvide ${command}: data dir ${dataDir}: ${reason} ${code}\n`, 'one line naming the dir and the reason');
+    t.notMatch(r.stdout + r.stderr, /\n\s+at |"stack"/, 'no stack trace');
+  }
+});
+
 t.test('TLS files and listen addresses that cannot work: lines naming the key and the reason, exit 2, nothing made', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'sv-tlsfiles-'));
   const { pki: a } = ensurePki(join(root, 'a'));
