@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { pemFileProblems } from '../shared/config/pem-files.js';
 import { opt } from '../shared/config/spec.js';
-import { urlWith } from '../shared/config/url.js';
+import { urlWith, urlWithoutCredentials } from '../shared/config/url.js';
 import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 import { streamConfig } from '../shared/stream/config.js';
@@ -313,12 +313,19 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   // Notifications (gateway/notify/, docs/notifications.md): sent from the gateway, so they work on
   // the LAN with the internet down. Each channel is on when its URL is set.
   notify: {
-    webhookUrl: opt(Url.optional(), {
-      kind: 'string',
-      unit: 'url',
-      secret: true, // hook URLs often carry their own token in the path
-      help: 'Webhook receiving each notification as a signed JSON POST (X-Sousvide-Signature); unset = off.',
-    }),
+    webhookUrl: opt(
+      urlWithoutCredentials(
+        'the receiver checks the signature made with notify.webhookSecret; a token may go in the path or query',
+        'http',
+        'https',
+      ).optional(),
+      {
+        kind: 'string',
+        unit: 'url',
+        secret: true, // hook URLs often carry their own token in the path
+        help: 'Webhook receiving each notification as a signed JSON POST (X-Sousvide-Signature), without user:password@; unset = off.',
+      },
+    ),
     webhookSecret: opt(z.string().min(16).optional(), {
       kind: 'string',
       secret: true,
