@@ -192,6 +192,42 @@ t.test('--cloud-url without --cloud-token is a config error of one line', async 
   t.equal(r.stderr, 'sousvide gateway: cloud.token: required when cloud.url is set\n');
 });
 
+t.test('an http.tokenFile that cannot be one: gateway token and gateway refuse it in one line, exit 2', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-tokfile-'));
+  t.equal(cli(['device', 'add', 'kit-1', '--data-dir', dataDir, '--init']).status, 0, 'a store');
+  const notDir = join(dataDir, 'gateway.json-not-a-dir');
+  writeFileSync(notDir, 'x');
+  for (const [file, reason] of [
+    ['/nonexistent/dir/tok', 'its directory /nonexistent/dir does not exist'],
+    [dataDir, 'is a directory, not a file'],
+    [join(notDir, 'tok'), `${notDir} is not a directory`],
+  ] as const) {
+    const token = cli(['gateway', 'token', '--data-dir', dataDir, '--http-token-file', file]);
+    t.equal(token.status, 2, `gateway token, ${file}: exit 2`);
+    t.equal(token.stderr, `sousvide gateway token: http.tokenFile: ${file}: ${reason}\n`, 'one line naming the key and the reason');
+    t.equal(token.stdout, '', 'no token printed');
+    const gw = cli([
+      'gateway',
+      '--log-level',
+      'warn',
+      '--data-dir',
+      dataDir,
+      '--http-token-file',
+      file,
+      '--http-port',
+      '0',
+      '--mqtt-port',
+      '0',
+    ]);
+    t.equal(gw.status, 2, `gateway, ${file}: refuses to start, exit 2`);
+    t.equal(gw.stderr, `sousvide gateway: http.tokenFile: ${file}: ${reason}\n`);
+    t.notMatch(token.stderr + gw.stdout + gw.stderr, /\n\s+at |unexpected failure/, 'no stack trace');
+  }
+  const ok = cli(['gateway', 'token', '--data-dir', dataDir, '--http-token-file', join(dataDir, 'tok'), '--json']);
+  t.equal(ok.status, 0, 'a file in a directory that exists is fine');
+  t.match(JSON.parse(ok.stdout), { token: /^svo_/ });
+});
+
 t.test('only the gateway (or --init) creates a store', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'sv-nostore-'));
   for (const args of [

@@ -7,6 +7,7 @@ import { urlWith, urlWithoutCredentials } from '../shared/config/url.js';
 import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 import { streamConfig } from '../shared/stream/config.js';
+import { tokenFileProblem } from './http/operator-token.js';
 
 const Port = z.number().int().min(0).max(65535);
 const Path = z.string().min(1);
@@ -397,6 +398,9 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   if (config.notify.smtpUrl !== undefined && config.notify.emailTo === undefined) {
     problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
+  // The default token file is in the data dir, which is made at start; a configured one must be reachable now.
+  const tokenFile = config.http.tokenFile === undefined ? undefined : tokenFileProblem(config.http.tokenFile);
+  if (tokenFile !== undefined) problems.push(tokenFile);
   problems.push(...sharedPortProblems(config));
   problems.push(
     ...pemFileProblems(

@@ -67,13 +67,19 @@ export function makeDir(dir: string, label: string, o: { mode?: number; code?: E
 }
 
 /**
- * Checks, before a long run, that a file the user named can be written at its end: its directory
- * exists and the path is not a directory. Throws one line naming `label` and the reason.
+ * Why a file the user named cannot be written at its end, or undefined: its directory is missing
+ * or not a directory, or the path is a directory. Checked before a long run or a start.
  */
-export function checkWritableFile(file: string, label: string, code: ErrorCode = 'SV_ERR_CLI_USAGE'): void {
+export function writableFileProblem(file: string): string | undefined {
   const dir = dirname(resolve(file));
-  const fail = (reason: string) => new SvError(code, `${label} ${file}: ${reason}`, [`${label}: ${reason}`]);
-  if (!existsSync(dir)) throw fail(`its directory ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw fail(`${dir} is not a directory`);
-  if (existsSync(file) && statSync(file).isDirectory()) throw fail('is a directory, not a file');
+  if (!existsSync(dir)) return `its directory ${dir} does not exist`;
+  if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+  if (existsSync(file) && statSync(file).isDirectory()) return 'is a directory, not a file';
+  return undefined;
+}
+
+/** `writableFileProblem` thrown as one line naming `label` and the reason. */
+export function checkWritableFile(file: string, label: string, code: ErrorCode = 'SV_ERR_CLI_USAGE'): void {
+  const reason = writableFileProblem(file);
+  if (reason !== undefined) throw new SvError(code, `${label} ${file}: ${reason}`, [`${label}: ${reason}`]);
 }
