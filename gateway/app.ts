@@ -175,8 +175,13 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   });
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
   notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
-  cooksApi(http, { reader: () => reader.db, auth: operator, now });
-  historyApi(http, { reader: () => reader.db, auth: operator, now });
+  // The history routes answer for every device the registry has, revoked ones included (their rows stay).
+  const knows = (id: string) => {
+    directory.poll();
+    return directory.get(id) !== undefined;
+  };
+  cooksApi(http, { reader: () => reader.db, auth: operator, now, knows });
+  historyApi(http, { reader: () => reader.db, auth: operator, now, knows });
   alarmsApi(http, { reader: () => reader.db, alarms, auth: operator, now });
   stream.route(http, operator);
   presetsApi(http, { loop: control.loop, presets: new PresetStore(config.dataDir), deviceIds: () => directory.ids(), auth: operator, now });
