@@ -98,6 +98,26 @@ t.test('a data dir that cannot be one: one line naming the dir and the reason, n
   t.equal(cloud.stderr, `sousvide cloud: data dir ${file}: it, or a part of its path, is a file, not a directory (EEXIST)\n`);
 });
 
+t.test('a data dir the file system refuses (/proc): one line and exit 2, promptly, not a hang at full CPU', async (t) => {
+  const reason = 'cannot create it: the file system there does not allow new directories';
+  // Node 20's recursive mkdir never returns for these; a regression is killed at the timeout and fails.
+  const run = (args: string[]) => spawnSync(...sousvide(args), { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  const cases = [
+    [['gateway', '--log-level', 'warn', '--data-dir', '/proc/sv-nope', '--http-port', '0', '--mqtt-port', '0'], 'gateway', '(ENOENT)'],
+    [['device', 'add', 'kit-z9', '--init', '--data-dir', '/proc/sv-audit'], 'device add', '(ENOENT)'],
+    [['device', 'add', 'kit-z9', '--init', '--data-dir', '/proc/sv-audit/below'], 'device add', '(ENOENT at /proc/sv-audit)'],
+    [['cloud', '--data-dir', '/proc/sv-nope', '--port', '0'], 'cloud', '(ENOENT)'],
+  ] as const;
+  for (const [args, command, code] of cases) {
+    const r = run([...args]);
+    const dataDir = args[args.indexOf('--data-dir') + 1];
+    t.equal(r.signal, null, `${command} ${dataDir}: ends by itself`);
+    t.equal(r.status, 2, 'exit 2');
+    t.equal(r.stderr, `sousvide ${command}: data dir ${dataDir}: ${reason} ${code}\n`, 'one line naming the dir and the reason');
+    t.notMatch(r.stdout + r.stderr, /\n\s+at |"stack"/, 'no stack trace');
+  }
+});
+
 t.test('TLS files and listen addresses that cannot work: lines naming the key and the reason, exit 2, nothing made', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'sv-tlsfiles-'));
   const { pki: a } = ensurePki(join(root, 'a'));
@@ -170,6 +190,42 @@ t.test('--cloud-url without --cloud-token is a config error of one line', async 
   const r = cli(['gateway', '--data-dir', dataDir, '--cloud-url', 'https://cloud.example.com']);
   t.equal(r.status, 2);
   t.equal(r.stderr, 'sousvide gateway: cloud.token: required when cloud.url is set\n');
+});
+
+t.test('an http.tokenFile that cannot be one: gateway token and gateway refuse it in one line, exit 2', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-tokfile-'));
+  t.equal(cli(['device', 'add', 'kit-1', '--data-dir', dataDir, '--init']).status, 0, 'a store');
+  const notDir = join(dataDir, 'gateway.json-not-a-dir');
+  writeFileSync(notDir, 'x');
+  for (const [file, reason] of [
+    ['/nonexistent/dir/tok', 'its directory /nonexistent/dir does not exist'],
+    [dataDir, 'is a directory, not a file'],
+    [join(notDir, 'tok'), `${notDir} is not a directory`],
+  ] as const) {
+    const token = cli(['gateway', 'token', '--data-dir', dataDir, '--http-token-file', file]);
+    t.equal(token.status, 2, `gateway token, ${file}: exit 2`);
+    t.equal(token.stderr, `sousvide gateway token: http.tokenFile: ${file}: ${reason}\n`, 'one line naming the key and the reason');
+    t.equal(token.stdout, '', 'no token printed');
+    const gw = cli([
+      'gateway',
+      '--log-level',
+      'warn',
+      '--data-dir',
+      dataDir,
+      '--http-token-file',
+      file,
+      '--http-port',
+      '0',
+      '--mqtt-port',
+      '0',
+    ]);
+    t.equal(gw.status, 2, `gateway, ${file}: refuses to start, exit 2`);
+    t.equal(gw.stderr, `sousvide gateway: http.tokenFile: ${file}: ${reason}\n`);
+    t.notMatch(token.stderr + gw.stdout + gw.stderr, /\n\s+at |unexpected failure/, 'no stack trace');
+  }
+  const ok = cli(['gateway', 'token', '--data-dir', dataDir, '--http-token-file', join(dataDir, 'tok'), '--json']);
+  t.equal(ok.status, 0, 'a file in a directory that exists is fine');
+  t.match(JSON.parse(ok.stdout), { token: /^svo_/ });
 });
 
 t.test('only the gateway (or --init) creates a store', async (t) => {

@@ -79,6 +79,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** A test's monotonic clock, to step `now` against it (default: `now` when given, else the system's). */
   monoNow?: () => number;
+  /** How long the local HTTP server waits for a whole request (default REQUEST_TIMEOUT_MS; tests shorten it). */
+  httpRequestTimeoutMs?: number;
 }
 
 export function buildGateway(config: GatewayConfig, log: Logger, options: GatewayOptions = {}): Gateway {
@@ -148,10 +150,15 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   // Alarms (ADR 035): raised and cleared with control's events; acknowledged here or in the cloud.
   const alarms = new GatewayAlarms({ store, reader: () => reader.db, relayOn, onAcknowledged: notifier.acknowledge, log });
   alarms.on('change', stream.alarmChanged);
-  const http = buildHttp(log, metrics, () => {
-    const failing = storeHealth.failing(monotonicNow());
-    return { name: config.name, clients: broker.connectedClients, store: failing ? { failing: true, ...failing } : { failing: false } };
-  });
+  const http = buildHttp(
+    log,
+    metrics,
+    () => {
+      const failing = storeHealth.failing(monotonicNow());
+      return { name: config.name, clients: broker.connectedClients, store: failing ? { failing: true, ...failing } : { failing: false } };
+    },
+    options.httpRequestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.httpRequestTimeoutMs },
+  );
   // Every /v1 route: the operator token, with failed attempts limited per address.
   const operator = operatorAuth(tokenFile, new FailedAuthLimiter(config.http.authFailuresPerMin));
   // Built with the app (metrics, GET /v1/relay); the downlink applies cloud cooks through control.
@@ -175,8 +182,13 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
   });
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
   notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
-  cooksApi(http, { reader: () => reader.db, auth: operator, now });
-  historyApi(http, { reader: () => reader.db, auth: operator, now });
+  // The history routes answer for every device the registry has, revoked ones included (their rows stay).
+  const knows = (id: string) => {
+    directory.poll();
+    return directory.get(id) !== undefined;
+  };
+  cooksApi(http, { reader: () => reader.db, auth: operator, now, knows });
+  historyApi(http, { reader: () => reader.db, auth: operator, now, knows });
   alarmsApi(http, { reader: () => reader.db, alarms, auth: operator, now });
   stream.route(http, operator);
   presetsApi(http, {

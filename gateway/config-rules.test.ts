@@ -92,3 +92,16 @@ t.test("two of the gateway's own listeners on one port: named before anything st
     'two specific addresses may share a port',
   );
 });
+
+t.test('a webhook URL with user:password@ is refused, without echoing it; an ntfy URL keeps its basic auth', async (t) => {
+  const secret = 'k'.repeat(16);
+  for (const url of ['http://user:PASS@hooks.example/hook?token=X', 'https://user@hooks.example/hook']) {
+    const found = problems({ 'notify-webhook-url': url, 'notify-webhook-secret': secret });
+    t.same(found, [
+      'notify.webhookUrl: must not contain user:password@ (the receiver checks the signature made with notify.webhookSecret; a token may go in the path or query)',
+    ]);
+    t.notMatch(found.join('\n'), /PASS|token=X|hooks\.example/, 'the URL is not echoed');
+  }
+  t.same(problems({ 'notify-webhook-url': 'https://hooks.example/hook?token=X', 'notify-webhook-secret': secret }), []);
+  t.same(problems({ 'notify-ntfy-url': 'https://user:pass@ntfy.example/kitchen' }), [], 'documented: ntfy sends them as basic auth');
+});

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { pemFileProblems } from '../shared/config/pem-files.js';
 import { opt } from '../shared/config/spec.js';
-import { urlWith } from '../shared/config/url.js';
+import { urlWith, urlWithoutCredentials } from '../shared/config/url.js';
 import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 import { streamConfig } from '../shared/stream/config.js';
+import { tokenFileProblem } from './http/operator-token.js';
 
 const Port = z.number().int().min(0).max(65535);
 const Path = z.string().min(1);
@@ -313,12 +314,19 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   // Notifications (gateway/notify/, docs/notifications.md): sent from the gateway, so they work on
   // the LAN with the internet down. Each channel is on when its URL is set.
   notify: {
-    webhookUrl: opt(Url.optional(), {
-      kind: 'string',
-      unit: 'url',
-      secret: true, // hook URLs often carry their own token in the path
-      help: 'Webhook receiving each notification as a signed JSON POST (X-Sousvide-Signature); unset = off.',
-    }),
+    webhookUrl: opt(
+      urlWithoutCredentials(
+        'the receiver checks the signature made with notify.webhookSecret; a token may go in the path or query',
+        'http',
+        'https',
+      ).optional(),
+      {
+        kind: 'string',
+        unit: 'url',
+        secret: true, // hook URLs often carry their own token in the path
+        help: 'Webhook receiving each notification as a signed JSON POST (X-Sousvide-Signature), without user:password@; unset = off.',
+      },
+    ),
     webhookSecret: opt(z.string().min(16).optional(), {
       kind: 'string',
       secret: true,
@@ -390,6 +398,9 @@ export function checkGatewayConfig(config: GatewayConfig): void {
   if (config.notify.smtpUrl !== undefined && config.notify.emailTo === undefined) {
     problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
+  // The default token file is in the data dir, which is made at start; a configured one must be reachable now.
+  const tokenFile = config.http.tokenFile === undefined ? undefined : tokenFileProblem(config.http.tokenFile);
+  if (tokenFile !== undefined) problems.push(tokenFile);
   problems.push(...sharedPortProblems(config));
   problems.push(
     ...pemFileProblems(

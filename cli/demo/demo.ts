@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApiKey, createGateway, createOrg } from '../../cloud/admin.js';
 import { buildCloud, type Cloud } from '../../cloud/app.js';
@@ -13,6 +13,7 @@ import { list, provisionSecret, rotate } from '../../gateway/devices/provision.j
 import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
 import { openStore } from '../../gateway/store/open.js';
 import { loadConfig } from '../../shared/config/load.js';
+import { makeDir } from '../../shared/fs/paths.js';
 import type { Logger } from '../../shared/log.js';
 import { DEMO_KITS, type DemoKit } from './kits.js';
 import { SimKit } from './sim-kit.js';
@@ -62,8 +63,8 @@ const GATEWAY_NAME = 'demo-gateway';
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const cloudDir = join(o.dataDir, 'cloud');
   const gatewayDir = join(o.dataDir, 'gateway');
-  mkdirSync(cloudDir, { recursive: true });
-  mkdirSync(gatewayDir, { recursive: true });
+  makeDir(cloudDir, 'data dir');
+  makeDir(gatewayDir, 'data dir');
   const state: DemoState = loadState(o.dataDir);
   const level = o.log.level as 'info';
 

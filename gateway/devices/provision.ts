@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { makeDir } from '../../shared/fs/paths.js';
 import type { GatewayConfig } from '../config.js';
 import { readGatewayInfo } from '../store/lock.js';
 import { openStore, requireStore } from '../store/open.js';
@@ -64,7 +65,7 @@ export function provisionCert(config: GatewayConfig, id: string | undefined, o: 
     const issued = issueDeviceCert(pki, deviceId);
     addCertDevice(db, deviceId, issued.fingerprint);
     const dir = join(config.dataDir, 'devices', deviceId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDir(dir, 'data dir', { mode: 0o700 });
     const certFile = join(dir, 'client.crt');
     const keyFile = join(dir, 'client.key');
     const caFile = join(dir, 'ca.crt');

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { byNewest, PAGE_QUERY, pageNewestFirst } from '../../shared/api/cursor.js';
 import { parse } from '../../shared/api/parse.js';
+import { unknownDevice } from '../../shared/api/resources.js';
 import { SvError } from '../../shared/errors.js';
 import { buildCookRecord } from '../../shared/food-safety/cook-record.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -20,6 +21,8 @@ export interface CooksApiDeps {
   /** The operator-token hook (operator-auth.ts), shared by every /v1 route. */
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   now: () => number;
+  /** Whether the registry has the device, revoked or not (a revoked kit's readings stay readable). */
+  knows: (id: string) => boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -63,6 +66,7 @@ export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
 
   http.get('/v1/devices/:id/readings.csv', { onRequest: auth }, async (req, reply) => {
     const { id } = parse(DeviceParams, req.params, 'params');
+    if (!d.knows(id)) throw unknownDevice(id);
     const r = range(req, d.now(), DAY_MS);
     reply
       .header('content-type', 'text/csv; charset=utf-8')

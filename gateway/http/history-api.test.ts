@@ -1,4 +1,6 @@
 import t from 'tap';
+import { revokeDevice } from '../devices/registry.js';
+import { openStore } from '../store/open.js';
 import { kitWithApi, startGateway } from '../testing/fixture.js';
 
 /**
@@ -81,4 +83,39 @@ t.test('history buckets: readings, heater share and target steps from the SQLite
     t.match(((await res.json()) as { error: { details: string[] } }).error.details.join(), field, `naming ${field}`);
   }
   t.equal((await fetch(`http://127.0.0.1:${gw.httpPort}/v1/devices/kit-hist/telemetry`)).status, 401, 'the operator token is required');
+});
+
+t.test('history of a device the registry does not have: 404 like GET /v1/devices/{id}; a revoked kit keeps its history', async (t) => {
+  const gw = await startGateway(t, {});
+  const { kit, api } = await kitWithApi(t, gw, 'kit-gone');
+  const stored = () => (gw.db().prepare("SELECT COUNT(*) AS n FROM telemetry WHERE device_id = 'kit-gone'").get() as { n: number }).n;
+  kit.publish('sv/kit-gone/telemetry', JSON.stringify({ v: 1, boot: 1, seq: 0, ts: Date.now(), tempC: 41, sensor: 'ok', heater: false }), {
+    qos: 1,
+  });
+  for (let i = 0; i < 500 && stored() < 1; i++) await new Promise((r) => setTimeout(r, 5));
+  const range = `from=${Date.now() - 3_600_000}&to=${Date.now() + 1000}`;
+  const device = await api('GET', '/v1/devices/kit-nobody');
+  t.equal(device.status, 404, 'the device route: 404');
+  const expected = await device.json();
+  for (const path of [`/v1/devices/kit-nobody/telemetry?${range}&every=1d`, `/v1/devices/kit-nobody/readings.csv?${range}`]) {
+    const res = await api('GET', path);
+    t.equal(res.status, 404, `${path}: 404`);
+    t.same(await res.json(), expected, 'the same answer as the device route: params.id: no such device');
+  }
+  t.match(expected, { error: { details: ['params.id: no such device'] } });
+
+  kit.end(true);
+  const db = openStore(gw.dataDir);
+  revokeDevice(db, 'kit-gone');
+  db.close();
+  const hist = await api('GET', `/v1/devices/kit-gone/telemetry?${range}&every=1d`);
+  t.equal(hist.status, 200, 'a revoked kit: its history is still served');
+  t.equal(
+    ((await hist.json()) as { buckets: { count: number }[] }).buckets.reduce((n, b) => n + b.count, 0),
+    1,
+    'with its reading',
+  );
+  const csv = await api('GET', `/v1/devices/kit-gone/readings.csv?${range}`);
+  t.equal(csv.status, 200);
+  t.equal((await csv.text()).trimEnd().split('\n').length, 2, 'the header and its reading');
 });

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { unknownDevice } from '../../shared/api/resources.js';
 import { SvError } from '../../shared/errors.js';
 import { bucketQueryProblem, Every } from '../../shared/history/buckets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -16,6 +17,8 @@ export interface HistoryApiDeps {
   reader: () => Database;
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   now: () => number;
+  /** Whether the registry has the device, revoked or not (a revoked kit's history stays readable). */
+  knows: (id: string) => boolean;
 }
 
 const EpochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
@@ -25,6 +28,7 @@ export function historyApi(http: FastifyInstance, d: HistoryApiDeps): void {
   http.get('/v1/devices/:id/telemetry', { onRequest: d.auth }, async (req) => {
     const id = DeviceId.safeParse((req.params as { id?: string }).id);
     if (!id.success) throw new SvError('SV_ERR_VALIDATION', 'invalid device id', formatIssues(id.error, 'params.id'));
+    if (!d.knows(id.data)) throw unknownDevice(id.data);
     const q = Query.safeParse(req.query);
     if (!q.success) throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
     const toMs = q.data.to ?? d.now();

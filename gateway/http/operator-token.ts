@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SvError } from '../../shared/errors.js';
+import { writableFileProblem } from '../../shared/fs/paths.js';
 
 /**
  * The local API's operator token: random, shown once by `sousvide gateway token`, stored only as
@@ -11,9 +13,37 @@ export function tokenFilePath(dataDir: string, configured?: string): string {
   return configured ?? join(dataDir, 'operator-token.sha256');
 }
 
+/**
+ * What is wrong with the token file's path, as a `http.tokenFile: <path>: <reason>` line, or
+ * undefined: its directory must exist, and the path must be a file (or nothing yet) that can be
+ * read. Checked at start and by `sousvide gateway token`, so neither fails later on it.
+ */
+export function tokenFileProblem(file: string): string | undefined {
+  let reason = writableFileProblem(file);
+  if (reason === undefined && existsSync(file)) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      reason = `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unknown'})`;
+    }
+  }
+  return reason === undefined ? undefined : `http.tokenFile: ${file}: ${reason}`;
+}
+
+function tokenFileError(line: string): SvError {
+  return new SvError('SV_ERR_CONFIG_INVALID', line, [line]);
+}
+
+/** Writes a new token's digest to `file` (the old token stops working); returns the token, shown once. */
 export function issueOperatorToken(file: string): string {
+  const problem = tokenFileProblem(file);
+  if (problem !== undefined) throw tokenFileError(problem);
   const token = `svo_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(file, `${sha256(token)}\n`, { mode: 0o600 });
+  try {
+    writeFileSync(file, `${sha256(token)}\n`, { mode: 0o600 });
+  } catch (err) {
+    throw tokenFileError(`http.tokenFile: ${file}: cannot be written (${(err as NodeJS.ErrnoException).code ?? 'unknown'})`);
+  }
   return token;
 }
 

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../../shared/http/docs.js';
 import { frameworkErrors, installErrorHandlers } from '../../shared/http/errors.js';
 import { installJsonBody } from '../../shared/http/json-body.js';
+import { requestTimeoutOptions } from '../../shared/http/request-timeout.js';
 import type { Logger } from '../../shared/log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { OPERATOR } from './operator-auth.js';
@@ -16,15 +17,28 @@ const API_DOCS: ApiDocs = {
 };
 
 /**
+ * How long a client may take to send a whole request, headers and body (the cloud's default too):
+ * a body shorter than its Content-Length was waited for as long as the client kept the socket.
+ * Only receiving counts: GET /v1/stream, a long answer, is not cut.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
  * The gateway's local HTTP server: health, Prometheus metrics, /openapi.json and /docs (and the
  * local API routes, added by app.ts). Every /v1 route takes the operator token and says so in the
  * OpenAPI document; zod validates inside the handlers, route schemas describe and serialize.
  */
-export function buildHttp(log: Logger, metrics: GatewayMetrics, health: () => Record<string, unknown>): FastifyInstance {
+export function buildHttp(
+  log: Logger,
+  metrics: GatewayMetrics,
+  health: () => Record<string, unknown>,
+  o: { requestTimeoutMs?: number } = {},
+): FastifyInstance {
   const http = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors,
+    ...requestTimeoutOptions(o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS),
   });
   // The local API answers errors like the cloud, through the same handler: routes throw SvError.
   installErrorHandlers(http);

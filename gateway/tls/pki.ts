@@ -1,9 +1,11 @@
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { makeDir } from '../../shared/fs/paths.js';
+import { privateDir } from '../../shared/fs/private.js';
 
 /**
  * The gateway's own PKI, made on first run so that a new install and the demo get TLS without
@@ -44,7 +46,8 @@ export function pkiPaths(dataDir: string): Pki {
  */
 export function ensurePki(dataDir: string, publicHosts: readonly string[] = []): { pki: Pki; created: boolean; reissued: string[] } {
   const pki = pkiPaths(dataDir);
-  mkdirSync(pki.dir, { recursive: true, mode: 0o700 });
+  privateDir(dataDir);
+  makeDir(pki.dir, 'data dir', { mode: 0o700 });
   let created = false;
   let reissued: string[] = [];
   const caKeyFile = join(pki.dir, 'ca.key');

@@ -99,3 +99,14 @@ t.test('ntfy: critical is priority 5 with its tags; credentials in the URL go as
   t.equal(got?.id, n.id, 'the idempotency key');
   t.equal(got?.authorization, `Basic ${Buffer.from('cook:p w').toString('base64')}`, 'basic auth from the URL');
 });
+
+t.test('webhook: a URL with user:password@ (refused by the config, possible in code) fails without repeating it', async (t) => {
+  const url = 'http://hookuser:Hook-PASS-77@127.0.0.1:9/hook?token=tok-0123456789';
+  const err = await new WebhookChannel(url, 'k'.repeat(16)).send(n).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  t.ok(err, 'it fails');
+  t.match(err?.message, /credentials/, 'saying why');
+  t.notMatch(err?.message, /Hook-PASS-77|hookuser|tok-0123456789|127\.0\.0\.1/, 'without the URL or a part of it');
+});

@@ -1,5 +1,6 @@
 import { type Notification, notificationTitle, ntfyStyle } from '../message.js';
-import { type Channel, type Fetch, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
+import type { Channel, Fetch } from './channel.js';
+import { postNotification } from './http-post.js';
 
 /**
  * ntfy: a plain HTTP publish to the topic URL; the text is the message, and Title, Priority and
@@ -12,7 +13,7 @@ export class NtfyChannel implements Channel {
   private readonly auth: string | undefined;
 
   constructor(
-    topicUrl: string,
+    private readonly topicUrl: string,
     private readonly fetchImpl: Fetch = fetch,
   ) {
     const u = new URL(topicUrl);
@@ -27,20 +28,22 @@ export class NtfyChannel implements Channel {
 
   async send(n: Notification): Promise<void> {
     const style = ntfyStyle(n.severity);
-    const res = await this.fetchImpl(this.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        Title: notificationTitle(n),
-        Priority: String(style.priority),
-        Tags: style.tags.join(','),
-        'X-Sousvide-Id': n.id,
-        ...(this.auth ? { Authorization: this.auth } : {}),
+    await postNotification(
+      this.fetchImpl,
+      this.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          Title: notificationTitle(n),
+          Priority: String(style.priority),
+          Tags: style.tags.join(','),
+          'X-Sousvide-Id': n.id,
+          ...(this.auth ? { Authorization: this.auth } : {}),
+        },
+        body: n.text,
       },
-      body: n.text,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    if (!res.ok) throw await httpFailure(res);
-    await res.body?.cancel();
+      this.topicUrl,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type { Notification } from '../message.js';
 import { SIGNATURE_HEADER, signBody } from '../signature.js';
-import { type Channel, type Fetch, httpFailure, SEND_TIMEOUT_MS } from './channel.js';
+import type { Channel, Fetch } from './channel.js';
+import { postNotification } from './http-post.js';
 
 /**
  * Webhook: the notification as a JSON POST, signed with HMAC-SHA256 over "<t>.<raw body>"
@@ -18,14 +19,11 @@ export class WebhookChannel implements Channel {
 
   async send(n: Notification): Promise<void> {
     const body = JSON.stringify({ id: n.id, type: n.type, severity: n.severity, deviceId: n.deviceId, at: n.at, text: n.text });
-    const res = await this.fetchImpl(this.url, {
+    await postNotification(this.fetchImpl, this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(this.secret, body, this.nowS()) },
       body,
       redirect: 'error', // a redirect would turn the POST into a GET elsewhere: a configuration error
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     });
-    if (!res.ok) throw await httpFailure(res);
-    await res.body?.cancel();
   }
 }
