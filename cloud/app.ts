@@ -12,6 +12,7 @@ import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
 import { frameworkErrors, unsupportedContentEncoding } from '../shared/http/errors.js';
 import { installJsonBody } from '../shared/http/json-body.js';
+import { requestTimeoutOptions } from '../shared/http/request-timeout.js';
 import type { Logger } from '../shared/log.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { newId } from './auth/tokens.js';
@@ -77,15 +78,17 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
   }
   const tls =
     config.tls.certFile && config.tls.keyFile ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;
+  // A request not received in full within http.requestTimeoutMs ends with 408 (shared/http/request-timeout.ts).
+  const timeouts = requestTimeoutOptions(config.http.requestTimeoutMs);
   const http = Fastify({
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
-    requestTimeout: config.http.requestTimeoutMs,
+    requestTimeout: timeouts.requestTimeout,
     frameworkErrors, // router errors (over-long path segment, bad URL) in the catalogue's shape too
     // req.ip is the forwarded client address only behind a configured proxy (never a header anyone can send).
     trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,
-    ...(tls ? { https: tls } : {}),
+    ...(tls ? { https: { ...tls, ...timeouts.http } } : { http: timeouts.http }),
   }) as unknown as FastifyInstance;
   const stores = options.stores ?? createStores(config);
   const metrics = new CloudMetrics();

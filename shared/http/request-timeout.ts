@@ -11,8 +11,10 @@
  */
 export function requestTimeoutOptions(ms: number): {
   requestTimeout: number;
-  http: { connectionsCheckingInterval: number; headersTimeout: number };
+  http: { connectionsCheckingInterval?: number; headersTimeout?: number };
 } {
+  // 0: no request timeout (Node's own headers timeout still applies).
+  if (ms === 0) return { requestTimeout: 0, http: {} };
   return {
     requestTimeout: ms,
     http: { connectionsCheckingInterval: Math.max(50, Math.floor(ms / 10)), headersTimeout: Math.min(60_000, ms) },
