@@ -20,6 +20,8 @@ export function renderConfigDocs(): string {
     'or its command-line flag. The config is validated once at start; a bad config stops the process',
     'with exit code 2 and one `key: reason` line for every bad key. Unknown keys in the file and',
     'unknown variables with the process prefix are errors too (typos do not pass silently).',
+    'A variable set to the empty string counts as not set (as `SV_GATEWAY_MQTT_PORT=` in a compose',
+    'file or a systemd unit): the key keeps its value from the file or its default.',
     'Secrets are never printed: `--help` and logs show them as redacted.',
     '',
     renderConfigMarkdown('Gateway (`sousvide gateway`, prefix `SV_GATEWAY_`)', gatewayConfig.flat),
