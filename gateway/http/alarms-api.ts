@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Alarm, NOTE_MAX, stateOf } from '../../shared/alarms/lifecycle.js';
+import { Limit } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { RecordId } from '../../shared/relay/batch.js';
@@ -37,7 +38,7 @@ const ListQuery = z.strictObject({
   state: z.enum(['open', 'acknowledged', 'cleared']).optional(),
   deviceId: DeviceId.optional(),
   cursor: Cursor.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: Limit,
 });
 const AckBody = z.strictObject({ note: z.string().max(NOTE_MAX).optional() });
 

@@ -3,7 +3,8 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { byNewest, PAGE_QUERY, pageNewestFirst } from '../../shared/api/cursor.js';
-import { parse } from '../../shared/api/parse.js';
+import { parse, QueryMs } from '../../shared/api/parse.js';
+import { requireRange } from '../../shared/api/range.js';
 import { unknownDevice } from '../../shared/api/resources.js';
 import { SvError } from '../../shared/errors.js';
 import { buildCookRecord } from '../../shared/food-safety/cook-record.js';
@@ -26,8 +27,7 @@ export interface CooksApiDeps {
 }
 
 const DAY_MS = 86_400_000;
-const EpochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
-const Range = z.strictObject({ from: EpochMs.optional(), to: EpochMs.optional() });
+const Range = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional() });
 const ListQuery = Range.extend(PAGE_QUERY);
 const CookParams = z.strictObject({ id: RecordId });
 const DeviceParams = z.strictObject({ id: DeviceId });
@@ -39,10 +39,7 @@ function range(req: FastifyRequest, now: number, defaultSpan: number, schema: ty
     throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
   }
   const to = q.data.to ?? now;
-  const from = q.data.from ?? to - defaultSpan;
-  if (from >= to) {
-    throw new SvError('SV_ERR_VALIDATION', 'invalid query', ['query.from: must be before query.to']);
-  }
+  const { from } = requireRange({ from: q.data.from ?? to - defaultSpan, to });
   return { from, to, data: q.data };
 }
 

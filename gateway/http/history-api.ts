@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { QueryMs } from '../../shared/api/parse.js';
 import { unknownDevice } from '../../shared/api/resources.js';
 import { SvError } from '../../shared/errors.js';
 import { bucketQueryProblem, Every } from '../../shared/history/buckets.js';
@@ -21,8 +22,7 @@ export interface HistoryApiDeps {
   knows: (id: string) => boolean;
 }
 
-const EpochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
-const Query = z.strictObject({ from: EpochMs.optional(), to: EpochMs.optional(), every: Every.optional() });
+const Query = z.strictObject({ from: QueryMs.optional(), to: QueryMs.optional(), every: Every.optional() });
 
 export function historyApi(http: FastifyInstance, d: HistoryApiDeps): void {
   http.get('/v1/devices/:id/telemetry', { onRequest: d.auth }, async (req) => {

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
-import { parse } from '../../shared/api/parse.js';
+import { parse, QueryMs } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { parseTopic } from '../../shared/topics.js';
@@ -30,7 +30,7 @@ const Page = z.strictObject({ device: DeviceId.optional(), ...PAGE_QUERY });
 const Purge = z.strictObject({
   device: DeviceId.optional(),
   /** Only dead letters received before this time (epoch ms). */
-  before: z.coerce.number().int().min(0).optional(),
+  before: QueryMs.optional(),
 });
 
 /** A dead letter's id in the path; named `params.id` in errors, like the device id of the other routes. */

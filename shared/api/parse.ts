@@ -33,11 +33,12 @@ function withoutPropertyNames(v: unknown): unknown {
 
 /**
  * A query-string integer: digits only. z.coerce alone reads an empty value (`?from=`) as 0 and
- * "1e3" or " 7" as numbers; a bad value must be an error naming the field instead.
+ * "1e3" or " 7" as numbers; a bad value must be an error naming the field instead, and a
+ * parameter given twice (`?from=1&from=2`, which arrives as a list) says so.
  */
 const queryInt = () =>
   z
-    .string()
+    .string({ error: (issue) => (Array.isArray(issue.input) ? 'given more than once' : 'must be a non-negative integer') })
     .regex(/^\d{1,16}$/, 'must be a non-negative integer')
     .transform(Number);
 
