@@ -45,7 +45,12 @@ export const Every = z
 export function bucketQueryProblem(fromMs: number, toMs: number, everyMs: number): string | null {
   const range = rangeProblem(fromMs, toMs);
   if (range) return range;
-  if ((toMs - fromMs) / everyMs > MAX_BUCKETS) return `query.every: too small for this range (at most ${MAX_BUCKETS} buckets)`;
+  const buckets = Math.ceil((toMs - fromMs) / everyMs);
+  if (buckets > MAX_BUCKETS) {
+    // Said whether `every` was given or is the route's default: the fix is the same.
+    const least = Math.ceil((toMs - fromMs) / MAX_BUCKETS);
+    return `query.every: ${everyMs} ms makes ${buckets} buckets over this range, more than ${MAX_BUCKETS}; give every=${least}ms or more, or a shorter range`;
+  }
   return null;
 }
 
