@@ -10,7 +10,7 @@ import { pemFileProblems } from '../shared/config/pem-files.js';
 import { SvError } from '../shared/errors.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
-import { frameworkErrors, unsupportedContentEncoding } from '../shared/http/errors.js';
+import { clientErrorHandler, frameworkErrors, unsupportedContentEncoding } from '../shared/http/errors.js';
 import { installJsonBody } from '../shared/http/json-body.js';
 import { requestTimeoutOptions } from '../shared/http/request-timeout.js';
 import type { Logger } from '../shared/log.js';
@@ -85,6 +85,7 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: timeouts.requestTimeout,
+    clientErrorHandler, // what Node refuses before the router (timeouts, oversized headers) in the same shape
     frameworkErrors, // router errors (over-long path segment, bad URL) in the catalogue's shape too
     // req.ip is the forwarded client address only behind a configured proxy (never a header anyone can send).
     trustProxy: config.http.trustProxy.length > 0 ? config.http.trustProxy : false,

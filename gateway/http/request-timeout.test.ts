@@ -47,6 +47,11 @@ t.test('a body shorter than its Content-Length: 408 and the connection closed wi
   const closedAt = await within(c.closed, 20_000);
   t.not(closedAt, 'timed out', `the gateway ended the request (after ${closedAt === 'timed out' ? '> 20 s' : `${closedAt - sent} ms`})`);
   t.match(c.received(), /^HTTP\/1\.1 408 /, 'answered 408 Request Timeout');
+  t.match(
+    c.received(),
+    /\r\n\r\n\{"error":\{"code":"SV_ERR_VALIDATION","message":"request is invalid","details":\["request: not received in full in time"\]\}\}$/,
+    "in the API's error body",
+  );
   t.notMatch(c.received(), /HTTP\/1\.1 200/, 'the cook was not started');
   t.equal(gw.gateway.control.view('kit-slow')?.cook ?? null, null, 'no cook');
 });
@@ -79,4 +84,14 @@ t.test('by default: 30 s for a whole request, and the headers no longer (Node wo
   t.equal(server.requestTimeout, REQUEST_TIMEOUT_MS);
   t.equal(REQUEST_TIMEOUT_MS, 30_000);
   t.ok(server.headersTimeout <= server.requestTimeout, `headersTimeout ${server.headersTimeout} ms`);
+});
+
+t.test("headers over the size limit: 431 in the API's error body, the connection closed", async (t) => {
+  const gw = await startGateway(t, {}, { httpRequestTimeoutMs: TIMEOUT_MS });
+  const c = await rawClient(gw.httpPort);
+  t.teardown(() => c.socket.destroy());
+  c.socket.write(['GET /v1/devices HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${'x'.repeat(20_000)}`, '', ''].join('\r\n'));
+  t.not(await within(c.closed, 20_000), 'timed out', 'closed');
+  t.match(c.received(), /^HTTP\/1\.1 431 /);
+  t.match(c.received(), /"details":\["headers: larger than the server accepts \(16 KiB\)"\]/);
 });

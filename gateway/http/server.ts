@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../../shared/http/docs.js';
-import { frameworkErrors, installErrorHandlers } from '../../shared/http/errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandlers } from '../../shared/http/errors.js';
 import { installJsonBody } from '../../shared/http/json-body.js';
 import { requestTimeoutOptions } from '../../shared/http/request-timeout.js';
 import type { Logger } from '../../shared/log.js';
@@ -38,6 +38,7 @@ export function buildHttp(
     loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors,
+    clientErrorHandler,
     ...requestTimeoutOptions(o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS),
   });
   // The local API answers errors like the cloud, through the same handler: routes throw SvError.

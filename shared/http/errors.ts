@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, isSvError } from '../errors.js';
 
@@ -56,6 +58,29 @@ export function fastifyError(err: FastifyError): [number, ErrorBody] | undefined
 export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const [status, body] = fastifyError(err) ?? [400, errorBody('SV_ERR_VALIDATION', undefined, ['url: not routable'])];
   reply.code(status).type('application/json').send(body);
+}
+
+/**
+ * Fastify's `clientErrorHandler` option: what Node refuses before a request reaches the router (a
+ * request not received in time, headers over the size limit, broken HTTP) in the same body as
+ * every other error, instead of Fastify's own `{error, message, statusCode}`. As Node and Fastify
+ * do, the answer is written straight to the socket, which is then closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request: not received in full in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers: larger than the server accepts (16 KiB)']
+        : [400, 'request: not valid HTTP'];
+  const body = JSON.stringify(errorBody('SV_ERR_VALIDATION', undefined, [detail]));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**
