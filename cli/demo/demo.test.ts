@@ -23,8 +23,9 @@ const get = async (d: Demo, base: 'cloud' | 'gateway', path: string, key = base 
   fetch(`${base === 'cloud' ? d.cloudUrl : d.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
 t.test('the demo starts, relays to its cloud, and survives a restart', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sv-demo-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const parent = mkdtempSync(join(tmpdir(), 'sv-demo-'));
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }));
+  const dataDir = join(parent, 'demo'); // made by the demo itself
 
   const first = await start(dataDir);
   let running: Demo | undefined = first;
@@ -47,6 +48,7 @@ t.test('the demo starts, relays to its cloud, and survives a restart', async (t)
   await first.stop();
   running = undefined;
   t.equal(statSync(join(dataDir, STATE_FILE)).mode & 0o777, 0o600, 'the state file (tokens, secrets) is private');
+  t.equal(statSync(dataDir).mode & 0o777, 0o700, "and so is the demo's data dir");
 
   const second = await start(dataDir);
   running = second;

@@ -14,6 +14,7 @@ import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-t
 import { openStore } from '../../gateway/store/open.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { makeDir } from '../../shared/fs/paths.js';
+import { privateDir } from '../../shared/fs/private.js';
 import type { Logger } from '../../shared/log.js';
 import { DEMO_KITS, type DemoKit } from './kits.js';
 import { SimKit } from './sim-kit.js';
@@ -63,6 +64,8 @@ const GATEWAY_NAME = 'demo-gateway';
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const cloudDir = join(o.dataDir, 'cloud');
   const gatewayDir = join(o.dataDir, 'gateway');
+  // The demo's own state (its kits' secrets among it) sits at the top: the whole tree is private.
+  privateDir(o.dataDir);
   makeDir(cloudDir, 'data dir');
   makeDir(gatewayDir, 'data dir');
   const state: DemoState = loadState(o.dataDir);
