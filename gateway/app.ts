@@ -178,6 +178,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
       directory.poll(); // a kit provisioned a moment ago by the CLI is known at once
       return directory.ids();
     },
+    watchdog: controlConfigOf(config.control).watchdog,
     auth: operator,
   });
   refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });

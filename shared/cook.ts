@@ -6,8 +6,11 @@ import { plainText } from './plain-text.js';
  * A cook session as set by a user (gateway local API or cloud). Shared by the gateway, the cloud
  * and the relay's downlink so that the three agree on one shape.
  */
+/** The highest target any cook may name (°C); a gateway's own limit is lower (its control.maxC less the overshoot margin). */
+export const MAX_TARGET_C = 95;
+
 export const CookSpec = z.strictObject({
-  targetC: z.number().min(20).max(95),
+  targetC: z.number().min(20).max(MAX_TARGET_C),
   /** Timer in minutes; absent = hold until stopped. */
   durationMin: z
     .number()

@@ -58,6 +58,14 @@ t.test('a gateway with control.maxC 60: the bath past 60 °C gets safe, cook or 
   const high = await put('/v1/devices/kit-hot/cook', { targetC: 58 });
   t.equal(high.status, 400);
   t.same(high.body.error?.details, ['body.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)']);
+  const wayTooHot = await put('/v1/devices/kit-hot/cook', { targetC: 200 });
+  t.same(
+    wayTooHot.body.error?.details,
+    ['body.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)'],
+    "200 °C is named with this gateway's limit, not the schema's 95 °C",
+  );
+  const wayTooHotPreset = await put('/v1/presets/way-too-hot', { targetC: 120, durationMin: 60 });
+  t.same(wayTooHotPreset.body.error?.details, ['body.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)']);
   const tooHot = await put('/v1/presets/too-hot', { targetC: 59, durationMin: 60 });
   t.equal(tooHot.status, 400, 'a preset this gateway would refuse is refused when it is saved');
   t.same(tooHot.body.error?.details, ['body.targetC: at most 57 °C on this gateway (control.maxC 60 °C less 3 °C for overshoot)']);

@@ -7,20 +7,23 @@ import { requireRange } from '../../shared/api/range.js';
 import { CookBody, StopBody, unknownDevice } from '../../shared/api/resources.js';
 import { AUDIT_FILTER, EVENT_FILTER, IdParams, ROUTES } from '../../shared/api/routes.js';
 import { SvError } from '../../shared/errors.js';
-import type { ControlLoop } from '../control-driver/control-loop.js';
-import { listAudit, listEvents } from '../store/event-log.js';
-import { OPERATOR } from './operator-auth.js';
-import { detailOf, deviceOf } from './views.js';
-
 /**
  * The gateway's local API (operator token required): how a cook is watched and controlled with the
  * internet down. It speaks the cloud's conventions (docs/api.md): the shared resource shapes
  * (shared/api/), cursor pages, one error body, the same status for the same rule.
  */
+import type { WatchdogConfig } from '../control/config.js';
+import type { ControlLoop } from '../control-driver/control-loop.js';
+import { listAudit, listEvents } from '../store/event-log.js';
+import { OPERATOR } from './operator-auth.js';
+import { refuseTargetAboveGateway } from './target-first.js';
+import { detailOf, deviceOf } from './views.js';
 export interface LocalApiDeps {
   loop: ControlLoop;
   reader: () => Database;
   deviceIds: () => string[];
+  /** The watchdog's rules: a target above this gateway's highest is named with its limit. */
+  watchdog: WatchdogConfig;
   /** The operator-token hook (operator-auth.ts), shared by every /v1 route. */
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
@@ -69,6 +72,7 @@ export function localApi(http: FastifyInstance, d: LocalApiDeps): void {
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
+      refuseTargetAboveGateway(req.body, d.watchdog);
       const { reason: _reason, ...spec } = parse(CookBody, req.body, 'body');
       if (!d.deviceIds().includes(id)) throw unknownDevice(id);
       const r = d.loop.startCook(id, spec, { type: 'user', id: 'operator' });

@@ -11,6 +11,7 @@ import type { WatchdogConfig } from '../control/config.js';
 import { checkCookSpec } from '../control/watchdog/index.js';
 import type { ControlLoop } from '../control-driver/control-loop.js';
 import type { PresetStore } from '../store/presets.js';
+import { refuseTargetAboveGateway } from './target-first.js';
 
 /**
  * Cook presets on the gateway (operator token): GET /v1/presets, PUT and DELETE
@@ -47,6 +48,7 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
 
   http.put('/v1/presets/:name', { onRequest: auth }, async (req) => {
     const { name } = parse(NameParams, req.params, 'params');
+    refuseTargetAboveGateway(req.body, d.watchdog);
     const spec = parse(PresetSpec, req.body, 'body');
     // The food-safety override is given per cook, when the preset is applied; every other rule holds now.
     const check = checkCookSpec({ ...spec, lowTempOverride: true }, d.watchdog);
