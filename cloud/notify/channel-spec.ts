@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { urlWith } from '../../shared/config/url.js';
+import { urlWith, urlWithoutCredentials } from '../../shared/config/url.js';
 import { Email } from '../auth/users.js';
 
 /**
@@ -12,7 +12,12 @@ const HttpUrl = urlWith('http', 'https').max(2048);
 export const ChannelSpec = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('webhook'),
-    url: HttpUrl,
+    // Sent as it is: fetch refuses user:password@ (and would repeat the URL in its error).
+    url: urlWithoutCredentials(
+      'the receiver checks the signature made with the secret; a token may go in the path or query',
+      'http',
+      'https',
+    ).max(2048),
     secret: z.string().min(16, 'must be at least 16 characters').max(256),
   }),
   z.strictObject({ kind: z.literal('ntfy'), url: HttpUrl }),

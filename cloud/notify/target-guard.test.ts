@@ -45,6 +45,10 @@ t.test('a cloud that does not allow private targets refuses them when added and 
     /^body\.smtpUrl:/,
   ]);
   t.equal((await add({ kind: 'ntfy', url: 'http://[fd00::5]/x' })).status, 400);
+  const creds = await add({ kind: 'webhook', url: 'https://hook:Sekrit-Pass@hooks.example.org/in?token=abc', secret: 's'.repeat(16) });
+  t.equal(creds.status, 400, 'a webhook URL with user:password@ is refused');
+  t.match(creds.body.error.details, [/^body\.url: must not contain user:password@/]);
+  t.notMatch(JSON.stringify(creds.body), /Sekrit-Pass|token=abc/, 'without repeating the URL');
 
   const name = hostname();
   const resolved = await lookup(name).catch(() => null);
