@@ -36,6 +36,12 @@ t.test('the cloud learns a gateway’s highest target from its batches and refus
   t.same((high.body as { error: { details: string[] } }).error.details, [
     `body.targetC: at most 57 °C on gateway ${env.creds.gateway.id} (its control.maxC less the overshoot margin)`,
   ]);
+  const wayHigh = await api(env.cloud.base, 'PUT', '/v1/devices/kit-low/cook', env.creds.operator, { targetC: 200, durationMin: 60 });
+  t.same(
+    (wayHigh.body as { error: { details: string[] } }).error.details,
+    [`body.targetC: at most 57 °C on gateway ${env.creds.gateway.id} (its control.maxC less the overshoot margin)`],
+    "200 °C is named with the gateway's limit, not the schema's 95 °C",
+  );
   const desired = (await api(env.cloud.base, 'GET', '/v1/devices/kit-low', env.creds.viewer)).body as { desiredCook: unknown };
   t.equal(desired.desiredCook, null, 'and nothing was queued for the gateway');
 

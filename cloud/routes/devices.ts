@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CookBody, type DeviceDetail, StopBody, unknownDevice } from '../../shared/api/resources.js';
 import { IdParams, ROUTES } from '../../shared/api/routes.js';
+import { MAX_TARGET_C } from '../../shared/cook.js';
 import { SvError } from '../../shared/errors.js';
 import { bucketQueryProblem, Every, targetSteps, withTargets } from '../../shared/history/buckets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
@@ -128,10 +129,13 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
+      const scope = scopeOf(req.principal);
+      // Above the schema's bound, the kit's gateway's own limit is the one to name (when it reported one).
+      const raw = (req.body as { targetC?: unknown } | null | undefined)?.targetC;
+      if (typeof raw === 'number' && raw > MAX_TARGET_C) await refuseAboveGatewayTarget(stores.meta, scope, id, raw, 'body.targetC');
       const { reason, ...spec } = parse(CookBody, req.body, 'body');
       const ts = now();
       const audit = auditOf(req.principal, ts, 'cook.set', id, reason ?? 'set via cloud API', { spec });
-      const scope = scopeOf(req.principal);
       await refuseAboveGatewayTarget(stores.meta, scope, id, spec.targetC, 'body.targetC');
       const desired = await stores.meta.setDesiredCook(scope, id, spec, newId('cook'), ts, audit);
       if (!desired) throw unknown(id);
