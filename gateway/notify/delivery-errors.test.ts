@@ -2,8 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { capturedLogger, freePort, waitFor } from '../../test/harness/index.js';
-import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
-import { startGateway, telemetry } from '../testing/fixture.js';
+import { kitWithApi, startGateway, telemetry } from '../testing/fixture.js';
 
 /**
  * A failed delivery's error is logged, stored and served by GET /v1/notifications: it names the
@@ -27,10 +26,7 @@ async function failedDeliveries(
 ): Promise<{ rows: Row[]; stored: string[]; logs: string }> {
   const { log, lines } = capturedLogger('gateway-test');
   const gw = await startGateway(t, overrides, {}, log);
-  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
-  const secret = await gw.addKit('kit-err');
-  const kit = await gw.connect({ clientId: 'kit-err', username: 'kit-err', password: secret });
-  t.teardown(() => kit.end(true));
+  const { kit, token } = await kitWithApi(t, gw, 'kit-err');
   // A probe that stops reading raises a sensor fault, which notifies every channel.
   for (let seq = 0; seq < 5; seq++)
     await kit.publishAsync('sv/kit-err/telemetry', telemetry({ seq, sensor: 'disconnected', tempC: null, heater: false }), { qos: 1 });
