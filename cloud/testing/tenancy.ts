@@ -63,7 +63,7 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
 export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
   const { meta, state, telemetry: tel } = c.cloud.stores;
   const page = { limit: 500 };
-  const st = (await state.latest([kit], T0)).get(kit);
+  const st = (await state.latest(scope.orgId, [kit], T0)).get(kit);
   return {
     device: await meta.getDevice(scope, kit),
     desired: await meta.getDesiredCook(scope, kit),
@@ -79,7 +79,7 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
     presets: (await meta.listPresets(scope, page)).items,
     channels: (await meta.notify.listChannels(scope, page)).items,
     deliveries: (await meta.notify.listDeliveries(scope, {}, page)).items,
-    points: await tel.points(kit, 0, T0 + 1_000_000),
+    points: await tel.points({ deviceId: kit, gatewayIds: await meta.gatewayIdsOf(scope.orgId) }, 0, T0 + 1_000_000),
     state: st ? { tempC: st.tempC, seq: st.seq, boot: st.boot, gatewayId: st.gatewayId, status: st.status } : null,
   };
 }

@@ -129,9 +129,19 @@ export class SqlMetaStore implements MetaStore {
     return paged(rows.map(orgRow), page.limit, (o) => [o.id]);
   }
 
-  async orgOf(table: 'gateways' | 'api_keys' | 'devices', id: string): Promise<string | null> {
+  async orgOf(table: 'gateways' | 'api_keys', id: string): Promise<string | null> {
     const rows = await this.d.query<{ org_id: string }>(`SELECT org_id FROM ${table} WHERE id = ?`, [id]);
     return rows[0] ? String(rows[0].org_id) : null;
+  }
+
+  async orgsOfDevice(id: string): Promise<string[]> {
+    const rows = await this.d.query<{ org_id: string }>('SELECT org_id FROM devices WHERE id = ? ORDER BY org_id', [id]);
+    return rows.map((r) => String(r.org_id));
+  }
+
+  async gatewayIdsOf(orgId: string): Promise<string[]> {
+    const rows = await this.d.query<{ id: string }>('SELECT id FROM gateways WHERE org_id = ? ORDER BY id', [orgId]);
+    return rows.map((r) => String(r.id));
   }
 
   async addGateway(g: { id: string; name: string; orgId: string; tokenHash: string; nowMs: number }): Promise<void> {
