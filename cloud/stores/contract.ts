@@ -31,6 +31,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
   t.test('telemetry: replays overwrite themselves; same time, different (boot, seq) both kept', async (t) => {
     const s = await make(t);
     const d = ids();
+    const series = { deviceId: d, gatewayIds: ['gw-a'] };
     const recs = [
       telemetry(d, 1, 1),
       telemetry(d, 1, 2, { ts: T0 + 1000 }),
@@ -40,25 +41,25 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     await s.telemetry.write('gw-a', recs);
     await s.telemetry.write('gw-a', recs);
     await s.telemetry.write('gw-a', [recs[0]!]);
-    const points = await s.telemetry.points(d, 0, T0 + 10_000);
+    const points = await s.telemetry.points(series, 0, T0 + 10_000);
     t.same(points.map((p) => `${p.ts - T0}:${p.boot}/${p.seq}`).sort(), ['1000:1/1', '1000:1/2', '1000:2/1', '1000:7/2']);
     t.match(points[0], { gatewayId: 'gw-a', deviceId: d, sensor: 'ok', rssi: -60 });
     await s.telemetry.write('gw-a', [
       telemetry(d, 3, 1, { ts: null, rxTs: T0 + 5000, tempC: null, sensor: 'disconnected', rssi: undefined }),
     ]);
-    const nullTemp = (await s.telemetry.points(d, T0 + 5000, T0 + 5001))[0];
+    const nullTemp = (await s.telemetry.points(series, T0 + 5000, T0 + 5001))[0];
     t.match(nullTemp, { temperature: null, sensor: 'disconnected', rssi: null, boot: 3 }, 'null temperature and no rssi are kept as such');
     t.same(
-      (await s.telemetry.points(d, 0, T0 + 10_000, 4)).map((p) => p.ts - T0),
+      (await s.telemetry.points(series, 0, T0 + 10_000, 4)).map((p) => p.ts - T0),
       [1000, 1000, 1000, 1000],
       'points with a limit: the oldest first, no more than the limit',
     );
     t.same(
-      (await s.telemetry.points(d, 0, T0 + 10_000, 5)).map((p) => p.ts - T0),
+      (await s.telemetry.points(series, 0, T0 + 10_000, 5)).map((p) => p.ts - T0),
       [1000, 1000, 1000, 1000, 5000],
       'points with a limit: the newest last',
     );
-    const buckets = await s.telemetry.history({ deviceId: d, fromMs: T0, toMs: T0 + 10_000, everyMs: 5000 });
+    const buckets = await s.telemetry.history({ ...series, fromMs: T0, toMs: T0 + 10_000, everyMs: 5000 });
     t.same(
       buckets.map((b) => [b.ts - T0, b.count, b.min, b.max]),
       [[0, 4, 55.1, 55.2]],
@@ -73,45 +74,47 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
 
   t.test('state: newest (boot, seq) wins, replays and older records change nothing, online set', async (t) => {
     const s = await make(t);
+    const o = uid('org');
     const d = ids();
-    await s.state.apply('gw-a', [telemetry(d, 2, 5), telemetry(d, 2, 4)], [], T0 + 6000);
-    await s.state.apply('gw-a', [telemetry(d, 1, 99, { tempC: 90 })], [], T0 + 6000);
-    let st = (await s.state.latest([d], T0 + 6000)).get(d);
+    await s.state.apply('gw-a', o, [telemetry(d, 2, 5), telemetry(d, 2, 4)], [], T0 + 6000);
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 99, { tempC: 90 })], [], T0 + 6000);
+    let st = (await s.state.latest(o, [d], T0 + 6000)).get(d);
     t.match(st, { boot: 2, seq: 5, tempC: 55.5, gatewayId: 'gw-a', online: true });
-    await s.state.apply('gw-b', [telemetry(d, 3, 0, { tempC: 40 })], [], T0 + 6000);
-    st = (await s.state.latest([d], T0 + 6000)).get(d);
+    await s.state.apply('gw-b', o, [telemetry(d, 3, 0, { tempC: 40 })], [], T0 + 6000);
+    st = (await s.state.latest(o, [d], T0 + 6000)).get(d);
     t.match(st, { boot: 3, seq: 0, tempC: 40, gatewayId: 'gw-b' }, 'a new boot wins');
-    t.ok((await s.state.onlineDevices(T0 + 6000)).includes(d));
-    await s.state.apply('gw-b', [], [status(d, 'offline', 3, T0 + 9000)], T0 + 9000);
-    await s.state.apply('gw-b', [], [status(d, 'online', 3, T0 + 8000)], T0 + 9000);
-    st = (await s.state.latest([d], T0 + 9000)).get(d);
+    t.ok((await s.state.onlineDevices(o, T0 + 6000)).includes(d));
+    await s.state.apply('gw-b', o, [], [status(d, 'offline', 3, T0 + 9000)], T0 + 9000);
+    await s.state.apply('gw-b', o, [], [status(d, 'online', 3, T0 + 8000)], T0 + 9000);
+    st = (await s.state.latest(o, [d], T0 + 9000)).get(d);
     t.match(st, { status: 'offline', online: false }, 'an older status does not overwrite a newer offline');
-    t.notOk((await s.state.onlineDevices(T0 + 9000)).includes(d));
-    t.notOk((await s.state.latest([d], T0 + 10_000_000)).get(d)?.online, 'not heard within the TTL: offline');
-    t.equal((await s.state.latest([ids()], T0)).size, 0, 'unknown device: nothing');
+    t.notOk((await s.state.onlineDevices(o, T0 + 9000)).includes(d));
+    t.notOk((await s.state.latest(o, [d], T0 + 10_000_000)).get(d)?.online, 'not heard within the TTL: offline');
+    t.equal((await s.state.latest(o, [ids()], T0)).size, 0, 'unknown device: nothing');
     t.ok(await s.state.gatewayAlive('gw-b'));
     t.notOk(await s.state.gatewayAlive(uid('gw')));
   });
 
   t.test('state: `seen` only moves forward, apart from which record is newest', async (t) => {
     const s = await make(t);
+    const o = uid('org');
     const d = ids();
-    await s.state.apply('gw-a', [telemetry(d, 1, 10)], [], T0 + 20_000);
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 10)], [], T0 + 20_000);
     const rx10 = telemetry(d, 1, 10).rxTs;
     // An older record received later (a drained backlog): seen moves, the state does not.
-    await s.state.apply('gw-a', [telemetry(d, 1, 9, { rxTs: rx10 + 5_000, tempC: 30 })], [], T0 + 20_000);
-    t.match((await s.state.latest([d], T0 + 20_000)).get(d), { seq: 10, lastSeenMs: rx10 + 5_000 }, 'older record, later sighting');
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 9, { rxTs: rx10 + 5_000, tempC: 30 })], [], T0 + 20_000);
+    t.match((await s.state.latest(o, [d], T0 + 20_000)).get(d), { seq: 10, lastSeenMs: rx10 + 5_000 }, 'older record, later sighting');
     // A newer record received earlier than that sighting: the state moves, seen does not.
-    await s.state.apply('gw-a', [telemetry(d, 1, 11, { rxTs: rx10 + 1_000, tempC: 31 })], [], T0 + 20_000);
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 11, { rxTs: rx10 + 1_000, tempC: 31 })], [], T0 + 20_000);
     t.match(
-      (await s.state.latest([d], T0 + 20_000)).get(d),
+      (await s.state.latest(o, [d], T0 + 20_000)).get(d),
       { seq: 11, tempC: 31, lastSeenMs: rx10 + 5_000 },
       'newer record, earlier sighting',
     );
     // The same for statuses, ordered by (boot, rxTs).
-    await s.state.apply('gw-a', [], [status(d, 'offline', 1, rx10 + 9_000)], T0 + 20_000);
+    await s.state.apply('gw-a', o, [], [status(d, 'offline', 1, rx10 + 9_000)], T0 + 20_000);
     t.match(
-      (await s.state.latest([d], T0 + 20_000)).get(d),
+      (await s.state.latest(o, [d], T0 + 20_000)).get(d),
       { seq: 11, status: 'offline', lastSeenMs: rx10 + 9_000 },
       'a newer status, later',
     );
@@ -119,19 +122,21 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
 
   t.test('state: a batch of many kits (as from a fleet) leaves each kit at its own newest record', async (t) => {
     const s = await make(t);
+    const o = uid('org');
     const kits = Array.from({ length: 450 }, ids);
     // Every kit has a stored state; then one batch brings, per kit, a newer or an older reading
     // (alternating), and for every third kit a status too.
     await s.state.apply(
       'gw-a',
+      o,
       kits.map((d) => telemetry(d, 1, 10)),
       [],
       T0 + 20_000,
     );
     const later = kits.map((d, i) => telemetry(d, 1, i % 2 === 0 ? 11 : 9, { tempC: 40 + (i % 50) / 10 }));
     const statuses = kits.filter((_, i) => i % 3 === 0).map((d) => status(d, 'offline', 1, T0 + 30_000));
-    await s.state.apply('gw-b', later, statuses, T0 + 30_000);
-    const st = await s.state.latest(kits, T0 + 30_000);
+    await s.state.apply('gw-b', o, later, statuses, T0 + 30_000);
+    const st = await s.state.latest(o, kits, T0 + 30_000);
     t.equal(st.size, kits.length);
     const wrong = kits.filter((d, i) => {
       const v = st.get(d);
@@ -141,6 +146,40 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       return v?.seq !== want.seq || v?.tempC !== want.tempC || v?.status !== statusWant || (newer && v?.gatewayId !== want.gatewayId);
     });
     t.same(wrong, [], 'every kit: the newer reading applied, the older one ignored, its status kept');
+  });
+
+  t.test('telemetry and state: two orgs that both have a kit of one id have two kits', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    const [a, b, gwA, gwB] = [uid('org'), uid('org'), uid('gw'), uid('gw')];
+    // The same (boot, seq) in both orgs with other readings: neither overwrites the other.
+    await s.telemetry.write(gwA, [telemetry(d, 1, 1, { tempC: 55 }), telemetry(d, 1, 2, { tempC: 56 })]);
+    await s.telemetry.write(gwB, [telemetry(d, 1, 1, { tempC: 70 })]);
+    const seen = async (gatewayIds: string[]) =>
+      (await s.telemetry.points({ deviceId: d, gatewayIds }, 0, T0 + 10_000)).map((p) => [p.gatewayId, p.seq, p.temperature]);
+    t.same(
+      await seen([gwA, uid('gw')]),
+      [
+        [gwA, 1, 55],
+        [gwA, 2, 56],
+      ],
+      "org A's series: its own two points",
+    );
+    t.same(await seen([gwB]), [[gwB, 1, 70]], "org B's series: its one point, at the same (boot, seq)");
+    t.same(await seen([]), [], 'an org without gateways has no points');
+    const buckets = await s.telemetry.history({ deviceId: d, gatewayIds: [gwA], fromMs: 0, toMs: T0 + 10_000, everyMs: 3_600_000 });
+    t.same(
+      [buckets.reduce((n, x) => n + x.count, 0), Math.max(...buckets.map((x) => x.max ?? 0))],
+      [2, 56],
+      "A's buckets hold none of B's readings",
+    );
+    await s.state.apply(gwA, a, [telemetry(d, 1, 2, { tempC: 56 })], [], T0 + 6000);
+    await s.state.apply(gwB, b, [telemetry(d, 1, 1, { tempC: 70 })], [status(d, 'offline', 1, T0 + 5000)], T0 + 6000);
+    t.match((await s.state.latest(a, [d], T0 + 6000)).get(d), { gatewayId: gwA, seq: 2, tempC: 56, status: null, online: true });
+    t.match((await s.state.latest(b, [d], T0 + 6000)).get(d), { gatewayId: gwB, seq: 1, tempC: 70, status: 'offline', online: false });
+    t.same(await s.state.onlineDevices(a, T0 + 6000), [d], "A's kit is online");
+    t.same(await s.state.onlineDevices(b, T0 + 6000), [], "B's kit is offline, and A's is not in B's set");
+    t.equal((await s.state.latest(uid('org'), [d], T0 + 6000)).size, 0, 'a third org has no such kit');
   });
 
   t.test('meta: migrations are idempotent; replays are no-ops; ids are case-sensitive', async (t) => {
