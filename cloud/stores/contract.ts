@@ -439,7 +439,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same(await s.meta.cookChanges({ orgId: 'another-org' }, d, T0, T0 + 60), [], 'another org sees none of them');
   });
 
-  t.test('meta: device ownership: registry, first report claims, foreign and revoked refused, moves, org scope', async (t) => {
+  t.test('meta: device ownership: registry, first report claims, foreign (same org) and revoked refused, moves, org scope', async (t) => {
     const s = await make(t);
     const S = await org(s);
     const other = await org(s);
@@ -459,10 +459,16 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId, revokedMs: null });
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw });
     t.same(await refused(gw2, S, [], [], [a]), [[a, 'foreign']], 'another gateway of the same org');
-    t.same(await refused(gwx, other, [a], [], [a]), [[a, 'foreign']], 'a registry report of another org cannot take it');
-    t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId }, 'owner unchanged');
     t.equal(await s.meta.getDevice(other, a), null, 'another org does not see the device');
     t.equal((await s.meta.listDevices(other, { limit: 10 })).items.length, 0);
+    const ownA = await s.meta.getDevice(S, a);
+    t.same(await refused(gwx, other, [a], [], [a], T0 + 5), [], "another org's registry report of the same id: no refusal");
+    t.match(
+      await s.meta.getDevice(other, a),
+      { id: a, orgId: other.orgId, gatewayId: gwx, firstSeenMs: T0 + 5, revokedMs: null },
+      'but its own device',
+    );
+    t.same(await s.meta.getDevice(S, a), ownA, "and the org's device is unchanged");
 
     t.same(await refused(gw, S, [], [b], [b], T0 + 1), [[b, 'revoked']], 'revoked by its own gateway');
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: T0 + 1 });
@@ -507,7 +513,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     });
     await s.meta.setDesiredCook(S, a, { targetC: 58 }, 'cook-m', T0, au('cook.set'));
     t.match(await s.meta.desiredFor(gw, 0), { version: 1, devices: [{ deviceId: a }] });
-    t.equal(await s.meta.moveDevice(other, a, gwx, T0, au('device.move')), null, 'not from another org');
+    t.equal(await s.meta.moveDevice(other, b, gwx, T0, au('device.move')), null, 'not from another org');
     t.equal(await s.meta.moveDevice(S, a, gwx, T0, au('device.move')), null, 'not to a gateway of another org');
     t.match(await s.meta.moveDevice(S, a, gw2, T0 + 3, au('device.move')), { id: a, gatewayId: gw2 });
     t.same(await refused(gw, S, [], [], [a]), [[a, 'foreign']], 'the old gateway is refused after the move');
@@ -516,7 +522,114 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same((await s.meta.desiredFor(gw, 1))?.devices, [], 'and leaves the old gateway');
     t.match((await s.meta.listAudit(S, { action: 'device.move' }, { limit: 10 })).items, [{ deviceId: a, data: { from: gw, to: gw2 } }]);
     t.equal((await s.meta.listAudit(other, {}, { limit: 10 })).items.length, 0, "the org's audit is its own");
-    t.equal(await s.meta.setDesiredCook(other, a, { targetC: 58 }, 'cook-x', T0, au('cook.set')), null, 'no cook on a foreign device');
+    t.equal(await s.meta.setDesiredCook(other, b, { targetC: 58 }, 'cook-x', T0, au('cook.set')), null, "no cook on another org's device");
+  });
+
+  t.test('meta: device ids are per org: one id in two orgs is two devices (owner, revocation, desired cook, moves)', async (t) => {
+    const s = await make(t);
+    const [S, O] = [await org(s), await org(s)];
+    const [gs, gs2, go, go2] = Array.from({ length: 4 }, () => uid('gw').toLowerCase()) as [string, string, string, string];
+    for (const [id, o] of [
+      [gs, S],
+      [gs2, S],
+      [go, O],
+      [go2, O],
+    ] as const) {
+      await s.meta.addGateway({ id, name: id, orgId: o.orgId, tokenHash: hashSecret(id), nowMs: T0 });
+    }
+    const a = ids();
+    const resolve = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at: number) =>
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+    const au = (o: Scope, action: string) => ({
+      id: uid('aud'),
+      orgId: o.orgId,
+      gatewayId: null,
+      ts: T0,
+      actor: { type: 'user' as const, id: 'ada' },
+      deviceId: a,
+      action,
+      reason: 'r',
+      data: {},
+    });
+
+    t.same(await resolve(gs, S, [a], [], [a], T0), [], 'registered in org S');
+    t.same(await resolve(go, O, [], [], [a], T0 + 10), [], 'first reported in org O: claimed there, no refusal');
+    t.match(await s.meta.getDevice(S, a), { orgId: S.orgId, gatewayId: gs, firstSeenMs: T0, lastSeenMs: T0, revokedMs: null });
+    t.match(await s.meta.getDevice(O, a), { orgId: O.orgId, gatewayId: go, firstSeenMs: T0 + 10, lastSeenMs: T0 + 10, revokedMs: null });
+    t.same(await s.meta.orgsOfDevice(a), [S.orgId, O.orgId].sort(), 'both orgs have the id');
+    t.same(await s.meta.orgsOfDevice(ids()), [], 'an id no org has');
+    t.same(await s.meta.gatewayIdsOf(S.orgId), [gs, gs2].sort(), "the org's gateways");
+    t.same(await resolve(go2, O, [a], [], [a], T0 + 11), [[a, 'foreign']], "org O's other gateway is refused, as within any org");
+    t.same(await resolve(gs2, S, [], [], [a], T0 + 11), [[a, 'foreign']], "and so is org S's");
+    t.match(await s.meta.getDevice(O, a), { gatewayId: go }, 'owners unchanged');
+    t.match(await s.meta.getDevice(S, a), { gatewayId: gs });
+
+    await s.meta.ingest(go, O.orgId, metaBatch({ devices: new Map([[a, T0 + 500]]) }), T0 + 500);
+    t.match(await s.meta.getDevice(O, a), { lastSeenMs: T0 + 500 }, "a sighting moves its org's device");
+    t.match(await s.meta.getDevice(S, a), { lastSeenMs: T0 }, "not the other org's");
+
+    t.same(await resolve(go, O, [], [a], [a], T0 + 20), [[a, 'revoked']], 'revoked in org O');
+    t.match(await s.meta.getDevice(S, a), { revokedMs: null }, 'not in org S');
+    t.same(await resolve(gs, S, [], [], [a], T0 + 21), [], "org S's gateway still reports it");
+    t.same(await resolve(gs, S, [], [a], [], T0 + 22), [[a, 'revoked']], 'revoked in org S');
+    t.same(await resolve(go, O, [a], [], [a], T0 + 23), [], 'added again in org O');
+    t.match(await s.meta.getDevice(S, a), { revokedMs: T0 + 22 }, 'org S keeps its revocation');
+    t.match(await s.meta.getDevice(O, a), { revokedMs: null });
+    t.same(await resolve(gs, S, [a], [], [a], T0 + 24), [], 'added again in org S');
+
+    t.match(await s.meta.setDesiredCook(S, a, { targetC: 58 }, 'cook-s', T0 + 100, au(S, 'cook.set')), {
+      gatewayId: gs,
+      cookId: 'cook-s',
+      version: 1,
+    });
+    t.equal(await s.meta.getDesiredCook(O, a), null, "org S's desired cook is not org O's");
+    t.equal(await s.meta.desiredFor(go, 0), null, "org O's gateway hears nothing");
+    // Set with a clock behind org S's change: stamped after its own org's desired cook only (it has none).
+    t.match(
+      await s.meta.setDesiredCook(O, a, { targetC: 61 }, 'cook-o', T0 + 50, au(O, 'cook.set')),
+      { gatewayId: go, cookId: 'cook-o', version: 1, updatedTs: T0 + 50 },
+      "org O's own desired cook, stamped by its own clock",
+    );
+    t.match(
+      await s.meta.getDesiredCook(S, a),
+      { gatewayId: gs, cookId: 'cook-s', spec: { targetC: 58 }, version: 1, updatedTs: T0 + 100 },
+      "org O's desired cook does not replace org S's",
+    );
+    const desired = async (gw: string) => (await s.meta.desiredFor(gw, 0))?.devices.map((x) => [x.deviceId, x.cook?.id, x.cook?.spec]);
+    t.same(await desired(gs), [[a, 'cook-s', { targetC: 58 }]], "each gateway hears its own org's desired cook");
+    t.same(await desired(go), [[a, 'cook-o', { targetC: 61 }]]);
+
+    // A cook changed at org O's kitchen, stamped after org O's desired cook (but before org S's): adopted in org O only.
+    const kitchen = {
+      kind: 'cook' as const,
+      id: cookRecordId('ck-kitchen', 1, 'heating'),
+      deviceId: a,
+      version: 1,
+      state: 'heating' as const,
+      spec: { targetC: 63 },
+      startedTs: T0 + 80,
+      updatedTs: T0 + 80,
+    };
+    await s.meta.ingest(go, O.orgId, metaBatch({ devices: new Map([[a, T0 + 300]]), cooks: [kitchen] }), T0 + 300);
+    t.match(await s.meta.getDesiredCook(O, a), { cookId: 'ck-kitchen', spec: { targetC: 63 }, version: 2 }, 'adopted in org O');
+    t.match(await s.meta.getDesiredCook(S, a), { cookId: 'cook-s', spec: { targetC: 58 }, version: 1 }, 'not in org S');
+    t.equal(await s.meta.desiredFor(gs, 1), null, "org S's gateway hears nothing new");
+    t.equal(await s.meta.latestCook(S, a), null, "org O's cook records are not org S's");
+
+    t.match(await s.meta.moveDevice(S, a, gs2, T0 + 400, au(S, 'device.move')), { id: a, orgId: S.orgId, gatewayId: gs2 });
+    t.match(await s.meta.getDevice(O, a), { gatewayId: go }, "a move in org S leaves org O's device");
+    t.same(await desired(gs2), [[a, 'cook-s', { targetC: 58 }]], "org S's desired cook moves along");
+    t.same(await desired(go), [[a, 'ck-kitchen', { targetC: 63 }]], "org O's stays with its gateway");
+    t.same(await resolve(go, O, [], [], [a], T0 + 401), [], "and org O's gateway keeps reporting its device");
+    t.equal(await s.meta.moveDevice(O, a, gs, T0 + 402, au(O, 'device.move')), null, "not to org S's gateway");
+    t.match(await s.meta.moveDevice(O, a, go2, T0 + 403, au(O, 'device.move')), { orgId: O.orgId, gatewayId: go2 });
+    t.match(await s.meta.getDevice(S, a), { gatewayId: gs2 }, "a move in org O leaves org S's device");
+    t.match(await s.meta.getDesiredCook(S, a), { gatewayId: gs2, cookId: 'cook-s' });
+    t.match(await s.meta.getDesiredCook(O, a), { gatewayId: go2, cookId: 'ck-kitchen' });
+    const moves = async (o: Scope) =>
+      (await s.meta.listAudit(o, { action: 'device.move' }, { limit: 10 })).items.map((x) => [x.deviceId, x.data.from, x.data.to]);
+    t.same(await moves(S), [[a, gs, gs2]], "each org's audit has its own move");
+    t.same(await moves(O), [[a, go, go2]]);
   });
 
   t.test('meta: cook presets per org, by name, paged; another org sees none of them', async (t) => {

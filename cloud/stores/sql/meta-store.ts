@@ -230,7 +230,8 @@ export class SqlMetaStore implements MetaStore {
       }
       for (const id of ids) {
         const o = owners.get(id);
-        // A device its org does not have yet is claimed by the first gateway of the org that reports it (docs/adr/027-tenancy.md).
+        // A device its org does not have yet is claimed by the first gateway of the org that reports it
+        // (docs/adr/027-tenancy.md; ids per org: docs/adr/072-device-ids-per-org.md).
         if (!o) claim(id);
         else if (o.gateway !== gatewayId) refused.set(id, 'foreign');
         else if (o.revoked) refused.set(id, 'revoked');
