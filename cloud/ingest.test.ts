@@ -9,7 +9,7 @@ import { api, credentials, type RunningCloud, startCloud, startServers, testConf
 const servers = await startServers(t);
 const c = await startCloud(t, testConfig(t, servers, 'ingest'));
 const creds = await credentials(c);
-const { telemetry: influx, state, meta } = c.cloud.stores;
+const { state, meta } = c.cloud.stores;
 
 const post = (body: unknown, token = creds.gateway.token) => api(c.base, 'POST', '/v1/ingest', token, body);
 
