@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { cookRecordId } from '../shared/relay/cook-id.js';
 import { batch, commandResult, cook, event, T0, telemetry, telemetryBatch, uid } from './testing/fixtures.js';
+import { pointsOf } from './testing/read-back.js';
 import { api, credentials, startCloud, startServers, testConfig } from './testing/servers.js';
 
 /** The query and control API on the production stores: auth, roles, 4xx with codes, cooks → downlink, audit, paging. */
@@ -87,7 +88,7 @@ t.test('malformed batches and bodies get a 4xx naming the field', async (t) => {
       { index: 2, reasons: [/^records\.2\.kind: /] },
     ],
   });
-  t.equal((await c.cloud.stores.telemetry.points(d2, 0, T0 + 100_000)).length, 1, 'the valid telemetry is stored');
+  t.equal((await pointsOf(c.cloud.stores, d2, 0, T0 + 100_000)).length, 1, 'the valid telemetry is stored');
   t.equal(await c.cloud.stores.meta.countRows('dead_letters'), deadBefore + 2, 'the invalid ones are dead-lettered');
   await ingest(mixed);
   t.equal(await c.cloud.stores.meta.countRows('dead_letters'), deadBefore + 2, 'once, also when the batch is replayed');

@@ -6,6 +6,7 @@ import { sousvide, startMariaDb } from '../test/harness/index.js';
 import { hashSecret } from './auth/tokens.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { MIGRATIONS } from './stores/sql/migrations.js';
+import { T0 } from './testing/fixtures.js';
 import { testConfig } from './testing/servers.js';
 
 /** `sousvide cloud migrate | org | gateway | key | device move`, with `--json`, on SQLite and on MariaDB. */
@@ -137,6 +138,87 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.equal(cli(['cloud', 'key', 'revoke', key.id, ...dir]).status, 1, 'already revoked');
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 0);
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 1, 'already revoked');
+});
+
+t.test('device move: device ids are per org; --org says which org when several have the id', async (t) => {
+  const config = testConfig(t, undefined, 'cli-move');
+  const dir = ['--data-dir', config.dataDir];
+  const ok = (args: string[]) => {
+    const r = cli(['cloud', ...args, '--json', ...dir]);
+    t.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout ? JSON.parse(r.stdout) : null;
+  };
+  ok(['migrate']);
+  const acme = ok(['org', 'add', 'acme']).id as string;
+  const globex = ok(['org', 'add', 'globex']).id as string;
+  for (const [gw, org] of [
+    ['acme-1', 'acme'],
+    ['acme-2', 'acme'],
+    ['globex-1', 'globex'],
+    ['globex-2', 'globex'],
+  ]) {
+    ok(['gateway', 'add', gw as string, '--org', org as string]);
+  }
+  // Each org's first gateway reports a kit-1 of its own; only acme has a kit-2.
+  let stores = createStores(config);
+  await openStores(stores);
+  t.same([...(await stores.meta.resolveDevices('acme-1', acme, [], ['kit-1', 'kit-2'], T0))], []);
+  t.same([...(await stores.meta.resolveDevices('globex-1', globex, [], ['kit-1'], T0))], [], 'the same id in another org: its own kit');
+  await closeStores(stores);
+
+  const both = cli(['cloud', 'device', 'move', 'kit-1', '--to', 'acme-2', '--json', ...dir]);
+  t.equal(both.status, 2, 'two orgs have kit-1: a usage error');
+  t.match(JSON.parse(both.stderr).error, {
+    code: 'SV_ERR_CLI_USAGE',
+    message: 'device kit-1 is in 2 orgs (acme, globex): pass --org to say which',
+    details: ['--org: required, orgs acme, globex each have a device kit-1'],
+  });
+  t.equal(
+    cli(['cloud', 'device', 'move', 'kit-1', '--to', 'acme-2', ...dir]).stderr,
+    'sousvide cloud device move: device kit-1 is in 2 orgs (acme, globex): pass --org to say which\n  --org: required, orgs acme, globex each have a device kit-1\n',
+    'in text: one line, and the flag it needs',
+  );
+  t.match(
+    ok(['device', 'move', 'kit-2', '--to', 'acme-2']),
+    { id: 'kit-2', orgId: acme, gatewayId: 'acme-2' },
+    'one org has kit-2: no --org needed',
+  );
+  t.match(
+    ok(['device', 'move', 'kit-1', '--to', 'acme-2', '--org', 'acme']),
+    { id: 'kit-1', orgId: acme, gatewayId: 'acme-2' },
+    '--org by name',
+  );
+  const wrongOrg = cli(['cloud', 'device', 'move', 'kit-1', '--to', 'globex-2', '--org', acme, '--json', ...dir]);
+  t.equal(wrongOrg.status, 1);
+  t.match(
+    JSON.parse(wrongOrg.stderr).error,
+    { code: 'SV_ERR_NOT_FOUND', details: ['--to: no such active gateway'] },
+    "not to another org's gateway",
+  );
+  const notThere = cli(['cloud', 'device', 'move', 'kit-2', '--to', 'globex-2', '--org', 'globex', '--json', ...dir]);
+  t.match(
+    JSON.parse(notThere.stderr).error,
+    { code: 'SV_ERR_NOT_FOUND', details: ['id: no such device in the org'] },
+    'globex has no kit-2',
+  );
+  const unknown = cli(['cloud', 'device', 'move', 'kit-9', '--to', 'acme-1', '--json', ...dir]);
+  t.match(JSON.parse(unknown.stderr).error, { code: 'SV_ERR_NOT_FOUND', details: ['id: no such device'] }, 'no org has kit-9');
+  const noOrg = cli(['cloud', 'device', 'move', 'kit-1', '--to', 'acme-1', '--org', 'nope', '--json', ...dir]);
+  t.match(JSON.parse(noOrg.stderr).error, { code: 'SV_ERR_NOT_FOUND', details: [/^--org: /] });
+
+  stores = createStores(config);
+  await openStores(stores);
+  t.match(await stores.meta.getDevice({ orgId: acme }, 'kit-1'), { gatewayId: 'acme-2', revokedMs: null }, "acme's kit-1 moved");
+  t.match(await stores.meta.getDevice({ orgId: globex }, 'kit-1'), { gatewayId: 'globex-1' }, "globex's kit-1 did not");
+  const moves = async (orgId: string) =>
+    (await stores.meta.listAudit({ orgId }, { action: 'device.move' }, { limit: 10 })).items.map((a) => [a.deviceId, a.data.to]).sort();
+  t.same(await moves(acme), [
+    ['kit-1', 'acme-2'],
+    ['kit-2', 'acme-2'],
+  ]);
+  t.same(await moves(globex), [], "and globex's audit has no move");
+  await closeStores(stores);
+  t.match(ok(['device', 'move', 'kit-1', '--to', 'globex-2', '--org', globex]), { orgId: globex, gatewayId: 'globex-2' }, '--org by id');
 });
 
 t.test('production: migrate, org add and gateway add against MariaDB', async (t) => {

@@ -2,6 +2,7 @@ import t from 'tap';
 import { cookRecordId } from '../shared/relay/cook-id.js';
 import { DEFAULT_ORG } from './stores/types.js';
 import { audit, batch, event, T0, telemetry, uid } from './testing/fixtures.js';
+import { pointsOf } from './testing/read-back.js';
 import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
 /**
@@ -79,7 +80,7 @@ t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its rec
 
   const rec = await api(c.base, 'GET', `/v1/cooks/${cookId}`, creds.viewer);
   t.equal(rec.status, 200);
-  const stored = await c.cloud.stores.telemetry.points(dev, T0, STOP);
+  const stored = await pointsOf(c.cloud.stores, dev, T0, STOP);
   t.equal(rec.body.readings, stored.length, `the record covers the ${stored.length} stored readings`);
   t.match(rec.body, { startedTs: T0, endedTs: STOP, state: 'stopped', targetC: 60, food: { kind: 'poultry', thicknessMm: 20 } });
   t.same(rec.body.who, ['user oscar', 'user operator'], 'who set it in the cloud and who ran it');
@@ -113,7 +114,7 @@ t.test('readings.csv streams the stored readings of a range with a header row', 
   t.match(res.headers.get('content-type'), /^text\/csv/);
   const lines = (await res.text()).trimEnd().split('\n');
   t.equal(lines[0], 'device_id,gateway_id,boot,seq,ts,temp_c,sensor,heater,rssi');
-  const stored = await c.cloud.stores.telemetry.points(dev, T0, T0 + 7_200_000);
+  const stored = await pointsOf(c.cloud.stores, dev, T0, T0 + 7_200_000);
   t.equal(stored.length, 720);
   t.same(
     lines.slice(1),
@@ -154,7 +155,7 @@ t.test(
     t.equal(res.status, 200);
     const rows = (await res.text()).trimEnd().split('\n').slice(1);
     t.ok(queries <= 5, `the store was asked ${queries} times for 12,000 readings over two years (pages of 5,000, not windows of time)`);
-    const stored = await points(busy, from, T0 + 365 * 86_400_000);
+    const stored = await pointsOf(c.cloud.stores, busy, from, T0 + 365 * 86_400_000);
     t.equal(stored.length, 12_000);
     t.equal(rows.length, 12_000, 'every reading once');
     t.equal(new Set(rows).size, 12_000, 'no reading twice');

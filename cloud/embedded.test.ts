@@ -1,5 +1,6 @@
 import t from 'tap';
 import { batch, event, telemetry, uid } from './testing/fixtures.js';
+import { pointsOf } from './testing/read-back.js';
 import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
 /** The whole service on the embedded back-end (no URLs configured): ingest, query, control, rate limits. */
@@ -34,7 +35,7 @@ t.test('ingest twice, query, cook downlink', async (t) => {
   const post = () => api(c.base, 'POST', '/v1/ingest', creds.gateway.token, body);
   t.equal((await post()).status, 200);
   t.match((await post()).body, { ok: true, duplicates: 1 });
-  t.equal((await c.cloud.stores.telemetry.points(dev, 0, Number.MAX_SAFE_INTEGER)).length, 2);
+  t.equal((await pointsOf(c.cloud.stores, dev, 0, Number.MAX_SAFE_INTEGER)).length, 2);
   const d = await api(c.base, 'GET', `/v1/devices/${dev}`, creds.viewer);
   t.match(d.body, { id: dev, state: { boot: 1, seq: 2 } });
   const put = await api(c.base, 'PUT', `/v1/devices/${dev}/cook`, creds.operator, { targetC: 58 });

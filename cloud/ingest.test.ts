@@ -2,13 +2,14 @@ import t from 'tap';
 import type { RelayRecord } from '../shared/relay/batch.js';
 import { DEFAULT_SCOPE } from './stores/types.js';
 import { audit, batch, commandResult, cook, event, status, T0, telemetry, uid } from './testing/fixtures.js';
+import { latestOf, pointsOf } from './testing/read-back.js';
 import { api, credentials, type RunningCloud, startCloud, startServers, testConfig } from './testing/servers.js';
 
 /** Ingest against private Redis, MariaDB and InfluxDB servers (test/harness): idempotency and 503 behaviour. */
 const servers = await startServers(t);
 const c = await startCloud(t, testConfig(t, servers, 'ingest'));
 const creds = await credentials(c);
-const { telemetry: influx, state, meta } = c.cloud.stores;
+const { state, meta } = c.cloud.stores;
 
 const post = (body: unknown, token = creds.gateway.token) => api(c.base, 'POST', '/v1/ingest', token, body);
 
@@ -66,11 +67,11 @@ t.test('a batch sent twice is stored once in InfluxDB, Redis and MySQL', async (
   t.equal(second.status, 200, 'the replay is accepted too');
   t.equal(second.body.duplicates, 5, 'and every id-keyed MySQL record is reported as a duplicate');
 
-  const points = await influx.points(dev, T0 - 1000, T0 + 100_000);
+  const points = await pointsOf(c.cloud.stores, dev, T0 - 1000, T0 + 100_000);
   const keys = points.map((p) => `${p.boot}/${p.seq}`).sort();
   t.same(keys, ['1/1', '1/2', '2/0', '2/1'], 'each (device, boot, seq) is in InfluxDB exactly once');
   t.equal(points.find((p) => p.boot === 2 && p.seq === 1)?.ts, T0 + 2000, 'device time is the point time');
-  const noClock = await influx.points(other, T0 - 1000, T0 + 100_000);
+  const noClock = await pointsOf(c.cloud.stores, other, T0 - 1000, T0 + 100_000);
   t.same(
     noClock.map((p) => [p.ts, p.boot, p.seq]),
     [[T0 + 7000 + 5, 4, 7]],
@@ -80,13 +81,13 @@ t.test('a batch sent twice is stored once in InfluxDB, Redis and MySQL', async (
   t.equal(await meta.countRows('events'), before.events + 2, 'events stored once');
   t.equal(await meta.countRows('audit'), before.audit + 1, 'audit stored once');
   t.equal(await meta.countRows('command_results'), before.cmd + 1, 'command result stored once');
-  const latest = (await state.latest([dev], T0 + 3000)).get(dev);
+  const latest = (await latestOf(c.cloud.stores, [dev], T0 + 3000)).get(dev);
   t.match(latest, { boot: 2, seq: 1, gatewayId: creds.gateway.id, status: 'online' }, 'latest state is the newest record');
   t.ok(await state.gatewayAlive(creds.gateway.id), 'the gateway heartbeat is set');
 
   const replayOld = await post(batch([telemetry(dev, 1, 50, { tempC: 99 })]));
   t.equal(replayOld.status, 200);
-  const after = (await state.latest([dev], T0 + 3000)).get(dev);
+  const after = (await latestOf(c.cloud.stores, [dev], T0 + 3000)).get(dev);
   t.match(after, { boot: 2, seq: 1 }, 'an older (boot, seq) arriving later does not overwrite newer state');
   t.notOk(
     c.logs.some((l) => l.includes(creds.gateway.token) || l.includes(creds.admin)),
@@ -118,8 +119,12 @@ t.test('Redis stopped: 503 with Retry-After; Redis back: the retry succeeds, sto
   await servers.redis.start();
   const retry = await retryUntilOk(body);
   t.equal(retry.status, 200, 'the gateway retry of the same batch succeeds');
-  t.equal((await influx.points(dev, 0, T0 + 100_000)).length, 2, 'telemetry in InfluxDB once, though the first attempt wrote it');
-  t.match((await state.latest([dev], T0)).get(dev), { boot: 1, seq: 2 }, 'state is in Redis');
+  t.equal(
+    (await pointsOf(c.cloud.stores, dev, 0, T0 + 100_000)).length,
+    2,
+    'telemetry in InfluxDB once, though the first attempt wrote it',
+  );
+  t.match((await latestOf(c.cloud.stores, [dev], T0)).get(dev), { boot: 1, seq: 2 }, 'state is in Redis');
   const events = await meta.listEvents(DEFAULT_SCOPE, { deviceId: dev }, { limit: 10 });
   t.equal(events.items.length, 1, 'the event in MySQL once');
 });
@@ -141,7 +146,7 @@ t.test('InfluxDB slowed past the sink timeout: 503 with Retry-After; healed: sto
   const retry = await retryUntilOk(body);
   t.equal(retry.status, 200);
   await new Promise((r) => setTimeout(r, 500));
-  t.equal((await influx.points(dev, 0, T0 + 100_000)).length, 2, 'each point once');
+  t.equal((await pointsOf(c.cloud.stores, dev, 0, T0 + 100_000)).length, 2, 'each point once');
 });
 
 t.test('MySQL stopped: 503; back: the retry succeeds', async (t) => {

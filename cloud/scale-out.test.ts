@@ -5,6 +5,7 @@ import { createGateway } from './admin.js';
 import type { Stores } from './stores/types.js';
 import { DEFAULT_ORG, DEFAULT_SCOPE } from './stores/types.js';
 import { audit, batch, event, status, T0, telemetry } from './testing/fixtures.js';
+import { latestOf, pointsOf } from './testing/read-back.js';
 import { api, type RunningCloud, startCloud, startServers, testConfig } from './testing/servers.js';
 
 /**
@@ -75,8 +76,8 @@ async function snapshot(stores: Stores) {
   for (let g = 0; g < GATEWAYS.length; g++) {
     for (let d = 0; d < DEVICES_PER_GW; d++) {
       const id = `kit-${g}-${d}`;
-      const points = await stores.telemetry.points(id, 0, T0 + 10_000_000);
-      const st = (await stores.state.latest([id], T0 + 6000)).get(id);
+      const points = await pointsOf(stores, id, 0, T0 + 10_000_000);
+      const st = (await latestOf(stores, [id], T0 + 6000)).get(id);
       const events = await stores.meta.listEvents(DEFAULT_SCOPE, { deviceId: id }, { limit: 500 });
       const trail = await stores.meta.listAudit(DEFAULT_SCOPE, { deviceId: id }, { limit: 500 });
       devices[id] = {

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { startCloud, testConfig } from './testing/servers.js';
-import { foreignDevices, twoOrgMatrix } from './testing/tenancy.js';
+import { foreignDevices, sameIdInTwoOrgs, twoOrgMatrix } from './testing/tenancy.js';
 
 /** The tenant boundary through HTTP on the embedded store (one SQLite file). */
 const c = await startCloud(t, testConfig(t, undefined, 'tenancy-embedded'));
 
 t.test('two orgs: every route, A on B', (t) => twoOrgMatrix(t, c));
 t.test('foreign devices', (t) => foreignDevices(t, c));
+t.test('one kit id in two orgs: two kits', (t) => sameIdInTwoOrgs(t, c));

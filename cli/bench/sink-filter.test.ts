@@ -18,9 +18,9 @@ t.test('only the chosen sink writes; every other store call goes to the real sto
 
   const tel = [telemetry('kit-sf1', 1, 0, { rxTs: now }), telemetry('kit-sf1', 1, 1, { rxTs: now })];
   await stores.telemetry.write(gw.id, tel);
-  t.same(await real.telemetry.points('kit-sf1', 0, now + 60_000), [], 'influx is off: no point written');
-  await stores.state.apply(gw.id, tel, [], now);
-  t.equal((await real.state.latest(['kit-sf1'], now)).get('kit-sf1')?.seq, 1, 'redis is on: the latest state is written');
+  t.same(await real.telemetry.points({ deviceId: 'kit-sf1', gatewayIds: [gw.id] }, 0, now + 60_000), [], 'influx is off: no point written');
+  await stores.state.apply(gw.id, DEFAULT_ORG, tel, [], now);
+  t.equal((await real.state.latest(DEFAULT_ORG, ['kit-sf1'], now)).get('kit-sf1')?.seq, 1, 'redis is on: the latest state is written');
   const meta = {
     batchId: 'b-sf1',
     backlog: { records: 0, bytes: 0, oldestAgeMs: null, dropped: {} },

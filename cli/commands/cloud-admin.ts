@@ -242,30 +242,51 @@ const keyAdmin: Command = {
   ],
 };
 
+/**
+ * The org of device `id`: the `--org` org (which must have it), else the one org that has a device
+ * of that id. Device ids are per org: when several orgs have one, only `--org` says which is meant.
+ */
+async function deviceOrg(meta: MetaStore, admin: Admin, id: string, org: string | undefined): Promise<string> {
+  if (org !== undefined) {
+    const orgId = (await admin.requireOrg(meta, org)).id;
+    if (!(await meta.getDevice({ orgId }, id)))
+      throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown in org ${org}`, ['id: no such device in the org']);
+    return orgId;
+  }
+  const orgIds = await meta.orgsOfDevice(id);
+  if (orgIds.length === 0) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['id: no such device']);
+  if (orgIds.length === 1) return orgIds[0] as string;
+  const names = (await Promise.all(orgIds.map(async (o) => (await meta.findOrg(o))?.name ?? o))).sort();
+  throw new SvError('SV_ERR_CLI_USAGE', `device ${id} is in ${names.length} orgs (${names.join(', ')}): pass --org to say which`, [
+    `--org: required, orgs ${names.join(', ')} each have a device ${id}`,
+  ]);
+}
+
 const deviceAdmin: Command = {
   name: 'device',
   summary: 'Device ownership: move a kit to another gateway of its org.',
-  usage: 'sousvide cloud device move <id> --to <gateway> [--reason TEXT]',
+  usage: 'sousvide cloud device move <id> --to <gateway> [--org <org>] [--reason TEXT]',
   subcommands: [
     {
       name: 'move',
       args: 1,
       summary: 'Bind a kit to another gateway of its org (audited); its records are then accepted only from that gateway.',
-      usage: 'sousvide cloud device move <id> --to <gateway> [--reason TEXT] [--json]',
+      usage: 'sousvide cloud device move <id> --to <gateway> [--org <org>] [--reason TEXT] [--json]',
       config: cloudConfig,
       flags: [
         { flag: 'to', kind: 'string', help: 'The gateway that owns the kit from now on (same org).' },
+        { ...ORG_FLAG, help: "The kit's org (its id or name); needed only when several orgs have a kit of that id." },
         { flag: 'reason', kind: 'string', help: 'Why (kept in the audit log).' },
       ],
       async run(ctx) {
-        const id = one(ctx, 'sousvide cloud device move <id> --to <gateway>', 'id');
+        const id = one(ctx, 'sousvide cloud device move <id> --to <gateway> [--org <org>]', 'id');
         if (!DeviceId.safeParse(id).success) throw new SvError('SV_ERR_CLI_USAGE', `invalid device id "${id}"`, ['id: not a device id']);
         const to = stringFlag(ctx, 'to', true);
+        const org = stringFlag(ctx, 'org');
         const reason = stringFlag(ctx, 'reason') ?? 'moved via CLI';
-        const moved = await withMeta(configFor(cloudConfig, ctx), async (meta, _, { auditOf }) => {
-          const orgId = await meta.orgOf('devices', id);
-          if (orgId === null) throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['id: no such device']);
-          const audit = auditOf(null, Date.now(), 'device.move', id, reason, { via: 'cli', user: ctx.env.USER ?? null });
+        const moved = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
+          const orgId = await deviceOrg(meta, admin, id, org);
+          const audit = admin.auditOf(null, Date.now(), 'device.move', id, reason, { via: 'cli', user: ctx.env.USER ?? null });
           const row = await meta.moveDevice({ orgId }, id, to, Date.now(), { ...audit, orgId });
           if (!row) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${to} is unknown in the device's org`, ['--to: no such active gateway']);
           return row;

@@ -93,7 +93,7 @@ export class IngestPipeline {
         'redis',
         this.stores.state.backend,
         telemetry.length + status.length,
-        () => this.stores.state.apply(gatewayId, telemetry, status, nowMs),
+        () => this.stores.state.apply(gatewayId, sender.orgId, telemetry, status, nowMs),
       ],
       ['mysql', this.stores.meta.backend, metaCount, () => this.stores.meta.ingest(gatewayId, sender.orgId, meta, nowMs)],
     ];

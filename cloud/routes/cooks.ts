@@ -11,8 +11,9 @@ import { RecordId } from '../../shared/relay/batch.js';
 import { cookIdOf } from '../../shared/relay/cook-id.js';
 import { scopeOf } from '../http/auth.js';
 import { doc, parse, QueryMs } from '../http/validate.js';
-import type { CookRow, Scope, StoredPoint, Stores } from '../stores/types.js';
+import type { CookRow, Scope, Series, StoredPoint, Stores } from '../stores/types.js';
 import { type RouteDeps, SECURITY } from './deps.js';
+import { seriesOf } from './series.js';
 
 /**
  * Cook records (HACCP-style) and raw readings as CSV, from what the gateways relayed: the cook
@@ -80,7 +81,7 @@ async function cookRecord(stores: Stores, scope: Scope, cookId: string, now: num
   const endedTs = ends.length ? Math.min(...ends) : null;
   const to = endedTs ?? now + 1;
   const [points, events, audit, setBefore] = await Promise.all([
-    stores.telemetry.points(last.deviceId, last.startedTs, to),
+    seriesOf(stores, scope, last.deviceId).then((series) => stores.telemetry.points(series, last.startedTs, to)),
     allPages((after) =>
       stores.meta.listEvents(scope, { deviceId: last.deviceId, fromMs: last.startedTs, toMs: to }, { limit: PAGE, after }),
     ),
@@ -123,20 +124,20 @@ const csvRows = (points: StoredPoint[]) =>
  * one. So the store is asked once per page of data, however long the range (an empty year is one
  * query), and a client that goes away stops the reading at the next page.
  */
-async function* csvOf(stores: Stores, deviceId: string, from: number, to: number): AsyncGenerator<string> {
+async function* csvOf(stores: Stores, series: Series, from: number, to: number): AsyncGenerator<string> {
   yield csvRow(CLOUD_READINGS_COLUMNS);
   const keyOf = (p: StoredPoint) => `${p.gatewayId}\u0000${p.boot}\u0000${p.seq}`;
   let start = from;
   let sent = new Set<string>();
   for (;;) {
-    const page = await stores.telemetry.points(deviceId, start, to, CSV_PAGE);
+    const page = await stores.telemetry.points(series, start, to, CSV_PAGE);
     const fresh = page.filter((p) => p.ts !== start || !sent.has(keyOf(p)));
     if (fresh.length) yield csvRows(fresh);
     if (page.length < CSV_PAGE) return;
     const last = page[page.length - 1]!.ts;
     if (last === start && fresh.length === 0) {
       // A whole page within one millisecond, all sent before: take the rest of that millisecond at once.
-      const rest = await stores.telemetry.points(deviceId, start, start + 1);
+      const rest = await stores.telemetry.points(series, start, start + 1);
       const more = rest.filter((p) => !sent.has(keyOf(p)));
       if (more.length) yield csvRows(more);
       start += 1;
@@ -206,12 +207,14 @@ export async function cookRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     async (req, reply) => {
       const { id } = parse(DeviceParams, req.params, 'params');
       const { from, to } = rangeOf(parse(RangeQuery, req.query, 'query'), now(), DAY_MS);
-      if (!(await stores.meta.getDevice(scopeOf(req.principal), id)))
+      const scope = scopeOf(req.principal);
+      if (!(await stores.meta.getDevice(scope, id)))
         throw new SvError('SV_ERR_NOT_FOUND', `device ${id} is unknown`, ['params.id: no such device']);
+      const series = await seriesOf(stores, scope, id);
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${id}-${from}-${to}.csv"`);
-      return reply.send(Readable.from(csvOf(stores, id, from, to)));
+      return reply.send(Readable.from(csvOf(stores, series, from, to)));
     },
   );
 }

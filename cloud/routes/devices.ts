@@ -13,6 +13,7 @@ import type { Scope } from '../stores/types.js';
 import { auditOf, type RouteDeps, SECURITY } from './deps.js';
 import { forecastOf } from './forecast.js';
 import { refuseAboveGatewayTarget } from './gateway-target.js';
+import { seriesOf } from './series.js';
 import { cookOf, desiredOf, deviceOf } from './views.js';
 
 const PageQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -28,7 +29,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
   const detail = async (scope: Scope, id: string): Promise<DeviceDetail> => {
     const device = await stores.meta.getDevice(scope, id);
     if (!device) throw unknown(id);
-    const state = (await stores.state.latest([id], now())).get(id) ?? null;
+    const state = (await stores.state.latest(scope.orgId, [id], now())).get(id) ?? null;
     const [desired, reported] = await Promise.all([stores.meta.getDesiredCook(scope, id), stores.meta.latestCook(scope, id)]);
     const outcome = await forecastOf(stores.meta, scope, id, reported);
     return { ...deviceOf(device, state), cook: cookOf(reported), desiredCook: desiredOf(desired), ...outcome, control: null };
@@ -42,12 +43,10 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.listDevices(
-        scopeOf(req.principal),
-        { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) },
-        q.gateway,
-      );
+      const scope = scopeOf(req.principal);
+      const page = await stores.meta.listDevices(scope, { limit: q.limit, after: decodeCursor(q.cursor, CURSOR.byId) }, q.gateway);
       const states = await stores.state.latest(
+        scope.orgId,
         page.items.map((d) => d.id),
         now(),
       );
@@ -83,15 +82,16 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const q = parse(TelemetryQuery, req.query, 'query');
-      if (!(await stores.meta.getDevice(scopeOf(req.principal), id))) throw unknown(id);
+      const scope = scopeOf(req.principal);
+      if (!(await stores.meta.getDevice(scope, id))) throw unknown(id);
       const toMs = q.to ?? now();
       const fromMs = q.from ?? toMs - 3_600_000;
       const everyMs = q.every ?? 60_000;
       const problem = bucketQueryProblem(fromMs, toMs, everyMs);
       if (problem) throw new SvError('SV_ERR_VALIDATION', 'invalid query', [problem]);
       const [raw, cooks] = await Promise.all([
-        stores.telemetry.history({ deviceId: id, fromMs, toMs, everyMs }),
-        stores.meta.cookChanges(scopeOf(req.principal), id, fromMs, toMs),
+        seriesOf(stores, scope, id).then((series) => stores.telemetry.history({ ...series, fromMs, toMs, everyMs })),
+        stores.meta.cookChanges(scope, id, fromMs, toMs),
       ]);
       const steps = targetSteps(cooks.map((c) => ({ ts: c.updatedTs, state: c.state, targetC: c.spec.targetC })));
       const buckets = withTargets(raw, steps, everyMs);

@@ -31,6 +31,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
   t.test('telemetry: replays overwrite themselves; same time, different (boot, seq) both kept', async (t) => {
     const s = await make(t);
     const d = ids();
+    const series = { deviceId: d, gatewayIds: ['gw-a'] };
     const recs = [
       telemetry(d, 1, 1),
       telemetry(d, 1, 2, { ts: T0 + 1000 }),
@@ -40,25 +41,25 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     await s.telemetry.write('gw-a', recs);
     await s.telemetry.write('gw-a', recs);
     await s.telemetry.write('gw-a', [recs[0]!]);
-    const points = await s.telemetry.points(d, 0, T0 + 10_000);
+    const points = await s.telemetry.points(series, 0, T0 + 10_000);
     t.same(points.map((p) => `${p.ts - T0}:${p.boot}/${p.seq}`).sort(), ['1000:1/1', '1000:1/2', '1000:2/1', '1000:7/2']);
     t.match(points[0], { gatewayId: 'gw-a', deviceId: d, sensor: 'ok', rssi: -60 });
     await s.telemetry.write('gw-a', [
       telemetry(d, 3, 1, { ts: null, rxTs: T0 + 5000, tempC: null, sensor: 'disconnected', rssi: undefined }),
     ]);
-    const nullTemp = (await s.telemetry.points(d, T0 + 5000, T0 + 5001))[0];
+    const nullTemp = (await s.telemetry.points(series, T0 + 5000, T0 + 5001))[0];
     t.match(nullTemp, { temperature: null, sensor: 'disconnected', rssi: null, boot: 3 }, 'null temperature and no rssi are kept as such');
     t.same(
-      (await s.telemetry.points(d, 0, T0 + 10_000, 4)).map((p) => p.ts - T0),
+      (await s.telemetry.points(series, 0, T0 + 10_000, 4)).map((p) => p.ts - T0),
       [1000, 1000, 1000, 1000],
       'points with a limit: the oldest first, no more than the limit',
     );
     t.same(
-      (await s.telemetry.points(d, 0, T0 + 10_000, 5)).map((p) => p.ts - T0),
+      (await s.telemetry.points(series, 0, T0 + 10_000, 5)).map((p) => p.ts - T0),
       [1000, 1000, 1000, 1000, 5000],
       'points with a limit: the newest last',
     );
-    const buckets = await s.telemetry.history({ deviceId: d, fromMs: T0, toMs: T0 + 10_000, everyMs: 5000 });
+    const buckets = await s.telemetry.history({ ...series, fromMs: T0, toMs: T0 + 10_000, everyMs: 5000 });
     t.same(
       buckets.map((b) => [b.ts - T0, b.count, b.min, b.max]),
       [[0, 4, 55.1, 55.2]],
@@ -73,45 +74,47 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
 
   t.test('state: newest (boot, seq) wins, replays and older records change nothing, online set', async (t) => {
     const s = await make(t);
+    const o = uid('org');
     const d = ids();
-    await s.state.apply('gw-a', [telemetry(d, 2, 5), telemetry(d, 2, 4)], [], T0 + 6000);
-    await s.state.apply('gw-a', [telemetry(d, 1, 99, { tempC: 90 })], [], T0 + 6000);
-    let st = (await s.state.latest([d], T0 + 6000)).get(d);
+    await s.state.apply('gw-a', o, [telemetry(d, 2, 5), telemetry(d, 2, 4)], [], T0 + 6000);
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 99, { tempC: 90 })], [], T0 + 6000);
+    let st = (await s.state.latest(o, [d], T0 + 6000)).get(d);
     t.match(st, { boot: 2, seq: 5, tempC: 55.5, gatewayId: 'gw-a', online: true });
-    await s.state.apply('gw-b', [telemetry(d, 3, 0, { tempC: 40 })], [], T0 + 6000);
-    st = (await s.state.latest([d], T0 + 6000)).get(d);
+    await s.state.apply('gw-b', o, [telemetry(d, 3, 0, { tempC: 40 })], [], T0 + 6000);
+    st = (await s.state.latest(o, [d], T0 + 6000)).get(d);
     t.match(st, { boot: 3, seq: 0, tempC: 40, gatewayId: 'gw-b' }, 'a new boot wins');
-    t.ok((await s.state.onlineDevices(T0 + 6000)).includes(d));
-    await s.state.apply('gw-b', [], [status(d, 'offline', 3, T0 + 9000)], T0 + 9000);
-    await s.state.apply('gw-b', [], [status(d, 'online', 3, T0 + 8000)], T0 + 9000);
-    st = (await s.state.latest([d], T0 + 9000)).get(d);
+    t.ok((await s.state.onlineDevices(o, T0 + 6000)).includes(d));
+    await s.state.apply('gw-b', o, [], [status(d, 'offline', 3, T0 + 9000)], T0 + 9000);
+    await s.state.apply('gw-b', o, [], [status(d, 'online', 3, T0 + 8000)], T0 + 9000);
+    st = (await s.state.latest(o, [d], T0 + 9000)).get(d);
     t.match(st, { status: 'offline', online: false }, 'an older status does not overwrite a newer offline');
-    t.notOk((await s.state.onlineDevices(T0 + 9000)).includes(d));
-    t.notOk((await s.state.latest([d], T0 + 10_000_000)).get(d)?.online, 'not heard within the TTL: offline');
-    t.equal((await s.state.latest([ids()], T0)).size, 0, 'unknown device: nothing');
+    t.notOk((await s.state.onlineDevices(o, T0 + 9000)).includes(d));
+    t.notOk((await s.state.latest(o, [d], T0 + 10_000_000)).get(d)?.online, 'not heard within the TTL: offline');
+    t.equal((await s.state.latest(o, [ids()], T0)).size, 0, 'unknown device: nothing');
     t.ok(await s.state.gatewayAlive('gw-b'));
     t.notOk(await s.state.gatewayAlive(uid('gw')));
   });
 
   t.test('state: `seen` only moves forward, apart from which record is newest', async (t) => {
     const s = await make(t);
+    const o = uid('org');
     const d = ids();
-    await s.state.apply('gw-a', [telemetry(d, 1, 10)], [], T0 + 20_000);
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 10)], [], T0 + 20_000);
     const rx10 = telemetry(d, 1, 10).rxTs;
     // An older record received later (a drained backlog): seen moves, the state does not.
-    await s.state.apply('gw-a', [telemetry(d, 1, 9, { rxTs: rx10 + 5_000, tempC: 30 })], [], T0 + 20_000);
-    t.match((await s.state.latest([d], T0 + 20_000)).get(d), { seq: 10, lastSeenMs: rx10 + 5_000 }, 'older record, later sighting');
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 9, { rxTs: rx10 + 5_000, tempC: 30 })], [], T0 + 20_000);
+    t.match((await s.state.latest(o, [d], T0 + 20_000)).get(d), { seq: 10, lastSeenMs: rx10 + 5_000 }, 'older record, later sighting');
     // A newer record received earlier than that sighting: the state moves, seen does not.
-    await s.state.apply('gw-a', [telemetry(d, 1, 11, { rxTs: rx10 + 1_000, tempC: 31 })], [], T0 + 20_000);
+    await s.state.apply('gw-a', o, [telemetry(d, 1, 11, { rxTs: rx10 + 1_000, tempC: 31 })], [], T0 + 20_000);
     t.match(
-      (await s.state.latest([d], T0 + 20_000)).get(d),
+      (await s.state.latest(o, [d], T0 + 20_000)).get(d),
       { seq: 11, tempC: 31, lastSeenMs: rx10 + 5_000 },
       'newer record, earlier sighting',
     );
     // The same for statuses, ordered by (boot, rxTs).
-    await s.state.apply('gw-a', [], [status(d, 'offline', 1, rx10 + 9_000)], T0 + 20_000);
+    await s.state.apply('gw-a', o, [], [status(d, 'offline', 1, rx10 + 9_000)], T0 + 20_000);
     t.match(
-      (await s.state.latest([d], T0 + 20_000)).get(d),
+      (await s.state.latest(o, [d], T0 + 20_000)).get(d),
       { seq: 11, status: 'offline', lastSeenMs: rx10 + 9_000 },
       'a newer status, later',
     );
@@ -119,19 +122,21 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
 
   t.test('state: a batch of many kits (as from a fleet) leaves each kit at its own newest record', async (t) => {
     const s = await make(t);
+    const o = uid('org');
     const kits = Array.from({ length: 450 }, ids);
     // Every kit has a stored state; then one batch brings, per kit, a newer or an older reading
     // (alternating), and for every third kit a status too.
     await s.state.apply(
       'gw-a',
+      o,
       kits.map((d) => telemetry(d, 1, 10)),
       [],
       T0 + 20_000,
     );
     const later = kits.map((d, i) => telemetry(d, 1, i % 2 === 0 ? 11 : 9, { tempC: 40 + (i % 50) / 10 }));
     const statuses = kits.filter((_, i) => i % 3 === 0).map((d) => status(d, 'offline', 1, T0 + 30_000));
-    await s.state.apply('gw-b', later, statuses, T0 + 30_000);
-    const st = await s.state.latest(kits, T0 + 30_000);
+    await s.state.apply('gw-b', o, later, statuses, T0 + 30_000);
+    const st = await s.state.latest(o, kits, T0 + 30_000);
     t.equal(st.size, kits.length);
     const wrong = kits.filter((d, i) => {
       const v = st.get(d);
@@ -141,6 +146,40 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       return v?.seq !== want.seq || v?.tempC !== want.tempC || v?.status !== statusWant || (newer && v?.gatewayId !== want.gatewayId);
     });
     t.same(wrong, [], 'every kit: the newer reading applied, the older one ignored, its status kept');
+  });
+
+  t.test('telemetry and state: two orgs that both have a kit of one id have two kits', async (t) => {
+    const s = await make(t);
+    const d = ids();
+    const [a, b, gwA, gwB] = [uid('org'), uid('org'), uid('gw'), uid('gw')];
+    // The same (boot, seq) in both orgs with other readings: neither overwrites the other.
+    await s.telemetry.write(gwA, [telemetry(d, 1, 1, { tempC: 55 }), telemetry(d, 1, 2, { tempC: 56 })]);
+    await s.telemetry.write(gwB, [telemetry(d, 1, 1, { tempC: 70 })]);
+    const seen = async (gatewayIds: string[]) =>
+      (await s.telemetry.points({ deviceId: d, gatewayIds }, 0, T0 + 10_000)).map((p) => [p.gatewayId, p.seq, p.temperature]);
+    t.same(
+      await seen([gwA, uid('gw')]),
+      [
+        [gwA, 1, 55],
+        [gwA, 2, 56],
+      ],
+      "org A's series: its own two points",
+    );
+    t.same(await seen([gwB]), [[gwB, 1, 70]], "org B's series: its one point, at the same (boot, seq)");
+    t.same(await seen([]), [], 'an org without gateways has no points');
+    const buckets = await s.telemetry.history({ deviceId: d, gatewayIds: [gwA], fromMs: 0, toMs: T0 + 10_000, everyMs: 3_600_000 });
+    t.same(
+      [buckets.reduce((n, x) => n + x.count, 0), Math.max(...buckets.map((x) => x.max ?? 0))],
+      [2, 56],
+      "A's buckets hold none of B's readings",
+    );
+    await s.state.apply(gwA, a, [telemetry(d, 1, 2, { tempC: 56 })], [], T0 + 6000);
+    await s.state.apply(gwB, b, [telemetry(d, 1, 1, { tempC: 70 })], [status(d, 'offline', 1, T0 + 5000)], T0 + 6000);
+    t.match((await s.state.latest(a, [d], T0 + 6000)).get(d), { gatewayId: gwA, seq: 2, tempC: 56, status: null, online: true });
+    t.match((await s.state.latest(b, [d], T0 + 6000)).get(d), { gatewayId: gwB, seq: 1, tempC: 70, status: 'offline', online: false });
+    t.same(await s.state.onlineDevices(a, T0 + 6000), [d], "A's kit is online");
+    t.same(await s.state.onlineDevices(b, T0 + 6000), [], "B's kit is offline, and A's is not in B's set");
+    t.equal((await s.state.latest(uid('org'), [d], T0 + 6000)).size, 0, 'a third org has no such kit');
   });
 
   t.test('meta: migrations are idempotent; replays are no-ops; ids are case-sensitive', async (t) => {
@@ -400,7 +439,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same(await s.meta.cookChanges({ orgId: 'another-org' }, d, T0, T0 + 60), [], 'another org sees none of them');
   });
 
-  t.test('meta: device ownership: registry, first report claims, foreign and revoked refused, moves, org scope', async (t) => {
+  t.test('meta: device ownership: registry, first report claims, foreign (same org) and revoked refused, moves, org scope', async (t) => {
     const s = await make(t);
     const S = await org(s);
     const other = await org(s);
@@ -420,10 +459,16 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId, revokedMs: null });
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw });
     t.same(await refused(gw2, S, [], [], [a]), [[a, 'foreign']], 'another gateway of the same org');
-    t.same(await refused(gwx, other, [a], [], [a]), [[a, 'foreign']], 'a registry report of another org cannot take it');
-    t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId }, 'owner unchanged');
     t.equal(await s.meta.getDevice(other, a), null, 'another org does not see the device');
     t.equal((await s.meta.listDevices(other, { limit: 10 })).items.length, 0);
+    const ownA = await s.meta.getDevice(S, a);
+    t.same(await refused(gwx, other, [a], [], [a], T0 + 5), [], "another org's registry report of the same id: no refusal");
+    t.match(
+      await s.meta.getDevice(other, a),
+      { id: a, orgId: other.orgId, gatewayId: gwx, firstSeenMs: T0 + 5, revokedMs: null },
+      'but its own device',
+    );
+    t.same(await s.meta.getDevice(S, a), ownA, "and the org's device is unchanged");
 
     t.same(await refused(gw, S, [], [b], [b], T0 + 1), [[b, 'revoked']], 'revoked by its own gateway');
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: T0 + 1 });
@@ -468,7 +513,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     });
     await s.meta.setDesiredCook(S, a, { targetC: 58 }, 'cook-m', T0, au('cook.set'));
     t.match(await s.meta.desiredFor(gw, 0), { version: 1, devices: [{ deviceId: a }] });
-    t.equal(await s.meta.moveDevice(other, a, gwx, T0, au('device.move')), null, 'not from another org');
+    t.equal(await s.meta.moveDevice(other, b, gwx, T0, au('device.move')), null, 'not from another org');
     t.equal(await s.meta.moveDevice(S, a, gwx, T0, au('device.move')), null, 'not to a gateway of another org');
     t.match(await s.meta.moveDevice(S, a, gw2, T0 + 3, au('device.move')), { id: a, gatewayId: gw2 });
     t.same(await refused(gw, S, [], [], [a]), [[a, 'foreign']], 'the old gateway is refused after the move');
@@ -477,7 +522,114 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same((await s.meta.desiredFor(gw, 1))?.devices, [], 'and leaves the old gateway');
     t.match((await s.meta.listAudit(S, { action: 'device.move' }, { limit: 10 })).items, [{ deviceId: a, data: { from: gw, to: gw2 } }]);
     t.equal((await s.meta.listAudit(other, {}, { limit: 10 })).items.length, 0, "the org's audit is its own");
-    t.equal(await s.meta.setDesiredCook(other, a, { targetC: 58 }, 'cook-x', T0, au('cook.set')), null, 'no cook on a foreign device');
+    t.equal(await s.meta.setDesiredCook(other, b, { targetC: 58 }, 'cook-x', T0, au('cook.set')), null, "no cook on another org's device");
+  });
+
+  t.test('meta: device ids are per org: one id in two orgs is two devices (owner, revocation, desired cook, moves)', async (t) => {
+    const s = await make(t);
+    const [S, O] = [await org(s), await org(s)];
+    const [gs, gs2, go, go2] = Array.from({ length: 4 }, () => uid('gw').toLowerCase()) as [string, string, string, string];
+    for (const [id, o] of [
+      [gs, S],
+      [gs2, S],
+      [go, O],
+      [go2, O],
+    ] as const) {
+      await s.meta.addGateway({ id, name: id, orgId: o.orgId, tokenHash: hashSecret(id), nowMs: T0 });
+    }
+    const a = ids();
+    const resolve = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at: number) =>
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+    const au = (o: Scope, action: string) => ({
+      id: uid('aud'),
+      orgId: o.orgId,
+      gatewayId: null,
+      ts: T0,
+      actor: { type: 'user' as const, id: 'ada' },
+      deviceId: a,
+      action,
+      reason: 'r',
+      data: {},
+    });
+
+    t.same(await resolve(gs, S, [a], [], [a], T0), [], 'registered in org S');
+    t.same(await resolve(go, O, [], [], [a], T0 + 10), [], 'first reported in org O: claimed there, no refusal');
+    t.match(await s.meta.getDevice(S, a), { orgId: S.orgId, gatewayId: gs, firstSeenMs: T0, lastSeenMs: T0, revokedMs: null });
+    t.match(await s.meta.getDevice(O, a), { orgId: O.orgId, gatewayId: go, firstSeenMs: T0 + 10, lastSeenMs: T0 + 10, revokedMs: null });
+    t.same(await s.meta.orgsOfDevice(a), [S.orgId, O.orgId].sort(), 'both orgs have the id');
+    t.same(await s.meta.orgsOfDevice(ids()), [], 'an id no org has');
+    t.same(await s.meta.gatewayIdsOf(S.orgId), [gs, gs2].sort(), "the org's gateways");
+    t.same(await resolve(go2, O, [a], [], [a], T0 + 11), [[a, 'foreign']], "org O's other gateway is refused, as within any org");
+    t.same(await resolve(gs2, S, [], [], [a], T0 + 11), [[a, 'foreign']], "and so is org S's");
+    t.match(await s.meta.getDevice(O, a), { gatewayId: go }, 'owners unchanged');
+    t.match(await s.meta.getDevice(S, a), { gatewayId: gs });
+
+    await s.meta.ingest(go, O.orgId, metaBatch({ devices: new Map([[a, T0 + 500]]) }), T0 + 500);
+    t.match(await s.meta.getDevice(O, a), { lastSeenMs: T0 + 500 }, "a sighting moves its org's device");
+    t.match(await s.meta.getDevice(S, a), { lastSeenMs: T0 }, "not the other org's");
+
+    t.same(await resolve(go, O, [], [a], [a], T0 + 20), [[a, 'revoked']], 'revoked in org O');
+    t.match(await s.meta.getDevice(S, a), { revokedMs: null }, 'not in org S');
+    t.same(await resolve(gs, S, [], [], [a], T0 + 21), [], "org S's gateway still reports it");
+    t.same(await resolve(gs, S, [], [a], [], T0 + 22), [[a, 'revoked']], 'revoked in org S');
+    t.same(await resolve(go, O, [a], [], [a], T0 + 23), [], 'added again in org O');
+    t.match(await s.meta.getDevice(S, a), { revokedMs: T0 + 22 }, 'org S keeps its revocation');
+    t.match(await s.meta.getDevice(O, a), { revokedMs: null });
+    t.same(await resolve(gs, S, [a], [], [a], T0 + 24), [], 'added again in org S');
+
+    t.match(await s.meta.setDesiredCook(S, a, { targetC: 58 }, 'cook-s', T0 + 100, au(S, 'cook.set')), {
+      gatewayId: gs,
+      cookId: 'cook-s',
+      version: 1,
+    });
+    t.equal(await s.meta.getDesiredCook(O, a), null, "org S's desired cook is not org O's");
+    t.equal(await s.meta.desiredFor(go, 0), null, "org O's gateway hears nothing");
+    // Set with a clock behind org S's change: stamped after its own org's desired cook only (it has none).
+    t.match(
+      await s.meta.setDesiredCook(O, a, { targetC: 61 }, 'cook-o', T0 + 50, au(O, 'cook.set')),
+      { gatewayId: go, cookId: 'cook-o', version: 1, updatedTs: T0 + 50 },
+      "org O's own desired cook, stamped by its own clock",
+    );
+    t.match(
+      await s.meta.getDesiredCook(S, a),
+      { gatewayId: gs, cookId: 'cook-s', spec: { targetC: 58 }, version: 1, updatedTs: T0 + 100 },
+      "org O's desired cook does not replace org S's",
+    );
+    const desired = async (gw: string) => (await s.meta.desiredFor(gw, 0))?.devices.map((x) => [x.deviceId, x.cook?.id, x.cook?.spec]);
+    t.same(await desired(gs), [[a, 'cook-s', { targetC: 58 }]], "each gateway hears its own org's desired cook");
+    t.same(await desired(go), [[a, 'cook-o', { targetC: 61 }]]);
+
+    // A cook changed at org O's kitchen, stamped after org O's desired cook (but before org S's): adopted in org O only.
+    const kitchen = {
+      kind: 'cook' as const,
+      id: cookRecordId('ck-kitchen', 1, 'heating'),
+      deviceId: a,
+      version: 1,
+      state: 'heating' as const,
+      spec: { targetC: 63 },
+      startedTs: T0 + 80,
+      updatedTs: T0 + 80,
+    };
+    await s.meta.ingest(go, O.orgId, metaBatch({ devices: new Map([[a, T0 + 300]]), cooks: [kitchen] }), T0 + 300);
+    t.match(await s.meta.getDesiredCook(O, a), { cookId: 'ck-kitchen', spec: { targetC: 63 }, version: 2 }, 'adopted in org O');
+    t.match(await s.meta.getDesiredCook(S, a), { cookId: 'cook-s', spec: { targetC: 58 }, version: 1 }, 'not in org S');
+    t.equal(await s.meta.desiredFor(gs, 1), null, "org S's gateway hears nothing new");
+    t.equal(await s.meta.latestCook(S, a), null, "org O's cook records are not org S's");
+
+    t.match(await s.meta.moveDevice(S, a, gs2, T0 + 400, au(S, 'device.move')), { id: a, orgId: S.orgId, gatewayId: gs2 });
+    t.match(await s.meta.getDevice(O, a), { gatewayId: go }, "a move in org S leaves org O's device");
+    t.same(await desired(gs2), [[a, 'cook-s', { targetC: 58 }]], "org S's desired cook moves along");
+    t.same(await desired(go), [[a, 'ck-kitchen', { targetC: 63 }]], "org O's stays with its gateway");
+    t.same(await resolve(go, O, [], [], [a], T0 + 401), [], "and org O's gateway keeps reporting its device");
+    t.equal(await s.meta.moveDevice(O, a, gs, T0 + 402, au(O, 'device.move')), null, "not to org S's gateway");
+    t.match(await s.meta.moveDevice(O, a, go2, T0 + 403, au(O, 'device.move')), { orgId: O.orgId, gatewayId: go2 });
+    t.match(await s.meta.getDevice(S, a), { gatewayId: gs2 }, "a move in org O leaves org S's device");
+    t.match(await s.meta.getDesiredCook(S, a), { gatewayId: gs2, cookId: 'cook-s' });
+    t.match(await s.meta.getDesiredCook(O, a), { gatewayId: go2, cookId: 'ck-kitchen' });
+    const moves = async (o: Scope) =>
+      (await s.meta.listAudit(o, { action: 'device.move' }, { limit: 10 })).items.map((x) => [x.deviceId, x.data.from, x.data.to]);
+    t.same(await moves(S), [[a, gs, gs2]], "each org's audit has its own move");
+    t.same(await moves(O), [[a, go, go2]]);
   });
 
   t.test('meta: cook presets per org, by name, paged; another org sees none of them', async (t) => {

@@ -34,15 +34,16 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         createDb: config.influx.createDb,
       })
     : new SqliteTelemetryStore(embedded());
+  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config) : new SqlMetaStore(embedded());
   const state = config.redis.url
     ? new RedisStateStore({
         url: config.redis.url,
         commandTimeoutMs: config.redis.commandTimeoutMs,
         keyPrefix: config.redis.keyPrefix,
         heartbeatTtlS: config.ingest.heartbeatTtlS,
+        orgOfGateway: (id) => meta.orgOf('gateways', id),
       })
     : new SqliteStateStore(embedded(), config.ingest.heartbeatTtlS);
-  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config) : new SqlMetaStore(embedded());
   return { telemetry, state, meta, embedded: sqlite };
 }
 

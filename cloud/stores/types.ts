@@ -58,8 +58,18 @@ export interface StoredPoint {
   rssi: number | null;
 }
 
-export interface HistoryQuery {
+/**
+ * One device's telemetry as its org sees it: the points written through any of the org's gateways.
+ * Device ids are per org (two orgs may both have a `kit-1`), and a gateway never changes org, so
+ * the org's gateways tell its kit's points from another org's kit of the same name.
+ */
+export interface Series {
   deviceId: string;
+  /** Every gateway of the org, revoked ones too (a kit may have reported through any of them). */
+  gatewayIds: readonly string[];
+}
+
+export interface HistoryQuery extends Series {
   fromMs: number;
   toMs: number;
   everyMs: number;
@@ -71,7 +81,7 @@ export interface TelemetryStore extends Lifecycle {
   /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature, the heater's on-share. */
   history(q: HistoryQuery): Promise<Bucket[]>;
   /** Raw points of one device in [fromMs, toMs), oldest first; the first `limit` of them when given. */
-  points(deviceId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]>;
+  points(series: Series, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]>;
 }
 
 export interface DeviceState {
@@ -96,11 +106,12 @@ export interface DeviceState {
 export interface StateStore extends Lifecycle {
   /**
    * Latest state per device (a record older in (boot, seq) never overwrites a newer one; status by
-   * (boot, rxTs)), device heartbeats into the online set, and the gateway's heartbeat (TTL).
+   * (boot, rxTs)), device heartbeats into the online set, and the gateway's heartbeat (TTL). Keyed by
+   * (org, device): `orgId` is the gateway's org.
    */
-  apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void>;
-  latest(deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>>;
-  onlineDevices(nowMs: number): Promise<string[]>;
+  apply(gatewayId: string, orgId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void>;
+  latest(orgId: string, deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>>;
+  onlineDevices(orgId: string, nowMs: number): Promise<string[]>;
   gatewayAlive(gatewayId: string): Promise<boolean>;
 }
 
@@ -276,8 +287,12 @@ export interface MetaStore extends Lifecycle {
   /** By id or by name. */
   findOrg(idOrName: string): Promise<OrgRow | null>;
   listOrgs(page: PageRequest): Promise<Page<OrgRow>>;
-  /** The org a gateway, API key or device belongs to (service-level tools only: the CLI), or null. */
-  orgOf(table: 'gateways' | 'api_keys' | 'devices', id: string): Promise<string | null>;
+  /** The org a gateway or API key belongs to (service-level tools only: the CLI), or null. */
+  orgOf(table: 'gateways' | 'api_keys', id: string): Promise<string | null>;
+  /** The orgs that have a device of this id, sorted (service-level tools only: device ids are per org). */
+  orgsOfDevice(id: string): Promise<string[]>;
+  /** Every gateway of the org, revoked ones too, sorted: the gateways its kits' telemetry may carry (Series). */
+  gatewayIdsOf(orgId: string): Promise<string[]>;
   addGateway(g: { id: string; name: string; orgId: string; tokenHash: string; nowMs: number }): Promise<void>;
   gatewayByTokenHash(tokenHash: string): Promise<GatewayRow | null>;
   getGateway(scope: Scope, id: string): Promise<GatewayRow | null>;
@@ -285,8 +300,9 @@ export interface MetaStore extends Lifecycle {
   listGateways(scope: Scope, page: PageRequest): Promise<Page<GatewayRow>>;
   /**
    * Device ownership, before any sink writes a record: applies the gateway's registry reports
-   * (added: bound to it unless another gateway owns the device; revoked: marked), claims devices
-   * nobody owns yet for it, and returns the devices whose records it must not write, with why.
+   * (added: bound to it unless another gateway of its org owns the device; revoked: marked), claims
+   * devices its org does not have yet for it, and returns the devices whose records it must not
+   * write, with why. Device ids are per org: another org's device of the same id is another device.
    */
   resolveDevices(
     gatewayId: string,

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { pointsOf } from '../../cloud/testing/read-back.js';
 import { createLogger } from '../../shared/log.js';
 import { SteadyClock } from '../../shared/time/steady-clock.js';
 import { outboxRows, relayOnProxy } from '../../test/cloud-behind-proxy.js';
@@ -50,7 +51,7 @@ t.test('a wall clock stepped back an hour during an outage: the relay retries wi
   await waitFor('outbox drained', async () => (outboxRows(dataDir) === 0 ? true : undefined), 15_000);
   const tookS = (performance.now() - started) / 1000;
   t.ok(tookS < 5, `delivered ${tookS.toFixed(1)} s after the cloud came back (back-off cap 1 s), not an hour later`);
-  const seqs = (await env.stores.telemetry.points('kit-clock', 0, ts + 10_000_000)).map((p) => p.seq).sort((a, b) => a - b);
+  const seqs = (await pointsOf(env.stores, 'kit-clock', 0, ts + 10_000_000)).map((p) => p.seq).sort((a, b) => a - b);
   t.same(seqs, [1, 2], 'both readings are in InfluxDB, once');
   const last = relay.lastSuccessTs ?? 0;
   t.ok(Math.abs(last - (Date.now() - HOUR)) < 10_000, 'the last success is stamped on the new wall clock');

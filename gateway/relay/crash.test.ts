@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
+import { latestOf, pointsOf } from '../../cloud/testing/read-back.js';
 import { loadConfig } from '../../shared/config/load.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { freePort, sousvide, waitFor } from '../../test/harness/index.js';
@@ -56,7 +57,7 @@ function auditIds(): string[] {
 
 const healthy = () =>
   waitFor('gateway', async () => ((await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => null))?.ok ? true : undefined), 60_000);
-const points = async (id: string) => (await env.stores.telemetry.points(id, 0, Date.now() + 60_000)).map((p) => p.seq);
+const points = async (id: string) => (await pointsOf(env.stores, id, 0, Date.now() + 60_000)).map((p) => p.seq);
 
 t.test('kill -9 between the cloud commit and the 2xx: nothing lost, no duplicate', async (t) => {
   env.proxy.set({ kind: 'refuse' });
@@ -110,7 +111,7 @@ t.test('kill -9 between the cloud commit and the 2xx: nothing lost, no duplicate
       `${id}: every reading in InfluxDB exactly once`,
     );
   }
-  const latest = await env.stores.state.latest(kits, Date.now());
+  const latest = await latestOf(env.stores, kits, Date.now());
   t.same(
     kits.map((id) => latest.get(id)?.seq),
     kits.map(() => PER_KIT - 1),

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { latestOf, pointsOf } from '../../cloud/testing/read-back.js';
 import { createLogger } from '../../shared/log.js';
 import { cloudBehindProxy, outboxRows } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
@@ -92,11 +93,11 @@ t.test('a batch whose 2xx is lost while the next one is delivered: resent unchan
     'each invalid record dead-lettered once: the lost batch went again under its own batch id',
   );
   for (const deviceId of DEVICES) {
-    const seqs = (await env.stores.telemetry.points(deviceId, 0, ts + 10_000_000)).map((p) => p.seq).sort((a, b) => a - b);
+    const seqs = (await pointsOf(env.stores, deviceId, 0, ts + 10_000_000)).map((p) => p.seq).sort((a, b) => a - b);
     const expected = Array.from({ length: SEQS }, (_, i) => i).filter((s) => !(deviceId === 'kit-pl0' && s % 50 === 25));
     t.same(seqs, expected, `${deviceId}: every valid reading in InfluxDB exactly once`);
   }
-  const latest = await env.stores.state.latest(DEVICES, Date.now());
+  const latest = await latestOf(env.stores, DEVICES, Date.now());
   t.same(
     DEVICES.map((id) => latest.get(id)?.seq),
     [SEQS - 1, SEQS - 1],

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
+import { pointsOf } from '../../cloud/testing/read-back.js';
 import { createLogger } from '../../shared/log.js';
 import type { RelayRecord } from '../../shared/relay/batch.js';
 import { outboxRows, relayOnProxy } from '../../test/cloud-behind-proxy.js';
@@ -107,7 +108,7 @@ t.test('quota reached during an outage: telemetry dropped and counted, every eve
     'every safety event and audit record is in MySQL',
   );
   let points = 0;
-  for (const d of devices) points += (await env.stores.telemetry.points(d, 0, now + 10_000_000)).length;
+  for (const d of devices) points += (await pointsOf(env.stores, d, 0, now + 10_000_000)).length;
   t.equal(points, devices.length * SEQS - dropped, 'InfluxDB holds exactly the telemetry that was not dropped');
   const reports = (await meta.listEvents(DEFAULT_SCOPE, { type: 'relay_drop' }, { limit: 50 })).items;
   const reported = reports.reduce((a, e) => a + Number((e.data.dropped as Record<string, number>)['quota:telemetry'] ?? 0), 0);

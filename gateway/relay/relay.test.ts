@@ -1,5 +1,6 @@
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
+import { latestOf, pointsOf as storedPoints } from '../../cloud/testing/read-back.js';
 import { cloudBehindProxy, FAST_RELAY, outboxRows, sleep } from '../../test/cloud-behind-proxy.js';
 import { waitFor } from '../../test/harness/index.js';
 import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
@@ -36,7 +37,7 @@ const secrets = new Map<string, string>();
 for (const id of kits) secrets.set(id, await gw.addKit(id));
 
 async function pointsOf(id: string) {
-  return stores.telemetry.points(id, 0, Date.now() + 60_000);
+  return storedPoints(stores, id, 0, Date.now() + 60_000);
 }
 
 t.test('cloud unreachable, then back: every record arrives exactly once', async (t) => {
@@ -63,7 +64,7 @@ t.test('cloud unreachable, then back: every record arrives exactly once', async 
       `${id}: each (boot, seq) in InfluxDB exactly once`,
     );
   }
-  const latest = await stores.state.latest(kits, Date.now());
+  const latest = await latestOf(stores, kits, Date.now());
   t.same(
     kits.map((id) => latest.get(id)?.seq),
     kits.map(() => PER_KIT - 1),

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import t from 'tap';
 import { DEFAULT_SCOPE } from '../../cloud/stores/types.js';
 import { batch, event, T0, telemetry } from '../../cloud/testing/fixtures.js';
+import { pointsOf } from '../../cloud/testing/read-back.js';
 import { api, credentials, startCloud, startServers, testConfig } from '../../cloud/testing/servers.js';
 import { issueOperatorToken } from '../../gateway/http/operator-token.js';
 import { startGateway } from '../../gateway/testing/fixture.js';
@@ -171,7 +172,7 @@ async function snapshot() {
     gateways: (await meta.listGateways(DEFAULT_SCOPE, { limit: 500 })).items.length,
     redisKeys,
     influxSeries: influx.results[0]?.series?.[0]?.values.length ?? 0,
-    canaryPoints: (await c.cloud.stores.telemetry.points(canary, 0, T0 + 10_000_000)).length,
+    canaryPoints: (await pointsOf(c.cloud.stores, canary, 0, T0 + 10_000_000)).length,
     gateway: Object.fromEntries(gwTables.map((n) => [n, (db.prepare(`SELECT count(*) AS n FROM "${n}"`).get() as { n: number }).n])),
   };
 }

@@ -5,7 +5,7 @@ import Sqlite from 'better-sqlite3';
 import { createGateway } from '../../../cloud/admin.js';
 import { buildCloud } from '../../../cloud/app.js';
 import { cloudConfig } from '../../../cloud/config.js';
-import { DEFAULT_ORG } from '../../../cloud/stores/types.js';
+import { DEFAULT_ORG, type Stores } from '../../../cloud/stores/types.js';
 import { PRIORITY } from '../../../gateway/store/items.js';
 import { STORE_FILE } from '../../../gateway/store/open.js';
 import { runPartitions } from '../../../loadtest/run-partitions.js';
@@ -153,7 +153,7 @@ export async function benchDrain(o: DrainBenchOptions): Promise<DrainResult> {
       const drained = o.records - left;
       const seconds = Number.isNaN(drainS) ? (performance.now() - started) / 1000 : drainS;
       const checked = await checkSample(
-        cloud.stores.telemetry,
+        cloud.stores,
         hosted.kits.map((k) => k.id),
         o.records,
       );
@@ -234,16 +234,17 @@ async function relayFigure(httpPort: number, token: string): Promise<number> {
 
 /** Reads back a sample of kits: each must hold exactly its backlog readings (boot 0) in InfluxDB. */
 async function checkSample(
-  telemetry: { points(id: string, from: number, to: number): Promise<{ boot: number; seq: number }[]> },
+  stores: Pick<Stores, 'meta' | 'telemetry'>,
   ids: string[],
   records: number,
 ): Promise<{ devices: number; ok: number }> {
   const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 10)) === 0).slice(0, 10);
   let ok = 0;
+  const gatewayIds = await stores.meta.gatewayIdsOf(DEFAULT_ORG);
   for (const [n, id] of sample.entries()) {
     const k = ids.indexOf(id);
     const expected = Math.floor(records / ids.length) + (k < records % ids.length ? 1 : 0);
-    const pts = (await telemetry.points(id, 0, Date.now() + 60_000)).filter((p) => p.boot === 0);
+    const pts = (await stores.telemetry.points({ deviceId: id, gatewayIds }, 0, Date.now() + 60_000)).filter((p) => p.boot === 0);
     if (pts.length === expected && new Set(pts.map((p) => p.seq)).size === expected) ok++;
     void n;
   }

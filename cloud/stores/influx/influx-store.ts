@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
 import { SvError } from '../../../shared/errors.js';
 import { cannotConnect } from '../connect-error.js';
-import type { Bucket, HistoryQuery, StoredPoint, Telemetry, TelemetryStore } from '../types.js';
+import type { Bucket, HistoryQuery, Series, StoredPoint, Telemetry, TelemetryStore } from '../types.js';
 import { influxString, toLine } from './line-protocol.js';
 
 export interface InfluxOptions {
@@ -60,7 +60,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async history(q: HistoryQuery): Promise<Bucket[]> {
-    const where = `device = ${influxString(q.deviceId)} AND time >= ${Math.trunc(q.fromMs)}ms AND time < ${Math.trunc(q.toMs)}ms`;
+    if (q.gatewayIds.length === 0) return [];
+    const where = `${seriesWhere(q)} AND time >= ${Math.trunc(q.fromMs)}ms AND time < ${Math.trunc(q.toMs)}ms`;
     const group = `GROUP BY time(${Math.trunc(q.everyMs)}ms) fill(none)`;
     // The heater is a boolean field, which mean() does not take: its on-share is two counts.
     const [rows, on] = await Promise.all([
@@ -86,10 +87,11 @@ export class InfluxTelemetryStore implements TelemetryStore {
       });
   }
 
-  async points(deviceId: string, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]> {
+  async points(series: Series, fromMs: number, toMs: number, limit?: number): Promise<StoredPoint[]> {
+    if (series.gatewayIds.length === 0) return [];
     const first = limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`;
     const rows = await this.select(
-      `SELECT * FROM telemetry WHERE device = ${influxString(deviceId)} AND time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC${first}`,
+      `SELECT * FROM telemetry WHERE ${seriesWhere(series)} AND time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms ORDER BY time ASC${first}`,
     );
     return rows.map((r) => ({
       ts: Number(r.time),
@@ -138,6 +140,11 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const text = await res.body.text();
     return { status: res.statusCode, text };
   }
+}
+
+/** One org's device: its id and one of the org's gateways (the series' two tags), as quoted literals. */
+function seriesWhere(s: Series): string {
+  return `device = ${influxString(s.deviceId)} AND (${s.gatewayIds.map((g) => `gateway = ${influxString(g)}`).join(' OR ')})`;
 }
 
 function num(v: unknown): number | null {

@@ -9,6 +9,11 @@ export interface RedisOptions {
   commandTimeoutMs: number;
   keyPrefix: string;
   heartbeatTtlS: number;
+  /**
+   * The org of a gateway (the meta store's), for the one-time upgrade of keys written before device
+   * ids were per org (each old key's hash names the gateway that wrote it). Without it, old keys stay.
+   */
+  orgOfGateway?: (gatewayId: string) => Promise<string | null>;
 }
 
 type LatestRedis = Redis & {
@@ -22,9 +27,13 @@ type LatestRedis = Redis & {
  */
 const LATEST_CHUNK = 200;
 
+/** Marks a keyspace whose device keys are per org (upgradeKeys ran, or nothing older was there). */
+const KEYS_VERSION = '2';
+
 /**
- * Latest state, heartbeats and the online set in Redis. Keys: `<p>dev:<id>` (hash, latest state),
- * `<p>online` (sorted set, score = last gateway receive time), `<p>gw:<id>:hb` (heartbeat, TTL).
+ * Latest state, heartbeats and the online set in Redis. Keys: `<p>dev:<org>:<id>` (hash, latest
+ * state; device ids are per org), `<p>online:<org>` (sorted set of the org's devices, score = last
+ * gateway receive time), `<p>gw:<id>:hb` (heartbeat, TTL), `<p>keys` (the key layout's version).
  * No offline queue: while Redis is down a command fails at once, so ingest answers 503 instead of
  * queueing writes in cloud memory.
  */
@@ -57,6 +66,42 @@ export class RedisStateStore implements StateStore {
     } catch (err) {
       throw cannotConnect('redis.url', this.opts.url, this.lastError ?? err);
     }
+    if (this.opts.orgOfGateway && (await this.redis.get(`${this.p}keys`)) !== KEYS_VERSION) {
+      await this.upgradeKeys(this.opts.orgOfGateway);
+    }
+  }
+
+  /**
+   * Moves the keys of a keyspace written before device ids were per org: each `dev:<id>` hash to
+   * `dev:<org>:<id>` (the org of the gateway that last wrote it) and its `online` entry to
+   * `online:<org>`. RENAMENX: a newer per-org key is never overwritten, and two instances starting
+   * at once cannot both move one key. A hash whose gateway is unknown is left where it was.
+   */
+  private async upgradeKeys(orgOfGateway: (gatewayId: string) => Promise<string | null>): Promise<void> {
+    const orgs = new Map<string, string | null>();
+    const oldOnline = `${this.p}online`;
+    const prefix = `${this.p}dev:`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      const old = keys.filter((k) => !k.slice(prefix.length).includes(':'));
+      const gws = await Promise.all(old.map((k) => this.redis.hget(k, 'gw')));
+      const scores = await Promise.all(old.map((k) => this.redis.zscore(oldOnline, k.slice(prefix.length))));
+      for (const [i, key] of old.entries()) {
+        const gw = gws[i];
+        if (!gw) continue;
+        if (!orgs.has(gw)) orgs.set(gw, await orgOfGateway(gw));
+        const org = orgs.get(gw);
+        if (!org) continue;
+        const id = key.slice(prefix.length);
+        await this.redis.renamenx(key, this.devKey(org, id));
+        const score = scores[i];
+        if (score !== null && score !== undefined) await this.redis.zadd(this.onlineKey(org), 'GT', score, id);
+        await this.redis.zrem(oldOnline, id);
+      }
+    } while (cursor !== '0');
+    await this.redis.set(`${this.p}keys`, KEYS_VERSION);
   }
 
   async close(): Promise<void> {
@@ -67,7 +112,7 @@ export class RedisStateStore implements StateStore {
     await this.redis.ping();
   }
 
-  async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
+  async apply(gatewayId: string, orgId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
     const ttlMs = this.opts.heartbeatTtlS * 1000;
     const pipe = this.redis.pipeline() as ChainableCommander & {
       svLatest(numKeys: number, keys: string[], argv: (string | number)[]): ChainableCommander;
@@ -83,12 +128,12 @@ export class RedisStateStore implements StateStore {
       argv = [gatewayId];
     };
     for (const r of newestTelemetry(telemetry)) {
-      keys.push(this.devKey(r.deviceId));
+      keys.push(this.devKey(orgId, r.deviceId));
       argv.push('t', r.rxTs, r.boot, r.seq, r.ts ?? '', r.tempC ?? '', r.sensor, r.heater ? 1 : 0, r.rssi ?? '');
       if (keys.length === LATEST_CHUNK) call();
     }
     for (const s of newestStatus(status)) {
-      keys.push(this.devKey(s.deviceId));
+      keys.push(this.devKey(orgId, s.deviceId));
       argv.push('s', s.rxTs, s.boot, s.rxTs, s.state, s.fw ?? '');
       if (keys.length === LATEST_CHUNK) call();
     }
@@ -97,20 +142,20 @@ export class RedisStateStore implements StateStore {
     if (seen.size > 0) {
       const args: (string | number)[] = [];
       for (const [id, ts] of seen) args.push(ts, id);
-      pipe.zadd(`${this.p}online`, 'GT', ...args);
+      pipe.zadd(this.onlineKey(orgId), 'GT', ...args);
     }
-    pipe.zremrangebyscore(`${this.p}online`, '-inf', nowMs - 24 * 3600_000);
+    pipe.zremrangebyscore(this.onlineKey(orgId), '-inf', nowMs - 24 * 3600_000);
     pipe.set(`${this.p}gw:${gatewayId}:hb`, nowMs, 'PX', ttlMs);
     const results = (await pipe.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw new SvError('SV_ERR_STORE_FAILED', `redis: ${failed[0]?.message}`);
   }
 
-  async latest(deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>> {
+  async latest(orgId: string, deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>> {
     const out = new Map<string, DeviceState>();
     if (deviceIds.length === 0) return out;
     const pipe = this.redis.pipeline();
-    for (const id of deviceIds) pipe.hgetall(this.devKey(id));
+    for (const id of deviceIds) pipe.hgetall(this.devKey(orgId, id));
     const results = (await pipe.exec()) ?? [];
     deviceIds.forEach((id, i) => {
       const [err, h] = results[i] ?? [new Error('no reply')];
@@ -121,9 +166,9 @@ export class RedisStateStore implements StateStore {
     return out;
   }
 
-  async onlineDevices(nowMs: number): Promise<string[]> {
-    const ids = await this.redis.zrangebyscore(`${this.p}online`, nowMs - this.opts.heartbeatTtlS * 1000, '+inf');
-    const states = await this.latest(ids, nowMs);
+  async onlineDevices(orgId: string, nowMs: number): Promise<string[]> {
+    const ids = await this.redis.zrangebyscore(this.onlineKey(orgId), nowMs - this.opts.heartbeatTtlS * 1000, '+inf');
+    const states = await this.latest(orgId, ids, nowMs);
     return ids.filter((id) => states.get(id)?.online === true).sort();
   }
 
@@ -131,8 +176,13 @@ export class RedisStateStore implements StateStore {
     return (await this.redis.exists(`${this.p}gw:${gatewayId}:hb`)) === 1;
   }
 
-  private devKey(id: string): string {
-    return `${this.p}dev:${id}`;
+  /** Unambiguous: a device id has no colon. */
+  private devKey(orgId: string, id: string): string {
+    return `${this.p}dev:${orgId}:${id}`;
+  }
+
+  private onlineKey(orgId: string): string {
+    return `${this.p}online:${orgId}`;
   }
 
   private toState(id: string, h: Record<string, string>, nowMs: number): DeviceState {

@@ -15,10 +15,12 @@ export async function adoptCooks(d: SqlDriver, gatewayId: string, orgId: string,
   for (const c of cooks) byDevice.set(c.deviceId, [...(byDevice.get(c.deviceId) ?? []), c]);
   const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
   const changed: { deviceId: string; cookId: string; spec: string | null; updatedTs: number }[] = [];
+  // Sorted ids: the same lock order as every other batch. The org's device of each id only: another
+  // org's device of the same id has its own desired cook.
   for (const deviceId of [...byDevice.keys()].sort()) {
     const rows = await d.query<{ cook_id: string; spec: string | null; updated_ts: number }>(
-      `SELECT cook_id, spec, updated_ts FROM desired_cooks WHERE device_id = ?${lock}`,
-      [deviceId],
+      `SELECT cook_id, spec, updated_ts FROM desired_cooks WHERE org_id = ? AND device_id = ?${lock}`,
+      [orgId, deviceId],
     );
     const cur = rows[0] ? { cookId: String(rows[0].cook_id), spec: rows[0].spec, updatedTs: Number(rows[0].updated_ts) } : undefined;
     const next = adoptCook(cur, byDevice.get(deviceId) as Cook[]);
@@ -31,7 +33,7 @@ export async function adoptCooks(d: SqlDriver, gatewayId: string, orgId: string,
     d.dialect === 'mysql'
       ? `ON DUPLICATE KEY UPDATE gateway_id = VALUES(gateway_id), cook_id = VALUES(cook_id), version = VALUES(version),
         spec = VALUES(spec), updated_ts = VALUES(updated_ts)`
-      : `ON CONFLICT(device_id) DO UPDATE SET gateway_id = excluded.gateway_id, cook_id = excluded.cook_id,
+      : `ON CONFLICT(org_id, device_id) DO UPDATE SET gateway_id = excluded.gateway_id, cook_id = excluded.cook_id,
         version = excluded.version, spec = excluded.spec, updated_ts = excluded.updated_ts`;
   for (const c of changed) {
     await d.run(

@@ -39,25 +39,25 @@ import { SqlUserStore } from './user-store.js';
 
 /** Upserts differ by dialect; everything else is shared SQL with `?` placeholders. */
 const UPSERT = {
-  // A sighting never moves a device: only its owner's sightings count (resolveDevices ran first).
+  // A device is (org_id, id): another org's device of the same id is another row. A sighting never
+  // moves a device: only its owner's sightings count (resolveDevices ran first).
   devices: {
     mysql: `ON DUPLICATE KEY UPDATE last_seen_ms = IF(gateway_id = VALUES(gateway_id), GREATEST(last_seen_ms, VALUES(last_seen_ms)), last_seen_ms)`,
-    sqlite: `ON CONFLICT(id) DO UPDATE SET last_seen_ms = CASE WHEN gateway_id = excluded.gateway_id
+    sqlite: `ON CONFLICT(org_id, id) DO UPDATE SET last_seen_ms = CASE WHEN gateway_id = excluded.gateway_id
       THEN MAX(last_seen_ms, excluded.last_seen_ms) ELSE last_seen_ms END`,
   },
   desired: {
     mysql: `ON DUPLICATE KEY UPDATE gateway_id = VALUES(gateway_id), cook_id = VALUES(cook_id), version = VALUES(version),
       spec = VALUES(spec), updated_ts = VALUES(updated_ts)`,
-    sqlite: `ON CONFLICT(device_id) DO UPDATE SET gateway_id = excluded.gateway_id, cook_id = excluded.cook_id,
+    sqlite: `ON CONFLICT(org_id, device_id) DO UPDATE SET gateway_id = excluded.gateway_id, cook_id = excluded.cook_id,
       version = excluded.version, spec = excluded.spec, updated_ts = excluded.updated_ts`,
   },
 } as const satisfies Record<string, Record<Dialect, string>>;
 
-/** The meta store (MySQL/MariaDB in production, SQLite embedded) over one SQL driver. */
 /**
- * Devices seen by a gateway, `[id, seenMs]`, up to 500 a statement: a new row is the gateway's
- * (first and last seen at `seenMs`); an existing one of the same gateway only moves its
- * `last_seen_ms` forward (UPSERT.devices).
+ * Devices seen by a gateway of `orgId`, `[id, seenMs]`, up to 500 a statement: a new row is the
+ * gateway's (first and last seen at `seenMs`); an existing one of the org and the same gateway only
+ * moves its `last_seen_ms` forward (UPSERT.devices).
  */
 async function upsertDevices(d: SqlDriver, gatewayId: string, orgId: string, seen: readonly [string, number][]): Promise<void> {
   for (let i = 0; i < seen.length; i += 500) {
@@ -69,6 +69,7 @@ async function upsertDevices(d: SqlDriver, gatewayId: string, orgId: string, see
   }
 }
 
+/** The meta store (MySQL/MariaDB in production, SQLite embedded) over one SQL driver. */
 export class SqlMetaStore implements MetaStore {
   readonly backend: string;
   readonly users: SqlUserStore;
@@ -103,8 +104,13 @@ export class SqlMetaStore implements MetaStore {
       for (const m of MIGRATIONS) {
         if (done.has(m.version) || m.version > upTo) continue;
         // MySQL DDL commits implicitly; the lock keeps two instances from racing, the version row marks completion.
-        for (const stmt of m.up[this.d.dialect]) await this.d.run(stmt);
-        await this.d.run('INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+        // SQLite DDL is transactional: a migration and its version row commit together (a table rebuilt
+        // by migration 9 is never left half-way).
+        const apply = async (d: SqlDriver) => {
+          for (const stmt of m.up[d.dialect]) await d.run(stmt);
+          await d.run('INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+        };
+        await (this.d.dialect === 'sqlite' ? this.d.tx(apply) : apply(this.d));
         applied.push(m.version);
       }
       return { applied, current: Math.max(0, ...done, ...applied) };
@@ -129,9 +135,19 @@ export class SqlMetaStore implements MetaStore {
     return paged(rows.map(orgRow), page.limit, (o) => [o.id]);
   }
 
-  async orgOf(table: 'gateways' | 'api_keys' | 'devices', id: string): Promise<string | null> {
+  async orgOf(table: 'gateways' | 'api_keys', id: string): Promise<string | null> {
     const rows = await this.d.query<{ org_id: string }>(`SELECT org_id FROM ${table} WHERE id = ?`, [id]);
     return rows[0] ? String(rows[0].org_id) : null;
+  }
+
+  async orgsOfDevice(id: string): Promise<string[]> {
+    const rows = await this.d.query<{ org_id: string }>('SELECT org_id FROM devices WHERE id = ? ORDER BY org_id', [id]);
+    return rows.map((r) => String(r.org_id));
+  }
+
+  async gatewayIdsOf(orgId: string): Promise<string[]> {
+    const rows = await this.d.query<{ id: string }>('SELECT id FROM gateways WHERE org_id = ? ORDER BY id', [orgId]);
+    return rows.map((r) => String(r.id));
   }
 
   async addGateway(g: { id: string; name: string; orgId: string; tokenHash: string; nowMs: number }): Promise<void> {
@@ -181,13 +197,15 @@ export class SqlMetaStore implements MetaStore {
     if (registry.length === 0 && deviceIds.length === 0) return refused;
     return this.d.tx(async (d) => {
       const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
+      // Sorted ids: concurrent batches lock device rows in the same order (no deadlock cycles).
       const ids = [...new Set([...deviceIds, ...registry.flatMap((r) => [...r.added, ...r.revoked])])].sort();
+      // The org's devices of these ids: another org's device of the same id is none of this gateway's business.
       const owners = new Map<string, { gateway: string; revoked: boolean }>();
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
         const rows = await d.query<{ id: string; gateway_id: string; revoked_ms: number | null }>(
-          `SELECT id, gateway_id, revoked_ms FROM devices WHERE id IN (${chunk.map(() => '?').join(',')})${lock}`,
-          chunk,
+          `SELECT id, gateway_id, revoked_ms FROM devices WHERE org_id = ? AND id IN (${chunk.map(() => '?').join(',')})${lock}`,
+          [orgId, ...chunk],
         );
         for (const r of rows) owners.set(String(r.id), { gateway: String(r.gateway_id), revoked: r.revoked_ms !== null });
       }
@@ -212,7 +230,8 @@ export class SqlMetaStore implements MetaStore {
       }
       for (const id of ids) {
         const o = owners.get(id);
-        // A device nobody owns yet is claimed by the first gateway that reports it (docs/adr/027-tenancy.md).
+        // A device its org does not have yet is claimed by the first gateway of the org that reports it
+        // (docs/adr/027-tenancy.md; ids per org: docs/adr/072-device-ids-per-org.md).
         if (!o) claim(id);
         else if (o.gateway !== gatewayId) refused.set(id, 'foreign');
         else if (o.revoked) refused.set(id, 'revoked');
@@ -236,11 +255,10 @@ export class SqlMetaStore implements MetaStore {
       ] as const) {
         for (let i = 0; i < list.length; i += 500) {
           const chunk = list.slice(i, i + 500);
-          await d.run(`UPDATE devices SET revoked_ms = ? WHERE gateway_id = ? AND id IN (${chunk.map(() => '?').join(',')})`, [
-            value,
-            gatewayId,
-            ...chunk,
-          ]);
+          await d.run(
+            `UPDATE devices SET revoked_ms = ? WHERE org_id = ? AND gateway_id = ? AND id IN (${chunk.map(() => '?').join(',')})`,
+            [value, orgId, gatewayId, ...chunk],
+          );
         }
       }
       return refused;
@@ -341,12 +359,15 @@ export class SqlMetaStore implements MetaStore {
       )[0];
       if (!dev || !gw) return null;
       const from = String(dev.gateway_id);
-      await d.run('UPDATE devices SET gateway_id = ?, revoked_ms = NULL WHERE id = ?', [toGatewayId, deviceId]);
-      await d.run('UPDATE desired_cooks SET gateway_id = ? WHERE device_id = ?', [toGatewayId, deviceId]);
+      // Only the org's device of this id: another org's device of the same id stays where it is.
+      await d.run('UPDATE devices SET gateway_id = ?, revoked_ms = NULL WHERE org_id = ? AND id = ?', [toGatewayId, scope.orgId, deviceId]);
       // Both gateways hear about it: the old one loses the device's desired cook, the new one gets it.
+      // Gateways before the desired cook: the lock order of setDesiredCook and ingest (device, gateway, desired cook).
       await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id IN (?, ?)', [from, toGatewayId]);
+      await d.run('UPDATE desired_cooks SET gateway_id = ? WHERE org_id = ? AND device_id = ?', [toGatewayId, scope.orgId, deviceId]);
       await insertIgnore(d, 'audit', AUDIT_COLS, [auditValues({ ...audit, ts: nowMs, data: { ...audit.data, from, to: toGatewayId } })]);
-      return deviceRow((await d.query('SELECT * FROM devices WHERE id = ?', [deviceId]))[0] as Record<string, unknown>);
+      const row = await d.query('SELECT * FROM devices WHERE org_id = ? AND id = ?', [scope.orgId, deviceId]);
+      return deviceRow(row[0] as Record<string, unknown>);
     });
   }
 
@@ -525,7 +546,7 @@ export class SqlMetaStore implements MetaStore {
       const gw = dev.gateway_id;
       await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id = ?', [gw]);
       const version = Number((await d.query<{ v: number }>('SELECT desired_version AS v FROM gateways WHERE id = ?', [gw]))[0]?.v ?? 0);
-      const current = (await d.query(`SELECT * FROM desired_cooks WHERE device_id = ?${lock}`, [deviceId]))[0];
+      const current = (await d.query(`SELECT * FROM desired_cooks WHERE org_id = ? AND device_id = ?${lock}`, [scope.orgId, deviceId]))[0];
       // Stopping keeps the id of the cook being stopped, so the gateway knows which one ends.
       const id = spec === null && current ? String(current.cook_id) : cookId;
       // The stamp of a change comes after the cook it replaces (which may carry the gateway's clock): docs/sync.md.
@@ -546,10 +567,15 @@ export class SqlMetaStore implements MetaStore {
   }
 
   async desiredFor(gatewayId: string, sinceVersion: number): Promise<{ version: number; devices: DesiredDeviceState[] } | null> {
-    const gw = (await this.d.query<{ v: number }>('SELECT desired_version AS v FROM gateways WHERE id = ?', [gatewayId]))[0];
+    const gw = (
+      await this.d.query<{ v: number; org_id: string }>('SELECT desired_version AS v, org_id FROM gateways WHERE id = ?', [gatewayId])
+    )[0];
     const version = Number(gw?.v ?? 0);
-    if (version <= sinceVersion) return null;
-    const rows = (await this.d.query('SELECT * FROM desired_cooks WHERE gateway_id = ? ORDER BY device_id', [gatewayId])).map(desiredRow);
+    if (!gw || version <= sinceVersion) return null;
+    // A gateway is in one org: its desired cooks are its org's devices that it owns.
+    const rows = (
+      await this.d.query('SELECT * FROM desired_cooks WHERE org_id = ? AND gateway_id = ? ORDER BY device_id', [gw.org_id, gatewayId])
+    ).map(desiredRow);
     return {
       version,
       devices: rows.map((r) => ({

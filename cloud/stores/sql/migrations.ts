@@ -153,7 +153,49 @@ export const MIGRATIONS: Migration[] = [
     name: 'gateways: the highest cook target each accepts (its control.maxC less the overshoot margin), as it reports it',
     up: both((d) => [`ALTER TABLE gateways ADD COLUMN max_target_c ${d === 'mysql' ? 'DOUBLE' : 'REAL'} NULL`]),
   },
+  {
+    version: 9,
+    name: 'device ids are per org: devices keyed by (org_id, id), desired cooks by (org_id, device_id)',
+    up: {
+      // MySQL commits each DDL statement: each ALTER is one table's whole change, and the first one
+      // may run again as it is should the second fail. devices_org (org_id, id) is the primary key
+      // now; an index on id alone serves the look-up of a device id across orgs (orgsOfDevice).
+      mysql: [
+        'ALTER TABLE desired_cooks DROP PRIMARY KEY, ADD PRIMARY KEY (org_id, device_id)',
+        'ALTER TABLE devices DROP PRIMARY KEY, ADD PRIMARY KEY (org_id, id), DROP INDEX devices_org, ADD INDEX devices_id (id)',
+      ],
+      // SQLite cannot change a primary key: each table is rebuilt with the same columns, in the
+      // same order, and its rows copied (migrate runs a SQLite migration in one transaction).
+      sqlite: [
+        ...rebuild(
+          'desired_cooks',
+          `device_id TEXT NOT NULL, gateway_id TEXT NOT NULL, cook_id TEXT NOT NULL, version INTEGER NOT NULL, spec TEXT NULL,
+          updated_ts INTEGER NOT NULL, org_id TEXT NOT NULL DEFAULT 'default', PRIMARY KEY (org_id, device_id)`,
+          'device_id, gateway_id, cook_id, version, spec, updated_ts, org_id',
+        ),
+        ix('sqlite', 'desired_cooks', 'desired_cooks_gateway', 'gateway_id'),
+        ...rebuild(
+          'devices',
+          `id TEXT NOT NULL, gateway_id TEXT NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+          org_id TEXT NOT NULL DEFAULT 'default', revoked_ms INTEGER NULL, PRIMARY KEY (org_id, id)`,
+          'id, gateway_id, first_seen_ms, last_seen_ms, org_id, revoked_ms',
+        ),
+        ix('sqlite', 'devices', 'devices_gateway', 'gateway_id, id'),
+        ix('sqlite', 'devices', 'devices_id', 'id'),
+      ],
+    },
+  },
 ];
+
+/** SQLite: `table` rebuilt with `columns` (its new definition), its rows copied; its indexes are the caller's to make again. */
+function rebuild(table: string, columns: string, names: string): string[] {
+  return [
+    `CREATE TABLE ${table}_rebuilt (${columns})`,
+    `INSERT INTO ${table}_rebuilt (${names}) SELECT ${names} FROM ${table}`,
+    `DROP TABLE ${table}`,
+    `ALTER TABLE ${table}_rebuilt RENAME TO ${table}`,
+  ];
+}
 
 export const MIGRATIONS_TABLE = {
   mysql: `CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_ms BIGINT NOT NULL) ENGINE=InnoDB`,

@@ -1,10 +1,12 @@
 import { newestStatus, newestTelemetry } from '../redis/redis-store.js';
-import type { DeviceState, StateStore, Status, Telemetry } from '../types.js';
+import { DEFAULT_ORG, type DeviceState, type StateStore, type Status, type Telemetry } from '../types.js';
 import type { SqliteDriver } from './sqlite-driver.js';
 
+const STATE_COLUMNS = 'device_id, gateway_id, seen, tboot, tseq, ts, rx, temp, sensor, heater, rssi, sboot, srx, state, fw';
+
 /**
- * Embedded latest state: the same compare-and-set rules as the Redis script, as conditional
- * upserts (telemetry by (boot, seq), status by (boot, rxTs), `seen` only forward).
+ * Embedded latest state, keyed by (org, device): the same compare-and-set rules as the Redis
+ * script, as conditional upserts (telemetry by (boot, seq), status by (boot, rxTs), `seen` only forward).
  */
 export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite';
@@ -14,29 +16,45 @@ export class SqliteStateStore implements StateStore {
   ) {}
 
   async open(): Promise<void> {
-    this.d.db.exec(`CREATE TABLE IF NOT EXISTS device_state (device_id TEXT PRIMARY KEY, gateway_id TEXT, seen INTEGER NOT NULL,
-      tboot INTEGER, tseq INTEGER, ts INTEGER, rx INTEGER, temp REAL, sensor TEXT, heater INTEGER, rssi INTEGER,
-      sboot INTEGER, srx INTEGER, state TEXT, fw TEXT);
-      CREATE TABLE IF NOT EXISTS gateway_heartbeat (gateway_id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`);
+    const db = this.d.db;
+    db.transaction(() => {
+      // Device ids are per org: the state of an older file (keyed by device alone) is rebuilt once,
+      // each row given its device's org (the meta store's, when it lives in this file; else the default org).
+      const cols = db.prepare('PRAGMA table_info(device_state)').all() as { name: string }[];
+      const old = cols.length > 0 && !cols.some((c) => c.name === 'org_id');
+      if (old) db.exec('ALTER TABLE device_state RENAME TO device_state_v1');
+      db.exec(`CREATE TABLE IF NOT EXISTS device_state (org_id TEXT NOT NULL, device_id TEXT NOT NULL, gateway_id TEXT,
+        seen INTEGER NOT NULL, tboot INTEGER, tseq INTEGER, ts INTEGER, rx INTEGER, temp REAL, sensor TEXT, heater INTEGER,
+        rssi INTEGER, sboot INTEGER, srx INTEGER, state TEXT, fw TEXT, PRIMARY KEY (org_id, device_id));
+        CREATE TABLE IF NOT EXISTS gateway_heartbeat (gateway_id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`);
+      if (old) {
+        const devices = db.prepare('PRAGMA table_info(devices)').all() as { name: string }[];
+        const org = devices.some((c) => c.name === 'org_id')
+          ? `COALESCE((SELECT org_id FROM devices WHERE devices.id = s.device_id LIMIT 1), '${DEFAULT_ORG}')`
+          : `'${DEFAULT_ORG}'`;
+        db.exec(`INSERT INTO device_state (org_id, ${STATE_COLUMNS}) SELECT ${org}, ${STATE_COLUMNS.replace(/(\w+)/g, 's.$1')}
+          FROM device_state_v1 s; DROP TABLE device_state_v1;`);
+      }
+    })();
   }
   async close(): Promise<void> {}
   async ping(): Promise<void> {
     this.d.db.prepare('SELECT 1').get();
   }
 
-  async apply(gatewayId: string, telemetry: readonly Telemetry[], status: readonly Status[], _nowMs: number): Promise<void> {
+  async apply(gatewayId: string, orgId: string, telemetry: readonly Telemetry[], status: readonly Status[], _nowMs: number): Promise<void> {
     const db = this.d.db;
-    const seen = db.prepare(`INSERT INTO device_state (device_id, seen) VALUES (?, ?)
-      ON CONFLICT(device_id) DO UPDATE SET seen = MAX(seen, excluded.seen)`);
+    const seen = db.prepare(`INSERT INTO device_state (org_id, device_id, seen) VALUES (?, ?, ?)
+      ON CONFLICT(org_id, device_id) DO UPDATE SET seen = MAX(seen, excluded.seen)`);
     const tel = db.prepare(`UPDATE device_state SET gateway_id = ?, tboot = ?, tseq = ?, ts = ?, rx = ?, temp = ?, sensor = ?, heater = ?,
-      rssi = ? WHERE device_id = ? AND (tboot IS NULL OR ? > tboot OR (? = tboot AND ? > tseq))`);
+      rssi = ? WHERE org_id = ? AND device_id = ? AND (tboot IS NULL OR ? > tboot OR (? = tboot AND ? > tseq))`);
     const st = db.prepare(`UPDATE device_state SET gateway_id = ?, sboot = ?, srx = ?, state = ?, fw = ?
-      WHERE device_id = ? AND (sboot IS NULL OR ? > sboot OR (? = sboot AND ? > srx))`);
+      WHERE org_id = ? AND device_id = ? AND (sboot IS NULL OR ? > sboot OR (? = sboot AND ? > srx))`);
     const hb = db.prepare(`INSERT INTO gateway_heartbeat (gateway_id, expires_ms) VALUES (?, ?)
       ON CONFLICT(gateway_id) DO UPDATE SET expires_ms = excluded.expires_ms`);
     await this.d.exclusive(() =>
       db.transaction(() => {
-        for (const r of [...telemetry, ...status]) seen.run(r.deviceId, r.rxTs);
+        for (const r of [...telemetry, ...status]) seen.run(orgId, r.deviceId, r.rxTs);
         for (const r of newestTelemetry(telemetry)) {
           tel.run(
             gatewayId,
@@ -48,33 +66,35 @@ export class SqliteStateStore implements StateStore {
             r.sensor,
             r.heater ? 1 : 0,
             r.rssi ?? null,
+            orgId,
             r.deviceId,
             r.boot,
             r.boot,
             r.seq,
           );
         }
-        for (const s of newestStatus(status)) st.run(gatewayId, s.boot, s.rxTs, s.state, s.fw ?? null, s.deviceId, s.boot, s.boot, s.rxTs);
+        for (const s of newestStatus(status))
+          st.run(gatewayId, s.boot, s.rxTs, s.state, s.fw ?? null, orgId, s.deviceId, s.boot, s.boot, s.rxTs);
         // Like the Redis key's TTL, the heartbeat expires in wall-clock time.
         hb.run(gatewayId, Date.now() + this.heartbeatTtlS * 1000);
       })(),
     );
   }
 
-  async latest(deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>> {
+  async latest(orgId: string, deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>> {
     const out = new Map<string, DeviceState>();
-    const stmt = this.d.db.prepare('SELECT * FROM device_state WHERE device_id = ?');
+    const stmt = this.d.db.prepare('SELECT * FROM device_state WHERE org_id = ? AND device_id = ?');
     for (const id of deviceIds) {
-      const r = stmt.get(id) as Record<string, number | string | null> | undefined;
+      const r = stmt.get(orgId, id) as Record<string, number | string | null> | undefined;
       if (r) out.set(id, this.toState(r, nowMs));
     }
     return out;
   }
 
-  async onlineDevices(nowMs: number): Promise<string[]> {
+  async onlineDevices(orgId: string, nowMs: number): Promise<string[]> {
     const rows = this.d.db
-      .prepare('SELECT * FROM device_state WHERE seen >= ? ORDER BY device_id')
-      .all(nowMs - this.heartbeatTtlS * 1000) as Record<string, number | string | null>[];
+      .prepare('SELECT * FROM device_state WHERE org_id = ? AND seen >= ? ORDER BY device_id')
+      .all(orgId, nowMs - this.heartbeatTtlS * 1000) as Record<string, number | string | null>[];
     return rows
       .map((r) => this.toState(r, nowMs))
       .filter((s) => s.online)
