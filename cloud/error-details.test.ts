@@ -51,3 +51,17 @@ t.test("a role that does not allow the action: the caller's role", async (t) => 
   t.equal(low.status, 403);
   t.same(low.body.error.details, ['principal.role: operator < admin']);
 });
+
+t.test('a path that exists with another method: 405 with Allow, not 404', async (t) => {
+  const ingest = await api(c.base, 'GET', '/v1/ingest', creds.admin);
+  t.equal(ingest.status, 405);
+  t.equal(ingest.headers.get('allow'), 'POST');
+  t.same(ingest.body.error, {
+    code: 'SV_ERR_METHOD_NOT_ALLOWED',
+    message: 'GET is not a method of /v1/ingest',
+    details: ['method: one of POST'],
+  });
+  const none = await api(c.base, 'PUT', '/v1/nothing-here', creds.admin);
+  t.equal(none.status, 404);
+  t.equal(none.body.error.code, 'SV_ERR_NOT_FOUND');
+});

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SV_ERR_UNAUTHORIZED: { http: 401, text: 'missing or invalid credentials' },
   SV_ERR_FORBIDDEN: { http: 403, text: 'role does not allow this action' },
   SV_ERR_NOT_FOUND: { http: 404, text: 'not found' },
+  SV_ERR_METHOD_NOT_ALLOWED: { http: 405, text: 'the route does not take this method' },
   SV_ERR_VALIDATION: { http: 400, text: 'request is invalid' },
   SV_ERR_BODY_TOO_LARGE: { http: 413, text: 'request body too large' },
   SV_ERR_CONFLICT: { http: 409, text: 'conflicting change' },

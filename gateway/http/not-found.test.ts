@@ -21,3 +21,18 @@ t.test('404s name what is missing: a dead letter id, and the relay of a gateway 
     },
   });
 });
+
+t.test('a path that exists with another method: 405 with Allow, not 404', async (t) => {
+  const gw = await startGateway(t, {});
+  const { api } = await kitWithApi(t, gw, 'kit-405');
+  const list = await api('DELETE', '/v1/devices');
+  t.equal(list.status, 405);
+  t.equal(list.headers.get('allow'), 'GET, HEAD');
+  t.match(await list.json(), { error: { code: 'SV_ERR_METHOD_NOT_ALLOWED', details: ['method: one of GET, HEAD'] } });
+  const cook = await api('POST', '/v1/devices/kit-405/cook');
+  t.equal(cook.status, 405);
+  t.equal(cook.headers.get('allow'), 'PUT, DELETE', 'a cook is set with PUT and stopped with DELETE');
+  const none = await api('POST', '/v1/nothing-here');
+  t.equal(none.status, 404, 'a path no route has is still a 404 (the dashboard files do not make every path exist)');
+  t.match(await none.json(), { error: { code: 'SV_ERR_NOT_FOUND', message: 'no route POST /v1/nothing-here' } });
+});

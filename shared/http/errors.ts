@@ -101,9 +101,33 @@ export function installErrorHandlers(http: FastifyInstance, opts: { retryAfterS?
     req.log.error({ err }, 'unhandled error');
     return send(reply, 500, errorBody('SV_ERR_INTERNAL'));
   });
-  http.setNotFoundHandler((req, reply) =>
-    send(reply, 404, errorBody('SV_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
-  );
+  http.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    const allow = allowedMethods(http, path);
+    if (allow.length > 0) {
+      reply.header('allow', allow.join(', '));
+      return send(
+        reply,
+        405,
+        errorBody('SV_ERR_METHOD_NOT_ALLOWED', `${req.method} is not a method of ${path}`, [`method: one of ${allow.join(', ')}`]),
+      );
+    }
+    return send(reply, 404, errorBody('SV_ERR_NOT_FOUND', `no route ${req.method} ${path}`));
+  });
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * The methods a path has routes for (the `Allow` of a 405): a request for a path that exists with
+ * another method is a 405, not a 404 (RFC 9110, 15.5.6). A wildcard route (the dashboard's files)
+ * does not count: it would make every path "exist".
+ */
+function allowedMethods(http: FastifyInstance, path: string): string[] {
+  return METHODS.filter((method) => {
+    const route = http.findRoute({ method, url: path });
+    return route !== null && !('*' in (route.params ?? {}));
+  });
 }
 
 function send(reply: FastifyReply, status: number, body: ErrorBody) {
