@@ -6,6 +6,7 @@ import { type Channel, describeFailure } from '../../shared/notify/channels/chan
 import { EmailChannel } from '../../shared/notify/channels/email.js';
 import { NtfyChannel } from '../../shared/notify/channels/ntfy.js';
 import { WebhookChannel } from '../../shared/notify/channels/webhook.js';
+import { ChannelLanes } from '../../shared/notify/lanes.js';
 import { reminderDue } from '../../shared/notify/rules.js';
 import type { CloudConfig } from '../config.js';
 import type { DueDelivery, MetaStore } from '../stores/types.js';
@@ -23,6 +24,9 @@ export interface NotifierOptions {
   leaseMs?: number;
 }
 
+/** A channel's rows a lane takes at a time (then the next pass gives it the rest). */
+const PER_LANE = 10;
+
 /** Critical alarms raised longer ago than this no longer remind (a week of reminders is enough to be heard). */
 const REMINDER_LOOKBACK_MS = 7 * 24 * 3_600_000;
 
@@ -39,9 +43,12 @@ export class CloudNotifier {
   private running: Promise<void> | undefined;
   private checking: Promise<void> | undefined;
   private again = false;
+  /** Set by stop(): lanes end after the send under way instead of sending the rest of their rows. */
+  private stopped = false;
   private readonly sent: Counter<'channel'>;
   private readonly failed: Counter<'channel'>;
   private readonly retry: RetryPolicy;
+  private readonly lanes: ChannelLanes<DueDelivery>;
   /** Refuses private targets unless notify.allowPrivateTargets (target-guard.ts). */
   private readonly fetch: typeof fetch | undefined;
 
@@ -54,6 +61,12 @@ export class CloudNotifier {
     private readonly opts: NotifierOptions = {},
   ) {
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.lanes = new ChannelLanes(
+      (_, rows) => this.sendAll(rows),
+      () => {
+        if (this.deliverTimer) this.kick();
+      },
+    );
     this.fetch = config.notify.allowPrivateTargets ? undefined : guardedFetch();
     this.sent = new Counter({
       name: 'notify_deliveries_total',
@@ -103,7 +116,9 @@ export class CloudNotifier {
     clearInterval(this.deliverTimer);
     clearInterval(this.offlineTimer);
     this.deliverTimer = undefined;
+    this.stopped = true;
     await Promise.all([this.running, this.checking]);
+    await this.lanes.idle();
   }
 
   /** Runs a delivery pass now (another follows at once when one is under way). */
@@ -123,9 +138,12 @@ export class CloudNotifier {
       });
   }
 
-  /** Waits for the pass under way (tests). */
+  /** Waits for the pass under way and the lanes it started (tests). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.lanes.busy().length > 0) {
+      await this.running;
+      await this.lanes.idle();
+    }
   }
 
   /**
@@ -163,19 +181,28 @@ export class CloudNotifier {
     return queued;
   }
 
+  /**
+   * Starts a lane for each channel with rows due and no lane under way (shared/notify/lanes.ts):
+   * one org's channel that does not answer holds back only its own rows, never another org's.
+   */
   private async pass(): Promise<void> {
-    const now = this.now();
-    const due = await this.meta.notify.dueDeliveries(now, 50);
-    const mine: DueDelivery[] = [];
-    for (const d of due) if (await this.meta.notify.claimDelivery(d.delivery, d.nextTs, now + (this.opts.leaseMs ?? 60_000))) mine.push(d);
-    // Channels in parallel; each channel's rows one after the other, in order.
-    const byChannel = new Map<string, DueDelivery[]>();
-    for (const d of mine) byChannel.set(d.channelId, [...(byChannel.get(d.channelId) ?? []), d]);
-    await Promise.all(
-      [...byChannel.values()].map(async (rows) => {
-        for (const d of rows) await this.attempt(d);
-      }),
-    );
+    const due = await this.meta.notify.dueDeliveries(this.now(), 200, this.lanes.busy());
+    this.lanes.start(due, (d) => d.channelId, PER_LANE);
+  }
+
+  /**
+   * One channel's rows in order. Each is claimed just before it is sent, so a lease covers one send,
+   * and a row another instance claimed meanwhile is skipped here.
+   */
+  private async sendAll(rows: readonly DueDelivery[]): Promise<void> {
+    try {
+      for (const d of rows) {
+        if (this.stopped) return; // the rest stay pending, unclaimed, for the next start
+        if (await this.meta.notify.claimDelivery(d.delivery, d.nextTs, this.now() + (this.opts.leaseMs ?? 60_000))) await this.attempt(d);
+      }
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, channelId: rows[0]?.channelId }, 'notification delivery failed');
+    }
   }
 
   private async attempt(d: DueDelivery): Promise<void> {

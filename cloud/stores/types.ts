@@ -487,8 +487,8 @@ export interface NotifyStore {
   enqueue(scope: Scope, n: Notification, nowMs: number, channelId?: string): Promise<number>;
   /** Newest first. */
   listDeliveries(scope: Scope, filter: DeliveryFilter, page: PageRequest): Promise<Page<DeliveryRow>>;
-  /** Service level: pending deliveries due at `nowMs`, oldest first. */
-  dueDeliveries(nowMs: number, limit: number): Promise<DueDelivery[]>;
+  /** Service level: pending deliveries due at `nowMs`, oldest first, but none of `exceptChannels` (their lanes are busy). */
+  dueDeliveries(nowMs: number, limit: number, exceptChannels?: readonly string[]): Promise<DueDelivery[]>;
   /** Service level: takes a due delivery for one instance (its next attempt moves to `leaseUntil`); false when another took it. */
   claimDelivery(delivery: number, seenNextTs: number, leaseUntil: number): Promise<boolean>;
   recordAttempt(r: AttemptResult): Promise<void>;

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from '../../shared/log.js';
 import { afterAttempt, type RetryPolicy } from '../../shared/notify/backoff.js';
 import { type Channel, describeFailure } from '../../shared/notify/channels/channel.js';
+import { ChannelLanes } from '../../shared/notify/lanes.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { NotifyResult } from '../store/writer-worker.js';
 import { type DueDelivery, dueDeliveries } from './store.js';
@@ -11,10 +12,15 @@ export interface DeliveryCounts {
   failed(channel: string): void;
 }
 
+/** A channel's rows a lane takes at a time (then the next pass gives it the rest). */
+const PER_LANE = 10;
+
 /**
- * Sends the due delivery rows, one pass at a time, off the ingest and control paths: reads on the
- * read-only connection, sends through the channels, records each attempt through the writer
- * thread. A row is only marked sent after its receiver accepted it, so a kill -9 in between
+ * Sends the due delivery rows off the ingest and control paths: reads on the read-only connection,
+ * sends through the channels, records each attempt through the writer thread. Each channel sends in
+ * its own lane (shared/notify/lanes.ts): a receiver that does not answer holds back only its own
+ * channel's rows, so a webhook that hangs while the internet is down does not delay the kitchen's
+ * e-mail or ntfy. A row is only marked sent after its receiver accepted it, so a kill -9 in between
  * sends it again after the restart (receivers dedupe on the id). The first pass after a start
  * ignores the backoff: what waited across a restart goes at once.
  */
@@ -22,6 +28,9 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private first = true;
+  /** Set by stop(): lanes end after the send under way instead of sending the rest of their rows. */
+  private stopped = false;
+  private readonly lanes: ChannelLanes<DueDelivery>;
 
   constructor(
     private readonly db: Database,
@@ -32,7 +41,14 @@ export class DeliveryWorker {
     private readonly policy: RetryPolicy,
     private readonly intervalMs = 500,
     private readonly batch = 20,
-  ) {}
+  ) {
+    this.lanes = new ChannelLanes(
+      (name, rows) => this.sendAll(name, rows),
+      () => {
+        if (this.timer) this.kick();
+      },
+    );
+  }
 
   start(): void {
     this.timer = setInterval(() => this.kick(), this.intervalMs);
@@ -52,27 +68,29 @@ export class DeliveryWorker {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
+    this.stopped = true;
     await this.running;
+    await this.lanes.idle();
   }
 
   private async pass(): Promise<void> {
     const now = Date.now();
-    const due = dueDeliveries(this.db, this.first ? Number.MAX_SAFE_INTEGER : now, this.batch, this.policy.maxMs);
+    const due = dueDeliveries(this.db, this.first ? Number.MAX_SAFE_INTEGER : now, this.batch, this.policy.maxMs, this.lanes.busy());
     this.first = false;
-    if (due.length === 0) return;
-    // Channels in parallel; each sends its rows one after the other, in order.
-    const byChannel = new Map<string, DueDelivery[]>();
-    for (const d of due) byChannel.set(d.channel, [...(byChannel.get(d.channel) ?? []), d]);
-    const results = (
-      await Promise.all(
-        [...byChannel].map(async ([name, rows]) => {
-          const out: NotifyResult[] = [];
-          for (const d of rows) out.push(await this.attempt(name, d));
-          return out;
-        }),
-      )
-    ).flat();
-    await this.store.notifyResults(results);
+    this.lanes.start(due, (d) => d.channel, PER_LANE);
+  }
+
+  /** One channel's rows in order, each attempt recorded before the next is sent. */
+  private async sendAll(name: string, rows: readonly DueDelivery[]): Promise<void> {
+    try {
+      for (const d of rows) {
+        if (this.stopped) return; // the rest stay pending for the next start
+        await this.store.notifyResults([await this.attempt(name, d)]);
+      }
+    } catch (err) {
+      this.log.error({ err, channel: name }, 'notification delivery failed');
+    }
   }
 
   private async attempt(name: string, d: DueDelivery): Promise<NotifyResult> {

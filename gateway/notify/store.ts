@@ -16,13 +16,21 @@ export interface DueDelivery {
  * policy's longest back-off) was scheduled by a wall clock that has since stepped back: it is due
  * now, not after the step has passed again (ADR 048).
  */
-export function dueDeliveries(db: Database, nowMs: number, limit: number, maxDelayMs = Number.MAX_SAFE_INTEGER): DueDelivery[] {
+export function dueDeliveries(
+  db: Database,
+  nowMs: number,
+  limit: number,
+  maxDelayMs = Number.MAX_SAFE_INTEGER,
+  /** Channels whose lane is under way (their rows wait for it). */
+  exceptChannels: readonly string[] = [],
+): DueDelivery[] {
+  const except = exceptChannels.length > 0 ? ` AND d.channel NOT IN (${exceptChannels.map(() => '?').join(',')})` : '';
   const rows = db
     .prepare(
       `SELECT d.id, d.channel, d.attempts, n.body FROM notify_deliveries d JOIN notifications n ON n.id = d.notification_id
-       WHERE d.state = 'pending' AND (d.next_ts <= ? OR d.next_ts > ?) ORDER BY d.next_ts, d.id LIMIT ?`,
+       WHERE d.state = 'pending' AND (d.next_ts <= ? OR d.next_ts > ?)${except} ORDER BY d.next_ts, d.id LIMIT ?`,
     )
-    .all(nowMs, nowMs + Math.min(maxDelayMs, Number.MAX_SAFE_INTEGER - nowMs), limit) as {
+    .all(nowMs, nowMs + Math.min(maxDelayMs, Number.MAX_SAFE_INTEGER - nowMs), ...exceptChannels, limit) as {
     id: number;
     channel: string;
     attempts: number;

@@ -168,3 +168,25 @@ export async function smtpReceiver(
   };
   return r;
 }
+
+/**
+ * A receiver that takes requests and never answers (an injected fault: a webhook whose server
+ * hangs, or a route that drops packets while the internet is down). It counts what arrived; stop()
+ * drops the connections it holds.
+ */
+export async function stallingReceiver(): Promise<{ url: string; arrived: () => number; stop(): Promise<void> }> {
+  let arrived = 0;
+  const server = createServer((req) => {
+    arrived++;
+    req.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    arrived: () => arrived,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

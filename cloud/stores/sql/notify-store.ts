@@ -196,13 +196,14 @@ export class SqlNotifyStore implements NotifyStore {
     return paged(items, page.limit, (x) => [x.id]);
   }
 
-  async dueDeliveries(nowMs: number, limit: number): Promise<DueDelivery[]> {
+  async dueDeliveries(nowMs: number, limit: number, exceptChannels: readonly string[] = []): Promise<DueDelivery[]> {
+    const except = exceptChannels.length > 0 ? ` AND d.channel_id NOT IN (${exceptChannels.map(() => '?').join(',')})` : '';
     const rows = await this.d.query(
       `SELECT d.id, d.org_id, d.channel_id, d.kind, d.attempts, d.next_ts, n.body, c.config
        FROM notify_deliveries d JOIN notifications n ON n.org_id = d.org_id AND n.id = d.notification_id
        LEFT JOIN notify_channels c ON c.id = d.channel_id AND c.org_id = d.org_id
-       WHERE d.state = 'pending' AND d.next_ts <= ? ORDER BY d.next_ts, d.id LIMIT ${Math.trunc(limit)}`,
-      [nowMs],
+       WHERE d.state = 'pending' AND d.next_ts <= ?${except} ORDER BY d.next_ts, d.id LIMIT ${Math.trunc(limit)}`,
+      [nowMs, ...exceptChannels],
     );
     return rows.map((r) => ({
       delivery: Number(r.id),
