@@ -78,8 +78,14 @@ export async function sessionRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     '/v1/auth/logout',
     { onRequest: auth.role('viewer'), schema: { summary: 'End the session. Role: viewer (session, CSRF)', tags, security: SESSION } },
     async (req, replyObj) => {
-      if (req.principal?.kind === 'user')
-        await stores.meta.addAudit(auditOf(req.principal, now(), 'user.logout', null, 'dashboard logout', {}));
+      // A key is not ended by a logout: a script that thinks it was would go on holding a live key.
+      if (req.principal?.kind !== 'user')
+        throw new SvError(
+          'SV_ERR_FORBIDDEN',
+          'an API key has no session to end; revoke the key to stop it working (DELETE /v1/keys/{id})',
+          ['authorization: use a session'],
+        );
+      await stores.meta.addAudit(auditOf(req.principal, now(), 'user.logout', null, 'dashboard logout', {}));
       await req.session.destroy();
       replyObj.clearCookie('sv_session', { path: '/' });
       return replyObj.code(204).send();
