@@ -67,7 +67,10 @@ export class RedisStateStore implements StateStore {
       throw cannotConnect('redis.url', this.opts.url, this.lastError ?? err);
     }
     if (this.opts.orgOfGateway && (await this.redis.get(`${this.p}keys`)) !== KEYS_VERSION) {
-      await this.upgradeKeys(this.opts.orgOfGateway);
+      // Safe to run again: a key already moved is not found under its old name.
+      await this.upgradeKeys(this.opts.orgOfGateway).catch((err: Error) => {
+        throw new SvError('SV_ERR_STORE_FAILED', `redis: moving the latest-state keys to their orgs failed (${err.message}); start again`);
+      });
     }
   }
 
