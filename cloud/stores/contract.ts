@@ -17,6 +17,18 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     return { orgId: id };
   };
   const ids = () => uid('kit').toLowerCase();
+  /** A person's audit row about a device, as setDesiredCook and moveDevice take it. */
+  const userAudit = (orgId: string, deviceId: string, action: string) => ({
+    id: uid('aud'),
+    orgId,
+    gatewayId: null,
+    ts: T0,
+    actor: { type: 'user' as const, id: 'ada' },
+    deviceId,
+    action,
+    reason: 'r',
+    data: {},
+  });
   const metaBatch = (over: Partial<MetaBatch> = {}): MetaBatch => ({
     batchId: uid('b'),
     backlog: { records: 3, bytes: 300, oldestAgeMs: 10, dropped: {} },
@@ -500,17 +512,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(mine.get(back)?.revokedMs, null, 'revoked then added again: not revoked');
     t.equal(fleet.filter((id) => mine.get(id)?.revokedMs !== null).length, 1, 'and no other');
 
-    const au = (action: string) => ({
-      id: uid('aud'),
-      orgId: S.orgId,
-      gatewayId: null,
-      ts: T0,
-      actor: { type: 'user' as const, id: 'ada' },
-      deviceId: a,
-      action,
-      reason: 'r',
-      data: {},
-    });
+    const au = (action: string) => userAudit(S.orgId, a, action);
     await s.meta.setDesiredCook(S, a, { targetC: 58 }, 'cook-m', T0, au('cook.set'));
     t.match(await s.meta.desiredFor(gw, 0), { version: 1, devices: [{ deviceId: a }] });
     t.equal(await s.meta.moveDevice(other, b, gwx, T0, au('device.move')), null, 'not from another org');
@@ -540,17 +542,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     const a = ids();
     const resolve = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at: number) =>
       s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
-    const au = (o: Scope, action: string) => ({
-      id: uid('aud'),
-      orgId: o.orgId,
-      gatewayId: null,
-      ts: T0,
-      actor: { type: 'user' as const, id: 'ada' },
-      deviceId: a,
-      action,
-      reason: 'r',
-      data: {},
-    });
+    const au = (o: Scope, action: string) => userAudit(o.orgId, a, action);
 
     t.same(await resolve(gs, S, [a], [], [a], T0), [], 'registered in org S');
     t.same(await resolve(go, O, [], [], [a], T0 + 10), [], 'first reported in org O: claimed there, no refusal');
