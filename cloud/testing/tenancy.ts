@@ -4,6 +4,7 @@ import { createUser } from '../auth/users.js';
 import { DEFAULT_ORG, type Scope } from '../stores/types.js';
 import { sessionClient } from './browserless.js';
 import { alarm, audit, batch, commandResult, cook, event, registry, status, T0, telemetry, uid } from './fixtures.js';
+import { pointsOf } from './read-back.js';
 import { api, type RunningCloud, tenant } from './servers.js';
 
 /**
@@ -61,7 +62,7 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
 
 /** Everything of one org, read straight from the stores (not through the API under test). */
 export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
-  const { meta, state, telemetry: tel } = c.cloud.stores;
+  const { meta, state } = c.cloud.stores;
   const page = { limit: 500 };
   const st = (await state.latest(scope.orgId, [kit], T0)).get(kit);
   return {
@@ -79,7 +80,7 @@ export async function snapshot(c: RunningCloud, scope: Scope, kit: string) {
     presets: (await meta.listPresets(scope, page)).items,
     channels: (await meta.notify.listChannels(scope, page)).items,
     deliveries: (await meta.notify.listDeliveries(scope, {}, page)).items,
-    points: await tel.points({ deviceId: kit, gatewayIds: await meta.gatewayIdsOf(scope.orgId) }, 0, T0 + 1_000_000),
+    points: await pointsOf(c.cloud.stores, kit, 0, T0 + 1_000_000, scope.orgId),
     state: st ? { tempC: st.tempC, seq: st.seq, boot: st.boot, gatewayId: st.gatewayId, status: st.status } : null,
   };
 }
