@@ -185,6 +185,26 @@ export const MIGRATIONS: Migration[] = [
       ],
     },
   },
+  {
+    version: 10,
+    name: "a device's cooks, command results, events and audit are found through org-leading indexes",
+    // Device ids are per org (version 9), so many orgs have a `kit-1`: an index that leads with the
+    // device id alone made one org's query walk every org's rows of that id, and GET /v1/cooks read
+    // every org's cooks. The old device-leading indexes go, so the optimizer cannot pick them.
+    up: both((d) => [
+      ix(d, 'cooks', 'cooks_org_device', 'org_id, device_id, updated_ts'),
+      ix(d, 'cooks', 'cooks_org_started', 'org_id, started_ts'),
+      ix(d, 'command_results', 'command_results_org_device', 'org_id, device_id, issued_ts'),
+      ix(d, 'events', 'events_org_device', 'org_id, device_id, ts'),
+      ix(d, 'audit', 'audit_org_device', 'org_id, device_id, ts'),
+      ...[
+        ['cooks', 'cooks_device'],
+        ['command_results', 'command_results_device'],
+        ['events', 'events_device_ts'],
+        ['audit', 'audit_device_ts'],
+      ].map(([table, name]) => (d === 'mysql' ? `DROP INDEX ${name} ON ${table}` : `DROP INDEX IF EXISTS ${name}`)),
+    ]),
+  },
 ];
 
 /** SQLite: `table` rebuilt with `columns` (its new definition), its rows copied; its indexes are the caller's to make again. */
