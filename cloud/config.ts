@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
 import { opt } from '../shared/config/spec.js';
 import { urlWith } from '../shared/config/url.js';
-import { streamConfig } from '../shared/stream/config.js';
+import { orgStreamLimit, streamConfig } from '../shared/stream/config.js';
 
 const Port = z.number().int().min(0).max(65535);
 
@@ -229,7 +229,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
     }),
   },
   /** GET /v1/stream: live updates as server-sent events (ADR 034). */
-  stream: streamConfig,
+  stream: { ...streamConfig, ...orgStreamLimit },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',

@@ -53,8 +53,9 @@ export function streamRoute(http: FastifyInstance, o: StreamRouteOptions): void 
       },
       async (req: FastifyRequest, reply: FastifyReply) => {
         const { devices } = parse(StreamQuery, req.query, 'query');
-        if (o.hub.full) throw new SvError('SV_ERR_RATE_LIMITED', 'too many open streams; retry later', ['streams: at the server limit']);
         const { scope, gatewayId } = o.scope(req);
+        const refused = o.hub.refusal(scope);
+        if (refused) throw new SvError('SV_ERR_RATE_LIMITED', 'too many open streams; retry later', [refused]);
         const ctx = reply.sse;
         ctx.keepAlive();
         ctx.sendHeaders(200);

@@ -57,7 +57,17 @@ export const streamConfig = {
     kind: 'int',
     unit: 'streams',
     default: 2_000,
-    help: 'Open streams per server; past it GET /v1/stream answers 503.',
+    help: 'Open streams per server; past it GET /v1/stream answers 429.',
+  }),
+};
+
+/** The cloud's own `stream.*` key: a gateway serves one kitchen, so its server limit is the kitchen's. */
+export const orgStreamLimit = {
+  maxClientsPerOrg: opt(z.number().int().min(1).max(100_000), {
+    kind: 'int',
+    unit: 'streams',
+    default: 250,
+    help: "Open streams of one org; past it that org's GET /v1/stream answers 429 while other orgs' streams still open.",
   }),
 };
 
@@ -69,4 +79,6 @@ export interface StreamOptions {
   flushMs: number;
   maxBufferBytes: number;
   maxClients: number;
+  /** The cloud: open streams of one scope (undefined: only the server's limit). */
+  maxClientsPerOrg?: number;
 }

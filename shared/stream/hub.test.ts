@@ -2,7 +2,15 @@ import t from 'tap';
 import { StreamHub, type StreamSink } from './hub.js';
 import { SseParser } from './sse-parse.js';
 
-const OPTS = { ringSize: 5, readingIntervalMs: 1000, flushMs: 0, maxBufferBytes: 10_000, maxClients: 10, fleetReadingBytesPerSec: 0 };
+const OPTS = {
+  ringSize: 5,
+  readingIntervalMs: 1000,
+  flushMs: 0,
+  maxBufferBytes: 10_000,
+  maxClients: 10,
+  maxClientsPerOrg: 10,
+  fleetReadingBytesPerSec: 0,
+};
 const turn = () => new Promise((r) => setImmediate(r));
 
 function sink(gatewayId: string | null = null, devices: string[] | null = null) {
@@ -284,4 +292,21 @@ t.test('fleet reading budget: conflated to the latest per kit, kits in turn, not
     hub.flush();
   }
   t.equal(hub.readingBacklog, 0, 'drained');
+});
+
+t.test("one scope's streams stop at its own limit, below the server's; a detach gives the place back", async (t) => {
+  const hub = new StreamHub({ ...OPTS, maxClients: 5, maxClientsPerOrg: 2 }, () => 0);
+  t.teardown(() => hub.close());
+  const a1 = hub.attach('org-a', sink());
+  hub.attach('org-a', sink());
+  t.equal(hub.refusal('org-a'), "streams: at the org's limit (stream.maxClientsPerOrg)");
+  t.equal(hub.refusal('org-b'), null, 'another scope may still open');
+  hub.attach('org-b', sink());
+  hub.attach('org-b', sink());
+  hub.attach('org-c', sink());
+  t.equal(hub.refusal('org-d'), 'streams: at the server limit (stream.maxClients)', 'five open: the server is full for everyone');
+  a1();
+  a1();
+  t.equal(hub.refusal('org-a'), null, 'a detach (once, however often called) frees one place of its scope');
+  t.equal(hub.clients, 4);
 });

@@ -87,13 +87,15 @@ export class StreamHub {
   private seq = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private open = 0;
+  /** Open streams per scope. */
+  private readonly openIn = new Map<string, number>();
   private closed = false;
   transport: StreamTransport | undefined;
 
   constructor(
     private readonly opts: Pick<
       StreamOptions,
-      'ringSize' | 'readingIntervalMs' | 'flushMs' | 'maxBufferBytes' | 'maxClients' | 'fleetReadingBytesPerSec'
+      'ringSize' | 'readingIntervalMs' | 'flushMs' | 'maxBufferBytes' | 'maxClients' | 'maxClientsPerOrg' | 'fleetReadingBytesPerSec'
     >,
     private readonly now: () => number = Date.now,
   ) {}
@@ -102,8 +104,15 @@ export class StreamHub {
     return this.open;
   }
 
-  get full(): boolean {
-    return this.open >= this.opts.maxClients;
+  /**
+   * Why a new stream of this scope may not open (null: it may). One org's streams never take the
+   * whole server: each scope has its own limit below the server's.
+   */
+  refusal(scopeName: string): string | null {
+    if (this.open >= this.opts.maxClients) return 'streams: at the server limit (stream.maxClients)';
+    const perOrg = this.opts.maxClientsPerOrg;
+    if (perOrg !== undefined && (this.openIn.get(scopeName) ?? 0) >= perOrg) return "streams: at the org's limit (stream.maxClientsPerOrg)";
+    return null;
   }
 
   /** Readings held back by fleet reading budgets (one per kit at most, per scope). */
@@ -187,6 +196,7 @@ export class StreamHub {
     sink.write(head);
     group.sinks.add(sink);
     this.open++;
+    this.openIn.set(scopeName, (this.openIn.get(scopeName) ?? 0) + 1);
     let attached = true;
     return () => {
       if (!attached) return;
@@ -201,6 +211,9 @@ export class StreamHub {
         }
       }
       this.open--;
+      const left = (this.openIn.get(scopeName) ?? 1) - 1;
+      if (left > 0) this.openIn.set(scopeName, left);
+      else this.openIn.delete(scopeName);
     };
   }
 
