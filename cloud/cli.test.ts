@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { sousvide, startMariaDb } from '../test/harness/index.js';
+import { createGateway, createOrg } from './admin.js';
 import { hashSecret } from './auth/tokens.js';
 import { closeStores, createStores, openStores } from './stores/index.js';
 import { MIGRATIONS } from './stores/sql/migrations.js';
@@ -148,20 +149,20 @@ t.test('device move: device ids are per org; --org says which org when several h
     t.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     return r.stdout ? JSON.parse(r.stdout) : null;
   };
-  ok(['migrate']);
-  const acme = ok(['org', 'add', 'acme']).id as string;
-  const globex = ok(['org', 'add', 'globex']).id as string;
-  for (const [gw, org] of [
-    ['acme-1', 'acme'],
-    ['acme-2', 'acme'],
-    ['globex-1', 'globex'],
-    ['globex-2', 'globex'],
-  ]) {
-    ok(['gateway', 'add', gw as string, '--org', org as string]);
-  }
-  // Each org's first gateway reports a kit-1 of its own; only acme has a kit-2.
+  // The orgs and gateways through the store (the commands that make them are tested above): each
+  // org's first gateway reports a kit-1 of its own; only acme has a kit-2.
   let stores = createStores(config);
   await openStores(stores);
+  const acme = (await createOrg(stores.meta, 'acme', T0)).id;
+  const globex = (await createOrg(stores.meta, 'globex', T0)).id;
+  for (const [gw, org] of [
+    ['acme-1', acme],
+    ['acme-2', acme],
+    ['globex-1', globex],
+    ['globex-2', globex],
+  ] as const) {
+    await createGateway(stores.meta, gw, org, T0);
+  }
   t.same([...(await stores.meta.resolveDevices('acme-1', acme, [], ['kit-1', 'kit-2'], T0))], []);
   t.same([...(await stores.meta.resolveDevices('globex-1', globex, [], ['kit-1'], T0))], [], 'the same id in another org: its own kit');
   await closeStores(stores);

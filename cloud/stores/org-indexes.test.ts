@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { startMariaDb } from '../../test/harness/index.js';
 import { audit, commandResult, cook, event, T0, uid } from '../testing/fixtures.js';
-import { startServers, testConfig } from '../testing/servers.js';
+import { testConfig } from '../testing/servers.js';
 import { MySqlDriver } from './mysql/mysql-driver.js';
 import type { SqlDriver, SqlValue } from './sql/driver.js';
 import { SqlMetaStore } from './sql/meta-store.js';
@@ -108,7 +109,7 @@ t.test('embedded (SQLite)', async (t) => {
 });
 
 t.test('production (MariaDB)', async (t) => {
-  const servers = await startServers(t);
-  const d = new MySqlDriver({ url: servers.mysql.url, poolSize: 4, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 });
+  const mysql = await startMariaDb(t);
+  const d = new MySqlDriver({ url: mysql.url, poolSize: 4, connectTimeoutMs: 5000, queryTimeoutMs: 30_000 });
   await plansUseOrgIndexes(t, d, () => d.open());
 });

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { kitWithApi, startGateway } from '../testing/fixture.js';
 
-/** On a real gateway without a cloud: a 404 names what is missing. */
+/** On a real gateway without a cloud: a 404 names what is missing; a 405 what the path takes. */
+const gw = await startGateway(t, {});
+
 t.test('404s name what is missing: a dead letter id, and the relay of a gateway that runs offline', async (t) => {
-  const gw = await startGateway(t, {});
   const { api } = await kitWithApi(t, gw, 'kit-404');
   const replay = await api('POST', '/v1/dead-letters/99999/replay');
   t.equal(replay.status, 404);
@@ -23,7 +24,6 @@ t.test('404s name what is missing: a dead letter id, and the relay of a gateway 
 });
 
 t.test('a path that exists with another method: 405 with Allow, not 404', async (t) => {
-  const gw = await startGateway(t, {});
   const { api } = await kitWithApi(t, gw, 'kit-405');
   const list = await api('DELETE', '/v1/devices');
   t.equal(list.status, 405);
