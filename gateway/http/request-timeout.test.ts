@@ -23,11 +23,13 @@ function rawClient(port: number): Promise<{ socket: Socket; received: () => stri
   });
 }
 
+/** One gateway with a short request timeout for the tests that need it (kits of their own). */
+const gw = await startGateway(t, {}, { httpRequestTimeoutMs: TIMEOUT_MS });
+
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<'timed out'>((r) => setTimeout(() => r('timed out'), ms).unref())]);
 
 t.test('a body shorter than its Content-Length: 408 and the connection closed within the timeout', async (t) => {
-  const gw = await startGateway(t, {}, { httpRequestTimeoutMs: TIMEOUT_MS });
   const { token } = await kitWithApi(t, gw, 'kit-slow');
   const c = await rawClient(gw.httpPort);
   t.teardown(() => c.socket.destroy());
@@ -57,7 +59,6 @@ t.test('a body shorter than its Content-Length: 408 and the connection closed wi
 });
 
 t.test('the live stream outlives the request timeout and keeps delivering', async (t) => {
-  const gw = await startGateway(t, {}, { httpRequestTimeoutMs: TIMEOUT_MS });
   const { kit, token } = await kitWithApi(t, gw, 'kit-live');
   const c = await rawClient(gw.httpPort);
   t.teardown(() => c.socket.destroy());
@@ -79,15 +80,14 @@ t.test('the live stream outlives the request timeout and keeps delivering', asyn
 });
 
 t.test('by default: 30 s for a whole request, and the headers no longer (Node would swap the two)', async (t) => {
-  const gw = await startGateway(t, {});
-  const server = gw.gateway.http.server;
+  const plain = await startGateway(t, {});
+  const server = plain.gateway.http.server;
   t.equal(server.requestTimeout, REQUEST_TIMEOUT_MS);
   t.equal(REQUEST_TIMEOUT_MS, 30_000);
   t.ok(server.headersTimeout <= server.requestTimeout, `headersTimeout ${server.headersTimeout} ms`);
 });
 
 t.test("headers over the size limit: 431 in the API's error body, the connection closed", async (t) => {
-  const gw = await startGateway(t, {}, { httpRequestTimeoutMs: TIMEOUT_MS });
   const c = await rawClient(gw.httpPort);
   t.teardown(() => c.socket.destroy());
   c.socket.write(['GET /v1/devices HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${'x'.repeat(20_000)}`, '', ''].join('\r\n'));
