@@ -92,6 +92,11 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     ...(tls ? { https: { ...tls, ...timeouts.http } } : { http: timeouts.http }),
   }) as unknown as FastifyInstance;
   const stores = options.stores ?? createStores(config);
+  if (config.mysql.url && config.ingest.maxInFlightPerOrg >= config.mysql.poolSize)
+    log.warn(
+      { 'ingest.maxInFlightPerOrg': config.ingest.maxInFlightPerOrg, 'mysql.poolSize': config.mysql.poolSize },
+      "ingest.maxInFlightPerOrg is not below mysql.poolSize: one org's batches can hold every MySQL connection",
+    );
   const metrics = new CloudMetrics();
   const now = options.now ?? Date.now;
   const limiterRedis = rateLimitRedis(config);

@@ -85,6 +85,18 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 90,
       help: 'A device or gateway not heard from for this long is no longer online.',
     }),
+    maxInFlightPerGateway: opt(z.number().int().min(1).max(1000), {
+      kind: 'int',
+      unit: 'requests',
+      default: 8,
+      help: "Ingest requests one gateway may have open at once on this instance (its relay sends up to relay.maxInFlight); past it, 429 + Retry-After: 1.",
+    }),
+    maxInFlightPerOrg: opt(z.number().int().min(1).max(1000), {
+      kind: 'int',
+      unit: 'requests',
+      default: 8,
+      help: "Ingest requests all of one org's gateways may have open at once on this instance; keep it below mysql.poolSize so that other orgs always find a connection. Past it, 429 + Retry-After: 1.",
+    }),
     lastSeenEveryS: opt(z.number().int().min(0).max(3600), {
       kind: 'int',
       unit: 's',

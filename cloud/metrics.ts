@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type SinkName = 'influx' | 'redis' | 'mysql';
 
@@ -17,6 +17,8 @@ export class CloudMetrics {
   readonly pipelineSuccess: Counter;
   readonly foreignDevice: Counter<'reason'>;
   readonly tokenShared: Counter;
+  readonly inFlightRefused: Counter<'limit'>;
+  private inFlightNow: () => number = () => 0;
   readonly sinkSeconds: Histogram<'sink' | 'backend' | 'outcome'>;
   readonly batchSeconds: Histogram<'outcome'>;
   readonly visibleSeconds: Histogram;
@@ -48,6 +50,21 @@ export class CloudMetrics {
       labelNames: ['reason'],
       registers: r,
     });
+    this.inFlightRefused = new Counter({
+      name: 'ingest_in_flight_refused_total',
+      help: 'Ingest requests answered 429 because their gateway or org had as many open as ingest.maxInFlightPerGateway or ingest.maxInFlightPerOrg allow (label limit: that key).',
+      labelNames: ['limit'],
+      registers: r,
+    });
+    const self = this;
+    new Gauge({
+      name: 'ingest_in_flight',
+      help: 'Ingest requests open on this instance now (token verified, answer not yet written).',
+      registers: r,
+      collect() {
+        this.set(self.inFlightNow());
+      },
+    });
     const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.sinkSeconds = new Histogram({
       name: 'sink_duration_seconds',
@@ -69,5 +86,10 @@ export class CloudMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600],
       registers: r,
     });
+  }
+
+  /** Where the ingest_in_flight gauge reads its value (the ingest route's count). */
+  onInFlight(count: () => number): void {
+    this.inFlightNow = count;
   }
 }

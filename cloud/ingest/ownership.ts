@@ -50,8 +50,9 @@ export class DeviceOwnership {
     return refused;
   }
 
-  forget(): void {
-    this.owned.clear();
+  /** A moved device is asked about again on this instance (the rest of the cache stays). */
+  forget(deviceId: string): void {
+    this.owned.forget(deviceId);
   }
 }
 

@@ -28,6 +28,11 @@ export class PerGatewayDevices {
     }
   }
 
+  /** Drops one device's entries under every gateway. */
+  forget(deviceId: string): void {
+    for (const mine of this.byGateway.values()) if (mine.delete(deviceId)) this.size--;
+  }
+
   clear(): void {
     this.byGateway.clear();
     this.size = 0;

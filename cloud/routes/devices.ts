@@ -181,7 +181,7 @@ export async function deviceRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const audit = auditOf(req.principal, now(), 'device.move', id, body.reason ?? 'moved via cloud API', {});
       const moved = await stores.meta.moveDevice(scope, id, body.gateway, now(), audit);
       if (!moved) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${body.gateway} is unknown`, ['body.gateway: no such gateway']);
-      deps.pipeline.ownership.forget();
+      deps.pipeline.ownership.forget(id);
       return moved;
     },
   );

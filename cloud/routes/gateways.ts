@@ -55,7 +55,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
       const { id } = parse(IdParams, req.params, 'params');
       if (!(await stores.meta.revokeGateway(scopeOf(req.principal), id, now())))
         throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or already revoked`);
-      auth.forget();
+      auth.forget({ kind: 'gateway', id });
       await auditVia(deps, req.principal, 'gateway.revoke', { gatewayId: id });
       return reply.code(204).send();
     },

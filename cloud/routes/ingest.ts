@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SvError } from '../../shared/errors.js';
 import { TEMP_MAX_C, TEMP_MIN_C } from '../../shared/protocol/messages.js';
 import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayBatch } from '../../shared/relay/batch.js';
 import type { Principal } from '../http/auth.js';
 import { doc } from '../http/validate.js';
+import { InFlight } from '../ingest/in-flight.js';
 import { parseBatch } from '../ingest/parse.js';
 import { reportSharedToken, SharedTokenWatch } from '../ingest/shared-token.js';
 import { type RouteDeps, SECURITY } from './deps.js';
@@ -21,10 +23,26 @@ function maxTargetOf(v: string | string[] | undefined): number | undefined | nul
 export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, metrics, pipeline } = deps;
   const sharedToken = new SharedTokenWatch();
+  const inFlight = new InFlight({ perGateway: deps.config.ingest.maxInFlightPerGateway, perOrg: deps.config.ingest.maxInFlightPerOrg });
+  metrics.onInFlight(() => inFlight.count());
+  // After the token: counted until the answer is written or the connection closes (ADR 074).
+  const limitInFlight = async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = req.principal as Extract<Principal, { kind: 'gateway' }>;
+    const refused = inFlight.enter(p.id, p.orgId);
+    if (refused) {
+      metrics.inFlightRefused.inc({ limit: refused.key });
+      reply.header('retry-after', '1');
+      const whose = refused.key === 'ingest.maxInFlightPerOrg' ? "this org's gateways" : 'this gateway';
+      throw new SvError('SV_ERR_RATE_LIMITED', `too many ingest requests in flight for ${whose}; retry in 1 s`, [
+        `${refused.key}: ${refused.limit}`,
+      ]);
+    }
+    reply.raw.once('close', () => inFlight.leave(p.id, p.orgId));
+  };
   http.post(
     '/v1/ingest',
     {
-      onRequest: auth.gateway(),
+      onRequest: [auth.gateway(), limitInFlight],
       // Large batches that the gateway's JSON.stringify wrote: the repeated-key scan would cost as much as the parse.
       config: { jsonDuplicateKeys: 'skip' },
       schema: {

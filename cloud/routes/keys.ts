@@ -60,7 +60,7 @@ export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise
       const { id } = parse(IdParams, req.params, 'params');
       if (!(await stores.meta.revokeApiKey(scopeOf(req.principal), id, now())))
         throw new SvError('SV_ERR_NOT_FOUND', `API key ${id} is unknown or already revoked`);
-      auth.forget();
+      auth.forget({ kind: 'key', id });
       await auditVia(deps, req.principal, 'key.revoke', { revokedKeyId: id });
       return reply.code(204).send();
     },

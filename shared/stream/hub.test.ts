@@ -160,6 +160,38 @@ t.test("a wall clock stepped back an hour holds back neither a kit's readings no
   t.equal(hub.counters.readingsSkipped, 0);
 });
 
+t.test('the per-kit reading clocks forget kits gone quiet, and never a clock still needed', async (t) => {
+  let now = 0;
+  const hub = new StreamHub(OPTS, () => now);
+  const all = sink();
+  hub.attach('org', all);
+  for (let i = 0; i < 1000; i++) hub.publish('org', 'reading', reading(`old-${i}`, 1));
+  t.equal(hub.readingClocks, 1000);
+  // k1's clock, set at 900, lives across the swap at 1000: its reading at 1500 is still within the interval.
+  now = 900;
+  hub.publish('org', 'reading', reading('k1', 1));
+  now = 1000;
+  hub.publish('org', 'reading', reading('k2', 1));
+  now = 1500;
+  hub.publish('org', 'reading', reading('k1', 2));
+  t.equal(hub.counters.readingsSkipped, 1, "k1's second reading within the interval is skipped across a swap");
+  now = 2000;
+  hub.publish('org', 'reading', reading('k1', 3));
+  now = 3100;
+  hub.publish('org', 'reading', reading('k2', 2));
+  await turn();
+  t.same(
+    all.got.filter((m) => m.event === 'reading' && !String(m.data.deviceId).startsWith('old-')).map((m) => [m.data.deviceId, m.data.seq]),
+    [
+      ['k1', 1],
+      ['k2', 1],
+      ['k1', 3],
+      ['k2', 2],
+    ],
+  );
+  t.equal(hub.readingClocks, 2, 'the thousand kits heard from only at the start are forgotten');
+});
+
 const kits = (x: ReturnType<typeof sink>, event = 'reading') => x.got.filter((m) => m.event === event).map((m) => m.data.deviceId);
 
 t.test('?devices= streams carry their kits only (and messages about no kit); replay goes through the same filter', async (t) => {

@@ -82,8 +82,14 @@ export class StreamHub {
   /** Ids are `<instance>-<seq>`: unique across restarts and instances, so a foreign or old id is never mistaken. */
   readonly instance = randomBytes(4).toString('hex');
   private readonly scopes = new Map<string, Scope>();
-  /** Per scope: when each kit's last reading was published. */
-  private readonly lastReading = new Map<string, Map<string | null, number>>();
+  /**
+   * Per scope: when each kit's last reading was published, in two generations swapped every
+   * reading interval, so that a kit gone quiet is forgotten (it needs no clock once an interval
+   * has passed) and the clocks hold only the kits heard from lately.
+   */
+  private readingClock = new Map<string, Map<string | null, number>>();
+  private readingClockBefore = new Map<string, Map<string | null, number>>();
+  private readingClockSince = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private open = 0;
@@ -115,6 +121,13 @@ export class StreamHub {
     return null;
   }
 
+  /** Kits whose last reading time is kept (for the reading interval): those heard from in the last two intervals at most. */
+  get readingClocks(): number {
+    let n = 0;
+    for (const m of [this.readingClock, this.readingClockBefore]) for (const seen of m.values()) n += seen.size;
+    return n;
+  }
+
   /** Readings held back by fleet reading budgets (one per kit at most, per scope). */
   get readingBacklog(): number {
     let n = 0;
@@ -126,13 +139,20 @@ export class StreamHub {
   publish(scope: string, event: StreamEventName, data: { deviceId: string | null; gatewayId: string | null }): void {
     if (this.closed) return;
     if (event === 'reading' && this.opts.readingIntervalMs > 0) {
-      let seen = this.lastReading.get(scope);
+      const t = this.now();
+      // Swapped once the current generation is an interval old (or the clock stepped back): an
+      // entry is dropped only at the second swap after it was set, more than an interval later.
+      if (t - this.readingClockSince >= this.opts.readingIntervalMs || t < this.readingClockSince) {
+        this.readingClockBefore = this.readingClock;
+        this.readingClock = new Map();
+        this.readingClockSince = t;
+      }
+      let seen = this.readingClock.get(scope);
       if (seen === undefined) {
         seen = new Map();
-        this.lastReading.set(scope, seen);
+        this.readingClock.set(scope, seen);
       }
-      const t = this.now();
-      const last = seen.get(data.deviceId);
+      const last = seen.get(data.deviceId) ?? this.readingClockBefore.get(scope)?.get(data.deviceId);
       // A clock stepped back (t before the last one) does not hold a kit's readings back for the step.
       if (last !== undefined && t >= last && t - last < this.opts.readingIntervalMs) {
         this.counters.readingsSkipped++;
