@@ -89,7 +89,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       kind: 'int',
       unit: 'requests',
       default: 8,
-      help: "Ingest requests one gateway may have open at once on this instance (its relay sends up to relay.maxInFlight); past it, 429 + Retry-After: 1.",
+      help: 'Ingest requests one gateway may have open at once on this instance (its relay sends up to relay.maxInFlight); past it, 429 + Retry-After: 1.',
     }),
     maxInFlightPerOrg: opt(z.number().int().min(1).max(1000), {
       kind: 'int',

@@ -121,7 +121,8 @@ export class Authenticator {
 
   /** Drops a revoked credential's cached verification on this instance (others' entries stay: a revoke in one org costs the rest nothing). */
   forget(revoked: { kind: 'gateway' | 'key'; id: string }): void {
-    for (const [hash, hit] of this.cache) if (hit.principal.kind === revoked.kind && hit.principal.id === revoked.id) this.cache.delete(hash);
+    for (const [hash, hit] of this.cache)
+      if (hit.principal.kind === revoked.kind && hit.principal.id === revoked.id) this.cache.delete(hash);
   }
 
   /** The logged-in user of the request's session (a user removed or disabled since then: none). */
