@@ -22,6 +22,7 @@ import { errorBody, installErrorHandlers } from './http/errors.js';
 import { MemoryFailureWindow } from './http/failures.js';
 import { RedisFailureWindow } from './http/failures-redis.js';
 import { rateLimitRedis } from './http/rate-limit-redis.js';
+import { secureCookies } from './http/secure-cookies.js';
 import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
@@ -184,14 +185,16 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     return gunzip;
   });
   // Dashboard sessions (docs/adr/028-user-sessions.md): server-side, in the meta store; the cookie holds only the signed id.
-  http.register(cookie);
+  // One secret signs the session cookie and the device cookies of logins (cloud/auth/device-cookie.ts).
+  const cookieSecret = config.auth.sessionSecret ?? randomBytes(32).toString('base64url');
+  http.register(cookie, { secret: cookieSecret });
   http.register(session, {
-    secret: config.auth.sessionSecret ?? randomBytes(32).toString('base64url'),
+    secret: cookieSecret,
     cookieName: 'sv_session',
     // Secure when served over TLS (or, behind a trusted proxy, when it says the client used HTTPS).
     cookie: {
       httpOnly: true,
-      secure: tls ? true : config.http.trustProxy.length > 0 ? 'auto' : false,
+      secure: secureCookies(config),
       sameSite: 'strict',
       path: '/',
       maxAge: config.auth.sessionTtlMs,

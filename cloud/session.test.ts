@@ -132,3 +132,57 @@ t.test('200 failed logins from one address do not stop a valid session or key fr
   const lockouts = await c.cloud.stores.meta.listAudit({ orgId: org.id }, { action: 'auth.lockout' }, { limit: 5 });
   t.match(lockouts.items, [{ data: { scope: 'account', account: 'ada@example.com' } }], 'the account lockout is audited in its org');
 });
+
+t.test("device cookies: others' guesses lock an account, but not a browser that logged in to it before", async (t) => {
+  clock += 61_000; // past the failure window of the tests above: this address starts with no failures
+  const pw = 'cora has a passphrase too';
+  const cora = await createUser(
+    c.cloud.stores.meta,
+    { email: 'cora@example.com', orgId: org.id, role: 'viewer', password: pw, publicUrl: 'http://x' },
+    clock,
+  );
+  const own = sessionClient(c.base);
+  const first = await own.login('cora@example.com', pw);
+  t.equal(first.status, 200);
+  const set = first.setCookie.find((x) => x.startsWith('sv_device=')) ?? '';
+  t.match(set, /HttpOnly/);
+  t.match(set, /SameSite=Strict/);
+  t.match(set, /Path=\/v1\/auth\/login/, 'sent back to the login route only');
+  t.match(own.device, /^sv_device=[^;]+\.[^.;]+$/, 'a signed value');
+  t.equal((await own.call('POST', '/v1/auth/logout')).status, 204);
+
+  // Someone who knows only the e-mail guesses: the account locks.
+  for (let i = 0; i < 11; i++) await sessionClient(c.base).login('cora@example.com', `guess number ${i}`);
+  const stranger = await sessionClient(c.base).login('cora@example.com', pw);
+  t.equal(stranger.status, 429, 'a browser without the cookie is locked out, even with the right password');
+  t.equal((await own.login('cora@example.com', pw)).status, 200, "the owner's browser logs in");
+  t.equal((await own.call('GET', '/v1/devices')).status, 200);
+
+  // The cookie proves nothing for another account, and a forged or altered one proves nothing.
+  const borrowed = sessionClient(c.base);
+  borrowed.device = own.device;
+  for (let i = 0; i < 11; i++) await sessionClient(c.base).login('ada@example.com', `guess number ${i}`);
+  t.equal((await borrowed.login('ada@example.com', PASSWORD)).status, 429, "cora's cookie does not open ada's locked account");
+  const forged = sessionClient(c.base);
+  forged.device = `sv_device=${encodeURIComponent(`${cora.id}.AAAAAAAAAAAAAAAAAAAAAA`)}`;
+  t.equal((await forged.login('cora@example.com', pw)).status, 429, 'an unsigned cookie naming cora is worth nothing');
+  const altered = sessionClient(c.base);
+  altered.device = own.device.replace(/.(?=;|$)/, (ch) => (ch === 'A' ? 'B' : 'A'));
+  t.equal((await altered.login('cora@example.com', pw)).status, 429, 'nor a signed one altered');
+
+  // A trusted browser that guesses is counted on its own, and locked on its own.
+  const guesser = sessionClient(c.base);
+  guesser.device = own.device;
+  const own2 = sessionClient(c.base);
+  own2.device = own.device;
+  const tries: number[] = [];
+  for (let i = 0; i < 12; i++) tries.push((await guesser.login('cora@example.com', `wrong ${i}`)).status);
+  t.same(tries.slice(0, 10), Array(10).fill(401), 'its failures are 401 up to the per-account limit');
+  t.equal(tries.at(-1), 429, 'then it is locked too');
+  t.equal((await own2.login('cora@example.com', pw)).status, 429, 'and that cookie no longer opens the locked account');
+  const lockouts = await c.cloud.stores.meta.listAudit({ orgId: org.id }, { action: 'auth.lockout' }, { limit: 10 });
+  t.ok(
+    lockouts.items.some((a) => /^device:/.test(String((a.data as { account?: string }).account))),
+    "the cookie's lockout is audited in the account's org",
+  );
+});

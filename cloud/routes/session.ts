@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
+import { setDeviceCookie, trustedDevice } from '../auth/device-cookie.js';
 import { hashPassword, PASSWORD_MAX, requirePolicy, verifyPassword } from '../auth/password.js';
 import { hashSecret } from '../auth/tokens.js';
 import { Email } from '../auth/users.js';
+import { secureCookies } from '../http/secure-cookies.js';
 import { doc, parse } from '../http/validate.js';
 import { auditOf, type RouteDeps } from './deps.js';
 
@@ -31,9 +33,13 @@ export async function sessionRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     async (req, replyObj) => {
       const body = parse(LoginBody, req.body, 'body');
       const user = await users.userByEmail(body.email);
-      const account = { key: body.email, orgId: user?.orgId ?? null };
-      // An account over its failure limit is refused whatever the password (its own owner waits the window out).
-      if (await auth.accountLocked(body.email)) await auth.failed(req.ip, account);
+      // A browser that logged in to this account before (a valid device cookie, while it has not
+      // failed too often itself) is counted on its own: others' guesses do not lock it out (ADR 075).
+      const device = trustedDevice(req, user?.id);
+      const trusted = device !== null && !(await auth.accountLocked(device));
+      const account = { key: trusted ? device : body.email, orgId: user?.orgId ?? null };
+      // An account over its failure limit is refused whatever the password, except from a trusted browser.
+      if (await auth.accountLocked(account.key)) await auth.failed(req.ip, account);
       const ok = (await verifyPassword(user?.passwordHash ?? null, body.password)) && user !== null && user.disabledMs === null;
       if (!ok || !user) {
         await auth.failed(req.ip, account);
@@ -43,6 +49,7 @@ export async function sessionRoutes(http: FastifyInstance, deps: RouteDeps): Pro
       req.session.userId = user.id;
       req.session.orgId = user.orgId;
       req.session.loginMs = now();
+      setDeviceCookie(replyObj, user.id, secureCookies(deps.config));
       const org = await stores.meta.findOrg(user.orgId);
       await stores.meta.addAudit(auditOf(await auth.sessionUser(req), now(), 'user.login', null, 'dashboard login', { ip: req.ip }));
       return {

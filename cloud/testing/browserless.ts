@@ -1,12 +1,13 @@
-/** A cookie jar over fetch: what a browser keeps between calls (the session cookie), for API tests. */
+/** A cookie jar over fetch: what a browser keeps between calls (the session cookie, and the device cookie of its logins), for API tests. */
 export function sessionClient(base: string) {
   let cookie = '';
+  let device = '';
   let csrf = '';
   const call = async (method: string, path: string, body?: unknown, opts: { csrf?: boolean } = {}) => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
-        ...(cookie ? { cookie } : {}),
+        ...(cookie || device ? { cookie: [cookie, device].filter(Boolean).join('; ') } : {}),
         ...(opts.csrf !== false && csrf ? { 'x-csrf-token': csrf } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
@@ -16,6 +17,7 @@ export function sessionClient(base: string) {
     for (const c of set) {
       const [pair] = c.split(';');
       if (pair?.startsWith('sv_session=')) cookie = /Expires=Thu, 01 Jan 1970/i.test(c) || pair === 'sv_session=' ? '' : pair;
+      if (pair?.startsWith('sv_device=')) device = pair;
     }
     const text = await res.text();
     // biome-ignore lint/suspicious/noExplicitAny: test helper returns loosely typed JSON
@@ -31,6 +33,13 @@ export function sessionClient(base: string) {
     },
     set cookie(v: string) {
       cookie = v;
+    },
+    /** The device cookie (`sv_device=…`) a login gave, or ''. */
+    get device() {
+      return device;
+    },
+    set device(v: string) {
+      device = v;
     },
   };
 }
