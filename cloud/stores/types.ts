@@ -279,7 +279,6 @@ export interface AuditFilter {
 
 /** What an org admin creates through the API, each kind capped per org (the `org` config section). */
 export type OrgObjectKind = 'gateways' | 'apiKeys' | 'users' | 'channels' | 'presets';
-export const ORG_OBJECT_KINDS: readonly OrgObjectKind[] = ['gateways', 'apiKeys', 'users', 'channels', 'presets'];
 
 export interface MetaStore extends Lifecycle {
   readonly users: UserStore;
