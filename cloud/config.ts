@@ -16,6 +16,16 @@ const Cidr = z.string().refine((v) => {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }, 'must be an IP address or CIDR (e.g. 10.0.0.0/8 or fd00::/8)');
 
+/** A cap on one kind of object per org (the `org` section); `live`: what is counted. */
+function orgCap(defaultCap: number, unit: string, live: string) {
+  return opt(z.number().int().min(1).max(100_000), {
+    kind: 'int',
+    unit,
+    default: defaultCap,
+    help: `How many ${live} one org may have; creating one more through the API answers 409 (SV_ERR_ORG_LIMIT). The CLI is not limited.`,
+  });
+}
+
 /** Cloud config (docs/config.md is generated from this). With no store URLs the embedded SQLite back-end is used. */
 export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
   dataDir: opt(z.string().min(1), {
@@ -210,6 +220,15 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 10_000,
       help: 'A MySQL query not answered within this time fails and its connection is dropped.',
     }),
+  },
+  // What one org may create through the API (cloud/routes/org-limits.ts): the live objects of each
+  // kind are counted before one more is made. The CLI (the service operator) is not limited.
+  org: {
+    maxGateways: orgCap(100, 'gateways', 'gateways (not revoked)'),
+    maxApiKeys: orgCap(200, 'keys', 'API keys (not revoked)'),
+    maxUsers: orgCap(200, 'users', 'users (not disabled; an invited user counts from the invitation)'),
+    maxChannels: orgCap(20, 'channels', 'notification channels (not removed)'),
+    maxPresets: orgCap(200, 'presets', 'cook presets (not deleted)'),
   },
   // Notifications per org (cloud/notify/, docs/notifications.md): channels are set through the API.
   notify: {

@@ -18,6 +18,7 @@ export class CloudMetrics {
   readonly foreignDevice: Counter<'reason'>;
   readonly tokenShared: Counter;
   readonly inFlightRefused: Counter<'limit'>;
+  readonly orgLimitRefused: Counter<'limit'>;
   private inFlightNow: () => number = () => 0;
   readonly sinkSeconds: Histogram<'sink' | 'backend' | 'outcome'>;
   readonly batchSeconds: Histogram<'outcome'>;
@@ -53,6 +54,12 @@ export class CloudMetrics {
     this.inFlightRefused = new Counter({
       name: 'ingest_in_flight_refused_total',
       help: 'Ingest requests answered 429 because their gateway or org had as many open as ingest.maxInFlightPerGateway or ingest.maxInFlightPerOrg allow (label limit: that key).',
+      labelNames: ['limit'],
+      registers: r,
+    });
+    this.orgLimitRefused = new Counter({
+      name: 'org_limit_refused_total',
+      help: 'Creations answered 409 SV_ERR_ORG_LIMIT because the org had as many of that kind as its cap allows (label limit: the config key, e.g. org.maxGateways).',
       labelNames: ['limit'],
       registers: r,
     });

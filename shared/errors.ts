@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   SV_ERR_VALIDATION: { http: 400, text: 'request is invalid' },
   SV_ERR_BODY_TOO_LARGE: { http: 413, text: 'request body too large' },
   SV_ERR_CONFLICT: { http: 409, text: 'conflicting change' },
+  SV_ERR_ORG_LIMIT: { http: 409, text: 'the org has as many of these as it may' },
   SV_ERR_HARNESS_BINARY_MISSING: { http: 500, text: 'a service binary needed by the test harness is missing' },
   SV_ERR_NATIVE_BUILD: { http: 500, text: 'the native load generator cannot be built (C compiler or OpenSSL headers missing)' },
   SV_ERR_INTERNAL: { http: 500, text: 'internal error' },

@@ -10,6 +10,7 @@ import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditOf, auditVia, type RouteDeps, SECURITY } from './deps.js';
 import { refuseAboveGatewayTarget } from './gateway-target.js';
+import { withinOrgLimit } from './org-limits.js';
 
 /**
  * Cook presets per org, as on the gateway (shared/presets.ts): GET /v1/presets, PUT and DELETE
@@ -55,7 +56,10 @@ export async function presetRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     async (req) => {
       const { name } = parse(NameParams, req.params, 'params');
       const spec = parse(PresetSpec, req.body, 'body');
-      const preset = await stores.meta.putPreset(scopeOf(req.principal), name, spec, now());
+      const scope = scopeOf(req.principal);
+      // Only a new name is counted: replacing a preset the org has is never refused.
+      if (!(await stores.meta.getPreset(scope, name))) await withinOrgLimit(deps, scope.orgId, 'presets');
+      const preset = await stores.meta.putPreset(scope, name, spec, now());
       await auditVia(deps, req.principal, 'preset.put', { preset: name, spec });
       return preset;
     },

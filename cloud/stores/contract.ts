@@ -670,6 +670,46 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.match(await s.meta.getPreset(other, 'steak'), { spec: { targetC: 70 } }, "the other org's preset stays");
   });
 
+  t.test("meta: countLive counts one org's live objects of a kind (the org caps)", async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    const counts = async (o: Scope) =>
+      Promise.all((['gateways', 'apiKeys', 'users', 'channels', 'presets'] as const).map((k) => s.meta.countLive(o.orgId, k)));
+    t.same(await counts(S), [0, 0, 0, 0, 0], 'a new org has nothing');
+    const gws = [uid('gw').toLowerCase(), uid('gw').toLowerCase()];
+    for (const gw of gws) await s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(gw), nowMs: T0 });
+    await s.meta.revokeGateway(S, gws[0]!, T0);
+    const keys = [`key-${uid().slice(2, 14)}`, `key-${uid().slice(2, 14)}`];
+    for (const id of keys)
+      await s.meta.addApiKey({ id, keyHash: hashSecret(id), role: 'viewer', owner: 'v', orgId: S.orgId, gatewayId: null, nowMs: T0 });
+    await s.meta.revokeApiKey(S, keys[1]!, T0);
+    const email = `${uid('u').toLowerCase()}@example.com`;
+    await s.meta.users.addUser({
+      id: uid('usr'),
+      orgId: S.orgId,
+      email,
+      role: 'viewer',
+      serviceAdmin: false,
+      passwordHash: null,
+      nowMs: T0,
+    });
+    const chs = [`nch-${uid().slice(2, 14)}`, `nch-${uid().slice(2, 14)}`];
+    for (const id of chs) await s.meta.notify.addChannel(S, { id, spec: { kind: 'ntfy', url: 'https://ntfy.example/k' }, nowMs: T0 });
+    await s.meta.notify.deleteChannel(S, chs[0]!, T0);
+    await s.meta.putPreset(S, 'egg', { targetC: 63 }, T0);
+    await s.meta.putPreset(S, 'egg', { targetC: 64 }, T0 + 1);
+    await s.meta.putPreset(S, 'steak', { targetC: 56 }, T0);
+    await s.meta.putPreset(S, 'fish', { targetC: 50 }, T0);
+    await s.meta.deletePreset(S, 'fish');
+    t.same(
+      await counts(S),
+      [1, 1, 1, 1, 2],
+      'revoked gateways and keys, removed channels, deleted presets do not count; a replaced preset is one',
+    );
+    t.same(await counts(other), [0, 0, 0, 0, 0], "another org's objects are not counted");
+  });
+
   t.test('meta: notifications: queued with the batch once, by the rules; claimed once; org-scoped', async (t) => {
     const s = await make(t);
     const S = await org(s);

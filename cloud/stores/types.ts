@@ -277,6 +277,9 @@ export interface AuditFilter {
   toMs?: number;
 }
 
+/** What an org admin creates through the API, each kind capped per org (the `org` config section). */
+export type OrgObjectKind = 'gateways' | 'apiKeys' | 'users' | 'channels' | 'presets';
+
 export interface MetaStore extends Lifecycle {
   readonly users: UserStore;
   /** Notification channels and the durable delivery queue of each org (cloud/notify/). */
@@ -358,6 +361,11 @@ export interface MetaStore extends Lifecycle {
   /** Audit written by the cloud itself (control calls). */
   addAudit(row: AuditRow): Promise<void>;
   countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices' | 'dead_letters'): Promise<number>;
+  /**
+   * How many live objects of one kind the org has: gateways and API keys not revoked, users not
+   * disabled (an invited user counts from the invitation), channels and presets (deleted ones are gone).
+   */
+  countLive(orgId: string, kind: OrgObjectKind): Promise<number>;
   /**
    * Sets (spec) or clears (null) the desired cook of a known device, bumping its gateway's desired
    * version, and writes the audit row, in one transaction. Null when the device is not in the scope.

@@ -21,6 +21,7 @@ import type {
   MetaBatch,
   MetaIngestResult,
   MetaStore,
+  OrgObjectKind,
   OrgRow,
   Page,
   PageRequest,
@@ -53,6 +54,26 @@ const UPSERT = {
       version = excluded.version, spec = excluded.spec, updated_ts = excluded.updated_ts`,
   },
 } as const satisfies Record<string, Record<Dialect, string>>;
+
+/**
+ * The live objects of one kind in an org (countLive, the org caps of cloud/routes/org-limits.ts).
+ * Each count walks one org's entries of an index that leads with org_id (never another org's rows):
+ * - gateways and API keys are never deleted, only revoked (revoked_ms set): a revoked one does not
+ *   count. Through gateways_org / api_keys_org (org_id, id), each entry's row is read for revoked_ms,
+ *   so the count reads the org's revoked rows too (as many as it ever made; creating them is capped
+ *   and rate-limited);
+ * - users are never deleted; one with disabled_ms set does not count. An invited user is a row from
+ *   the invitation on, accepted or not, so it counts. Through users_org (org_id, id), rows read as above;
+ * - channels and presets are deleted outright: every row counts, and the index alone answers
+ *   (notify_channels_org (org_id, id); presets' primary key (org_id, name)).
+ */
+const LIVE_COUNT: Record<OrgObjectKind, string> = {
+  gateways: 'SELECT COUNT(*) AS c FROM gateways WHERE org_id = ? AND revoked_ms IS NULL',
+  apiKeys: 'SELECT COUNT(*) AS c FROM api_keys WHERE org_id = ? AND revoked_ms IS NULL',
+  users: 'SELECT COUNT(*) AS c FROM users WHERE org_id = ? AND disabled_ms IS NULL',
+  channels: 'SELECT COUNT(*) AS c FROM notify_channels WHERE org_id = ?',
+  presets: 'SELECT COUNT(*) AS c FROM presets WHERE org_id = ?',
+};
 
 /**
  * Devices seen by a gateway of `orgId`, `[id, seenMs]`, up to 500 a statement: a new row is the
@@ -525,6 +546,11 @@ export class SqlMetaStore implements MetaStore {
 
   async countRows(table: 'events' | 'audit' | 'command_results' | 'cooks' | 'devices' | 'dead_letters'): Promise<number> {
     const rows = await this.d.query<{ c: number }>(`SELECT COUNT(*) AS c FROM ${table}`);
+    return Number(rows[0]?.c ?? 0);
+  }
+
+  async countLive(orgId: string, kind: OrgObjectKind): Promise<number> {
+    const rows = await this.d.query<{ c: number }>(LIVE_COUNT[kind], [orgId]);
     return Number(rows[0]?.c ?? 0);
   }
 
