@@ -5,7 +5,7 @@ import { createOrg } from './admin.js';
 import { createUser } from './auth/users.js';
 import { sessionClient } from './testing/browserless.js';
 import { batch, registry, telemetry, uid } from './testing/fixtures.js';
-import { api, credentials, startCloud, testConfig } from './testing/servers.js';
+import { api, credentials, startCloud, tenant, testConfig } from './testing/servers.js';
 
 /** Users and dashboard sessions through HTTP on the embedded store: login, CSRF, logout, expiry, password change, invitation. */
 let clock = Date.now();
@@ -185,4 +185,51 @@ t.test("device cookies: others' guesses lock an account, but not a browser that 
     lockouts.items.some((a) => /^device:/.test(String((a.data as { account?: string }).account))),
     "the cookie's lockout is audited in the account's org",
   );
+});
+
+t.test('an admin removes a user: their session ends, their link dies, their e-mail can be invited again', async (t) => {
+  const pw = 'dan picks a passphrase';
+  const dan = await createUser(
+    c.cloud.stores.meta,
+    { email: 'dan@example.com', orgId: org.id, role: 'admin', password: pw, publicUrl: 'http://x' },
+    clock,
+  );
+  const s = sessionClient(c.base);
+  t.equal((await s.login('dan@example.com', pw)).status, 200);
+  const eve = await api(c.base, 'POST', '/v1/users', creds.admin, { email: 'eve@example.com', role: 'viewer' });
+  const eveToken = String(eve.body.inviteUrl).split('/invite/')[1];
+
+  const self = await s.call('DELETE', `/v1/users/${dan.id}`);
+  t.equal(self.status, 409, 'nobody removes themselves (the last admin would be gone)');
+  t.same(self.body.error.details, ['params.id: the logged-in user']);
+  const other = await tenant(c);
+  const foreign = await api(c.base, 'DELETE', `/v1/users/${dan.id}`, other.admin);
+  t.equal(foreign.status, 404, "another org's admin does not see the user");
+  t.equal((await api(c.base, 'DELETE', '/v1/users/dan', creds.admin)).status, 400, 'a malformed id');
+  t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.operator)).status, 403, 'an operator may not');
+  t.equal((await s.call('GET', '/v1/devices')).status, 200, 'none of that removed anything');
+
+  t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.admin)).status, 204);
+  t.equal((await s.call('GET', '/v1/devices')).status, 401, "dan's open session ended");
+  t.equal((await sessionClient(c.base).login('dan@example.com', pw)).status, 401, 'dan cannot log in');
+  t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.admin)).status, 404, 'removed once');
+  t.equal((await api(c.base, 'DELETE', `/v1/users/${eve.body.id}`, creds.admin)).status, 204);
+  t.equal(
+    (await api(c.base, 'POST', '/v1/auth/invite', undefined, { token: eveToken, password: 'eve has a passphrase' })).status,
+    404,
+    "a removed user's invitation no longer works",
+  );
+  const users = await api(c.base, 'GET', '/v1/users?limit=500', creds.admin);
+  t.notOk(
+    users.body.items.some((u: { email: string }) => u.email === 'dan@example.com' || u.email === 'eve@example.com'),
+    'neither is listed',
+  );
+  const again = await api(c.base, 'POST', '/v1/users', creds.admin, { email: 'dan@example.com', role: 'viewer' });
+  t.equal(again.status, 201, 'the e-mail can be invited again');
+  t.not(again.body.id, dan.id, 'as a new user');
+  const trail = await c.cloud.stores.meta.listAudit({ orgId: org.id }, { action: 'user.remove' }, { limit: 5 });
+  const byUser = new Map(trail.items.map((a) => [(a.data as { removedUserId: string }).removedUserId, a]));
+  t.equal(trail.items.length, 2, 'each removal is audited once');
+  t.match(byUser.get(dan.id), { data: { email: 'dan@example.com', removedRole: 'admin' } });
+  t.match(byUser.get(eve.body.id), { data: { email: 'eve@example.com', removedRole: 'viewer' } });
 });

@@ -17,8 +17,7 @@ import type { RouteDeps } from './deps.js';
 const LIMITS: Record<OrgObjectKind, { key: keyof CloudConfig['org']; noun: string; free: string }> = {
   gateways: { key: 'maxGateways', noun: 'gateways', free: 'revoke one first' },
   apiKeys: { key: 'maxApiKeys', noun: 'API keys', free: 'revoke one first' },
-  // Neither the API nor the CLI removes or disables a user yet: only a higher cap makes room.
-  users: { key: 'maxUsers', noun: 'users', free: 'the service operator can raise it' },
+  users: { key: 'maxUsers', noun: 'users', free: 'remove one first' },
   channels: { key: 'maxChannels', noun: 'notification channels', free: 'remove one first' },
   presets: { key: 'maxPresets', noun: 'cook presets', free: 'delete one first' },
 };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { SvError } from '../../shared/errors.js';
 import { createOrg } from '../admin.js';
 import { createUser, Email } from '../auth/users.js';
 import { scopeOf } from '../http/auth.js';
@@ -14,6 +15,7 @@ const OrgBody = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and "-", 2–63 characters'),
 });
 const SESSION_OR_KEY = [...SECURITY, { session: [] }];
+const IdParams = z.strictObject({ id: z.string().regex(/^usr-[0-9a-f]{12}$/, 'a user id (usr-…)') });
 
 /** The org's members (org admin) and the orgs themselves (service admin). */
 export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -59,6 +61,35 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const created = await createUser(stores.meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl() }, now());
       await auditVia(deps, req.principal, 'user.add', { newUserId: created.id, email: body.email, newRole: body.role });
       return reply.code(201).send(created);
+    },
+  );
+
+  http.delete(
+    '/v1/users/:id',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: 'Remove a user from the org: their sessions end, their invitation dies, their e-mail may be invited again. Role: admin',
+        tags: ['users'],
+        security: SESSION_OR_KEY,
+        params: doc(IdParams),
+      },
+    },
+    async (req, reply) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const p = req.principal;
+      if (p?.kind === 'user' && p.id === id)
+        throw new SvError('SV_ERR_CONFLICT', 'you cannot remove yourself; another admin of the org can', ['params.id: the logged-in user']);
+      const scope = scopeOf(p);
+      const target = await stores.meta.users.userById(id);
+      if (!target || target.orgId !== scope.orgId)
+        throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      if (target.serviceAdmin && !(p?.kind === 'user' && p.serviceAdmin))
+        throw new SvError('SV_ERR_FORBIDDEN', 'only a service admin can remove a service admin', ['principal.role: not a service admin']);
+      const removed = await stores.meta.users.removeUser(scope, id);
+      if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      await auditVia(deps, p, 'user.remove', { removedUserId: id, email: removed.email, removedRole: removed.role });
+      return reply.code(204).send();
     },
   );
 

@@ -710,6 +710,49 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same(await counts(other), [0, 0, 0, 0, 0], "another org's objects are not counted");
   });
 
+  t.test('meta: removeUser takes an org user with its invitations and sessions, and nothing of another', async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    const add = async (o: Scope) => {
+      const id = `usr-${uid().slice(2, 14)}`;
+      await s.meta.users.addUser({
+        id,
+        orgId: o.orgId,
+        email: `${id}@example.com`,
+        role: 'viewer',
+        serviceAdmin: false,
+        passwordHash: null,
+        nowMs: T0,
+      });
+      await s.meta.users.addInvite({
+        tokenHash: hashSecret(`inv-${id}`),
+        userId: id,
+        orgId: o.orgId,
+        nowMs: T0,
+        expiresMs: T0 + 86_400_000,
+      });
+      await s.meta.users.setSession({
+        idHash: hashSecret(`ses-${id}`),
+        userId: id,
+        orgId: o.orgId,
+        expiresMs: T0 + 86_400_000,
+        data: '{}',
+      });
+      return id;
+    };
+    const [mine, theirs] = [await add(S), await add(other)];
+    t.equal(await s.meta.users.removeUser(S, theirs), null, "another org's user is not the org's to remove");
+    t.match(await s.meta.users.removeUser(S, mine), { id: mine, email: `${mine}@example.com`, role: 'viewer' });
+    t.equal(await s.meta.users.userById(mine), null, 'gone');
+    t.equal(await s.meta.users.peekInvite(hashSecret(`inv-${mine}`), T0), null, 'with its invitation');
+    t.equal(await s.meta.users.getSession(hashSecret(`ses-${mine}`), T0), null, 'and its session');
+    t.equal(await s.meta.users.removeUser(S, mine), null, 'once');
+    t.match(await s.meta.users.userById(theirs), { id: theirs }, "the other org's user stays");
+    t.equal(await s.meta.users.peekInvite(hashSecret(`inv-${theirs}`), T0), theirs, 'with its invitation');
+    t.not(await s.meta.users.getSession(hashSecret(`ses-${theirs}`), T0), null, 'and its session');
+  });
+
   t.test('meta: notifications: queued with the batch once, by the rules; claimed once; org-scoped', async (t) => {
     const s = await make(t);
     const S = await org(s);

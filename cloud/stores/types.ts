@@ -428,6 +428,11 @@ export interface UserStore {
   /** With the password hash: for the login check only. */
   userByEmail(email: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
   userById(id: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
+  /**
+   * Removes an org's user with its invitations and sessions, in one transaction; the removed row,
+   * or null when the org has no such user. Its e-mail may be invited again (audit rows keep it).
+   */
+  removeUser(scope: Scope, id: string): Promise<UserRow | null>;
   listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
   setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
   addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;

@@ -121,6 +121,17 @@ export class SqlUserStore implements UserStore {
     ]);
   }
 
+  async removeUser(scope: Scope, id: string): Promise<UserRow | null> {
+    return this.d.tx(async (d) => {
+      const rows = await d.query('SELECT * FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
+      if (!rows[0]) return null;
+      await d.run('DELETE FROM invites WHERE user_id = ?', [id]);
+      await d.run('DELETE FROM sessions WHERE user_id = ?', [id]);
+      await d.run('DELETE FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
+      return publicRow(userRow(rows[0]));
+    });
+  }
+
   async destroySession(idHash: string): Promise<void> {
     await this.d.run('DELETE FROM sessions WHERE id_hash = ?', [idHash]);
   }
