@@ -10,6 +10,7 @@ import { ChannelLanes } from '../../shared/notify/lanes.js';
 import { reminderDue } from '../../shared/notify/rules.js';
 import type { CloudConfig } from '../config.js';
 import type { DueDelivery, MetaStore } from '../stores/types.js';
+import { PerOrgBudget, roundRobinByOrg } from './by-org.js';
 import { CHANNEL_KINDS, type ChannelSpec } from './channel-spec.js';
 import { gatewayOfflineNotification, OFFLINE_LOOKBACK_MS } from './gateway-offline.js';
 import { checkSmtpHost, guardedFetch } from './target-guard.js';
@@ -29,6 +30,11 @@ const PER_LANE = 10;
 
 /** Critical alarms raised longer ago than this no longer remind (a week of reminders is enough to be heard). */
 const REMINDER_LOOKBACK_MS = 7 * 24 * 3_600_000;
+/**
+ * Notifications one org may queue in one check (every 30 s): the rest wait for the next, so one
+ * org's mass outage or pile of open alarms never holds back another org's (by-org.ts).
+ */
+const PER_ORG_CHECK = 100;
 
 /**
  * The cloud's notifications: a delivery worker over the durable queue in the meta store, and the
@@ -154,9 +160,12 @@ export class CloudNotifier {
     const now = this.now();
     const silentSince = now - this.config.notify.gatewayOfflineMin * 60_000;
     const silent = await this.meta.notify.silentGateways(silentSince, silentSince - OFFLINE_LOOKBACK_MS);
+    const budget = new PerOrgBudget(PER_ORG_CHECK);
     let queued = 0;
-    for (const gw of silent) {
+    for (const gw of roundRobinByOrg(silent)) {
+      if (!budget.has(gw.orgId)) continue;
       const n = await this.meta.notify.enqueueOnce(gw.orgId, gw.id, gatewayOfflineNotification(gw, now), now);
+      budget.spend(gw.orgId, n);
       if (n > 0) this.log.info({ gatewayId: gw.id, orgId: gw.orgId, lastSeenMs: gw.lastSeenMs }, 'gateway offline: notified');
       queued += n;
     }
@@ -172,10 +181,14 @@ export class CloudNotifier {
   async checkReminders(): Promise<number> {
     const now = this.now();
     const repeatMs = this.config.notify.repeatMin * 60_000;
+    const budget = new PerOrgBudget(PER_ORG_CHECK);
     let queued = 0;
-    for (const a of await this.meta.notify.openCriticalAlarms(now - REMINDER_LOOKBACK_MS)) {
-      const due = reminderDue(a.first, a.raisedAt, now, repeatMs);
-      if (due) queued += await this.meta.notify.enqueueOnce(a.orgId, a.gatewayId, due, now);
+    for (const a of roundRobinByOrg(await this.meta.notify.openCriticalAlarms(now - REMINDER_LOOKBACK_MS))) {
+      const due = budget.has(a.orgId) ? reminderDue(a.first, a.raisedAt, now, repeatMs) : null;
+      if (!due) continue;
+      const n = await this.meta.notify.enqueueOnce(a.orgId, a.gatewayId, due, now);
+      budget.spend(a.orgId, n);
+      queued += n;
     }
     if (queued > 0) this.kick();
     return queued;
