@@ -1,5 +1,5 @@
 import t from 'tap';
-import { alarm, batch, event, uid } from '../testing/fixtures.js';
+import { alarm, batch, event } from '../testing/fixtures.js';
 import { api, startCloud, tenant, testConfig } from '../testing/servers.js';
 import { PerOrgBudget, roundRobinByOrg } from './by-org.js';
 
