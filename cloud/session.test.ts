@@ -15,11 +15,10 @@ const creds = await credentials(c, org.id);
 const kit = uid('kit').toLowerCase();
 await api(c.base, 'POST', '/v1/ingest', creds.gateway.token, batch([registry([kit]), telemetry(kit, 1, 1)]));
 const PASSWORD = 'a long enough passphrase 7';
-const made = await createUser(
-  c.cloud.stores.meta,
-  { email: 'Ada@Example.com', orgId: org.id, role: 'operator', password: PASSWORD, publicUrl: 'http://x' },
-  clock,
-);
+/** A user of the test org with a password set (no invitation). */
+const member = (email: string, role: string, password: string) =>
+  createUser(c.cloud.stores.meta, { email, orgId: org.id, role, password, publicUrl: 'http://x' }, clock);
+const made = await member('Ada@Example.com', 'operator', PASSWORD);
 
 t.test('login: wrong password refused, the right one sets an httpOnly SameSite=Strict session cookie', async (t) => {
   const s = sessionClient(c.base);
@@ -136,11 +135,7 @@ t.test('200 failed logins from one address do not stop a valid session or key fr
 t.test("device cookies: others' guesses lock an account, but not a browser that logged in to it before", async (t) => {
   clock += 61_000; // past the failure window of the tests above: this address starts with no failures
   const pw = 'cora has a passphrase too';
-  const cora = await createUser(
-    c.cloud.stores.meta,
-    { email: 'cora@example.com', orgId: org.id, role: 'viewer', password: pw, publicUrl: 'http://x' },
-    clock,
-  );
+  const cora = await member('cora@example.com', 'viewer', pw);
   const own = sessionClient(c.base);
   const first = await own.login('cora@example.com', pw);
   t.equal(first.status, 200);
@@ -189,11 +184,7 @@ t.test("device cookies: others' guesses lock an account, but not a browser that 
 
 t.test('an admin removes a user: their session ends, their link dies, their e-mail can be invited again', async (t) => {
   const pw = 'dan picks a passphrase';
-  const dan = await createUser(
-    c.cloud.stores.meta,
-    { email: 'dan@example.com', orgId: org.id, role: 'admin', password: pw, publicUrl: 'http://x' },
-    clock,
-  );
+  const dan = await member('dan@example.com', 'admin', pw);
   const s = sessionClient(c.base);
   t.equal((await s.login('dan@example.com', pw)).status, 200);
   const eve = await api(c.base, 'POST', '/v1/users', creds.admin, { email: 'eve@example.com', role: 'viewer' });

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import t from 'tap';
+import { waitFor } from '../../test/harness/index.js';
 import { createGateway } from '../admin.js';
 import { DEFAULT_ORG } from '../stores/types.js';
 import { batch, T0, telemetry, uid } from '../testing/fixtures.js';
@@ -62,13 +63,16 @@ function heldIngest(base: string, token: string, body: unknown) {
 }
 
 /** Resolves once the cloud counts `n` ingest requests open (its metrics), so that the next one meets the cap. */
-async function inFlightReaches(base: string, key: string, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const text = (await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text()) as string;
-    if (new RegExp(`^ingest_in_flight ${n}$`, 'm').test(text)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`the cloud never counted ${n} ingest requests in flight`);
+function inFlightReaches(base: string, key: string, n: number): Promise<true> {
+  return waitFor(
+    `${n} ingest requests in flight`,
+    async () => {
+      const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
+      return new RegExp(`^ingest_in_flight ${n}$`, 'm').test(text) ? true : undefined;
+    },
+    30_000,
+    20,
+  );
 }
 
 t.test('through HTTP: past its caps an org gets 429 naming the cap, and another org is served', async (t) => {
