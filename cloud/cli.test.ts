@@ -139,6 +139,23 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.equal(cli(['cloud', 'key', 'revoke', key.id, ...dir]).status, 1, 'already revoked');
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 0);
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 1, 'already revoked');
+
+  t.match(JSON.parse(cli(['cloud', 'user', 'remove', 'Cook@acme.test', '--json', ...dir]).stdout), {
+    id: user.id,
+    email: 'cook@acme.test',
+    orgId: org.id,
+    removed: true,
+  });
+  const again = cli(['cloud', 'user', 'remove', 'cook@acme.test', '--json', ...dir]);
+  t.equal(again.status, 1, 'removed once');
+  t.match(JSON.parse(again.stderr).error, { code: 'SV_ERR_NOT_FOUND', details: ['email: no such user'] });
+  const after = createStores(config);
+  await openStores(after);
+  t.equal(await after.meta.users.userByEmail('cook@acme.test'), null, 'the user is gone');
+  t.match(await after.meta.users.userByEmail('chef@acme.test'), { orgId: org.id }, 'the org keeps its other user');
+  const trail = await after.meta.listAudit({ orgId: org.id }, { action: 'user.remove' }, { limit: 5 });
+  t.match(trail.items, [{ data: { removedUserId: user.id, email: 'cook@acme.test', via: 'cli' } }], "audited in the user's org");
+  await closeStores(after);
 });
 
 t.test('device move: device ids are per org; --org says which org when several have the id', async (t) => {

@@ -317,7 +317,7 @@ const publicUrl = (config: CloudConfig) => config.http.publicUrl ?? `http://loca
 const userAdmin: Command = {
   name: 'user',
   summary: 'Manage dashboard users: each belongs to one org, with a role.',
-  usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin]',
+  usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin] | remove <email>',
   subcommands: [
     {
       name: 'add',
@@ -345,6 +345,32 @@ const userAdmin: Command = {
           u,
           u.inviteUrl ? `user ${email} created; the invitation link (works once, 7 days):\n${u.inviteUrl}` : `user ${email} created`,
         );
+      },
+    },
+    {
+      name: 'remove',
+      args: 1,
+      summary: 'Remove a user: their sessions end, their invitation dies, the e-mail may be invited again (audited).',
+      usage: 'sousvide cloud user remove <email> [--json]',
+      config: cloudConfig,
+      async run(ctx) {
+        const email = one(ctx, 'sousvide cloud user remove <email>', 'email').trim().toLowerCase();
+        const removed = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
+          const u = await meta.users.userByEmail(email);
+          const row = u ? await meta.users.removeUser({ orgId: u.orgId }, u.id) : null;
+          if (!row) return null;
+          const audit = admin.auditOf(null, Date.now(), 'user.remove', null, 'removed via CLI', {
+            removedUserId: row.id,
+            email: row.email,
+            removedRole: row.role,
+            via: 'cli',
+            user: ctx.env.USER ?? null,
+          });
+          await meta.addAudit({ ...audit, orgId: row.orgId });
+          return row;
+        });
+        if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
+        return print(ctx, { id: removed.id, email: removed.email, orgId: removed.orgId, removed: true }, `user ${email} removed`);
       },
     },
   ],
