@@ -74,6 +74,9 @@ export async function runCloudBench(o: CloudBenchOptions): Promise<Run[]> {
           'mysql.url': mysql.directUrl,
           'ingest.sinkTimeoutMs': 30_000,
           'rateLimit.gatewayPerMin': 1_000_000,
+          // One gateway sends every batch: its in-flight caps (ADR 074) must not refuse the bench's own concurrency.
+          'ingest.maxInFlightPerGateway': o.concurrency,
+          'ingest.maxInFlightPerOrg': o.concurrency,
         },
       });
       const stores = onlySinks(createStores(config), sinks);

@@ -70,7 +70,7 @@ export const benchCloudConfig = defineConfig(
   {
     batches: intOption(1, MAX, { default: 60, help: 'Batches per run.' }),
     batchSize: intOption(1, MAX, { default: 1000, help: 'Telemetry points per batch.' }),
-    concurrency: intOption(1, MAX, { default: 4, help: 'Batches in flight.' }),
+    concurrency: intOption(1, 1000, { default: 4, help: 'Batches in flight.' }),
     devices: intOption(0, MAX, {
       default: 0,
       help: "Kits a batch's points are spread over, round-robin; 0 = one point per kit, as in a fleet's relay batch (each kit reports once a second, a batch leaves every 250 ms).",
