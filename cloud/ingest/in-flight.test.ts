@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import t from 'tap';
 import { waitFor } from '../../test/harness/index.js';
 import { createGateway } from '../admin.js';
@@ -122,4 +123,59 @@ t.test('through HTTP: past its caps an org gets 429 naming the cap, and another 
   const metrics = await (await fetch(`${c.base}/metrics`, { headers: { authorization: `Bearer ${a.viewer}` } })).text();
   t.match(metrics, /ingest_in_flight_refused_total\{limit="ingest.maxInFlightPerGateway"\} 1/);
   t.match(metrics, /ingest_in_flight_refused_total\{limit="ingest.maxInFlightPerOrg"\} 1/);
+});
+
+/** A raw connection (the tests below need what fetch does not do: leave mid-request, pipeline). */
+async function rawConnection(base: string) {
+  const s = connect(Number(new URL(base).port), '127.0.0.1');
+  s.on('error', () => {});
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}
+const ingestHead = (token: string, length: number) =>
+  `POST /v1/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+
+t.test('a client that leaves while its token is still being checked holds no place', async (t) => {
+  const c = await startCloud(t, testConfig(t, undefined, 'inflight-gone', { 'ingest.maxInFlightPerGateway': 2 }));
+  const a = await credentials(c);
+  // An injected fault: a slow meta store (a busy MySQL pool), so the token check outlasts the client.
+  const meta = c.cloud.stores.meta;
+  const lookup = meta.gatewayByTokenHash.bind(meta);
+  let answered = 0;
+  meta.gatewayByTokenHash = async (hash) => {
+    await new Promise((r) => setTimeout(r, 300));
+    const g = await lookup(hash);
+    answered++;
+    return g;
+  };
+  const body = JSON.stringify(batch([telemetry('kit-x', 1, 1)]));
+  for (let i = 0; i < 2; i++) {
+    const s = await rawConnection(c.base);
+    s.write(`${ingestHead(a.gateway.token, body.length)}${body.slice(0, 5)}`);
+    setTimeout(() => s.destroy(), 50); // the relay's own timeout, say
+  }
+  await waitFor('both token checks', async () => (answered >= 2 ? true : undefined));
+  meta.gatewayByTokenHash = lookup;
+  await inFlightReaches(c.base, a.viewer, 0);
+  for (const seq of [2, 3])
+    t.equal((await api(c.base, 'POST', '/v1/ingest', a.gateway.token, batch([telemetry('kit-x', 1, seq)]))).status, 200);
+  const held = [heldIngest(c.base, a.gateway.token, batch([telemetry('kit-x', 1, 4)])), heldIngest(c.base, a.gateway.token, batch([]))];
+  await inFlightReaches(c.base, a.viewer, 2);
+  t.equal((await api(c.base, 'POST', '/v1/ingest', a.gateway.token, batch([]))).status, 429, 'both places are the held ones');
+  for (const h of held) h.abort();
+});
+
+t.test('a pipelined request queued behind another answer frees its place when the connection drops', async (t) => {
+  const c = await startCloud(t, testConfig(t, undefined, 'inflight-pipe'));
+  const a = await credentials(c);
+  const body = JSON.stringify(batch([telemetry('kit-p', 1, 1)]));
+  const s = await rawConnection(c.base);
+  // The stream's answer never ends: the ingest answer waits behind it on this connection.
+  s.write(
+    `GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${a.viewer}\r\n\r\n${ingestHead(a.gateway.token, body.length)}${body}`,
+  );
+  await inFlightReaches(c.base, a.viewer, 1);
+  s.destroy();
+  await inFlightReaches(c.base, a.viewer, 0);
+  t.pass('nothing is counted once the connection is gone');
 });

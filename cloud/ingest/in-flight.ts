@@ -1,7 +1,7 @@
 /**
  * How many ingest requests each gateway and each org has open on this instance, so that one org's
  * flood of concurrent batches cannot hold every meta-store connection while other orgs wait
- * (docs/adr/074-ingest-in-flight.md). A request counts from the moment its token is verified, body
+ * (docs/adr/074-ingest-in-flight-per-gateway-and-org.md). A request counts from the moment its token is verified, body
  * upload included, until its answer is written or its connection closes. Pure: the route hook
  * enters and leaves.
  */

@@ -19,6 +19,32 @@ function maxTargetOf(v: string | string[] | undefined): number | undefined | nul
   return n >= TEMP_MIN_C && n <= TEMP_MAX_C ? n : null;
 }
 
+/**
+ * Calls `release` exactly once, when the request is over: its answer written, or its connection
+ * gone. The response's `close` alone is not enough: a client that left while the token was being
+ * checked closed before this runs, and a pipelined request still queued behind another answer
+ * never gets its response's `close` when the socket dies; the socket's `close` covers both.
+ */
+function releaseOnce(req: FastifyRequest, reply: FastifyReply, release: () => void): void {
+  const socket = req.raw.socket;
+  if (reply.raw.destroyed || socket.destroyed) {
+    release();
+    return;
+  }
+  // A flag, not only off(): the socket's close emits the response's close, and a listener removed
+  // during an emit is still called by that emit.
+  let released = false;
+  const done = () => {
+    reply.raw.off('close', done);
+    socket.off('close', done);
+    if (released) return;
+    released = true;
+    release();
+  };
+  reply.raw.once('close', done);
+  socket.once('close', done);
+}
+
 /** `POST /v1/ingest`: a gateway's relay batch (shared/relay/batch.ts); 200 only when every sink committed. */
 export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, metrics, pipeline } = deps;
@@ -37,7 +63,7 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
         `${refused.key}: ${refused.limit}`,
       ]);
     }
-    reply.raw.once('close', () => inFlight.leave(p.id, p.orgId));
+    releaseOnce(req, reply, () => inFlight.leave(p.id, p.orgId));
   };
   http.post(
     '/v1/ingest',
