@@ -10,7 +10,7 @@ import { ChannelLanes } from '../../shared/notify/lanes.js';
 import { reminderDue } from '../../shared/notify/rules.js';
 import type { CloudConfig } from '../config.js';
 import type { DueDelivery, MetaStore } from '../stores/types.js';
-import { PerOrgBudget, roundRobinByOrg } from './by-org.js';
+import { OrgTurns, PerOrgBudget } from './by-org.js';
 import { CHANNEL_KINDS, type ChannelSpec } from './channel-spec.js';
 import { gatewayOfflineNotification, OFFLINE_LOOKBACK_MS } from './gateway-offline.js';
 import { checkSmtpHost, guardedFetch } from './target-guard.js';
@@ -23,6 +23,8 @@ export interface NotifierOptions {
   offlineCheckMs?: number;
   /** How long a claimed delivery is this instance's before another may try it (longer than one send). */
   leaseMs?: number;
+  /** Notifications one org may queue in one check (tests; default PER_ORG_CHECK). */
+  perOrgCheck?: number;
 }
 
 /** A channel's rows a lane takes at a time (then the next pass gives it the rest). */
@@ -58,6 +60,10 @@ export class CloudNotifier {
   /** Refuses private targets unless notify.allowPrivateTargets (target-guard.ts). */
   private readonly fetch: typeof fetch | undefined;
 
+  /** Where each org's rows start in the next check (by-org.ts). */
+  private readonly offlineTurns = new OrgTurns();
+  private readonly reminderTurns = new OrgTurns();
+  private readonly perOrgCheck: number;
   constructor(
     private readonly meta: MetaStore,
     private readonly config: CloudConfig,
@@ -67,6 +73,7 @@ export class CloudNotifier {
     private readonly opts: NotifierOptions = {},
   ) {
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.perOrgCheck = opts.perOrgCheck ?? PER_ORG_CHECK;
     this.lanes = new ChannelLanes(
       (_, rows) => this.sendAll(rows),
       () => {
@@ -160,15 +167,16 @@ export class CloudNotifier {
     const now = this.now();
     const silentSince = now - this.config.notify.gatewayOfflineMin * 60_000;
     const silent = await this.meta.notify.silentGateways(silentSince, silentSince - OFFLINE_LOOKBACK_MS);
-    const budget = new PerOrgBudget(PER_ORG_CHECK);
+    const budget = new PerOrgBudget(this.perOrgCheck);
     let queued = 0;
-    for (const gw of roundRobinByOrg(silent)) {
-      if (!budget.has(gw.orgId)) continue;
+    for (const gw of this.offlineTurns.order(silent)) {
+      if (!budget.take(gw.orgId)) continue;
       const n = await this.meta.notify.enqueueOnce(gw.orgId, gw.id, gatewayOfflineNotification(gw, now), now);
-      budget.spend(gw.orgId, n);
+      if (n > 0) budget.queuedOne(gw.orgId);
       if (n > 0) this.log.info({ gatewayId: gw.id, orgId: gw.orgId, lastSeenMs: gw.lastSeenMs }, 'gateway offline: notified');
       queued += n;
     }
+    budget.advance(this.offlineTurns);
     if (queued > 0) this.kick();
     return queued;
   }
@@ -181,15 +189,17 @@ export class CloudNotifier {
   async checkReminders(): Promise<number> {
     const now = this.now();
     const repeatMs = this.config.notify.repeatMin * 60_000;
-    const budget = new PerOrgBudget(PER_ORG_CHECK);
+    const budget = new PerOrgBudget(this.perOrgCheck);
     let queued = 0;
-    for (const a of roundRobinByOrg(await this.meta.notify.openCriticalAlarms(now - REMINDER_LOOKBACK_MS))) {
-      const due = budget.has(a.orgId) ? reminderDue(a.first, a.raisedAt, now, repeatMs) : null;
+    for (const a of this.reminderTurns.order(await this.meta.notify.openCriticalAlarms(now - REMINDER_LOOKBACK_MS))) {
+      if (!budget.take(a.orgId)) continue;
+      const due = reminderDue(a.first, a.raisedAt, now, repeatMs);
       if (!due) continue;
       const n = await this.meta.notify.enqueueOnce(a.orgId, a.gatewayId, due, now);
-      budget.spend(a.orgId, n);
+      if (n > 0) budget.queuedOne(a.orgId);
       queued += n;
     }
+    budget.advance(this.reminderTurns);
     if (queued > 0) this.kick();
     return queued;
   }

@@ -62,8 +62,9 @@ const UPSERT = {
  *   count. Through gateways_org / api_keys_org (org_id, id), each entry's row is read for revoked_ms,
  *   so the count reads the org's revoked rows too (as many as it ever made; creating them is capped
  *   and rate-limited);
- * - users are never deleted; one with disabled_ms set does not count. An invited user is a row from
- *   the invitation on, accepted or not, so it counts. Through users_org (org_id, id), rows read as above;
+ * - users are removed outright (removeUser); one with disabled_ms set (nothing sets it today) does
+ *   not count. An invited user is a row from the invitation on, accepted or not, so it counts.
+ *   Through users_org (org_id, id), rows read as above;
  * - channels and presets are deleted outright: every row counts, and the index alone answers
  *   (notify_channels_org (org_id, id); presets' primary key (org_id, name)).
  */
