@@ -198,9 +198,19 @@ t.test('an admin removes a user: their session ends, their link dies, their e-ma
   t.equal(foreign.status, 404, "another org's admin does not see the user");
   t.equal((await api(c.base, 'DELETE', '/v1/users/dan', creds.admin)).status, 400, 'a malformed id');
   t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.operator)).status, 403, 'an operator may not');
+  const limited = await api(c.base, 'POST', '/v1/keys', creds.admin, { role: 'admin', owner: 'gw-admin', gateway: creds.gateway.id });
+  t.equal(limited.status, 201);
+  const byLimited = await api(c.base, 'DELETE', `/v1/users/${dan.id}`, limited.body.key);
+  t.equal(byLimited.status, 403, "an admin key limited to one gateway manages no org's users");
+  t.same(byLimited.body.error.details, ['key: limited to one gateway']);
+  t.equal((await api(c.base, 'POST', '/v1/users', limited.body.key, { email: 'x@example.com', role: 'admin' })).status, 403, 'nor invites');
+  const last = await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.admin);
+  t.equal(last.status, 409, "the org's only admin is not removed");
+  t.same(last.body.error.details, ['params.id: the only admin of the org']);
   t.equal((await s.call('GET', '/v1/devices')).status, 200, 'none of that removed anything');
+  await member('fay@example.com', 'admin', 'fay has her own passphrase');
 
-  t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.admin)).status, 204);
+  t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.admin)).status, 204, 'with another admin, dan goes');
   t.equal((await s.call('GET', '/v1/devices')).status, 401, "dan's open session ended");
   t.equal((await sessionClient(c.base).login('dan@example.com', pw)).status, 401, 'dan cannot log in');
   t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, creds.admin)).status, 404, 'removed once');

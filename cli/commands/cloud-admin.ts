@@ -358,6 +358,10 @@ const userAdmin: Command = {
         const removed = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
           const u = await meta.users.userByEmail(email);
           const row = u ? await meta.users.removeUser({ orgId: u.orgId }, u.id) : null;
+          if (row === 'last-admin')
+            throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add another admin first`, [
+              'email: the only admin of the org',
+            ]);
           if (!row) return null;
           const audit = admin.auditOf(null, Date.now(), 'user.remove', null, 'removed via CLI', {
             removedUserId: row.id,

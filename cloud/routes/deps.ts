@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
+import { SvError } from '../../shared/errors.js';
 import { newId } from '../auth/tokens.js';
 import type { CloudConfig } from '../config.js';
 import type { Authenticator, Principal } from '../http/auth.js';
 import type { IngestPipeline } from '../ingest/pipeline.js';
 import type { CloudMetrics } from '../metrics.js';
 import type { CloudNotifier } from '../notify/notifier.js';
-import { type AlarmRow, type AuditRow, DEFAULT_ORG, type Stores } from '../stores/types.js';
+import { type AlarmRow, type AuditRow, DEFAULT_ORG, type Scope, type Stores } from '../stores/types.js';
 
 /** What the route plugins share; built once in app.ts. */
 export interface RouteDeps {
@@ -51,6 +52,13 @@ export function auditOf(
 }
 
 export const SECURITY = [{ bearer: [] }];
+
+/** The scope of an org-wide resource (`what`: channels, users): a key limited to one gateway gets 403. */
+export function orgWide(s: Scope, what: string): Scope {
+  if (s.gatewayId)
+    throw new SvError('SV_ERR_FORBIDDEN', `${what} belong to the org, not to one gateway's key`, ['key: limited to one gateway']);
+  return s;
+}
 
 /** Control calls that do not name a device are audited too, attributed to the key's owner. */
 export async function auditVia(deps: RouteDeps, principal: Principal | null, action: string, data: Record<string, unknown>): Promise<void> {

@@ -9,7 +9,7 @@ import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/v
 import { ChannelSpec, channelView } from '../notify/channel-spec.js';
 import { privateLiteral } from '../notify/target-guard.js';
 import type { Scope } from '../stores/types.js';
-import { auditVia, type RouteDeps, SECURITY } from './deps.js';
+import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { withinOrgLimit } from './org-limits.js';
 
 const ChannelId = z.string().regex(/^nch-[0-9a-f]{12}$/, 'a channel id (nch-…)');
@@ -25,13 +25,7 @@ const TestBody = z.strictObject({ channel: ChannelId.optional() });
 const SESSION_OR_KEY = [...SECURITY, { session: [] }];
 
 /** Channels are the org's: a key limited to one gateway manages none. */
-function orgScope(s: Scope): Scope {
-  if (s.gatewayId)
-    throw new SvError('SV_ERR_FORBIDDEN', "notification channels belong to the org, not to one gateway's key", [
-      'key: limited to one gateway',
-    ]);
-  return s;
-}
+const orgScope = (s: Scope): Scope => orgWide(s, 'notification channels');
 
 /**
  * The org's notification channels (webhook, ntfy, e-mail) and its last delivery attempts

@@ -6,7 +6,7 @@ import { createUser, Email } from '../auth/users.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
-import { auditVia, type RouteDeps, SECURITY } from './deps.js';
+import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { withinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -35,7 +35,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     },
     async (req) => {
       const q = parse(ListQuery, req.query, 'query');
-      const page = await stores.meta.users.listUsers(scopeOf(req.principal), {
+      const page = await stores.meta.users.listUsers(orgWide(scopeOf(req.principal), 'users'), {
         limit: q.limit,
         after: decodeCursor(q.cursor, CURSOR.byId),
       });
@@ -56,7 +56,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     },
     async (req, reply) => {
       const body = parse(UserBody, req.body, 'body');
-      const orgId = scopeOf(req.principal).orgId;
+      const orgId = orgWide(scopeOf(req.principal), 'users').orgId;
       await withinOrgLimit(deps, orgId, 'users');
       const created = await createUser(stores.meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl() }, now());
       await auditVia(deps, req.principal, 'user.add', { newUserId: created.id, email: body.email, newRole: body.role });
@@ -80,7 +80,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const p = req.principal;
       if (p?.kind === 'user' && p.id === id)
         throw new SvError('SV_ERR_CONFLICT', 'you cannot remove yourself; another admin of the org can', ['params.id: the logged-in user']);
-      const scope = scopeOf(p);
+      const scope = orgWide(scopeOf(p), 'users');
       const target = await stores.meta.users.userById(id);
       if (!target || target.orgId !== scope.orgId)
         throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
@@ -88,6 +88,10 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
         throw new SvError('SV_ERR_FORBIDDEN', 'only a service admin can remove a service admin', ['principal.role: not a service admin']);
       const removed = await stores.meta.users.removeUser(scope, id);
       if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      if (removed === 'last-admin')
+        throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite another admin first", [
+          'params.id: the only admin of the org',
+        ]);
       await auditVia(deps, p, 'user.remove', { removedUserId: id, email: removed.email, removedRole: removed.role });
       return reply.code(204).send();
     },

@@ -748,6 +748,18 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.users.peekInvite(hashSecret(`inv-${mine}`), T0), null, 'with its invitation');
     t.equal(await s.meta.users.getSession(hashSecret(`ses-${mine}`), T0), null, 'and its session');
     t.equal(await s.meta.users.removeUser(S, mine), null, 'once');
+    const boss = `usr-${uid().slice(2, 14)}`;
+    await s.meta.users.addUser({
+      id: boss,
+      orgId: S.orgId,
+      email: `${boss}@example.com`,
+      role: 'admin',
+      serviceAdmin: false,
+      passwordHash: null,
+      nowMs: T0,
+    });
+    t.equal(await s.meta.users.removeUser(S, boss), 'last-admin', "the org's only admin stays");
+    t.match(await s.meta.users.userById(boss), { id: boss });
     t.match(await s.meta.users.userById(theirs), { id: theirs }, "the other org's user stays");
     t.equal(await s.meta.users.peekInvite(hashSecret(`inv-${theirs}`), T0), theirs, 'with its invitation');
     t.not(await s.meta.users.getSession(hashSecret(`ses-${theirs}`), T0), null, 'and its session');

@@ -430,9 +430,10 @@ export interface UserStore {
   userById(id: string): Promise<(UserRow & { passwordHash: string | null }) | null>;
   /**
    * Removes an org's user with its invitations and sessions, in one transaction; the removed row,
-   * or null when the org has no such user. Its e-mail may be invited again (audit rows keep it).
+   * null when the org has no such user, or 'last-admin' (nothing removed) when the user is the
+   * org's only admin. Its e-mail may be invited again (audit rows keep it).
    */
-  removeUser(scope: Scope, id: string): Promise<UserRow | null>;
+  removeUser(scope: Scope, id: string): Promise<UserRow | 'last-admin' | null>;
   listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
   setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
   addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;

@@ -192,6 +192,18 @@ t.test('the per-kit reading clocks forget kits gone quiet, and never a clock sti
   t.equal(hub.readingClocks, 2, 'the thousand kits heard from only at the start are forgotten');
 });
 
+t.test('a clock stepped back a moment keeps the reading clocks still within their interval', async (t) => {
+  let now = 0;
+  const hub = new StreamHub(OPTS, () => now);
+  hub.attach('org', sink());
+  hub.publish('org', 'reading', reading('k', 1));
+  now = 1000;
+  hub.publish('org', 'reading', reading('other', 1)); // a swap: k's clock is in the older generation
+  now = 999;
+  hub.publish('org', 'reading', reading('k', 2));
+  t.equal(hub.counters.readingsSkipped, 1, "k's reading 999 ms after its last is skipped, step or not");
+});
+
 const kits = (x: ReturnType<typeof sink>, event = 'reading') => x.got.filter((m) => m.event === event).map((m) => m.data.deviceId);
 
 t.test('?devices= streams carry their kits only (and messages about no kit); replay goes through the same filter', async (t) => {

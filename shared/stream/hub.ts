@@ -140,9 +140,11 @@ export class StreamHub {
     if (this.closed) return;
     if (event === 'reading' && this.opts.readingIntervalMs > 0) {
       const t = this.now();
-      // Swapped once the current generation is an interval old (or the clock stepped back): an
-      // entry is dropped only at the second swap after it was set, more than an interval later.
-      if (t - this.readingClockSince >= this.opts.readingIntervalMs || t < this.readingClockSince) {
+      // Swapped once the current generation is an interval old: an entry is dropped only at the
+      // second swap after it was set, more than an interval later. A clock stepped back only moves
+      // the generation's start (a swap then could drop clocks still within their interval).
+      if (t < this.readingClockSince) this.readingClockSince = t;
+      else if (t - this.readingClockSince >= this.opts.readingIntervalMs) {
         this.readingClockBefore = this.readingClock;
         this.readingClock = new Map();
         this.readingClockSince = t;
