@@ -151,17 +151,30 @@ export class SqlNotifyStore implements NotifyStore {
 
   async sealAtRest(): Promise<{ sealed: number; plain: number }> {
     const rows = await this.d.query<{ id: string; config: string }>(`SELECT id, config FROM notify_channels WHERE config LIKE '{%'`);
-    if (this.key === null) return { sealed: 0, plain: rows.length };
+    if (this.key === null || rows.length === 0) return { sealed: 0, plain: rows.length };
+    const key = this.key;
+    const sqlite = this.d.dialect === 'sqlite';
+    // SQLite keeps a replaced value in the page's free space and in the WAL's older frames: zero it
+    // (secure_delete) and empty the WAL, so that the file no longer holds the plain config.
+    // MariaDB's own files (undo log, binary log) and any dump taken before are the operator's (ADR 076).
+    if (sqlite) await this.d.query('PRAGMA secure_delete = ON');
     let sealed = 0;
-    for (const r of rows) {
-      const old = String(r.config);
-      if (isSealed(old)) continue;
-      const next = seal(old, this.key, String(r.id));
-      // Conditional on the old value: another instance that sealed it first leaves nothing to do.
-      const done = await this.d.run('UPDATE notify_channels SET config = ? WHERE id = ? AND config = ?', [next, String(r.id), old]);
-      sealed += done.affected;
+    try {
+      for (const r of rows) {
+        const old = String(r.config);
+        if (isSealed(old)) continue;
+        const next = seal(old, key, String(r.id));
+        // Conditional on the old value: another instance that sealed it first leaves nothing to do.
+        const done = await this.d.run('UPDATE notify_channels SET config = ? WHERE id = ? AND config = ?', [next, String(r.id), old]);
+        sealed += done.affected;
+      }
+    } finally {
+      if (sqlite) {
+        await this.d.query('PRAGMA secure_delete = OFF');
+        await this.d.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      }
     }
-    return { sealed, plain: rows.length - sealed };
+    return { sealed, plain: 0 }; // the rest another instance sealed meanwhile
   }
 
   async listChannels(scope: Scope, page: PageRequest): Promise<Page<ChannelRow>> {
