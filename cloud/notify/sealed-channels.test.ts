@@ -101,7 +101,11 @@ t.test('a store written without the key is sealed at the next start with it; a w
       (x: { notification: { id: string }; lastError: string | null }) => x.notification.id === r.body.id && x.lastError,
     );
   });
-  t.match(failed, { state: 'pending', attempts: 1 }, 'retried by the policy');
+  t.equal(failed.state, 'pending', 'retried by the policy');
+  t.ok(failed.attempts >= 1);
+  const email = list.body.items.find((x: { kind: string }) => x.kind === 'email');
+  t.match(email, { sealed: true, url: '(sealed: notify.secretsKey missing or wrong)' }, 'the e-mail channel too');
+  t.notOk(JSON.stringify(list.body).includes(smtpPass));
   t.match(failed.lastError, /notify\.secretsKey/, 'the reason names notify.secretsKey');
   t.equal((await api(w.base, 'GET', '/healthz')).status, 200, 'the cloud still answers');
 });
