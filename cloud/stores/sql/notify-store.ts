@@ -32,10 +32,17 @@ type Row = Record<string, unknown>;
  * so that one such channel never fails an org's list or the delivery worker.
  */
 export function readConfig(key: Buffer | null, channelId: string, stored: unknown): { spec: ChannelSpec } | { unreadable: string } {
+  let json: string;
   try {
-    return { spec: JSON.parse(open(String(stored), key, channelId)) as ChannelSpec };
+    json = open(String(stored), key, channelId);
   } catch (err) {
     return { unreadable: (err as Error).message };
+  }
+  try {
+    return { spec: JSON.parse(json) as ChannelSpec };
+  } catch {
+    // Not the parser's message: it quotes the text, which holds the secret.
+    return { unreadable: `channel ${channelId}'s config is not valid JSON` };
   }
 }
 
