@@ -275,6 +275,14 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     async start() {
       await openStores(stores);
       started = true;
+      // ADR 076: with notify.secretsKey set, channel configs still plain are sealed once; without it, a warning.
+      const atRest = await stores.meta.notify.sealAtRest();
+      if (atRest.sealed > 0) log.info({ channels: atRest.sealed }, 'notification channel configs sealed at rest (notify.secretsKey)');
+      if (atRest.plain > 0)
+        log.warn(
+          { channels: atRest.plain },
+          'notification channel configs are stored as given: set notify.secretsKey to seal them at rest',
+        );
       notifier.start();
       await stream.start();
       await limiterRedis?.client

@@ -258,6 +258,11 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       unit: 'path',
       help: "CA certificate (PEM) that private SMTP servers' certificates are verified with; unset = the system's CAs.",
     }),
+    secretsKey: opt(z.string().min(32).optional(), {
+      kind: 'string',
+      secret: true,
+      help: "Encrypts the orgs' notification channel configs (webhook secrets, ntfy and SMTP passwords) at rest in the meta store (AES-256-GCM; at least 32 characters; the same on every instance). Unset = stored as given (a warning at start when the store holds channels).",
+    }),
   },
   /** GET /v1/stream: live updates as server-sent events (ADR 034). */
   stream: { ...streamConfig, ...orgStreamLimit },

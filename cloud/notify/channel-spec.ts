@@ -31,21 +31,33 @@ export type ChannelSpec = z.output<typeof ChannelSpec>;
 export type ChannelKind = ChannelSpec['kind'];
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['webhook', 'ntfy', 'email'];
 
+/**
+ * A stored channel. `spec` is null when its config is sealed (ADR 076) and does not open
+ * (notify.secretsKey unset or wrong): `unreadable` says so; the row is still listed, so that one
+ * such channel never fails the org's whole list.
+ */
 export interface ChannelRow {
   id: string;
   orgId: string;
-  spec: ChannelSpec;
+  kind: ChannelKind;
+  spec: ChannelSpec | null;
+  unreadable?: string;
   createdMs: number;
 }
+
+/** Shown in place of the URL of a channel whose sealed config does not open. */
+export const SEALED_URL = '(sealed: notify.secretsKey missing or wrong)';
 
 /** What the API answers about a channel: never the secret, never a password. */
 export type ChannelView =
   | { id: string; kind: 'webhook'; url: string; secretSet: boolean; createdMs: number }
   | { id: string; kind: 'ntfy'; url: string; createdMs: number }
-  | { id: string; kind: 'email'; smtpUrl: string; to: string[]; createdMs: number };
+  | { id: string; kind: 'email'; smtpUrl: string; to: string[]; createdMs: number }
+  | { id: string; kind: ChannelKind; url: string; sealed: true; createdMs: number };
 
 export function channelView(c: ChannelRow): ChannelView {
   const s = c.spec;
+  if (s === null) return { id: c.id, kind: c.kind, url: SEALED_URL, sealed: true, createdMs: c.createdMs };
   if (s.kind === 'webhook')
     return { id: c.id, kind: s.kind, url: withoutPassword(s.url), secretSet: s.secret.length > 0, createdMs: c.createdMs };
   if (s.kind === 'ntfy') return { id: c.id, kind: s.kind, url: withoutPassword(s.url), createdMs: c.createdMs };

@@ -230,7 +230,10 @@ export class CloudNotifier {
 
   private async attempt(d: DueDelivery): Promise<void> {
     let error: string | null = null;
-    if (d.channel === null) error = 'channel removed';
+    // A sealed config that does not open (ADR 076): the delivery fails with the reason (it names
+    // notify.secretsKey) and is retried by the policy, so a key put right in time still delivers it.
+    if (d.unreadable !== undefined) error = d.unreadable;
+    else if (d.channel === null) error = 'channel removed';
     else {
       const channel = this.channelFor(d.channel);
       try {
@@ -251,7 +254,7 @@ export class CloudNotifier {
         'notification not delivered',
       );
     }
-    const policy = d.channel === null ? { ...this.retry, maxAttempts: 1 } : this.retry;
+    const policy = d.channel === null && d.unreadable === undefined ? { ...this.retry, maxAttempts: 1 } : this.retry;
     await this.meta.notify.recordAttempt(afterAttempt(d, error, this.now(), policy));
   }
 

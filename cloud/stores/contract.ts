@@ -765,6 +765,20 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.not(await s.meta.users.getSession(hashSecret(`ses-${theirs}`), T0), null, 'and its session');
   });
 
+  t.test('meta: notification channels read back as given, sealed or not; sealing at rest is idempotent (ADR 076)', async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const spec = { kind: 'webhook' as const, url: 'https://hook.example/x', secret: 'whsec-contract-0123456789' };
+    const ch = await s.meta.notify.addChannel(S, { id: `nch-${uid().slice(2, 14)}`, spec, nowMs: T0 });
+    t.match(await s.meta.notify.getChannel(S, ch.id), { id: ch.id, kind: 'webhook', spec }, 'read back');
+    const once = await s.meta.notify.sealAtRest();
+    const twice = await s.meta.notify.sealAtRest();
+    t.equal(twice.sealed, 0, 'a second pass seals nothing');
+    t.equal(twice.plain, once.plain, 'and leaves as many plain as the first (all with a key, none without)');
+    t.match(await s.meta.notify.getChannel(S, ch.id), { spec }, 'still read back');
+    t.match((await s.meta.notify.listChannels(S, { limit: 10 })).items, [{ id: ch.id, spec }]);
+  });
+
   t.test('meta: notifications: queued with the batch once, by the rules; claimed once; org-scoped', async (t) => {
     const s = await make(t);
     const S = await org(s);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SvError } from '../../shared/errors.js';
 import type { CloudConfig } from '../config.js';
+import { channelKey } from '../notify/sealed-config.js';
 import { InfluxTelemetryStore } from './influx/influx-store.js';
 import { MySqlDriver } from './mysql/mysql-driver.js';
 import { RedisStateStore } from './redis/redis-store.js';
@@ -34,7 +35,9 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         createDb: config.influx.createDb,
       })
     : new SqliteTelemetryStore(embedded());
-  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config) : new SqlMetaStore(embedded());
+  const meta = config.mysql.url
+    ? mysqlMeta(config.mysql.url, config)
+    : new SqlMetaStore(embedded(), undefined, channelKey(config.notify.secretsKey));
   const state = config.redis.url
     ? new RedisStateStore({
         url: config.redis.url,
@@ -54,7 +57,7 @@ function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
     connectTimeoutMs: config.mysql.connectTimeoutMs,
     queryTimeoutMs: config.mysql.queryTimeoutMs,
   });
-  return new SqlMetaStore(mysql, () => mysql.open());
+  return new SqlMetaStore(mysql, () => mysql.open(), channelKey(config.notify.secretsKey));
 }
 
 /**
@@ -70,7 +73,7 @@ export function createMetaStore(config: CloudConfig, options: { create: boolean 
     const m = `no cloud store at ${resolve(config.dataDir)} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)`;
     throw new SvError('SV_ERR_NO_STORE', m, [`dataDir: ${m}`]);
   }
-  return new SqlMetaStore(new SqliteDriver(file));
+  return new SqlMetaStore(new SqliteDriver(file), undefined, channelKey(config.notify.secretsKey));
 }
 
 /** Opens in a stated order (meta first: it holds the schema and the credentials); migrates. */

@@ -6,7 +6,8 @@ import type { Stores } from './types.js';
 
 /** The store contract on the production back-end: private InfluxDB, Redis and MariaDB (test/harness). */
 const servers = await startServers(t);
-const config = testConfig(t, servers, 'contract');
+// With notify.secretsKey: here the channel configs are sealed in MariaDB (embedded.test.ts: stored as given).
+const config = testConfig(t, servers, 'contract', { 'notify.secretsKey': 'contract-test-key-0123456789abcdef' });
 let shared: Stores | undefined;
 t.teardown(async () => {
   if (shared) await closeStores(shared);

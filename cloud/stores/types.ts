@@ -468,7 +468,10 @@ export interface DeliveryRow {
   notification: Notification;
 }
 
-/** A pending delivery that is due, with its channel's spec (null: the channel was removed). */
+/**
+ * A pending delivery that is due, with its channel's spec (null: the channel was removed, or its
+ * sealed config does not open: then `unreadable` says why, naming notify.secretsKey).
+ */
 export interface DueDelivery {
   delivery: number;
   orgId: string;
@@ -478,6 +481,7 @@ export interface DueDelivery {
   nextTs: number;
   notification: Notification;
   channel: ChannelSpec | null;
+  unreadable?: string;
 }
 
 export interface SilentGateway {
@@ -516,6 +520,12 @@ export interface NotifyStore {
   openCriticalAlarms(notBeforeMs: number): Promise<OpenCriticalAlarm[]>;
   /** Service level: queues `n` for the org's channels unless a notification with its id exists (the claim). */
   enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number>;
+  /**
+   * At start (ADR 076): with notify.secretsKey set, seals the channel configs still stored as plain
+   * JSON (each row's UPDATE is conditional on its old value: two instances starting together seal
+   * it once); without it, only counts them. `plain`: the rows left plain.
+   */
+  sealAtRest(): Promise<{ sealed: number; plain: number }>;
 }
 
 export interface OpenCriticalAlarm {

@@ -242,7 +242,9 @@ export interface NotificationsApi {
 export type NotifyChannel =
   | { id: string; kind: 'webhook'; url: string; secretSet: boolean; createdMs: number }
   | { id: string; kind: 'ntfy'; url: string; createdMs: number }
-  | { id: string; kind: 'email'; smtpUrl: string; to: string[]; createdMs: number };
+  | { id: string; kind: 'email'; smtpUrl: string; to: string[]; createdMs: number }
+  /** Its config is sealed and the cloud cannot open it (notify.secretsKey missing or wrong: ADR 076). */
+  | { id: string; kind: 'webhook' | 'ntfy' | 'email'; url: string; sealed: true; createdMs: number };
 
 export type NewChannel =
   | { kind: 'webhook'; url: string; secret: string }

@@ -99,10 +99,12 @@ export class SqlMetaStore implements MetaStore {
   constructor(
     private readonly d: SqlDriver,
     private readonly onOpen: () => Promise<void> = async () => {},
+    /** notify.secretsKey derived (cloud/notify/sealed-config.ts): channel configs sealed at rest; null = as given. */
+    notifyKey: Buffer | null = null,
   ) {
     this.backend = d.dialect;
     this.users = new SqlUserStore(d);
-    this.notify = new SqlNotifyStore(d);
+    this.notify = new SqlNotifyStore(d, notifyKey);
   }
 
   async open(): Promise<void> {

@@ -1,7 +1,8 @@
 import type { AttemptResult } from '../../../shared/notify/backoff.js';
 import type { NotifiableEvent, Notification } from '../../../shared/notify/message.js';
 import { notificationFor } from '../../../shared/notify/rules.js';
-import type { ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
+import type { ChannelKind, ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
+import { isSealed, open, seal } from '../../notify/sealed-config.js';
 import type {
   DeliveryFilter,
   DeliveryRow,
@@ -24,8 +25,38 @@ export const NOTIFY_MAX_EVENT_AGE_MS = 6 * 3_600_000;
 
 type Row = Record<string, unknown>;
 
-function channelRow(r: Row): ChannelRow {
-  return { id: String(r.id), orgId: String(r.org_id), spec: JSON.parse(String(r.config)) as ChannelSpec, createdMs: Number(r.created_ms) };
+/**
+ * The one read of a stored `config` (ADR 076): plain JSON as it is, a sealed value opened with the
+ * key. One that does not open (notify.secretsKey unset or wrong) is not thrown: the caller keeps
+ * the row (listed as sealed; its deliveries fail with the reason and are retried by the policy),
+ * so that one such channel never fails an org's list or the delivery worker.
+ */
+export function readConfig(key: Buffer | null, channelId: string, stored: unknown): { spec: ChannelSpec } | { unreadable: string } {
+  let json: string;
+  try {
+    json = open(String(stored), key, channelId);
+  } catch (err) {
+    return { unreadable: (err as Error).message };
+  }
+  try {
+    return { spec: JSON.parse(json) as ChannelSpec };
+  } catch {
+    // Not the parser's message: it quotes the text, which holds the secret.
+    return { unreadable: `channel ${channelId}'s config is not valid JSON` };
+  }
+}
+
+/** The one write of a `config`: sealed when notify.secretsKey is set. */
+export function writeConfig(key: Buffer | null, channelId: string, spec: ChannelSpec): string {
+  const json = JSON.stringify(spec);
+  return key === null ? json : seal(json, key, channelId);
+}
+
+function channelRow(r: Row, key: Buffer | null): ChannelRow {
+  const id = String(r.id);
+  const read = readConfig(key, id, r.config);
+  const base = { id, orgId: String(r.org_id), kind: String(r.kind) as ChannelKind, createdMs: Number(r.created_ms) };
+  return 'spec' in read ? { ...base, spec: read.spec } : { ...base, spec: null, unreadable: read.unreadable };
 }
 
 type OrgChannel = { id: string; kind: string };
@@ -108,17 +139,49 @@ export async function enqueueForEvents(
 
 /** Channels and the delivery queue of each org (Scope first), and the delivery worker's service-level reads. */
 export class SqlNotifyStore implements NotifyStore {
-  constructor(private readonly d: SqlDriver) {}
+  /** `key`: notify.secretsKey derived (sealed-config.ts channelKey); null = configs stored as given. */
+  constructor(
+    private readonly d: SqlDriver,
+    private readonly key: Buffer | null = null,
+  ) {}
 
   async addChannel(scope: Scope, c: { id: string; spec: ChannelSpec; nowMs: number }): Promise<ChannelRow> {
     await this.d.run('INSERT INTO notify_channels (id, org_id, kind, config, created_ms) VALUES (?, ?, ?, ?, ?)', [
       c.id,
       scope.orgId,
       c.spec.kind,
-      JSON.stringify(c.spec),
+      writeConfig(this.key, c.id, c.spec),
       c.nowMs,
     ]);
-    return { id: c.id, orgId: scope.orgId, spec: c.spec, createdMs: c.nowMs };
+    return { id: c.id, orgId: scope.orgId, kind: c.spec.kind, spec: c.spec, createdMs: c.nowMs };
+  }
+
+  async sealAtRest(): Promise<{ sealed: number; plain: number }> {
+    const rows = await this.d.query<{ id: string; config: string }>(`SELECT id, config FROM notify_channels WHERE config LIKE '{%'`);
+    if (this.key === null || rows.length === 0) return { sealed: 0, plain: rows.length };
+    const key = this.key;
+    const sqlite = this.d.dialect === 'sqlite';
+    // SQLite keeps a replaced value in the page's free space and in the WAL's older frames: zero it
+    // (secure_delete) and empty the WAL, so that the file no longer holds the plain config.
+    // MariaDB's own files (undo log, binary log) and any dump taken before are the operator's (ADR 076).
+    if (sqlite) await this.d.query('PRAGMA secure_delete = ON');
+    let sealed = 0;
+    try {
+      for (const r of rows) {
+        const old = String(r.config);
+        if (isSealed(old)) continue;
+        const next = seal(old, key, String(r.id));
+        // Conditional on the old value: another instance that sealed it first leaves nothing to do.
+        const done = await this.d.run('UPDATE notify_channels SET config = ? WHERE id = ? AND config = ?', [next, String(r.id), old]);
+        sealed += done.affected;
+      }
+    } finally {
+      if (sqlite) {
+        await this.d.query('PRAGMA secure_delete = OFF');
+        await this.d.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      }
+    }
+    return { sealed, plain: 0 }; // the rest another instance sealed meanwhile
   }
 
   async listChannels(scope: Scope, page: PageRequest): Promise<Page<ChannelRow>> {
@@ -129,12 +192,16 @@ export class SqlNotifyStore implements NotifyStore {
       params.push(String(page.after[0]));
     }
     const rows = await this.d.query(`SELECT * FROM notify_channels WHERE org_id = ?${cursor} ORDER BY id LIMIT ${page.limit + 1}`, params);
-    return paged(rows.map(channelRow), page.limit, (c) => [c.id]);
+    return paged(
+      rows.map((r) => channelRow(r, this.key)),
+      page.limit,
+      (c) => [c.id],
+    );
   }
 
   async getChannel(scope: Scope, id: string): Promise<ChannelRow | null> {
     const rows = await this.d.query('SELECT * FROM notify_channels WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-    return rows[0] ? channelRow(rows[0]) : null;
+    return rows[0] ? channelRow(rows[0], this.key) : null;
   }
 
   async deleteChannel(scope: Scope, id: string, nowMs: number): Promise<boolean> {
@@ -205,16 +272,21 @@ export class SqlNotifyStore implements NotifyStore {
        WHERE d.state = 'pending' AND d.next_ts <= ?${except} ORDER BY d.next_ts, d.id LIMIT ${Math.trunc(limit)}`,
       [nowMs, ...exceptChannels],
     );
-    return rows.map((r) => ({
-      delivery: Number(r.id),
-      orgId: String(r.org_id),
-      channelId: String(r.channel_id),
-      kind: String(r.kind),
-      attempts: Number(r.attempts),
-      nextTs: Number(r.next_ts),
-      notification: JSON.parse(String(r.body)) as Notification,
-      channel: r.config === null || r.config === undefined ? null : (JSON.parse(String(r.config)) as ChannelSpec),
-    }));
+    return rows.map((r): DueDelivery => {
+      const channelId = String(r.channel_id);
+      const read = r.config === null || r.config === undefined ? null : readConfig(this.key, channelId, r.config);
+      return {
+        delivery: Number(r.id),
+        orgId: String(r.org_id),
+        channelId,
+        kind: String(r.kind),
+        attempts: Number(r.attempts),
+        nextTs: Number(r.next_ts),
+        notification: JSON.parse(String(r.body)) as Notification,
+        channel: read !== null && 'spec' in read ? read.spec : null,
+        ...(read !== null && 'unreadable' in read ? { unreadable: read.unreadable } : {}),
+      };
+    });
   }
 
   async claimDelivery(delivery: number, seenNextTs: number, leaseUntil: number): Promise<boolean> {

@@ -78,11 +78,13 @@ export function channelsSection(ctx: Ctx, api: ChannelsApi, changed: () => void)
   const test = h('button', { type: 'button', id: 'channel-test' }, 'Send a test notification');
   test.addEventListener('click', () => void act('Test notification queued: see its attempts below.', () => api.test()));
   const target = (c: NotifyChannel) =>
-    c.kind === 'email'
-      ? `${c.to.join(', ')} via ${c.smtpUrl}`
-      : c.kind === 'webhook'
-        ? `${c.url} (secret ${c.secretSet ? 'set' : 'missing'})`
-        : c.url;
+    'sealed' in c
+      ? c.url
+      : c.kind === 'email'
+        ? `${c.to.join(', ')} via ${c.smtpUrl}`
+        : c.kind === 'webhook'
+          ? `${c.url} (secret ${c.secretSet ? 'set' : 'missing'})`
+          : c.url;
   const line = (c: NotifyChannel) =>
     h(
       'tr',
