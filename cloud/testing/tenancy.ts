@@ -55,6 +55,7 @@ export async function seedOrg(c: RunningCloud, creds: Creds) {
     email,
     password,
     inviteUrl: invited.body.inviteUrl as string,
+    invitedId: invited.body.id as string,
     preset,
     channelId: channel.body.id as string,
   };
@@ -349,6 +350,7 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
           notFound(t, admin.send('POST', '/v1/keys', { role: 'admin', owner: 'mallory', gateway: B.gateway.id }), "a key on B's gateway"),
       },
       { route: 'DELETE /v1/keys/{id}', run: (t) => notFound(t, admin.send('DELETE', `/v1/keys/${b.keyId}`), 'revoke key') },
+      { route: 'DELETE /v1/users/{id}', run: (t) => notFound(t, admin.send('DELETE', `/v1/users/${b.invitedId}`), 'remove user') },
       {
         route: 'POST /v1/ingest',
         run: async (t) => {
