@@ -6,7 +6,7 @@ import { createGateway } from '../admin.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
-import { withinOrgLimit } from './org-limits.js';
+import { createWithinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const CreateBody = z.strictObject({ name: DeviceId });
@@ -44,8 +44,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     async (req, reply) => {
       const { name } = parse(CreateBody, req.body, 'body');
       const orgId = scopeOf(req.principal).orgId;
-      await withinOrgLimit(deps, orgId, 'gateways');
-      const created = await createGateway(stores.meta, name, orgId, now());
+      const created = await createWithinOrgLimit(deps, orgId, 'gateways', (meta) => createGateway(meta, name, orgId, now()));
       await auditVia(deps, req.principal, 'gateway.add', { gatewayId: created.id });
       return reply.code(201).send(created);
     },

@@ -7,7 +7,7 @@ import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
-import { withinOrgLimit } from './org-limits.js';
+import { createWithinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const CreateBody = z.strictObject({
@@ -48,8 +48,9 @@ export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise
       const gatewayId = scope.gatewayId ?? body.gateway ?? null;
       if (scope.gatewayId && body.gateway && body.gateway !== scope.gatewayId)
         throw new SvError('SV_ERR_FORBIDDEN', 'this key is limited to one gateway', [`body.gateway: must be ${scope.gatewayId}`]);
-      await withinOrgLimit(deps, scope.orgId, 'apiKeys');
-      const created = await createApiKey(stores.meta, { role: body.role, owner: body.owner, orgId: scope.orgId, gatewayId }, now());
+      const created = await createWithinOrgLimit(deps, scope.orgId, 'apiKeys', (meta) =>
+        createApiKey(meta, { role: body.role, owner: body.owner, orgId: scope.orgId, gatewayId }, now()),
+      );
       await auditVia(deps, req.principal, 'key.add', { keyId: created.id, newRole: created.role, owner: body.owner });
       return reply.code(201).send(created);
     },

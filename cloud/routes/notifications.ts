@@ -10,7 +10,7 @@ import { ChannelSpec, channelView } from '../notify/channel-spec.js';
 import { privateLiteral } from '../notify/target-guard.js';
 import type { Scope } from '../stores/types.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
-import { withinOrgLimit } from './org-limits.js';
+import { createWithinOrgLimit } from './org-limits.js';
 
 const ChannelId = z.string().regex(/^nch-[0-9a-f]{12}$/, 'a channel id (nch-…)');
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -72,8 +72,9 @@ export async function notificationRoutes(http: FastifyInstance, deps: RouteDeps)
       if (refused)
         throw new SvError('SV_ERR_VALIDATION', 'invalid body', [`body.${field}: ${refused}; not allowed (notify.allowPrivateTargets)`]);
       const scope = orgScope(scopeOf(req.principal));
-      await withinOrgLimit(deps, scope.orgId, 'channels');
-      const row = await stores.meta.notify.addChannel(scope, { id: newId('nch'), spec, nowMs: now() });
+      const row = await createWithinOrgLimit(deps, scope.orgId, 'channels', (meta) =>
+        meta.notify.addChannel(scope, { id: newId('nch'), spec, nowMs: now() }),
+      );
       const view = channelView(row);
       await auditVia(deps, req.principal, 'notify.channel.add', { channelId: row.id, kind: spec.kind });
       return reply.code(201).send(view);

@@ -1,6 +1,6 @@
 import { SvError } from '../../shared/errors.js';
 import type { CloudConfig } from '../config.js';
-import type { OrgObjectKind } from '../stores/types.js';
+import type { MetaStore, OrgObjectKind } from '../stores/types.js';
 import type { RouteDeps } from './deps.js';
 
 /**
@@ -9,10 +9,9 @@ import type { RouteDeps } from './deps.js';
  * without a cap an org admin who made more keys or gateways had more budget, and an org could
  * grow the meta store without bound. The CLI (the service operator) is not capped.
  *
- * Count, then insert: not atomic. Requests of one org that create at the same time may each see
- * room and pass the cap by as many as are in flight at once (each is a request of the caller's
- * rate budget). Once the count is at or above the cap every later creation is refused, so the
- * overshoot does not build up.
+ * The count and the creation run in one transaction under the org's lock (MetaStore.withOrgLock):
+ * requests of one org that create at the same time, on one instance or several, take turns, so
+ * the cap holds exactly. Another org's creations do not wait.
  */
 const LIMITS: Record<OrgObjectKind, { key: keyof CloudConfig['org']; noun: string; free: string }> = {
   gateways: { key: 'maxGateways', noun: 'gateways', free: 'revoke one first' },
@@ -22,16 +21,30 @@ const LIMITS: Record<OrgObjectKind, { key: keyof CloudConfig['org']; noun: strin
   presets: { key: 'maxPresets', noun: 'cook presets', free: 'delete one first' },
 };
 
-/** Throws 409 SV_ERR_ORG_LIMIT when the org already has as many live objects of `kind` as its cap allows. */
-export async function withinOrgLimit(
+/**
+ * Creates one object of `kind` for the org through `create`, which must write through the store it
+ * is given (bound to the org's locked transaction). Throws 409 SV_ERR_ORG_LIMIT, and creates
+ * nothing, when the org already has as many live objects of `kind` as its cap allows. `counts`
+ * says whether this creation adds one (a preset put under a name the org has replaces it); it is
+ * asked inside the lock.
+ */
+export function createWithinOrgLimit<T>(
   deps: Pick<RouteDeps, 'config' | 'stores' | 'metrics'>,
   orgId: string,
   kind: OrgObjectKind,
-): Promise<void> {
+  create: (meta: MetaStore) => Promise<T>,
+  counts: (meta: MetaStore) => Promise<boolean> = async () => true,
+): Promise<T> {
   const { key, noun, free } = LIMITS[kind];
   const cap = deps.config.org[key];
-  const live = await deps.stores.meta.countLive(orgId, kind);
-  if (live < cap) return;
-  deps.metrics.orgLimitRefused.inc({ limit: `org.${key}` });
-  throw new SvError('SV_ERR_ORG_LIMIT', `the org may have at most ${cap} ${noun} and has ${live}`, [`org.${key}: ${cap} (${free})`]);
+  return deps.stores.meta.withOrgLock(orgId, async (meta) => {
+    if (await counts(meta)) {
+      const live = await meta.countLive(orgId, kind);
+      if (live >= cap) {
+        deps.metrics.orgLimitRefused.inc({ limit: `org.${key}` });
+        throw new SvError('SV_ERR_ORG_LIMIT', `the org may have at most ${cap} ${noun} and has ${live}`, [`org.${key}: ${cap} (${free})`]);
+      }
+    }
+    return create(meta);
+  });
 }

@@ -10,7 +10,7 @@ import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditOf, auditVia, type RouteDeps, SECURITY } from './deps.js';
 import { refuseAboveGatewayTarget } from './gateway-target.js';
-import { withinOrgLimit } from './org-limits.js';
+import { createWithinOrgLimit } from './org-limits.js';
 
 /**
  * Cook presets per org, as on the gateway (shared/presets.ts): GET /v1/presets, PUT and DELETE
@@ -58,8 +58,13 @@ export async function presetRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const spec = parse(PresetSpec, req.body, 'body');
       const scope = scopeOf(req.principal);
       // Only a new name is counted: replacing a preset the org has is never refused.
-      if (!(await stores.meta.getPreset(scope, name))) await withinOrgLimit(deps, scope.orgId, 'presets');
-      const preset = await stores.meta.putPreset(scope, name, spec, now());
+      const preset = await createWithinOrgLimit(
+        deps,
+        scope.orgId,
+        'presets',
+        (meta) => meta.putPreset(scope, name, spec, now()),
+        async (meta) => (await meta.getPreset(scope, name)) === null,
+      );
       await auditVia(deps, req.principal, 'preset.put', { preset: name, spec });
       return preset;
     },

@@ -7,7 +7,7 @@ import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
-import { withinOrgLimit } from './org-limits.js';
+import { createWithinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const UserBody = z.strictObject({ email: Email, role: z.enum(ROLES as [string, ...string[]]) });
@@ -57,8 +57,9 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     async (req, reply) => {
       const body = parse(UserBody, req.body, 'body');
       const orgId = orgWide(scopeOf(req.principal), 'users').orgId;
-      await withinOrgLimit(deps, orgId, 'users');
-      const created = await createUser(stores.meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl() }, now());
+      const created = await createWithinOrgLimit(deps, orgId, 'users', (meta) =>
+        createUser(meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl() }, now()),
+      );
       await auditVia(deps, req.principal, 'user.add', { newUserId: created.id, email: body.email, newRole: body.role });
       return reply.code(201).send(created);
     },

@@ -710,6 +710,33 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same(await counts(other), [0, 0, 0, 0, 0], "another org's objects are not counted");
   });
 
+  t.test('meta: withOrgLock commits what its body wrote, and rolls all of it back when the body throws', async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const gw = uid('gw').toLowerCase();
+    const value = await s.meta.withOrgLock(S.orgId, async (m) => {
+      await m.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: hashSecret(gw), nowMs: T0 });
+      await m.putPreset(S, 'egg', { targetC: 63 }, T0);
+      return m.countLive(S.orgId, 'gateways');
+    });
+    t.equal(value, 1, 'the body reads its own writes');
+    t.same([await s.meta.countLive(S.orgId, 'gateways'), await s.meta.countLive(S.orgId, 'presets')], [1, 1], 'committed');
+    const gw2 = uid('gw').toLowerCase();
+    await t.rejects(
+      s.meta.withOrgLock(S.orgId, async (m) => {
+        await m.addGateway({ id: gw2, name: gw2, orgId: S.orgId, tokenHash: hashSecret(gw2), nowMs: T0 });
+        await m.notify.addChannel(S, { id: `nch-${uid().slice(2, 14)}`, spec: { kind: 'ntfy', url: 'https://ntfy.example/k' }, nowMs: T0 });
+        throw new Error('refused after writing');
+      }),
+      /refused after writing/,
+    );
+    t.same(
+      [await s.meta.countLive(S.orgId, 'gateways'), await s.meta.countLive(S.orgId, 'channels')],
+      [1, 0],
+      'nothing of a body that threw is left',
+    );
+  });
+
   t.test('meta: removeUser takes an org user with its invitations and sessions, and nothing of another', async (t) => {
     const s = await make(t);
     const S = await org(s);

@@ -367,6 +367,14 @@ export interface MetaStore extends Lifecycle {
    */
   countLive(orgId: string, kind: OrgObjectKind): Promise<number>;
   /**
+   * Runs `fn` in one transaction that holds the org's lock (its row in `orgs`, on MySQL/MariaDB
+   * `SELECT … FOR UPDATE`; SQLite has one writer at a time anyway): two such sections of one org
+   * never overlap, on any instance, so a count taken in one still holds at its insert (the org caps).
+   * `fn` must use only the store it is given (bound to the transaction); an error thrown in it rolls
+   * everything back. Other orgs are not held up.
+   */
+  withOrgLock<T>(orgId: string, fn: (meta: MetaStore) => Promise<T>): Promise<T>;
+  /**
    * Sets (spec) or clears (null) the desired cook of a known device, bumping its gateway's desired
    * version, and writes the audit row, in one transaction. Null when the device is not in the scope.
    */

@@ -100,7 +100,7 @@ export class SqlMetaStore implements MetaStore {
     private readonly d: SqlDriver,
     private readonly onOpen: () => Promise<void> = async () => {},
     /** notify.secretsKey derived (cloud/notify/sealed-config.ts): channel configs sealed at rest; null = as given. */
-    notifyKey: Buffer | null = null,
+    private readonly notifyKey: Buffer | null = null,
   ) {
     this.backend = d.dialect;
     this.users = new SqlUserStore(d);
@@ -555,6 +555,15 @@ export class SqlMetaStore implements MetaStore {
   async countLive(orgId: string, kind: OrgObjectKind): Promise<number> {
     const rows = await this.d.query<{ c: number }>(LIVE_COUNT[kind], [orgId]);
     return Number(rows[0]?.c ?? 0);
+  }
+
+  withOrgLock<T>(orgId: string, fn: (meta: MetaStore) => Promise<T>): Promise<T> {
+    return this.d.tx(async (d) => {
+      // The row lock is taken before any consistent read, so InnoDB's snapshot for the count that
+      // follows is taken after the previous holder committed.
+      if (d.dialect === 'mysql') await d.query('SELECT id FROM orgs WHERE id = ? FOR UPDATE', [orgId]);
+      return fn(new SqlMetaStore(d, undefined, this.notifyKey));
+    });
   }
 
   async setDesiredCook(
