@@ -38,8 +38,9 @@ export async function sessionRoutes(http: FastifyInstance, deps: RouteDeps): Pro
       const device = trustedDevice(req, user?.id);
       const trusted = device !== null && !(await auth.accountLocked(device));
       const account = { key: trusted ? device : body.email, orgId: user?.orgId ?? null };
-      // An account over its failure limit is refused whatever the password, except from a trusted browser.
-      if (await auth.accountLocked(account.key)) await auth.failed(req.ip, account);
+      // An account over its failure limit is refused whatever the password, except from a trusted
+      // browser (whose own count was just read: under its limit).
+      if (!trusted && (await auth.accountLocked(account.key))) await auth.failed(req.ip, account);
       const ok = (await verifyPassword(user?.passwordHash ?? null, body.password)) && user !== null && user.disabledMs === null;
       if (!ok || !user) {
         await auth.failed(req.ip, account);
