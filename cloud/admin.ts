@@ -64,6 +64,28 @@ export async function createGateway(
   return { id: name, token };
 }
 
+/** How long a rotated gateway token's predecessor is still accepted, unless told otherwise: time to put the new one on the gateway. */
+export const DEFAULT_TOKEN_GRACE_S = 3600;
+/** A week: a grace is for a planned change, not a second token kept for good. */
+export const MAX_TOKEN_GRACE_S = 7 * 86_400;
+
+/**
+ * Gives a live gateway a new token (shown once); its old one is accepted for `graceS` more seconds
+ * (0: not at all, as when the old one leaked). Null when the gateway is not in the scope or is revoked.
+ */
+export async function rotateGatewayToken(
+  meta: MetaStore,
+  scope: Scope,
+  id: string,
+  nowMs: number,
+  graceS: number,
+): Promise<{ id: string; token: string; previousTokenUntilMs: number | null } | null> {
+  const token = newSecret('svg');
+  const until = nowMs + graceS * 1000;
+  if (!(await meta.rotateGatewayToken(scope, id, hashSecret(token), nowMs, until))) return null;
+  return { id, token, previousTokenUntilMs: graceS > 0 ? until : null };
+}
+
 export interface NewKey {
   role: string;
   owner: string;

@@ -135,6 +135,43 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   const db = spawnSync('grep', ['-c', gw.token, `${config.dataDir}/cloud.db`], { encoding: 'utf8' });
   t.equal(db.stdout.trim(), '0', 'the token itself is not in the database file');
 
+  const rotated = cli(['cloud', 'gateway', 'rotate', 'kitchen-1', '--grace-s', '0', '--json', ...dir]);
+  t.equal(rotated.status, 0, rotated.stderr);
+  const fresh = JSON.parse(rotated.stdout);
+  t.match(fresh, { id: 'kitchen-1', token: /^svg_/, previousTokenUntilMs: null });
+  t.not(fresh.token, gw.token, 'a new token');
+  const graced = cli(['cloud', 'gateway', 'rotate', 'kitchen-1', '--grace-s', '120', '--json', ...dir]);
+  t.equal(graced.status, 0, graced.stderr);
+  const last = JSON.parse(graced.stdout);
+  t.ok(Math.abs(last.previousTokenUntilMs - (Date.now() + 120_000)) < 60_000, 'the grace asked for');
+  for (const bad of ['soon', '-1', '604801', '1.5']) {
+    const r = cli(['cloud', 'gateway', 'rotate', 'kitchen-1', '--grace-s', bad, '--json', ...dir]);
+    t.match(JSON.parse(r.stderr).error, { code: 'SV_ERR_CLI_USAGE', details: [`--grace-s: ${bad}`] }, `--grace-s ${bad} names the flag`);
+  }
+  t.match(JSON.parse(cli(['cloud', 'gateway', 'rotate', 'nowhere-1', '--json', ...dir]).stderr).error, {
+    code: 'SV_ERR_NOT_FOUND',
+    details: ['id: no active gateway'],
+  });
+  const rotatedStores = createStores(config);
+  await openStores(rotatedStores);
+  t.equal(await rotatedStores.meta.gatewayByTokenHash(hashSecret(gw.token)), null, 'the first token is no longer the gateway’s');
+  t.equal(await rotatedStores.meta.gatewayByPreviousTokenHash(hashSecret(gw.token), Date.now()), null, 'rotated with no grace: gone');
+  t.match(
+    await rotatedStores.meta.gatewayByPreviousTokenHash(hashSecret(fresh.token), Date.now()),
+    { id: 'kitchen-1' },
+    'the second is in its grace',
+  );
+  t.match(await rotatedStores.meta.gatewayByTokenHash(hashSecret(last.token)), { id: 'kitchen-1', orgId: org.id });
+  const rotations = (await rotatedStores.meta.listAudit({ orgId: org.id }, {}, { limit: 100 })).items.filter(
+    (a) => a.action === 'gateway.token.rotate',
+  );
+  t.same(
+    rotations.map((a) => (a.data as { graceS: number }).graceS).sort(),
+    [0, 120],
+    'each rotation is audited in the org, with its grace',
+  );
+  await closeStores(rotatedStores);
+
   t.same(JSON.parse(cli(['cloud', 'key', 'revoke', key.id, '--json', ...dir]).stdout), { id: key.id, revoked: true });
   t.equal(cli(['cloud', 'key', 'revoke', key.id, ...dir]).status, 1, 'already revoked');
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 0);

@@ -1,3 +1,4 @@
+import { DEFAULT_TOKEN_GRACE_S, MAX_TOKEN_GRACE_S } from '../../cloud/admin.js';
 import { CLI_FIELDS } from '../../cloud/admin-fields.js';
 import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
 import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest } from '../../cloud/stores/types.js';
@@ -60,6 +61,16 @@ function stringFlag(ctx: CommandContext, name: string, required = false): string
   if (v === undefined && !required) return undefined;
   if (typeof v !== 'string' || v === '') throw new SvError('SV_ERR_CLI_USAGE', `--${name} needs a value`, [`--${name}: required`]);
   return v;
+}
+
+/** A whole number flag within [min, max]; `fallback` when it is not given. */
+function intFlag(ctx: CommandContext, name: string, min: number, max: number, fallback: number): number {
+  const v = ctx.flags[name];
+  if (v === undefined) return fallback;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new SvError('SV_ERR_CLI_USAGE', `--${name} must be a whole number from ${min} to ${max}`, [`--${name}: ${String(v)}`]);
+  return n;
 }
 
 async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
@@ -127,7 +138,7 @@ const orgCommand: Command = {
 const gatewayAdmin: Command = {
   name: 'gateway',
   summary: 'Manage gateway tokens.',
-  usage: 'sousvide cloud gateway add <id> --org <org> | list [--org <org>] | revoke <id>',
+  usage: 'sousvide cloud gateway add <id> --org <org> | list [--org <org>] | rotate <id> [--grace-s S] | revoke <id>',
   subcommands: [
     {
       name: 'add',
@@ -154,6 +165,45 @@ const gatewayAdmin: Command = {
       async run(ctx) {
         const rows = await listInOrgs(ctx, (meta, orgId, p) => meta.listGateways({ orgId }, p));
         return print(ctx, rows, rows.map((g) => `${g.id}\t${g.orgId}\t${g.revokedMs === null ? 'active' : 'revoked'}`).join('\n'));
+      },
+    },
+    {
+      name: 'rotate',
+      args: 1,
+      summary: 'Give a gateway a new token and print it once; the old one is still accepted for --grace-s seconds.',
+      usage: 'sousvide cloud gateway rotate <id> [--grace-s S] [--json]',
+      config: cloudConfig,
+      flags: [
+        {
+          flag: 'grace-s',
+          kind: 'string',
+          help: `Seconds the old token is still accepted, 0 to ${MAX_TOKEN_GRACE_S} (default ${DEFAULT_TOKEN_GRACE_S}; 0 when it leaked).`,
+        },
+      ],
+      async run(ctx) {
+        const id = one(ctx, 'sousvide cloud gateway rotate <id>', 'id');
+        const graceS = intFlag(ctx, 'grace-s', 0, MAX_TOKEN_GRACE_S, DEFAULT_TOKEN_GRACE_S);
+        const rotated = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
+          const orgId = await meta.orgOf('gateways', id);
+          const r = orgId === null ? null : await admin.rotateGatewayToken(meta, { orgId }, id, Date.now(), graceS);
+          if (r && orgId !== null) {
+            const audit = admin.auditOf(null, Date.now(), 'gateway.token.rotate', null, 'rotated via CLI', {
+              gatewayId: id,
+              graceS,
+              via: 'cli',
+              user: ctx.env.USER ?? null,
+            });
+            await meta.addAudit({ ...audit, orgId });
+          }
+          return r;
+        });
+        if (!rotated) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or revoked`, ['id: no active gateway']);
+        const until = rotated.previousTokenUntilMs === null ? 'no longer' : `until ${new Date(rotated.previousTokenUntilMs).toISOString()}`;
+        return print(
+          ctx,
+          rotated,
+          `gateway ${id} has a new token (shown once; set it as cloud.token on the gateway and restart it); the old one is accepted ${until}:\n${rotated.token}`,
+        );
       },
     },
     {

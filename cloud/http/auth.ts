@@ -95,9 +95,15 @@ export class Authenticator {
     const hit = this.cache.get(hash);
     if (hit && hit.until > monotonicNow() && hit.principal.kind === kind) return hit.principal;
     let principal: Principal | null = null;
+    let cacheable = true;
     try {
       if (kind === 'gateway') {
-        const g = await this.meta.gatewayByTokenHash(hash);
+        let g = await this.meta.gatewayByTokenHash(hash);
+        if (!g) {
+          // A token rotated away, in its grace: accepted, never cached (its grace may end first).
+          g = await this.meta.gatewayByPreviousTokenHash(hash, this.throttle.now());
+          cacheable = false;
+        }
         if (g) principal = { kind: 'gateway', id: g.id, orgId: g.orgId };
       } else {
         const k = await this.meta.apiKeyByHash(hash);
@@ -112,14 +118,17 @@ export class Authenticator {
       throw new SvError('SV_ERR_UNAUTHORIZED', `invalid or revoked ${kind === 'gateway' ? 'gateway token' : 'API key'}`, [
         bearerProblem(header),
       ]);
-    if (this.cacheTtlMs > 0) {
+    if (this.cacheTtlMs > 0 && cacheable) {
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(hash, { principal, until: monotonicNow() + this.cacheTtlMs });
     }
     return principal;
   }
 
-  /** Drops a revoked credential's cached verification on this instance (others' entries stay: a revoke in one org costs the rest nothing). */
+  /**
+   * Drops a revoked (or rotated) credential's cached verifications on this instance (others'
+   * entries stay: a revoke in one org costs the rest nothing).
+   */
   forget(revoked: { kind: 'gateway' | 'key'; id: string }): void {
     for (const [hash, hit] of this.cache)
       if (hit.principal.kind === revoked.kind && hit.principal.id === revoked.id) this.cache.delete(hash);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
-import { createGateway } from '../admin.js';
+import { createGateway, DEFAULT_TOKEN_GRACE_S, MAX_TOKEN_GRACE_S, rotateGatewayToken } from '../admin.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
@@ -11,6 +11,9 @@ import { createWithinOrgLimit } from './org-limits.js';
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
 const CreateBody = z.strictObject({ name: DeviceId });
 const IdParams = z.strictObject({ id: DeviceId });
+const RotateBody = z.strictObject({
+  graceS: z.number().int().min(0).max(MAX_TOKEN_GRACE_S).default(DEFAULT_TOKEN_GRACE_S),
+});
 
 export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { auth, stores, now } = deps;
@@ -47,6 +50,31 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
       const created = await createWithinOrgLimit(deps, orgId, 'gateways', (meta) => createGateway(meta, name, orgId, now()));
       await auditVia(deps, req.principal, 'gateway.add', { gatewayId: created.id });
       return reply.code(201).send(created);
+    },
+  );
+
+  http.post(
+    '/v1/gateways/:id/token',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: 'Give a gateway a new token, returned once; the old one is still accepted for graceS seconds (default 3600, 0: no longer)',
+        tags,
+        security: SECURITY,
+        params: doc(IdParams),
+        body: doc(RotateBody),
+      },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const { graceS } = parse(RotateBody, req.body ?? {}, 'body');
+      const rotated = await rotateGatewayToken(stores.meta, scopeOf(req.principal), id, now(), graceS);
+      if (!rotated) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or revoked`, ['params.id: no active gateway']);
+      // This instance re-verifies at once; another instance's cached verification of the old token
+      // lasts auth.cacheTtlMs at most, as after a revoke.
+      auth.forget({ kind: 'gateway', id });
+      await auditVia(deps, req.principal, 'gateway.token.rotate', { gatewayId: id, graceS });
+      return rotated;
     },
   );
 

@@ -250,6 +250,38 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.gatewayByTokenHash(hashSecret(gw)), null, 'revoked');
   });
 
+  t.test("meta: a gateway's token rotates in place; the old one is found through its grace only", async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    const gw = uid('gw').toLowerCase();
+    const [t0, t1, t2] = ['first', 'second', 'third'].map((x) => hashSecret(`${gw}-${x}`)) as [string, string, string];
+    await s.meta.addGateway({ id: gw, name: gw, orgId: S.orgId, tokenHash: t0, nowMs: T0 });
+    t.equal(await s.meta.rotateGatewayToken(other, gw, t1, T0, T0 + 60_000), false, "another org's scope cannot");
+    t.equal(
+      await s.meta.rotateGatewayToken({ orgId: S.orgId, gatewayId: 'elsewhere' }, gw, t1, T0, T0 + 60_000),
+      false,
+      'nor a scope of another gateway',
+    );
+    t.match(await s.meta.gatewayByTokenHash(t0), { id: gw }, 'unchanged');
+
+    t.equal(await s.meta.rotateGatewayToken(S, gw, t1, T0, T0 + 60_000), true);
+    t.match(await s.meta.gatewayByTokenHash(t1), { id: gw, orgId: S.orgId, previousTokenUntilMs: T0 + 60_000 }, 'the new token');
+    t.equal(await s.meta.gatewayByTokenHash(t0), null, 'the old one is no longer the token');
+    t.match(await s.meta.gatewayByPreviousTokenHash(t0, T0 + 59_999), { id: gw }, 'but is found in its grace');
+    t.equal(await s.meta.gatewayByPreviousTokenHash(t0, T0 + 60_000), null, 'and not at its end');
+    t.equal(await s.meta.gatewayByPreviousTokenHash(t1, T0), null, 'the current token is not a previous one');
+
+    t.equal(await s.meta.rotateGatewayToken(S, gw, t2, T0 + 1, T0 + 1), true, 'no grace');
+    t.equal(await s.meta.gatewayByPreviousTokenHash(t1, T0 + 1), null, 'the token before is gone at once');
+    t.equal(await s.meta.gatewayByPreviousTokenHash(t0, T0 + 1), null, 'and the one before that');
+    t.match(await s.meta.getGateway(S, gw), { previousTokenUntilMs: null });
+
+    t.ok(await s.meta.revokeGateway(S, gw, T0 + 2));
+    t.equal(await s.meta.rotateGatewayToken(S, gw, t0, T0 + 3, T0 + 60_000), false, 'a revoked gateway is not rotated');
+    t.equal(await s.meta.gatewayByTokenHash(t2), null);
+  });
+
   t.test('meta: filters and cursor pages, newest first', async (t) => {
     const s = await make(t);
     const S = await org(s);

@@ -153,6 +153,8 @@ export interface GatewayRow {
   backlog: BacklogReport | null;
   /** The highest cook target the gateway accepts, as it last reported it (null: never reported). */
   maxTargetC: number | null;
+  /** After a token rotation with a grace: until when the previous token is still accepted (null: no grace given). */
+  previousTokenUntilMs: number | null;
 }
 export interface DeviceRow {
   id: string;
@@ -298,6 +300,14 @@ export interface MetaStore extends Lifecycle {
   gatewayIdsOf(orgId: string): Promise<string[]>;
   addGateway(g: { id: string; name: string; orgId: string; tokenHash: string; nowMs: number }): Promise<void>;
   gatewayByTokenHash(tokenHash: string): Promise<GatewayRow | null>;
+  /** The gateway whose previous token (rotated away) this is, while its grace lasts (`nowMs` before its end). */
+  gatewayByPreviousTokenHash(tokenHash: string, nowMs: number): Promise<GatewayRow | null>;
+  /**
+   * Gives a live gateway of the scope a new token (its hash): the old one is accepted until
+   * `previousUntilMs` (not at all when that is not after `nowMs`); a predecessor still in its grace
+   * is dropped. False when the gateway is not in the scope or is revoked.
+   */
+  rotateGatewayToken(scope: Scope, id: string, tokenHash: string, nowMs: number, previousUntilMs: number): Promise<boolean>;
   getGateway(scope: Scope, id: string): Promise<GatewayRow | null>;
   revokeGateway(scope: Scope, id: string, nowMs: number): Promise<boolean>;
   listGateways(scope: Scope, page: PageRequest): Promise<Page<GatewayRow>>;

@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
 import { openSse } from '../../shared/stream/sse-client.js';
+import { hashSecret } from '../auth/tokens.js';
 import { createUser } from '../auth/users.js';
 import { DEFAULT_ORG, type Scope } from '../stores/types.js';
 import { sessionClient } from './browserless.js';
@@ -282,6 +283,17 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
       {
         route: 'DELETE /v1/gateways/{id}',
         run: (t) => notFound(t, admin.send('DELETE', `/v1/gateways/${B.gateway.id}`), 'revoke gateway'),
+      },
+      {
+        route: 'POST /v1/gateways/{id}/token',
+        run: async (t) => {
+          await notFound(t, admin.send('POST', `/v1/gateways/${B.gateway.id}/token`, { graceS: 0 }), "rotate B's gateway token");
+          t.match(
+            await c.cloud.stores.meta.gatewayByTokenHash(hashSecret(B.gateway.token)),
+            { id: B.gateway.id },
+            "B's token is unchanged",
+          );
+        },
       },
       {
         route: 'GET /v1/events',

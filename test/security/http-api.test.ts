@@ -82,6 +82,7 @@ const CLOUD_ROLES: Record<string, Need> = {
   'GET /v1/gateways': 'viewer',
   'POST /v1/gateways': 'admin',
   'DELETE /v1/gateways/:id': 'admin',
+  'POST /v1/gateways/:id/token': 'admin',
   'GET /v1/devices': 'viewer',
   'GET /v1/devices/:id': 'viewer',
   'GET /v1/devices/:id/telemetry': 'viewer',

@@ -189,6 +189,26 @@ export class SqlMetaStore implements MetaStore {
     return rows[0] ? gatewayRow(rows[0]) : null;
   }
 
+  async gatewayByPreviousTokenHash(tokenHash: string, nowMs: number): Promise<GatewayRow | null> {
+    const rows = await this.d.query('SELECT * FROM gateways WHERE prev_token_hash = ? AND prev_token_until_ms > ? AND revoked_ms IS NULL', [
+      tokenHash,
+      nowMs,
+    ]);
+    return rows[0] ? gatewayRow(rows[0]) : null;
+  }
+
+  async rotateGatewayToken(scope: Scope, id: string, tokenHash: string, nowMs: number, previousUntilMs: number): Promise<boolean> {
+    const [where, params] = scoped(scope, 'id');
+    const grace = previousUntilMs > nowMs;
+    // Both engines read token_hash's old value on the right of the first assignment.
+    const r = await this.d.run(
+      `UPDATE gateways SET prev_token_hash = ${grace ? 'token_hash' : 'NULL'}, prev_token_until_ms = ?, token_hash = ?
+        WHERE id = ? AND revoked_ms IS NULL AND ${where}`,
+      [grace ? previousUntilMs : null, tokenHash, id, ...params],
+    );
+    return r.affected > 0;
+  }
+
   async getGateway(scope: Scope, id: string): Promise<GatewayRow | null> {
     const [where, params] = scoped(scope, 'id');
     const rows = await this.d.query(`SELECT * FROM gateways WHERE id = ? AND ${where}`, [id, ...params]);

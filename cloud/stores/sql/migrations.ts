@@ -205,6 +205,15 @@ export const MIGRATIONS: Migration[] = [
       ].map(([table, name]) => (d === 'mysql' ? `DROP INDEX ${name} ON ${table}` : `DROP INDEX IF EXISTS ${name}`)),
     ]),
   },
+  {
+    version: 11,
+    name: "gateways: a rotated token's predecessor, valid until the end of its grace",
+    up: both((d) => [
+      'ALTER TABLE gateways ADD COLUMN prev_token_hash CHAR(64) NULL',
+      `ALTER TABLE gateways ADD COLUMN prev_token_until_ms ${I64[d]} NULL`,
+      ix(d, 'gateways', 'gateways_prev_token', 'prev_token_hash'),
+    ]),
+  },
 ];
 
 /** SQLite: `table` rebuilt with `columns` (its new definition), its rows copied; its indexes are the caller's to make again. */

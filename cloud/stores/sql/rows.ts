@@ -32,6 +32,7 @@ export function gatewayRow(r: Row): GatewayRow {
     lastSeenMs: nn(r.last_seen_ms),
     backlog: json(r.backlog) as GatewayRow['backlog'],
     maxTargetC: nn(r.max_target_c),
+    previousTokenUntilMs: nn(r.prev_token_until_ms),
   };
 }
 
