@@ -812,6 +812,36 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.users.changeRole(S, `usr-${uid().slice(2, 14)}`, 'viewer'), null, 'an unknown id');
   });
 
+  t.test('meta: two admins taken away at once (demoted, removed) leave the org one of them', async (t) => {
+    const s = await make(t);
+    const admins = async () => {
+      const S = await org(s);
+      const ids = [`usr-${uid().slice(2, 14)}`, `usr-${uid().slice(2, 14)}`] as const;
+      for (const id of ids)
+        await s.meta.users.addUser({
+          id,
+          orgId: S.orgId,
+          email: `${id}@example.com`,
+          role: 'admin',
+          serviceAdmin: false,
+          passwordHash: null,
+          nowMs: T0,
+        });
+      return { S, ids };
+    };
+    const adminsLeft = async (S: Scope) => (await s.meta.users.listUsers(S, { limit: 10 })).items.filter((u) => u.role === 'admin').length;
+    for (let round = 0; round < 5; round++) {
+      const a = await admins();
+      const demotions = await Promise.all(a.ids.map((id) => s.meta.users.changeRole(a.S, id, 'viewer')));
+      t.equal(demotions.filter((r) => r === 'last-admin').length, 1, `round ${round}: one of two demotions is refused`);
+      t.equal(await adminsLeft(a.S), 1, 'one admin left');
+      const b = await admins();
+      const mixed = await Promise.all([s.meta.users.changeRole(b.S, b.ids[0], 'operator'), s.meta.users.removeUser(b.S, b.ids[1])]);
+      t.equal(mixed.filter((r) => r === 'last-admin').length, 1, `round ${round}: a demotion and a removal at once: one is refused`);
+      t.equal(await adminsLeft(b.S), 1, 'one admin left');
+    }
+  });
+
   t.test('meta: notification channels read back as given, sealed or not; sealing at rest is idempotent (ADR 076)', async (t) => {
     const s = await make(t);
     const S = await org(s);

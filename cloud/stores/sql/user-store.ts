@@ -138,19 +138,13 @@ export class SqlUserStore implements UserStore {
 
   async removeUser(scope: Scope, id: string): Promise<UserRow | 'last-admin' | null> {
     return this.d.tx(async (d) => {
-      const rows = await d.query('SELECT * FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-      if (!rows[0]) return null;
-      if (rows[0].role === 'admin') {
-        const others = await d.query(
-          "SELECT COUNT(*) AS c FROM users WHERE org_id = ? AND role = 'admin' AND id <> ? AND disabled_ms IS NULL",
-          [scope.orgId, id],
-        );
-        if (Number(others[0]?.c ?? 0) === 0) return 'last-admin';
-      }
+      const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
+      if (!row) return null;
+      if (row.role === 'admin' && otherAdmins === 0) return 'last-admin';
       await d.run('DELETE FROM invites WHERE user_id = ?', [id]);
       await d.run('DELETE FROM sessions WHERE user_id = ?', [id]);
       await d.run('DELETE FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-      return publicRow(userRow(rows[0]));
+      return publicRow(userRow(row));
     });
   }
 
