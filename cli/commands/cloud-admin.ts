@@ -360,7 +360,7 @@ const userAdmin: Command = {
           const u = await meta.users.userByEmail(email);
           const row = u ? await meta.users.removeUser({ orgId: u.orgId }, u.id) : null;
           if (row === 'last-admin')
-            throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add another admin first`, [
+            throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add or promote another admin first`, [
               'email: the only admin of the org',
             ]);
           if (!row) return null;

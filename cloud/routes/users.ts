@@ -90,7 +90,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const removed = await stores.meta.users.removeUser(scope, id);
       if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
       if (removed === 'last-admin')
-        throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite another admin first", [
+        throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite or promote another admin first", [
           'params.id: the only admin of the org',
         ]);
       await auditVia(deps, p, 'user.remove', { removedUserId: id, email: removed.email, removedRole: removed.role });
