@@ -193,6 +193,49 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   const trail = await after.meta.listAudit({ orgId: org.id }, { action: 'user.remove' }, { limit: 5 });
   t.match(trail.items, [{ data: { removedUserId: user.id, email: 'cook@acme.test', via: 'cli' } }], "audited in the user's org");
   await closeStores(after);
+
+  // user role: chef is acme's only admin until line is promoted.
+  const line = JSON.parse(cli(['cloud', 'user', 'add', 'line@acme.test', '--org', 'acme', '--role', 'viewer', '--json', ...dir]).stdout);
+  const lastAdmin = cli(['cloud', 'user', 'role', 'chef@acme.test', 'viewer', '--json', ...dir]);
+  t.equal(lastAdmin.status, 1, "the org's only admin is not demoted");
+  t.match(JSON.parse(lastAdmin.stderr).error, {
+    code: 'SV_ERR_CONFLICT',
+    message: /add or promote another admin first/,
+    details: ['email: the only admin of the org'],
+  });
+  const promoted = cli(['cloud', 'user', 'role', 'Line@acme.test', 'admin', '--json', ...dir]);
+  t.equal(promoted.status, 0, promoted.stderr);
+  t.same(JSON.parse(promoted.stdout), { id: line.id, email: 'line@acme.test', orgId: org.id, role: 'admin', oldRole: 'viewer' });
+  t.equal(cli(['cloud', 'user', 'role', 'chef@acme.test', 'operator', ...dir]).stdout, 'user chef@acme.test: admin -> operator\n');
+  t.equal(cli(['cloud', 'user', 'role', 'chef@acme.test', 'operator', ...dir]).stdout, 'user chef@acme.test is already operator\n');
+  const roleMissing = cli(['cloud', 'user', 'role', 'chef@acme.test', '--json', ...dir]);
+  t.equal(roleMissing.status, 2, 'a missing role is a usage error');
+  t.match(JSON.parse(roleMissing.stderr).error, { code: 'SV_ERR_CLI_USAGE', details: ['role: required'] });
+  const badRole = cli(['cloud', 'user', 'role', 'chef@acme.test', 'root', ...dir]);
+  t.equal(badRole.status, 1);
+  t.equal(
+    badRole.stderr,
+    'sousvide cloud user role: invalid role "root" (one of viewer, operator, admin)\n',
+    'a bad role: one line naming the roles, no stack trace',
+  );
+  t.match(JSON.parse(cli(['cloud', 'user', 'role', 'nobody@acme.test', 'viewer', '--json', ...dir]).stderr).error, {
+    code: 'SV_ERR_NOT_FOUND',
+    details: ['email: no such user'],
+  });
+  const roles = createStores(config);
+  await openStores(roles);
+  t.match(await roles.meta.users.userByEmail('chef@acme.test'), { role: 'operator' });
+  t.match(await roles.meta.users.userByEmail('line@acme.test'), { role: 'admin' });
+  const changes = await roles.meta.listAudit({ orgId: org.id }, { action: 'user.role' }, { limit: 5 });
+  t.match(
+    changes.items,
+    [
+      { data: { changedUserId: /^usr-/, email: 'chef@acme.test', oldRole: 'admin', newRole: 'operator', via: 'cli' } },
+      { data: { changedUserId: line.id, email: 'line@acme.test', oldRole: 'viewer', newRole: 'admin', via: 'cli' } },
+    ],
+    "each change audited once in the user's org (the no-op is not)",
+  );
+  await closeStores(roles);
 });
 
 t.test('device move: device ids are per org; --org says which org when several have the id', async (t) => {

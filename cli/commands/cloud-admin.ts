@@ -1,7 +1,7 @@
 import { DEFAULT_TOKEN_GRACE_S, MAX_TOKEN_GRACE_S } from '../../cloud/admin.js';
 import { CLI_FIELDS } from '../../cloud/admin-fields.js';
 import { type CloudConfig, cloudConfig } from '../../cloud/config.js';
-import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest } from '../../cloud/stores/types.js';
+import { DEFAULT_ORG, type MetaStore, type Page, type PageRequest, ROLES, type Role } from '../../cloud/stores/types.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import type { Command, CommandContext } from '../command.js';
@@ -367,7 +367,8 @@ const publicUrl = (config: CloudConfig) => config.http.publicUrl ?? `http://loca
 const userAdmin: Command = {
   name: 'user',
   summary: 'Manage dashboard users: each belongs to one org, with a role.',
-  usage: 'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin] | remove <email>',
+  usage:
+    'sousvide cloud user add <email> --org <org> --role viewer|operator|admin [--password-stdin] | remove <email> | role <email> viewer|operator|admin',
   subcommands: [
     {
       name: 'add',
@@ -409,7 +410,7 @@ const userAdmin: Command = {
           const u = await meta.users.userByEmail(email);
           const row = u ? await meta.users.removeUser({ orgId: u.orgId }, u.id) : null;
           if (row === 'last-admin')
-            throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add another admin first`, [
+            throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add or promote another admin first`, [
               'email: the only admin of the org',
             ]);
           if (!row) return null;
@@ -425,6 +426,49 @@ const userAdmin: Command = {
         });
         if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
         return print(ctx, { id: removed.id, email: removed.email, orgId: removed.orgId, removed: true }, `user ${email} removed`);
+      },
+    },
+    {
+      name: 'role',
+      args: 2,
+      summary: "Change a user's role, in any org (audited); the org's only admin is not demoted.",
+      usage: 'sousvide cloud user role <email> viewer|operator|admin [--json]',
+      config: cloudConfig,
+      async run(ctx) {
+        const usage = 'sousvide cloud user role <email> viewer|operator|admin';
+        const email = one(ctx, usage, 'email').trim().toLowerCase();
+        const role = ctx.positionals[1];
+        if (!role) throw new SvError('SV_ERR_CLI_USAGE', `usage: ${usage}`, ['role: required']);
+        if (!ROLES.includes(role as Role))
+          throw new SvError('SV_ERR_VALIDATION', `invalid role "${role}" (one of ${ROLES.join(', ')})`, [
+            `role: one of ${ROLES.join(', ')}`,
+          ]);
+        const changed = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
+          const u = await meta.users.userByEmail(email);
+          const r = u ? await meta.users.changeRole({ orgId: u.orgId }, u.id, role as Role) : null;
+          if (r === 'last-admin')
+            throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add or promote another admin first`, [
+              'email: the only admin of the org',
+            ]);
+          if (!r || r.oldRole === role) return r;
+          const audit = admin.auditOf(null, Date.now(), 'user.role', null, 'role changed via CLI', {
+            changedUserId: r.user.id,
+            email: r.user.email,
+            oldRole: r.oldRole,
+            newRole: role,
+            via: 'cli',
+            user: ctx.env.USER ?? null,
+          });
+          await meta.addAudit({ ...audit, orgId: r.user.orgId });
+          return r;
+        });
+        if (!changed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
+        const { user, oldRole } = changed;
+        return print(
+          ctx,
+          { id: user.id, email: user.email, orgId: user.orgId, role: user.role, oldRole },
+          oldRole === role ? `user ${email} is already ${role}` : `user ${email}: ${oldRole} -> ${role}`,
+        );
       },
     },
   ],

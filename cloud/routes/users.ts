@@ -5,7 +5,7 @@ import { createOrg } from '../admin.js';
 import { createUser, Email } from '../auth/users.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
-import { ROLES } from '../stores/types.js';
+import { ROLES, type Role } from '../stores/types.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { createWithinOrgLimit } from './org-limits.js';
 
@@ -16,6 +16,7 @@ const OrgBody = z.strictObject({
 });
 const SESSION_OR_KEY = [...SECURITY, { session: [] }];
 const IdParams = z.strictObject({ id: z.string().regex(/^usr-[0-9a-f]{12}$/, 'a user id (usr-…)') });
+const RoleBody = z.strictObject({ role: z.enum(ROLES as [string, ...string[]]) });
 
 /** The org's members (org admin) and the orgs themselves (service admin). */
 export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -90,11 +91,53 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const removed = await stores.meta.users.removeUser(scope, id);
       if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
       if (removed === 'last-admin')
-        throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite another admin first", [
+        throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite or promote another admin first", [
           'params.id: the only admin of the org',
         ]);
       await auditVia(deps, p, 'user.remove', { removedUserId: id, email: removed.email, removedRole: removed.role });
       return reply.code(204).send();
+    },
+  );
+
+  http.patch(
+    '/v1/users/:id',
+    {
+      onRequest: auth.role('admin'),
+      schema: {
+        summary: "Change a user's role: it applies from the user's next request. Role: admin",
+        tags: ['users'],
+        security: SESSION_OR_KEY,
+        params: doc(IdParams),
+        body: doc(RoleBody),
+      },
+    },
+    async (req) => {
+      const { id } = parse(IdParams, req.params, 'params');
+      const role = parse(RoleBody, req.body, 'body').role as Role;
+      const p = req.principal;
+      if (p?.kind === 'user' && p.id === id)
+        throw new SvError('SV_ERR_CONFLICT', 'you cannot change your own role; another admin of the org can', [
+          'params.id: the logged-in user',
+        ]);
+      const scope = orgWide(scopeOf(p), 'users');
+      const target = await stores.meta.users.userById(id);
+      if (!target || target.orgId !== scope.orgId)
+        throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      if (target.serviceAdmin && !(p?.kind === 'user' && p.serviceAdmin))
+        throw new SvError('SV_ERR_FORBIDDEN', "only a service admin can change a service admin's role", [
+          'principal.role: not a service admin',
+        ]);
+      const changed = await stores.meta.users.changeRole(scope, id, role);
+      if (!changed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      if (changed === 'last-admin')
+        throw new SvError('SV_ERR_CONFLICT', "the org's only admin cannot be demoted; invite or promote another admin first", [
+          'params.id: the only admin of the org',
+        ]);
+      // Nothing to forget: a session's role is read from the user's row on every request
+      // (auth.sessionUser), and the auth cache holds keys and gateways only.
+      if (changed.oldRole !== role)
+        await auditVia(deps, p, 'user.role', { changedUserId: id, email: changed.user.email, oldRole: changed.oldRole, newRole: role });
+      return changed.user;
     },
   );
 

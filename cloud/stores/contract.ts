@@ -824,6 +824,83 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.not(await s.meta.users.getSession(hashSecret(`ses-${theirs}`), T0), null, 'and its session');
   });
 
+  t.test("meta: changeRole changes an org user's role, never takes the org's last admin, and nothing of another org", async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const other = await org(s);
+    const add = async (o: Scope, role: 'viewer' | 'admin') => {
+      const id = `usr-${uid().slice(2, 14)}`;
+      await s.meta.users.addUser({
+        id,
+        orgId: o.orgId,
+        email: `${id}@example.com`,
+        role,
+        serviceAdmin: false,
+        passwordHash: 'h',
+        nowMs: T0,
+      });
+      return id;
+    };
+    const [boss, cook, theirs] = [await add(S, 'admin'), await add(S, 'viewer'), await add(other, 'viewer')];
+    const changed = await s.meta.users.changeRole(S, cook, 'operator');
+    t.match(changed, {
+      oldRole: 'viewer',
+      user: { id: cook, orgId: S.orgId, email: `${cook}@example.com`, role: 'operator', passwordSet: true },
+    });
+    t.notOk(changed && typeof changed === 'object' && 'passwordHash' in changed.user, 'never the password hash');
+    t.equal((await s.meta.users.userById(cook))?.role, 'operator', 'stored');
+    t.match(
+      await s.meta.users.changeRole(S, cook, 'operator'),
+      { oldRole: 'operator', user: { role: 'operator' } },
+      'the same role: unchanged',
+    );
+
+    t.equal(await s.meta.users.changeRole(S, boss, 'viewer'), 'last-admin', "the org's only admin keeps the role");
+    t.equal((await s.meta.users.userById(boss))?.role, 'admin');
+    t.match(await s.meta.users.changeRole(S, boss, 'admin'), { oldRole: 'admin' }, 'staying admin is no demotion');
+    t.match(await s.meta.users.changeRole(S, cook, 'admin'), { oldRole: 'operator', user: { role: 'admin' } }, 'a promotion');
+    t.match(
+      await s.meta.users.changeRole(S, boss, 'viewer'),
+      { oldRole: 'admin', user: { role: 'viewer' } },
+      'with another admin, a demotion',
+    );
+    t.equal(await s.meta.users.changeRole(S, cook, 'operator'), 'last-admin', 'and now the promoted one is the last admin');
+
+    t.equal(await s.meta.users.changeRole(S, theirs, 'admin'), null, "another org's user is not the org's to change");
+    t.equal((await s.meta.users.userById(theirs))?.role, 'viewer', 'and stays as it was');
+    t.equal(await s.meta.users.changeRole(S, `usr-${uid().slice(2, 14)}`, 'viewer'), null, 'an unknown id');
+  });
+
+  t.test('meta: two admins taken away at once (demoted, removed) leave the org one of them', async (t) => {
+    const s = await make(t);
+    const admins = async () => {
+      const S = await org(s);
+      const ids = [`usr-${uid().slice(2, 14)}`, `usr-${uid().slice(2, 14)}`] as const;
+      for (const id of ids)
+        await s.meta.users.addUser({
+          id,
+          orgId: S.orgId,
+          email: `${id}@example.com`,
+          role: 'admin',
+          serviceAdmin: false,
+          passwordHash: null,
+          nowMs: T0,
+        });
+      return { S, ids };
+    };
+    const adminsLeft = async (S: Scope) => (await s.meta.users.listUsers(S, { limit: 10 })).items.filter((u) => u.role === 'admin').length;
+    for (let round = 0; round < 5; round++) {
+      const a = await admins();
+      const demotions = await Promise.all(a.ids.map((id) => s.meta.users.changeRole(a.S, id, 'viewer')));
+      t.equal(demotions.filter((r) => r === 'last-admin').length, 1, `round ${round}: one of two demotions is refused`);
+      t.equal(await adminsLeft(a.S), 1, 'one admin left');
+      const b = await admins();
+      const mixed = await Promise.all([s.meta.users.changeRole(b.S, b.ids[0], 'operator'), s.meta.users.removeUser(b.S, b.ids[1])]);
+      t.equal(mixed.filter((r) => r === 'last-admin').length, 1, `round ${round}: a demotion and a removal at once: one is refused`);
+      t.equal(await adminsLeft(b.S), 1, 'one admin left');
+    }
+  });
+
   t.test('meta: notification channels read back as given, sealed or not; sealing at rest is idempotent (ADR 076)', async (t) => {
     const s = await make(t);
     const S = await org(s);

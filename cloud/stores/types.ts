@@ -452,6 +452,12 @@ export interface UserStore {
    * org's only admin. Its e-mail may be invited again (audit rows keep it).
    */
   removeUser(scope: Scope, id: string): Promise<UserRow | 'last-admin' | null>;
+  /**
+   * Gives an org's user `role`, in one transaction: the user as now with the role it had, null
+   * when the org has no such user, or 'last-admin' (nothing changed) when the user is the org's
+   * only admin and `role` is not admin. The same role as now changes nothing.
+   */
+  changeRole(scope: Scope, id: string, role: Role): Promise<{ user: UserRow; oldRole: Role } | 'last-admin' | null>;
   listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
   setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
   addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;

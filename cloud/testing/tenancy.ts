@@ -364,6 +364,17 @@ export async function twoOrgMatrix(t: Test, c: RunningCloud): Promise<void> {
       { route: 'DELETE /v1/keys/{id}', run: (t) => notFound(t, admin.send('DELETE', `/v1/keys/${b.keyId}`), 'revoke key') },
       { route: 'DELETE /v1/users/{id}', run: (t) => notFound(t, admin.send('DELETE', `/v1/users/${b.invitedId}`), 'remove user') },
       {
+        route: 'PATCH /v1/users/{id}',
+        run: async (t) => {
+          await notFound(t, admin.send('PATCH', `/v1/users/${b.invitedId}`, { role: 'admin' }), 'change a role');
+          t.match(
+            await c.cloud.stores.meta.users.userById(b.invitedId),
+            { orgId: B.orgId, role: 'viewer' },
+            "B's user reads back unchanged",
+          );
+        },
+      },
+      {
         route: 'POST /v1/ingest',
         run: async (t) => {
           // Device ids are per org: records A's gateway sends under B's kit's id are A's own kit of

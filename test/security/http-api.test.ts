@@ -108,6 +108,7 @@ const CLOUD_ROLES: Record<string, Need> = {
   'GET /v1/users': 'admin',
   'POST /v1/users': 'admin',
   'DELETE /v1/users/:id': 'admin',
+  'PATCH /v1/users/:id': 'admin',
   'POST /v1/auth/logout': 'session',
   'GET /v1/auth/session': 'session',
   'POST /v1/auth/password': 'session',

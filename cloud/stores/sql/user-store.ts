@@ -17,6 +17,21 @@ function userRow(r: Row): UserRow & { passwordHash: string | null } {
 }
 const publicRow = ({ passwordHash: _h, ...u }: UserRow & { passwordHash: string | null }): UserRow => u;
 
+/**
+ * For the last-admin check, inside a transaction: the org's user `id` and how many other admins
+ * (not disabled) the org has. On MySQL the org's rows are read FOR UPDATE in users_org order, so
+ * two transactions that each take an admin away (a demotion, a removal) run one after the other
+ * and the second sees the first's change; SQLite runs one write transaction at a time.
+ */
+async function adminCheck(d: SqlDriver, orgId: string, id: string): Promise<{ row: Row | undefined; otherAdmins: number }> {
+  const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
+  const rows = await d.query(`SELECT * FROM users WHERE org_id = ? AND (id = ? OR role = 'admin') ORDER BY id${lock}`, [orgId, id]);
+  return {
+    row: rows.find((r) => String(r.id) === id),
+    otherAdmins: rows.filter((r) => String(r.id) !== id && r.role === 'admin' && r.disabled_ms === null).length,
+  };
+}
+
 /** Users, invitations and sessions in the meta store (MySQL/MariaDB or the embedded SQLite file). */
 export class SqlUserStore implements UserStore {
   constructor(private readonly d: SqlDriver) {}
@@ -123,19 +138,24 @@ export class SqlUserStore implements UserStore {
 
   async removeUser(scope: Scope, id: string): Promise<UserRow | 'last-admin' | null> {
     return this.d.tx(async (d) => {
-      const rows = await d.query('SELECT * FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-      if (!rows[0]) return null;
-      if (rows[0].role === 'admin') {
-        const others = await d.query(
-          "SELECT COUNT(*) AS c FROM users WHERE org_id = ? AND role = 'admin' AND id <> ? AND disabled_ms IS NULL",
-          [scope.orgId, id],
-        );
-        if (Number(others[0]?.c ?? 0) === 0) return 'last-admin';
-      }
+      const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
+      if (!row) return null;
+      if (row.role === 'admin' && otherAdmins === 0) return 'last-admin';
       await d.run('DELETE FROM invites WHERE user_id = ?', [id]);
       await d.run('DELETE FROM sessions WHERE user_id = ?', [id]);
       await d.run('DELETE FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-      return publicRow(userRow(rows[0]));
+      return publicRow(userRow(row));
+    });
+  }
+
+  async changeRole(scope: Scope, id: string, role: Role): Promise<{ user: UserRow; oldRole: Role } | 'last-admin' | null> {
+    return this.d.tx(async (d) => {
+      const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
+      if (!row) return null;
+      const oldRole = String(row.role) as Role;
+      if (oldRole === 'admin' && role !== 'admin' && otherAdmins === 0) return 'last-admin';
+      if (role !== oldRole) await d.run('UPDATE users SET role = ? WHERE id = ? AND org_id = ?', [role, id, scope.orgId]);
+      return { user: publicRow(userRow({ ...row, role })), oldRole };
     });
   }
 
