@@ -29,3 +29,15 @@ export async function insertIgnore(d: SqlDriver, table: string, cols: readonly s
   }
   return inserted;
 }
+
+/**
+ * Inside a transaction: holds the org's row in `orgs` until it ends (MySQL/MariaDB `SELECT … FOR
+ * UPDATE`; SQLite has one write transaction at a time anyway). Every check of an org-wide rule
+ * that the write after it must still find true (the org caps, the org's last admin) takes it
+ * first, so two such transactions of one org run one after the other, on any instance. It comes
+ * before any plain read, so InnoDB's snapshot for the reads after it is taken once the previous
+ * holder has committed.
+ */
+export async function lockOrg(d: SqlDriver, orgId: string): Promise<void> {
+  if (d.dialect === 'mysql') await d.query('SELECT id FROM orgs WHERE id = ? FOR UPDATE', [orgId]);
+}

@@ -31,7 +31,7 @@ import type {
 } from '../types.js';
 import { adoptCooks } from './adopt.js';
 import { ackAlarmTx, alarmRow, alarmsDown, mergeAlarms } from './alarms.js';
-import { type Dialect, insertIgnore, type SqlDriver, type SqlValue } from './driver.js';
+import { type Dialect, insertIgnore, lockOrg, type SqlDriver, type SqlValue } from './driver.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
 import { enqueueForEvents, SqlNotifyStore } from './notify-store.js';
 import * as presets from './preset-store.js';
@@ -579,9 +579,7 @@ export class SqlMetaStore implements MetaStore {
 
   withOrgLock<T>(orgId: string, fn: (meta: MetaStore) => Promise<T>): Promise<T> {
     return this.d.tx(async (d) => {
-      // The row lock is taken before any consistent read, so InnoDB's snapshot for the count that
-      // follows is taken after the previous holder committed.
-      if (d.dialect === 'mysql') await d.query('SELECT id FROM orgs WHERE id = ? FOR UPDATE', [orgId]);
+      await lockOrg(d, orgId);
       return fn(new SqlMetaStore(d, undefined, this.notifyKey));
     });
   }

@@ -1,5 +1,5 @@
 import type { Page, PageRequest, Role, Scope, UserRow, UserStore } from '../types.js';
-import type { SqlDriver } from './driver.js';
+import { lockOrg, type SqlDriver } from './driver.js';
 
 type Row = Record<string, unknown>;
 function userRow(r: Row): UserRow & { passwordHash: string | null } {
@@ -19,13 +19,13 @@ const publicRow = ({ passwordHash: _h, ...u }: UserRow & { passwordHash: string 
 
 /**
  * For the last-admin check, inside a transaction: the org's user `id` and how many other admins
- * (not disabled) the org has. On MySQL the org's rows are read FOR UPDATE in users_org order, so
- * two transactions that each take an admin away (a demotion, a removal) run one after the other
- * and the second sees the first's change; SQLite runs one write transaction at a time.
+ * (not disabled) the org has. The org's lock (lockOrg) is taken first, so two transactions that
+ * each take an admin away (a demotion, a removal) run one after the other and the second sees the
+ * first's change.
  */
 async function adminCheck(d: SqlDriver, orgId: string, id: string): Promise<{ row: Row | undefined; otherAdmins: number }> {
-  const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
-  const rows = await d.query(`SELECT * FROM users WHERE org_id = ? AND (id = ? OR role = 'admin') ORDER BY id${lock}`, [orgId, id]);
+  await lockOrg(d, orgId);
+  const rows = await d.query("SELECT * FROM users WHERE org_id = ? AND (id = ? OR role = 'admin')", [orgId, id]);
   return {
     row: rows.find((r) => String(r.id) === id),
     otherAdmins: rows.filter((r) => String(r.id) !== id && r.role === 'admin' && r.disabled_ms === null).length,
