@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SvError } from '../../shared/errors.js';
-import type { CloudConfig } from '../config.js';
-import { channelKey } from '../notify/sealed-config.js';
+import { type CloudConfig, notifyKeyProblems } from '../config.js';
+import { type ChannelKeys, channelKeys } from '../notify/sealed-config.js';
 import { InfluxTelemetryStore } from './influx/influx-store.js';
 import { MySqlDriver } from './mysql/mysql-driver.js';
 import { RedisStateStore } from './redis/redis-store.js';
@@ -35,9 +35,7 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         createDb: config.influx.createDb,
       })
     : new SqliteTelemetryStore(embedded());
-  const meta = config.mysql.url
-    ? mysqlMeta(config.mysql.url, config)
-    : new SqlMetaStore(embedded(), undefined, channelKey(config.notify.secretsKey));
+  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config) : new SqlMetaStore(embedded(), undefined, notifyKeys(config));
   const state = config.redis.url
     ? new RedisStateStore({
         url: config.redis.url,
@@ -50,6 +48,15 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
   return { telemetry, state, meta, embedded: sqlite };
 }
 
+/** notify.secretsKey and notify.previousSecretsKeys derived; refused (naming the key) when they do not go together. */
+function notifyKeys(config: CloudConfig): ChannelKeys {
+  const problems = notifyKeyProblems(config.notify);
+  if (problems.length > 0) {
+    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${problems.join('\n  ')}`, problems);
+  }
+  return channelKeys(config.notify.secretsKey, config.notify.previousSecretsKeys);
+}
+
 function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
   const mysql = new MySqlDriver({
     url,
@@ -57,7 +64,7 @@ function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
     connectTimeoutMs: config.mysql.connectTimeoutMs,
     queryTimeoutMs: config.mysql.queryTimeoutMs,
   });
-  return new SqlMetaStore(mysql, () => mysql.open(), channelKey(config.notify.secretsKey));
+  return new SqlMetaStore(mysql, () => mysql.open(), notifyKeys(config));
 }
 
 /**
@@ -73,7 +80,7 @@ export function createMetaStore(config: CloudConfig, options: { create: boolean 
     const m = `no cloud store at ${resolve(config.dataDir)} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)`;
     throw new SvError('SV_ERR_NO_STORE', m, [`dataDir: ${m}`]);
   }
-  return new SqlMetaStore(new SqliteDriver(file), undefined, channelKey(config.notify.secretsKey));
+  return new SqlMetaStore(new SqliteDriver(file), undefined, notifyKeys(config));
 }
 
 /** Opens in a stated order (meta first: it holds the schema and the credentials); migrates. */
