@@ -21,6 +21,7 @@ export const EMBEDDED_FILE = 'cloud.db';
  * install need no servers). Nothing connects until `openStores`.
  */
 export function createStores(config: CloudConfig): Stores & { embedded?: SqliteDriver } {
+  const keys = notifyKeys(config); // before anything opens: a bad pair refuses with nothing to close
   let sqlite: SqliteDriver | undefined;
   const embedded = () => {
     sqlite ??= new SqliteDriver(join(config.dataDir, EMBEDDED_FILE));
@@ -35,7 +36,7 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         createDb: config.influx.createDb,
       })
     : new SqliteTelemetryStore(embedded());
-  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config) : new SqlMetaStore(embedded(), undefined, notifyKeys(config));
+  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config, keys) : new SqlMetaStore(embedded(), undefined, keys);
   const state = config.redis.url
     ? new RedisStateStore({
         url: config.redis.url,
@@ -57,14 +58,14 @@ function notifyKeys(config: CloudConfig): ChannelKeys {
   return channelKeys(config.notify.secretsKey, config.notify.previousSecretsKeys);
 }
 
-function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
+function mysqlMeta(url: string, config: CloudConfig, keys: ChannelKeys): SqlMetaStore {
   const mysql = new MySqlDriver({
     url,
     poolSize: config.mysql.poolSize,
     connectTimeoutMs: config.mysql.connectTimeoutMs,
     queryTimeoutMs: config.mysql.queryTimeoutMs,
   });
-  return new SqlMetaStore(mysql, () => mysql.open(), notifyKeys(config));
+  return new SqlMetaStore(mysql, () => mysql.open(), keys);
 }
 
 /**
@@ -74,13 +75,14 @@ function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
  * credentials into a store no server uses. Closing the meta store closes its driver.
  */
 export function createMetaStore(config: CloudConfig, options: { create: boolean }): MetaStore {
-  if (config.mysql.url) return mysqlMeta(config.mysql.url, config);
+  const keys = notifyKeys(config);
+  if (config.mysql.url) return mysqlMeta(config.mysql.url, config, keys);
   const file = join(config.dataDir, EMBEDDED_FILE);
   if (!options.create && !existsSync(file)) {
     const m = `no cloud store at ${resolve(config.dataDir)} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)`;
     throw new SvError('SV_ERR_NO_STORE', m, [`dataDir: ${m}`]);
   }
-  return new SqlMetaStore(new SqliteDriver(file), undefined, notifyKeys(config));
+  return new SqlMetaStore(new SqliteDriver(file), undefined, keys);
 }
 
 /** Opens in a stated order (meta first: it holds the schema and the credentials); migrates. */
