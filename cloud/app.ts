@@ -16,7 +16,7 @@ import { requestTimeoutOptions } from '../shared/http/request-timeout.js';
 import type { Logger } from '../shared/log.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { newId } from './auth/tokens.js';
-import type { CloudConfig } from './config.js';
+import { type CloudConfig, notifyKeyProblems } from './config.js';
 import { Authenticator, neededBy } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
 import { MemoryFailureWindow } from './http/failures.js';
@@ -26,6 +26,7 @@ import { secureCookies } from './http/secure-cookies.js';
 import { MetaSessionStore } from './http/session-store.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { CloudMetrics } from './metrics.js';
+import { logConfigsAtRest } from './notify/at-rest-log.js';
 import { CloudNotifier, type NotifierOptions } from './notify/notifier.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { cookRoutes } from './routes/cooks.js';
@@ -65,14 +66,17 @@ export interface CloudOptions {
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
-  const problems = pemFileProblems(
-    [{ key: 'notify.smtpCaFile', path: config.notify.smtpCaFile, kind: 'ca' }],
-    [
-      {
-        cert: { key: 'tls.certFile', path: config.tls.certFile, kind: 'certificate' },
-        privateKey: { key: 'tls.keyFile', path: config.tls.keyFile, kind: 'private key' },
-      },
-    ],
+  const problems = notifyKeyProblems(config.notify);
+  problems.push(
+    ...pemFileProblems(
+      [{ key: 'notify.smtpCaFile', path: config.notify.smtpCaFile, kind: 'ca' }],
+      [
+        {
+          cert: { key: 'tls.certFile', path: config.tls.certFile, kind: 'certificate' },
+          privateKey: { key: 'tls.keyFile', path: config.tls.keyFile, kind: 'private key' },
+        },
+      ],
+    ),
   );
   if (problems.length > 0) {
     throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${problems.join('\n  ')}`, problems);
@@ -275,14 +279,13 @@ export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptio
     async start() {
       await openStores(stores);
       started = true;
-      // ADR 076: with notify.secretsKey set, channel configs still plain are sealed once; without it, a warning.
+      // ADR 076, 077: with notify.secretsKey set, channel configs still plain, or opening only with a
+      // previous key, are sealed with it once; without it, a warning. Counts only in the log.
       const atRest = await stores.meta.notify.sealAtRest();
-      if (atRest.sealed > 0) log.info({ channels: atRest.sealed }, 'notification channel configs sealed at rest (notify.secretsKey)');
-      if (atRest.plain > 0)
-        log.warn(
-          { channels: atRest.plain },
-          'notification channel configs are stored as given: set notify.secretsKey to seal them at rest',
-        );
+      logConfigsAtRest(log, atRest, {
+        keySet: config.notify.secretsKey !== undefined,
+        previousKeys: config.notify.previousSecretsKeys.length,
+      });
       notifier.start();
       await stream.start();
       await limiterRedis?.client

@@ -263,6 +263,12 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       secret: true,
       help: "Encrypts the orgs' notification channel configs (webhook secrets, ntfy and SMTP passwords) at rest in the meta store (AES-256-GCM; at least 32 characters; the same on every instance). Unset = stored as given (a warning at start when the store holds channels).",
     }),
+    previousSecretsKeys: opt(z.array(z.string().min(32)).max(8), {
+      kind: 'list',
+      secret: true,
+      default: [],
+      help: 'Keys notify.secretsKey replaced, while it is rotated (ADR 077): configs that do not open with notify.secretsKey are tried with each (up to 8, at least 32 characters each; not notify.secretsKey itself; only with notify.secretsKey set), and are sealed again with notify.secretsKey at start. In the environment, comma-separated. Remove a key once every instance runs with notify.secretsKey and none opens only with a previous key (the start-up log; sousvide cloud notify keys).',
+    }),
   },
   /** GET /v1/stream: live updates as server-sent events (ADR 034). */
   stream: { ...streamConfig, ...orgStreamLimit },
@@ -275,3 +281,23 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
   },
 });
 export type CloudConfig = ReturnType<typeof loadConfig<typeof cloudConfig.spec>>;
+
+/**
+ * Rules across keys, which the per-key schema cannot say; each line names the key, as loadConfig's
+ * do, and never quotes a key's value.
+ */
+export function notifyKeyProblems(notify: Pick<CloudConfig['notify'], 'secretsKey' | 'previousSecretsKeys'>): string[] {
+  const previous = notify.previousSecretsKeys;
+  if (previous.length === 0) return [];
+  if (notify.secretsKey === undefined) {
+    return ['notify.previousSecretsKeys: set without notify.secretsKey (previous keys only open configs; notify.secretsKey seals them)'];
+  }
+  const problems: string[] = [];
+  previous.forEach((key, i) => {
+    if (key === notify.secretsKey)
+      problems.push(`notify.previousSecretsKeys.${i}: is notify.secretsKey itself (list only the keys it replaced)`);
+    else if (previous.indexOf(key) < i)
+      problems.push(`notify.previousSecretsKeys.${i}: repeats notify.previousSecretsKeys.${previous.indexOf(key)}`);
+  });
+  return problems;
+}

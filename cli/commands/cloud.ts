@@ -3,6 +3,7 @@ import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
 import { CLOUD_ADMIN_COMMANDS, print, withMeta } from './cloud-admin.js';
+import { cloudNotifyCommand } from './cloud-notify.js';
 import { keyOf, serveUntilStopped } from './serve.js';
 
 export const cloudCommand: Command = {
@@ -27,6 +28,7 @@ export const cloudCommand: Command = {
       },
     },
     ...CLOUD_ADMIN_COMMANDS,
+    cloudNotifyCommand,
   ],
   async run(ctx) {
     const config = configFor(cloudConfig, ctx);

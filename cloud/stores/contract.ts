@@ -910,6 +910,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     const once = await s.meta.notify.sealAtRest();
     const twice = await s.meta.notify.sealAtRest();
     t.equal(twice.sealed, 0, 'a second pass seals nothing');
+    t.equal(twice.resealed, 0, 'and seals nothing again (no previous key in use)');
     t.equal(twice.plain, once.plain, 'and leaves as many plain as the first (all with a key, none without)');
     t.match(await s.meta.notify.getChannel(S, ch.id), { spec }, 'still read back');
     t.match((await s.meta.notify.listChannels(S, { limit: 10 })).items, [{ id: ch.id, spec }]);

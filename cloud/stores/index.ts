@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SvError } from '../../shared/errors.js';
-import type { CloudConfig } from '../config.js';
-import { channelKey } from '../notify/sealed-config.js';
+import { type CloudConfig, notifyKeyProblems } from '../config.js';
+import { type ChannelKeys, channelKeys } from '../notify/sealed-config.js';
 import { InfluxTelemetryStore } from './influx/influx-store.js';
 import { MySqlDriver } from './mysql/mysql-driver.js';
 import { RedisStateStore } from './redis/redis-store.js';
@@ -21,6 +21,7 @@ export const EMBEDDED_FILE = 'cloud.db';
  * install need no servers). Nothing connects until `openStores`.
  */
 export function createStores(config: CloudConfig): Stores & { embedded?: SqliteDriver } {
+  const keys = notifyKeys(config); // before anything opens: a bad pair refuses with nothing to close
   let sqlite: SqliteDriver | undefined;
   const embedded = () => {
     sqlite ??= new SqliteDriver(join(config.dataDir, EMBEDDED_FILE));
@@ -35,9 +36,7 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
         createDb: config.influx.createDb,
       })
     : new SqliteTelemetryStore(embedded());
-  const meta = config.mysql.url
-    ? mysqlMeta(config.mysql.url, config)
-    : new SqlMetaStore(embedded(), undefined, channelKey(config.notify.secretsKey));
+  const meta = config.mysql.url ? mysqlMeta(config.mysql.url, config, keys) : new SqlMetaStore(embedded(), undefined, keys);
   const state = config.redis.url
     ? new RedisStateStore({
         url: config.redis.url,
@@ -50,14 +49,23 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
   return { telemetry, state, meta, embedded: sqlite };
 }
 
-function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
+/** notify.secretsKey and notify.previousSecretsKeys derived; refused (naming the key) when they do not go together. */
+function notifyKeys(config: CloudConfig): ChannelKeys {
+  const problems = notifyKeyProblems(config.notify);
+  if (problems.length > 0) {
+    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${problems.join('\n  ')}`, problems);
+  }
+  return channelKeys(config.notify.secretsKey, config.notify.previousSecretsKeys);
+}
+
+function mysqlMeta(url: string, config: CloudConfig, keys: ChannelKeys): SqlMetaStore {
   const mysql = new MySqlDriver({
     url,
     poolSize: config.mysql.poolSize,
     connectTimeoutMs: config.mysql.connectTimeoutMs,
     queryTimeoutMs: config.mysql.queryTimeoutMs,
   });
-  return new SqlMetaStore(mysql, () => mysql.open(), channelKey(config.notify.secretsKey));
+  return new SqlMetaStore(mysql, () => mysql.open(), keys);
 }
 
 /**
@@ -67,13 +75,14 @@ function mysqlMeta(url: string, config: CloudConfig): SqlMetaStore {
  * credentials into a store no server uses. Closing the meta store closes its driver.
  */
 export function createMetaStore(config: CloudConfig, options: { create: boolean }): MetaStore {
-  if (config.mysql.url) return mysqlMeta(config.mysql.url, config);
+  const keys = notifyKeys(config);
+  if (config.mysql.url) return mysqlMeta(config.mysql.url, config, keys);
   const file = join(config.dataDir, EMBEDDED_FILE);
   if (!options.create && !existsSync(file)) {
     const m = `no cloud store at ${resolve(config.dataDir)} (start the cloud or run sousvide cloud migrate there first, or pass --data-dir)`;
     throw new SvError('SV_ERR_NO_STORE', m, [`dataDir: ${m}`]);
   }
-  return new SqlMetaStore(new SqliteDriver(file), undefined, channelKey(config.notify.secretsKey));
+  return new SqlMetaStore(new SqliteDriver(file), undefined, keys);
 }
 
 /** Opens in a stated order (meta first: it holds the schema and the credentials); migrates. */

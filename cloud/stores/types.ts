@@ -545,11 +545,34 @@ export interface NotifyStore {
   /** Service level: queues `n` for the org's channels unless a notification with its id exists (the claim). */
   enqueueOnce(orgId: string, gatewayId: string | null, n: Notification, nowMs: number): Promise<number>;
   /**
-   * At start (ADR 076): with notify.secretsKey set, seals the channel configs still stored as plain
-   * JSON (each row's UPDATE is conditional on its old value: two instances starting together seal
-   * it once); without it, only counts them. `plain`: the rows left plain.
+   * At start (ADR 076, 077): with notify.secretsKey set, seals the channel configs still stored as
+   * plain JSON, and seals again with it those that open only with one of notify.previousSecretsKeys
+   * (each row's UPDATE is conditional on its old value: two instances starting together change it
+   * once); without it, only counts them. Counts only: never a value or a key.
    */
-  sealAtRest(): Promise<{ sealed: number; plain: number }>;
+  sealAtRest(): Promise<ConfigsAtRest>;
+  /** Read-only: how many channel configs open with which key (ADR 077: when a previous key can go). */
+  configKeys(): Promise<ConfigKeyCounts>;
+}
+
+/** How many channel configs are stored plain, open with notify.secretsKey, only with a previous key, or with none. */
+export interface ConfigKeyCounts {
+  plain: number;
+  current: number;
+  previous: number;
+  unreadable: number;
+}
+
+/** What `sealAtRest` did (`sealed`: plain ones, `resealed`: ones that opened only with a previous key) and left. */
+export interface ConfigsAtRest {
+  sealed: number;
+  resealed: number;
+  /** Left plain: notify.secretsKey unset. */
+  plain: number;
+  /** Still opening only with a previous key: another instance, with another notify.secretsKey, sealed them meanwhile. */
+  previous: number;
+  /** Opening with no key this instance has. */
+  unreadable: number;
 }
 
 export interface OpenCriticalAlarm {

@@ -2,6 +2,7 @@ import type { Ack, Alarm } from '../../../shared/alarms/lifecycle.js';
 import { ALARM_STATE_SQL } from '../../../shared/alarms/row.js';
 import type { CookSpec } from '../../../shared/cook.js';
 import type { Preset, PresetSpec } from '../../../shared/presets.js';
+import { type ChannelKeys, NO_KEYS } from '../../notify/sealed-config.js';
 import type {
   AlarmFilter,
   AlarmRow,
@@ -99,12 +100,12 @@ export class SqlMetaStore implements MetaStore {
   constructor(
     private readonly d: SqlDriver,
     private readonly onOpen: () => Promise<void> = async () => {},
-    /** notify.secretsKey derived (cloud/notify/sealed-config.ts): channel configs sealed at rest; null = as given. */
-    private readonly notifyKey: Buffer | null = null,
+    /** notify.secretsKey and previousSecretsKeys derived (cloud/notify/sealed-config.ts); none = configs stored as given. */
+    private readonly notifyKeys: ChannelKeys = NO_KEYS,
   ) {
     this.backend = d.dialect;
     this.users = new SqlUserStore(d);
-    this.notify = new SqlNotifyStore(d, notifyKey);
+    this.notify = new SqlNotifyStore(d, notifyKeys);
   }
 
   async open(): Promise<void> {
@@ -580,7 +581,7 @@ export class SqlMetaStore implements MetaStore {
   withOrgLock<T>(orgId: string, fn: (meta: MetaStore) => Promise<T>): Promise<T> {
     return this.d.tx(async (d) => {
       await lockOrg(d, orgId);
-      return fn(new SqlMetaStore(d, undefined, this.notifyKey));
+      return fn(new SqlMetaStore(d, undefined, this.notifyKeys));
     });
   }
 

@@ -2,8 +2,10 @@ import type { AttemptResult } from '../../../shared/notify/backoff.js';
 import type { NotifiableEvent, Notification } from '../../../shared/notify/message.js';
 import { notificationFor } from '../../../shared/notify/rules.js';
 import type { ChannelKind, ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
-import { isSealed, open, seal } from '../../notify/sealed-config.js';
+import { type ChannelKeys, NO_KEYS, open, seal } from '../../notify/sealed-config.js';
 import type {
+  ConfigKeyCounts,
+  ConfigsAtRest,
   DeliveryFilter,
   DeliveryRow,
   DueDelivery,
@@ -15,6 +17,7 @@ import type {
   SilentGateway,
 } from '../types.js';
 import type { SqlDriver, SqlValue } from './driver.js';
+import { configKeys, sealAtRest } from './notify-at-rest.js';
 import { paged } from './rows.js';
 
 /**
@@ -26,15 +29,16 @@ export const NOTIFY_MAX_EVENT_AGE_MS = 6 * 3_600_000;
 type Row = Record<string, unknown>;
 
 /**
- * The one read of a stored `config` (ADR 076): plain JSON as it is, a sealed value opened with the
- * key. One that does not open (notify.secretsKey unset or wrong) is not thrown: the caller keeps
- * the row (listed as sealed; its deliveries fail with the reason and are retried by the policy),
- * so that one such channel never fails an org's list or the delivery worker.
+ * The one read of a stored `config` (ADR 076, 077): plain JSON as it is, a sealed value opened with
+ * notify.secretsKey or a previous key. One that does not open (notify.secretsKey unset or wrong)
+ * is not thrown: the caller keeps the row (listed as sealed; its deliveries fail with the reason
+ * and are retried by the policy), so that one such channel never fails an org's list or the
+ * delivery worker.
  */
-export function readConfig(key: Buffer | null, channelId: string, stored: unknown): { spec: ChannelSpec } | { unreadable: string } {
+export function readConfig(keys: ChannelKeys, channelId: string, stored: unknown): { spec: ChannelSpec } | { unreadable: string } {
   let json: string;
   try {
-    json = open(String(stored), key, channelId);
+    json = open(String(stored), keys, channelId);
   } catch (err) {
     return { unreadable: (err as Error).message };
   }
@@ -46,15 +50,15 @@ export function readConfig(key: Buffer | null, channelId: string, stored: unknow
   }
 }
 
-/** The one write of a `config`: sealed when notify.secretsKey is set. */
-export function writeConfig(key: Buffer | null, channelId: string, spec: ChannelSpec): string {
+/** The one write of a `config`: sealed with notify.secretsKey when it is set (never with a previous key). */
+export function writeConfig(keys: ChannelKeys, channelId: string, spec: ChannelSpec): string {
   const json = JSON.stringify(spec);
-  return key === null ? json : seal(json, key, channelId);
+  return keys.current === null ? json : seal(json, keys.current, channelId);
 }
 
-function channelRow(r: Row, key: Buffer | null): ChannelRow {
+function channelRow(r: Row, keys: ChannelKeys): ChannelRow {
   const id = String(r.id);
-  const read = readConfig(key, id, r.config);
+  const read = readConfig(keys, id, r.config);
   const base = { id, orgId: String(r.org_id), kind: String(r.kind) as ChannelKind, createdMs: Number(r.created_ms) };
   return 'spec' in read ? { ...base, spec: read.spec } : { ...base, spec: null, unreadable: read.unreadable };
 }
@@ -139,10 +143,10 @@ export async function enqueueForEvents(
 
 /** Channels and the delivery queue of each org (Scope first), and the delivery worker's service-level reads. */
 export class SqlNotifyStore implements NotifyStore {
-  /** `key`: notify.secretsKey derived (sealed-config.ts channelKey); null = configs stored as given. */
+  /** `keys`: notify.secretsKey and previousSecretsKeys derived (sealed-config.ts channelKeys); none = configs stored as given. */
   constructor(
     private readonly d: SqlDriver,
-    private readonly key: Buffer | null = null,
+    private readonly keys: ChannelKeys = NO_KEYS,
   ) {}
 
   async addChannel(scope: Scope, c: { id: string; spec: ChannelSpec; nowMs: number }): Promise<ChannelRow> {
@@ -150,38 +154,18 @@ export class SqlNotifyStore implements NotifyStore {
       c.id,
       scope.orgId,
       c.spec.kind,
-      writeConfig(this.key, c.id, c.spec),
+      writeConfig(this.keys, c.id, c.spec),
       c.nowMs,
     ]);
     return { id: c.id, orgId: scope.orgId, kind: c.spec.kind, spec: c.spec, createdMs: c.nowMs };
   }
 
-  async sealAtRest(): Promise<{ sealed: number; plain: number }> {
-    const rows = await this.d.query<{ id: string; config: string }>(`SELECT id, config FROM notify_channels WHERE config LIKE '{%'`);
-    if (this.key === null || rows.length === 0) return { sealed: 0, plain: rows.length };
-    const key = this.key;
-    const sqlite = this.d.dialect === 'sqlite';
-    // SQLite keeps a replaced value in the page's free space and in the WAL's older frames: zero it
-    // (secure_delete) and empty the WAL, so that the file no longer holds the plain config.
-    // MariaDB's own files (undo log, binary log) and any dump taken before are the operator's (ADR 076).
-    if (sqlite) await this.d.query('PRAGMA secure_delete = ON');
-    let sealed = 0;
-    try {
-      for (const r of rows) {
-        const old = String(r.config);
-        if (isSealed(old)) continue;
-        const next = seal(old, key, String(r.id));
-        // Conditional on the old value: another instance that sealed it first leaves nothing to do.
-        const done = await this.d.run('UPDATE notify_channels SET config = ? WHERE id = ? AND config = ?', [next, String(r.id), old]);
-        sealed += done.affected;
-      }
-    } finally {
-      if (sqlite) {
-        await this.d.query('PRAGMA secure_delete = OFF');
-        await this.d.query('PRAGMA wal_checkpoint(TRUNCATE)');
-      }
-    }
-    return { sealed, plain: 0 }; // the rest another instance sealed meanwhile
+  sealAtRest(): Promise<ConfigsAtRest> {
+    return sealAtRest(this.d, this.keys);
+  }
+
+  configKeys(): Promise<ConfigKeyCounts> {
+    return configKeys(this.d, this.keys);
   }
 
   async listChannels(scope: Scope, page: PageRequest): Promise<Page<ChannelRow>> {
@@ -193,7 +177,7 @@ export class SqlNotifyStore implements NotifyStore {
     }
     const rows = await this.d.query(`SELECT * FROM notify_channels WHERE org_id = ?${cursor} ORDER BY id LIMIT ${page.limit + 1}`, params);
     return paged(
-      rows.map((r) => channelRow(r, this.key)),
+      rows.map((r) => channelRow(r, this.keys)),
       page.limit,
       (c) => [c.id],
     );
@@ -201,7 +185,7 @@ export class SqlNotifyStore implements NotifyStore {
 
   async getChannel(scope: Scope, id: string): Promise<ChannelRow | null> {
     const rows = await this.d.query('SELECT * FROM notify_channels WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-    return rows[0] ? channelRow(rows[0], this.key) : null;
+    return rows[0] ? channelRow(rows[0], this.keys) : null;
   }
 
   async deleteChannel(scope: Scope, id: string, nowMs: number): Promise<boolean> {
@@ -274,7 +258,7 @@ export class SqlNotifyStore implements NotifyStore {
     );
     return rows.map((r): DueDelivery => {
       const channelId = String(r.channel_id);
-      const read = r.config === null || r.config === undefined ? null : readConfig(this.key, channelId, r.config);
+      const read = r.config === null || r.config === undefined ? null : readConfig(this.keys, channelId, r.config);
       return {
         delivery: Number(r.id),
         orgId: String(r.org_id),
