@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
 import { createOrg } from '../admin.js';
 import { createUser, Email } from '../auth/users.js';
-import { scopeOf } from '../http/auth.js';
+import { type Principal, scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
-import { ROLES, type Role } from '../stores/types.js';
+import { ROLES, type Role, type Scope } from '../stores/types.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { createWithinOrgLimit } from './org-limits.js';
 
@@ -17,6 +17,29 @@ const OrgBody = z.strictObject({
 const SESSION_OR_KEY = [...SECURITY, { session: [] }];
 const IdParams = z.strictObject({ id: z.string().regex(/^usr-[0-9a-f]{12}$/, 'a user id (usr-…)') });
 const RoleBody = z.strictObject({ role: z.enum(ROLES as [string, ...string[]]) });
+
+const noSuchUser = (id: string) => new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+
+/**
+ * Before an admin removes or changes a user: not oneself (409; another admin of the org can), a
+ * user of the caller's org (404, whether another org's or none), a service admin only by a service
+ * admin (403), never by a key limited to a gateway (orgWide). Returns the org's scope.
+ */
+async function anotherUserOfOrg(
+  deps: RouteDeps,
+  p: Principal | null,
+  id: string,
+  act: { self: string; serviceAdmin: string },
+): Promise<Scope> {
+  if (p?.kind === 'user' && p.id === id)
+    throw new SvError('SV_ERR_CONFLICT', `you cannot ${act.self}; another admin of the org can`, ['params.id: the logged-in user']);
+  const scope = orgWide(scopeOf(p), 'users');
+  const target = await deps.stores.meta.users.userById(id);
+  if (!target || target.orgId !== scope.orgId) throw noSuchUser(id);
+  if (target.serviceAdmin && !(p?.kind === 'user' && p.serviceAdmin))
+    throw new SvError('SV_ERR_FORBIDDEN', `only a service admin can ${act.serviceAdmin}`, ['principal.role: not a service admin']);
+  return scope;
+}
 
 /** The org's members (org admin) and the orgs themselves (service admin). */
 export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -80,16 +103,9 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     async (req, reply) => {
       const { id } = parse(IdParams, req.params, 'params');
       const p = req.principal;
-      if (p?.kind === 'user' && p.id === id)
-        throw new SvError('SV_ERR_CONFLICT', 'you cannot remove yourself; another admin of the org can', ['params.id: the logged-in user']);
-      const scope = orgWide(scopeOf(p), 'users');
-      const target = await stores.meta.users.userById(id);
-      if (!target || target.orgId !== scope.orgId)
-        throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
-      if (target.serviceAdmin && !(p?.kind === 'user' && p.serviceAdmin))
-        throw new SvError('SV_ERR_FORBIDDEN', 'only a service admin can remove a service admin', ['principal.role: not a service admin']);
+      const scope = await anotherUserOfOrg(deps, p, id, { self: 'remove yourself', serviceAdmin: 'remove a service admin' });
       const removed = await stores.meta.users.removeUser(scope, id);
-      if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      if (!removed) throw noSuchUser(id);
       if (removed === 'last-admin')
         throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite or promote another admin first", [
           'params.id: the only admin of the org',
@@ -115,20 +131,12 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const { id } = parse(IdParams, req.params, 'params');
       const role = parse(RoleBody, req.body, 'body').role as Role;
       const p = req.principal;
-      if (p?.kind === 'user' && p.id === id)
-        throw new SvError('SV_ERR_CONFLICT', 'you cannot change your own role; another admin of the org can', [
-          'params.id: the logged-in user',
-        ]);
-      const scope = orgWide(scopeOf(p), 'users');
-      const target = await stores.meta.users.userById(id);
-      if (!target || target.orgId !== scope.orgId)
-        throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
-      if (target.serviceAdmin && !(p?.kind === 'user' && p.serviceAdmin))
-        throw new SvError('SV_ERR_FORBIDDEN', "only a service admin can change a service admin's role", [
-          'principal.role: not a service admin',
-        ]);
+      const scope = await anotherUserOfOrg(deps, p, id, {
+        self: 'change your own role',
+        serviceAdmin: "change a service admin's role",
+      });
       const changed = await stores.meta.users.changeRole(scope, id, role);
-      if (!changed) throw new SvError('SV_ERR_NOT_FOUND', `user ${id} is unknown`, ['params.id: no such user']);
+      if (!changed) throw noSuchUser(id);
       if (changed === 'last-admin')
         throw new SvError('SV_ERR_CONFLICT', "the org's only admin cannot be demoted; invite or promote another admin first", [
           'params.id: the only admin of the org',
