@@ -1,5 +1,5 @@
 import { renderOptionHelp } from '../shared/config/help.js';
-import { type ConfigDefinition, loadConfig } from '../shared/config/load.js';
+import { type ConfigDefinition, type ConfigRules, loadConfig } from '../shared/config/load.js';
 import type { ConfigOf, SpecTree } from '../shared/config/spec.js';
 import { isSvError, SvError } from '../shared/errors.js';
 import { parseArgs } from './args.js';
@@ -88,9 +88,10 @@ function reasons(message: string, details: readonly string[] | undefined): strin
 export function configFor<S extends SpecTree>(
   def: ConfigDefinition<S>,
   ctx: { flags: Record<string, string | boolean>; env: NodeJS.ProcessEnv },
+  rules?: ConfigRules<S>,
 ): ConfigOf<S> {
   const file = typeof ctx.flags.config === 'string' ? ctx.flags.config : undefined;
-  return loadConfig(def, { flags: ctx.flags, env: ctx.env, file });
+  return loadConfig(def, { flags: ctx.flags, env: ctx.env, file }, rules);
 }
 
 function rootHelp(): string {

@@ -6,8 +6,7 @@ import csrf from '@fastify/csrf-protection';
 import rateLimit from '@fastify/rate-limit';
 import session from '@fastify/session';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { pemFileProblems } from '../shared/config/pem-files.js';
-import { SvError } from '../shared/errors.js';
+import { configInvalid } from '../shared/config/load.js';
 import { dashboardRoutes } from '../shared/http/dashboard-static.js';
 import { type ApiDocs, docsRoutes, registerOpenApi } from '../shared/http/docs.js';
 import { clientErrorHandler, frameworkErrors, unsupportedContentEncoding } from '../shared/http/errors.js';
@@ -16,7 +15,7 @@ import { requestTimeoutOptions } from '../shared/http/request-timeout.js';
 import type { Logger } from '../shared/log.js';
 import { registerStreamMetrics } from '../shared/stream/metrics.js';
 import { newId } from './auth/tokens.js';
-import { type CloudConfig, notifyKeyProblems } from './config.js';
+import { type CloudConfig, cloudConfigProblems } from './config.js';
 import { Authenticator, neededBy } from './http/auth.js';
 import { errorBody, installErrorHandlers } from './http/errors.js';
 import { MemoryFailureWindow } from './http/failures.js';
@@ -66,21 +65,8 @@ export interface CloudOptions {
 }
 
 export function buildCloud(config: CloudConfig, log: Logger, options: CloudOptions = {}): Cloud {
-  const problems = notifyKeyProblems(config.notify);
-  problems.push(
-    ...pemFileProblems(
-      [{ key: 'notify.smtpCaFile', path: config.notify.smtpCaFile, kind: 'ca' }],
-      [
-        {
-          cert: { key: 'tls.certFile', path: config.tls.certFile, kind: 'certificate' },
-          privateKey: { key: 'tls.keyFile', path: config.tls.keyFile, kind: 'private key' },
-        },
-      ],
-    ),
-  );
-  if (problems.length > 0) {
-    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${problems.join('\n  ')}`, problems);
-  }
+  const problems = cloudConfigProblems(config);
+  if (problems.length > 0) throw configInvalid('cloud', problems);
   const tls =
     config.tls.certFile && config.tls.keyFile ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null;
   // A request not received in full within http.requestTimeoutMs ends with 408 (shared/http/request-timeout.ts).

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineConfig, type loadConfig } from '../shared/config/load.js';
+import { pemFileProblems } from '../shared/config/pem-files.js';
 import { opt } from '../shared/config/spec.js';
 import { urlWith } from '../shared/config/url.js';
 import { orgStreamLimit, streamConfig } from '../shared/stream/config.js';
@@ -283,9 +284,26 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
 export type CloudConfig = ReturnType<typeof loadConfig<typeof cloudConfig.spec>>;
 
 /**
- * Rules across keys, which the per-key schema cannot say; each line names the key, as loadConfig's
- * do, and never quotes a key's value.
+ * Rules across keys, which the per-key schema cannot say, and the files the config names; each
+ * line names the key, as loadConfig's do. `sousvide cloud` hands them to the loader, so a start
+ * reports them with the refused values in one pass; buildCloud checks them again.
  */
+export function cloudConfigProblems(config: CloudConfig): string[] {
+  return [
+    ...notifyKeyProblems(config.notify),
+    ...pemFileProblems(
+      [{ key: 'notify.smtpCaFile', path: config.notify.smtpCaFile, kind: 'ca' }],
+      [
+        {
+          cert: { key: 'tls.certFile', path: config.tls.certFile, kind: 'certificate' },
+          privateKey: { key: 'tls.keyFile', path: config.tls.keyFile, kind: 'private key' },
+        },
+      ],
+    ),
+  ];
+}
+
+/** The notification keys that must go together; never quotes a key's value. */
 export function notifyKeyProblems(notify: Pick<CloudConfig['notify'], 'secretsKey' | 'previousSecretsKeys'>): string[] {
   const previous = notify.previousSecretsKeys;
   if (previous.length === 0) return [];

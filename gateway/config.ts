@@ -1,10 +1,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { defineConfig, type loadConfig } from '../shared/config/load.js';
+import { configInvalid, defineConfig, type loadConfig } from '../shared/config/load.js';
 import { pemFileProblems } from '../shared/config/pem-files.js';
 import { opt } from '../shared/config/spec.js';
 import { urlWith, urlWithoutCredentials } from '../shared/config/url.js';
-import { SvError } from '../shared/errors.js';
 import { MAX_BATCH_RECORDS } from '../shared/relay/batch.js';
 import { streamConfig } from '../shared/stream/config.js';
 import { tokenFileProblem } from './http/operator-token.js';
@@ -377,8 +376,18 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
 });
 export type GatewayConfig = ReturnType<typeof loadConfig<typeof gatewayConfig.spec>>;
 
-/** Rules across keys, which the per-key schema cannot say; the message names the key, as loadConfig's do. */
+/** Throws SV_ERR_CONFIG_INVALID with every problem gatewayConfigProblems finds. */
 export function checkGatewayConfig(config: GatewayConfig): void {
+  const problems = gatewayConfigProblems(config);
+  if (problems.length > 0) throw configInvalid('gateway', problems);
+}
+
+/**
+ * Rules across keys, which the per-key schema cannot say, and the files the config names; each
+ * line names the key, as loadConfig's do. `sousvide gateway` hands them to the loader, so a start
+ * reports them with the refused values in one pass.
+ */
+export function gatewayConfigProblems(config: GatewayConfig): string[] {
   const problems: string[] = [];
   if (config.mqtt.nodes > 1 && config.mqtt.clusterRedisUrl === undefined) {
     problems.push('mqtt.clusterRedisUrl: required when mqtt.nodes > 1 (the broker nodes route through Redis)');
@@ -425,9 +434,7 @@ export function checkGatewayConfig(config: GatewayConfig): void {
       ],
     ),
   );
-  // One `key: reason` line per problem, as the config loader prints them.
-  if (problems.length === 1) throw new SvError('SV_ERR_CONFIG_INVALID', problems[0], problems);
-  if (problems.length > 1) throw new SvError('SV_ERR_CONFIG_INVALID', `invalid gateway config:\n  ${problems.join('\n  ')}`, problems);
+  return problems;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { cloudConfig } from '../../cloud/config.js';
+import { cloudConfig, cloudConfigProblems } from '../../cloud/config.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
@@ -31,7 +31,8 @@ export const cloudCommand: Command = {
     cloudNotifyCommand,
   ],
   async run(ctx) {
-    const config = configFor(cloudConfig, ctx);
+    // Every problem at once: the refused values and the rules across keys (files, key pairs).
+    const config = configFor(cloudConfig, ctx, cloudConfigProblems);
     const log = createLogger({ name: 'cloud', level: config.log.level });
     // Loaded here, not at the top: help, usage errors and the admin subcommands start without it.
     const { buildCloud } = await import('../../cloud/app.js');

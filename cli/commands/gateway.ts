@@ -1,4 +1,4 @@
-import { gatewayConfig } from '../../gateway/config.js';
+import { gatewayConfig, gatewayConfigProblems } from '../../gateway/config.js';
 import { createLogger } from '../../shared/log.js';
 import type { Command } from '../command.js';
 import { configFor } from '../run.js';
@@ -42,7 +42,8 @@ export const gatewayCommand: Command = {
     },
   ],
   async run(ctx) {
-    const config = configFor(gatewayConfig, ctx);
+    // Every problem at once: the refused values and the rules across keys (files, ports, pairs).
+    const config = configFor(gatewayConfig, ctx, gatewayConfigProblems);
     const log = createLogger({ name: 'gateway', level: config.log.level });
     const portKey = keyOf<number>([
       ['mqtt.port', config.mqtt.port],

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { configInvalid } from '../../shared/config/load.js';
 import { SvError } from '../../shared/errors.js';
 import { type CloudConfig, notifyKeyProblems } from '../config.js';
 import { type ChannelKeys, channelKeys } from '../notify/sealed-config.js';
@@ -52,9 +53,7 @@ export function createStores(config: CloudConfig): Stores & { embedded?: SqliteD
 /** notify.secretsKey and notify.previousSecretsKeys derived; refused (naming the key) when they do not go together. */
 function notifyKeys(config: CloudConfig): ChannelKeys {
   const problems = notifyKeyProblems(config.notify);
-  if (problems.length > 0) {
-    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid cloud config:\n  ${problems.join('\n  ')}`, problems);
-  }
+  if (problems.length > 0) throw configInvalid('cloud', problems);
   return channelKeys(config.notify.secretsKey, config.notify.previousSecretsKeys);
 }
 

@@ -41,7 +41,18 @@ export interface ConfigSources {
   overrides?: Record<string, unknown>;
 }
 
-export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources: ConfigSources = {}): ConfigOf<S> {
+/**
+ * Rules across keys that the per-key schema cannot say (a file that must exist, two listeners on
+ * one port, a key required with another): `key: reason` lines, as the loader's own.
+ */
+export type ConfigRules<S extends SpecTree> = (config: ConfigOf<S>) => string[];
+
+/**
+ * `rules`, when given, are checked in the same pass, so that one start reports every problem:
+ * when some keys are refused, the rules run on the rest (each refused key at its default) and a
+ * rule's line that names a refused key is left out, since it would be about a value nobody gave.
+ */
+export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources: ConfigSources = {}, rules?: ConfigRules<S>): ConfigOf<S> {
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
 
@@ -79,10 +90,52 @@ export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources
     if (all.length > 0) throw new SvError('SV_ERR_CLI_USAGE', all.join('\n'), [...problems, ...usage.map((u) => u.detail)]);
   }
   if (!result.success) problems.push(...formatIssues(result.error));
-  if (problems.length > 0) {
-    throw new SvError('SV_ERR_CONFIG_INVALID', `invalid ${def.name} config:\n  ${problems.join('\n  ')}`, problems);
-  }
+  if (rules) problems.push(...(result.success ? rules(result.data as ConfigOf<S>) : rulesOnTheRest(def, raw, result.error, rules)));
+  if (problems.length > 0) throw configInvalid(def.name, problems);
   return deepFreeze(result.data) as ConfigOf<S>;
+}
+
+/** One `key: reason` line per problem: the line alone when there is one, under a heading when there are more. */
+export function configInvalid(name: string, problems: readonly string[]): SvError {
+  const message = problems.length === 1 ? (problems[0] as string) : `invalid ${name} config:\n  ${problems.join('\n  ')}`;
+  return new SvError('SV_ERR_CONFIG_INVALID', message, [...problems]);
+}
+
+/** The rules' problems with every refused key back at its default, less those that name a refused key. */
+function rulesOnTheRest<S extends SpecTree>(
+  def: ConfigDefinition<S>,
+  raw: Record<string, unknown>,
+  error: z.ZodError,
+  rules: ConfigRules<S>,
+): string[] {
+  const pruned = structuredClone(raw);
+  const refused: string[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String);
+    const names = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...path, k]) : [path];
+    for (const name of names) {
+      deletePath(pruned, name);
+      refused.push(name.join('.'));
+    }
+  }
+  const again = schemaOf(def.spec).safeParse(pruned);
+  if (!again.success) return [];
+  const mentions = (line: string, key: string) => new RegExp(`(^|[^\\w.])${key.replace(/\./g, '\\.')}($|[^\\w])`).test(line);
+  return rules(again.data as ConfigOf<S>).filter((line) => !refused.some((key) => key !== '' && mentions(line, key)));
+}
+
+/** Removes the value at `path`; a list with a refused entry goes whole (back to its default). */
+function deletePath(obj: Record<string, unknown>, path: readonly string[]): void {
+  let parent: Record<string, unknown> = obj;
+  for (const [i, part] of path.entries()) {
+    const value = parent[part];
+    if (i === path.length - 1 || Array.isArray(value)) {
+      delete parent[part];
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    parent = value as Record<string, unknown>;
+  }
 }
 
 /** One problem per bad option, named by its flag: `--kits: an integer from 1 to 15000 (got "many")`. */
