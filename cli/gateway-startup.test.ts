@@ -210,7 +210,7 @@ t.test('one start reports every mistake: refused values, rules across keys and m
     gw.stderr.trimEnd().split('\n'),
     [
       'sousvide gateway: invalid gateway config:',
-      '  mqtt.port: Too big: expected number to be <=65535',
+      '  mqtt.port: Too big: expected number to be <=65535 (got "99999")',
       '  mqtt.clusterRedisUrl: required when mqtt.nodes > 1 (the broker nodes route through Redis)',
       '  cloud.token: required when cloud.url is set',
       `  relay.tlsCaFile: ${missing}: no such file (ENOENT)`,
@@ -222,7 +222,11 @@ t.test('one start reports every mistake: refused values, rules across keys and m
   // A rule about a refused key is not reported: the clash would be with the default, not with anything given.
   const clash = cli(['gateway', '--data-dir', dataDir, '--mqtt-port', '99999', '--http-port', '8883']);
   t.equal(clash.status, 2);
-  t.equal(clash.stderr, 'sousvide gateway: mqtt.port: Too big: expected number to be <=65535\n', 'one line: the port, no made-up clash');
+  t.equal(
+    clash.stderr,
+    'sousvide gateway: mqtt.port: Too big: expected number to be <=65535 (got "99999")\n',
+    'one line: the port, no made-up clash',
+  );
 
   const cloud = cli(['cloud', '--data-dir', join(dataDir, 'cloud'), '--port', '99999', '--tls-cert-file', missing]);
   t.equal(cloud.status, 2);
@@ -230,7 +234,7 @@ t.test('one start reports every mistake: refused values, rules across keys and m
     cloud.stderr.trimEnd().split('\n'),
     [
       'sousvide cloud: invalid cloud config:',
-      '  port: Too big: expected number to be <=65535',
+      '  port: Too big: expected number to be <=65535 (got "99999")',
       '  tls.keyFile: required when tls.certFile is set',
       `  tls.certFile: ${missing}: no such file (ENOENT)`,
     ],

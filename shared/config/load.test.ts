@@ -78,3 +78,22 @@ t.test('with no input at all, every nested key has its default', async (t) => {
   const cloud = loadConfig(cloudConfig, {});
   t.equal(cloud.log.level, 'info');
 });
+
+t.test('a refused value is quoted back as given, unless it is a secret or a URL', async (t) => {
+  const problems = (env: NodeJS.ProcessEnv) => {
+    try {
+      loadConfig(gatewayConfig, { env });
+    } catch (err) {
+      if (isSvError(err)) return err.details ?? [];
+    }
+    return [];
+  };
+  t.same(problems({ SV_GATEWAY_MQTT_PORT: '88x3' }), ['mqtt.port: Invalid input: expected number, received string (got "88x3")']);
+  const secret = 'pw-Secret-42';
+  const lines = problems({
+    SV_GATEWAY_CLOUD_TOKEN: secret, // too short: refused
+    SV_GATEWAY_CLOUD_URL: `ftp://u:${secret}@cloud.example`,
+  });
+  t.equal(lines.length, 2, lines.join('\n'));
+  t.notOk(lines.join('\n').includes(secret), 'neither the token nor the password in the URL is quoted');
+});

@@ -89,10 +89,26 @@ export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources
     const all = [...problems, ...usage.map((u) => u.line)];
     if (all.length > 0) throw new SvError('SV_ERR_CLI_USAGE', all.join('\n'), [...problems, ...usage.map((u) => u.detail)]);
   }
-  if (!result.success) problems.push(...formatIssues(result.error));
+  if (!result.success) problems.push(...refusedValues(def, result.error, given));
   if (rules) problems.push(...(result.success ? rules(result.data as ConfigOf<S>) : rulesOnTheRest(def, raw, result.error, rules)));
   if (problems.length > 0) throw configInvalid(def.name, problems);
   return deepFreeze(result.data) as ConfigOf<S>;
+}
+
+/**
+ * `key: reason` for each refused value, with the value as given in a flag or the environment
+ * (`mqtt.port: … (got "88x3")`) unless the key is a secret or a URL.
+ */
+function refusedValues(def: ConfigDefinition<SpecTree>, error: z.ZodError, given: ReadonlyMap<string, string>): string[] {
+  return error.issues.flatMap((issue) => {
+    const lines = formatIssues(new z.ZodError([issue]));
+    const path = issue.path.map(String).join('.');
+    const f = def.flat.find((x) => x.path === path);
+    const value = given.get(path);
+    // A URL may carry a password: like a secret, it is not quoted back.
+    if (issue.code === 'unrecognized_keys' || !f || f.option.secret || f.option.unit === 'url' || value === undefined) return lines;
+    return lines.map((line) => `${line} (got ${JSON.stringify(value)})`);
+  });
 }
 
 /** One `key: reason` line per problem: the line alone when there is one, under a heading when there are more. */
