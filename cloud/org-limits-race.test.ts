@@ -10,6 +10,7 @@ import { api, type RunningCloud, startCloud, startServers, tenant, testConfig } 
  * creations at once, on the embedded store, and on MariaDB through two cloud instances sharing it;
  * exactly one is created, every other is 409 SV_ERR_ORG_LIMIT, and the store holds exactly the cap.
  * Another org's burst at the same moment is not refused.
+ * Two orgs inviting one e-mail at once: one gets it, the other 409, never a 500.
  */
 const BURST = 12;
 /** A tenant starts with three API keys of its own (admin, operator, viewer). */
@@ -73,4 +74,21 @@ t.test('MariaDB: two instances sharing it', async (t) => {
   const one = await startCloud(t, testConfig(t, servers, 'org-race-1', caps));
   const two = await startCloud(t, testConfig(t, servers, 'org-race-2', caps));
   await burstAtCap(t, [one, two]);
+
+  // E-mails are global: two orgs inviting one address at once race on the unique index, not on
+  // an org's lock. The loser is told the address is taken (409), never a 500.
+  const three = await startCloud(t, testConfig(t, servers, 'org-race-3'));
+  const four = await startCloud(t, testConfig(t, servers, 'org-race-4'));
+  const [A, B] = [await tenant(three), await tenant(four)];
+  const statuses: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const email = `${uid('dup').toLowerCase()}@example.com`;
+    const pair = await Promise.all([
+      api(three.base, 'POST', '/v1/users', A.admin, { email, role: 'viewer' }),
+      api(four.base, 'POST', '/v1/users', B.admin, { email, role: 'viewer' }),
+    ]);
+    statuses.push(...pair.map((r) => r.status));
+    t.equal(pair.filter((r) => r.status === 201).length, 1, `${email}: one org has it`);
+  }
+  t.same([...new Set(statuses)].sort(), [201, 409], 'every other answer is 409');
 });

@@ -44,15 +44,23 @@ export async function createUser(
   if (await meta.users.userByEmail(email.data))
     throw new SvError('SV_ERR_CONFLICT', `user ${email.data} already exists`, [`${fields.email}: already taken`]);
   const id = newId('usr');
-  await meta.users.addUser({
-    id,
-    orgId: u.orgId,
-    email: email.data,
-    role: u.role as Role,
-    serviceAdmin: u.serviceAdmin === true,
-    passwordHash: u.password === undefined ? null : await hashPassword(u.password),
-    nowMs,
-  });
+  try {
+    await meta.users.addUser({
+      id,
+      orgId: u.orgId,
+      email: email.data,
+      role: u.role as Role,
+      serviceAdmin: u.serviceAdmin === true,
+      passwordHash: u.password === undefined ? null : await hashPassword(u.password),
+      nowMs,
+    });
+  } catch (err) {
+    // The same e-mail added at the same moment (by another org, whose lock is not this one's):
+    // the unique index decides, and the loser hears what the check above would have said.
+    if (/duplicate|unique/i.test((err as Error).message))
+      throw new SvError('SV_ERR_CONFLICT', `user ${email.data} already exists`, [`${fields.email}: already taken`]);
+    throw err;
+  }
   if (u.password !== undefined) return { id, inviteUrl: null };
   return { id, inviteUrl: await invite(meta, id, u.orgId, u.publicUrl, nowMs) };
 }
