@@ -208,11 +208,18 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 11,
     name: "gateways: a rotated token's predecessor, valid until the end of its grace",
-    up: both((d) => [
-      'ALTER TABLE gateways ADD COLUMN prev_token_hash CHAR(64) NULL',
-      `ALTER TABLE gateways ADD COLUMN prev_token_until_ms ${I64[d]} NULL`,
-      ix(d, 'gateways', 'gateways_prev_token', 'prev_token_hash'),
-    ]),
+    // MySQL commits each DDL statement on its own: one ALTER, so that a failure half-way (a lock
+    // wait, a lost connection) leaves nothing applied and the next start simply runs it again.
+    up: {
+      mysql: [
+        'ALTER TABLE gateways ADD COLUMN prev_token_hash CHAR(64) NULL, ADD COLUMN prev_token_until_ms BIGINT NULL, ADD INDEX gateways_prev_token (prev_token_hash)',
+      ],
+      sqlite: [
+        'ALTER TABLE gateways ADD COLUMN prev_token_hash CHAR(64) NULL',
+        'ALTER TABLE gateways ADD COLUMN prev_token_until_ms INTEGER NULL',
+        ix('sqlite', 'gateways', 'gateways_prev_token', 'prev_token_hash'),
+      ],
+    },
   },
 ];
 
