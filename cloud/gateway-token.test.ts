@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createApiKey } from './admin.js';
 import { batch, T0, telemetry, uid } from './testing/fixtures.js';
 import { api, credentials, startCloud, tenant, testConfig } from './testing/servers.js';
 
@@ -82,6 +83,10 @@ t.test('a second rotation in a grace drops the first predecessor; no body means 
 t.test('only an admin of the org rotates; another org gets 404 and changes nothing', async (t) => {
   t.equal((await rotate(A.operator, {})).status, 403, 'an operator may not');
   t.equal((await rotate(A.viewer, {})).status, 403, 'a viewer may not');
+  const limited = await createApiKey(c.cloud.stores.meta, { role: 'admin', owner: 'site', orgId: A.orgId, gatewayId: gw }, Date.now());
+  const own = await rotate(limited.key, { graceS: 0 });
+  t.equal(own.status, 403, "an admin key limited to the gateway may not mint the gateway's identity");
+  t.same(own.body.error.details, ['key: limited to one gateway']);
   const other = await rotate(B.admin, { graceS: 0 });
   t.equal(other.status, 404, "org B's admin does not see A's gateway");
   t.equal((await send(A.gateway.token)).status, 200, "A's token still works");

@@ -1,8 +1,12 @@
 import t from 'tap';
-import { createApiKey, createGateway } from '../admin.js';
-import type { MetaStore } from '../stores/types.js';
+import { createApiKey, createGateway, rotateGatewayToken } from '../admin.js';
+import { SqlMetaStore } from '../stores/sql/meta-store.js';
+import { SqliteDriver } from '../stores/sqlite/sqlite-driver.js';
+import { DEFAULT_ORG, type MetaStore } from '../stores/types.js';
 import { batch, registry, telemetry, uid } from '../testing/fixtures.js';
 import { api, credentials, startCloud, tenant, testConfig } from '../testing/servers.js';
+import { Authenticator } from './auth.js';
+import { MemoryFailureWindow } from './failures.js';
 
 /**
  * The caches of verified credentials and device owners (auth.cacheTtlMs) are shared by every org
@@ -77,4 +81,42 @@ t.test("a moved kit is asked about again at once; the gateway's other kits stay 
   t.equal(k1.status, 200);
   t.equal(lookups.calls, 1, 'k1 is asked about again');
   t.match(k1.body, { rejected: [{ index: 0, reasons: [/belongs to another gateway/] }] }, "and refused: it is the other gateway's now");
+});
+
+t.test('a lookup on its way when the token is rotated away does not cache the old token after the forget', async (t) => {
+  const meta = new SqlMetaStore(new SqliteDriver(':memory:'));
+  await meta.open();
+  await meta.migrate();
+  t.teardown(() => meta.close());
+  const gw = await createGateway(meta, uid('gw').toLowerCase(), DEFAULT_ORG, Date.now());
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let delayNext = true;
+  // The real store answers; its answer (read before the rotation) arrives after it.
+  const slow = Object.create(meta) as MetaStore;
+  slow.gatewayByTokenHash = async (h: string) => {
+    const row = await meta.gatewayByTokenHash(h);
+    if (delayNext) {
+      delayNext = false;
+      await gate;
+    }
+    return row;
+  };
+  const auth = new Authenticator(slow, 300_000, {
+    failures: new MemoryFailureWindow(60_000, 100),
+    perAddress: 100,
+    perAccount: 100,
+    windowMs: 60_000,
+    onLockout: async () => {},
+    now: Date.now,
+  });
+  const inflight = auth.verify('gateway', `Bearer ${gw.token}`);
+  await new Promise((r) => setTimeout(r, 20));
+  t.ok(await rotateGatewayToken(meta, { orgId: DEFAULT_ORG }, gw.id, Date.now(), 0), 'rotated with no grace');
+  auth.forget({ kind: 'gateway', id: gw.id });
+  release();
+  t.match(await inflight, { id: gw.id }, 'the request that began before the rotation is let through');
+  await t.rejects(auth.verify('gateway', `Bearer ${gw.token}`), { code: 'SV_ERR_UNAUTHORIZED' }, 'the old token is refused next');
 });

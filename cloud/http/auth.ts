@@ -49,6 +49,8 @@ export interface Throttle {
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  /** When each credential was last forgotten (monotonic ms): a verification begun before that is not cached. */
+  private readonly forgotten = new Map<string, number>();
   constructor(
     private readonly meta: MetaStore,
     private readonly cacheTtlMs: number,
@@ -93,7 +95,8 @@ export class Authenticator {
     if (!secret) throw new SvError('SV_ERR_UNAUTHORIZED', 'missing or malformed Authorization: Bearer header', [bearerProblem(header)]);
     const hash = hashSecret(secret);
     const hit = this.cache.get(hash);
-    if (hit && hit.until > monotonicNow() && hit.principal.kind === kind) return hit.principal;
+    const started = monotonicNow();
+    if (hit && hit.until > started && hit.principal.kind === kind) return hit.principal;
     let principal: Principal | null = null;
     let cacheable = true;
     try {
@@ -118,7 +121,9 @@ export class Authenticator {
       throw new SvError('SV_ERR_UNAUTHORIZED', `invalid or revoked ${kind === 'gateway' ? 'gateway token' : 'API key'}`, [
         bearerProblem(header),
       ]);
-    if (this.cacheTtlMs > 0 && cacheable) {
+    // A revoke or a rotation that ran while this lookup was on its way must not be undone by it.
+    const forgottenAt = this.forgotten.get(`${principal.kind}:${principal.id}`);
+    if (this.cacheTtlMs > 0 && cacheable && (forgottenAt === undefined || forgottenAt < started)) {
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(hash, { principal, until: monotonicNow() + this.cacheTtlMs });
     }
@@ -130,6 +135,10 @@ export class Authenticator {
    * entries stay: a revoke in one org costs the rest nothing).
    */
   forget(revoked: { kind: 'gateway' | 'key'; id: string }): void {
+    const now = monotonicNow();
+    // Marks older than any lookup still on its way are no longer needed.
+    for (const [key, at] of this.forgotten) if (at < now - Math.max(this.cacheTtlMs, 60_000)) this.forgotten.delete(key);
+    this.forgotten.set(`${revoked.kind}:${revoked.id}`, now);
     for (const [hash, hit] of this.cache)
       if (hit.principal.kind === revoked.kind && hit.principal.id === revoked.id) this.cache.delete(hash);
   }

@@ -5,7 +5,7 @@ import { DeviceId } from '../../shared/protocol/device-id.js';
 import { createGateway, DEFAULT_TOKEN_GRACE_S, MAX_TOKEN_GRACE_S, rotateGatewayToken } from '../admin.js';
 import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
-import { auditVia, type RouteDeps, SECURITY } from './deps.js';
+import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { createWithinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -68,7 +68,9 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     async (req) => {
       const { id } = parse(IdParams, req.params, 'params');
       const { graceS } = parse(RotateBody, req.body ?? {}, 'body');
-      const rotated = await rotateGatewayToken(stores.meta, scopeOf(req.principal), id, now(), graceS);
+      // A token is the gateway's identity: only an org-wide admin issues one, never a key limited to a gateway.
+      const scope = orgWide(scopeOf(req.principal), 'gateway tokens');
+      const rotated = await rotateGatewayToken(stores.meta, scope, id, now(), graceS);
       if (!rotated) throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or revoked`, ['params.id: no active gateway']);
       // This instance re-verifies at once; another instance's cached verification of the old token
       // lasts auth.cacheTtlMs at most, as after a revoke.
