@@ -92,6 +92,8 @@ export interface NewKey {
   orgId: string;
   /** Limits the key to one gateway of the org (its devices and records only). */
   gatewayId?: string | null;
+  /** The user who makes it (directly or through a key the user made): removing or demoting the user revokes it. */
+  createdBy?: string | null;
 }
 
 export async function createApiKey(
@@ -112,6 +114,15 @@ export async function createApiKey(
     throw new SvError('SV_ERR_NOT_FOUND', `gateway ${gatewayId} is unknown in this org`, [`${fields.gateway}: no such gateway in the org`]);
   const key = newSecret('svk');
   const id = newId('key');
-  await meta.addApiKey({ id, keyHash: hashSecret(key), role: k.role as Role, owner: k.owner, orgId: k.orgId, gatewayId, nowMs });
+  await meta.addApiKey({
+    id,
+    keyHash: hashSecret(key),
+    role: k.role as Role,
+    owner: k.owner,
+    orgId: k.orgId,
+    gatewayId,
+    createdBy: k.createdBy ?? null,
+    nowMs,
+  });
   return { id, key, role: k.role as Role, orgId: k.orgId, gatewayId };
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { createOrg } from './admin.js';
+import { hashSecret } from './auth/tokens.js';
 import { createUser } from './auth/users.js';
 import { DEFAULT_ORG } from './stores/types.js';
 import { sessionClient } from './testing/browserless.js';
@@ -119,4 +120,52 @@ t.test("a service admin's role is changed by a service admin only", async (t) =>
   const byService = await ops.session.call('PATCH', `/v1/users/${root.id}`, { role: 'operator' });
   t.equal(byService.status, 200, 'another service admin may');
   t.match(byService.body, { id: root.id, role: 'operator', serviceAdmin: true });
+});
+
+t.test('the keys a demoted or removed admin made go with the role: above it revoked, and no key restores its maker', async (t) => {
+  const dan = await member('admin');
+  const fay = await member('admin');
+  type Call = (m: string, p: string, b?: unknown) => Promise<{ status: number; body: unknown }>;
+  const make = async (role: string, by: Call) => {
+    const r = await by('POST', '/v1/keys', { role, owner: `dan-${role}` });
+    if (r.status !== 201) throw new Error(`key: ${r.status}`);
+    return r.body as { id: string; key: string };
+  };
+  const viaSession = (m: string, p: string, b?: unknown) => dan.session.call(m, p, b);
+  const adminKey = await make('admin', viaSession);
+  // A key the admin key makes is still dan's: a demotion must not leave it behind.
+  const grandchild = await make('admin', (m, p, b) => api(c.base, m, p, adminKey.key, b));
+  const opKey = await make('operator', viaSession);
+  const viewKey = await make('viewer', viaSession);
+  t.match(await meta.apiKeyByHash(hashSecret(grandchild.key)), { createdBy: dan.id }, "the key's key is dan's too");
+
+  const self = await patch(dan.id, { role: 'viewer' }, adminKey.key);
+  t.equal(self.status, 409, "dan's own key does not change dan's role");
+  t.same(self.body.error.details, ['params.id: the maker of this API key']);
+  t.equal((await api(c.base, 'DELETE', `/v1/users/${dan.id}`, adminKey.key)).status, 409, 'nor removes dan');
+
+  const demoted = await fay.session.call('PATCH', `/v1/users/${dan.id}`, { role: 'operator' });
+  t.equal(demoted.status, 200);
+  for (const k of [adminKey, grandchild])
+    t.equal((await api(c.base, 'GET', '/v1/users', k.key)).status, 401, `${k.id}: revoked with the demotion`);
+  t.equal((await patch(dan.id, { role: 'admin' }, adminKey.key)).status, 401, 'so dan cannot promote himself back through it');
+  t.equal((await api(c.base, 'PUT', '/v1/presets/dan-s-egg', opKey.key, { targetC: 63 })).status, 200, 'an operator key stays');
+  t.equal((await api(c.base, 'GET', '/v1/devices', viewKey.key)).status, 200, 'a viewer key stays');
+  const audit = (await roleAudits()).find((a) => (a.data as { changedUserId?: string }).changedUserId === dan.id);
+  t.same(
+    ((audit?.data as { revokedKeys?: string[] } | undefined)?.revokedKeys ?? []).sort(),
+    [adminKey.id, grandchild.id].sort(),
+    'the audit row names them',
+  );
+  const listed = (await api(c.base, 'GET', '/v1/keys?limit=500', creds.admin)).body.items as { id: string; revokedMs: number | null }[];
+  t.ok(
+    listed.filter((k) => [adminKey.id, grandchild.id].includes(k.id)).every((k) => k.revokedMs !== null),
+    'listed as revoked',
+  );
+
+  const removed = await fay.session.call('DELETE', `/v1/users/${dan.id}`);
+  t.equal(removed.status, 204);
+  for (const k of [opKey, viewKey])
+    t.equal((await api(c.base, 'GET', '/v1/devices', k.key)).status, 401, `${k.id}: revoked with the removal`);
+  t.equal((await api(c.base, 'GET', '/v1/devices', creds.viewer)).status, 200, 'keys of others (the CLI made these) stay');
 });

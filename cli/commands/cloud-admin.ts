@@ -73,6 +73,10 @@ function intFlag(ctx: CommandContext, name: string, min: number, max: number, fa
   return n;
 }
 
+/** The API keys a removal or a demotion revoked, for the text output. */
+const keysNote = (ids: readonly string[], which = '') =>
+  ids.length === 0 ? '' : `; the API keys they made${which} are revoked: ${ids.join(', ')}`;
+
 async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
   const out: T[] = [];
   let after: (string | number)[] | undefined;
@@ -408,7 +412,7 @@ const userAdmin: Command = {
         const email = one(ctx, 'sousvide cloud user remove <email>', 'email').trim().toLowerCase();
         const removed = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
           const u = await meta.users.userByEmail(email);
-          const row = u ? await meta.users.removeUser({ orgId: u.orgId }, u.id) : null;
+          const row = u ? await meta.users.removeUser({ orgId: u.orgId }, u.id, Date.now()) : null;
           if (row === 'last-admin')
             throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add or promote another admin first`, [
               'email: the only admin of the org',
@@ -418,6 +422,7 @@ const userAdmin: Command = {
             removedUserId: row.id,
             email: row.email,
             removedRole: row.role,
+            revokedKeys: row.revokedKeys,
             via: 'cli',
             user: ctx.env.USER ?? null,
           });
@@ -425,7 +430,11 @@ const userAdmin: Command = {
           return row;
         });
         if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
-        return print(ctx, { id: removed.id, email: removed.email, orgId: removed.orgId, removed: true }, `user ${email} removed`);
+        return print(
+          ctx,
+          { id: removed.id, email: removed.email, orgId: removed.orgId, removed: true, revokedKeys: removed.revokedKeys },
+          `user ${email} removed${keysNote(removed.revokedKeys)}`,
+        );
       },
     },
     {
@@ -445,7 +454,7 @@ const userAdmin: Command = {
           ]);
         const changed = await withMeta(configFor(cloudConfig, ctx), async (meta, _, admin) => {
           const u = await meta.users.userByEmail(email);
-          const r = u ? await meta.users.changeRole({ orgId: u.orgId }, u.id, role as Role) : null;
+          const r = u ? await meta.users.changeRole({ orgId: u.orgId }, u.id, role as Role, Date.now()) : null;
           if (r === 'last-admin')
             throw new SvError('SV_ERR_CONFLICT', `${email} is the only admin of its org; add or promote another admin first`, [
               'email: the only admin of the org',
@@ -456,6 +465,7 @@ const userAdmin: Command = {
             email: r.user.email,
             oldRole: r.oldRole,
             newRole: role,
+            revokedKeys: r.revokedKeys,
             via: 'cli',
             user: ctx.env.USER ?? null,
           });
@@ -463,11 +473,13 @@ const userAdmin: Command = {
           return r;
         });
         if (!changed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
-        const { user, oldRole } = changed;
+        const { user, oldRole, revokedKeys } = changed;
         return print(
           ctx,
-          { id: user.id, email: user.email, orgId: user.orgId, role: user.role, oldRole },
-          oldRole === role ? `user ${email} is already ${role}` : `user ${email}: ${oldRole} -> ${role}`,
+          { id: user.id, email: user.email, orgId: user.orgId, role: user.role, oldRole, revokedKeys },
+          oldRole === role
+            ? `user ${email} is already ${role}`
+            : `user ${email}: ${oldRole} -> ${role}${keysNote(revokedKeys, ` above ${role}`)}`,
         );
       },
     },

@@ -3,13 +3,14 @@ import { SvError } from '../../shared/errors.js';
 import { bearer, bearerProblem } from '../../shared/http/bearer.js';
 import { monotonicNow } from '../../shared/time/monotonic.js';
 import { hashSecret } from '../auth/tokens.js';
-import type { MetaStore, Role, Scope } from '../stores/types.js';
+import { type MetaStore, ROLE_RANK, type Role, type Scope } from '../stores/types.js';
 import type { FailureWindow } from './failures.js';
 
 /** Who made a request: a gateway (ingest) or the owner of an API key (everything else); each acts in one org. */
 export type Principal =
   | { kind: 'gateway'; id: string; orgId: string }
-  | { kind: 'key'; id: string; owner: string; role: Role; orgId: string; gatewayId: string | null }
+  /** `createdBy`: the user who made the key (directly or through a key the user made), null: the CLI. */
+  | { kind: 'key'; id: string; owner: string; role: Role; orgId: string; gatewayId: string | null; createdBy: string | null }
   /** A dashboard user, from a server-side session. */
   | { kind: 'user'; id: string; email: string; role: Role; orgId: string; serviceAdmin: boolean };
 
@@ -25,8 +26,6 @@ declare module 'fastify' {
     principal: Principal | null;
   }
 }
-
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
 export interface Throttle {
   failures: FailureWindow;
@@ -110,7 +109,16 @@ export class Authenticator {
         if (g) principal = { kind: 'gateway', id: g.id, orgId: g.orgId };
       } else {
         const k = await this.meta.apiKeyByHash(hash);
-        if (k) principal = { kind: 'key', id: k.id, owner: k.owner, role: k.role, orgId: k.orgId, gatewayId: k.gatewayId };
+        if (k)
+          principal = {
+            kind: 'key',
+            id: k.id,
+            owner: k.owner,
+            role: k.role,
+            orgId: k.orgId,
+            gatewayId: k.gatewayId,
+            createdBy: k.createdBy,
+          };
       }
     } catch (err) {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'cannot verify credentials: meta store unavailable', [
@@ -168,7 +176,7 @@ export class Authenticator {
         ]);
       }
       const p = user ?? (await this.check('key', req.headers.authorization, req.ip));
-      if ((p.kind !== 'key' && p.kind !== 'user') || RANK[p.role] < RANK[role]) {
+      if ((p.kind !== 'key' && p.kind !== 'user') || ROLE_RANK[p.role] < ROLE_RANK[role]) {
         throw new SvError('SV_ERR_FORBIDDEN', `this action needs the ${role} role`, [
           `principal.role: ${p.kind === 'gateway' ? 'gateway' : p.role} < ${role}`,
         ]);

@@ -48,8 +48,11 @@ export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise
       const gatewayId = scope.gatewayId ?? body.gateway ?? null;
       if (scope.gatewayId && body.gateway && body.gateway !== scope.gatewayId)
         throw new SvError('SV_ERR_FORBIDDEN', 'this key is limited to one gateway', [`body.gateway: must be ${scope.gatewayId}`]);
+      // The maker is a user: the session's, or the one behind the key that makes this one.
+      const p = req.principal;
+      const createdBy = p?.kind === 'user' ? p.id : p?.kind === 'key' ? p.createdBy : null;
       const created = await createWithinOrgLimit(deps, scope.orgId, 'apiKeys', (meta) =>
-        createApiKey(meta, { role: body.role, owner: body.owner, orgId: scope.orgId, gatewayId }, now()),
+        createApiKey(meta, { role: body.role, owner: body.owner, orgId: scope.orgId, gatewayId, createdBy }, now()),
       );
       await auditVia(deps, req.principal, 'key.add', { keyId: created.id, newRole: created.role, owner: body.owner });
       return reply.code(201).send(created);

@@ -31,8 +31,11 @@ async function anotherUserOfOrg(
   id: string,
   act: { self: string; serviceAdmin: string },
 ): Promise<Scope> {
-  if (p?.kind === 'user' && p.id === id)
-    throw new SvError('SV_ERR_CONFLICT', `you cannot ${act.self}; another admin of the org can`, ['params.id: the logged-in user']);
+  // A key the user made is the user too: it may not restore or remove its maker.
+  if ((p?.kind === 'user' && p.id === id) || (p?.kind === 'key' && p.createdBy === id))
+    throw new SvError('SV_ERR_CONFLICT', `you cannot ${act.self}; another admin of the org can`, [
+      p.kind === 'user' ? 'params.id: the logged-in user' : 'params.id: the maker of this API key',
+    ]);
   const scope = orgWide(scopeOf(p), 'users');
   const target = await deps.stores.meta.users.userById(id);
   if (!target || target.orgId !== scope.orgId) throw noSuchUser(id);
@@ -104,13 +107,19 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
       const { id } = parse(IdParams, req.params, 'params');
       const p = req.principal;
       const scope = await anotherUserOfOrg(deps, p, id, { self: 'remove yourself', serviceAdmin: 'remove a service admin' });
-      const removed = await stores.meta.users.removeUser(scope, id);
+      const removed = await stores.meta.users.removeUser(scope, id, now());
       if (!removed) throw noSuchUser(id);
       if (removed === 'last-admin')
         throw new SvError('SV_ERR_CONFLICT', "the org's last admin cannot be removed; invite or promote another admin first", [
           'params.id: the only admin of the org',
         ]);
-      await auditVia(deps, p, 'user.remove', { removedUserId: id, email: removed.email, removedRole: removed.role });
+      for (const key of removed.revokedKeys) auth.forget({ kind: 'key', id: key });
+      await auditVia(deps, p, 'user.remove', {
+        removedUserId: id,
+        email: removed.email,
+        removedRole: removed.role,
+        revokedKeys: removed.revokedKeys,
+      });
       return reply.code(204).send();
     },
   );
@@ -135,16 +144,23 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
         self: 'change your own role',
         serviceAdmin: "change a service admin's role",
       });
-      const changed = await stores.meta.users.changeRole(scope, id, role);
+      const changed = await stores.meta.users.changeRole(scope, id, role, now());
       if (!changed) throw noSuchUser(id);
       if (changed === 'last-admin')
         throw new SvError('SV_ERR_CONFLICT', "the org's only admin cannot be demoted; invite or promote another admin first", [
           'params.id: the only admin of the org',
         ]);
-      // Nothing to forget: a session's role is read from the user's row on every request
-      // (auth.sessionUser), and the auth cache holds keys and gateways only.
+      // A session's role is read from the user's row on every request (auth.sessionUser); the
+      // keys the user made above the new role were revoked with the change, and are forgotten here.
+      for (const key of changed.revokedKeys) auth.forget({ kind: 'key', id: key });
       if (changed.oldRole !== role)
-        await auditVia(deps, p, 'user.role', { changedUserId: id, email: changed.user.email, oldRole: changed.oldRole, newRole: role });
+        await auditVia(deps, p, 'user.role', {
+          changedUserId: id,
+          email: changed.user.email,
+          oldRole: changed.oldRole,
+          newRole: role,
+          revokedKeys: changed.revokedKeys,
+        });
       return changed.user;
     },
   );

@@ -801,12 +801,12 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       return id;
     };
     const [mine, theirs] = [await add(S), await add(other)];
-    t.equal(await s.meta.users.removeUser(S, theirs), null, "another org's user is not the org's to remove");
-    t.match(await s.meta.users.removeUser(S, mine), { id: mine, email: `${mine}@example.com`, role: 'viewer' });
+    t.equal(await s.meta.users.removeUser(S, theirs, T0), null, "another org's user is not the org's to remove");
+    t.match(await s.meta.users.removeUser(S, mine, T0), { id: mine, email: `${mine}@example.com`, role: 'viewer' });
     t.equal(await s.meta.users.userById(mine), null, 'gone');
     t.equal(await s.meta.users.peekInvite(hashSecret(`inv-${mine}`), T0), null, 'with its invitation');
     t.equal(await s.meta.users.getSession(hashSecret(`ses-${mine}`), T0), null, 'and its session');
-    t.equal(await s.meta.users.removeUser(S, mine), null, 'once');
+    t.equal(await s.meta.users.removeUser(S, mine, T0), null, 'once');
     const boss = `usr-${uid().slice(2, 14)}`;
     await s.meta.users.addUser({
       id: boss,
@@ -817,7 +817,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       passwordHash: null,
       nowMs: T0,
     });
-    t.equal(await s.meta.users.removeUser(S, boss), 'last-admin', "the org's only admin stays");
+    t.equal(await s.meta.users.removeUser(S, boss, T0), 'last-admin', "the org's only admin stays");
     t.match(await s.meta.users.userById(boss), { id: boss });
     t.match(await s.meta.users.userById(theirs), { id: theirs }, "the other org's user stays");
     t.equal(await s.meta.users.peekInvite(hashSecret(`inv-${theirs}`), T0), theirs, 'with its invitation');
@@ -842,7 +842,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       return id;
     };
     const [boss, cook, theirs] = [await add(S, 'admin'), await add(S, 'viewer'), await add(other, 'viewer')];
-    const changed = await s.meta.users.changeRole(S, cook, 'operator');
+    const changed = await s.meta.users.changeRole(S, cook, 'operator', T0);
     t.match(changed, {
       oldRole: 'viewer',
       user: { id: cook, orgId: S.orgId, email: `${cook}@example.com`, role: 'operator', passwordSet: true },
@@ -850,25 +850,63 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.notOk(changed && typeof changed === 'object' && 'passwordHash' in changed.user, 'never the password hash');
     t.equal((await s.meta.users.userById(cook))?.role, 'operator', 'stored');
     t.match(
-      await s.meta.users.changeRole(S, cook, 'operator'),
+      await s.meta.users.changeRole(S, cook, 'operator', T0),
       { oldRole: 'operator', user: { role: 'operator' } },
       'the same role: unchanged',
     );
 
-    t.equal(await s.meta.users.changeRole(S, boss, 'viewer'), 'last-admin', "the org's only admin keeps the role");
+    t.equal(await s.meta.users.changeRole(S, boss, 'viewer', T0), 'last-admin', "the org's only admin keeps the role");
     t.equal((await s.meta.users.userById(boss))?.role, 'admin');
-    t.match(await s.meta.users.changeRole(S, boss, 'admin'), { oldRole: 'admin' }, 'staying admin is no demotion');
-    t.match(await s.meta.users.changeRole(S, cook, 'admin'), { oldRole: 'operator', user: { role: 'admin' } }, 'a promotion');
+    t.match(await s.meta.users.changeRole(S, boss, 'admin', T0), { oldRole: 'admin' }, 'staying admin is no demotion');
+    t.match(await s.meta.users.changeRole(S, cook, 'admin', T0), { oldRole: 'operator', user: { role: 'admin' } }, 'a promotion');
     t.match(
-      await s.meta.users.changeRole(S, boss, 'viewer'),
+      await s.meta.users.changeRole(S, boss, 'viewer', T0),
       { oldRole: 'admin', user: { role: 'viewer' } },
       'with another admin, a demotion',
     );
-    t.equal(await s.meta.users.changeRole(S, cook, 'operator'), 'last-admin', 'and now the promoted one is the last admin');
+    t.equal(await s.meta.users.changeRole(S, cook, 'operator', T0), 'last-admin', 'and now the promoted one is the last admin');
 
-    t.equal(await s.meta.users.changeRole(S, theirs, 'admin'), null, "another org's user is not the org's to change");
+    t.equal(await s.meta.users.changeRole(S, theirs, 'admin', T0), null, "another org's user is not the org's to change");
     t.equal((await s.meta.users.userById(theirs))?.role, 'viewer', 'and stays as it was');
-    t.equal(await s.meta.users.changeRole(S, `usr-${uid().slice(2, 14)}`, 'viewer'), null, 'an unknown id');
+    t.equal(await s.meta.users.changeRole(S, `usr-${uid().slice(2, 14)}`, 'viewer', T0), null, 'an unknown id');
+  });
+
+  t.test("meta: a demotion revokes the keys the user made above the new role; a removal every one; no one else's", async (t) => {
+    const s = await make(t);
+    const S = await org(s);
+    const addUser = async (role: 'admin' | 'viewer') => {
+      const id = `usr-${uid().slice(2, 14)}`;
+      await s.meta.users.addUser({
+        id,
+        orgId: S.orgId,
+        email: `${id}@example.com`,
+        role,
+        serviceAdmin: false,
+        passwordHash: null,
+        nowMs: T0,
+      });
+      return id;
+    };
+    const [dan, fay] = [await addUser('admin'), await addUser('admin')];
+    const key = async (role: 'admin' | 'operator' | 'viewer', createdBy: string | null) => {
+      const id = `key-${uid().slice(2, 14)}`;
+      await s.meta.addApiKey({ id, keyHash: hashSecret(id), role, owner: 'o', orgId: S.orgId, gatewayId: null, createdBy, nowMs: T0 });
+      return id;
+    };
+    const [dA, dO, dV, fA, cliA] = [
+      await key('admin', dan),
+      await key('operator', dan),
+      await key('viewer', dan),
+      await key('admin', fay),
+      await key('admin', null),
+    ];
+    t.match(await s.meta.apiKeyByHash(hashSecret(dA)), { createdBy: dan });
+    t.match(await s.meta.users.changeRole(S, dan, 'operator', T0 + 1), { oldRole: 'admin', revokedKeys: [dA] }, 'the admin key');
+    const live = async (id: string) => (await s.meta.apiKeyByHash(hashSecret(id))) !== null;
+    t.same([await live(dA), await live(dO), await live(dV), await live(fA), await live(cliA)], [false, true, true, true, true]);
+    const removed = await s.meta.users.removeUser(S, dan, T0 + 2);
+    t.same(removed && removed !== 'last-admin' ? removed.revokedKeys.sort() : null, [dO, dV].sort(), 'the rest with the removal');
+    t.same([await live(dO), await live(dV), await live(fA), await live(cliA)], [false, false, true, true], "fay's and the CLI's stay");
   });
 
   t.test('meta: two admins taken away at once (demoted, removed) leave the org one of them', async (t) => {
@@ -891,11 +929,11 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     const adminsLeft = async (S: Scope) => (await s.meta.users.listUsers(S, { limit: 10 })).items.filter((u) => u.role === 'admin').length;
     for (let round = 0; round < 5; round++) {
       const a = await admins();
-      const demotions = await Promise.all(a.ids.map((id) => s.meta.users.changeRole(a.S, id, 'viewer')));
+      const demotions = await Promise.all(a.ids.map((id) => s.meta.users.changeRole(a.S, id, 'viewer', T0)));
       t.equal(demotions.filter((r) => r === 'last-admin').length, 1, `round ${round}: one of two demotions is refused`);
       t.equal(await adminsLeft(a.S), 1, 'one admin left');
       const b = await admins();
-      const mixed = await Promise.all([s.meta.users.changeRole(b.S, b.ids[0], 'operator'), s.meta.users.removeUser(b.S, b.ids[1])]);
+      const mixed = await Promise.all([s.meta.users.changeRole(b.S, b.ids[0], 'operator', T0), s.meta.users.removeUser(b.S, b.ids[1], T0)]);
       t.equal(mixed.filter((r) => r === 'last-admin').length, 1, `round ${round}: a demotion and a removal at once: one is refused`);
       t.equal(await adminsLeft(b.S), 1, 'one admin left');
     }

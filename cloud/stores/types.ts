@@ -32,6 +32,8 @@ export type BacklogReport = z.infer<typeof Backlog>;
 export type DesiredDeviceState = z.infer<typeof DesiredDevice>;
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+/** viewer < operator < admin. */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 1, operator: 2, admin: 3 };
 
 export interface Lifecycle {
   /** Which engine serves this role: influx, redis, mysql or sqlite. */
@@ -195,6 +197,8 @@ export interface ApiKeyRow {
   gatewayId: string | null;
   role: Role;
   owner: string;
+  /** The user who made it, directly or through a key the user made (null: the CLI, or before this was kept). */
+  createdBy: string | null;
   createdMs: number;
   revokedMs: number | null;
 }
@@ -406,6 +410,8 @@ export interface MetaStore extends Lifecycle {
     owner: string;
     orgId: string;
     gatewayId: string | null;
+    /** The user who made it (directly or through a key the user made); null: the CLI. */
+    createdBy?: string | null;
     nowMs: number;
   }): Promise<void>;
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
@@ -451,13 +457,18 @@ export interface UserStore {
    * null when the org has no such user, or 'last-admin' (nothing removed) when the user is the
    * org's only admin. Its e-mail may be invited again (audit rows keep it).
    */
-  removeUser(scope: Scope, id: string): Promise<UserRow | 'last-admin' | null>;
+  removeUser(scope: Scope, id: string, nowMs: number): Promise<(UserRow & { revokedKeys: string[] }) | 'last-admin' | null>;
   /**
    * Gives an org's user `role`, in one transaction: the user as now with the role it had, null
    * when the org has no such user, or 'last-admin' (nothing changed) when the user is the org's
    * only admin and `role` is not admin. The same role as now changes nothing.
    */
-  changeRole(scope: Scope, id: string, role: Role): Promise<{ user: UserRow; oldRole: Role } | 'last-admin' | null>;
+  changeRole(
+    scope: Scope,
+    id: string,
+    role: Role,
+    nowMs: number,
+  ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[] } | 'last-admin' | null>;
   listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
   setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
   addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;

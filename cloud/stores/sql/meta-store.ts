@@ -649,17 +649,13 @@ export class SqlMetaStore implements MetaStore {
     owner: string;
     orgId: string;
     gatewayId: string | null;
+    createdBy?: string | null;
     nowMs: number;
   }): Promise<void> {
-    await this.d.run('INSERT INTO api_keys (id, key_hash, role, owner, org_id, gateway_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      k.id,
-      k.keyHash,
-      k.role,
-      k.owner,
-      k.orgId,
-      k.gatewayId,
-      k.nowMs,
-    ]);
+    await this.d.run(
+      'INSERT INTO api_keys (id, key_hash, role, owner, org_id, gateway_id, created_by, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [k.id, k.keyHash, k.role, k.owner, k.orgId, k.gatewayId, k.createdBy ?? null, k.nowMs],
+    );
   }
 
   async apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null> {

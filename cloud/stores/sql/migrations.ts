@@ -221,6 +221,19 @@ export const MIGRATIONS: Migration[] = [
       ],
     },
   },
+  {
+    version: 12,
+    name: 'api keys: the user who made each (directly or through a key the user made)',
+    up: {
+      mysql: [
+        'ALTER TABLE api_keys ADD COLUMN created_by VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD INDEX api_keys_org_creator (org_id, created_by)',
+      ],
+      sqlite: [
+        'ALTER TABLE api_keys ADD COLUMN created_by TEXT NULL',
+        ix('sqlite', 'api_keys', 'api_keys_org_creator', 'org_id, created_by'),
+      ],
+    },
+  },
 ];
 
 /** SQLite: `table` rebuilt with `columns` (its new definition), its rows copied; its indexes are the caller's to make again. */

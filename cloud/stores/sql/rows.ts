@@ -83,6 +83,7 @@ export function apiKeyRow(r: Row): ApiKeyRow {
     gatewayId: r.gateway_id === null || r.gateway_id === undefined ? null : String(r.gateway_id),
     role: String(r.role) as Role,
     owner: String(r.owner),
+    createdBy: r.created_by === null || r.created_by === undefined ? null : String(r.created_by),
     createdMs: n(r.created_ms),
     revokedMs: nn(r.revoked_ms),
   };

@@ -1,4 +1,4 @@
-import type { Page, PageRequest, Role, Scope, UserRow, UserStore } from '../types.js';
+import { type Page, type PageRequest, ROLE_RANK, ROLES, type Role, type Scope, type UserRow, type UserStore } from '../types.js';
 import { lockOrg, type SqlDriver } from './driver.js';
 
 type Row = Record<string, unknown>;
@@ -30,6 +30,20 @@ async function adminCheck(d: SqlDriver, orgId: string, id: string): Promise<{ ro
     row: rows.find((r) => String(r.id) === id),
     otherAdmins: rows.filter((r) => String(r.id) !== id && r.role === 'admin' && r.disabled_ms === null).length,
   };
+}
+
+/**
+ * Inside a removal or a role change: revokes the org's live API keys the user made (directly or
+ * through a key the user made) with a role above `keep` (null: every one), so that a removed or
+ * demoted admin keeps no admin key. Returns their ids.
+ */
+async function revokeKeysMadeBy(d: SqlDriver, orgId: string, userId: string, keep: Role | null, nowMs: number): Promise<string[]> {
+  const above = ROLES.filter((r) => keep === null || ROLE_RANK[r] > ROLE_RANK[keep]);
+  if (above.length === 0) return [];
+  const where = `org_id = ? AND created_by = ? AND revoked_ms IS NULL AND role IN (${above.map(() => '?').join(', ')})`;
+  const rows = await d.query<{ id: string }>(`SELECT id FROM api_keys WHERE ${where}`, [orgId, userId, ...above]);
+  if (rows.length > 0) await d.run(`UPDATE api_keys SET revoked_ms = ? WHERE ${where}`, [nowMs, orgId, userId, ...above]);
+  return rows.map((r) => String(r.id));
 }
 
 /** Users, invitations and sessions in the meta store (MySQL/MariaDB or the embedded SQLite file). */
@@ -136,7 +150,7 @@ export class SqlUserStore implements UserStore {
     ]);
   }
 
-  async removeUser(scope: Scope, id: string): Promise<UserRow | 'last-admin' | null> {
+  async removeUser(scope: Scope, id: string, nowMs: number): Promise<(UserRow & { revokedKeys: string[] }) | 'last-admin' | null> {
     return this.d.tx(async (d) => {
       const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
       if (!row) return null;
@@ -144,18 +158,25 @@ export class SqlUserStore implements UserStore {
       await d.run('DELETE FROM invites WHERE user_id = ?', [id]);
       await d.run('DELETE FROM sessions WHERE user_id = ?', [id]);
       await d.run('DELETE FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
-      return publicRow(userRow(row));
+      const revokedKeys = await revokeKeysMadeBy(d, scope.orgId, id, null, nowMs);
+      return { ...publicRow(userRow(row)), revokedKeys };
     });
   }
 
-  async changeRole(scope: Scope, id: string, role: Role): Promise<{ user: UserRow; oldRole: Role } | 'last-admin' | null> {
+  async changeRole(
+    scope: Scope,
+    id: string,
+    role: Role,
+    nowMs: number,
+  ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[] } | 'last-admin' | null> {
     return this.d.tx(async (d) => {
       const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
       if (!row) return null;
       const oldRole = String(row.role) as Role;
       if (oldRole === 'admin' && role !== 'admin' && otherAdmins === 0) return 'last-admin';
       if (role !== oldRole) await d.run('UPDATE users SET role = ? WHERE id = ? AND org_id = ?', [role, id, scope.orgId]);
-      return { user: publicRow(userRow({ ...row, role })), oldRole };
+      const revokedKeys = await revokeKeysMadeBy(d, scope.orgId, id, role, nowMs);
+      return { user: publicRow(userRow({ ...row, role })), oldRole, revokedKeys };
     });
   }
 
