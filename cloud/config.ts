@@ -268,7 +268,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       kind: 'list',
       secret: true,
       default: [],
-      help: 'Keys notify.secretsKey replaced, while it is rotated (ADR 077): configs that do not open with notify.secretsKey are tried with each (up to 8, at least 32 characters each; not notify.secretsKey itself; only with notify.secretsKey set), and are sealed again with notify.secretsKey at start. In the environment, comma-separated. Remove a key once every instance runs with notify.secretsKey and none opens only with a previous key (the start-up log; sousvide cloud notify keys).',
+      help: 'Keys notify.secretsKey replaced, while it is rotated (ADR 077): configs that do not open with notify.secretsKey are tried with each (up to 8, at least 32 characters each; not notify.secretsKey itself; only with notify.secretsKey set), and are sealed again with notify.secretsKey at start. In the environment, comma-separated, each trimmed: a key that holds a comma or spaces at its ends goes in the config file. Remove a key once every instance runs with notify.secretsKey and none opens only with a previous key (the start-up log; sousvide cloud notify keys).',
     }),
   },
   /** GET /v1/stream: live updates as server-sent events (ADR 034). */

@@ -20,7 +20,10 @@ function verdict(c: ConfigKeyCounts, previousKeys: number): string {
   return lines.join('\n');
 }
 
-/** `sousvide cloud notify keys`: read-only; which key opens the stored channel configs (no row is changed). */
+/**
+ * `sousvide cloud notify keys`: which key opens the stored channel configs; no channel row is
+ * changed (like every `sousvide cloud` command it applies pending schema migrations first).
+ */
 export const cloudNotifyCommand: Command = {
   name: 'notify',
   summary: "The orgs' notification channels at rest.",
