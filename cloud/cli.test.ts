@@ -205,7 +205,14 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   });
   const promoted = cli(['cloud', 'user', 'role', 'Line@acme.test', 'admin', '--json', ...dir]);
   t.equal(promoted.status, 0, promoted.stderr);
-  t.same(JSON.parse(promoted.stdout), { id: line.id, email: 'line@acme.test', orgId: org.id, role: 'admin', oldRole: 'viewer', revokedKeys: [] });
+  t.same(JSON.parse(promoted.stdout), {
+    id: line.id,
+    email: 'line@acme.test',
+    orgId: org.id,
+    role: 'admin',
+    oldRole: 'viewer',
+    revokedKeys: [],
+  });
   t.equal(cli(['cloud', 'user', 'role', 'chef@acme.test', 'operator', ...dir]).stdout, 'user chef@acme.test: admin -> operator\n');
   t.equal(cli(['cloud', 'user', 'role', 'chef@acme.test', 'operator', ...dir]).stdout, 'user chef@acme.test is already operator\n');
   const roleMissing = cli(['cloud', 'user', 'role', 'chef@acme.test', '--json', ...dir]);

@@ -11,6 +11,7 @@ import type { SqlDriver } from '../stores/sql/driver.js';
 import { SqlMetaStore } from '../stores/sql/meta-store.js';
 import { SqliteDriver } from '../stores/sqlite/sqlite-driver.js';
 import { T0, uid } from '../testing/fixtures.js';
+import { addSecretChannels } from '../testing/secret-channels.js';
 import { api, type RunningCloud, startCloud, tenant, testConfig } from '../testing/servers.js';
 import { SEALED_URL } from './channel-spec.js';
 import { channelKeys, openWith } from './sealed-config.js';
@@ -123,17 +124,7 @@ function noKeyLogged(t: Test, c: RunningCloud): void {
   );
 }
 
-async function addChannels(t: Test, c: RunningCloud, admin: string): Promise<string[]> {
-  const wh = await api(c.base, 'POST', '/v1/notifications/channels', admin, { kind: 'webhook', url: hook.url, secret });
-  t.equal(wh.status, 201, 'the webhook channel is added');
-  const mail = await api(c.base, 'POST', '/v1/notifications/channels', admin, {
-    kind: 'email',
-    smtpUrl: `smtp://cook:${smtpPass}@127.0.0.1:2525`,
-    to: ['cook@example.org'],
-  });
-  t.equal(mail.status, 201, 'the e-mail channel is added');
-  return [wh.body.id as string, mail.body.id as string];
-}
+const addChannels = (t: Test, c: RunningCloud, admin: string) => addSecretChannels(t, c, admin, { hookUrl: hook.url, secret, smtpPass });
 
 async function readable(t: Test, c: RunningCloud, admin: string, what: string): Promise<void> {
   const list = await api(c.base, 'GET', '/v1/notifications/channels', admin);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { waitFor } from '../../test/harness/index.js';
 import { webhookReceiver } from '../../test/harness/notify-receivers.js';
+import { addSecretChannels } from '../testing/secret-channels.js';
 import { api, type RunningCloud, startCloud, tenant, testConfig } from '../testing/servers.js';
 
 /**
@@ -27,17 +28,8 @@ function storeBytes(c: RunningCloud): string {
   return files.map((f) => readFileSync(join(c.config.dataDir, f)).toString('latin1')).join('');
 }
 
-async function addChannels(t: Test, c: RunningCloud, admin: string): Promise<string> {
-  const wh = await api(c.base, 'POST', '/v1/notifications/channels', admin, { kind: 'webhook', url: hook.url, secret });
-  t.equal(wh.status, 201, 'the webhook channel is added');
-  const mail = await api(c.base, 'POST', '/v1/notifications/channels', admin, {
-    kind: 'email',
-    smtpUrl: `smtp://cook:${smtpPass}@127.0.0.1:2525`,
-    to: ['cook@example.org'],
-  });
-  t.equal(mail.status, 201, 'the e-mail channel is added');
-  return wh.body.id as string;
-}
+const addChannels = async (t: Test, c: RunningCloud, admin: string) =>
+  (await addSecretChannels(t, c, admin, { hookUrl: hook.url, secret, smtpPass }))[0];
 
 /** A test notification to the webhook channel reaches the receiver with a valid signature. */
 async function signedTestArrives(t: Test, c: RunningCloud, admin: string, channel: string): Promise<void> {
