@@ -451,13 +451,14 @@ function sharedPortProblems(config: GatewayConfig): string[] {
   ];
   const wildcard = (h: string) => h === '0.0.0.0' || h === '::' || h === '';
   const problems: string[] = [];
+  // Every pair that clashes, each its own line: one about a refused key can then be left out alone.
   for (const [i, a] of listeners.entries()) {
-    const clash = listeners
+    const clashes = listeners
       .slice(0, i)
-      .find(
+      .filter(
         (b) => a.port !== undefined && a.port !== 0 && b.port === a.port && (a.host === b.host || wildcard(a.host) || wildcard(b.host)),
       );
-    if (clash) problems.push(`${a.key}: ${a.port} is also ${clash.key}; each listener needs its own port`);
+    for (const clash of clashes) problems.push(`${a.key}: ${a.port} is also ${clash.key}; each listener needs its own port`);
   }
   return problems;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { cloudConfig } from '../../cloud/config.js';
-import { gatewayConfig } from '../../gateway/config.js';
+import { gatewayConfig, gatewayConfigProblems } from '../../gateway/config.js';
 import { isSvError } from '../errors.js';
 import { loadConfig, redactConfig } from './load.js';
 
@@ -96,4 +96,56 @@ t.test('a refused value is quoted back as given, unless it is a secret or a URL'
   });
   t.equal(lines.length, 2, lines.join('\n'));
   t.notOk(lines.join('\n').includes(secret), 'neither the token nor the password in the URL is quoted');
+});
+
+t.test('the rules run with the refused values: every real problem, none made up, never a crash', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-rules-'));
+  const file = (name: string, body: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, body);
+    return path;
+  };
+  const lines = (sources: Parameters<typeof loadConfig>[1]) => {
+    try {
+      loadConfig(gatewayConfig, sources, gatewayConfigProblems);
+    } catch (err) {
+      if (isSvError(err)) return err.details ?? [];
+      throw err;
+    }
+    return [];
+  };
+  const missingCa = join(dir, 'port', 'no-ca.pem');
+  t.same(
+    lines({ file: file('paren.json', '{"(": 1, "file": 2}'), flags: { 'cloud-url': 'https://c.example', 'relay-tls-ca-file': missingCa } }),
+    [
+      '(: unknown field',
+      'file: unknown field',
+      'cloud.token: required when cloud.url is set',
+      `relay.tlsCaFile: ${missingCa}: no such file (ENOENT)`,
+    ],
+    'unknown keys (whatever their characters) hide no rule',
+  );
+  t.same(
+    lines({ file: file('proto.json', '{"__proto__": {"polluted": 1}}') }),
+    ['__proto__: unknown field'],
+    '__proto__ is a key, never the prototype',
+  );
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+  t.same(
+    lines({ flags: { 'mqtt-port': '99999', 'mqtt-plain-port': '8883', 'http-port': '8883' } }),
+    [
+      'mqtt.port: Too big: expected number to be <=65535 (got "99999")',
+      'http.port: 8883 is also mqtt.plainPort; each listener needs its own port',
+    ],
+    'the clash with the refused key is left out, the real one stays',
+  );
+  t.same(
+    lines({ env: { SV_GATEWAY_NOTIFY_SMTP_URL: 'smtp://mail.example', SV_GATEWAY_NOTIFY_EMAIL_TO: 'cook@example.com,not-an-address' } }),
+    ['notify.emailTo.1: Invalid email address'],
+    'a refused list entry refuses its list: no "required" line about it',
+  );
+  const broken = file('broken.json', '{"cloud": {"token": "0123456789abcdef0123",}}');
+  const b = lines({ file: broken, env: { SV_GATEWAY_CLOUD_URL: 'https://c.example' } });
+  t.equal(b.length, 1, `a file that does not parse stands alone: ${b.join(' | ')}`);
+  t.match(b[0], /not valid JSON/);
 });

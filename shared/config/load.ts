@@ -56,9 +56,12 @@ export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
 
+  // A file that cannot be read leaves out all it holds: the rules would judge a config nobody gave.
+  let fileRead = true;
   if (sources.file !== undefined) {
     const fromFile = readJsonFile(sources.file, problems);
     if (fromFile) mergeDeep(raw, fromFile);
+    else fileRead = false;
   }
   const env = sources.env ?? {};
   for (const key of Object.keys(env)) {
@@ -90,7 +93,8 @@ export function loadConfig<S extends SpecTree>(def: ConfigDefinition<S>, sources
     if (all.length > 0) throw new SvError('SV_ERR_CLI_USAGE', all.join('\n'), [...problems, ...usage.map((u) => u.detail)]);
   }
   if (!result.success) problems.push(...refusedValues(def, result.error, given));
-  if (rules) problems.push(...(result.success ? rules(result.data as ConfigOf<S>) : rulesOnTheRest(def, raw, result.error, rules)));
+  if (rules && fileRead)
+    problems.push(...(result.success ? rules(result.data as ConfigOf<S>) : rulesOnTheRest(def, raw, result.error, rules)));
   if (problems.length > 0) throw configInvalid(def.name, problems);
   return deepFreeze(result.data) as ConfigOf<S>;
 }
@@ -117,7 +121,11 @@ export function configInvalid(name: string, problems: readonly string[]): SvErro
   return new SvError('SV_ERR_CONFIG_INVALID', message, [...problems]);
 }
 
-/** The rules' problems with every refused key back at its default, less those that name a refused key. */
+/**
+ * The rules' problems with every refused option back at its default, less the lines that name a
+ * refused option (as a key, not inside a path or a word): they would be about a value nobody gave.
+ * An unknown key refuses nothing the rules read, so it leaves every line.
+ */
 function rulesOnTheRest<S extends SpecTree>(
   def: ConfigDefinition<S>,
   raw: Record<string, unknown>,
@@ -125,19 +133,26 @@ function rulesOnTheRest<S extends SpecTree>(
   rules: ConfigRules<S>,
 ): string[] {
   const pruned = structuredClone(raw);
-  const refused: string[] = [];
+  const refused = new Set<string>();
   for (const issue of error.issues) {
     const path = issue.path.map(String);
     const names = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...path, k]) : [path];
     for (const name of names) {
       deletePath(pruned, name);
-      refused.push(name.join('.'));
+      // A refused list entry (`notify.emailTo.1`) refuses its option (`notify.emailTo`).
+      const joined = name.join('.');
+      const option = def.flat.find((f) => joined === f.path || joined.startsWith(`${f.path}.`));
+      if (option) refused.add(option.path);
     }
   }
   const again = schemaOf(def.spec).safeParse(pruned);
   if (!again.success) return [];
-  const mentions = (line: string, key: string) => new RegExp(`(^|[^\\w.])${key.replace(/\./g, '\\.')}($|[^\\w])`).test(line);
-  return rules(again.data as ConfigOf<S>).filter((line) => !refused.some((key) => key !== '' && mentions(line, key)));
+  const names = [...refused].map((key) => new RegExp(`(^|[\\s(,;])${escapeRegExp(key)}($|[\\s:;,)])`));
+  return rules(again.data as ConfigOf<S>).filter((line) => !names.some((re) => re.test(line)));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Removes the value at `path`; a list with a refused entry goes whole (back to its default). */
@@ -246,9 +261,16 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 
 function mergeDeep(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isPlainObject(value) && isPlainObject(existing)) mergeDeep(existing, value);
-    else target[key] = isPlainObject(value) ? structuredClone(value) : value;
+    // Defined, not assigned: a `__proto__` key in a file is a key (refused as unknown), never the prototype.
+    else
+      Object.defineProperty(target, key, {
+        value: isPlainObject(value) ? structuredClone(value) : value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
 }
 
