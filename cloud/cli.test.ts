@@ -212,6 +212,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
     role: 'admin',
     oldRole: 'viewer',
     revokedKeys: [],
+    withdrawnInvites: [],
   });
   t.equal(cli(['cloud', 'user', 'role', 'chef@acme.test', 'operator', ...dir]).stdout, 'user chef@acme.test: admin -> operator\n');
   t.equal(cli(['cloud', 'user', 'role', 'chef@acme.test', 'operator', ...dir]).stdout, 'user chef@acme.test is already operator\n');

@@ -169,3 +169,54 @@ t.test('the keys a demoted or removed admin made go with the role: above it revo
     t.equal((await api(c.base, 'GET', '/v1/devices', k.key)).status, 401, `${k.id}: revoked with the removal`);
   t.equal((await api(c.base, 'GET', '/v1/devices', creds.viewer)).status, 200, 'keys of others (the CLI made these) stay');
 });
+
+t.test('a key or an invitation asked for just as its maker is demoted is refused, even through a cached key', async (t) => {
+  // Its own cloud, with the verification cache on: the CLI demotes beside it and tells it nothing.
+  const cached = await startCloud(t, testConfig(t, undefined, 'user-role-cached', { 'auth.cacheTtlMs': 300_000 }));
+  const cmeta = cached.cloud.stores.meta;
+  const corg = await createOrg(cmeta, `cached-${uid('o').toLowerCase()}`, Date.now());
+  const ccreds = await credentials(cached, corg.id);
+  const email = `${uid('u')}@example.com`;
+  const password = `${uid('pw')} is the passphrase`;
+  const { id: dan } = await createUser(cmeta, { email, orgId: corg.id, role: 'admin', password, publicUrl: cached.base }, Date.now());
+  const session = sessionClient(cached.base);
+  t.equal((await session.login(email, password)).status, 200);
+  const made = await session.call('POST', '/v1/keys', { role: 'admin', owner: 'dan' });
+  t.equal(made.status, 201);
+  const danKey = (made.body as { key: string }).key;
+  t.equal((await api(cached.base, 'GET', '/v1/users', danKey)).status, 200, "dan's key is verified, and cached");
+
+  const invited = await session.call('POST', '/v1/users', { email: `${uid('new')}@example.com`, role: 'admin' });
+  t.equal(invited.status, 201, 'dan invites an admin while he is one');
+  const token = String((invited.body as { inviteUrl: string }).inviteUrl).replace(/^.*\/invite\//, '');
+  const keptInvite = await session.call('POST', '/v1/users', { email: `${uid('cook')}@example.com`, role: 'operator' });
+  t.equal(keptInvite.status, 201, 'and an operator');
+
+  // The service operator demotes dan straight on the store (as `sousvide cloud user role` does).
+  const changed = await cmeta.users.changeRole({ orgId: corg.id }, dan, 'operator', Date.now());
+  t.match(changed, { oldRole: 'admin', revokedKeys: [made.body.id], withdrawnInvites: [invited.body.id] });
+
+  const again = await api(cached.base, 'POST', '/v1/keys', danKey, { role: 'admin', owner: 'dan-again' });
+  t.equal(again.status, 401, 'the revoked key, still cached here, makes no key: it is re-read under the org lock');
+  const invitedAgain = await api(cached.base, 'POST', '/v1/users', danKey, { email: `${uid('x')}@example.com`, role: 'admin' });
+  t.equal(invitedAgain.status, 401, 'nor an invitation');
+  const keys = (await cmeta.listApiKeys({ orgId: corg.id }, { limit: 100 })).items;
+  t.notOk(
+    keys.some((k) => k.owner === 'dan-again'),
+    'no key was made',
+  );
+  t.equal(
+    (await api(cached.base, 'POST', '/v1/auth/invite', undefined, { token, password: `${uid('pw')} a new passphrase` })).status,
+    404,
+    'the admin invitation dan issued is withdrawn',
+  );
+  const users = (await api(cached.base, 'GET', '/v1/users?limit=500', ccreds.admin)).body.items as { id: string }[];
+  t.notOk(
+    users.some((u) => u.id === invited.body.id),
+    'and its invited user is gone',
+  );
+  t.ok(
+    users.some((u) => u.id === keptInvite.body.id),
+    'an invitation within his new role stays',
+  );
+});

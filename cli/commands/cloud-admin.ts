@@ -73,9 +73,10 @@ function intFlag(ctx: CommandContext, name: string, min: number, max: number, fa
   return n;
 }
 
-/** The API keys a removal or a demotion revoked, for the text output. */
-const keysNote = (ids: readonly string[], which = '') =>
-  ids.length === 0 ? '' : `; the API keys they made${which} are revoked: ${ids.join(', ')}`;
+/** The API keys a removal or a demotion revoked and the invitations it withdrew, for the text output. */
+const keysNote = (keys: readonly string[], invites: readonly string[], which = '') =>
+  (keys.length === 0 ? '' : `; the API keys they made${which} are revoked: ${keys.join(', ')}`) +
+  (invites.length === 0 ? '' : `; their open invitations${which} are withdrawn: ${invites.join(', ')}`);
 
 async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
   const out: T[] = [];
@@ -423,6 +424,7 @@ const userAdmin: Command = {
             email: row.email,
             removedRole: row.role,
             revokedKeys: row.revokedKeys,
+            withdrawnInvites: row.withdrawnInvites,
             via: 'cli',
             user: ctx.env.USER ?? null,
           });
@@ -432,8 +434,15 @@ const userAdmin: Command = {
         if (!removed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
         return print(
           ctx,
-          { id: removed.id, email: removed.email, orgId: removed.orgId, removed: true, revokedKeys: removed.revokedKeys },
-          `user ${email} removed${keysNote(removed.revokedKeys)}`,
+          {
+            id: removed.id,
+            email: removed.email,
+            orgId: removed.orgId,
+            removed: true,
+            revokedKeys: removed.revokedKeys,
+            withdrawnInvites: removed.withdrawnInvites,
+          },
+          `user ${email} removed${keysNote(removed.revokedKeys, removed.withdrawnInvites)}`,
         );
       },
     },
@@ -466,6 +475,7 @@ const userAdmin: Command = {
             oldRole: r.oldRole,
             newRole: role,
             revokedKeys: r.revokedKeys,
+            withdrawnInvites: r.withdrawnInvites,
             via: 'cli',
             user: ctx.env.USER ?? null,
           });
@@ -473,13 +483,13 @@ const userAdmin: Command = {
           return r;
         });
         if (!changed) throw new SvError('SV_ERR_NOT_FOUND', `no user ${email}`, ['email: no such user']);
-        const { user, oldRole, revokedKeys } = changed;
+        const { user, oldRole, revokedKeys, withdrawnInvites } = changed;
         return print(
           ctx,
-          { id: user.id, email: user.email, orgId: user.orgId, role: user.role, oldRole, revokedKeys },
+          { id: user.id, email: user.email, orgId: user.orgId, role: user.role, oldRole, revokedKeys, withdrawnInvites },
           oldRole === role
             ? `user ${email} is already ${role}`
-            : `user ${email}: ${oldRole} -> ${role}${keysNote(revokedKeys, ` above ${role}`)}`,
+            : `user ${email}: ${oldRole} -> ${role}${keysNote(revokedKeys, withdrawnInvites, ` above ${role}`)}`,
         );
       },
     },

@@ -25,6 +25,8 @@ export interface NewUser {
   serviceAdmin?: boolean;
   /** Where the dashboard is served (the invitation link's origin). */
   publicUrl: string;
+  /** The user who invites (directly or through a key the user made); null or unset: the CLI. */
+  invitedBy?: string | null;
 }
 
 export async function createUser(
@@ -62,12 +64,19 @@ export async function createUser(
     throw err;
   }
   if (u.password !== undefined) return { id, inviteUrl: null };
-  return { id, inviteUrl: await invite(meta, id, u.orgId, u.publicUrl, nowMs) };
+  return { id, inviteUrl: await invite(meta, id, u.orgId, u.publicUrl, nowMs, u.invitedBy ?? null) };
 }
 
 /** A one-time link (the token in the URL fragment: it never reaches a server log or a Referer). */
-export async function invite(meta: MetaStore, userId: string, orgId: string, publicUrl: string, nowMs: number): Promise<string> {
+export async function invite(
+  meta: MetaStore,
+  userId: string,
+  orgId: string,
+  publicUrl: string,
+  nowMs: number,
+  invitedBy: string | null = null,
+): Promise<string> {
   const token = newSecret('svi');
-  await meta.users.addInvite({ tokenHash: hashSecret(token), userId, orgId, nowMs, expiresMs: nowMs + INVITE_TTL_MS });
+  await meta.users.addInvite({ tokenHash: hashSecret(token), userId, orgId, invitedBy, nowMs, expiresMs: nowMs + INVITE_TTL_MS });
   return `${publicUrl.replace(/\/$/, '')}/dashboard/#/invite/${token}`;
 }

@@ -7,6 +7,7 @@ import { scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
+import { makerOf, stillEntitled } from './maker.js';
 import { createWithinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -50,10 +51,10 @@ export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise
         throw new SvError('SV_ERR_FORBIDDEN', 'this key is limited to one gateway', [`body.gateway: must be ${scope.gatewayId}`]);
       // The maker is a user: the session's, or the one behind the key that makes this one.
       const p = req.principal;
-      const createdBy = p?.kind === 'user' ? p.id : p?.kind === 'key' ? p.createdBy : null;
-      const created = await createWithinOrgLimit(deps, scope.orgId, 'apiKeys', (meta) =>
-        createApiKey(meta, { role: body.role, owner: body.owner, orgId: scope.orgId, gatewayId, createdBy }, now()),
-      );
+      const created = await createWithinOrgLimit(deps, scope.orgId, 'apiKeys', async (meta) => {
+        await stillEntitled(meta, p, scope.orgId);
+        return createApiKey(meta, { role: body.role, owner: body.owner, orgId: scope.orgId, gatewayId, createdBy: makerOf(p) }, now());
+      });
       await auditVia(deps, req.principal, 'key.add', { keyId: created.id, newRole: created.role, owner: body.owner });
       return reply.code(201).send(created);
     },

@@ -7,6 +7,7 @@ import { type Principal, scopeOf } from '../http/auth.js';
 import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
 import { ROLES, type Role, type Scope } from '../stores/types.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
+import { makerOf, stillEntitled } from './maker.js';
 import { createWithinOrgLimit } from './org-limits.js';
 
 const ListQuery = z.strictObject({ cursor: z.string().optional(), limit: Limit });
@@ -84,9 +85,11 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     async (req, reply) => {
       const body = parse(UserBody, req.body, 'body');
       const orgId = orgWide(scopeOf(req.principal), 'users').orgId;
-      const created = await createWithinOrgLimit(deps, orgId, 'users', (meta) =>
-        createUser(meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl() }, now()),
-      );
+      const p = req.principal;
+      const created = await createWithinOrgLimit(deps, orgId, 'users', async (meta) => {
+        await stillEntitled(meta, p, orgId);
+        return createUser(meta, { email: body.email, role: body.role, orgId, publicUrl: publicUrl(), invitedBy: makerOf(p) }, now());
+      });
       await auditVia(deps, req.principal, 'user.add', { newUserId: created.id, email: body.email, newRole: body.role });
       return reply.code(201).send(created);
     },
@@ -119,6 +122,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
         email: removed.email,
         removedRole: removed.role,
         revokedKeys: removed.revokedKeys,
+        withdrawnInvites: removed.withdrawnInvites,
       });
       return reply.code(204).send();
     },
@@ -160,6 +164,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
           oldRole: changed.oldRole,
           newRole: role,
           revokedKeys: changed.revokedKeys,
+          withdrawnInvites: changed.withdrawnInvites,
         });
       return changed.user;
     },

@@ -415,6 +415,8 @@ export interface MetaStore extends Lifecycle {
     nowMs: number;
   }): Promise<void>;
   apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
+  /** Whether the org's key `id` exists and is not revoked. */
+  apiKeyLive(orgId: string, id: string): Promise<boolean>;
   listApiKeys(scope: Scope, page: PageRequest): Promise<Page<ApiKeyRow>>;
   revokeApiKey(scope: Scope, id: string, nowMs: number): Promise<boolean>;
   /** The org's cook presets by name (a preset belongs to the org, not to one gateway). */
@@ -457,7 +459,15 @@ export interface UserStore {
    * null when the org has no such user, or 'last-admin' (nothing removed) when the user is the
    * org's only admin. Its e-mail may be invited again (audit rows keep it).
    */
-  removeUser(scope: Scope, id: string, nowMs: number): Promise<(UserRow & { revokedKeys: string[] }) | 'last-admin' | null>;
+  /**
+   * `revokedKeys`: the API keys the user made, revoked with the removal; `withdrawnInvites`: the
+   * invited users the user had invited and who had not yet accepted, removed with their invitations.
+   */
+  removeUser(
+    scope: Scope,
+    id: string,
+    nowMs: number,
+  ): Promise<(UserRow & { revokedKeys: string[]; withdrawnInvites: string[] }) | 'last-admin' | null>;
   /**
    * Gives an org's user `role`, in one transaction: the user as now with the role it had, null
    * when the org has no such user, or 'last-admin' (nothing changed) when the user is the org's
@@ -468,10 +478,18 @@ export interface UserStore {
     id: string,
     role: Role,
     nowMs: number,
-  ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[] } | 'last-admin' | null>;
+  ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[]; withdrawnInvites: string[] } | 'last-admin' | null>;
   listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
   setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
-  addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void>;
+  /** `invitedBy`: the user who invites (directly or through a key the user made); null: the CLI. */
+  addInvite(i: {
+    tokenHash: string;
+    userId: string;
+    orgId: string;
+    invitedBy?: string | null;
+    nowMs: number;
+    expiresMs: number;
+  }): Promise<void>;
   /** The user of a valid, unused invitation (without using it), or null. */
   peekInvite(tokenHash: string, nowMs: number): Promise<string | null>;
   /** Uses a valid, unused invitation once; returns its user id, or null. */

@@ -658,6 +658,11 @@ export class SqlMetaStore implements MetaStore {
     );
   }
 
+  async apiKeyLive(orgId: string, id: string): Promise<boolean> {
+    const rows = await this.d.query('SELECT id FROM api_keys WHERE org_id = ? AND id = ? AND revoked_ms IS NULL', [orgId, id]);
+    return rows.length > 0;
+  }
+
   async apiKeyByHash(keyHash: string): Promise<ApiKeyRow | null> {
     const rows = await this.d.query('SELECT * FROM api_keys WHERE key_hash = ? AND revoked_ms IS NULL', [keyHash]);
     return rows[0] ? apiKeyRow(rows[0]) : null;

@@ -223,14 +223,18 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 12,
-    name: 'api keys: the user who made each (directly or through a key the user made)',
+    name: 'api keys and invitations: the user who made each (directly or through a key the user made)',
+    // One ALTER a table on MySQL: a statement that fails leaves its table as it was.
     up: {
       mysql: [
         'ALTER TABLE api_keys ADD COLUMN created_by VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD INDEX api_keys_org_creator (org_id, created_by)',
+        'ALTER TABLE invites ADD COLUMN invited_by VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD INDEX invites_org_inviter (org_id, invited_by)',
       ],
       sqlite: [
         'ALTER TABLE api_keys ADD COLUMN created_by TEXT NULL',
         ix('sqlite', 'api_keys', 'api_keys_org_creator', 'org_id, created_by'),
+        'ALTER TABLE invites ADD COLUMN invited_by TEXT NULL',
+        ix('sqlite', 'invites', 'invites_org_inviter', 'org_id, invited_by'),
       ],
     },
   },

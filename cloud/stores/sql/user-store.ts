@@ -46,6 +46,26 @@ async function revokeKeysMadeBy(d: SqlDriver, orgId: string, userId: string, kee
   return rows.map((r) => String(r.id));
 }
 
+/**
+ * Inside a removal or a role change: withdraws the invitations the user issued (directly or
+ * through a key the user made) that are still open, for a role above `keep` (null: every one),
+ * with the invited user rows, which hold nothing yet. Returns the withdrawn users' ids.
+ */
+async function withdrawInvitesBy(d: SqlDriver, orgId: string, userId: string, keep: Role | null): Promise<string[]> {
+  const above = ROLES.filter((r) => keep === null || ROLE_RANK[r] > ROLE_RANK[keep]);
+  if (above.length === 0) return [];
+  const rows = await d.query<{ id: string }>(
+    `SELECT DISTINCT u.id AS id FROM invites i JOIN users u ON u.id = i.user_id
+      WHERE i.org_id = ? AND i.invited_by = ? AND u.org_id = ? AND u.password_hash IS NULL AND u.role IN (${above.map(() => '?').join(', ')})`,
+    [orgId, userId, orgId, ...above],
+  );
+  for (const { id } of rows) {
+    await d.run('DELETE FROM invites WHERE user_id = ?', [String(id)]);
+    await d.run('DELETE FROM users WHERE id = ? AND org_id = ? AND password_hash IS NULL', [String(id), orgId]);
+  }
+  return rows.map((r) => String(r.id));
+}
+
 /** Users, invitations and sessions in the meta store (MySQL/MariaDB or the embedded SQLite file). */
 export class SqlUserStore implements UserStore {
   constructor(private readonly d: SqlDriver) {}
@@ -92,11 +112,19 @@ export class SqlUserStore implements UserStore {
     await this.d.run('UPDATE users SET password_hash = ?, password_ms = ? WHERE id = ?', [passwordHash, nowMs, userId]);
   }
 
-  async addInvite(i: { tokenHash: string; userId: string; orgId: string; nowMs: number; expiresMs: number }): Promise<void> {
-    await this.d.run('INSERT INTO invites (token_hash, user_id, org_id, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?)', [
+  async addInvite(i: {
+    tokenHash: string;
+    userId: string;
+    orgId: string;
+    invitedBy?: string | null;
+    nowMs: number;
+    expiresMs: number;
+  }): Promise<void> {
+    await this.d.run('INSERT INTO invites (token_hash, user_id, org_id, invited_by, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?)', [
       i.tokenHash,
       i.userId,
       i.orgId,
+      i.invitedBy ?? null,
       i.nowMs,
       i.expiresMs,
     ]);
@@ -150,7 +178,11 @@ export class SqlUserStore implements UserStore {
     ]);
   }
 
-  async removeUser(scope: Scope, id: string, nowMs: number): Promise<(UserRow & { revokedKeys: string[] }) | 'last-admin' | null> {
+  async removeUser(
+    scope: Scope,
+    id: string,
+    nowMs: number,
+  ): Promise<(UserRow & { revokedKeys: string[]; withdrawnInvites: string[] }) | 'last-admin' | null> {
     return this.d.tx(async (d) => {
       const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
       if (!row) return null;
@@ -159,7 +191,8 @@ export class SqlUserStore implements UserStore {
       await d.run('DELETE FROM sessions WHERE user_id = ?', [id]);
       await d.run('DELETE FROM users WHERE id = ? AND org_id = ?', [id, scope.orgId]);
       const revokedKeys = await revokeKeysMadeBy(d, scope.orgId, id, null, nowMs);
-      return { ...publicRow(userRow(row)), revokedKeys };
+      const withdrawnInvites = await withdrawInvitesBy(d, scope.orgId, id, null);
+      return { ...publicRow(userRow(row)), revokedKeys, withdrawnInvites };
     });
   }
 
@@ -168,15 +201,17 @@ export class SqlUserStore implements UserStore {
     id: string,
     role: Role,
     nowMs: number,
-  ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[] } | 'last-admin' | null> {
+  ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[]; withdrawnInvites: string[] } | 'last-admin' | null> {
     return this.d.tx(async (d) => {
       const { row, otherAdmins } = await adminCheck(d, scope.orgId, id);
       if (!row) return null;
       const oldRole = String(row.role) as Role;
       if (oldRole === 'admin' && role !== 'admin' && otherAdmins === 0) return 'last-admin';
-      if (role !== oldRole) await d.run('UPDATE users SET role = ? WHERE id = ? AND org_id = ?', [role, id, scope.orgId]);
+      if (role === oldRole) return { user: publicRow(userRow(row)), oldRole, revokedKeys: [], withdrawnInvites: [] };
+      await d.run('UPDATE users SET role = ? WHERE id = ? AND org_id = ?', [role, id, scope.orgId]);
       const revokedKeys = await revokeKeysMadeBy(d, scope.orgId, id, role, nowMs);
-      return { user: publicRow(userRow({ ...row, role })), oldRole, revokedKeys };
+      const withdrawnInvites = await withdrawInvitesBy(d, scope.orgId, id, role);
+      return { user: publicRow(userRow({ ...row, role })), oldRole, revokedKeys, withdrawnInvites };
     });
   }
 
