@@ -272,7 +272,16 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
     }),
   },
   /** GET /v1/stream: live updates as server-sent events (ADR 034). */
-  stream: { ...streamConfig, ...orgStreamLimit },
+  stream: {
+    ...streamConfig,
+    ...orgStreamLimit,
+    recheckMs: opt(z.number().int().min(100), {
+      kind: 'int',
+      unit: 'ms',
+      default: 30_000,
+      help: 'How often an open stream checks that its API key is not revoked and its user not removed; one that is ends.',
+    }),
+  },
   log: {
     level: opt(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
       kind: 'string',

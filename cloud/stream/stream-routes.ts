@@ -61,6 +61,14 @@ export class CloudStream {
         return { scope: s.orgId, gatewayId: s.gatewayId ?? null };
       },
       schema: { security: [...SECURITY, { session: [] }] },
+      // A key revoked or a user removed (on any instance, or by the CLI) loses its open streams too.
+      recheckMs: deps.config.stream.recheckMs,
+      stillAllowed: async (req) => {
+        const p = req.principal;
+        if (p?.kind === 'key') return deps.stores.meta.apiKeyLive(p.orgId, p.id);
+        if (p?.kind === 'user') return (await deps.auth.sessionUser(req)) !== null;
+        return false;
+      },
     });
   }
 

@@ -14,6 +14,12 @@ export interface StreamRouteOptions {
   scope: (req: FastifyRequest) => { scope: string; gatewayId?: string | null };
   /** Extra route options (the cloud's OpenAPI security, rate limit). */
   schema?: Record<string, unknown>;
+  /**
+   * Asked every `recheckMs` while a stream is open: false (or an error) ends it. The cloud checks
+   * that the key is not revoked and the session's user not removed since the stream opened.
+   */
+  stillAllowed?: (req: FastifyRequest) => Promise<boolean>;
+  recheckMs?: number;
 }
 
 export const STREAM_DESCRIPTION =
@@ -76,6 +82,19 @@ export function streamRoute(http: FastifyInstance, o: StreamRouteOptions): void 
         );
         ctx.onClose(detach);
         raw.once('close', detach);
+        const { stillAllowed, recheckMs } = o;
+        if (stillAllowed && recheckMs) {
+          const timer = setInterval(() => {
+            stillAllowed(req).then(
+              (ok) => {
+                if (!ok) raw.destroy();
+              },
+              () => raw.destroy(),
+            );
+          }, recheckMs);
+          timer.unref();
+          raw.once('close', () => clearInterval(timer));
+        }
       },
     );
   });
