@@ -2,6 +2,7 @@ import { SvError } from '../shared/errors.js';
 import { DeviceId } from '../shared/protocol/device-id.js';
 import { BODY_FIELDS, type FieldNames } from './admin-fields.js';
 import { hashSecret, newId, newSecret } from './auth/tokens.js';
+import { isDuplicateKey } from './stores/sql/driver.js';
 import { type MetaStore, type OrgRow, ROLES, type Role, type Scope } from './stores/types.js';
 
 /**
@@ -26,8 +27,7 @@ export async function createOrg(
   try {
     await meta.addOrg({ id, name, nowMs });
   } catch (err) {
-    if (/duplicate|unique/i.test((err as Error).message))
-      throw new SvError('SV_ERR_CONFLICT', `org ${name} already exists`, [`${fields.name}: already taken`]);
+    if (isDuplicateKey(err)) throw new SvError('SV_ERR_CONFLICT', `org ${name} already exists`, [`${fields.name}: already taken`]);
     throw err;
   }
   return { id, name };
@@ -57,8 +57,7 @@ export async function createGateway(
     await meta.addGateway({ id: name, name, orgId, tokenHash: hashSecret(token), nowMs });
   } catch (err) {
     // Gateway ids are global: a clash with another org's gateway reads the same as one in this org.
-    if (/duplicate|unique/i.test((err as Error).message))
-      throw new SvError('SV_ERR_CONFLICT', `gateway ${name} already exists`, [`${fields.name}: already taken`]);
+    if (isDuplicateKey(err)) throw new SvError('SV_ERR_CONFLICT', `gateway ${name} already exists`, [`${fields.name}: already taken`]);
     throw err;
   }
   return { id: name, token };

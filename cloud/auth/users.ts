@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SvError } from '../../shared/errors.js';
 import { BODY_FIELDS, type FieldNames } from '../admin-fields.js';
+import { isDuplicateKey } from '../stores/sql/driver.js';
 import { DEFAULT_ORG, type MetaStore, ROLES, type Role } from '../stores/types.js';
 import { hashPassword, requirePolicy } from './password.js';
 import { hashSecret, newId, newSecret } from './tokens.js';
@@ -59,8 +60,7 @@ export async function createUser(
   } catch (err) {
     // The same e-mail added at the same moment (by another org, whose lock is not this one's):
     // the unique index decides, and the loser hears what the check above would have said.
-    if (/duplicate|unique/i.test((err as Error).message))
-      throw new SvError('SV_ERR_CONFLICT', `user ${email.data} already exists`, [`${fields.email}: already taken`]);
+    if (isDuplicateKey(err)) throw new SvError('SV_ERR_CONFLICT', `user ${email.data} already exists`, [`${fields.email}: already taken`]);
     throw err;
   }
   if (u.password !== undefined) return { id, inviteUrl: null };

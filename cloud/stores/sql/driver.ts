@@ -41,3 +41,13 @@ export async function insertIgnore(d: SqlDriver, table: string, cols: readonly s
 export async function lockOrg(d: SqlDriver, orgId: string): Promise<void> {
   if (d.dialect === 'mysql') await d.query('SELECT id FROM orgs WHERE id = ? FOR UPDATE', [orgId]);
 }
+
+/**
+ * Whether a write failed on a unique key (a name, an id or an e-mail taken meanwhile): by the
+ * engine's error code (MySQL/MariaDB ER_DUP_ENTRY, SQLite's constraint codes), never its message,
+ * which a server may give in another language.
+ */
+export function isDuplicateKey(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
