@@ -32,7 +32,7 @@ export const cloudNotifyCommand: Command = {
     {
       name: 'keys',
       summary:
-        'Count the channel configs by the key that opens them (notify.secretsKey, a previous key, none, or stored plain); changes nothing. Run it with the cloud config.',
+        'Count the channel configs by the key that opens them (notify.secretsKey, a previous key, none, or stored plain); changes no channel. Run it with the cloud config.',
       usage: 'sousvide cloud notify keys [--json]',
       config: cloudConfig,
       async run(ctx) {
