@@ -5,9 +5,10 @@ import type { ClientModel, PartitionCounters } from '../../loadtest/partition.js
 import { processRssBytes, processTreeCpuMs } from '../../loadtest/proc-cpu.js';
 import { type LoadResult, runPartitions } from '../../loadtest/run-partitions.js';
 import type { TlsTerminatorKind } from '../../loadtest/targets/haproxy.js';
-import { freePort, prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
+import { prepareHostedGateway, startCooks } from '../../loadtest/targets/hosted-gateway.js';
 import { startMosquitto } from '../../loadtest/targets/mosquitto.js';
 import { startRedisServer } from '../../loadtest/targets/redis.js';
+import { freePort } from '../../shared/net/free-port.js';
 import { openStreamClients } from './stream-clients.js';
 
 export interface IngestBenchOptions {

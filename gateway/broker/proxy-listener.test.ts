@@ -7,7 +7,7 @@ import mqttPacket from 'mqtt-packet';
 import * as pp from 'proxy-protocol-js';
 import t from 'tap';
 import { startTlsTerminator } from '../../loadtest/targets/haproxy.js';
-import { freePort } from '../../loadtest/targets/hosted-gateway.js';
+import { freePort } from '../../shared/net/free-port.js';
 import { BINARIES, findBinary } from '../../test/harness/packages.js';
 import { connectKit, counter, type GatewayFixture, startGateway, telemetry } from '../testing/fixture.js';
 

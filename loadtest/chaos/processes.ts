@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { freePort } from '../targets/hosted-gateway.js';
+import { freePort } from '../../shared/net/free-port.js';
 import { nodeArgsFrom } from '../targets/node-args.js';
 
 /**

@@ -5,8 +5,9 @@ import { cloudConfig } from '../../cloud/config.js';
 import { closeStores, createStores } from '../../cloud/stores/index.js';
 import { DEFAULT_ORG } from '../../cloud/stores/types.js';
 import { loadConfig } from '../../shared/config/load.js';
+import { freePort } from '../../shared/net/free-port.js';
 import { FaultProxy, startInflux, startMariaDb, startRedis, type TestService } from '../../test/harness/index.js';
-import { freePort, prepareHostedGateway } from '../targets/hosted-gateway.js';
+import { prepareHostedGateway } from '../targets/hosted-gateway.js';
 import { RoundRobinBalancer } from './balancer.js';
 import { cloudProcess, gatewayProcess, type ServiceProcess } from './processes.js';
 

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pkiPaths } from '../../gateway/tls/pki.js';
+import { freePort } from '../../shared/net/free-port.js';
 import { type Stores, Topology } from '../chaos/topology.js';
 import { startTlsTerminator, type TlsTerminator, type TlsTerminatorKind } from './haproxy.js';
-import { freePort } from './hosted-gateway.js';
 
 /**
  * The whole pipeline as a load-test target ("all sinks on"): private InfluxDB, Redis and MariaDB,

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { addSecretDevicesBulk } from '../../gateway/devices/registry.js';
 import { issueOperatorToken, tokenFilePath } from '../../gateway/http/operator-token.js';
 import { openStore } from '../../gateway/store/open.js';
 import { ensurePki, type Pki } from '../../gateway/tls/pki.js';
+import { freePort } from '../../shared/net/free-port.js';
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.js';
 import { startTlsTerminator, type TlsTerminator, type TlsTerminatorKind } from './haproxy.js';
 
@@ -98,15 +98,4 @@ export async function startCooks(httpPort: number, token: string, ids: string[],
     });
     if (!res.ok) throw new Error(`could not start a cook on ${id}: ${res.status} ${await res.text()}`);
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }

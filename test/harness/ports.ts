@@ -1,18 +1,6 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../shared/net/free-port.js';
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; there is a small race until it is bound again). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * Starts a server on a free port, and again on another one if the port was taken between

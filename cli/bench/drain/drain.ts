@@ -10,9 +10,10 @@ import { PRIORITY } from '../../../gateway/store/items.js';
 import { STORE_FILE } from '../../../gateway/store/open.js';
 import { runPartitions } from '../../../loadtest/run-partitions.js';
 import { startGatewayProcess } from '../../../loadtest/targets/gateway-process.js';
-import { freePort, prepareHostedGateway } from '../../../loadtest/targets/hosted-gateway.js';
+import { prepareHostedGateway } from '../../../loadtest/targets/hosted-gateway.js';
 import { loadConfig } from '../../../shared/config/load.js';
 import { createLogger } from '../../../shared/log.js';
+import { freePort } from '../../../shared/net/free-port.js';
 import type { RelayRecord } from '../../../shared/relay/batch.js';
 import { startInflux, startMariaDb, startRedis, type TestService } from '../../../test/harness/index.js';
 
