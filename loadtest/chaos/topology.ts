@@ -65,9 +65,15 @@ export class Topology {
     readonly stores: Stores,
   ) {}
 
+  /** A topology that fails to start stops what it had started (its cloud processes would otherwise outlive the run). */
   static async start(spec: TopologySpec, stores: Stores, log: (line: string) => void): Promise<Topology> {
     const topo = new Topology(spec, stores);
-    await topo.build(log);
+    try {
+      await topo.build(log);
+    } catch (err) {
+      await topo.close();
+      throw err;
+    }
     return topo;
   }
 
