@@ -33,9 +33,9 @@ async function anotherUserOfOrg(
   act: { self: string; serviceAdmin: string },
 ): Promise<Scope> {
   // A key the user made is the user too: it may not restore or remove its maker.
-  if ((p?.kind === 'user' && p.id === id) || (p?.kind === 'key' && p.createdBy === id))
+  if (makerOf(p) === id)
     throw new SvError('SV_ERR_CONFLICT', `you cannot ${act.self}; another admin of the org can`, [
-      p.kind === 'user' ? 'params.id: the logged-in user' : 'params.id: the maker of this API key',
+      p?.kind === 'user' ? 'params.id: the logged-in user' : 'params.id: the maker of this API key',
     ]);
   const scope = orgWide(scopeOf(p), 'users');
   const target = await deps.stores.meta.users.userById(id);

@@ -441,6 +441,16 @@ export interface UserRow {
 }
 
 /** User accounts, invitations and server-side sessions (only hashes of secrets are stored). */
+export interface NewInvite {
+  tokenHash: string;
+  userId: string;
+  orgId: string;
+  /** The user who invites (directly or through a key the user made); null or unset: the CLI. */
+  invitedBy?: string | null;
+  nowMs: number;
+  expiresMs: number;
+}
+
 export interface UserStore {
   addUser(u: {
     id: string;
@@ -481,15 +491,7 @@ export interface UserStore {
   ): Promise<{ user: UserRow; oldRole: Role; revokedKeys: string[]; withdrawnInvites: string[] } | 'last-admin' | null>;
   listUsers(scope: Scope, page: PageRequest): Promise<Page<UserRow>>;
   setPassword(userId: string, passwordHash: string, nowMs: number): Promise<void>;
-  /** `invitedBy`: the user who invites (directly or through a key the user made); null: the CLI. */
-  addInvite(i: {
-    tokenHash: string;
-    userId: string;
-    orgId: string;
-    invitedBy?: string | null;
-    nowMs: number;
-    expiresMs: number;
-  }): Promise<void>;
+  addInvite(i: NewInvite): Promise<void>;
   /** The user of a valid, unused invitation (without using it), or null. */
   peekInvite(tokenHash: string, nowMs: number): Promise<string | null>;
   /** Uses a valid, unused invitation once; returns its user id, or null. */

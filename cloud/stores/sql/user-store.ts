@@ -1,4 +1,14 @@
-import { type Page, type PageRequest, ROLE_RANK, ROLES, type Role, type Scope, type UserRow, type UserStore } from '../types.js';
+import {
+  type NewInvite,
+  type Page,
+  type PageRequest,
+  ROLE_RANK,
+  ROLES,
+  type Role,
+  type Scope,
+  type UserRow,
+  type UserStore,
+} from '../types.js';
 import { lockOrg, type SqlDriver } from './driver.js';
 
 type Row = Record<string, unknown>;
@@ -112,14 +122,7 @@ export class SqlUserStore implements UserStore {
     await this.d.run('UPDATE users SET password_hash = ?, password_ms = ? WHERE id = ?', [passwordHash, nowMs, userId]);
   }
 
-  async addInvite(i: {
-    tokenHash: string;
-    userId: string;
-    orgId: string;
-    invitedBy?: string | null;
-    nowMs: number;
-    expiresMs: number;
-  }): Promise<void> {
+  async addInvite(i: NewInvite): Promise<void> {
     await this.d.run('INSERT INTO invites (token_hash, user_id, org_id, invited_by, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?)', [
       i.tokenHash,
       i.userId,
