@@ -21,6 +21,8 @@ export const COUNTERS = {
   protocol_error: 'connections closed for a malformed MQTT packet, a protocol violation or no CONNECT in time (by reason)',
   client_replaced: 'connections replaced by a newer one with the same client id',
   boot_regression: 'telemetry whose boot counter went backwards (a reflashed or replaced kit; control follows the new boot)',
+  seq_regression:
+    'telemetry whose seq went back within a boot, followed after a run of readings (a kit that counts again without a new boot)',
   command_clock_skew:
     "kits that refused as expired a command sent within its TTL (their clock and the gateway's disagree); their commands then go without sentTs",
   clock_step: 'steps of the wall clock by a second or more (NTP, an operator); control keeps its own time through them',

@@ -53,7 +53,13 @@ interface Entry {
     rxTs: number;
   } | null;
   online: boolean;
+  /** Readings below the last seq of the boot, in a row, since `firstMs` (control time; restartedSeq). */
+  regress: { seq: number; count: number; firstMs: number } | null;
 }
+
+/** A kit counting again within a boot: this many readings in a row below its last seq, over this long (restartedSeq). */
+const SEQ_RESTART_RUN = 3;
+const SEQ_RESTART_SPAN_MS = 2_000;
 
 /**
  * The servo's record: presses sent, and of the presses judged against the bath (the engine's,
@@ -148,7 +154,8 @@ export class ControlLoop {
       e.last = null;
     }
     // In-memory dedupe (the store's dedupe happens at commit, which control does not wait for).
-    if (e.last && m.boot === e.last.boot && m.seq <= e.last.seq) return;
+    if (e.last && m.boot === e.last.boot && m.seq <= e.last.seq && !this.restartedSeq(deviceId, e, m, now)) return;
+    e.regress = null;
     e.last = { boot: m.boot, seq: m.seq, ts: m.ts, tempC: m.tempC, heater: m.heater, sensor: m.sensor, rssi: m.rssi ?? null, rxTs };
     // A reading is the kit talking to us now; its status (the will) says when it goes away.
     e.online = true;
@@ -182,6 +189,27 @@ export class ControlLoop {
         const cur = this.devices.get(deviceId);
         if (cur) this.forecasts.publish(deviceId, cur.cook, this.forecastOf(deviceId, cur), this.clock.now());
       });
+  }
+
+  /**
+   * A reading at or below the last seq of its boot is a resend, and is dropped. But a kit that
+   * counts again from a lower seq without a new boot (a reboot that failed to save its boot
+   * counter, a corrupt seq) would otherwise be dropped for the rest of that boot, and control
+   * would go blind on a bath that may be heating. So a run of SEQ_RESTART_RUN readings below the
+   * last seq, each above the one before and spread over SEQ_RESTART_SPAN_MS (a kit reporting live,
+   * not a burst of resends), is followed as the kit's count now, like a boot that went back.
+   */
+  private restartedSeq(deviceId: string, e: Entry, m: Telemetry, now: number): boolean {
+    const r = e.regress;
+    e.regress =
+      r !== null && m.seq > r.seq ? { seq: m.seq, count: r.count + 1, firstMs: r.firstMs } : { seq: m.seq, count: 1, firstMs: now };
+    if (e.regress.count < SEQ_RESTART_RUN || now - e.regress.firstMs < SEQ_RESTART_SPAN_MS) return false;
+    this.stats?.inc('seq_regression');
+    const data = { boot: m.boot, fromSeq: e.last?.seq ?? null, toSeq: m.seq };
+    this.sink.event(deviceId, event('seq_regression', 'warning', true, data), this.clock.toWall(now));
+    this.log.warn({ deviceId, ...data }, 'telemetry seq went back within a boot: control follows the new count');
+    e.regress = null;
+    return true;
   }
 
   onStatus(deviceId: string, online: boolean): void {
@@ -312,7 +340,7 @@ export class ControlLoop {
     let e = this.devices.get(deviceId);
     if (!e) {
       // Not online until it reports (a status or a reading): a cook set on a kit that never connected, or resumed after a restart, waits for it.
-      e = { state: initialControlState(this.cfg), cook: null, resume: null, last: null, online: false };
+      e = { state: initialControlState(this.cfg), cook: null, resume: null, last: null, online: false, regress: null };
       this.devices.set(deviceId, e);
     }
     return e;

@@ -15,7 +15,7 @@ import {
   step,
   stopCook,
 } from './engine/index.js';
-import { type FailSafeLatch, latchAcked, latchReading, openLatch } from './failsafe-latch.js';
+import { type FailSafeLatch, latchAcked, latchBlind, latchReading, openLatch } from './failsafe-latch.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from './types.js';
 import {
   type CookField,
@@ -330,6 +330,14 @@ function fromWatchdog(state: DeviceControlState, w: StepResult<WatchdogState>, n
   // Nothing happened (the usual tick: the kit reported a moment ago): the state is returned as it
   // was. A copy per device per second would outlive the young generation and be promoted only to
   // die, which at 10,000 kits is garbage the old generation has to collect.
+  // Latched on a probe that cannot be read: the latch repeats its `safe` on the kit's word.
+  if (state.latch !== null && w.decision.kind === 'none' && w.state.sensorFault !== null) {
+    const b = latchBlind(state.latch, state.engine.lastBelief === true, nowMs);
+    if (b.decision.kind !== 'none') {
+      const next = withInhibit({ ...state, watchdog: w.state, latch: b.latch, engine: noteSafe(state.engine, nowMs, cfg.engine, true) });
+      return finish(next, b.decision, [...w.events, ...b.events], [...w.audit, ...b.audit]);
+    }
+  }
   const quiet = w.state === state.watchdog && w.decision.kind === 'none' && w.events.length === 0 && w.audit.length === 0;
   if (quiet && state.engine.inhibit === inhibitReason(state)) return { state, decision: NO_DECISION, events: w.events, audit: w.audit };
   const next = withInhibit({ ...state, watchdog: w.state });

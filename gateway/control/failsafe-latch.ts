@@ -173,3 +173,23 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
   }
   return { latch: next, decision: NO_DECISION, events, audit };
 }
+
+/**
+ * While the bath cannot answer (the watchdog holds a sensor fault, so no reading is trusted), the
+ * latch cannot see a rise and `latchReading` never repeats. It then repeats `safe` on the kit's
+ * word instead: while the kit believes its heater on, at the same growing interval. That covers a
+ * `safe` that never reached the kit (the command path gave up), one the kit refused, and one it
+ * answered with the heater still on. A `safe` presses only while the kit believes on, so a repeat
+ * presses nothing on a kit that already switched off, and none is sent to it.
+ */
+export function latchBlind(latch: FailSafeLatch, kitBelievesOn: boolean, nowMs: number): LatchStep {
+  if (!kitBelievesOn || nowMs - latch.lastSafeMs < latch.backoffMs) return { latch, decision: NO_DECISION, events: [], audit: [] };
+  const reason = `${latch.reason}; the bath cannot be read and the kit still believes its heater on (safe #${latch.safes + 1})`;
+  const next = { ...latch, lastSafeMs: nowMs, safes: latch.safes + 1, backoffMs: Math.min(latch.backoffMs * 2, MAX_BACKOFF_MS) };
+  return {
+    latch: next,
+    decision: { kind: 'safe', reason },
+    events: [],
+    audit: [{ actor: 'watchdog', action: 'safe', reason, data: { safes: next.safes } }],
+  };
+}

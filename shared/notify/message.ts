@@ -115,6 +115,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return `The kit came back after a long gap and the water cooled (${deg(d.lastC, unit)} → ${deg(d.nowC, unit)}): check the food before carrying on.`;
     case 'boot_regression':
       return "The kit's restart counter went back: it was reflashed or replaced.";
+    case 'seq_regression':
+      return "The kit's message counter went back without a restart: check its firmware. The gateway follows the new count.";
     case 'food_safety_alert':
       return `The water has been lukewarm (${formatRange(4.4, 54.4, unit)}) for ${minutes(d.dangerMs)} min: bring it up to temperature soon.`;
     case 'food_safety_alarm':

@@ -41,6 +41,11 @@ const ARRIVAL_S = 60;
 export function waterTest(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, nowMs: number, out: Emitter): void {
   if (ctx.cook === null || d.testPhase === 'done') return;
   if (d.testPhase === null) {
+    // Never while another rule holds the heater off: an over-temperature the readings since have
+    // not cleared (they are untrusted while the fall holds), a heater on that did not warm the
+    // water, presses the water did not show. Its press would be a press on while the bath may be
+    // over its limit, and the burst would open the fail-safe latch that holds it.
+    if (d.overTemp || d.stuckHeld || d.airHeld) return;
     const coolCPerS = settled(cfg, d, c, nowMs);
     if (coolCPerS === null || c >= ctx.cook.targetC - cfg.waterTestRiseC) return;
     // Only what a pour into a held bath looks like is tested: the cook had reached its target (a

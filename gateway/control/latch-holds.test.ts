@@ -1,0 +1,92 @@
+import t from 'tap';
+import { type ControlInput, type ControlResult, controlStep, type DeviceControlState, initialControlState } from './device-control.js';
+import type { Decision } from './types.js';
+
+/**
+ * What a kit says cannot open the fail-safe or leave it silent: the water test never presses on
+ * while the bath is held for over-temperature, and a `safe` for a probe that cannot be read is
+ * repeated for as long as the kit says its heater is on, whether the first one was lost, refused
+ * or answered "still on". Pure: the control core on a fake clock.
+ */
+class Kit {
+  s: DeviceControlState = initialControlState();
+  t = 1_000_000;
+  decisions: { t: number; d: Decision }[] = [];
+  step(input: ControlInput): ControlResult {
+    const r = controlStep(this.s, input, this.t);
+    this.s = r.state;
+    if (r.decision.kind !== 'none') this.decisions.push({ t: this.t, d: r.decision });
+    return r;
+  }
+  reading(tempC: number | null, heater: boolean, sensor: 'ok' | 'disconnected' = tempC === null ? 'disconnected' : 'ok') {
+    this.t += 1000;
+    this.step({ kind: 'telemetry', reading: { tempC, sensor, heater, boot: 1 } });
+    this.step({ kind: 'tick' });
+  }
+  /** Five minutes held at 60 °C: the engine has learned the bath and the cook has reached its target. */
+  holdAt60() {
+    this.step({ kind: 'cook_start', spec: { targetC: 60 } });
+    for (let i = 0; i < 300; i++) this.reading(60 + 0.1 * Math.sin(i / 20), this.s.commandedOn);
+  }
+}
+
+t.test('the water test never presses on while the bath is held for over-temperature', async (t) => {
+  const k = new Kit();
+  k.holdAt60();
+  // The heater runs away (a relay stuck on): the kit believes off, the bath climbs to 66 °C.
+  let c = 60;
+  while (c < 66) {
+    c += 0.05;
+    k.reading(c, false);
+  }
+  t.ok(k.s.watchdog.overTemp, 'over-temperature');
+  const mark = k.decisions.length;
+  // Cold water poured in: a fall faster than a bath cools (a sensor fault), then the water settles at 53 °C.
+  for (const v of [63.6, 61.2, 60.5, 60.0, 58, 56, 54, 53]) k.reading(v, false);
+  for (let i = 0; i < 600; i++) k.reading(53, false);
+  t.same(
+    k.decisions.slice(mark).filter((x) => x.d.kind === 'press' && x.d.expect === 'on'),
+    [],
+    'no press on while the over-temperature stands',
+  );
+  t.ok(k.s.latch !== null, 'the latch still holds');
+  t.equal(k.s.watchdog.testPhase, null, 'the water test did not start');
+});
+
+for (const lost of ['timed out', 'refused', 'answered heater on'] as const) {
+  t.test(`a safe for an unreadable probe that was ${lost} is repeated while the kit says its heater is on`, async (t) => {
+    const k = new Kit();
+    k.holdAt60();
+    // The probe is disconnected while the heater is on; the third bad reading trips `safe`.
+    for (let i = 0; i < 3; i++) k.reading(null, true);
+    const first = k.decisions.findLast((x) => x.d.kind === 'safe');
+    t.ok(first, 'the fault sent safe');
+    if (lost === 'timed out') k.step({ kind: 'command_failed' });
+    else if (lost === 'refused') k.step({ kind: 'ack', op: 'safe', ok: false, heater: true });
+    else k.step({ kind: 'ack', op: 'safe', ok: true, heater: true });
+    const mark = k.decisions.length;
+    for (let i = 0; i < 1800; i++) k.reading(null, true);
+    const after = k.decisions.slice(mark);
+    t.ok(after.length >= 10, `safe repeated (${after.length} in 30 min)`);
+    t.same(
+      after.filter((x) => x.d.kind !== 'safe'),
+      [],
+      'nothing but safe',
+    );
+    const gaps = after.slice(1).map((x, i) => x.t - (after[i]?.t ?? x.t));
+    t.ok(
+      gaps.every((g) => g >= 10_000 && g <= 120_000),
+      'at the latch interval: from 10 s, never more than 2 min apart',
+    );
+  });
+}
+
+t.test('a safe the kit answered with heater off is not repeated while the probe stays unreadable', async (t) => {
+  const k = new Kit();
+  k.holdAt60();
+  for (let i = 0; i < 3; i++) k.reading(null, true);
+  k.step({ kind: 'ack', op: 'safe', ok: true, heater: false });
+  const mark = k.decisions.length;
+  for (let i = 0; i < 600; i++) k.reading(null, false);
+  t.same(k.decisions.slice(mark), [], 'no command to a kit that switched off');
+});
