@@ -60,7 +60,6 @@ export function inviteSection(api: UsersApi, invited: () => void) {
     const as = role.value as Role;
     submit.disabled = true;
     error.textContent = '';
-    result.replaceChildren();
     api
       .invite(to, as)
       .then(

@@ -36,7 +36,7 @@ export function teamView(api: UsersApi, me: string): View {
     ),
   );
   const invite = inviteSection(api, () => void view.refresh());
-  const el = h('section', { 'aria-labelledby': 'team-title' }, h('h1', { id: 'team-title' }, 'Team'), denied, table, invite);
+  const el = h('section', { class: 'team', 'aria-labelledby': 'team-title' }, h('h1', { id: 'team-title' }, 'Team'), denied, table, invite);
 
   let users: Member[] = [];
   const rows = new Map<string, { key: string; tr: HTMLTableRowElement }>();
@@ -72,7 +72,11 @@ export function teamView(api: UsersApi, me: string): View {
     });
     const invited = !u.passwordSet;
     const verb = invited ? 'Withdraw invitation' : 'Remove';
-    const remove = h('button', { type: 'button', class: 'danger', 'aria-label': `${verb} of ${u.email}` }, verb);
+    const remove = h(
+      'button',
+      { type: 'button', class: 'danger', 'aria-label': `${invited ? 'Withdraw invitation of' : 'Remove'} ${u.email}` },
+      verb,
+    );
     remove.addEventListener('click', () => {
       const question = invited
         ? `Withdraw the invitation of ${u.email}? Their link stops working.`
@@ -119,7 +123,7 @@ export function teamView(api: UsersApi, me: string): View {
     el,
     async refresh() {
       try {
-        users = await api.list();
+        users = (await api.list()).sort((x, y) => x.email.localeCompare(y.email));
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 403)) throw err;
         // Demoted while the page was open: the role is read at every request.
