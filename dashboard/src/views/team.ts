@@ -35,18 +35,22 @@ export function teamView(api: UsersApi, me: string): View {
       body,
     ),
   );
-  const invite = inviteSection(api, () => void view.refresh());
+  // A failed refresh here is told by the next poll, in the page's alert region.
+  const invite = inviteSection(api, () => void view.refresh().catch(() => {}));
   const el = h('section', { class: 'team', 'aria-labelledby': 'team-title' }, h('h1', { id: 'team-title' }, 'Team'), denied, table, invite);
 
   let users: Member[] = [];
   const rows = new Map<string, { key: string; tr: HTMLTableRowElement }>();
-  const act = async (u: Member, run: () => Promise<unknown>, done: string) => {
+  const act = async (u: Member, button: HTMLButtonElement, run: () => Promise<unknown>, done: string) => {
     notes.delete(u.id);
+    button.disabled = true; // one call at a time per button: a double click sends one request
     try {
       await run();
       notes.set(u.id, { text: done, bad: false });
     } catch (err) {
       notes.set(u.id, { text: `Not done: ${refusal(err)}`, bad: true });
+    } finally {
+      button.disabled = false;
     }
     await view.refresh().catch(() => render());
   };
@@ -68,7 +72,7 @@ export function teamView(api: UsersApi, me: string): View {
     const change = h('button', { type: 'button', 'aria-label': `Change role of ${u.email}` }, 'Change role');
     change.addEventListener('click', () => {
       const role = pick.value as Role;
-      void act(u, () => api.setRole(u.id, role), `Role changed to ${role}.`);
+      void act(u, change, () => api.setRole(u.id, role), `Role changed to ${role}.`);
     });
     const invited = !u.passwordSet;
     const verb = invited ? 'Withdraw invitation' : 'Remove';
@@ -82,7 +86,7 @@ export function teamView(api: UsersApi, me: string): View {
         ? `Withdraw the invitation of ${u.email}? Their link stops working.`
         : `Remove ${u.email} from the org? Their sessions end, and the API keys and open invitations they made are withdrawn.`;
       if (!window.confirm(question)) return;
-      void act(u, () => api.remove(u.id), '');
+      void act(u, remove, () => api.remove(u.id), '');
     });
     return [h('div', { class: 'buttons' }, pick, change, remove)];
   };
