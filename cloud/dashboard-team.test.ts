@@ -4,6 +4,7 @@ import t from 'tap';
 import { createOrg } from './admin.js';
 import { hashSecret } from './auth/tokens.js';
 import { createUser } from './auth/users.js';
+import { DEFAULT_ORG } from './stores/types.js';
 import { openPage } from './testing/chromium.js';
 import { api, credentials, startCloud, testConfig } from './testing/servers.js';
 
@@ -22,14 +23,16 @@ const A = await createOrg(meta, 'team-a', Date.now());
 const B = await createOrg(meta, 'team-b', Date.now());
 const credsA = await credentials(c, A.id);
 const password = 'a long enough passphrase';
-const user = async (email: string, role: string, orgId = A.id) =>
-  (await createUser(meta, { email, orgId, role, password, publicUrl: c.base }, Date.now())).id;
+const user = async (email: string, role: string, orgId = A.id, serviceAdmin = false) =>
+  (await createUser(meta, { email, orgId, role, password, serviceAdmin, publicUrl: c.base }, Date.now())).id;
 const ada = await user('ada@team-a.test', 'admin');
 const vic = await user('vic@team-a.test', 'viewer');
 const otto = await user('otto@team-a.test', 'operator');
 await user('opal@team-a.test', 'operator');
 await user('bea@team-b.test', 'admin', B.id);
 await user('bob@team-b.test', 'viewer', B.id);
+await user('dora@default.test', 'admin', DEFAULT_ORG);
+const sam = await user('sam@default.test', 'admin', DEFAULT_ORG, true);
 const usersOf = async (orgId: string) => (await meta.users.listUsers({ orgId }, { limit: 500 })).items;
 const orgB = await usersOf(B.id);
 
@@ -145,5 +148,25 @@ t.test('an admin invites, changes a role, removes a user and withdraws an invita
   t.equal((await api(c.base, 'PATCH', `/v1/users/${ada}`, credsA.admin, { role: 'operator' })).status, 200);
   await page.locator('[data-field="team-denied"]', { hasText: 'your role: operator < admin' }).waitFor(WAIT);
   t.same(await usersOf(B.id), orgB, "another org's users are still unchanged");
+  t.same(pageErrors, [], 'no page errors');
+});
+
+t.test("a refusal of a row's action is shown next to it, in the API's words, and changes nothing", async (t) => {
+  const { page, pageErrors } = await openPage(t, `${c.base}/dashboard/`);
+  await logIn(page, 'dora@default.test');
+  await page.getByRole('link', { name: 'Team' }).click();
+  const row = page.locator('tr[data-email="sam@default.test"]');
+  await row.waitFor(WAIT);
+  t.match(await row.textContent(), /admin \(service admin\)/);
+  await page.getByLabel('Role of sam@default.test', { exact: true }).selectOption('viewer');
+  await page.getByRole('button', { name: 'Change role of sam@default.test' }).click();
+  await row.getByText("only a service admin can change a service admin's role (your role: not a service admin)").waitFor(WAIT);
+  t.pass("the 403's reason is in the service admin's row");
+  t.equal((await meta.users.userById(sam))?.role, 'admin', 'the store still has the role');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Remove sam@default.test' }).click();
+  await row.getByText('only a service admin can remove a service admin').waitFor(WAIT);
+  t.ok(await meta.users.userById(sam), 'nor is the service admin removed');
+  t.equal(await page.getByRole('heading', { name: 'Invite a user' }).count(), 1, 'the rest of the page is still there');
   t.same(pageErrors, [], 'no page errors');
 });
