@@ -1,6 +1,7 @@
 import { alarmsApi } from './api-alarms.js';
 import { commonApi, query } from './api-common.js';
 import { cookRecordsApi, telemetryHistory } from './api-cooks.js';
+import { usersApi } from './api-users.js';
 import type { Call } from './http.js';
 import type { Api, CookRequest, Link, NotificationDelivery, NotifyChannel } from './model.js';
 
@@ -21,7 +22,7 @@ interface Paged<T> {
   nextCursor: string | null;
 }
 
-/** The cloud's API: the shared routes (api-common.ts), plus gateways as links, notifications and telemetry history. */
+/** The cloud's API: the shared routes (api-common.ts), plus gateways as links, notifications, telemetry history and the org's users. */
 export function cloudApi(call: Call, name: string): Api {
   return {
     kind: 'cloud',
@@ -90,5 +91,6 @@ export function cloudApi(call: Call, name: string): Api {
       return (await call<Paged<{ name: string; spec: CookRequest }>>('GET', '/v1/presets?limit=500')).items;
     },
     history: telemetryHistory(call),
+    users: usersApi(call),
   };
 }

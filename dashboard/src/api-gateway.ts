@@ -62,5 +62,6 @@ export function gatewayApi(call: Call, name: string): Api {
       return (await call<{ items: { name: string; spec: CookRequest }[] }>('GET', '/v1/presets')).items;
     },
     history: telemetryHistory(call),
+    users: null,
   };
 }

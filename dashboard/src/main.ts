@@ -16,6 +16,7 @@ import { cloudLoginView } from './views/login-cloud.js';
 import { notificationsView } from './views/notifications.js';
 import { auditView, eventsView, linksView } from './views/records.js';
 import { rejectedView } from './views/rejected.js';
+import { teamView } from './views/team.js';
 import type { Ctx, View } from './views/view.js';
 
 /**
@@ -30,7 +31,7 @@ const KEY = 'sv.key';
 
 /** Who is logged in to the cloud (GET /v1/auth/session), with the CSRF token of the session. */
 interface Who {
-  user: { email: string; role: string };
+  user: { id: string; email: string; role: string };
   org: { id: string; name: string };
   csrfToken: string;
 }
@@ -133,6 +134,8 @@ async function boot(): Promise<void> {
     // Tables stack into labelled lines on a phone (styles.css): every row added is labelled.
     new MutationObserver(() => labelCells(main)).observe(main, { childList: true, subtree: true });
     const link = (href: string, label: string) => h('a', { href }, label);
+    // The org's users, for an org admin's session (the API refuses anyone else: 403).
+    const team = api.users && who?.user.role === 'admin' ? { users: api.users, me: who.user.id } : null;
     const nav = h(
       'nav',
       { 'aria-label': 'Main' },
@@ -144,6 +147,7 @@ async function boot(): Promise<void> {
       link('#/links', api.kind === 'cloud' ? 'Gateways' : 'Cloud link'),
       ...(api.rejected ? [link('#/rejected', 'Rejected messages')] : []),
       ...(api.notifications ? [link('#/notifications', 'Notifications')] : []),
+      ...(team ? [link('#/team', 'Team')] : []),
       h('button', { type: 'button', class: 'link', onclick: () => void logout() }, 'Log out'),
     );
     const whoEl = who ? h('p', { class: 'who', 'data-field': 'who' }, `${who.user.email} (${who.user.role}) · ${who.org.name}`) : null;
@@ -202,9 +206,11 @@ async function boot(): Promise<void> {
                     ? rejectedView(ctx, api.rejected)
                     : path === '/notifications' && api.notifications
                       ? notificationsView(ctx, api.notifications)
-                      : path === '/alarms'
-                        ? alarmsView(ctx)
-                        : fleetView(ctx);
+                      : path === '/team' && team
+                        ? teamView(team.users, team.me)
+                        : path === '/alarms'
+                          ? alarmsView(ctx)
+                          : fleetView(ctx);
       document.title = `${view.title} · sous-vide`;
       for (const a of nav.querySelectorAll('a')) {
         if (a.getAttribute('href') === `#${path}` || (a.getAttribute('href') === '#/' && kit)) a.setAttribute('aria-current', 'page');

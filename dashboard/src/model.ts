@@ -191,6 +191,8 @@ export interface Api {
   notifications: NotificationsApi | null;
   /** Downsampled history from the store (the cloud's, or the gateway's own SQLite). */
   history: ((id: string, fromMs: number, toMs: number, everyMs: number) => Promise<Bucket[]>) | null;
+  /** The org's users and invitations (the cloud, an org admin's); null on the gateway. */
+  users: UsersApi | null;
 }
 
 export interface DeadLetter {
@@ -257,4 +259,29 @@ export interface ChannelsApi {
   remove(id: string): Promise<void>;
   /** Queues a test message through every channel; answers how many deliveries. */
   test(): Promise<number>;
+}
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+
+/** A user of the org as the cloud lists it (GET /v1/users; never a password). */
+export interface Member {
+  id: string;
+  orgId: string;
+  email: string;
+  role: Role;
+  serviceAdmin: boolean;
+  createdMs: number;
+  /** False while the invitation is not accepted yet: the user is an open invitation. */
+  passwordSet: boolean;
+  disabledMs: number | null;
+}
+
+export interface UsersApi {
+  list(): Promise<Member[]>;
+  /** A one-time link (null only for a user made with a password, which the API never does). */
+  invite(email: string, role: Role): Promise<{ id: string; inviteUrl: string | null }>;
+  setRole(id: string, role: Role): Promise<Member>;
+  /** Removes the user; for one who has not accepted yet, this withdraws the invitation. */
+  remove(id: string): Promise<void>;
 }
