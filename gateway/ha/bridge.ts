@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
+import { isDeviceId } from '../../shared/protocol/device-id.js';
 import type { CookChange } from '../control-driver/control-loop.js';
 import type { Actor } from '../control-driver/record-sink.js';
 import {
@@ -226,12 +227,15 @@ export class HaBridge {
 
   /**
    * A retained config of this gateway's for a kit that is no longer active (revoked while the
-   * gateway was down or disconnected from HA's broker): removed.
+   * gateway was down or disconnected from HA's broker): removed. Only a node id whose rest is a
+   * kit id: kit ids have no `_`, so gateway "Home" never reads "Home Kitchen"'s
+   * `sousvide_home_kitchen_<kit>` as a kit `kitchen_<kit>` of its own.
    */
   private sweep(node: string | null, topic: string, payload: string): void {
     const mine = `${nodeId(this.n, '')}`;
     if (payload === '' || node === null || !node.startsWith(mine)) return;
     const kitId = node.slice(mine.length);
+    if (!isDeviceId(kitId)) return;
     if (this.published.has(kitId) || this.d.deviceIds().includes(kitId)) return;
     const t = kitTopics(this.n, kitId);
     this.send(topic, '', true, 1);

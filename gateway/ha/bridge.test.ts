@@ -1,0 +1,145 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { Registry } from 'prom-client';
+import t, { type Test } from 'tap';
+import type { CookSpec } from '../../shared/cook.js';
+import { capturedLogger, startMosquitto } from '../../test/harness/index.js';
+import { HaBridge, type HaBridgeConfig, type HaControl } from './bridge.js';
+import type { HaKitView } from './discovery.js';
+
+/**
+ * The bridge against a private Mosquitto, with a stand-in for the control loop (the end-to-end
+ * test with a real gateway is home-assistant.test.ts): what other clients of HA's broker can do
+ * to it, and what it does to them.
+ */
+
+type Cook = NonNullable<HaKitView['cook']>;
+
+/** Records every call; starts and stops cooks without any rule. */
+class FakeControl implements HaControl {
+  readonly cooks = new Map<string, Cook>();
+  readonly calls: string[] = [];
+  view(deviceId: string): HaKitView {
+    const cook = this.cooks.get(deviceId) ?? null;
+    return { deviceId, online: true, last: { tempC: 50, rxTs: Date.now() }, cook, heaterInferredOn: false, reachedTs: null, alarms: [] };
+  }
+  startCook(deviceId: string, spec: CookSpec) {
+    this.calls.push(`start ${deviceId} ${spec.targetC}`);
+    this.cooks.set(deviceId, { spec, state: 'heating' });
+    return { ok: true as const, cook: null };
+  }
+  stopCook(deviceId: string) {
+    this.calls.push(`stop ${deviceId}`);
+    const c = this.cooks.get(deviceId);
+    if (c) c.state = 'stopped';
+    return { ok: true as const, cook: null };
+  }
+  starts(): number {
+    return this.calls.filter((c) => c.startsWith('start')).length;
+  }
+}
+
+interface Started {
+  bridge: HaBridge;
+  control: FakeControl;
+  logs: string[];
+  metric(name: string, labels?: string): Promise<number>;
+}
+
+async function startBridge(
+  t: Test,
+  url: string,
+  name: string,
+  kits: string[],
+  o: { config?: Partial<HaBridgeConfig>; commandRate?: { burst: number; perSecond: number } } = {},
+): Promise<Started> {
+  const registry = new Registry();
+  const { log, lines } = capturedLogger(`ha-${name}`);
+  const control = new FakeControl();
+  const bridge = new HaBridge({
+    config: { mqttUrl: url, discoveryPrefix: 'homeassistant', ...o.config },
+    gatewayName: name,
+    maxTargetC: 87,
+    control: () => control,
+    deviceIds: () => kits,
+    registry,
+    log,
+    syncMs: 100,
+    backoff: { baseMs: 100, maxMs: 500 },
+    ...(o.commandRate ? { commandRate: o.commandRate } : {}),
+  });
+  await bridge.start();
+  t.teardown(() => bridge.stop());
+  const metric = async (metricName: string, labels?: string) => {
+    const text = await registry.metrics();
+    const re = new RegExp(`^${metricName}${labels === undefined ? '' : `\\{${labels}\\}`} (\\d+)$`, 'm');
+    return Number(re.exec(text)?.[1] ?? 0);
+  };
+  return { bridge, control, logs: lines, metric };
+}
+
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Another client of the broker: the retained messages under `filter` as a fresh subscriber sees them. */
+async function probe(t: Test, url: string): Promise<{ client: MqttClient; retained(filter: string): Promise<Map<string, string>> }> {
+  const client = await mqtt.connectAsync(url, { clientId: `probe-${process.pid}`, protocolVersion: 4, reconnectPeriod: 0 });
+  t.teardown(() => client.endAsync(true));
+  const retained = async (filter: string) => {
+    const c = await mqtt.connectAsync(url, {
+      clientId: `snapshot-${process.pid}-${Math.random()}`,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    const m = new Map<string, string>();
+    c.on('message', (topic, payload, packet) => {
+      if (packet.retain && payload.length > 0) m.set(topic, payload.toString());
+    });
+    await c.subscribeAsync(filter, { qos: 1 });
+    await sleep(300); // the broker sends the retained messages right after the SUBACK
+    await c.endAsync(true);
+    return m;
+  };
+  return { client, retained };
+}
+
+const configsOf = (m: Map<string, string>, node: string) => [...m.keys()].filter((topic) => topic.split('/')[2] === node);
+
+t.test("a gateway never sweeps another gateway's entities, even when its name is a prefix of the other's", async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.url);
+  const kitchen = await startBridge(t, broker.url, 'Home Kitchen', ['kit-001', 'kit-002']);
+  await until("Home Kitchen's configs", async () => {
+    const r = await p.retained('homeassistant/+/+/+/config');
+    return configsOf(r, 'sousvide_home_kitchen_kit-001').length === 10 && configsOf(r, 'sousvide_home_kitchen_kit-002').length === 10;
+  });
+  // A config "Home" left behind for a kit it no longer has: still swept (the rest is a kit id).
+  const stale = 'homeassistant/sensor/sousvide_home_kit-gone/temperature/config';
+  await p.client.publishAsync(stale, JSON.stringify({ unique_id: 'x' }), { qos: 1, retain: true });
+
+  const home = await startBridge(t, broker.url, 'Home', ['kit-001']);
+  await until(
+    "Home's configs",
+    async () => configsOf(await p.retained('homeassistant/+/+/+/config'), 'sousvide_home_kit-001').length === 10,
+  );
+  await until("Home's stale config swept", async () => !(await p.retained('homeassistant/+/+/+/config')).has(stale));
+  await sleep(500); // both have read every retained config by now (they come right after the subscription)
+
+  const after = await p.retained('homeassistant/+/+/+/config');
+  t.equal(configsOf(after, 'sousvide_home_kitchen_kit-001').length, 10, "Home Kitchen's kit-001 keeps all its configs");
+  t.equal(configsOf(after, 'sousvide_home_kitchen_kit-002').length, 10, "Home Kitchen's kit-002 keeps all its configs");
+  t.equal(configsOf(after, 'sousvide_home_kit-001').length, 10, "Home's kit-001 has all its configs");
+  const states = await p.retained('sousvide/+/+/state');
+  t.ok(
+    states.has('sousvide/home_kitchen/kit-001/state') && states.has('sousvide/home_kitchen/kit-002/state'),
+    "Home Kitchen's states stay",
+  );
+  t.same([...kitchen.control.calls, ...home.control.calls], [], 'no cook was touched');
+});
