@@ -264,12 +264,23 @@ export class HaBridge {
     const running = view?.cook?.state === 'heating' || view?.cook?.state === 'holding';
     if (cmd.kind === 'target') {
       // A new target changes the running cook (its timer and profile stay) or starts one.
-      const spec: CookSpec = running && view?.cook ? { ...view.cook.spec, targetC: cmd.targetC } : { targetC: cmd.targetC };
+      const spec: CookSpec =
+        running && view?.cook ? { ...withoutOverride(view.cook.spec), targetC: cmd.targetC } : { targetC: cmd.targetC };
       return control.startCook(cmd.kitId, spec, HA_ACTOR);
     }
     if (cmd.mode === 'off') return running ? control.stopCook(cmd.kitId, HA_ACTOR, 'stopped from Home Assistant') : 'nothing to do';
     if (running) return 'nothing to do';
     if (!view?.cook) return { ok: false, invalid: 'mode: heat needs a target temperature first' };
-    return control.startCook(cmd.kitId, view.cook.spec, HA_ACTOR); // the last cook's settings again
+    return control.startCook(cmd.kitId, withoutOverride(view.cook.spec), HA_ACTOR); // the last cook's settings again
   }
+}
+
+/**
+ * Every spec the bridge sends to control, without `lowTempOverride`: HA has no way to ask for
+ * the override, so an override given earlier (through the local API, for another target or
+ * cook) never carries over to what HA starts. A cook that needs it is refused by control.
+ */
+function withoutOverride(spec: CookSpec): CookSpec {
+  const { lowTempOverride: _, ...rest } = spec;
+  return rest;
 }
