@@ -143,3 +143,13 @@ t.test("a gateway never sweeps another gateway's entities, even when its name is
   );
   t.same([...kitchen.control.calls, ...home.control.calls], [], 'no cook was touched');
 });
+
+t.test("a refused login is counted with the broker's reason by name", async (t) => {
+  const broker = await startMosquitto(t, { users: { gateway: 'right-secret-1' } });
+  const g = await startBridge(t, broker.url, 'Auth', ['kit-001'], { config: { username: 'gateway', password: 'wrong-secret-1' } });
+  await until('the failure counted', async () => (await g.metric('ha_mqtt_connection_failures_total', 'reason="Not authorized"')) >= 1);
+  t.pass('ha_mqtt_connection_failures_total{reason="Not authorized"}');
+  const all = g.logs.join('');
+  t.match(all, /"reason":"Not authorized"/, 'the log says "Not authorized", as the docs tell the maker to look for');
+  t.notMatch(all, /wrong-secret-1/, 'the password is not logged');
+});
