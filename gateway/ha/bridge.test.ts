@@ -153,3 +153,24 @@ t.test("a refused login is counted with the broker's reason by name", async (t) 
   t.match(all, /"reason":"Not authorized"/, 'the log says "Not authorized", as the docs tell the maker to look for');
   t.notMatch(all, /wrong-secret-1/, 'the password is not logged');
 });
+
+t.test("HA's birth message is on its own topic, whatever the discovery prefix", async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.url);
+  const counts = new Map<string, number>();
+  p.client.on('message', (topic) => counts.set(topic, (counts.get(topic) ?? 0) + 1));
+  await p.client.subscribeAsync(['kitchenha/#', 'ha-one/#'], { qos: 1 });
+  const bath = 'kitchenha/climate/sousvide_birth_kit-001/bath/config';
+  await startBridge(t, broker.url, 'Birth', ['kit-001'], { config: { discoveryPrefix: 'kitchenha' } });
+  await until('the first config', () => (counts.get(bath) ?? 0) === 1);
+  await p.client.publishAsync('homeassistant/status', 'online', { qos: 1 });
+  await until('configs again after the birth message on homeassistant/status', () => (counts.get(bath) ?? 0) === 2);
+  t.pass("HA's default birth topic, homeassistant/status, makes the bridge republish with discovery prefix kitchenha");
+
+  const bathOne = 'ha-one/climate/sousvide_custom_kit-001/bath/config';
+  await startBridge(t, broker.url, 'Custom', ['kit-001'], { config: { discoveryPrefix: 'ha-one', birthTopic: 'ha-one/birth' } });
+  await until('the first config', () => (counts.get(bathOne) ?? 0) === 1);
+  await p.client.publishAsync('ha-one/birth', 'online', { qos: 1 });
+  await until('configs again after the birth message on ha.birthTopic', () => (counts.get(bathOne) ?? 0) === 2);
+  t.pass('a configured birth topic works');
+});

@@ -26,7 +26,12 @@ export interface HaBridgeConfig {
   username?: string | undefined;
   password?: string | undefined;
   discoveryPrefix: string;
+  /** HA's birth topic (its own option in HA, `homeassistant/status` whatever the discovery prefix). */
+  birthTopic?: string | undefined;
 }
+
+/** HA's default birth topic (home-assistant/core, mqtt/const.py: DEFAULT_BIRTH_WILL_TOPIC). */
+export const DEFAULT_BIRTH_TOPIC = 'homeassistant/status';
 
 /** The control path the bridge drives: the same calls, and so the same audit, as the local API. */
 export interface HaControl {
@@ -206,9 +211,12 @@ export class HaBridge {
     if (ok) this.sent.set(topic, payload);
   }
 
-  /** HA's birth message (mqtt docs, "Birth and last will messages"): `online` when HA (re)starts. */
+  /**
+   * HA's birth message (mqtt docs, "Birth and last will messages"): `online` when HA (re)starts.
+   * A separate option of HA's, not derived from the discovery prefix.
+   */
   private get birthTopic(): string {
-    return `${this.d.config.discoveryPrefix}/status`;
+    return this.d.config.birthTopic ?? DEFAULT_BIRTH_TOPIC;
   }
 
   private onMessage(topic: string, payload: string): void {
