@@ -144,6 +144,44 @@ t.test("a gateway never sweeps another gateway's entities, even when its name is
   t.same([...kitchen.control.calls, ...home.control.calls], [], 'no cook was touched');
 });
 
+t.test('a retained command is never acted on: a reconnect does not replay it', async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.directUrl); // not through the proxy, whose connections are reset below
+  let onlines = 0;
+  p.client.on('message', (topic, payload) => {
+    if (topic === 'sousvide/replay/availability' && payload.toString() === 'online') onlines++;
+  });
+  await p.client.subscribeAsync('sousvide/replay/availability', { qos: 1 });
+  const g = await startBridge(t, broker.url, 'Replay', ['kit-001']);
+  g.control.cooks.set('kit-001', { spec: { targetC: 60, durationMin: 120 }, state: 'stopped' });
+  await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1 && onlines >= 1);
+
+  // Someone publishes "heat" with the retain flag (a flow, MQTT Explorer, an automation with retain: true).
+  await p.client.publishAsync('sousvide/replay/kit-001/set/mode', 'heat', { qos: 1, retain: true });
+  await until('the live command acted on', () => g.control.starts() === 1);
+  t.pass('published while the bridge is subscribed, it is a live command: the cook starts');
+  g.control.stopCook('kit-001'); // the operator stops the cook (local API)
+
+  // HA's broker blips: the bridge reconnects, subscribes again, and the broker sends it the retained "heat".
+  const before = onlines;
+  broker.proxy.resetConnections();
+  await until('the bridge connected again', () => onlines > before);
+  await sleep(500); // the broker sends retained messages right after the SUBACK
+  t.equal(g.control.starts(), 1, 'the replayed command started no cook');
+  t.equal(g.control.cooks.get('kit-001')?.state, 'stopped', 'the cook stays stopped');
+  t.equal(await g.metric('ha_commands_total', 'result="retained"'), 1, 'the retained command is counted');
+  const warned = g.logs.filter((l) => l.includes('retained command ignored'));
+  t.equal(warned.length, 1, 'logged once');
+  t.match(warned[0], /sousvide\/replay\/kit-001\/set\/mode/, 'naming the topic');
+  t.notMatch(warned[0], /heat/, 'not the payload');
+
+  // Live commands still work after the reconnect.
+  await p.client.publishAsync('sousvide/replay/kit-001/set/target', '61', { qos: 1 });
+  await until('a live command after the reconnect', () => g.control.starts() === 2);
+  t.pass('a live command is acted on');
+  await p.client.publishAsync('sousvide/replay/kit-001/set/mode', '', { qos: 1, retain: true });
+});
+
 t.test("a refused login is counted with the broker's reason by name", async (t) => {
   const broker = await startMosquitto(t, { users: { gateway: 'right-secret-1' } });
   const g = await startBridge(t, broker.url, 'Auth', ['kit-001'], { config: { username: 'gateway', password: 'wrong-secret-1' } });

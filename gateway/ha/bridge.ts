@@ -78,6 +78,8 @@ export class HaBridge {
   private readonly published = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** A retained command was logged on this connection (one line per connection, not per message). */
+  private retainedLogged = false;
   private readonly m: {
     connected: Gauge;
     failures: Counter<'reason'>;
@@ -118,7 +120,7 @@ export class HaBridge {
       }),
       commands: new Counter({
         name: 'ha_commands_total',
-        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid)',
+        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid, retained: ignored)',
         labelNames: ['result'],
         registers,
       }),
@@ -135,10 +137,11 @@ export class HaBridge {
       log: d.log,
       onConnect: () => {
         this.sent = new Map();
+        this.retainedLogged = false;
         this.send(bridgeTopic, 'online', true, 1);
         this.republish();
       },
-      onMessage: (topic, payload) => this.onMessage(topic, payload),
+      onMessage: (topic, payload, retained) => this.onMessage(topic, payload, retained),
       onError: (reason) => this.m.failures.inc({ reason }),
     });
   }
@@ -219,7 +222,8 @@ export class HaBridge {
     return this.d.config.birthTopic ?? DEFAULT_BIRTH_TOPIC;
   }
 
-  private onMessage(topic: string, payload: string): void {
+  /** `retained`: the broker sent a stored message (on subscribing), not one published just now. */
+  private onMessage(topic: string, payload: string, retained = false): void {
     if (topic === this.birthTopic) {
       if (payload === 'online') this.republish(); // as HA's docs advise, and zigbee2mqtt does
       return;
@@ -230,7 +234,22 @@ export class HaBridge {
       return;
     }
     const cmd = parseCommand(this.n, topic, payload);
-    if (cmd) this.command(cmd);
+    if (!cmd) return;
+    if (retained) {
+      // A command someone published with the retain flag (a flow, a tool, an automation) would be
+      // replayed by the broker on every reconnect: ignored, as zigbee2mqtt does. Not cleared: the
+      // gateway's login should not be allowed to write command topics (docs/home-assistant.md).
+      this.m.commands.inc({ result: 'retained' });
+      if (!this.retainedLogged) {
+        this.retainedLogged = true;
+        this.d.log.warn(
+          { topic },
+          'home assistant: retained command ignored (commands must not be retained; clear it with an empty retained message)',
+        );
+      }
+      return;
+    }
+    this.command(cmd);
   }
 
   /**

@@ -13,7 +13,8 @@ export interface HaMqttOptions {
   backoff: { baseMs: number; maxMs: number };
   log: Logger;
   onConnect: () => void;
-  onMessage: (topic: string, payload: string) => void;
+  /** `retained`: the broker's stored message, sent because of a (re)subscription (MQTT 3.1.1 §3.3.1.3). */
+  onMessage: (topic: string, payload: string, retained: boolean) => void;
   /** Each failed connection attempt or lost connection, with why (counted in /metrics). */
   onError: (reason: string) => void;
 }
@@ -59,7 +60,7 @@ export class HaMqtt {
       });
       o.onConnect();
     });
-    client.on('message', (topic, payload) => o.onMessage(topic, payload.toString('utf8')));
+    client.on('message', (topic, payload, packet) => o.onMessage(topic, payload.toString('utf8'), packet.retain));
     // mqtt.js reports socket errors (ECONNREFUSED …) only by closing, a refused CONNACK as an
     // error then a close: each close is one failure, with the last error as its reason.
     let lastError: string | undefined;
