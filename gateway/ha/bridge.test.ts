@@ -212,3 +212,29 @@ t.test("HA's birth message is on its own topic, whatever the discovery prefix", 
   await until('configs again after the birth message on ha.birthTopic', () => (counts.get(bathOne) ?? 0) === 2);
   t.pass('a configured birth topic works');
 });
+
+t.test('commands beyond a few a second per kit are dropped and counted', async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.url);
+  const g = await startBridge(t, broker.url, 'Rate', ['kit-001', 'kit-002'], { commandRate: { burst: 3, perSecond: 1 } });
+  await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1);
+  await sleep(300); // subscribed
+  const started = Date.now();
+  for (let i = 0; i < 12; i++) await p.client.publishAsync('sousvide/rate/kit-001/set/target', String(50 + i), { qos: 1 });
+  await until(
+    'every command counted',
+    async () =>
+      (await g.metric('ha_commands_total', 'result="ok"')) + (await g.metric('ha_commands_total', 'result="rate_limited"')) === 12,
+  );
+  const allowed = 3 + Math.floor((Date.now() - started) / 1000) * 1;
+  t.ok(
+    g.control.starts() >= 3 && g.control.starts() <= allowed,
+    `the burst and the refill are acted on (${g.control.starts()} ≤ ${allowed})`,
+  );
+  t.equal(await g.metric('ha_commands_total', 'result="rate_limited"'), 12 - g.control.starts(), 'the rest are dropped and counted');
+  t.equal(g.logs.filter((l) => l.includes('too many commands')).length, 1, 'one log line for the burst');
+
+  await p.client.publishAsync('sousvide/rate/kit-002/set/target', '55', { qos: 1 });
+  await until("the other kit's command", () => g.control.calls.includes('start kit-002 55'));
+  t.pass("another kit's budget is its own");
+});

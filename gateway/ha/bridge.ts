@@ -54,7 +54,12 @@ export interface HaBridgeDeps {
   now?: () => number;
   syncMs?: number;
   backoff?: { baseMs: number; maxMs: number };
+  /** Commands per kit: a burst, then so many a second; more are dropped and counted. */
+  commandRate?: { burst: number; perSecond: number };
 }
+
+/** A few a second per kit: more than any person at HA's thermostat card sends, far less than a runaway automation. */
+export const DEFAULT_COMMAND_RATE = { burst: 5, perSecond: 5 };
 
 export const HA_ACTOR: Actor = { type: 'user', id: 'home-assistant' };
 
@@ -78,6 +83,8 @@ export class HaBridge {
   private readonly published = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** Per kit: the command tokens left and when they were last counted (performance.now()). */
+  private readonly buckets = new Map<string, { tokens: number; at: number; dropping: boolean }>();
   /** A retained command was logged on this connection (one line per connection, not per message). */
   private retainedLogged = false;
   private readonly m: {
@@ -120,7 +127,7 @@ export class HaBridge {
       }),
       commands: new Counter({
         name: 'ha_commands_total',
-        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid, retained: ignored)',
+        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid, retained: ignored, rate_limited: dropped)',
         labelNames: ['result'],
         registers,
       }),
@@ -198,6 +205,7 @@ export class HaBridge {
       for (const topic of topics) this.send(topic, '', true, 1);
       this.published.delete(id);
       this.announced.delete(id);
+      this.buckets.delete(id);
       this.d.log.info({ deviceId: id }, 'home assistant: kit revoked, its entities are removed');
     }
   }
@@ -249,7 +257,38 @@ export class HaBridge {
       }
       return;
     }
+    if (!this.takeToken(cmd.kitId)) {
+      this.m.commands.inc({ result: 'rate_limited' });
+      return;
+    }
     this.command(cmd);
+  }
+
+  /** The kit's command budget (a token bucket); false: over it, the command is dropped. */
+  private takeToken(kitId: string): boolean {
+    const rate = this.d.commandRate ?? DEFAULT_COMMAND_RATE;
+    const at = performance.now();
+    let b = this.buckets.get(kitId);
+    if (!b) {
+      if (this.buckets.size >= 1024) this.buckets.clear(); // commands for made-up kit ids cannot grow it without bound
+      b = { tokens: rate.burst, at, dropping: false };
+      this.buckets.set(kitId, b);
+    }
+    b.tokens = Math.min(rate.burst, b.tokens + ((at - b.at) / 1000) * rate.perSecond);
+    b.at = at;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      b.dropping = false;
+      return true;
+    }
+    if (!b.dropping) {
+      b.dropping = true; // one line per burst, not per dropped command
+      this.d.log.warn(
+        { deviceId: kitId, perSecond: rate.perSecond },
+        'home assistant: too many commands for this kit; dropping them (counted in ha_commands_total{result="rate_limited"})',
+      );
+    }
+    return false;
   }
 
   /**
