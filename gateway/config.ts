@@ -20,6 +20,14 @@ const HostOrIp = z
     message: 'must be a host name (letters, digits, hyphens, dots) or an IP address',
   });
 
+/** A topic Home Assistant's side names (ha.discoveryPrefix, ha.birthTopic): levels without wildcards. */
+const haTopic = () =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^#+/\s]+(\/[^#+/\s]+)*$/, 'must be topic levels without wildcards, spaces or a leading/trailing "/"');
+
 /** Gateway config (docs/config.md is generated from this; `npm run gen:docs`). */
 export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
   dataDir: opt(Path, {
@@ -301,14 +309,16 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     }),
     username: opt(z.string().min(1).optional(), { kind: 'string', help: 'User name on that broker (or in ha.mqtt-url).' }),
     password: opt(z.string().min(1).optional(), { kind: 'string', secret: true, help: 'Password on that broker (or in ha.mqtt-url).' }),
-    discoveryPrefix: opt(
-      z
-        .string()
-        .min(1)
-        .max(64)
-        .regex(/^[^#+/\s]+(\/[^#+/\s]+)*$/, 'must be topic levels without wildcards, spaces or a leading/trailing "/"'),
-      { kind: 'string', default: 'homeassistant', help: "Home Assistant's MQTT discovery prefix (HA's default: homeassistant)." },
-    ),
+    discoveryPrefix: opt(haTopic(), {
+      kind: 'string',
+      default: 'homeassistant',
+      help: "Home Assistant's MQTT discovery prefix (HA's default: homeassistant).",
+    }),
+    birthTopic: opt(haTopic(), {
+      kind: 'string',
+      default: 'homeassistant/status',
+      help: "Topic of HA's birth message (`online` when HA starts; the gateway republishes then). HA's own option, not derived from the discovery prefix.",
+    }),
   },
   // Notifications (gateway/notify/, docs/notifications.md): sent from the gateway, so they work on
   // the LAN with the internet down. Each channel is on when its URL is set.

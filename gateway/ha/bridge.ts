@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
+import { isDeviceId } from '../../shared/protocol/device-id.js';
 import type { CookChange } from '../control-driver/control-loop.js';
 import type { Actor } from '../control-driver/record-sink.js';
 import {
@@ -25,7 +26,12 @@ export interface HaBridgeConfig {
   username?: string | undefined;
   password?: string | undefined;
   discoveryPrefix: string;
+  /** HA's birth topic (its own option in HA, `homeassistant/status` whatever the discovery prefix). */
+  birthTopic?: string | undefined;
 }
+
+/** HA's default birth topic (home-assistant/core, mqtt/const.py: DEFAULT_BIRTH_WILL_TOPIC). */
+export const DEFAULT_BIRTH_TOPIC = 'homeassistant/status';
 
 /** The control path the bridge drives: the same calls, and so the same audit, as the local API. */
 export interface HaControl {
@@ -48,7 +54,12 @@ export interface HaBridgeDeps {
   now?: () => number;
   syncMs?: number;
   backoff?: { baseMs: number; maxMs: number };
+  /** Commands per kit: a burst, then so many a second; more are dropped and counted. */
+  commandRate?: { burst: number; perSecond: number };
 }
+
+/** A few a second per kit: more than any person at HA's thermostat card sends, far less than a runaway automation. */
+export const DEFAULT_COMMAND_RATE = { burst: 5, perSecond: 5 };
 
 export const HA_ACTOR: Actor = { type: 'user', id: 'home-assistant' };
 
@@ -72,6 +83,10 @@ export class HaBridge {
   private readonly published = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** Per kit: the command tokens left and when they were last counted (performance.now()). */
+  private readonly buckets = new Map<string, { tokens: number; at: number; dropping: boolean }>();
+  /** A retained command was logged on this connection (one line per connection, not per message). */
+  private retainedLogged = false;
   private readonly m: {
     connected: Gauge;
     failures: Counter<'reason'>;
@@ -112,7 +127,7 @@ export class HaBridge {
       }),
       commands: new Counter({
         name: 'ha_commands_total',
-        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid)',
+        help: 'Commands from Home Assistant, by result (ok, rejected by control, invalid, retained: ignored, rate_limited: dropped)',
         labelNames: ['result'],
         registers,
       }),
@@ -129,10 +144,11 @@ export class HaBridge {
       log: d.log,
       onConnect: () => {
         this.sent = new Map();
+        this.retainedLogged = false;
         this.send(bridgeTopic, 'online', true, 1);
         this.republish();
       },
-      onMessage: (topic, payload) => this.onMessage(topic, payload),
+      onMessage: (topic, payload, retained) => this.onMessage(topic, payload, retained),
       onError: (reason) => this.m.failures.inc({ reason }),
     });
   }
@@ -189,6 +205,7 @@ export class HaBridge {
       for (const topic of topics) this.send(topic, '', true, 1);
       this.published.delete(id);
       this.announced.delete(id);
+      this.buckets.delete(id);
       this.d.log.info({ deviceId: id }, 'home assistant: kit revoked, its entities are removed');
     }
   }
@@ -205,12 +222,16 @@ export class HaBridge {
     if (ok) this.sent.set(topic, payload);
   }
 
-  /** HA's birth message (mqtt docs, "Birth and last will messages"): `online` when HA (re)starts. */
+  /**
+   * HA's birth message (mqtt docs, "Birth and last will messages"): `online` when HA (re)starts.
+   * A separate option of HA's, not derived from the discovery prefix.
+   */
   private get birthTopic(): string {
-    return `${this.d.config.discoveryPrefix}/status`;
+    return this.d.config.birthTopic ?? DEFAULT_BIRTH_TOPIC;
   }
 
-  private onMessage(topic: string, payload: string): void {
+  /** `retained`: the broker sent a stored message (on subscribing), not one published just now. */
+  private onMessage(topic: string, payload: string, retained = false): void {
     if (topic === this.birthTopic) {
       if (payload === 'online') this.republish(); // as HA's docs advise, and zigbee2mqtt does
       return;
@@ -221,17 +242,66 @@ export class HaBridge {
       return;
     }
     const cmd = parseCommand(this.n, topic, payload);
-    if (cmd) this.command(cmd);
+    if (!cmd) return;
+    if (retained) {
+      // A command someone published with the retain flag (a flow, a tool, an automation) would be
+      // replayed by the broker on every reconnect: ignored, as zigbee2mqtt does. Not cleared: the
+      // gateway's login should not be allowed to write command topics (docs/home-assistant.md).
+      this.m.commands.inc({ result: 'retained' });
+      if (!this.retainedLogged) {
+        this.retainedLogged = true;
+        this.d.log.warn(
+          { topic },
+          'home assistant: retained command ignored (commands must not be retained; clear it with an empty retained message)',
+        );
+      }
+      return;
+    }
+    if (!this.takeToken(cmd.kitId)) {
+      this.m.commands.inc({ result: 'rate_limited' });
+      return;
+    }
+    this.command(cmd);
+  }
+
+  /** The kit's command budget (a token bucket); false: over it, the command is dropped. */
+  private takeToken(kitId: string): boolean {
+    const rate = this.d.commandRate ?? DEFAULT_COMMAND_RATE;
+    const at = performance.now();
+    let b = this.buckets.get(kitId);
+    if (!b) {
+      if (this.buckets.size >= 1024) this.buckets.clear(); // commands for made-up kit ids cannot grow it without bound
+      b = { tokens: rate.burst, at, dropping: false };
+      this.buckets.set(kitId, b);
+    }
+    b.tokens = Math.min(rate.burst, b.tokens + ((at - b.at) / 1000) * rate.perSecond);
+    b.at = at;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      b.dropping = false;
+      return true;
+    }
+    if (!b.dropping) {
+      b.dropping = true; // one line per burst, not per dropped command
+      this.d.log.warn(
+        { deviceId: kitId, perSecond: rate.perSecond },
+        'home assistant: too many commands for this kit; dropping them (counted in ha_commands_total{result="rate_limited"})',
+      );
+    }
+    return false;
   }
 
   /**
    * A retained config of this gateway's for a kit that is no longer active (revoked while the
-   * gateway was down or disconnected from HA's broker): removed.
+   * gateway was down or disconnected from HA's broker): removed. Only a node id whose rest is a
+   * kit id: kit ids have no `_`, so gateway "Home" never reads "Home Kitchen"'s
+   * `sousvide_home_kitchen_<kit>` as a kit `kitchen_<kit>` of its own.
    */
   private sweep(node: string | null, topic: string, payload: string): void {
     const mine = `${nodeId(this.n, '')}`;
     if (payload === '' || node === null || !node.startsWith(mine)) return;
     const kitId = node.slice(mine.length);
+    if (!isDeviceId(kitId)) return;
     if (this.published.has(kitId) || this.d.deviceIds().includes(kitId)) return;
     const t = kitTopics(this.n, kitId);
     this.send(topic, '', true, 1);
@@ -260,12 +330,23 @@ export class HaBridge {
     const running = view?.cook?.state === 'heating' || view?.cook?.state === 'holding';
     if (cmd.kind === 'target') {
       // A new target changes the running cook (its timer and profile stay) or starts one.
-      const spec: CookSpec = running && view?.cook ? { ...view.cook.spec, targetC: cmd.targetC } : { targetC: cmd.targetC };
+      const spec: CookSpec =
+        running && view?.cook ? { ...withoutOverride(view.cook.spec), targetC: cmd.targetC } : { targetC: cmd.targetC };
       return control.startCook(cmd.kitId, spec, HA_ACTOR);
     }
     if (cmd.mode === 'off') return running ? control.stopCook(cmd.kitId, HA_ACTOR, 'stopped from Home Assistant') : 'nothing to do';
     if (running) return 'nothing to do';
     if (!view?.cook) return { ok: false, invalid: 'mode: heat needs a target temperature first' };
-    return control.startCook(cmd.kitId, view.cook.spec, HA_ACTOR); // the last cook's settings again
+    return control.startCook(cmd.kitId, withoutOverride(view.cook.spec), HA_ACTOR); // the last cook's settings again
   }
+}
+
+/**
+ * Every spec the bridge sends to control, without `lowTempOverride`: HA has no way to ask for
+ * the override, so an override given earlier (through the local API, for another target or
+ * cook) never carries over to what HA starts. A cook that needs it is refused by control.
+ */
+function withoutOverride(spec: CookSpec): CookSpec {
+  const { lowTempOverride: _, ...rest } = spec;
+  return rest;
 }

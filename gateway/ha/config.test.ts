@@ -16,6 +16,13 @@ t.test('the ha.* keys: flags, defaults, and clear errors naming the key', async 
   const off = loadConfig(gatewayConfig, {});
   t.equal(off.ha.mqttUrl, undefined, 'off by default');
   t.equal(off.ha.discoveryPrefix, 'homeassistant', "HA's default discovery prefix");
+  t.equal(off.ha.birthTopic, 'homeassistant/status', "HA's default birth topic");
+  t.equal(
+    loadConfig(gatewayConfig, { flags: { 'ha-discovery-prefix': 'ha' } }).ha.birthTopic,
+    'homeassistant/status',
+    'not derived from the discovery prefix (HA keeps them apart)',
+  );
+  t.equal(loadConfig(gatewayConfig, { flags: { 'ha-birth-topic': 'ha/status' } }).ha.birthTopic, 'ha/status');
   const on = loadConfig(gatewayConfig, {
     flags: {
       'ha-mqtt-url': 'mqtt://core-mosquitto:1883',
@@ -40,6 +47,10 @@ t.test('the ha.* keys: flags, defaults, and clear errors naming the key', async 
   t.match(
     details(() => loadConfig(gatewayConfig, { flags: { 'ha-discovery-prefix': '/ha/' } })),
     /^ha\.discoveryPrefix: /m,
+  );
+  t.match(
+    details(() => loadConfig(gatewayConfig, { flags: { 'ha-birth-topic': 'homeassistant/+' } })),
+    /^ha\.birthTopic: must be topic levels/m,
   );
   t.match(
     details(() => checkGatewayConfig(loadConfig(gatewayConfig, { flags: { 'ha-username': 'sousvide' } }))),

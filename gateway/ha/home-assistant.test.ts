@@ -247,3 +247,65 @@ t.test("a frozen HA broker does not hold up the gateway's stop", async (t) => {
   await gw.stop();
   t.pass('the gateway stopped');
 });
+
+t.test("HA never carries the local API's low-temperature override to a cook of its own", async (t) => {
+  const broker = await startMosquitto(t);
+  const { log, lines: logs } = capturedLogger('gateway-test');
+  const gw = await startGateway(
+    t,
+    { name: 'Kitchen', 'ha.mqttUrl': broker.url, 'mqtt.publishRatePerDevice': 0 },
+    { now: () => clock },
+    log,
+  );
+  const ha = await SimHa.connect(broker.url, { username: 'x', password: 'x' });
+  t.teardown(() => ha.close());
+  const secret = await gw.addKit('kit-c');
+  const kit = await connectKit(gw, 'kit-c', secret);
+  t.teardown(() => kit.client.end(true));
+  await reading(kit, 'kit-c', 50);
+  const bath = await ha.until("kit-c's bath", () => ha.entity('climate', NODE('kit-c'), 'bath'));
+  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
+  const putCook = (body: unknown) =>
+    fetch(`http://127.0.0.1:${gw.httpPort}/v1/devices/kit-c/cook`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const audit = () =>
+    gw.db().prepare("SELECT actor_id, action, data FROM audit WHERE device_id = 'kit-c' ORDER BY ts, rowid").all() as {
+      actor_id: string | null;
+      action: string;
+      data: string;
+    }[];
+  const rejectedByHa = () => audit().filter((a) => a.action === 'cook_rejected' && a.actor_id === 'home-assistant');
+
+  // The operator starts a 56 °C hold without a timer through the local API, ticking the override.
+  t.equal((await putCook({ targetC: 56, lowTempOverride: true })).status, 200, 'the local API starts the cook');
+  await ha.until('HA sees the cook', () => ha.read(bath, 'temperature_state_topic', 'temperature_state_template') === '56');
+
+  // An HA user drags the thermostat to 40 °C: that cook needs the override, which HA cannot give.
+  await ha.command(bath, 'temperature_command_topic', '40');
+  const refused = await ha.until('the refusal audited', () => rejectedByHa()[0]);
+  t.match(JSON.parse(refused.data), { spec: { targetC: 40 }, field: 'lowTempOverride' }, 'control refuses it for want of the override');
+  t.notOk('lowTempOverride' in JSON.parse(refused.data).spec, "the spec HA's command built carries no override");
+  t.match(
+    gw.gateway.control.view('kit-c')?.cook,
+    { state: 'heating', spec: { targetC: 56, lowTempOverride: true } },
+    'the running cook is unchanged',
+  );
+  await ha.until('counted as rejected', async () => commands(await gw.metrics(), 'rejected') === 1);
+  t.match(logs.join(''), /home assistant: cook change rejected by control/, 'and logged');
+
+  // Heat replays the last cook's settings, but never its override: a 40 °C cook stopped locally is not restarted.
+  t.equal((await putCook({ targetC: 40, lowTempOverride: true })).status, 200, 'the operator sets 40 °C with the override');
+  const stop = await fetch(`http://127.0.0.1:${gw.httpPort}/v1/devices/kit-c/cook`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  t.equal(stop.status, 200, 'and stops it');
+  await ha.until('HA sees the bath off', () => ha.read(bath, 'mode_state_topic', 'mode_state_template') === 'off');
+  await ha.command(bath, 'mode_command_topic', 'heat');
+  await ha.until('the second refusal audited', () => rejectedByHa()[1]);
+  t.match(gw.gateway.control.view('kit-c')?.cook, { state: 'stopped' }, 'HA\'s "heat" did not restart it');
+  t.equal(commands(await gw.metrics(), 'rejected'), 2, 'counted as rejected');
+});

@@ -13,7 +13,8 @@ export interface HaMqttOptions {
   backoff: { baseMs: number; maxMs: number };
   log: Logger;
   onConnect: () => void;
-  onMessage: (topic: string, payload: string) => void;
+  /** `retained`: the broker's stored message, sent because of a (re)subscription (MQTT 3.1.1 §3.3.1.3). */
+  onMessage: (topic: string, payload: string, retained: boolean) => void;
   /** Each failed connection attempt or lost connection, with why (counted in /metrics). */
   onError: (reason: string) => void;
 }
@@ -59,7 +60,7 @@ export class HaMqtt {
       });
       o.onConnect();
     });
-    client.on('message', (topic, payload) => o.onMessage(topic, payload.toString('utf8')));
+    client.on('message', (topic, payload, packet) => o.onMessage(topic, payload.toString('utf8'), packet.retain));
     // mqtt.js reports socket errors (ECONNREFUSED …) only by closing, a refused CONNACK as an
     // error then a close: each close is one failure, with the last error as its reason.
     let lastError: string | undefined;
@@ -69,7 +70,7 @@ export class HaMqtt {
       lastError = undefined;
     });
     client.on('error', (err) => {
-      lastError = (err as NodeJS.ErrnoException).code ?? err.message;
+      lastError = errorReason(err);
     });
     client.on('close', () => {
       if (this.stopping) return;
@@ -120,6 +121,24 @@ export class HaMqtt {
     }, delay);
     this.timer.unref();
   }
+}
+
+/** MQTT 3.1.1 CONNACK return codes (§3.2.2.3) by name; this driver speaks 3.1.1 (protocolVersion 4). */
+export const CONNACK_REFUSED: Readonly<Record<number, string>> = {
+  1: 'Unacceptable protocol version',
+  2: 'Identifier rejected',
+  3: 'Server unavailable',
+  4: 'Bad username or password',
+  5: 'Not authorized',
+};
+
+/**
+ * The reason of a failed connection, as a metric label and in the log: a refused CONNACK by its
+ * name ("Not authorized"), a socket error by its code (ECONNREFUSED), else the message.
+ */
+export function errorReason(err: Error & { code?: unknown }): string {
+  if (typeof err.code === 'number') return CONNACK_REFUSED[err.code] ?? `CONNACK ${err.code}`;
+  return typeof err.code === 'string' ? err.code : err.message;
 }
 
 /** Exponential backoff with jitter: attempt n waits between half and all of min(max, base·2ⁿ). */

@@ -61,9 +61,9 @@ export class SimHa {
     this.client.subscribe([...new Set(reads)], { qos: 1 });
   }
 
-  /** HA's birth message: what HA publishes when it starts. */
-  async birth(): Promise<void> {
-    await this.client.publishAsync(`${this.prefix}/status`, 'online', { qos: 1 });
+  /** HA's birth message: what HA publishes when it starts (its birth topic is its own option, not under the discovery prefix). */
+  async birth(topic = 'homeassistant/status'): Promise<void> {
+    await this.client.publishAsync(topic, 'online', { qos: 1 });
   }
 
   /** Entities of one discovery node (one kit). */
