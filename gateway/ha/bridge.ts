@@ -245,7 +245,7 @@ export class HaBridge {
     if (!cmd) return;
     if (retained) {
       // A command someone published with the retain flag (a flow, a tool, an automation) would be
-      // replayed by the broker on every reconnect: ignored, as zigbee2mqtt does. Not cleared: the
+      // replayed by the broker on every reconnect: ignored. Not cleared: the
       // gateway's login should not be allowed to write command topics (docs/home-assistant.md).
       this.m.commands.inc({ result: 'retained' });
       if (!this.retainedLogged) {
