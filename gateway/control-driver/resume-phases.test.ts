@@ -241,3 +241,27 @@ t.test('a target change after reached clears the stored reached time: a restart 
   const again = await s.restart(0);
   t.equal(again.stored[0]?.reachedTs, g.of('reached')[0]?.ts, 'and that reached time is stored');
 });
+
+t.test(
+  'a cook pasteurized before the restart is not told pasteurized again: its core model is rebuilt from the stored readings',
+  async (t) => {
+    const s = await setup(t);
+    start(s.first, { targetC: 62, foodKind: 'poultry', thicknessMm: 10 });
+    // Readings every 10 s until the model has the core pasteurized (forecasts leave after a reading's step).
+    for (let i = 0; i < 6 * 360 && s.first.of('pasteurized').length === 0; i++) {
+      s.first.reading(around(62, i));
+      s.first.silence(9);
+      await new Promise((r) => setImmediate(r));
+    }
+    t.equal(s.first.of('pasteurized').length, 1, 'pasteurized before the restart');
+    const g = await s.restart(MIN);
+    for (let i = 0; i < 180; i++) {
+      g.reading(around(62, i));
+      g.silence(9);
+      await new Promise((r) => setImmediate(r));
+    }
+    t.ok(g.of('forecast').length > 0, 'forecasts are published after the restart');
+    t.same(g.of('pasteurized'), [], 'no second pasteurized');
+    t.equal(g.loop.view(KIT)?.safety?.pasteurized, true, 'the model still has the core pasteurized');
+  },
+);
