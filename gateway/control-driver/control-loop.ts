@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { Ack, Command, Telemetry } from '../../shared/protocol/messages.js';
 import { SteadyClock } from '../../shared/time/steady-clock.js';
 import { activeAlarms } from '../control/alarms.js';
-import type { ActuatorHealth } from '../control/engine/index.js';
+import type { ActuatorHealth, ResumedCook } from '../control/engine/index.js';
 import {
   type ControlConfig,
   type ControlInput,
@@ -15,6 +15,7 @@ import {
   initialControlState,
 } from '../control/index.js';
 import { event } from '../control/types.js';
+import { copyWatchdogState } from '../control/watchdog/state.js';
 import type { Stats } from '../stats.js';
 import type { StoredCook } from '../store/reader.js';
 import type { CommandSender } from './command-sender.js';
@@ -40,8 +41,8 @@ export interface CookInfo {
 interface Entry {
   state: DeviceControlState;
   cook: CookInfo | null;
-  /** A cook loaded from SQLite after a restart, applied with the first new reading. */
-  resume: { spec: CookSpec; lastC: number | null; lastMs: number | null } | null;
+  /** A cook loaded from SQLite after a restart, in its phase (times on control time), applied with the first new reading. */
+  resume: (ResumedCook & { lastC: number | null; lastMs: number | null }) | null;
   last: {
     boot: number;
     seq: number;
@@ -101,9 +102,23 @@ export class ControlLoop {
     private readonly cfg: ControlConfig = DEFAULT_CONTROL,
   ) {}
 
-  /** Loads the cooks that were running when the gateway stopped; they resume with the first reading. */
-  resumeFrom(cooks: readonly StoredCook[]): number {
+  /**
+   * Loads the cooks that were running when the gateway stopped; they resume with the first reading,
+   * in their phase: a holding cook keeps the time it reached its target (its timer), a done one is
+   * held again when the engine holds after done (else it is left done). Each kit's offline timer
+   * starts now, as if it was heard at the restart: a kit that never reports again is flagged
+   * `offline` after the same timeout as one that fell silent. `readings`: the cook's stored bath
+   * readings (wall time, in order), replayed through its pasteurization model.
+   */
+  resumeFrom(
+    cooks: readonly StoredCook[],
+    readings?: (deviceId: string, fromTs: number) => Iterable<{ ts: number; tempC: number | null }>,
+  ): number {
+    const now = this.clock.now();
+    let resumed = 0;
     for (const c of cooks) {
+      if (c.state === 'done' && !this.cfg.engine.holdAfterDone) continue;
+      resumed++;
       const e = this.entry(c.deviceId);
       e.cook = {
         id: c.id,
@@ -114,9 +129,26 @@ export class ControlLoop {
         state: c.state,
         origin: 'local',
       };
-      e.resume = { spec: c.spec, lastC: c.lastC, lastMs: c.lastMs === null ? null : this.clock.fromWall(c.lastMs) };
+      const steady = (wall: number | null) => (wall === null ? null : this.clock.fromWall(wall));
+      e.resume = {
+        spec: c.spec,
+        phase: c.state,
+        startedMs: this.clock.fromWall(c.startedTs),
+        reachedMs: steady(c.reachedTs),
+        doneMs: steady(c.doneTs),
+        lastC: c.lastC,
+        lastMs: steady(c.lastMs),
+      };
+      // The offline rule needs a kit that was online: this one counts as heard at the restart.
+      const wd = copyWatchdogState(e.state.watchdog);
+      wd.online = true;
+      wd.lastRxMs = now;
+      e.state = { ...e.state, watchdog: wd };
+      // The core model starts from the cook's readings, not from a cold core (no second `pasteurized`).
+      if (readings && this.forecasts.tracks(e.cook))
+        for (const r of readings(c.deviceId, c.startedTs)) this.forecasts.onReading(c.deviceId, e.cook, r.tempC, this.clock.fromWall(r.ts));
     }
-    return cooks.length;
+    return resumed;
   }
 
   start(tickMs = 1000): void {
@@ -162,13 +194,7 @@ export class ControlLoop {
     if (e.resume && m.tempC !== null) {
       const r = e.resume;
       e.resume = null;
-      this.apply(
-        deviceId,
-        e,
-        controlStep(e.state, { kind: 'cook_resume', spec: r.spec, lastC: r.lastC, lastMs: r.lastMs, nowC: m.tempC }, now, this.cfg),
-        now,
-        { type: 'watchdog' },
-      );
+      this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_resume', ...r, nowC: m.tempC }, now, this.cfg), now, { type: 'watchdog' });
     }
     this.apply(
       deviceId,
@@ -357,6 +383,9 @@ export class ControlLoop {
       if (next && e.cook && e.cook.state !== next && e.cook.state !== 'stopped') {
         e.cook = { ...e.cook, state: next };
         this.persistCook(deviceId, e);
+      } else if (ev.type === 'reached' && e.cook && e.cook.state !== 'stopped') {
+        // Reached again after a target change (the cook stayed `holding`): only the local row's reached time changes.
+        this.persistCook(deviceId, e, true);
       }
     }
     // Each action is audited once: the step's own intent for the command it decided carries the
@@ -380,11 +409,17 @@ export class ControlLoop {
     }
   }
 
-  /** The record carries the cook's stamp, not the time of the step: the cloud orders cooks by it (docs/sync.md). */
-  private persistCook(deviceId: string, e: Entry): void {
+  /**
+   * The record carries the cook's stamp, not the time of the step: the cloud orders cooks by it
+   * (docs/sync.md). The local row also keeps when the engine's cook reached its target and was
+   * done (a target change clears them), for a resume. `localOnly`: only those times changed.
+   */
+  private persistCook(deviceId: string, e: Entry, localOnly = false): void {
     if (!e.cook) return;
     const { origin: _origin, ...cook } = e.cook;
-    this.sink.cook(deviceId, cook);
+    const eng = e.state.engine.cook;
+    const wall = (ms: number | null | undefined) => (ms == null ? null : this.clock.toWall(ms));
+    this.sink.cook(deviceId, { ...cook, reachedTs: wall(eng?.reachedMs), doneTs: wall(eng?.doneMs) }, localOnly);
   }
 
   /** The cloud sent back this running cook as its desired one (it adopted it): a cloud stop may now end it. */

@@ -93,7 +93,8 @@ export class ControlPart implements Part {
   }
 
   start(): void {
-    const resumed = this.loop.resumeFrom(this.d.reader.runningCooks());
+    const { reader } = this.d;
+    const resumed = this.loop.resumeFrom(reader.runningCooks(), (id, fromTs) => reader.readingsSince(id, fromTs));
     if (resumed > 0) this.d.log.info({ resumed }, 'cooks resume with the first new reading of each kit');
     const { ingest } = this.d;
     ingest.on('live', this.onLive);

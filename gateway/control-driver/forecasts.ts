@@ -50,6 +50,11 @@ export class Forecasts {
     if (t && tempC !== null) t.onBath(nowMs, tempC);
   }
 
+  /** True when this cook has a core model (a food to pasteurize). */
+  tracks(cook: CookRef | null): boolean {
+    return cook !== null && foodSpecOf(cook.spec) !== null;
+  }
+
   forecast(deviceId: string, cook: CookRef | null, state: DeviceControlState, nowMs: number): CookForecast {
     if (cook === null || cook.state === 'stopped') return NO_FORECAST;
     const eng = state.engine;

@@ -18,6 +18,9 @@ type CookChange = {
   spec: CookSpec;
   startedTs: number;
   updatedTs: number;
+  /** When it reached its target, and when it was done (wall clock): kept in the local cooks table for a resume, not relayed. */
+  reachedTs?: number | null;
+  doneTs?: number | null;
 };
 
 /** Told after an event or a cook change is committed (the live stream, ADR 034); must return at once. */
@@ -110,7 +113,8 @@ export class RecordSink {
     this.audit(deviceId, { type: a.actor }, a.action, a.reason, a.data, ts);
   }
 
-  cook(deviceId: string, c: CookChange): void {
+  /** `localOnly`: only the local row's reached / done times changed; nothing for the relay or the listener. */
+  cook(deviceId: string, c: CookChange, localOnly = false): void {
     const rec: RelayRecord = {
       kind: 'cook',
       id: cookRecordId(c.id, c.version, c.state),
@@ -131,9 +135,11 @@ export class RecordSink {
         spec: JSON.stringify(c.spec),
         startedTs: c.startedTs,
         updatedTs: c.updatedTs,
-        outbox: this.outbox(rec),
+        reachedTs: c.reachedTs ?? null,
+        doneTs: c.doneTs ?? null,
+        outbox: localOnly ? null : this.outbox(rec),
       },
-      this.listener
+      this.listener && !localOnly
         ? (err) => {
             this.done(err);
             if (!err) this.listener?.cook(deviceId, c);

@@ -10,6 +10,8 @@ import {
   noteHeaterOff,
   noteSafe,
   noteTestPress,
+  type ResumedCook,
+  resumeCook,
   setInhibit,
   startCook,
   step,
@@ -56,8 +58,11 @@ export type ControlInput =
   | { kind: 'cook_start'; spec: CookSpec }
   | { kind: 'cook_change'; spec: CookSpec }
   | { kind: 'cook_stop' }
-  /** After a gateway restart: the stored cook and the last stored reading, then the first new one. */
-  | { kind: 'cook_resume'; spec: CookSpec; lastC: number | null; lastMs: number | null; nowC: number }
+  /**
+   * After a gateway restart: the stored cook (its phase and times on control time: engine's
+   * resumeCook) and the last stored reading, then the first new one.
+   */
+  | ({ kind: 'cook_resume'; lastC: number | null; lastMs: number | null; nowC: number } & ResumedCook)
   /** An operator confirmed (or a new cook replaced) a held resume. */
   | { kind: 'resume_confirm' }
   /** The command path gave up on the last command (ack timeout after retries, refusal, TTL). */
@@ -135,7 +140,7 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
     }
     case 'cook_resume': {
       const v = resumeCheck(input, nowMs, cfg.watchdog);
-      const started = startCook(state.engine, input.spec, nowMs).state;
+      const started = resumeCook(state.engine, input, nowMs);
       const wd = { ...state.watchdog, dangerMs: state.watchdog.dangerMs + v.downDangerMs };
       let next: DeviceControlState = {
         ...state,

@@ -113,6 +113,9 @@ export interface CookItem {
   spec: string;
   startedTs: number;
   updatedTs: number;
+  /** When the cook reached its target, and when it was done (wall clock; gateway-local, for a resume). */
+  reachedTs: number | null;
+  doneTs: number | null;
   outbox: string | null;
 }
 

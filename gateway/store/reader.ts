@@ -2,17 +2,24 @@ import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Part } from '../parts/part.js';
 import { openStore } from './open.js';
-import { newestReading } from './telemetry-order.js';
+import { newestReading, READINGS_IN_RANGE, rangeParams } from './telemetry-order.js';
 
-/** A cook that was running when the gateway stopped, with the last reading stored before. */
+/**
+ * A cook that was running when the gateway stopped (a done one too: the engine may still hold it),
+ * with the last reading stored before.
+ */
 export interface StoredCook {
   deviceId: string;
   id: string;
   version: number;
-  state: 'heating' | 'holding';
+  state: 'heating' | 'holding' | 'done';
   spec: CookSpec;
   startedTs: number;
   updatedTs: number;
+  /** When it reached its target (wall clock); null: not yet, or not since its target last changed. */
+  reachedTs: number | null;
+  /** When its timer ended (wall clock). */
+  doneTs: number | null;
   lastC: number | null;
   lastMs: number | null;
 }
@@ -36,9 +43,12 @@ export class StoreReader implements Part {
     this.conn = openStore(this.dataDir, { readonly: true });
   }
 
-  /** The cooks to resume after a restart. */
+  /**
+   * The cooks to resume after a restart: heating, holding and done (the engine keeps holding a done
+   * cook with holdAfterDone; control drops the done ones when it does not).
+   */
   runningCooks(): StoredCook[] {
-    const rows = this.db.prepare("SELECT * FROM cooks WHERE state IN ('heating', 'holding')").all() as {
+    const rows = this.db.prepare("SELECT * FROM cooks WHERE state IN ('heating', 'holding', 'done')").all() as {
       device_id: string;
       id: string;
       version: number;
@@ -46,6 +56,8 @@ export class StoreReader implements Part {
       spec: string;
       started_ts: number;
       updated_ts: number;
+      reached_ts: number | null;
+      done_ts: number | null;
     }[];
     return rows.map((r) => {
       const last = newestReading(this.db, r.device_id);
@@ -57,10 +69,19 @@ export class StoreReader implements Part {
         spec: JSON.parse(r.spec) as CookSpec,
         startedTs: r.started_ts,
         updatedTs: r.updated_ts,
+        reachedTs: r.reached_ts,
+        doneTs: r.done_ts,
         lastC: last?.temp_c ?? null,
         lastMs: last?.rx_ts ?? null,
       };
     });
+  }
+
+  /** A kit's stored readings received from `fromTs` on (wall clock), in order: replayed into a resumed cook's core model. */
+  *readingsSince(deviceId: string, fromTs: number): Generator<{ ts: number; tempC: number | null }> {
+    yield* this.db
+      .prepare(`SELECT rx_ts AS ts, temp_c AS tempC FROM (${READINGS_IN_RANGE}) ORDER BY rx_ts, boot, seq`)
+      .iterate(rangeParams(this.db, deviceId, fromTs, Number.MAX_SAFE_INTEGER)) as Iterable<{ ts: number; tempC: number | null }>;
   }
 
   /** Events or audit entries, newest first (`data` parsed). */

@@ -172,6 +172,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX telemetry_late_by_device_rx ON telemetry (device_id, rx_ts) WHERE late = 1;
   CREATE INDEX telemetry_marks_by_device_rx ON telemetry (device_id, rx_ts) WHERE late = 0 AND seq % 64 = 0;
   `,
+  // 7: when the running cook reached its target and when it was done (wall clock; null: not yet, or
+  // the target changed since), so a restart resumes the cook in its phase with its timer
+  // (docs/control.md). Gateway-local: the relay's cook record does not carry them.
+  `
+  ALTER TABLE cooks ADD COLUMN reached_ts INTEGER;
+  ALTER TABLE cooks ADD COLUMN done_ts INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

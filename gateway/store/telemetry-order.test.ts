@@ -7,7 +7,7 @@ import { readingsCsv } from './cook-history.js';
 import { historyBuckets } from './history.js';
 import { DUPLICATE, type ItemOutcome, STORED, type StoreItem } from './items.js';
 import { openStore, STORE_FILE } from './open.js';
-import { migrate } from './schema.js';
+import { migrate, SCHEMA_VERSION } from './schema.js';
 import { MARK_EVERY, newestReading, READINGS_IN_RANGE, rangeParams } from './telemetry-order.js';
 import { StoreWriter } from './writer.js';
 
@@ -214,7 +214,7 @@ t.test('a store from before the time marks: old rows count as late and every ran
 
   const db = openStore(dir, { readonly: true });
   t.teardown(() => db.close());
-  t.equal(db.pragma('user_version', { simple: true }), 6);
+  t.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'migrated to the newest schema');
   const lateOld = db.prepare('SELECT count(*) AS n FROM telemetry WHERE seq < 400 AND late = 1').get() as { n: number };
   t.equal(lateOld.n, 400, 'the migrated rows are late (all in the late index)');
   const inOrderNew = db.prepare('SELECT count(*) AS n FROM telemetry WHERE seq >= 400 AND late = 0').get() as { n: number };

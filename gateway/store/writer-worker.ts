@@ -58,9 +58,10 @@ const insertAudit = db.prepare(
   'INSERT OR IGNORE INTO audit (id, ts, actor, actor_id, device_id, action, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
 );
 const upsertCook = db.prepare(
-  `INSERT INTO cooks (device_id, id, version, state, spec, started_ts, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO cooks (device_id, id, version, state, spec, started_ts, updated_ts, reached_ts, done_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (device_id) DO UPDATE SET id = excluded.id, version = excluded.version, state = excluded.state,
-     spec = excluded.spec, started_ts = excluded.started_ts, updated_ts = excluded.updated_ts`,
+     spec = excluded.spec, started_ts = excluded.started_ts, updated_ts = excluded.updated_ts,
+     reached_ts = excluded.reached_ts, done_ts = excluded.done_ts`,
 );
 
 const relayState = relayStateWriter(db);
@@ -160,7 +161,7 @@ const writeAll = writeTransaction(db, ({ items, tel }: PackedBatch): Uint8Array 
         break;
       }
       case 'cook':
-        upsertCook.run(it.deviceId, it.id, it.version, it.state, it.spec, it.startedTs, it.updatedTs);
+        upsertCook.run(it.deviceId, it.id, it.version, it.state, it.spec, it.startedTs, it.updatedTs, it.reachedTs, it.doneTs);
         if (it.outbox !== null) queue(insertOutbox, PRIORITY.state, 'cook', it.outbox, it.updatedTs);
         outcomes[i] = STORED;
         break;

@@ -267,6 +267,38 @@ export function startCook(state: EngineState, spec: CookSpec, nowMs: number): En
   return done(d, NO_DECISION, [event('heating', 'info', false, { targetC: spec.targetC, durationMin: spec.durationMin ?? null })]);
 }
 
+/** A stored cook's phase and its times on control time (gateway restart: control-loop's resumeFrom). */
+export interface ResumedCook {
+  spec: CookSpec;
+  phase?: 'heating' | 'holding' | 'done';
+  startedMs?: number;
+  reachedMs?: number | null;
+  doneMs?: number | null;
+}
+
+/**
+ * Take a cook up again after a gateway restart, in the phase it had: no lifecycle event (each was
+ * told before the restart). Holding keeps its `reachedMs`, so the timer runs on from when the bath
+ * reached the target; done keeps holding (with holdAfterDone) without a second `done`. A holding
+ * cook without a reached time (its target changed since, or stored before the time was kept)
+ * heats again, and `reached` is told when the bath gets there.
+ */
+export function resumeCook(state: EngineState, r: ResumedCook, nowMs: number): EngineState {
+  const d = draft(state);
+  const reachedMs = r.reachedMs ?? null;
+  const startedMs = r.startedMs ?? nowMs;
+  if (r.phase === 'done') {
+    const doneMs = r.doneMs ?? nowMs;
+    d.cook = { spec: r.spec, phase: 'done', startedMs, reachedMs: reachedMs ?? doneMs, doneMs };
+  } else if (r.phase === 'holding' && reachedMs !== null) {
+    d.cook = { spec: r.spec, phase: 'holding', startedMs, reachedMs, doneMs: null };
+  } else {
+    d.cook = { spec: r.spec, phase: 'heating', startedMs, reachedMs: null, doneMs: null };
+  }
+  d.episode = null;
+  return d;
+}
+
 /** Change a running cook. A new target restarts `heating`/`reached` (and the timer with it). */
 export function changeCook(state: EngineState, spec: CookSpec, nowMs: number): EngineResult {
   const c = state.cook;

@@ -7,6 +7,8 @@ export {
   noteHeaterOff,
   noteSafe,
   noteTestPress,
+  type ResumedCook,
+  resumeCook,
   setInhibit,
   startCook,
   step,
