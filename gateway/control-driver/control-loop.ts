@@ -58,6 +58,9 @@ interface Entry {
   regress: { seq: number; count: number; firstMs: number } | null;
 }
 
+/** How long a resumed cook's kit has to reconnect after the gateway's restart before it counts as offline. */
+export const RESUME_RECONNECT_GRACE_MS = 60_000;
+
 /** A kit counting again within a boot: this many readings in a row below its last seq, over this long (restartedSeq). */
 const SEQ_RESTART_RUN = 3;
 const SEQ_RESTART_SPAN_MS = 2_000;
@@ -139,10 +142,12 @@ export class ControlLoop {
         lastC: c.lastC,
         lastMs: steady(c.lastMs),
       };
-      // The offline rule needs a kit that was online: this one counts as heard at the restart.
+      // The offline rule needs a kit that was online: this one counts as heard at the restart, plus
+      // the time kits take to reconnect to a broker that was down (their backoff, TLS, the
+      // authentication of a whole fleet at once), so that a restart alone raises no `offline`.
       const wd = copyWatchdogState(e.state.watchdog);
       wd.online = true;
-      wd.lastRxMs = now;
+      wd.lastRxMs = now + RESUME_RECONNECT_GRACE_MS;
       e.state = { ...e.state, watchdog: wd };
       // The core model starts from the cook's readings, not from a cold core (no second `pasteurized`).
       if (readings && this.forecasts.tracks(e.cook))

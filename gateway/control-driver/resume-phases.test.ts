@@ -10,7 +10,7 @@ import type { ControlEvent, Decision } from '../control/types.js';
 import { StoreReader } from '../store/reader.js';
 import { StoreWriter } from '../store/writer.js';
 import type { CommandSender } from './command-sender.js';
-import { ControlLoop } from './control-loop.js';
+import { ControlLoop, RESUME_RECONNECT_GRACE_MS } from './control-loop.js';
 import { RecordSink } from './record-sink.js';
 
 /**
@@ -204,16 +204,17 @@ t.test('a restart during the hold: no second reached, and done at reached + dura
   t.ok(late >= 0 && late <= 1000, `done at reached + 120 min, within a tick (${late} ms off)`);
 });
 
-t.test('a resumed cook whose kit never reports again is flagged offline after the timeout', async (t) => {
+t.test('a resumed cook whose kit never reports again is flagged offline after the reconnect grace and the timeout', async (t) => {
   const s = await setup(t);
   start(s.first, { targetC: 60 });
   for (let i = 0; i < 60; i++) s.first.reading(around(60, i));
   const g = await s.restart(MIN);
   const restartMs = s.clock.ms;
-  g.silence(30);
+  g.silence(90);
   const offline = g.of('offline');
   t.equal(offline.length, 1, 'one offline event');
-  const limitMs = DEFAULT_CONTROL.watchdog.offlineIntervals * DEFAULT_CONTROL.watchdog.expectedIntervalMs;
+  // The kits' reconnection after the restart, then the usual timeout.
+  const limitMs = RESUME_RECONNECT_GRACE_MS + DEFAULT_CONTROL.watchdog.offlineIntervals * DEFAULT_CONTROL.watchdog.expectedIntervalMs;
   const after = (offline[0]?.ts ?? 0) - restartMs;
   t.ok(after > limitMs && after <= limitMs + 1000, `after the offline timeout from the restart (${after} ms)`);
   t.match(offline[0]?.data, { via: 'timeout' });
