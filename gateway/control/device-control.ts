@@ -120,7 +120,10 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       const r = changeCook(state.engine, input.spec, nowMs);
       // A changed cook is the operator's word that a held-off heater may be tried again.
       const g = letGo(state.watchdog, retryOnCookChange(state.watchdog, nowMs, cfg.watchdog), r.state);
-      const next = { ...state, engine: g.engine, watchdog: g.watchdog };
+      // A resumed cook held for breaking the gateway's rules is let go by a change the rules accept.
+      const old = state.engine.cook;
+      const resumeHold = state.resumeHold !== null && old !== null && brokenRule(old.spec, cfg) !== null ? null : state.resumeHold;
+      const next = { ...state, engine: g.engine, watchdog: g.watchdog, resumeHold };
       return {
         state: withInhibit(next),
         decision: r.decision,
@@ -142,18 +145,34 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       const v = resumeCheck(input, nowMs, cfg.watchdog);
       const started = resumeCook(state.engine, input, nowMs);
       const wd = { ...state.watchdog, dangerMs: state.watchdog.dangerMs + v.downDangerMs };
+      // The gateway's rules may have changed while it was down (a lower control.maxC): a stored cook
+      // they refuse is not taken up again. It is held with the heater off until it is changed.
+      const refused = brokenRule(input.spec, cfg);
       let next: DeviceControlState = {
         ...state,
         engine: started,
         watchdog: wd,
-        resumeHold: v.resume ? null : 'resume held: bath fell below 54.4 °C',
+        resumeHold: refused ?? (v.resume ? null : 'resume held: bath fell below 54.4 °C'),
       };
       next = withInhibit(next);
-      if (v.decision.kind === 'safe') next = { ...next, engine: noteSafe(next.engine, nowMs, cfg.engine) };
-      return finish(next, v.decision, v.events, v.audit);
+      let decision = v.decision;
+      const events = [...v.events];
+      const audit = [...v.audit];
+      if (refused !== null) {
+        const data = { targetC: input.spec.targetC, reason: refused };
+        events.push(event('resume_refused', 'alarm', true, data));
+        audit.push({ actor: 'watchdog', action: 'safe', reason: refused, data });
+        if (decision.kind !== 'safe') decision = { kind: 'safe', reason: refused };
+      }
+      if (decision.kind === 'safe') next = { ...next, engine: noteSafe(next.engine, nowMs, cfg.engine) };
+      return finish(next, decision, events, audit);
     }
-    case 'resume_confirm':
-      return { state: withInhibit({ ...state, resumeHold: null }), decision: NO_DECISION, events: [], audit: [] };
+    case 'resume_confirm': {
+      // A cook this gateway's rules refuse stays held: only a changed cook lets it go.
+      const cook = state.engine.cook;
+      const refused = cook === null ? null : brokenRule(cook.spec, cfg);
+      return { state: withInhibit({ ...state, resumeHold: refused }), decision: NO_DECISION, events: [], audit: [] };
+    }
     case 'command_failed':
       return { state: { ...state, engine: commandFailed(state.engine) }, decision: NO_DECISION, events: [], audit: [] };
     case 'ack':
@@ -288,6 +307,12 @@ function letGo(
     events: [event('sensor_ok', 'info', true, data)],
     audit: [{ actor: 'watchdog', action: 'clear_sensor_fault', reason: 'the cook was started, changed or stopped', data }],
   };
+}
+
+/** Why a stored cook may not run on this gateway as it is configured now, or null. */
+function brokenRule(spec: CookSpec, cfg: ControlConfig): string | null {
+  const check = checkCookSpec(spec, cfg.watchdog);
+  return check.ok ? null : `resume held: the cook breaks this gateway's rules (${check.field}: ${check.reason})`;
 }
 
 /** A reading whose temperature the watchdog does not trust: the kit's belief and boot, no value. */

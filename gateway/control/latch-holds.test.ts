@@ -1,5 +1,12 @@
 import t from 'tap';
-import { type ControlInput, type ControlResult, controlStep, type DeviceControlState, initialControlState } from './device-control.js';
+import {
+  type ControlInput,
+  type ControlResult,
+  controlStep,
+  DEFAULT_CONTROL,
+  type DeviceControlState,
+  initialControlState,
+} from './device-control.js';
 import type { Decision } from './types.js';
 
 /**
@@ -89,4 +96,36 @@ t.test('a safe the kit answered with heater off is not repeated while the probe 
   const mark = k.decisions.length;
   for (let i = 0; i < 600; i++) k.reading(null, false);
   t.same(k.decisions.slice(mark), [], 'no command to a kit that switched off');
+});
+
+t.test('a stored cook that a lowered control.maxC refuses is not resumed: held off, told, until a cook the rules accept', async (t) => {
+  const cfg = { ...DEFAULT_CONTROL, watchdog: { ...DEFAULT_CONTROL.watchdog, absoluteMaxC: 50 } };
+  let s = initialControlState(cfg);
+  let now = 1_000_000;
+  const step = (input: ControlInput) => {
+    const r = controlStep(s, input, now, cfg);
+    s = r.state;
+    return r;
+  };
+  const r = step({ kind: 'cook_resume', spec: { targetC: 57 }, phase: 'holding', lastC: 56.5, lastMs: now - 60_000, nowC: 56 });
+  t.equal(r.decision.kind, 'safe', 'the heater is switched off');
+  t.ok(
+    r.events.some((e) => e.type === 'resume_refused'),
+    'the cook is told',
+  );
+  t.match(s.resumeHold, /control\.maxC 50/, 'held, naming the rule');
+  const presses: Decision[] = [];
+  for (let i = 0; i < 600; i++) {
+    now += 1000;
+    const d = step({ kind: 'telemetry', reading: { tempC: 45 - i * 0.01, sensor: 'ok', heater: false, boot: 1 } }).decision;
+    if (d.kind !== 'none') presses.push(d);
+  }
+  t.same(presses, [], 'no press while held, with the water far below the stored target');
+  step({ kind: 'resume_confirm' });
+  t.not(s.resumeHold, null, "an operator's confirmation does not run a cook the rules refuse");
+  t.equal(step({ kind: 'cook_change', spec: { targetC: 45, durationMin: 60 } }).rejected, undefined, 'a target the rules accept');
+  t.equal(s.resumeHold, null, 'lets it go');
+  now += 1000;
+  const d = step({ kind: 'telemetry', reading: { tempC: 39, sensor: 'ok', heater: false, boot: 1 } }).decision;
+  t.match(d, { kind: 'press', expect: 'on' }, 'and the engine heats again');
 });

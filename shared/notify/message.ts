@@ -113,6 +113,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return 'The water is back in range: the kit controls the heater again.';
     case 'resume_unsafe':
       return `The kit came back after a long gap and the water cooled (${deg(d.lastC, unit)} → ${deg(d.nowC, unit)}): check the food before carrying on.`;
+    case 'resume_refused':
+      return `The gateway restarted and did not take up the cook at ${deg(d.targetC, unit)}: its settings now refuse it (${String(d.reason ?? '')}). The heater is held off: start the cook again with a target this gateway allows.`;
     case 'boot_regression':
       return "The kit's restart counter went back: it was reflashed or replaced.";
     case 'seq_regression':

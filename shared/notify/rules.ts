@@ -19,6 +19,8 @@ const SAFETY = new Set([
   'food_safety_alarm',
   // The cook is held with the heater off until a person confirms: they must hear of it.
   'resume_unsafe',
+  // A stored cook the gateway's changed rules refuse: held off until someone starts another.
+  'resume_refused',
 ]);
 
 export interface RuleContext {
