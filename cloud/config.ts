@@ -245,6 +245,12 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       default: 10,
       help: "An unacknowledged critical alarm notifies its org's channels again this often until it is acknowledged or cleared.",
     }),
+    maxEventAgeMin: opt(z.number().min(1).max(1440), {
+      kind: 'number',
+      unit: 'min',
+      default: 10,
+      help: 'A relayed event that reaches the cloud longer than this after it happened notifies no more (a relay backlog after an outage): the gateway told the cook on the LAN at the time. Counted in notify_skipped_total{reason="late"}.',
+    }),
     allowPrivateTargets: opt(z.boolean(), {
       kind: 'bool',
       default: false,

@@ -107,6 +107,18 @@ export class CloudNotifier {
       this.sent.inc({ channel: k }, 0);
       this.failed.inc({ channel: k }, 0);
     }
+    const skipped = new Counter({
+      name: 'notify_skipped_total',
+      help: 'Relayed events that did not notify: late (older than notify.maxEventAgeMin on arrival) or an alarm already cleared',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    for (const reason of ['late', 'cleared']) skipped.inc({ reason }, 0);
+    // Ingest applies them (cloud/stores/sql/notify-store.ts enqueueForEvents); every copy of the store shares this object.
+    Object.assign(meta.notify.ingestRules, {
+      maxEventAgeMs: config.notify.maxEventAgeMin * 60_000,
+      skipped: (reason: 'late' | 'cleared', n: number) => skipped.inc({ reason }, n),
+    });
   }
 
   start(): void {

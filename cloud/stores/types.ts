@@ -550,7 +550,17 @@ export interface SilentGateway {
  * Channels and deliveries per org (Scope first; another org's channel is not found), and the
  * service-level reads and claims of the delivery worker and the gateway-offline check.
  */
+/** What ingest notifies of the relayed events (cloud/stores/sql/notify-store.ts enqueueForEvents); set by the notifier. */
+export interface NotifyIngestRules {
+  /** An event that arrives later than this after it happened notifies no more (the gateway told the cook on the LAN). */
+  maxEventAgeMs: number;
+  /** Counts relayed events that would have notified and did not: `late`, or an alarm already `cleared`. */
+  skipped: (reason: 'late' | 'cleared', n: number) => void;
+}
+
 export interface NotifyStore {
+  /** Shared with every copy of the store (the notifier sets them at start). */
+  readonly ingestRules: NotifyIngestRules;
   addChannel(scope: Scope, c: { id: string; spec: ChannelSpec; nowMs: number }): Promise<ChannelRow>;
   listChannels(scope: Scope, page: PageRequest): Promise<Page<ChannelRow>>;
   getChannel(scope: Scope, id: string): Promise<ChannelRow | null>;

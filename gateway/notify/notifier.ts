@@ -3,8 +3,19 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../shared/log.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../shared/notify/backoff.js';
 import type { Channel } from '../../shared/notify/channels/channel.js';
-import type { NotifiableEvent, Notification } from '../../shared/notify/message.js';
-import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, type RuleContext, track } from '../../shared/notify/rules.js';
+import { type CookOutlook, type NotifiableEvent, type Notification, outlookOf } from '../../shared/notify/message.js';
+import {
+  acknowledge,
+  dueRepeats,
+  endsNotified,
+  followNotified,
+  type NotifiedAlarms,
+  neverNoticeFor,
+  notificationFor,
+  type OpenAlarms,
+  type RuleContext,
+  track,
+} from '../../shared/notify/rules.js';
 import type { GatewayConfig } from '../config.js';
 import type { NotifyRows } from '../store/items.js';
 import { openStore } from '../store/open.js';
@@ -37,6 +48,10 @@ export class Notifier {
   private readonly channels: Channel[];
   private readonly channelNames: string[];
   private open: OpenAlarms = new Map();
+  /** Alarms that notified and are not over yet (their end is told once). */
+  private notified: NotifiedAlarms = new Set();
+  /** Each kit's cook outlook, from its last `forecast` event (the done text, the "will not pasteurize" notice). */
+  private readonly outlooks = new Map<string, CookOutlook>();
   private reader: Database | undefined;
   private worker: DeliveryWorker | undefined;
   private repeatTimer: NodeJS.Timeout | undefined;
@@ -85,8 +100,23 @@ export class Notifier {
   /** For RecordSink: the notification an event causes, with its delivery rows; null when none. */
   readonly plan = (e: NotifiableEvent, ctx: RuleContext): NotifyRows | null => {
     if (this.channels.length === 0) return null;
-    const n = notificationFor(e, ctx);
+    const dev = e.deviceId ?? '';
+    if (e.type === 'forecast') {
+      const o = outlookOf(e);
+      const before = this.outlooks.get(dev);
+      if (o) this.outlooks.set(dev, o);
+      else this.outlooks.delete(dev);
+      const never = neverNoticeFor(e, before);
+      return never === null ? null : this.rows(never, e.ts);
+    }
+    const n = notificationFor(e, {
+      ...ctx,
+      endsNotified: endsNotified(this.notified, e),
+      outlook: this.outlooks.get(dev) ?? null,
+    });
     this.open = track(this.open, e, n);
+    this.notified = followNotified(this.notified, e, n);
+    if (e.type === 'stopped') this.outlooks.delete(dev);
     return n === null ? null : this.rows(n, e.ts);
   };
 

@@ -33,6 +33,8 @@ const deg = (v: unknown, unit: TempUnit): string => (typeof v === 'number' && Nu
 const degDelta = (v: unknown, unit: TempUnit): string =>
   typeof v === 'number' && Number.isFinite(v) ? `${deltaToUnit(v, unit).toFixed(1)} ${unitSign(unit)}` : '?';
 const minutes = (ms: unknown): string => (typeof ms === 'number' ? String(Math.round(ms / 60_000)) : '?');
+/** A cook's food kind in words ("poultry", "pork"), or "food". */
+const food = (kind: unknown): string => (typeof kind === 'string' && kind !== '' ? kind.replace(/_/g, ' ') : 'food');
 
 const PROBE: Record<string, string> = {
   disconnected: 'The probe is not reading: check its cable.',
@@ -65,7 +67,7 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
         ? `The cook is done: ${d.durationMin} min at ${deg(d.targetC, unit)}.${d.holding ? ' The bath keeps holding the temperature.' : ''}`
         : `The cook is done at ${deg(d.targetC, unit)}.`;
     case 'pasteurized':
-      return `Safe to eat (guidance, not a guarantee): the modelled core of the ${typeof d.foodKind === 'string' ? d.foodKind.replace(/_/g, ' ') : 'food'} has reached its pasteurization target (docs/food-safety.md).`;
+      return `Safe to eat (guidance, not a guarantee): the model of the ${food(d.foodKind)}'s core says it has reached its pasteurization target. It is a model, not a measurement of the food.`;
     case 'over_temp':
       return `The water is too hot (${deg(d.tempC, unit)}, limit ${deg(d.limitC, unit)}): the heater was switched off.`;
     case 'over_temp_cleared':
@@ -134,6 +136,78 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
   }
 }
 
+/** A time of day, HH:MM (24 h), in `timeZone` (default: this machine's, the kitchen's for the gateway). */
+export function clockTime(ms: number, timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, ...(timeZone ? { timeZone } : {}) }).format(
+    new Date(ms),
+  );
+}
+
+/**
+ * What a cook's last `forecast` event said about its food (the gateway's forecasts,
+ * gateway/control-driver/forecasts.ts): the notifiers keep it per kit for the done text and for the
+ * one notice that the food will not pasteurize.
+ */
+export interface CookOutlook {
+  cookId: string;
+  foodKind: string;
+  /** When the modelled core is pasteurized (epoch ms); null: never, or not known yet. */
+  safeAt: number | null;
+  /** The model says the bath will not pasteurize this food (too cool, or longer than its horizon). */
+  never: boolean;
+  pasteurized: boolean;
+  /** The water is at its level (its ready time has passed): a "never" is no longer the cold start of a heat-up. */
+  settled: boolean;
+}
+
+/** The outlook a `forecast` event gives, or null (another event, or a cook that names no food). */
+export function outlookOf(e: Pick<NotifiableEvent, 'type' | 'ts' | 'data'>): CookOutlook | null {
+  if (e.type !== 'forecast') return null;
+  const d = e.data;
+  const s = d.safety as Record<string, unknown> | null | undefined;
+  if (typeof d.cookId !== 'string' || !s || typeof s.foodKind !== 'string') return null;
+  return {
+    cookId: d.cookId,
+    foodKind: s.foodKind,
+    safeAt: typeof d.safeAt === 'number' ? d.safeAt : null,
+    never: s.never === true,
+    pasteurized: s.pasteurized === true,
+    settled: typeof d.readyAt === 'number' && d.readyAt <= e.ts,
+  };
+}
+
+/** What the done text adds about the food's safety, from the cook's outlook at the end of its timer ('' when nothing). */
+export function doneSafetyText(o: CookOutlook | null | undefined, doneTs: number, timeZone?: string): string {
+  if (!o || o.pasteurized) return '';
+  if (o.never) return ` The model says the ${food(o.foodKind)} will not pasteurize at this temperature (guidance, not a guarantee).`;
+  if (o.safeAt !== null && o.safeAt > doneTs)
+    return ` The ${food(o.foodKind)} is not yet pasteurized (safe at ${clockTime(o.safeAt, timeZone)}, guidance, not a guarantee).`;
+  return '';
+}
+
+/** The one notice of a cook whose food the model says will not pasteurize. */
+export function neverText(foodKind: string): string {
+  return `Not safe to eat yet (guidance, not a guarantee): the model says the ${food(foodKind)} will not pasteurize at this temperature (the water is too cool for it, or it would take too long). Raise the temperature if it must be pasteurized.`;
+}
+
+/** The notice that a notified alarm's cause has ended. */
+export function resolvedText(e: Pick<NotifiableEvent, 'type' | 'data'>): string {
+  switch (e.type) {
+    case 'over_temp_cleared':
+      return `Resolved: the water is back below its limit (${deg(e.data.tempC, 'C')}).`;
+    case 'fail_safe_released':
+      return 'Resolved: the water is back in range and the kit controls the heater again.';
+    case 'heater_ok':
+      return 'Resolved: the probe sees the water warming again; the heater is no longer held off.';
+    case 'sensor_ok':
+      return 'Resolved: the probe reads again.';
+    case 'online':
+      return 'Resolved: the kit is back online.';
+    default:
+      return `Resolved: ${e.type.replace(/_/g, ' ')}.`;
+  }
+}
+
 /**
  * The events that end an alarm (the watchdog's own "cleared" events, or the end of the cook it
  * belongs to): a repeated notification stops with them.
@@ -167,6 +241,13 @@ export function notificationTitle(n: Pick<Notification, 'type' | 'severity' | 'd
   const what: Record<string, string> = {
     reached: 'Water is ready',
     done: 'Cook complete',
+    pasteurized: 'Safe to eat (guidance)',
+    will_not_pasteurize: 'Will not pasteurize (guidance)',
+    over_temp_cleared: 'Resolved',
+    fail_safe_released: 'Resolved',
+    heater_ok: 'Resolved',
+    sensor_ok: 'Resolved',
+    online: 'Resolved',
     test: 'Test notification',
     gateway_offline: 'Gateway offline',
     gateway_token_shared: 'Gateway token used twice',

@@ -1,6 +1,18 @@
 import t from 'tap';
-import { type NotifiableEvent, notificationText } from './message.js';
-import { acknowledge, dueRepeats, notificationFor, type OpenAlarms, reminderDue, track } from './rules.js';
+import { clockTime, type NotifiableEvent, notificationText, notificationTitle, outlookOf } from './message.js';
+import {
+  acknowledge,
+  dueRepeats,
+  endsNotified,
+  followNotified,
+  type NotifiedAlarms,
+  neverNoticeFor,
+  notificationFor,
+  type OpenAlarms,
+  type RuleContext,
+  reminderDue,
+  track,
+} from './rules.js';
 
 const ev = (type: string, severity: NotifiableEvent['severity'], data: Record<string, unknown> = {}, ts = 1_000_000): NotifiableEvent => ({
   id: `ev-${type}-${ts}`,
@@ -29,7 +41,16 @@ t.test('safe to eat notifies once the modelled core is pasteurized, labelled as 
   const r = notificationFor(ev('pasteurized', 'info', { cookId: 'ck-1', foodKind: 'poultry', safeAt: 999_000 }), cooking);
   t.equal(r?.type, 'pasteurized');
   t.equal(r?.severity, 'info');
-  t.match(r?.text, /^Safe to eat \(guidance, not a guarantee\): the modelled core of the poultry has reached/);
+  t.match(
+    r?.text,
+    /^Safe to eat \(guidance, not a guarantee\): the model of the poultry's core says it has reached its pasteurization target/,
+  );
+  t.notMatch(r?.text, /docs\/|\.md/, 'no path into the repository: a cook cannot open it');
+  t.equal(
+    notificationTitle({ type: 'pasteurized', severity: 'info', deviceId: 'kit-1' }),
+    'Safe to eat (guidance): kit-1',
+    'a title of its own',
+  );
   t.equal(notificationFor(ev('forecast', 'info', { safeAt: 999_000 }), cooking), null, 'a moved forecast does not notify');
 });
 
@@ -156,4 +177,147 @@ t.test('heater_stuck without a press says the gateway made none and asks for the
   t.match(r?.text, /Check the cooker by hand/, 'asks for the cooker to be checked');
   const pressed = notificationFor(ev('heater_stuck', 'alarm', { held: true }), cooking);
   t.match(pressed?.text, /switched off and is held off/, 'the usual text when the safe was sent');
+});
+
+/** Runs events through the rules as a notifier does: which alarms notified, and what each event notifies. */
+function run(events: NotifiableEvent[], ctx: RuleContext = cooking) {
+  let notified: NotifiedAlarms = new Set();
+  const out: { type: string; severity: string; text: string }[] = [];
+  for (const e of events) {
+    const n = notificationFor(e, { ...ctx, endsNotified: endsNotified(notified, e) });
+    notified = followNotified(notified, e, n);
+    if (n) out.push({ type: n.type, severity: n.severity, text: n.text });
+  }
+  return out;
+}
+
+t.test('the end of a notified alarm is told once; the end of one never notified is not', async (t) => {
+  t.same(
+    run([ev('over_temp', 'critical', { tempC: 93, limitC: 90 }, 1), ev('over_temp_cleared', 'info', { tempC: 84, limitC: 90 }, 2)]).map(
+      (n) => [n.type, n.severity, n.text],
+    ),
+    [
+      ['over_temp', 'critical', 'The water is too hot (93.0 °C, limit 90.0 °C): the heater was switched off.'],
+      ['over_temp_cleared', 'info', 'Resolved: the water is back below its limit (84.0 °C).'],
+    ],
+  );
+  t.same(
+    run([ev('over_temp', 'critical', {}, 1), ev('over_temp_cleared', 'info', {}, 2), ev('over_temp_cleared', 'info', {}, 3)]).length,
+    2,
+    'a second clear says nothing',
+  );
+  for (const [raise, clear, text] of [
+    [ev('actuator_disobeys', 'critical', {}, 1), ev('fail_safe_released', 'info', {}, 2), /^Resolved: the water is back in range/],
+    [ev('heater_state_unknown', 'critical', {}, 1), ev('fail_safe_released', 'info', {}, 2), /^Resolved/],
+    [
+      ev('heater_stuck', 'alarm', { held: true }, 1),
+      ev('heater_ok', 'info', { riseC: 1 }, 2),
+      /^Resolved: the probe sees the water warming/,
+    ],
+    [
+      ev('sensor_fault', 'alarm', { kind: 'disconnected' }, 1),
+      ev('sensor_ok', 'info', { was: 'disconnected' }, 2),
+      /^Resolved: the probe reads again/,
+    ],
+    [ev('offline', 'warning', {}, 1), ev('online', 'info', { via: 'status' }, 2), /^Resolved: the kit is back online/],
+  ] as const) {
+    const told = run([raise, clear]);
+    t.equal(told.length, 2, `${clear.type} after a notified ${raise.type}`);
+    t.match(told[1], { type: clear.type, severity: 'info', text }, `${clear.type}: resolved`);
+    t.equal(notificationTitle({ type: clear.type, severity: 'info', deviceId: 'kit-1' }), 'Resolved: kit-1');
+  }
+  // Never notified: an offline without a cook, a contradicting Ack off the safety path (a warning).
+  t.same(
+    run([ev('offline', 'warning', {}, 1), ev('online', 'info', {}, 2)], { cooking: false }),
+    [],
+    'offline with no cook: no online either',
+  );
+  t.same(run([ev('ack_contradicts', 'warning', {}, 1), ev('fail_safe_released', 'info', {}, 2)]), [], 'a warning: its end is not told');
+  t.same(run([ev('sensor_ok', 'info', { was: 'disconnected' }, 2)]), [], 'a clear with no alarm before it');
+  t.same(
+    run([ev('over_temp', 'critical', {}, 1), { ...ev('over_temp_cleared', 'info', {}, 2), deviceId: 'kit-2' }]).length,
+    1,
+    "another kit's clear does not end it",
+  );
+  t.same(
+    run([ev('offline', 'warning', {}, 1), ev('stopped', 'info', {}, 2), ev('online', 'info', {}, 3)]).length,
+    1,
+    'an alarm the end of its cook cleared: the later clear says nothing',
+  );
+  const wt = run([ev('sensor_fault', 'alarm', { kind: 'fall' }, 1), ev('sensor_ok', 'info', { was: 'fall', by: 'water_test' }, 2)]);
+  t.match(wt[1]?.text, /^The probe warmed when the heater ran/, "the water test's pass keeps its own words");
+});
+
+t.test("a cook's stop ends the reminders of its kit's alarms; another kit's go on", async (t) => {
+  const repeat = 60_000;
+  let open: OpenAlarms = new Map();
+  for (const e of [
+    ev('over_temp', 'critical', { tempC: 95, limitC: 90 }, 0),
+    ev('actuator_disobeys', 'critical', {}, 0),
+    { ...ev('over_temp', 'critical', {}, 0), deviceId: 'kit-2' },
+  ])
+    open = track(open, e, notificationFor(e, cooking));
+  t.equal(dueRepeats(open, repeat, repeat).due.length, 3, 'three alarms remind');
+  open = track(open, ev('stopped', 'info', { targetC: 56 }, 1000), null);
+  t.same(
+    dueRepeats(open, 10 * repeat, repeat).due.map((n) => n.deviceId),
+    ['kit-2'],
+    "kit-1's cook stopped: only kit-2's alarm reminds",
+  );
+  const later = ev('over_temp', 'critical', {}, 2000);
+  open = track(open, later, notificationFor(later, cooking));
+  t.equal(dueRepeats(open, 20 * repeat, repeat).due.length, 2, 'an alarm raised after the stop reminds again');
+});
+
+t.test('done says when the food is not yet pasteurized, or that it will not be', async (t) => {
+  const doneTs = Date.UTC(2026, 0, 10, 12, 0);
+  const done = ev('done', 'info', { targetC: 56, durationMin: 90 }, doneTs);
+  const forecast = (data: Record<string, unknown>, ts = doneTs - 60_000) =>
+    ev('forecast', 'info', { cookId: 'ck-1', readyAt: doneTs - 3_600_000, ...data }, ts);
+  const later = outlookOf(forecast({ safeAt: doneTs + 35 * 60_000, safety: { foodKind: 'poultry', never: false, pasteurized: false } }));
+  t.equal(
+    notificationFor(done, { ...cooking, outlook: later, timeZone: 'UTC' })?.text,
+    'The cook is done: 90 min at 56.0 °C. The poultry is not yet pasteurized (safe at 12:35, guidance, not a guarantee).',
+  );
+  t.equal(clockTime(doneTs + 35 * 60_000, 'Europe/Berlin'), '13:35', "in the kitchen's time zone");
+  const never = outlookOf(forecast({ safeAt: null, safety: { foodKind: 'pork', never: true, pasteurized: false } }));
+  t.equal(
+    notificationFor(done, { ...cooking, outlook: never })?.text,
+    'The cook is done: 90 min at 56.0 °C. The model says the pork will not pasteurize at this temperature (guidance, not a guarantee).',
+  );
+  const safe = outlookOf(forecast({ safeAt: doneTs - 60_000, safety: { foodKind: 'poultry', never: false, pasteurized: true } }));
+  t.equal(
+    notificationFor(done, { ...cooking, outlook: safe })?.text,
+    'The cook is done: 90 min at 56.0 °C.',
+    'already safe: nothing added',
+  );
+  t.equal(notificationFor(done, cooking)?.text, 'The cook is done: 90 min at 56.0 °C.', 'a cook with no food: nothing added');
+  t.equal(outlookOf(forecast({ safeAt: null, safety: null })), null, 'a forecast without a food gives no outlook');
+});
+
+t.test('a cook whose food will not pasteurize is told once, not while the water still heats', async (t) => {
+  const at = 5_000_000;
+  const f = (ts: number, never: boolean, readyAt: number | null, cookId = 'ck-1') =>
+    ev(
+      'forecast',
+      'info',
+      { cookId, readyAt, safeAt: never ? null : ts + 3_600_000, safety: { foodKind: 'poultry', never, pasteurized: false } },
+      ts,
+    );
+  t.equal(neverNoticeFor(f(at, true, at + 600_000), null), null, 'heating towards the target: a cold-water "never" is not told');
+  const heating = outlookOf(f(at, true, at + 600_000));
+  const n = neverNoticeFor(f(at + 700_000, true, at + 600_000), heating);
+  t.match(n, { id: 'ck-1~never', type: 'will_not_pasteurize', severity: 'warning', deviceId: 'kit-1' }, 'the water settled: told');
+  t.match(
+    n?.text,
+    /^Not safe to eat yet \(guidance, not a guarantee\): the model says the poultry will not pasteurize at this temperature/,
+  );
+  const settled = outlookOf(f(at + 700_000, true, at + 600_000));
+  t.equal(neverNoticeFor(f(at + 800_000, true, at + 600_000), settled), null, 'not again for the same cook');
+  t.equal(neverNoticeFor(f(at + 900_000, true, at + 600_000, 'ck-2'), settled)?.id, 'ck-2~never', 'a new cook: told again');
+  t.equal(neverNoticeFor(f(at, false, at - 1), null), null, 'a forecast with a safe time: nothing');
+  t.equal(
+    notificationTitle({ type: 'will_not_pasteurize', severity: 'warning', deviceId: 'kit-1' }),
+    'Will not pasteurize (guidance): kit-1',
+  );
 });

@@ -1,4 +1,15 @@
-import { CLEARED_BY, type NotifiableEvent, type Notification, notificationText } from './message.js';
+import { clearedBy } from '../alarms/lifecycle.js';
+import {
+  CLEARED_BY,
+  type CookOutlook,
+  doneSafetyText,
+  type NotifiableEvent,
+  type Notification,
+  neverText,
+  notificationText,
+  outlookOf,
+  resolvedText,
+} from './message.js';
 
 /**
  * The notification rules, pure, for the gateway and the cloud: which control events notify (and what they say), and
@@ -23,15 +34,32 @@ const SAFETY = new Set([
   'resume_refused',
 ]);
 
+/** The events that end a condition (the watchdog's "cleared" events): each says so once, when the alarm it ends was notified. */
+const RESOLVES = new Set(['over_temp_cleared', 'fail_safe_released', 'heater_ok', 'sensor_ok', 'online']);
+
 export interface RuleContext {
   /** A cook was heating or holding on this kit when the event happened. */
   cooking: boolean;
+  /**
+   * The event ends an alarm of this kit that was notified (the caller keeps which were:
+   * `endsNotified` on the gateway, its notifications table in the cloud): a resolved notice.
+   */
+  endsNotified?: boolean;
+  /** The cook's last forecast of its food (for the done text), when the cook names one. */
+  outlook?: CookOutlook | null;
+  /** Time zone of the clock times in texts (default: this machine's). */
+  timeZone?: string;
 }
+
+/** The event's alarm is over and the cook heard of the alarm: it hears that it is over (the water test's own pass has its own words). */
+const resolves = (e: NotifiableEvent, ctx: RuleContext) =>
+  RESOLVES.has(e.type) && ctx.endsNotified === true && !(e.type === 'sensor_ok' && e.data.by === 'water_test');
 
 function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
   // The cook's milestones: water ready, timer done, and (when the cook names its food) safe to eat.
   if (e.type === 'reached' || e.type === 'done' || e.type === 'pasteurized') return true;
   if (SAFETY.has(e.type)) return true;
+  if (resolves(e, ctx)) return true;
   // The cook was told the probe slipped out and the heater is off: they hear that it went on by itself.
   if (e.type === 'sensor_ok') return e.data.by === 'water_test';
   if (e.type === 'ack_contradicts') return e.severity === 'alarm' || e.severity === 'critical';
@@ -42,11 +70,54 @@ function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
 /** The notification an event causes, or null. Its id is the event's: the idempotency key. */
 export function notificationFor(e: NotifiableEvent, ctx: RuleContext): Notification | null {
   if (!notifies(e, ctx)) return null;
-  const text = notificationText(e);
+  if (resolves(e, ctx)) return { ...base(e, 'info'), text: resolvedText(e) };
+  let text = notificationText(e);
   if (text === null) return null;
+  // The timer can end before the modelled core is pasteurized: the done text says so.
+  if (e.type === 'done') text += doneSafetyText(ctx.outlook, e.ts, ctx.timeZone);
   // A kit going silent mid-cook is an alarm for the cook, whatever the event's own severity.
   const severity = e.type === 'offline' && e.severity === 'warning' ? 'alarm' : e.severity;
-  return { id: e.id, type: e.type, severity, deviceId: e.deviceId, at: new Date(e.ts).toISOString(), text };
+  return { ...base(e, severity), text };
+}
+
+const base = (e: NotifiableEvent, severity: Notification['severity']) => ({
+  id: e.id,
+  type: e.type,
+  severity,
+  deviceId: e.deviceId,
+  at: new Date(e.ts).toISOString(),
+});
+
+/**
+ * The one notice that a cook's food will not pasteurize: a `forecast` event that says "never" once
+ * the water is at its level (a heat-up from cold water reads "never" until the water warms), for a
+ * cook whose last outlook (`before`, the same kit's) did not say so already. Its id is derived from
+ * the cook (`<cook id>~never`), so it is made once per cook, on either side.
+ */
+export function neverNoticeFor(e: NotifiableEvent, before: CookOutlook | null | undefined): Notification | null {
+  const o = outlookOf(e);
+  if (!o?.never || !o.settled || o.pasteurized) return null;
+  if (before && before.cookId === o.cookId && before.never && before.settled) return null;
+  return { ...base(e, 'warning'), id: `${o.cookId}~never`, type: 'will_not_pasteurize', text: neverText(o.foodKind) };
+}
+
+/** Alarms of each kit that notified and are not over yet, by `<deviceId>|<type>` (for the resolved notices). */
+export type NotifiedAlarms = ReadonlySet<string>;
+
+/** The event ends an alarm of its kit that notified. */
+export function endsNotified(notified: NotifiedAlarms, e: Pick<NotifiableEvent, 'deviceId' | 'type'>): boolean {
+  return clearedBy(e.type).some((type) => notified.has(key(e.deviceId, type)));
+}
+
+/** Follows an event: notes the alarm it notified, forgets those it ends (clears, or the end of their cook). */
+export function followNotified(notified: NotifiedAlarms, e: NotifiableEvent, n: Notification | null): NotifiedAlarms {
+  const ends = clearedBy(e.type);
+  const raised = n !== null && n.id === e.id && (n.severity === 'alarm' || n.severity === 'critical');
+  if (ends.length === 0 && !raised) return notified;
+  const next = new Set(notified);
+  for (const type of ends) next.delete(key(e.deviceId, type));
+  if (raised) next.add(key(e.deviceId, e.type));
+  return next;
 }
 
 /** A critical alarm still open: it is notified again until cleared or acknowledged. */
@@ -61,13 +132,22 @@ export type OpenAlarms = ReadonlyMap<string, OpenAlarm>;
 
 const key = (deviceId: string | null, type: string) => `${deviceId ?? ''}|${type}`;
 
-/** Follows an event: opens a critical alarm it notified, closes those it clears. */
+/**
+ * Events that end the reminders of every alarm of their kit raised before them: a stopped cook (an
+ * unplugged kit's alarms never clear). The alarms stay as they are (open or acknowledged) in the
+ * alarms list; only the reminders end.
+ */
+export const ENDS_REMINDERS: readonly string[] = ['stopped'];
+
+/** Follows an event: opens a critical alarm it notified, closes those it clears, and all its kit's at the end of a cook. */
 export function track(open: OpenAlarms, e: NotifiableEvent, notified: Notification | null): OpenAlarms {
   const cleared = CLEARED_BY[e.type];
   const opens = notified !== null && notified.severity === 'critical';
-  if (!cleared && !opens) return open;
+  const endsAll = ENDS_REMINDERS.includes(e.type);
+  if (!cleared && !opens && !endsAll) return open;
   const next = new Map(open);
   for (const type of cleared ?? []) next.delete(key(e.deviceId, type));
+  if (endsAll) for (const k of open.keys()) if (k.startsWith(key(e.deviceId, ''))) next.delete(k);
   if (opens && !next.has(key(e.deviceId, e.type))) next.set(key(e.deviceId, e.type), { first: notified, lastTs: e.ts, repeats: 0 });
   return next;
 }

@@ -22,6 +22,7 @@ import type {
   MetaBatch,
   MetaIngestResult,
   MetaStore,
+  NotifyIngestRules,
   OrgObjectKind,
   OrgRow,
   Page,
@@ -102,10 +103,11 @@ export class SqlMetaStore implements MetaStore {
     private readonly onOpen: () => Promise<void> = async () => {},
     /** notify.secretsKey and previousSecretsKeys derived (cloud/notify/sealed-config.ts); none = configs stored as given. */
     private readonly notifyKeys: ChannelKeys = NO_KEYS,
+    notifyRules?: NotifyIngestRules,
   ) {
     this.backend = d.dialect;
     this.users = new SqlUserStore(d);
-    this.notify = new SqlNotifyStore(d, notifyKeys);
+    this.notify = new SqlNotifyStore(d, notifyKeys, notifyRules);
   }
 
   async open(): Promise<void> {
@@ -320,12 +322,13 @@ export class SqlMetaStore implements MetaStore {
         [...b.devices.entries()].sort(([a], [z]) => (a < z ? -1 : a > z ? 1 : 0)),
       );
       let inserted = 0;
-      inserted += await insertIgnore(
+      const newEvents = await insertIgnore(
         d,
         'events',
         ['id', 'gateway_id', 'org_id', 'device_id', 'type', 'severity', 'ts', 'safety', 'data'],
         b.events.map((e) => [e.id, gatewayId, orgId, e.deviceId, e.type, e.severity, e.ts, e.safety ? 1 : 0, JSON.stringify(e.data)]),
       );
+      inserted += newEvents;
       inserted += await insertIgnore(
         d,
         'audit',
@@ -375,7 +378,8 @@ export class SqlMetaStore implements MetaStore {
       const changedAlarms = await mergeAlarms(d, gatewayId, orgId, alarms);
       inserted += changedAlarms.length;
       // Notifications the org's rules make of the new events, queued in this transaction (cloud/notify/).
-      await enqueueForEvents(d, orgId, gatewayId, b.events, nowMs);
+      // A replayed batch (every event known) queues nothing, and counts no skipped event again.
+      if (newEvents > 0) await enqueueForEvents(d, orgId, gatewayId, b.events, nowMs, this.notify.ingestRules);
       const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
       return { inserted, duplicates: total - inserted, alarms: changedAlarms };
     });
@@ -581,7 +585,7 @@ export class SqlMetaStore implements MetaStore {
   withOrgLock<T>(orgId: string, fn: (meta: MetaStore) => Promise<T>): Promise<T> {
     return this.d.tx(async (d) => {
       await lockOrg(d, orgId);
-      return fn(new SqlMetaStore(d, undefined, this.notifyKeys));
+      return fn(new SqlMetaStore(d, undefined, this.notifyKeys, this.notify.ingestRules));
     });
   }
 

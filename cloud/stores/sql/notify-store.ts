@@ -1,6 +1,7 @@
+import { clearedBy } from '../../../shared/alarms/lifecycle.js';
 import type { AttemptResult } from '../../../shared/notify/backoff.js';
-import type { NotifiableEvent, Notification } from '../../../shared/notify/message.js';
-import { notificationFor } from '../../../shared/notify/rules.js';
+import { type CookOutlook, type NotifiableEvent, type Notification, outlookOf } from '../../../shared/notify/message.js';
+import { ENDS_REMINDERS, neverNoticeFor, notificationFor } from '../../../shared/notify/rules.js';
 import type { ChannelKind, ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
 import { type ChannelKeys, NO_KEYS, open, seal } from '../../notify/sealed-config.js';
 import type {
@@ -9,6 +10,7 @@ import type {
   DeliveryFilter,
   DeliveryRow,
   DueDelivery,
+  NotifyIngestRules,
   NotifyStore,
   OpenCriticalAlarm,
   Page,
@@ -21,10 +23,13 @@ import { configKeys, sealAtRest } from './notify-at-rest.js';
 import { paged } from './rows.js';
 
 /**
- * Events relayed this long after they happened notify no more: a gateway draining a day of backlog
- * after an outage must not replay the day's "water is ready" (the gateway notified on the LAN).
+ * Events relayed longer than this after they happened notify no more (notify.maxEventAgeMin's
+ * default): the gateway told the cook on the LAN at the time, and a relay backlog drained after an
+ * outage must not replay "the water is ready" or an alarm long over.
  */
-export const NOTIFY_MAX_EVENT_AGE_MS = 6 * 3_600_000;
+export const NOTIFY_MAX_EVENT_AGE_MS = 10 * 60_000;
+
+export const defaultIngestRules = (): NotifyIngestRules => ({ maxEventAgeMs: NOTIFY_MAX_EVENT_AGE_MS, skipped: () => {} });
 
 type Row = Record<string, unknown>;
 
@@ -109,8 +114,13 @@ export async function enqueue(
 
 /**
  * The notifications a batch's new events cause (shared/notify/rules.ts, the gateway's rules), queued
- * in the batch's transaction. A kit going offline notifies only during a cook: the cook the gateway
- * last reported for it before the event is heating or holding.
+ * in the batch's transaction. An event older than `rules.maxEventAgeMs` on arrival does not notify,
+ * nor an alarm that the same batch or the store already shows cleared: the gateway told the cook
+ * on the LAN, and the cloud would only repeat it late (both counted by `rules.skipped`). A kit going
+ * offline notifies only during a cook: the cook the gateway last reported for it before the event
+ * is heating or holding. The end of an alarm the org was notified of is told once; `done` says what
+ * the kit's last forecast said of the food; a forecast that says it will not pasteurize is told
+ * once per cook.
  */
 export async function enqueueForEvents(
   d: SqlDriver,
@@ -118,27 +128,80 @@ export async function enqueueForEvents(
   gatewayId: string,
   events: readonly NotifiableEvent[],
   nowMs: number,
+  rules: NotifyIngestRules = defaultIngestRules(),
 ): Promise<number> {
-  const recent = events.filter((e) => nowMs - e.ts <= NOTIFY_MAX_EVENT_AGE_MS);
-  if (recent.length === 0) return 0;
+  let late = 0;
+  let cleared = 0;
   let queued = 0;
   let channels: OrgChannel[] | undefined; // read once per batch, when the first event notifies
-  for (const e of recent) {
-    let cooking = false;
-    if (e.type === 'offline' && e.deviceId !== null) {
-      const cook = await d.query<{ state: string }>(
-        'SELECT state FROM cooks WHERE org_id = ? AND device_id = ? AND updated_ts <= ? ORDER BY updated_ts DESC, version DESC LIMIT 1',
-        [orgId, e.deviceId, e.ts],
-      );
-      cooking = cook[0]?.state === 'heating' || cook[0]?.state === 'holding';
+  for (const e of events) {
+    if (nowMs - e.ts > rules.maxEventAgeMs) {
+      if (notificationFor(e, { cooking: false }) !== null || outlookOf(e)?.never) late++;
+      continue;
     }
-    const n = notificationFor(e, { cooking });
+    let n: Notification | null;
+    if (e.type === 'forecast') {
+      n = outlookOf(e)?.never ? neverNoticeFor(e, await lastOutlook(d, gatewayId, e, false)) : null;
+    } else {
+      let cooking = false;
+      if (e.type === 'offline' && e.deviceId !== null) {
+        const cook = await d.query<{ state: string }>(
+          'SELECT state FROM cooks WHERE org_id = ? AND device_id = ? AND updated_ts <= ? ORDER BY updated_ts DESC, version DESC LIMIT 1',
+          [orgId, e.deviceId, e.ts],
+        );
+        cooking = cook[0]?.state === 'heating' || cook[0]?.state === 'holding';
+      }
+      const endsNotified = clearedBy(e.type).length > 0 && (await endsNotifiedAlarm(d, orgId, e));
+      const outlook = e.type === 'done' ? await lastOutlook(d, gatewayId, e, true) : null;
+      n = notificationFor(e, { cooking, endsNotified, outlook });
+      if (n !== null && n.id === e.id && (e.severity === 'alarm' || e.severity === 'critical') && (await alreadyCleared(d, e, events))) {
+        cleared++;
+        continue;
+      }
+    }
     if (n === null) continue;
     channels ??= await orgChannels(d, orgId);
-    if (channels.length === 0) return 0;
+    if (channels.length === 0) break;
     queued += await enqueue(d, orgId, gatewayId, n, e.ts, nowMs, undefined, channels);
   }
+  if (late > 0) rules.skipped('late', late);
+  if (cleared > 0) rules.skipped('cleared', cleared);
   return queued;
+}
+
+/** An alarm the batch clears after raising it (a later event of its kit that clears its type), or that the store holds as cleared. */
+async function alreadyCleared(d: SqlDriver, e: NotifiableEvent, batch: readonly NotifiableEvent[]): Promise<boolean> {
+  if (batch.some((x) => x !== e && x.deviceId === e.deviceId && x.ts >= e.ts && clearedBy(x.type).includes(e.type))) return true;
+  const row = await d.query('SELECT 1 AS x FROM alarms WHERE id = ? AND cleared_ts IS NOT NULL', [e.id]);
+  return row.length > 0;
+}
+
+/** The event ends an alarm of its kit the org was notified of, not ended before it. */
+async function endsNotifiedAlarm(d: SqlDriver, orgId: string, e: NotifiableEvent): Promise<boolean> {
+  const types = clearedBy(e.type);
+  const rows = await d.query(
+    `SELECT 1 AS x FROM alarms a JOIN notifications n ON n.org_id = a.org_id AND n.id = a.id
+     WHERE a.org_id = ? AND a.device_id = ? AND a.type IN (${types.map(() => '?').join(', ')}) AND a.raised_ts <= ?
+       AND (a.cleared_ts IS NULL OR a.cleared_ts >= ?) LIMIT 1`,
+    [orgId, e.deviceId, ...types, e.ts, e.ts],
+  );
+  return rows.length > 0;
+}
+
+/** The kit's last forecast outlook before the event (at its time too, when `atOrBefore`). */
+async function lastOutlook(d: SqlDriver, gatewayId: string, e: NotifiableEvent, atOrBefore: boolean): Promise<CookOutlook | null> {
+  const rows = await d.query(
+    `SELECT ts, data FROM events WHERE gateway_id = ? AND device_id = ? AND type = 'forecast' AND ts ${atOrBefore ? '<=' : '<'} ? AND id <> ?
+     ORDER BY ts DESC LIMIT 1`,
+    [gatewayId, e.deviceId, e.ts, e.id],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  try {
+    return outlookOf({ type: 'forecast', ts: Number(r.ts), data: JSON.parse(String(r.data)) as Record<string, unknown> });
+  } catch {
+    return null;
+  }
 }
 
 /** Channels and the delivery queue of each org (Scope first), and the delivery worker's service-level reads. */
@@ -147,6 +210,7 @@ export class SqlNotifyStore implements NotifyStore {
   constructor(
     private readonly d: SqlDriver,
     private readonly keys: ChannelKeys = NO_KEYS,
+    readonly ingestRules: NotifyIngestRules = defaultIngestRules(),
   ) {}
 
   async addChannel(scope: Scope, c: { id: string; spec: ChannelSpec; nowMs: number }): Promise<ChannelRow> {
@@ -311,8 +375,10 @@ export class SqlNotifyStore implements NotifyStore {
       `SELECT a.org_id, a.gateway_id, a.raised_ts, n.body FROM alarms a
        JOIN notifications n ON n.org_id = a.org_id AND n.id = a.id
        WHERE a.acked_ts IS NULL AND a.cleared_ts IS NULL AND a.raised_ts >= ? AND n.severity = 'critical'
+         AND NOT EXISTS (SELECT 1 FROM events s WHERE s.device_id = a.device_id AND s.gateway_id = a.gateway_id
+           AND s.type IN (${ENDS_REMINDERS.map(() => '?').join(', ')}) AND s.ts >= a.raised_ts)
        ORDER BY a.raised_ts, a.id`,
-      [notBeforeMs],
+      [notBeforeMs, ...ENDS_REMINDERS],
     );
     return rows.map((r) => ({
       orgId: String(r.org_id),
