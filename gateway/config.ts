@@ -408,7 +408,7 @@ export function gatewayConfigProblems(config: GatewayConfig): string[] {
     problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
   // The default token file is in the data dir, which is made at start; a configured one must be reachable now.
-  const tokenFile = config.http.tokenFile === undefined ? undefined : tokenFileProblem(config.http.tokenFile);
+  const tokenFile = config.http.tokenFile === undefined ? undefined : tokenFileProblem(config.http.tokenFile, config.dataDir);
   if (tokenFile !== undefined) problems.push(tokenFile);
   problems.push(...sharedPortProblems(config));
   problems.push(

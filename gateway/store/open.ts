@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import Sqlite, { type Database } from 'better-sqlite3';
 import { SvError } from '../../shared/errors.js';
 import { privateDir, privateFiles, sqliteFiles } from '../../shared/fs/private.js';
+import { STORE_FILE } from './data-dir.js';
 import { migrate } from './schema.js';
 
-export const STORE_FILE = 'gateway.sqlite';
+export { STORE_FILE };
 /** Pages of WAL between automatic checkpoints (SQLite's default is 1,000; ADR 044). */
 export const WAL_CHECKPOINT_PAGES = 10_000;
 
