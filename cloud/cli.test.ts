@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { sousvide, startMariaDb } from '../test/harness/index.js';
@@ -363,6 +363,17 @@ t.test('only the cloud (or cloud migrate) creates the embedded store: the admin 
   t.notOk(existsSync(typo), 'made nothing');
   const json = cli(['cloud', 'org', 'list', '--json', '--data-dir', typo]);
   t.match(JSON.parse(json.stderr).error, { code: 'SV_ERR_NO_STORE', details: [/^dataDir: no cloud store at /] });
+
+  const junk = `${config.dataDir}/junk`;
+  mkdirSync(junk, { recursive: true });
+  writeFileSync(join(junk, 'cloud.db'), Buffer.alloc(4096, 'junk'));
+  const damaged = cli(['cloud', 'org', 'list', '--data-dir', junk]);
+  t.equal(damaged.status, 2, 'a cloud.db that is not a database: exit 2');
+  t.equal(
+    damaged.stderr,
+    `sousvide cloud org list: store ${join(junk, 'cloud.db')} is not a SQLite database (SQLITE_NOTADB); restore it from a backup, or point the data dir elsewhere\n`,
+    'one line naming the file, no stack trace',
+  );
 
   const m = cli(['cloud', 'migrate', '--json', '--data-dir', typo]);
   t.equal(m.status, 0, `migrate creates it: ${m.stderr}`);
