@@ -14,6 +14,8 @@ export interface ParsedArgs {
 
 /**
  * `--name value`, `--name=value`, `--flag`, `--no-flag`; `--` ends options.
+ * A switch is `--flag`, `--flag=true`, `--flag=false` or `--no-flag`, and reaches the command as a
+ * boolean; any other value is refused, naming the flag.
  * Unknown flags are errors that name the flag (bad CLI input gets a clear error).
  */
 export function parseArgs(argv: readonly string[], known: ReadonlyMap<string, 'bool' | 'string'>): ParsedArgs {
@@ -50,13 +52,17 @@ export function parseArgs(argv: readonly string[], known: ReadonlyMap<string, 'b
     if (kind === 'bool') {
       const next = argv[i + 1];
       if (value === undefined && next !== undefined && /^(true|false|yes|no|on|off)$/i.test(next)) {
-        problems.push(
-          `--${name} ${next}: a switch takes no separate value (write --${name}=${next.toLowerCase()}, or --no-${name} to turn it off)`,
-        );
+        const on = /^(true|yes|on)$/i.test(next);
+        problems.push(`--${name} ${next}: a switch takes no separate value (write --${name}=${on}, or --no-${name} to turn it off)`);
         i++;
         continue;
       }
-      flags[name] = value === undefined ? true : value;
+      const on = switchValue(value);
+      if (on === undefined) {
+        problems.push(`--${name}=${String(value)}: a switch is on or off (write --${name}, --${name}=true or --${name}=false)`);
+        continue;
+      }
+      flags[name] = on;
       continue;
     }
     if (value === undefined) {
@@ -72,4 +78,13 @@ export function parseArgs(argv: readonly string[], known: ReadonlyMap<string, 'b
   }
   if (problems.length > 0) throw new SvError('SV_ERR_CLI_USAGE', problems.join('\n'), problems);
   return { positionals, flags };
+}
+
+/** A switch's value: `--flag` is on, `--flag=true` / `--flag=false` (any case) say so; else undefined. */
+function switchValue(value: string | boolean | undefined): boolean | undefined {
+  if (value === undefined) return true;
+  if (typeof value === 'boolean') return value;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  return undefined;
 }

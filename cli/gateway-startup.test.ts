@@ -299,3 +299,40 @@ t.test('only the gateway (or --init) creates a store', async (t) => {
   t.equal(init.status, 0, '--init creates it');
   t.ok(existsSync(join(typo, 'gateway.sqlite')) && existsSync(join(typo, 'tls', 'ca.crt')));
 });
+
+t.test('gateway token never writes over the store: refused in one line, the store intact', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-tokstore-'));
+  t.equal(cli(['device', 'add', 'kit-1', '--data-dir', dataDir, '--init']).status, 0, 'a store');
+  const store = join(dataDir, 'gateway.sqlite');
+  const before = readFileSync(store);
+  const r = cli(['gateway', 'token', '--data-dir', dataDir, '--http-token-file', store]);
+  t.equal(r.status, 2);
+  t.equal(
+    r.stderr,
+    `sousvide gateway token: http.tokenFile: ${store}: is the gateway's live store, not a token file; choose another path\n`,
+  );
+  t.equal(r.stdout, '', 'no token printed');
+  t.same(readFileSync(store), before, 'the store is intact');
+  t.match(cli(['device', 'list', '--data-dir', dataDir]).stdout, /^kit-1 /m, 'and still works');
+});
+
+t.test('a store that is not a database: one line naming the file, exit 2, for the commands and the gateway', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-junkstore-'));
+  const store = join(dataDir, 'gateway.sqlite');
+  writeFileSync(store, Buffer.alloc(4096, 'junk'));
+  const line = `store ${store} is not a SQLite database (SQLITE_NOTADB); restore it from a backup, or point the data dir elsewhere`;
+  for (const args of [
+    ['device', 'list'],
+    ['device', 'add', 'kit-1'],
+    ['device', 'rotate', 'kit-1'],
+  ]) {
+    const r = cli([...args, '--data-dir', dataDir]);
+    t.equal(r.status, 2, `${args.join(' ')}: exit 2`);
+    t.equal(r.stderr, `sousvide ${args.slice(0, 2).join(' ')}: ${line}\n`, `${args.join(' ')}: one line, no stack trace`);
+  }
+  const gw = cli(['gateway', '--log-level', 'fatal', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0']);
+  t.equal(gw.status, 2, 'the gateway does not start: exit 2');
+  t.equal(gw.stderr, `sousvide gateway: ${line}\n`);
+  t.notMatch(gw.stdout + gw.stderr, /\n\s+at |undefined|unexpected failure/, 'no stack trace, no "undefined"');
+  t.same(readFileSync(store), Buffer.alloc(4096, 'junk'), 'the file is left as it was');
+});

@@ -6,13 +6,21 @@ import { parseArgs } from './args.js';
 import { type CliIo, type Command, GLOBAL_FLAGS } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
-/** Errors that are the user's to fix (exit 2): usage, config, a port or data dir that is taken. */
+/**
+ * Errors that are the user's to fix (exit 2): usage, config, a port or data dir that is taken, and
+ * what the command was told to do that cannot be done as given (an invalid name or role, a device
+ * or org that exists already, one that does not exist).
+ */
 const USER_ERRORS = new Set<string>([
   'SV_ERR_CLI_USAGE',
   'SV_ERR_CONFIG_INVALID',
   'SV_ERR_STARTUP',
   'SV_ERR_DATA_DIR_IN_USE',
   'SV_ERR_NO_STORE',
+  'SV_ERR_STORE_DAMAGED',
+  'SV_ERR_VALIDATION',
+  'SV_ERR_CONFLICT',
+  'SV_ERR_NOT_FOUND',
 ]);
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 usage, config or start-up error. */
@@ -49,8 +57,11 @@ export async function runCli(argv: readonly string[], io: CliIo, stopSignal: Abo
   for (const f of [...GLOBAL_FLAGS, ...(command.flags ?? [])]) known.set(f.flag, f.kind);
   for (const f of command.config?.flat ?? []) known.set(f.flag, f.option.kind === 'bool' ? 'bool' : 'string');
 
+  // Until the arguments are parsed, an error is JSON when --json (or --json=true) was written.
+  let json = args.some((a) => a === '--json' || /^--json=true$/i.test(a));
   try {
     const { positionals, flags } = parseArgs(args, known);
+    json = flags.json === true;
     const extra = positionals.slice(command.args ?? 0);
     if (extra.length > 0 && flags.help !== true && command.run) {
       const what = extra.map((a) => JSON.stringify(a)).join(', ');
@@ -60,15 +71,14 @@ export async function runCli(argv: readonly string[], io: CliIo, stopSignal: Abo
     }
     if (flags.help === true || !command.run) {
       io.stdout.write(commandHelp(command, path.slice(0, -1)));
-      return command.run ? 0 : 2;
+      // Help asked for is a success; a command without its subcommand is a usage error.
+      return flags.help === true ? 0 : 2;
     }
-    const json = flags.json === true;
     return await command.run({ ...io, positionals, flags, json, stopSignal });
   } catch (err) {
     if (isSvError(err)) {
       const exit = USER_ERRORS.has(err.code) ? 2 : 1;
-      if (argv.includes('--json'))
-        io.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
+      if (json) io.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
       else io.stderr.write(`sousvide ${path.join(' ')}: ${err.message}\n${reasons(err.message, err.details)}`);
       return exit;
     }

@@ -51,6 +51,11 @@ t.test('every bad option is listed at once, each with its flag and rule', async 
 t.test("the load-test plan's own environment names are read (not prefixed) and checked", async (t) => {
   const runId = await usage(['loadtest'], { RUN_ID: 'has space' });
   t.same(runId.error.details, ['--run-id: letters, digits, ".", "_", "-" (≤ 80)']);
+  for (const dots of ['.', '..']) {
+    const r = await usage(['loadtest', '--run-id', dots]);
+    t.same(r.error.details, ['--run-id: a plain name, not "." or ".." (it names the run\'s directory)'], `--run-id ${dots}`);
+    t.same((await usage(['loadtest'], { RUN_ID: dots })).error.details, r.error.details, `RUN_ID=${dots}`);
+  }
   const attempts = await usage(['loadtest'], { MAX_ATTEMPTS: '11' });
   t.same(attempts.error.details, ['--max-attempts: an integer from 1 to 10']);
   const timeout = await usage(['loadtest'], { PART_TIMEOUT_SECONDS: '5' });

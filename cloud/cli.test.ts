@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { sousvide, startMariaDb } from '../test/harness/index.js';
@@ -40,7 +40,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.equal(gw.id, 'kitchen-1');
   t.match(gw.token, /^svg_[A-Za-z0-9_-]{43}$/);
   const dup = cli(['cloud', 'gateway', 'add', 'kitchen-1', '--org', org.id, '--json', ...dir]);
-  t.equal(dup.status, 1);
+  t.equal(dup.status, 2, "a name taken is the user's to fix: exit 2");
   t.equal(errorCode(dup), 'SV_ERR_CONFLICT');
   t.equal(errorCode(cli(['cloud', 'gateway', 'add', 'Bad Name!', '--org', 'acme', '--json', ...dir])), 'SV_ERR_VALIDATION');
   const noOrg = cli(['cloud', 'gateway', 'add', 'kitchen-2', '--json', ...dir]);
@@ -111,11 +111,13 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
     'sousvide cloud user add: the password does not meet the policy\n  password: at least 12 characters\n',
     'the text error names the rule',
   );
+  const badName = cli(['cloud', 'org', 'add', 'Not An Org', ...dir]);
   t.equal(
-    cli(['cloud', 'org', 'add', 'Not An Org', ...dir]).stderr,
+    badName.stderr,
     'sousvide cloud org add: invalid org name "Not An Org"\n  name: lowercase letters, digits and "-", 2–63 characters\n',
     'and what a name may hold',
   );
+  t.equal(badName.status, 2, "an invalid name is the user's to fix: exit 2");
   t.equal(
     errorCode(cli(['cloud', 'user', 'add', 'not-an-email', '--org', 'acme', '--role', 'viewer', '--json', ...dir])),
     'SV_ERR_VALIDATION',
@@ -173,9 +175,9 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   await closeStores(rotatedStores);
 
   t.same(JSON.parse(cli(['cloud', 'key', 'revoke', key.id, '--json', ...dir]).stdout), { id: key.id, revoked: true });
-  t.equal(cli(['cloud', 'key', 'revoke', key.id, ...dir]).status, 1, 'already revoked');
+  t.equal(cli(['cloud', 'key', 'revoke', key.id, ...dir]).status, 2, 'already revoked');
   t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 0);
-  t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 1, 'already revoked');
+  t.equal(cli(['cloud', 'gateway', 'revoke', 'kitchen-1', ...dir]).status, 2, 'already revoked');
 
   t.match(JSON.parse(cli(['cloud', 'user', 'remove', 'Cook@acme.test', '--json', ...dir]).stdout), {
     id: user.id,
@@ -184,7 +186,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
     removed: true,
   });
   const again = cli(['cloud', 'user', 'remove', 'cook@acme.test', '--json', ...dir]);
-  t.equal(again.status, 1, 'removed once');
+  t.equal(again.status, 2, 'removed once');
   t.match(JSON.parse(again.stderr).error, { code: 'SV_ERR_NOT_FOUND', details: ['email: no such user'] });
   const after = createStores(config);
   await openStores(after);
@@ -197,7 +199,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   // user role: chef is acme's only admin until line is promoted.
   const line = JSON.parse(cli(['cloud', 'user', 'add', 'line@acme.test', '--org', 'acme', '--role', 'viewer', '--json', ...dir]).stdout);
   const lastAdmin = cli(['cloud', 'user', 'role', 'chef@acme.test', 'viewer', '--json', ...dir]);
-  t.equal(lastAdmin.status, 1, "the org's only admin is not demoted");
+  t.equal(lastAdmin.status, 2, "the org's only admin is not demoted");
   t.match(JSON.parse(lastAdmin.stderr).error, {
     code: 'SV_ERR_CONFLICT',
     message: /add or promote another admin first/,
@@ -220,7 +222,7 @@ t.test('embedded: migrate, org add, gateway add (token once, stored hashed), key
   t.equal(roleMissing.status, 2, 'a missing role is a usage error');
   t.match(JSON.parse(roleMissing.stderr).error, { code: 'SV_ERR_CLI_USAGE', details: ['role: required'] });
   const badRole = cli(['cloud', 'user', 'role', 'chef@acme.test', 'root', ...dir]);
-  t.equal(badRole.status, 1);
+  t.equal(badRole.status, 2);
   t.equal(
     badRole.stderr,
     'sousvide cloud user role: invalid role "root" (one of viewer, operator, admin)\n',
@@ -295,7 +297,7 @@ t.test('device move: device ids are per org; --org says which org when several h
     '--org by name',
   );
   const wrongOrg = cli(['cloud', 'device', 'move', 'kit-1', '--to', 'globex-2', '--org', acme, '--json', ...dir]);
-  t.equal(wrongOrg.status, 1);
+  t.equal(wrongOrg.status, 2);
   t.match(
     JSON.parse(wrongOrg.stderr).error,
     { code: 'SV_ERR_NOT_FOUND', details: ['--to: no such active gateway'] },
@@ -361,6 +363,17 @@ t.test('only the cloud (or cloud migrate) creates the embedded store: the admin 
   t.notOk(existsSync(typo), 'made nothing');
   const json = cli(['cloud', 'org', 'list', '--json', '--data-dir', typo]);
   t.match(JSON.parse(json.stderr).error, { code: 'SV_ERR_NO_STORE', details: [/^dataDir: no cloud store at /] });
+
+  const junk = `${config.dataDir}/junk`;
+  mkdirSync(junk, { recursive: true });
+  writeFileSync(join(junk, 'cloud.db'), Buffer.alloc(4096, 'junk'));
+  const damaged = cli(['cloud', 'org', 'list', '--data-dir', junk]);
+  t.equal(damaged.status, 2, 'a cloud.db that is not a database: exit 2');
+  t.equal(
+    damaged.stderr,
+    `sousvide cloud org list: store ${join(junk, 'cloud.db')} is not a SQLite database (SQLITE_NOTADB); restore it from a backup, or point the data dir elsewhere\n`,
+    'one line naming the file, no stack trace',
+  );
 
   const m = cli(['cloud', 'migrate', '--json', '--data-dir', typo]);
   t.equal(m.status, 0, `migrate creates it: ${m.stderr}`);

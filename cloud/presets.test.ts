@@ -116,3 +116,21 @@ t.test("another org's preset answers 404 and stays unchanged", async (t) => {
   const ours = await api(c.base, 'PUT', `/v1/devices/${kit}/cook/preset/steak`, other.operator);
   t.equal(ours.status, 404, 'and they cannot start a cook on our kit');
 });
+
+t.test('a DELETE that takes no body refuses one, naming each field, and removes nothing', async (t) => {
+  await api(c.base, 'PUT', '/v1/presets/kept', creds.operator, steak);
+  const del = await api(c.base, 'DELETE', '/v1/presets/kept', creds.operator, { x: 1 });
+  t.same(
+    [del.status, del.body.error.code, del.body.error.details],
+    [400, 'SV_ERR_VALIDATION', ['body.x: unknown field (this request takes no body)']],
+  );
+  t.ok(await meta.getPreset(scope, 'kept'), 'the preset is still there');
+  const key = await api(c.base, 'POST', '/v1/keys', creds.admin, { role: 'viewer', owner: 'temp' });
+  const revoke = await api(c.base, 'DELETE', `/v1/keys/${key.body.id}`, creds.admin, { reason: 'leaked' });
+  t.same([revoke.status, revoke.body.error.details], [400, ['body.reason: unknown field (this request takes no body)']]);
+  t.equal((await api(c.base, 'GET', '/v1/presets', key.body.key)).status, 200, 'the key still works');
+  const gw = await api(c.base, 'POST', '/v1/gateways', creds.admin, { name: uid('gw').toLowerCase() });
+  t.equal((await api(c.base, 'DELETE', `/v1/gateways/${gw.body.id}`, creds.admin, { graceS: 0 })).status, 400);
+  t.equal((await api(c.base, 'POST', '/v1/ingest', gw.body.token, batch([]))).status, 200, 'the gateway token still works');
+  t.equal((await api(c.base, 'DELETE', '/v1/presets/kept', creds.operator)).status, 204, 'without a body: deleted');
+});

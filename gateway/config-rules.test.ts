@@ -105,3 +105,35 @@ t.test('a webhook URL with user:password@ is refused, without echoing it; an ntf
   t.same(problems({ 'notify-webhook-url': 'https://hooks.example/hook?token=X', 'notify-webhook-secret': secret }), []);
   t.same(problems({ 'notify-ntfy-url': 'https://user:pass@ntfy.example/kitchen' }), [], 'documented: ntfy sends them as basic auth');
 });
+
+t.test('a floor above its cap is refused, naming both keys; equal is fine', async (t) => {
+  t.same(
+    problems({
+      'relay-batch-min-records': '100',
+      'relay-batch-max-records': '10',
+      'relay-backoff-base-ms': '100000',
+      'relay-backoff-max-ms': '10',
+      'auth-failure-delay-ms': '10000',
+      'auth-max-failure-delay-ms': '10',
+    }),
+    [
+      'relay.batchMinRecords: 100 is above relay.batchMaxRecords (10); the smallest batch cannot exceed its cap',
+      'relay.backoffBaseMs: 100000 is above relay.backoffMaxMs (10); the first retry delay cannot exceed its cap',
+      'auth.failureDelayMs: 10000 is above auth.maxFailureDelayMs (10); the first delay cannot exceed its cap',
+    ],
+  );
+  t.same(
+    problems({ 'relay-batch-max-records': '20' }),
+    ['relay.batchMinRecords: 50 is above relay.batchMaxRecords (20); the smallest batch cannot exceed its cap'],
+    'a cap below a default floor too',
+  );
+  t.same(
+    problems({
+      'relay-batch-min-records': '10',
+      'relay-batch-max-records': '10',
+      'relay-backoff-base-ms': '10',
+      'relay-backoff-max-ms': '10',
+    }),
+    [],
+  );
+});

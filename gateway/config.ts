@@ -142,7 +142,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       kind: 'int',
       unit: 'ms',
       default: 250,
-      help: 'Delay before answering a failed authentication; doubles per failure.',
+      help: 'Delay before answering a failed authentication; doubles per failure (at most auth.maxFailureDelayMs).',
     }),
     maxFailureDelayMs: opt(z.number().int().min(0), { kind: 'int', unit: 'ms', default: 5000, help: 'Cap of that delay.' }),
   },
@@ -234,7 +234,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
     batchMinRecords: opt(z.number().int().min(1).max(MAX_BATCH_RECORDS), {
       kind: 'int',
       default: 50,
-      help: 'Smallest batch the adaptive size shrinks to when the cloud is slow or failing.',
+      help: 'Smallest batch the adaptive size shrinks to when the cloud is slow or failing (at most relay.batchMaxRecords).',
     }),
     batchMaxBytes: opt(z.number().int().min(4096), {
       kind: 'int',
@@ -266,7 +266,12 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       default: 2,
       help: 'Batches on the wire at once while the link is up (1 while recovering from a failure); a failed batch is resent unchanged.',
     }),
-    backoffBaseMs: opt(z.number().int().min(1), { kind: 'int', unit: 'ms', default: 500, help: 'First retry delay after a failed batch.' }),
+    backoffBaseMs: opt(z.number().int().min(1), {
+      kind: 'int',
+      unit: 'ms',
+      default: 500,
+      help: 'First retry delay after a failed batch (at most relay.backoffMaxMs).',
+    }),
     backoffMaxMs: opt(z.number().int().min(1), {
       kind: 'int',
       unit: 'ms',
@@ -417,8 +422,16 @@ export function gatewayConfigProblems(config: GatewayConfig): string[] {
   if (config.notify.smtpUrl !== undefined && config.notify.emailTo === undefined) {
     problems.push('notify.emailTo: required when notify.smtpUrl is set');
   }
+  // A floor above its cap: the relay and the broker would run on a value nobody chose.
+  for (const [low, lowKey, high, highKey, what] of [
+    [config.relay.batchMinRecords, 'relay.batchMinRecords', config.relay.batchMaxRecords, 'relay.batchMaxRecords', 'the smallest batch'],
+    [config.relay.backoffBaseMs, 'relay.backoffBaseMs', config.relay.backoffMaxMs, 'relay.backoffMaxMs', 'the first retry delay'],
+    [config.auth.failureDelayMs, 'auth.failureDelayMs', config.auth.maxFailureDelayMs, 'auth.maxFailureDelayMs', 'the first delay'],
+  ] as const) {
+    if (low > high) problems.push(`${lowKey}: ${low} is above ${highKey} (${high}); ${what} cannot exceed its cap`);
+  }
   // The default token file is in the data dir, which is made at start; a configured one must be reachable now.
-  const tokenFile = config.http.tokenFile === undefined ? undefined : tokenFileProblem(config.http.tokenFile);
+  const tokenFile = config.http.tokenFile === undefined ? undefined : tokenFileProblem(config.http.tokenFile, config.dataDir);
   if (tokenFile !== undefined) problems.push(tokenFile);
   problems.push(...sharedPortProblems(config));
   problems.push(

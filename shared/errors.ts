@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   SV_ERR_STARTUP: { http: 500, text: 'the service could not start' },
   SV_ERR_DATA_DIR_IN_USE: { http: 409, text: 'the data dir is in use by another process' },
   SV_ERR_NO_STORE: { http: 404, text: 'no store in the data dir' },
+  SV_ERR_STORE_DAMAGED: { http: 500, text: 'a store file is not a SQLite database, or is damaged' },
   SV_ERR_PAYLOAD_TOO_LARGE: { http: 413, text: 'payload exceeds the size limit' },
   SV_ERR_PAYLOAD_NOT_UTF8: { http: 400, text: 'payload is not valid UTF-8' },
   SV_ERR_PAYLOAD_NOT_JSON: { http: 400, text: 'payload is not valid JSON' },

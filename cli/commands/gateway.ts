@@ -20,7 +20,7 @@ export const gatewayCommand: Command = {
         const { issueOperatorToken, tokenFilePath } = await import('../../gateway/http/operator-token.js');
         const { requireStore } = await import('../../gateway/store/open.js');
         requireStore(config.dataDir);
-        const token = issueOperatorToken(tokenFilePath(config.dataDir, config.http.tokenFile));
+        const token = issueOperatorToken(tokenFilePath(config.dataDir, config.http.tokenFile), config.dataDir);
         ctx.stdout.write(ctx.json ? `${JSON.stringify({ token })}\n` : `operator token (shown once): ${token}\n`);
         return 0;
       },

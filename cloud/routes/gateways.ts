@@ -4,7 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { createGateway, DEFAULT_TOKEN_GRACE_S, MAX_TOKEN_GRACE_S, rotateGatewayToken } from '../admin.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, noBody, parse } from '../http/validate.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { createWithinOrgLimit } from './org-limits.js';
 
@@ -85,6 +85,7 @@ export async function gatewayRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     { onRequest: auth.role('admin'), schema: { summary: 'Revoke a gateway token', tags, security: SECURITY, params: doc(IdParams) } },
     async (req, reply) => {
       const { id } = parse(IdParams, req.params, 'params');
+      noBody(req.body);
       if (!(await stores.meta.revokeGateway(scopeOf(req.principal), id, now())))
         throw new SvError('SV_ERR_NOT_FOUND', `gateway ${id} is unknown or already revoked`);
       auth.forget({ kind: 'gateway', id });

@@ -4,7 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { createApiKey } from '../admin.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, noBody, parse } from '../http/validate.js';
 import { ROLES } from '../stores/types.js';
 import { auditVia, type RouteDeps, SECURITY } from './deps.js';
 import { makerOf, stillEntitled } from './maker.js';
@@ -65,6 +65,7 @@ export async function keyRoutes(http: FastifyInstance, deps: RouteDeps): Promise
     { onRequest: auth.role('admin'), schema: { summary: 'Revoke an API key', tags, security: SECURITY, params: doc(IdParams) } },
     async (req, reply) => {
       const { id } = parse(IdParams, req.params, 'params');
+      noBody(req.body);
       if (!(await stores.meta.revokeApiKey(scopeOf(req.principal), id, now())))
         throw new SvError('SV_ERR_NOT_FOUND', `API key ${id} is unknown or already revoked`);
       auth.forget({ kind: 'key', id });

@@ -5,7 +5,7 @@ import { SvError } from '../../shared/errors.js';
 import { type Notification, notificationText } from '../../shared/notify/message.js';
 import { newId } from '../auth/tokens.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, noBody, parse } from '../http/validate.js';
 import { ChannelSpec, channelView } from '../notify/channel-spec.js';
 import { privateLiteral } from '../notify/target-guard.js';
 import type { Scope } from '../stores/types.js';
@@ -89,6 +89,7 @@ export async function notificationRoutes(http: FastifyInstance, deps: RouteDeps)
     },
     async (req, reply) => {
       const { id } = parse(IdParams, req.params, 'params');
+      noBody(req.body);
       const scope = orgScope(scopeOf(req.principal));
       if (!(await stores.meta.notify.deleteChannel(scope, id, now()))) throw new SvError('SV_ERR_NOT_FOUND', `channel ${id} is unknown`);
       await auditVia(deps, req.principal, 'notify.channel.remove', { channelId: id });

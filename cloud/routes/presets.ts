@@ -7,7 +7,7 @@ import { PresetName, PresetSpec } from '../../shared/presets.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { newId } from '../auth/tokens.js';
 import { scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, noBody, parse } from '../http/validate.js';
 import { auditOf, auditVia, type RouteDeps, SECURITY } from './deps.js';
 import { refuseAboveGatewayTarget } from './gateway-target.js';
 import { createWithinOrgLimit } from './org-limits.js';
@@ -75,6 +75,7 @@ export async function presetRoutes(http: FastifyInstance, deps: RouteDeps): Prom
     { onRequest: auth.role('operator'), schema: { summary: 'Delete a cook preset', tags, security: SECURITY, params: doc(NameParams) } },
     async (req, reply) => {
       const { name } = parse(NameParams, req.params, 'params');
+      noBody(req.body);
       if (!(await stores.meta.deletePreset(scopeOf(req.principal), name))) throw noPreset(name);
       await auditVia(deps, req.principal, 'preset.delete', { preset: name });
       return reply.code(204).send();

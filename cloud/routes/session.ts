@@ -6,7 +6,7 @@ import { hashPassword, PASSWORD_MAX, requirePolicy, verifyPassword } from '../au
 import { hashSecret } from '../auth/tokens.js';
 import { Email } from '../auth/users.js';
 import { secureCookies } from '../http/secure-cookies.js';
-import { doc, parse } from '../http/validate.js';
+import { doc, noBody, parse } from '../http/validate.js';
 import { auditOf, type RouteDeps } from './deps.js';
 
 const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(PASSWORD_MAX) });
@@ -86,6 +86,7 @@ export async function sessionRoutes(http: FastifyInstance, deps: RouteDeps): Pro
     '/v1/auth/logout',
     { onRequest: auth.role('viewer'), schema: { summary: 'End the session. Role: viewer (session, CSRF)', tags, security: SESSION } },
     async (req, replyObj) => {
+      noBody(req.body);
       // A key is not ended by a logout: a script that thinks it was would go on holding a live key.
       if (req.principal?.kind !== 'user')
         throw new SvError(

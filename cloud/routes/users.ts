@@ -4,7 +4,7 @@ import { SvError } from '../../shared/errors.js';
 import { createOrg } from '../admin.js';
 import { createUser, Email } from '../auth/users.js';
 import { type Principal, scopeOf } from '../http/auth.js';
-import { CURSOR, decodeCursor, doc, encodeCursor, Limit, parse } from '../http/validate.js';
+import { CURSOR, decodeCursor, doc, encodeCursor, Limit, noBody, parse } from '../http/validate.js';
 import { ROLES, type Role, type Scope } from '../stores/types.js';
 import { auditVia, orgWide, type RouteDeps, SECURITY } from './deps.js';
 import { makerOf, stillEntitled } from './maker.js';
@@ -108,6 +108,7 @@ export async function userRoutes(http: FastifyInstance, deps: RouteDeps): Promis
     },
     async (req, reply) => {
       const { id } = parse(IdParams, req.params, 'params');
+      noBody(req.body);
       const p = req.principal;
       const scope = await anotherUserOfOrg(deps, p, id, { self: 'remove yourself', serviceAdmin: 'remove a service admin' });
       const removed = await stores.meta.users.removeUser(scope, id, now());

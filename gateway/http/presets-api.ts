@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
-import { parse } from '../../shared/api/parse.js';
+import { noBody, parse } from '../../shared/api/parse.js';
 import { unknownDevice } from '../../shared/api/resources.js';
 import { SvError } from '../../shared/errors.js';
 import { PresetName, PresetSpec } from '../../shared/presets.js';
@@ -58,6 +58,7 @@ export function presetsApi(http: FastifyInstance, d: PresetsApiDeps): void {
 
   http.delete('/v1/presets/:name', { onRequest: auth }, async (req, reply) => {
     const { name } = parse(NameParams, req.params, 'params');
+    noBody(req.body);
     if (!d.presets.delete(name)) throw new SvError('SV_ERR_NOT_FOUND', `preset ${name} is unknown`, ['params.name: no such preset']);
     return reply.code(204).send();
   });

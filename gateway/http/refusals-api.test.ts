@@ -126,3 +126,48 @@ t.test('the local API limits failed authentications per address: 429 with Retry-
   t.equal((await get(token)).status, 200, 'the correct token from the same address still works');
   t.equal((await fetch(`http://127.0.0.1:${gw.httpPort}/v1/dead-letters`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
 });
+
+t.test('a route that takes no body refuses one, naming each field, and deletes nothing', async (t) => {
+  const gw = await startGateway(t);
+  const token = issueOperatorToken(tokenFilePath(gw.dataDir));
+  const api = async (method: string, path: string, body?: string) => {
+    const r = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await r.text();
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the JSON it asserts on
+    return { status: r.status, body: (text === '' ? undefined : JSON.parse(text)) as Record<string, any> };
+  };
+  await gw.addKit('kit-3');
+  const w = new Sqlite(`${gw.dataDir}/${STORE_FILE}`);
+  w.pragma('busy_timeout = 5000');
+  const insert = w.prepare('INSERT INTO dead_letters (rx_ts, device_id, topic, code, reason, payload) VALUES (?, ?, ?, ?, ?, ?)');
+  for (let i = 0; i < 3; i++) insert.run(Date.now(), 'kit-3', 'sv/kit-3/telemetry', 'SV_ERR_PAYLOAD_INVALID', 'bad', Buffer.from('{}'));
+  w.close();
+  const ids = async () => (await api('GET', '/v1/dead-letters')).body.items.map((i: { id: number }) => i.id) as number[];
+  const three = await ids();
+  t.equal(three.length, 3);
+
+  const purge = await api('DELETE', '/v1/dead-letters', '{"device":"kit-9"}');
+  t.same(
+    [purge.status, purge.body.error.code, purge.body.error.details],
+    [400, 'SV_ERR_VALIDATION', ['body.device: unknown field (filters go in the query)']],
+  );
+  t.same(await ids(), three, 'all three dead letters are still there');
+  const one = await api('DELETE', `/v1/dead-letters/${three[0]}`, '{"force":true}');
+  t.same([one.status, one.body.error.details], [400, ['body.force: unknown field (this request takes no body)']]);
+  const replay = await api('POST', `/v1/dead-letters/${three[0]}/replay`, '[1]');
+  t.same([replay.status, replay.body.error.details], [400, ['body: must be empty (this request takes no body)']]);
+  t.same(await ids(), three, 'still all three');
+
+  const preset = { targetC: 63, durationMin: 75, food: 'chicken thighs', foodKind: 'poultry', foodShape: 'cylinder', thicknessMm: 35 };
+  t.equal((await api('PUT', '/v1/presets/chicken', JSON.stringify(preset))).status, 200);
+  const del = await api('DELETE', '/v1/presets/chicken', '{"x":1}');
+  t.same([del.status, del.body.error.details], [400, ['body.x: unknown field (this request takes no body)']]);
+  t.match((await api('GET', '/v1/presets')).body.items, [{ name: 'chicken' }], 'the preset is still there');
+
+  t.equal((await api('DELETE', '/v1/presets/chicken', '{}')).status, 204, 'an empty object is no body');
+  t.same((await api('DELETE', '/v1/dead-letters?device=kit-3')).body, { purged: 3 }, 'no body: the query filters');
+});

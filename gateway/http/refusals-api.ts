@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/cursor.js';
-import { parse, QueryMs } from '../../shared/api/parse.js';
+import { noBody, parse, QueryMs } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { parseTopic } from '../../shared/topics.js';
@@ -78,6 +78,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
   });
   http.post('/v1/dead-letters/:id/replay', { onRequest }, async (req) => {
     const id = idParam(req);
+    noBody(req.body);
     const row = deadLetter(d.reader(), id);
     if (!row) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`, ['params.id: no such dead letter']);
     const topic = parseTopic(row.topic);
@@ -98,12 +99,14 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
   });
   http.delete('/v1/dead-letters/:id', { onRequest }, async (req) => {
     const id = idParam(req);
+    noBody(req.body);
     const purged = await d.store.deadLettersDelete({ ids: [id] });
     if (purged === 0) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`, ['params.id: no such dead letter']);
     return { purged };
   });
   http.delete('/v1/dead-letters', { onRequest }, async (req) => {
     const q = parse(Purge, req.query, 'query');
+    noBody(req.body, 'filters go in the query');
     return { purged: await d.store.deadLettersDelete({ deviceId: q.device, beforeTs: q.before }) };
   });
 }

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import t from 'tap';
 import { isSvError } from '../../shared/errors.js';
 import { startGateway, telemetry } from '../testing/fixture.js';
 import { backupStore } from './backup.js';
+import { lockDataDir } from './lock.js';
 import { STORE_FILE } from './open.js';
 
 /**
@@ -89,4 +90,27 @@ t.test('targets that would lose or leak data are refused, and nothing is written
     `file ${join(out, 'nope', 'gw.db')}: its directory ${join(out, 'nope')} does not exist`,
   );
   t.equal(await refused(gw.dataDir, ''), 'file: missing (where to write the backup)');
+});
+
+t.test('no target inside the data dir: the lock (a SQLite file too) stays, and a second gateway is still refused', async (t) => {
+  const gw = await startGateway(t);
+  const lock = join(gw.dataDir, 'gateway.lock');
+  const before = readFileSync(lock);
+  t.equal(
+    await refused(gw.dataDir, lock),
+    `file ${lock}: is inside the gateway's data dir ${realpathSync(gw.dataDir)} (the gateway's lock file); write the backup somewhere else`,
+  );
+  // The same file by a relative path and through a symlink.
+  const rel = relative(process.cwd(), lock);
+  t.match(await refused(gw.dataDir, rel), /is inside the gateway's data dir .* \(the gateway's lock file\)/);
+  const link = join(out, 'lock-link');
+  symlinkSync(lock, link);
+  t.match(await refused(gw.dataDir, link), /is inside the gateway's data dir .* \(the gateway's lock file\)/);
+  const key = join(gw.dataDir, 'tls', 'server.key');
+  t.match(await refused(gw.dataDir, key), /\(the gateway's TLS keys and certificates\); write the backup somewhere else$/);
+  const beside = join(gw.dataDir, 'backup.sqlite');
+  t.match(await refused(gw.dataDir, beside), /is inside the gateway's data dir /);
+  t.notOk(existsSync(beside), 'nothing written beside the store');
+  t.same(readFileSync(lock), before, 'the lock file is untouched');
+  t.throws(() => lockDataDir(gw.dataDir), { code: 'SV_ERR_DATA_DIR_IN_USE' }, 'and still keeps a second gateway out');
 });

@@ -1,16 +1,18 @@
-import { closeSync, existsSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SvError } from '../../shared/errors.js';
-import { sqliteFiles } from '../../shared/fs/private.js';
-import { openStore, requireStore, STORE_FILE } from './open.js';
+import { overwriteProblem } from '../../shared/fs/paths.js';
+import { gatewayFileAt, isInsideDataDir, realPath } from './data-dir.js';
+import { openStore, requireStore } from './open.js';
 
 /**
  * An online backup of the store while the gateway runs: SQLite's backup API copies a consistent
  * snapshot page by page without stopping the writer (WAL readers do not block it). The copy holds
  * what the store holds (device secrets' hashes, cook records), so it is written private (0600),
  * beside the target under a temporary name and then renamed over it: a backup that fails half-way
- * leaves the previous one as it was. A target that is the live store, a directory, or a file that
- * is not a SQLite database is refused before anything is written.
+ * leaves the previous one as it was. A target inside the gateway's data dir (the live store, its
+ * lock, which is a SQLite file too, …), a directory, or a file that is not a SQLite database is
+ * refused before anything is written.
  */
 export async function backupStore(dataDir: string, target: string): Promise<{ pages: number; file: string }> {
   requireStore(dataDir);
@@ -40,13 +42,15 @@ function checkTarget(dataDir: string, target: string): string {
   const dir = dirname(file);
   if (!existsSync(dir)) throw usage(target, `its directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw usage(target, `${dir} is not a directory`);
-  const live = sqliteFiles(realpathSync(join(dataDir, STORE_FILE)));
-  const real = join(realpathSync(dir), basename(file));
-  if (live.includes(real)) throw usage(target, "is the gateway's live store; write the backup somewhere else");
-  if (!existsSync(file)) return file;
-  if (statSync(file).isDirectory()) throw usage(target, 'is a directory; give a file name');
-  if (!isSqliteFile(file)) throw usage(target, 'exists and is not a SQLite database; refusing to overwrite it');
-  return file; // an earlier backup: replaced
+  // Nothing inside the data dir: its files are the gateway's (the lock is a SQLite file too), and a
+  // backup beside the store is lost with the disk it is meant to outlive.
+  const own = gatewayFileAt(dataDir, file);
+  if (own === "the gateway's live store") throw usage(target, "is the gateway's live store; write the backup somewhere else");
+  if (isInsideDataDir(dataDir, file))
+    throw usage(target, `is inside the gateway's data dir ${realPath(dataDir)}${own ? ` (${own})` : ''}; write the backup somewhere else`);
+  const problem = overwriteProblem(file, { kind: 'a SQLite database', is: isSqliteFile });
+  if (problem !== undefined) throw usage(target, problem);
+  return file; // nothing yet, or an earlier backup: replaced
 }
 
 /** SQLite's file header (an empty file counts: SQLite would make it a database). */

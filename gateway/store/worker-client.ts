@@ -30,7 +30,11 @@ export class WorkerClient<Req extends { id: number }, Reply extends { id: number
       this.pending.delete(m.id);
       p?.resolve(m);
     });
-    worker.on('error', (err) => this.fail(new Error(`${this.name} thread failed: ${err.message}`)));
+    // An error of a class the thread alone knows (better-sqlite3's SqliteError) arrives as a plain
+    // object without its message: its code is then the best there is.
+    worker.on('error', (err: Partial<NodeJS.ErrnoException>) =>
+      this.fail(new Error(`${this.name} thread failed: ${err.message ?? err.code ?? String(err)}`)),
+    );
     worker.on('exit', (code) => this.fail(new Error(`${this.name} thread exited (code ${code})`)));
   }
 

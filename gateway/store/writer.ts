@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pacer } from '../../shared/time/pacer.js';
 import type { ItemOutcome, StoreItem } from './items.js';
+import { openStore, STORE_FILE } from './open.js';
 import { packBatch } from './packed-batch.js';
 import { type DistributiveOmit, WorkerClient, workerEntry } from './worker-client.js';
 import type { NotifyResult, WorkerReply, WorkerRequest } from './writer-worker.js';
@@ -45,6 +48,8 @@ export class StoreWriter {
 
   /** Starts the writer thread; resolves once it has opened and migrated the store. */
   async open(): Promise<void> {
+    // A store file that is not a database is one line here, not a thread that dies without a message.
+    if (existsSync(join(this.dataDir, STORE_FILE))) openStore(this.dataDir, { readonly: true }).close();
     this.thread.open();
     await this.maintenance({ op: 'retention', olderThanTs: 0, maxRows: Number.MAX_SAFE_INTEGER });
   }

@@ -39,6 +39,8 @@ export const loadtestConfig = defineConfig(
       z
         .string()
         .regex(/^[A-Za-z0-9._-]{1,80}$/, { error: 'letters, digits, ".", "_", "-" (≤ 80)' })
+        // It names a directory under the output dir: "." or ".." would be that dir or its parent.
+        .refine((s) => s !== '.' && s !== '..', { error: 'a plain name, not "." or ".." (it names the run\'s directory)' })
         .optional(),
       { kind: 'string', env: 'RUN_ID', defaultHelp: 'timestamp YYYYMMDD-HHMMSS', help: 'Run id (names the artifacts directory).' },
     ),

@@ -58,3 +58,17 @@ export function responses(ok: z.ZodType, status = 200): Record<string, Record<st
 const ErrorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.array(z.string()) }),
 });
+
+/**
+ * For a route that takes no body (a DELETE, or a POST that acts on its path alone): no body, or
+ * `{}`, passes; anything else is the usual 400 naming each field, and the route does nothing. A
+ * filter or an option put in the body would otherwise be ignored while the route acts on
+ * everything (`{"device":"kit-9"}` purging every dead letter). `hint` says where such a field goes.
+ */
+export function noBody(body: unknown, hint = 'this request takes no body'): void {
+  if (body === undefined) return;
+  const object = typeof body === 'object' && body !== null && !Array.isArray(body);
+  if (object && Object.keys(body).length === 0) return;
+  const details = object ? Object.keys(body).map((k) => `body.${k}: unknown field (${hint})`) : [`body: must be empty (${hint})`];
+  throw new SvError('SV_ERR_VALIDATION', 'invalid body', details);
+}

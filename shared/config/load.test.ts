@@ -54,6 +54,21 @@ t.test('a bad config lists every bad key as path: message', async (t) => {
   }
 });
 
+t.test('a key repeated in a config file is refused, naming the key path and the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));
+  const file = join(dir, 'twice.json');
+  writeFileSync(file, '{"http":{"port":41002},"http":{"host":"127.0.0.1"}}');
+  const err = t.throws(() => loadConfig(gatewayConfig, { file }, gatewayConfigProblems)) as Error;
+  t.ok(isSvError(err, 'SV_ERR_CONFIG_INVALID'));
+  t.equal(err.message, `config file ${file}: http: appears more than once in one object (only one value can count)`);
+  writeFileSync(file, '\uFEFF{"mqtt":{"port":9001,"host":"10.0.0.2","port":9002}}');
+  t.throws(() => loadConfig(gatewayConfig, { file }), {
+    message: `config file ${file}: mqtt.port: appears more than once in one object (only one value can count)`,
+  });
+  writeFileSync(file, '{"mqtt":{"port":9001},"http":{"port":9001}}');
+  t.equal(loadConfig(gatewayConfig, { file }).http.port, 9001, 'the same key in two objects is fine');
+});
+
 t.test('unreadable and malformed config files are named', async (t) => {
   t.throws(() => loadConfig(cloudConfig, { file: '/nonexistent/sv.json' }), /config file \/nonexistent\/sv\.json: cannot read/);
   const dir = mkdtempSync(join(tmpdir(), 'sv-config-'));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SvError } from '../errors.js';
+import { findDuplicateKey } from '../protocol/duplicate-keys.js';
 import { formatIssues } from '../zod-issues.js';
 import { type ConfigOf, type FlatOption, flatten, isOption, type Option, type SpecTree } from './spec.js';
 
@@ -234,11 +235,19 @@ function readJsonFile(path: string, problems: string[]): Record<string, unknown>
     problems.push(`config file ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     return undefined;
   }
+  // A byte-order mark, as some editors on Windows save UTF-8, is not part of the JSON.
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    // A byte-order mark, as some editors on Windows save UTF-8, is not part of the JSON.
-    const parsed: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+    const parsed: unknown = JSON.parse(json);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       problems.push(`config file ${path}: must hold a JSON object`);
+      return undefined;
+    }
+    // JSON.parse keeps a repeated key's last value and drops the earlier one without a word
+    // (`"http"` twice: the first one's port is gone); the file is refused instead, as a body is.
+    const repeated = findDuplicateKey(json);
+    if (repeated !== null) {
+      problems.push(`config file ${path}: ${repeated}: appears more than once in one object (only one value can count)`);
       return undefined;
     }
     return parsed as Record<string, unknown>;

@@ -83,3 +83,15 @@ export function checkWritableFile(file: string, label: string, code: ErrorCode =
   const reason = writableFileProblem(file);
   if (reason !== undefined) throw new SvError(code, `${label} ${file}: ${reason}`, [`${label}: ${reason}`]);
 }
+
+/**
+ * Why a command must not write its file over `file`, or undefined: it is a directory, or it exists
+ * and is not a file of the command's own kind (an earlier backup, an earlier token digest), which
+ * it may replace. Anything else (a database, a key, someone's notes) is left as it is.
+ */
+export function overwriteProblem(file: string, own: { kind: string; is(file: string): boolean }): string | undefined {
+  if (!existsSync(file)) return undefined;
+  if (statSync(file).isDirectory()) return 'is a directory; give a file name';
+  if (!own.is(file)) return `exists and is not ${own.kind}; refusing to overwrite it`;
+  return undefined;
+}

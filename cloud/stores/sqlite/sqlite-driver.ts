@@ -1,6 +1,7 @@
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { privateDir, privateFiles, sqliteFiles } from '../../../shared/fs/private.js';
+import { damagedStoreError } from '../../../shared/fs/sqlite-file.js';
 import type { SqlDriver, SqlValue } from '../sql/driver.js';
 
 /**
@@ -16,12 +17,17 @@ export class SqliteDriver implements SqlDriver {
   constructor(file: string) {
     if (file !== ':memory:') privateDir(dirname(file));
     this.db = new Database(file);
-    // Before WAL: SQLite gives the -wal and -shm files the database file's mode.
-    if (file !== ':memory:') privateFiles(file);
-    this.db.pragma('journal_mode = WAL');
-    if (file !== ':memory:') privateFiles(...sqliteFiles(file));
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    try {
+      // Before WAL: SQLite gives the -wal and -shm files the database file's mode.
+      if (file !== ':memory:') privateFiles(file);
+      this.db.pragma('journal_mode = WAL');
+      if (file !== ':memory:') privateFiles(...sqliteFiles(file));
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      this.db.close();
+      throw damagedStoreError(resolve(file), err) ?? err;
+    }
   }
 
   /** Runs statements directly: only inside an exclusive section (a transaction body). */
