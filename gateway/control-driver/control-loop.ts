@@ -120,7 +120,10 @@ export class ControlLoop {
     const now = this.clock.now();
     let resumed = 0;
     for (const c of cooks) {
-      if (c.state === 'done' && !this.cfg.engine.holdAfterDone) continue;
+      // A done cook is held again only when the engine holds after done, and only when its done time
+      // was kept: a done row from before the times were stored was never held across a restart, and
+      // may be weeks old.
+      if (c.state === 'done' && (!this.cfg.engine.holdAfterDone || c.doneTs === null)) continue;
       resumed++;
       const e = this.entry(c.deviceId);
       e.cook = {
@@ -228,9 +231,17 @@ export class ControlLoop {
    * counter, a corrupt seq) would otherwise be dropped for the rest of that boot, and control
    * would go blind on a bath that may be heating. So a run of SEQ_RESTART_RUN readings below the
    * last seq, each above the one before and spread over SEQ_RESTART_SPAN_MS (a kit reporting live,
-   * not a burst of resends), is followed as the kit's count now, like a boot that went back.
+   * not a burst of resends), is followed as the kit's count now, like a boot that went back. A kit
+   * with a clock must also stamp them later than the last reading: resends keep their old time,
+   * however slowly they come.
    */
   private restartedSeq(deviceId: string, e: Entry, m: Telemetry, now: number): boolean {
+    // A kit with a clock stamps its readings: a resend carries its old time, a kit counting again a new one.
+    const lastTs = e.last?.ts ?? null;
+    if (m.ts !== null && lastTs !== null && m.ts <= lastTs) {
+      e.regress = null;
+      return false;
+    }
     const r = e.regress;
     e.regress =
       r !== null && m.seq > r.seq ? { seq: m.seq, count: r.count + 1, firstMs: r.firstMs } : { seq: m.seq, count: 1, firstMs: now };
@@ -314,6 +325,8 @@ export class ControlLoop {
     const now = this.clock.now();
     const wall = this.clock.toWall(now);
     this.sink.audit(deviceId, actor, 'cook_stop', reason, { cookId: e.cook.id }, wall);
+    // A cook loaded after a restart and stopped before its kit reported again is not taken up by that report.
+    e.resume = null;
     this.apply(deviceId, e, controlStep(e.state, { kind: 'cook_stop' }, now, this.cfg), now, actor);
     e.cook = {
       ...e.cook,

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import pino from 'pino';
 import t, { type Test } from 'tap';
 import type { CookSpec } from '../../shared/cook.js';
@@ -125,6 +126,7 @@ async function setup(t: Test, holdAfterDone = true) {
   t.teardown(() => current.stop());
   return {
     clock,
+    dir,
     first,
     /** The gateway restarts `downMs` later and loads the running cooks. */
     async restart(downMs: number) {
@@ -266,3 +268,40 @@ t.test(
     t.equal(g.loop.view(KIT)?.safety?.pasteurized, true, 'the model still has the core pasteurized');
   },
 );
+
+t.test('a cook stopped after a restart, before its kit reports again, is not taken up by that report', async (t) => {
+  const s = await setup(t);
+  start(s.first, { targetC: 60, durationMin: 120 });
+  for (let i = 0; i < 120; i++) s.first.reading(around(60, i));
+  const g = await s.restart(MIN);
+  t.equal(g.resumed, 1, 'the holding cook is loaded');
+  const stop = g.loop.stopCook(KIT, { type: 'user' });
+  t.ok(stop.ok, 'and stopped before any reading');
+  for (let i = 0; i < 120; i++) g.reading(58 - i * 0.01);
+  t.same(
+    g.sent.filter((d) => d.kind === 'press' && d.expect === 'on'),
+    [],
+    'the next readings press nothing on',
+  );
+  t.equal(g.loop.view(KIT)?.cook?.state, 'stopped', 'the cook stays stopped');
+});
+
+t.test('a done row without its done time (stored before the times were kept) is not held again', async (t) => {
+  const s = await setup(t);
+  start(s.first, { targetC: 60, durationMin: 10 });
+  for (let i = 0; i < 11 * 60 && s.first.of('done').length === 0; i++) s.first.reading(around(60, i));
+  await s.first.stop();
+  // What an older gateway left: the row done, no reached or done time; the kit idle in cold water since.
+  const db = new Sqlite(join(s.dir, 'gateway.sqlite'));
+  db.prepare('UPDATE cooks SET reached_ts = NULL, done_ts = NULL').run();
+  db.close();
+  const g = await s.restart(21 * 24 * 60 * MIN);
+  t.match(g.stored, [{ state: 'done', doneTs: null }], 'the row is read');
+  t.equal(g.resumed, 0, 'and not resumed');
+  for (let i = 0; i < 120; i++) g.reading(21);
+  t.same(
+    g.sent.filter((d) => d.kind === 'press'),
+    [],
+    'no press on a kit idle in cold water',
+  );
+});

@@ -17,8 +17,11 @@ t.test('a seq that starts again within a boot: resends dropped, a kit counting a
   let bathC = 50;
   kit.on('message', (_topic, payload) => received.push({ tempC: bathC, cmd: Command.parse(JSON.parse(payload.toString())) }));
   await kit.subscribeAsync('sv/kit-recount/cmd', { qos: 1 });
-  const send = (seq: number, tempC: number) =>
-    kit.publishAsync('sv/kit-recount/telemetry', telemetry({ boot: 7, seq, ts: clock, tempC, heater: true }), { qos: 1 });
+  const stamped = new Map<number, number>();
+  const send = (seq: number, tempC: number, ts = clock) => {
+    stamped.set(seq, ts);
+    return kit.publishAsync('sv/kit-recount/telemetry', telemetry({ boot: 7, seq, ts, tempC, heater: true }), { qos: 1 });
+  };
 
   for (let seq = 100; seq < 110; seq++) {
     clock += 1000;
@@ -27,6 +30,13 @@ t.test('a seq that starts again within a boot: resends dropped, a kit counting a
   // Resends of earlier readings, all at once: duplicates, as before.
   for (const seq of [105, 106, 107]) await send(seq, 50);
   t.equal(counter(await gw.metrics(), 'seq_regression_total'), 0, 'a burst of resends is not a new count');
+  t.match(gw.gateway.control.view('kit-recount')?.last, { boot: 7, seq: 109 }, 'control still at the last seq');
+  // Resends that come slowly (a weak link, a busy gateway) keep their own times: still duplicates.
+  for (const seq of [105, 106, 107, 108]) {
+    clock += 1000;
+    await send(seq, 50, stamped.get(seq));
+  }
+  t.equal(counter(await gw.metrics(), 'seq_regression_total'), 0, 'slow resends with their old times are not a new count');
   t.match(gw.gateway.control.view('kit-recount')?.last, { boot: 7, seq: 109 }, 'control still at the last seq');
 
   // The kit restarted without a new boot: seq 0, 1, 2, … at its pace, the heater on, the bath climbing.

@@ -1,4 +1,4 @@
-import type { DeviceControlState } from './device-control.js';
+import { type DeviceControlState, RULE_HOLD } from './device-control.js';
 
 /**
  * The alarms in force on one kit, read from its control state (the latches the watchdog and the
@@ -12,6 +12,6 @@ export function activeAlarms(s: DeviceControlState): string[] {
   if (w.stuckAlarmed) out.push('heater_stuck');
   if (w.dangerAlarmed) out.push('food_safety_alarm');
   if (s.engine.flags.missAlarmed) out.push('actuator_fault');
-  if (s.resumeHold !== null) out.push('resume_unsafe');
+  if (s.resumeHold !== null) out.push(s.resumeHold.startsWith(RULE_HOLD) ? 'resume_refused' : 'resume_unsafe');
   return out;
 }

@@ -17,7 +17,7 @@ import {
   step,
   stopCook,
 } from './engine/index.js';
-import { type FailSafeLatch, latchAcked, latchBlind, latchReading, openLatch } from './failsafe-latch.js';
+import { type FailSafeLatch, latchAnswered, latchBlind, latchReading, openLatch } from './failsafe-latch.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from './types.js';
 import {
   type CookField,
@@ -120,9 +120,10 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       const r = changeCook(state.engine, input.spec, nowMs);
       // A changed cook is the operator's word that a held-off heater may be tried again.
       const g = letGo(state.watchdog, retryOnCookChange(state.watchdog, nowMs, cfg.watchdog), r.state);
-      // A resumed cook held for breaking the gateway's rules is let go by a change the rules accept.
+      // A resumed cook held for breaking the gateway's rules is let go by a change the rules accept
+      // (a hold for a bath that fell below 54.4 °C waits for a person's confirmation, as before).
       const old = state.engine.cook;
-      const resumeHold = state.resumeHold !== null && old !== null && brokenRule(old.spec, cfg) !== null ? null : state.resumeHold;
+      const resumeHold = old !== null && state.resumeHold === brokenRule(old.spec, cfg) ? null : state.resumeHold;
       const next = { ...state, engine: g.engine, watchdog: g.watchdog, resumeHold };
       return {
         state: withInhibit(next),
@@ -152,7 +153,8 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
         ...state,
         engine: started,
         watchdog: wd,
-        resumeHold: refused ?? (v.resume ? null : 'resume held: bath fell below 54.4 °C'),
+        // Both may hold: the fall's hold comes first, as it needs a person's word on the food.
+        resumeHold: v.resume ? refused : 'resume held: bath fell below 54.4 °C',
       };
       next = withInhibit(next);
       let decision = v.decision;
@@ -168,7 +170,8 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
       return finish(next, decision, events, audit);
     }
     case 'resume_confirm': {
-      // A cook this gateway's rules refuse stays held: only a changed cook lets it go.
+      // A person vouched for the food; a cook this gateway's rules refuse stays held all the same:
+      // only a changed cook lets it go.
       const cook = state.engine.cook;
       const refused = cook === null ? null : brokenRule(cook.spec, cfg);
       return { state: withInhibit({ ...state, resumeHold: refused }), decision: NO_DECISION, events: [], audit: [] };
@@ -191,7 +194,7 @@ function onAck(state: DeviceControlState, a: Extract<ControlInput, { kind: 'ack'
   if (!a.ok) return { state, decision: NO_DECISION, events: [], audit: [] };
   let next: DeviceControlState = { ...state, engine: { ...state.engine, lastBelief: a.heater } };
   const contradicts = a.op === 'press' ? a.heater !== (a.expect === 'on') : a.heater;
-  if (a.op === 'safe' && !a.heater && next.latch !== null) next = { ...next, latch: latchAcked(next.latch, nowMs) };
+  if (a.op === 'safe' && next.latch !== null) next = { ...next, latch: latchAnswered(next.latch, nowMs, a.heater) };
   if (!contradicts) return { state: next, decision: NO_DECISION, events: [], audit: [] };
   const safetyPath = next.latch !== null || a.op === 'safe' || a.expect === 'off' || next.engine.inhibit !== null;
   const data = { op: a.op, expect: a.expect ?? 'off', heater: a.heater ? 'on' : 'off' };
@@ -309,10 +312,13 @@ function letGo(
   };
 }
 
+/** How a hold for a stored cook that breaks the gateway's rules begins (the alarm it shows: `resume_refused`). */
+export const RULE_HOLD = "resume held: the cook breaks this gateway's rules";
+
 /** Why a stored cook may not run on this gateway as it is configured now, or null. */
 function brokenRule(spec: CookSpec, cfg: ControlConfig): string | null {
   const check = checkCookSpec(spec, cfg.watchdog);
-  return check.ok ? null : `resume held: the cook breaks this gateway's rules (${check.field}: ${check.reason})`;
+  return check.ok ? null : `${RULE_HOLD} (${check.field}: ${check.reason})`;
 }
 
 /** A reading whose temperature the watchdog does not trust: the kit's belief and boot, no value. */

@@ -28,6 +28,8 @@ export interface FailSafeLatch {
   safes: number;
   /** The first `safe` the kit acknowledged with heater off. */
   ackedMs: number | null;
+  /** The kit answered the last `safe` sent (with heater off or on): it reached the kit and was acted on. */
+  answered: boolean;
   disobeyAlarmed: boolean;
   /** The steepest rise seen while latched: a heater that went off shows as a fading rise. */
   peakSlope: number;
@@ -60,6 +62,7 @@ export function openLatch(prev: FailSafeLatch | null, reason: string, nowMs: num
     backoffMs: FIRST_REPEAT_MS,
     safes: (prev?.safes ?? 0) + 1,
     ackedMs: prev?.ackedMs ?? null,
+    answered: false,
     disobeyAlarmed: prev?.disobeyAlarmed ?? false,
     peakSlope: prev?.peakSlope ?? 0,
     correctedMs: prev?.correctedMs ?? null,
@@ -68,9 +71,10 @@ export function openLatch(prev: FailSafeLatch | null, reason: string, nowMs: num
   };
 }
 
-/** The kit acknowledged a `safe` with heater off. */
-export function latchAcked(latch: FailSafeLatch, nowMs: number): FailSafeLatch {
-  return latch.ackedMs === null ? { ...latch, ackedMs: nowMs } : latch;
+/** The kit acknowledged a `safe`: `heaterOn`, what it believes now. */
+export function latchAnswered(latch: FailSafeLatch, nowMs: number, heaterOn: boolean): FailSafeLatch {
+  if (heaterOn) return latch.answered ? latch : { ...latch, answered: true };
+  return latch.ackedMs === null || !latch.answered ? { ...latch, ackedMs: latch.ackedMs ?? nowMs, answered: true } : latch;
 }
 
 /**
@@ -166,6 +170,7 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
     next = {
       ...next,
       lastSafeMs: nowMs,
+      answered: false,
       safes: latch.safes + 1,
       backoffMs: Math.min(latch.backoffMs * 2, MAX_BACKOFF_MS),
     };
@@ -176,16 +181,23 @@ export function latchReading(latch: FailSafeLatch, eng: EngineState, nowMs: numb
 
 /**
  * While the bath cannot answer (the watchdog holds a sensor fault, so no reading is trusted), the
- * latch cannot see a rise and `latchReading` never repeats. It then repeats `safe` on the kit's
- * word instead: while the kit believes its heater on, at the same growing interval. That covers a
- * `safe` that never reached the kit (the command path gave up), one the kit refused, and one it
- * answered with the heater still on. A `safe` presses only while the kit believes on, so a repeat
- * presses nothing on a kit that already switched off, and none is sent to it.
+ * latch cannot see a rise and `latchReading` never repeats. It then repeats a `safe` the kit never
+ * answered (the command path gave up, or the kit refused it) while the kit believes its heater on,
+ * at the same growing interval. One the kit answered is not repeated, even "still on": the kit
+ * pressed or decided not to, and with a toggle a second press on a belief that may be wrong can
+ * switch a heater that went off back on (ADR 056); `ack_contradicts` asks a person instead.
  */
 export function latchBlind(latch: FailSafeLatch, kitBelievesOn: boolean, nowMs: number): LatchStep {
-  if (!kitBelievesOn || nowMs - latch.lastSafeMs < latch.backoffMs) return { latch, decision: NO_DECISION, events: [], audit: [] };
-  const reason = `${latch.reason}; the bath cannot be read and the kit still believes its heater on (safe #${latch.safes + 1})`;
-  const next = { ...latch, lastSafeMs: nowMs, safes: latch.safes + 1, backoffMs: Math.min(latch.backoffMs * 2, MAX_BACKOFF_MS) };
+  if (!kitBelievesOn || latch.answered || nowMs - latch.lastSafeMs < latch.backoffMs)
+    return { latch, decision: NO_DECISION, events: [], audit: [] };
+  const reason = `${latch.reason}; the bath cannot be read and the kit did not answer its safe (safe #${latch.safes + 1})`;
+  const next = {
+    ...latch,
+    lastSafeMs: nowMs,
+    answered: false,
+    safes: latch.safes + 1,
+    backoffMs: Math.min(latch.backoffMs * 2, MAX_BACKOFF_MS),
+  };
   return {
     latch: next,
     decision: { kind: 'safe', reason },

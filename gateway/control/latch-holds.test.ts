@@ -1,4 +1,6 @@
 import t from 'tap';
+import { clearedBy } from '../../shared/alarms/lifecycle.js';
+import { activeAlarms } from './alarms.js';
 import {
   type ControlInput,
   type ControlResult,
@@ -60,7 +62,7 @@ t.test('the water test never presses on while the bath is held for over-temperat
   t.equal(k.s.watchdog.testPhase, null, 'the water test did not start');
 });
 
-for (const lost of ['timed out', 'refused', 'answered heater on'] as const) {
+for (const lost of ['timed out', 'refused'] as const) {
   t.test(`a safe for an unreadable probe that was ${lost} is repeated while the kit says its heater is on`, async (t) => {
     const k = new Kit();
     k.holdAt60();
@@ -69,8 +71,7 @@ for (const lost of ['timed out', 'refused', 'answered heater on'] as const) {
     const first = k.decisions.findLast((x) => x.d.kind === 'safe');
     t.ok(first, 'the fault sent safe');
     if (lost === 'timed out') k.step({ kind: 'command_failed' });
-    else if (lost === 'refused') k.step({ kind: 'ack', op: 'safe', ok: false, heater: true });
-    else k.step({ kind: 'ack', op: 'safe', ok: true, heater: true });
+    else k.step({ kind: 'ack', op: 'safe', ok: false, heater: true });
     const mark = k.decisions.length;
     for (let i = 0; i < 1800; i++) k.reading(null, true);
     const after = k.decisions.slice(mark);
@@ -87,6 +88,20 @@ for (const lost of ['timed out', 'refused', 'answered heater on'] as const) {
     );
   });
 }
+
+t.test('a safe the kit answered "still on" is not pressed again blind: a person is asked', async (t) => {
+  const k = new Kit();
+  k.holdAt60();
+  for (let i = 0; i < 3; i++) k.reading(null, true);
+  const r = k.step({ kind: 'ack', op: 'safe', ok: true, heater: true });
+  t.ok(
+    r.events.some((e) => e.type === 'ack_contradicts' && e.severity === 'alarm'),
+    'an alarm: the kit answered safe with its heater on',
+  );
+  const mark = k.decisions.length;
+  for (let i = 0; i < 1800; i++) k.reading(null, true);
+  t.same(k.decisions.slice(mark), [], 'no second safe: with a toggle it could switch a heater that went off back on');
+});
 
 t.test('a safe the kit answered with heater off is not repeated while the probe stays unreadable', async (t) => {
   const k = new Kit();
@@ -114,6 +129,11 @@ t.test('a stored cook that a lowered control.maxC refuses is not resumed: held o
     'the cook is told',
   );
   t.match(s.resumeHold, /control\.maxC 50/, 'held, naming the rule');
+  t.same(activeAlarms(s), ['resume_refused'], 'shown as the refused resume, not as a bath that cooled');
+  t.ok(
+    clearedBy('heating').includes('resume_refused') && clearedBy('stopped').includes('resume_refused'),
+    'a new or stopped cook ends the alarm',
+  );
   const presses: Decision[] = [];
   for (let i = 0; i < 600; i++) {
     now += 1000;
@@ -128,4 +148,23 @@ t.test('a stored cook that a lowered control.maxC refuses is not resumed: held o
   now += 1000;
   const d = step({ kind: 'telemetry', reading: { tempC: 39, sensor: 'ok', heater: false, boot: 1 } }).decision;
   t.match(d, { kind: 'press', expect: 'on' }, 'and the engine heats again');
+});
+
+t.test('a cook held both for a bath that fell below 54.4 °C and for a rule: a changed cook does not let the fall go', async (t) => {
+  const cfg = { ...DEFAULT_CONTROL, watchdog: { ...DEFAULT_CONTROL.watchdog, absoluteMaxC: 70 } };
+  let s = initialControlState(cfg);
+  const now = 10_000_000;
+  const step = (input: ControlInput) => {
+    const r = controlStep(s, input, now, cfg);
+    s = r.state;
+    return r;
+  };
+  // Stored at 68 °C, last read at 68 °C two hours ago; the bath is at 45 °C now, and 68 °C is above this gateway's 67 °C.
+  const r = step({ kind: 'cook_resume', spec: { targetC: 68 }, phase: 'holding', lastC: 68, lastMs: now - 2 * 3600_000, nowC: 45 });
+  t.ok(r.events.some((e) => e.type === 'resume_unsafe') && r.events.some((e) => e.type === 'resume_refused'), 'both told');
+  t.match(s.resumeHold, /fell below 54\.4/, 'the fall is the hold');
+  step({ kind: 'cook_change', spec: { targetC: 60 } });
+  t.match(s.resumeHold, /fell below 54\.4/, 'a target the rules accept does not let the fall go');
+  step({ kind: 'resume_confirm' });
+  t.equal(s.resumeHold, null, "a person's confirmation does");
 });
