@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Ack, Alarm, AlarmState } from '../../shared/alarms/lifecycle.js';
+import type { OrgUser, Role } from '../../shared/api/users.js';
 import type { CookSpec } from '../../shared/cook.js';
 import type { HistoryBucket } from '../../shared/history/buckets.js';
 import type { AttemptResult } from '../../shared/notify/backoff.js';
@@ -30,8 +31,7 @@ export type CommandResult = z.infer<typeof CommandResultRecord>;
 export type Cook = z.infer<typeof CookRecord>;
 export type BacklogReport = z.infer<typeof Backlog>;
 export type DesiredDeviceState = z.infer<typeof DesiredDevice>;
-export type Role = 'viewer' | 'operator' | 'admin';
-export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+export { ROLES, type Role } from '../../shared/api/users.js';
 /** viewer < operator < admin. */
 export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 1, operator: 2, admin: 3 };
 
@@ -427,18 +427,8 @@ export interface MetaStore extends Lifecycle {
   deletePreset(scope: Scope, name: string): Promise<boolean>;
 }
 
-export interface UserRow {
-  id: string;
-  orgId: string;
-  email: string;
-  role: Role;
-  /** May create orgs (made by `sousvide cloud admin add`). */
-  serviceAdmin: boolean;
-  createdMs: number;
-  /** False until the invitation was accepted (or a password given at creation). */
-  passwordSet: boolean;
-  disabledMs: number | null;
-}
+/** A user row: the API's shape (shared with the dashboard). */
+export type UserRow = OrgUser;
 
 /** User accounts, invitations and server-side sessions (only hashes of secrets are stored). */
 export interface NewInvite {

@@ -1,3 +1,4 @@
+import type { OrgUser, Role } from '../../shared/api/users.js';
 /**
  * What the views show, whichever API the page was served from. The cloud and the gateway answer
  * in one style and the same shapes (docs/api.md, shared/api/resources.ts); api-common.ts maps
@@ -261,21 +262,10 @@ export interface ChannelsApi {
   test(): Promise<number>;
 }
 
-export type Role = 'viewer' | 'operator' | 'admin';
-export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+export { ROLES, type Role } from '../../shared/api/users.js';
 
 /** A user of the org as the cloud lists it (GET /v1/users; never a password). */
-export interface Member {
-  id: string;
-  orgId: string;
-  email: string;
-  role: Role;
-  serviceAdmin: boolean;
-  createdMs: number;
-  /** False while the invitation is not accepted yet: the user is an open invitation. */
-  passwordSet: boolean;
-  disabledMs: number | null;
-}
+export type Member = OrgUser;
 
 export interface UsersApi {
   list(): Promise<Member[]>;
