@@ -249,7 +249,7 @@ export const cloudConfig = defineConfig('cloud', 'SV_CLOUD_', {
       kind: 'number',
       unit: 'min',
       default: 10,
-      help: 'A relayed event that reaches the cloud longer than this after it happened notifies no more (a relay backlog after an outage): the gateway told the cook on the LAN at the time. Counted in notify_skipped_total{reason="late"}.',
+      help: "A relayed event that the gateway sent longer than this after it happened notifies no more (a relay backlog after an outage): the gateway told the cook on the LAN at the time. Measured on the gateway's clock (X-Sousvide-Sent-At less the event's time), whatever the cloud's clock says. Counted in notify_skipped_total{reason=\"late\"}.",
     }),
     allowPrivateTargets: opt(z.boolean(), {
       kind: 'bool',

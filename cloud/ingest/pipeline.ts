@@ -22,6 +22,8 @@ export interface Sender {
   orgId: string;
   /** The highest cook target the gateway accepts, when it said (X-Sousvide-Max-Target-C). */
   maxTargetC?: number | undefined;
+  /** When the gateway sent this attempt of the batch, on its clock (X-Sousvide-Sent-At), when it said. */
+  sentAt?: number | undefined;
 }
 
 /**
@@ -86,6 +88,7 @@ export class IngestPipeline {
       deadLetters: rejected,
       cloudAudit: foreign.audit,
       ...(sender.maxTargetC !== undefined ? { maxTargetC: sender.maxTargetC } : {}),
+      ...(sender.sentAt !== undefined ? { sentAt: sender.sentAt } : {}),
     };
     const metaCount = batch.records.length - telemetry.length - status.length + rejected.length;
     const jobs: [SinkName, string, number, () => Promise<unknown>][] = [

@@ -69,7 +69,7 @@ export function splitBatch(batch: RelayBatch): SplitBatch {
   return {
     telemetry,
     status,
-    meta: { batchId: batch.batchId, backlog: batch.backlog, devices, events, audit, commandResults, cooks, alarms },
+    meta: { batchId: batch.batchId, sentAt: batch.sentAt, backlog: batch.backlog, devices, events, audit, commandResults, cooks, alarms },
     registry,
   };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SvError } from '../../shared/errors.js';
 import { TEMP_MAX_C, TEMP_MIN_C } from '../../shared/protocol/messages.js';
-import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayBatch } from '../../shared/relay/batch.js';
+import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayBatch, SENT_AT_HEADER } from '../../shared/relay/batch.js';
 import type { Principal } from '../http/auth.js';
 import { doc } from '../http/validate.js';
 import { InFlight } from '../ingest/in-flight.js';
@@ -17,6 +17,11 @@ function maxTargetOf(v: string | string[] | undefined): number | undefined | nul
   if (v === undefined) return undefined;
   const n = typeof v === 'string' && /^\d{1,3}(\.\d{1,2})?$/.test(v) ? Number(v) : Number.NaN;
   return n >= TEMP_MIN_C && n <= TEMP_MAX_C ? n : null;
+}
+
+/** X-Sousvide-Sent-At: epoch ms on the gateway's clock; anything else is ignored (the body's sentAt counts). */
+function sentAtOf(v: string | string[] | undefined): number | undefined {
+  return typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
 }
 
 /**
@@ -94,7 +99,7 @@ export async function ingestRoutes(http: FastifyInstance, deps: RouteDeps): Prom
       const maxTargetC = maxTargetOf(req.headers[MAX_TARGET_HEADER]);
       if (maxTargetC === null)
         req.log.warn({ gatewayId: p.id, value: req.headers[MAX_TARGET_HEADER] }, `${MAX_TARGET_HEADER}: not a temperature; ignored`);
-      const sender = { id: p.id, orgId: p.orgId, maxTargetC: maxTargetC ?? undefined };
+      const sender = { id: p.id, orgId: p.orgId, maxTargetC: maxTargetC ?? undefined, sentAt: sentAtOf(req.headers[SENT_AT_HEADER]) };
       const instance = req.headers[INSTANCE_HEADER];
       if (typeof instance === 'string' && /^[0-9a-f]{8,32}$/.test(instance) && sharedToken.seen(p.id, instance, deps.now())) {
         metrics.tokenShared.inc();

@@ -237,6 +237,11 @@ export interface MetaBatch {
   alarms?: readonly Alarm[];
   /** The highest cook target the gateway accepts, when its batch said (X-Sousvide-Max-Target-C). */
   maxTargetC?: number;
+  /**
+   * When the gateway sent the batch, on the gateway's clock (X-Sousvide-Sent-At, else the body's
+   * `sentAt`): the relayed events' age is measured on that clock (ADR 080). Unset: the cloud's now.
+   */
+  sentAt?: number;
 }
 
 export interface MetaIngestResult {

@@ -238,3 +238,34 @@ t.test('commands beyond a few a second per kit are dropped and counted', async (
   await until("the other kit's command", () => g.control.calls.includes('start kit-002 55'));
   t.pass("another kit's budget is its own");
 });
+
+t.test("a stop is never dropped, and made-up kit ids do not refill a real kit's budget", async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.url);
+  const g = await startBridge(t, broker.url, 'Burst', ['kit-001'], { commandRate: { burst: 3, perSecond: 0.01 } });
+  await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1);
+  await sleep(300); // subscribed
+  const counted = async () =>
+    (await g.metric('ha_commands_total', 'result="ok"')) +
+    (await g.metric('ha_commands_total', 'result="rate_limited"')) +
+    (await g.metric('ha_commands_total', 'result="invalid"'));
+  for (let i = 0; i < 8; i++) await p.client.publishAsync('sousvide/burst/kit-001/set/target', String(50 + i), { qos: 1 });
+  await p.client.publishAsync('sousvide/burst/kit-001/set/mode', 'off', { qos: 1 });
+  await until('every command counted', async () => (await counted()) === 9);
+  t.same(
+    g.control.calls,
+    ['start kit-001 50', 'start kit-001 51', 'start kit-001 52', 'stop kit-001'],
+    'the stop after the burst is acted on',
+  );
+
+  // 1100 commands for kits this gateway does not have, then one more target for the real kit: still over its budget.
+  for (let i = 0; i < 1100; i++) p.client.publish(`sousvide/burst/kit-x${i}/set/target`, '55', { qos: 0 });
+  await p.client.publishAsync('sousvide/burst/kit-001/set/target', '60', { qos: 1 });
+  await until('every command counted', async () => (await counted()) === 9 + 1101, 20_000);
+  t.notOk(g.control.calls.includes('start kit-001 60'), "the real kit's budget was not refilled");
+  t.equal(g.control.calls.length, 4, 'no command for a made-up kit reached control');
+  t.ok(
+    (await g.metric('ha_commands_total', 'result="invalid"')) <= 3,
+    'the made-up kits share one budget: at most its burst is looked at, the rest dropped',
+  );
+});

@@ -63,6 +63,9 @@ export const DEFAULT_COMMAND_RATE = { burst: 5, perSecond: 5 };
 
 export const HA_ACTOR: Actor = { type: 'user', id: 'home-assistant' };
 
+/** The one command budget of every kit id this gateway does not have (not a kit id: `_` is not allowed in one). */
+const UNKNOWN_KITS = '_unknown';
+
 /**
  * Home Assistant through MQTT discovery: every active kit appears in HA by itself (retained
  * configs), its state follows the control view once a second, HA's commands go through the
@@ -257,7 +260,10 @@ export class HaBridge {
       }
       return;
     }
-    if (!this.takeToken(cmd.kitId)) {
+    // A stop is never dropped, however many target changes came before it. Commands for kits this
+    // gateway does not have share one budget: made-up kit ids cannot make buckets, nor refill a real kit's.
+    const stop = cmd.kind === 'mode' && cmd.mode === 'off';
+    if (!stop && !this.takeToken(this.d.deviceIds().includes(cmd.kitId) ? cmd.kitId : UNKNOWN_KITS)) {
       this.m.commands.inc({ result: 'rate_limited' });
       return;
     }
@@ -270,7 +276,7 @@ export class HaBridge {
     const at = performance.now();
     let b = this.buckets.get(kitId);
     if (!b) {
-      if (this.buckets.size >= 1024) this.buckets.clear(); // commands for made-up kit ids cannot grow it without bound
+      // Known kits only (and one for every unknown id): sync() drops a revoked kit's.
       b = { tokens: rate.burst, at, dropping: false };
       this.buckets.set(kitId, b);
     }
@@ -284,7 +290,7 @@ export class HaBridge {
     if (!b.dropping) {
       b.dropping = true; // one line per burst, not per dropped command
       this.d.log.warn(
-        { deviceId: kitId, perSecond: rate.perSecond },
+        { deviceId: kitId === UNKNOWN_KITS ? '(kits this gateway does not have)' : kitId, perSecond: rate.perSecond },
         'home assistant: too many commands for this kit; dropping them (counted in ha_commands_total{result="rate_limited"})',
       );
     }

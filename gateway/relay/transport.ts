@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayReply } from '../../shared/relay/batch.js';
+import { INSTANCE_HEADER, MAX_TARGET_HEADER, RelayReply, SENT_AT_HEADER } from '../../shared/relay/batch.js';
 import { parseRetryAfter } from './pacing.js';
 
 export interface TransportOptions {
@@ -66,6 +66,8 @@ export class CloudTransport {
           'content-encoding': 'gzip',
           ...(this.opts.maxTargetC !== undefined ? { [MAX_TARGET_HEADER]: String(this.opts.maxTargetC) } : {}),
           ...(this.opts.instance !== undefined ? { [INSTANCE_HEADER]: this.opts.instance } : {}),
+          // This attempt's time on the gateway's clock (a retried body keeps the sentAt it was made with).
+          [SENT_AT_HEADER]: String(Math.trunc(nowMs())),
         },
         body,
         headersTimeout: this.opts.requestTimeoutMs,

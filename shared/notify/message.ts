@@ -176,12 +176,15 @@ export function outlookOf(e: Pick<NotifiableEvent, 'type' | 'ts' | 'data'>): Coo
   };
 }
 
-/** What the done text adds about the food's safety, from the cook's outlook at the end of its timer ('' when nothing). */
-export function doneSafetyText(o: CookOutlook | null | undefined, doneTs: number, timeZone?: string): string {
+/**
+ * What the done text adds about the food's safety, from the cook's outlook at the end of its timer
+ * ('' when nothing). `nameZone`: the time is followed by its zone ("14:05 UTC").
+ */
+export function doneSafetyText(o: CookOutlook | null | undefined, doneTs: number, timeZone?: string, nameZone = false): string {
   if (!o || o.pasteurized) return '';
   if (o.never) return ` The model says the ${food(o.foodKind)} will not pasteurize at this temperature (guidance, not a guarantee).`;
   if (o.safeAt !== null && o.safeAt > doneTs)
-    return ` The ${food(o.foodKind)} is not yet pasteurized (safe at ${clockTime(o.safeAt, timeZone)}, guidance, not a guarantee).`;
+    return ` The ${food(o.foodKind)} is not yet pasteurized (safe at ${clockTime(o.safeAt, timeZone)}${nameZone && timeZone ? ` ${timeZone}` : ''}, guidance, not a guarantee).`;
   return '';
 }
 

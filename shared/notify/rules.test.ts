@@ -11,6 +11,7 @@ import {
   type OpenAlarms,
   type RuleContext,
   reminderDue,
+  STOP_ENDS_REMINDERS_OF,
   track,
 } from './rules.js';
 
@@ -248,25 +249,31 @@ t.test('the end of a notified alarm is told once; the end of one never notified 
   t.match(wt[1]?.text, /^The probe warmed when the heater ran/, "the water test's pass keeps its own words");
 });
 
-t.test("a cook's stop ends the reminders of its kit's alarms; another kit's go on", async (t) => {
+t.test("a cook's stop ends the reminders of the cook's alarms only: a too hot bath or a stuck relay goes on reminding", async (t) => {
   const repeat = 60_000;
   let open: OpenAlarms = new Map();
   for (const e of [
     ev('over_temp', 'critical', { tempC: 95, limitC: 90 }, 0),
     ev('actuator_disobeys', 'critical', {}, 0),
-    { ...ev('over_temp', 'critical', {}, 0), deviceId: 'kit-2' },
+    ev('heater_state_unknown', 'critical', {}, 0),
+    { ...ev('heater_state_unknown', 'critical', {}, 0), deviceId: 'kit-2' },
   ])
     open = track(open, e, notificationFor(e, cooking));
-  t.equal(dueRepeats(open, repeat, repeat).due.length, 3, 'three alarms remind');
+  t.equal(dueRepeats(open, repeat, repeat).due.length, 4, 'four alarms remind');
   open = track(open, ev('stopped', 'info', { targetC: 56 }, 1000), null);
   t.same(
-    dueRepeats(open, 10 * repeat, repeat).due.map((n) => n.deviceId),
-    ['kit-2'],
-    "kit-1's cook stopped: only kit-2's alarm reminds",
+    dueRepeats(open, 10 * repeat, repeat)
+      .due.map((n) => `${n.deviceId} ${n.type}`)
+      .sort(),
+    ['kit-1 actuator_disobeys', 'kit-1 over_temp', 'kit-2 heater_state_unknown'],
+    "kit-1's cook stopped: the stop ended its cook's alarm; the water too hot and the heater that does not obey go on, and kit-2's",
   );
-  const later = ev('over_temp', 'critical', {}, 2000);
+  t.ok(STOP_ENDS_REMINDERS_OF.includes('offline'), "an unplugged kit's offline ends with its cook");
+  for (const type of ['over_temp', 'actuator_disobeys'])
+    t.notOk(STOP_ENDS_REMINDERS_OF.includes(type), `a stop never ends the reminders of ${type}`);
+  const later = ev('heater_state_unknown', 'critical', {}, 2000);
   open = track(open, later, notificationFor(later, cooking));
-  t.equal(dueRepeats(open, 20 * repeat, repeat).due.length, 2, 'an alarm raised after the stop reminds again');
+  t.equal(dueRepeats(open, 20 * repeat, repeat).due.length, 4, 'an alarm raised after the stop reminds again');
 });
 
 t.test('done says when the food is not yet pasteurized, or that it will not be', async (t) => {

@@ -1,6 +1,5 @@
 import { clearedBy } from '../alarms/lifecycle.js';
 import {
-  CLEARED_BY,
   type CookOutlook,
   doneSafetyText,
   type NotifiableEvent,
@@ -37,6 +36,19 @@ const SAFETY = new Set([
 /** The events that end a condition (the watchdog's "cleared" events): each says so once, when the alarm it ends was notified. */
 const RESOLVES = new Set(['over_temp_cleared', 'fail_safe_released', 'heater_ok', 'sensor_ok', 'online']);
 
+/** Events of this type may tell the end of a notified alarm (the caller need only ask `endsNotified` for them). */
+export const mayResolve = (type: string): boolean => RESOLVES.has(type);
+
+/**
+ * A notice that makes its alarm "notified", whose end is then told once: the event's own notice
+ * (not a reminder or a derived one) with the severity alarm or critical, whatever the event's own
+ * severity (`offline` is a warning, its notice during a cook an alarm). The one rule of both sides:
+ * the gateway's `followNotified`, the cloud's notifications table (cloud/stores/sql/notify-store.ts).
+ */
+export const NOTIFIED_SEVERITIES: readonly Notification['severity'][] = ['alarm', 'critical'];
+export const makesNotified = (e: Pick<NotifiableEvent, 'id'>, n: Notification | null): boolean =>
+  n !== null && n.id === e.id && NOTIFIED_SEVERITIES.includes(n.severity);
+
 export interface RuleContext {
   /** A cook was heating or holding on this kit when the event happened. */
   cooking: boolean;
@@ -49,6 +61,8 @@ export interface RuleContext {
   outlook?: CookOutlook | null;
   /** Time zone of the clock times in texts (default: this machine's). */
   timeZone?: string;
+  /** The texts name the zone after a clock time ("14:05 UTC"): the cloud's, which does not know the kitchen's zone. */
+  nameZone?: boolean;
 }
 
 /** The event's alarm is over and the cook heard of the alarm: it hears that it is over (the water test's own pass has its own words). */
@@ -74,7 +88,7 @@ export function notificationFor(e: NotifiableEvent, ctx: RuleContext): Notificat
   let text = notificationText(e);
   if (text === null) return null;
   // The timer can end before the modelled core is pasteurized: the done text says so.
-  if (e.type === 'done') text += doneSafetyText(ctx.outlook, e.ts, ctx.timeZone);
+  if (e.type === 'done') text += doneSafetyText(ctx.outlook, e.ts, ctx.timeZone, ctx.nameZone);
   // A kit going silent mid-cook is an alarm for the cook, whatever the event's own severity.
   const severity = e.type === 'offline' && e.severity === 'warning' ? 'alarm' : e.severity;
   return { ...base(e, severity), text };
@@ -112,7 +126,7 @@ export function endsNotified(notified: NotifiedAlarms, e: Pick<NotifiableEvent, 
 /** Follows an event: notes the alarm it notified, forgets those it ends (clears, or the end of their cook). */
 export function followNotified(notified: NotifiedAlarms, e: NotifiableEvent, n: Notification | null): NotifiedAlarms {
   const ends = clearedBy(e.type);
-  const raised = n !== null && n.id === e.id && (n.severity === 'alarm' || n.severity === 'critical');
+  const raised = makesNotified(e, n);
   if (ends.length === 0 && !raised) return notified;
   const next = new Set(notified);
   for (const type of ends) next.delete(key(e.deviceId, type));
@@ -133,21 +147,20 @@ export type OpenAlarms = ReadonlyMap<string, OpenAlarm>;
 const key = (deviceId: string | null, type: string) => `${deviceId ?? ''}|${type}`;
 
 /**
- * Events that end the reminders of every alarm of their kit raised before them: a stopped cook (an
- * unplugged kit's alarms never clear). The alarms stay as they are (open or acknowledged) in the
- * alarms list; only the reminders end.
+ * The alarm types whose reminders a stopped cook ends: those that belong to the cook, which the
+ * alarm lifecycle clears at a stop (shared/alarms/lifecycle.ts `clearedBy('stopped')`: an unplugged
+ * kit's `offline`, a missed press, the heater held off, the food-safety alarm). Never `over_temp` or
+ * `actuator_disobeys`: a relay stuck on keeps heating after a stop, the water may still be too hot.
  */
-export const ENDS_REMINDERS: readonly string[] = ['stopped'];
+export const STOP_ENDS_REMINDERS_OF: readonly string[] = clearedBy('stopped');
 
-/** Follows an event: opens a critical alarm it notified, closes those it clears, and all its kit's at the end of a cook. */
+/** Follows an event: opens a critical alarm it notified, closes those it ends (its clears, or the cook's own at a stop or a new cook). */
 export function track(open: OpenAlarms, e: NotifiableEvent, notified: Notification | null): OpenAlarms {
-  const cleared = CLEARED_BY[e.type];
+  const cleared = clearedBy(e.type);
   const opens = notified !== null && notified.severity === 'critical';
-  const endsAll = ENDS_REMINDERS.includes(e.type);
-  if (!cleared && !opens && !endsAll) return open;
+  if (cleared.length === 0 && !opens) return open;
   const next = new Map(open);
-  for (const type of cleared ?? []) next.delete(key(e.deviceId, type));
-  if (endsAll) for (const k of open.keys()) if (k.startsWith(key(e.deviceId, ''))) next.delete(k);
+  for (const type of cleared) next.delete(key(e.deviceId, type));
   if (opens && !next.has(key(e.deviceId, e.type))) next.set(key(e.deviceId, e.type), { first: notified, lastTs: e.ts, repeats: 0 });
   return next;
 }

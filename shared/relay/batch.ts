@@ -19,6 +19,13 @@ export const MAX_TARGET_HEADER = 'x-sousvide-max-target-c';
  * alternate under one token are two running gateways sharing it (a copied data dir).
  */
 export const INSTANCE_HEADER = 'x-sousvide-instance';
+/**
+ * Sent with every attempt of a batch: the gateway's wall clock (epoch ms) when it sent this attempt.
+ * A batch's body, and its `sentAt`, is made once and retried as is; this says when the attempt
+ * left. The cloud measures a relayed event's age on the gateway's own clock with it (ADR 080), so
+ * a gateway clock that is hours off changes nothing; a cloud that does not know it uses `sentAt`.
+ */
+export const SENT_AT_HEADER = 'x-sousvide-sent-at';
 export const MAX_BATCH_RECORDS = 20_000;
 
 const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);

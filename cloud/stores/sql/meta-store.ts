@@ -379,7 +379,7 @@ export class SqlMetaStore implements MetaStore {
       inserted += changedAlarms.length;
       // Notifications the org's rules make of the new events, queued in this transaction (cloud/notify/).
       // A replayed batch (every event known) queues nothing, and counts no skipped event again.
-      if (newEvents > 0) await enqueueForEvents(d, orgId, gatewayId, b.events, nowMs, this.notify.ingestRules);
+      if (newEvents > 0) await enqueueForEvents(d, orgId, gatewayId, b.events, nowMs, this.notify.ingestRules, b.sentAt ?? nowMs);
       const total = b.events.length + b.audit.length + b.commandResults.length + b.cooks.length + alarms.length;
       return { inserted, duplicates: total - inserted, alarms: changedAlarms };
     });

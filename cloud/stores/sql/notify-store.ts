@@ -1,7 +1,14 @@
 import { clearedBy } from '../../../shared/alarms/lifecycle.js';
 import type { AttemptResult } from '../../../shared/notify/backoff.js';
-import { type CookOutlook, type NotifiableEvent, type Notification, outlookOf } from '../../../shared/notify/message.js';
-import { ENDS_REMINDERS, neverNoticeFor, notificationFor } from '../../../shared/notify/rules.js';
+import { CLEARED_BY, type CookOutlook, type NotifiableEvent, type Notification, outlookOf } from '../../../shared/notify/message.js';
+import {
+  makesNotified,
+  mayResolve,
+  NOTIFIED_SEVERITIES,
+  neverNoticeFor,
+  notificationFor,
+  STOP_ENDS_REMINDERS_OF,
+} from '../../../shared/notify/rules.js';
 import type { ChannelKind, ChannelRow, ChannelSpec } from '../../notify/channel-spec.js';
 import { type ChannelKeys, NO_KEYS, open, seal } from '../../notify/sealed-config.js';
 import type {
@@ -114,13 +121,14 @@ export async function enqueue(
 
 /**
  * The notifications a batch's new events cause (shared/notify/rules.ts, the gateway's rules), queued
- * in the batch's transaction. An event older than `rules.maxEventAgeMs` on arrival does not notify,
- * nor an alarm that the same batch or the store already shows cleared: the gateway told the cook
- * on the LAN, and the cloud would only repeat it late (both counted by `rules.skipped`). A kit going
- * offline notifies only during a cook: the cook the gateway last reported for it before the event
- * is heating or holding. The end of an alarm the org was notified of is told once; `done` says what
- * the kit's last forecast said of the food; a forecast that says it will not pasteurize is told
- * once per cook.
+ * in the batch's transaction. An event older than `rules.maxEventAgeMs` when the gateway sent the
+ * batch (`sentAtMs`, the gateway's clock, as the events' times are: the age never compares the two
+ * machines' clocks) does not notify, nor an alarm that the same batch or the store already shows
+ * cleared: the gateway told the cook on the LAN, and the cloud would only repeat it late (both
+ * counted by `rules.skipped`). A kit going offline notifies only during a cook: the cook the
+ * gateway last reported for it before the event is heating or holding. The end of an alarm the org
+ * was notified of is told once; `done` says what the kit's last forecast said of the food (its
+ * times in UTC, named); a forecast that says it will not pasteurize is told once per cook.
  */
 export async function enqueueForEvents(
   d: SqlDriver,
@@ -129,13 +137,14 @@ export async function enqueueForEvents(
   events: readonly NotifiableEvent[],
   nowMs: number,
   rules: NotifyIngestRules = defaultIngestRules(),
+  sentAtMs: number = nowMs,
 ): Promise<number> {
   let late = 0;
   let cleared = 0;
   let queued = 0;
   let channels: OrgChannel[] | undefined; // read once per batch, when the first event notifies
   for (const e of events) {
-    if (nowMs - e.ts > rules.maxEventAgeMs) {
+    if (sentAtMs - e.ts > rules.maxEventAgeMs) {
       if (notificationFor(e, { cooking: false }) !== null || outlookOf(e)?.never) late++;
       continue;
     }
@@ -151,10 +160,12 @@ export async function enqueueForEvents(
         );
         cooking = cook[0]?.state === 'heating' || cook[0]?.state === 'holding';
       }
-      const endsNotified = clearedBy(e.type).length > 0 && (await endsNotifiedAlarm(d, orgId, e));
+      const endsNotified = mayResolve(e.type) && (await endsNotifiedAlarm(d, orgId, e));
       const outlook = e.type === 'done' ? await lastOutlook(d, gatewayId, e, true) : null;
-      n = notificationFor(e, { cooking, endsNotified, outlook });
-      if (n !== null && n.id === e.id && (e.severity === 'alarm' || e.severity === 'critical') && (await alreadyCleared(d, e, events))) {
+      // The cloud does not know the kitchen's time zone: its clock times are UTC, and say so.
+      n = notificationFor(e, { cooking, endsNotified, outlook, timeZone: 'UTC', nameZone: true });
+      // The notice's severity, not the event's: an `offline` (a warning) notifies as an alarm during a cook.
+      if (makesNotified(e, n) && (await alreadyCleared(d, e, events))) {
         cleared++;
         continue;
       }
@@ -169,23 +180,42 @@ export async function enqueueForEvents(
   return queued;
 }
 
-/** An alarm the batch clears after raising it (a later event of its kit that clears its type), or that the store holds as cleared. */
+/**
+ * An alarm the batch clears after raising it (a later event of its kit that clears its type), or
+ * that the store holds as cleared (only alarms of severity alarm or critical have a row there: an
+ * `offline` has none, the batch decides).
+ */
 async function alreadyCleared(d: SqlDriver, e: NotifiableEvent, batch: readonly NotifiableEvent[]): Promise<boolean> {
   if (batch.some((x) => x !== e && x.deviceId === e.deviceId && x.ts >= e.ts && clearedBy(x.type).includes(e.type))) return true;
   const row = await d.query('SELECT 1 AS x FROM alarms WHERE id = ? AND cleared_ts IS NOT NULL', [e.id]);
   return row.length > 0;
 }
 
-/** The event ends an alarm of its kit the org was notified of, not ended before it. */
+/** The event types that end an alarm of this type (shared/alarms/lifecycle.ts clearedBy, inverted). */
+const endersOf = (type: string): string[] => Object.keys(CLEARED_BY).filter((x) => clearedBy(x).includes(type));
+
+/**
+ * The event ends an alarm of its kit the org was notified of, not ended before it: the kit's last
+ * event of an ended type whose own notice (the notification with the event's id) had the severity
+ * alarm or critical, with no event ending it between the two. The gateway's rule (followNotified)
+ * on the cloud's tables: the same for an alarm with an alarms row and an `offline`, which has none.
+ */
 async function endsNotifiedAlarm(d: SqlDriver, orgId: string, e: NotifiableEvent): Promise<boolean> {
-  const types = clearedBy(e.type);
-  const rows = await d.query(
-    `SELECT 1 AS x FROM alarms a JOIN notifications n ON n.org_id = a.org_id AND n.id = a.id
-     WHERE a.org_id = ? AND a.device_id = ? AND a.type IN (${types.map(() => '?').join(', ')}) AND a.raised_ts <= ?
-       AND (a.cleared_ts IS NULL OR a.cleared_ts >= ?) LIMIT 1`,
-    [orgId, e.deviceId, ...types, e.ts, e.ts],
-  );
-  return rows.length > 0;
+  if (e.deviceId === null) return false;
+  for (const type of clearedBy(e.type)) {
+    const enders = endersOf(type);
+    const rows = await d.query(
+      `SELECT 1 AS x FROM events r JOIN notifications n ON n.org_id = r.org_id AND n.id = r.id
+       WHERE r.org_id = ? AND r.device_id = ? AND r.type = ? AND r.ts <= ? AND r.id <> ?
+         AND n.severity IN (${NOTIFIED_SEVERITIES.map(() => '?').join(', ')})
+         AND NOT EXISTS (SELECT 1 FROM events c WHERE c.org_id = r.org_id AND c.device_id = r.device_id
+           AND c.type IN (${enders.map(() => '?').join(', ')}) AND c.ts >= r.ts AND c.ts <= ? AND c.id <> ? AND c.id <> r.id)
+       LIMIT 1`,
+      [orgId, e.deviceId, type, e.ts, e.id, ...NOTIFIED_SEVERITIES, ...enders, e.ts, e.id],
+    );
+    if (rows.length > 0) return true;
+  }
+  return false;
 }
 
 /** The kit's last forecast outlook before the event (at its time too, when `atOrBefore`). */
@@ -375,10 +405,11 @@ export class SqlNotifyStore implements NotifyStore {
       `SELECT a.org_id, a.gateway_id, a.raised_ts, n.body FROM alarms a
        JOIN notifications n ON n.org_id = a.org_id AND n.id = a.id
        WHERE a.acked_ts IS NULL AND a.cleared_ts IS NULL AND a.raised_ts >= ? AND n.severity = 'critical'
-         AND NOT EXISTS (SELECT 1 FROM events s WHERE s.device_id = a.device_id AND s.gateway_id = a.gateway_id
-           AND s.type IN (${ENDS_REMINDERS.map(() => '?').join(', ')}) AND s.ts >= a.raised_ts)
+         AND NOT (a.type IN (${STOP_ENDS_REMINDERS_OF.map(() => '?').join(', ')})
+           AND EXISTS (SELECT 1 FROM events s WHERE s.device_id = a.device_id AND s.gateway_id = a.gateway_id
+             AND s.type = 'stopped' AND s.ts >= a.raised_ts))
        ORDER BY a.raised_ts, a.id`,
-      [notBeforeMs, ...ENDS_REMINDERS],
+      [notBeforeMs, ...STOP_ENDS_REMINDERS_OF],
     );
     return rows.map((r) => ({
       orgId: String(r.org_id),
