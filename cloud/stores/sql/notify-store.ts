@@ -150,7 +150,7 @@ export async function enqueueForEvents(
     }
     let n: Notification | null;
     if (e.type === 'forecast') {
-      n = outlookOf(e)?.never ? neverNoticeFor(e, await lastOutlook(d, gatewayId, e, false)) : null;
+      n = outlookOf(e)?.never ? neverNoticeFor(e, await lastOutlook(d, orgId, gatewayId, e, false)) : null;
     } else {
       let cooking = false;
       if (e.type === 'offline' && e.deviceId !== null) {
@@ -161,7 +161,7 @@ export async function enqueueForEvents(
         cooking = cook[0]?.state === 'heating' || cook[0]?.state === 'holding';
       }
       const endsNotified = mayResolve(e.type) && (await endsNotifiedAlarm(d, orgId, e));
-      const outlook = e.type === 'done' ? await lastOutlook(d, gatewayId, e, true) : null;
+      const outlook = e.type === 'done' ? await lastOutlook(d, orgId, gatewayId, e, true) : null;
       // The cloud does not know the kitchen's time zone: its clock times are UTC, and say so.
       n = notificationFor(e, { cooking, endsNotified, outlook, timeZone: 'UTC', nameZone: true });
       // The notice's severity, not the event's: an `offline` (a warning) notifies as an alarm during a cook.
@@ -219,11 +219,19 @@ async function endsNotifiedAlarm(d: SqlDriver, orgId: string, e: NotifiableEvent
 }
 
 /** The kit's last forecast outlook before the event (at its time too, when `atOrBefore`). */
-async function lastOutlook(d: SqlDriver, gatewayId: string, e: NotifiableEvent, atOrBefore: boolean): Promise<CookOutlook | null> {
+async function lastOutlook(
+  d: SqlDriver,
+  orgId: string,
+  gatewayId: string,
+  e: NotifiableEvent,
+  atOrBefore: boolean,
+): Promise<CookOutlook | null> {
+  // By org and device first: the events_org_device index (org_id, device_id, ts), read backwards.
   const rows = await d.query(
-    `SELECT ts, data FROM events WHERE gateway_id = ? AND device_id = ? AND type = 'forecast' AND ts ${atOrBefore ? '<=' : '<'} ? AND id <> ?
+    `SELECT ts, data FROM events WHERE org_id = ? AND device_id = ? AND gateway_id = ? AND type = 'forecast'
+       AND ts ${atOrBefore ? '<=' : '<'} ? AND id <> ?
      ORDER BY ts DESC LIMIT 1`,
-    [gatewayId, e.deviceId, e.ts, e.id],
+    [orgId, e.deviceId, gatewayId, e.ts, e.id],
   );
   const r = rows[0];
   if (!r) return null;
@@ -406,7 +414,7 @@ export class SqlNotifyStore implements NotifyStore {
        JOIN notifications n ON n.org_id = a.org_id AND n.id = a.id
        WHERE a.acked_ts IS NULL AND a.cleared_ts IS NULL AND a.raised_ts >= ? AND n.severity = 'critical'
          AND NOT (a.type IN (${STOP_ENDS_REMINDERS_OF.map(() => '?').join(', ')})
-           AND EXISTS (SELECT 1 FROM events s WHERE s.device_id = a.device_id AND s.gateway_id = a.gateway_id
+           AND EXISTS (SELECT 1 FROM events s WHERE s.org_id = a.org_id AND s.device_id = a.device_id AND s.gateway_id = a.gateway_id
              AND s.type = 'stopped' AND s.ts >= a.raised_ts))
        ORDER BY a.raised_ts, a.id`,
       [notBeforeMs, ...STOP_ENDS_REMINDERS_OF],
