@@ -154,7 +154,9 @@ export class ControlLoop {
       e.state = { ...e.state, watchdog: wd };
       // The core model starts from the cook's readings, not from a cold core (no second `pasteurized`).
       if (readings && this.forecasts.tracks(e.cook))
-        for (const r of readings(c.deviceId, c.startedTs)) this.forecasts.onReading(c.deviceId, e.cook, r.tempC, this.clock.fromWall(r.ts));
+        // From when the food went in (the water first ready): before that it was in the fridge.
+        if (c.foodInTs !== null)
+          for (const r of readings(c.deviceId, c.foodInTs)) this.forecasts.onReading(c.deviceId, e.cook, r.tempC, this.clock.fromWall(r.ts));
     }
     return resumed;
   }

@@ -44,10 +44,15 @@ export class Forecasts {
     private readonly bandC = DEFAULT_ENGINE.bandC,
   ) {}
 
-  /** A new bath reading of a device with this cook. */
+  /**
+   * A new bath reading of a device with this cook. The core model follows the bath from the moment
+   * the food goes in, which is when the cook is told it may: when the water is ready (`reached`:
+   * the cook holding, or done). Before that the food is in the fridge, at 5 °C. A cook who put the
+   * food in cold water at the start gets a `safeAt` later than the core's, never earlier.
+   */
   onReading(deviceId: string, cook: CookRef | null, tempC: number | null, nowMs: number): void {
     const t = this.tracker(deviceId, cook);
-    if (t && tempC !== null) t.onBath(nowMs, tempC);
+    if (t && tempC !== null && foodIn(cook)) t.onBath(nowMs, tempC);
   }
 
   /** True when this cook has a core model (a food to pasteurize). */
@@ -71,7 +76,11 @@ export class Forecasts {
     const t = this.tracker(deviceId, cook);
     let safeAt: number | null = null;
     let safety: SafetyView | null = null;
-    if (t) {
+    if (t && !foodIn(cook)) {
+      // Still heating: the food goes in when the water is ready, if a time for that is known.
+      safeAt = ready === null ? null : t.safeAtFromReady(nowMs, cook.spec.targetC, ready.atMs);
+      safety = t.view(safeAt === null && ready !== null);
+    } else if (t) {
       safeAt = cook.state === 'done' ? t.pasteurizedAtMs : t.safeAt(nowMs, cook.spec.targetC, ready?.atMs ?? null, reachedMs !== null);
       safety = t.view(safeAt === null && cook.state !== 'done' && eng.lastC !== null);
     }
@@ -137,6 +146,11 @@ export class Forecasts {
     }
     return t;
   }
+}
+
+/** The food is in the bath from the moment the water was ready (the cook holding, or done; a changed target keeps it in). */
+function foodIn(cook: CookRef | null): boolean {
+  return cook !== null && (cook.state === 'holding' || cook.state === 'done');
 }
 
 function movedBy(a: number | null, b: number | null): boolean {

@@ -6,6 +6,7 @@ import pino from 'pino';
 import t, { type Test } from 'tap';
 import type { CookSpec } from '../../shared/cook.js';
 import { SteadyClock } from '../../shared/time/steady-clock.js';
+import { SafetyTracker } from '../control/forecast/safe-at.js';
 import { DEFAULT_CONTROL } from '../control/index.js';
 import type { ControlEvent, Decision } from '../control/types.js';
 import { StoreReader } from '../store/reader.js';
@@ -250,18 +251,16 @@ t.test(
   async (t) => {
     const s = await setup(t);
     start(s.first, { targetC: 62, foodKind: 'poultry', thicknessMm: 10 });
-    // Readings every 10 s until the model has the core pasteurized (forecasts leave after a reading's step).
-    for (let i = 0; i < 6 * 360 && s.first.of('pasteurized').length === 0; i++) {
+    // A reading a second until the model has the core pasteurized (forecasts leave after a reading's step).
+    for (let i = 0; i < 3 * 3600 && s.first.of('pasteurized').length === 0; i++) {
       s.first.reading(around(62, i));
-      s.first.silence(9);
-      await new Promise((r) => setImmediate(r));
+      if (i % 30 === 0) await new Promise((r) => setImmediate(r));
     }
     t.equal(s.first.of('pasteurized').length, 1, 'pasteurized before the restart');
     const g = await s.restart(MIN);
-    for (let i = 0; i < 180; i++) {
+    for (let i = 0; i < 1800; i++) {
       g.reading(around(62, i));
-      g.silence(9);
-      await new Promise((r) => setImmediate(r));
+      if (i % 30 === 0) await new Promise((r) => setImmediate(r));
     }
     t.ok(g.of('forecast').length > 0, 'forecasts are published after the restart');
     t.same(g.of('pasteurized'), [], 'no second pasteurized');
@@ -304,4 +303,29 @@ t.test('a done row without its done time (stored before the times were kept) is 
     [],
     'no press on a kit idle in cold water',
   );
+});
+
+t.test('safe-at counts from when the water was ready (the food goes in then), not from the cold start', async (t) => {
+  const s = await setup(t);
+  const food = { foodKind: 'poultry', foodShape: 'slab', thicknessMm: 15 } as const;
+  start(s.first, { targetC: 60, ...food });
+  // A 20 min heat-up from 20 °C, then the bath held at 60 °C; a reading a second.
+  let c = 20;
+  for (let i = 0; i < 4 * 3600 && s.first.of('pasteurized').length === 0; i++) {
+    c = Math.min(60, c + 1 / 30);
+    s.first.reading(c < 60 ? c : around(60, i));
+    if (i % 30 === 0) await new Promise((r) => setImmediate(r));
+  }
+  const reached = s.first.of('reached')[0]?.ts;
+  const pasteurized = s.first.of('pasteurized')[0]?.ts;
+  t.ok(reached && pasteurized, 'reached, then pasteurized');
+  // The same core, fridge-cold into water held at 60 °C from the moment it was ready.
+  const ref = new SafetyTracker('ref', { kind: 'poultry', shape: 'slab', thicknessMm: 15 });
+  let ms = reached as number;
+  while (ref.pasteurizedAtMs === null && ms < (reached as number) + 12 * 3600_000) {
+    ref.onBath(ms, 60);
+    ms += 1000;
+  }
+  const off = (pasteurized as number) - (ref.pasteurizedAtMs as number);
+  t.ok(Math.abs(off) <= 60_000, `pasteurized when a core put in at ready is (${Math.round(off / 1000)} s off)`);
 });

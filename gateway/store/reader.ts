@@ -20,6 +20,11 @@ export interface StoredCook {
   reachedTs: number | null;
   /** When its timer ended (wall clock). */
   doneTs: number | null;
+  /**
+   * When the food went in: the first `reached` of the kit since the cook started (wall clock; a
+   * changed target keeps the food in); null while the water was not ready yet.
+   */
+  foodInTs: number | null;
   lastC: number | null;
   lastMs: number | null;
 }
@@ -59,6 +64,9 @@ export class StoreReader implements Part {
       reached_ts: number | null;
       done_ts: number | null;
     }[];
+    const firstReached = this.db.prepare(
+      "SELECT MIN(ts) AS ts FROM events WHERE device_id = ? AND type = 'reached' AND ts >= ? HAVING MIN(ts) IS NOT NULL",
+    );
     return rows.map((r) => {
       const last = newestReading(this.db, r.device_id);
       return {
@@ -71,6 +79,7 @@ export class StoreReader implements Part {
         updatedTs: r.updated_ts,
         reachedTs: r.reached_ts,
         doneTs: r.done_ts,
+        foodInTs: (firstReached.get(r.device_id, r.started_ts) as { ts: number } | undefined)?.ts ?? null,
         lastC: last?.temp_c ?? null,
         lastMs: last?.rx_ts ?? null,
       };

@@ -47,7 +47,7 @@ export class SafetyTracker {
   private lastMs: number | null = null;
   private lastC: number | null = null;
   private heldC: number | null = null;
-  private cache: { atMs: number | null; computedMs: number } | null = null;
+  private cache: { atMs: number | null; computedMs: number; readyAtMs?: number } | null = null;
   /** When the model first reported the core pasteurized (kept for the record). */
   pasteurizedAtMs: number | null = null;
 
@@ -72,13 +72,26 @@ export class SafetyTracker {
   }
 
   /**
+   * Before the food goes in (the bath is still heating): when a core that goes in at `readyAtMs`,
+   * fridge-cold, into water held at `targetC` is pasteurized; null for never (a target too low,
+   * or more than the horizon). Epoch ms.
+   */
+  safeAtFromReady(nowMs: number, targetC: number, readyAtMs: number): number | null {
+    if (this.cache && nowMs - this.cache.computedMs < RECOMPUTE_MS && this.cache.readyAtMs === readyAtMs) return this.cache.atMs;
+    const s = this.model.forecastSafeS(() => targetC, SAFE_HORIZON_S);
+    const atMs = s === null ? null : Math.round(readyAtMs + s * 1000);
+    this.cache = { atMs, computedMs: nowMs, readyAtMs };
+    return atMs;
+  }
+
+  /**
    * Epoch ms at which the core is pasteurized, null for never (or no reading yet). `readyAtMs`:
    * when the bath is forecast to reach `targetC` (null once it has).
    */
   safeAt(nowMs: number, targetC: number, readyAtMs: number | null, reached: boolean): number | null {
     // No bath reading yet (a cook just started): nothing to forecast from, and nothing to cache.
     if (this.lastC === null || this.lastMs === null) return null;
-    if (this.cache && nowMs - this.cache.computedMs < RECOMPUTE_MS) return this.cache.atMs;
+    if (this.cache && nowMs - this.cache.computedMs < RECOMPUTE_MS && this.cache.readyAtMs === undefined) return this.cache.atMs;
     const atMs = this.compute(nowMs, targetC, readyAtMs, reached);
     this.cache = { atMs, computedMs: nowMs };
     return atMs;
