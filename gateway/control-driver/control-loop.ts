@@ -152,11 +152,11 @@ export class ControlLoop {
       wd.online = true;
       wd.lastRxMs = now + RESUME_RECONNECT_GRACE_MS;
       e.state = { ...e.state, watchdog: wd };
-      // The core model starts from the cook's readings, not from a cold core (no second `pasteurized`).
-      if (readings && this.forecasts.tracks(e.cook))
-        // From when the food went in (the water first ready): before that it was in the fridge.
-        if (c.foodInTs !== null)
-          for (const r of readings(c.deviceId, c.foodInTs)) this.forecasts.onReading(c.deviceId, e.cook, r.tempC, this.clock.fromWall(r.ts));
+      // The core model starts from the cook's readings since the food went in (the water first
+      // ready), not from a cold core: no second `pasteurized`.
+      if (readings && c.foodInTs !== null && this.forecasts.tracks(e.cook)) {
+        for (const r of readings(c.deviceId, c.foodInTs)) this.forecasts.onReading(c.deviceId, e.cook, r.tempC, this.clock.fromWall(r.ts));
+      }
     }
     return resumed;
   }
