@@ -26,7 +26,10 @@ export const linkBlackholeSlow: Scenario = {
     let healedAt = Date.now();
     log('repaired: link passes again');
     episodes.push({ label: 'black hole', injectedAt, healedAt, recoveredAt: await ctx.waitRecovered(healedAt) });
-    const delayMs = params.fast ? 1000 : 2000;
+    // The short run's delay must show clearly past the slow-link signal (the oldest record waiting
+    // over 3 s): at 1000 ms a chunk each way the oldest record hovered at 2–4 s, and a busy CI
+    // run once saw it stay under 3 s for the whole fault.
+    const delayMs = params.fast ? 1500 : 2000;
     log(`fault: link delays every chunk by ${delayMs} ms each way for ${params.faultS} s`);
     injectedAt = Date.now();
     topo.link.set({ kind: 'delay', ms: delayMs });
