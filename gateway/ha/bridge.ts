@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CookSpec } from '../../shared/cook.js';
 import type { Logger } from '../../shared/log.js';
 import { isDeviceId } from '../../shared/protocol/device-id.js';
+import { TokenBucket } from '../broker/limits.js';
 import type { CookChange } from '../control-driver/control-loop.js';
 import type { Actor } from '../control-driver/record-sink.js';
 import {
@@ -86,8 +87,9 @@ export class HaBridge {
   private readonly published = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
-  /** Per kit: the command tokens left and when they were last counted (performance.now()). */
-  private readonly buckets = new Map<string, { tokens: number; at: number; dropping: boolean }>();
+  /** Per kit: its command budget (the broker's token bucket), and the kits whose commands are being dropped (logged once a burst). */
+  private readonly budget: TokenBucket;
+  private readonly dropping = new Set<string>();
   /** A retained command was logged on this connection (one line per connection, not per message). */
   private retainedLogged = false;
   private readonly m: {
@@ -99,6 +101,8 @@ export class HaBridge {
   };
 
   constructor(private readonly d: HaBridgeDeps) {
+    const rate = d.commandRate ?? DEFAULT_COMMAND_RATE;
+    this.budget = new TokenBucket(rate.perSecond, rate.burst);
     this.now = d.now ?? Date.now;
     this.n = haNaming(d.config.discoveryPrefix, d.gatewayName, d.maxTargetC);
     const registers = [d.registry];
@@ -208,7 +212,8 @@ export class HaBridge {
       for (const topic of topics) this.send(topic, '', true, 1);
       this.published.delete(id);
       this.announced.delete(id);
-      this.buckets.delete(id);
+      this.budget.forget(id);
+      this.dropping.delete(id);
       this.d.log.info({ deviceId: id }, 'home assistant: kit revoked, its entities are removed');
     }
   }
@@ -272,25 +277,18 @@ export class HaBridge {
 
   /** The kit's command budget (a token bucket); false: over it, the command is dropped. */
   private takeToken(kitId: string): boolean {
-    const rate = this.d.commandRate ?? DEFAULT_COMMAND_RATE;
-    const at = performance.now();
-    let b = this.buckets.get(kitId);
-    if (!b) {
-      // Known kits only (and one for every unknown id): sync() drops a revoked kit's.
-      b = { tokens: rate.burst, at, dropping: false };
-      this.buckets.set(kitId, b);
-    }
-    b.tokens = Math.min(rate.burst, b.tokens + ((at - b.at) / 1000) * rate.perSecond);
-    b.at = at;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      b.dropping = false;
+    // Known kits only (and one for every unknown id): sync() forgets a revoked kit's.
+    if (this.budget.take(kitId)) {
+      this.dropping.delete(kitId);
       return true;
     }
-    if (!b.dropping) {
-      b.dropping = true; // one line per burst, not per dropped command
+    if (!this.dropping.has(kitId)) {
+      this.dropping.add(kitId); // one line per burst, not per dropped command
       this.d.log.warn(
-        { deviceId: kitId === UNKNOWN_KITS ? '(kits this gateway does not have)' : kitId, perSecond: rate.perSecond },
+        {
+          deviceId: kitId === UNKNOWN_KITS ? '(kits this gateway does not have)' : kitId,
+          perSecond: (this.d.commandRate ?? DEFAULT_COMMAND_RATE).perSecond,
+        },
         'home assistant: too many commands for this kit; dropping them (counted in ha_commands_total{result="rate_limited"})',
       );
     }
