@@ -7,11 +7,12 @@ import { type DeviceControlState, RULE_HOLD } from './device-control.js';
 export function activeAlarms(s: DeviceControlState): string[] {
   const w = s.watchdog;
   const out: string[] = [];
-  if (w.overTemp) out.push('over_temp');
+  if (w.overTemp && w.coolingLowC === null) out.push('over_temp');
   if (w.sensorFault !== null) out.push('sensor_fault');
   if (w.stuckAlarmed) out.push('heater_stuck');
   if (w.dangerAlarmed) out.push('food_safety_alarm');
   if (s.engine.flags.missAlarmed) out.push('actuator_fault');
+  if (s.engine.flap?.alarmed === true) out.push('kit_flapping');
   if (s.resumeHold !== null) out.push(s.resumeHold.startsWith(RULE_HOLD) ? 'resume_refused' : 'resume_unsafe');
   return out;
 }

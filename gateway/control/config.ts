@@ -57,6 +57,15 @@ export interface EngineConfig {
   blindAfterMisses: number;
   blindPauseMs: number;
   /**
+   * A kit whose heater flag changes by itself (no press of ours explains it) `flapChanges` times
+   * within `flapWindowMs` is flapping: each change is an unconfirmed press the engine waits on, so
+   * it decides nothing while they go on, and a person must hear of it (`kit_flapping`, an alarm).
+   * It ends after `flapSteadyMs` without such a change (`kit_steady`).
+   */
+  flapChanges: number;
+  flapWindowMs: number;
+  flapSteadyMs: number;
+  /**
    * After `reached` (the cook is told the food can go in), on-presses are judged without the
    * fast test for this long: cold food takes heat the model does not know of (ADR 062).
    */
@@ -82,6 +91,9 @@ export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
   alarmAfterMisses: 3,
   blindAfterMisses: 2,
   blindPauseMs: 300_000,
+  flapChanges: 4,
+  flapWindowMs: 60_000,
+  flapSteadyMs: 120_000,
   loadWindowMs: 600_000,
   slopeWindowMs: 20_000,
   holdAfterDone: true,
@@ -191,6 +203,12 @@ export interface WatchdogConfig {
   overTargetC: number;
   /** Absolute over-temperature limit (also sent to the kit as Command.maxC). */
   absoluteMaxC: number;
+  /**
+   * A target set below the water (a cook changed or started cooler than the bath) is not an
+   * alarm: the heater goes off and stays latched off while the water cools. The water rising this
+   * far above its lowest since then is: `over_temp` then (watchdog.ts, overTemp).
+   */
+  loweredRiseC: number;
   /** Heater stuck: commanded on this long with no rise; the heater is then held off (watchdog.ts). */
   heaterStuckMs: number;
   /** ...unless the probe reads within this of the target: it is in hot water, and the engine's miss test has the case. */
@@ -237,6 +255,7 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   waterTestDoubtMisses: 3,
   overTargetC: 3,
   absoluteMaxC: 90,
+  loweredRiseC: 1,
   heaterStuckMs: 300_000,
   heaterStuckHotC: HEATER_STUCK_HOT_C,
   heaterStuckRiseC: 0.25,

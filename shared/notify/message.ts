@@ -117,6 +117,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
       return `The kit came back after a long gap and the water cooled (${deg(d.lastC, unit)} → ${deg(d.nowC, unit)}): check the food before carrying on.`;
     case 'resume_refused':
       return `The gateway restarted and did not take up the cook at ${deg(d.targetC, unit)}: its settings now refuse it (${String(d.reason ?? '')}). The heater is held off: start the cook again with a target this gateway allows.`;
+    case 'kit_flapping':
+      return `The kit reports its heater switching on and off by itself (${String(d.changes ?? 'several')} times in ${Math.round(Number(d.withinMs ?? 0) / 1000)} s): the gateway cannot tell whether the heater is on, and makes no presses while this goes on. Check the cooker by hand, and the kit's presser and firmware.`;
     case 'boot_regression':
       return "The kit's restart counter went back: it was reflashed or replaced.";
     case 'seq_regression':
@@ -206,6 +208,8 @@ export function resolvedText(e: Pick<NotifiableEvent, 'type' | 'data'>): string 
       return 'Resolved: the probe reads again.';
     case 'online':
       return 'Resolved: the kit is back online.';
+    case 'kit_steady':
+      return "Resolved: the kit's heater flag is steady again, and the gateway controls the heater again.";
     default:
       return `Resolved: ${e.type.replace(/_/g, ' ')}.`;
   }
@@ -221,6 +225,7 @@ export const CLEARED_BY: Readonly<Record<string, readonly string[]>> = {
   over_temp_cleared: ['over_temp'],
   fail_safe_released: ['actuator_disobeys', 'ack_contradicts', 'heater_state_unknown'],
   online: ['offline'],
+  kit_steady: ['kit_flapping'],
   stopped: ['actuator_fault', 'food_safety_alarm', 'heater_state_unknown', 'offline'],
   heating: ['actuator_fault', 'food_safety_alarm', 'heater_state_unknown'],
 };
@@ -251,6 +256,7 @@ export function notificationTitle(n: Pick<Notification, 'type' | 'severity' | 'd
     heater_ok: 'Resolved',
     sensor_ok: 'Resolved',
     online: 'Resolved',
+    kit_steady: 'Resolved',
     test: 'Test notification',
     gateway_offline: 'Gateway offline',
     gateway_token_shared: 'Gateway token used twice',

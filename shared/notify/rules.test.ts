@@ -70,13 +70,14 @@ t.test('every safety alarm notifies; routine events do not', async (t) => {
     ['heater_stuck', 'alarm'],
     ['resume_unsafe', 'alarm'],
     ['water_test_failed', 'alarm'],
+    ['kit_flapping', 'alarm'],
   ] as const) {
     const n = notificationFor(ev(type, sev, { dangerMs: 4 * 3600_000 }), { cooking: false });
     t.equal(n?.severity, sev, `${type} notifies as ${sev}`);
     t.notMatch(n?.text ?? '', /_/, `${type}: plain language`);
   }
   t.equal(notificationFor(ev('ack_contradicts', 'warning'), cooking), null, 'a contradicting Ack off the safety path does not');
-  for (const type of ['heating', 'press_missed', 'online', 'stopped', 'sensor_ok', 'boot_regression'])
+  for (const type of ['heating', 'press_missed', 'online', 'stopped', 'sensor_ok', 'boot_regression', 'cooling', 'cooled', 'kit_steady'])
     t.equal(notificationFor(ev(type, 'info'), cooking), null, `${type} does not notify`);
 });
 
@@ -221,6 +222,11 @@ t.test('the end of a notified alarm is told once; the end of one never notified 
       /^Resolved: the probe reads again/,
     ],
     [ev('offline', 'warning', {}, 1), ev('online', 'info', { via: 'status' }, 2), /^Resolved: the kit is back online/],
+    [
+      ev('kit_flapping', 'alarm', { changes: 4, withinMs: 3000 }, 1),
+      ev('kit_steady', 'info', {}, 2),
+      /^Resolved: the kit's heater flag is steady/,
+    ],
   ] as const) {
     const told = run([raise, clear]);
     t.equal(told.length, 2, `${clear.type} after a notified ${raise.type}`);

@@ -31,10 +31,12 @@ const SAFETY = new Set([
   'resume_unsafe',
   // A stored cook the gateway's changed rules refuse: held off until someone starts another.
   'resume_refused',
+  // The kit's heater flag changes by itself again and again: control makes no presses meanwhile.
+  'kit_flapping',
 ]);
 
 /** The events that end a condition (the watchdog's "cleared" events): each says so once, when the alarm it ends was notified. */
-const RESOLVES = new Set(['over_temp_cleared', 'fail_safe_released', 'heater_ok', 'sensor_ok', 'online']);
+const RESOLVES = new Set(['over_temp_cleared', 'fail_safe_released', 'heater_ok', 'sensor_ok', 'online', 'kit_steady']);
 
 /** Events of this type may tell the end of a notified alarm (the caller need only ask `endsNotified` for them). */
 export const mayResolve = (type: string): boolean => RESOLVES.has(type);

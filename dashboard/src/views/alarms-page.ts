@@ -16,6 +16,7 @@ const HOW: Record<string, string> = {
   sensor_ok: 'the probe reads again',
   fail_safe_released: 'the fail-safe was released',
   online: 'the kit is back online',
+  kit_steady: "the kit's heater flag is steady again",
   stopped: 'the cook was stopped',
   heating: 'a new cook started',
 };

@@ -29,6 +29,7 @@ export function step(state: EngineState, reading: Reading, nowMs: number, cfg: E
   const events: ControlEvent[] = [];
   const audit: AuditIntent[] = [];
   noticeBelief(cfg, d, reading, nowMs, events);
+  flapEnds(cfg, d, nowMs, events);
   // Sensor faults are the watchdog's; the engine neither learns nor presses on a bad reading.
   if (reading.sensor !== 'ok' || reading.tempC === null) return done(d, NO_DECISION, events);
   // One copy of each reading, in the device's ring: the slope window is a view on the history.
@@ -68,6 +69,7 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
   if (prev === null || prev === r.heater) return;
   if (d.pending !== null && d.pending.expect === r.heater) return;
   out.push(event('device_press', 'warning', true, { belief: r.heater ? 'on' : 'off' }));
+  noteSelfPress(cfg, d, nowMs, out);
   countPress(d);
   const fit = fitLine(d.win);
   d.pending = {
@@ -81,6 +83,40 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
     pulled: false,
     toggled: true,
   };
+}
+
+/**
+ * A change of the heater flag that no press explains, counted: `flapChanges` of them within
+ * `flapWindowMs` is a kit whose flag flaps (its firmware, its button, its wiring). Each is a press
+ * the engine must see answered before it presses again, so it presses nothing while they go on; it
+ * must not (a press toggles a heater whose state nobody knows), and the over-temperature and
+ * food-safety rules still stand. A person hears of it once, as an alarm.
+ */
+function noteSelfPress(cfg: EngineConfig, d: EngineState, nowMs: number, out: ControlEvent[]): void {
+  const f = d.flap;
+  if (f === null || nowMs - f.fromMs > cfg.flapWindowMs) {
+    d.flap = { fromMs: nowMs, count: 1, lastMs: nowMs, alarmed: f?.alarmed ?? false };
+    return;
+  }
+  const next = { ...f, count: f.count + 1, lastMs: nowMs };
+  if (!next.alarmed && next.count >= cfg.flapChanges) {
+    out.push(event('kit_flapping', 'alarm', true, { changes: next.count, withinMs: nowMs - next.fromMs }));
+    next.alarmed = true;
+  }
+  d.flap = next;
+}
+
+/** No unexplained change for `flapSteadyMs`: a flapping flag is over (`kit_steady`), and an unalarmed count is forgotten. */
+function flapEnds(cfg: EngineConfig, d: EngineState, nowMs: number, out: ControlEvent[]): void {
+  const f = d.flap;
+  if (f === null) return;
+  if (f.alarmed) {
+    if (nowMs - f.lastMs < cfg.flapSteadyMs) return;
+    out.push(event('kit_steady', 'info', true, { steadyMs: nowMs - f.lastMs }));
+    d.flap = null;
+    return;
+  }
+  if (nowMs - f.fromMs > cfg.flapWindowMs) d.flap = null;
 }
 
 function lifecycle(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {

@@ -151,6 +151,12 @@ export interface EngineState {
   pulled: boolean;
   health: ActuatorHealth;
   flags: { capWarned: boolean; missAlarmed: boolean };
+  /**
+   * Changes of the kit's heater flag that no press of ours explains, counted in a window from
+   * `fromMs` (engine.ts, `noteSelfPress`); `alarmed` once `kit_flapping` was raised. null when none
+   * is recent.
+   */
+  flap: { fromMs: number; count: number; lastMs: number; alarmed: boolean } | null;
 }
 
 export function initialLearned(cfg: EngineConfig = DEFAULT_ENGINE): Learned {
@@ -201,6 +207,7 @@ export function copyEngineState(s: EngineState): EngineState {
     pulled: s.pulled,
     health: s.health,
     flags: s.flags,
+    flap: s.flap,
   };
 }
 
@@ -231,6 +238,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     pulled: false,
     health: { presses: 0, confirmed: 0, misses: 0, consecutiveMisses: 0, drifts: 0, lastDetectMs: null },
     flags: { capWarned: false, missAlarmed: false },
+    flap: null,
   };
 }
 

@@ -91,6 +91,14 @@ export interface WatchdogState {
   dipRefCPerS: number | null;
   /** Over-temperature latch. */
   overTemp: boolean;
+  /**
+   * Set while the latch holds for a target lowered below the water (not an alarm): the lowest
+   * reading since. null for a real over-temperature, or none.
+   */
+  coolingLowC: number | null;
+  /** The over-temperature limit at the last good reading, and that reading: a limit that fell below the water is a lowered target. */
+  limitC: number | null;
+  limitAtC: number | null;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
   heaterOnSinceMs: number | null;
   heaterOnStartC: number | null;
@@ -157,6 +165,9 @@ export function initialWatchdogState(): WatchdogState {
     dipLowMs: null,
     dipRefCPerS: null,
     overTemp: false,
+    coolingLowC: null,
+    limitC: null,
+    limitAtC: null,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
     heaterMaxC: null,
@@ -225,6 +236,9 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     dipLowMs: s.dipLowMs,
     dipRefCPerS: s.dipRefCPerS,
     overTemp: s.overTemp,
+    coolingLowC: s.coolingLowC,
+    limitC: s.limitC,
+    limitAtC: s.limitAtC,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
     heaterMaxC: s.heaterMaxC,
@@ -281,7 +295,7 @@ export function waterTestRunning(s: WatchdogState): boolean {
 /** Why the heater must stay off, or null: the engine is inhibited while this is set. */
 export function watchdogInhibit(s: WatchdogState): string | null {
   if (s.sensorFault !== null) return `sensor fault (${s.sensorFault})`;
-  if (s.overTemp) return 'over-temperature';
+  if (s.overTemp) return s.coolingLowC === null ? 'over-temperature' : 'cooling: the target is below the water';
   if (s.stuckHeld) return 'heater on, water not warming';
   if (s.airHeld) return 'probe not in the water: the presses did not show in it';
   if (s.dipSinceMs !== null) return 'the reading fell while heating: watching whether it answers the heater';

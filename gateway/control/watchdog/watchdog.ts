@@ -141,9 +141,37 @@ function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowM
 
 function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, out: Out): void {
   const limit = Math.min(cfg.absoluteMaxC, ctx.cook === null ? Number.POSITIVE_INFINITY : ctx.cook.targetC + cfg.overTargetC);
+  const before = d.limitC;
+  const beforeC = d.limitAtC;
+  d.limitC = limit;
+  d.limitAtC = c;
+  if (d.overTemp && d.coolingLowC !== null) {
+    cooling(cfg, d, c, limit, out);
+    return;
+  }
   if (!d.overTemp && c > limit) {
-    out.emit(event('over_temp', 'critical', true, { tempC: c, limitC: limit }), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
+    // The limit fell below water that was within the limit before and has not risen since: a
+    // cook changed (or started) cooler than the bath. The heater goes off and is latched off all
+    // the same, but that is the cook's doing, not a fault: no alarm unless the water then rises.
+    const lowered =
+      before !== null &&
+      beforeC !== null &&
+      limit < before &&
+      beforeC <= before &&
+      c <= beforeC + cfg.loweredRiseC &&
+      c <= cfg.absoluteMaxC;
     d.overTemp = true;
+    if (lowered) {
+      d.coolingLowC = c;
+      out.emit(
+        event('cooling', 'info', true, { tempC: c, limitC: limit }),
+        'safe',
+        `target below the water: heater off while ${c} °C cools under ${limit} °C`,
+        true,
+      );
+      return;
+    }
+    out.emit(event('over_temp', 'critical', true, { tempC: c, limitC: limit }), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
     return;
   }
   if (d.overTemp && c < limit - 1) {
@@ -155,6 +183,35 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
     );
     d.overTemp = false;
   }
+}
+
+/**
+ * The water cools towards a target set below it (the latch holds the heater off). It is done once
+ * under the limit less 1 °C, like an over-temperature; water that rises `loweredRiseC` above its
+ * lowest since, or past the absolute limit, is heated by something: that is `over_temp` (critical),
+ * raised on the latch that already holds.
+ */
+function cooling(cfg: WatchdogConfig, d: WatchdogState, c: number, limit: number, out: Out): void {
+  const low = Math.min(d.coolingLowC ?? c, c);
+  if (c < limit - 1) {
+    out.emit(event('cooled', 'info', true, { tempC: c, limitC: limit }), 'clear_over_temp', `${c} °C cooled under ${limit - 1} °C`, false);
+    d.overTemp = false;
+    d.coolingLowC = null;
+    return;
+  }
+  if (c - low > cfg.loweredRiseC || c > cfg.absoluteMaxC) {
+    // The latch has held the heater off since the cooling began and goes on repeating `safe` on
+    // its own schedule while the water rises: what changes is that this is now an alarm.
+    d.coolingLowC = null;
+    out.emit(
+      event('over_temp', 'critical', true, { tempC: c, limitC: limit, riseC: c - low }),
+      'alarm',
+      `over-temperature: ${c} °C > ${limit} °C and rising (${(c - low).toFixed(2)} °C above its lowest since the target was lowered)`,
+      false,
+    );
+    return;
+  }
+  d.coolingLowC = low;
 }
 
 /**
