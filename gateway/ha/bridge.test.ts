@@ -177,8 +177,9 @@ t.test('a retained command is never acted on: a reconnect does not replay it', a
 
   // Live commands still work after the reconnect.
   await p.client.publishAsync('sousvide/replay/kit-001/set/target', '61', { qos: 1 });
+  await p.client.publishAsync('sousvide/replay/kit-001/set/mode', 'heat', { qos: 1 });
   await until('a live command after the reconnect', () => g.control.starts() === 2);
-  t.pass('a live command is acted on');
+  t.equal(g.control.calls.at(-1), 'start kit-001 61', 'live commands are acted on');
   await p.client.publishAsync('sousvide/replay/kit-001/set/mode', '', { qos: 1, retain: true });
 });
 
@@ -217,6 +218,8 @@ t.test('commands beyond a few a second per kit are dropped and counted', async (
   const broker = await startMosquitto(t);
   const p = await probe(t, broker.url);
   const g = await startBridge(t, broker.url, 'Rate', ['kit-001', 'kit-002'], { commandRate: { burst: 3, perSecond: 1 } });
+  // Cooks running: each target is a change that reaches control.
+  for (const kit of ['kit-001', 'kit-002']) g.control.cooks.set(kit, { spec: { targetC: 49 }, state: 'heating' });
   await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1);
   await sleep(300); // subscribed
   const started = Date.now();
@@ -243,6 +246,7 @@ t.test("a stop is never dropped, and made-up kit ids do not refill a real kit's 
   const broker = await startMosquitto(t);
   const p = await probe(t, broker.url);
   const g = await startBridge(t, broker.url, 'Burst', ['kit-001'], { commandRate: { burst: 3, perSecond: 0.01 } });
+  g.control.cooks.set('kit-001', { spec: { targetC: 49 }, state: 'heating' });
   await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1);
   await sleep(300); // subscribed
   const counted = async () =>
@@ -268,4 +272,47 @@ t.test("a stop is never dropped, and made-up kit ids do not refill a real kit's 
     (await g.metric('ha_commands_total', 'result="invalid"')) <= 3,
     'the made-up kits share one budget: at most its burst is looked at, the rest dropped',
   );
+});
+
+t.test('a target set while the bath is off is kept for Heat, not started; a done cook shows Heat and Off stops it', async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.url);
+  const states: Record<string, unknown>[] = [];
+  p.client.on('message', (topic, payload) => {
+    if (topic === 'sousvide/dial/kit-001/state' && payload.length > 0) states.push(JSON.parse(payload.toString()));
+  });
+  await p.client.subscribeAsync('sousvide/dial/kit-001/state', { qos: 1 });
+  const g = await startBridge(t, broker.url, 'Dial', ['kit-001']);
+  g.control.cooks.set('kit-001', { spec: { targetC: 60, durationMin: 120, food: 'chicken' }, state: 'stopped' });
+  await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1);
+  await sleep(300); // subscribed
+
+  await p.client.publishAsync('sousvide/dial/kit-001/set/target', '63', { qos: 1 });
+  await until('HA sees the new target', () => states.at(-1)?.target === 63);
+  t.equal(states.at(-1)?.mode, 'off', 'the bath stays off');
+  t.same(g.control.calls, [], 'nothing reached control: no cook started');
+
+  await p.client.publishAsync('sousvide/dial/kit-001/set/mode', 'heat', { qos: 1 });
+  await until('the cook started', () => g.control.starts() === 1);
+  t.same(
+    g.control.cooks.get('kit-001')?.spec,
+    { targetC: 63, durationMin: 120, food: 'chicken' },
+    "Heat starts the last cook's settings at the target set while off",
+  );
+  await until('HA sees it heating', () => states.at(-1)?.mode === 'heat');
+
+  // The cook's timer ran out: the gateway holds the bath at its target until the cook is stopped.
+  g.control.cooks.get('kit-001')!.state = 'done';
+  await until('HA sees a done cook as heat', () => states.at(-1)?.mode === 'heat' && states.at(-1)?.cook === 'done');
+  await p.client.publishAsync('sousvide/dial/kit-001/set/mode', 'off', { qos: 1 });
+  await until('the stop', () => g.control.calls.includes('stop kit-001'));
+  t.equal(g.control.cooks.get('kit-001')?.state, 'stopped', "HA's Off stops a done cook's held bath");
+
+  // With no cook ever and no target, Heat has nothing to start: refused, counted.
+  const fresh = await startBridge(t, broker.url, 'Fresh', ['kit-009']);
+  await until('the second bridge connected', async () => (await fresh.metric('ha_mqtt_connected')) === 1);
+  await sleep(300);
+  await p.client.publishAsync('sousvide/fresh/kit-009/set/mode', 'heat', { qos: 1 });
+  await until('refused', async () => (await fresh.metric('ha_commands_total', 'result="invalid"')) === 1);
+  t.same(fresh.control.calls, [], 'no cook started');
 });

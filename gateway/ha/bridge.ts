@@ -13,6 +13,7 @@ import {
   type HaKitView,
   type HaNaming,
   haNaming,
+  holdsBath,
   kitAvailability,
   kitState,
   kitTopics,
@@ -90,6 +91,12 @@ export class HaBridge {
   /** Per kit: its command budget (the broker's token bucket), and the kits whose commands are being dropped (logged once a burst). */
   private readonly budget: TokenBucket;
   private readonly dropping = new Set<string>();
+  /**
+   * Targets HA set while a kit's bath was off, kept for its *Heat* (as HA's own thermostats keep a
+   * setpoint changed while off). In memory: a gateway restart forgets them, and HA's next change
+   * sets one again.
+   */
+  private readonly setpoints = new Map<string, number>();
   /** A retained command was logged on this connection (one line per connection, not per message). */
   private retainedLogged = false;
   private readonly m: {
@@ -203,7 +210,9 @@ export class HaBridge {
       }
       const view = control.view(id);
       this.send(t.availability, kitAvailability(view), true, 1);
-      this.send(t.state, JSON.stringify(kitState(view, now)), true, 0);
+      // A cook started by other means (the local API, the cloud) replaces a setpoint kept for Heat.
+      if (holdsBath(view)) this.setpoints.delete(id);
+      this.send(t.state, JSON.stringify(kitState(view, now, this.setpoints.get(id))), true, 0);
     }
     for (const [id, topics] of this.published) {
       if (ids.has(id)) continue;
@@ -213,6 +222,7 @@ export class HaBridge {
       this.published.delete(id);
       this.announced.delete(id);
       this.budget.forget(id);
+      this.setpoints.delete(id);
       this.dropping.delete(id);
       this.d.log.info({ deviceId: id }, 'home assistant: kit revoked, its entities are removed');
     }
@@ -333,15 +343,28 @@ export class HaBridge {
     const view = control.view(cmd.kitId);
     const running = view?.cook?.state === 'heating' || view?.cook?.state === 'holding';
     if (cmd.kind === 'target') {
-      // A new target changes the running cook (its timer and profile stay) or starts one.
-      const spec: CookSpec =
-        running && view?.cook ? { ...withoutOverride(view.cook.spec), targetC: cmd.targetC } : { targetC: cmd.targetC };
-      return control.startCook(cmd.kitId, spec, HA_ACTOR);
+      // A new target changes the running cook (its timer and profile stay); a done cook's held
+      // bath gets a cook of its own at the new target.
+      if (running && view?.cook)
+        return control.startCook(cmd.kitId, { ...withoutOverride(view.cook.spec), targetC: cmd.targetC }, HA_ACTOR);
+      if (holdsBath(view)) return control.startCook(cmd.kitId, { targetC: cmd.targetC }, HA_ACTOR);
+      // The bath is off: the target is kept for *Heat*, and nothing heats (a nudge of the dial
+      // must not switch on a cooker nobody is watching).
+      this.setpoints.set(cmd.kitId, cmd.targetC);
+      return 'nothing to do';
     }
-    if (cmd.mode === 'off') return running ? control.stopCook(cmd.kitId, HA_ACTOR, 'stopped from Home Assistant') : 'nothing to do';
-    if (running) return 'nothing to do';
-    if (!view?.cook) return { ok: false, invalid: 'mode: heat needs a target temperature first' };
-    return control.startCook(cmd.kitId, withoutOverride(view.cook.spec), HA_ACTOR); // the last cook's settings again
+    if (cmd.mode === 'off') return holdsBath(view) ? control.stopCook(cmd.kitId, HA_ACTOR, 'stopped from Home Assistant') : 'nothing to do';
+    if (holdsBath(view)) return 'nothing to do';
+    // Heat: the last cook's settings again, at the target set while off if there is one.
+    const setpoint = this.setpoints.get(cmd.kitId);
+    const last = view?.cook ? withoutOverride(view.cook.spec) : null;
+    let spec: CookSpec;
+    if (last !== null) spec = setpoint === undefined ? last : { ...last, targetC: setpoint };
+    else if (setpoint !== undefined) spec = { targetC: setpoint };
+    else return { ok: false, invalid: 'mode: heat needs a target temperature first' };
+    const r = control.startCook(cmd.kitId, spec, HA_ACTOR);
+    if (r.ok) this.setpoints.delete(cmd.kitId);
+    return r;
   }
 }
 

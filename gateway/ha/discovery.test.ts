@@ -100,7 +100,11 @@ t.test('the state payload follows the control view', async (t) => {
   const holding = kitState(view({ cook: { spec: { targetC: 57, durationMin: 90 }, state: 'holding' }, reachedTs: 0 }), 30 * 60_000 + 1);
   t.match(holding, { mode: 'heat', action: 'idle', time_left: 60 }, '30 min after reaching the target, 60 of 90 min are left');
   const done = kitState(view({ cook: { spec: { targetC: 57, durationMin: 90 }, state: 'done' }, reachedTs: 0 }), 91 * 60_000);
-  t.match(done, { mode: 'off', time_left: 0, target: 57 }, 'a done cook: off, its target still shown');
+  t.match(done, { mode: 'heat', time_left: 0, target: 57 }, "a done cook's bath is still held at its target: heat");
+  const stopped = view({ cook: { spec: { targetC: 57, durationMin: 90 }, state: 'stopped' } });
+  t.match(kitState(stopped, 0), { mode: 'off', action: 'off', target: 57 }, 'a stopped cook: off, its target still shown');
+  t.match(kitState(stopped, 0, 62), { mode: 'off', target: 62 }, 'a target set while off is shown');
+  t.match(kitState(view({ cook: { spec: { targetC: 57 }, state: 'heating' } }), 0, 62), { target: 57 }, "a running cook's target wins");
   const alarmed = kitState(view({ alarms: ['over_temp', 'sensor_fault'], online: false }), 0);
   t.match(alarmed, { alarm: 'ON', alarms: ['over_temp', 'sensor_fault'], link: 'OFF' });
   t.equal(kitAvailability(view()), 'online');

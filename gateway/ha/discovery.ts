@@ -141,14 +141,23 @@ export const BINARY_SENSORS: readonly BinaryDef[] = [
   },
 ];
 
-const running = (v: HaKitView | null) => v?.cook?.state === 'heating' || v?.cook?.state === 'holding';
+/**
+ * The gateway holds the bath: a cook heating, holding, or done (a done cook's bath is held at its
+ * target until the cook is stopped). HA shows *Heat* then, and its *Off* stops it.
+ */
+export const holdsBath = (v: Pick<HaKitView, 'cook'> | null | undefined): boolean =>
+  v?.cook?.state === 'heating' || v?.cook?.state === 'holding' || v?.cook?.state === 'done';
 
-/** The kit's state payload (one JSON object; every entity's value_template picks its field). */
-export function kitState(v: HaKitView | null, now: number): Record<string, unknown> {
+/**
+ * The kit's state payload (one JSON object; every entity's value_template picks its field).
+ * `setpoint`: a target HA set while the bath was off, kept for its *Heat* (shown as the target).
+ */
+export function kitState(v: HaKitView | null, now: number, setpoint?: number): Record<string, unknown> {
+  const holds = holdsBath(v);
   const out: Record<string, unknown> = {
-    mode: running(v) ? 'heat' : 'off',
-    action: !running(v) ? 'off' : v?.heaterInferredOn ? 'heating' : 'idle',
-    target: v?.cook ? v.cook.spec.targetC : null,
+    mode: holds ? 'heat' : 'off',
+    action: !holds ? 'off' : v?.heaterInferredOn ? 'heating' : 'idle',
+    target: holds ? (v?.cook?.spec.targetC ?? null) : (setpoint ?? v?.cook?.spec.targetC ?? null),
     alarms: v?.alarms ?? [],
   };
   for (const s of SENSORS) out[s.object] = v ? s.value(v, now) : null;

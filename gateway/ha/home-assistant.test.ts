@@ -104,11 +104,22 @@ t.test('kits appear in HA, are cooked from it, follow their link, vanish on revo
   await ha.until("configs published again after HA's birth message", () => (ha.received.get(bathConfigTopic) ?? 0) > announcedBefore);
   t.pass("HA's birth message makes the bridge publish its configs again");
 
-  // HA sets a target: a cook starts through the control path, audited as Home Assistant's.
+  // HA sets a target while the bath is off: it is kept and shown, and nothing heats.
   const pressesBefore = kitA.commands.length;
   await ha.command(bath, 'temperature_command_topic', '57');
-  await ha.until('HA sees the cook', () => ha.read(bath, 'temperature_state_topic', 'temperature_state_template') === '57');
-  t.equal(ha.read(bath, 'mode_state_topic', 'mode_state_template'), 'heat', 'HA shows the bath heating to 57 °C');
+  await ha.until('HA sees the target', () => ha.read(bath, 'temperature_state_topic', 'temperature_state_template') === '57');
+  t.equal(ha.read(bath, 'mode_state_topic', 'mode_state_template'), 'off', 'a target set while off starts nothing');
+  await reading(kitA, 'kit-a', 40.05);
+  t.equal(gw.gateway.control.view('kit-a')?.cook ?? null, null, 'no cook');
+  t.same(
+    kitA.commands.slice(pressesBefore).filter((c) => c.op === 'press'),
+    [],
+    'and no press',
+  );
+  // HA's Heat: a cook starts through the control path at that target, audited as Home Assistant's.
+  await ha.command(bath, 'mode_command_topic', 'heat');
+  await ha.until('HA sees the cook', () => ha.read(bath, 'mode_state_topic', 'mode_state_template') === 'heat');
+  t.equal(ha.read(bath, 'temperature_state_topic', 'temperature_state_template'), '57', 'HA shows the bath heating to 57 °C');
   const on = await ha.until('a press reaches the kit', async () => {
     await reading(kitA, 'kit-a', 40.1);
     return kitA.commands.slice(pressesBefore).find((c) => c.op === 'press');
