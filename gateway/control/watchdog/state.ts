@@ -91,6 +91,12 @@ export interface WatchdogState {
   dipRefCPerS: number | null;
   /** Over-temperature latch. */
   overTemp: boolean;
+  /**
+   * An over-temperature alarm raised before a gateway restart that the store still holds
+   * uncleared (its id), not judged yet: the first reading over the limit trips again, naming it
+   * (`continues`: the same alarm, not a new one), one back under the limit ends it (ADR 081).
+   */
+  overTempCarried: string | null;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
   heaterOnSinceMs: number | null;
   heaterOnStartC: number | null;
@@ -157,6 +163,7 @@ export function initialWatchdogState(): WatchdogState {
     dipLowMs: null,
     dipRefCPerS: null,
     overTemp: false,
+    overTempCarried: null,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
     heaterMaxC: null,
@@ -225,6 +232,7 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     dipLowMs: s.dipLowMs,
     dipRefCPerS: s.dipRefCPerS,
     overTemp: s.overTemp,
+    overTempCarried: s.overTempCarried,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
     heaterMaxC: s.heaterMaxC,

@@ -141,12 +141,18 @@ function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowM
 
 function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, out: Out): void {
   const limit = Math.min(cfg.absoluteMaxC, ctx.cook === null ? Number.POSITIVE_INFINITY : ctx.cook.targetC + cfg.overTargetC);
+  // The alarm from before a restart is judged like a tripped latch, except that over the limit it
+  // trips again (the heater switched off, as at any trip), as the same alarm: `continues`.
+  const carried = d.overTemp ? null : d.overTempCarried;
   if (!d.overTemp && c > limit) {
-    out.emit(event('over_temp', 'critical', true, { tempC: c, limitC: limit }), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
+    const data = carried === null ? { tempC: c, limitC: limit } : { tempC: c, limitC: limit, continues: carried };
+    out.emit(event('over_temp', 'critical', true, data), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
     d.overTemp = true;
+    d.overTempCarried = null;
     return;
   }
-  if (d.overTemp && c < limit - 1) {
+  if ((d.overTemp || carried !== null) && c < limit - 1) {
+    d.overTempCarried = null;
     out.emit(
       event('over_temp_cleared', 'info', true, { tempC: c, limitC: limit }),
       'clear_over_temp',
