@@ -161,6 +161,25 @@ export class ControlLoop {
     return resumed;
   }
 
+  /**
+   * The alarms the store holds uncleared at a restart whose condition the watchdog can judge again
+   * (`over_temp`; ADR 081): each kit's first reading either ends it (`over_temp_cleared`, which
+   * clears its row and tells its end) or trips again as the same alarm (`continues`), never as a
+   * new one. Other alarm types are judged afresh (a condition still there raises a new event).
+   */
+  resumeAlarms(alarms: readonly { id: string; deviceId: string | null; type: string }[]): number {
+    let n = 0;
+    for (const a of alarms) {
+      if (a.type !== 'over_temp' || a.deviceId === null) continue;
+      const e = this.entry(a.deviceId);
+      const wd = copyWatchdogState(e.state.watchdog);
+      wd.overTempCarried = a.id;
+      e.state = { ...e.state, watchdog: wd };
+      n++;
+    }
+    return n;
+  }
+
   start(tickMs = 1000): void {
     this.tick = setInterval(() => {
       const step = this.clock.step();

@@ -96,6 +96,9 @@ export class ControlPart implements Part {
     const { reader } = this.d;
     const resumed = this.loop.resumeFrom(reader.runningCooks(), (id, fromTs) => reader.readingsSince(id, fromTs));
     if (resumed > 0) this.d.log.info({ resumed }, 'cooks resume with the first new reading of each kit');
+    const carried = this.loop.resumeAlarms(reader.unclearedAlarms());
+    if (carried > 0)
+      this.d.log.info({ carried }, 'over-temperature alarms from before the restart are judged again with the first reading');
     const { ingest } = this.d;
     ingest.on('live', this.onLive);
     ingest.on('status', this.onStatus);

@@ -5,7 +5,7 @@ import type { RelayRecord } from '../../shared/relay/batch.js';
 import { cookRecordId } from '../../shared/relay/cook-id.js';
 import { toAuditRecord, toEventRecord } from '../control/records.js';
 import type { AuditIntent, ControlEvent } from '../control/types.js';
-import type { NotifyRows } from '../store/items.js';
+import type { NotifyPlan } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
 import { newId } from './ids.js';
 
@@ -41,7 +41,7 @@ export class RecordSink {
     private readonly store: StoreWriter,
     private readonly relayOn: () => boolean,
     private readonly onError: (err: Error) => void,
-    private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyRows | null,
+    private readonly notify?: (e: NotifiableEvent, ctx: { cooking: boolean }) => NotifyPlan | null,
     /** After the commit of an event that raised or cleared alarms (gateway/alarms/: live views). */
     private readonly alarmStep?: (e: { id: string; deviceId: string | null; type: string; ts: number }) => void,
     private readonly listener?: RecordListener,
@@ -56,6 +56,7 @@ export class RecordSink {
     // The alarm it raises or clears (shared/alarms/lifecycle.ts) commits with the event.
     const raise = raisedBy(notifiable);
     const clears = clearedBy(e.type);
+    const plan = this.notify?.(notifiable, ctx) ?? null;
     this.store.write(
       {
         t: 'event',
@@ -67,7 +68,8 @@ export class RecordSink {
         ts,
         data: JSON.stringify(e.data),
         outbox: this.outbox(rec),
-        notify: this.notify?.(notifiable, ctx) ?? null,
+        notify: plan?.rows ?? null,
+        notified: plan?.notified ?? null,
         alarm: raise || clears.length > 0 ? { raise, clears } : null,
       },
       raise || clears.length > 0 || this.listener

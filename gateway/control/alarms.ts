@@ -7,7 +7,7 @@ import { type DeviceControlState, RULE_HOLD } from './device-control.js';
 export function activeAlarms(s: DeviceControlState): string[] {
   const w = s.watchdog;
   const out: string[] = [];
-  if (w.overTemp && w.coolingLowC === null) out.push('over_temp');
+  if ((w.overTemp && w.coolingLowC === null) || w.overTempCarried !== null) out.push('over_temp');
   if (w.sensorFault !== null) out.push('sensor_fault');
   if (w.stuckAlarmed) out.push('heater_stuck');
   if (w.dangerAlarmed) out.push('food_safety_alarm');

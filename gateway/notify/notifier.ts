@@ -17,11 +17,12 @@ import {
   track,
 } from '../../shared/notify/rules.js';
 import type { GatewayConfig } from '../config.js';
-import type { NotifyRows } from '../store/items.js';
+import type { NotifyPlan, NotifyRows } from '../store/items.js';
 import { openStore } from '../store/open.js';
 import type { StoreWriter } from '../store/writer.js';
 import { channelsFrom } from './channels/index.js';
 import { DeliveryWorker } from './delivery.js';
+import { loadNotified, type NotifiedState, notifiedChanges } from './notified-store.js';
 import { pendingByChannel } from './store.js';
 
 export interface NotifierDeps {
@@ -40,8 +41,9 @@ export interface NotifierDeps {
  * The gateway's notifications, one self-contained part: `plan` decides, for each recorded event,
  * the notification and its delivery rows that commit with the event (RecordSink); the delivery
  * worker sends them; a timer queues the reminders of open critical alarms. Nothing here needs
- * the cloud. Open alarms live in memory, like the watchdog state that clears them: after a restart
- * the watchdog judges afresh, and a condition still present raises (and notifies) a new alarm.
+ * the cloud. The alarms that notified and the reminders of open critical ones are kept in the store
+ * with the commits that change them (`notified_alarms`, ADR 081) and loaded at start: a restart
+ * neither forgets to tell an alarm's end nor stops its reminders.
  */
 export class Notifier {
   readonly name = 'notify';
@@ -97,8 +99,8 @@ export class Notifier {
     return this.channelNames;
   }
 
-  /** For RecordSink: the notification an event causes, with its delivery rows; null when none. */
-  readonly plan = (e: NotifiableEvent, ctx: RuleContext): NotifyRows | null => {
+  /** For RecordSink: the notification an event causes, with its delivery rows, and the changes to the alarms kept; null when none. */
+  readonly plan = (e: NotifiableEvent, ctx: RuleContext): NotifyPlan | null => {
     if (this.channels.length === 0) return null;
     const dev = e.deviceId ?? '';
     if (e.type === 'forecast') {
@@ -107,8 +109,9 @@ export class Notifier {
       if (o) this.outlooks.set(dev, o);
       else this.outlooks.delete(dev);
       const never = neverNoticeFor(e, before);
-      return never === null ? null : this.rows(never, e.ts);
+      return never === null ? null : { rows: this.rows(never, e.ts), notified: [] };
     }
+    const before = this.state;
     const n = notificationFor(e, {
       ...ctx,
       endsNotified: endsNotified(this.notified, e),
@@ -117,17 +120,30 @@ export class Notifier {
     this.open = track(this.open, e, n);
     this.notified = followNotified(this.notified, e, n);
     if (e.type === 'stopped') this.outlooks.delete(dev);
-    return n === null ? null : this.rows(n, e.ts);
+    const notified = notifiedChanges(before, this.state);
+    if (n === null && notified.length === 0) return null;
+    return { rows: n === null ? null : this.rows(n, e.ts), notified };
   };
 
   /** An alarm was acknowledged (its id is the id of the event that notified): no more reminders of it. */
   readonly acknowledge = (alarmId: string): void => {
+    const before = this.state;
     this.open = acknowledge(this.open, alarmId);
+    const changes = notifiedChanges(before, this.state);
+    if (changes.length > 0)
+      this.d.store.write({ t: 'notified', changes }, (err) => {
+        if (err) this.d.log.error({ err }, "could not keep the end of an alarm's reminders");
+      });
   };
+
+  private get state(): NotifiedState {
+    return { notified: this.notified, open: this.open };
+  }
 
   start(): void {
     if (this.channels.length === 0) return;
     this.reader = openStore(this.d.config.dataDir, { readonly: true });
+    ({ notified: this.notified, open: this.open } = loadNotified(this.reader));
     const counts = {
       sent: (channel: string) => this.sent.inc({ channel }),
       failed: (channel: string) => this.failed.inc({ channel }),
@@ -143,7 +159,15 @@ export class Notifier {
     this.worker.start();
     this.repeatTimer = setInterval(() => this.queueReminders(), 5000);
     this.repeatTimer.unref();
-    this.d.log.info({ channels: this.channelNames, repeatMin: this.d.config.notify.repeatMin }, 'notifications on');
+    this.d.log.info(
+      {
+        channels: this.channelNames,
+        repeatMin: this.d.config.notify.repeatMin,
+        notifiedAlarms: this.notified.size,
+        reminding: this.open.size,
+      },
+      'notifications on',
+    );
   }
 
   async stop(): Promise<void> {
@@ -160,11 +184,16 @@ export class Notifier {
 
   private queueReminders(): void {
     const now = this.d.now();
+    const before = this.state;
     const r = dueRepeats(this.open, now, this.d.config.notify.repeatMin * 60_000);
     this.open = r.open;
-    for (const n of r.due)
-      this.d.store.write({ t: 'notify', ...this.rows(n, now) }, (err) => {
+    const changes = notifiedChanges(before, this.state);
+    // Each reminder commits with its alarm's new count and time.
+    for (const n of r.due) {
+      const notified = changes.filter((c) => c.deviceId === (n.deviceId ?? '') && c.type === n.type);
+      this.d.store.write({ t: 'notify', ...this.rows(n, now), notified }, (err) => {
         if (err) this.d.log.error({ err }, 'could not queue an alarm reminder');
       });
+    }
   }
 }

@@ -72,6 +72,8 @@ export interface EventItem {
   outbox: string | null;
   /** The notification the event causes, committed with it (gateway/notify/). */
   notify?: NotifyRows | null;
+  /** The notifier's alarms this event changes (notified, ended, reminders), committed with it. */
+  notified?: readonly NotifiedChange[] | null;
   /** The alarm the event raises (unless one of its kit and type is open) and the alarm types it clears. */
   alarm?: { raise: Alarm | null; clears: readonly string[] } | null;
 }
@@ -148,9 +150,36 @@ export interface NotifyRows {
   channels: string[];
 }
 
+/** What the notifier plans for an event: its notification, and the changes to its alarms (gateway/notify/). */
+export interface NotifyPlan {
+  rows: NotifyRows | null;
+  notified: readonly NotifiedChange[];
+}
+
 /** A notification of its own (a reminder of an open alarm, a test). */
 export interface NotifyItem extends NotifyRows {
   t: 'notify';
+  /** The reminder's alarm with its new count and time. */
+  notified?: readonly NotifiedChange[] | null;
+}
+
+/**
+ * A change to the notifier's alarms that notified and are not over (table `notified_alarms`,
+ * ADR 081): `notified` false deletes the kit's row of that type; else the row is written with
+ * `open`, the reminders' state (JSON of an OpenAlarm), null when none are due (not critical, or
+ * acknowledged).
+ */
+export interface NotifiedChange {
+  deviceId: string | null;
+  type: string;
+  notified: boolean;
+  open: string | null;
+}
+
+/** Changes to the notifier's alarms of their own (an acknowledgement ends reminders). */
+export interface NotifiedItem {
+  t: 'notified';
+  changes: readonly NotifiedChange[];
 }
 
 export type StoreItem =
@@ -164,6 +193,7 @@ export type StoreItem =
   | CookItem
   | RelayStateItem
   | NotifyItem
+  | NotifiedItem
   | AlarmItem;
 
 /** Per-item outcome, in the order the items were sent. */

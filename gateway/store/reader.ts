@@ -48,6 +48,15 @@ export class StoreReader implements Part {
     this.conn = openStore(this.dataDir, { readonly: true });
   }
 
+  /** The alarms not cleared (acknowledged or not), oldest first: what control judges again after a restart (ADR 081). */
+  unclearedAlarms(): { id: string; deviceId: string | null; type: string }[] {
+    return this.db.prepare('SELECT id, device_id AS deviceId, type FROM alarms WHERE cleared_ts IS NULL ORDER BY raised_ts, id').all() as {
+      id: string;
+      deviceId: string | null;
+      type: string;
+    }[];
+  }
+
   /**
    * The cooks to resume after a restart: heating, holding and done (the engine keeps holding a done
    * cook with holdAfterDone; control drops the done ones when it does not).

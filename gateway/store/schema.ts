@@ -179,6 +179,18 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE cooks ADD COLUMN reached_ts INTEGER;
   ALTER TABLE cooks ADD COLUMN done_ts INTEGER;
   `,
+  // 8: the notifier's alarms that notified and are not over yet, one row per kit and alarm type
+  // (gateway/notify/, ADR 081): their end is told once, also after a restart; `open` holds the
+  // reminders of a critical one (its first notification, last notice time, count) while they go on.
+  // Written with the event, reminder or acknowledgement that changes them.
+  `
+  CREATE TABLE notified_alarms (
+    device_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    open TEXT,
+    PRIMARY KEY (device_id, type)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { queueFullRegistry } from '../devices/registry-relay.js';
 import { alarmWriter } from './alarm-writer.js';
-import { DUPLICATE, type NotifyRows, PRIORITY, STORED, type StoreItem } from './items.js';
+import { DUPLICATE, type NotifiedChange, type NotifyRows, PRIORITY, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
 import { type PackedBatch, type TelColumns, unpackTelemetry } from './packed-batch.js';
 import { relayStateWriter } from './relay-state.js';
@@ -77,6 +77,18 @@ const insertDelivery = db.prepare(
 function notify(n: NotifyRows): void {
   if (insertNotification.run(n.id, n.deviceId, n.type, n.severity, n.ts, n.body).changes === 0) return;
   for (const c of n.channels) insertDelivery.run(n.id, c, 0);
+}
+
+const deleteNotified = db.prepare('DELETE FROM notified_alarms WHERE device_id = ? AND type = ?');
+const upsertNotified = db.prepare(
+  'INSERT INTO notified_alarms (device_id, type, open) VALUES (?, ?, ?) ON CONFLICT (device_id, type) DO UPDATE SET open = excluded.open',
+);
+/** The notifier's alarms that notified and are not over (ADR 081). */
+function notified(changes: readonly NotifiedChange[] | null | undefined): void {
+  for (const c of changes ?? []) {
+    if (c.notified) upsertNotified.run(c.deviceId ?? '', c.type, c.open);
+    else deleteNotified.run(c.deviceId ?? '', c.type);
+  }
 }
 
 export interface NotifyResult {
@@ -150,6 +162,7 @@ const writeAll = writeTransaction(db, ({ items, tel }: PackedBatch): Uint8Array 
         if (r.changes > 0 && it.outbox !== null)
           queue(insertOutbox, it.safety ? PRIORITY.safety : PRIORITY.state, 'event', it.outbox, it.ts);
         if (r.changes > 0 && it.notify) notify(it.notify);
+        if (r.changes > 0) notified(it.notified);
         if (r.changes > 0) alarms.onEvent(it);
         outcomes[i] = r.changes === 0 ? DUPLICATE : STORED;
         break;
@@ -171,6 +184,11 @@ const writeAll = writeTransaction(db, ({ items, tel }: PackedBatch): Uint8Array 
         break;
       case 'notify':
         notify(it);
+        notified(it.notified);
+        outcomes[i] = STORED;
+        break;
+      case 'notified':
+        notified(it.changes);
         outcomes[i] = STORED;
         break;
       case 'alarm':

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type Alarm, acknowledge, clear, clearedBy, merge, raisedBy, stateOf, stepsBetween } from './lifecycle.js';
+import { type Alarm, acknowledge, clear, clearedBy, continuedAlarm, merge, raisedBy, stateOf, stepsBetween } from './lifecycle.js';
 
 /** The alarm lifecycle rules (pure): raise, acknowledge, clear, and the merge both sides use. */
 const ev = (type: string, severity: 'info' | 'warning' | 'alarm' | 'critical', data: Record<string, unknown> = {}) => ({
@@ -64,4 +64,11 @@ t.test('merge: commutative, associative, idempotent; the earliest acknowledgemen
   const tie = acknowledge(raised, { by: 'bob', at: 1900 });
   t.equal(merge(cloud, tie).acknowledgedBy, 'alice@example.com', 'a tie goes to the smaller name, on both sides');
   t.equal(merge(tie, cloud).acknowledgedBy, 'alice@example.com');
+});
+
+t.test('an event that continues an alarm from before a gateway restart raises none', async (t) => {
+  t.equal(raisedBy(ev('over_temp', 'critical', { tempC: 97, limitC: 90, continues: 'ev-older' })), null);
+  t.equal(continuedAlarm(ev('over_temp', 'critical', { continues: 'ev-older' })), 'ev-older');
+  t.equal(continuedAlarm(ev('over_temp', 'critical', { continues: '' })), null);
+  t.equal(continuedAlarm(ev('over_temp', 'critical')), null);
 });

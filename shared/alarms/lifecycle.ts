@@ -63,9 +63,22 @@ export function alarmText(e: Pick<NotifiableEvent, 'type' | 'data'>): string {
   return text.slice(0, TEXT_MAX);
 }
 
+/**
+ * The alarm an event continues, or null: a condition the gateway's watchdog found again at its
+ * first judgement after a restart, while the store held the alarm it raised before the restart
+ * uncleared (`data.continues`: that alarm's id; docs/adr/081-notified-alarms-survive-a-gateway-restart.md).
+ * It is the same alarm, already raised and told: it raises no new one and notifies nothing, on
+ * either side.
+ */
+export function continuedAlarm(e: Pick<NotifiableEvent, 'data'>): string | null {
+  const c = e.data.continues;
+  return typeof c === 'string' && c.length > 0 ? c : null;
+}
+
 /** The alarm an event raises (severity alarm or critical), or null. The caller decides whether one is already open. */
 export function raisedBy(e: NotifiableEvent): Alarm | null {
   if (e.severity !== 'alarm' && e.severity !== 'critical') return null;
+  if (continuedAlarm(e) !== null) return null;
   return {
     id: e.id,
     deviceId: e.deviceId,

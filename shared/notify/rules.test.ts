@@ -334,3 +334,24 @@ t.test('a cook whose food will not pasteurize is told once, not while the water 
     'Will not pasteurize (guidance): kit-1',
   );
 });
+
+t.test('an alarm that continues one told before a gateway restart is not told again; its end is, once', async (t) => {
+  const again = ev('over_temp', 'critical', { tempC: 97, limitC: 90, continues: 'ev-over_temp-1' }, 5);
+  t.equal(notificationFor(again, cooking), null, 'the same alarm: told already');
+  // The set kept across the restart: the alarm before it notified.
+  let notified: NotifiedAlarms = followNotified(
+    new Set(),
+    ev('over_temp', 'critical', {}, 1),
+    notificationFor(ev('over_temp', 'critical', {}, 1), cooking),
+  );
+  notified = followNotified(notified, again, notificationFor(again, cooking));
+  t.ok(endsNotified(notified, ev('over_temp_cleared', 'info', {}, 6)), 'still notified: its end is told');
+  let open: OpenAlarms = track(new Map(), ev('over_temp', 'critical', {}, 1), notificationFor(ev('over_temp', 'critical', {}, 1), cooking));
+  const firstId = [...open.values()][0]?.first.id;
+  open = track(open, again, notificationFor(again, cooking));
+  t.same(
+    [...open.values()].map((a) => a.first.id),
+    [firstId],
+    'its reminders stay those of the first notice',
+  );
+});

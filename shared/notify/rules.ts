@@ -1,4 +1,4 @@
-import { clearedBy } from '../alarms/lifecycle.js';
+import { clearedBy, continuedAlarm } from '../alarms/lifecycle.js';
 import {
   type CookOutlook,
   doneSafetyText,
@@ -72,6 +72,8 @@ const resolves = (e: NotifiableEvent, ctx: RuleContext) =>
   RESOLVES.has(e.type) && ctx.endsNotified === true && !(e.type === 'sensor_ok' && e.data.by === 'water_test');
 
 function notifies(e: NotifiableEvent, ctx: RuleContext): boolean {
+  // The same alarm as one told before the gateway restarted (shared/alarms/lifecycle.ts): told already.
+  if (continuedAlarm(e) !== null) return false;
   // The cook's milestones: water ready, timer done, and (when the cook names its food) safe to eat.
   if (e.type === 'reached' || e.type === 'done' || e.type === 'pasteurized') return true;
   if (SAFETY.has(e.type)) return true;
@@ -147,6 +149,9 @@ export interface OpenAlarm {
 export type OpenAlarms = ReadonlyMap<string, OpenAlarm>;
 
 const key = (deviceId: string | null, type: string) => `${deviceId ?? ''}|${type}`;
+
+/** The key of a kit's alarm type in `NotifiedAlarms` and `OpenAlarms` (the gateway keeps them in its store across a restart). */
+export const alarmKey = key;
 
 /**
  * The alarm types whose reminders a stopped cook ends: those that belong to the cook, which the

@@ -99,6 +99,12 @@ export interface WatchdogState {
   /** The over-temperature limit at the last good reading, and that reading: a limit that fell below the water is a lowered target. */
   limitC: number | null;
   limitAtC: number | null;
+  /**
+   * An over-temperature alarm raised before a gateway restart that the store still holds
+   * uncleared (its id), not judged yet: the first reading over the limit trips again, naming it
+   * (`continues`: the same alarm, not a new one), one back under the limit ends it (ADR 081).
+   */
+  overTempCarried: string | null;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
   heaterOnSinceMs: number | null;
   heaterOnStartC: number | null;
@@ -168,6 +174,7 @@ export function initialWatchdogState(): WatchdogState {
     coolingLowC: null,
     limitC: null,
     limitAtC: null,
+    overTempCarried: null,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
     heaterMaxC: null,
@@ -239,6 +246,7 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     coolingLowC: s.coolingLowC,
     limitC: s.limitC,
     limitAtC: s.limitAtC,
+    overTempCarried: s.overTempCarried,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
     heaterMaxC: s.heaterMaxC,

@@ -144,6 +144,29 @@ t.test('over-temperature: above target + 3 °C, or above 90 °C without a cook',
   t.same(safes(hot), [2], 'the absolute limit caps target + 3');
 });
 
+t.test('an over-temperature carried over a restart: the first reading ends it, or trips it again as the same alarm', async (t) => {
+  const carried = (): WatchdogState => ({ ...initialWatchdogState(), overTempCarried: 'ev-before' });
+  const idle: WatchdogContext = { cook: null, heaterCommandedOn: false };
+  const cool = feed(carried(), [ok(40), ok(40)], 0, idle);
+  t.same(types(cool), ['over_temp_cleared'], 'cooled while the gateway was down: its end, once');
+  t.same(safes(cool), []);
+  t.equal(cool.state.overTempCarried, null);
+  const hot = feed(carried(), [ok(97), ok(97)], 0, idle);
+  t.same(types(hot), ['over_temp'], 'still too hot: it trips again, once');
+  t.same(safes(hot), [0], 'the heater switched off, as at any trip');
+  t.match(hot.results[0]!.r.events[0], {
+    type: 'over_temp',
+    severity: 'critical',
+    data: { tempC: 97, limitC: 90, continues: 'ev-before' },
+  });
+  t.same(types(feed(hot.state, [ok(40)], 100, idle)), ['over_temp_cleared'], 'and ends as any over-temperature');
+  const band = feed(carried(), [ok(89.5)], 0, idle);
+  t.same(types(band), [], 'within the hysteresis: not judged yet');
+  t.equal(band.state.overTempCarried, 'ev-before');
+  const fresh = feed(initialWatchdogState(), [ok(97)], 0, idle);
+  t.notOk('continues' in (fresh.results[0]!.r.events[0]?.data ?? {}), 'a new alarm continues nothing');
+});
+
 t.test('heater stuck: commanded on 5 min with no rise → the heater is switched off and held off', async (t) => {
   const on: WatchdogContext = { ...COOK, heaterCommandedOn: true };
   const off: WatchdogContext = { ...COOK, heaterCommandedOn: false };

@@ -145,6 +145,9 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
   const beforeC = d.limitAtC;
   d.limitC = limit;
   d.limitAtC = c;
+  // The alarm from before a restart is judged like a tripped latch, except that over the limit it
+  // trips again (the heater switched off, as at any trip), as the same alarm: `continues`.
+  const carried = d.overTemp ? null : d.overTempCarried;
   if (d.overTemp && d.coolingLowC !== null) {
     cooling(cfg, d, c, limit, out);
     return;
@@ -154,6 +157,7 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
     // cook changed (or started) cooler than the bath. The heater goes off and is latched off all
     // the same, but that is the cook's doing, not a fault: no alarm unless the water then rises.
     const lowered =
+      carried === null &&
       before !== null &&
       beforeC !== null &&
       limit < before &&
@@ -171,10 +175,13 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
       );
       return;
     }
-    out.emit(event('over_temp', 'critical', true, { tempC: c, limitC: limit }), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
+    const data = carried === null ? { tempC: c, limitC: limit } : { tempC: c, limitC: limit, continues: carried };
+    out.emit(event('over_temp', 'critical', true, data), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
+    d.overTempCarried = null;
     return;
   }
-  if (d.overTemp && c < limit - 1) {
+  if ((d.overTemp || carried !== null) && c < limit - 1) {
+    d.overTempCarried = null;
     out.emit(
       event('over_temp_cleared', 'info', true, { tempC: c, limitC: limit }),
       'clear_over_temp',
