@@ -7,9 +7,11 @@ import t from 'tap';
 import { SvError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { waitFor } from '../../test/harness/index.js';
+import { issueOperatorToken, tokenFilePath } from '../http/operator-token.js';
 import { PRIORITY, type StoreItem } from '../store/items.js';
 import { STORE_FILE } from '../store/open.js';
 import { StoreWriter } from '../store/writer.js';
+import { startGateway } from '../testing/fixture.js';
 import { type Answer, type ReceivedBatch, relayReceiver } from '../testing/relay-receiver.js';
 import type { RelayOptions } from './options.js';
 import { Relay } from './relay.js';
@@ -19,7 +21,8 @@ import { Relay } from './relay.js';
  * (ADR 083): a refusal of the batch as a whole (the envelope: a relay version the cloud does not
  * take, a proxy's own 400) keeps every row, dead-letters nothing and shows as link state
  * `refused`; only "too large" (413, SV_ERR_BODY_TOO_LARGE) or a record named isolates a record
- * and dead-letters it. An empty heartbeat refused is never a dead letter.
+ * and dead-letters it. An empty heartbeat refused is never a dead letter. Such a dead letter is
+ * replayed into the outbox through the local API once the cloud takes it.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -195,4 +198,73 @@ t.test('an empty heartbeat answered 400: no crash, no dead letter, no drop; link
     [],
     'the relay loop never failed',
   );
+});
+
+t.test('a relay record dead-lettered for its size is replayed into the outbox once the cloud takes it', async (t) => {
+  let limit = 16 * 1024;
+  const rx = await relayReceiver((b) =>
+    b.bytes > limit ? new SvError('SV_ERR_BODY_TOO_LARGE', undefined, ['body: larger than the body limit']) : 'ok',
+  );
+  t.teardown(() => rx.close());
+  // Queued before the gateway starts, in its own data dir: three events, one over the cloud's body limit.
+  const dataDir = mkdtempSync(join(tmpdir(), 'sv-relay-replay-'));
+  const pre = new StoreWriter(dataDir);
+  await pre.open();
+  const ev = (id: string, data: Record<string, unknown>): StoreItem => ({
+    t: 'out',
+    priority: PRIORITY.state,
+    kind: 'event',
+    record: JSON.stringify({ kind: 'event', id, deviceId: 'kit-1', type: 'reached', severity: 'info', ts: now, safety: false, data }),
+    ts: now,
+  });
+  await Promise.all(
+    [ev('ev-a', {}), ev('ev-big', { blob: 'x'.repeat(40_000) }), ev('ev-b', {})].map(
+      (it) => new Promise<void>((res, rej) => pre.write(it, (err) => (err ? rej(err) : res()))),
+    ),
+  );
+  await pre.close();
+  const gw = await startGateway(t, {
+    dataDir,
+    'cloud.url': rx.url,
+    'cloud.token': 'svg_test-token-0000000',
+    'relay.lingerMs': 20,
+    'relay.backoffBaseMs': 50,
+    'relay.backoffMaxMs': 300,
+    'relay.idleSyncMs': 300,
+    'relay.statsIntervalMs': 100,
+  });
+  // The fixture's own db() reads its default data dir: read this one.
+  const reader = new Sqlite(join(dataDir, STORE_FILE), { readonly: true });
+  t.teardown(() => reader.close());
+  const db = () => reader;
+  const token = issueOperatorToken(tokenFilePath(dataDir));
+  const api = async (method: string, path: string) => {
+    const r = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  };
+  const events = () => rx.records().filter((r) => r.kind === 'event' && r.type !== 'relay_drop');
+  const dead = () => db().prepare("SELECT id, code FROM dead_letters WHERE topic = 'relay/outbox'").all() as { id: number; code: string }[];
+  await waitFor('ev-big dead-lettered', async () => (dead().length === 1 && events().length === 2 ? true : undefined), 10_000);
+  t.match(dead(), [{ code: 'SV_ERR_BODY_TOO_LARGE' }], "the oversized event is a dead letter, with the cloud's code");
+  const id = dead()[0]?.id as number;
+
+  limit = 1 << 20; // the cloud's body limit raised
+  const replayed = await api('POST', `/v1/dead-letters/${id}/replay`);
+  t.equal(replayed.status, 200);
+  t.same(replayed.body, { replayed: { id, deviceId: 'kit-1', kind: 'event' } });
+  t.equal((await api('POST', `/v1/dead-letters/${id}/replay`)).status, 404, 'a second replay finds nothing');
+  await waitFor('ev-big delivered', async () => (events().some((r) => r.id === 'ev-big') ? true : undefined), 10_000);
+  await waitFor(
+    'outbox empty',
+    async () => ((db().prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n === 0 ? true : undefined),
+    10_000,
+  );
+  t.same(
+    events()
+      .map((r) => r.id)
+      .sort(),
+    ['ev-a', 'ev-b', 'ev-big'],
+    'the receiver got each event exactly once',
+  );
+  t.same(dead(), [], 'the dead letter is gone');
 });

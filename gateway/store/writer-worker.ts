@@ -53,6 +53,7 @@ const upsertStatus = db.prepare(
 const insertDeadLetter = db.prepare('INSERT INTO dead_letters (rx_ts, device_id, topic, code, reason, payload) VALUES (?, ?, ?, ?, ?, ?)');
 const insertSecurity = db.prepare('INSERT INTO security_events (ts, kind, device_id, remote, detail) VALUES (?, ?, ?, ?, ?)');
 const insertOutbox = db.prepare('INSERT INTO outbox (priority, kind, record, bytes, created_ts) VALUES (?, ?, ?, ?, ?)');
+const deleteDeadLetter = db.prepare('DELETE FROM dead_letters WHERE id = ?');
 
 const insertEvent = db.prepare(
   'INSERT OR IGNORE INTO events (id, device_id, type, severity, safety, ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -144,8 +145,11 @@ const writeAll = writeTransaction(db, ({ items, tel }: PackedBatch): Uint8Array 
         outcomes[i] = STORED;
         break;
       case 'out':
-        queue(insertOutbox, it.priority, it.kind, it.record, it.ts);
-        outcomes[i] = STORED;
+        // A replayed dead letter leaves the dead letters in the same commit, and only once.
+        if (it.replayOf === undefined || deleteDeadLetter.run(it.replayOf).changes > 0) {
+          queue(insertOutbox, it.priority, it.kind, it.record, it.ts);
+          outcomes[i] = STORED;
+        } else outcomes[i] = DUPLICATE;
         break;
       case 'event': {
         const r = insertEvent.run(it.id, it.deviceId, it.type, it.severity, it.safety ? 1 : 0, it.ts, it.data);
@@ -243,7 +247,6 @@ const evictAndCount = writeTransaction(db, (maxBytes: number, countAs: string): 
   return evicted;
 });
 
-const deleteDeadLetter = db.prepare('DELETE FROM dead_letters WHERE id = ?');
 const purgeDeadLetters = db.prepare(
   'DELETE FROM dead_letters WHERE (@deviceId IS NULL OR device_id = @deviceId) AND (@beforeTs IS NULL OR rx_ts < @beforeTs)',
 );
