@@ -181,7 +181,7 @@ export function buildGateway(config: GatewayConfig, log: Logger, options: Gatewa
     watchdog: controlConfigOf(config.control).watchdog,
     auth: operator,
   });
-  refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator });
+  refusalsApi(http, { reader: () => reader.db, store, ingest, auth: operator, relayOn });
   notificationsApi(http, { reader: () => reader.db, channels: () => notifier.configured, auth: operator });
   // The history routes answer for every device the registry has, revoked ones included (their rows stay).
   const knows = (id: string) => {

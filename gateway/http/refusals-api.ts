@@ -5,9 +5,12 @@ import { CURSOR, decodeCursor, PAGE_QUERY, pageOf } from '../../shared/api/curso
 import { noBody, parse, QueryMs } from '../../shared/api/parse.js';
 import { SvError } from '../../shared/errors.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
+import { RelayRecord } from '../../shared/relay/batch.js';
 import { parseTopic } from '../../shared/topics.js';
+import { formatIssues } from '../../shared/zod-issues.js';
 import type { IngestPort } from '../broker/ports.js';
 import { parseUplink } from '../ingest/pipeline.js';
+import { relayLaneOf, STORED } from '../store/items.js';
 import { type DeadLetterRow, deadLetter, deadLetters, securityEvents } from '../store/refusals.js';
 import type { StoreWriter } from '../store/writer.js';
 
@@ -16,13 +19,52 @@ import type { StoreWriter } from '../store/writer.js';
  * that failed strict parsing, with the reason) and security events (failed authentications, ACL
  * denials, limits), newest first with an id cursor, filtered by device. A dead letter can be
  * replayed (parsed again with today's schema and, if it passes now, ingested as if it had just
- * arrived) or purged.
+ * arrived; a relay record the cloud refused goes back into the outbox) or purged.
  */
 export interface RefusalsApiDeps {
   reader: () => Database;
   store: StoreWriter;
   ingest: IngestPort;
   auth: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Whether the relay runs (a cloud URL): a relay record's dead letter goes back into its outbox. */
+  relayOn?: () => boolean;
+}
+
+/** The topic of a record the cloud refused on its own (gateway/relay/relay.ts `deadLetter`). */
+const RELAY_TOPIC = 'relay/outbox';
+
+/**
+ * A relay record the cloud refused (too large for its body limit), replayed: checked against
+ * today's relay contract, then queued in its lane of the outbox in the commit that deletes the
+ * dead letter (`replayOf`), so a replay queues it once. If the cloud still refuses it, it comes
+ * back as a new dead letter, counted as a drop again.
+ */
+async function replayRelayRecord(d: RefusalsApiDeps, row: DeadLetterRow) {
+  if (!d.relayOn?.()) {
+    throw new SvError('SV_ERR_CONFLICT', `dead letter ${row.id} is a relay record and this gateway runs without a cloud`, [
+      'cloud.url: not set',
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(utf8.decode(row.payload));
+  } catch {
+    json = undefined;
+  }
+  const parsed = RelayRecord.safeParse(json);
+  if (!parsed.success) {
+    const reason = formatIssues(parsed.error, 'payload').slice(0, 5);
+    throw new SvError('SV_ERR_PAYLOAD_INVALID', `still not a relay record by today's contract: ${reason.join('; ')}`, reason);
+  }
+  const record = parsed.data;
+  const stored = await new Promise<boolean>((resolve, reject) =>
+    d.store.write(
+      { t: 'out', priority: relayLaneOf(record), kind: record.kind, record: JSON.stringify(record), ts: Date.now(), replayOf: row.id },
+      (err, outcome) => (err ? reject(err) : resolve(outcome === STORED)),
+    ),
+  );
+  if (!stored) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${row.id}`, ['params.id: no such dead letter']);
+  return { replayed: { id: row.id, deviceId: row.deviceId, kind: record.kind } };
 }
 
 const Page = z.strictObject({ device: DeviceId.optional(), ...PAGE_QUERY });
@@ -81,6 +123,7 @@ export function refusalsApi(http: FastifyInstance, d: RefusalsApiDeps): void {
     noBody(req.body);
     const row = deadLetter(d.reader(), id);
     if (!row) throw new SvError('SV_ERR_NOT_FOUND', `no dead letter ${id}`, ['params.id: no such dead letter']);
+    if (row.topic === RELAY_TOPIC) return replayRelayRecord(d, row);
     const topic = parseTopic(row.topic);
     if (!topic || topic.suffix === 'cmd' || row.deviceId === null || topic.deviceId !== row.deviceId)
       throw new SvError('SV_ERR_CONFLICT', `dead letter ${id} is not a kit's uplink (${row.topic}): it cannot be replayed`, [

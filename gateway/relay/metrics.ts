@@ -2,7 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Relay } from './relay.js';
 import { relayStatus } from './status.js';
 
-const LINK_STATES = ['starting', 'up', 'retrying', 'throttled', 'unauthorized', 'stopped'] as const;
+const LINK_STATES = ['starting', 'up', 'retrying', 'throttled', 'unauthorized', 'refused', 'stopped'] as const;
 
 /** Backlog and link gauges in the gateway's registry; each reads the relay at scrape time. */
 export function registerRelayMetrics(registry: Registry, relay: Relay): void {

@@ -9,7 +9,7 @@ import {
   relayLanes,
   relayStep,
 } from './relay-step.js';
-import type { SendOutcome } from './transport.js';
+import { refusal, type SendOutcome } from './transport.js';
 
 /** The relay's decisions, table by table: state + event → state + actions, no I/O, no clock. */
 const CFG: RelayStepConfig = {
@@ -295,17 +295,98 @@ t.test('landed 2xx: ack, link up, backoff reset, new lanes after an outage, desi
   t.equal(relayStep(state({ desiredVersion: 9 }), { kind: 'desired_applied', version: 7 }, CFG).state.desiredVersion, 9, 'never goes back');
 });
 
-t.test('landed refused: halve until one record, then dead-letter it', async (t) => {
-  const r1 = relayStep(state({ inflight: [1] }), landed(1, 9, { kind: 'rejected', status: 422, detail: 'no' }), CFG);
-  t.same(r1.actions, []);
-  t.match(r1.state, { bisect: 4, reset: { bisect: true }, lastError: 'HTTP 422: no', inflight: [] });
-  const r2 = relayStep(
-    state({ inflight: [1], bisect: 1, batchTarget: 400 }),
-    landed(1, 1, { kind: 'rejected', status: 413, detail: 'big' }),
+t.test('landed rejected (too large, or a record named): halve until one record, then dead-letter it', async (t) => {
+  const named = 'SV_ERR_PAYLOAD_INVALID: body.records.3.tempC: too big';
+  const r1 = relayStep(
+    state({ inflight: [1] }),
+    landed(1, 9, { kind: 'rejected', status: 422, code: 'SV_ERR_PAYLOAD_INVALID', detail: named, tooLarge: false }),
     CFG,
   );
-  t.same(r2.actions, [{ kind: 'dead_letter', seq: 1, status: 413 }]);
-  t.match(r2.state, { bisect: undefined, batchTarget: 200 }, 'a 413 keeps the batches smaller');
+  t.same(r1.actions, []);
+  t.match(r1.state, { bisect: 4, reset: { bisect: true }, lastError: `HTTP 422: ${named}`, inflight: [], batchTarget: 500 });
+  const r2 = relayStep(
+    state({ inflight: [1], bisect: 1, batchTarget: 400 }),
+    landed(1, 1, { kind: 'rejected', status: 413, code: 'SV_ERR_BODY_TOO_LARGE', detail: 'big', tooLarge: true }),
+    CFG,
+  );
+  t.same(r2.actions, [{ kind: 'dead_letter', seq: 1, status: 413, code: 'SV_ERR_BODY_TOO_LARGE' }]);
+  t.match(r2.state, { bisect: undefined, batchTarget: 200 }, 'too large keeps the batches smaller');
+  const r3 = relayStep(
+    state({ inflight: [1] }),
+    landed(1, 1, { kind: 'rejected', status: 413, code: undefined, detail: 'proxy', tooLarge: true }),
+    CFG,
+  );
+  t.same(
+    r3.actions,
+    [{ kind: 'dead_letter', seq: 1, status: 413, code: 'SV_ERR_PAYLOAD_TOO_LARGE' }],
+    "a proxy's 413 has no code: named as too large",
+  );
+});
+
+t.test('landed refused (the envelope): nothing bisected or dead-lettered; kept, backed off, link refused', async (t) => {
+  const detail = 'SV_ERR_PAYLOAD_INVALID: body.v: Invalid literal value, expected 2';
+  const r = relayStep(
+    state({ inflight: [1], batchTarget: 400 }),
+    landed(1, 9, { kind: 'refused', status: 400, code: 'SV_ERR_PAYLOAD_INVALID', detail }),
+    CFG,
+  );
+  t.notOk(
+    r.actions.some((a) => a.kind === 'dead_letter'),
+    'no dead letter',
+  );
+  t.match(r.state, {
+    link: 'refused',
+    lastError: `HTTP 400: ${detail}`,
+    bisect: undefined,
+    retry: [1],
+    recovering: true,
+    retryAt: NOW + 100,
+  });
+  t.same(r.state.reset, { lanes: false, bisect: false, quota: false }, 'no bisection pending');
+  t.match(r.actions, [{ kind: 'log', level: 'error', data: { state: 'refused' } }], 'an error the operator sees');
+  // The empty heartbeat refused for being too large (a body limit under the envelope): no record to blame.
+  const hb = relayStep(
+    state({ inflight: [2] }),
+    landed(2, 0, { kind: 'rejected', status: 413, code: 'SV_ERR_BODY_TOO_LARGE', detail: 'x', tooLarge: true }),
+    CFG,
+  );
+  t.same(kinds(hb.actions), ['log'], 'a heartbeat refused is never dead-lettered');
+  t.match(hb.state, { link: 'refused', retry: [], bisect: undefined });
+});
+
+t.test("refusal: told apart by the cloud's answer", async (t) => {
+  const body = (code: string, details: string[]) => JSON.stringify({ error: { code, message: 'm', details } });
+  const cases: [string, number, string, Partial<SendOutcome>][] = [
+    [
+      'the envelope (relay version)',
+      400,
+      body('SV_ERR_PAYLOAD_INVALID', ['body.v: Invalid literal value, expected 2']),
+      { kind: 'refused', code: 'SV_ERR_PAYLOAD_INVALID' },
+    ],
+    ["a proxy's 400 page", 400, '<html>400 Bad Request</html>', { kind: 'refused', code: undefined }],
+    ['a 422 without a record named', 422, body('SV_ERR_VALIDATION', ['body: something']), { kind: 'refused' }],
+    [
+      'too many records (the envelope)',
+      400,
+      body('SV_ERR_PAYLOAD_INVALID', ['body.records: Array must contain at most 20000 element(s)']),
+      { kind: 'refused' },
+    ],
+    [
+      "the cloud's body limit",
+      413,
+      body('SV_ERR_BODY_TOO_LARGE', ['body: larger than the body limit']),
+      { kind: 'rejected', tooLarge: true, code: 'SV_ERR_BODY_TOO_LARGE' },
+    ],
+    ["a proxy's 413", 413, '<html>413</html>', { kind: 'rejected', tooLarge: true, code: undefined }],
+    ['too large as a 400 code', 400, body('SV_ERR_PAYLOAD_TOO_LARGE', []), { kind: 'rejected', tooLarge: true }],
+    [
+      'a record named',
+      400,
+      body('SV_ERR_PAYLOAD_INVALID', ['body.records.12.tempC: Number must be at most 150']),
+      { kind: 'rejected', tooLarge: false },
+    ],
+  ];
+  for (const [name, status, text, want] of cases) t.match(refusal(status, text), { status, ...want }, name);
 });
 
 t.test('landed failure: link state, retry in send order, backoff with jitter and Retry-After as a floor', async (t) => {

@@ -12,7 +12,12 @@ import type { SendOutcome } from './transport.js';
  * feeds what happened back in as events. Nothing here reads a clock or a random source; the
  * events carry both.
  */
-export type LinkState = 'starting' | 'up' | 'retrying' | 'throttled' | 'unauthorized' | 'stopped';
+/**
+ * `unauthorized`: 401/403 (the token); `refused`: a 400/422 for the batch as a whole (the envelope:
+ * a relay version the cloud does not take, a proxy's own 400). Both keep every row and back off
+ * until an operator (or an upgrade) fixes the cause.
+ */
+export type LinkState = 'starting' | 'up' | 'retrying' | 'throttled' | 'unauthorized' | 'refused' | 'stopped';
 const ALL = Number.MAX_SAFE_INTEGER;
 
 export interface RelayStepConfig {
@@ -112,8 +117,8 @@ export type RelayAction =
   | { kind: 'apply_desired'; desired: DesiredState }
   /** Alarms acknowledged in the cloud that this gateway has not confirmed: merge them (each answers with its state). */
   | { kind: 'apply_alarms'; alarms: Alarm[] }
-  /** The batch is one record the cloud will never take: dead-letter it and count the drop. */
-  | { kind: 'dead_letter'; seq: number; status: number }
+  /** The batch is one record the cloud will never take: dead-letter it (with the cloud's code) and count the drop. */
+  | { kind: 'dead_letter'; seq: number; status: number; code: string }
   | { kind: 'report_drops' }
   /** The outbox went over its quota: wake the send loop so it evicts. */
   | { kind: 'wake' }
@@ -270,8 +275,13 @@ function onLanded(s: RelayState, e: Extract<RelayEvent, { kind: 'landed' }>, cfg
   s = { ...s, inflight: s.inflight.filter((q) => q !== e.seq) };
   const kind = e.outcome.kind;
   if (kind === 'ok') return onDelivered(s, e as Landed<'ok'>, cfg);
-  if (kind === 'rejected') return onRejected(s, e as Landed<'rejected'>, cfg);
-  return onFailure(s, e as Landed<'busy' | 'unauthorized' | 'network'>, cfg);
+  if (kind === 'rejected') {
+    if (e.records > 0) return onRejected(s, e as Landed<'rejected'>, cfg);
+    // An empty batch (the heartbeat) has no record to blame: the envelope itself is refused.
+    const { status, code, detail } = (e as Landed<'rejected'>).outcome;
+    return onFailure(s, { ...e, outcome: { kind: 'refused', status, code, detail } }, cfg);
+  }
+  return onFailure(s, e as Landed<'busy' | 'unauthorized' | 'refused' | 'network'>, cfg);
 }
 
 function onDelivered(s: RelayState, e: Landed<'ok'>, cfg: RelayStepConfig): RelayStepResult {
@@ -310,28 +320,35 @@ function onDelivered(s: RelayState, e: Landed<'ok'>, cfg: RelayStepConfig): Rela
   return { state: s, actions };
 }
 
-/** A batch the cloud will never take: halve until one record is isolated, then dead-letter it. */
+/**
+ * The cloud says the batch is too large, or names a record of it (transport.ts `refusal`): halve
+ * until one record is isolated, then dead-letter it. Never for a refusal of the envelope (`refused`).
+ */
 function onRejected(s: RelayState, e: Landed<'rejected'>, cfg: RelayStepConfig): RelayStepResult {
   const o = e.outcome;
   s = {
     ...s,
     lastError: `HTTP ${o.status}: ${o.detail.slice(0, 200)}`,
     // Too big for the cloud: stay smaller from now on.
-    batchTarget: o.status === 413 ? shrunk(s.batchTarget, cfg.sizer) : s.batchTarget,
+    batchTarget: o.tooLarge ? shrunk(s.batchTarget, cfg.sizer) : s.batchTarget,
   };
   if (e.records > 1) {
     return { state: { ...s, bisect: Math.max(1, Math.floor(e.records / 2)), reset: { ...s.reset, bisect: true } }, actions: [] };
   }
-  return { state: { ...s, bisect: undefined }, actions: [{ kind: 'dead_letter', seq: e.seq, status: o.status }] };
+  const code = o.code ?? (o.tooLarge ? 'SV_ERR_PAYLOAD_TOO_LARGE' : 'SV_ERR_PAYLOAD_INVALID');
+  return { state: { ...s, bisect: undefined }, actions: [{ kind: 'dead_letter', seq: e.seq, status: o.status, code }] };
 }
 
-function onFailure(s: RelayState, e: Landed<'busy' | 'unauthorized' | 'network'>, cfg: RelayStepConfig): RelayStepResult {
+function onFailure(s: RelayState, e: Landed<'busy' | 'unauthorized' | 'refused' | 'network'>, cfg: RelayStepConfig): RelayStepResult {
   const o = e.outcome;
   const retryAfterMs = o.kind === 'busy' ? o.retryAfterMs : undefined;
   const throttled = o.kind === 'busy' && (o.status === 429 || o.status === 503);
   const b = nextBackoff(s.backoff, cfg.backoffBaseMs, cfg.backoffMaxMs, e.random, retryAfterMs);
-  const link: LinkState = o.kind === 'unauthorized' ? 'unauthorized' : throttled ? 'throttled' : 'retrying';
-  const lastError = o.kind === 'network' ? o.error : `HTTP ${o.status}`;
+  const link: LinkState =
+    o.kind === 'unauthorized' ? 'unauthorized' : o.kind === 'refused' ? 'refused' : throttled ? 'throttled' : 'retrying';
+  // A refusal keeps the cloud's words (its code and the fields it names) for the operator.
+  const lastError =
+    o.kind === 'network' ? o.error : o.kind === 'refused' ? `HTTP ${o.status}: ${o.detail.slice(0, 200)}` : `HTTP ${o.status}`;
   // Resent unchanged, in send order: the same batch id and records, so whatever the cloud committed is a no-op.
   const keep = e.records > 0 && !s.reset.bisect;
   s = {
@@ -350,7 +367,7 @@ function onFailure(s: RelayState, e: Landed<'busy' | 'unauthorized' | 'network'>
   if (failures === 1 || failures % 20 === 0) {
     actions.push({
       kind: 'log',
-      level: 'warn',
+      level: link === 'refused' ? 'error' : 'warn',
       msg: 'relay: batch not delivered',
       data: { state: link, error: lastError, waitMs: Math.round(b.waitMs), failures },
     });

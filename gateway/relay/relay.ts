@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import type { Logger } from '../../shared/log.js';
 import { SteadyClock } from '../../shared/time/steady-clock.js';
-import { PRIORITY, type StoreItem } from '../store/items.js';
+import type { StoreItem } from '../store/items.js';
 import type { StoreWriter } from '../store/writer.js';
 import type { DesiredHandler, DesiredState } from './downlink.js';
 import { DropCounter } from './drops.js';
@@ -264,7 +264,7 @@ export class Relay {
           await this.onAlarms?.(a.alarms).catch((err: Error) => this.log.error({ err }, 'relay: applying alarms from the cloud failed'));
           break;
         case 'dead_letter':
-          await this.deadLetter(a.seq, a.status);
+          await this.deadLetter(a.seq, a.status, a.code);
           break;
         case 'report_drops':
           if (this.drops.hasPending) await this.queueDropReport();
@@ -344,19 +344,26 @@ export class Relay {
     }
   }
 
-  /** A single record the cloud will never take: kept in dead letters, its drop counted. */
-  private async deadLetter(seq: number, status: number): Promise<void> {
-    const flight = this.flights.get(seq) as Flight;
+  /** A single record the cloud will never take: kept in dead letters (with the cloud's code), its drop counted. */
+  private async deadLetter(seq: number, status: number, code: string): Promise<void> {
+    const flight = this.flights.get(seq);
+    const records = flight
+      ? (JSON.parse(gunzipSync(flight.body).toString('utf8')) as { records: { kind: string; deviceId?: string | null }[] }).records
+      : [];
+    const record = records[0];
+    if (!flight || records.length !== 1 || !record) {
+      // The step dead-letters only a batch of one record; anything else is a bug, never a reason to drop rows.
+      this.log.error({ status, records: records.length }, 'relay: dead letter asked for a batch that is not one record; nothing dropped');
+      return;
+    }
     const ids = [...flight.ids];
-    const text = gunzipSync(flight.body).toString('utf8');
-    const record = (JSON.parse(text) as { records: { kind: string; deviceId?: string | null }[] }).records[0];
     const payload = Buffer.from(JSON.stringify(record));
-    const reason = `rejected:${record?.kind ?? 'unknown'}`;
+    const reason = `rejected:${record.kind}`;
     const dlq = this.keep({
       t: 'dlq',
-      deviceId: record?.deviceId ?? null,
+      deviceId: record.deviceId ?? null,
       topic: 'relay/outbox',
-      code: 'SV_ERR_PAYLOAD_INVALID',
+      code,
       reason: this.s.lastError ?? '',
       payload,
       rxTs: this.wall(),
@@ -364,7 +371,7 @@ export class Relay {
     // The row leaves the outbox with its drop counted, in one commit (right after the dead letter).
     await Promise.all([dlq, this.keep({ t: 'relay', dropped: { [reason]: 1 }, ack: ids })]);
     this.drops.add(reason, 1, this.wall());
-    this.log.error({ status, kind: record?.kind }, 'relay: record refused by the cloud, kept in dead letters');
+    this.log.error({ status, code, kind: record.kind }, 'relay: record refused by the cloud, kept in dead letters');
   }
 
   private scheduleStats(delayMs: number): void {
@@ -387,20 +394,23 @@ export class Relay {
   }
 
   /**
-   * Disk quota: evict to 90 % of it (so eviction is not re-run on every record), oldest bulk
-   * telemetry first, then latest-state records; never priority 0 (safety events, audit). Runs with
-   * no batch on the wire or kept for a retry, so an evicted record is never delivered as well.
+   * Disk quota: evict to 90 % of it (so eviction is not re-run on every record). Only telemetry
+   * and device status are ever evicted (the writer's `outbox_evict`): first every status record a
+   * newer one of its kit supersedes, then the oldest telemetry, then the kits' latest status;
+   * never a cook record, an event, audit or anything else. Runs with no batch on the wire or kept
+   * for a retry, so an evicted record is never delivered as well.
    */
   private async enforceQuota(): Promise<void> {
     const target = Math.floor(this.opts.quotaBytes * 0.9);
     // Counted in the store in the same commit as the deletes; mirrored here.
-    let n = this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.bulk, 'quota'), this.wall());
-    const left = await this.reader.stats();
-    if (left.rows.reduce((a, r) => a + r.b, 0) > target) {
-      n += this.drops.addAll('quota', await this.store.outboxEvict(target, PRIORITY.state, 'quota'), this.wall());
-    }
+    const evicted = await this.store.outboxEvict(target, 'quota');
+    const n = this.drops.addAll('quota', evicted, this.wall());
     this.backlog.update(await this.reader.stats());
-    if (n > 0) this.log.warn({ dropped: n, quotaBytes: this.opts.quotaBytes }, 'relay: outbox over quota, oldest telemetry dropped');
+    if (n > 0)
+      this.log.warn(
+        { evicted, quotaBytes: this.opts.quotaBytes },
+        'relay: outbox over quota, evicted superseded status and oldest telemetry',
+      );
   }
 
   /** Queues the pending drop counts as one `relay_drop` event; the same commit marks them reported. */

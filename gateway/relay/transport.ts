@@ -23,11 +23,49 @@ export type SendOutcome =
   | { kind: 'ok'; status: number; reply: RelayReply | undefined; invalidReply?: string }
   /** 429/503 and other 5xx: the cloud is alive but not taking data now. */
   | { kind: 'busy'; status: number; retryAfterMs: number | undefined }
-  /** 400/413/422: this batch will never be accepted as is (bisect, then dead-letter the record). */
-  | { kind: 'rejected'; status: number; detail: string }
+  /**
+   * The cloud says the batch is too large (413, or its code SV_ERR_BODY_TOO_LARGE), or names a
+   * record of it (a detail `body.records.<index>…`): halve it, and dead-letter one record refused alone.
+   */
+  | { kind: 'rejected'; status: number; code: string | undefined; detail: string; tooLarge: boolean }
+  /**
+   * 400/422 for the batch itself (the envelope: a relay version the cloud does not take, a proxy's
+   * own 400): no record is at fault, so nothing is dead-lettered; the batch waits, like a 401/403.
+   */
+  | { kind: 'refused'; status: number; code: string | undefined; detail: string }
   /** 401/403: the token is wrong or revoked; nothing will pass until an operator fixes it. */
   | { kind: 'unauthorized'; status: number }
   | { kind: 'network'; error: string };
+
+/** The cloud's error codes that say the body is too large (shared/errors.ts; Fastify's body limit maps to the first). */
+const TOO_LARGE_CODES = new Set(['SV_ERR_BODY_TOO_LARGE', 'SV_ERR_PAYLOAD_TOO_LARGE']);
+/** A detail naming a record of the batch, as the cloud names fields (`body.records.12.tempC: …`). */
+const RECORD_DETAIL = /^body\.records\.\d+[.:]/;
+
+/**
+ * A 400/413/422, told apart by the cloud's answer (`{error: {code, message, details}}`,
+ * shared/http/errors.ts), never by guesswork: too large (413 or its code) or a record named → a
+ * record-level refusal (bisect); anything else → the batch as a whole is refused. The cloud keeps
+ * an invalid record itself and answers 200 (cloud/ingest/parse.ts), so its 400 is the envelope's
+ * (`SV_ERR_PAYLOAD_INVALID` naming `body.v`, `body.batchId`…), and a proxy's 400 names nothing.
+ */
+export function refusal(status: number, text: string): Extract<SendOutcome, { kind: 'rejected' | 'refused' }> {
+  let code: string | undefined;
+  let details: string[] = [];
+  try {
+    const err = (JSON.parse(text) as { error?: { code?: unknown; details?: unknown } } | null)?.error;
+    if (typeof err?.code === 'string') code = err.code;
+    if (Array.isArray(err?.details)) details = err.details.filter((d): d is string => typeof d === 'string');
+  } catch {
+    // not the cloud's JSON (a proxy's page): no code, no details
+  }
+  const detail = (code ? `${code}: ${details.join('; ') || text}` : text).slice(0, 500);
+  const tooLarge = status === 413 || (code !== undefined && TOO_LARGE_CODES.has(code));
+  if (tooLarge || (code !== undefined && details.some((d) => RECORD_DETAIL.test(d)))) {
+    return { kind: 'rejected', status, code, detail, tooLarge };
+  }
+  return { kind: 'refused', status, code, detail };
+}
 
 /**
  * The relay's HTTP client: one undici keep-alive pool to the cloud origin (a connection per batch
@@ -90,7 +128,7 @@ export class CloudTransport {
       }
     }
     if (status === 401 || status === 403) return { kind: 'unauthorized', status };
-    if (status === 400 || status === 413 || status === 422) return { kind: 'rejected', status, detail: text.slice(0, 500) };
+    if (status === 400 || status === 413 || status === 422) return refusal(status, text);
     return { kind: 'busy', status, retryAfterMs: parseRetryAfter(retryAfter, nowMs()) };
   }
 

@@ -56,6 +56,11 @@ export interface OutboxItem {
   kind: string;
   record: string;
   ts: number;
+  /**
+   * A gateway dead letter (topic `relay/outbox`) this record is replayed from: deleted in the same
+   * commit, and the record is queued only if it was still there (a second replay queues nothing).
+   */
+  replayOf?: number;
 }
 
 /** An event (control, watchdog, relay) kept locally and queued for the cloud. */
@@ -203,3 +208,16 @@ export type ItemOutcome = typeof STORED | typeof DUPLICATE;
 
 /** Outbox lanes: lower drains first (safety events and audit > latest state > bulk telemetry). */
 export const PRIORITY = { safety: 0, state: 1, bulk: 2 } as const;
+
+/**
+ * The outbox lane of a relay record, as the writer queues each kind (writer-worker.ts, record-sink,
+ * alarm-writer, registry-relay, relay-state): telemetry is bulk; status, cook records and events
+ * that are not safety events are priority 1; everything else (safety events, drop reports, audit,
+ * command results, alarms, the registry) is priority 0. For a dead letter replayed into the outbox.
+ */
+export function relayLaneOf(record: { kind: string; safety?: boolean; type?: string }): number {
+  if (record.kind === 'telemetry') return PRIORITY.bulk;
+  if (record.kind === 'status' || record.kind === 'cook') return PRIORITY.state;
+  if (record.kind === 'event' && !record.safety && record.type !== 'relay_drop') return PRIORITY.state;
+  return PRIORITY.safety;
+}

@@ -22,8 +22,11 @@ export type WorkerRequest =
   | { id: number; op: 'nice'; nice: number }
   /** The relay's ack-then-delete: rows leave the outbox only after the cloud answered 2xx. */
   | { id: number; op: 'outbox_ack'; ids: number[] }
-  /** Disk quota: drop the oldest rows of priority ≥ `minPriority` until the outbox fits `maxBytes`. */
-  | { id: number; op: 'outbox_evict'; maxBytes: number; minPriority: number; countAs?: string }
+  /**
+   * Disk quota: until the outbox fits `maxBytes`, drop superseded status records, then the oldest
+   * telemetry, then the kits' latest status; nothing else, ever (`evictOutbox`).
+   */
+  | { id: number; op: 'outbox_evict'; maxBytes: number; countAs?: string }
   /** The operator's purge of dead letters (by id, or by device and age), and a replayed one's removal. */
   | { id: number; op: 'dlq_delete'; ids?: number[]; deviceId?: string; beforeTs?: number }
   /** The notifier's attempts: each delivery row's new state (gateway/notify/delivery.ts). */
@@ -50,6 +53,7 @@ const upsertStatus = db.prepare(
 const insertDeadLetter = db.prepare('INSERT INTO dead_letters (rx_ts, device_id, topic, code, reason, payload) VALUES (?, ?, ?, ?, ?, ?)');
 const insertSecurity = db.prepare('INSERT INTO security_events (ts, kind, device_id, remote, detail) VALUES (?, ?, ?, ?, ?)');
 const insertOutbox = db.prepare('INSERT INTO outbox (priority, kind, record, bytes, created_ts) VALUES (?, ?, ?, ?, ?)');
+const deleteDeadLetter = db.prepare('DELETE FROM dead_letters WHERE id = ?');
 
 const insertEvent = db.prepare(
   'INSERT OR IGNORE INTO events (id, device_id, type, severity, safety, ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -153,8 +157,11 @@ const writeAll = writeTransaction(db, ({ items, tel }: PackedBatch): Uint8Array 
         outcomes[i] = STORED;
         break;
       case 'out':
-        queue(insertOutbox, it.priority, it.kind, it.record, it.ts);
-        outcomes[i] = STORED;
+        // A replayed dead letter leaves the dead letters in the same commit, and only once.
+        if (it.replayOf === undefined || deleteDeadLetter.run(it.replayOf).changes > 0) {
+          queue(insertOutbox, it.priority, it.kind, it.record, it.ts);
+          outcomes[i] = STORED;
+        } else outcomes[i] = DUPLICATE;
         break;
       case 'event': {
         const r = insertEvent.run(it.id, it.deviceId, it.type, it.severity, it.safety ? 1 : 0, it.ts, it.data);
@@ -206,30 +213,58 @@ const ackOutbox = writeTransaction(db, (ids: number[]): number => {
   return n;
 });
 const outboxBytes = db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM outbox');
-const oldestBulk = db.prepare('SELECT id, kind, bytes FROM outbox WHERE priority >= ? ORDER BY id LIMIT 500');
-const evictOutbox = writeTransaction(db, (maxBytes: number, minPriority: number): Record<string, number> => {
+type EvictRow = { id: number; kind: string; bytes: number };
+/**
+ * Status records another status record of the same kit supersedes: the cloud keeps only a kit's
+ * newest status (by `rxTs`, cloud/stores/redis), so these carry nothing it would keep. Oldest first.
+ */
+const supersededStatus = db.prepare(
+  `SELECT id, kind, bytes FROM (
+     SELECT id, kind, bytes, row_number() OVER (
+       PARTITION BY json_extract(record, '$.deviceId') ORDER BY json_extract(record, '$.rxTs') DESC, id DESC) AS newer
+     FROM outbox WHERE priority = ${PRIORITY.state} AND kind = 'status')
+   WHERE newer > 1 ORDER BY id`,
+);
+/** The oldest rows of one lane and kind. */
+const oldestOf = db.prepare('SELECT id, kind, bytes FROM outbox WHERE priority = ? AND kind = ? ORDER BY id LIMIT 500');
+/**
+ * The disk quota's eviction, in this order and nothing else: (1) every superseded status record
+ * (lossless for the cloud), (2) the oldest bulk telemetry, (3) the kits' latest status records,
+ * oldest first, until the outbox fits `maxBytes`. Cook records, events (safety or not), audit,
+ * command results, alarms, registry and drop reports are never evicted, whatever their lane.
+ */
+const evictOutbox = writeTransaction(db, (maxBytes: number): Record<string, number> => {
   const evicted: Record<string, number> = {};
   let total = (outboxBytes.get() as { b: number }).b;
-  while (total > maxBytes) {
-    const rows = oldestBulk.all(minPriority) as { id: number; kind: string; bytes: number }[];
-    if (rows.length === 0) break; // only protected rows left (safety events, audit): never evicted
-    for (const r of rows) {
-      if (total <= maxBytes) break;
-      deleteOutboxRow.run(r.id);
-      total -= r.bytes;
-      evicted[r.kind] = (evicted[r.kind] ?? 0) + 1;
+  if (total <= maxBytes) return evicted;
+  const drop = (r: EvictRow) => {
+    deleteOutboxRow.run(r.id);
+    total -= r.bytes;
+    evicted[r.kind] = (evicted[r.kind] ?? 0) + 1;
+  };
+  for (const r of supersededStatus.all() as EvictRow[]) drop(r);
+  for (const [priority, kind] of [
+    [PRIORITY.bulk, 'telemetry'],
+    [PRIORITY.state, 'status'],
+  ] as const) {
+    while (total > maxBytes) {
+      const rows = oldestOf.all(priority, kind) as EvictRow[];
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        if (total <= maxBytes) break;
+        drop(r);
+      }
     }
   }
   return evicted;
 });
 /** Eviction counted as drops (`<countAs>:<kind>`) in the same transaction: no count lost or doubled by a crash. */
-const evictAndCount = writeTransaction(db, (maxBytes: number, minPriority: number, countAs: string): Record<string, number> => {
-  const evicted = evictOutbox(maxBytes, minPriority);
+const evictAndCount = writeTransaction(db, (maxBytes: number, countAs: string): Record<string, number> => {
+  const evicted = evictOutbox(maxBytes);
   relayState.countDrops(Object.fromEntries(Object.entries(evicted).map(([kind, n]) => [`${countAs}:${kind}`, n])), Date.now());
   return evicted;
 });
 
-const deleteDeadLetter = db.prepare('DELETE FROM dead_letters WHERE id = ?');
 const purgeDeadLetters = db.prepare(
   'DELETE FROM dead_letters WHERE (@deviceId IS NULL OR device_id = @deviceId) AND (@beforeTs IS NULL OR rx_ts < @beforeTs)',
 );
@@ -266,8 +301,7 @@ port.on('message', (req: WorkerRequest) => {
     } else if (req.op === 'dlq_delete') {
       port.postMessage({ id: req.id, deleted: deleteDeadLetters(req) } satisfies WorkerReply);
     } else if (req.op === 'outbox_evict') {
-      const evicted =
-        req.countAs === undefined ? evictOutbox(req.maxBytes, req.minPriority) : evictAndCount(req.maxBytes, req.minPriority, req.countAs);
+      const evicted = req.countAs === undefined ? evictOutbox(req.maxBytes) : evictAndCount(req.maxBytes, req.countAs);
       port.postMessage({ id: req.id, evicted } satisfies WorkerReply);
     } else {
       // Retention of the local history: by age, then by row cap (oldest first). The outbox is

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { DUPLICATE, type ItemOutcome, PRIORITY, STORED, type StoreItem } from './items.js';
+import { DUPLICATE, type ItemOutcome, STORED, type StoreItem } from './items.js';
 import { openStore } from './open.js';
 import { StoreWriter } from './writer.js';
 
@@ -62,7 +62,7 @@ t.test('group commit, dedupe, retention, outbox ack and quota eviction on the wr
     data: '{}',
     outbox: '{"e":1}',
   });
-  const evicted = await w.outboxEvict(200, PRIORITY.state);
+  const evicted = await w.outboxEvict(200);
   t.ok((evicted.telemetry ?? 0) > 400, `the oldest bulk telemetry was evicted (${evicted.telemetry})`);
   const left = db.prepare('SELECT kind, priority FROM outbox ORDER BY id').all() as { kind: string; priority: number }[];
   t.ok(left.some((r) => r.kind === 'audit') && left.some((r) => r.kind === 'event'), 'audit and safety events stay');
@@ -70,7 +70,7 @@ t.test('group commit, dedupe, retention, outbox ack and quota eviction on the wr
     (db.prepare('SELECT coalesce(sum(bytes),0) AS b FROM outbox WHERE priority >= 1').get() as { b: number }).b <= 200,
     'bulk fits the quota',
   );
-  const everything = await w.outboxEvict(0, PRIORITY.state);
+  const everything = await w.outboxEvict(0);
   t.notOk('audit' in everything || 'event' in everything, 'even a zero quota never evicts protected rows');
 
   const ids = (db.prepare('SELECT id FROM outbox').all() as { id: number }[]).map((r) => r.id);

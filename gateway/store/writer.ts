@@ -100,11 +100,13 @@ export class StoreWriter {
   }
 
   /**
-   * Drops the oldest outbox rows of priority ≥ minPriority until the outbox fits maxBytes; counts by
-   * kind. With `countAs`, the counts are also kept as relay drops (`<countAs>:<kind>`) in the same commit.
+   * The disk quota's eviction, when the outbox is over maxBytes: every status record a newer one of
+   * its kit supersedes, then the oldest telemetry, then the kits' latest status, until it fits;
+   * never anything else (cooks, events, audit…). Counts by kind. With `countAs`, the counts are
+   * also kept as relay drops (`<countAs>:<kind>`) in the same commit.
    */
-  async outboxEvict(maxBytes: number, minPriority: number, countAs?: string): Promise<Record<string, number>> {
-    return (await this.maintenance({ op: 'outbox_evict', maxBytes, minPriority, ...(countAs ? { countAs } : {}) })).evicted ?? {};
+  async outboxEvict(maxBytes: number, countAs?: string): Promise<Record<string, number>> {
+    return (await this.maintenance({ op: 'outbox_evict', maxBytes, ...(countAs ? { countAs } : {}) })).evicted ?? {};
   }
 
   /** Records delivery attempts of notifications (state, next attempt, last error). */
