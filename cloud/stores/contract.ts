@@ -497,7 +497,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     }
     const [a, b] = [ids(), ids()];
     const refused = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at = T0) =>
-      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m.refused]);
 
     t.same(await refused(gw, S, [a], [], [a, b]), [], 'registered (a) and first reported (b): both owned by gw');
     t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId, revokedMs: null });
@@ -530,7 +530,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       { added: [back], revoked: [] },
     ];
     t.same(
-      [...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4))],
+      [...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4)).refused],
       [[late, 'revoked']],
       'a 1,203-kit registry: one revoked',
     );
@@ -573,7 +573,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     }
     const a = ids();
     const resolve = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at: number) =>
-      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m.refused]);
     const au = (o: Scope, action: string) => userAudit(o.orgId, a, action);
 
     t.same(await resolve(gs, S, [a], [], [a], T0), [], 'registered in org S');
