@@ -210,11 +210,32 @@ t.test("a moved kit: its old gateway's records from before the move and its alar
     reason: null,
     data: {},
   };
+  await stores.meta.setDesiredCook(DEFAULT_SCOPE, dev, { targetC: 58 }, 'cook-m', now - 60_000, {
+    ...au,
+    id: uid('au'),
+    action: 'cook.set',
+  } as never);
   t.ok(await stores.meta.moveDevice(DEFAULT_SCOPE, dev, b.id, moveAt, au as never), 'moved to gateway b');
+  // The old gateway, back from an outage: a cook changed at its kitchen before the move (stamped later than the desired cook).
+  const cook = {
+    kind: 'cook',
+    id: 'cook-k-v1-heating',
+    deviceId: dev,
+    version: 1,
+    state: 'heating',
+    spec: { targetC: 61 },
+    startedTs: now - 25_000,
+    updatedTs: now - 25_000,
+  };
   const r = await pipe.ingest(
     a,
-    batch('m-2', [alarm(alarmId, dev, now - 25_000), tel(dev, 2, now - 30_000), tel(dev, 3, now - 10_000)]),
+    batch('m-2', [alarm(alarmId, dev, now - 25_000), tel(dev, 2, now - 30_000), tel(dev, 3, now - 10_000), cook]),
     now,
+  );
+  t.match(
+    await stores.meta.getDesiredCook(DEFAULT_SCOPE, dev),
+    { gatewayId: b.id, cookId: 'cook-m' },
+    'its cook from before the move is history: the desired cook stays with the new gateway',
   );
   t.same(
     r.rejected?.map((x) => x.index),

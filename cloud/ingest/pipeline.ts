@@ -88,6 +88,8 @@ export class IngestPipeline {
       devices: this.sightings.due(gatewayId, split.devices),
       deadLetters: rejected,
       cloudAudit: foreign.audit,
+      // A kit moved away from this gateway: its cooks from before the move are history, not a desired cook to take back.
+      notAdopted: new Set([...refusedIds.refused].filter(([, reason]) => reason === 'foreign').map(([id]) => id)),
       ...(sender.maxTargetC !== undefined ? { maxTargetC: sender.maxTargetC } : {}),
       ...(sender.sentAt !== undefined ? { sentAt: sender.sentAt } : {}),
     };

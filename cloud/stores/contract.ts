@@ -517,7 +517,17 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same(await refused(gw, S, [], [b], [b], T0 + 1), [[b, 'revoked']], 'revoked by its own gateway');
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: T0 + 1 });
     t.same(await refused(gw2, S, [b], [], [b]), [[b, 'foreign']], 'a revoked device is not free for another gateway');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, [{ added: [], revoked: [b], ts: T0 + 9 }], [b], T0 + 10)).since],
+      [[b, T0 + 1]],
+      'revoked again (the whole registry at a start): the line stays at the first revocation (ADR 082)',
+    );
     t.same(await refused(gw, S, [b], [], [b], T0 + 2), [], 'added again');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, [{ added: [b], revoked: [] }], [b], T0 + 11)).epochs],
+      [[b, T0 + 2]],
+      "added after a revocation: a provisioning epoch, the add's stamp, named again with each add (ADR 082)",
+    );
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: null }, 'and no longer revoked');
 
     // A new gateway's first batch names its whole fleet: more devices than one statement's chunk,
@@ -551,6 +561,13 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.moveDevice(S, a, gwx, T0, au('device.move')), null, 'not to a gateway of another org');
     t.match(await s.meta.moveDevice(S, a, gw2, T0 + 3, au('device.move')), { id: a, gatewayId: gw2 });
     t.same(await refused(gw, S, [], [], [a]), [[a, 'foreign']], 'the old gateway is refused after the move');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, [], [a], T0 + 12)).since],
+      [[a, T0 + 3]],
+      'but what it stamped up to the move is still taken (ADR 082)',
+    );
+    const stranger = await s.meta.resolveDevices(gw2, S.orgId, [], [b], T0 + 12);
+    t.same([[...stranger.refused], [...stranger.since]], [[[b, 'foreign']], []], 'a gateway that never owned the kit is refused whole');
     t.same(await refused(gw2, S, [], [], [a]), [], 'the new one accepted');
     t.match(await s.meta.desiredFor(gw2, 0), { devices: [{ deviceId: a, cook: { id: 'cook-m' } }] }, 'the desired cook moves along');
     t.same((await s.meta.desiredFor(gw, 1))?.devices, [], 'and leaves the old gateway');

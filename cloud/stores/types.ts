@@ -285,6 +285,11 @@ export interface MetaBatch {
   audit: readonly Audit[];
   commandResults: readonly CommandResult[];
   cooks: readonly Cook[];
+  /**
+   * Devices of these cooks that the gateway no longer owns (moved away; their records from before
+   * the move are history, ADR 082): their cooks are stored but never adopted as a desired cook.
+   */
+  notAdopted?: ReadonlySet<string>;
   /** Invalid records of this batch (kept, never retried by the gateway). */
   deadLetters?: readonly DeadLetter[];
   /** Audit the cloud writes about this batch (refused foreign devices); replays are no-ops, not counted as records. */

@@ -408,7 +408,8 @@ export class SqlMetaStore implements MetaStore {
         [nowMs, nowMs, JSON.stringify(b.backlog), b.maxTargetC ?? null, gatewayId],
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
-      await adoptCooks(d, gatewayId, orgId, b.cooks);
+      const notAdopted = b.notAdopted;
+      await adoptCooks(d, gatewayId, orgId, notAdopted?.size ? b.cooks.filter((c) => !notAdopted.has(c.deviceId)) : b.cooks);
       const alarms = b.alarms ?? [];
       const changedAlarms = await mergeAlarms(d, gatewayId, orgId, alarms);
       inserted += changedAlarms.length;
