@@ -16,6 +16,7 @@ export class CloudMetrics {
   readonly fail: Record<SinkName, Counter>;
   readonly pipelineSuccess: Counter;
   readonly foreignDevice: Counter<'reason'>;
+  readonly telemetryDropped: Counter<'reason'>;
   readonly tokenShared: Counter;
   readonly inFlightRefused: Counter<'limit'>;
   readonly orgLimitRefused: Counter<'limit'>;
@@ -48,6 +49,12 @@ export class CloudMetrics {
     this.foreignDevice = new Counter({
       name: 'ingest_foreign_device_total',
       help: 'Records refused because their device belongs to another gateway (reason foreign) or was revoked by its own (reason revoked); dead-lettered and audited.',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.telemetryDropped = new Counter({
+      name: 'ingest_telemetry_dropped_total',
+      help: 'Readings the telemetry store refused while it kept the rest of their batch (InfluxDB 400 partial write; reason retention, series_limit, field_type or refused); the batch is answered 200 and they are logged by device, boot and seq.',
       labelNames: ['reason'],
       registers: r,
     });

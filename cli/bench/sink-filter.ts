@@ -9,7 +9,7 @@ import type { Stores } from '../../cloud/stores/types.js';
 export function onlySinks(stores: Stores, sinks: readonly SinkName[]): Stores {
   const off = (s: SinkName) => !sinks.includes(s);
   return {
-    telemetry: off('influx') ? replacing(stores.telemetry, 'write', async () => {}) : stores.telemetry,
+    telemetry: off('influx') ? replacing(stores.telemetry, 'write', async () => undefined) : stores.telemetry,
     state: off('redis') ? replacing(stores.state, 'apply', async () => {}) : stores.state,
     meta: off('mysql') ? replacing(stores.meta, 'ingest', async () => ({ inserted: 0, duplicates: 0, alarms: [] })) : stores.meta,
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RelayBatch } from '../../shared/relay/batch.js';
 import { monotonicNow } from '../../shared/time/monotonic.js';
-import type { AuditRow, DeadLetter, ForeignReason, MetaStore, RegistryReport } from '../stores/types.js';
+import type { AuditRow, DeadLetter, DeviceResolution, ForeignReason, MetaStore, RegistryReport } from '../stores/types.js';
 import { PerGatewayDevices } from './per-gateway.js';
 import { deviceOf } from './split.js';
 
@@ -29,7 +29,7 @@ export class DeviceOwnership {
     registry: readonly RegistryReport[],
     batch: RelayBatch,
     nowMs: number,
-  ): Promise<Map<string, ForeignReason>> {
+  ): Promise<DeviceResolution> {
     const ids = new Set<string>();
     for (const r of batch.records) {
       const id = deviceOf(r);
@@ -38,8 +38,9 @@ export class DeviceOwnership {
     const now = monotonicNow();
     const mine = this.owned.of(gatewayId);
     const unknown = registry.length > 0 || mine === undefined ? [...ids] : [...ids].filter((id) => (mine.get(id) ?? 0) <= now);
-    if (unknown.length === 0 && registry.length === 0) return new Map();
-    const refused = await this.meta.resolveDevices(gatewayId, orgId, registry, unknown, nowMs);
+    if (unknown.length === 0 && registry.length === 0) return { refused: new Map(), since: new Map(), epochs: new Map() };
+    const resolution = await this.meta.resolveDevices(gatewayId, orgId, registry, unknown, nowMs);
+    const refused = resolution.refused;
     if (this.ttlMs > 0) {
       const until = now + this.ttlMs;
       this.owned.set(
@@ -47,7 +48,7 @@ export class DeviceOwnership {
         unknown.filter((id) => !refused.has(id)).map((id) => [id, until] as const),
       );
     }
-    return refused;
+    return resolution;
   }
 
   /** A moved device is asked about again on this instance (the rest of the cache stays). */
@@ -57,13 +58,44 @@ export class DeviceOwnership {
 }
 
 /**
+ * When a record happened, on its gateway's clock: what is compared with a revocation's or a move's
+ * time. Alarm and audit records have none here: from the kit's last owner they are always taken
+ * (an alarm must be able to clear, the audit is the kitchen's record of what was done).
+ */
+function stampOf(r: RelayBatch['records'][number]): number | null {
+  switch (r.kind) {
+    case 'telemetry':
+    case 'status':
+      return r.rxTs;
+    case 'event':
+      return r.ts;
+    case 'command_result':
+      return r.ackTs ?? r.issuedTs;
+    case 'cook':
+      return r.updatedTs;
+    default:
+      return null;
+  }
+}
+
+/** Whether a record of a refused device is still taken: its last owner stamped it before the line (ADR 082). */
+function beforeTheLine(r: RelayBatch['records'][number], since: number | undefined): boolean {
+  if (since === undefined) return false;
+  const stamp = stampOf(r);
+  return stamp === null || stamp <= since;
+}
+
+/**
  * Splits off the records of refused devices: they become dead letters (with the index they had in
  * the received batch) and one cloud audit row per device and batch (a stable id: replays add none).
+ * A refused device's last owner (it revoked the kit, or the kit was moved away from it) still
+ * writes what it stamped up to the revocation or the move, and the kit's alarms and audit whenever
+ * stamped (`resolution.since`, docs/adr/082-ingest-keeps-what-it-can.md).
  */
 export function withoutRefused(
   batch: RelayBatch,
   positions: readonly number[],
-  refused: ReadonlyMap<string, ForeignReason>,
+  resolution: Pick<DeviceResolution, 'refused' | 'since'>,
   gatewayId: string,
   orgId: string,
   nowMs: number,
@@ -74,8 +106,8 @@ export function withoutRefused(
   const counts = new Map<ForeignReason, number>();
   batch.records.forEach((r, i) => {
     const id = deviceOf(r);
-    const reason = id === null ? undefined : refused.get(id);
-    if (id === null || reason === undefined) {
+    const reason = id === null ? undefined : resolution.refused.get(id);
+    if (id === null || reason === undefined || beforeTheLine(r, resolution.since.get(id))) {
       kept.push(r);
       return;
     }

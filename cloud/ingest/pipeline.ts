@@ -3,7 +3,7 @@ import type { Alarm } from '../../shared/alarms/lifecycle.js';
 import { SvError } from '../../shared/errors.js';
 import { MAX_DOWN_ALARMS, type RelayBatch, type RelayReply } from '../../shared/relay/batch.js';
 import type { CloudMetrics, SinkName } from '../metrics.js';
-import type { DeadLetter, MetaIngestResult, Stores } from '../stores/types.js';
+import type { DeadLetter, MetaIngestResult, Stores, TelemetryDrops } from '../stores/types.js';
 import { DeviceOwnership, withoutRefused } from './ownership.js';
 import { DeviceSightings } from './sightings.js';
 import { splitBatch } from './split.js';
@@ -72,12 +72,13 @@ export class IngestPipeline {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'device ownership unavailable; retry the batch', [`mysql: ${(err as Error).message}`]);
     }
     const foreign = withoutRefused(received, positions, refusedIds, gatewayId, sender.orgId, nowMs);
+    const epochs = refusedIds.epochs;
     const batch = foreign.batch;
     const rejected = [...invalid, ...foreign.deadLetters].sort((a, b) => a.index - b.index);
     if (foreign.deadLetters.length > 0) {
       for (const [reason, n] of foreign.counts) this.metrics.foreignDevice.inc({ reason }, n);
       this.log.warn(
-        { gatewayId, batchId: batch.batchId, devices: [...refusedIds.keys()].slice(0, 20), records: foreign.deadLetters.length },
+        { gatewayId, batchId: batch.batchId, devices: [...refusedIds.refused.keys()].slice(0, 20), records: foreign.deadLetters.length },
         'records for devices this gateway does not own refused',
       );
     }
@@ -87,6 +88,8 @@ export class IngestPipeline {
       devices: this.sightings.due(gatewayId, split.devices),
       deadLetters: rejected,
       cloudAudit: foreign.audit,
+      // A kit moved away from this gateway: its cooks from before the move are history, not a desired cook to take back.
+      notAdopted: new Set([...refusedIds.refused].filter(([, reason]) => reason === 'foreign').map(([id]) => id)),
       ...(sender.maxTargetC !== undefined ? { maxTargetC: sender.maxTargetC } : {}),
       ...(sender.sentAt !== undefined ? { sentAt: sender.sentAt } : {}),
     };
@@ -96,7 +99,7 @@ export class IngestPipeline {
         'redis',
         this.stores.state.backend,
         telemetry.length + status.length,
-        () => this.stores.state.apply(gatewayId, sender.orgId, telemetry, status, nowMs),
+        () => this.stores.state.apply(gatewayId, sender.orgId, telemetry, status, nowMs, epochs),
       ],
       ['mysql', this.stores.meta.backend, metaCount, () => this.stores.meta.ingest(gatewayId, sender.orgId, meta, nowMs)],
     ];
@@ -111,6 +114,8 @@ export class IngestPipeline {
       throw new SvError('SV_ERR_SINK_UNAVAILABLE', 'a storage sink failed or was too slow; retry the whole batch', failures);
     }
     const metaResult = outcomes[jobs.findIndex(([s]) => s === 'mysql')] as MetaIngestResult;
+    const influxResult = outcomes[jobs.findIndex(([s]) => s === 'influx')];
+    if (typeof influxResult === 'object' && influxResult !== null) this.dropped(sender, batch.batchId, influxResult as TelemetryDrops);
     this.sightings.wrote(gatewayId, meta.devices);
     let desired: RelayReply['desired'];
     let alarms: Alarm[];
@@ -140,6 +145,27 @@ export class IngestPipeline {
       // Acknowledgements made in the cloud, until the gateway confirms them (docs/sync.md).
       ...(alarms.length > 0 ? { alarms } : {}),
     };
+  }
+
+  /**
+   * Readings the telemetry store refused while it kept the rest (InfluxDB's 400 partial write):
+   * the batch is committed (a retry would be refused the same way and hold the gateway's outbox
+   * forever); they are counted by reason and logged by (device, boot, seq), ids and Influx's words only.
+   */
+  private dropped(sender: Sender, batchId: string, d: TelemetryDrops): void {
+    this.metrics.telemetryDropped.inc({ reason: d.reason }, d.dropped);
+    this.log.warn(
+      {
+        gatewayId: sender.id,
+        orgId: sender.orgId,
+        batchId,
+        reason: d.reason,
+        dropped: d.dropped,
+        influx: d.message,
+        records: d.records.slice(0, 50).map((r) => `${r.deviceId}/${r.boot}/${r.seq}`),
+      },
+      'readings refused by the telemetry store; the rest of the batch is committed',
+    );
   }
 
   /** Resolves to the sink's result, or to a `sink: reason` string on failure or timeout. */

@@ -56,7 +56,7 @@ export function splitBatch(batch: RelayBatch): SplitBatch {
         seen(r.deviceId, r.updatedTs);
         break;
       case 'registry':
-        registry.push({ added: r.added, revoked: r.revoked });
+        registry.push({ added: r.added, revoked: r.revoked, ts: r.ts });
         break;
       case 'alarm': {
         const { kind: _kind, ...alarm } = r;

@@ -497,7 +497,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     }
     const [a, b] = [ids(), ids()];
     const refused = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at = T0) =>
-      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m.refused]);
 
     t.same(await refused(gw, S, [a], [], [a, b]), [], 'registered (a) and first reported (b): both owned by gw');
     t.match(await s.meta.getDevice(S, a), { gatewayId: gw, orgId: S.orgId, revokedMs: null });
@@ -517,7 +517,17 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.same(await refused(gw, S, [], [b], [b], T0 + 1), [[b, 'revoked']], 'revoked by its own gateway');
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: T0 + 1 });
     t.same(await refused(gw2, S, [b], [], [b]), [[b, 'foreign']], 'a revoked device is not free for another gateway');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, [{ added: [], revoked: [b], ts: T0 + 9 }], [b], T0 + 10)).since],
+      [[b, T0 + 1]],
+      'revoked again (the whole registry at a start): the line stays at the first revocation (ADR 082)',
+    );
     t.same(await refused(gw, S, [b], [], [b], T0 + 2), [], 'added again');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, [{ added: [b], revoked: [] }], [b], T0 + 11)).epochs],
+      [[b, T0 + 2]],
+      "added after a revocation: a provisioning epoch, the add's stamp, named again with each add (ADR 082)",
+    );
     t.match(await s.meta.getDevice(S, b), { gatewayId: gw, revokedMs: null }, 'and no longer revoked');
 
     // A new gateway's first batch names its whole fleet: more devices than one statement's chunk,
@@ -530,7 +540,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
       { added: [back], revoked: [] },
     ];
     t.same(
-      [...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4))],
+      [...(await s.meta.resolveDevices(gw, S.orgId, reports, fleet, T0 + 4)).refused],
       [[late, 'revoked']],
       'a 1,203-kit registry: one revoked',
     );
@@ -551,6 +561,13 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     t.equal(await s.meta.moveDevice(S, a, gwx, T0, au('device.move')), null, 'not to a gateway of another org');
     t.match(await s.meta.moveDevice(S, a, gw2, T0 + 3, au('device.move')), { id: a, gatewayId: gw2 });
     t.same(await refused(gw, S, [], [], [a]), [[a, 'foreign']], 'the old gateway is refused after the move');
+    t.same(
+      [...(await s.meta.resolveDevices(gw, S.orgId, [], [a], T0 + 12)).since],
+      [[a, T0 + 3]],
+      'but what it stamped up to the move is still taken (ADR 082)',
+    );
+    const stranger = await s.meta.resolveDevices(gw2, S.orgId, [], [b], T0 + 12);
+    t.same([[...stranger.refused], [...stranger.since]], [[[b, 'foreign']], []], 'a gateway that never owned the kit is refused whole');
     t.same(await refused(gw2, S, [], [], [a]), [], 'the new one accepted');
     t.match(await s.meta.desiredFor(gw2, 0), { devices: [{ deviceId: a, cook: { id: 'cook-m' } }] }, 'the desired cook moves along');
     t.same((await s.meta.desiredFor(gw, 1))?.devices, [], 'and leaves the old gateway');
@@ -573,7 +590,7 @@ export function storeContract(t: Test, make: (t: Test) => Promise<Stores>): void
     }
     const a = ids();
     const resolve = (g: string, o: Scope, added: string[], revoked: string[], seen: string[], at: number) =>
-      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m]);
+      s.meta.resolveDevices(g, o.orgId, added.length + revoked.length ? [{ added, revoked }] : [], seen, at).then((m) => [...m.refused]);
     const au = (o: Scope, action: string) => userAudit(o.orgId, a, action);
 
     t.same(await resolve(gs, S, [a], [], [a], T0), [], 'registered in org S');

@@ -77,9 +77,27 @@ export interface HistoryQuery extends Series {
   everyMs: number;
 }
 
+/**
+ * Points the telemetry store refused while it kept the rest of the write (InfluxDB's `400 partial
+ * write`): how many, why (a metric label), Influx's own words, and the records it most likely
+ * dropped when that can be told (points older than the retention policy).
+ */
+export interface TelemetryDrops {
+  dropped: number;
+  reason: TelemetryDropReason;
+  message: string;
+  records: readonly Pick<Telemetry, 'deviceId' | 'boot' | 'seq'>[];
+}
+export type TelemetryDropReason = 'retention' | 'series_limit' | 'field_type' | 'refused';
+
 export interface TelemetryStore extends Lifecycle {
-  /** Idempotent: a replayed record lands on the same point (same series, same time). */
-  write(gatewayId: string, records: readonly Telemetry[]): Promise<void>;
+  /**
+   * Idempotent: a replayed record lands on the same point (same series, same time). Resolves with
+   * the points the store refused when it kept the others (committed, not a failure: retrying would
+   * be refused the same way, docs/adr/082-ingest-keeps-what-it-can.md); rejects when nothing can be
+   * said to be written (5xx, timeout, connection, credentials).
+   */
+  write(gatewayId: string, records: readonly Telemetry[]): Promise<TelemetryDrops | undefined>;
   /** Buckets of `everyMs` in [fromMs, toMs): mean/min/max of the temperature, the heater's on-share. */
   history(q: HistoryQuery): Promise<Bucket[]>;
   /** Raw points of one device in [fromMs, toMs), oldest first; the first `limit` of them when given. */
@@ -110,8 +128,21 @@ export interface StateStore extends Lifecycle {
    * Latest state per device (a record older in (boot, seq) never overwrites a newer one; status by
    * (boot, rxTs)), device heartbeats into the online set, and the gateway's heartbeat (TTL). Keyed by
    * (org, device): `orgId` is the gateway's org.
+   *
+   * `epochs`: devices provisioned again under their id (a replacement unit, whose boot counter
+   * starts over), with the stamp of that provisioning. The epoch is ordered before (boot, seq): a
+   * device whose stored epoch is older loses its latest state first, and records received before
+   * the device's stored epoch (the old unit's, arriving late) never change its state
+   * (docs/adr/082-ingest-keeps-what-it-can.md). Idempotent: the same epoch again changes nothing.
    */
-  apply(gatewayId: string, orgId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void>;
+  apply(
+    gatewayId: string,
+    orgId: string,
+    telemetry: readonly Telemetry[],
+    status: readonly Status[],
+    nowMs: number,
+    epochs?: ReadonlyMap<string, number>,
+  ): Promise<void>;
   latest(orgId: string, deviceIds: readonly string[], nowMs: number): Promise<Map<string, DeviceState>>;
   onlineDevices(orgId: string, nowMs: number): Promise<string[]>;
   gatewayAlive(gatewayId: string): Promise<boolean>;
@@ -163,7 +194,11 @@ export interface DeviceRow {
   orgId: string;
   /** The owning gateway: the one that registered (or first reported) the device, or where an org admin moved it. */
   gatewayId: string;
-  /** Set when the owning gateway reported the device revoked; its records are then refused until it is added again. */
+  /**
+   * Set when the owning gateway reported the device revoked (the registry record's stamp, on the
+   * gateway's clock; before ADR 082 the cloud's receive time); its records stamped later are
+   * refused until it is added again.
+   */
   revokedMs: number | null;
   firstSeenMs: number;
   lastSeenMs: number;
@@ -215,6 +250,27 @@ export interface DesiredCook {
 export interface RegistryReport {
   added: readonly string[];
   revoked: readonly string[];
+  /** When the gateway made the report (the record's `ts`, its clock); absent: the cloud's receive time. */
+  ts?: number;
+}
+
+/** What resolveDevices decided for the devices of one batch. */
+export interface DeviceResolution {
+  /** Devices whose records the gateway may not write, with why. */
+  refused: Map<string, ForeignReason>;
+  /**
+   * For a refused device this gateway owned until it revoked it or an org admin moved it away: the
+   * time (revocation: the registry record's stamp; move: the cloud's) up to which its records are
+   * still taken (stamped at or before it), and its alarm and audit records are taken whenever
+   * stamped (docs/adr/082-ingest-keeps-what-it-can.md). A refused device absent here is refused whole.
+   */
+  since: Map<string, number>;
+  /**
+   * Devices of this gateway provisioned again under their id (added after a revocation), named in
+   * the batch's registry reports: the stamp of that add, the latest state's provisioning epoch
+   * (StateStore.apply).
+   */
+  epochs: Map<string, number>;
 }
 
 /** Why records of a device were refused: owned by another gateway, or revoked by its own. */
@@ -229,6 +285,11 @@ export interface MetaBatch {
   audit: readonly Audit[];
   commandResults: readonly CommandResult[];
   cooks: readonly Cook[];
+  /**
+   * Devices of these cooks that the gateway no longer owns (moved away; their records from before
+   * the move are history, ADR 082): their cooks are stored but never adopted as a desired cook.
+   */
+  notAdopted?: ReadonlySet<string>;
   /** Invalid records of this batch (kept, never retried by the gateway). */
   deadLetters?: readonly DeadLetter[];
   /** Audit the cloud writes about this batch (refused foreign devices); replays are no-ops, not counted as records. */
@@ -332,7 +393,7 @@ export interface MetaStore extends Lifecycle {
     registry: readonly RegistryReport[],
     deviceIds: readonly string[],
     nowMs: number,
-  ): Promise<Map<string, ForeignReason>>;
+  ): Promise<DeviceResolution>;
   /**
    * One transaction; replays are no-ops. Returns how many records were new, and the alarms the
    * batch changed as they are now here (merged; for the live stream). Never changes a device's owner.

@@ -83,7 +83,7 @@ t.test('embedded: the old device_state and telemetry tables are rebuilt per org,
   await stores.meta.migrate();
   const orgB = (await createOrg(stores.meta, 'upgrade-b', now)).id;
   const gwB = (await createGateway(stores.meta, 'up-b', orgB, now)).id;
-  t.same(await stores.meta.resolveDevices(gwB, orgB, [], ['kit-b'], now), new Map(), "kit-b is org B's");
+  t.same((await stores.meta.resolveDevices(gwB, orgB, [], ['kit-b'], now)).refused, new Map(), "kit-b is org B's");
   const db = stores.embedded?.db;
   if (!db) throw new Error('no embedded store');
   // The tables as the cloud made them before device ids were per org.

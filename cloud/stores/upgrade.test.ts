@@ -256,7 +256,7 @@ async function checkMigration9(t: Test, d: SqlDriver) {
   t.match(await meta.getDesiredCook({ orgId: 'globex' }, 'kit-3'), { cookId: 'cook-3', spec: null, version: 2 });
   t.same(await meta.orgsOfDevice('kit-1'), ['acme']);
   // The same id in another org is now a device of its own; the same (org, id) twice is still refused.
-  t.same([...(await meta.resolveDevices('globex-1', 'globex', [], ['kit-1', 'kit-2'], 5_000))], [], "globex's own kit-1 and kit-2");
+  t.same([...(await meta.resolveDevices('globex-1', 'globex', [], ['kit-1', 'kit-2'], 5_000)).refused], [], "globex's own kit-1 and kit-2");
   t.same(await meta.orgsOfDevice('kit-1'), ['acme', 'globex']);
   const duplicate = { message: /duplicate|unique/i };
   await t.rejects(insert('devices', [{ ...V8_DEVICES[0], gateway_id: 'acme-2' }]), duplicate, 'one device per (org, id)');

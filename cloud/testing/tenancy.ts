@@ -627,11 +627,19 @@ export async function foreignDevices(t: Test, c: RunningCloud): Promise<void> {
     const moved = await api(c.base, 'POST', `/v1/devices/${kit}/move`, A.admin, { gateway: sibling.body.id, reason: 'new kitchen' });
     t.equal(moved.status, 200);
     t.match(moved.body, { id: kit, gatewayId: sibling.body.id });
-    const r = await api(c.base, 'POST', '/v1/ingest', A.gateway.token, batch([telemetry(kit, 6, 1)]));
+    // What the old owner stamped after the move is refused; what it stamped before is the kit's history (ADR 082).
+    const later = Date.now() + 60_000;
+    const r = await api(
+      c.base,
+      'POST',
+      '/v1/ingest',
+      A.gateway.token,
+      batch([telemetry(kit, 6, 1, { ts: later, rxTs: later }), telemetry(kit, 6, 2)]),
+    );
     t.same(
       r.body.rejected.map((x: { index: number }) => x.index),
       [0],
-      'the old owner is refused now',
+      'the old owner is refused now, for what it stamped after the move',
     );
     const r2 = await api(c.base, 'POST', '/v1/ingest', sibling.body.token, batch([telemetry(kit, 6, 1)]));
     t.equal(r2.body.rejected, undefined, 'the new owner is accepted');

@@ -1,8 +1,17 @@
 import { Agent, request } from 'undici';
 import { SvError } from '../../../shared/errors.js';
 import { cannotConnect } from '../connect-error.js';
-import type { Bucket, HistoryQuery, Series, StoredPoint, Telemetry, TelemetryStore } from '../types.js';
-import { influxString, toLine } from './line-protocol.js';
+import type {
+  Bucket,
+  HistoryQuery,
+  Series,
+  StoredPoint,
+  Telemetry,
+  TelemetryDropReason,
+  TelemetryDrops,
+  TelemetryStore,
+} from '../types.js';
+import { influxString, pointTimeNs, toLine } from './line-protocol.js';
 
 export interface InfluxOptions {
   url: string;
@@ -51,12 +60,47 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (res.status !== 204) throw new SvError('SV_ERR_STORE_FAILED', `influx ping answered ${res.status}`);
   }
 
-  async write(gatewayId: string, records: readonly Telemetry[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * A `400 partial write` (points older than the retention policy, a series or tag-value limit, a
+   * field type conflict) means InfluxDB kept every other point of the write and will refuse those
+   * again on every retry: the write is committed and the refused points are reported, never thrown
+   * (docs/adr/082-ingest-keeps-what-it-can.md). Anything else that is not a 204 (5xx, 401/403, a
+   * missing database, 413, a 400 that is not a partial write) and every timeout or connection error
+   * throws: nothing can be said to be written, and the batch is retried whole.
+   */
+  async write(gatewayId: string, records: readonly Telemetry[]): Promise<TelemetryDrops | undefined> {
+    if (records.length === 0) return undefined;
     const body = records.map((r) => toLine(gatewayId, r)).join('\n');
     const params = new URLSearchParams({ db: this.opts.db, precision: 'ns' });
     const res = await this.call('POST', `/write?${params}`, body);
-    if (res.status !== 204) throw new SvError('SV_ERR_STORE_FAILED', `influx write answered ${res.status}: ${res.text.slice(0, 200)}`);
+    if (res.status === 204) return undefined;
+    const message = influxError(res.text);
+    const partial = /partial write/i.exec(message);
+    if ((res.status === 400 || res.status === 422) && partial) {
+      const dropped = Number(/dropped=(\d+)/.exec(message)?.[1] ?? records.length);
+      const reason = dropReason(message);
+      const named = reason === 'retention' ? await this.beyondRetention(records).catch(() => []) : [];
+      return {
+        dropped,
+        reason,
+        message: message.slice(0, 300),
+        records: named.map(({ deviceId, boot, seq }) => ({ deviceId, boot, seq })),
+      };
+    }
+    throw new SvError('SV_ERR_STORE_FAILED', `influx write answered ${res.status}: ${message.slice(0, 200)}`);
+  }
+
+  /**
+   * The records whose point time lies before the default retention policy's horizon: the ones
+   * InfluxDB 1.x drops as "beyond retention policy" (it compares each point with now − duration).
+   */
+  private async beyondRetention(records: readonly Telemetry[]): Promise<Telemetry[]> {
+    const rows = await this.select(`SHOW RETENTION POLICIES ON ${this.opts.db}`);
+    const rp = rows.find((r) => r.default === true);
+    const ns = rp ? durationNs(String(rp.duration)) : 0n;
+    if (ns === 0n) return [];
+    const horizon = BigInt(Date.now()) * 1_000_000n - ns;
+    return records.filter((r) => pointTimeNs(r) < horizon);
   }
 
   async history(q: HistoryQuery): Promise<Bucket[]> {
@@ -140,6 +184,38 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const text = await res.body.text();
     return { status: res.statusCode, text };
   }
+}
+
+/** InfluxDB's `{"error": "..."}` body, or the text as it came. */
+function influxError(text: string): string {
+  try {
+    const e = (JSON.parse(text) as { error?: unknown }).error;
+    if (typeof e === 'string') return e;
+  } catch {}
+  return text;
+}
+
+function dropReason(message: string): TelemetryDropReason {
+  if (/retention policy/i.test(message)) return 'retention';
+  if (/max-series|max-values-per-tag|series limit|cardinality/i.test(message)) return 'series_limit';
+  if (/field type conflict/i.test(message)) return 'field_type';
+  return 'refused';
+}
+
+/** An InfluxQL duration as SHOW RETENTION POLICIES prints it (`1h0m0s`, `168h0m0s`, `0s` = infinite), in ns. */
+export function durationNs(d: string): bigint {
+  const unit: Record<string, bigint> = {
+    h: 3_600_000_000_000n,
+    m: 60_000_000_000n,
+    s: 1_000_000_000n,
+    ms: 1_000_000n,
+    u: 1_000n,
+    µ: 1_000n,
+    ns: 1n,
+  };
+  let ns = 0n;
+  for (const [, n, u] of d.matchAll(/(\d+)(ns|ms|u|µ|h|m|s)/g)) ns += BigInt(n as string) * (unit[u as string] ?? 0n);
+  return ns;
 }
 
 /** One org's device: its id and one of the org's gateways (the series' two tags), as quoted literals. */

@@ -5,7 +5,9 @@
  * - telemetry, ordered by (boot, seq): 't', rxTs (seen), boot, seq, ts, tempC, sensor, heater, rssi;
  * - status, ordered by (boot, rxTs): 's', rxTs (seen), boot, rxTs, state, fw.
  * Absent values are empty strings. A record not newer than the stored one changes nothing
- * (replays, out-of-order drains); `seen` only ever moves forward. Each device costs one HMGET and
+ * (replays, out-of-order drains); `seen` only ever moves forward. A record received before the
+ * device's provisioning epoch (`ep`, set by EPOCH_LUA) is a replaced unit's and changes nothing:
+ * the epoch is ordered before (boot, seq) (docs/adr/082-ingest-keeps-what-it-can.md). Each device costs one HMGET and
  * at most one HSET. The hash's field names are written here once; the store reads them back
  * (redis-store.ts, toState). Returns how many records were applied.
  *
@@ -21,11 +23,14 @@ for i = 1, #KEYS do
   local tel = ARGV[a] == 't'
   local bf, of, n = 'tboot', 'tseq', 5
   if not tel then bf, of, n = 'sboot', 'srx', 2 end
-  local cur = redis.call('HMGET', key, 'seen', bf, of)
-  local fresh = tonumber(ARGV[a + 1]) > tonumber(cur[1] or '-1')
+  local cur = redis.call('HMGET', key, 'seen', bf, of, 'ep')
+  local old = tonumber(ARGV[a + 1]) < tonumber(cur[4] or '0')
+  local fresh = not old and tonumber(ARGV[a + 1]) > tonumber(cur[1] or '-1')
   local boot, eb = tonumber(ARGV[a + 2]), tonumber(cur[2] or '-1')
   local v = a + 4
-  if boot > eb or (boot == eb and tonumber(ARGV[a + 3]) > tonumber(cur[3] or '-1')) then
+  if old then
+    -- a replaced unit's record: nothing
+  elseif boot > eb or (boot == eb and tonumber(ARGV[a + 3]) > tonumber(cur[3] or '-1')) then
     applied = applied + 1
     -- One HSET with its fields written out: no tables built per device (the script's own cost).
     if tel and fresh then
@@ -45,4 +50,23 @@ for i = 1, #KEYS do
   a = a + 4 + n
 end
 return applied
+`;
+
+/**
+ * A device provisioned again under its id (a replacement unit, ADR 082): KEYS one device hash each,
+ * ARGV the epoch of each (the stamp of the registry add). A stored epoch older than the given one
+ * (or none) drops the device's latest state and keeps only the new epoch; the same epoch again
+ * (a replay, the whole registry at a gateway start) changes nothing. Returns how many were reset.
+ */
+export const EPOCH_LUA = `
+local reset = 0
+for i = 1, #KEYS do
+  local ep = tonumber(ARGV[i])
+  if ep > tonumber(redis.call('HGET', KEYS[i], 'ep') or '0') then
+    redis.call('DEL', KEYS[i])
+    redis.call('HSET', KEYS[i], 'ep', ARGV[i])
+    reset = reset + 1
+  end
+end
+return reset
 `;

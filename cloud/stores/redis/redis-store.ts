@@ -2,7 +2,7 @@ import { type ChainableCommander, Redis } from 'ioredis';
 import { SvError } from '../../../shared/errors.js';
 import { cannotConnect } from '../connect-error.js';
 import type { DeviceState, StateStore, Status, Telemetry } from '../types.js';
-import { LATEST_LUA } from './latest.lua.js';
+import { EPOCH_LUA, LATEST_LUA } from './latest.lua.js';
 
 export interface RedisOptions {
   url: string;
@@ -18,6 +18,7 @@ export interface RedisOptions {
 
 type LatestRedis = Redis & {
   svLatest(numKeys: number, keys: string[], argv: (string | number)[]): Promise<number>;
+  svEpoch(numKeys: number, keys: string[], argv: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -55,6 +56,7 @@ export class RedisStateStore implements StateStore {
       retryStrategy: (times) => Math.min(100 * times, 1_000),
     }) as LatestRedis;
     this.redis.defineCommand('svLatest', { lua: LATEST_LUA });
+    this.redis.defineCommand('svEpoch', { lua: EPOCH_LUA });
     this.redis.on('error', (err: Error) => {
       this.lastError = err; // else reported through failed commands and /readyz
     });
@@ -115,11 +117,29 @@ export class RedisStateStore implements StateStore {
     await this.redis.ping();
   }
 
-  async apply(gatewayId: string, orgId: string, telemetry: readonly Telemetry[], status: readonly Status[], nowMs: number): Promise<void> {
+  async apply(
+    gatewayId: string,
+    orgId: string,
+    telemetry: readonly Telemetry[],
+    status: readonly Status[],
+    nowMs: number,
+    epochs: ReadonlyMap<string, number> = new Map(),
+  ): Promise<void> {
     const ttlMs = this.opts.heartbeatTtlS * 1000;
     const pipe = this.redis.pipeline() as ChainableCommander & {
       svLatest(numKeys: number, keys: string[], argv: (string | number)[]): ChainableCommander;
+      svEpoch(numKeys: number, keys: string[], argv: (string | number)[]): ChainableCommander;
     };
+    // New epochs first (in order on this connection): the batch's records of the new unit then land on a clean state.
+    const ep = [...epochs];
+    for (let i = 0; i < ep.length; i += LATEST_CHUNK) {
+      const chunk = ep.slice(i, i + LATEST_CHUNK);
+      pipe.svEpoch(
+        chunk.length,
+        chunk.map(([id]) => this.devKey(orgId, id)),
+        chunk.map(([, ms]) => ms),
+      );
+    }
     const seen = new Map<string, number>();
     // One record per device and kind, telemetry first (as it was received), LATEST_CHUNK devices
     // a call; arrays are passed as they are (ioredis flattens them), not spread.
@@ -164,7 +184,8 @@ export class RedisStateStore implements StateStore {
       const [err, h] = results[i] ?? [new Error('no reply')];
       if (err) throw new SvError('SV_ERR_STORE_FAILED', `redis: ${err.message}`);
       const hash = h as Record<string, string>;
-      if (Object.keys(hash).length > 0) out.set(id, this.toState(id, hash, nowMs));
+      // A hash with no `seen` holds only a new epoch (EPOCH_LUA): no state yet.
+      if (hash.seen !== undefined) out.set(id, this.toState(id, hash, nowMs));
     });
     return out;
   }

@@ -14,10 +14,10 @@ import type {
   DeadLetterRow,
   DesiredCook,
   DesiredDeviceState,
+  DeviceResolution,
   DeviceRow,
   EventFilter,
   EventRow,
-  ForeignReason,
   GatewayRow,
   MetaBatch,
   MetaIngestResult,
@@ -239,40 +239,63 @@ export class SqlMetaStore implements MetaStore {
     registry: readonly RegistryReport[],
     deviceIds: readonly string[],
     nowMs: number,
-  ): Promise<Map<string, ForeignReason>> {
-    const refused = new Map<string, ForeignReason>();
-    if (registry.length === 0 && deviceIds.length === 0) return refused;
+  ): Promise<DeviceResolution> {
+    const out: DeviceResolution = { refused: new Map(), since: new Map(), epochs: new Map() };
+    if (registry.length === 0 && deviceIds.length === 0) return out;
     return this.d.tx(async (d) => {
       const lock = d.dialect === 'mysql' ? ' FOR UPDATE' : '';
       // Sorted ids: concurrent batches lock device rows in the same order (no deadlock cycles).
       const ids = [...new Set([...deviceIds, ...registry.flatMap((r) => [...r.added, ...r.revoked])])].sort();
       // The org's devices of these ids: another org's device of the same id is none of this gateway's business.
-      const owners = new Map<string, { gateway: string; revoked: boolean }>();
+      interface Owner {
+        gateway: string;
+        revokedMs: number | null;
+        provisionedMs: number | null;
+        movedFrom: string | null;
+        movedMs: number | null;
+      }
+      const owners = new Map<string, Owner>();
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
-        const rows = await d.query<{ id: string; gateway_id: string; revoked_ms: number | null }>(
-          `SELECT id, gateway_id, revoked_ms FROM devices WHERE org_id = ? AND id IN (${chunk.map(() => '?').join(',')})${lock}`,
+        const rows = await d.query<Record<string, unknown>>(
+          `SELECT id, gateway_id, revoked_ms, provisioned_ms, moved_from, moved_ms FROM devices WHERE org_id = ? AND id IN (${chunk.map(() => '?').join(',')})${lock}`,
           [orgId, ...chunk],
         );
-        for (const r of rows) owners.set(String(r.id), { gateway: String(r.gateway_id), revoked: r.revoked_ms !== null });
+        for (const r of rows) {
+          owners.set(String(r.id), {
+            gateway: String(r.gateway_id),
+            revokedMs: nullableNumber(r.revoked_ms),
+            provisionedMs: nullableNumber(r.provisioned_ms),
+            movedFrom: r.moved_from === null || r.moved_from === undefined ? null : String(r.moved_from),
+            movedMs: nullableNumber(r.moved_ms),
+          });
+        }
       }
       // Decided in memory in the order the gateway made its reports (the last word on a device
       // wins), then written in a few statements: a new gateway's first batch may name thousands.
-      const before = new Map([...owners].map(([id, o]) => [id, o.revoked]));
+      const before = new Map([...owners].map(([id, o]) => [id, `${o.revokedMs}/${o.provisionedMs}`]));
       const claimed: string[] = [];
       const claim = (id: string) => {
-        owners.set(id, { gateway: gatewayId, revoked: false });
+        owners.set(id, { gateway: gatewayId, revokedMs: null, provisionedMs: null, movedFrom: null, movedMs: null });
         claimed.push(id);
       };
       for (const r of registry) {
+        const ts = r.ts ?? nowMs;
         for (const id of r.added) {
           const o = owners.get(id);
           if (!o) claim(id);
-          else if (o.gateway === gatewayId) o.revoked = false;
+          else if (o.gateway === gatewayId && o.revokedMs !== null) {
+            // Added again after a revocation: a new unit (or the same one provisioned anew) under
+            // this id, whose boot counter may start over: a new latest-state epoch (ADR 082).
+            o.revokedMs = null;
+            o.provisionedMs = ts;
+          }
         }
         for (const id of r.revoked) {
           const o = owners.get(id);
-          if (o?.gateway === gatewayId) o.revoked = true;
+          // The first revocation's stamp is kept: the whole registry, sent again at each gateway
+          // start, names revoked devices again and must not move the line (ADR 082).
+          if (o?.gateway === gatewayId && o.revokedMs === null) o.revokedMs = ts;
         }
       }
       for (const id of ids) {
@@ -280,8 +303,20 @@ export class SqlMetaStore implements MetaStore {
         // A device its org does not have yet is claimed by the first gateway of the org that reports it
         // (docs/adr/027-tenancy.md; ids per org: docs/adr/072-device-ids-per-org.md).
         if (!o) claim(id);
-        else if (o.gateway !== gatewayId) refused.set(id, 'foreign');
-        else if (o.revoked) refused.set(id, 'revoked');
+        else if (o.gateway !== gatewayId) {
+          out.refused.set(id, 'foreign');
+          // Moved away from this gateway: what it stamped before the move is still the kit's history.
+          if (o.movedFrom === gatewayId && o.movedMs !== null) out.since.set(id, o.movedMs);
+        } else if (o.revokedMs !== null) {
+          out.refused.set(id, 'revoked');
+          out.since.set(id, o.revokedMs);
+        }
+      }
+      for (const r of registry) {
+        for (const id of r.added) {
+          const o = owners.get(id);
+          if (o?.gateway === gatewayId && o.revokedMs === null && o.provisionedMs !== null) out.epochs.set(id, o.provisionedMs);
+        }
       }
       await upsertDevices(
         d,
@@ -289,26 +324,26 @@ export class SqlMetaStore implements MetaStore {
         orgId,
         claimed.map((id) => [id, nowMs]),
       );
-      // This gateway's devices whose revocation changed (a new row starts unrevoked).
-      const revoke: string[] = [];
-      const unrevoke: string[] = [];
+      // This gateway's devices whose revocation or provisioning changed (a new row starts
+      // unrevoked), one statement per distinct pair of values.
+      const changed = new Map<string, { revokedMs: number | null; provisionedMs: number | null; ids: string[] }>();
       for (const [id, o] of owners) {
-        if (o.gateway !== gatewayId || o.revoked === (before.get(id) ?? false)) continue;
-        (o.revoked ? revoke : unrevoke).push(id);
+        const key = `${o.revokedMs}/${o.provisionedMs}`;
+        if (o.gateway !== gatewayId || key === (before.get(id) ?? 'null/null')) continue;
+        const group = changed.get(key) ?? { revokedMs: o.revokedMs, provisionedMs: o.provisionedMs, ids: [] };
+        group.ids.push(id);
+        changed.set(key, group);
       }
-      for (const [list, value] of [
-        [revoke, nowMs],
-        [unrevoke, null],
-      ] as const) {
+      for (const { revokedMs, provisionedMs, ids: list } of changed.values()) {
         for (let i = 0; i < list.length; i += 500) {
           const chunk = list.slice(i, i + 500);
           await d.run(
-            `UPDATE devices SET revoked_ms = ? WHERE org_id = ? AND gateway_id = ? AND id IN (${chunk.map(() => '?').join(',')})`,
-            [value, orgId, gatewayId, ...chunk],
+            `UPDATE devices SET revoked_ms = ?, provisioned_ms = ? WHERE org_id = ? AND gateway_id = ? AND id IN (${chunk.map(() => '?').join(',')})`,
+            [revokedMs, provisionedMs, orgId, gatewayId, ...chunk],
           );
         }
       }
-      return refused;
+      return out;
     });
   }
 
@@ -373,7 +408,8 @@ export class SqlMetaStore implements MetaStore {
         [nowMs, nowMs, JSON.stringify(b.backlog), b.maxTargetC ?? null, gatewayId],
       );
       // A cook changed at the kitchen, stamped later than the desired one, becomes the desired cook (docs/sync.md).
-      await adoptCooks(d, gatewayId, orgId, b.cooks);
+      const notAdopted = b.notAdopted;
+      await adoptCooks(d, gatewayId, orgId, notAdopted?.size ? b.cooks.filter((c) => !notAdopted.has(c.deviceId)) : b.cooks);
       const alarms = b.alarms ?? [];
       const changedAlarms = await mergeAlarms(d, gatewayId, orgId, alarms);
       inserted += changedAlarms.length;
@@ -409,7 +445,14 @@ export class SqlMetaStore implements MetaStore {
       if (!dev || !gw) return null;
       const from = String(dev.gateway_id);
       // Only the org's device of this id: another org's device of the same id stays where it is.
-      await d.run('UPDATE devices SET gateway_id = ?, revoked_ms = NULL WHERE org_id = ? AND id = ?', [toGatewayId, scope.orgId, deviceId]);
+      // The old gateway is remembered with the time of the move: what it stamped before still counts (ADR 082).
+      await d.run('UPDATE devices SET gateway_id = ?, revoked_ms = NULL, moved_from = ?, moved_ms = ? WHERE org_id = ? AND id = ?', [
+        toGatewayId,
+        from,
+        nowMs,
+        scope.orgId,
+        deviceId,
+      ]);
       // Both gateways hear about it: the old one loses the device's desired cook, the new one gets it.
       // Gateways before the desired cook: the lock order of setDesiredCook and ingest (device, gateway, desired cook).
       await d.run('UPDATE gateways SET desired_version = desired_version + 1 WHERE id IN (?, ?)', [from, toGatewayId]);
@@ -768,4 +811,8 @@ function scopeEq(scope: Scope): [string, SqlValue][] {
 const AUDIT_COLS = ['id', 'gateway_id', 'org_id', 'ts', 'actor_type', 'actor_id', 'device_id', 'action', 'reason', 'data'];
 function auditValues(a: AuditRow): SqlValue[] {
   return [a.id, a.gatewayId, a.orgId, a.ts, a.actor.type, a.actor.id ?? null, a.deviceId, a.action, a.reason, JSON.stringify(a.data)];
+}
+
+function nullableNumber(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
 }

@@ -238,6 +238,22 @@ export const MIGRATIONS: Migration[] = [
       ],
     },
   },
+  {
+    version: 13,
+    name: 'devices: the gateway a kit was moved from and when, and when it was last provisioned again under its id',
+    // ADR 082: records a kit's last owner stamped before a move or a revocation are still taken, and
+    // a replacement unit under the same id starts the kit's latest state over (its epoch).
+    up: {
+      mysql: [
+        'ALTER TABLE devices ADD COLUMN moved_from VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL, ADD COLUMN moved_ms BIGINT NULL, ADD COLUMN provisioned_ms BIGINT NULL',
+      ],
+      sqlite: [
+        'ALTER TABLE devices ADD COLUMN moved_from TEXT NULL',
+        'ALTER TABLE devices ADD COLUMN moved_ms INTEGER NULL',
+        'ALTER TABLE devices ADD COLUMN provisioned_ms INTEGER NULL',
+      ],
+    },
+  },
 ];
 
 /** SQLite: `table` rebuilt with `columns` (its new definition), its rows copied; its indexes are the caller's to make again. */

@@ -6,7 +6,8 @@ const STATE_COLUMNS = 'device_id, gateway_id, seen, tboot, tseq, ts, rx, temp, s
 
 /**
  * Embedded latest state, keyed by (org, device): the same compare-and-set rules as the Redis
- * script, as conditional upserts (telemetry by (boot, seq), status by (boot, rxTs), `seen` only forward).
+ * script, as conditional upserts (telemetry by (boot, seq), status by (boot, rxTs), `seen` only forward),
+ * and the same provisioning epoch before them (`device_epoch`, docs/adr/082-ingest-keeps-what-it-can.md).
  */
 export class SqliteStateStore implements StateStore {
   readonly backend = 'sqlite';
@@ -26,7 +27,9 @@ export class SqliteStateStore implements StateStore {
       db.exec(`CREATE TABLE IF NOT EXISTS device_state (org_id TEXT NOT NULL, device_id TEXT NOT NULL, gateway_id TEXT,
         seen INTEGER NOT NULL, tboot INTEGER, tseq INTEGER, ts INTEGER, rx INTEGER, temp REAL, sensor TEXT, heater INTEGER,
         rssi INTEGER, sboot INTEGER, srx INTEGER, state TEXT, fw TEXT, PRIMARY KEY (org_id, device_id));
-        CREATE TABLE IF NOT EXISTS gateway_heartbeat (gateway_id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`);
+        CREATE TABLE IF NOT EXISTS gateway_heartbeat (gateway_id TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS device_epoch (org_id TEXT NOT NULL, device_id TEXT NOT NULL, ep INTEGER NOT NULL,
+          PRIMARY KEY (org_id, device_id));`);
       if (old) {
         const devices = db.prepare('PRAGMA table_info(devices)').all() as { name: string }[];
         const org = devices.some((c) => c.name === 'org_id')
@@ -42,11 +45,23 @@ export class SqliteStateStore implements StateStore {
     this.d.db.prepare('SELECT 1').get();
   }
 
-  async apply(gatewayId: string, orgId: string, telemetry: readonly Telemetry[], status: readonly Status[], _nowMs: number): Promise<void> {
+  async apply(
+    gatewayId: string,
+    orgId: string,
+    telemetry: readonly Telemetry[],
+    status: readonly Status[],
+    _nowMs: number,
+    epochs: ReadonlyMap<string, number> = new Map(),
+  ): Promise<void> {
     const db = this.d.db;
+    const epochOf = db.prepare('SELECT ep FROM device_epoch WHERE org_id = ? AND device_id = ?').pluck();
+    const setEpoch = db.prepare(`INSERT INTO device_epoch (org_id, device_id, ep) VALUES (?, ?, ?)
+      ON CONFLICT(org_id, device_id) DO UPDATE SET ep = excluded.ep`);
+    const dropState = db.prepare('DELETE FROM device_state WHERE org_id = ? AND device_id = ?');
     const seen = db.prepare(`INSERT INTO device_state (org_id, device_id, seen) VALUES (?, ?, ?)
       ON CONFLICT(org_id, device_id) DO UPDATE SET seen = MAX(seen, excluded.seen)`);
-    const tel = db.prepare(`UPDATE device_state SET gateway_id = ?, tboot = ?, tseq = ?, ts = ?, rx = ?, temp = ?, sensor = ?, heater = ?,
+    const setTel =
+      db.prepare(`UPDATE device_state SET gateway_id = ?, tboot = ?, tseq = ?, ts = ?, rx = ?, temp = ?, sensor = ?, heater = ?,
       rssi = ? WHERE org_id = ? AND device_id = ? AND (tboot IS NULL OR ? > tboot OR (? = tboot AND ? > tseq))`);
     const st = db.prepare(`UPDATE device_state SET gateway_id = ?, sboot = ?, srx = ?, state = ?, fw = ?
       WHERE org_id = ? AND device_id = ? AND (sboot IS NULL OR ? > sboot OR (? = sboot AND ? > srx))`);
@@ -54,9 +69,28 @@ export class SqliteStateStore implements StateStore {
       ON CONFLICT(gateway_id) DO UPDATE SET expires_ms = excluded.expires_ms`);
     await this.d.exclusive(() =>
       db.transaction(() => {
-        for (const r of [...telemetry, ...status]) seen.run(orgId, r.deviceId, r.rxTs);
-        for (const r of newestTelemetry(telemetry)) {
-          tel.run(
+        // A new epoch (a replacement unit under the id) drops the state first; the same one again changes nothing.
+        for (const [id, ep] of epochs) {
+          if (ep > ((epochOf.get(orgId, id) as number | undefined) ?? 0)) {
+            dropState.run(orgId, id);
+            setEpoch.run(orgId, id, ep);
+          }
+        }
+        // Records received before their device's epoch are a replaced unit's: they change no state.
+        const eps = new Map<string, number>();
+        const current = (r: { deviceId: string; rxTs: number }) => {
+          let ep = eps.get(r.deviceId);
+          if (ep === undefined) {
+            ep = (epochOf.get(orgId, r.deviceId) as number | undefined) ?? 0;
+            eps.set(r.deviceId, ep);
+          }
+          return r.rxTs >= ep;
+        };
+        const tel = telemetry.filter(current);
+        const sts = status.filter(current);
+        for (const r of [...tel, ...sts]) seen.run(orgId, r.deviceId, r.rxTs);
+        for (const r of newestTelemetry(tel)) {
+          setTel.run(
             gatewayId,
             r.boot,
             r.seq,
@@ -73,7 +107,7 @@ export class SqliteStateStore implements StateStore {
             r.seq,
           );
         }
-        for (const s of newestStatus(status))
+        for (const s of newestStatus(sts))
           st.run(gatewayId, s.boot, s.rxTs, s.state, s.fw ?? null, orgId, s.deviceId, s.boot, s.boot, s.rxTs);
         // Like the Redis key's TTL, the heartbeat expires in wall-clock time.
         hb.run(gatewayId, Date.now() + this.heartbeatTtlS * 1000);

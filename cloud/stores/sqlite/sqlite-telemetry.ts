@@ -36,8 +36,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.d.db.prepare('SELECT 1').get();
   }
 
-  async write(gatewayId: string, records: readonly Telemetry[]): Promise<void> {
-    if (records.length === 0) return;
+  async write(gatewayId: string, records: readonly Telemetry[]): Promise<undefined> {
+    if (records.length === 0) return undefined;
     const stmt = this.d.db.prepare(`INSERT OR IGNORE INTO telemetry (device_id, boot, seq, gateway_id, time_ms, device_ts, rx_ts,
       temperature, heater, sensor, rssi) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     await this.d.exclusive(() =>
@@ -59,6 +59,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
         }
       })(),
     );
+    return undefined;
   }
 
   async history(q: HistoryQuery): Promise<Bucket[]> {
