@@ -22,8 +22,8 @@ struct StoredAck {
   char err[kStoredErrMax + 1];
 };
 
-// Plain bytes (uint8_t flags, no padding surprises that matter: written and read by the same
-// image); `check` covers everything before it.
+// Plain bytes: uint8_t flags and no implicit padding (the static_assert below), so that a copy
+// of the struct is a copy of every byte `check` covers (everything before it).
 struct KitRecord {
   uint16_t version;
   uint8_t heater;     // the belief after the last completed press
@@ -33,10 +33,14 @@ struct KitRecord {
   uint8_t ackNext;    // next slot of `acks` to overwrite
   uint8_t reserved;
   char doubtId[kIdMax + 1];  // the command that press served ("" for the kit's own press)
+  uint8_t pad;               // explicit: maxCc is 2-byte aligned
   int16_t maxCc;             // maxC in 1/100 °C (the schema allows 20…110 °C)
   StoredAck acks[kStoredAcks];
   uint32_t check;
 };
+
+static_assert(sizeof(StoredAck) == kIdMax + 1 + 2 + kStoredErrMax + 1, "StoredAck has no padding");
+static_assert(sizeof(KitRecord) == 8 + kIdMax + 1 + 1 + 2 + kStoredAcks * sizeof(StoredAck) + 4, "KitRecord has no padding");
 
 // An empty record: heater believed off, nothing in doubt, default maxC, no acks.
 KitRecord emptyRecord();

@@ -48,7 +48,7 @@ void Net::begin(const Settings* s, uint32_t boot, sv::Kit* kit, uint32_t seed) {
   });
   mqtt_.onDisconnect([this](espMqttClientTypes::DisconnectReason reason) {
     connected_ = false;
-    inbox_.push(Inbox::Kind::Disconnected, 0, millis());
+    disconnected_ = true;  // never lost, unlike an inbox event: the outbox must rewind
     Serial.printf("mqtt: disconnected (reason %d)\n", static_cast<int>(reason));
   });
   mqtt_.onMessage([this](const espMqttClientTypes::MessageProperties&, const char* topic, const uint8_t* payload, size_t len,
@@ -89,15 +89,15 @@ void Net::drainInbox() {
     switch (event_.kind) {
       case Inbox::Kind::Command: kit_->onCommand(event_.payload, event_.len, event_.atMs, epochMs()); break;
       case Inbox::Kind::Puback: kit_->onPuback(event_.packetId, event_.atMs); break;
-      case Inbox::Kind::Disconnected: {
-        connecting_ = false;
-        kit_->onDisconnect();
-        uint32_t delayMs = backoff_.nextDelayMs();  // PROTOCOL: exponential, full jitter, 1 s → 60 s
-        nextAttemptMs_ = millis() + delayMs;
-        Serial.printf("mqtt: retry in %u ms\n", static_cast<unsigned>(delayMs));
-        break;
-      }
     }
+  }
+  // After the events that came before it (the next connect is started only below, in loop()).
+  if (disconnected_.exchange(false)) {
+    connecting_ = false;
+    kit_->onDisconnect();
+    uint32_t delayMs = backoff_.nextDelayMs();  // PROTOCOL: exponential, full jitter, 1 s → 60 s
+    nextAttemptMs_ = millis() + delayMs;
+    Serial.printf("mqtt: retry in %u ms\n", static_cast<unsigned>(delayMs));
   }
 }
 

@@ -38,7 +38,7 @@ class BoundedMqttClient : public espMqttClientSecure {
 // when full is retried by the gateway (same id), a PUBACK dropped means one telemetry resend.
 class Inbox {
  public:
-  enum class Kind : uint8_t { Command, Puback, Disconnected };
+  enum class Kind : uint8_t { Command, Puback };
   struct Event {
     Kind kind;
     uint16_t packetId;
@@ -85,7 +85,8 @@ class Net {
   sv::Kit* kit_ = nullptr;
   char topicTelemetry_[48] = {}, topicStatus_[48] = {}, topicAck_[48] = {}, topicCmd_[48] = {};
   char will_[128] = {}, online_[128] = {};
-  std::atomic<bool> connected_{false};  // written by the MQTT task
+  std::atomic<bool> connected_{false};     // written by the MQTT task
+  std::atomic<bool> disconnected_{false};  // set by the MQTT task, handled (and cleared) by the loop
   bool connecting_ = false;
   uint32_t nextAttemptMs_ = 0;
   sv::Ack acks_[4];
