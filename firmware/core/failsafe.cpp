@@ -8,6 +8,8 @@ const char* tripName(Trip t) {
     case Trip::GatewaySilent: return "gateway-silent";
     case Trip::OverTemp: return "overtemp";
     case Trip::SensorFault: return "sensor-fault";
+    case Trip::CrashReset: return "crash-reset";
+    case Trip::OverTempRising: return "overtemp-rising";
   }
   return "none";
 }

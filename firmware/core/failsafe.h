@@ -7,7 +7,9 @@
 
 namespace sv {
 
-enum class Trip : uint8_t { None, GatewaySilent, OverTemp, SensorFault };
+// CrashReset: booted believing the heater on after a watchdog/panic/brownout reset (ADR 086).
+// OverTempRising: above maxC and still rising while believed off: the belief is wrong (ADR 086).
+enum class Trip : uint8_t { None, GatewaySilent, OverTemp, SensorFault, CrashReset, OverTempRising };
 const char* tripName(Trip t);
 
 struct SafetyConfig {
@@ -20,13 +22,22 @@ class FailSafe {
  public:
   explicit FailSafe(SafetyConfig c = SafetyConfig{}) : cfg_(c), maxC_(c.defaultMaxC) {}
 
-  // Boot counts as the last contact: a kit that restarts with the heater on (belief restored
-  // from NVS) still gets the full silence window to find the gateway, and no more.
-  void begin(uint32_t nowMs) { lastHeardMs_ = nowMs; }
+  // Boot counts as the last contact, minus the time without the gateway already counted before
+  // the reset (NVS "unsup", ADR 086): a kit that resets again and again (a connect that blocks
+  // past the watchdog) does not get a fresh silence window at every boot.
+  void begin(uint32_t nowMs, uint32_t alreadyUnsupervisedMs = 0) {
+    lastHeardMs_ = nowMs - (alreadyUnsupervisedMs < cfg_.silenceMs ? alreadyUnsupervisedMs : cfg_.silenceMs);
+  }
+  // How long nothing was heard from the gateway (across resets), capped at the silence window.
+  uint32_t unsupervisedMs(uint32_t nowMs) const {
+    uint32_t u = nowMs - lastHeardMs_;
+    return u < cfg_.silenceMs ? u : cfg_.silenceMs;
+  }
+  uint32_t silenceMs() const { return cfg_.silenceMs; }
   // PROTOCOL: hearing from the gateway means a PUBACK or a command.
   void heardFromGateway(uint32_t nowMs) { lastHeardMs_ = nowMs; }
   void onReading(SensorState s, int16_t raw16);
-  // Command.maxC (20…110, validated by the schema) replaces the limit until the next reboot.
+  // Command.maxC (20…110, validated by the schema) replaces the limit; the kit keeps it in NVS.
   void setMaxC(double c) { maxC_ = c; }
   double maxC() const { return maxC_; }
 

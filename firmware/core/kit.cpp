@@ -6,15 +6,44 @@
 namespace sv {
 
 void Kit::begin(uint32_t boot, bool heaterOn, uint32_t nowMs) {
-  boot_ = boot;
+  BootState b;
+  b.boot = boot;
+  b.haveRecord = true;
+  b.record.heater = heaterOn ? 1 : 0;
+  sealRecord(b.record);
+  begin(b, nowMs);
+}
+
+void Kit::begin(const BootState& b, uint32_t nowMs) {
+  boot_ = b.boot;
   seq_ = 0;  // PROTOCOL: seq counts within a boot
-  press_.restoreHeater(heaterOn);
-  safety_.begin(nowMs);
+  KitRecord r = b.haveRecord && recordValid(b.record) ? b.record : emptyRecord();
+  press_.restore(r);
+  if (r.hasMaxC != 0) {
+    hasMaxC_ = true;
+    safety_.setMaxC(r.maxCc / 100.0);
+  }
+  // ADR 086: the silence window is not renewed by a reset, and a crash while believed on is
+  // itself a reason to switch off (the kit cannot vouch for the time it was gone).
+  unsupSaved_ = b.unsupervisedMs;
+  safety_.begin(nowMs, b.unsupervisedMs);
+  crashReset_ = b.reset == ResetCause::Crash && press_.heater() && !press_.doubt();
+  trend_.restart(nowMs);
+}
+
+KitRecord Kit::record() const {
+  KitRecord r = emptyRecord();
+  press_.fill(r);
+  r.hasMaxC = hasMaxC_ ? 1 : 0;
+  if (hasMaxC_) r.maxCc = static_cast<int16_t>(safety_.maxC() * 100 + 0.5);
+  sealRecord(r);
+  return r;
 }
 
 SensorState Kit::onReading(const ProbeRead& r, uint32_t nowMs, uint64_t epochMs, int16_t rssi) {
   SensorState s = sensor_.classify(r, nowMs);
   safety_.onReading(s, r.raw16);
+  if (s == SensorState::Ok) trend_.add(r.raw16, nowMs);
   lastSensor_ = s;
   Telemetry t;
   t.boot = boot_;
@@ -31,7 +60,7 @@ SensorState Kit::onReading(const ProbeRead& r, uint32_t nowMs, uint64_t epochMs,
 }
 
 void Kit::onCommand(const char* payload, size_t len, uint32_t nowMs, uint64_t epochMs) {
-  safety_.heardFromGateway(nowMs);
+  heard(nowMs);
   Command c;
   Verdict v;
   if (!decodeCommand(payload, len, c, v, doc_)) {
@@ -53,19 +82,79 @@ void Kit::onCommand(const char* payload, size_t len, uint32_t nowMs, uint64_t ep
   }
   lastTrip_ = Trip::None;  // the gateway is in charge again
   bool stale = c.hasSentTs && epochMs > c.sentTs && epochMs - c.sentTs > c.ttlMs;
-  if (c.hasMaxC && !stale) safety_.setMaxC(c.maxC);
-  press_.submit(c, nowMs, epochMs, safety_.refuseHeat());
+  // maxC counts only from a command the kit accepts (not a refused, expired or repeated one);
+  // it is set first so that a press-on is judged against the limit it brings.
+  double before = safety_.maxC();
+  bool takeMaxC = c.hasMaxC && !stale;
+  if (takeMaxC) safety_.setMaxC(c.maxC);
+  bool accepted = press_.submit(c, nowMs, epochMs, safety_.refuseHeat());
+  if (!takeMaxC) return;
+  if (!accepted) {
+    safety_.setMaxC(before);
+  } else if (!hasMaxC_ || c.maxC != before) {
+    hasMaxC_ = true;
+    recordDirty_ = true;
+  }
+}
+
+void Kit::heard(uint32_t nowMs) {
+  safety_.heardFromGateway(nowMs);
+  if (unsupSaved_ != 0) {
+    unsupSaved_ = 0;
+    unsupDirty_ = true;
+  }
 }
 
 void Kit::onPuback(uint16_t packetId, uint32_t nowMs) {
-  safety_.heardFromGateway(nowMs);
+  heard(nowMs);
   outbox_.acked(packetId);
 }
 
 Step Kit::tick(uint32_t nowMs) {
+  bool beliefChanged = false;
+  // In doubt (a press cut short by a reset) the bath decides: rising 1 °C in 2 min means on;
+  // a whole 2 min without a rise means off. Until then nothing is pressed blindly.
+  if (press_.doubt() && !press_.moving()) {
+    bool was = press_.heater();
+    if (trend_.rising(nowMs)) {
+      press_.resolveDoubt(true);
+    } else if (trend_.notRising(nowMs)) {
+      press_.resolveDoubt(false);
+    }
+    beliefChanged = press_.heater() != was;
+  }
+  // The blind rules (they trust the belief; the scheduler refuses them while in doubt).
   Trip trip = safety_.check(press_.heater(), nowMs);
+  if (trip == Trip::None && crashReset_ && press_.heater()) trip = Trip::CrashReset;
+  crashReset_ = false;
   if (trip != Trip::None && press_.requestOff()) lastTrip_ = trip;
-  return press_.tick(nowMs, safety_.refuseHeat());
+  // Evidence over belief: above maxC and not cooling (risen 1 °C within 2 min, or not lower than
+  // 2 min ago) while believed off (or in doubt) means the heater is on. Press once, then let the
+  // bath answer (evidence from readings after the press only) before another, at most one per 5 min.
+  if ((!press_.heater() || press_.doubt()) && safety_.overTemp() && (trend_.rising(nowMs) || trend_.notFalling(nowMs)) &&
+      (!correctedOnce_ || nowMs - correctedMs_ >= cfg_.correctivePressGapMs) && press_.requestPressOff()) {
+    lastTrip_ = Trip::OverTempRising;
+    correctedOnce_ = true;
+    correctedMs_ = nowMs;
+    trend_.restart(nowMs);
+  }
+  Step s = press_.tick(nowMs, safety_.refuseHeat());
+  if (s.servo == ServoOp::Press) trend_.restart(nowMs);  // what the bath does next answers this press
+  s.heaterChanged = s.heaterChanged || beliefChanged;
+  s.saveRecord = s.servo == ServoOp::Press || s.heaterChanged || press_.takeChanged() || recordDirty_;
+  recordDirty_ = false;
+  // Time without the gateway survives a reset while the heater may be on (ADR 086), written at
+  // a coarse step so that flash wear stays bounded (the fail-safe ends an episode in 30 s).
+  if (press_.heater() || press_.doubt()) {
+    uint32_t u = safety_.unsupervisedMs(nowMs);
+    if (u >= unsupSaved_ + cfg_.unsupervisedSaveMs || (u == safety_.silenceMs() && unsupSaved_ != u)) {
+      unsupSaved_ = u;
+      unsupDirty_ = true;
+    }
+  }
+  s.saveUnsupervised = unsupDirty_;
+  unsupDirty_ = false;
+  return s;
 }
 
 }  // namespace sv

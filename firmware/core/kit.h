@@ -8,7 +8,9 @@
 #include "failsafe.h"
 #include "outbox.h"
 #include "press.h"
+#include "record.h"
 #include "sensor.h"
+#include "trend.h"
 
 namespace sv {
 
@@ -16,13 +18,17 @@ struct KitConfig {
   SafetyConfig safety;
   PressTiming timing;
   uint32_t porWindowMs = 5000;
+  uint32_t unsupervisedSaveMs = 2000;       // NVS "unsup" granularity while the heater may be on
+  uint32_t correctivePressGapMs = 300000;   // at most one overtemp-rising press per 5 min
 };
 
 class Kit {
  public:
-  explicit Kit(const KitConfig& c = KitConfig{}) : safety_(c.safety), press_(c.timing), sensor_(c.porWindowMs) {}
+  explicit Kit(const KitConfig& c = KitConfig{}) : cfg_(c), safety_(c.safety), press_(c.timing), sensor_(c.porWindowMs) {}
 
-  // `boot` from the NVS counter; `heaterOn` the belief saved in NVS before the reset.
+  // What NVS held at boot (record, time already unsupervised) and why the chip restarted.
+  void begin(const BootState& b, uint32_t nowMs);
+  // Tests and the contract replay: a clean power-on with only a heater belief.
   void begin(uint32_t boot, bool heaterOn, uint32_t nowMs);
 
   // One finished conversion: classified, fed to the fail-safe and queued as telemetry.
@@ -39,6 +45,10 @@ class Kit {
   bool popAck(Ack& a) { return press_.popAck(a); }
 
   bool heater() const { return press_.heater(); }
+  bool inDoubt() const { return press_.doubt(); }
+  // What to write to NVS when Step::saveRecord / Step::saveUnsupervised say so.
+  KitRecord record() const;
+  uint32_t unsupervisedMs() const { return unsupSaved_; }
   Trip lastTrip() const { return lastTrip_; }
   SensorState lastSensor() const { return lastSensor_; }
   uint32_t boot() const { return boot_; }
@@ -46,15 +56,26 @@ class Kit {
   const FailSafe& safety() const { return safety_; }
 
  private:
+  KitConfig cfg_;
   FailSafe safety_;
   PressScheduler press_;
   SensorClassifier sensor_;
   Outbox outbox_;
+  void heard(uint32_t nowMs);
+
   json::Doc doc_;  // command parsing scratch (~8 KiB with the key stack, kept off the loop task's stack)
   uint32_t boot_ = 0;
   uint32_t seq_ = 0;
   Trip lastTrip_ = Trip::None;
   SensorState lastSensor_ = SensorState::Disconnected;
+  BathTrend trend_;
+  bool hasMaxC_ = false;       // maxC from an accepted command (persisted)
+  bool recordDirty_ = false;   // maxC changed: write the record
+  bool crashReset_ = false;    // booted after a crash believing on: press off at the first tick
+  uint32_t unsupSaved_ = 0;    // the value NVS "unsup" holds (or is about to)
+  bool unsupDirty_ = false;
+  bool correctedOnce_ = false;
+  uint32_t correctedMs_ = 0;   // the last overtemp-rising press
 };
 
 }  // namespace sv

@@ -18,7 +18,80 @@ bool PressScheduler::seen(const char* id) {
   }
   copyId(recent_[recentNext_], id);
   recentNext_ = (recentNext_ + 1) % kRecentIds;
+  // Executed before the last reset (ADR 086): never again. The gateway retries an id only when
+  // it got no Ack, and the reset may have lost it: send the stored one (once per boot).
+  for (size_t i = 0; i < kStoredAcks; ++i) {
+    if (done_[i].id[0] == '\0' || strcmp(done_[i].id, id) != 0) continue;
+    if (doneEarlier_[i]) {
+      doneEarlier_[i] = false;
+      Ack a;  // the Ack as it was, with what the kit believes now (it may have pressed since)
+      copyId(a.id, id);
+      a.ok = done_[i].ok != 0;
+      a.heater = heater_;
+      strncpy(a.err, done_[i].err, kErrMax);
+      enqueue(a);
+    }
+    return true;
+  }
+  // Its press was cut short by the reset: whether it took is unknown. Never press it again
+  // (the gateway re-plans from the bath); answer it so that the gateway knows.
+  if (doubtId_[0] != '\0' && strcmp(doubtId_, id) == 0) {
+    doubtId_[0] = '\0';
+    Job j;
+    copyId(j.id, id);
+    ack(j, false, "in-doubt");
+    return true;
+  }
   return false;
+}
+
+void PressScheduler::store(const Ack& a) {
+  StoredAck& d = done_[doneNext_];
+  memset(&d, 0, sizeof d);
+  copyId(d.id, a.id);
+  d.ok = a.ok ? 1 : 0;
+  d.heater = a.heater ? 1 : 0;
+  strncpy(d.err, a.err, kStoredErrMax);
+  doneEarlier_[doneNext_] = false;
+  doneNext_ = (doneNext_ + 1) % kStoredAcks;
+  changed_ = true;
+}
+
+void PressScheduler::restore(const KitRecord& r) {
+  heater_ = r.heater != 0;
+  doubt_ = r.doubt != 0;
+  if (doubt_) {
+    heater_ = r.doubtOn != 0;  // the working belief: what the cut-short press was for
+    copyId(doubtId_, r.doubtId);
+  }
+  for (size_t i = 0; i < kStoredAcks; ++i) {
+    done_[i] = r.acks[i];
+    doneEarlier_[i] = done_[i].id[0] != '\0';
+  }
+  doneNext_ = r.ackNext % kStoredAcks;
+}
+
+void PressScheduler::fill(KitRecord& r) const {
+  r.heater = heater_ ? 1 : 0;
+  r.doubt = (doubt_ || moving()) ? 1 : 0;
+  r.doubtOn = moving() ? (current_.on ? 1 : 0) : (heater_ ? 1 : 0);
+  memset(r.doubtId, 0, sizeof r.doubtId);
+  copyId(r.doubtId, moving() ? current_.id : doubtId_);
+  for (size_t i = 0; i < kStoredAcks; ++i) r.acks[i] = done_[i];
+  r.ackNext = static_cast<uint8_t>(doneNext_);
+}
+
+bool PressScheduler::takeChanged() {
+  bool c = changed_;
+  changed_ = false;
+  return c;
+}
+
+void PressScheduler::resolveDoubt(bool on) {
+  if (heater_ != on) changed_ = true;
+  heater_ = on;
+  if (doubt_) changed_ = true;
+  doubt_ = false;
 }
 
 void PressScheduler::ack(const Job& j, bool ok, const char* err) {
@@ -28,6 +101,11 @@ void PressScheduler::ack(const Job& j, bool ok, const char* err) {
   a.ok = ok;
   a.heater = heater_;
   strncpy(a.err, err != nullptr ? err : "", kErrMax);
+  enqueue(a);
+  if (ok) store(a);  // executed: a retry after a reset gets this Ack, not a second press
+}
+
+void PressScheduler::enqueue(const Ack& a) {
   if (ackCount_ == kAckQueue) {  // never expected (one pending job); keep the newest
     ackHead_ = (ackHead_ + 1) % kAckQueue;
     --ackCount_;
@@ -60,8 +138,8 @@ void PressScheduler::reject(const char* id, const char* err) {
   ack(j, false, err);
 }
 
-void PressScheduler::submit(const Command& c, uint32_t nowMs, uint64_t epochNowMs, const char* refuseHeat) {
-  if (seen(c.id)) return;  // QoS 1 may redeliver: never press or ack the same command twice
+bool PressScheduler::submit(const Command& c, uint32_t nowMs, uint64_t epochNowMs, const char* refuseHeat) {
+  if (seen(c.id)) return false;  // QoS 1 may redeliver: never press or ack the same command twice
   Job j;
   j.active = true;
   copyId(j.id, c.id);
@@ -73,23 +151,32 @@ void PressScheduler::submit(const Command& c, uint32_t nowMs, uint64_t epochNowM
     uint64_t age = epochNowMs - c.sentTs;
     j.ageAtReceiptMs = age > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(age);
   }
-  if (expired(j, nowMs)) return ack(j, false, "expired");
-  if (j.on && refuseHeat != nullptr) return ack(j, false, refuseHeat);
+  auto refuse = [&](const char* err) {
+    ack(j, false, err);
+    return false;
+  };
+  if (expired(j, nowMs)) return refuse("expired");
+  if (j.on && refuseHeat != nullptr) return refuse(refuseHeat);
+  // In doubt a `safe` cannot know whether a press would switch the heater off or on: it presses
+  // nothing and says so; the gateway repeats it, and the kit's bath trend settles the doubt.
+  if (c.op == Op::Safe && doubt_) return refuse("in-doubt");
   if (pending_.active) {
-    if (!j.on && !pending_.on && pending_.internal) {
+    if (!j.on && !pending_.on && pending_.internal && !pending_.always) {
       pending_ = j;  // same goal as the waiting fail-safe press: it becomes this command's
-      return;
+      return true;
     }
     // "safe" outranks a waiting press-on; anything else waits its turn at the gateway.
-    if (c.op != Op::Safe || !pending_.on) return ack(j, false, "busy");
+    if (c.op != Op::Safe || !pending_.on) return refuse("busy");
     ack(pending_, false, "superseded");
   } else if (moving() && c.op == Op::Press) {
-    return ack(j, false, "busy");
+    return refuse("busy");
   }
   pending_ = j;
+  return true;
 }
 
 bool PressScheduler::requestOff() {
+  if (doubt_) return false;  // blind: in doubt a press may as well turn the heater on
   if (pending_.active) {
     if (!pending_.on) return false;  // already heading off
     ack(pending_, false, "failsafe");
@@ -99,6 +186,19 @@ bool PressScheduler::requestOff() {
   pending_ = Job{};
   pending_.active = true;
   pending_.internal = true;
+  return true;
+}
+
+bool PressScheduler::requestPressOff() {
+  if (moving() && !current_.on) return false;  // a press heading off is under way
+  if (pending_.active) {
+    if (!pending_.on && pending_.always) return false;  // a press heading off already waits
+    ack(pending_, false, "failsafe");
+  }
+  pending_ = Job{};
+  pending_.active = true;
+  pending_.internal = true;
+  pending_.always = true;  // the belief is what is wrong: press whatever it says
   return true;
 }
 
@@ -116,6 +216,7 @@ Step PressScheduler::tick(uint32_t nowMs, const char* refuseHeat) {
     // belief, which would turn a corrective press into the opposite of what was asked); a
     // safe/fail-safe press is only made while believed on, so it ends believed off.
     heater_ = current_.on;
+    doubt_ = false;  // a completed press settles what the kit believes
     pressedOnce_ = true;
     lastPressEndMs_ = nowMs;
     s.servo = ServoOp::Detach;  // PROTOCOL/issue: detached between presses (wear, current)

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "messages.h"
+#include "record.h"
 
 namespace sv {
 
@@ -24,7 +25,11 @@ enum class ServoOp : uint8_t { None, Press, Release, Detach };  // Press: attach
 
 struct Step {
   ServoOp servo = ServoOp::None;
-  bool heaterChanged = false;  // persist the new belief and report it in telemetry
+  bool heaterChanged = false;  // the belief changed: telemetry reports it from now on
+  // Write Kit::record() to NVS now, BEFORE applying `servo`: a press is recorded as in doubt
+  // before the horn moves, and its end (belief, Ack) before the Ack is published.
+  bool saveRecord = false;
+  bool saveUnsupervised = false;  // write Kit::unsupervisedMs() to NVS (ADR 086)
 };
 
 class PressScheduler {
@@ -32,17 +37,33 @@ class PressScheduler {
   explicit PressScheduler(PressTiming t = PressTiming{}) : t_(t) {}
 
   void restoreHeater(bool on) { heater_ = on; }  // belief kept in NVS across resets
+  // The NVS record of the last boot: belief, the executed ids and their Acks, and a press that
+  // was under way (then the kit is in doubt: it believes that press's target, presses nothing
+  // blindly, and answers a retry of its id with `err: "in-doubt"`).
+  void restore(const KitRecord& r);
+  // This scheduler's part of the record (belief, doubt, Acks of executed commands).
+  void fill(KitRecord& r) const;
+  // Something in fill()'s part changed since the last call (an executed command's Ack).
+  bool takeChanged();
   bool heater() const { return heater_; }
+  // In doubt: the heater state is unknown since a press was cut short by a reset.
+  bool doubt() const { return doubt_; }
+  // The bath answered the doubt (trend) or a press settled it: believe `on` from now on.
+  void resolveDoubt(bool on);
   bool moving() const { return phase_ != Phase::Idle; }
   bool busy() const { return moving() || pending_.active; }
 
   // A decoded command. `epochNowMs` is 0 without a synced clock (TTL then counts from
-  // receipt); `refuseHeat` comes from FailSafe::refuseHeat().
-  void submit(const Command& c, uint32_t nowMs, uint64_t epochNowMs, const char* refuseHeat);
+  // receipt); `refuseHeat` comes from FailSafe::refuseHeat(). True when the command was
+  // accepted (queued, or acked ok at once); false when refused or already seen.
+  bool submit(const Command& c, uint32_t nowMs, uint64_t epochNowMs, const char* refuseHeat);
   // An invalid command whose id could be read: refused by ack, never pressed.
   void reject(const char* id, const char* err);
   // Fail-safe: make sure the heater ends off. False when nothing was queued.
   bool requestOff();
+  // The bath proves a heater believed off is on (ADR 086): press once whatever the belief, then
+  // believe off. False when a press heading off is already queued or under way.
+  bool requestPressOff();
   Step tick(uint32_t nowMs, const char* refuseHeat);
 
   // PROTOCOL: one ack per command. Drain after every submit/reject/tick.
@@ -64,6 +85,8 @@ class PressScheduler {
   static constexpr size_t kAckQueue = 8;
 
   bool seen(const char* id);
+  void store(const Ack& a);
+  void enqueue(const Ack& a);
   void ack(const Job& j, bool ok, const char* err);
   bool expired(const Job& j, uint32_t nowMs) const;
 
@@ -77,6 +100,12 @@ class PressScheduler {
   Job current_;  // in motion
   char recent_[kRecentIds][kIdMax + 1] = {};
   size_t recentNext_ = 0;
+  bool doubt_ = false;
+  char doubtId_[kIdMax + 1] = {};  // the command whose press was cut short ("" if none or answered)
+  StoredAck done_[kStoredAcks] = {};
+  bool doneEarlier_[kStoredAcks] = {};  // restored from the last boot and not re-sent yet
+  size_t doneNext_ = 0;
+  bool changed_ = false;
   Ack acks_[kAckQueue];
   size_t ackHead_ = 0;
   size_t ackCount_ = 0;

@@ -1,7 +1,7 @@
 // Arduino entry: wires hardware and network to the core (sv::Kit) and does nothing else.
 // Order each loop: watchdog, console, probe, safety and presses, acks, network, LED.
 #include <Arduino.h>
-#include <esp_system.h>  // esp_random()
+#include <esp_system.h>  // esp_random(), esp_reset_reason()
 #include <esp_task_wdt.h>
 
 #include "config.h"
@@ -24,25 +24,47 @@ ServoButton servo;
 Net net;
 uint32_t lastRequestMs = 0;
 sv::Trip reportedTrip = sv::Trip::None;
+bool reportedDoubt = false;
+
+// ADR 086: a crash (watchdog, panic, brownout) stopped the loop for an unknown time.
+sv::ResetCause resetCause() {
+  switch (esp_reset_reason()) {
+    case ESP_RST_SW: return sv::ResetCause::Software;
+    case ESP_RST_PANIC:
+    case ESP_RST_INT_WDT:
+    case ESP_RST_TASK_WDT:
+    case ESP_RST_WDT:
+    case ESP_RST_BROWNOUT: return sv::ResetCause::Crash;
+    default: return sv::ResetCause::PowerOn;
+  }
+}
 
 }  // namespace
 
 void setup() {
   Serial.begin(115200);
   pinMode(cfg::kPinLed, OUTPUT);
-  // Hardware (task) watchdog: a loop stuck for 8 s resets the kit. The heater belief is in
-  // NVS, so the fail-safe still knows after the reset that the heater may be on.
+  // Hardware (task) watchdog: a loop stuck for 8 s resets the kit. The safety record is in NVS
+  // (ADR 086), so after the reset the kit knows the heater may be on, how long it has been
+  // without the gateway, and whether a press was cut short.
   esp_task_wdt_init(cfg::kWatchdogS, true);
   esp_task_wdt_add(nullptr);
+  servo.rest();  // a reset in the middle of a press may have left the horn on the button
 
   store.begin();
   bool bootSaved = false;
-  uint32_t boot = store.nextBoot(&bootSaved);
+  sv::BootState b;
+  b.boot = store.nextBoot(&bootSaved);
+  b.haveRecord = store.loadRecord(&b.record);
+  b.unsupervisedMs = store.unsupervisedMs();
+  b.reset = resetCause();
   settings = store.load();
-  kit.begin(boot, store.heater(), millis());
+  kit.begin(b, millis());
   probe.begin();
-  console.begin(&store, boot);
-  Serial.printf("boot %u, heater believed %s\n", static_cast<unsigned>(boot), kit.heater() ? "on" : "off");
+  console.begin(&store, b.boot);
+  Serial.printf("boot %u (reset %d), heater believed %s%s, %u ms without the gateway\n", static_cast<unsigned>(b.boot),
+                static_cast<int>(esp_reset_reason()), kit.heater() ? "on" : "off", kit.inDoubt() ? " (IN DOUBT)" : "",
+                static_cast<unsigned>(b.unsupervisedMs));
 
   if (!bootSaved) {
     // (boot, seq) would repeat after the next reset and the gateway would drop new data as
@@ -51,7 +73,7 @@ void setup() {
   } else if (!settings.provisioned()) {
     Serial.println(F("not provisioned: type 'help'"));
   } else {
-    net.begin(&settings, boot, &kit, esp_random());
+    net.begin(&settings, b.boot, &kit, esp_random());
   }
 }
 
@@ -67,11 +89,19 @@ void loop() {
   if (probe.ready(now)) kit.onReading(probe.read(), now, Net::epochMs(), net.rssi());
 
   sv::Step step = kit.tick(now);  // fail-safe rules, then the press scheduler
+  // NVS first, then the servo (ADR 086): a press is on record as "in doubt" before the horn
+  // moves, and its end (belief, Ack) before the Ack is published. A refused write is logged,
+  // not a reason to skip the press: an off press matters more than its record.
+  if (step.saveRecord && !store.saveRecord(kit.record())) Serial.println(F("error: NVS refused the safety record"));
+  if (step.saveUnsupervised) store.saveUnsupervisedMs(kit.unsupervisedMs());
   servo.apply(step.servo);
-  if (step.heaterChanged) store.saveHeater(kit.heater());
   if (kit.lastTrip() != reportedTrip) {
     reportedTrip = kit.lastTrip();
     if (reportedTrip != sv::Trip::None) Serial.printf("fail-safe: %s, pressing the heater off\n", sv::tripName(reportedTrip));
+  }
+  if (kit.inDoubt() != reportedDoubt) {
+    reportedDoubt = kit.inDoubt();
+    Serial.printf("heater state %s\n", reportedDoubt ? "in doubt (a press was cut short by a reset)" : "settled");
   }
   sv::Ack ack;
   while (kit.popAck(ack)) net.queueAck(ack);

@@ -24,6 +24,7 @@ void Net::begin(const Settings* s, uint32_t boot, sv::Kit* kit, uint32_t seed) {
   WiFi.begin(s->ssid.c_str(), s->pass.length() > 0 ? s->pass.c_str() : nullptr);
   if (s->ntp.length() > 0) configTime(0, 0, s->ntp.c_str());
 
+  mqtt_.boundTimeouts(cfg::kTcpConnectS, cfg::kTlsHandshakeS);
   mqtt_.setCACert(s->ca.c_str());  // pinned: only the gateway's own CA is trusted
   if (s->cert.length() > 0 && s->key.length() > 0) {
     mqtt_.setCertificate(s->cert.c_str());  // PROTOCOL: client cert with CN = device id
@@ -37,34 +38,72 @@ void Net::begin(const Settings* s, uint32_t boot, sv::Kit* kit, uint32_t seed) {
   mqtt_.setCleanSession(true);  // our own outbox resends, with the same (boot, seq)
   mqtt_.setWill(topicStatus_, 1, true, will_);  // PROTOCOL: Last Will, retained, "offline"
 
+  // These callbacks run in the MQTT task: they touch only the library (thread-safe), atomics
+  // and the inbox. Everything else happens in the loop task (drainInbox).
   mqtt_.onConnect([this](bool) {
-    connected_ = true;
-    connecting_ = false;
-    backoff_.reset();
     mqtt_.subscribe(topicCmd_, 1);  // PROTOCOL: the only topic a device may subscribe to
     mqtt_.publish(topicStatus_, 1, true, online_);
+    connected_ = true;
     Serial.println(F("mqtt: connected"));
   });
   mqtt_.onDisconnect([this](espMqttClientTypes::DisconnectReason reason) {
     connected_ = false;
-    connecting_ = false;
-    kit_->onDisconnect();
-    uint32_t delayMs = backoff_.nextDelayMs();  // PROTOCOL: exponential, full jitter, 1 s → 60 s
-    nextAttemptMs_ = millis() + delayMs;
-    Serial.printf("mqtt: disconnected (reason %d), retry in %u ms\n", static_cast<int>(reason), static_cast<unsigned>(delayMs));
+    disconnected_ = true;  // never lost, unlike an inbox event: the outbox must rewind
+    Serial.printf("mqtt: disconnected (reason %d)\n", static_cast<int>(reason));
   });
   mqtt_.onMessage([this](const espMqttClientTypes::MessageProperties&, const char* topic, const uint8_t* payload, size_t len,
                          size_t index, size_t total) {
     // PROTOCOL: payloads are at most 1 KiB, so a command arrives in one piece; a fragment is
     // over the limit anyway and is dropped (it cannot be acked: its id is unread).
     if (strcmp(topic, topicCmd_) != 0 || index != 0 || len != total) return;
-    kit_->onCommand(reinterpret_cast<const char*>(payload), len, millis(), epochMs());
+    if (!inbox_.push(Inbox::Kind::Command, 0, millis(), payload, len)) Serial.println(F("mqtt: inbox full, command dropped"));
   });
-  mqtt_.onPublish([this](uint16_t packetId) { kit_->onPuback(packetId, millis()); });
+  mqtt_.onPublish([this](uint16_t packetId) { inbox_.push(Inbox::Kind::Puback, packetId, millis()); });
+}
+
+bool Inbox::push(Kind k, uint16_t packetId, uint32_t atMs, const uint8_t* payload, size_t len) {
+  if (len > sizeof ev_[0].payload) return false;
+  std::lock_guard<std::mutex> lock(m_);
+  if (count_ == kCap) return false;
+  Event& e = ev_[(head_ + count_) % kCap];
+  e.kind = k;
+  e.packetId = packetId;
+  e.atMs = atMs;
+  e.len = len;
+  if (len > 0) memcpy(e.payload, payload, len);
+  ++count_;
+  return true;
+}
+
+bool Inbox::pop(Event* out) {
+  std::lock_guard<std::mutex> lock(m_);
+  if (count_ == 0) return false;
+  *out = ev_[head_];
+  head_ = (head_ + 1) % kCap;
+  --count_;
+  return true;
+}
+
+void Net::drainInbox() {
+  while (inbox_.pop(&event_)) {
+    switch (event_.kind) {
+      case Inbox::Kind::Command: kit_->onCommand(event_.payload, event_.len, event_.atMs, epochMs()); break;
+      case Inbox::Kind::Puback: kit_->onPuback(event_.packetId, event_.atMs); break;
+    }
+  }
+  // After the events that came before it (the next connect is started only below, in loop()).
+  if (disconnected_.exchange(false)) {
+    connecting_ = false;
+    kit_->onDisconnect();
+    uint32_t delayMs = backoff_.nextDelayMs();  // PROTOCOL: exponential, full jitter, 1 s → 60 s
+    nextAttemptMs_ = millis() + delayMs;
+    Serial.printf("mqtt: retry in %u ms\n", static_cast<unsigned>(delayMs));
+  }
 }
 
 void Net::connect(uint32_t nowMs) {
   connecting_ = true;
+  // With the internal task this only queues CONNECT and wakes the task: it does not block.
   if (!mqtt_.connect()) {  // could not even start: count it as a failed attempt
     connecting_ = false;
     nextAttemptMs_ = nowMs + backoff_.nextDelayMs();
@@ -96,9 +135,13 @@ void Net::publishPending() {
 
 void Net::loop(uint32_t nowMs) {
   if (kit_ == nullptr) return;
-  mqtt_.loop();
+  drainInbox();  // the MQTT task runs the client; here only its events and our publishes
   if (!wifiUp()) return;
   if (connected_) {
+    if (connecting_) {
+      connecting_ = false;
+      backoff_.reset();
+    }
     publishPending();
   } else if (!connecting_ && static_cast<int32_t>(nowMs - nextAttemptMs_) >= 0) {
     connect(nowMs);

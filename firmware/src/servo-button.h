@@ -21,6 +21,15 @@ class ServoButton {
       case sv::ServoOp::Detach: servo_.detach(); return;
     }
   }
+  // At boot (ADR 086): a reset may have left the horn on the button. Back to rest, then detach.
+  // Blocking (setup only, well under the watchdog).
+  void rest() {
+    servo_.setPeriodHertz(50);
+    servo_.attach(cfg::kPinServo, cfg::kServoMinUs, cfg::kServoMaxUs);
+    servo_.write(cfg::kServoRestDeg);
+    delay(cfg::kServoReturnMs);
+    servo_.detach();
+  }
 
  private:
   Servo servo_;

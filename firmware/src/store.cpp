@@ -25,10 +25,24 @@ Settings Store::load() {
 
 bool Store::save(sv::Key k, const char* value) { return prefs_.putString(sv::keyName(k), value) > 0; }
 
+bool Store::loadRecord(sv::KitRecord* out) {
+  if (prefs_.isKey("rec")) {
+    return prefs_.getBytesLength("rec") == sizeof *out && prefs_.getBytes("rec", out, sizeof *out) == sizeof *out;
+  }
+  if (!prefs_.isKey("heater")) return false;
+  *out = sv::emptyRecord();  // written by firmware 1.0.0: only the belief
+  out->heater = prefs_.getBool("heater", false) ? 1 : 0;
+  sv::sealRecord(*out);
+  return true;
+}
+
 void Store::erase() {
   uint32_t boot = prefs_.getUInt("boot", 0);
-  bool heater = prefs_.getBool("heater", false);
+  uint32_t unsup = prefs_.getUInt("unsup", 0);
+  sv::KitRecord rec;
+  bool haveRec = loadRecord(&rec);
   prefs_.clear();
   prefs_.putUInt("boot", boot);
-  prefs_.putBool("heater", heater);
+  prefs_.putUInt("unsup", unsup);
+  if (haveRec) saveRecord(rec);
 }

@@ -17,6 +17,8 @@ interface Pending {
   deviceId: string;
   attempts: number;
   issuedTs: number;
+  /** Monotonic time of the first attempt: the age `sentTs` gives the command on every attempt. */
+  firstMono: number;
   /** Monotonic time of the last attempt, and whether it carried `sentTs`. */
   sentMono: number;
   withSentTs: boolean;
@@ -25,9 +27,11 @@ interface Pending {
 
 /**
  * The command path: a decision becomes a PROTOCOL Command published QoS 1 to `sv/<id>/cmd`,
- * tracked until the kit's Ack, retried (same id: the kit executes an id once) after the ack
- * timeout at most `retries` times, then given up. Each outcome is a command_result record, and
- * a failure is reported back to control (which re-plans within its press budget).
+ * tracked until the kit's Ack, retried after the ack timeout at most `retries` times, then given
+ * up. A retry has the same id (the kit executes an id once) and the same `sentTs` (a retry is as
+ * old as its command, so a press that a reset kept from being acked expires instead of running
+ * late; ADR 086). Each outcome is a command_result record, and a failure is reported back to
+ * control (which re-plans within its press budget).
  */
 export class CommandSender {
   private readonly pending = new Map<string, Pending>();
@@ -67,6 +71,7 @@ export class CommandSender {
       deviceId,
       attempts: 0,
       issuedTs: ts,
+      firstMono: 0,
       sentMono: 0,
       withSentTs: true,
       timer: undefined as unknown as NodeJS.Timeout,
@@ -81,7 +86,8 @@ export class CommandSender {
     if (!p || p.deviceId !== deviceId) return; // unknown or foreign id: ignored (and never trusted)
     clearTimeout(p.timer);
     this.pending.delete(ack.id);
-    const afterMs = monotonicNow() - p.sentMono;
+    // With `sentTs` the kit ages the command from the first attempt (retries keep it).
+    const afterMs = monotonicNow() - (p.withSentTs ? p.firstMono : p.sentMono);
     if (!ack.ok && ack.err === 'expired' && p.withSentTs && afterMs < this.o.ttlMs && !this.skewed.has(deviceId)) {
       this.skewed.add(deviceId);
       this.onClockSkew(deviceId, Math.round(afterMs));
@@ -120,9 +126,11 @@ export class CommandSender {
     if (p.attempts > 1) this.stats.retries++;
     else this.stats.sent++;
     p.sentMono = monotonicNow();
+    if (p.attempts === 1) p.firstMono = p.sentMono;
     p.withSentTs = !this.skewed.has(p.deviceId);
+    // `p.cmd.sentTs` is the first attempt's time: a retry never looks younger than its command.
     const { sentTs: _sentTs, ...bare } = p.cmd;
-    this.publish(p.deviceId, JSON.stringify(p.withSentTs ? { ...p.cmd, sentTs: this.now() } : bare));
+    this.publish(p.deviceId, JSON.stringify(p.withSentTs ? p.cmd : bare));
     p.timer = setTimeout(() => this.timeout(p), this.o.ackTimeoutMs);
     p.timer.unref();
   }

@@ -48,5 +48,6 @@ class EspClass {
 extern EspClass ESP;
 
 unsigned long millis();
+void delay(uint32_t ms);
 void pinMode(uint8_t pin, uint8_t mode);
 void digitalWrite(uint8_t pin, uint8_t val);

@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 #include "Arduino.h"
+#include "WiFiClientSecure.h"
 namespace espMqttClientTypes {
 enum class DisconnectReason : int8_t { TCP_DISCONNECTED = 0 };
 enum class UseInternalTask { NO = 0, YES = 1 };
@@ -15,9 +16,15 @@ typedef std::function<void(DisconnectReason reason)> OnDisconnectCallback;
 typedef std::function<void(const MessageProperties&, const char*, const uint8_t*, size_t, size_t, size_t)> OnMessageCallback;
 typedef std::function<void(uint16_t packetId)> OnPublishCallback;
 }  // namespace espMqttClientTypes
+namespace espMqttClientInternals {
+struct ClientSecureSync {
+  WiFiClientSecure client;
+};
+}  // namespace espMqttClientInternals
 class espMqttClientSecure {
  public:
   explicit espMqttClientSecure(espMqttClientTypes::UseInternalTask useInternalTask);
+  explicit espMqttClientSecure(uint8_t priority = 1, uint8_t core = 1);
   espMqttClientSecure& setCACert(const char* rootCA);
   espMqttClientSecure& setCertificate(const char* clientCa);
   espMqttClientSecure& setPrivateKey(const char* privateKey);
@@ -36,4 +43,7 @@ class espMqttClientSecure {
   void loop();
   uint16_t subscribe(const char* topic, uint8_t qos);
   uint16_t publish(const char* topic, uint8_t qos, bool retain, const char* payload);
+
+ protected:
+  espMqttClientInternals::ClientSecureSync _client;
 };
