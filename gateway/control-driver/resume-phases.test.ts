@@ -326,6 +326,8 @@ t.test('safe-at counts from when the water was ready (the food goes in then), no
     ref.onBath(ms, 60);
     ms += 1000;
   }
+  // The bath between two readings counts as the lower one (shared/food-safety/core-track.ts): a bath
+  // jittering ±0.0625 °C around 60 °C is taken a little below it, so a little later, never earlier.
   const off = (pasteurized as number) - (ref.pasteurizedAtMs as number);
-  t.ok(Math.abs(off) <= 60_000, `pasteurized when a core put in at ready is (${Math.round(off / 1000)} s off)`);
+  t.ok(off >= 0 && off <= 120_000, `pasteurized when a core put in at ready is, or a little later (${Math.round(off / 1000)} s)`);
 });
