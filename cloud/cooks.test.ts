@@ -16,7 +16,7 @@ const ingest = (records: Parameters<typeof batch>[0]) => api(c.base, 'POST', '/v
 
 const dev = uid('kit').toLowerCase();
 const cookId = uid('cook');
-const spec = { targetC: 60, durationMin: 60, food: 'chicken', foodKind: 'poultry' as const, foodShape: 'slab' as const, thicknessMm: 20 };
+const spec = { targetC: 60, durationMin: 60, food: 'chicken', foodKind: 'poultry' as const, foodShape: 'slab' as const, thicknessMm: 15 };
 const cookRec = (version: number, state: 'heating' | 'holding' | 'stopped', updatedTs: number) => ({
   kind: 'cook' as const,
   id: cookRecordId(cookId, version, state),
@@ -82,7 +82,7 @@ t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its rec
   t.equal(rec.status, 200);
   const stored = await pointsOf(c.cloud.stores, dev, T0, STOP);
   t.equal(rec.body.readings, stored.length, `the record covers the ${stored.length} stored readings`);
-  t.match(rec.body, { startedTs: T0, endedTs: STOP, state: 'stopped', targetC: 60, food: { kind: 'poultry', thicknessMm: 20 } });
+  t.match(rec.body, { startedTs: T0, endedTs: STOP, state: 'stopped', targetC: 60, food: { kind: 'poultry', thicknessMm: 15 } });
   t.same(rec.body.who, ['user oscar', 'user operator'], 'who set it in the cloud and who ran it');
   // 20 → 54.4 °C takes 206.4 of the 240 heat-up readings (every 10 s).
   const inDanger = stored.filter((p) => p.temperature !== null && p.temperature > 4.4 && p.temperature < 54.4).length;
@@ -92,9 +92,14 @@ t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its rec
   t.match(
     rec.body.lethality,
     { pasteurized: true, fraction: 1, pathogens: [{ name: 'Salmonella', needed: 7 }] },
-    '80 min at 60 °C pasteurizes 20 mm',
+    '80 min at 60 °C after the water was ready pasteurizes 15 mm',
   );
+  t.equal(rec.body.foodInTs, T0 + 2_400_000, 'the food goes in at the first reached');
+  t.equal(rec.body.lethality.fromTs, T0 + 2_400_000, 'the core model starts there');
   t.ok(rec.body.lethality.pasteurizedTs > T0 + 2_400_000, 'after the bath reached the target');
+  t.same(rec.body.gaps, [], 'no gaps: a reading every 10 s');
+  t.equal(rec.body.gapMs, 0);
+  t.match(rec.body.segments, [{ fromTs: T0, targetC: 60, newCore: true }], 'one version of the spec');
   t.match(rec.body.alarms, [{ type: 'sensor_fault' }]);
   t.match(
     rec.body.actions.map((a: { action: string }) => a.action),
@@ -105,6 +110,70 @@ t.test('GET /v1/cooks lists the cook in its range; GET /v1/cooks/{id} is its rec
   t.equal((await api(c.base, 'GET', '/v1/cooks/cook-none', creds.viewer)).status, 404);
   t.equal((await api(c.base, 'GET', `/v1/cooks/${cookId}`)).status, 401, 'a key is needed');
 });
+
+t.test(
+  'a record across a 3 h gap: no lethality credited for it, the gap counted as danger time and listed; a food change starts a new core',
+  async (t) => {
+    const kit = uid('kit').toLowerCase();
+    const id = uid('cook');
+    const food = { targetC: 62, foodKind: 'poultry' as const, foodShape: 'slab' as const, thicknessMm: 25 };
+    const thinner = { ...food, thicknessMm: 20 };
+    const rec = (version: number, state: 'heating' | 'holding' | 'stopped', s: typeof food, updatedTs: number) => ({
+      kind: 'cook' as const,
+      id: cookRecordId(id, version, state),
+      deviceId: kit,
+      version,
+      state,
+      spec: s,
+      startedTs: T0,
+      updatedTs,
+    });
+    // At 62 °C from T0 (the water ready at once) for 77 min: ~85 % of 7 log for 25 mm. Then the kit
+    // is off for 3 h and comes back reading 30 °C for 10 min.
+    const HOT = 77 * 60_000;
+    const BACK = HOT + 3 * 3_600_000;
+    const points = [
+      ...Array.from({ length: HOT / 10_000 + 1 }, (_, i) => ({ ts: T0 + i * 10_000, tempC: 62 })),
+      ...Array.from({ length: 61 }, (_, i) => ({ ts: T0 + BACK + i * 10_000, tempC: 30 })),
+    ];
+    const end = T0 + BACK + 600_000;
+    const r = await ingest([
+      ...points.map((p, i) => telemetry(kit, 1, i, { ts: p.ts, rxTs: p.ts + 5, tempC: p.tempC })),
+      rec(1, 'heating', food, T0),
+      rec(1, 'holding', food, T0),
+      rec(2, 'holding', thinner, T0 + BACK + 300_000),
+      rec(3, 'stopped', thinner, end + 1),
+      event(kit, { ts: T0, type: 'reached', data: { targetC: 62 } }),
+    ]);
+    t.equal(r.status, 200);
+    const before = await api(c.base, 'GET', `/v1/cooks/${id}`, creds.viewer);
+    t.equal(before.status, 200);
+    const body = before.body;
+    const stored = await pointsOf(c.cloud.stores, kit, T0, end + 2);
+    t.equal(body.readings, stored.length, 'the record covers the stored readings');
+    t.same(body.gaps, [{ fromTs: T0 + HOT, toTs: T0 + BACK, fromC: 62, toC: 30 }], 'the gap, from the stored readings');
+    t.equal(body.gapMs, 3 * 3_600_000);
+    t.ok(
+      body.dangerZoneMs >= 3 * 3_600_000 + 600_000,
+      `the gap and the 10 min at 30 °C are danger time (${body.dangerZoneMs / 60_000} min)`,
+    );
+    t.equal(body.cores.length, 2, 'the thickness change started a new core');
+    const first = body.cores[0];
+    t.match(first, { fromTs: T0, toTs: T0 + BACK + 300_000, food: { thicknessMm: 25 } });
+    t.equal(first.lethality.pasteurized, false, 'the 25 mm piece is not pasteurized: nothing credited across the gap');
+    t.ok(first.lethality.fraction > 0.5 && first.lethality.fraction < 1, `reached ${first.lethality.fraction} before the gap`);
+    t.equal(first.lethality.unobservedMs, 3 * 3_600_000);
+    t.match(body.lethality, { pasteurized: false, fraction: 0, fromTs: T0 + BACK + 300_000 }, 'the 20 mm piece in a 30 °C bath');
+    t.match(body.segments, [
+      { fromTs: T0, newCore: true, food: { thicknessMm: 25 } },
+      { fromTs: T0 + BACK + 300_000, newCore: true, food: { thicknessMm: 20 } },
+    ]);
+    // The list's default range is clamped at the epoch.
+    const list = await api(c.base, 'GET', '/v1/cooks?to=1000', creds.viewer);
+    t.equal(list.status, 200);
+    t.equal(list.body.from, 0, 'from is 0, not negative');
+  },
+);
 
 t.test('readings.csv streams the stored readings of a range with a header row', async (t) => {
   const res = await fetch(`${c.base}/v1/devices/${dev}/readings.csv?from=${T0}&to=${T0 + 7_200_000}`, {

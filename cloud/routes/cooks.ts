@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { byNewest, PAGE_QUERY, pageNewestFirst } from '../../shared/api/cursor.js';
 import { requireRange } from '../../shared/api/range.js';
 import { SvError } from '../../shared/errors.js';
-import { buildCookRecord, type RecordAction, type RecordEvent } from '../../shared/food-safety/cook-record.js';
+import { buildCookRecord, type RecordAction, type RecordEvent, type RecordSpecVersion } from '../../shared/food-safety/cook-record.js';
 import { DeviceId } from '../../shared/protocol/device-id.js';
 import { CLOUD_READINGS_COLUMNS, csvRow } from '../../shared/readings-csv.js';
 import { RecordId } from '../../shared/relay/batch.js';
@@ -35,7 +35,8 @@ const LIFECYCLE = { heating: 0, holding: 1, done: 2, stopped: 3 } as const;
 
 function rangeOf(q: { from?: number | undefined; to?: number | undefined }, now: number, span: number) {
   const to = q.to ?? now;
-  return requireRange({ from: q.from ?? to - span, to });
+  // The default span is clamped at the epoch: a small `to` gives from 0, never a negative time.
+  return requireRange({ from: q.from ?? Math.max(0, to - span), to });
 }
 
 /** The latest record of each cook (by stamp, version, then lifecycle). */
@@ -50,6 +51,25 @@ function latestPerCook(rows: readonly CookRow[]): Map<string, CookRow> {
       (r.updatedTs === cur.updatedTs &&
         (r.version > cur.version || (r.version === cur.version && LIFECYCLE[r.state] > LIFECYCLE[cur.state])));
     if (later) out.set(id, r);
+  }
+  return out;
+}
+
+/**
+ * The versions of one cook's spec, each from its first stamp (the first from the cook's start):
+ * the record is segmented by them. A version that kept the spec (a stop) is not a change.
+ */
+function specVersionsOf(rows: readonly CookRow[], startedTs: number): RecordSpecVersion[] {
+  const first = new Map<number, CookRow>();
+  for (const r of rows) {
+    const cur = first.get(r.version);
+    if (!cur || r.updatedTs < cur.updatedTs) first.set(r.version, r);
+  }
+  const out: RecordSpecVersion[] = [];
+  for (const r of [...first.values()].sort((a, b) => a.version - b.version)) {
+    const prev = out[out.length - 1];
+    if (prev && JSON.stringify(prev.spec) === JSON.stringify(r.spec)) continue;
+    out.push({ ts: out.length === 0 ? startedTs : r.updatedTs, spec: r.spec });
   }
   return out;
 }
@@ -105,6 +125,7 @@ async function cookRecord(stores: Stores, scope: Scope, cookId: string, now: num
     deviceId: last.deviceId,
     gatewayId: last.gatewayId,
     spec: last.spec,
+    specs: specVersionsOf(rows, last.startedTs),
     state: replacedTs !== null && last.state !== 'stopped' ? 'replaced' : last.state,
     startedTs: last.startedTs,
     endedTs,

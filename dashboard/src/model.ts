@@ -139,6 +139,17 @@ export interface CookSummary {
   foodKind: string | null;
 }
 
+export interface CookLethality {
+  guidance: string;
+  fromTs: number | null;
+  pathogens: { name: string; logs: number; needed: number }[];
+  fraction: number;
+  pasteurized: boolean;
+  pasteurizedTs: number | null;
+  coreMaxC: number;
+  unobservedMs: number;
+}
+
 /** GET /v1/cooks/{id} on both sides (shared/food-safety/cook-record.ts). */
 export interface CookRecord {
   id: string;
@@ -155,15 +166,22 @@ export interface CookRecord {
   minC: number | null;
   maxC: number | null;
   dangerZoneMs: number;
+  /** Time in gaps of more than 2 min between readings (counted as danger time when either end was in the zone). */
+  gapMs: number;
+  gaps: { fromTs: number; toTs: number; fromC: number; toC: number }[];
   atOrAboveTargetMs: number;
-  lethality: {
-    guidance: string;
-    pathogens: { name: string; logs: number; needed: number }[];
-    fraction: number;
-    pasteurized: boolean;
-    pasteurizedTs: number | null;
-    coreMaxC: number;
-  } | null;
+  foodInTs: number | null;
+  lethality: CookLethality | null;
+  segments: {
+    fromTs: number;
+    toTs: number | null;
+    targetC: number;
+    durationMin: number | null;
+    food: CookRecord['food'];
+    atOrAboveTargetMs: number;
+    newCore: boolean;
+  }[];
+  cores: { fromTs: number; toTs: number | null; food: CookRecord['food']; lethality: CookLethality | null }[];
   alarms: { ts: number; type: string; severity: string; data: Record<string, unknown> }[];
   actions: { ts: number; actor: string; action: string; reason: string }[];
   curve: { ts: number; min: number; mean: number; max: number }[];

@@ -155,6 +155,7 @@ export class ControlLoop {
       // The core model starts from the cook's readings since the food went in (the water first
       // ready), not from a cold core: no second `pasteurized`.
       if (readings && c.foodInTs !== null && this.forecasts.tracks(e.cook)) {
+        this.forecasts.markFoodIn(c.deviceId, c.id);
         for (const r of readings(c.deviceId, c.foodInTs)) this.forecasts.onReading(c.deviceId, e.cook, r.tempC, this.clock.fromWall(r.ts));
       }
     }

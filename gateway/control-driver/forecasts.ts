@@ -38,6 +38,8 @@ export class Forecasts {
   private readonly trackers = new Map<string, SafetyTracker>();
   private readonly sent = new Map<string, { f: CookForecast; cookId: string; ts: number }>();
   private readonly checked = new Map<string, number>();
+  /** Per device, the cook whose food is in the bath (it reached its target once). */
+  private readonly foodInCook = new Map<string, string>();
 
   constructor(
     private readonly emit: (deviceId: string, e: ControlEvent, ts: number) => void,
@@ -48,11 +50,17 @@ export class Forecasts {
    * A new bath reading of a device with this cook. The core model follows the bath from the moment
    * the food goes in, which is when the cook is told it may: when the water is ready (`reached`:
    * the cook holding, or done). Before that the food is in the fridge, at 5 °C. A cook who put the
-   * food in cold water at the start gets a `safeAt` later than the core's, never earlier.
+   * food in cold water at the start gets a `safeAt` later than the core's, never earlier. The food
+   * stays in when the target is changed later (the cook heats again with the food in it).
    */
   onReading(deviceId: string, cook: CookRef | null, tempC: number | null, nowMs: number): void {
     const t = this.tracker(deviceId, cook);
-    if (t && tempC !== null && foodIn(cook)) t.onBath(nowMs, tempC);
+    if (t && tempC !== null && this.foodIn(deviceId, cook)) t.onBath(nowMs, tempC);
+  }
+
+  /** A resumed cook whose water was ready before the restart: its food is in. */
+  markFoodIn(deviceId: string, cookId: string): void {
+    this.foodInCook.set(deviceId, cookId);
   }
 
   /** True when this cook has a core model (a food to pasteurize). */
@@ -76,7 +84,7 @@ export class Forecasts {
     const t = this.tracker(deviceId, cook);
     let safeAt: number | null = null;
     let safety: SafetyView | null = null;
-    if (t && !foodIn(cook)) {
+    if (t && !this.foodIn(deviceId, cook)) {
       // Still heating: the food goes in when the water is ready, if a time for that is known.
       safeAt = ready === null ? null : t.safeAtFromReady(nowMs, cook.spec.targetC, ready.atMs);
       safety = t.view(safeAt === null && ready !== null);
@@ -131,6 +139,19 @@ export class Forecasts {
     );
   }
 
+  /**
+   * The food is in the bath from the moment the water was first ready (the cook holding, or done) to
+   * the cook's end; a changed target keeps it in. The same rule as the records (shared/food-safety/core-track.ts).
+   */
+  private foodIn(deviceId: string, cook: CookRef | null): boolean {
+    if (cook === null || cook.state === 'stopped') return false;
+    if (cook.state === 'holding' || cook.state === 'done') {
+      this.foodInCook.set(deviceId, cook.id);
+      return true;
+    }
+    return this.foodInCook.get(deviceId) === cook.id;
+  }
+
   private tracker(deviceId: string, cook: CookRef | null): SafetyTracker | null {
     const food = cook ? foodSpecOf(cook.spec) : null;
     if (!cook || !food) {
@@ -146,11 +167,6 @@ export class Forecasts {
     }
     return t;
   }
-}
-
-/** The food is in the bath from the moment the water was ready (the cook holding, or done; a changed target keeps it in). */
-function foodIn(cook: CookRef | null): boolean {
-  return cook !== null && (cook.state === 'holding' || cook.state === 'done');
 }
 
 function movedBy(a: number | null, b: number | null): boolean {

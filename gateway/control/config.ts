@@ -1,4 +1,5 @@
 import { FOOD_CODE } from '../../shared/cook-rules.js';
+import { DANGER_LOW_C } from '../../shared/food-safety/core-track.js';
 
 /**
  * A water bath with its heater off cools slower than this (a 5 L open pot at 90 °C: about
@@ -259,7 +260,7 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   heaterStuckMs: 300_000,
   heaterStuckHotC: HEATER_STUCK_HOT_C,
   heaterStuckRiseC: 0.25,
-  dangerLowC: 4.4,
+  dangerLowC: DANGER_LOW_C,
   dangerHighC: FOOD_CODE.dangerHighC,
   dangerAlertMs: 2 * 3600_000,
   dangerAlarmMs: FOOD_CODE.dangerAlarmMs,

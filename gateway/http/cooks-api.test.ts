@@ -74,16 +74,34 @@ t.test('a cook with a named food: forecasts, its record, and the raw readings as
     'and waits in the outbox for the cloud',
   );
 
+  // A thicker piece named mid-cook: a cook_change, so a new segment and a new core in the record.
+  await new Promise((r) => setTimeout(r, 5));
+  const changed = await api('PUT', '/v1/devices/kit-rec/cook', {
+    targetC: 60,
+    durationMin: 90,
+    food: 'chicken breast',
+    foodKind: 'poultry',
+    foodShape: 'slab',
+    thicknessMm: 30,
+  });
+  t.equal(changed.status, 200, 'the food changed mid-cook');
+  await publish(31.5);
   t.equal((await api('DELETE', '/v1/devices/kit-rec/cook')).status, 200);
-  await committed(51);
+  await committed(52);
   await new Promise((r) => setTimeout(r, 200)); // the stop's audit row commits after the readings
 
   const list = await api('GET', `/v1/cooks?from=${Date.now() - 600_000}`);
   t.equal(list.status, 200);
   const items = ((await list.json()) as { items: { id: string; deviceId: string; state: string; who: string[] }[] }).items;
   t.match(items, [{ id: cookId, deviceId: 'kit-rec', state: 'stopped', who: ['user operator'] }], 'the cook is listed with who ran it');
+  t.notOk('specs' in (items[0] ?? {}), 'the list does not carry the spec versions');
   const empty = (await (await api('GET', `/v1/cooks?from=0&to=1000`)).json()) as { items: unknown[] };
   t.same(empty.items, [], 'and only within the range asked');
+  const early = (await (await api('GET', '/v1/cooks?to=1000')).json()) as { from: number; to: number };
+  t.same([early.from, early.to], [0, 1000], 'a default range is clamped at the epoch, never negative');
+  const csvEarly = await api('GET', '/v1/devices/kit-rec/readings.csv?to=1000');
+  t.equal(csvEarly.status, 200);
+  t.match(csvEarly.headers.get('content-disposition'), /kit-rec-0-1000\.csv/, 'the CSV too');
 
   const rec = (await (await api('GET', `/v1/cooks/${cookId}`)).json()) as {
     readings: number;
@@ -91,7 +109,10 @@ t.test('a cook with a named food: forecasts, its record, and the raw readings as
     atOrAboveTargetMs: number;
     targetC: number;
     food: { kind: string; thicknessMm: number };
-    lethality: { pasteurized: boolean; fraction: number; guidance: string };
+    lethality: { pasteurized: boolean; fraction: number; guidance: string; fromTs: number | null };
+    segments: { fromTs: number; newCore: boolean; food: { thicknessMm: number } }[];
+    cores: unknown[];
+    foodInTs: number | null;
     alarms: { type: string }[];
     actions: { action: string; actor: string }[];
     curve: { mean: number }[];
@@ -102,7 +123,19 @@ t.test('a cook with a named food: forecasts, its record, and the raw readings as
   t.equal(rec.readings, during.length, `the record counts the ${during.length} readings stored during the cook`);
   t.ok(rec.dangerZoneMs > 0 && rec.dangerZoneMs <= rec.endedTs - rec.startedTs, `time in the danger zone ${rec.dangerZoneMs} ms`);
   t.equal(rec.atOrAboveTargetMs, 0, 'never at the target');
-  t.match(rec, { targetC: 60, food: { kind: 'poultry', thicknessMm: 25 }, lethality: { pasteurized: false, guidance: /guidance/ } });
+  t.match(rec, { targetC: 60, food: { kind: 'poultry', thicknessMm: 30 }, lethality: { pasteurized: false, guidance: /guidance/ } });
+  const audited = gw.db().prepare("SELECT ts, action FROM audit WHERE action IN ('cook_start', 'cook_change') ORDER BY ts, id").all() as {
+    ts: number;
+    action: string;
+  }[];
+  t.match(
+    rec.segments,
+    audited.map((a, i) => ({ fromTs: a.ts, newCore: true, food: { thicknessMm: i === 0 ? 25 : 30 } })),
+    'a segment per version of the spec, from its audit row',
+  );
+  t.equal(rec.cores.length, 2, 'the thicker piece is a new core');
+  t.equal(rec.foodInTs, null, 'the water was never ready: the food never went in');
+  t.equal(rec.lethality?.fromTs, null);
   t.ok(
     rec.alarms.some((a) => a.type === 'sensor_fault'),
     'the probe fault is among the alarms',

@@ -39,7 +39,8 @@ function range(req: FastifyRequest, now: number, defaultSpan: number, schema: ty
     throw new SvError('SV_ERR_VALIDATION', 'invalid query', formatIssues(q.error, 'query'));
   }
   const to = q.data.to ?? now;
-  const { from } = requireRange({ from: q.data.from ?? to - defaultSpan, to });
+  // The default span is clamped at the epoch: a small `to` gives from 0, never a negative time.
+  const { from } = requireRange({ from: q.data.from ?? Math.max(0, to - defaultSpan), to });
   return { from, to, data: q.data };
 }
 
@@ -50,7 +51,9 @@ export function cooksApi(http: FastifyInstance, d: CooksApiDeps): void {
     const r = range(req, d.now(), 30 * DAY_MS, ListQuery as unknown as typeof Range);
     const q = r.data as z.infer<typeof ListQuery>;
     const key = (c: { startedTs: number; id: string }): [number, string] => [c.startedTs, c.id];
-    const all = listCooks(d.reader(), r.from, r.to, Number.MAX_SAFE_INTEGER).sort(byNewest(key));
+    const all = listCooks(d.reader(), r.from, r.to, Number.MAX_SAFE_INTEGER)
+      .map(({ specs: _specs, ...c }) => c)
+      .sort(byNewest(key));
     return { from: r.from, to: r.to, ...pageNewestFirst(all, q.cursor, q.limit, key) };
   });
 

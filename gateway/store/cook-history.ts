@@ -26,6 +26,8 @@ export interface CookSummary {
   endedTs: number | null;
   state: string;
   spec: CookSpec;
+  /** Every version of the spec, from its cook_start / cook_change row (the record segments by them). */
+  specs: { ts: number; spec: CookSpec }[];
   who: string[];
 }
 
@@ -56,12 +58,15 @@ export function listCooks(db: Database, fromMs: number, toMs: number, limit: num
       // A new cook on a device ends the one before it (replaced) if that one was still open.
       const prev = lastOnDevice.get(r.device_id);
       if (prev && prev.endedTs === null && prev.id !== data.cookId) prev.endedTs = r.ts;
-      c = { id: data.cookId, deviceId: r.device_id, startedTs: r.ts, endedTs: null, state: 'heating', spec: data.spec, who: [] };
+      c = { id: data.cookId, deviceId: r.device_id, startedTs: r.ts, endedTs: null, state: 'heating', spec: data.spec, specs: [], who: [] };
       cooks.set(c.id, c);
       lastOnDevice.set(r.device_id, c);
     }
     if (!c) continue;
-    if (data.spec && r.action !== 'cook_stop') c.spec = data.spec;
+    if (data.spec && r.action !== 'cook_stop') {
+      c.spec = data.spec;
+      c.specs.push({ ts: r.ts, spec: data.spec });
+    }
     if (r.action === 'cook_stop') {
       c.endedTs = r.ts;
       c.state = 'stopped';
@@ -112,6 +117,7 @@ export function cookRecordInput(db: Database, c: CookSummary, nowMs: number): Co
     deviceId: c.deviceId,
     gatewayId: null,
     spec: c.spec,
+    specs: c.specs,
     state: c.state,
     startedTs: c.startedTs,
     endedTs: c.endedTs,

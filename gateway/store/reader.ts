@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { CookSpec } from '../../shared/cook.js';
+import { foodKey } from '../../shared/food-safety/core-track.js';
 import type { Part } from '../parts/part.js';
 import { openStore } from './open.js';
 import { newestReading, READINGS_IN_RANGE, rangeParams } from './telemetry-order.js';
@@ -21,8 +22,9 @@ export interface StoredCook {
   /** When its timer ended (wall clock). */
   doneTs: number | null;
   /**
-   * When the food went in: the first `reached` of the kit since the cook started (wall clock; a
-   * changed target keeps the food in); null while the water was not ready yet.
+   * When the food now in the bath went in: the first `reached` of the kit since the cook started
+   * (wall clock; a changed target keeps the food in), or the last change of the food after it (a new
+   * core, shared/food-safety/core-track.ts); null while the water was not ready yet.
    */
   foodInTs: number | null;
   lastC: number | null;
@@ -76,6 +78,9 @@ export class StoreReader implements Part {
     const firstReached = this.db.prepare(
       "SELECT MIN(ts) AS ts FROM events WHERE device_id = ? AND type = 'reached' AND ts >= ? HAVING MIN(ts) IS NOT NULL",
     );
+    const versions = this.db.prepare(
+      "SELECT ts, data FROM audit WHERE device_id = ? AND action IN ('cook_start', 'cook_change') AND ts >= ? ORDER BY ts, id",
+    );
     return rows.map((r) => {
       const last = newestReading(this.db, r.device_id);
       return {
@@ -88,7 +93,11 @@ export class StoreReader implements Part {
         updatedTs: r.updated_ts,
         reachedTs: r.reached_ts,
         doneTs: r.done_ts,
-        foodInTs: (firstReached.get(r.device_id, r.started_ts) as { ts: number } | undefined)?.ts ?? null,
+        foodInTs: foodInOf(
+          (firstReached.get(r.device_id, r.started_ts) as { ts: number } | undefined)?.ts ?? null,
+          versions.all(r.device_id, r.started_ts) as { ts: number; data: string }[],
+          r.id,
+        ),
         lastC: last?.temp_c ?? null,
         lastMs: last?.rx_ts ?? null,
       };
@@ -107,4 +116,19 @@ export class StoreReader implements Part {
     this.conn?.close();
     this.conn = undefined;
   }
+}
+
+/** The later of the first `reached` and the cook's last change of food (kind, shape, thickness) after it. */
+function foodInOf(firstReached: number | null, rows: readonly { ts: number; data: string }[], cookId: string): number | null {
+  if (firstReached === null) return null;
+  let key: string | null | undefined;
+  let changedTs: number | null = null;
+  for (const row of rows) {
+    const d = JSON.parse(row.data) as { cookId?: string; spec?: CookSpec };
+    if (d.cookId !== cookId || !d.spec) continue;
+    const k = foodKey(d.spec);
+    if (key !== undefined && k !== key) changedTs = row.ts;
+    key = k;
+  }
+  return changedTs === null ? firstReached : Math.max(firstReached, changedTs);
 }

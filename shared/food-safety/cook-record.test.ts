@@ -19,14 +19,16 @@ const base = {
   ],
 };
 
-t.test('durations come from the readings; a gap over two minutes is not counted', async (t) => {
+t.test('durations come from the readings; a gap over two minutes is listed, counted as danger time, not as time at target', async (t) => {
   // 10 s steps: 30 readings at 40 °C, a 10-minute gap, 30 readings at 60 °C.
   const readings = [
     ...Array.from({ length: 30 }, (_, i) => ({ ts: i * 10_000, tempC: 40 })),
     ...Array.from({ length: 30 }, (_, i) => ({ ts: 890_000 + i * 10_000, tempC: 60 })),
   ];
   const r = buildCookRecord({ ...base, spec: { targetC: 60 }, readings });
-  t.equal(r.dangerZoneMs, 29 * 10_000, '29 intervals at 40 °C; the gap after the last one is not counted');
+  t.equal(r.dangerZoneMs, 29 * 10_000 + 600_000, '29 intervals at 40 °C and the gap after them (one end in the zone)');
+  t.equal(r.gapMs, 600_000);
+  t.same(r.gaps, [{ fromTs: 290_000, toTs: 890_000, fromC: 40, toC: 60 }]);
   t.equal(r.atOrAboveTargetMs, 29 * 10_000, '29 intervals at 60 °C');
   t.equal(r.readings, 60);
   t.equal(r.minC, 40);

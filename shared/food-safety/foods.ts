@@ -36,15 +36,22 @@ export interface FoodModel {
   thermal: FoodThermal;
   /** Safe when every target is met (the slowest pathogen governs). */
   targets: readonly PathogenTarget[];
+  /**
+   * Highest core temperature credited (°C): the top of the range the D/z fits were made or checked
+   * in. A hotter core is credited as this temperature, never extrapolated (docs/food-safety.md).
+   */
+  creditCeilingC: number;
 }
 
 /**
- * Meat in a vacuum pouch in a circulating bath: thermal diffusivity 1.4 × 10⁻⁷ m²/s (the top of
- * the 1.1–1.4 × 10⁻⁷ range for lean muscle), conductivity 0.48 W/(m·K) and a surface
- * heat-transfer coefficient of 95 W/(m²·K). With these, the slab model reproduces Baldwin's
- * tables (docs/food-safety.md, shared/food-safety/baldwin.test.ts).
+ * Meat in a vacuum pouch in a circulating bath: thermal diffusivity 1.2 × 10⁻⁷ m²/s (inside the
+ * 1.1–1.4 × 10⁻⁷ range for lean muscle, chosen on the slow side as a margin), conductivity
+ * 0.48 W/(m·K) and a surface heat-transfer coefficient of 95 W/(m²·K). With these, the slab model
+ * is never shorter than Baldwin's tables in the checked rows, and at most 20 % longer
+ * (docs/food-safety.md, shared/food-safety/baldwin.test.ts). With 1.4 × 10⁻⁷ it was up to 7.8 %
+ * shorter.
  */
-const MEAT: FoodThermal = { kWPerMK: 0.48, alphaM2PerS: 1.4e-7, hWPerM2K: 95 };
+const MEAT: FoodThermal = { kWPerMK: 0.48, alphaM2PerS: 1.2e-7, hWPerM2K: 95 };
 
 /**
  * Beef and pork: Baldwin's Table 5.1 targets (6D Listeria, 6.5D Salmonella, 5D E. coli), with
@@ -61,6 +68,7 @@ const BEEF_PORK: FoodModel = {
     { name: 'Salmonella', dRefMin: 13.18, tRefC: 55, zC: 7.58, logs: 6.5 },
     { name: 'E. coli O157:H7', dRefMin: 19.35, tRefC: 55, zC: 4.87, logs: 5 },
   ],
+  creditCeilingC: 66, // Table 5.1: 55–66 °C
 };
 
 /**
@@ -73,6 +81,7 @@ const POULTRY: FoodModel = {
   label: 'Poultry',
   thermal: MEAT,
   targets: [{ name: 'Salmonella', dRefMin: 6, tRefC: 60, zC: 6, logs: 7 }],
+  creditCeilingC: 65, // Table 4.1: 57–65 °C
 };
 
 /** Fish: 6D Listeria, Baldwin's target for pasteurized fish (Listeria is the hardiest). */
@@ -81,6 +90,7 @@ const FISH: FoodModel = {
   label: 'Fish',
   thermal: MEAT,
   targets: [{ name: 'Listeria monocytogenes', dRefMin: 12.66, tRefC: 55, zC: 9.22, logs: 6 }],
+  creditCeilingC: 66, // the meat fit's range
 };
 
 /**
@@ -93,6 +103,7 @@ const EGGS: FoodModel = {
   label: 'Eggs (in shell)',
   thermal: { kWPerMK: 0.5, alphaM2PerS: 1.3e-7, hWPerM2K: 95 },
   targets: [{ name: 'Salmonella Enteritidis', dRefMin: 2, tRefC: 60, zC: 5, logs: 5 }],
+  creditCeilingC: 60, // an assumed fit: credited no higher than its reference temperature
 };
 
 export const FOODS: Readonly<Record<FoodKind, FoodModel>> = Object.freeze({

@@ -1,6 +1,16 @@
 export { Conduction } from './conduction.js';
 export * from './cook-record.js';
 export {
+  bathBetween,
+  CoreTrack,
+  DANGER_ZONE_C,
+  type DangerLimitsC,
+  dangerCounts,
+  foodKey,
+  foodOf,
+  inDangerZone,
+} from './core-track.js';
+export {
   FOODS,
   type FoodKind,
   FoodKind as FoodKindSchema,

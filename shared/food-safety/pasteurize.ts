@@ -15,6 +15,8 @@ export const DEFAULT_FOOD_START_C = 5;
 
 /** Longest step the integrator takes; bath readings further apart are held for the gap. */
 const MAX_STEP_S = 30;
+/** Hottest bath the conduction model is driven with: water boils. */
+const MAX_BATH_C = 100;
 
 /**
  * The core of one piece of food in the bath: its temperature (1-D conduction driven by the
@@ -50,22 +52,28 @@ export class CoreModel {
     return this.progress >= 1;
   }
 
-  /** Advance dtS seconds with the bath at bathC (long gaps are split). */
-  advance(dtS: number, bathC: number): void {
+  /**
+   * Advance dtS seconds with the bath at bathC (long gaps are split). `credit` false: the core
+   * moves but no lethality is credited (time nobody observed, see core-track.ts). A bath above
+   * boiling is taken as 100 °C (water in an open bath cannot be hotter; a reading above is a glitch).
+   */
+  advance(dtS: number, bathC: number, credit = true): void {
+    const bath = Math.min(MAX_BATH_C, bathC);
     let left = dtS;
     while (left > 1e-9) {
       const h = Math.min(MAX_STEP_S, left);
       const before = this.body.coreC;
-      this.body.step(h, bathC);
-      this.credit(h, (before + this.body.coreC) / 2);
+      this.body.step(h, bath);
+      if (credit) this.credit(h, (before + this.body.coreC) / 2);
       left -= h;
       this.elapsedS += h;
     }
   }
 
   private credit(dtS: number, coreC: number): void {
-    const targets = FOODS[this.spec.kind].targets;
-    for (let i = 0; i < targets.length; i++) this.logs[i]! += dtS * logsPerSecond(targets[i]!, coreC, LETHAL_FLOOR_C);
+    const food = FOODS[this.spec.kind];
+    const targets = food.targets;
+    for (let i = 0; i < targets.length; i++) this.logs[i]! += dtS * logsPerSecond(targets[i]!, coreC, LETHAL_FLOOR_C, food.creditCeilingC);
   }
 
   /** A copy to run a forecast on without touching this one. */

@@ -154,8 +154,14 @@ export function cookReportView(ctx: Ctx, id: string): View {
           ),
           fact('Target', `${temp(r.targetC)}${r.durationMin === null ? '' : ` for ${r.durationMin} min`}`, 'target'),
           fact('Readings', `${r.readings} (${temp(r.minC)} – ${temp(r.maxC)})`, 'readings'),
-          fact(`Time in the danger zone (${dangerZone()})`, duration(r.dangerZoneMs), 'danger'),
+          fact(`Time in the danger zone (${dangerZone()}, gaps included)`, duration(r.dangerZoneMs), 'danger'),
+          fact(
+            'Unobserved time (gaps of more than 2 min between readings)',
+            r.gaps.length ? `${duration(r.gapMs)} in ${r.gaps.length} gap${r.gaps.length === 1 ? '' : 's'}` : 'none',
+            'gaps',
+          ),
           fact('Time at or above the target', duration(r.atOrAboveTargetMs), 'at-target'),
+          fact('Food in (the water first ready)', r.foodInTs === null ? 'never' : when(r.foodInTs), 'food-in'),
           fact(
             'Lethality (modelled core, guidance)',
             leth === null
@@ -167,6 +173,48 @@ export function cookReportView(ctx: Ctx, id: string): View {
           ),
         ),
         h('section', { class: 'card', 'aria-labelledby': 'curve-title' }, h('h2', { id: 'curve-title' }, 'Bath temperature'), curveSvg(r)),
+        h(
+          'section',
+          { class: 'card', 'aria-labelledby': 'gaps-title' },
+          h('h2', { id: 'gaps-title' }, 'Gaps in the readings'),
+          r.gaps.length
+            ? h(
+                'ul',
+                { 'data-field': 'gap-list' },
+                ...r.gaps.map((g) =>
+                  h(
+                    'li',
+                    {},
+                    `${when(g.fromTs)} – ${when(g.toTs)} (${duration(g.toTs - g.fromTs)}): ${temp(g.fromC)} → ${temp(g.toC)}; no lethality credited`,
+                  ),
+                ),
+              )
+            : h('p', {}, 'None.'),
+        ),
+        h(
+          'section',
+          { class: 'card', 'aria-labelledby': 'changes-title' },
+          h('h2', { id: 'changes-title' }, 'Spec versions'),
+          h(
+            'ul',
+            { 'data-field': 'segments' },
+            ...r.segments.map((g) => {
+              const core = r.cores.find((c) => c.fromTs === g.fromTs);
+              const l = core?.lethality;
+              const food = [g.food.kind, g.food.shape, g.food.thicknessMm === null ? null : `${g.food.thicknessMm} mm`]
+                .filter(Boolean)
+                .join(' · ');
+              return h(
+                'li',
+                {},
+                `From ${when(g.fromTs)}: target ${temp(g.targetC)}${food ? `, ${food}` : ''}; at or above target ${duration(g.atOrAboveTargetMs)}`,
+                g.newCore && r.segments.length > 1 && l
+                  ? `; new core: ${l.pasteurized ? 'pasteurized' : 'not pasteurized'} (${Math.round(l.fraction * 100)} %)`
+                  : '',
+              );
+            }),
+          ),
+        ),
         h(
           'section',
           { class: 'card', 'aria-labelledby': 'alarms-title' },

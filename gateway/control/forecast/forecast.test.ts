@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ThermalSim } from '../../../shared/thermal/simulator.js';
+import { Forecasts } from '../../control-driver/forecasts.js';
 import { DEFAULT_ENGINE } from '../config.js';
 import { controlStep, type DeviceControlState, initialControlState } from '../device-control.js';
 import { LEARNED_HEAT_SAMPLES, readyAt } from './ready-at.js';
@@ -115,4 +116,45 @@ t.test('safe-at from the measured bath: a sag moves it later; a cool bath never 
     null,
     'a bath at 53 °C never pasteurizes',
   );
+});
+
+t.test('live model across a 3 h gap: nothing credited, the core cools, no "pasteurized", safe-at never', async (t) => {
+  // Poultry 25 mm at 62 °C to ~85 %, then the kit is off 3 h and comes back reading 30 °C (the audit's case:
+  // it was reported pasteurized 95 s later).
+  const food = { kind: 'poultry' as const, shape: 'slab' as const, thicknessMm: 25 };
+  const t0 = 1_000_000;
+  const tr = new SafetyTracker('k', food);
+  let ms = t0;
+  for (; tr.model.progress < 0.85; ms += 5000) tr.onBath(ms, 62);
+  const before = tr.model.progress;
+  const back = ms + 3 * 3600_000;
+  for (let s = 0; s <= 600; s += 5) tr.onBath(back + s * 1000, 30);
+  t.equal(tr.model.progress, before, 'no lethality for the gap or after it');
+  t.equal(tr.view(false).pasteurized, false);
+  t.equal(tr.pasteurizedAtMs, null);
+  t.ok(tr.model.coreC < 35, `the core cooled toward the 30 °C bath (${tr.model.coreC.toFixed(1)} °C)`);
+  t.equal(tr.safeAt(back + 600_000, 62, null, true), null, 'held at 30 °C: never');
+});
+
+t.test('Forecasts: the food stays in when the target changes; a food change starts a cold core', async (t) => {
+  const emitted: string[] = [];
+  const f = new Forecasts((_d, e) => emitted.push(e.type));
+  const spec = { targetC: 60, foodKind: 'poultry' as const, foodShape: 'slab' as const, thicknessMm: 20 };
+  const t0 = 5_000_000;
+  const state = initialControlState();
+  const cook = (s: 'heating' | 'holding', sp: typeof spec = spec) => ({ id: 'c1', spec: sp, state: s });
+  for (let s = 0; s < 600; s += 5) f.onReading('k', cook('heating'), 40, t0 + s * 1000); // before ready: food in the fridge
+  t.equal(f.forecast('k', cook('heating'), state, t0 + 600_000).safety?.coreC, 5, 'the food is not in while the water heats');
+  for (let s = 600; s < 3000; s += 5) f.onReading('k', cook('holding'), 60, t0 + s * 1000);
+  const held = f.forecast('k', cook('holding'), state, t0 + 3000_000).safety!;
+  // The target raised: the cook heats again, with the food in it (the core keeps following the bath).
+  const raised = { ...spec, targetC: 62 };
+  for (let s = 3000; s < 3600; s += 5) f.onReading('k', cook('heating', raised), 61, t0 + s * 1000);
+  const after = f.forecast('k', cook('heating', raised), state, t0 + 3600_000).safety!;
+  t.ok(after.lethality > held.lethality, `the core kept being credited while heating again (${held.lethality} → ${after.lethality})`);
+  // The thickness changed: a new, fridge-cold core from the change.
+  const thin = { ...raised, thicknessMm: 10 };
+  f.onReading('k', cook('heating', thin), 61, t0 + 3600_000);
+  t.equal(f.forecast('k', cook('heating', thin), state, t0 + 3600_000).safety?.lethality, 0, 'a new piece starts from nothing');
+  t.same(emitted, []);
 });

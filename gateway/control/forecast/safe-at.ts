@@ -1,5 +1,5 @@
 import type { CookSpec } from '../../../shared/cook.js';
-import { CoreModel, type FoodSpec } from '../../../shared/food-safety/index.js';
+import { type CoreModel, CoreTrack, type FoodSpec, foodOf } from '../../../shared/food-safety/index.js';
 
 /** How far ahead safe-at is searched; a cook that needs longer "never" pasteurizes. */
 export const SAFE_HORIZON_S = 48 * 3600;
@@ -11,13 +11,9 @@ export const SAFE_HORIZON_S = 48 * 3600;
 const RECOMPUTE_MS = 60_000;
 /** Smoothing of the held bath temperature the forecast assumes (a sag pulls it down). */
 const HOLD_TAU_S = 300;
-/** Readings further apart than this are a gap: the model holds the last bath over at most this. */
-const MAX_GAP_S = 120;
-
 /** The food model of a cook spec, or null when the cook did not name a food kind and thickness. */
 export function foodSpecOf(spec: CookSpec): FoodSpec | null {
-  if (spec.foodKind === undefined || spec.thicknessMm === undefined) return null;
-  return { kind: spec.foodKind, shape: spec.foodShape ?? 'slab', thicknessMm: spec.thicknessMm };
+  return foodOf(spec);
 }
 
 export interface SafetyView {
@@ -43,32 +39,41 @@ export const GUIDANCE = 'Guidance only: a model of the core (docs/food-safety.md
  */
 export class SafetyTracker {
   readonly key: string;
-  readonly model: CoreModel;
-  private lastMs: number | null = null;
-  private lastC: number | null = null;
+  /** The core, fed by the rules the cook records use too (shared/food-safety/core-track.ts). */
+  private readonly track: CoreTrack;
   private heldC: number | null = null;
   private cache: { atMs: number | null; computedMs: number; readyAtMs?: number } | null = null;
-  /** When the model first reported the core pasteurized (kept for the record). */
-  pasteurizedAtMs: number | null = null;
-
   constructor(key: string, food: FoodSpec) {
     this.key = key;
-    this.model = new CoreModel(food);
+    this.track = new CoreTrack(food);
   }
 
-  /** A bath reading at nowMs. */
+  get model(): CoreModel {
+    return this.track.model;
+  }
+  private get lastMs(): number | null {
+    return this.track.lastMs;
+  }
+  private get lastC(): number | null {
+    return this.track.lastC;
+  }
+  /** When the model first reported the core pasteurized (kept for the record). */
+  get pasteurizedAtMs(): number | null {
+    return this.track.pasteurizedTs;
+  }
+
+  /**
+   * A bath reading at nowMs. The core follows the lower of two successive readings, and a gap of
+   * more than two minutes moves the core without crediting any lethality (core-track.ts).
+   */
   onBath(nowMs: number, bathC: number): void {
-    if (this.lastMs !== null && this.lastC !== null && nowMs > this.lastMs) {
-      const dtS = Math.min(MAX_GAP_S, (nowMs - this.lastMs) / 1000);
-      this.model.advance(dtS, this.lastC);
-      if (this.pasteurizedAtMs === null && this.model.pasteurized) this.pasteurizedAtMs = nowMs;
-      const w = 1 - Math.exp(-dtS / HOLD_TAU_S);
-      this.heldC = this.heldC === null ? bathC : this.heldC + w * (bathC - this.heldC);
+    const dtMs = this.track.onBath(nowMs, bathC);
+    if (dtMs > 0 && this.heldC !== null) {
+      const w = 1 - Math.exp(-dtMs / 1000 / HOLD_TAU_S);
+      this.heldC = this.heldC + w * (bathC - this.heldC);
     } else if (this.heldC === null) {
       this.heldC = bathC;
     }
-    this.lastMs = nowMs;
-    this.lastC = bathC;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { CookSpec } from '../../../shared/cook.js';
 import { isLowTempLong, lowTempRuleText } from '../../../shared/cook-rules.js';
+import { dangerCounts, inDangerZone } from '../../../shared/food-safety/core-track.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION } from '../types.js';
 
@@ -75,9 +76,9 @@ export interface ResumeVerdict {
  */
 export function resumeCheck(input: ResumeInput, nowMs: number, cfg: WatchdogConfig = DEFAULT_WATCHDOG): ResumeVerdict {
   const wasSafe = input.lastC !== null && input.lastC >= cfg.dangerHighC;
-  const inZone = (c: number | null) => c !== null && c >= cfg.dangerLowC && c < cfg.dangerHighC;
+  const inZone = (c: number | null) => c !== null && inDangerZone(c, { lowC: cfg.dangerLowC, highC: cfg.dangerHighC });
   const downMs = input.lastMs === null ? 0 : Math.max(0, nowMs - input.lastMs);
-  const downDangerMs = inZone(input.lastC) || inZone(input.nowC) ? downMs : 0;
+  const downDangerMs = dangerCounts(inZone(input.lastC), inZone(input.nowC)) ? downMs : 0;
   if (wasSafe && input.nowC < cfg.dangerHighC) {
     const e = event('resume_unsafe', 'alarm', true, { lastC: input.lastC, nowC: input.nowC, downMs });
     const reason = `bath fell from ${input.lastC} °C to ${input.nowC} °C (< ${cfg.dangerHighC} °C) while the gateway was down`;

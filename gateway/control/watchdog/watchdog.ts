@@ -1,4 +1,5 @@
 import type { CookSpec } from '../../../shared/cook.js';
+import { dangerCounts, inDangerZone } from '../../../shared/food-safety/core-track.js';
 import { DEFAULT_WATCHDOG, type WatchdogConfig } from '../config.js';
 import { type AuditIntent, type ControlEvent, type Decision, event, NO_DECISION, type Reading, type StepResult } from '../types.js';
 import { endDip, heatUpDip, trackRamp } from './heat-up-fall.js';
@@ -342,10 +343,10 @@ function foodSafety(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watch
     d.dangerLastMs = null;
     return;
   }
-  const inZone = c >= cfg.dangerLowC && c < cfg.dangerHighC;
+  const inZone = inDangerZone(c, { lowC: cfg.dangerLowC, highC: cfg.dangerHighC });
   let acc = d.dangerMs;
-  // A gap counts if either end was in the zone: unknown time is assumed unsafe.
-  if (d.dangerLastMs !== null && (inZone || d.dangerLastIn)) acc += nowMs - d.dangerLastMs;
+  // A gap counts if either end was in the zone: unknown time is assumed unsafe (the cook records' rule too).
+  if (d.dangerLastMs !== null && dangerCounts(d.dangerLastIn, inZone)) acc += nowMs - d.dangerLastMs;
   d.dangerMs = acc;
   d.dangerLastMs = nowMs;
   d.dangerLastIn = inZone;
