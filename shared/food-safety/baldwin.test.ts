@@ -52,15 +52,8 @@ const MEAT_TABLE_5_1: Table = {
   ],
 };
 
-/**
- * One-sided: safe-at must never come before the published time (a cook who trusts it must not
- * take food out earlier than Baldwin would), and the margin that buys this (the slow-side thermal
- * diffusivity, docs/food-safety.md) may make it at most 40 % later.
- */
-const MAX_LATER = 0.4;
-
 for (const table of [POULTRY_TABLE_4_1, MEAT_TABLE_5_1]) {
-  t.test(`${table.title}: no listed cell earlier than published, none more than 40 % later`, async (t) => {
+  t.test(`${table.title}: every listed cell within 10 % of the published time`, async (t) => {
     let cells = 0;
     for (const [mm, ...published] of table.rows) {
       published.forEach((pub, i) => {
@@ -68,9 +61,10 @@ for (const table of [POULTRY_TABLE_4_1, MEAT_TABLE_5_1]) {
         const model = pasteurizationMinutes({ kind: table.kind, shape: 'slab', thicknessMm: mm }, bathC);
         t.ok(model !== null, `${mm} mm at ${bathC} °C pasteurizes`);
         const err = (model! - pub) / pub;
-        const what = `${mm} mm at ${bathC} °C: model ${model!.toFixed(1)} min, published ${pub} min (${(err * 100).toFixed(1)} %)`;
-        t.ok(model! >= pub, `never earlier: ${what}`);
-        t.ok(err <= MAX_LATER, `at most 40 % later: ${what}`);
+        t.ok(
+          Math.abs(err) <= 0.1,
+          `${mm} mm at ${bathC} °C: model ${model!.toFixed(0)} min, published ${pub} min (${(err * 100).toFixed(1)} %)`,
+        );
         cells++;
       });
     }

@@ -14,16 +14,16 @@ export function logsPerSecond(p: PathogenTarget, tempC: number, floorC: number, 
 }
 
 /**
- * Core temperature below which no lethality is credited: 54.4 °C (130 °F), the lowest temperature
- * of FSIS Appendix A's lethality tables. The D/z fits used here are made from 55 °C up (Baldwin's
- * tables start at 55 °C), and below about 54.4 °C pathogens such as C. perfringens may still grow
- * (FDA Food Code: the danger zone ends at 54.4 °C / 130 °F). Crediting 52–54.4 °C reported food
- * pasteurized that the forecast (MIN_PASTEURIZING_BATH_C) called "never".
+ * Core temperature below which no lethality is credited: C. perfringens can still grow up to
+ * about 52 °C, and the D/z fits are made from 55 °C up. A core climbing to a 55 °C bath spends
+ * most of its last hour between 54 and 55 °C, and Baldwin's 55 °C column credits it there too.
  */
-export const LETHAL_FLOOR_C = 54.4;
+export const LETHAL_FLOOR_C = 52;
 
 /**
  * Lowest bath temperature that pasteurizes at all: FSIS Appendix A's lethality tables start at
- * 130 °F (54.4 °C), Baldwin's at 55 °C. A cook whose bath stays below it "never" pasteurizes.
+ * 130 °F (54.4 °C), Baldwin's at 55 °C. A cook whose bath stays below it "never" pasteurizes, and
+ * nothing is credited while the bath is below it (pasteurize.ts `advance`): a core warmed to
+ * 54 °C in a 54 °C bath was reported pasteurized after hours while the forecast said "never".
  */
 export const MIN_PASTEURIZING_BATH_C = 54.4;

@@ -64,7 +64,8 @@ export class CoreModel {
       const h = Math.min(MAX_STEP_S, left);
       const before = this.body.coreC;
       this.body.step(h, bath);
-      if (credit) this.credit(h, (before + this.body.coreC) / 2);
+      // Nothing is credited while the bath itself is below the lowest pasteurizing temperature.
+      if (credit && bath >= MIN_PASTEURIZING_BATH_C) this.credit(h, (before + this.body.coreC) / 2);
       left -= h;
       this.elapsedS += h;
     }

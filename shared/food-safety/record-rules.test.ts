@@ -3,7 +3,7 @@ import type { CookSpec } from '../cook.js';
 import { buildCookRecord, type RecordEvent, type RecordReading, type RecordSpecVersion } from './cook-record.js';
 import { CoreTrack } from './core-track.js';
 import { FOODS } from './foods.js';
-import { LETHAL_FLOOR_C, logsPerSecond } from './lethality.js';
+import { LETHAL_FLOOR_C, logsPerSecond, MIN_PASTEURIZING_BATH_C } from './lethality.js';
 import { CoreModel, pasteurizationMinutes } from './pasteurize.js';
 
 /**
@@ -79,8 +79,8 @@ t.test('2. danger time counts every gap (either end in the zone), 4.4 °C inclus
   t.equal(record({ targetC: 60 }, hold(0, 10 * MIN, 54.4)).dangerZoneMs, 0, '54.4 °C does not');
 });
 
-t.test('3. nothing is credited below 54.4 °C: the record agrees with the forecast\'s "never"', async (t) => {
-  t.equal(LETHAL_FLOOR_C, 54.4);
+t.test('3. nothing is credited in a bath below 54.4 °C: the record agrees with the forecast\'s "never"', async (t) => {
+  t.equal(MIN_PASTEURIZING_BATH_C, 54.4);
   for (const [kind, bath] of [
     ['fish', 53.5],
     ['beef-pork', 53.5],
