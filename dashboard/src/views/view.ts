@@ -21,4 +21,6 @@ export interface View {
    * view), false when the view needs a refresh. A view with `live` is not polled while the stream is up.
    */
   live?(m: StreamMsg): boolean;
+  /** Every second while the page is visible: redraw what depends on the time ("silent 28 s", time left). */
+  tick?(now: number): void;
 }
