@@ -18,7 +18,9 @@ type Tap = { teardown(fn: () => Promise<void> | void): void };
 export interface Reporter {
   /** The temperature (and heater flag) of the next readings, sent every 500 ms. */
   set(tempC: number, heater?: boolean): void;
-  /** Stops reporting and disconnects (the kit goes offline). */
+  /** Stops reporting but stays connected (the kit falls silent); `set` resumes. */
+  pause(): void;
+  /** Stops reporting and drops the connection (its will: the kit goes offline). */
   stop(): Promise<void>;
 }
 
@@ -55,12 +57,28 @@ export async function gatewayDashboard(t: Tap, overrides: Record<string, unknown
     return { page, pageErrors };
   };
   /** A provisioned kit reporting `tempC` every 500 ms until stopped. */
-  const kit = async (id: string, tempC: number): Promise<Reporter> => {
+  const kit = async (id: string, tempC: number, heater = false): Promise<Reporter> => {
     const secret = await gw.addKit(id);
-    const client = await gw.connect({ clientId: id, username: id, password: secret });
+    // As the firmware does: its will says offline when the connection drops; it answers every command.
+    const status = (state: string) => JSON.stringify({ v: 1, state, boot: 1, fw: '1.0.0', profile: 'toggle' });
+    const client = await gw.connect({
+      clientId: id,
+      username: id,
+      password: secret,
+      will: { topic: `sv/${id}/status`, payload: Buffer.from(status('offline')), qos: 1, retain: true },
+    });
+    client.on('message', (_topic, payload) => {
+      const cmd = JSON.parse(payload.toString()) as { id: string; op: string; expect?: string };
+      const on = cmd.op === 'press' ? cmd.expect === 'on' : false;
+      client.publish(`sv/${id}/ack`, JSON.stringify({ v: 1, id: cmd.id, ok: true, heater: on }), { qos: 1 });
+    });
+    await client.subscribeAsync(`sv/${id}/cmd`, { qos: 1 });
+    await client.publishAsync(`sv/${id}/status`, status('online'), { qos: 1, retain: true });
     let seq = 0;
-    let now = { tempC, heater: false };
+    let now = { tempC, heater };
+    let paused = false;
     const send = () =>
+      paused ||
       client
         .publishAsync(`sv/${id}/telemetry`, telemetry({ seq: seq++, tempC: now.tempC, heater: now.heater }), { qos: 1 })
         .catch(() => {});
@@ -74,6 +92,10 @@ export async function gatewayDashboard(t: Tap, overrides: Record<string, unknown
     return {
       set(c, heater = false) {
         now = { tempC: c, heater };
+        paused = false;
+      },
+      pause() {
+        paused = true;
       },
       stop,
     };
@@ -94,4 +116,65 @@ export async function until(what: string, ok: () => Promise<boolean>, tries = 24
 export function minutesText(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min`;
+}
+
+/**
+ * An HTTP proxy in front of a server, as a reverse proxy or a flaky link would be: `freezeStreams`
+ * holds every open /v1/stream response's bytes from then on (a half-open connection: nothing
+ * arrives, not even heartbeats; streams opened later pass); `fail` answers matching requests with
+ * a proxy's own non-JSON error page after forwarding them (so a change may have been made).
+ */
+export async function faultProxy(t: Tap, target: string) {
+  const { createServer, request } = await import('node:http');
+  const up = new URL(target);
+  const open = new Set<{ frozen: boolean }>();
+  let failing: { method: string; path: RegExp; status: number } | null = null;
+  const server = createServer((req, res) => {
+    const conn = { frozen: false };
+    const fault = failing && req.method === failing.method && failing.path.test(req.url ?? '') ? failing.status : null;
+    const out = request({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      if (fault !== null) {
+        r.resume();
+        res.writeHead(fault, { 'content-type': 'text/html' });
+        res.end(`<html><head><title>${fault} Bad Gateway</title></head><body><h1>${fault} Bad Gateway</h1><hr>nginx</body></html>`);
+        return;
+      }
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      if (req.url?.startsWith('/v1/stream')) open.add(conn);
+      r.on('data', (d: Buffer) => {
+        if (!conn.frozen) res.write(d);
+      });
+      r.on('end', () => res.end());
+      r.on('error', () => res.destroy());
+    });
+    out.on('error', () => res.destroy());
+    res.on('close', () => {
+      open.delete(conn);
+      out.destroy();
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const port = (server.address() as { port: number }).port;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    /** Holds the bytes of every stream open now (they stay connected, silent). */
+    freezeStreams() {
+      for (const c of open) c.frozen = true;
+      return open.size;
+    },
+    fail(method: string, path: RegExp, status = 502) {
+      failing = { method, path, status };
+    },
+    heal() {
+      failing = null;
+    },
+  };
 }
