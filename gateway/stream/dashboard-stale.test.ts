@@ -39,19 +39,16 @@ t.test('a silent stream is dropped: the header says so, the page polls, then it 
   await page.close();
 });
 
-t.test('"silent N s" moves on with no request; an offline kit shows its last reading as such', async (t) => {
+t.test('"silent N s" moves on with no request', async (t) => {
   await kit('kit-a2', 40);
   const quiet = await kit('kit-quiet', 55);
-  const gone = await kit('kit-gone', 56.9, true);
   const { page, pageErrors } = await open();
-  const card = (id: string, field: string) => page.locator(`[data-kit="${id}"] [data-field="${field}"]`);
+  const status = page.locator('[data-kit="kit-quiet"] [data-field="status"]');
   await page
     .locator('[data-field="live"]')
     .filter({ hasText: /^Live$/ })
     .waitFor(WAIT);
-  await card('kit-gone', 'heater').filter({ hasText: /^on$/ }).waitFor(WAIT);
-  await card('kit-quiet', 'temp').filter({ hasText: '55.0' }).waitFor(WAIT);
-
+  await page.locator('[data-kit="kit-quiet"] [data-field="temp"]').filter({ hasText: '55.0' }).waitFor(WAIT);
   let polls = 0;
   page.on('request', (r: Request) => {
     if (POLLED.test(new URL(r.url()).pathname)) polls++;
@@ -59,17 +56,25 @@ t.test('"silent N s" moves on with no request; an offline kit shows its last rea
   // kit-quiet stays connected but stops reporting: after 15 s the card says "silent N s", and N
   // moves on between two polls (a redraw of the time, not a refetch).
   quiet.pause();
-  const status = card('kit-quiet', 'status');
   await status.filter({ hasText: /^silent \d+ s$/ }).waitFor(WAIT);
   let moved = false;
-  for (let i = 0; i < 5 && !moved; i++) {
+  for (let i = 0; i < 3 && !moved; i++) {
     const before = { text: await status.textContent(), polls };
     await until('the silent time changes', async () => (await status.textContent()) !== before.text);
     moved = polls === before.polls && /^silent \d+ s$/.test((await status.textContent()) ?? '');
   }
   t.ok(moved, '"silent N s" changed with no request in between');
+  t.same(pageErrors, [], 'no page errors');
+  await page.close();
+});
 
-  // kit-gone disconnects: the API says offline; its card shows the last values as the last reading.
+t.test("an offline kit's temperature and heater are shown as its last reading", async (t) => {
+  await kit('kit-b', 40);
+  const gone = await kit('kit-gone', 56.9, true);
+  const { page, pageErrors } = await open();
+  const card = (id: string, field: string) => page.locator(`[data-kit="${id}"] [data-field="${field}"]`);
+  await card('kit-gone', 'heater').filter({ hasText: /^on$/ }).waitFor(WAIT);
+  // kit-gone's connection drops (its will): the API says offline; its card shows the last values as the last reading.
   await gone.stop();
   await until('the API has kit-gone offline', async () => (await api('GET', '/v1/devices/kit-gone')).body.online === false);
   await card('kit-gone', 'status')
@@ -82,7 +87,7 @@ t.test('"silent N s" moves on with no request; an offline kit shows its last rea
   );
   t.equal(await card('kit-gone', 'heater').textContent(), 'on at the last reading (not current)', 'so is its heater');
   t.ok(await card('kit-gone', 'temp').evaluate((e) => e.classList.contains('stale')), 'and both are marked stale');
-  t.equal(await card('kit-a2', 'heater').textContent(), 'off', 'an online kit is shown as it is');
+  t.equal(await card('kit-b', 'heater').textContent(), 'off', 'an online kit is shown as it is');
 
   await page.getByRole('link', { name: 'kit-gone' }).click();
   const fact = (f: string) => page.locator(`dl.facts [data-field="${f}"]`);
