@@ -84,3 +84,29 @@ t.test('logging out ends the session in the tab: Back makes no request', async (
   t.ok(await page.getByLabel('E-mail').isVisible(), 'the login form is still shown');
   t.same(pageErrors, [], 'no page errors');
 });
+
+t.test("a viewer's kit page shows the cook form disabled, with why (the API would refuse it)", async (t) => {
+  await user('vera@session-a.test', 'viewer');
+  const { page, pageErrors } = await logIn('vera@session-a.test');
+  await page.goto(`${c.base}/dashboard/#/kit/kit-none`);
+  const why = page.locator('[data-field="cook-readonly"]');
+  await why.waitFor(WAIT);
+  t.match(await why.textContent(), /Your role is viewer/, 'the form says why it is disabled');
+  t.ok(await page.locator('form.cook-form button[type="submit"]').isDisabled(), 'Start is disabled');
+  t.ok(await page.locator('#cook-target').isDisabled(), 'and so are the fields');
+  const put = await page.evaluate(async () => {
+    const who = (await (await fetch('/v1/auth/session')).json()) as { csrfToken: string };
+    const res = await fetch('/v1/devices/kit-none/cook', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrfToken },
+      body: JSON.stringify({ targetC: 56 }),
+    });
+    return res.status;
+  });
+  t.equal(put, 403, "the API refuses a viewer's cook");
+  t.same(
+    pageErrors.filter((e) => !/404/.test(e)),
+    [],
+    'no page errors',
+  );
+});

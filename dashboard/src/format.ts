@@ -20,6 +20,17 @@ export function duration(ms: number | null | undefined): string {
 export const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 export const dateTime = (ts: number) =>
   new Date(ts).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** A time for a record that is printed and kept (the cook report): with the year and the time zone. */
+export const fullDateTime = (ts: number) =>
+  new Date(ts).toLocaleString([], {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
 
 /**
  * The heater as last reported; for a kit that is offline or silent, marked as the last known value

@@ -196,6 +196,10 @@ async function boot(): Promise<void> {
     let refreshFailed = false;
     const ctx: Ctx = {
       api,
+      readOnly:
+        who?.user.role === 'viewer'
+          ? 'Your role is viewer: you can watch cooks and alarms, but not change a cook or acknowledge an alarm (an operator or admin can).'
+          : null,
       error(message) {
         refreshFailed = false;
         alert.textContent = message ?? '';

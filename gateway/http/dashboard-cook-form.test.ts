@@ -67,6 +67,23 @@ t.test('Change cook shows and sends the whole running cook (food kind, shape, th
   t.same(pageErrors, [], 'no page errors');
 });
 
+t.test('the printed cook report has the year and zone on its times, and a time axis and unit on its curve', async (t) => {
+  const cook = (await api('GET', '/v1/devices/kit-pork')).body.cook;
+  const { page, pageErrors } = await open();
+  await page.goto(`${base}/dashboard/#/cook/${encodeURIComponent(cook.id)}`);
+  const started = page.locator('[data-field="started"]');
+  await started.filter({ hasText: /\S/ }).waitFor(WAIT);
+  t.match(await started.textContent(), String(new Date(cook.startedTs).getFullYear()), 'Started has the year');
+  t.match(await started.textContent(), /UTC|GMT|[A-Z]{2,5}$/, 'and the time zone');
+  await page
+    .locator('svg.curve [data-axis="time"]')
+    .first()
+    .waitFor({ state: 'attached', ...WAIT });
+  t.equal(await page.locator('svg.curve [data-axis="time"]').count(), 3, 'the curve has a time axis (start, middle, end)');
+  t.equal(await page.locator('svg.curve [data-axis="unit"]').textContent(), '°C', 'and its unit');
+  t.same(pageErrors, [], 'no page errors');
+});
+
 t.test('a change made elsewhere refills the form, unless it is being edited', async (t) => {
   await kit('kit-roast', 50);
   t.equal((await api('PUT', '/v1/devices/kit-roast/cook', { targetC: 56, durationMin: 120, food: 'roast' })).status, 200);

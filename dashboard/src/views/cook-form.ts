@@ -16,7 +16,13 @@ const field = (c: number) => String(Math.round(shown(c) * 10) / 10);
  * cook with only what was edited changed; it fills again whenever the cook changes (here or
  * elsewhere), unless the form is being edited.
  */
-export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<void>; stop(): Promise<void> }) {
+export function cookForm(o: {
+  kit: string;
+  /** Why this session may not change a cook (a viewer): the form is shown disabled, with the reason. */
+  readOnly?: string | null;
+  start(spec: CookRequest): Promise<void>;
+  stop(): Promise<void>;
+}) {
   const target = h('input', {
     id: 'cook-target',
     name: 'targetC',
@@ -99,8 +105,8 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
       error.textContent = refusal(err);
       edited = true; // what was typed stays for another try
     } finally {
-      submit.disabled = false;
-      stop.disabled = !running;
+      submit.disabled = Boolean(o.readOnly);
+      stop.disabled = !running || Boolean(o.readOnly);
     }
   };
   const form = h(
@@ -123,7 +129,9 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
     error,
     h('div', { class: 'buttons' }, submit, stop),
     status,
+    o.readOnly ? h('p', { class: 'hint', 'data-field': 'cook-readonly' }, o.readOnly) : null,
   );
+  if (o.readOnly) for (const c of form.querySelectorAll('input, select, button')) (c as HTMLInputElement).disabled = true;
   // The user's next action (typing, choosing) retires an error; a poll never does.
   // It also marks the form as being edited: a poll or a change elsewhere no longer refills it.
   for (const ev of ['input', 'change'])
@@ -165,6 +173,7 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
       running = cook !== null;
       submit.textContent = cook ? 'Change cook' : 'Start cook';
       if (!submit.disabled) stop.disabled = !running;
+      if (o.readOnly) submit.disabled = stop.disabled = true;
       if (!cook || cook.version === shownVersion) return;
       if (edited) {
         if (shownVersion !== null && !status.textContent?.startsWith('The cook was changed'))

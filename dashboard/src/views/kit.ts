@@ -49,6 +49,7 @@ export function kitView(ctx: Ctx, id: string): View {
   // A refusal is shown by the form itself, naming the field, until the user acts again.
   const form = cookForm({
     kit: id,
+    readOnly: ctx.readOnly,
     // Refreshed after the answer, whatever it was: a change whose outcome is unknown (a proxy's
     // 502, a dropped connection) may have been made, and the page then shows what the API holds.
     start: (spec) => api.startCook(id, spec).finally(() => refresh().catch(() => {})),

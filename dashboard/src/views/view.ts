@@ -6,6 +6,8 @@ export interface Ctx {
   api: Api;
   /** Shows an error in the page's alert region (screen readers announce it). */
   error(message: string | null): void;
+  /** Why this session may not change anything (a cloud viewer), or null: pages show the reason instead of controls the API would refuse. */
+  readOnly: string | null;
 }
 
 export interface View {
