@@ -1,35 +1,27 @@
-import { clearedBy } from '../../shared/alarms/lifecycle.js';
 import { notificationText } from '../../shared/notify/message.js';
 import { temp } from './format.js';
-import type { EventItem } from './model.js';
+import type { AlarmItem, AlarmsApi, EventItem } from './model.js';
 import { unit } from './units.js';
 
-/**
- * Which alarms are still active, derived from the event stream: an alarm (severity alarm or
- * critical) stays active until the event that clears it (the watchdog's own "cleared" events) or
- * the end of the cook it belongs to; the rule is the alarm lifecycle's (shared/alarms/lifecycle.ts).
- */
 export const isAlarm = (e: EventItem) => e.severity === 'alarm' || e.severity === 'critical';
 
-/** Active alarms per device from events given newest first. */
-export function activeAlarms(events: readonly EventItem[]): Map<string, EventItem[]> {
-  const active = new Map<string, Map<string, EventItem>>();
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i] as EventItem;
-    const dev = e.deviceId ?? '(gateway)';
-    const m = active.get(dev) ?? new Map<string, EventItem>();
-    active.set(dev, m);
-    for (const t of clearedBy(e.type)) m.delete(t);
-    if (isAlarm(e)) m.set(e.type, e);
+/**
+ * The alarms still active (not cleared: open or acknowledged), per device ('(gateway)' for none),
+ * newest raised first, as the API's alarm lifecycle holds them (GET /v1/alarms?state=…, ADR 035).
+ * Never derived from the newest events: an open alarm stays however many events follow it.
+ */
+export async function activeAlarms(api: AlarmsApi): Promise<Map<string, AlarmItem[]>> {
+  const [open, acked] = await Promise.all([api.list({ state: 'open', limit: 500 }), api.list({ state: 'acknowledged', limit: 500 })]);
+  const out = new Map<string, AlarmItem[]>();
+  for (const a of [...open, ...acked].sort((x, y) => y.raisedAt - x.raisedAt)) {
+    const dev = a.deviceId ?? '(gateway)';
+    out.set(dev, [...(out.get(dev) ?? []), a]);
   }
-  return new Map([...active].map(([d, m]) => [d, [...m.values()].sort((a, b) => b.ts - a.ts)]));
+  return out;
 }
 
-/** The time the current cook reached its target (the timer's start), from events newest first. */
-export function reachedAt(events: readonly EventItem[], deviceId: string, cookStartedTs: number): number | null {
-  const e = events.find((x) => x.deviceId === deviceId && x.type === 'reached' && x.ts >= cookStartedTs);
-  return e?.ts ?? null;
-}
+/** An active alarm in words: its text, and "(acknowledged)" once someone has seen it. */
+export const alarmLine = (a: AlarmItem) => `${a.severity}: ${a.text}${a.state === 'acknowledged' ? ' (acknowledged)' : ''}`;
 
 /**
  * What an event means, in plain words and the reader's unit: alarms and cook milestones use the

@@ -25,6 +25,8 @@ function cookOf(d: DeviceDetail): CookView | null {
         food: r.spec.food ?? null,
         startedTs: r.startedTs,
         pending: null,
+        spec: { ...r.spec },
+        version: `${r.id}:${r.version}`,
       }
     : null;
   // The cloud holds the desired cook and the gateway reports what runs; until the two agree, say so
@@ -41,6 +43,8 @@ function cookOf(d: DeviceDetail): CookView | null {
         food: s.food ?? null,
         startedTs: want.updatedTs,
         pending: 'sent to the gateway, not confirmed yet',
+        spec: { ...s },
+        version: `${want.cookId}:${want.version}:desired`,
       };
     }
   }
@@ -50,7 +54,7 @@ function cookOf(d: DeviceDetail): CookView | null {
 /** A kit as the views show it; `gateway`: the name to show when the API is the gateway's own. */
 export function kitOf(d: DeviceDetail, gateway: string): Kit {
   const s = d.state;
-  const control = d.control as { dangerZoneMs?: number; actuator?: ActuatorHealth } | null;
+  const control = d.control as { dangerZoneMs?: number; actuator?: ActuatorHealth; reachedTs?: number | null } | null;
   return {
     id: d.id,
     gateway: d.gatewayId ?? gateway,
@@ -61,6 +65,7 @@ export function kitOf(d: DeviceDetail, gateway: string): Kit {
     lastTs: s?.rxTs ?? d.lastSeenMs,
     readingKey: s && s.boot !== null ? `${s.boot}:${s.seq}` : null,
     cook: cookOf(d),
+    reachedTs: control?.reachedTs ?? null,
     dangerZoneMs: control?.dangerZoneMs ?? null,
     actuator: control?.actuator ?? null,
     outcome: {

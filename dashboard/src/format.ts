@@ -20,21 +20,51 @@ export function duration(ms: number | null | undefined): string {
 export const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 export const dateTime = (ts: number) =>
   new Date(ts).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-export function heater(k: Kit): string {
-  return k.heater === null ? '—' : k.heater ? 'on' : 'off';
-}
+/** A time for a record that is printed and kept (the cook report): with the year and the time zone. */
+export const fullDateTime = (ts: number) =>
+  new Date(ts).toLocaleString([], {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
 
 /**
- * Time left of a timed cook. The engine starts the timer when the bath reaches the target (the
- * "reached" event), so before that the answer is "starts at target".
+ * The heater as last reported; for a kit that is offline or silent, marked as the last known value
+ * (an offline kit's heater may still be running, or not).
  */
-export function timeLeft(cook: CookView | null, reachedTs: number | null, now: number): string {
+export function heater(k: Kit, now: number = Date.now()): string {
+  const v = k.heater === null ? '—' : k.heater ? 'on' : 'off';
+  return k.heater !== null && stale(k, now) ? `${v} at the last reading (not current)` : v;
+}
+
+/** The temperature as last reported, marked with its age when the kit is offline or silent. */
+export function reading(k: Kit, now: number): string {
+  const v = k.sensor && k.sensor !== 'ok' && k.tempC === null ? `probe: ${k.sensor}` : temp(k.tempC);
+  if (!stale(k, now) || k.lastTs === null) return v;
+  return `${v} (last reading, ${duration(now - k.lastTs)} ago)`;
+}
+
+/** Whether the kit's last reading is no longer current (the kit is offline, or silent). */
+export const stale = (k: Kit, now: number) => !onlineLabel(k, now).ok;
+
+/**
+ * Time left of a timed cook, as the API counts it: the engine starts the timer when the bath
+ * reaches the target (the control's `reachedTs` on the gateway), and `doneAt` is when it ends; the
+ * cloud has no control state, so once the cook holds its `doneAt` is the end. Before that: "once at target".
+ */
+export function timeLeft(k: Pick<Kit, 'cook' | 'reachedTs' | 'outcome'>, now: number): string {
+  const cook = k.cook;
   if (!cook || cook.state === 'stopped') return '—';
   if (cook.state === 'done') return 'done';
   if (cook.durationMin === null) return 'no timer';
-  if (cook.state === 'heating' || reachedTs === null) return `${cook.durationMin} min once at target`;
-  return duration(reachedTs + cook.durationMin * 60_000 - now);
+  if (cook.pending) return `${cook.durationMin} min once at target`;
+  if (k.reachedTs !== null) return duration(k.reachedTs + cook.durationMin * 60_000 - now);
+  if (cook.state === 'holding' && k.outcome.doneAt !== null) return duration(k.outcome.doneAt - now);
+  return `${cook.durationMin} min once at target`;
 }
 
 export function cookLabel(cook: CookView | null): string {

@@ -24,7 +24,10 @@ import type { Ctx, View } from './views/view.js';
  * routes, and one poll loop for the page on screen (1.5 s on a kit, 2 s elsewhere; paused while
  * the tab is hidden; never two requests of the same page in flight). While the live stream
  * (stream.ts) is up, a page that applies its messages is not polled (a full refresh every 30 s
- * at most, and when a message needs one); when it breaks, polling resumes and the header says so.
+ * at most, and when a message needs one); when it breaks or falls silent (no heartbeat: stream.ts),
+ * polling resumes and the header says so. Time-based fields ("silent 28 s", time left) are redrawn
+ * every second. Logging out, or a credential the stream or a poll is refused with, ends the
+ * session in the tab: the routes are unbound and the old API dropped, so Back shows nothing of it.
  */
 const SAFETY_REFRESH_MS = 30_000;
 const KEY = 'sv.key';
@@ -39,22 +42,23 @@ interface Who {
 async function boot(): Promise<void> {
   const env = (await (await fetch('/dashboard/env.json')).json()) as { kind: Kind; name: string };
   const root = document.getElementById('app') as HTMLElement;
-  const apiFor = (key: string): Api => (env.kind === 'cloud' ? cloudApi(client(key), env.name) : gatewayApi(client(key), env.name));
+  const server = env.kind === 'cloud' ? 'The cloud' : 'The gateway';
+  const apiFor = (key: string): Api =>
+    env.kind === 'cloud' ? cloudApi(client(key, server), env.name) : gatewayApi(client(key, server), env.name);
   // The cloud: a session (cookie) and its CSRF token, kept in memory only.
   let csrf = '';
-  const sessionCall = client({ csrf: () => csrf });
+  const sessionCall = client({ csrf: () => csrf }, server);
   const cloudApiOfSession = () => cloudApi(sessionCall, env.name);
   const enter = (who: Who) => {
     csrf = who.csrfToken;
     shell(cloudApiOfSession(), who, {});
   };
   const cloudLogin = (message?: string) => {
-    stopPolling();
-    closeLive();
+    leave();
     csrf = '';
     const invite = /^#\/invite\/(svi_[A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
     const refused = (err: unknown) =>
-      err instanceof ApiError && [400, 401, 404, 429].includes(err.status)
+      err instanceof ApiError && !err.outcomeUnknown && [400, 401, 404, 429].includes(err.status)
         ? `Not accepted: ${[err.message, ...err.details].join('; ')}`
         : (err as Error).message;
     root.replaceChildren(
@@ -90,15 +94,14 @@ async function boot(): Promise<void> {
   };
 
   const login = (message?: string) => {
-    stopPolling();
-    closeLive();
+    leave();
     sessionStorage.removeItem(KEY);
     root.replaceChildren(
       loginView(env.kind, env.name, async (key) => {
         try {
           await apiFor(key).kits();
         } catch (err) {
-          return err instanceof ApiError && (err.status === 401 || err.status === 403)
+          return err instanceof ApiError && !err.outcomeUnknown && (err.status === 401 || err.status === 403)
             ? `Not accepted: ${err.message}`
             : (err as Error).message;
         }
@@ -126,8 +129,30 @@ async function boot(): Promise<void> {
     view?.dispose?.();
     view = undefined;
   };
+  /** Ends the shell of a session: no route, poll, stream or timer of it runs on (set by shell()). */
+  let endShell: (() => void) | undefined;
+  const leave = () => {
+    endShell?.();
+    endShell = undefined;
+    stopPolling();
+    closeLive();
+  };
+  /** The session's credential was refused (a poll's 401, the stream's 401/403): to the login form. */
+  const refusedLogin = () =>
+    env.kind === 'cloud' ? cloudLogin('Your session ended; log in again.') : login('Your key is no longer accepted; log in again.');
 
   const shell = (api: Api, who: Who | undefined, streamHeaders: Record<string, string>) => {
+    leave();
+    let ended = false;
+    const ticker = window.setInterval(() => {
+      if (!document.hidden) view?.tick?.(Date.now());
+    }, 1000);
+    endShell = () => {
+      ended = true;
+      window.onhashchange = null;
+      clearInterval(ticker);
+      clearTimeout(refreshSoon);
+    };
     const alert = h('div', { class: 'alert', role: 'alert', 'aria-live': 'assertive' });
     const liveEl = h('p', { class: 'live', 'data-field': 'live', role: 'status' }, 'Connecting live updates…');
     const main = h('main', { id: 'main', tabindex: -1 });
@@ -171,6 +196,10 @@ async function boot(): Promise<void> {
     let refreshFailed = false;
     const ctx: Ctx = {
       api,
+      readOnly:
+        who?.user.role === 'viewer'
+          ? 'Your role is viewer: you can watch cooks and alarms, but not change a cook or acknowledge an alarm (an operator or admin can).'
+          : null,
       error(message) {
         refreshFailed = false;
         alert.textContent = message ?? '';
@@ -186,6 +215,7 @@ async function boot(): Promise<void> {
       }
     };
     const route = () => {
+      if (ended) return;
       stopPolling();
       const path = location.hash.replace(/^#/, '') || '/';
       const kit = /^\/kit\/(.+)$/.exec(path);
@@ -227,7 +257,7 @@ async function boot(): Promise<void> {
       clearTimeout(refreshSoon);
       refreshSoon = window.setTimeout(() => {
         const v = view;
-        if (!v) return;
+        if (!v || ended) return;
         lastFull = Date.now();
         v.refresh().then(
           () => refreshed(null),
@@ -238,7 +268,7 @@ async function boot(): Promise<void> {
     closeLive();
     // The stream follows what the page shows: a kit's page its kit (?devices=), every other page the fleet.
     const follow = (kitId: string) => {
-      if (live && following === kitId) return;
+      if (ended || (live && following === kitId)) return;
       closeLive();
       following = kitId;
       live = liveStream({
@@ -264,12 +294,14 @@ async function boot(): Promise<void> {
           liveEl.className = `live is-${s}`;
           if (s === 'live') refreshNow(); // catch up on what changed while it was down
         },
-        onRefused: () => {},
+        onRefused: () => {
+          if (!ended) refusedLogin();
+        },
       });
     };
     const poll = (v: View, everyMs: number) => {
       const run = async () => {
-        if (v !== view) return;
+        if (v !== view || ended) return;
         const streamed = live?.state === 'live' && v.live !== undefined && Date.now() - lastFull < SAFETY_REFRESH_MS;
         if (!document.hidden && !streamed) {
           try {
@@ -277,15 +309,12 @@ async function boot(): Promise<void> {
             await v.refresh();
             refreshed(null);
           } catch (err) {
-            if (err instanceof ApiError && err.status === 401) {
-              return env.kind === 'cloud'
-                ? cloudLogin('Your session ended; log in again.')
-                : login('Your key is no longer accepted; log in again.');
-            }
+            if (v !== view || ended) return;
+            if (err instanceof ApiError && err.status === 401 && !err.outcomeUnknown) return refusedLogin();
             refreshed(`Could not update: ${(err as Error).message}`);
           }
         }
-        if (v === view) timer = window.setTimeout(run, v.everyMs?.() ?? everyMs);
+        if (v === view && !ended) timer = window.setTimeout(run, v.everyMs?.() ?? everyMs);
       };
       void run();
     };

@@ -14,6 +14,10 @@ export interface CookView {
   startedTs: number;
   /** Cloud only: a change the cloud holds that the gateway has not reported yet. */
   pending: string | null;
+  /** The whole spec as the API holds it (food kind, shape, thickness, override): "Change cook" keeps it. */
+  spec: CookRequest;
+  /** Changes with every change of the cook (its id and version): the form refills on a new one. */
+  version: string;
 }
 
 export interface ActuatorHealth {
@@ -36,6 +40,8 @@ export interface Kit {
   /** Identifies the latest reading: the chart appends a point only for a new one. */
   readingKey: string | null;
   cook: CookView | null;
+  /** Gateway only: when the bath reached the cook's target (the timer's start); null before, and on the cloud. */
+  reachedTs: number | null;
   /** Gateway only (the cloud does not receive these): food-safety time and servo health. */
   dangerZoneMs: number | null;
   actuator: ActuatorHealth | null;

@@ -7,7 +7,12 @@ import { SseParser } from '../../shared/stream/sse-parse.js';
  * Last-Event-ID resume are the standard ones. States: `connecting`, `live` (after the server's
  * `ready`), `down` (broken: the shell polls instead and this reconnects with backoff: 1 s, 2 s,
  * 4 s … 30 s, jittered). `devices`: the kits the page shows (`?devices=`); absent, the fleet stream.
+ * A stream that falls silent (a half-open connection, a proxy holding it) is dropped as broken once
+ * nothing, not even a heartbeat comment, has arrived for 2.5 heartbeats (the interval `ready`
+ * names, 15 s when it does not): the page then polls, and never says "Live" over frozen values.
  */
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const MISSED_HEARTBEATS = 2.5;
 export type LiveState = 'connecting' | 'live' | 'down';
 
 export interface StreamMsg {
@@ -36,6 +41,9 @@ export function liveStream(o: {
   let closed = false;
   let abort: AbortController | undefined;
   let timer: number | undefined;
+  let heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  let lastByte = 0;
+  let watchdog: number | undefined;
   const set = (s: LiveState) => {
     if (s === state) return;
     state = s;
@@ -44,8 +52,14 @@ export function liveStream(o: {
 
   const url = o.devices?.length ? `/v1/stream?devices=${o.devices.map(encodeURIComponent).join(',')}` : '/v1/stream';
   const connect = async () => {
-    abort = new AbortController();
+    const ctrl = new AbortController();
+    abort = ctrl;
     const parser = new SseParser(lastId);
+    lastByte = Date.now();
+    clearInterval(watchdog);
+    watchdog = window.setInterval(() => {
+      if (Date.now() - lastByte > heartbeatMs * MISSED_HEARTBEATS) ctrl.abort();
+    }, 1000);
     try {
       const res = await fetch(url, {
         headers: { accept: 'text/event-stream', ...o.headers, ...(lastId ? { 'last-event-id': lastId } : {}) },
@@ -55,6 +69,7 @@ export function liveStream(o: {
       });
       if (res.status === 401 || res.status === 403) {
         closed = true;
+        clearInterval(watchdog);
         set('down');
         o.onRefused();
         return;
@@ -64,9 +79,15 @@ export function liveStream(o: {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        lastByte = Date.now();
         for (const m of parser.feed(value)) {
           lastId = m.lastEventId;
           if (m.event === 'ready') {
+            let hb: unknown;
+            try {
+              hb = (JSON.parse(m.data) as { heartbeatMs?: unknown }).heartbeatMs;
+            } catch {}
+            heartbeatMs = typeof hb === 'number' && hb > 0 ? hb : DEFAULT_HEARTBEAT_MS;
             failures = 0;
             set('live');
             continue;
@@ -83,8 +104,9 @@ export function liveStream(o: {
         lastId = parser.lastEventId;
       }
     } catch {
-      // network error or abort: handled below
+      // network error, abort or a silent stream: handled below
     }
+    clearInterval(watchdog);
     if (closed) return;
     set('down');
     failures++;
@@ -100,6 +122,7 @@ export function liveStream(o: {
     close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(watchdog);
       abort?.abort();
     },
   };

@@ -26,8 +26,8 @@ export const STREAM_DESCRIPTION =
   'Server-sent events: `reading` (at most one per kit per stream.readingIntervalMs), `state`, `event`, `alarm`; each has an id. ' +
   'With `?devices=a,b` only messages about those kits (and about no kit); without it every kit, and readings are held to ' +
   'stream.fleetReadingBytesPerSec per stream (latest reading per kit, kits in turn; state, events and alarms always pass). ' +
-  'Send Last-Event-ID to resume: missed messages are replayed, or a `reset` event says to refetch. `ready` follows any replay; ' +
-  'comment lines are heartbeats. A client that falls too far behind is disconnected and resumes.';
+  'Send Last-Event-ID to resume: missed messages are replayed, or a `reset` event says to refetch. `ready` follows any replay ' +
+  '(its data: `ts` and `heartbeatMs`); comment lines are heartbeats, every `heartbeatMs`. A client that falls too far behind is disconnected and resumes.';
 
 /**
  * GET /v1/stream on either server, through the official @fastify/sse plugin (headers, heartbeat,
@@ -77,6 +77,7 @@ export function streamRoute(http: FastifyInstance, o: StreamRouteOptions): void 
             close: () => raw.destroy(),
             gatewayId: gatewayId ?? null,
             devices: devices ?? null,
+            heartbeatMs: o.heartbeatMs,
           },
           ctx.lastEventId,
         );

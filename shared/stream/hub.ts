@@ -16,6 +16,8 @@ export interface StreamSink {
   gatewayId?: string | null;
   /** `?devices=`: only messages about these kits (and those about no kit); absent or null: the fleet. */
   devices?: readonly string[] | null;
+  /** The stream's heartbeat interval, named in `ready` so a client can tell a silent stream from a quiet one. */
+  heartbeatMs?: number;
 }
 
 /** Carries framed messages to every instance's hub (the cloud on Redis); absent: delivered in-process. */
@@ -214,7 +216,7 @@ export class StreamHub {
       }
     }
     const newest = s.ring.newest();
-    head += frame(newest?.id ?? null, 'ready', { ts: this.now() });
+    head += frame(newest?.id ?? null, 'ready', { ts: this.now(), ...(sink.heartbeatMs ? { heartbeatMs: sink.heartbeatMs } : {}) });
     sink.write(head);
     group.sinks.add(sink);
     this.open++;

@@ -8,7 +8,9 @@ import { type Alarm, type AlarmState, stateOf } from '../alarms/lifecycle.js';
  * - `event` / `alarm`: an event (alarm: severity alarm or critical);
  * - `alarmState`: an alarm after a step of its lifecycle (raised, acknowledged, cleared: ADR 035),
  *   on the side where the step was committed, so a page of alarms follows acks made elsewhere;
- * - `ready`: sent once on connect, after any replay; its id is the newest message this server holds;
+ * - `ready`: sent once on connect, after any replay; its id is the newest message this server holds,
+ *   its data `{ts, heartbeatMs}` (a client that hears nothing, not even a heartbeat comment, for a few
+ *   `heartbeatMs` treats the stream as broken);
  * - `reset`: the client's Last-Event-ID is too old (or from before a restart): refetch, then follow.
  */
 export const STREAM_EVENT_NAMES = ['reading', 'state', 'event', 'alarm', 'alarmState'] as const;

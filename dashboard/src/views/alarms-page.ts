@@ -53,6 +53,7 @@ export function alarmsView(ctx: Ctx): View {
 
   const ackCell = (a: AlarmItem) => {
     if (a.acknowledgedAt !== null) return h('td', {}, '—');
+    if (ctx.readOnly) return h('td', { 'data-field': 'ack-readonly' }, 'Not with your role (viewer)');
     const noteId = `alarm-note-${a.id}`;
     const note = h('input', { id: noteId, type: 'text', maxlength: 500, placeholder: 'optional', autocomplete: 'off' });
     const button = h('button', { type: 'button', 'data-action': 'ack' }, 'Acknowledge');

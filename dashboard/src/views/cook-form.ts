@@ -1,8 +1,8 @@
 import { h } from '../dom.js';
 import { temp } from '../format.js';
-import { problem } from '../http.js';
-import type { CookRequest } from '../model.js';
-import { shown, sign, typed, unit } from '../units.js';
+import { refusal } from '../http.js';
+import type { CookRequest, CookView } from '../model.js';
+import { shown, sign, typed } from '../units.js';
 
 /** A °C value as the form shows it (the reader's unit, 0.1 resolution). */
 const field = (c: number) => String(Math.round(shown(c) * 10) / 10);
@@ -11,17 +11,26 @@ const field = (c: number) => String(Math.round(shown(c) * 10) / 10);
  * Start / change / stop a cook. Native form controls with labels and limits, in the reader's unit
  * (the API gets °C). The API checks everything again; its refusal, naming the field, is shown in
  * the form's own alert and stays there until the user acts again (the page's polls do not clear
- * it). Stopping asks first: a stop switches the heater off.
+ * it). Stopping asks first: a stop switches the heater off. A running cook fills every field
+ * (food kind, shape, thickness, the low-temperature override too), so "Change cook" sends the whole
+ * cook with only what was edited changed; it fills again whenever the cook changes (here or
+ * elsewhere), unless the form is being edited.
  */
-export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<void>; stop(): Promise<void> }) {
-  const f = unit() === 'F';
+export function cookForm(o: {
+  kit: string;
+  /** Why this session may not change a cook (a viewer): the form is shown disabled, with the reason. */
+  readOnly?: string | null;
+  start(spec: CookRequest): Promise<void>;
+  stop(): Promise<void>;
+}) {
   const target = h('input', {
     id: 'cook-target',
     name: 'targetC',
     type: 'number',
     min: field(20),
     max: field(95),
-    step: f ? 0.1 : 0.5,
+    // 0.1 in either unit: the API takes any target (a cook at 60.2 °C must stay changeable).
+    step: 0.1,
     value: field(57),
     required: true,
   });
@@ -80,18 +89,24 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
   const submit = h('button', { type: 'submit' }, 'Start cook');
   const stop = h('button', { type: 'button', class: 'danger' }, 'Stop cook');
   let running = false;
+  let edited = false;
+  /** The version of the cook the fields show (null: none shown yet). */
+  let shownVersion: string | null = null;
   const busy = async (fn: () => Promise<void>, done: string) => {
     submit.disabled = stop.disabled = true;
     status.textContent = '';
     error.textContent = '';
+    // Sent: the cook the API then holds fills the form (the refresh after the answer).
+    edited = false;
     try {
       await fn();
       status.textContent = done;
     } catch (err) {
-      error.textContent = `Not accepted: ${problem(err)}`;
+      error.textContent = refusal(err);
+      edited = true; // what was typed stays for another try
     } finally {
-      submit.disabled = false;
-      stop.disabled = !running;
+      submit.disabled = Boolean(o.readOnly);
+      stop.disabled = !running || Boolean(o.readOnly);
     }
   };
   const form = h(
@@ -114,9 +129,16 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
     error,
     h('div', { class: 'buttons' }, submit, stop),
     status,
+    o.readOnly ? h('p', { class: 'hint', 'data-field': 'cook-readonly' }, o.readOnly) : null,
   );
+  if (o.readOnly) for (const c of form.querySelectorAll('input, select, button')) (c as HTMLInputElement).disabled = true;
   // The user's next action (typing, choosing) retires an error; a poll never does.
-  for (const ev of ['input', 'change']) form.addEventListener(ev, () => (error.textContent = ''));
+  // It also marks the form as being edited: a poll or a change elsewhere no longer refills it.
+  for (const ev of ['input', 'change'])
+    form.addEventListener(ev, () => {
+      error.textContent = '';
+      edited = true;
+    });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const spec: CookRequest = { targetC: typed(Number(target.value)) };
@@ -138,7 +160,6 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
     }
     void busy(() => o.stop(), 'Stop sent.');
   });
-  let filled = false;
   return {
     el: form,
     /** Offers the presets of the gateway (or of the org, on the cloud). */
@@ -147,16 +168,27 @@ export function cookForm(o: { kit: string; start(spec: CookRequest): Promise<voi
       preset.replaceChildren(h('option', { value: '' }, 'none'), ...list.map((p) => h('option', { value: p.name }, p.name)));
       presetRow.hidden = list.length === 0;
     },
-    /** Shows the running cook's values once (never overwrites what the user is typing). */
-    setRunning(cook: { targetC: number; durationMin: number | null; food: string | null } | null) {
+    /** Shows the running cook's whole spec, again on each new version of it (never over what the user is editing). */
+    setRunning(cook: CookView | null) {
       running = cook !== null;
       submit.textContent = cook ? 'Change cook' : 'Start cook';
       if (!submit.disabled) stop.disabled = !running;
-      if (filled || !cook) return;
-      filled = true;
-      target.value = field(cook.targetC);
-      minutes.value = cook.durationMin === null ? '' : String(cook.durationMin);
-      food.value = cook.food ?? '';
+      if (o.readOnly) submit.disabled = stop.disabled = true;
+      if (!cook || cook.version === shownVersion) return;
+      if (edited) {
+        if (shownVersion !== null && !status.textContent?.startsWith('The cook was changed'))
+          status.textContent = 'The cook was changed elsewhere while you edit; submitting sends the values shown here.';
+        return;
+      }
+      shownVersion = cook.version;
+      const s = cook.spec;
+      target.value = field(s.targetC);
+      minutes.value = s.durationMin === undefined ? '' : String(s.durationMin);
+      food.value = s.food ?? '';
+      kind.value = s.foodKind ?? '';
+      shape.value = s.foodShape ?? 'slab';
+      thickness.value = s.thicknessMm === undefined ? '' : String(s.thicknessMm);
+      override.checked = s.lowTempOverride === true;
     },
   };
 }

@@ -1,8 +1,8 @@
 import { describe } from '../alarms.js';
 import { fill, h } from '../dom.js';
-import { dateTime, duration, temp } from '../format.js';
+import { dateTime, duration, fullDateTime, temp } from '../format.js';
 import type { CookRecord } from '../model.js';
-import { dangerZone, shown } from '../units.js';
+import { dangerZone, shown, sign } from '../units.js';
 import type { Ctx, View } from './view.js';
 
 const DAY_MS = 86_400_000;
@@ -63,11 +63,14 @@ export function cooksView(ctx: Ctx): View {
   };
 }
 
-/** An SVG of the bath curve (min–max band and mean) with the target line; printable. */
+/** A time in the report: with the year and the zone, as a printed record needs. */
+const fullWhen = (ts: number | null) => (ts === null ? '—' : h('time', { datetime: new Date(ts).toISOString() }, fullDateTime(ts)));
+
+/** An SVG of the bath curve (min–max band and mean) with the target line, the unit and a time axis; printable. */
 function curveSvg(r: CookRecord): SVGSVGElement {
   const NS = 'http://www.w3.org/2000/svg';
   const W = 720;
-  const H = 220;
+  const H = 240;
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('class', 'curve');
@@ -79,7 +82,7 @@ function curveSvg(r: CookRecord): SVGSVGElement {
   const lo = Math.min(r.targetC, ...r.curve.map((p) => p.min)) - 1;
   const hi = Math.max(r.targetC, ...r.curve.map((p) => p.max)) + 1;
   const x = (ts: number) => 40 + ((ts - t0) / (t1 - t0)) * (W - 50);
-  const y = (c: number) => 10 + ((hi - c) / (hi - lo)) * (H - 30);
+  const y = (c: number) => 18 + ((hi - c) / (hi - lo)) * (H - 48);
   const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
     const e = document.createElementNS(NS, tag);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -94,6 +97,16 @@ function curveSvg(r: CookRecord): SVGSVGElement {
   add('text', { x: 2, y: y(r.targetC) + 4, class: 'axis' }, `${Math.round(shown(r.targetC) * 10) / 10}`);
   if (Math.abs(y(hi) + 10 - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(hi) + 10, class: 'axis' }, `${Math.round(shown(hi))}`);
   if (Math.abs(y(lo) - y(r.targetC) - 4) > 12) add('text', { x: 2, y: y(lo), class: 'axis' }, `${Math.round(shown(lo))}`);
+  add('text', { x: 2, y: 10, class: 'axis', 'data-axis': 'unit' }, sign());
+  // The time axis: start, middle and end as clock times (the report's header has the date and zone).
+  const clock = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  add('line', { x1: 40, x2: W - 10, y1: H - 22, y2: H - 22, class: 'axis-line' });
+  for (const [ts, anchor] of [
+    [t0, 'start'],
+    [(t0 + t1) / 2, 'middle'],
+    [t1, 'end'],
+  ] as const)
+    add('text', { x: x(ts), y: H - 6, class: 'axis', 'text-anchor': anchor, 'data-axis': 'time' }, clock(ts));
   return svg;
 }
 
@@ -142,8 +155,8 @@ export function cookReportView(ctx: Ctx, id: string): View {
           fact('Cook', r.id, 'id'),
           fact('Kit', r.gatewayId ? `${r.deviceId} (gateway ${r.gatewayId})` : r.deviceId, 'kit'),
           fact('Who', r.who.join(', ') || '—', 'who'),
-          fact('Started', when(r.startedTs), 'started'),
-          fact('Ended', r.endedTs === null ? 'still running' : when(r.endedTs), 'ended'),
+          fact('Started', fullWhen(r.startedTs), 'started'),
+          fact('Ended', r.endedTs === null ? 'still running' : fullWhen(r.endedTs), 'ended'),
           fact('State', r.state, 'state'),
           fact(
             'Food',
@@ -166,7 +179,7 @@ export function cookReportView(ctx: Ctx, id: string): View {
             'Lethality (modelled core, guidance)',
             leth === null
               ? 'no food kind and thickness named'
-              : `${leth.pasteurized ? 'pasteurized' : 'not pasteurized'}${leth.pasteurizedTs ? ` at ${dateTime(leth.pasteurizedTs)}` : ''}: ${leth.pathogens
+              : `${leth.pasteurized ? 'pasteurized' : 'not pasteurized'}${leth.pasteurizedTs ? ` at ${fullDateTime(leth.pasteurizedTs)}` : ''}: ${leth.pathogens
                   .map((p) => `${p.name} ${p.logs.toFixed(1)} of ${p.needed} log`)
                   .join('; ')} (core max ${temp(leth.coreMaxC)})`,
             'lethality',
@@ -220,7 +233,7 @@ export function cookReportView(ctx: Ctx, id: string): View {
           { class: 'card', 'aria-labelledby': 'alarms-title' },
           h('h2', { id: 'alarms-title' }, 'Alarms'),
           r.alarms.length
-            ? h('ul', {}, ...r.alarms.map((a) => h('li', {}, when(a.ts), ` ${a.severity}: ${describe(a)}`)))
+            ? h('ul', {}, ...r.alarms.map((a) => h('li', {}, fullWhen(a.ts), ` ${a.severity}: ${describe(a)}`)))
             : h('p', {}, 'None.'),
         ),
         h(
@@ -235,7 +248,7 @@ export function cookReportView(ctx: Ctx, id: string): View {
               'tbody',
               {},
               ...r.actions.map((a) =>
-                h('tr', {}, h('td', {}, when(a.ts)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.reason)),
+                h('tr', {}, h('td', {}, fullWhen(a.ts)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.reason)),
               ),
             ),
           ),

@@ -1,7 +1,7 @@
-import { activeAlarms, describe, reachedAt } from '../alarms.js';
+import { activeAlarms, alarmLine } from '../alarms.js';
 import { fill, h, setText } from '../dom.js';
-import { cookLabel, heater, onlineLabel, temp, timeLeft } from '../format.js';
-import type { EventItem, Kit } from '../model.js';
+import { cookLabel, heater, onlineLabel, reading, stale, temp, timeLeft } from '../format.js';
+import type { AlarmItem, Kit } from '../model.js';
 import type { Ctx, View } from './view.js';
 
 interface Card {
@@ -22,6 +22,8 @@ const FIELDS = [
 /**
  * Every kit as a card (a grid that becomes one column on a phone). Cards are kept and their
  * fields updated in place on each poll, so keyboard focus and screen-reader position survive.
+ * Alarms are the API's active ones (GET /v1/alarms), refreshed on the stream's alarm messages;
+ * time-based fields are redrawn every second; an offline or silent kit's values are marked stale.
  */
 export function fleetView(ctx: Ctx): View {
   const list = h('ul', { class: 'fleet', 'aria-label': 'Kits' });
@@ -45,8 +47,7 @@ export function fleetView(ctx: Ctx): View {
     return { el, fields };
   };
 
-  let lastEvents: EventItem[] = [];
-  let alarms = new Map<string, EventItem[]>();
+  let alarms = new Map<string, AlarmItem[]>();
   const known = new Map<string, Kit>();
   const paint = (k: Kit, now: number) => {
     known.set(k.id, k);
@@ -59,14 +60,16 @@ export function fleetView(ctx: Ctx): View {
     const f = c.fields as Record<(typeof FIELDS)[number][0], HTMLElement>;
     const link = onlineLabel(k, now);
     const a = alarms.get(k.id) ?? [];
-    setText(f.temp, k.sensor && k.sensor !== 'ok' && k.tempC === null ? `probe: ${k.sensor}` : temp(k.tempC));
+    setText(f.temp, reading(k, now));
     setText(f.target, k.cook && k.cook.state !== 'stopped' ? temp(k.cook.targetC) : '—');
-    setText(f.heater, heater(k));
+    setText(f.heater, heater(k, now));
+    f.temp.classList.toggle('stale', stale(k, now));
+    f.heater.classList.toggle('stale', stale(k, now));
     setText(f.status, link.text);
     f.status.className = link.ok ? 'ok' : 'bad';
     setText(f.cook, cookLabel(k.cook));
-    setText(f.left, timeLeft(k.cook, k.cook ? reachedAt(lastEvents, k.id, k.cook.startedTs) : null, now));
-    const alarmText = a.length === 0 ? 'none' : a.map(describe).join(' ');
+    setText(f.left, timeLeft(k, now));
+    const alarmText = a.length === 0 ? 'none' : a.map(alarmLine).join(' ');
     if (f.alarms.textContent !== alarmText) fill(f.alarms, alarmText);
     f.alarms.className = a.length > 0 ? 'bad' : 'ok';
     c.el.classList.toggle('alarm', a.length > 0);
@@ -80,6 +83,9 @@ export function fleetView(ctx: Ctx): View {
     // past 20 kits to stay well inside the per-key rate limit (600/min by default).
     everyMs: () => (ctx.api.kind === 'cloud' ? Math.max(2000, cards.size * 150) : 2000),
     // A reading is applied in place; anything else (a new kit, a cook, an event) asks for a refresh.
+    tick(now) {
+      for (const k of known.values()) paint(k, now);
+    },
     live(m) {
       const k = m.event === 'reading' ? known.get(m.data?.deviceId) : undefined;
       if (!k) return false;
@@ -91,9 +97,8 @@ export function fleetView(ctx: Ctx): View {
       return true;
     },
     async refresh() {
-      const [kits, events] = await Promise.all([ctx.api.kits(), ctx.api.events({ limit: 300 })]);
-      lastEvents = events;
-      alarms = activeAlarms(events);
+      const [kits, active] = await Promise.all([ctx.api.kits(), activeAlarms(ctx.api.alarms)]);
+      alarms = active;
       setText(empty, kits.length === 0 ? 'No kits yet: provision one with "sousvide device add".' : '');
       empty.hidden = kits.length > 0;
       const seen = new Set<string>();

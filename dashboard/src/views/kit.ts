@@ -1,6 +1,19 @@
-import { describe, isAlarm, reachedAt } from '../alarms.js';
+import { describe, isAlarm } from '../alarms.js';
 import { fill, h, setText } from '../dom.js';
-import { cookLabel, dateTime, doneText, duration, heater, onlineLabel, readyText, safeText, temp, timeLeft } from '../format.js';
+import {
+  cookLabel,
+  dateTime,
+  doneText,
+  duration,
+  heater,
+  onlineLabel,
+  reading,
+  readyText,
+  safeText,
+  stale,
+  temp,
+  timeLeft,
+} from '../format.js';
 import type { Kit } from '../model.js';
 import { dangerZone } from '../units.js';
 import { historyChart, liveChart } from './charts.js';
@@ -36,8 +49,11 @@ export function kitView(ctx: Ctx, id: string): View {
   // A refusal is shown by the form itself, naming the field, until the user acts again.
   const form = cookForm({
     kit: id,
-    start: (spec) => api.startCook(id, spec).then(() => refresh().catch(() => {})),
-    stop: () => api.stopCook(id).then(() => refresh().catch(() => {})),
+    readOnly: ctx.readOnly,
+    // Refreshed after the answer, whatever it was: a change whose outcome is unknown (a proxy's
+    // 502, a dropped connection) may have been made, and the page then shows what the API holds.
+    start: (spec) => api.startCook(id, spec).finally(() => refresh().catch(() => {})),
+    stop: () => api.stopCook(id).finally(() => refresh().catch(() => {})),
   });
   const history = api.history
     ? historyChart(
@@ -78,19 +94,20 @@ export function kitView(ctx: Ctx, id: string): View {
   };
   let lastKey: string | null = null;
   let lastEventId: string | undefined;
-  const show = (k: Kit, reached: number | null) => {
-    const now = Date.now();
+  const show = (k: Kit, now = Date.now()) => {
     const link = onlineLabel(k, now);
     const active = k.cook && k.cook.state !== 'stopped' ? k.cook : null;
-    setText(fields.temp, temp(k.tempC));
+    setText(fields.temp, reading(k, now));
     setText(fields.target, active ? temp(active.targetC) : '—');
-    setText(fields.heater, heater(k));
+    setText(fields.heater, heater(k, now));
+    fields.temp.classList.toggle('stale', stale(k, now));
+    fields.heater.classList.toggle('stale', stale(k, now));
     setText(fields.status, link.text);
     fields.status.className = link.ok ? 'ok' : 'bad';
     setText(fields.probe, k.sensor ?? '—');
     fields.probe.className = k.sensor === null || k.sensor === 'ok' ? 'ok' : 'bad';
     setText(fields.cook, cookLabel(k.cook));
-    setText(fields.left, timeLeft(k.cook, reached, now));
+    setText(fields.left, timeLeft(k, now));
     setText(fields.ready, readyText(k.outcome, k.cook, now));
     setText(fields.done, doneText(k.outcome, k.cook, now));
     setText(fields.safe, safeText(k.outcome, k.cook, now));
@@ -112,7 +129,6 @@ export function kitView(ctx: Ctx, id: string): View {
   };
 
   let lastKit: Kit | null = null;
-  let reached: number | null = null;
   const point = (k: Kit) => {
     if (k.readingKey !== null && k.readingKey !== lastKey && k.lastTs !== null && (live.lastTs === null || k.lastTs > live.lastTs)) {
       lastKey = k.readingKey;
@@ -128,9 +144,8 @@ export function kitView(ctx: Ctx, id: string): View {
     await seeding;
     const evs = all.filter((e) => e.type !== 'forecast');
     lastKit = k;
-    reached = k.cook ? reachedAt(evs, id, k.cook.startedTs) : null;
     point(k);
-    show(k, reached);
+    show(k);
     if (evs[0]?.id !== lastEventId) {
       lastEventId = evs[0]?.id;
       fill(
@@ -169,8 +184,11 @@ export function kitView(ctx: Ctx, id: string): View {
         readingKey: `${r.boot}:${r.seq}`,
       };
       point(lastKit);
-      show(lastKit, reached);
+      show(lastKit);
       return true;
+    },
+    tick(now) {
+      if (lastKit) show(lastKit, now);
     },
     dispose() {
       live.dispose();

@@ -1,4 +1,4 @@
-import { activeAlarms, describe, isAlarm } from '../alarms.js';
+import { activeAlarms, alarmLine, describe, isAlarm } from '../alarms.js';
 import { fill, h } from '../dom.js';
 import { dateTime, duration } from '../format.js';
 import type { Ctx, View } from './view.js';
@@ -15,8 +15,8 @@ export const table = (caption: string, heads: string[]) => {
 };
 
 /**
- * Alarms (active ones first, as the events show them) and the event log. Read-only: alarms are
- * acknowledged on the Alarms page (views/alarms-page.ts).
+ * Active alarms (the API's: GET /v1/alarms, open or acknowledged) and the event log. Read-only:
+ * alarms are acknowledged on the Alarms page (views/alarms-page.ts).
  */
 export function eventsView(ctx: Ctx): View {
   const active = h('ul', { class: 'alarms', 'aria-label': 'Active alarms' });
@@ -29,7 +29,7 @@ export function eventsView(ctx: Ctx): View {
     h(
       'p',
       { class: 'hint' },
-      'Alarms as the events show them; acknowledge them on the Alarms page. An alarm clears when its cause clears (probe back, temperature back) or its cook ends.',
+      'Alarms not cleared yet; acknowledge them on the Alarms page. An alarm clears when its cause clears (probe back, temperature back) or its cook ends.',
     ),
     log.el,
   );
@@ -37,26 +37,28 @@ export function eventsView(ctx: Ctx): View {
   return {
     title: 'Alarms and events',
     el,
-    // Live: every event the page lists arrives on the stream (`event`, `alarm`) and refreshes it;
-    // forecasts (not listed), readings and link or cook changes do not. Not polled while live.
-    live: (m) => !((m.event === 'event' && m.data?.type !== 'forecast') || m.event === 'alarm'),
+    // Live: every event the page lists arrives on the stream (`event`, `alarm`) and refreshes it,
+    // as does a step of an alarm (`alarmState`: acknowledged, cleared); forecasts (not listed),
+    // readings and link or cook changes do not. Not polled while live.
+    live: (m) => !((m.event === 'event' && m.data?.type !== 'forecast') || m.event === 'alarm' || m.event === 'alarmState'),
     async refresh() {
-      const events = (await ctx.api.events({ limit: 300 })).filter((e) => e.type !== 'forecast');
-      const key = `${events[0]?.id}:${events.length}`;
+      const [all, byKit] = await Promise.all([ctx.api.events({ limit: 300 }), activeAlarms(ctx.api.alarms)]);
+      const events = all.filter((e) => e.type !== 'forecast');
+      const alarms = [...byKit].flatMap(([dev, list]) => list.map((a) => ({ dev, a })));
+      const key = `${events[0]?.id}:${events.length}:${JSON.stringify(alarms)}:${Math.floor(Date.now() / 60_000)}`;
       if (key === last) return;
       last = key;
       const now = Date.now();
-      const alarms = [...activeAlarms(events)].flatMap(([dev, list]) => list.map((e) => ({ dev, e })));
       fill(
         active,
         ...(alarms.length === 0
           ? [h('li', { class: 'ok' }, 'No active alarms.')]
-          : alarms.map(({ dev, e }) =>
+          : alarms.map(({ dev, a }) =>
               h(
                 'li',
-                { class: 'alarm', 'data-kit': dev, 'data-type': e.type },
+                { class: 'alarm', 'data-kit': dev, 'data-type': a.type, 'data-id': a.id },
                 h('strong', {}, dev === '(gateway)' ? dev : h('a', { href: `#/kit/${encodeURIComponent(dev)}` }, dev)),
-                ` ${e.severity}: ${describe(e)}, ${duration(now - e.ts)} ago`,
+                ` ${alarmLine(a)}, ${duration(now - a.raisedAt)} ago`,
               ),
             )),
       );

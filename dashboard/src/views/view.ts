@@ -6,6 +6,8 @@ export interface Ctx {
   api: Api;
   /** Shows an error in the page's alert region (screen readers announce it). */
   error(message: string | null): void;
+  /** Why this session may not change anything (a cloud viewer), or null: pages show the reason instead of controls the API would refuse. */
+  readOnly: string | null;
 }
 
 export interface View {
@@ -21,4 +23,6 @@ export interface View {
    * view), false when the view needs a refresh. A view with `live` is not polled while the stream is up.
    */
   live?(m: StreamMsg): boolean;
+  /** Every second while the page is visible: redraw what depends on the time ("silent 28 s", time left). */
+  tick?(now: number): void;
 }
