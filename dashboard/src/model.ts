@@ -1,4 +1,5 @@
 import type { OrgUser, Role } from '../../shared/api/users.js';
+import type { RecordLethality } from '../../shared/food-safety/cook-record.js';
 /**
  * What the views show, whichever API the page was served from. The cloud and the gateway answer
  * in one style and the same shapes (docs/api.md, shared/api/resources.ts); api-common.ts maps
@@ -145,16 +146,8 @@ export interface CookSummary {
   foodKind: string | null;
 }
 
-export interface CookLethality {
-  guidance: string;
-  fromTs: number | null;
-  pathogens: { name: string; logs: number; needed: number }[];
-  fraction: number;
-  pasteurized: boolean;
-  pasteurizedTs: number | null;
-  coreMaxC: number;
-  unobservedMs: number;
-}
+/** A core's lethality in a cook record: the shape shared/food-safety/cook-record.ts builds. */
+export type CookLethality = RecordLethality;
 
 /** GET /v1/cooks/{id} on both sides (shared/food-safety/cook-record.ts). */
 export interface CookRecord {
