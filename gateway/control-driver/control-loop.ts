@@ -168,13 +168,16 @@ export class ControlLoop {
    * clears its row and tells its end) or trips again as the same alarm (`continues`), never as a
    * new one. Other alarm types are judged afresh (a condition still there raises a new event).
    */
-  resumeAlarms(alarms: readonly { id: string; deviceId: string | null; type: string }[]): number {
+  resumeAlarms(alarms: readonly { id: string; deviceId: string | null; type: string; told: boolean }[]): number {
     let n = 0;
     for (const a of alarms) {
       if (a.type !== 'over_temp' || a.deviceId === null) continue;
       const e = this.entry(a.deviceId);
       const wd = copyWatchdogState(e.state.watchdog);
       wd.overTempCarried = a.id;
+      // Only an alarm somebody was told of is continued silently; one told to nobody (no channel
+      // then, or a row an older version left open) trips again as a new alarm, which notifies.
+      wd.overTempCarriedTold = a.told;
       e.state = { ...e.state, watchdog: wd };
       n++;
     }

@@ -51,12 +51,20 @@ export class StoreReader implements Part {
   }
 
   /** The alarms not cleared (acknowledged or not), oldest first: what control judges again after a restart (ADR 081). */
-  unclearedAlarms(): { id: string; deviceId: string | null; type: string }[] {
-    return this.db.prepare('SELECT id, device_id AS deviceId, type FROM alarms WHERE cleared_ts IS NULL ORDER BY raised_ts, id').all() as {
-      id: string;
-      deviceId: string | null;
-      type: string;
-    }[];
+  /**
+   * The alarms not cleared, each with whether a notification of it stands (`told`: the notifier
+   * keeps its kit and type in `notified_alarms`, ADR 081); an alarm raised while no channel was
+   * configured, or left open by an older version, was told to nobody.
+   */
+  unclearedAlarms(): { id: string; deviceId: string | null; type: string; told: boolean }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.id, a.device_id AS deviceId, a.type,
+           EXISTS (SELECT 1 FROM notified_alarms n WHERE n.device_id = COALESCE(a.device_id, '') AND n.type = a.type) AS told
+         FROM alarms a WHERE a.cleared_ts IS NULL ORDER BY a.raised_ts, a.id`,
+      )
+      .all() as { id: string; deviceId: string | null; type: string; told: number }[];
+    return rows.map((r) => ({ ...r, told: r.told === 1 }));
   }
 
   /**

@@ -105,6 +105,8 @@ export interface WatchdogState {
    * (`continues`: the same alarm, not a new one), one back under the limit ends it (ADR 081).
    */
   overTempCarried: string | null;
+  /** The carried alarm was told to somebody: only then does a trip continue it silently. */
+  overTempCarriedTold: boolean;
   /** Heater-stuck rule: commanded on since (or since its last rise), and the reading then. */
   heaterOnSinceMs: number | null;
   heaterOnStartC: number | null;
@@ -175,6 +177,7 @@ export function initialWatchdogState(): WatchdogState {
     limitC: null,
     limitAtC: null,
     overTempCarried: null,
+    overTempCarriedTold: false,
     heaterOnSinceMs: null,
     heaterOnStartC: null,
     heaterMaxC: null,
@@ -247,6 +250,7 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     limitC: s.limitC,
     limitAtC: s.limitAtC,
     overTempCarried: s.overTempCarried,
+    overTempCarriedTold: s.overTempCarriedTold,
     heaterOnSinceMs: s.heaterOnSinceMs,
     heaterOnStartC: s.heaterOnStartC,
     heaterMaxC: s.heaterMaxC,

@@ -145,7 +145,7 @@ t.test('over-temperature: above target + 3 °C, or above 90 °C without a cook',
 });
 
 t.test('an over-temperature carried over a restart: the first reading ends it, or trips it again as the same alarm', async (t) => {
-  const carried = (): WatchdogState => ({ ...initialWatchdogState(), overTempCarried: 'ev-before' });
+  const carried = (): WatchdogState => ({ ...initialWatchdogState(), overTempCarried: 'ev-before', overTempCarriedTold: true });
   const idle: WatchdogContext = { cook: null, heaterCommandedOn: false };
   const cool = feed(carried(), [ok(40), ok(40)], 0, idle);
   t.same(types(cool), ['over_temp_cleared'], 'cooled while the gateway was down: its end, once');
@@ -163,6 +163,12 @@ t.test('an over-temperature carried over a restart: the first reading ends it, o
   const band = feed(carried(), [ok(89.5)], 0, idle);
   t.same(types(band), [], 'within the hysteresis: not judged yet');
   t.equal(band.state.overTempCarried, 'ev-before');
+  const untold = feed({ ...carried(), overTempCarriedTold: false }, [ok(97)], 0, idle);
+  t.notOk(
+    'continues' in (untold.results[0]!.r.events[0]?.data ?? {}),
+    'an alarm told to nobody is not continued: a new one, which notifies',
+  );
+  t.same(safes(untold), [0]);
   const fresh = feed(initialWatchdogState(), [ok(97)], 0, idle);
   t.notOk('continues' in (fresh.results[0]!.r.events[0]?.data ?? {}), 'a new alarm continues nothing');
 });

@@ -176,7 +176,7 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
       );
       return;
     }
-    const data = carried === null ? { tempC: c, limitC: limit } : { tempC: c, limitC: limit, continues: carried };
+    const data = carried !== null && d.overTempCarriedTold ? { tempC: c, limitC: limit, continues: carried } : { tempC: c, limitC: limit };
     out.emit(event('over_temp', 'critical', true, data), 'safe', `over-temperature: ${c} °C > ${limit} °C`, true);
     d.overTempCarried = null;
     return;
