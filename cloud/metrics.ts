@@ -54,7 +54,7 @@ export class CloudMetrics {
     });
     this.telemetryDropped = new Counter({
       name: 'ingest_telemetry_dropped_total',
-      help: 'Readings the telemetry store refused while it kept the rest of their batch (InfluxDB 400 partial write; reason retention, series_limit, field_type or refused); the batch is answered 200 and they are logged by device, boot and seq.',
+      help: 'Readings the telemetry store refused while it kept the rest of their batch (InfluxDB 400 partial write; reason retention or field_type: refusals no retry changes); the batch is answered 200 and they are logged by device, boot and seq.',
       labelNames: ['reason'],
       registers: r,
     });

@@ -88,7 +88,7 @@ export interface TelemetryDrops {
   message: string;
   records: readonly Pick<Telemetry, 'deviceId' | 'boot' | 'seq'>[];
 }
-export type TelemetryDropReason = 'retention' | 'series_limit' | 'field_type' | 'refused';
+export type TelemetryDropReason = 'retention' | 'field_type';
 
 export interface TelemetryStore extends Lifecycle {
   /**

@@ -34,6 +34,14 @@ export interface RefusalsApiDeps {
 const RELAY_TOPIC = 'relay/outbox';
 
 /**
+ * The relay records a replay may queue again: facts with ids (readings, events, audit, command results), the latest
+ * status (the cloud keeps the newest) and alarm steps (merged, order-free). Not a kit's registry
+ * entry nor a cook record: an old one replayed after later changes would undo them (a revocation
+ * replayed after the kit was provisioned again revokes the live kit).
+ */
+const REPLAYABLE = new Set(['telemetry', 'event', 'audit', 'command_result', 'status', 'alarm']);
+
+/**
  * A relay record the cloud refused (too large for its body limit), replayed: checked against
  * today's relay contract, then queued in its lane of the outbox in the commit that deletes the
  * dead letter (`replayOf`), so a replay queues it once. If the cloud still refuses it, it comes
@@ -57,6 +65,13 @@ async function replayRelayRecord(d: RefusalsApiDeps, row: DeadLetterRow) {
     throw new SvError('SV_ERR_PAYLOAD_INVALID', `still not a relay record by today's contract: ${reason.join('; ')}`, reason);
   }
   const record = parsed.data;
+  if (!REPLAYABLE.has(record.kind)) {
+    throw new SvError(
+      'SV_ERR_CONFLICT',
+      `dead letter ${row.id} is a ${record.kind} record: a state that later records replace, which a replay would undo`,
+      [`payload.kind: ${record.kind} is not replayed (only ${[...REPLAYABLE].join(', ')})`],
+    );
+  }
   const stored = await new Promise<boolean>((resolve, reject) =>
     d.store.write(
       { t: 'out', priority: relayLaneOf(record), kind: record.kind, record: JSON.stringify(record), ts: Date.now(), replayOf: row.id },

@@ -217,8 +217,18 @@ t.test('a relay record dead-lettered for its size is replayed into the outbox on
     record: JSON.stringify({ kind: 'event', id, deviceId: 'kit-1', type: 'reached', severity: 'info', ts: now, safety: false, data }),
     ts: now,
   });
+  // And a kit's registry entry an older gateway dead-lettered: a state later records replace.
+  const registry: StoreItem = {
+    t: 'dlq',
+    deviceId: null,
+    topic: 'relay/outbox',
+    code: 'SV_ERR_PAYLOAD_INVALID',
+    reason: 'HTTP 400',
+    payload: Buffer.from(JSON.stringify({ kind: 'registry', id: 'reg-old', ts: now - 60_000, added: [], revoked: ['kit-1'] })),
+    rxTs: now - 60_000,
+  };
   await Promise.all(
-    [ev('ev-a', {}), ev('ev-big', { blob: 'x'.repeat(40_000) }), ev('ev-b', {})].map(
+    [ev('ev-a', {}), ev('ev-big', { blob: 'x'.repeat(40_000) }), ev('ev-b', {}), registry].map(
       (it) => new Promise<void>((res, rej) => pre.write(it, (err) => (err ? rej(err) : res()))),
     ),
   );
@@ -243,7 +253,27 @@ t.test('a relay record dead-lettered for its size is replayed into the outbox on
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
   const events = () => rx.records().filter((r) => r.kind === 'event' && r.type !== 'relay_drop');
-  const dead = () => db().prepare("SELECT id, code FROM dead_letters WHERE topic = 'relay/outbox'").all() as { id: number; code: string }[];
+  const deadAll = () =>
+    db().prepare("SELECT id, code, payload FROM dead_letters WHERE topic = 'relay/outbox'").all() as {
+      id: number;
+      code: string;
+      payload: Buffer;
+    }[];
+  const isRegistry = (r: { payload: Buffer }) => r.payload.toString().includes('"registry"');
+  const dead = () =>
+    deadAll()
+      .filter((r) => !isRegistry(r))
+      .map(({ id, code }) => ({ id, code }));
+  const regId = deadAll().find(isRegistry)?.id as number;
+  const refusedReplay = await api('POST', `/v1/dead-letters/${regId}/replay`);
+  t.equal(refusedReplay.status, 409, "a registry record is not replayed: it would undo the kit's later changes");
+  t.match(refusedReplay.body, { error: { code: 'SV_ERR_CONFLICT', details: [/payload\.kind: registry/] } });
+  t.ok(deadAll().some(isRegistry), 'and its dead letter stays');
+  t.equal(
+    (db().prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'registry' AND record LIKE '%reg-old%'").get() as { n: number }).n,
+    0,
+    'nothing queued',
+  );
   await waitFor('ev-big dead-lettered', async () => (dead().length === 1 && events().length === 2 ? true : undefined), 10_000);
   t.match(dead(), [{ code: 'SV_ERR_BODY_TOO_LARGE' }], "the oversized event is a dead letter, with the cloud's code");
   const id = dead()[0]?.id as number;

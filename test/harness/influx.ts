@@ -8,11 +8,12 @@ import { makeTempDir, type Teardown, TestService } from './service.js';
 /**
  * A private InfluxDB (Debian package influxdb, 1.6.x: v1 HTTP API only), or INFLUX_URL when set.
  * The URL is the server's base URL; tests create their database with `CREATE DATABASE`.
+ * `data`: extra lines of the `[data]` section (a limit a test needs); a private server only.
  */
-export async function startInflux(t?: Teardown): Promise<TestService> {
+export async function startInflux(t?: Teardown, data: readonly string[] = []): Promise<TestService> {
   const external = process.env.INFLUX_URL;
   let service: TestService;
-  if (external) {
+  if (external && data.length === 0) {
     const u = new URL(external);
     service = new TestService('influxdb', '', Number(u.port || 8086), undefined, (port) => `${u.protocol}//${u.hostname}:${port}`);
   } else {
@@ -31,6 +32,7 @@ export async function startInflux(t?: Teardown): Promise<TestService> {
         `  dir = "${join(dir, 'data')}"`,
         `  wal-dir = "${join(dir, 'wal')}"`,
         '  query-log-enabled = false',
+        ...data.map((line) => `  ${line}`),
         '[http]',
         '  enabled = true',
         `  bind-address = "127.0.0.1:${httpPort}"`,

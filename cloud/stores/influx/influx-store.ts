@@ -61,10 +61,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   /**
-   * A `400 partial write` (points older than the retention policy, a series or tag-value limit, a
-   * field type conflict) means InfluxDB kept every other point of the write and will refuse those
-   * again on every retry: the write is committed and the refused points are reported, never thrown
-   * (docs/adr/082-ingest-keeps-what-it-can.md). Anything else that is not a 204 (5xx, 401/403, a
+   * A `400 partial write` for points older than the retention policy or a field type conflict
+   * means InfluxDB kept every other point of the write and will refuse those again on every retry:
+   * the write is committed and the refused points are reported, never thrown
+   * (docs/adr/082-ingest-keeps-what-it-can.md). Anything else (a series or tag-value limit too) that is not a 204 (5xx, 401/403, a
    * missing database, 413, a 400 that is not a partial write) and every timeout or connection error
    * throws: nothing can be said to be written, and the batch is retried whole.
    */
@@ -76,9 +76,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (res.status === 204) return undefined;
     const message = influxError(res.text);
     const partial = /partial write/i.exec(message);
-    if ((res.status === 400 || res.status === 422) && partial) {
+    const reason = dropReason(message);
+    // Only a refusal that no retry can change is committed: points beyond the retention policy
+    // (they only get older) and a field type conflict (the series' type is fixed). A series or
+    // tag-value limit is the operator's to raise, and InfluxDB 1.6 may drop other points of the
+    // write with it (seen: a point of an existing series under the limit): the batch is retried.
+    if ((res.status === 400 || res.status === 422) && partial && reason !== null) {
       const dropped = Number(/dropped=(\d+)/.exec(message)?.[1] ?? records.length);
-      const reason = dropReason(message);
       const named = reason === 'retention' ? await this.beyondRetention(records).catch(() => []) : [];
       return {
         dropped,
@@ -195,11 +199,11 @@ function influxError(text: string): string {
   return text;
 }
 
-function dropReason(message: string): TelemetryDropReason {
+/** The partial writes no retry changes; null for the rest (a series or tag-value limit, anything else). */
+function dropReason(message: string): TelemetryDropReason | null {
   if (/retention policy/i.test(message)) return 'retention';
-  if (/max-series|max-values-per-tag|series limit|cardinality/i.test(message)) return 'series_limit';
   if (/field type conflict/i.test(message)) return 'field_type';
-  return 'refused';
+  return null;
 }
 
 /** An InfluxQL duration as SHOW RETENTION POLICIES prints it (`1h0m0s`, `168h0m0s`, `0s` = infinite), in ns. */
