@@ -282,7 +282,7 @@ export const gatewayConfig = defineConfig('gateway', 'SV_GATEWAY_', {
       kind: 'int',
       unit: 'bytes',
       default: 1024 * 1024 * 1024,
-      help: 'Outbox disk quota; over it the oldest bulk telemetry is dropped (counted, reported), never safety events or audit.',
+      help: 'Outbox disk quota; over it, superseded kit statuses go first, then the oldest telemetry, then the latest statuses (counted, reported); never events, cooks, audit, alarms or the registry.',
     }),
     statsIntervalMs: opt(z.number().int().min(100), {
       kind: 'int',

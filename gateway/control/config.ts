@@ -59,12 +59,16 @@ export interface EngineConfig {
   blindPauseMs: number;
   /**
    * A kit whose heater flag changes by itself (no press of ours explains it) `flapChanges` times
-   * within `flapWindowMs` is flapping: each change is an unconfirmed press the engine waits on, so
-   * it decides nothing while they go on, and a person must hear of it (`kit_flapping`, an alarm).
-   * It ends after `flapSteadyMs` without such a change (`kit_steady`).
+   * within `flapWindowMs`, or `flapSlowChanges` times within `flapSlowWindowMs` (sliding windows),
+   * is flapping: each change is an unconfirmed press the engine waits on, so it decides little or
+   * nothing while they go on, and a person must hear of it (`kit_flapping`, an alarm). It ends
+   * after `flapSteadyMs` without such a change (`kit_steady`): as long as the slow window, so that
+   * a slow flap is not told as over and begun again.
    */
   flapChanges: number;
   flapWindowMs: number;
+  flapSlowChanges: number;
+  flapSlowWindowMs: number;
   flapSteadyMs: number;
   /**
    * After `reached` (the cook is told the food can go in), on-presses are judged without the
@@ -94,7 +98,9 @@ export const DEFAULT_ENGINE: Readonly<EngineConfig> = Object.freeze({
   blindPauseMs: 300_000,
   flapChanges: 4,
   flapWindowMs: 60_000,
-  flapSteadyMs: 120_000,
+  flapSlowChanges: 6,
+  flapSlowWindowMs: 600_000,
+  flapSteadyMs: 600_000,
   loadWindowMs: 600_000,
   slopeWindowMs: 20_000,
   holdAfterDone: true,
@@ -210,6 +216,9 @@ export interface WatchdogConfig {
    * far above its lowest since then is: `over_temp` then (watchdog.ts, overTemp).
    */
   loweredRiseC: number;
+  /** ...and water that sets no new low by `coolingStepC` for `coolingStallMs` is not cooling: also `over_temp`. */
+  coolingStepC: number;
+  coolingStallMs: number;
   /** Heater stuck: commanded on this long with no rise; the heater is then held off (watchdog.ts). */
   heaterStuckMs: number;
   /** ...unless the probe reads within this of the target: it is in hot water, and the engine's miss test has the case. */
@@ -257,6 +266,8 @@ export const DEFAULT_WATCHDOG: Readonly<WatchdogConfig> = Object.freeze({
   overTargetC: 3,
   absoluteMaxC: 90,
   loweredRiseC: 1,
+  coolingStepC: 0.1,
+  coolingStallMs: 15 * 60_000,
   heaterStuckMs: 300_000,
   heaterStuckHotC: HEATER_STUCK_HOT_C,
   heaterStuckRiseC: 0.25,

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { applyLoop, type ClosedLoop, secondsLoop, startLoop, untilReachedLoop } from '../testing/closed-loop.js';
 import { activeAlarms } from './alarms.js';
+import { initialWatchdogState, type WatchdogContext, watchTelemetry } from './watchdog/index.js';
 
 /**
  * A cook changed to a target below the water (65 → 55 °C on a held bath) is the cook's doing, not
@@ -125,4 +126,33 @@ t.test('a bath already over the limit at its first reading is still an over-temp
   const first = run.events.find((e) => e.type === 'over_temp' || e.type === 'cooling');
   t.equal(first?.type, 'over_temp', 'nothing was seen within the limit before: over_temp');
   t.equal(first?.severity, 'critical');
+});
+
+t.test('a bath that does not cool after the target went below it (an element still on, at a level): over_temp after 15 min', async (t) => {
+  // The element stuck on after a stop holds the bath at 85.8 °C (under the 90 °C limit with no
+  // cook); a 60 °C cook is then started: cooling, but the water never falls.
+  const idle: WatchdogContext = { cook: null, heaterCommandedOn: false };
+  let s = initialWatchdogState();
+  const at = (i: number) => i * 1000;
+  const level = (i: number) => ({ tempC: 85.8 + (i % 3 === 0 ? 0.0625 : 0), sensor: 'ok' as const, heater: false });
+  for (let i = 0; i < 60; i++) s = watchTelemetry(s, level(i), idle, at(i)).state;
+  const cook: WatchdogContext = { cook: { targetC: 60 }, heaterCommandedOn: false };
+  const seen: { type: string; severity: string; i: number }[] = [];
+  for (let i = 60; i < 60 + 20 * 60; i++) {
+    const r = watchTelemetry(s, level(i), cook, at(i));
+    s = r.state;
+    for (const e of r.events) seen.push({ type: e.type, severity: e.severity, i });
+  }
+  t.same(
+    seen.map((e) => e.type),
+    ['cooling', 'over_temp'],
+    'cooling first, then over_temp',
+  );
+  const over = seen.find((e) => e.type === 'over_temp');
+  t.equal(over?.severity, 'critical');
+  t.ok(
+    over && over.i - 60 >= 15 * 60 && over.i - 60 <= 15 * 60 + 2,
+    `raised ${over ? over.i - 60 : '?'} s after the cook started: 15 min without cooling`,
+  );
+  t.ok(s.overTemp, 'the latch holds');
 });

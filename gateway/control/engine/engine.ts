@@ -87,36 +87,37 @@ function noticeBelief(cfg: EngineConfig, d: EngineState, r: Reading, nowMs: numb
 
 /**
  * A change of the heater flag that no press explains, counted: `flapChanges` of them within
- * `flapWindowMs` is a kit whose flag flaps (its firmware, its button, its wiring). Each is a press
- * the engine must see answered before it presses again, so it presses nothing while they go on; it
- * must not (a press toggles a heater whose state nobody knows), and the over-temperature and
+ * `flapWindowMs`, or `flapSlowChanges` within `flapSlowWindowMs` (both sliding), is a kit whose
+ * flag flaps (its firmware, its button, its wiring). Each is a press the engine must see answered
+ * before it presses again, so it presses little or nothing while they go on; it must not press
+ * more (a press toggles a heater whose state nobody knows), and the over-temperature and
  * food-safety rules still stand. A person hears of it once, as an alarm.
  */
 function noteSelfPress(cfg: EngineConfig, d: EngineState, nowMs: number, out: ControlEvent[]): void {
-  const f = d.flap;
-  if (f === null || nowMs - f.fromMs > cfg.flapWindowMs) {
-    d.flap = { fromMs: nowMs, count: 1, lastMs: nowMs, alarmed: f?.alarmed ?? false };
-    return;
+  const keep = Math.max(cfg.flapChanges, cfg.flapSlowChanges);
+  const times = [...(d.flap?.times ?? []), nowMs].slice(-keep);
+  const within = (n: number, ms: number) => times.length >= n && nowMs - times[times.length - n]! <= ms;
+  let alarmed = d.flap?.alarmed ?? false;
+  if (!alarmed && (within(cfg.flapChanges, cfg.flapWindowMs) || within(cfg.flapSlowChanges, cfg.flapSlowWindowMs))) {
+    const n = within(cfg.flapChanges, cfg.flapWindowMs) ? cfg.flapChanges : cfg.flapSlowChanges;
+    out.push(event('kit_flapping', 'alarm', true, { changes: n, withinMs: nowMs - times[times.length - n]! }));
+    alarmed = true;
   }
-  const next = { ...f, count: f.count + 1, lastMs: nowMs };
-  if (!next.alarmed && next.count >= cfg.flapChanges) {
-    out.push(event('kit_flapping', 'alarm', true, { changes: next.count, withinMs: nowMs - next.fromMs }));
-    next.alarmed = true;
-  }
-  d.flap = next;
+  d.flap = { times, alarmed };
 }
 
-/** No unexplained change for `flapSteadyMs`: a flapping flag is over (`kit_steady`), and an unalarmed count is forgotten. */
+/** No unexplained change for `flapSteadyMs`: a flapping flag is over (`kit_steady`); an old unalarmed count is forgotten. */
 function flapEnds(cfg: EngineConfig, d: EngineState, nowMs: number, out: ControlEvent[]): void {
   const f = d.flap;
   if (f === null) return;
+  const lastMs = f.times[f.times.length - 1] ?? nowMs;
   if (f.alarmed) {
-    if (nowMs - f.lastMs < cfg.flapSteadyMs) return;
-    out.push(event('kit_steady', 'info', true, { steadyMs: nowMs - f.lastMs }));
+    if (nowMs - lastMs < cfg.flapSteadyMs) return;
+    out.push(event('kit_steady', 'info', true, { steadyMs: nowMs - lastMs }));
     d.flap = null;
     return;
   }
-  if (nowMs - f.fromMs > cfg.flapWindowMs) d.flap = null;
+  if (nowMs - lastMs > cfg.flapSlowWindowMs) d.flap = null;
 }
 
 function lifecycle(cfg: EngineConfig, d: EngineState, fit: Fit, nowMs: number, out: ControlEvent[]): void {

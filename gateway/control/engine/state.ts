@@ -152,11 +152,10 @@ export interface EngineState {
   health: ActuatorHealth;
   flags: { capWarned: boolean; missAlarmed: boolean };
   /**
-   * Changes of the kit's heater flag that no press of ours explains, counted in a window from
-   * `fromMs` (engine.ts, `noteSelfPress`); `alarmed` once `kit_flapping` was raised. null when none
-   * is recent.
+   * The times of the last few changes of the kit's heater flag that no press of ours explains
+   * (engine.ts, `noteSelfPress`); `alarmed` once `kit_flapping` was raised. null when none is recent.
    */
-  flap: { fromMs: number; count: number; lastMs: number; alarmed: boolean } | null;
+  flap: { times: number[]; alarmed: boolean } | null;
 }
 
 export function initialLearned(cfg: EngineConfig = DEFAULT_ENGINE): Learned {

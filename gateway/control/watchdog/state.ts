@@ -96,6 +96,9 @@ export interface WatchdogState {
    * reading since. null for a real over-temperature, or none.
    */
   coolingLowC: number | null;
+  /** While cooling: the reading that last set a new low by `coolingStepC`, and when (a bath that stops cooling is heated). */
+  coolingMarkC: number | null;
+  coolingMarkMs: number | null;
   /** The over-temperature limit at the last good reading, and that reading: a limit that fell below the water is a lowered target. */
   limitC: number | null;
   limitAtC: number | null;
@@ -174,6 +177,8 @@ export function initialWatchdogState(): WatchdogState {
     dipRefCPerS: null,
     overTemp: false,
     coolingLowC: null,
+    coolingMarkC: null,
+    coolingMarkMs: null,
     limitC: null,
     limitAtC: null,
     overTempCarried: null,
@@ -247,6 +252,8 @@ export function copyWatchdogState(s: WatchdogState): WatchdogState {
     dipRefCPerS: s.dipRefCPerS,
     overTemp: s.overTemp,
     coolingLowC: s.coolingLowC,
+    coolingMarkC: s.coolingMarkC,
+    coolingMarkMs: s.coolingMarkMs,
     limitC: s.limitC,
     limitAtC: s.limitAtC,
     overTempCarried: s.overTempCarried,

@@ -111,7 +111,7 @@ export function watchTelemetry(
     endFallWatch(d);
   }
   const c = r.tempC!;
-  overTemp(cfg, d, c, ctx, out);
+  overTemp(cfg, d, c, ctx, nowMs, out);
   heaterStuck(cfg, d, c, ctx, nowMs, out);
   doubtPassedTest(cfg, d, ctx, nowMs, out);
   foodSafety(cfg, d, c, ctx, nowMs, out);
@@ -140,7 +140,7 @@ function heaterTracking(d: WatchdogState, ctx: WatchdogContext, r: Reading, nowM
   d.heaterMaxC = r.tempC;
 }
 
-function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, out: Out): void {
+function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: WatchdogContext, nowMs: number, out: Out): void {
   const limit = Math.min(cfg.absoluteMaxC, ctx.cook === null ? Number.POSITIVE_INFINITY : ctx.cook.targetC + cfg.overTargetC);
   const before = d.limitC;
   const beforeC = d.limitAtC;
@@ -150,7 +150,7 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
   // trips again (the heater switched off, as at any trip), as the same alarm: `continues`.
   const carried = d.overTemp ? null : d.overTempCarried;
   if (d.overTemp && d.coolingLowC !== null) {
-    cooling(cfg, d, c, limit, out);
+    cooling(cfg, d, c, limit, nowMs, out);
     return;
   }
   if (!d.overTemp && c > limit) {
@@ -168,6 +168,8 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
     d.overTemp = true;
     if (lowered) {
       d.coolingLowC = c;
+      d.coolingMarkC = c;
+      d.coolingMarkMs = nowMs;
       out.emit(
         event('cooling', 'info', true, { tempC: c, limitC: limit }),
         'safe',
@@ -195,31 +197,47 @@ function overTemp(cfg: WatchdogConfig, d: WatchdogState, c: number, ctx: Watchdo
 
 /**
  * The water cools towards a target set below it (the latch holds the heater off). It is done once
- * under the limit less 1 °C, like an over-temperature; water that rises `loweredRiseC` above its
- * lowest since, or past the absolute limit, is heated by something: that is `over_temp` (critical),
- * raised on the latch that already holds.
+ * under the limit less 1 °C, like an over-temperature. Water that rises `loweredRiseC` above its
+ * lowest since, passes the absolute limit, or does not cool (no new low by `coolingStepC` for
+ * `coolingStallMs`: an element still on holds a bath level, or a bath far above the limit) is
+ * heated by something: that is `over_temp` (critical), raised on the latch that already holds.
  */
-function cooling(cfg: WatchdogConfig, d: WatchdogState, c: number, limit: number, out: Out): void {
+function cooling(cfg: WatchdogConfig, d: WatchdogState, c: number, limit: number, nowMs: number, out: Out): void {
   const low = Math.min(d.coolingLowC ?? c, c);
   if (c < limit - 1) {
     out.emit(event('cooled', 'info', true, { tempC: c, limitC: limit }), 'clear_over_temp', `${c} °C cooled under ${limit - 1} °C`, false);
     d.overTemp = false;
-    d.coolingLowC = null;
+    endCooling(d);
     return;
   }
-  if (c - low > cfg.loweredRiseC || c > cfg.absoluteMaxC) {
+  if (d.coolingMarkC === null || d.coolingMarkMs === null || c <= d.coolingMarkC - cfg.coolingStepC) {
+    d.coolingMarkC = c;
+    d.coolingMarkMs = nowMs;
+  }
+  const rose = c - low > cfg.loweredRiseC || c > cfg.absoluteMaxC;
+  const stalled = nowMs - d.coolingMarkMs >= cfg.coolingStallMs;
+  if (rose || stalled) {
     // The latch has held the heater off since the cooling began and goes on repeating `safe` on
     // its own schedule while the water rises: what changes is that this is now an alarm.
-    d.coolingLowC = null;
+    endCooling(d);
+    const why = rose
+      ? `and rising (${(c - low).toFixed(2)} °C above its lowest since the target was lowered)`
+      : `and not cooling (no ${cfg.coolingStepC} °C fall in ${Math.round(cfg.coolingStallMs / 60_000)} min since the target was lowered)`;
     out.emit(
-      event('over_temp', 'critical', true, { tempC: c, limitC: limit, riseC: c - low }),
+      event('over_temp', 'critical', true, { tempC: c, limitC: limit, riseC: c - low, cooling: rose ? 'rising' : 'stalled' }),
       'alarm',
-      `over-temperature: ${c} °C > ${limit} °C and rising (${(c - low).toFixed(2)} °C above its lowest since the target was lowered)`,
+      `over-temperature: ${c} °C > ${limit} °C ${why}`,
       false,
     );
     return;
   }
   d.coolingLowC = low;
+}
+
+function endCooling(d: WatchdogState): void {
+  d.coolingLowC = null;
+  d.coolingMarkC = null;
+  d.coolingMarkMs = null;
 }
 
 /**
