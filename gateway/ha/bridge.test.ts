@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
 import type { CookSpec } from '../../shared/cook.js';
 import { capturedLogger, startMosquitto } from '../../test/harness/index.js';
-import { HaBridge, type HaBridgeConfig, type HaControl } from './bridge.js';
+import { HaBridge, type HaBridgeConfig, type HaControl, SETPOINT_TTL_MS } from './bridge.js';
 import type { HaKitView } from './discovery.js';
 
 /**
@@ -50,7 +50,7 @@ async function startBridge(
   url: string,
   name: string,
   kits: string[],
-  o: { config?: Partial<HaBridgeConfig>; commandRate?: { burst: number; perSecond: number } } = {},
+  o: { config?: Partial<HaBridgeConfig>; commandRate?: { burst: number; perSecond: number }; now?: () => number } = {},
 ): Promise<Started> {
   const registry = new Registry();
   const { log, lines } = capturedLogger(`ha-${name}`);
@@ -66,6 +66,7 @@ async function startBridge(
     syncMs: 100,
     backoff: { baseMs: 100, maxMs: 500 },
     ...(o.commandRate ? { commandRate: o.commandRate } : {}),
+    ...(o.now ? { now: o.now } : {}),
   });
   await bridge.start();
   t.teardown(() => bridge.stop());
@@ -315,4 +316,20 @@ t.test('a target set while the bath is off is kept for Heat, not started; a done
   await p.client.publishAsync('sousvide/fresh/kit-009/set/mode', 'heat', { qos: 1 });
   await until('refused', async () => (await fresh.metric('ha_commands_total', 'result="invalid"')) === 1);
   t.same(fresh.control.calls, [], 'no cook started');
+});
+
+t.test('a target kept for Heat is forgotten after 12 h: Heat then starts the last cook as it was', async (t) => {
+  const broker = await startMosquitto(t);
+  const p = await probe(t, broker.url);
+  let now = Date.UTC(2026, 11, 8, 8, 0, 0);
+  const g = await startBridge(t, broker.url, 'Stale', ['kit-001'], { now: () => now });
+  g.control.cooks.set('kit-001', { spec: { targetC: 60, durationMin: 120 }, state: 'stopped' });
+  await until('the bridge connected', async () => (await g.metric('ha_mqtt_connected')) === 1);
+  await sleep(300); // subscribed
+  await p.client.publishAsync('sousvide/stale/kit-001/set/target', '66', { qos: 1 });
+  await until('the target counted', async () => (await g.metric('ha_commands_total', 'result="ok"')) === 1);
+  now += SETPOINT_TTL_MS + 60_000;
+  await p.client.publishAsync('sousvide/stale/kit-001/set/mode', 'heat', { qos: 1 });
+  await until('the cook started', () => g.control.starts() === 1);
+  t.same(g.control.calls, ['start kit-001 60'], "the last cook's own target, not the dial nudged 12 h ago");
 });

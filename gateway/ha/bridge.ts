@@ -76,6 +76,9 @@ const UNKNOWN_KITS = '_unknown';
  * nothing is queued for it, failures are counted and the connection retried with backoff.
  * A gateway part: `name`, `start()`, `stop()`.
  */
+/** How long a target set while the bath is off is kept for Heat. */
+export const SETPOINT_TTL_MS = 12 * 3600_000;
+
 export class HaBridge {
   readonly name = 'home-assistant';
   private readonly n: HaNaming;
@@ -94,9 +97,10 @@ export class HaBridge {
   /**
    * Targets HA set while a kit's bath was off, kept for its *Heat* (as HA's own thermostats keep a
    * setpoint changed while off). In memory: a gateway restart forgets them, and HA's next change
-   * sets one again.
+   * sets one again. One older than SETPOINT_TTL_MS is forgotten too (a Heat days later starts the
+   * last cook's own target, not a dial nudged long ago).
    */
-  private readonly setpoints = new Map<string, number>();
+  private readonly setpoints = new Map<string, { targetC: number; atMs: number }>();
   /** A retained command was logged on this connection (one line per connection, not per message). */
   private retainedLogged = false;
   private readonly m: {
@@ -212,7 +216,7 @@ export class HaBridge {
       this.send(t.availability, kitAvailability(view), true, 1);
       // A cook started by other means (the local API, the cloud) replaces a setpoint kept for Heat.
       if (holdsBath(view)) this.setpoints.delete(id);
-      this.send(t.state, JSON.stringify(kitState(view, now, this.setpoints.get(id))), true, 0);
+      this.send(t.state, JSON.stringify(kitState(view, now, this.setpoint(id, now))), true, 0);
     }
     for (const [id, topics] of this.published) {
       if (ids.has(id)) continue;
@@ -336,6 +340,15 @@ export class HaBridge {
     this.sync(); // HA sees the outcome at once (or its old state again after a rejection)
   }
 
+  /** The target kept for a kit's Heat, unless older than SETPOINT_TTL_MS (then forgotten). */
+  private setpoint(kitId: string, now: number): number | undefined {
+    const s = this.setpoints.get(kitId);
+    if (s === undefined) return undefined;
+    if (now - s.atMs <= SETPOINT_TTL_MS) return s.targetC;
+    this.setpoints.delete(kitId);
+    return undefined;
+  }
+
   private apply(cmd: HaCommand): CookChange | { ok: false; invalid: string } | 'nothing to do' {
     if (cmd.kind === 'invalid') return { ok: false, invalid: cmd.error };
     if (!this.d.deviceIds().includes(cmd.kitId)) return { ok: false, invalid: `kit: no active kit ${cmd.kitId}` };
@@ -350,13 +363,13 @@ export class HaBridge {
       if (holdsBath(view)) return control.startCook(cmd.kitId, { targetC: cmd.targetC }, HA_ACTOR);
       // The bath is off: the target is kept for *Heat*, and nothing heats (a nudge of the dial
       // must not switch on a cooker nobody is watching).
-      this.setpoints.set(cmd.kitId, cmd.targetC);
+      this.setpoints.set(cmd.kitId, { targetC: cmd.targetC, atMs: this.now() });
       return 'nothing to do';
     }
     if (cmd.mode === 'off') return holdsBath(view) ? control.stopCook(cmd.kitId, HA_ACTOR, 'stopped from Home Assistant') : 'nothing to do';
     if (holdsBath(view)) return 'nothing to do';
     // Heat: the last cook's settings again, at the target set while off if there is one.
-    const setpoint = this.setpoints.get(cmd.kitId);
+    const setpoint = this.setpoint(cmd.kitId, this.now());
     const last = view?.cook ? withoutOverride(view.cook.spec) : null;
     let spec: CookSpec;
     if (last !== null) spec = setpoint === undefined ? last : { ...last, targetC: setpoint };
