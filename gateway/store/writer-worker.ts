@@ -216,12 +216,13 @@ const outboxBytes = db.prepare('SELECT coalesce(sum(bytes), 0) AS b FROM outbox'
 type EvictRow = { id: number; kind: string; bytes: number };
 /**
  * Status records another status record of the same kit supersedes: the cloud keeps only a kit's
- * newest status (by `rxTs`, cloud/stores/redis), so these carry nothing it would keep. Oldest first.
+ * newest status (by `(boot, rxTs)`, cloud/stores/redis), so these carry nothing it would keep. Oldest first.
  */
 const supersededStatus = db.prepare(
   `SELECT id, kind, bytes FROM (
      SELECT id, kind, bytes, row_number() OVER (
-       PARTITION BY json_extract(record, '$.deviceId') ORDER BY json_extract(record, '$.rxTs') DESC, id DESC) AS newer
+       PARTITION BY json_extract(record, '$.deviceId')
+       ORDER BY json_extract(record, '$.boot') DESC, json_extract(record, '$.rxTs') DESC, id DESC) AS newer
      FROM outbox WHERE priority = ${PRIORITY.state} AND kind = 'status')
    WHERE newer > 1 ORDER BY id`,
 );
