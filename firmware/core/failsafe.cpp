@@ -10,6 +10,7 @@ const char* tripName(Trip t) {
     case Trip::SensorFault: return "sensor-fault";
     case Trip::CrashReset: return "crash-reset";
     case Trip::OverTempRising: return "overtemp-rising";
+    case Trip::DoubtCheck: return "doubt-check";
   }
   return "none";
 }

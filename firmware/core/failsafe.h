@@ -9,7 +9,9 @@ namespace sv {
 
 // CrashReset: booted believing the heater on after a watchdog/panic/brownout reset (ADR 086).
 // OverTempRising: above maxC and still rising while believed off: the belief is wrong (ADR 086).
-enum class Trip : uint8_t { None, GatewaySilent, OverTemp, SensorFault, CrashReset, OverTempRising };
+// DoubtCheck: an off press made on the doubt's reading "on" was not followed by a clear fall of
+// the bath: that press turned the heater on, press once more (ADR 088).
+enum class Trip : uint8_t { None, GatewaySilent, OverTemp, SensorFault, CrashReset, OverTempRising, DoubtCheck };
 const char* tripName(Trip t);
 
 struct SafetyConfig {

@@ -29,6 +29,17 @@ void Kit::begin(const BootState& b, uint32_t nowMs) {
   safety_.begin(nowMs, b.unsupervisedMs);
   crashReset_ = b.reset == ResetCause::Crash && press_.heater() && !press_.doubt();
   trend_.restart(nowMs);
+  doubtSinceMs_ = nowMs;
+  haveSaved_ = b.haveRecord && recordValid(b.record);
+  if (haveSaved_) saved_ = b.record;
+}
+
+// ADR 088: whatever settles the doubt as "on" (anything but a clear fall of the bath) may be
+// wrong when the cut-short press had in fact switched the heater off; then the next off press
+// turns it on, so that press is checked against the bath.
+void Kit::settleDoubt(bool on) {
+  press_.resolveDoubt(on);
+  checkNextOff_ = on;
 }
 
 KitRecord Kit::record() const {
@@ -87,7 +98,15 @@ void Kit::onCommand(const char* payload, size_t len, uint32_t nowMs, uint64_t ep
   double before = safety_.maxC();
   bool takeMaxC = c.hasMaxC && !stale;
   if (takeMaxC) safety_.setMaxC(c.maxC);
+  // ADR 088: in doubt a `safe` is acted on, not refused. Unless the bath has clearly cooled since
+  // boot (off: nothing to press), the heater is believed on and the safe presses it off; the bath
+  // then checks that press. The retry of the cut-short id is still answered `in-doubt`.
+  if (c.op == Op::Safe && press_.doubt() && !press_.moving() && !press_.cutShort(c.id)) settleDoubt(!trend_.fell(nowMs, false));
   bool accepted = press_.submit(c, nowMs, epochMs, safety_.refuseHeat());
+  if (accepted && c.op == Op::Press) {  // the gateway presses on its own reading of the bath
+    checkNextOff_ = false;
+    checking_ = false;
+  }
   if (!takeMaxC) return;
   if (!accepted) {
     safety_.setMaxC(before);
@@ -99,7 +118,8 @@ void Kit::onCommand(const char* payload, size_t len, uint32_t nowMs, uint64_t ep
 
 void Kit::heard(uint32_t nowMs) {
   safety_.heardFromGateway(nowMs);
-  if (unsupSaved_ != 0) {
+  heardSinceBoot_ = true;
+  if (unsupSaved_ != 0) {  // cleared only if something was written (or carried over a reset)
     unsupSaved_ = 0;
     unsupDirty_ = true;
   }
@@ -112,16 +132,31 @@ void Kit::onPuback(uint16_t packetId, uint32_t nowMs) {
 
 Step Kit::tick(uint32_t nowMs) {
   bool beliefChanged = false;
-  // In doubt (a press cut short by a reset) the bath decides: rising 1 °C in 2 min means on;
-  // a whole 2 min without a rise means off. Until then nothing is pressed blindly.
+  // In doubt (a press cut short by a reset) the bath decides, within 3 min (ADR 088): a rise of
+  // 1 °C means on at once; after a whole 2-min window only a clear fall means off, anything else
+  // (a rise of any size, a flat bath held by the cooker's own thermostat) means on; without a
+  // window of readings by 3 min, on. Until then nothing that trusts the belief presses.
   if (press_.doubt() && !press_.moving()) {
     bool was = press_.heater();
     if (trend_.rising(nowMs)) {
-      press_.resolveDoubt(true);
-    } else if (trend_.notRising(nowMs)) {
-      press_.resolveDoubt(false);
+      settleDoubt(true);
+    } else if (trend_.haveWindow(nowMs)) {
+      settleDoubt(!trend_.fell(nowMs, true));
+    } else if (nowMs - doubtSinceMs_ >= cfg_.doubtMaxMs) {
+      settleDoubt(true);
     }
     beliefChanged = press_.heater() != was;
+  }
+  // The check of an off press made on the doubt's "on": the bath must clearly fall over the window
+  // after it. A rise, or a bath that does not fall, says that press turned the heater on: press
+  // once more (whatever the belief), then believe off. No readings by 3 min: no second blind press.
+  if (checking_ && !press_.busy()) {
+    if (trend_.rising(nowMs) || (trend_.haveWindow(nowMs) && !trend_.fell(nowMs, true))) {
+      checking_ = false;
+      if (press_.requestPressOff()) lastTrip_ = Trip::DoubtCheck;
+    } else if (trend_.haveWindow(nowMs) || nowMs - checkSinceMs_ >= cfg_.doubtMaxMs) {
+      checking_ = false;
+    }
   }
   // The blind rules (they trust the belief; the scheduler refuses them while in doubt).
   Trip trip = safety_.check(press_.heater(), nowMs);
@@ -139,15 +174,32 @@ Step Kit::tick(uint32_t nowMs) {
     trend_.restart(nowMs);
   }
   Step s = press_.tick(nowMs, safety_.refuseHeat());
-  if (s.servo == ServoOp::Press) trend_.restart(nowMs);  // what the bath does next answers this press
+  if (s.servo == ServoOp::Press) {
+    trend_.restart(nowMs);  // what the bath does next answers this press
+    if (checkNextOff_ && !press_.pressingOn() && !press_.pressingForGateway()) {
+      checking_ = true;
+      checkSinceMs_ = nowMs;
+    }
+    checkNextOff_ = false;
+  }
   s.heaterChanged = s.heaterChanged || beliefChanged;
   s.saveRecord = s.servo == ServoOp::Press || s.heaterChanged || press_.takeChanged() || recordDirty_;
   recordDirty_ = false;
+  if (s.saveRecord) {  // ADR 088: a record equal to the one NVS holds is not written again
+    KitRecord now = record();
+    if (haveSaved_ && memcmp(&now, &saved_, sizeof now) == 0) {
+      s.saveRecord = false;
+    } else {
+      saved_ = now;
+      haveSaved_ = true;
+    }
+  }
   // Time without the gateway survives a reset while the heater may be on (ADR 086), written at
   // a coarse step so that flash wear stays bounded (the fail-safe ends an episode in 30 s).
   if (press_.heater() || press_.doubt()) {
     uint32_t u = safety_.unsupervisedMs(nowMs);
-    if (u >= unsupSaved_ + cfg_.unsupervisedSaveMs || (u == safety_.silenceMs() && unsupSaved_ != u)) {
+    uint32_t every = heardSinceBoot_ ? cfg_.unsupervisedSaveMs : cfg_.unsupervisedBootSaveMs;
+    if (u >= unsupSaved_ + every || (u == safety_.silenceMs() && unsupSaved_ != u)) {
       unsupSaved_ = u;
       unsupDirty_ = true;
     }

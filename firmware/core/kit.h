@@ -18,7 +18,12 @@ struct KitConfig {
   SafetyConfig safety;
   PressTiming timing;
   uint32_t porWindowMs = 5000;
-  uint32_t unsupervisedSaveMs = 2000;       // NVS "unsup" granularity while the heater may be on
+  // NVS "unsup" while the heater may be on (ADR 088): before the gateway was heard in this boot
+  // (the silence of a reset loop) every 2 s; a gap after it was heard only from 10 s on and at
+  // most once per 10 s (a flaky link must not wear the flash).
+  uint32_t unsupervisedBootSaveMs = 2000;
+  uint32_t unsupervisedSaveMs = 10000;
+  uint32_t doubtMaxMs = 180000;             // in doubt at most 3 min, then the safer reading: on
   uint32_t correctivePressGapMs = 300000;   // at most one overtemp-rising press per 5 min
 };
 
@@ -62,6 +67,7 @@ class Kit {
   SensorClassifier sensor_;
   Outbox outbox_;
   void heard(uint32_t nowMs);
+  void settleDoubt(bool on);
 
   json::Doc doc_;  // command parsing scratch (~8 KiB with the key stack, kept off the loop task's stack)
   uint32_t boot_ = 0;
@@ -76,6 +82,14 @@ class Kit {
   bool unsupDirty_ = false;
   bool correctedOnce_ = false;
   uint32_t correctedMs_ = 0;   // the last overtemp-rising press
+  // ADR 088: the doubt is settled within doubtMaxMs of boot; "on" from anything but a clear fall.
+  uint32_t doubtSinceMs_ = 0;
+  bool checkNextOff_ = false;  // the belief "on" came from the doubt: check the next off press
+  bool checking_ = false;      // watching the bath after that press: a clear fall, or press again
+  uint32_t checkSinceMs_ = 0;
+  bool heardSinceBoot_ = false;
+  KitRecord saved_ = {};       // what NVS holds (written or read at boot): an equal record is not written again
+  bool haveSaved_ = false;
 };
 
 }  // namespace sv

@@ -94,7 +94,9 @@ void PressScheduler::resolveDoubt(bool on) {
   doubt_ = false;
 }
 
-void PressScheduler::ack(const Job& j, bool ok, const char* err) {
+bool PressScheduler::cutShort(const char* id) const { return doubtId_[0] != '\0' && strcmp(doubtId_, id) == 0; }
+
+void PressScheduler::ack(const Job& j, bool ok, const char* err, bool pressed) {
   if (j.internal) return;
   Ack a;
   copyId(a.id, j.id);
@@ -102,7 +104,7 @@ void PressScheduler::ack(const Job& j, bool ok, const char* err) {
   a.heater = heater_;
   strncpy(a.err, err != nullptr ? err : "", kErrMax);
   enqueue(a);
-  if (ok) store(a);  // executed: a retry after a reset gets this Ack, not a second press
+  if (ok && pressed) store(a);  // pressed: a retry after a reset gets this Ack, not a second press
 }
 
 void PressScheduler::enqueue(const Ack& a) {
@@ -157,9 +159,8 @@ bool PressScheduler::submit(const Command& c, uint32_t nowMs, uint64_t epochNowM
   };
   if (expired(j, nowMs)) return refuse("expired");
   if (j.on && refuseHeat != nullptr) return refuse(refuseHeat);
-  // In doubt a `safe` cannot know whether a press would switch the heater off or on: it presses
-  // nothing and says so; the gateway repeats it, and the kit's bath trend settles the doubt.
-  if (c.op == Op::Safe && doubt_) return refuse("in-doubt");
+  // In doubt a `safe` is never refused (ADR 088): the Kit settles the doubt from the bath before
+  // it submits one (a bath that has not clearly cooled reads "on", and the safe presses).
   if (pending_.active) {
     if (!j.on && !pending_.on && pending_.internal && !pending_.always) {
       pending_ = j;  // same goal as the waiting fail-safe press: it becomes this command's
@@ -221,7 +222,7 @@ Step PressScheduler::tick(uint32_t nowMs, const char* refuseHeat) {
     lastPressEndMs_ = nowMs;
     s.servo = ServoOp::Detach;  // PROTOCOL/issue: detached between presses (wear, current)
     s.heaterChanged = true;
-    ack(current_, true, nullptr);
+    ack(current_, true, nullptr, true);
     current_ = Job{};
     return s;
   }

@@ -51,6 +51,12 @@ class PressScheduler {
   // The bath answered the doubt (trend) or a press settled it: believe `on` from now on.
   void resolveDoubt(bool on);
   bool moving() const { return phase_ != Phase::Idle; }
+  // The motion under way is for a heater on (a gateway `press` expecting on).
+  bool pressingOn() const { return moving() && current_.on; }
+  // The motion under way is a gateway `press` (not a `safe` or the kit's own press).
+  bool pressingForGateway() const { return moving() && current_.always && !current_.internal; }
+  // `id` is the command whose press a reset cut short (its retry is answered `in-doubt`).
+  bool cutShort(const char* id) const;
   bool busy() const { return moving() || pending_.active; }
 
   // A decoded command. `epochNowMs` is 0 without a synced clock (TTL then counts from
@@ -87,7 +93,9 @@ class PressScheduler {
   bool seen(const char* id);
   void store(const Ack& a);
   void enqueue(const Ack& a);
-  void ack(const Job& j, bool ok, const char* err);
+  // One Ack. Only the Ack of a command that moved the servo is kept for a retry after a reset
+  // (ADR 088: a `safe` that pressed nothing can run again harmlessly, and NVS is spared a write).
+  void ack(const Job& j, bool ok, const char* err, bool pressed = false);
   bool expired(const Job& j, uint32_t nowMs) const;
 
   PressTiming t_;

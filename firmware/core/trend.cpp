@@ -53,4 +53,17 @@ bool BathTrend::notFalling(uint32_t nowMs) const {
   return first != nullptr && at(n_ - 1).raw >= first->raw;
 }
 
+bool BathTrend::fell(uint32_t nowMs, bool whole) const {
+  const Sample* first = nullptr;
+  if (whole) {
+    first = windowStart(nowMs);
+  } else if (started_ && n_ >= 3) {
+    size_t i = 0;
+    while (i < n_ && !inWindow(at(i), nowMs)) ++i;
+    if (i + 3 <= n_) first = &at(i);
+  }
+  if (first == nullptr) return false;
+  return at(n_ - 1).raw <= first->raw - kFall16 && at(n_ - 2).raw <= first->raw - kFall16;
+}
+
 }  // namespace sv

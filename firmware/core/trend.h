@@ -11,6 +11,7 @@ class BathTrend {
  public:
   static constexpr uint32_t kWindowMs = 120000;  // 2 min
   static constexpr int16_t kRise16 = 16;         // +1 °C in 1/16 °C counts
+  static constexpr int16_t kFall16 = 2;          // a clear fall: 0.125 °C (two steps of the probe)
 
   // Forget the readings before `nowMs` (after a press: the bath must answer afresh).
   void restart(uint32_t nowMs);
@@ -24,6 +25,12 @@ class BathTrend {
   // A whole window and the bath did not cool over it: the last reading is not below the
   // window's first. Above maxC a bath without heat cools by far more than that in 2 min.
   bool notFalling(uint32_t nowMs) const;
+  // The bath clearly cooled since the last restart: at least 3 readings, and the last two are
+  // both kFall16 or more below the first. With `whole`, only over a whole window (see notRising).
+  // ADR 088: a bath well above ambient with its heater off cools by more than this in 2 min.
+  bool fell(uint32_t nowMs, bool whole) const;
+  // The readings cover a whole window since the last restart (the window's verdicts can be read).
+  bool haveWindow(uint32_t nowMs) const { return windowStart(nowMs) != nullptr; }
 
  private:
   struct Sample {

@@ -109,7 +109,8 @@ export class CommandSender {
       attempts: p.attempts,
     });
     if (!ack.ok) this.onFailed(deviceId, p.cmd.id, `refused: ${ack.err ?? 'no reason'}`);
-    else this.onAcked(deviceId, p.cmd, ack);
+    // A refusal that says the kit does not know its heater state goes to control too (its alarm, ADR 088).
+    if (ack.ok || ack.err === 'in-doubt') this.onAcked(deviceId, p.cmd, ack);
   }
 
   get inFlight(): number {

@@ -291,7 +291,14 @@ export class ControlLoop {
     const e = this.devices.get(deviceId);
     if (!e) return;
     const now = this.clock.now();
-    const input: ControlInput = { kind: 'ack', op: cmd.op, ok: ack.ok, heater: ack.heater, ...(cmd.expect ? { expect: cmd.expect } : {}) };
+    const input: ControlInput = {
+      kind: 'ack',
+      op: cmd.op,
+      ok: ack.ok,
+      heater: ack.heater,
+      ...(cmd.expect ? { expect: cmd.expect } : {}),
+      ...(ack.err ? { err: ack.err } : {}),
+    };
     this.apply(deviceId, e, controlStep(e.state, input, now, this.cfg), now, { type: 'watchdog' });
   }
 

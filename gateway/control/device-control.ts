@@ -67,8 +67,8 @@ export type ControlInput =
   | { kind: 'resume_confirm' }
   /** The command path gave up on the last command (ack timeout after retries, refusal, TTL). */
   | { kind: 'command_failed' }
-  /** The kit acknowledged one of our commands; `heater` is what it now believes. */
-  | { kind: 'ack'; op: 'press' | 'safe'; expect?: 'on' | 'off'; ok: boolean; heater: boolean };
+  /** The kit acknowledged one of our commands; `heater` is what it now believes; `err` of a refusal. */
+  | { kind: 'ack'; op: 'press' | 'safe'; expect?: 'on' | 'off'; ok: boolean; heater: boolean; err?: string };
 
 export interface ControlConfig {
   engine: EngineConfig;
@@ -191,8 +191,10 @@ function dispatch(state: DeviceControlState, input: ControlInput, nowMs: number,
  * would loop with a kit that always says on): the latch repeats it with its backoff.
  */
 function onAck(state: DeviceControlState, a: Extract<ControlInput, { kind: 'ack' }>, nowMs: number, cfg: ControlConfig): ControlResult {
-  if (!a.ok) return { state, decision: NO_DECISION, events: [], audit: [] };
+  if (!a.ok) return a.err === IN_DOUBT ? onInDoubt(state, a) : { state, decision: NO_DECISION, events: [], audit: [] };
   let next: DeviceControlState = { ...state, engine: { ...state.engine, lastBelief: a.heater } };
+  // The kit executes commands again: a later doubt (another reset mid-press) is told again.
+  if (next.engine.flags.doubtAlarmed) next = { ...next, engine: { ...next.engine, flags: { ...next.engine.flags, doubtAlarmed: false } } };
   const contradicts = a.op === 'press' ? a.heater !== (a.expect === 'on') : a.heater;
   if (a.op === 'safe' && next.latch !== null) next = { ...next, latch: latchAnswered(next.latch, nowMs, a.heater) };
   if (!contradicts) return { state: next, decision: NO_DECISION, events: [], audit: [] };
@@ -208,6 +210,29 @@ function onAck(state: DeviceControlState, a: Extract<ControlInput, { kind: 'ack'
   next = { ...next, engine: noteSafe(next.engine, nowMs, cfg.engine) };
   if (next.latch !== null) next = { ...next, latch: openLatch(next.latch, next.latch.reason, nowMs) };
   return finish(next, { kind: 'safe', reason }, [e], audit);
+}
+
+/** The kit's refusal of a command while it does not know its heater state (docs/protocol.md). */
+export const IN_DOUBT = 'in-doubt';
+
+/**
+ * `in-doubt` (ADR 086, 088): the kit restarted while its servo was pressing the button, and does
+ * not know whether that press took. It is not answered with a press: the button is a toggle, and a
+ * blind press may switch a heater that is off on. The kit settles the doubt from its bath within
+ * 3 min; meanwhile a person is asked to check the cooker: `kit_in_doubt`, an alarm, once until
+ * the kit acks a command `ok` again. The command itself ends as refused (`command_failed`).
+ */
+function onInDoubt(state: DeviceControlState, a: Extract<ControlInput, { kind: 'ack' }>): ControlResult {
+  if (state.engine.flags.doubtAlarmed) return { state, decision: NO_DECISION, events: [], audit: [] };
+  const data = { op: a.op, heater: a.heater ? 'on' : 'off' };
+  const next = { ...state, engine: { ...state.engine, flags: { ...state.engine.flags, doubtAlarmed: true } } };
+  const reason = `the kit answered ${a.op} in-doubt: it restarted during a press and does not know whether the heater is on`;
+  return {
+    state: next,
+    decision: NO_DECISION,
+    events: [event('kit_in_doubt', 'alarm', true, data)],
+    audit: [{ actor: 'watchdog', action: 'alarm', reason, data }],
+  };
 }
 
 /** The latch holds while its cause does (the watchdog's inhibit); then normal control resumes. */

@@ -49,7 +49,7 @@ export function stateOf(a: Pick<Alarm, 'acknowledgedAt' | 'clearedAt'>): AlarmSt
 }
 
 /** Alarm types a cook's start or stop also ends (they belong to the cook), beyond the watchdog's own "cleared" events. */
-const COOK_ALARMS = ['heater_stuck', 'resume_unsafe', 'resume_refused', 'water_test_failed'];
+const COOK_ALARMS = ['heater_stuck', 'resume_unsafe', 'resume_refused', 'water_test_failed', 'kit_in_doubt'];
 
 /** The alarm types an event of this type clears (none for most). */
 export function clearedBy(eventType: string): readonly string[] {

@@ -99,6 +99,8 @@ export function notificationText(e: Pick<NotifiableEvent, 'type' | 'data'>, unit
         : 'It is not known whether the heater is off: check the cooker.';
     case 'ack_contradicts':
       return `The kit reports the heater ${String(d.heater ?? '?')} after it was asked to switch it off: check the cooker.`;
+    case 'kit_in_doubt':
+      return "The kit restarted while it was pressing the cooker's button, and cannot tell whether the heater is on or off. It makes no blind press; it reads the bath and settles within 3 minutes (a bath that does not cool is taken as heating, and switched off). Check the cooker now, and switch it off by hand if it should be off.";
     case 'offline':
       return 'The kit went offline during a cook: check its power and Wi-Fi. The heater may keep running.';
     case 'press_missed':

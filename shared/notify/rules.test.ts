@@ -71,6 +71,7 @@ t.test('every safety alarm notifies; routine events do not', async (t) => {
     ['resume_unsafe', 'alarm'],
     ['water_test_failed', 'alarm'],
     ['kit_flapping', 'alarm'],
+    ['kit_in_doubt', 'alarm'],
   ] as const) {
     const n = notificationFor(ev(type, sev, { dangerMs: 4 * 3600_000 }), { cooking: false });
     t.equal(n?.severity, sev, `${type} notifies as ${sev}`);

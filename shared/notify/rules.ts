@@ -33,6 +33,8 @@ const SAFETY = new Set([
   'resume_refused',
   // The kit's heater flag changes by itself again and again: control makes no presses meanwhile.
   'kit_flapping',
+  // The kit restarted mid-press and does not know whether the heater is on (ADR 088): check the cooker.
+  'kit_in_doubt',
 ]);
 
 /** The events that end a condition (the watchdog's "cleared" events): each says so once, when the alarm it ends was notified. */

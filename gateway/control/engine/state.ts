@@ -150,7 +150,8 @@ export interface EngineState {
   /** The last reading's slope says something cold is pulling the bath down (verify.ts `pulledDown`). */
   pulled: boolean;
   health: ActuatorHealth;
-  flags: { capWarned: boolean; missAlarmed: boolean };
+  /** `doubtAlarmed`: `kit_in_doubt` was raised, and no Ack `ok` has come since (device-control.ts, ADR 088). */
+  flags: { capWarned: boolean; missAlarmed: boolean; doubtAlarmed: boolean };
   /**
    * The times of the last few changes of the kit's heater flag that no press of ours explains
    * (engine.ts, `noteSelfPress`); `alarmed` once `kit_flapping` was raised. null when none is recent.
@@ -236,7 +237,7 @@ export function initialEngineState(cfg: EngineConfig = DEFAULT_ENGINE, learned?:
     lastMs: null,
     pulled: false,
     health: { presses: 0, confirmed: 0, misses: 0, consecutiveMisses: 0, drifts: 0, lastDetectMs: null },
-    flags: { capWarned: false, missAlarmed: false },
+    flags: { capWarned: false, missAlarmed: false, doubtAlarmed: false },
     flap: null,
   };
 }
