@@ -13,6 +13,7 @@ export function activeAlarms(s: DeviceControlState): string[] {
   if (w.dangerAlarmed) out.push('food_safety_alarm');
   if (s.engine.flags.missAlarmed) out.push('actuator_fault');
   if (s.engine.flap?.alarmed === true) out.push('kit_flapping');
+  if (s.engine.flags.doubtAlarmed) out.push('kit_in_doubt');
   if (s.resumeHold !== null) out.push(s.resumeHold.startsWith(RULE_HOLD) ? 'resume_refused' : 'resume_unsafe');
   return out;
 }
