@@ -77,7 +77,9 @@ t.test("a moved kit is asked about again at once; the gateway's other kits stay 
   const k2 = await api(c.base, 'POST', '/v1/ingest', a.gateway.token, batch([telemetry('kit-2', 1, 3)]));
   t.equal(k2.status, 200);
   t.equal(lookups.calls, 0, 'k2, not moved, is still known to be the gateway’s');
-  const k1 = await api(c.base, 'POST', '/v1/ingest', a.gateway.token, batch([telemetry('kit-1', 1, 3)]));
+  // A reading taken after the move (one stamped before it is still the old gateway's to deliver, ADR 082).
+  const after = Date.now() + 1000;
+  const k1 = await api(c.base, 'POST', '/v1/ingest', a.gateway.token, batch([telemetry('kit-1', 1, 3, { ts: after, rxTs: after })]));
   t.equal(k1.status, 200);
   t.equal(lookups.calls, 1, 'k1 is asked about again');
   t.match(k1.body, { rejected: [{ index: 0, reasons: [/belongs to another gateway/] }] }, "and refused: it is the other gateway's now");
